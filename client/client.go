@@ -1,0 +1,162 @@
+// Package client calls the Botpress Cloud API.
+//
+// A Client carries the token, the base URL and the scope headers (bot,
+// workspace, integration), retries what is safe to retry, and turns error
+// answers into *errors.APIError values. It has one typed method per
+// operation of api/openapi.yaml (generated into operations.gen.go) and, for
+// every list operation, a walker that ranges over all items page by page:
+//
+//	c, err := client.New(client.WithBotID("bot_..."))  // token from BP_TOKEN
+//	for conv, err := range c.AllConversations(ctx, nil) {
+//		if err != nil { ... }
+//		fmt.Println(conv.ID)
+//	}
+//
+// The request and response types live in package gen. Every option works
+// both on New and on a single call; the call's options win.
+package client
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Defaults used when neither an option nor the environment says otherwise.
+const (
+	DefaultBaseURL    = "https://api.botpress.cloud"
+	DefaultTimeout    = 60 * time.Second
+	DefaultMaxRetries = 3
+	DefaultUserAgent  = "botpress-go"
+	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the exponential backoff.
+	DefaultRetryBaseDelay = 500 * time.Millisecond
+	DefaultRetryMaxDelay  = 8 * time.Second
+	// DefaultMaxRetryAfter is the longest Retry-After the client waits for;
+	// a longer one ends the retries and returns the error.
+	DefaultMaxRetryAfter = 60 * time.Second
+	// MaxResponseBody bounds the body read from a successful answer.
+	MaxResponseBody = 100 << 20
+)
+
+// Environment variables read by New when the matching option is not given.
+const (
+	EnvToken         = "BP_TOKEN"
+	EnvAPIURL        = "BP_API_URL"
+	EnvWorkspaceID   = "BP_WORKSPACE_ID"
+	EnvBotID         = "BP_BOT_ID"
+	EnvIntegrationID = "BP_INTEGRATION_ID"
+)
+
+// The scope headers, sent when configured.
+const (
+	HeaderBotID            = "x-bot-id"
+	HeaderWorkspaceID      = "x-workspace-id"
+	HeaderIntegrationID    = "x-integration-id"
+	HeaderIntegrationAlias = "x-integration-alias"
+)
+
+// Client calls the Botpress API. It is safe for concurrent use; create one
+// and share it.
+type Client struct {
+	cfg config
+}
+
+// config is everything an Option can set. A call works on a copy of the
+// client's config with the call's options applied.
+type config struct {
+	token            string
+	baseURL          string
+	botID            string
+	workspaceID      string
+	integrationID    string
+	integrationAlias string
+	httpClient       *http.Client
+	timeout          time.Duration
+	userAgent        string
+	header           http.Header
+	maxRetries       int
+	retryBase        time.Duration
+	retryMax         time.Duration
+	maxRetryAfter    time.Duration
+	logger           *slog.Logger
+	idempotent       bool
+	err              error
+}
+
+// New returns a Client. Settings not given as options are read from the
+// environment (BP_TOKEN, BP_API_URL, BP_WORKSPACE_ID, BP_BOT_ID,
+// BP_INTEGRATION_ID), then fall back to the defaults. New fails when no
+// token is set, or when an option is invalid.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{
+		token:         os.Getenv(EnvToken),
+		baseURL:       os.Getenv(EnvAPIURL),
+		botID:         os.Getenv(EnvBotID),
+		workspaceID:   os.Getenv(EnvWorkspaceID),
+		integrationID: os.Getenv(EnvIntegrationID),
+		timeout:       DefaultTimeout,
+		userAgent:     DefaultUserAgent,
+		maxRetries:    DefaultMaxRetries,
+		retryBase:     DefaultRetryBaseDelay,
+		retryMax:      DefaultRetryMaxDelay,
+		maxRetryAfter: DefaultMaxRetryAfter,
+	}
+	if cfg.baseURL == "" {
+		cfg.baseURL = DefaultBaseURL
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.idempotent {
+		return nil, errors.New("botpress: WithIdempotent applies to one call; pass it to the call, not to New")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.token == "" {
+		return nil, fmt.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
+	}
+	if cfg.httpClient == nil {
+		cfg.httpClient = &http.Client{}
+	}
+	return &Client{cfg: cfg}, nil
+}
+
+// validate reports the first invalid setting.
+func (cfg *config) validate() error {
+	if cfg.err != nil {
+		return cfg.err
+	}
+	u, err := url.Parse(cfg.baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
+	}
+	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+	return nil
+}
+
+// with returns the config for one call: the client's, with opts applied.
+func (c *Client) with(opts []Option) (config, error) {
+	cfg := c.cfg
+	if len(opts) == 0 {
+		return cfg, nil
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	if cfg.httpClient == nil {
+		cfg.httpClient = c.cfg.httpClient
+	}
+	return cfg, nil
+}
+
+// BaseURL returns the API address the client calls.
+func (c *Client) BaseURL() string { return c.cfg.baseURL }

@@ -1,0 +1,134 @@
+package client
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures a Client when passed to New, or a single call when
+// passed to one of its methods; on a call it overrides the client's setting
+// for that call only.
+type Option func(*config)
+
+// WithToken sets the bearer token (a personal access token, a bot token or
+// an integration token). Default: $BP_TOKEN.
+func WithToken(token string) Option {
+	return func(c *config) { c.token = token }
+}
+
+// WithBaseURL sets the API address. Default: $BP_API_URL, else
+// https://api.botpress.cloud.
+func WithBaseURL(baseURL string) Option {
+	return func(c *config) { c.baseURL = baseURL }
+}
+
+// WithBotID sets the x-bot-id header: the bot that runtime, file and table
+// calls act on. Default: $BP_BOT_ID.
+func WithBotID(id string) Option {
+	return func(c *config) { c.botID = id }
+}
+
+// WithWorkspaceID sets the x-workspace-id header, needed by workspace-level
+// calls. Default: $BP_WORKSPACE_ID.
+func WithWorkspaceID(id string) Option {
+	return func(c *config) { c.workspaceID = id }
+}
+
+// WithIntegrationID sets the x-integration-id header, sent by integrations
+// acting on a bot. Default: $BP_INTEGRATION_ID.
+func WithIntegrationID(id string) Option {
+	return func(c *config) { c.integrationID = id }
+}
+
+// WithIntegrationAlias sets the x-integration-alias header.
+func WithIntegrationAlias(alias string) Option {
+	return func(c *config) { c.integrationAlias = alias }
+}
+
+// WithHTTPClient sets the *http.Client that sends requests, for custom
+// transports, proxies or tracing. Its own Timeout, if any, also applies.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) {
+		if hc == nil {
+			c.err = fmt.Errorf("botpress: WithHTTPClient(nil)")
+			return
+		}
+		c.httpClient = hc
+	}
+}
+
+// WithTimeout bounds each attempt of a call, from sending the request to
+// reading the whole answer. Zero means no limit. Default: 60 s.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d < 0 {
+			c.err = fmt.Errorf("botpress: negative timeout %v", d)
+			return
+		}
+		c.timeout = d
+	}
+}
+
+// WithUserAgent sets the User-Agent header. Default: "botpress-go".
+func WithUserAgent(ua string) Option {
+	return func(c *config) { c.userAgent = ua }
+}
+
+// WithHeader adds a header to every request (or to one call's requests).
+// It cannot replace Authorization or the scope headers; use their options.
+func WithHeader(key, value string) Option {
+	return func(c *config) {
+		c.header = c.header.Clone()
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Add(key, value)
+	}
+}
+
+// WithMaxRetries sets how many times a failed attempt is retried; 0 turns
+// retries off. Default: 3.
+func WithMaxRetries(n int) Option {
+	return func(c *config) {
+		if n < 0 {
+			c.err = fmt.Errorf("botpress: negative retry count %d", n)
+			return
+		}
+		c.maxRetries = n
+	}
+}
+
+// WithRetryDelay sets the backoff between retries: the first waits about
+// base, each next one twice as long, never more than max; each wait is
+// jittered down by up to half. Defaults: 500 ms and 8 s.
+func WithRetryDelay(base, max time.Duration) Option {
+	return func(c *config) {
+		if base <= 0 || max < base {
+			c.err = fmt.Errorf("botpress: invalid retry delays %v, %v", base, max)
+			return
+		}
+		c.retryBase, c.retryMax = base, max
+	}
+}
+
+// WithMaxRetryAfter sets the longest Retry-After the client honours. A
+// server asking for a longer wait gets no retry: its error is returned.
+// Default: 60 s.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(c *config) { c.maxRetryAfter = d }
+}
+
+// WithLogger logs one debug record per attempt (method, path, status,
+// duration, attempt) to l. Tokens and headers are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithIdempotent declares that this call is safe to repeat, so that it is
+// retried like a GET even when its method is POST or PATCH. Pass it to a
+// call, not to New.
+func WithIdempotent() Option {
+	return func(c *config) { c.idempotent = true }
+}

@@ -1,0 +1,102 @@
+package client
+
+import (
+	"fmt"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// encodeQuery writes the query string of a generated Params struct the way
+// the Botpress API reads it: one key per field named by its `form` tag,
+// repeated for each element of a slice (ids=a&ids=b), and one dotted key
+// per entry of a map (tags.channel=web). Fields without a form tag (the
+// header parameters) and unset fields are skipped.
+func encodeQuery(params any) (string, error) {
+	v := reflect.ValueOf(params)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return "", nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return "", fmt.Errorf("params of type %s is not a struct", v.Type())
+	}
+	q := url.Values{}
+	t := v.Type()
+	for i := range t.NumField() {
+		tag, ok := t.Field(i).Tag.Lookup("form")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if err := addValue(q, name, v.Field(i)); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return q.Encode(), nil
+}
+
+// addValue adds the value of one field (or of one element of it) to q.
+func addValue(q url.Values, key string, v reflect.Value) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return addValue(q, key, v.Elem())
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := addValue(q, key, v.Index(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return fmt.Errorf("map key of type %s", v.Type().Key())
+		}
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := addValue(q, key+"."+k, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key()))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	s, err := scalar(v)
+	if err != nil {
+		return err
+	}
+	q.Add(key, s)
+	return nil
+}
+
+// scalar formats a string, number or boolean.
+func scalar(v reflect.Value) (string, error) {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), nil
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(v.Uint(), 10), nil
+	case reflect.Float32:
+		return strconv.FormatFloat(v.Float(), 'f', -1, 32), nil
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'f', -1, 64), nil
+	}
+	return "", fmt.Errorf("cannot put a %s in a query string", v.Type())
+}

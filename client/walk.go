@@ -1,0 +1,77 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"iter"
+)
+
+// ErrRepeatedToken is yielded by a walker when the server hands back a
+// page token it already gave during the same walk, which would otherwise
+// make the walk loop forever.
+var ErrRepeatedToken = fmt.Errorf("botpress: server repeated a page token")
+
+// fetchPage gets one page: its items and the token of the next page, nil
+// on the last one.
+type fetchPage[T any] func(ctx context.Context, token *string) ([]T, *string, error)
+
+// walk is the one page walker behind every All* method. It fetches a page
+// only when the loop has consumed the previous one, keeps one page in
+// memory, follows nextToken through empty pages, stops when the loop
+// breaks, and yields an error at most once, as the last element.
+func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		token := start
+		// Tokens are remembered as 64-bit hashes: a few bytes per page.
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		if token != nil {
+			seen[maphash.String(seed, *token)] = struct{}{}
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("botpress: %s: %w", op, err))
+				return
+			}
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if next == nil || *next == "" {
+				return
+			}
+			h := maphash.String(seed, *next)
+			if _, dup := seen[h]; dup {
+				yield(zero, fmt.Errorf("botpress: %s: token %.32q: %w", op, *next, ErrRepeatedToken))
+				return
+			}
+			seen[h] = struct{}{}
+			token = next
+		}
+	}
+}
+
+// Collect gathers the items of a walk into a slice, stopping after limit
+// items when limit > 0. It returns the items gathered so far with the
+// first error.
+func Collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
+	var out []T
+	for item, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, item)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}

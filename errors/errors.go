@@ -1,0 +1,242 @@
+// Package errors turns error answers of the Botpress API into Go errors.
+//
+// Every failed call of package client returns an error that wraps a
+// *APIError when the server answered, so both of these work:
+//
+//	if errors.Is(err, bperrors.ErrResourceNotFound) { ... }
+//
+//	var apiErr *bperrors.APIError
+//	if errors.As(err, &apiErr) { log.Println(apiErr.StatusCode, apiErr.ID) }
+//
+// There is one sentinel per error type the API documents, 26 in all. The
+// package is named errors like the standard library's; import it under
+// another name, such as bperrors.
+package errors
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind is the type of the sentinel errors: one value per error type of the
+// API. Compare with errors.Is, never by its fields.
+type Kind struct {
+	name   string
+	status int
+}
+
+// Error returns "botpress: " followed by the type's name.
+func (k *Kind) Error() string { return "botpress: " + k.name }
+
+// Name is the API's name for the type, as sent in the "type" field.
+func (k *Kind) Name() string { return k.name }
+
+// Status is the HTTP status the API answers this type with.
+func (k *Kind) Status() int { return k.status }
+
+// The 26 error types of the Botpress API, with the status each comes with.
+var (
+	ErrUnknown                = &Kind{"Unknown", 500}
+	ErrInternal               = &Kind{"Internal", 500}
+	ErrUnauthorized           = &Kind{"Unauthorized", 401}
+	ErrForbidden              = &Kind{"Forbidden", 403}
+	ErrPayloadTooLarge        = &Kind{"PayloadTooLarge", 413}
+	ErrInvalidPayload         = &Kind{"InvalidPayload", 400}
+	ErrUnsupportedMediaType   = &Kind{"UnsupportedMediaType", 415}
+	ErrMethodNotFound         = &Kind{"MethodNotFound", 405}
+	ErrResourceNotFound       = &Kind{"ResourceNotFound", 404}
+	ErrInvalidJSONSchema      = &Kind{"InvalidJsonSchema", 400}
+	ErrInvalidDataFormat      = &Kind{"InvalidDataFormat", 400}
+	ErrInvalidIdentifier      = &Kind{"InvalidIdentifier", 400}
+	ErrRelationConflict       = &Kind{"RelationConflict", 409}
+	ErrReferenceConstraint    = &Kind{"ReferenceConstraint", 409}
+	ErrResourceLockedConflict = &Kind{"ResourceLockedConflict", 409}
+	ErrResourceGone           = &Kind{"ResourceGone", 410}
+	ErrReferenceNotFound      = &Kind{"ReferenceNotFound", 400}
+	ErrInvalidQuery           = &Kind{"InvalidQuery", 400}
+	ErrRuntime                = &Kind{"Runtime", 400}
+	ErrAlreadyExists          = &Kind{"AlreadyExists", 409}
+	ErrRateLimited            = &Kind{"RateLimited", 429}
+	ErrPaymentRequired        = &Kind{"PaymentRequired", 402}
+	ErrQuotaExceeded          = &Kind{"QuotaExceeded", 403}
+	ErrLimitExceeded          = &Kind{"LimitExceeded", 413}
+	ErrBreakingChanges        = &Kind{"BreakingChanges", 400}
+	ErrOperationTimeout       = &Kind{"OperationTimeout", 504}
+)
+
+// Kinds lists the 26 sentinels in the order the API documents them.
+func Kinds() []*Kind {
+	return []*Kind{
+		ErrUnknown, ErrInternal, ErrUnauthorized, ErrForbidden, ErrPayloadTooLarge,
+		ErrInvalidPayload, ErrUnsupportedMediaType, ErrMethodNotFound, ErrResourceNotFound,
+		ErrInvalidJSONSchema, ErrInvalidDataFormat, ErrInvalidIdentifier, ErrRelationConflict,
+		ErrReferenceConstraint, ErrResourceLockedConflict, ErrResourceGone, ErrReferenceNotFound,
+		ErrInvalidQuery, ErrRuntime, ErrAlreadyExists, ErrRateLimited, ErrPaymentRequired,
+		ErrQuotaExceeded, ErrLimitExceeded, ErrBreakingChanges, ErrOperationTimeout,
+	}
+}
+
+// KindOf returns the sentinel for a type name as the API sends it, or
+// ErrUnknown for a name it does not document.
+func KindOf(typ string) *Kind {
+	for _, k := range Kinds() {
+		if k.name == typ {
+			return k
+		}
+	}
+	return ErrUnknown
+}
+
+// kindOfStatus returns the sentinel for a status that only one error type
+// uses (404, 401, 429, ...), or ErrUnknown when the status is shared by
+// several types (400, 409, ...) or by none.
+func kindOfStatus(status int) *Kind {
+	var found *Kind
+	for _, k := range Kinds() {
+		if k.status != status {
+			continue
+		}
+		if found != nil {
+			return ErrUnknown
+		}
+		found = k
+	}
+	if found == nil {
+		return ErrUnknown
+	}
+	return found
+}
+
+// APIError is an error answer of the API. It unwraps to the sentinel of
+// its type, so errors.Is(err, ErrResourceNotFound) holds for a 404.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Type is the "type" field exactly as received; empty when the body
+	// was not an error object. It may name a type this package does not know.
+	Type string
+	// Message says what went wrong: the "message" field, or the
+	// "description" field of the documented shape.
+	Message string
+	// ID identifies this occurrence of the error (err_...), when sent.
+	ID string
+	// Metadata holds the extra facts the API attached, when any.
+	Metadata map[string]any
+	// Header is the answer's HTTP header.
+	Header http.Header
+	// Body is the raw body of the answer, at most MaxBody bytes of it.
+	Body []byte
+	// Kind is the sentinel this error unwraps to.
+	Kind *Kind
+	// Operation, Method and Path say which call failed, when known.
+	Operation, Method, Path string
+}
+
+// MaxBody bounds how much of an error answer's body is kept in APIError.Body.
+const MaxBody = 64 << 10
+
+// excerptLen bounds how much of a non-JSON body goes into the error string.
+const excerptLen = 200
+
+// Error reads like "botpress: getUser: 404 ResourceNotFound: User not found (id err_1)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("botpress: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.StatusCode)
+	if e.Type != "" {
+		b.WriteString(" " + e.Type)
+	} else if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	} else if e.Type == "" {
+		if ex := excerpt(e.Body); ex != "" {
+			b.WriteString(": unexpected body: " + ex)
+		} else {
+			b.WriteString(": empty body")
+		}
+	}
+	if e.ID != "" {
+		b.WriteString(" (id " + e.ID + ")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel of the error's type.
+func (e *APIError) Unwrap() error {
+	if e.Kind == nil {
+		return ErrUnknown
+	}
+	return e.Kind
+}
+
+// wireError reads both shapes the API uses for errors: the live one
+// {id, code, type, message, metadata} and the documented one
+// {type, description, status}.
+type wireError struct {
+	ID          string         `json:"id"`
+	Code        json.Number    `json:"code"`
+	Status      json.Number    `json:"status"`
+	Type        *string        `json:"type"`
+	Message     string         `json:"message"`
+	Description string         `json:"description"`
+	Metadata    map[string]any `json:"metadata"`
+}
+
+// FromResponse builds the APIError for an answer with a non-2xx status. It
+// never fails: a body that is not an error object (empty, an HTML page from
+// a proxy, truncated JSON) gives an APIError that keeps the status and the
+// body, matched by status where only one error type uses it.
+func FromResponse(status int, header http.Header, body []byte) *APIError {
+	e := &APIError{StatusCode: status, Header: header, Body: body}
+	if len(body) > MaxBody {
+		e.Body = body[:MaxBody]
+	}
+	var w wireError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&w)
+	if err != nil || w.Type == nil || *w.Type == "" {
+		e.Kind = kindOfStatus(status)
+		if err == nil {
+			e.Message = firstNonEmpty(w.Message, w.Description)
+		}
+		return e
+	}
+	e.Type = *w.Type
+	e.Kind = KindOf(e.Type)
+	e.ID = w.ID
+	e.Message = firstNonEmpty(w.Message, w.Description)
+	e.Metadata = w.Metadata
+	return e
+}
+
+// excerpt returns the start of a body as one line of valid UTF-8.
+func excerpt(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if len(s) > excerptLen {
+		s = s[:excerptLen]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "..."
+	}
+	s = strings.ToValidUTF8(s, "?")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
