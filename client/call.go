@@ -17,12 +17,12 @@ import (
 
 // ErrMissingArgument is wrapped by the error a call returns, before sending
 // anything, when a path parameter is empty or required parameters are nil.
-var ErrMissingArgument = errors.New("botpress: missing argument")
+var ErrMissingArgument = errors.New("missing argument")
 
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
 // object the operation promises.
-var ErrMalformedResponse = errors.New("botpress: malformed response")
+var ErrMalformedResponse = errors.New("malformed response")
 
 // operation describes one call for the generic machinery below; the
 // generated methods fill it in.
@@ -34,7 +34,7 @@ type operation struct {
 }
 
 func (op operation) missing(what string) error {
-	return fmt.Errorf("botpress: %s: %s is empty: %w", op.name, what, ErrMissingArgument)
+	return fmt.Errorf("botpress: %s: %w: %s is empty", op.name, ErrMissingArgument, what)
 }
 
 // call sends one operation and decodes its JSON answer into a new T.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"iter"
@@ -10,7 +11,7 @@ import (
 // ErrRepeatedToken is yielded by a walker when the server hands back a
 // page token it already gave during the same walk, which would otherwise
 // make the walk loop forever.
-var ErrRepeatedToken = fmt.Errorf("botpress: server repeated a page token")
+var ErrRepeatedToken = errors.New("server repeated a page token")
 
 // fetchPage gets one page: its items and the token of the next page, nil
 // on the last one.
@@ -50,7 +51,7 @@ func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[
 			}
 			h := maphash.String(seed, *next)
 			if _, dup := seen[h]; dup {
-				yield(zero, fmt.Errorf("botpress: %s: token %.32q: %w", op, *next, ErrRepeatedToken))
+				yield(zero, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, *next))
 				return
 			}
 			seen[h] = struct{}{}

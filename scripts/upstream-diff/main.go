@@ -1,0 +1,295 @@
+// Command upstream-diff compares api/openapi.yaml with the API definition
+// Botpress publishes and lists, operation by operation, every difference on
+// the wire: methods, paths, operationIds, parameters, request bodies and
+// success responses (names, types, enums, limits, required sets, status
+// codes). It uses oasdiff for the comparison.
+//
+// What our spec adds on purpose is left out of the comparison: prose
+// (descriptions, summaries, titles), tags, the bearer security scheme, the
+// scope header parameters (x-bot-id, x-workspace-id, x-integration-id,
+// x-integration-alias) and the error responses. Upstream's "default"
+// response, which repeats its success body, is left out too.
+//
+// Usage, from the repository root:
+//
+//	go -C scripts run ./upstream-diff [-spec ../api/openapi.yaml] [-all] [upstream.json ...]
+//
+// With no upstream file it reads ../shared/upstream/botpress-api-*.openapi.json
+// and botpress-billing-*.openapi.json next to the repository. It ends with
+// the count of operations that match and exits 1 when an operation of our
+// spec differs or is unknown upstream, or, with -all, when an upstream
+// operation is missing from our spec.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oasdiff/oasdiff/diff"
+	"gopkg.in/yaml.v3"
+)
+
+// scopeHeaders are the header parameters our spec adds to describe
+// Botpress's scope headers; upstream leaves them out.
+var scopeHeaders = map[string]bool{
+	"x-bot-id": true, "x-workspace-id": true, "x-integration-id": true, "x-integration-alias": true,
+}
+
+func main() {
+	spec := flag.String("spec", "", "our spec (default: api/openapi.yaml of this repository)")
+	all := flag.Bool("all", false, "also fail when an upstream operation is missing from our spec")
+	flag.Parse()
+	root, err := repoRoot()
+	if err != nil {
+		fatal(err)
+	}
+	if *spec == "" {
+		*spec = filepath.Join(root, "api", "openapi.yaml")
+	}
+	upstream := flag.Args()
+	if len(upstream) == 0 {
+		for _, pattern := range []string{"botpress-api-*.openapi.json", "botpress-billing-*.openapi.json"} {
+			m, _ := filepath.Glob(filepath.Join(root, "..", "shared", "upstream", pattern))
+			upstream = append(upstream, m...)
+		}
+		if len(upstream) == 0 {
+			fatal(fmt.Errorf("no upstream definition found in ../shared/upstream; pass one as an argument"))
+		}
+	}
+	ok, err := run(os.Stdout, *spec, upstream, *all)
+	if err != nil {
+		fatal(err)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "upstream-diff:", err)
+	os.Exit(2)
+}
+
+// repoRoot finds the directory holding api/openapi.yaml, from the working
+// directory upwards.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "api", "openapi.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("api/openapi.yaml not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// op names one operation.
+type op struct {
+	method, path, id string
+}
+
+func (o op) String() string { return fmt.Sprintf("%s (%s %s)", o.id, o.method, o.path) }
+
+// run prints the report and says whether everything compared matches.
+func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) (bool, error) {
+	ours, err := load(specPath)
+	if err != nil {
+		return false, err
+	}
+	theirs, err := load(upstreamPaths[0])
+	if err != nil {
+		return false, err
+	}
+	for _, p := range upstreamPaths[1:] {
+		more, err := load(p)
+		if err != nil {
+			return false, err
+		}
+		for path, item := range more.Paths.Map() {
+			if theirs.Paths.Value(path) != nil {
+				return false, fmt.Errorf("%s: path %s is also in %s", p, path, upstreamPaths[0])
+			}
+			theirs.Paths.Set(path, item)
+		}
+	}
+	stripOurs(ours)
+	stripTheirs(theirs)
+
+	ourOps, theirOps := operations(ours), operations(theirs)
+	var missing, extra []op
+	for k, o := range theirOps {
+		if _, found := ourOps[k]; !found {
+			missing = append(missing, o)
+		}
+	}
+	for k, o := range ourOps {
+		if _, found := theirOps[k]; !found {
+			extra = append(extra, o)
+		}
+	}
+	// Compare only what both have; the rest is reported above.
+	for _, o := range missing {
+		removeOp(theirs, o)
+	}
+	for _, o := range extra {
+		removeOp(ours, o)
+	}
+
+	cfg := diff.NewConfig(diff.WithExcludeElements([]string{
+		diff.ExcludeDescriptionOption, diff.ExcludeSummaryOption, diff.ExcludeTitleOption,
+		diff.ExcludeExamplesOption, diff.ExcludeExtensionsOption, diff.ExcludeTagsOption,
+	}))
+	d, err := diff.Get(cfg, theirs, ours)
+	if err != nil {
+		return false, fmt.Errorf("comparing: %w", err)
+	}
+
+	differing := map[string]any{}
+	if d.PathsDiff != nil {
+		for path, pd := range d.PathsDiff.Modified {
+			if pd.OperationsDiff == nil {
+				continue
+			}
+			for method, md := range pd.OperationsDiff.Modified {
+				if md.Empty() {
+					continue
+				}
+				differing[key(method, path)] = md
+			}
+		}
+	}
+
+	keys := make([]string, 0, len(ourOps))
+	for k := range ourOps {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return ourOps[keys[i]].id < ourOps[keys[j]].id })
+	matched, compared := 0, 0
+	for _, k := range keys {
+		if _, found := theirOps[k]; !found {
+			continue
+		}
+		compared++
+		md, bad := differing[k]
+		if !bad {
+			matched++
+			continue
+		}
+		out, _ := yaml.Marshal(md)
+		fmt.Fprintf(w, "DIFFERS %s\n%s\n", ourOps[k], indent(string(out)))
+	}
+	sortOps(extra)
+	for _, o := range extra {
+		fmt.Fprintf(w, "NOT UPSTREAM %s: in our spec, not in the upstream definition\n", o)
+	}
+	sortOps(missing)
+	if requireAll {
+		for _, o := range missing {
+			fmt.Fprintf(w, "MISSING %s: upstream, not yet in our spec\n", o)
+		}
+	}
+	fmt.Fprintf(w, "\nupstream: %d operations; ours: %d; both: %d; missing from ours: %d; not upstream: %d\n",
+		len(theirOps), len(ourOps), compared, len(missing), len(extra))
+	fmt.Fprintf(w, "%d of %d operations match upstream\n", matched, len(ourOps))
+	ok := matched == len(ourOps)
+	if requireAll && len(missing) > 0 {
+		ok = false
+	}
+	return ok, nil
+}
+
+func load(path string) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+func key(method, path string) string { return strings.ToUpper(method) + " " + path }
+
+func operations(doc *openapi3.T) map[string]op {
+	out := map[string]op{}
+	for path, item := range doc.Paths.Map() {
+		for method, o := range item.Operations() {
+			out[key(method, path)] = op{strings.ToUpper(method), path, o.OperationID}
+		}
+	}
+	return out
+}
+
+func removeOp(doc *openapi3.T, o op) {
+	item := doc.Paths.Value(o.path)
+	if item == nil {
+		return
+	}
+	item.SetOperation(o.method, nil)
+	if len(item.Operations()) == 0 {
+		doc.Paths.Delete(o.path)
+	}
+}
+
+// stripOurs removes what our spec adds on purpose.
+func stripOurs(doc *openapi3.T) {
+	doc.Security = nil
+	for _, item := range doc.Paths.Map() {
+		for _, o := range item.Operations() {
+			o.Security = nil
+			var params openapi3.Parameters
+			for _, p := range o.Parameters {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && scopeHeaders[strings.ToLower(p.Value.Name)] {
+					continue
+				}
+				params = append(params, p)
+			}
+			o.Parameters = params
+			keepSuccess(o)
+		}
+	}
+}
+
+// stripTheirs removes upstream's default responses.
+func stripTheirs(doc *openapi3.T) {
+	for _, item := range doc.Paths.Map() {
+		for _, o := range item.Operations() {
+			keepSuccess(o)
+		}
+	}
+}
+
+// keepSuccess drops every response but the 2xx ones.
+func keepSuccess(o *openapi3.Operation) {
+	if o.Responses == nil {
+		return
+	}
+	for code := range o.Responses.Map() {
+		if !strings.HasPrefix(code, "2") {
+			o.Responses.Delete(code)
+		}
+	}
+}
+
+func sortOps(ops []op) {
+	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
