@@ -462,7 +462,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 //
 // It returns the decoded GetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetState(ctx context.Context, pType gen.GetStateParamsType, id string, name string, opts ...Option) (*gen.GetStateResponse, error) {
+func (c *Client) GetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, opts ...Option) (*gen.GetStateResponse, error) {
 	op := operation{name: "getState", method: "GET", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if pType == "" {
 		return nil, op.missing("type")
@@ -484,7 +484,7 @@ func (c *Client) GetState(ctx context.Context, pType gen.GetStateParamsType, id 
 //
 // It returns the decoded PatchStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PatchState(ctx context.Context, pType gen.PatchStateParamsType, id string, name string, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
+func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
 	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if pType == "" {
 		return nil, op.missing("type")
@@ -506,7 +506,7 @@ func (c *Client) PatchState(ctx context.Context, pType gen.PatchStateParamsType,
 //
 // It returns the decoded SetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetState(ctx context.Context, pType gen.SetStateParamsType, id string, name string, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
+func (c *Client) SetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
 	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if pType == "" {
 		return nil, op.missing("type")
@@ -528,7 +528,7 @@ func (c *Client) SetState(ctx context.Context, pType gen.SetStateParamsType, id 
 //
 // It returns the decoded SetStateExpiryResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetStateExpiry(ctx context.Context, pType gen.SetStateExpiryParamsType, id string, name string, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
+func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
 	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry"}
 	if pType == "" {
 		return nil, op.missing("type")
@@ -550,7 +550,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.SetStateExpiryPar
 //
 // It returns the decoded GetOrSetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrSetState(ctx context.Context, pType gen.GetOrSetStateParamsType, id string, name string, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
+func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
 	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set"}
 	if pType == "" {
 		return nil, op.missing("type")

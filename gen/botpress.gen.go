@@ -417,156 +417,6 @@ func (e GetOrCreateMessageJSONBodyOrigin) Valid() bool {
 	}
 }
 
-// Defines values for GetStateParamsType.
-const (
-	GetStateParamsTypeBot          GetStateParamsType = "bot"
-	GetStateParamsTypeConversation GetStateParamsType = "conversation"
-	GetStateParamsTypeIntegration  GetStateParamsType = "integration"
-	GetStateParamsTypeTask         GetStateParamsType = "task"
-	GetStateParamsTypeUser         GetStateParamsType = "user"
-	GetStateParamsTypeWorkflow     GetStateParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the GetStateParamsType enum.
-func (e GetStateParamsType) Valid() bool {
-	switch e {
-	case GetStateParamsTypeBot:
-		return true
-	case GetStateParamsTypeConversation:
-		return true
-	case GetStateParamsTypeIntegration:
-		return true
-	case GetStateParamsTypeTask:
-		return true
-	case GetStateParamsTypeUser:
-		return true
-	case GetStateParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PatchStateParamsType.
-const (
-	PatchStateParamsTypeBot          PatchStateParamsType = "bot"
-	PatchStateParamsTypeConversation PatchStateParamsType = "conversation"
-	PatchStateParamsTypeIntegration  PatchStateParamsType = "integration"
-	PatchStateParamsTypeTask         PatchStateParamsType = "task"
-	PatchStateParamsTypeUser         PatchStateParamsType = "user"
-	PatchStateParamsTypeWorkflow     PatchStateParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the PatchStateParamsType enum.
-func (e PatchStateParamsType) Valid() bool {
-	switch e {
-	case PatchStateParamsTypeBot:
-		return true
-	case PatchStateParamsTypeConversation:
-		return true
-	case PatchStateParamsTypeIntegration:
-		return true
-	case PatchStateParamsTypeTask:
-		return true
-	case PatchStateParamsTypeUser:
-		return true
-	case PatchStateParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SetStateParamsType.
-const (
-	SetStateParamsTypeBot          SetStateParamsType = "bot"
-	SetStateParamsTypeConversation SetStateParamsType = "conversation"
-	SetStateParamsTypeIntegration  SetStateParamsType = "integration"
-	SetStateParamsTypeTask         SetStateParamsType = "task"
-	SetStateParamsTypeUser         SetStateParamsType = "user"
-	SetStateParamsTypeWorkflow     SetStateParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the SetStateParamsType enum.
-func (e SetStateParamsType) Valid() bool {
-	switch e {
-	case SetStateParamsTypeBot:
-		return true
-	case SetStateParamsTypeConversation:
-		return true
-	case SetStateParamsTypeIntegration:
-		return true
-	case SetStateParamsTypeTask:
-		return true
-	case SetStateParamsTypeUser:
-		return true
-	case SetStateParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SetStateExpiryParamsType.
-const (
-	SetStateExpiryParamsTypeBot          SetStateExpiryParamsType = "bot"
-	SetStateExpiryParamsTypeConversation SetStateExpiryParamsType = "conversation"
-	SetStateExpiryParamsTypeIntegration  SetStateExpiryParamsType = "integration"
-	SetStateExpiryParamsTypeTask         SetStateExpiryParamsType = "task"
-	SetStateExpiryParamsTypeUser         SetStateExpiryParamsType = "user"
-	SetStateExpiryParamsTypeWorkflow     SetStateExpiryParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the SetStateExpiryParamsType enum.
-func (e SetStateExpiryParamsType) Valid() bool {
-	switch e {
-	case SetStateExpiryParamsTypeBot:
-		return true
-	case SetStateExpiryParamsTypeConversation:
-		return true
-	case SetStateExpiryParamsTypeIntegration:
-		return true
-	case SetStateExpiryParamsTypeTask:
-		return true
-	case SetStateExpiryParamsTypeUser:
-		return true
-	case SetStateExpiryParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetOrSetStateParamsType.
-const (
-	GetOrSetStateParamsTypeBot          GetOrSetStateParamsType = "bot"
-	GetOrSetStateParamsTypeConversation GetOrSetStateParamsType = "conversation"
-	GetOrSetStateParamsTypeIntegration  GetOrSetStateParamsType = "integration"
-	GetOrSetStateParamsTypeTask         GetOrSetStateParamsType = "task"
-	GetOrSetStateParamsTypeUser         GetOrSetStateParamsType = "user"
-	GetOrSetStateParamsTypeWorkflow     GetOrSetStateParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the GetOrSetStateParamsType enum.
-func (e GetOrSetStateParamsType) Valid() bool {
-	switch e {
-	case GetOrSetStateParamsTypeBot:
-		return true
-	case GetOrSetStateParamsTypeConversation:
-		return true
-	case GetOrSetStateParamsTypeIntegration:
-		return true
-	case GetOrSetStateParamsTypeTask:
-		return true
-	case GetOrSetStateParamsTypeUser:
-		return true
-	case GetOrSetStateParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListTagValuesParamsType.
 const (
 	ListTagValuesParamsTypeConversation ListTagValuesParamsType = "conversation"
@@ -1239,7 +1089,7 @@ type State struct {
 	// Payload The stored document.
 	Payload map[string]interface{} `json:"payload"`
 
-	// Type Kind of resource the state is attached to.
+	// Type Kind of resource a state is attached to.
 	Type StateType `json:"type"`
 
 	// UpdatedAt When it last changed (ISO 8601).
@@ -1249,7 +1099,7 @@ type State struct {
 	UserID *string `json:"userId,omitempty"`
 }
 
-// StateType Kind of resource the state is attached to.
+// StateType Kind of resource a state is attached to.
 type StateType string
 
 // Task A unit of work the bot tracks in a conversation, with a status and its own data.
@@ -1410,6 +1260,12 @@ type IntegrationID = string
 
 // NextToken defines model for NextToken.
 type NextToken = string
+
+// StateName defines model for StateName.
+type StateName = string
+
+// StateOwnerID defines model for StateOwnerID.
+type StateOwnerID = string
 
 // CallActionJSONBody defines parameters for CallAction.
 type CallActionJSONBody struct {
@@ -1968,9 +1824,6 @@ type GetStateParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// GetStateParamsType defines parameters for GetState.
-type GetStateParamsType string
-
 // PatchStateJSONBody defines parameters for PatchState.
 type PatchStateJSONBody struct {
 	Payload map[string]interface{} `json:"payload"`
@@ -1987,9 +1840,6 @@ type PatchStateParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// PatchStateParamsType defines parameters for PatchState.
-type PatchStateParamsType string
 
 // SetStateJSONBody defines parameters for SetState.
 type SetStateJSONBody struct {
@@ -2009,9 +1859,6 @@ type SetStateParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// SetStateParamsType defines parameters for SetState.
-type SetStateParamsType string
-
 // SetStateExpiryJSONBody defines parameters for SetStateExpiry.
 type SetStateExpiryJSONBody struct {
 	Expiry nullable.Nullable[float64] `json:"expiry"`
@@ -2028,9 +1875,6 @@ type SetStateExpiryParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// SetStateExpiryParamsType defines parameters for SetStateExpiry.
-type SetStateExpiryParamsType string
 
 // GetOrSetStateJSONBody defines parameters for GetOrSetState.
 type GetOrSetStateJSONBody struct {
@@ -2049,9 +1893,6 @@ type GetOrSetStateParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// GetOrSetStateParamsType defines parameters for GetOrSetState.
-type GetOrSetStateParamsType string
 
 // ListTagValuesParams defines parameters for ListTagValues.
 type ListTagValuesParams struct {
@@ -2934,7 +2775,7 @@ type ClientInterface interface {
 	// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
 	//
 	// Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-	GetState(ctx context.Context, pType GetStateParamsType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchStateWithBody Patch a state
 	//
@@ -2943,7 +2784,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithBody(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchState Patch a state
 	//
@@ -2952,7 +2793,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchState(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateWithBody Set a state
 	//
@@ -2961,7 +2802,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithBody(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetState Set a state
 	//
@@ -2970,7 +2811,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetState(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateExpiryWithBody Set a state's expiry
 	//
@@ -2979,7 +2820,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithBody(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateExpiryWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateExpiry Set a state's expiry
 	//
@@ -2988,7 +2829,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiry(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateExpiry(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrSetStateWithBody Get or set a state
 	//
@@ -2997,7 +2838,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithBody(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrSetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrSetState Get or set a state
 	//
@@ -3006,7 +2847,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetState(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrSetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTagValues List tag values
 	//
@@ -3926,7 +3767,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, params *UpdateMes
 // Returns the state with this name on a user, conversation, bot, integration, task or workflow.
 //
 // Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-func (c *Client) GetState(ctx context.Context, pType GetStateParamsType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetStateRequest(c.Server, pType, id, name, params)
 	if err != nil {
 		return nil, err
@@ -3945,7 +3786,7 @@ func (c *Client) GetState(ctx context.Context, pType GetStateParamsType, id stri
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *Client) PatchStateWithBody(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PatchStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -3964,7 +3805,7 @@ func (c *Client) PatchStateWithBody(ctx context.Context, pType PatchStateParamsT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *Client) PatchState(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PatchState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -3983,7 +3824,7 @@ func (c *Client) PatchState(ctx context.Context, pType PatchStateParamsType, id 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *Client) SetStateWithBody(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4002,7 +3843,7 @@ func (c *Client) SetStateWithBody(ctx context.Context, pType SetStateParamsType,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *Client) SetState(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -4021,7 +3862,7 @@ func (c *Client) SetState(ctx context.Context, pType SetStateParamsType, id stri
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateExpiryRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4040,7 +3881,7 @@ func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType SetStateExpir
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *Client) SetStateExpiry(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateExpiry(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateExpiryRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -4059,7 +3900,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType SetStateExpiryParamsT
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOrSetStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4078,7 +3919,7 @@ func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType GetOrSetStateP
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *Client) GetOrSetState(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetOrSetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOrSetStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -6756,7 +6597,7 @@ func NewUpdateMessageRequestWithBody(server string, id string, params *UpdateMes
 }
 
 // NewGetStateRequest constructs an http.Request for the GetState method
-func NewGetStateRequest(server string, pType GetStateParamsType, id string, name string, params *GetStateParams) (*http.Request, error) {
+func NewGetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *GetStateParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6841,7 +6682,7 @@ func NewGetStateRequest(server string, pType GetStateParamsType, id string, name
 }
 
 // NewPatchStateRequest calls the generic PatchState builder with application/json body
-func NewPatchStateRequest(server string, pType PatchStateParamsType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody) (*http.Request, error) {
+func NewPatchStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6852,7 +6693,7 @@ func NewPatchStateRequest(server string, pType PatchStateParamsType, id string, 
 }
 
 // NewPatchStateRequestWithBody constructs an http.Request for the PatchState method, with any body, and a specified content type
-func NewPatchStateRequestWithBody(server string, pType PatchStateParamsType, id string, name string, params *PatchStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewPatchStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6939,7 +6780,7 @@ func NewPatchStateRequestWithBody(server string, pType PatchStateParamsType, id 
 }
 
 // NewSetStateRequest calls the generic SetState builder with application/json body
-func NewSetStateRequest(server string, pType SetStateParamsType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody) (*http.Request, error) {
+func NewSetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6950,7 +6791,7 @@ func NewSetStateRequest(server string, pType SetStateParamsType, id string, name
 }
 
 // NewSetStateRequestWithBody constructs an http.Request for the SetState method, with any body, and a specified content type
-func NewSetStateRequestWithBody(server string, pType SetStateParamsType, id string, name string, params *SetStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7037,7 +6878,7 @@ func NewSetStateRequestWithBody(server string, pType SetStateParamsType, id stri
 }
 
 // NewSetStateExpiryRequest calls the generic SetStateExpiry builder with application/json body
-func NewSetStateExpiryRequest(server string, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody) (*http.Request, error) {
+func NewSetStateExpiryRequest(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7048,7 +6889,7 @@ func NewSetStateExpiryRequest(server string, pType SetStateExpiryParamsType, id 
 }
 
 // NewSetStateExpiryRequestWithBody constructs an http.Request for the SetStateExpiry method, with any body, and a specified content type
-func NewSetStateExpiryRequestWithBody(server string, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetStateExpiryRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7135,7 +6976,7 @@ func NewSetStateExpiryRequestWithBody(server string, pType SetStateExpiryParamsT
 }
 
 // NewGetOrSetStateRequest calls the generic GetOrSetState builder with application/json body
-func NewGetOrSetStateRequest(server string, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody) (*http.Request, error) {
+func NewGetOrSetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7146,7 +6987,7 @@ func NewGetOrSetStateRequest(server string, pType GetOrSetStateParamsType, id st
 }
 
 // NewGetOrSetStateRequestWithBody constructs an http.Request for the GetOrSetState method, with any body, and a specified content type
-func NewGetOrSetStateRequestWithBody(server string, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewGetOrSetStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9295,7 +9136,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-	GetStateWithResponse(ctx context.Context, pType GetStateParamsType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error)
+	GetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error)
 
 	// PatchStateWithBodyWithResponse Patch a state
 	//
@@ -9304,7 +9145,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithBodyWithResponse(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
+	PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
 
 	// PatchStateWithResponse Patch a state
 	//
@@ -9313,7 +9154,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithResponse(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
+	PatchStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
 
 	// SetStateWithBodyWithResponse Set a state
 	//
@@ -9322,7 +9163,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithBodyWithResponse(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
+	SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
 
 	// SetStateWithResponse Set a state
 	//
@@ -9331,7 +9172,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithResponse(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
+	SetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
 
 	// SetStateExpiryWithBodyWithResponse Set a state's expiry
 	//
@@ -9340,7 +9181,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithBodyWithResponse(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
+	SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
 
 	// SetStateExpiryWithResponse Set a state's expiry
 	//
@@ -9349,7 +9190,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithResponse(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
+	SetStateExpiryWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
 
 	// GetOrSetStateWithBodyWithResponse Get or set a state
 	//
@@ -9358,7 +9199,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithBodyWithResponse(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
+	GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
 
 	// GetOrSetStateWithResponse Get or set a state
 	//
@@ -9367,7 +9208,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithResponse(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
+	GetOrSetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
 
 	// ListTagValuesWithResponse List tag values
 	//
@@ -12821,7 +12662,7 @@ func (c *ClientWithResponses) UpdateMessageWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType GetStateParamsType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error) {
 	rsp, err := c.GetState(ctx, pType, id, name, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12836,7 +12677,7 @@ func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType Ge
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
+func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
 	rsp, err := c.PatchStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12851,7 +12692,7 @@ func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType PatchStateParamsType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
+func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
 	rsp, err := c.PatchState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12866,7 +12707,7 @@ func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
 	rsp, err := c.SetStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12881,7 +12722,7 @@ func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType SetStateParamsType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
 	rsp, err := c.SetState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12896,7 +12737,7 @@ func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType Se
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
 	rsp, err := c.SetStateExpiryWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12911,7 +12752,7 @@ func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pType SetStateExpiryParamsType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
 	rsp, err := c.SetStateExpiry(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12926,7 +12767,7 @@ func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pT
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
 	rsp, err := c.GetOrSetStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12941,7 +12782,7 @@ func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *ClientWithResponses) GetOrSetStateWithResponse(ctx context.Context, pType GetOrSetStateParamsType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetOrSetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
 	rsp, err := c.GetOrSetState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
