@@ -22,7 +22,7 @@ func exampleServer() *httptest.Server {
 	const ts = `"createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05Z"`
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/users/get-or-create", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 200, `{"user":{"id":"user_1","name":"Ada","tags":{"email":"ada@example.com"},`+ts+`},"meta":{"created":true}}`)
+		reply(w, 200, `{"user":{"id":"user_1","name":"Ada","tags":{"email":"ada@example.com"},`+ts+`}}`)
 	})
 	mux.HandleFunc("POST /v1/chat/conversations", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 201, `{"conversation":{"id":"conv_1","channel":"channel","integration":"webhook","tags":{},`+ts+`}}`)

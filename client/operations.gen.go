@@ -590,12 +590,12 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 // AllTagValues walks every item of ListTagValues, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.ListTagValuesResponse_Tags, error] {
+func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.TagValue, error] {
 	var base gen.ListTagValuesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListTagValuesResponse_Tags, *string, error) {
+	return walk(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, *string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTagValues(ctx, key, &p, opts...)

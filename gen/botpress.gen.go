@@ -690,13 +690,13 @@ func (e UpdateWorkflowJSONBodyStatus) Valid() bool {
 	}
 }
 
-// AddParticipantResponse What addParticipant answers.
+// AddParticipantResponse The participant, added.
 type AddParticipantResponse struct {
 	// Participant A person or system that talks to the bot through an integration.
 	Participant User `json:"participant"`
 }
 
-// CallActionResponse What callAction answers.
+// CallActionResponse The action's output.
 type CallActionResponse struct {
 	Meta   CallActionResponse_Meta `json:"meta"`
 	Output map[string]interface{}  `json:"output"`
@@ -734,37 +734,37 @@ type Conversation struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// CreateConversationResponse What createConversation answers.
+// CreateConversationResponse The conversation, created.
 type CreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
-// CreateEventResponse What createEvent answers.
+// CreateEventResponse The event, created.
 type CreateEventResponse struct {
 	// Event Something that happened to the bot; the bot reacts to it, and it may be scheduled for later.
 	Event Event `json:"event"`
 }
 
-// CreateMessageResponse What createMessage answers.
+// CreateMessageResponse The message, created.
 type CreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
-// CreateTaskResponse What createTask answers.
+// CreateTaskResponse The task, created.
 type CreateTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
 }
 
-// CreateUserResponse What createUser answers.
+// CreateUserResponse The user, created.
 type CreateUserResponse struct {
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
 
-// CreateWorkflowResponse What createWorkflow answers.
+// CreateWorkflowResponse The workflow, created.
 type CreateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
@@ -833,49 +833,49 @@ type Event struct {
 // EventStatus Where the event is in its processing.
 type EventStatus string
 
-// GetConversationResponse What getConversation answers.
+// GetConversationResponse The requested conversation.
 type GetConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
-// GetEventResponse What getEvent answers.
+// GetEventResponse The requested event.
 type GetEventResponse struct {
 	// Event Something that happened to the bot; the bot reacts to it, and it may be scheduled for later.
 	Event Event `json:"event"`
 }
 
-// GetMessageResponse What getMessage answers.
+// GetMessageResponse The requested message.
 type GetMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
-// GetOrCreateConversationResponse What getOrCreateConversation answers.
+// GetOrCreateConversationResponse The conversation, found or created.
 type GetOrCreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
-// GetOrCreateMessageResponse What getOrCreateMessage answers.
+// GetOrCreateMessageResponse The message, found or created.
 type GetOrCreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
-// GetOrCreateUserResponse What getOrCreateUser answers.
+// GetOrCreateUserResponse The user, found or created.
 type GetOrCreateUserResponse struct {
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
 
-// GetOrCreateWorkflowResponse What getOrCreateWorkflow answers.
+// GetOrCreateWorkflowResponse The workflow, found or created.
 type GetOrCreateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
 
-// GetOrSetStateResponse What getOrSetState answers.
+// GetOrSetStateResponse The state, read or written.
 type GetOrSetStateResponse struct {
 	Meta GetOrSetStateResponse_Meta `json:"meta"`
 
@@ -888,13 +888,13 @@ type GetOrSetStateResponse_Meta struct {
 	Cached bool `json:"cached"`
 }
 
-// GetParticipantResponse What getParticipant answers.
+// GetParticipantResponse The requested participant.
 type GetParticipantResponse struct {
 	// Participant A person or system that talks to the bot through an integration.
 	Participant User `json:"participant"`
 }
 
-// GetStateResponse What getState answers.
+// GetStateResponse The requested state.
 type GetStateResponse struct {
 	Meta GetStateResponse_Meta `json:"meta"`
 
@@ -907,30 +907,30 @@ type GetStateResponse_Meta struct {
 	Cached bool `json:"cached"`
 }
 
-// GetTaskResponse What getTask answers.
+// GetTaskResponse The requested task.
 type GetTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
 }
 
-// GetUserResponse What getUser answers.
+// GetUserResponse The requested user.
 type GetUserResponse struct {
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
 
-// GetWorkflowResponse What getWorkflow answers.
+// GetWorkflowResponse The requested workflow.
 type GetWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
 
-// ImportMessagesResponse What importMessages answers.
+// ImportMessagesResponse The imported messages.
 type ImportMessagesResponse struct {
 	Messages []Message `json:"messages"`
 }
 
-// InitializeIncomingMessageResponse What initializeIncomingMessage answers.
+// InitializeIncomingMessageResponse The user, the conversation and the message, found or created.
 type InitializeIncomingMessageResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
@@ -942,7 +942,7 @@ type InitializeIncomingMessageResponse struct {
 	User User `json:"user"`
 }
 
-// ListConversationsResponse What listConversations answers.
+// ListConversationsResponse One page of conversations, with the token of the next page.
 type ListConversationsResponse struct {
 	Conversations []Conversation `json:"conversations"`
 
@@ -950,7 +950,7 @@ type ListConversationsResponse struct {
 	Meta PageMeta `json:"meta"`
 }
 
-// ListEventsResponse What listEvents answers.
+// ListEventsResponse One page of events, with the token of the next page.
 type ListEventsResponse struct {
 	Events []Event `json:"events"`
 
@@ -958,7 +958,7 @@ type ListEventsResponse struct {
 	Meta PageMeta `json:"meta"`
 }
 
-// ListMessagesResponse What listMessages answers.
+// ListMessagesResponse One page of messages, with the token of the next page.
 type ListMessagesResponse struct {
 	Messages []Message `json:"messages"`
 
@@ -966,40 +966,35 @@ type ListMessagesResponse struct {
 	Meta PageMeta `json:"meta"`
 }
 
-// ListParticipantsResponse What listParticipants answers.
+// ListParticipantsResponse One page of participants, with the token of the next page.
 type ListParticipantsResponse struct {
 	// Meta Paging information of a list answer.
 	Meta         PageMeta `json:"meta"`
 	Participants []User   `json:"participants"`
 }
 
-// ListTagValuesResponse What listTagValues answers.
+// ListTagValuesResponse One page of tag values, with the token of the next page.
 type ListTagValuesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta PageMeta                     `json:"meta"`
-	Tags []ListTagValuesResponse_Tags `json:"tags"`
+	Meta PageMeta   `json:"meta"`
+	Tags []TagValue `json:"tags"`
 }
 
-// ListTagValuesResponse_Tags defines model for ListTagValuesResponse.Tags.
-type ListTagValuesResponse_Tags struct {
-	Value string `json:"value"`
-}
-
-// ListTasksResponse What listTasks answers.
+// ListTasksResponse One page of tasks, with the token of the next page.
 type ListTasksResponse struct {
 	// Meta Paging information of a list answer.
 	Meta  PageMeta `json:"meta"`
 	Tasks []Task   `json:"tasks"`
 }
 
-// ListUsersResponse What listUsers answers.
+// ListUsersResponse One page of users, with the token of the next page.
 type ListUsersResponse struct {
 	// Meta Paging information of a list answer.
 	Meta  PageMeta `json:"meta"`
 	Users []User   `json:"users"`
 }
 
-// ListWorkflowsResponse What listWorkflows answers.
+// ListWorkflowsResponse One page of workflows, with the token of the next page.
 type ListWorkflowsResponse struct {
 	// Meta Paging information of a list answer.
 	Meta      PageMeta   `json:"meta"`
@@ -1051,19 +1046,19 @@ type PageMeta struct {
 	NextToken *string `json:"nextToken,omitempty"`
 }
 
-// PatchStateResponse What patchState answers.
+// PatchStateResponse The state, patched.
 type PatchStateResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// SetStateExpiryResponse What setStateExpiry answers.
+// SetStateExpiryResponse The state, with its new expiry.
 type SetStateExpiryResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// SetStateResponse What setState answers.
+// SetStateResponse The state, written.
 type SetStateResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
@@ -1101,6 +1096,12 @@ type State struct {
 
 // StateType Kind of resource a state is attached to.
 type StateType string
+
+// TagValue One value that a tag key takes.
+type TagValue struct {
+	// Value The value.
+	Value string `json:"value"`
+}
 
 // Task A unit of work the bot tracks in a conversation, with a status and its own data.
 type Task struct {
@@ -1150,31 +1151,31 @@ type Task struct {
 // TaskStatus Where the task stands.
 type TaskStatus string
 
-// UpdateConversationResponse What updateConversation answers.
+// UpdateConversationResponse The conversation, updated.
 type UpdateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
-// UpdateMessageResponse What updateMessage answers.
+// UpdateMessageResponse The message, updated.
 type UpdateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
-// UpdateTaskResponse What updateTask answers.
+// UpdateTaskResponse The task, updated.
 type UpdateTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
 }
 
-// UpdateUserResponse What updateUser answers.
+// UpdateUserResponse The user, updated.
 type UpdateUserResponse struct {
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
 
-// UpdateWorkflowResponse What updateWorkflow answers.
+// UpdateWorkflowResponse The workflow, updated.
 type UpdateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`

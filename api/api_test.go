@@ -1,0 +1,94 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/botpress-go/sdk/api"
+)
+
+func load(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	return doc
+}
+
+// TestConventions checks the rules every operation of the spec follows;
+// see "The spec and the generated code" in the README.
+func TestConventions(t *testing.T) {
+	doc := load(t)
+	require.Contains(t, doc.Components.SecuritySchemes, "bearerAuth")
+	assert.Equal(t, "bearer", doc.Components.SecuritySchemes["bearerAuth"].Value.Scheme)
+	require.Len(t, doc.Security, 1)
+	assert.Contains(t, doc.Security[0], "bearerAuth")
+	tags := map[string]bool{}
+	for _, tag := range doc.Tags {
+		tags[tag.Name] = true
+		assert.NotEmpty(t, tag.Description, "tag %s", tag.Name)
+	}
+	ids := map[string]bool{}
+	count := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			count++
+			name := method + " " + path + " " + op.OperationID
+			assert.NotEmpty(t, op.OperationID, name)
+			assert.False(t, ids[op.OperationID], "duplicate operationId %s", op.OperationID)
+			ids[op.OperationID] = true
+			assert.NotEmpty(t, op.Summary, "summary of %s", name)
+			assert.NotEmpty(t, op.Description, "description of %s", name)
+			if assert.Len(t, op.Tags, 1, name) {
+				assert.True(t, tags[op.Tags[0]], "%s: tag %q is not declared", name, op.Tags[0])
+			}
+			for _, code := range []string{"4XX", "default"} {
+				r := op.Responses.Value(code)
+				if assert.NotNil(t, r, "%s: no %s response", name, code) {
+					assert.Equal(t, "#/components/responses/Error", r.Ref, "%s: %s", name, code)
+				}
+			}
+			success := 0
+			for code, r := range op.Responses.Map() {
+				if strings.HasPrefix(code, "2") {
+					success++
+					s := r.Value.Content.Get("application/json").Schema
+					assert.True(t, strings.HasPrefix(s.Ref, "#/components/schemas/"), "%s: success body should be a named schema", name)
+				}
+			}
+			assert.Equal(t, 1, success, "%s: one success response", name)
+			var hasNextToken bool
+			for _, p := range op.Parameters {
+				if p.Value.In == "header" {
+					assert.True(t, strings.HasPrefix(p.Ref, "#/components/parameters/"), "%s: header %s should be a shared parameter", name, p.Value.Name)
+				}
+				if p.Value.Name == "nextToken" {
+					hasNextToken = true
+					assert.Equal(t, "#/components/parameters/NextToken", p.Ref, name)
+				}
+			}
+			if hasNextToken {
+				body := op.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
+				require.Contains(t, body.Properties, "meta", name)
+				assert.Equal(t, "#/components/schemas/PageMeta", body.Properties["meta"].Ref, name)
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, count, 48)
+}
+
+// TestErrorSchema checks the shared error body: both wire shapes and the
+// 26 types.
+func TestErrorSchema(t *testing.T) {
+	doc := load(t)
+	e := doc.Components.Schemas["Error"].Value
+	for _, p := range []string{"id", "code", "status", "type", "message", "description", "metadata"} {
+		assert.Contains(t, e.Properties, p)
+	}
+	assert.Len(t, doc.Components.Schemas["ErrorType"].Value.Enum, 26)
+}
