@@ -58,14 +58,14 @@ func (c *Client) AllConversations(ctx context.Context, params *gen.ListConversat
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, *string, error) {
+	return walk(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Conversations, page.Meta.NextToken, nil
+		return page.Conversations, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -168,14 +168,14 @@ func (c *Client) AllParticipants(ctx context.Context, id string, params *gen.Lis
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, *string, error) {
+	return walk(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, id, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Participants, page.Meta.NextToken, nil
+		return page.Participants, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -255,14 +255,14 @@ func (c *Client) AllEvents(ctx context.Context, params *gen.ListEventsParams, op
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, *string, error) {
+	return walk(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListEvents(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Events, page.Meta.NextToken, nil
+		return page.Events, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -359,14 +359,14 @@ func (c *Client) AllMessages(ctx context.Context, params *gen.ListMessagesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, *string, error) {
+	return walk(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Messages, page.Meta.NextToken, nil
+		return page.Messages, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -595,14 +595,14 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, *string, error) {
+	return walk(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTagValues(ctx, key, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Tags, page.Meta.NextToken, nil
+		return page.Tags, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -628,14 +628,14 @@ func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, *string, error) {
+	return walk(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTasks(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Tasks, page.Meta.NextToken, nil
+		return page.Tasks, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -722,14 +722,14 @@ func (c *Client) AllUsers(ctx context.Context, params *gen.ListUsersParams, opts
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, *string, error) {
+	return walk(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsers(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Users, page.Meta.NextToken, nil
+		return page.Users, tokenString(page.Meta.NextToken), nil
 	})
 }
 
@@ -829,14 +829,14 @@ func (c *Client) AllWorkflows(ctx context.Context, params *gen.ListWorkflowsPara
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, *string, error) {
+	return walk(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkflows(ctx, &p, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		return page.Workflows, page.Meta.NextToken, nil
+		return page.Workflows, tokenString(page.Meta.NextToken), nil
 	})
 }
 

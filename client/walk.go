@@ -13,9 +13,23 @@ import (
 // make the walk loop forever.
 var ErrRepeatedToken = errors.New("server repeated a page token")
 
-// fetchPage gets one page: its items and the token of the next page, nil
+// fetchPage gets one page: its items and the token of the next page, ""
 // on the last one.
-type fetchPage[T any] func(ctx context.Context, token *string) ([]T, *string, error)
+type fetchPage[T any] func(ctx context.Context, token *string) ([]T, string, error)
+
+// tokenString reads a page token whether the answer holds it as a string
+// or as a pointer to one.
+func tokenString(t any) string {
+	switch v := t.(type) {
+	case string:
+		return v
+	case *string:
+		if v != nil {
+			return *v
+		}
+	}
+	return ""
+}
 
 // walk is the one page walker behind every All* method. It fetches a page
 // only when the loop has consumed the previous one, keeps one page in
@@ -46,16 +60,16 @@ func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[
 					return
 				}
 			}
-			if next == nil || *next == "" {
+			if next == "" {
 				return
 			}
-			h := maphash.String(seed, *next)
+			h := maphash.String(seed, next)
 			if _, dup := seen[h]; dup {
-				yield(zero, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, *next))
+				yield(zero, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
 				return
 			}
 			seen[h] = struct{}{}
-			token = next
+			token = &next
 		}
 	}
 }
