@@ -19,6 +19,11 @@ import (
 // anything, when a path parameter is empty or required parameters are nil.
 var ErrMissingArgument = errors.New("missing argument")
 
+// ErrInvalidArgument is wrapped by the error a call returns, before sending
+// anything, when a path parameter is "." or "..", which would change the
+// path the request goes to.
+var ErrInvalidArgument = errors.New("invalid argument")
+
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
 // object the operation promises.
@@ -35,6 +40,17 @@ type operation struct {
 
 func (op operation) missing(what string) error {
 	return fmt.Errorf("botpress: %s: %w: %s is empty", op.name, ErrMissingArgument, what)
+}
+
+// checkPath refuses a path parameter that is empty or a dot segment.
+func (op operation) checkPath(name, value string) error {
+	switch value {
+	case "":
+		return op.missing(name)
+	case ".", "..":
+		return fmt.Errorf("botpress: %s: %w: %s is %q", op.name, ErrInvalidArgument, name, value)
+	}
+	return nil
 }
 
 // call sends one operation and decodes its JSON answer into a new T.
@@ -80,7 +96,9 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, unprefix(err))
 	}
-	req, err := build(cfg.baseURL)
+	// The trailing slash keeps a path prefix of the base URL
+	// (https://proxy/botpress) in front of the operation's path.
+	req, err := build(cfg.baseURL + "/")
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: building request: %w", op.name, err)
 	}

@@ -137,7 +137,35 @@ func (cfg *config) validate() error {
 		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
 	}
 	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+	for _, h := range []struct{ what, value string }{
+		{"token", cfg.token}, {"bot ID", cfg.botID}, {"workspace ID", cfg.workspaceID},
+		{"integration ID", cfg.integrationID}, {"integration alias", cfg.integrationAlias},
+		{"user agent", cfg.userAgent},
+	} {
+		if !validHeaderValue(h.value) {
+			// Never print the value: it may be the token.
+			return fmt.Errorf("botpress: the %s contains a control character", h.what)
+		}
+	}
+	for k, vs := range cfg.header {
+		for _, v := range vs {
+			if !validHeaderValue(v) || !validHeaderValue(k) {
+				return fmt.Errorf("botpress: header %q has a control character", k)
+			}
+		}
+	}
 	return nil
+}
+
+// validHeaderValue reports whether v can be sent in a header: no control
+// characters other than tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // with returns the config for one call: the client's, with opts applied.

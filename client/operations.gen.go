@@ -102,8 +102,8 @@ func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCrea
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteConversation", method: "DELETE", path: "/v1/chat/conversations/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewDeleteConversationRequest(server, id, nil)
@@ -118,8 +118,8 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Opti
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option) (*gen.GetConversationResponse, error) {
 	op := operation{name: "getConversation", method: "GET", path: "/v1/chat/conversations/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetConversationRequest(server, id, nil)
@@ -134,8 +134,8 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.UpdateConversationJSONRequestBody, opts ...Option) (*gen.UpdateConversationResponse, error) {
 	op := operation{name: "updateConversation", method: "PUT", path: "/v1/chat/conversations/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateConversationRequest(server, id, nil, body)
@@ -151,8 +151,8 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) (*gen.ListParticipantsResponse, error) {
 	op := operation{name: "listParticipants", method: "GET", path: "/v1/chat/conversations/{id}/participants", query: params}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewListParticipantsRequest(server, id, params)
@@ -186,8 +186,8 @@ func (c *Client) AllParticipants(ctx context.Context, id string, params *gen.Lis
 // An error answer comes back as a *errors.APIError.
 func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddParticipantJSONRequestBody, opts ...Option) (*gen.AddParticipantResponse, error) {
 	op := operation{name: "addParticipant", method: "POST", path: "/v1/chat/conversations/{id}/participants"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewAddParticipantRequest(server, id, nil, body)
@@ -202,11 +202,11 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string, opts ...Option) error {
 	op := operation{name: "removeParticipant", method: "DELETE", path: "/v1/chat/conversations/{id}/participants/{userId}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
-	if userID == "" {
-		return op.missing("userId")
+	if err := op.checkPath("userId", string(userID)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewRemoveParticipantRequest(server, id, userID, nil)
@@ -221,11 +221,11 @@ func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetParticipant(ctx context.Context, id string, userID string, opts ...Option) (*gen.GetParticipantResponse, error) {
 	op := operation{name: "getParticipant", method: "GET", path: "/v1/chat/conversations/{id}/participants/{userId}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if userID == "" {
-		return nil, op.missing("userId")
+	if err := op.checkPath("userId", string(userID)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetParticipantRequest(server, id, userID, nil)
@@ -286,8 +286,8 @@ func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONReques
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "cancelScheduledEvent", method: "DELETE", path: "/v1/chat/events/scheduled/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewCancelScheduledEventRequest(server, id, nil)
@@ -302,8 +302,8 @@ func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Op
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.GetEventResponse, error) {
 	op := operation{name: "getEvent", method: "GET", path: "/v1/chat/events/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetEventRequest(server, id, nil)
@@ -416,8 +416,8 @@ func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSON
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteMessage", method: "DELETE", path: "/v1/chat/messages/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewDeleteMessageRequest(server, id, nil)
@@ -432,8 +432,8 @@ func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) e
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*gen.GetMessageResponse, error) {
 	op := operation{name: "getMessage", method: "GET", path: "/v1/chat/messages/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetMessageRequest(server, id, nil)
@@ -448,8 +448,8 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageJSONRequestBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
 	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateMessageRequest(server, id, nil, body)
@@ -464,14 +464,14 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, opts ...Option) (*gen.GetStateResponse, error) {
 	op := operation{name: "getState", method: "GET", path: "/v1/chat/states/{type}/{id}/{name}"}
-	if pType == "" {
-		return nil, op.missing("type")
+	if err := op.checkPath("type", string(pType)); err != nil {
+		return nil, err
 	}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if name == "" {
-		return nil, op.missing("name")
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetStateRequest(server, pType, id, name, nil)
@@ -486,14 +486,14 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id gen.State
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
 	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}"}
-	if pType == "" {
-		return nil, op.missing("type")
+	if err := op.checkPath("type", string(pType)); err != nil {
+		return nil, err
 	}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if name == "" {
-		return nil, op.missing("name")
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewPatchStateRequest(server, pType, id, name, nil, body)
@@ -508,14 +508,14 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id gen.Sta
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
 	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}"}
-	if pType == "" {
-		return nil, op.missing("type")
+	if err := op.checkPath("type", string(pType)); err != nil {
+		return nil, err
 	}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if name == "" {
-		return nil, op.missing("name")
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewSetStateRequest(server, pType, id, name, nil, body)
@@ -530,14 +530,14 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id gen.State
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
 	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry"}
-	if pType == "" {
-		return nil, op.missing("type")
+	if err := op.checkPath("type", string(pType)); err != nil {
+		return nil, err
 	}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if name == "" {
-		return nil, op.missing("name")
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewSetStateExpiryRequest(server, pType, id, name, nil, body)
@@ -552,14 +552,14 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id gen
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
 	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set"}
-	if pType == "" {
-		return nil, op.missing("type")
+	if err := op.checkPath("type", string(pType)); err != nil {
+		return nil, err
 	}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
-	if name == "" {
-		return nil, op.missing("name")
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetOrSetStateRequest(server, pType, id, name, nil, body)
@@ -575,8 +575,8 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id gen.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) (*gen.ListTagValuesResponse, error) {
 	op := operation{name: "listTagValues", method: "GET", path: "/v1/chat/tags/{key}/values", query: params}
-	if key == "" {
-		return nil, op.missing("key")
+	if err := op.checkPath("key", string(key)); err != nil {
+		return nil, err
 	}
 	if params == nil {
 		return nil, op.missing("params")
@@ -591,6 +591,9 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
 func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.TagValue, error] {
+	if params == nil {
+		return failedWalk[gen.TagValue](operation{name: "listTagValues"}.missing("params"))
+	}
 	var base gen.ListTagValuesParams
 	if params != nil {
 		base = *params
@@ -659,8 +662,8 @@ func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestB
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteTask", method: "DELETE", path: "/v1/chat/tasks/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewDeleteTaskRequest(server, id, nil)
@@ -675,8 +678,8 @@ func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) erro
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.GetTaskResponse, error) {
 	op := operation{name: "getTask", method: "GET", path: "/v1/chat/tasks/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetTaskRequest(server, id, nil)
@@ -691,8 +694,8 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJSONRequestBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
 	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateTaskRequest(server, id, nil, body)
@@ -766,8 +769,8 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJS
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteUser", method: "DELETE", path: "/v1/chat/users/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewDeleteUserRequest(server, id, nil)
@@ -782,8 +785,8 @@ func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) erro
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.GetUserResponse, error) {
 	op := operation{name: "getUser", method: "GET", path: "/v1/chat/users/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetUserRequest(server, id, nil)
@@ -798,8 +801,8 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJSONRequestBody, opts ...Option) (*gen.UpdateUserResponse, error) {
 	op := operation{name: "updateUser", method: "PUT", path: "/v1/chat/users/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateUserRequest(server, id, nil, body)
@@ -873,8 +876,8 @@ func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWo
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteWorkflow", method: "DELETE", path: "/v1/chat/workflows/{id}"}
-	if id == "" {
-		return op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewDeleteWorkflowRequest(server, id, nil)
@@ -889,8 +892,8 @@ func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*gen.GetWorkflowResponse, error) {
 	op := operation{name: "getWorkflow", method: "GET", path: "/v1/chat/workflows/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetWorkflowRequest(server, id, nil)
@@ -905,8 +908,8 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateWorkflowJSONRequestBody, opts ...Option) (*gen.UpdateWorkflowResponse, error) {
 	op := operation{name: "updateWorkflow", method: "PUT", path: "/v1/chat/workflows/{id}"}
-	if id == "" {
-		return nil, op.missing("id")
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateWorkflowRequest(server, id, nil, body)

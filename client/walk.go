@@ -74,6 +74,14 @@ func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[
 	}
 }
 
+// failedWalk is a walk that yields err and ends.
+func failedWalk[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
+
 // Collect gathers the items of a walk into a slice, stopping after limit
 // items when limit > 0. It returns the items gathered so far with the
 // first error.

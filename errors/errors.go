@@ -139,8 +139,12 @@ type APIError struct {
 // MaxBody bounds how much of an error answer's body is kept in APIError.Body.
 const MaxBody = 64 << 10
 
-// excerptLen bounds how much of a non-JSON body goes into the error string.
-const excerptLen = 200
+// excerptLen bounds how much of a non-JSON body goes into the error
+// string, and maxMessage how much of the server's message.
+const (
+	excerptLen = 200
+	maxMessage = 1000
+)
 
 // Error reads like "botpress: getUser: 404 ResourceNotFound: User not found (id err_1)".
 func (e *APIError) Error() string {
@@ -157,7 +161,7 @@ func (e *APIError) Error() string {
 		b.WriteString(" " + t)
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + clip(e.Message, maxMessage))
 	} else if e.Type == "" {
 		if ex := excerpt(e.Body); ex != "" {
 			b.WriteString(": unexpected body: " + ex)
@@ -179,59 +183,66 @@ func (e *APIError) Unwrap() error {
 	return e.Kind
 }
 
-// wireError reads both shapes the API uses for errors: the live one
-// {id, code, type, message, metadata} and the documented one
-// {type, description, status}.
-type wireError struct {
-	ID          string         `json:"id"`
-	Code        json.Number    `json:"code"`
-	Status      json.Number    `json:"status"`
-	Type        *string        `json:"type"`
-	Message     string         `json:"message"`
-	Description string         `json:"description"`
-	Metadata    map[string]any `json:"metadata"`
-}
-
 // FromResponse builds the APIError for an answer with a non-2xx status. It
 // never fails: a body that is not an error object (empty, an HTML page from
 // a proxy, truncated JSON) gives an APIError that keeps the status and the
 // body, matched by status where only one error type uses it.
+//
+// Both shapes the API uses for errors are read: the live one
+// {id, code, type, message, metadata} and the documented one
+// {type, description, status}. Each field is read on its own, so one field
+// of an unexpected type does not hide the others.
 func FromResponse(status int, header http.Header, body []byte) *APIError {
 	e := &APIError{StatusCode: status, Header: header, Body: body}
 	if len(body) > MaxBody {
 		e.Body = body[:MaxBody]
 	}
-	var w wireError
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := dec.Decode(&w)
-	if err != nil || w.Type == nil || *w.Type == "" {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
 		e.Kind = kindOfStatus(status)
-		if err == nil {
-			e.Message = firstNonEmpty(w.Message, w.Description)
-		}
 		return e
 	}
-	e.Type = *w.Type
-	e.Kind = KindOf(e.Type)
-	e.ID = w.ID
-	e.Message = firstNonEmpty(w.Message, w.Description)
-	e.Metadata = w.Metadata
+	str := func(key string) string {
+		var v string
+		_ = json.Unmarshal(fields[key], &v)
+		return v
+	}
+	e.Message = firstNonEmpty(str("message"), str("description"))
+	e.ID = str("id")
+	if raw := fields["metadata"]; len(raw) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber() // keep large numbers exact
+		_ = dec.Decode(&e.Metadata)
+	}
+	e.Type = str("type")
+	if e.Type == "" {
+		e.Kind = kindOfStatus(status)
+	} else {
+		e.Kind = KindOf(e.Type)
+	}
 	return e
 }
 
-// excerpt returns the start of a body as one line of valid UTF-8.
+// excerpt returns the start of a body as one line of valid UTF-8, with
+// invalid bytes shown as '?'.
 func excerpt(body []byte) string {
-	s := strings.TrimSpace(string(body))
-	if len(s) > excerptLen {
-		s = s[:excerptLen]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "..."
+	return clip(strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " "), excerptLen)
+}
+
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	s = strings.ToValidUTF8(s, "?")
-	return strings.Join(strings.Fields(s), " ")
+	s = s[:n]
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size != 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s + "..."
 }
 
 func firstNonEmpty(a, b string) string {
