@@ -21,7 +21,7 @@ lint: ## gofmt and go vet
 	cd scripts && $(GO) vet ./...
 
 upstream-diff: ## Compare api/openapi.yaml with ../shared/upstream, operation by operation
-	cd scripts && $(GO) run ./upstream-diff
+	cd scripts && $(GO) run ./upstream-diff -all
 
 ci: ## What CI runs
 	bash .ci/run

@@ -1,11 +1,18 @@
 // Package api embeds the OpenAPI document of the Botpress Cloud API that
 // this SDK is generated from, for tools that validate requests or answers
 // against it.
+//
+// The document is authored as api/openapi.yaml and the area files under
+// api/sections/; `go generate` bundles them into api/openapi.bundle.yaml,
+// one self-contained file, which is what the code generators read.
 package api
 
 import _ "embed"
 
-// OpenAPI is api/openapi.yaml, byte for byte.
+//go:generate go -C ../scripts run ./bundle ../api/openapi.yaml ../api/openapi.bundle.yaml
+
+// OpenAPI is api/openapi.bundle.yaml, byte for byte: the whole document in
+// one file, with no external references.
 //
-//go:embed openapi.yaml
+//go:embed openapi.bundle.yaml
 var OpenAPI []byte

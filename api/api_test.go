@@ -64,8 +64,8 @@ func TestConventions(t *testing.T) {
 			assert.Equal(t, 1, success, "%s: one success response", name)
 			var hasNextToken bool
 			for _, p := range op.Parameters {
-				if p.Value.In == "header" {
-					assert.True(t, strings.HasPrefix(p.Ref, "#/components/parameters/"), "%s: header %s should be a shared parameter", name, p.Value.Name)
+				if p.Value.In == "header" && strings.HasPrefix(p.Value.Name, "x-") && p.Value.Name != "x-destination-bot-id" {
+					assert.True(t, strings.HasPrefix(p.Ref, "#/components/parameters/"), "%s: scope header %s should be a shared parameter", name, p.Value.Name)
 				}
 				if p.Value.Name == "nextToken" {
 					hasNextToken = true
@@ -73,13 +73,18 @@ func TestConventions(t *testing.T) {
 				}
 			}
 			if hasNextToken {
+				// The next page's token is in meta (a PageMeta), or, for the
+				// two log operations, at the top level of the answer.
 				body := op.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
-				require.Contains(t, body.Properties, "meta", name)
-				assert.Equal(t, "#/components/schemas/PageMeta", body.Properties["meta"].Ref, name)
+				if meta, ok := body.Properties["meta"]; ok {
+					assert.Equal(t, "#/components/schemas/PageMeta", meta.Ref, name)
+				} else if assert.Contains(t, body.Properties, "nextToken", name) {
+					assert.True(t, body.Properties["nextToken"].Value.Type.Is("string"), name)
+				}
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, count, 48)
+	assert.Equal(t, 198, count)
 }
 
 // TestErrorSchema checks the shared error body: both wire shapes and the

@@ -10,6 +10,2127 @@ import (
 	gen "github.com/botpress-go/sdk/gen"
 )
 
+// GetAccount calls getAccount, GET /v1/admin/account/me: get my account.
+// Returns the account of the person the token belongs to.
+//
+// It returns the decoded GetAccountResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccountResponse, error) {
+	op := operation{name: "getAccount", method: "GET", path: "/v1/admin/account/me"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetAccountRequest(server)
+	}
+	return call[gen.GetAccountResponse](ctx, c, op, build, opts)
+}
+
+// DeleteAccount calls deleteAccount, POST /v1/admin/account/me: delete my account.
+// Deletes the caller's account permanently. Note that this call uses POST.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRequestBody, opts ...Option) error {
+	op := operation{name: "deleteAccount", method: "POST", path: "/v1/admin/account/me"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteAccountRequest(server, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// UpdateAccount calls updateAccount, PUT /v1/admin/account/me: update my account.
+// Changes the caller's display name or picture. Fields left out keep their value.
+//
+// It returns the decoded UpdateAccountResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountJSONRequestBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
+	op := operation{name: "updateAccount", method: "PUT", path: "/v1/admin/account/me"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateAccountRequest(server, body)
+	}
+	return call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
+}
+
+// ListPersonalAccessTokens calls listPersonalAccessTokens, GET /v1/admin/account/pats: list personal access tokens.
+// Returns the caller's personal access tokens with their notes and creation dates, without their secret values.
+//
+// It returns the decoded ListPersonalAccessTokensResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (*gen.ListPersonalAccessTokensResponse, error) {
+	op := operation{name: "listPersonalAccessTokens", method: "GET", path: "/v1/admin/account/pats"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPersonalAccessTokensRequest(server)
+	}
+	return call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
+}
+
+// CreatePersonalAccessToken calls createPersonalAccessToken, POST /v1/admin/account/pats: create a personal access token.
+// Issues a new personal access token labelled with a note. Its secret is shown in this answer only, so store it right away.
+//
+// It returns the decoded CreatePersonalAccessTokenResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenJSONRequestBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
+	op := operation{name: "createPersonalAccessToken", method: "POST", path: "/v1/admin/account/pats"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreatePersonalAccessTokenRequest(server, body)
+	}
+	return call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
+}
+
+// DeletePersonalAccessToken calls deletePersonalAccessToken, DELETE /v1/admin/account/pats/{id}: revoke a personal access token.
+// Deletes a personal access token so it stops working.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeletePersonalAccessToken(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deletePersonalAccessToken", method: "DELETE", path: "/v1/admin/account/pats/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeletePersonalAccessTokenRequest(server, id)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetAccountPreference calls getAccountPreference, GET /v1/admin/account/preferences/{key}: get an account preference.
+// Returns the value stored under a key in the caller's preferences; null when nothing is stored.
+//
+// It returns the decoded GetAccountPreferenceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAccountPreference(ctx context.Context, key string, opts ...Option) (*gen.GetAccountPreferenceResponse, error) {
+	op := operation{name: "getAccountPreference", method: "GET", path: "/v1/admin/account/preferences/{key}"}
+	if err := op.checkPath("key", string(key)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetAccountPreferenceRequest(server, key)
+	}
+	return call[gen.GetAccountPreferenceResponse](ctx, c, op, build, opts)
+}
+
+// SetAccountPreference calls setAccountPreference, POST /v1/admin/account/preferences/{key}: set an account preference.
+// Stores a JSON value under a key in the caller's preferences.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.SetAccountPreferenceJSONRequestBody, opts ...Option) error {
+	op := operation{name: "setAccountPreference", method: "POST", path: "/v1/admin/account/preferences/{key}"}
+	if err := op.checkPath("key", string(key)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewSetAccountPreferenceRequest(server, key, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// ListActivities calls listActivities, GET /v1/admin/activities: list the activity log of a task.
+// Returns, one page at a time, the log entries recorded while a bot worked on one task.
+//
+// It returns the decoded ListActivitiesResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
+	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", query: params}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListActivitiesRequest(server, params)
+	}
+	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
+}
+
+// AllActivities walks every item of ListActivities, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[gen.Activity, error] {
+	if params == nil {
+		return failedWalk[gen.Activity](operation{name: "listActivities"}.missing("params"))
+	}
+	var base gen.ListActivitiesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListActivities(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Activities, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// ListBots calls listBots, GET /v1/admin/bots: list the workspace's bots.
+// Returns the workspace's production or development bots in short form, one page at a time, optionally filtered by tags.
+//
+// It returns the decoded ListBotsResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
+	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListBotsRequest(server, params)
+	}
+	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
+}
+
+// AllBots walks every item of ListBots, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) iter.Seq2[gen.BotSummary, error] {
+	var base gen.ListBotsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListBots(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Bots, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateBot calls createBot, POST /v1/admin/bots: create a bot.
+// Adds a bot to the workspace from the given definition and code, and returns it.
+//
+// It returns the decoded CreateBotResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBody, opts ...Option) (*gen.CreateBotResponse, error) {
+	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateBotRequest(server, nil, body)
+	}
+	return call[gen.CreateBotResponse](ctx, c, op, build, opts)
+}
+
+// ListBotAPIKeys calls listBotApiKeys, GET /v1/admin/bots/baks: list bot API keys.
+// Returns the API keys of a bot, without their secret values.
+//
+// It returns the decoded ListBotAPIKeysResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysParams, opts ...Option) (*gen.ListBotAPIKeysResponse, error) {
+	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", query: params}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListBotAPIKeysRequest(server, params)
+	}
+	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
+}
+
+// CreateBotAPIKey calls createBotApiKey, POST /v1/admin/bots/baks: create a bot API key.
+// Makes a new API key for a bot and returns it along with its secret value.
+//
+// It returns the decoded CreateBotAPIKeyResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
+	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateBotAPIKeyRequest(server, nil, body)
+	}
+	return call[gen.CreateBotAPIKeyResponse](ctx, c, op, build, opts)
+}
+
+// DeleteBotAPIKey calls deleteBotApiKey, DELETE /v1/admin/bots/baks/{id}: delete a bot API key.
+// Revokes one bot API key.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteBotAPIKey(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteBotApiKey", method: "DELETE", path: "/v1/admin/bots/baks/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteBotAPIKeyRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetBotAllowlist calls getBotAllowlist, GET /v1/admin/bots/{botId}/allowlist: get a bot's allowlist.
+// Returns who in the workspace the bot is open to: everyone, or only the listed users.
+//
+// It returns the decoded GetBotAllowlistResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Option) (*gen.GetBotAllowlistResponse, error) {
+	op := operation{name: "getBotAllowlist", method: "GET", path: "/v1/admin/bots/{botId}/allowlist"}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotAllowlistRequest(server, botID, nil)
+	}
+	return call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
+}
+
+// UpdateBotAllowlist calls updateBotAllowlist, PUT /v1/admin/bots/{botId}/allowlist: update a bot's allowlist.
+// Changes who in the workspace the bot is open to. Users are added or taken out by mapping their IDs to true or false.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.UpdateBotAllowlistJSONRequestBody, opts ...Option) error {
+	op := operation{name: "updateBotAllowlist", method: "PUT", path: "/v1/admin/bots/{botId}/allowlist"}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateBotAllowlistRequest(server, botID, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// UnlinkSandboxedConversations calls unlinkSandboxedConversations, DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations: unlink sandboxed conversations.
+// Experimental. Detaches from the bot every sandbox conversation opened through one installed integration.
+//
+// It returns nil on success.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string, integrationID string, params *gen.UnlinkSandboxedConversationsParams, opts ...Option) error {
+	op := operation{name: "unlinkSandboxedConversations", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations", query: params}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return err
+	}
+	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUnlinkSandboxedConversationsRequest(server, botID, integrationID, params)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// DeleteIntegrationShareableID calls deleteIntegrationShareableId, DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id: delete the shareable ID of an installed integration.
+// Experimental. Withdraws the readable code of one bot and one installed integration.
+//
+// It returns nil on success.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.DeleteIntegrationShareableIDParams, opts ...Option) error {
+	op := operation{name: "deleteIntegrationShareableId", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return err
+	}
+	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteIntegrationShareableIDRequest(server, botID, integrationID, params)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetIntegrationShareableID calls getIntegrationShareableId, GET /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id: get the shareable ID of an installed integration.
+// Experimental. Returns the readable code of one bot and one installed integration, and whether it has expired.
+//
+// It returns the decoded GetIntegrationShareableIDResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.GetIntegrationShareableIDParams, opts ...Option) (*gen.GetIntegrationShareableIDResponse, error) {
+	op := operation{name: "getIntegrationShareableId", method: "GET", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetIntegrationShareableIDRequest(server, botID, integrationID, params)
+	}
+	return call[gen.GetIntegrationShareableIDResponse](ctx, c, op, build, opts)
+}
+
+// CreateIntegrationShareableID calls createIntegrationShareableId, POST /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id: create a shareable ID for an installed integration.
+// Experimental. Issues a short, readable code that stands for one bot and one installed integration, for testing channels in the sandbox.
+//
+// It returns the decoded CreateIntegrationShareableIDResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDJSONRequestBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
+	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	if err := op.checkPath("botId", string(botID)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateIntegrationShareableIDRequest(server, botID, integrationID, params, body)
+	}
+	return call[gen.CreateIntegrationShareableIDResponse](ctx, c, op, build, opts)
+}
+
+// DeleteBot calls deleteBot, DELETE /v1/admin/bots/{id}: delete a bot.
+// Removes a bot from the workspace for good.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteBot", method: "DELETE", path: "/v1/admin/bots/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteBotRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetBot calls getBot, GET /v1/admin/bots/{id}: get a bot.
+// Returns the full definition and status of one bot.
+//
+// It returns the decoded GetBotResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams, opts ...Option) (*gen.GetBotResponse, error) {
+	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotRequest(server, id, params)
+	}
+	return call[gen.GetBotResponse](ctx, c, op, build, opts)
+}
+
+// UpdateBot calls updateBot, PUT /v1/admin/bots/{id}: update a bot.
+// Changes a bot's definition, code, settings, installed integrations or plugins. Fields left out keep their value.
+//
+// It returns the decoded UpdateBotResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSONRequestBody, opts ...Option) (*gen.UpdateBotResponse, error) {
+	op := operation{name: "updateBot", method: "PUT", path: "/v1/admin/bots/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateBotRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateBotResponse](ctx, c, op, build, opts)
+}
+
+// ListActionRuns calls listActionRuns, GET /v1/admin/bots/{id}/action-runs: list a bot's action runs.
+// Returns the calls a bot made to the actions of one installed integration, with input, output, outcome and duration, one page at a time.
+//
+// It returns the decoded ListActionRunsResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) (*gen.ListActionRunsResponse, error) {
+	op := operation{name: "listActionRuns", method: "GET", path: "/v1/admin/bots/{id}/action-runs", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListActionRunsRequest(server, id, params)
+	}
+	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
+}
+
+// AllActionRuns walks every item of ListActionRuns, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[gen.ActionRun, error] {
+	if params == nil {
+		return failedWalk[gen.ActionRun](operation{name: "listActionRuns"}.missing("params"))
+	}
+	var base gen.ListActionRunsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListActionRuns(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Data, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// GetBotAnalytics calls getBotAnalytics, GET /v1/admin/bots/{id}/analytics: get a bot's analytics.
+// Returns a bot's usage figures (users, sessions, messages, events, LLM calls and cost) for each period in a date range.
+//
+// It returns the decoded GetBotAnalyticsResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.GetBotAnalyticsParams, opts ...Option) (*gen.GetBotAnalyticsResponse, error) {
+	op := operation{name: "getBotAnalytics", method: "GET", path: "/v1/admin/bots/{id}/analytics", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotAnalyticsRequest(server, id, params)
+	}
+	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
+}
+
+// GetBotJSON calls getBotJson, GET /v1/admin/bots/{id}/bot-json: export a bot as JSON.
+// Returns the raw JSON document that defines a bot.
+//
+// It returns the decoded GetBotJSONResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*gen.GetBotJSONResponse, error) {
+	op := operation{name: "getBotJson", method: "GET", path: "/v1/admin/bots/{id}/bot-json"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotJSONRequest(server, id, nil)
+	}
+	return call[gen.GetBotJSONResponse](ctx, c, op, build, opts)
+}
+
+// ListBotIssues calls listBotIssues, GET /v1/admin/bots/{id}/issues: list a bot's issues.
+// Returns the problems found while running a bot, one page at a time.
+//
+// It returns the decoded ListBotIssuesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) (*gen.ListBotIssuesResponse, error) {
+	op := operation{name: "listBotIssues", method: "GET", path: "/v1/admin/bots/{id}/issues", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListBotIssuesRequest(server, id, params)
+	}
+	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
+}
+
+// AllBotIssues walks every item of ListBotIssues, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.Issue, error] {
+	var base gen.ListBotIssuesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.Issue, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListBotIssues(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Issues, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// DeleteBotIssue calls deleteBotIssue, DELETE /v1/admin/bots/{id}/issues/{issueId}: delete a bot issue.
+// Clears one issue from a bot.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteBotIssue(ctx context.Context, id string, issueID string, opts ...Option) error {
+	op := operation{name: "deleteBotIssue", method: "DELETE", path: "/v1/admin/bots/{id}/issues/{issueId}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	if err := op.checkPath("issueId", string(issueID)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteBotIssueRequest(server, id, issueID, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetBotIssue calls getBotIssue, GET /v1/admin/bots/{id}/issues/{issueId}: get a bot issue.
+// Returns one problem found while running a bot.
+//
+// It returns the decoded GetBotIssueResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opts ...Option) (*gen.GetBotIssueResponse, error) {
+	op := operation{name: "getBotIssue", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("issueId", string(issueID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotIssueRequest(server, id, issueID, nil)
+	}
+	return call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
+}
+
+// ListBotIssueEvents calls listBotIssueEvents, GET /v1/admin/bots/{id}/issues/{issueId}/events: list occurrences of a bot issue.
+// Returns each recorded occurrence of one issue with the data captured at that moment.
+//
+// It returns the decoded ListBotIssueEventsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID string, opts ...Option) (*gen.ListBotIssueEventsResponse, error) {
+	op := operation{name: "listBotIssueEvents", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}/events"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("issueId", string(issueID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListBotIssueEventsRequest(server, id, issueID, nil)
+	}
+	return call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
+}
+
+// GetBotLogs calls getBotLogs, GET /v1/admin/bots/{id}/logs: get a bot's logs.
+// Returns the log lines a bot wrote during a time window, one page at a time, filtered by level, user, conversation, workflow or text.
+//
+// It returns the decoded GetBotLogsResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) (*gen.GetBotLogsResponse, error) {
+	op := operation{name: "getBotLogs", method: "GET", path: "/v1/admin/bots/{id}/logs", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotLogsRequest(server, id, params)
+	}
+	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
+}
+
+// AllBotLogs walks every item of GetBotLogs, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
+	if params == nil {
+		return failedWalk[gen.LogEntry](operation{name: "getBotLogs"}.missing("params"))
+	}
+	var base gen.GetBotLogsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.GetBotLogs(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Logs, tokenString(page.NextToken), nil
+	})
+}
+
+// PublishFromBotJSON calls publishFromBotJson, POST /v1/admin/bots/{id}/publish-from-bot-json: publish a bot from JSON.
+// Takes a raw bot JSON document from the body and makes the bot run it.
+//
+// It returns the decoded PublishFromBotJSONResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.PublishFromBotJSONJSONRequestBody, opts ...Option) (*gen.PublishFromBotJSONResponse, error) {
+	op := operation{name: "publishFromBotJson", method: "POST", path: "/v1/admin/bots/{id}/publish-from-bot-json"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewPublishFromBotJSONRequest(server, id, nil, body)
+	}
+	return call[gen.PublishFromBotJSONResponse](ctx, c, op, build, opts)
+}
+
+// TransferBot calls transferBot, POST /v1/admin/bots/{id}/transfer: move a bot to another workspace.
+// Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBotJSONRequestBody, opts ...Option) error {
+	op := operation{name: "transferBot", method: "POST", path: "/v1/admin/bots/{id}/transfer"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewTransferBotRequest(server, id, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// ListBotVersions calls listBotVersions, GET /v1/admin/bots/{id}/versions: list bot versions.
+// Returns the named versions saved for a bot.
+//
+// It returns the decoded ListBotVersionsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option) (*gen.ListBotVersionsResponse, error) {
+	op := operation{name: "listBotVersions", method: "GET", path: "/v1/admin/bots/{id}/versions"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListBotVersionsRequest(server, id, nil)
+	}
+	return call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
+}
+
+// CreateBotVersion calls createBotVersion, POST /v1/admin/bots/{id}/versions: create a bot version.
+// Saves what the bot is now as a version with a name and an optional description.
+//
+// It returns the decoded CreateBotVersionResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.CreateBotVersionJSONRequestBody, opts ...Option) (*gen.CreateBotVersionResponse, error) {
+	op := operation{name: "createBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateBotVersionRequest(server, id, nil, body)
+	}
+	return call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
+}
+
+// DeployBotVersion calls deployBotVersion, POST /v1/admin/bots/{id}/versions/deploy: deploy a bot version.
+// Makes a saved version the one the bot runs.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.DeployBotVersionJSONRequestBody, opts ...Option) error {
+	op := operation{name: "deployBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions/deploy"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeployBotVersionRequest(server, id, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetBotVersion calls getBotVersion, GET /v1/admin/bots/{id}/versions/{versionId}: get a bot version.
+// Returns the address from which one saved version of a bot can be fetched.
+//
+// It returns the decoded GetBotVersionResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string, opts ...Option) (*gen.GetBotVersionResponse, error) {
+	op := operation{name: "getBotVersion", method: "GET", path: "/v1/admin/bots/{id}/versions/{versionId}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("versionId", string(versionID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotVersionRequest(server, id, versionID, nil)
+	}
+	return call[gen.GetBotVersionResponse](ctx, c, op, build, opts)
+}
+
+// GetBotWebchat calls getBotWebchat, GET /v1/admin/bots/{id}/webchat: get a bot's webchat embed code.
+// Returns the snippet or link that puts the bot's webchat on a web page, in the chosen form.
+//
+// It returns the decoded GetBotWebchatResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBotWebchatParams, opts ...Option) (*gen.GetBotWebchatResponse, error) {
+	op := operation{name: "getBotWebchat", method: "GET", path: "/v1/admin/bots/{id}/webchat", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBotWebchatRequest(server, id, params)
+	}
+	return call[gen.GetBotWebchatResponse](ctx, c, op, build, opts)
+}
+
+// RunVrl calls runVrl, POST /v1/admin/helper/vrl: try a VRL program on data.
+// Runs a Vector Remap Language program against the given JSON data and returns the data as transformed, with the program's result.
+//
+// It returns the decoded RunVrlResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opts ...Option) (*gen.RunVrlResponse, error) {
+	op := operation{name: "runVrl", method: "POST", path: "/v1/admin/helper/vrl"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewRunVrlRequest(server, body)
+	}
+	return call[gen.RunVrlResponse](ctx, c, op, build, opts)
+}
+
+// ListPublicIntegrations calls listPublicIntegrations, GET /v1/admin/hub/integrations: list integrations published on the Hub.
+// Returns integrations published on the Hub one page at a time. They can be filtered by name, version, implemented interface, installing bot or review state, searched by text, and sorted.
+//
+// It returns the decoded ListPublicIntegrationsResponse.
+// params may be nil; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) (*gen.ListPublicIntegrationsResponse, error) {
+	op := operation{name: "listPublicIntegrations", method: "GET", path: "/v1/admin/hub/integrations", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPublicIntegrationsRequest(server, params)
+	}
+	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
+}
+
+// AllPublicIntegrations walks every item of ListPublicIntegrations, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) iter.Seq2[gen.PublicIntegrationSummary, error] {
+	var base gen.ListPublicIntegrationsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListPublicIntegrations(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Integrations, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// GetPublicIntegrationByID calls getPublicIntegrationById, GET /v1/admin/hub/integrations/{id}: get a public integration by ID.
+// Returns one published integration version, with its owner workspace and install and view counts.
+//
+// It returns the decoded GetPublicIntegrationByIDResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicIntegrationByID(ctx context.Context, id string, opts ...Option) (*gen.GetPublicIntegrationByIDResponse, error) {
+	op := operation{name: "getPublicIntegrationById", method: "GET", path: "/v1/admin/hub/integrations/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicIntegrationByIDRequest(server, id)
+	}
+	return call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
+}
+
+// GetPublicIntegration calls getPublicIntegration, GET /v1/admin/hub/integrations/{name}/{version}: get a public integration by name and version.
+// Returns a published integration given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetPublicIntegrationResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicIntegration(ctx context.Context, name string, version string, opts ...Option) (*gen.GetPublicIntegrationResponse, error) {
+	op := operation{name: "getPublicIntegration", method: "GET", path: "/v1/admin/hub/integrations/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicIntegrationRequest(server, name, version)
+	}
+	return call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
+}
+
+// ListPublicInterfaces calls listPublicInterfaces, GET /v1/admin/hub/interfaces: list interfaces published on the Hub.
+// Returns interfaces published on the Hub one page at a time, optionally only the versions of one interface.
+//
+// It returns the decoded ListPublicInterfacesResponse.
+// params may be nil; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) (*gen.ListPublicInterfacesResponse, error) {
+	op := operation{name: "listPublicInterfaces", method: "GET", path: "/v1/admin/hub/interfaces", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPublicInterfacesRequest(server, params)
+	}
+	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
+}
+
+// AllPublicInterfaces walks every item of ListPublicInterfaces, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
+	var base gen.ListPublicInterfacesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListPublicInterfaces(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Interfaces, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// GetPublicInterfaceByID calls getPublicInterfaceById, GET /v1/admin/hub/interfaces/{id}: get a public interface by ID.
+// Returns one published interface version with its full definition.
+//
+// It returns the decoded GetPublicInterfaceByIDResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicInterfaceByID(ctx context.Context, id string, opts ...Option) (*gen.GetPublicInterfaceByIDResponse, error) {
+	op := operation{name: "getPublicInterfaceById", method: "GET", path: "/v1/admin/hub/interfaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicInterfaceByIDRequest(server, id)
+	}
+	return call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
+}
+
+// GetPublicInterface calls getPublicInterface, GET /v1/admin/hub/interfaces/{name}/{version}: get a public interface by name and version.
+// Returns a published interface given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetPublicInterfaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicInterface(ctx context.Context, name string, version string, opts ...Option) (*gen.GetPublicInterfaceResponse, error) {
+	op := operation{name: "getPublicInterface", method: "GET", path: "/v1/admin/hub/interfaces/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicInterfaceRequest(server, name, version)
+	}
+	return call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
+}
+
+// ListPublicPlugins calls listPublicPlugins, GET /v1/admin/hub/plugins: list plugins published on the Hub.
+// Returns plugins published on the Hub one page at a time, optionally only the versions of one plugin.
+//
+// It returns the decoded ListPublicPluginsResponse.
+// params may be nil; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) (*gen.ListPublicPluginsResponse, error) {
+	op := operation{name: "listPublicPlugins", method: "GET", path: "/v1/admin/hub/plugins", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPublicPluginsRequest(server, params)
+	}
+	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
+}
+
+// AllPublicPlugins walks every item of ListPublicPlugins, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
+	var base gen.ListPublicPluginsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListPublicPlugins(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Plugins, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// GetPublicPluginByID calls getPublicPluginById, GET /v1/admin/hub/plugins/{id}: get a public plugin by ID.
+// Returns one published plugin version with its full definition.
+//
+// It returns the decoded GetPublicPluginByIDResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Option) (*gen.GetPublicPluginByIDResponse, error) {
+	op := operation{name: "getPublicPluginById", method: "GET", path: "/v1/admin/hub/plugins/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicPluginByIDRequest(server, id)
+	}
+	return call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
+}
+
+// GetPublicPluginCode calls getPublicPluginCode, GET /v1/admin/hub/plugins/{id}/code/{platform}: get a public plugin's code.
+// Returns the bundled source of a published plugin, built for Node.js or for the browser.
+//
+// It returns the decoded GetPublicPluginCodeResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform gen.GetPublicPluginCodeParamsPlatform, opts ...Option) (*gen.GetPublicPluginCodeResponse, error) {
+	op := operation{name: "getPublicPluginCode", method: "GET", path: "/v1/admin/hub/plugins/{id}/code/{platform}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("platform", string(platform)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicPluginCodeRequest(server, id, platform)
+	}
+	return call[gen.GetPublicPluginCodeResponse](ctx, c, op, build, opts)
+}
+
+// GetDereferencedPublicPluginByID calls getDereferencedPublicPluginById, GET /v1/admin/hub/plugins/{id}/dereferenced: get a public plugin with interfaces resolved.
+// Returns a published plugin in which every reference to an interface is replaced by what the chosen integration defines for it.
+//
+// It returns the decoded GetDereferencedPublicPluginByIDResponse.
+// params is required; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string, params *gen.GetDereferencedPublicPluginByIDParams, opts ...Option) (*gen.GetDereferencedPublicPluginByIDResponse, error) {
+	op := operation{name: "getDereferencedPublicPluginById", method: "GET", path: "/v1/admin/hub/plugins/{id}/dereferenced", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetDereferencedPublicPluginByIDRequest(server, id, params)
+	}
+	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
+}
+
+// GetPublicPlugin calls getPublicPlugin, GET /v1/admin/hub/plugins/{name}/{version}: get a public plugin by name and version.
+// Returns a published plugin given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetPublicPluginResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicPlugin(ctx context.Context, name string, version string, opts ...Option) (*gen.GetPublicPluginResponse, error) {
+	op := operation{name: "getPublicPlugin", method: "GET", path: "/v1/admin/hub/plugins/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicPluginRequest(server, name, version)
+	}
+	return call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
+}
+
+// ListIntegrations calls listIntegrations, GET /v1/admin/integrations: list integrations.
+// Returns the integrations the workspace can see, in short form and one page at a time, with filters, text search and sorting.
+//
+// It returns the decoded ListIntegrationsResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
+	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListIntegrationsRequest(server, params)
+	}
+	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
+}
+
+// AllIntegrations walks every item of ListIntegrations, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) iter.Seq2[gen.IntegrationSummary, error] {
+	var base gen.ListIntegrationsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListIntegrations(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Integrations, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateIntegration calls createIntegration, POST /v1/admin/integrations: create an integration.
+// Adds a new integration version to the workspace from its definition and code, and returns it.
+//
+// It returns the decoded CreateIntegrationResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationJSONRequestBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
+	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateIntegrationRequest(server, nil, body)
+	}
+	return call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
+}
+
+// ListIntegrationAPIKeys calls listIntegrationApiKeys, GET /v1/admin/integrations/iaks: list integration API keys.
+// Returns the API keys of an integration, without their secret values.
+//
+// It returns the decoded ListIntegrationAPIKeysResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListIntegrationAPIKeysParams, opts ...Option) (*gen.ListIntegrationAPIKeysResponse, error) {
+	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", query: params}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListIntegrationAPIKeysRequest(server, params)
+	}
+	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
+}
+
+// CreateIntegrationAPIKey calls createIntegrationApiKey, POST /v1/admin/integrations/iaks: create an integration API key.
+// Makes a new API key for an integration and returns it along with its secret value.
+//
+// It returns the decoded CreateIntegrationAPIKeyResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
+	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateIntegrationAPIKeyRequest(server, nil, body)
+	}
+	return call[gen.CreateIntegrationAPIKeyResponse](ctx, c, op, build, opts)
+}
+
+// DeleteIntegrationAPIKey calls deleteIntegrationApiKey, DELETE /v1/admin/integrations/iaks/{id}: delete an integration API key.
+// Revokes one integration API key.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteIntegrationApiKey", method: "DELETE", path: "/v1/admin/integrations/iaks/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteIntegrationAPIKeyRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// RequestIntegrationVerification calls requestIntegrationVerification, POST /v1/admin/integrations/request-verification: request verification of an integration.
+// Submits an integration version to Botpress for review. Its verificationStatus shows how the review goes.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationJSONRequestBody, opts ...Option) error {
+	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewRequestIntegrationVerificationRequest(server, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// ValidateIntegrationCreation calls validateIntegrationCreation, POST /v1/admin/integrations/validate: check an integration before creating it.
+// Runs the checks of createIntegration on the same body without creating anything.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationJSONRequestBody, opts ...Option) error {
+	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewValidateIntegrationCreationRequest(server, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// DeleteIntegration calls deleteIntegration, DELETE /v1/admin/integrations/{id}: delete an integration.
+// Removes one integration version for good.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteIntegration(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteIntegration", method: "DELETE", path: "/v1/admin/integrations/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteIntegrationRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetIntegration calls getIntegration, GET /v1/admin/integrations/{id}: get an integration.
+// Returns one integration version with its full definition.
+//
+// It returns the decoded GetIntegrationResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) (*gen.GetIntegrationResponse, error) {
+	op := operation{name: "getIntegration", method: "GET", path: "/v1/admin/integrations/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetIntegrationRequest(server, id, nil)
+	}
+	return call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
+}
+
+// UpdateIntegration calls updateIntegration, PUT /v1/admin/integrations/{id}: update an integration.
+// Changes an integration version's definition, code or presentation. Fields left out keep their value.
+//
+// It returns the decoded UpdateIntegrationResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.UpdateIntegrationJSONRequestBody, opts ...Option) (*gen.UpdateIntegrationResponse, error) {
+	op := operation{name: "updateIntegration", method: "PUT", path: "/v1/admin/integrations/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateIntegrationRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
+}
+
+// GetIntegrationLogs calls getIntegrationLogs, GET /v1/admin/integrations/{id}/logs: get an integration's logs.
+// Returns the log lines an integration wrote during a time window, one page at a time, filtered by level, user, conversation or text.
+//
+// It returns the decoded GetIntegrationLogsResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) (*gen.GetIntegrationLogsResponse, error) {
+	op := operation{name: "getIntegrationLogs", method: "GET", path: "/v1/admin/integrations/{id}/logs", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetIntegrationLogsRequest(server, id, params)
+	}
+	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
+}
+
+// AllIntegrationLogs walks every item of GetIntegrationLogs, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
+	if params == nil {
+		return failedWalk[gen.LogEntry](operation{name: "getIntegrationLogs"}.missing("params"))
+	}
+	var base gen.GetIntegrationLogsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.GetIntegrationLogs(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Logs, tokenString(page.NextToken), nil
+	})
+}
+
+// ValidateIntegrationUpdate calls validateIntegrationUpdate, PUT /v1/admin/integrations/{id}/validate: check an integration update before applying it.
+// Runs the checks of updateIntegration on the same body without changing anything.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body gen.ValidateIntegrationUpdateJSONRequestBody, opts ...Option) error {
+	op := operation{name: "validateIntegrationUpdate", method: "PUT", path: "/v1/admin/integrations/{id}/validate"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewValidateIntegrationUpdateRequest(server, id, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetIntegrationByName calls getIntegrationByName, GET /v1/admin/integrations/{name}/{version}: get an integration by name and version.
+// Returns an integration given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetIntegrationByNameResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetIntegrationByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetIntegrationByNameResponse, error) {
+	op := operation{name: "getIntegrationByName", method: "GET", path: "/v1/admin/integrations/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetIntegrationByNameRequest(server, name, version, nil)
+	}
+	return call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
+}
+
+// ListInterfaces calls listInterfaces, GET /v1/admin/interfaces: list interface versions.
+// Returns interfaces in short form one page at a time, optionally only the versions of one interface.
+//
+// It returns the decoded ListInterfacesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
+	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListInterfacesRequest(server, params)
+	}
+	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
+}
+
+// AllInterfaces walks every item of ListInterfaces, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
+	var base gen.ListInterfacesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListInterfaces(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Interfaces, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateInterface calls createInterface, POST /v1/admin/interfaces: create an interface.
+// Adds a new interface version to the workspace from its definition, and returns it.
+//
+// It returns the decoded CreateInterfaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJSONRequestBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
+	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateInterfaceRequest(server, nil, body)
+	}
+	return call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
+}
+
+// DeleteInterface calls deleteInterface, DELETE /v1/admin/interfaces/{id}: delete an interface.
+// Removes one interface version for good.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteInterface(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteInterface", method: "DELETE", path: "/v1/admin/interfaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteInterfaceRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetInterface calls getInterface, GET /v1/admin/interfaces/{id}: get an interface.
+// Returns one interface version with its full definition.
+//
+// It returns the decoded GetInterfaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*gen.GetInterfaceResponse, error) {
+	op := operation{name: "getInterface", method: "GET", path: "/v1/admin/interfaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetInterfaceRequest(server, id, nil)
+	}
+	return call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
+}
+
+// UpdateInterface calls updateInterface, PUT /v1/admin/interfaces/{id}: update an interface.
+// Changes an interface version's definition or presentation. Fields left out keep their value.
+//
+// It returns the decoded UpdateInterfaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.UpdateInterfaceJSONRequestBody, opts ...Option) (*gen.UpdateInterfaceResponse, error) {
+	op := operation{name: "updateInterface", method: "PUT", path: "/v1/admin/interfaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateInterfaceRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
+}
+
+// GetInterfaceByName calls getInterfaceByName, GET /v1/admin/interfaces/{name}/{version}: get an interface by name and version.
+// Returns an interface given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetInterfaceByNameResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetInterfaceByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetInterfaceByNameResponse, error) {
+	op := operation{name: "getInterfaceByName", method: "GET", path: "/v1/admin/interfaces/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetInterfaceByNameRequest(server, name, version, nil)
+	}
+	return call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
+}
+
+// Introspect calls introspect, POST /v1/admin/introspect: look up the workspace of a bot.
+// Takes a bot ID and returns the workspace that bot lives in, along with the bot ID and the ID of the calling user.
+//
+// It returns the decoded IntrospectResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestBody, opts ...Option) (*gen.IntrospectResponse, error) {
+	op := operation{name: "introspect", method: "POST", path: "/v1/admin/introspect"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewIntrospectRequest(server, body)
+	}
+	return call[gen.IntrospectResponse](ctx, c, op, build, opts)
+}
+
+// ListPlugins calls listPlugins, GET /v1/admin/plugins: list plugin versions.
+// Returns plugins in short form one page at a time, optionally only the versions of one plugin.
+//
+// It returns the decoded ListPluginsResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
+	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPluginsRequest(server, params)
+	}
+	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
+}
+
+// AllPlugins walks every item of ListPlugins, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
+	var base gen.ListPluginsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListPlugins(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Plugins, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreatePlugin calls createPlugin, POST /v1/admin/plugins: create a plugin.
+// Adds a new plugin version to the workspace from its definition and its code for Node.js and the browser, and returns it.
+//
+// It returns the decoded CreatePluginResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequestBody, opts ...Option) (*gen.CreatePluginResponse, error) {
+	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreatePluginRequest(server, nil, body)
+	}
+	return call[gen.CreatePluginResponse](ctx, c, op, build, opts)
+}
+
+// DeletePlugin calls deletePlugin, DELETE /v1/admin/plugins/{id}: delete a plugin.
+// Removes one plugin version for good.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeletePlugin(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deletePlugin", method: "DELETE", path: "/v1/admin/plugins/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeletePluginRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetPlugin calls getPlugin, GET /v1/admin/plugins/{id}: get a plugin.
+// Returns one plugin version with its full definition.
+//
+// It returns the decoded GetPluginResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen.GetPluginResponse, error) {
+	op := operation{name: "getPlugin", method: "GET", path: "/v1/admin/plugins/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPluginRequest(server, id, nil)
+	}
+	return call[gen.GetPluginResponse](ctx, c, op, build, opts)
+}
+
+// UpdatePlugin calls updatePlugin, PUT /v1/admin/plugins/{id}: update a plugin.
+// Changes a plugin version's definition, code or presentation. Fields left out keep their value.
+//
+// It returns the decoded UpdatePluginResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePluginJSONRequestBody, opts ...Option) (*gen.UpdatePluginResponse, error) {
+	op := operation{name: "updatePlugin", method: "PUT", path: "/v1/admin/plugins/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdatePluginRequest(server, id, nil, body)
+	}
+	return call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
+}
+
+// GetPluginCode calls getPluginCode, GET /v1/admin/plugins/{id}/code/{platform}: get a plugin's code.
+// Returns the bundled source of a plugin, built for Node.js or for the browser.
+//
+// It returns the decoded GetPluginCodeResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetPluginCodeParamsPlatform, opts ...Option) (*gen.GetPluginCodeResponse, error) {
+	op := operation{name: "getPluginCode", method: "GET", path: "/v1/admin/plugins/{id}/code/{platform}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("platform", string(platform)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPluginCodeRequest(server, id, platform, nil)
+	}
+	return call[gen.GetPluginCodeResponse](ctx, c, op, build, opts)
+}
+
+// GetDereferencedPlugin calls getDereferencedPlugin, GET /v1/admin/plugins/{id}/dereferenced: get a plugin with interfaces resolved.
+// Returns a plugin in which every reference to an interface is replaced by what the chosen integration defines for it.
+//
+// It returns the decoded GetDereferencedPluginResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *gen.GetDereferencedPluginParams, opts ...Option) (*gen.GetDereferencedPluginResponse, error) {
+	op := operation{name: "getDereferencedPlugin", method: "GET", path: "/v1/admin/plugins/{id}/dereferenced", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetDereferencedPluginRequest(server, id, params)
+	}
+	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
+}
+
+// GetPluginByName calls getPluginByName, GET /v1/admin/plugins/{name}/{version}: get a plugin by name and version.
+// Returns a plugin given its name and an exact version, a version range or latest.
+//
+// It returns the decoded GetPluginByNameResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPluginByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetPluginByNameResponse, error) {
+	op := operation{name: "getPluginByName", method: "GET", path: "/v1/admin/plugins/{name}/{version}"}
+	if err := op.checkPath("name", string(name)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("version", string(version)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPluginByNameRequest(server, name, version, nil)
+	}
+	return call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
+}
+
+// ChangeAISpendQuota calls changeAISpendQuota, PUT /v1/admin/quotas/ai-spend: set the monthly AI spending limit.
+// Changes how much the workspace may spend on AI each month.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaJSONRequestBody, opts ...Option) error {
+	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewChangeAISpendQuotaRequest(server, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetMultipleUsages calls getMultipleUsages, GET /v1/admin/usages/multiple: get usage for several IDs and types.
+// Returns usage records for several bots or workspaces and several metered resources in one call.
+//
+// It returns the decoded GetMultipleUsagesResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleUsagesParams, opts ...Option) (*gen.GetMultipleUsagesResponse, error) {
+	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", query: params}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetMultipleUsagesRequest(server, params)
+	}
+	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
+}
+
+// GetUsage calls getUsage, GET /v1/admin/usages/{id}: get a usage figure.
+// Returns how much of one metered resource a bot or workspace has consumed in a period, next to its limit.
+//
+// It returns the decoded GetUsageResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsageParams, opts ...Option) (*gen.GetUsageResponse, error) {
+	op := operation{name: "getUsage", method: "GET", path: "/v1/admin/usages/{id}", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetUsageRequest(server, id, params)
+	}
+	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
+}
+
+// ListUsageActivity calls listUsageActivity, GET /v1/admin/usages/{id}/activity: list usage activity.
+// Returns the timestamped consumption entries of one metered resource for a bot or workspace, newest first, one page at a time.
+//
+// It returns the decoded ListUsageActivityResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) (*gen.ListUsageActivityResponse, error) {
+	op := operation{name: "listUsageActivity", method: "GET", path: "/v1/admin/usages/{id}/activity", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListUsageActivityRequest(server, id, params)
+	}
+	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
+}
+
+// AllUsageActivity walks every item of ListUsageActivity, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[gen.UsageActivity, error] {
+	if params == nil {
+		return failedWalk[gen.UsageActivity](operation{name: "listUsageActivity"}.missing("params"))
+	}
+	var base gen.ListUsageActivityParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListUsageActivity(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Data, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// ListUsageActivityDaily calls listUsageActivityDaily, GET /v1/admin/usages/{id}/daily-activity: list daily usage totals.
+// Returns day-by-day totals of one metered resource for a bot or workspace, newest day first, one page at a time.
+//
+// It returns the decoded ListUsageActivityDailyResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) (*gen.ListUsageActivityDailyResponse, error) {
+	op := operation{name: "listUsageActivityDaily", method: "GET", path: "/v1/admin/usages/{id}/daily-activity", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListUsageActivityDailyRequest(server, id, params)
+	}
+	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
+}
+
+// AllUsageActivityDaily walks every item of ListUsageActivityDaily, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[gen.DailyUsageActivity, error] {
+	if params == nil {
+		return failedWalk[gen.DailyUsageActivity](operation{name: "listUsageActivityDaily"}.missing("params"))
+	}
+	var base gen.ListUsageActivityDailyParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListUsageActivityDaily(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Data, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// ListUsageHistory calls listUsageHistory, GET /v1/admin/usages/{id}/history: list usage across past periods.
+// Returns the consumption of one metered resource by a bot or workspace, period by period.
+//
+// It returns the decoded ListUsageHistoryResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.ListUsageHistoryParams, opts ...Option) (*gen.ListUsageHistoryResponse, error) {
+	op := operation{name: "listUsageHistory", method: "GET", path: "/v1/admin/usages/{id}/history", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListUsageHistoryRequest(server, id, params)
+	}
+	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
+}
+
+// ListWorkspaceMembers calls listWorkspaceMembers, GET /v1/admin/workspace-members: list workspace members.
+// Returns the people in the workspace with their roles, one page at a time.
+//
+// It returns the decoded ListWorkspaceMembersResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
+	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListWorkspaceMembersRequest(server, params)
+	}
+	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
+}
+
+// AllWorkspaceMembers walks every item of ListWorkspaceMembers, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.WorkspaceMember, error] {
+	var base gen.ListWorkspaceMembersParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.WorkspaceMember, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListWorkspaceMembers(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Members, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateWorkspaceMember calls createWorkspaceMember, POST /v1/admin/workspace-members: create a workspace member.
+// Gives the person with this email address a role in the workspace.
+//
+// It returns the decoded CreateWorkspaceMemberResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.CreateWorkspaceMemberResponse, error) {
+	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateWorkspaceMemberRequest(server, nil, body)
+	}
+	return call[gen.CreateWorkspaceMemberResponse](ctx, c, op, build, opts)
+}
+
+// GetWorkspaceMember calls getWorkspaceMember, GET /v1/admin/workspace-members/me: get my workspace membership.
+// Returns the caller's own member record in the workspace, role included.
+//
+// It returns the decoded GetWorkspaceMemberResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.GetWorkspaceMemberResponse, error) {
+	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetWorkspaceMemberRequest(server, nil)
+	}
+	return call[gen.GetWorkspaceMemberResponse](ctx, c, op, build, opts)
+}
+
+// DeleteWorkspaceMember calls deleteWorkspaceMember, DELETE /v1/admin/workspace-members/{id}: delete a workspace member.
+// Takes a person out of the workspace.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteWorkspaceMember", method: "DELETE", path: "/v1/admin/workspace-members/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteWorkspaceMemberRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// UpdateWorkspaceMember calls updateWorkspaceMember, PUT /v1/admin/workspace-members/{id}: change a member's role.
+// Gives a workspace member another role.
+//
+// It returns the decoded UpdateWorkspaceMemberResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.UpdateWorkspaceMemberResponse, error) {
+	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateWorkspaceMemberRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateWorkspaceMemberResponse](ctx, c, op, build, opts)
+}
+
+// ListWorkspaces calls listWorkspaces, GET /v1/admin/workspaces: list workspaces.
+// Returns the workspaces the caller can reach, one page at a time, optionally only the one with a given handle.
+//
+// It returns the decoded ListWorkspacesResponse.
+// params may be nil; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) (*gen.ListWorkspacesResponse, error) {
+	op := operation{name: "listWorkspaces", method: "GET", path: "/v1/admin/workspaces", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListWorkspacesRequest(server, params)
+	}
+	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
+}
+
+// AllWorkspaces walks every item of ListWorkspaces, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.Workspace, error] {
+	var base gen.ListWorkspacesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workspace, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListWorkspaces(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Workspaces, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateWorkspace calls createWorkspace, POST /v1/admin/workspaces: create a workspace.
+// Creates a new workspace with the given name. The caller becomes its owner.
+//
+// It returns the decoded CreateWorkspaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.CreateWorkspaceResponse, error) {
+	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateWorkspaceRequest(server, body)
+	}
+	return call[gen.CreateWorkspaceResponse](ctx, c, op, build, opts)
+}
+
+// CheckHandleAvailability calls checkHandleAvailability, PUT /v1/admin/workspaces/handle-availability: check whether a handle is free.
+// Tells whether a workspace handle can still be taken, and proposes other handles.
+//
+// It returns the decoded CheckHandleAvailabilityResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityJSONRequestBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
+	op := operation{name: "checkHandleAvailability", method: "PUT", path: "/v1/admin/workspaces/handle-availability"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCheckHandleAvailabilityRequest(server, body)
+	}
+	return call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
+}
+
+// GetWorkspacePreference calls getWorkspacePreference, GET /v1/admin/workspaces/preferences/{key}: get a workspace preference.
+// Returns the value stored under a key in the workspace's preferences; null when nothing is stored.
+//
+// It returns the decoded GetWorkspacePreferenceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ...Option) (*gen.GetWorkspacePreferenceResponse, error) {
+	op := operation{name: "getWorkspacePreference", method: "GET", path: "/v1/admin/workspaces/preferences/{key}"}
+	if err := op.checkPath("key", string(key)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetWorkspacePreferenceRequest(server, key, nil)
+	}
+	return call[gen.GetWorkspacePreferenceResponse](ctx, c, op, build, opts)
+}
+
+// SetWorkspacePreference calls setWorkspacePreference, POST /v1/admin/workspaces/preferences/{key}: set a workspace preference.
+// Stores a JSON value under a key in the workspace's preferences.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body gen.SetWorkspacePreferenceJSONRequestBody, opts ...Option) error {
+	op := operation{name: "setWorkspacePreference", method: "POST", path: "/v1/admin/workspaces/preferences/{key}"}
+	if err := op.checkPath("key", string(key)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewSetWorkspacePreferenceRequest(server, key, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// ListPublicWorkspaces calls listPublicWorkspaces, GET /v1/admin/workspaces/public: browse public workspace profiles.
+// Returns public workspace profiles one page at a time, optionally limited to some IDs or to those matching a search text.
+//
+// It returns the decoded ListPublicWorkspacesResponse.
+// params may be nil; it carries the query parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) (*gen.ListPublicWorkspacesResponse, error) {
+	op := operation{name: "listPublicWorkspaces", method: "GET", path: "/v1/admin/workspaces/public", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPublicWorkspacesRequest(server, params)
+	}
+	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
+}
+
+// AllPublicWorkspaces walks every item of ListPublicWorkspaces, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) iter.Seq2[gen.PublicWorkspace, error] {
+	var base gen.ListPublicWorkspacesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListPublicWorkspaces(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Workspaces, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// GetAllWorkspaceQuotaCompletion calls getAllWorkspaceQuotaCompletion, GET /v1/admin/workspaces/usages/quota-completion: get the fullest quota of each workspace.
+// Returns, for every workspace of the caller, the usage type closest to its limit and how much of that limit is used.
+//
+// It returns the decoded GetAllWorkspaceQuotaCompletionResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAllWorkspaceQuotaCompletion(ctx context.Context, opts ...Option) (*gen.GetAllWorkspaceQuotaCompletionResponse, error) {
+	op := operation{name: "getAllWorkspaceQuotaCompletion", method: "GET", path: "/v1/admin/workspaces/usages/quota-completion"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetAllWorkspaceQuotaCompletionRequest(server)
+	}
+	return call[gen.GetAllWorkspaceQuotaCompletionResponse](ctx, c, op, build, opts)
+}
+
+// DeleteWorkspace calls deleteWorkspace, DELETE /v1/admin/workspaces/{id}: delete a workspace.
+// Deletes the workspace permanently.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteWorkspace", method: "DELETE", path: "/v1/admin/workspaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteWorkspaceRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetWorkspace calls getWorkspace, GET /v1/admin/workspaces/{id}: get a workspace.
+// Returns one workspace by ID, with its plan, spending limit and profile fields.
+//
+// It returns the decoded GetWorkspaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*gen.GetWorkspaceResponse, error) {
+	op := operation{name: "getWorkspace", method: "GET", path: "/v1/admin/workspaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetWorkspaceRequest(server, id, nil)
+	}
+	return call[gen.GetWorkspaceResponse](ctx, c, op, build, opts)
+}
+
+// UpdateWorkspace calls updateWorkspace, PUT /v1/admin/workspaces/{id}: update a workspace.
+// Changes a workspace's name, handle, spending limit, visibility or public profile. Fields left out keep their value.
+//
+// It returns the decoded UpdateWorkspaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.UpdateWorkspaceResponse, error) {
+	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateWorkspaceRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateWorkspaceResponse](ctx, c, op, build, opts)
+}
+
+// GetAuditRecords calls getAuditRecords, GET /v1/admin/workspaces/{id}/audit-records: list a workspace's audit records.
+// Returns the trail of administrative actions taken in the workspace (members, bots, billing), newest first, one page at a time.
+//
+// It returns the decoded GetAuditRecordsResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) (*gen.GetAuditRecordsResponse, error) {
+	op := operation{name: "getAuditRecords", method: "GET", path: "/v1/admin/workspaces/{id}/audit-records", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetAuditRecordsRequest(server, id, params)
+	}
+	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
+}
+
+// AllAuditRecords walks every item of GetAuditRecords, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) iter.Seq2[gen.AuditRecord, error] {
+	var base gen.GetAuditRecordsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.GetAuditRecords(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Records, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// ListWorkspaceInvoices calls listWorkspaceInvoices, GET /v1/admin/workspaces/{id}/billing/invoices: list a workspace's invoices.
+// Returns every invoice issued to the workspace, with its amount, payment state and PDF link.
+//
+// It returns the decoded ListWorkspaceInvoicesResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...Option) (*gen.ListWorkspaceInvoicesResponse, error) {
+	op := operation{name: "listWorkspaceInvoices", method: "GET", path: "/v1/admin/workspaces/{id}/billing/invoices"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListWorkspaceInvoicesRequest(server, id, nil)
+	}
+	return call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
+}
+
+// ChargeWorkspaceUnpaidInvoices calls chargeWorkspaceUnpaidInvoices, POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid: charge outstanding invoices.
+// Tries to collect payment for the workspace's open invoices, or only for the listed ones, and reports which charges went through and which did not.
+//
+// It returns the decoded ChargeWorkspaceUnpaidInvoicesResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, body gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody, opts ...Option) (*gen.ChargeWorkspaceUnpaidInvoicesResponse, error) {
+	op := operation{name: "chargeWorkspaceUnpaidInvoices", method: "POST", path: "/v1/admin/workspaces/{id}/billing/invoices/charge-unpaid"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewChargeWorkspaceUnpaidInvoicesRequest(server, id, nil, body)
+	}
+	return call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
+}
+
+// GetUpcomingInvoice calls getUpcomingInvoice, GET /v1/admin/workspaces/{id}/billing/upcoming-invoice: preview the next invoice.
+// Returns what the workspace's next invoice holds so far: its total and its line items.
+//
+// It returns the decoded GetUpcomingInvoiceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Option) (*gen.GetUpcomingInvoiceResponse, error) {
+	op := operation{name: "getUpcomingInvoice", method: "GET", path: "/v1/admin/workspaces/{id}/billing/upcoming-invoice"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetUpcomingInvoiceRequest(server, id, nil)
+	}
+	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
+}
+
+// GetPublicWorkspace calls getPublicWorkspace, GET /v1/admin/workspaces/{id}/public: get a workspace's public profile.
+// Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
+//
+// It returns the decoded GetPublicWorkspaceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPublicWorkspace(ctx context.Context, id string, opts ...Option) (*gen.GetPublicWorkspaceResponse, error) {
+	op := operation{name: "getPublicWorkspace", method: "GET", path: "/v1/admin/workspaces/{id}/public"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPublicWorkspaceRequest(server, id)
+	}
+	return call[gen.GetPublicWorkspaceResponse](ctx, c, op, build, opts)
+}
+
+// GetWorkspaceQuota calls getWorkspaceQuota, GET /v1/admin/workspaces/{id}/quota: get one workspace quota.
+// Returns the workspace's limit for one usage type, in the current period or a chosen one.
+//
+// It returns the decoded GetWorkspaceQuotaResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.GetWorkspaceQuotaParams, opts ...Option) (*gen.GetWorkspaceQuotaResponse, error) {
+	op := operation{name: "getWorkspaceQuota", method: "GET", path: "/v1/admin/workspaces/{id}/quota", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetWorkspaceQuotaRequest(server, id, params)
+	}
+	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
+}
+
+// ListWorkspaceQuotas calls listWorkspaceQuotas, GET /v1/admin/workspaces/{id}/quotas: list all quotas of a workspace.
+// Returns the workspace's limit for every usage type, in the current period or a chosen one.
+//
+// It returns the decoded ListWorkspaceQuotasResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen.ListWorkspaceQuotasParams, opts ...Option) (*gen.ListWorkspaceQuotasResponse, error) {
+	op := operation{name: "listWorkspaceQuotas", method: "GET", path: "/v1/admin/workspaces/{id}/quotas", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListWorkspaceQuotasRequest(server, id, params)
+	}
+	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
+}
+
+// ListWorkspaceUsages calls listWorkspaceUsages, GET /v1/admin/workspaces/{id}/usages: list workspace usage for one type.
+// Returns the workspace's consumption records for one metered resource, in the current period or a chosen one.
+//
+// It returns the decoded ListWorkspaceUsagesResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen.ListWorkspaceUsagesParams, opts ...Option) (*gen.ListWorkspaceUsagesResponse, error) {
+	op := operation{name: "listWorkspaceUsages", method: "GET", path: "/v1/admin/workspaces/{id}/usages", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListWorkspaceUsagesRequest(server, id, params)
+	}
+	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
+}
+
+// BreakDownWorkspaceUsageByBot calls breakDownWorkspaceUsageByBot, GET /v1/admin/workspaces/{id}/usages/by-bot: split workspace usage across bots.
+// Returns, for one metered resource and period, how much each bot of the workspace consumed.
+//
+// It returns the decoded BreakDownWorkspaceUsageByBotResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, params *gen.BreakDownWorkspaceUsageByBotParams, opts ...Option) (*gen.BreakDownWorkspaceUsageByBotResponse, error) {
+	op := operation{name: "breakDownWorkspaceUsageByBot", method: "GET", path: "/v1/admin/workspaces/{id}/usages/by-bot", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewBreakDownWorkspaceUsageByBotRequest(server, id, params)
+	}
+	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
+}
+
 // CallAction calls callAction, POST /v1/chat/actions: call an action.
 // Runs an action of one of the bot's integrations and returns its output.
 //
@@ -915,6 +3036,767 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 		return gen.NewUpdateWorkflowRequest(server, id, nil, body)
 	}
 	return call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
+}
+
+// ListFiles calls listFiles, GET /v1/files: list files.
+// Returns the bot's files one page at a time, filtered by tags, IDs or indexing, in the order asked for.
+//
+// It returns the decoded ListFilesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
+	op := operation{name: "listFiles", method: "GET", path: "/v1/files", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListFilesRequest(server, params)
+	}
+	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
+}
+
+// AllFiles walks every item of ListFiles, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.File, error] {
+	var base gen.ListFilesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.File, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListFiles(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Files, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// UpsertFile calls upsertFile, PUT /v1/files: create or replace a file.
+// Creates the file with this key, or resets the existing one and drops its content, and returns it with an uploadUrl. PUT the bytes to that URL with the file's content type and without the Botpress token.
+//
+// It returns the decoded UpsertFileResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, opts ...Option) (*gen.UpsertFileResponse, error) {
+	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpsertFileRequest(server, nil, body)
+	}
+	return call[gen.UpsertFileResponse](ctx, c, op, build, opts)
+}
+
+// ListKnowledgeBases calls listKnowledgeBases, GET /v1/files/knowledge-bases: list knowledge bases.
+// Returns the bot's knowledge bases one page at a time, optionally filtered by tags.
+//
+// It returns the decoded ListKnowledgeBasesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
+	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListKnowledgeBasesRequest(server, params)
+	}
+	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
+}
+
+// AllKnowledgeBases walks every item of ListKnowledgeBases, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) iter.Seq2[gen.KnowledgeBase, error] {
+	var base gen.ListKnowledgeBasesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListKnowledgeBases(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.KnowledgeBases, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CreateKnowledgeBase calls createKnowledgeBase, POST /v1/files/knowledge-bases: create a knowledge base.
+// Creates a named knowledge base, a group of files, with optional tags.
+//
+// It returns the decoded CreateKnowledgeBaseResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
+	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateKnowledgeBaseRequest(server, nil, body)
+	}
+	return call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
+}
+
+// DeleteKnowledgeBase calls deleteKnowledgeBase, DELETE /v1/files/knowledge-bases/{id}: delete a knowledge base.
+// Removes a knowledge base by ID.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteKnowledgeBase", method: "DELETE", path: "/v1/files/knowledge-bases/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteKnowledgeBaseRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// UpdateKnowledgeBase calls updateKnowledgeBase, PUT /v1/files/knowledge-bases/{id}: update a knowledge base.
+// Renames a knowledge base and changes its tags. The name must always be sent.
+//
+// It returns the decoded UpdateKnowledgeBaseResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.UpdateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.UpdateKnowledgeBaseResponse, error) {
+	op := operation{name: "updateKnowledgeBase", method: "PUT", path: "/v1/files/knowledge-bases/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateKnowledgeBaseRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
+}
+
+// SearchFiles calls searchFiles, GET /v1/files/search: search file passages.
+// Runs a semantic search over the passages of the bot's indexed files and returns the closest ones with their scores.
+//
+// It returns the decoded SearchFilesResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams, opts ...Option) (*gen.SearchFilesResponse, error) {
+	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", query: params}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewSearchFilesRequest(server, params)
+	}
+	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
+}
+
+// ListFileTags calls listFileTags, GET /v1/files/tags: list file tag keys.
+// Returns, one page at a time, the tag keys in use on the bot's files.
+//
+// It returns the decoded ListFileTagsResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
+	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListFileTagsRequest(server, params)
+	}
+	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
+}
+
+// AllFileTags walks every item of ListFileTags, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) iter.Seq2[string, error] {
+	var base gen.ListFileTagsParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListFileTags(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Tags, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// ListFileTagValues calls listFileTagValues, GET /v1/files/tags/{tag}/values: list file tag values.
+// Returns, one page at a time, the values that one tag key takes on the bot's files.
+//
+// It returns the decoded ListFileTagValuesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) (*gen.ListFileTagValuesResponse, error) {
+	op := operation{name: "listFileTagValues", method: "GET", path: "/v1/files/tags/{tag}/values", query: params}
+	if err := op.checkPath("tag", string(tag)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListFileTagValuesRequest(server, tag, params)
+	}
+	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
+}
+
+// AllFileTagValues walks every item of ListFileTagValues, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) iter.Seq2[string, error] {
+	var base gen.ListFileTagValuesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListFileTagValues(ctx, tag, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Values, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// CopyFile calls copyFile, POST /v1/files/{idOrKey}/{destinationKey}: copy a file.
+// Duplicates a file under a new key, in the same bot or, through x-destination-bot-id, in another bot.
+//
+// It returns the decoded CopyFileResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileJSONRequestBody, opts ...Option) (*gen.CopyFileResponse, error) {
+	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}"}
+	if err := op.checkPath("idOrKey", string(idOrKey)); err != nil {
+		return nil, err
+	}
+	if err := op.checkPath("destinationKey", string(destinationKey)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCopyFileRequest(server, idOrKey, destinationKey, params, body)
+	}
+	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
+}
+
+// DeleteFile calls deleteFile, DELETE /v1/files/{id}: delete a file.
+// Removes a file, found by ID or key.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteFile(ctx context.Context, id string, opts ...Option) error {
+	op := operation{name: "deleteFile", method: "DELETE", path: "/v1/files/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteFileRequest(server, id, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetFile calls getFile, GET /v1/files/{id}: get a file.
+// Returns one file, found by ID or key, including a URL to download its content.
+//
+// It returns the decoded GetFileResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.GetFileResponse, error) {
+	op := operation{name: "getFile", method: "GET", path: "/v1/files/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetFileRequest(server, id, nil)
+	}
+	return call[gen.GetFileResponse](ctx, c, op, build, opts)
+}
+
+// UpdateFileMetadata calls updateFileMetadata, PUT /v1/files/{id}: update a file's metadata.
+// Changes the tags, metadata, access policies or expiry of a file while leaving its content as it is.
+//
+// It returns the decoded UpdateFileMetadataResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.UpdateFileMetadataJSONRequestBody, opts ...Option) (*gen.UpdateFileMetadataResponse, error) {
+	op := operation{name: "updateFileMetadata", method: "PUT", path: "/v1/files/{id}"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateFileMetadataRequest(server, id, nil, body)
+	}
+	return call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
+}
+
+// ListFilePassages calls listFilePassages, GET /v1/files/{id}/passages: list file passages.
+// Returns the indexed passages of one file, one page at a time.
+//
+// It returns the decoded ListFilePassagesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) (*gen.ListFilePassagesResponse, error) {
+	op := operation{name: "listFilePassages", method: "GET", path: "/v1/files/{id}/passages", query: params}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListFilePassagesRequest(server, id, params)
+	}
+	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
+}
+
+// AllFilePassages walks every item of ListFilePassages, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) iter.Seq2[gen.FilePassage, error] {
+	var base gen.ListFilePassagesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListFilePassages(ctx, id, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Passages, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// SetFilePassages calls setFilePassages, PUT /v1/files/{id}/passages: replace file passages.
+// Swaps the indexed passages of a file for the given ones. The call returns at once; indexing runs in the background and shows in the file status.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFilePassagesJSONRequestBody, opts ...Option) error {
+	op := operation{name: "setFilePassages", method: "PUT", path: "/v1/files/{id}/passages"}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewSetFilePassagesRequest(server, id, nil, body)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// ListTables calls listTables, GET /v1/tables: list tables.
+// Returns all of the bot's tables in one answer, optionally only those carrying the given tags.
+//
+// It returns the decoded ListTablesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, opts ...Option) (*gen.ListTablesResponse, error) {
+	op := operation{name: "listTables", method: "GET", path: "/v1/tables", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListTablesRequest(server, params)
+	}
+	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
+}
+
+// CreateTable calls createTable, POST /v1/tables: create a table.
+// Creates a table from a name and a column schema.
+//
+// It returns the decoded CreateTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONRequestBody, opts ...Option) (*gen.CreateTableResponse, error) {
+	op := operation{name: "createTable", method: "POST", path: "/v1/tables"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateTableRequest(server, nil, body)
+	}
+	return call[gen.CreateTableResponse](ctx, c, op, build, opts)
+}
+
+// DuplicateTable calls duplicateTable, POST /v1/tables/{sourceTableId}/duplicate: duplicate a table.
+// Makes a new table from an existing one, with a copy of its rows or with its schema alone.
+//
+// It returns the decoded DuplicateTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body gen.DuplicateTableJSONRequestBody, opts ...Option) (*gen.DuplicateTableResponse, error) {
+	op := operation{name: "duplicateTable", method: "POST", path: "/v1/tables/{sourceTableId}/duplicate"}
+	if err := op.checkPath("sourceTableId", string(sourceTableID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDuplicateTableRequest(server, sourceTableID, nil, body)
+	}
+	return call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
+}
+
+// DeleteTable calls deleteTable, DELETE /v1/tables/{table}: delete a table.
+// Removes a table together with all its rows, for good.
+//
+// It returns nil on success.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteTable(ctx context.Context, table string, opts ...Option) error {
+	op := operation{name: "deleteTable", method: "DELETE", path: "/v1/tables/{table}"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteTableRequest(server, table, nil)
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
+// GetTable calls getTable, GET /v1/tables/{table}: get a table.
+// Returns one table by name or ID, with how many rows it holds and how many are stale or waiting to be indexed.
+//
+// It returns the decoded GetTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*gen.GetTableResponse, error) {
+	op := operation{name: "getTable", method: "GET", path: "/v1/tables/{table}"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetTableRequest(server, table, nil)
+	}
+	return call[gen.GetTableResponse](ctx, c, op, build, opts)
+}
+
+// GetOrCreateTable calls getOrCreateTable, POST /v1/tables/{table}: get or create a table.
+// Returns the table with this name, creating it from the given schema first when it does not exist. The answer says which happened.
+//
+// It returns the decoded GetOrCreateTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.GetOrCreateTableJSONRequestBody, opts ...Option) (*gen.GetOrCreateTableResponse, error) {
+	op := operation{name: "getOrCreateTable", method: "POST", path: "/v1/tables/{table}"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetOrCreateTableRequest(server, table, nil, body)
+	}
+	return call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
+}
+
+// UpdateTable calls updateTable, PUT /v1/tables/{table}: update a table.
+// Changes a table's name, column schema, key column, tags, factor or compute setting. The answer names the columns that became stale.
+//
+// It returns the decoded UpdateTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateTableJSONRequestBody, opts ...Option) (*gen.UpdateTableResponse, error) {
+	op := operation{name: "updateTable", method: "PUT", path: "/v1/tables/{table}"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateTableRequest(server, table, nil, body)
+	}
+	return call[gen.UpdateTableResponse](ctx, c, op, build, opts)
+}
+
+// RenameTableColumn calls renameTableColumn, PUT /v1/tables/{table}/column: rename a table column.
+// Gives one column of the table a new name.
+//
+// It returns the decoded RenameTableColumnResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.RenameTableColumnJSONRequestBody, opts ...Option) (*gen.RenameTableColumnResponse, error) {
+	op := operation{name: "renameTableColumn", method: "PUT", path: "/v1/tables/{table}/column"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewRenameTableColumnRequest(server, table, nil, body)
+	}
+	return call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
+}
+
+// ExportTable calls exportTable, GET /v1/tables/{table}/export: export a table.
+// Starts a background job that writes the table to a file and returns the job. Watch it with getTableJobs to get the output file.
+//
+// It returns the decoded ExportTableResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ExportTable(ctx context.Context, table string, params *gen.ExportTableParams, opts ...Option) (*gen.ExportTableResponse, error) {
+	op := operation{name: "exportTable", method: "GET", path: "/v1/tables/{table}/export", query: params}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewExportTableRequest(server, table, params)
+	}
+	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
+}
+
+// ImportTable calls importTable, POST /v1/tables/{table}/import: import rows into a table.
+// Starts a background job that adds the rows of an uploaded file to an existing table whose schema fits them, and returns the job.
+//
+// It returns the decoded ImportTableResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportTableJSONRequestBody, opts ...Option) (*gen.ImportTableResponse, error) {
+	op := operation{name: "importTable", method: "POST", path: "/v1/tables/{table}/import"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewImportTableRequest(server, table, nil, body)
+	}
+	return call[gen.ImportTableResponse](ctx, c, op, build, opts)
+}
+
+// GetTableJobs calls getTableJobs, GET /v1/tables/{table}/jobs: list table jobs.
+// Returns the latest background jobs of a table (imports, exports, clean-ups) with their status and progress. Not paginated.
+//
+// It returns the decoded GetTableJobsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option) (*gen.GetTableJobsResponse, error) {
+	op := operation{name: "getTableJobs", method: "GET", path: "/v1/tables/{table}/jobs"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetTableJobsRequest(server, table, nil)
+	}
+	return call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
+}
+
+// GetTableRow calls getTableRow, GET /v1/tables/{table}/row: get a table row.
+// Returns one row of a table by its numeric ID.
+//
+// It returns the decoded GetTableRowResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetTableRowParams, opts ...Option) (*gen.GetTableRowResponse, error) {
+	op := operation{name: "getTableRow", method: "GET", path: "/v1/tables/{table}/row", query: params}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetTableRowRequest(server, table, params)
+	}
+	return call[gen.GetTableRowResponse](ctx, c, op, build, opts)
+}
+
+// CreateTableRows calls createTableRows, POST /v1/tables/{table}/rows: insert table rows.
+// Adds up to 1000 rows to a table in one call. Rows that cannot be stored are reported in errors while the others go in.
+//
+// It returns the decoded CreateTableRowsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.CreateTableRowsJSONRequestBody, opts ...Option) (*gen.CreateTableRowsResponse, error) {
+	op := operation{name: "createTableRows", method: "POST", path: "/v1/tables/{table}/rows"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreateTableRowsRequest(server, table, nil, body)
+	}
+	return call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
+}
+
+// UpdateTableRows calls updateTableRows, PUT /v1/tables/{table}/rows: update table rows.
+// Writes new column values into up to 1000 rows, each picked by its id. Rows that fail are reported in errors; the rest are still changed.
+//
+// It returns the decoded UpdateTableRowsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.UpdateTableRowsJSONRequestBody, opts ...Option) (*gen.UpdateTableRowsResponse, error) {
+	op := operation{name: "updateTableRows", method: "PUT", path: "/v1/tables/{table}/rows"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpdateTableRowsRequest(server, table, nil, body)
+	}
+	return call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
+}
+
+// DeleteTableRows calls deleteTableRows, POST /v1/tables/{table}/rows/delete: delete table rows.
+// Removes rows chosen by ID or by filter, or every row of the table, and says how many went.
+//
+// It returns the decoded DeleteTableRowsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.DeleteTableRowsJSONRequestBody, opts ...Option) (*gen.DeleteTableRowsResponse, error) {
+	op := operation{name: "deleteTableRows", method: "POST", path: "/v1/tables/{table}/rows/delete"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewDeleteTableRowsRequest(server, table, nil, body)
+	}
+	return call[gen.DeleteTableRowsResponse](ctx, c, op, build, opts)
+}
+
+// FindTableRows calls findTableRows, POST /v1/tables/{table}/rows/find: find table rows.
+// Queries a table's rows with a filter, a semantic search text, grouping, column selection and sorting. Pages with offset and limit; hasMore tells whether rows remain.
+//
+// It returns the decoded FindTableRowsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindTableRowsJSONRequestBody, opts ...Option) (*gen.FindTableRowsResponse, error) {
+	op := operation{name: "findTableRows", method: "POST", path: "/v1/tables/{table}/rows/find"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewFindTableRowsRequest(server, table, nil, body)
+	}
+	return call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
+}
+
+// UpsertTableRows calls upsertTableRows, POST /v1/tables/{table}/rows/upsert: upsert table rows.
+// Updates the rows whose key column value already exists and inserts the others, up to 1000 per call. The key column is id unless another is named.
+//
+// It returns the decoded UpsertTableRowsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.UpsertTableRowsJSONRequestBody, opts ...Option) (*gen.UpsertTableRowsResponse, error) {
+	op := operation{name: "upsertTableRows", method: "POST", path: "/v1/tables/{table}/rows/upsert"}
+	if err := op.checkPath("table", string(table)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewUpsertTableRowsRequest(server, table, nil, body)
+	}
+	return call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
+}
+
+// ListAddons calls listAddons, GET /v2/billing/addons: list add-ons.
+// Returns every add-on that can be bought on top of a plan.
+//
+// It returns the decoded ListAddonsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListAddons(ctx context.Context, opts ...Option) (*gen.ListAddonsResponse, error) {
+	op := operation{name: "listAddons", method: "GET", path: "/v2/billing/addons"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListAddonsRequest(server)
+	}
+	return call[gen.ListAddonsResponse](ctx, c, op, build, opts)
+}
+
+// GetAddon calls getAddon, GET /v2/billing/addons/{addonId}: get an add-on.
+// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+//
+// It returns the decoded GetAddonResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (*gen.GetAddonResponse, error) {
+	op := operation{name: "getAddon", method: "GET", path: "/v2/billing/addons/{addonId}"}
+	if err := op.checkPath("addonId", string(addonID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetAddonRequest(server, addonID)
+	}
+	return call[gen.GetAddonResponse](ctx, c, op, build, opts)
+}
+
+// ListInvoices calls listInvoices, GET /v2/billing/invoices: list invoices.
+// Returns the workspace's invoices one page at a time.
+//
+// It returns the decoded ListInvoicesResponse.
+// params may be nil; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
+	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", query: params}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListInvoicesRequest(server, params)
+	}
+	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
+}
+
+// AllInvoices walks every item of ListInvoices, fetching one page at a time as
+// the loop asks for more. params may be nil; its NextToken, if set, is where
+// the walk starts. An error is yielded once and ends the walk.
+func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.Invoice, error] {
+	var base gen.ListInvoicesParams
+	if params != nil {
+		base = *params
+	}
+	return walk(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.Invoice, string, error) {
+		p := base
+		p.NextToken = token
+		page, err := c.ListInvoices(ctx, &p, opts...)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Invoices, tokenString(page.Meta.NextToken), nil
+	})
+}
+
+// PayInvoice calls payInvoice, POST /v2/billing/invoices/{invoiceId}/pay: pay an open invoice.
+// Charges the workspace's payment method for one invoice and returns the invoice as it stands afterwards.
+//
+// It returns the decoded PayInvoiceResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.PayInvoiceResponse, error) {
+	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay"}
+	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewPayInvoiceRequest(server, invoiceID, nil, body)
+	}
+	return call[gen.PayInvoiceResponse](ctx, c, op, build, opts)
+}
+
+// GetPaymentMethod calls getPaymentMethod, GET /v2/billing/payment-methods: get the workspace's payment method.
+// Returns the card or other means of payment the workspace is billed with; null when none is set.
+//
+// It returns the decoded GetPaymentMethodResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.GetPaymentMethodResponse, error) {
+	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPaymentMethodRequest(server, nil)
+	}
+	return call[gen.GetPaymentMethodResponse](ctx, c, op, build, opts)
+}
+
+// SetPaymentMethod calls setPaymentMethod, POST /v2/billing/payment-methods: change the payment method.
+// Makes a payment method already registered with Stripe the one the workspace is billed with, and returns it.
+//
+// It returns the decoded SetPaymentMethodResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
+	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewSetPaymentMethodRequest(server, nil, body)
+	}
+	return call[gen.SetPaymentMethodResponse](ctx, c, op, build, opts)
+}
+
+// CreatePaymentMethodIntent calls createPaymentMethodIntent, POST /v2/billing/payment-methods/intent: start adding a payment method.
+// Returns the client secret of a new Stripe setup intent; a payment form uses it to register a card for the workspace.
+//
+// It returns the decoded CreatePaymentMethodIntentResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
+	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewCreatePaymentMethodIntentRequest(server, nil, body)
+	}
+	return call[gen.CreatePaymentMethodIntentResponse](ctx, c, op, build, opts)
+}
+
+// ListPlans calls listPlans, GET /v2/billing/plans: list plans.
+// Returns every subscription plan on offer, with its prices and features.
+//
+// It returns the decoded ListPlansResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) ListPlans(ctx context.Context, opts ...Option) (*gen.ListPlansResponse, error) {
+	op := operation{name: "listPlans", method: "GET", path: "/v2/billing/plans"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewListPlansRequest(server)
+	}
+	return call[gen.ListPlansResponse](ctx, c, op, build, opts)
+}
+
+// GetPlan calls getPlan, GET /v2/billing/plans/{planId}: get a plan.
+// Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
+//
+// It returns the decoded GetPlanResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*gen.GetPlanResponse, error) {
+	op := operation{name: "getPlan", method: "GET", path: "/v2/billing/plans/{planId}"}
+	if err := op.checkPath("planId", string(planID)); err != nil {
+		return nil, err
+	}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetPlanRequest(server, planID)
+	}
+	return call[gen.GetPlanResponse](ctx, c, op, build, opts)
+}
+
+// GetBillingReadonly calls getBillingReadonly, GET /v2/billing/readonly: check whether billing is read-only.
+// Tells whether the workspace's billing settings are locked against changes.
+//
+// It returns the decoded GetBillingReadonlyResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.GetBillingReadonlyResponse, error) {
+	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly"}
+	build := func(server string) (*http.Request, error) {
+		return gen.NewGetBillingReadonlyRequest(server, nil)
+	}
+	return call[gen.GetBillingReadonlyResponse](ctx, c, op, build, opts)
 }
 
 // The low-level ClientWithResponses is generated in package gen, not here.

@@ -379,7 +379,7 @@ func wtCases() []wtCase {
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
-				assert.Equal(t, gen.Incoming, out.Message.Direction)
+				assert.Equal(t, gen.MessageDirectionIncoming, out.Message.Direction)
 				assert.Equal(t, "hello", out.Message.Payload["text"])
 			},
 		},
@@ -574,7 +574,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				require.NoError(t, c.ConfigureIntegration(ctx, gen.ConfigureIntegrationJSONRequestBody{
 					Identifier:           nullable.NewNullableWithValue("acct_1"),
-					ScheduleRegisterCall: wtPtr(gen.Daily),
+					ScheduleRegisterCall: wtPtr(gen.ConfigureIntegrationJSONBodyScheduleRegisterCallDaily),
 				}))
 			},
 		},
@@ -697,7 +697,7 @@ func wtCases() []wtCase {
 				out, err := c.GetOrCreateWorkflow(ctx, gen.GetOrCreateWorkflowJSONRequestBody{
 					Name: "onboarding", Status: gen.GetOrCreateWorkflowJSONBodyStatusPending,
 					Tags: map[string]string{"k": "v"}, DiscriminateByTags: []string{"k"},
-					DiscriminateByStatusGroup: wtPtr(gen.Active),
+					DiscriminateByStatusGroup: wtPtr(gen.GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupActive),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "wf_1", out.Workflow.ID)

@@ -124,7 +124,7 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 			theirs.Paths.Set(path, item)
 		}
 	}
-	stripOurs(ours)
+	stripOurs(ours, theirs)
 	stripTheirs(theirs)
 
 	ourOps, theirOps := operations(ours), operations(theirs)
@@ -212,6 +212,7 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 
 func load(path string) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true // api/openapi.yaml refers to its sections/ files
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", path, err)
@@ -242,16 +243,32 @@ func removeOp(doc *openapi3.T, o op) {
 	}
 }
 
-// stripOurs removes what our spec adds on purpose.
-func stripOurs(doc *openapi3.T) {
+// stripOurs removes what our spec adds on purpose: security, error
+// responses, and the scope headers that upstream does not declare for the
+// operation (where upstream declares one, as billing does x-workspace-id,
+// it is compared like any parameter).
+func stripOurs(doc, upstream *openapi3.T) {
 	doc.Security = nil
-	for _, item := range doc.Paths.Map() {
-		for _, o := range item.Operations() {
+	for path, item := range doc.Paths.Map() {
+		for method, o := range item.Operations() {
 			o.Security = nil
+			declared := map[string]bool{}
+			if ui := upstream.Paths.Value(path); ui != nil {
+				if uo := ui.GetOperation(method); uo != nil {
+					for _, p := range uo.Parameters {
+						if p.Value != nil && p.Value.In == openapi3.ParameterInHeader {
+							declared[strings.ToLower(p.Value.Name)] = true
+						}
+					}
+				}
+			}
 			var params openapi3.Parameters
 			for _, p := range o.Parameters {
-				if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && scopeHeaders[strings.ToLower(p.Value.Name)] {
-					continue
+				if p.Value != nil && p.Value.In == openapi3.ParameterInHeader {
+					name := strings.ToLower(p.Value.Name)
+					if scopeHeaders[name] && !declared[name] {
+						continue
+					}
 				}
 				params = append(params, p)
 			}
