@@ -110,11 +110,17 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 		req.URL.RawQuery = q
 	}
 	cfg.setHeaders(req)
+	return cfg.do(ctx, op.name, req)
+}
+
+// do sends req, retrying as the config allows, and returns the body of a
+// 2xx answer, an *errors.APIError for any other answer, or the transport
+// error wrapped. It adds no header: the caller has set them.
+func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]byte, error) {
 	retryable := cfg.idempotent || isIdempotent(req.Method)
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		retryable = false // the body cannot be read twice
 	}
-
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		res, err := cfg.attempt(ctx, req, attempt)
@@ -124,12 +130,12 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 		}
 		if ctx.Err() != nil {
 			// The caller gave up: report that, whatever the attempt saw.
-			return nil, fmt.Errorf("botpress: %s: %w", op.name, ctx.Err())
+			return nil, fmt.Errorf("botpress: %s: %w", name, ctx.Err())
 		}
 		var apiErr *bperrors.APIError
 		if err == nil {
 			apiErr = bperrors.FromResponse(res.status, res.header, res.body)
-			apiErr.Operation, apiErr.Method, apiErr.Path = op.name, req.Method, req.URL.Path
+			apiErr.Operation, apiErr.Method, apiErr.Path = name, req.Method, req.URL.Path
 		}
 		wait, again := cfg.retryWait(attempt, retryable, res, err)
 		if !again {
@@ -137,12 +143,12 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 				return nil, apiErr
 			}
 			if attempt > 0 {
-				return nil, fmt.Errorf("botpress: %s: after %d attempts: %w", op.name, attempt+1, err)
+				return nil, fmt.Errorf("botpress: %s: after %d attempts: %w", name, attempt+1, err)
 			}
-			return nil, fmt.Errorf("botpress: %s: %w", op.name, err)
+			return nil, fmt.Errorf("botpress: %s: %w", name, err)
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", op.name, err)
+			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", name, err)
 		}
 	}
 }
@@ -218,7 +224,8 @@ func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (resul
 	}
 	resp, err := cfg.httpClient.Do(r)
 	if err != nil {
-		return result{}, err
+		// Pre-signed storage URLs carry their signature in the query.
+		return result{}, redactErr(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))

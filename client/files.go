@@ -1,0 +1,298 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	neturl "net/url"
+	"os"
+	"path/filepath"
+
+	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/gen"
+)
+
+// FileContent is what UploadFile sends. Make one with FileFromBytes,
+// FileFromReader, FileFromPath or FileFromURL.
+type FileContent struct {
+	open func(ctx context.Context, cfg *config) (*fileSource, error)
+}
+
+// fileSource is an opened FileContent.
+type fileSource struct {
+	body        io.ReadCloser
+	size        int64
+	contentType string                        // a guess; "" when unknown
+	reopen      func() (io.ReadCloser, error) // nil when it can be read only once
+	cleanup     func()
+}
+
+func (s *fileSource) close() {
+	if s.body != nil {
+		s.body.Close()
+	}
+	if s.cleanup != nil {
+		s.cleanup()
+	}
+}
+
+// FileFromBytes uploads data.
+func FileFromBytes(data []byte) FileContent {
+	return FileContent{open: func(context.Context, *config) (*fileSource, error) {
+		return &fileSource{
+			body: io.NopCloser(bytes.NewReader(data)),
+			size: int64(len(data)),
+			reopen: func() (io.ReadCloser, error) {
+				return io.NopCloser(bytes.NewReader(data)), nil
+			},
+		}, nil
+	}}
+}
+
+// FileFromReader uploads size bytes read from r. The content is streamed,
+// and read only once, so a failed transfer to storage is not retried.
+func FileFromReader(r io.Reader, size int64) FileContent {
+	return FileContent{open: func(context.Context, *config) (*fileSource, error) {
+		if size < 0 {
+			return nil, fmt.Errorf("negative size %d", size)
+		}
+		return &fileSource{body: io.NopCloser(io.LimitReader(r, size)), size: size}, nil
+	}}
+}
+
+// FileFromPath uploads a local file. It is streamed from disk, never held
+// whole in memory. Unless the upsertFile body says otherwise, the content
+// type is guessed from the file name's extension.
+func FileFromPath(path string) FileContent {
+	return FileContent{open: func(context.Context, *config) (*fileSource, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		info, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if !info.Mode().IsRegular() {
+			f.Close()
+			return nil, fmt.Errorf("%s is not a regular file", path)
+		}
+		return &fileSource{
+			body:        f,
+			size:        info.Size(),
+			contentType: mime.TypeByExtension(filepath.Ext(path)),
+			reopen:      func() (io.ReadCloser, error) { return os.Open(path) },
+		}, nil
+	}}
+}
+
+// FileFromURL downloads url and uploads what it serves. No credentials are
+// sent to url. When the server gives the length, the content streams from
+// the download to the upload; otherwise it is first written to a temporary
+// file, so memory use stays small either way.
+func FileFromURL(url string) FileContent {
+	return FileContent{open: func(ctx context.Context, cfg *config) (*fileSource, error) {
+		resp, err := fetch(ctx, cfg, url)
+		if err != nil {
+			return nil, err
+		}
+		src := &fileSource{body: resp.Body, size: resp.ContentLength, contentType: resp.Header.Get("Content-Type")}
+		if src.size >= 0 {
+			return src, nil
+		}
+		tmp, err := os.CreateTemp("", "botpress-upload-*")
+		if err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+		remove := func() { tmp.Close(); os.Remove(tmp.Name()) }
+		n, err := io.Copy(tmp, resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			_, err = tmp.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			remove()
+			return nil, fmt.Errorf("downloading %s: %w", redact(url), err)
+		}
+		name := tmp.Name()
+		src.body, src.size, src.cleanup = io.NopCloser(tmp), n, remove
+		src.reopen = func() (io.ReadCloser, error) { return os.Open(name) }
+		return src, nil
+	}}
+}
+
+// The steps of an upload, as UploadError.Step names them.
+const (
+	UploadStepRead   = "read"       // opening or downloading the content
+	UploadStepUpsert = "upsertFile" // creating the file record
+	UploadStepPut    = "put"        // sending the bytes to storage
+)
+
+// UploadError is the error UploadFile returns. It says which step failed
+// and, once the file record exists, carries it.
+type UploadError struct {
+	Key  string
+	Step string
+	// File is the record upsertFile returned; nil when the upload failed
+	// before it.
+	File *gen.UpsertFileResponse_File
+	Err  error
+}
+
+// Error reads like `botpress: uploading file "a.txt": put: ...`.
+func (e *UploadError) Error() string {
+	return fmt.Sprintf("botpress: uploading file %q: %s: %v", e.Key, e.Step, e.Err)
+}
+
+// Unwrap returns the cause, often an *errors.APIError.
+func (e *UploadError) Unwrap() error { return e.Err }
+
+// UploadFile stores a file in two steps, like the official client's
+// uploadFile: it creates or replaces the file record with upsertFile
+// (body.Size is set from the content, and body.ContentType when it is nil
+// and the content's type is known), then PUTs the bytes to the pre-signed
+// uploadUrl the API returned, with the file's content type and, when
+// body.PublicContentImmediatelyAccessible is true, x-amz-tagging:
+// public=true. The storage request carries neither the token nor the scope
+// headers. It returns the file record.
+func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, content FileContent, opts ...Option) (*gen.UpsertFileResponse_File, error) {
+	fail := func(step string, file *gen.UpsertFileResponse_File, err error) (*gen.UpsertFileResponse_File, error) {
+		return nil, &UploadError{Key: body.Key, Step: step, File: file, Err: err}
+	}
+	if ctx == nil {
+		return fail(UploadStepRead, nil, errors.New("nil context"))
+	}
+	if content.open == nil {
+		return fail(UploadStepRead, nil, fmt.Errorf("%w: no content", ErrMissingArgument))
+	}
+	cfg, err := c.with(opts)
+	if err != nil {
+		return fail(UploadStepRead, nil, err)
+	}
+	src, err := content.open(ctx, &cfg)
+	if err != nil {
+		return fail(UploadStepRead, nil, err)
+	}
+	defer src.close()
+	body.Size = float64(src.size)
+	if body.ContentType == nil && src.contentType != "" {
+		body.ContentType = &src.contentType
+	}
+	rec, err := c.UpsertFile(ctx, body, opts...)
+	if err != nil {
+		return fail(UploadStepUpsert, nil, err)
+	}
+	file := &rec.File
+	if file.UploadURL == "" {
+		return fail(UploadStepPut, file, fmt.Errorf("%w: upsertFile returned no uploadUrl", ErrMalformedResponse))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, file.UploadURL, src.body)
+	if err != nil {
+		return fail(UploadStepPut, file, err)
+	}
+	req.ContentLength = src.size
+	if src.size == 0 {
+		req.Body = http.NoBody
+	}
+	req.GetBody = src.reopen
+	if file.ContentType != "" {
+		req.Header.Set("Content-Type", file.ContentType)
+	}
+	if body.PublicContentImmediatelyAccessible != nil && *body.PublicContentImmediatelyAccessible {
+		req.Header.Set("x-amz-tagging", "public=true")
+	}
+	if cfg.userAgent != "" {
+		req.Header.Set("User-Agent", cfg.userAgent)
+	}
+	if _, err := cfg.do(ctx, "uploadFile", req); err != nil {
+		return fail(UploadStepPut, file, err)
+	}
+	return file, nil
+}
+
+// DownloadFile writes the content of a file, named by ID or key, to w and
+// returns the number of bytes written. It reads the file's URL with
+// getFile, then streams the content from that URL, sending no credentials
+// there.
+func (c *Client) DownloadFile(ctx context.Context, idOrKey string, w io.Writer, opts ...Option) (int64, error) {
+	rec, err := c.GetFile(ctx, idOrKey, opts...)
+	if err != nil {
+		return 0, err
+	}
+	return c.DownloadURL(ctx, rec.File.URL, w, opts...)
+}
+
+// DownloadURL streams what a file URL serves to w, and returns the number
+// of bytes written. No credentials are sent to url.
+func (c *Client) DownloadURL(ctx context.Context, url string, w io.Writer, opts ...Option) (int64, error) {
+	if ctx == nil {
+		return 0, errors.New("botpress: downloadFile: nil context")
+	}
+	cfg, err := c.with(opts)
+	if err != nil {
+		return 0, fmt.Errorf("botpress: downloadFile: %w", unprefix(err))
+	}
+	resp, err := fetch(ctx, &cfg, url)
+	if err != nil {
+		return 0, fmt.Errorf("botpress: downloadFile: %w", err)
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("botpress: downloadFile: after %d bytes: %w", n, err)
+	}
+	return n, nil
+}
+
+// fetch GETs a file URL with no credentials, and returns the response of a
+// 2xx answer with its body open. Other answers become *errors.APIError.
+func fetch(ctx context.Context, cfg *config, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("file URL: %w", err)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("file URL %s is not http(s)", redact(url))
+	}
+	if cfg.userAgent != "" {
+		req.Header.Set("User-Agent", cfg.userAgent)
+	}
+	resp, err := cfg.httpClient.Do(req)
+	if err != nil {
+		return nil, redactErr(err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, bperrors.MaxBody))
+		e := bperrors.FromResponse(resp.StatusCode, resp.Header, body)
+		e.Method, e.Path = http.MethodGet, req.URL.Path
+		return nil, e
+	}
+	return resp, nil
+}
+
+// redactErr removes the query from the URL a transport error quotes.
+func redactErr(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		ue.URL = redact(ue.URL)
+	}
+	return err
+}
+
+// redact drops the query of a URL, where pre-signed URLs keep their
+// signature.
+func redact(url string) string {
+	for i := 0; i < len(url); i++ {
+		if url[i] == '?' {
+			return url[:i] + "?..."
+		}
+	}
+	return url
+}
