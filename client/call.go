@@ -36,6 +36,9 @@ type operation struct {
 	method string
 	path   string // path template, as in the spec
 	query  any    // *gen.XxxParams, or nil when the operation has no query
+	// requiredHeaders are scope headers the operation cannot do without,
+	// such as billing's x-workspace-id.
+	requiredHeaders []string
 }
 
 func (op operation) missing(what string) error {
@@ -110,6 +113,11 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 		req.URL.RawQuery = q
 	}
 	cfg.setHeaders(req)
+	for _, h := range op.requiredHeaders {
+		if req.Header.Get(h) == "" {
+			return nil, fmt.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
+		}
+	}
 	return cfg.do(ctx, op.name, req)
 }
 

@@ -694,3 +694,21 @@ func TestConfigConcurrentCalls(t *testing.T) {
 	}
 	assert.Equal(t, int64(goroutines*calls+flaky), total.Load(), "one request per call, plus one retry per flaky user")
 }
+
+// Billing calls declare x-workspace-id as required: without a workspace ID
+// the call fails before sending; with one it is sent.
+func TestConfigRequiredScopeHeader(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"invoices":[],"meta":{}}`)
+	})
+	c := newClient(t, s)
+	_, err := c.ListInvoices(context.Background(), nil)
+	require.ErrorIs(t, err, client.ErrMissingArgument)
+	assert.Contains(t, err.Error(), "x-workspace-id")
+	assert.Empty(t, s.requests())
+
+	_, err = c.ListInvoices(context.Background(), nil, client.WithWorkspaceID("ws_1"))
+	require.NoError(t, err)
+	assert.Equal(t, "ws_1", s.last(t).Header.Get("x-workspace-id"))
+}

@@ -3676,7 +3676,7 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
-	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", query: params}
+	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", query: params, requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewListInvoicesRequest(server, params)
 	}
@@ -3708,7 +3708,7 @@ func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams
 // It returns the decoded PayInvoiceResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.PayInvoiceResponse, error) {
-	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay"}
+	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}}
 	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
 		return nil, err
 	}
@@ -3724,7 +3724,7 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 // It returns the decoded GetPaymentMethodResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.GetPaymentMethodResponse, error) {
-	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods"}
+	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetPaymentMethodRequest(server, nil)
 	}
@@ -3737,7 +3737,7 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 // It returns the decoded SetPaymentMethodResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
-	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods"}
+	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewSetPaymentMethodRequest(server, nil, body)
 	}
@@ -3750,7 +3750,7 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 // It returns the decoded CreatePaymentMethodIntentResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
-	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent"}
+	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewCreatePaymentMethodIntentRequest(server, nil, body)
 	}
@@ -3792,7 +3792,7 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 // It returns the decoded GetBillingReadonlyResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.GetBillingReadonlyResponse, error) {
-	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly"}
+	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetBillingReadonlyRequest(server, nil)
 	}
