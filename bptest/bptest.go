@@ -1,0 +1,265 @@
+// Package bptest is an in-memory Botpress Cloud API for tests: a real HTTP
+// server on 127.0.0.1, routed and validated from the same api/openapi.yaml
+// the SDK is generated from, that keeps state per bot.
+//
+//	func TestMyService(t *testing.T) {
+//		srv := bptest.Start(t)           // closed when the test ends
+//		c := srv.Client()                // a *client.Client for it
+//		user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: tags})
+//		...
+//	}
+//
+// Every request is checked against the spec: a body, parameter or header
+// that breaks it gets a 400 in the API's error shape, a missing or wrong
+// token a 401, an unknown ID a 404. Users, conversations, participants,
+// messages, events, states, tags, tasks, workflows, files, tables and rows,
+// bots, workspaces, members and the account are stateful; every other
+// operation answers a schema-valid example. Lists paginate with opaque
+// tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
+// can be injected per operation or by probability, to test retry paths.
+package bptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/botpress-go/sdk/api"
+	"github.com/botpress-go/sdk/client"
+	"github.com/botpress-go/sdk/gen"
+)
+
+// Defaults of a Server.
+const (
+	DefaultToken       = "bp_pat_bptest"
+	DefaultBotID       = "bot_bptest00000000000000000000"
+	DefaultWorkspaceID = "wkspace_bptest0000000000000000"
+	DefaultPageSize    = 20
+	DefaultMaxBodySize = 100 << 20
+)
+
+// Option configures a Server.
+type Option func(*settings)
+
+type settings struct {
+	addr        string
+	token       string
+	botIDs      []string
+	workspaceID string
+	pageSize    int
+	maxBody     int64
+	seed        uint64
+	logger      *slog.Logger
+	validate    bool
+	seedData    *SeedData
+}
+
+// WithAddr sets the address to listen on. Default: 127.0.0.1:0, a free port.
+func WithAddr(addr string) Option { return func(s *settings) { s.addr = addr } }
+
+// WithToken sets the bearer token the server accepts. Default: DefaultToken.
+func WithToken(token string) Option { return func(s *settings) { s.token = token } }
+
+// WithBotID sets the server's bots: the first is the one Client acts on.
+// Default: DefaultBotID. More bots can be added with AddBot or createBot.
+func WithBotID(ids ...string) Option { return func(s *settings) { s.botIDs = ids } }
+
+// WithWorkspaceID sets the ID of the server's workspace. Default: DefaultWorkspaceID.
+func WithWorkspaceID(id string) Option { return func(s *settings) { s.workspaceID = id } }
+
+// WithPageSize sets how many items a list answers per page. Default: 20.
+func WithPageSize(n int) Option { return func(s *settings) { s.pageSize = n } }
+
+// WithMaxBodySize sets the largest request body accepted; larger ones get
+// 413 PayloadTooLarge. Default: 100 MiB, as the API.
+func WithMaxBodySize(n int64) Option { return func(s *settings) { s.maxBody = n } }
+
+// WithSeed makes identifiers and fault probabilities reproducible.
+func WithSeed(seed uint64) Option { return func(s *settings) { s.seed = seed } }
+
+// WithLogger logs one line per request (method, path, status, duration).
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithResponseValidation turns off (false) the check of every answer
+// against the spec. It is on by default; violations are listed by
+// ResponseViolations, and fail the test of a server made by Start.
+func WithResponseValidation(on bool) Option { return func(s *settings) { s.validate = on } }
+
+// WithSeedData loads resources into the server before it starts.
+func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
+
+// Server is a running in-memory Botpress API.
+type Server struct {
+	// URL is the server's base URL, such as http://127.0.0.1:41234.
+	URL string
+	// Token is the bearer token it accepts.
+	Token string
+	// BotID is the bot Client acts on; WorkspaceID the workspace.
+	BotID, WorkspaceID string
+
+	settings settings
+	doc      *openapi3.T
+	router   routers.Router
+	ops      opMux
+	listener net.Listener
+	http     *http.Server
+
+	mu         sync.Mutex // guards everything below
+	state      *state
+	faults     []*faultEntry
+	rng        *rand.Rand
+	violations []string
+}
+
+// New starts a server. Close it when done.
+func New(opts ...Option) (*Server, error) {
+	st := settings{
+		addr: "127.0.0.1:0", token: DefaultToken, botIDs: []string{DefaultBotID},
+		workspaceID: DefaultWorkspaceID, pageSize: DefaultPageSize, maxBody: DefaultMaxBodySize,
+		seed: uint64(time.Now().UnixNano()), validate: true,
+	}
+	for _, o := range opts {
+		o(&st)
+	}
+	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxBody < 1 {
+		return nil, errors.New("bptest: invalid options: need a token, a bot, a page size and a body size")
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
+	if err != nil {
+		return nil, fmt.Errorf("bptest: loading the spec: %w", err)
+	}
+	doc.Servers = nil // route on paths alone, whatever host the server has
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("bptest: routing the spec: %w", err)
+	}
+	s := &Server{
+		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
+		settings: st, doc: doc, router: router,
+		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
+	}
+	s.state = newState(s, rand.New(rand.NewPCG(st.seed+1, st.seed)))
+	for _, id := range st.botIDs {
+		s.state.addBot(id)
+	}
+	if st.seedData != nil {
+		if err := s.state.load(st.seedData); err != nil {
+			return nil, fmt.Errorf("bptest: seed data: %w", err)
+		}
+	}
+	impl := &server{canned: canned{examples: newExamples(doc)}, s: s}
+	strict := gen.NewStrictHandlerWithOptions(impl, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, invalidPayload("%v", err))
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			var e *apiError
+			if !errors.As(err, &e) {
+				e = errorf(http.StatusInternalServerError, "Internal", "%v", err)
+			}
+			writeError(w, e)
+		},
+	})
+	s.ops = opMux{}
+	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+		BaseRouter: s.ops,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, errorf(http.StatusBadRequest, "InvalidPayload", "%v", err))
+		},
+	})
+	ln, err := net.Listen("tcp", st.addr)
+	if err != nil {
+		return nil, fmt.Errorf("bptest: %w", err)
+	}
+	s.listener = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+// Start starts a server for a test or benchmark: it fails tb if the server
+// cannot start, closes it when tb ends, and then fails tb if any answer
+// broke the spec.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		s.Close()
+		for _, v := range s.ResponseViolations() {
+			tb.Errorf("bptest: an answer broke the spec: %s", v)
+		}
+	})
+	return s
+}
+
+// Client returns a client for the server: its URL, token, bot and
+// workspace, fast retries, and then opts.
+func (s *Server) Client(opts ...client.Option) *client.Client {
+	base := []client.Option{
+		client.WithBaseURL(s.URL), client.WithToken(s.Token),
+		client.WithBotID(s.BotID), client.WithWorkspaceID(s.WorkspaceID),
+		client.WithRetryDelay(5*time.Millisecond, 50*time.Millisecond),
+	}
+	c, err := client.New(append(base, opts...)...)
+	if err != nil {
+		// Only an invalid option from the caller can get here.
+		panic(fmt.Sprintf("bptest: Client: %v", err))
+	}
+	return c
+}
+
+// Close stops the server and closes its connections.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		return s.http.Close()
+	}
+	return nil
+}
+
+// AddBot adds a bot that runtime, file and table calls can name in x-bot-id.
+func (s *Server) AddBot(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.addBot(id)
+}
+
+// ResponseViolations lists the answers that did not match the spec.
+func (s *Server) ResponseViolations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
+}
+
+// server implements gen.StrictServerInterface: canned answers for every
+// operation, replaced by stateful ones in the other files of this package.
+type server struct {
+	canned
+	s *Server
+}
+
+// lock takes the server's lock and returns the state; call the returned
+// function to release it.
+func (h *server) lock() (*state, func()) {
+	h.s.mu.Lock()
+	return h.s.state, h.s.mu.Unlock
+}
+
+// ServeHTTP serves the API; see pipeline.go.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }

@@ -1,0 +1,124 @@
+package bptest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault makes the server misbehave on purpose, so that a test can exercise
+// a client's retry and timeout paths. A fault applies to the requests of
+// one operation (or of all when Operation is empty), each with probability
+// Rate (1 when zero), at most Times times (unlimited when zero).
+type Fault struct {
+	// Operation is an operationId of the spec, such as "getUser".
+	Operation string
+	// Rate is the probability, from 0 to 1, that a request gets the fault;
+	// zero means every request.
+	Rate float64
+	// Times caps how many requests get the fault; zero means no cap.
+	Times int
+	// Latency delays the answer.
+	Latency time.Duration
+	// Status answers with this status (429, 500, 503 ...) in the API's
+	// error shape instead of running the operation.
+	Status int
+	// RetryAfter, with Status, sets the Retry-After header (whole seconds).
+	RetryAfter time.Duration
+	// Drop closes the connection without answering.
+	Drop bool
+}
+
+type faultEntry struct {
+	Fault
+	hits int
+}
+
+// InjectFault adds a fault; the returned function removes it.
+func (s *Server) InjectFault(f Fault) (remove func()) {
+	e := &faultEntry{Fault: f}
+	s.mu.Lock()
+	s.faults = append(s.faults, e)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, x := range s.faults {
+			if x == e {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// FaultHits returns how many requests the faults have hit so far.
+func (s *Server) FaultHits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.hits
+	}
+	return n
+}
+
+// applyFaults runs the faults that hit this request, and reports whether
+// one of them answered (or dropped) it.
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	if len(s.faults) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	op := ""
+	if route, _, err := s.router.FindRoute(r); err == nil {
+		op = route.Operation.OperationID
+	}
+	var hit []Fault
+	for _, f := range s.faults {
+		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if f.Times > 0 && f.hits >= f.Times {
+			continue
+		}
+		if f.Rate > 0 && s.rng.Float64() >= f.Rate {
+			continue
+		}
+		f.hits++
+		hit = append(hit, f.Fault)
+	}
+	s.mu.Unlock()
+	for _, f := range hit {
+		if f.Latency > 0 {
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return true
+			}
+		}
+		if f.Drop {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+				return true
+			}
+			panic(http.ErrAbortHandler) // no hijacking on HTTP/2: abort the stream
+		}
+		if f.Status != 0 {
+			if f.RetryAfter > 0 {
+				// Retry-After counts whole seconds; retry-after-ms keeps
+				// shorter waits exact for clients that read it.
+				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+				w.Header().Set("Retry-After-Ms", strconv.FormatInt(f.RetryAfter.Milliseconds(), 10))
+			}
+			typ := "Internal"
+			if f.Status == http.StatusTooManyRequests {
+				typ = "RateLimited"
+			}
+			writeError(w, errorf(f.Status, typ, "fault injected by bptest"))
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,239 @@
+package bptest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// ctxKey keys the values serve puts in a request's context.
+type ctxKey int
+
+const (
+	botKey ctxKey = iota
+	workspaceKey
+	queryKey
+)
+
+// botOf returns the bot a request acts on (its x-bot-id).
+func botOf(ctx context.Context) string { s, _ := ctx.Value(botKey).(string); return s }
+
+// workspaceOf returns the workspace a request acts on (its x-workspace-id,
+// or the server's workspace).
+func workspaceOf(ctx context.Context) string { s, _ := ctx.Value(workspaceKey).(string); return s }
+
+// dotted reads a map query parameter in the form the API uses,
+// name.key=value (tags.channel=web).
+func dotted(ctx context.Context, name string) map[string]string {
+	q, _ := ctx.Value(queryKey).(url.Values)
+	out := map[string]string{}
+	for k, vs := range q {
+		if key, ok := strings.CutPrefix(k, name+"."); ok && len(vs) > 0 {
+			out[key] = vs[0]
+		}
+	}
+	return out
+}
+
+// serve runs a request through the checks the real API makes, then the
+// operation's handler:
+// faults → file storage → route (404/405) → token (401) → size (413) →
+// content type (415) → spec validation (400) → bot scope → handler, with
+// the answer checked against the spec.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // a dropped connection, on purpose
+			}
+			writeError(rec, errorf(http.StatusInternalServerError, "Internal", "bptest: %v", p))
+		}
+		if l := s.settings.logger; l != nil {
+			l.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+		}
+	}()
+	if s.applyFaults(rec, r) {
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, storagePrefix) {
+		s.serveStorage(rec, r)
+		return
+	}
+	route, pathParams, err := s.router.FindRoute(r)
+	if err != nil {
+		var re *routers.RouteError
+		if errors.As(err, &re) && errors.Is(err, routers.ErrMethodNotAllowed) {
+			writeError(rec, errorf(http.StatusMethodNotAllowed, "MethodNotFound", "%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
+		writeError(rec, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, r.URL.Path))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token"))
+		return
+	}
+	if r.ContentLength > s.settings.maxBody {
+		writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, s.settings.maxBody))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, s.settings.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body larger than %d bytes", s.settings.maxBody))
+			return
+		}
+		writeError(rec, invalidPayload("reading the body: %v", err))
+		return
+	}
+	if len(body) > 0 {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" {
+			writeError(rec, errorf(http.StatusUnsupportedMediaType, "UnsupportedMediaType", "content type %q is not application/json", r.Header.Get("Content-Type")))
+			return
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	input := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		writeError(rec, validationError(err))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
+	ws := r.Header.Get("x-workspace-id")
+	if ws == "" {
+		ws = s.WorkspaceID
+	}
+	ctx = context.WithValue(ctx, workspaceKey, ws)
+	if declares(route.Operation, "x-bot-id") {
+		bot := r.Header.Get("x-bot-id")
+		if bot == "" {
+			writeError(rec, invalidPayload("%s acts on a bot: set the x-bot-id header", route.Operation.OperationID))
+			return
+		}
+		s.mu.Lock()
+		_, known := s.state.bots[bot]
+		s.mu.Unlock()
+		if !known {
+			writeError(rec, notFound("bot", bot))
+			return
+		}
+		ctx = context.WithValue(ctx, botKey, bot)
+	}
+	handle := s.ops[route.Method+" "+route.Path]
+	if handle == nil {
+		writeError(rec, errorf(http.StatusInternalServerError, "Internal", "bptest: no handler for %s %s", route.Method, route.Path))
+		return
+	}
+	r = r.WithContext(ctx)
+	for name, value := range pathParams {
+		r.SetPathValue(name, value)
+	}
+	rec.capture = s.settings.validate
+	handle(rec, r)
+	if rec.capture {
+		s.checkResponse(input, rec)
+	}
+}
+
+// opMux collects the generated handlers by their pattern, "METHOD /path/{param}".
+// The server routes with the spec's router (kin-openapi), which accepts
+// every path the spec declares, and then looks the handler up here; Go's
+// ServeMux would refuse some of the spec's paths as overlapping.
+type opMux map[string]http.HandlerFunc
+
+// HandleFunc records a handler; the generated HandlerWithOptions calls it.
+func (m opMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) { m[pattern] = h }
+
+// ServeHTTP is not used: serve dispatches through the spec's router.
+func (m opMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	writeError(w, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, r.URL.Path))
+}
+
+// declares reports whether an operation declares a header parameter.
+func declares(op *openapi3.Operation, header string) bool {
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && strings.EqualFold(p.Value.Name, header) {
+			return true
+		}
+	}
+	return false
+}
+
+// validationError turns a spec violation into the API's error: InvalidQuery
+// for a query parameter, InvalidPayload for the rest.
+func validationError(err error) *apiError {
+	// kin-openapi follows the first line with the schema and the value.
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) && re.Parameter != nil && re.Parameter.In == openapi3.ParameterInQuery {
+		return errorf(http.StatusBadRequest, "InvalidQuery", "%s", msg)
+	}
+	return invalidPayload("%s", msg)
+}
+
+// checkResponse validates a captured answer against the spec and records
+// what does not match.
+func (s *Server) checkResponse(input *openapi3filter.RequestValidationInput, rec *recorder) {
+	err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input,
+		Status:                 rec.status,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	if err != nil {
+		s.mu.Lock()
+		s.violations = append(s.violations, fmt.Sprintf("%s %s → %d: %v", input.Request.Method, input.Request.URL.Path, rec.status, err))
+		s.mu.Unlock()
+	}
+}
+
+// recorder remembers the status of an answer and, when capture is on, a
+// copy of its body.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	wrote   bool
+	capture bool
+	body    bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	if r.capture {
+		r.body.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer (for Hijack).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,203 @@
+package bptest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/botpress-go/sdk/gen"
+)
+
+// state is everything the server keeps. The Server's mutex guards it.
+type state struct {
+	srv   *Server
+	ids   ids
+	now   func() time.Time
+	bots  map[string]*botState
+	admin *adminState
+}
+
+// botState is what one bot owns: runtime resources, files and tables.
+type botState struct {
+	id            string
+	createdAt     time.Time
+	users         *collection[gen.User]
+	conversations *collection[gen.Conversation]
+	participants  map[string]*collection[string] // conversation ID → user IDs
+	messages      *collection[gen.Message]
+	events        *collection[gen.Event]
+	states        *collection[*stateEntry] // keyed by stateKey
+	tasks         *collection[gen.Task]
+	workflows     *collection[gen.Workflow]
+	files         *fileState
+	tables        *tableState
+}
+
+// stateEntry is a stored state and when it expires, if it does.
+type stateEntry struct {
+	state     gen.State
+	expiry    time.Duration // idle time before it expires; 0 for never
+	expiresAt time.Time
+}
+
+func stateKey(typ, owner, name string) string { return typ + "/" + owner + "/" + name }
+
+func newState(s *Server, rng *rand.Rand) *state {
+	return &state{srv: s, ids: ids{rng: rng}, now: time.Now, bots: map[string]*botState{}, admin: newAdminState()}
+}
+
+// addBot gives a bot its (empty) resources, once.
+func (st *state) addBot(id string) *botState {
+	if b, ok := st.bots[id]; ok {
+		return b
+	}
+	b := &botState{
+		id:            id,
+		createdAt:     st.now(),
+		users:         newCollection[gen.User](),
+		conversations: newCollection[gen.Conversation](),
+		participants:  map[string]*collection[string]{},
+		messages:      newCollection[gen.Message](),
+		events:        newCollection[gen.Event](),
+		states:        newCollection[*stateEntry](),
+		tasks:         newCollection[gen.Task](),
+		workflows:     newCollection[gen.Workflow](),
+		files:         newFileState(),
+		tables:        newTableState(),
+	}
+	st.bots[id] = b
+	return b
+}
+
+// bot returns the state of the bot a request acts on. The pipeline has
+// checked that it exists.
+func (st *state) bot(id string) *botState { return st.bots[id] }
+
+// pageSize is how many items a list answers per page.
+func (st *state) pageSize() int { return st.srv.settings.pageSize }
+
+// SeedData is what WithSeedData loads, and the JSON format of
+// botpress-mock's -seed file: runtime resources per bot, in the shapes the
+// API answers with. IDs may be left out; timestamps default to now.
+type SeedData struct {
+	Bots map[string]BotSeed `json:"bots"`
+}
+
+// BotSeed holds the resources of one bot.
+type BotSeed struct {
+	Users         []gen.User         `json:"users"`
+	Conversations []gen.Conversation `json:"conversations"`
+	Messages      []gen.Message      `json:"messages"`
+	Tasks         []gen.Task         `json:"tasks"`
+	Workflows     []gen.Workflow     `json:"workflows"`
+	// Participants maps a conversation ID to the IDs of its users.
+	Participants map[string][]string `json:"participants"`
+}
+
+// ReadSeedData reads seed data from a JSON file.
+func ReadSeedData(path string) (*SeedData, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return DecodeSeedData(f)
+}
+
+// DecodeSeedData reads seed data in JSON.
+func DecodeSeedData(r io.Reader) (*SeedData, error) {
+	var d SeedData
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("seed data: %w", err)
+	}
+	return &d, nil
+}
+
+// load adds seed data, in order, creating the bots it names.
+func (st *state) load(d *SeedData) error {
+	now := st.now().UTC()
+	fix := func(id *string, prefix string, created, updated *time.Time) int64 {
+		gen, seq := st.ids.next(prefix)
+		if *id == "" {
+			*id = gen
+		}
+		if created != nil && created.IsZero() {
+			*created = now
+		}
+		if updated != nil && updated.IsZero() {
+			*updated = now
+		}
+		return seq
+	}
+	for botID, seed := range d.Bots {
+		b := st.addBot(botID)
+		for _, u := range seed.Users {
+			if u.Tags == nil {
+				u.Tags = map[string]string{}
+			}
+			seq := fix(&u.ID, "user", &u.CreatedAt, &u.UpdatedAt)
+			b.users.add(u.ID, seq, u)
+		}
+		for _, c := range seed.Conversations {
+			if c.Tags == nil {
+				c.Tags = map[string]string{}
+			}
+			seq := fix(&c.ID, "conv", &c.CreatedAt, &c.UpdatedAt)
+			b.conversations.add(c.ID, seq, c)
+		}
+		for conv, users := range seed.Participants {
+			if _, ok := b.conversations.get(conv); !ok {
+				return fmt.Errorf("bot %s: participants of unknown conversation %s", botID, conv)
+			}
+			for _, u := range users {
+				if _, ok := b.users.get(u); !ok {
+					return fmt.Errorf("bot %s: unknown participant %s", botID, u)
+				}
+				b.addParticipant(st, conv, u)
+			}
+		}
+		for _, m := range seed.Messages {
+			if _, ok := b.conversations.get(m.ConversationID); !ok {
+				return fmt.Errorf("bot %s: message in unknown conversation %s", botID, m.ConversationID)
+			}
+			if m.Tags == nil {
+				m.Tags = map[string]string{}
+			}
+			if m.Payload == nil {
+				m.Payload = map[string]any{}
+			}
+			if m.Direction == "" {
+				m.Direction = gen.MessageDirectionIncoming
+			}
+			seq := fix(&m.ID, "msg", &m.CreatedAt, &m.UpdatedAt)
+			b.messages.add(m.ID, seq, m)
+		}
+		for _, t := range seed.Tasks {
+			seq := fix(&t.ID, "task", &t.CreatedAt, &t.UpdatedAt)
+			b.tasks.add(t.ID, seq, t)
+		}
+		for _, w := range seed.Workflows {
+			seq := fix(&w.ID, "wflow", &w.CreatedAt, &w.UpdatedAt)
+			b.workflows.add(w.ID, seq, w)
+		}
+	}
+	return nil
+}
+
+// addParticipant adds a user to a conversation once.
+func (b *botState) addParticipant(st *state, conv, user string) {
+	p := b.participants[conv]
+	if p == nil {
+		p = newCollection[string]()
+		b.participants[conv] = p
+	}
+	if _, ok := p.get(user); !ok {
+		_, seq := st.ids.next("part")
+		p.add(user, seq, user)
+	}
+}

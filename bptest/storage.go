@@ -1,0 +1,61 @@
+package bptest
+
+import (
+	"io"
+	"net/http"
+	"strings"
+)
+
+// storagePrefix is where the server plays the storage host of files:
+// upsertFile hands out uploadUrl = URL+storagePrefix+"<bot>/<file ID>?sig=..."
+// (a PUT of the content) and the file's url is the same address (a GET). As
+// pre-signed storage URLs, they take no bearer token.
+const storagePrefix = "/_bptest/storage/"
+
+// storageURL is the address of a file's content.
+func (s *Server) storageURL(bot, fileID string) string {
+	return s.URL + storagePrefix + bot + "/" + fileID
+}
+
+func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
+	bot, fileID, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, storagePrefix), "/")
+	if !ok {
+		writeError(w, errorf(http.StatusNotFound, "ResourceNotFound", "no object at %s", r.URL.Path))
+		return
+	}
+	switch r.Method {
+	case http.MethodPut:
+		if r.URL.Query().Get("sig") == "" {
+			writeError(w, errorf(http.StatusForbidden, "Forbidden", "the upload URL is not signed"))
+			return
+		}
+		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.maxBody))
+		if err != nil {
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "%v", err))
+			return
+		}
+		s.mu.Lock()
+		err = s.state.storeContent(bot, fileID, data, r.Header.Get("Content-Type"))
+		s.mu.Unlock()
+		if err != nil {
+			writeError(w, err.(*apiError))
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case http.MethodGet, http.MethodHead:
+		s.mu.Lock()
+		data, contentType, err := s.state.content(bot, fileID)
+		s.mu.Unlock()
+		if err != nil {
+			writeError(w, err.(*apiError))
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Length", itoa(len(data)))
+		if r.Method == http.MethodGet {
+			_, _ = w.Write(data)
+		}
+	default:
+		writeError(w, errorf(http.StatusMethodNotAllowed, "MethodNotFound", "%s is not allowed on storage", r.Method))
+	}
+}

@@ -1,0 +1,163 @@
+package bptest
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/botpress-go/sdk/gen"
+)
+
+// Users: create, get, list (by conversation, tags, dates), get-or-create
+// (by tags, or by the tags named in discriminateByTags), update, delete.
+
+func (h *server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
+	if req.Body == nil {
+		return nil, invalidPayload("a body is required")
+	}
+	st, unlock := h.lock()
+	defer unlock()
+	u := st.newUser(st.bot(botOf(ctx)), req.Body.Tags, req.Body.Name, req.Body.PictureURL)
+	return gen.CreateUser201JSONResponse{User: u}, nil
+}
+
+func (st *state) newUser(b *botState, tags map[string]string, name, picture *string) gen.User {
+	id, seq := st.ids.next("user")
+	now := st.now().UTC()
+	u := gen.User{ID: id, CreatedAt: now, UpdatedAt: now, Tags: mergeTags(nil, tags), Name: name, PictureURL: picture}
+	b.users.add(id, seq, u)
+	return u
+}
+
+func (h *server) GetUser(ctx context.Context, req gen.GetUserRequestObject) (gen.GetUserResponseObject, error) {
+	st, unlock := h.lock()
+	defer unlock()
+	u, ok := st.bot(botOf(ctx)).users.get(req.ID)
+	if !ok {
+		return nil, notFound("user", req.ID)
+	}
+	return gen.GetUser200JSONResponse{User: u}, nil
+}
+
+func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) (gen.ListUsersResponseObject, error) {
+	st, unlock := h.lock()
+	defer unlock()
+	b := st.bot(botOf(ctx))
+	p := req.Params
+	tags := dotted(ctx, "tags")
+	var members *collection[string]
+	if p.ConversationID != nil {
+		members = b.participants[*p.ConversationID]
+		if _, ok := b.conversations.get(*p.ConversationID); !ok {
+			return nil, notFound("conversation", *p.ConversationID)
+		}
+	}
+	useUpdated := p.RangeField != nil && *p.RangeField == gen.ListUsersParamsRangeFieldUpdatedAt
+	recs := b.users.filter(func(u gen.User) bool {
+		if members != nil {
+			if _, ok := members.get(u.ID); !ok {
+				return false
+			}
+		} else if p.ConversationID != nil {
+			return false
+		}
+		t := u.CreatedAt
+		if useUpdated {
+			t = u.UpdatedAt
+		}
+		return matchTags(u.Tags, tags) && inRange(t, p.AfterDate, p.BeforeDate)
+	})
+	if p.SortField != nil && *p.SortField == gen.ListUsersParamsSortFieldUpdatedAt {
+		recs = sortedBy(recs, func(u gen.User) time.Time { return u.UpdatedAt })
+	}
+	desc := p.SortDirection != nil && *p.SortDirection == gen.ListUsersParamsSortDirectionDesc
+	users, next, err := paginate(recs, p.NextToken, st.pageSize(), desc)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ListUsers200JSONResponse{Users: users, Meta: gen.PageMeta{NextToken: next}}, nil
+}
+
+func (h *server) GetOrCreateUser(ctx context.Context, req gen.GetOrCreateUserRequestObject) (gen.GetOrCreateUserResponseObject, error) {
+	if req.Body == nil {
+		return nil, invalidPayload("a body is required")
+	}
+	st, unlock := h.lock()
+	defer unlock()
+	b := st.bot(botOf(ctx))
+	want := discriminate(req.Body.Tags, req.Body.DiscriminateByTags)
+	if u, ok := b.users.find(func(u gen.User) bool { return matchTags(u.Tags, want) }); ok {
+		return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+	}
+	u := st.newUser(b, req.Body.Tags, req.Body.Name, req.Body.PictureURL)
+	return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+}
+
+func (h *server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
+	if req.Body == nil {
+		return nil, invalidPayload("a body is required")
+	}
+	st, unlock := h.lock()
+	defer unlock()
+	b := st.bot(botOf(ctx))
+	u, ok := b.users.get(req.ID)
+	if !ok {
+		return nil, notFound("user", req.ID)
+	}
+	u.Tags = mergeTags(u.Tags, req.Body.Tags)
+	setNullable(&u.Name, req.Body.Name)
+	setNullable(&u.PictureURL, req.Body.PictureURL)
+	u.UpdatedAt = st.now().UTC()
+	b.users.put(u.ID, u)
+	return gen.UpdateUser200JSONResponse{User: u}, nil
+}
+
+func (h *server) DeleteUser(ctx context.Context, req gen.DeleteUserRequestObject) (gen.DeleteUserResponseObject, error) {
+	st, unlock := h.lock()
+	defer unlock()
+	b := st.bot(botOf(ctx))
+	if !b.users.remove(req.ID) {
+		return nil, notFound("user", req.ID)
+	}
+	for _, p := range b.participants {
+		p.remove(req.ID)
+	}
+	return gen.DeleteUser200JSONResponse{}, nil
+}
+
+// discriminate returns the tags a get-or-create matches on: those named in
+// by, or all of tags when by is empty.
+func discriminate(tags map[string]string, by []string) map[string]string {
+	if len(by) == 0 {
+		return tags
+	}
+	out := map[string]string{}
+	for _, k := range by {
+		out[k] = tags[k]
+	}
+	return out
+}
+
+// inRange reports whether t is within [after, before], bounds given as
+// ISO 8601 strings; an unreadable bound is ignored (the spec validated the
+// shape).
+func inRange(t time.Time, after, before *string) bool {
+	if after != nil {
+		if a, err := time.Parse(time.RFC3339, *after); err == nil && t.Before(a) {
+			return false
+		}
+	}
+	if before != nil {
+		if b, err := time.Parse(time.RFC3339, *before); err == nil && t.After(b) {
+			return false
+		}
+	}
+	return true
+}
+
+// sortedBy orders records by a time, keeping creation order on ties.
+func sortedBy[T any](recs []*record[T], key func(T) time.Time) []*record[T] {
+	out := slices.Clone(recs)
+	slices.SortStableFunc(out, func(a, b *record[T]) int { return key(a.v).Compare(key(b.v)) })
+	return out
+}
