@@ -15,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // ctxKey keys the values serve puts in a request's context.
@@ -76,8 +75,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	route, pathParams, err := s.router.FindRoute(r)
 	if err != nil {
-		var re *routers.RouteError
-		if errors.As(err, &re) && errors.Is(err, routers.ErrMethodNotAllowed) {
+		if s.pathExists(r) {
 			writeError(rec, errorf(http.StatusMethodNotAllowed, "MethodNotFound", "%s is not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
@@ -169,6 +167,22 @@ func (m opMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Requ
 // ServeHTTP is not used: serve dispatches through the spec's router.
 func (m opMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeError(w, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, r.URL.Path))
+}
+
+// pathExists reports whether some other method has an operation at the
+// request's path, which makes a 405 rather than a 404.
+func (s *Server) pathExists(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, _, err := s.router.FindRoute(probe); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // declares reports whether an operation declares a header parameter.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -75,15 +76,20 @@ func callEmpty(ctx context.Context, c *Client, op operation, build func(server s
 	return err
 }
 
-// decodeObject decodes a JSON object into out, refusing empty bodies,
-// null, and anything that is not an object.
+// decodeObject decodes a JSON answer into out, refusing empty bodies, null,
+// and a JSON value of another kind than out (an object for a struct or a
+// map, an array for a slice).
 func decodeObject(body []byte, out any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return errors.New("empty body")
 	}
-	if trimmed[0] != '{' {
-		return fmt.Errorf("body is not a JSON object: %.40q", trimmed)
+	want := byte('{')
+	if k := reflect.TypeOf(out).Elem().Kind(); k == reflect.Slice || k == reflect.Array {
+		want = '['
+	}
+	if trimmed[0] != want {
+		return fmt.Errorf("body is not a JSON %s: %.40q", map[byte]string{'{': "object", '[': "array"}[want], trimmed)
 	}
 	return json.Unmarshal(trimmed, out)
 }

@@ -93,8 +93,10 @@ func FileFromPath(path string) FileContent {
 
 // FileFromURL downloads url and uploads what it serves. No credentials are
 // sent to url. When the server gives the length, the content streams from
-// the download to the upload; otherwise it is first written to a temporary
-// file, so memory use stays small either way.
+// the download to the upload (so a failed transfer to storage is not
+// retried); otherwise it is first written to a temporary file, removed
+// afterwards, and a failed transfer is retried like any PUT. Memory use
+// stays small either way.
 func FileFromURL(url string) FileContent {
 	return FileContent{open: func(ctx context.Context, cfg *config) (*fileSource, error) {
 		resp, err := fetch(ctx, cfg, url)
@@ -161,6 +163,10 @@ func (e *UploadError) Unwrap() error { return e.Err }
 // body.PublicContentImmediatelyAccessible is true, x-amz-tagging:
 // public=true. The storage request carries neither the token nor the scope
 // headers. It returns the file record.
+//
+// The client's timeout (WithTimeout, 60 s by default) bounds each attempt,
+// the storage PUT included: for large files on slow links, pass a longer
+// one, or 0, to the call.
 func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, content FileContent, opts ...Option) (*gen.UpsertFileResponse_File, error) {
 	fail := func(step string, file *gen.UpsertFileResponse_File, err error) (*gen.UpsertFileResponse_File, error) {
 		return nil, &UploadError{Key: body.Key, Step: step, File: file, Err: err}
