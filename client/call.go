@@ -36,7 +36,7 @@ type operation struct {
 	name   string // operationId, as in the spec
 	method string
 	path   string // path template, as in the spec
-	query  any    // *gen.XxxParams, or nil when the operation has no query
+	params any    // *gen.XxxParams with its query and header parameters, or nil
 	// requiredHeaders are scope headers the operation cannot do without,
 	// such as billing's x-workspace-id.
 	requiredHeaders []string
@@ -111,12 +111,15 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: building request: %w", op.name, err)
 	}
-	if op.query != nil {
-		q, err := encodeQuery(op.query)
+	if op.params != nil {
+		q, err := encodeQuery(op.params)
 		if err != nil {
 			return nil, fmt.Errorf("botpress: %s: encoding query: %w", op.name, err)
 		}
 		req.URL.RawQuery = q
+		if err := encodeHeaders(op.params, req.Header); err != nil {
+			return nil, fmt.Errorf("botpress: %s: encoding headers: %w", op.name, err)
+		}
 	}
 	cfg.setHeaders(req)
 	for _, h := range op.requiredHeaders {

@@ -130,12 +130,12 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
-	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", query: params}
+	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", params: params}
 	if params == nil {
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListActivitiesRequest(server, params)
+		return gen.NewListActivitiesRequest(server, nil)
 	}
 	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
 }
@@ -169,9 +169,9 @@ func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesPa
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
-	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", query: params}
+	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotsRequest(server, params)
+		return gen.NewListBotsRequest(server, nil)
 	}
 	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
 }
@@ -215,12 +215,12 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBod
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysParams, opts ...Option) (*gen.ListBotAPIKeysResponse, error) {
-	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", query: params}
+	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", params: params}
 	if params == nil {
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotAPIKeysRequest(server, params)
+		return gen.NewListBotAPIKeysRequest(server, nil)
 	}
 	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -293,7 +293,7 @@ func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string, integrationID string, params *gen.UnlinkSandboxedConversationsParams, opts ...Option) error {
-	op := operation{name: "unlinkSandboxedConversations", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations", query: params}
+	op := operation{name: "unlinkSandboxedConversations", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations", params: params}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string,
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUnlinkSandboxedConversationsRequest(server, botID, integrationID, params)
+		return gen.NewUnlinkSandboxedConversationsRequest(server, botID, integrationID, nil)
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -313,7 +313,7 @@ func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.DeleteIntegrationShareableIDParams, opts ...Option) error {
-	op := operation{name: "deleteIntegrationShareableId", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	op := operation{name: "deleteIntegrationShareableId", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string,
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteIntegrationShareableIDRequest(server, botID, integrationID, params)
+		return gen.NewDeleteIntegrationShareableIDRequest(server, botID, integrationID, nil)
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -333,7 +333,7 @@ func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.GetIntegrationShareableIDParams, opts ...Option) (*gen.GetIntegrationShareableIDResponse, error) {
-	op := operation{name: "getIntegrationShareableId", method: "GET", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	op := operation{name: "getIntegrationShareableId", method: "GET", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationShareableIDRequest(server, botID, integrationID, params)
+		return gen.NewGetIntegrationShareableIDRequest(server, botID, integrationID, nil)
 	}
 	return call[gen.GetIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -353,7 +353,7 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDJSONRequestBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
-	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", query: params}
+	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
@@ -361,7 +361,7 @@ func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string,
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateIntegrationShareableIDRequest(server, botID, integrationID, params, body)
+		return gen.NewCreateIntegrationShareableIDRequest(server, botID, integrationID, nil, body)
 	}
 	return call[gen.CreateIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -389,12 +389,12 @@ func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams, opts ...Option) (*gen.GetBotResponse, error) {
-	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", query: params}
+	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotRequest(server, id, params)
+		return gen.NewGetBotRequest(server, id, nil)
 	}
 	return call[gen.GetBotResponse](ctx, c, op, build, opts)
 }
@@ -422,7 +422,7 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSO
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) (*gen.ListActionRunsResponse, error) {
-	op := operation{name: "listActionRuns", method: "GET", path: "/v1/admin/bots/{id}/action-runs", query: params}
+	op := operation{name: "listActionRuns", method: "GET", path: "/v1/admin/bots/{id}/action-runs", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -430,7 +430,7 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListActionRunsRequest(server, id, params)
+		return gen.NewListActionRunsRequest(server, id, nil)
 	}
 	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
 }
@@ -464,7 +464,7 @@ func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListA
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.GetBotAnalyticsParams, opts ...Option) (*gen.GetBotAnalyticsResponse, error) {
-	op := operation{name: "getBotAnalytics", method: "GET", path: "/v1/admin/bots/{id}/analytics", query: params}
+	op := operation{name: "getBotAnalytics", method: "GET", path: "/v1/admin/bots/{id}/analytics", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -472,7 +472,7 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotAnalyticsRequest(server, id, params)
+		return gen.NewGetBotAnalyticsRequest(server, id, nil)
 	}
 	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
 }
@@ -500,12 +500,12 @@ func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*ge
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) (*gen.ListBotIssuesResponse, error) {
-	op := operation{name: "listBotIssues", method: "GET", path: "/v1/admin/bots/{id}/issues", query: params}
+	op := operation{name: "listBotIssues", method: "GET", path: "/v1/admin/bots/{id}/issues", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotIssuesRequest(server, id, params)
+		return gen.NewListBotIssuesRequest(server, id, nil)
 	}
 	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
 }
@@ -593,7 +593,7 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) (*gen.GetBotLogsResponse, error) {
-	op := operation{name: "getBotLogs", method: "GET", path: "/v1/admin/bots/{id}/logs", query: params}
+	op := operation{name: "getBotLogs", method: "GET", path: "/v1/admin/bots/{id}/logs", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -601,7 +601,7 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotLogsRequest(server, id, params)
+		return gen.NewGetBotLogsRequest(server, id, nil)
 	}
 	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
 }
@@ -734,7 +734,7 @@ func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string,
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBotWebchatParams, opts ...Option) (*gen.GetBotWebchatResponse, error) {
-	op := operation{name: "getBotWebchat", method: "GET", path: "/v1/admin/bots/{id}/webchat", query: params}
+	op := operation{name: "getBotWebchat", method: "GET", path: "/v1/admin/bots/{id}/webchat", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -742,7 +742,7 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotWebchatRequest(server, id, params)
+		return gen.NewGetBotWebchatRequest(server, id, nil)
 	}
 	return call[gen.GetBotWebchatResponse](ctx, c, op, build, opts)
 }
@@ -767,9 +767,9 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opt
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) (*gen.ListPublicIntegrationsResponse, error) {
-	op := operation{name: "listPublicIntegrations", method: "GET", path: "/v1/admin/hub/integrations", query: params}
+	op := operation{name: "listPublicIntegrations", method: "GET", path: "/v1/admin/hub/integrations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicIntegrationsRequest(server, params)
+		return gen.NewListPublicIntegrationsRequest(server, nil)
 	}
 	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -835,9 +835,9 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) (*gen.ListPublicInterfacesResponse, error) {
-	op := operation{name: "listPublicInterfaces", method: "GET", path: "/v1/admin/hub/interfaces", query: params}
+	op := operation{name: "listPublicInterfaces", method: "GET", path: "/v1/admin/hub/interfaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicInterfacesRequest(server, params)
+		return gen.NewListPublicInterfacesRequest(server, nil)
 	}
 	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -903,9 +903,9 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) (*gen.ListPublicPluginsResponse, error) {
-	op := operation{name: "listPublicPlugins", method: "GET", path: "/v1/admin/hub/plugins", query: params}
+	op := operation{name: "listPublicPlugins", method: "GET", path: "/v1/admin/hub/plugins", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicPluginsRequest(server, params)
+		return gen.NewListPublicPluginsRequest(server, nil)
 	}
 	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
 }
@@ -971,7 +971,7 @@ func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform ge
 // params is required; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string, params *gen.GetDereferencedPublicPluginByIDParams, opts ...Option) (*gen.GetDereferencedPublicPluginByIDResponse, error) {
-	op := operation{name: "getDereferencedPublicPluginById", method: "GET", path: "/v1/admin/hub/plugins/{id}/dereferenced", query: params}
+	op := operation{name: "getDereferencedPublicPluginById", method: "GET", path: "/v1/admin/hub/plugins/{id}/dereferenced", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -979,7 +979,7 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetDereferencedPublicPluginByIDRequest(server, id, params)
+		return gen.NewGetDereferencedPublicPluginByIDRequest(server, id, nil)
 	}
 	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
 }
@@ -1010,9 +1010,9 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
-	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", query: params}
+	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListIntegrationsRequest(server, params)
+		return gen.NewListIntegrationsRequest(server, nil)
 	}
 	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -1056,12 +1056,12 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListIntegrationAPIKeysParams, opts ...Option) (*gen.ListIntegrationAPIKeysResponse, error) {
-	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", query: params}
+	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", params: params}
 	if params == nil {
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListIntegrationAPIKeysRequest(server, params)
+		return gen.NewListIntegrationAPIKeysRequest(server, nil)
 	}
 	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -1176,7 +1176,7 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) (*gen.GetIntegrationLogsResponse, error) {
-	op := operation{name: "getIntegrationLogs", method: "GET", path: "/v1/admin/integrations/{id}/logs", query: params}
+	op := operation{name: "getIntegrationLogs", method: "GET", path: "/v1/admin/integrations/{id}/logs", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1184,7 +1184,7 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationLogsRequest(server, id, params)
+		return gen.NewGetIntegrationLogsRequest(server, id, nil)
 	}
 	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
 }
@@ -1253,9 +1253,9 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
-	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", query: params}
+	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListInterfacesRequest(server, params)
+		return gen.NewListInterfacesRequest(server, nil)
 	}
 	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -1379,9 +1379,9 @@ func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestB
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
-	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", query: params}
+	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPluginsRequest(server, params)
+		return gen.NewListPluginsRequest(server, nil)
 	}
 	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
 }
@@ -1492,7 +1492,7 @@ func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetP
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *gen.GetDereferencedPluginParams, opts ...Option) (*gen.GetDereferencedPluginResponse, error) {
-	op := operation{name: "getDereferencedPlugin", method: "GET", path: "/v1/admin/plugins/{id}/dereferenced", query: params}
+	op := operation{name: "getDereferencedPlugin", method: "GET", path: "/v1/admin/plugins/{id}/dereferenced", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1500,7 +1500,7 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetDereferencedPluginRequest(server, id, params)
+		return gen.NewGetDereferencedPluginRequest(server, id, nil)
 	}
 	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
 }
@@ -1544,12 +1544,12 @@ func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQ
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleUsagesParams, opts ...Option) (*gen.GetMultipleUsagesResponse, error) {
-	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", query: params}
+	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", params: params}
 	if params == nil {
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetMultipleUsagesRequest(server, params)
+		return gen.NewGetMultipleUsagesRequest(server, nil)
 	}
 	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
 }
@@ -1561,7 +1561,7 @@ func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleU
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsageParams, opts ...Option) (*gen.GetUsageResponse, error) {
-	op := operation{name: "getUsage", method: "GET", path: "/v1/admin/usages/{id}", query: params}
+	op := operation{name: "getUsage", method: "GET", path: "/v1/admin/usages/{id}", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1569,7 +1569,7 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetUsageRequest(server, id, params)
+		return gen.NewGetUsageRequest(server, id, nil)
 	}
 	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
 }
@@ -1581,7 +1581,7 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) (*gen.ListUsageActivityResponse, error) {
-	op := operation{name: "listUsageActivity", method: "GET", path: "/v1/admin/usages/{id}/activity", query: params}
+	op := operation{name: "listUsageActivity", method: "GET", path: "/v1/admin/usages/{id}/activity", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1589,7 +1589,7 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageActivityRequest(server, id, params)
+		return gen.NewListUsageActivityRequest(server, id, nil)
 	}
 	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
 }
@@ -1623,7 +1623,7 @@ func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.Li
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) (*gen.ListUsageActivityDailyResponse, error) {
-	op := operation{name: "listUsageActivityDaily", method: "GET", path: "/v1/admin/usages/{id}/daily-activity", query: params}
+	op := operation{name: "listUsageActivityDaily", method: "GET", path: "/v1/admin/usages/{id}/daily-activity", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1631,7 +1631,7 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageActivityDailyRequest(server, id, params)
+		return gen.NewListUsageActivityDailyRequest(server, id, nil)
 	}
 	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
 }
@@ -1665,7 +1665,7 @@ func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *g
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.ListUsageHistoryParams, opts ...Option) (*gen.ListUsageHistoryResponse, error) {
-	op := operation{name: "listUsageHistory", method: "GET", path: "/v1/admin/usages/{id}/history", query: params}
+	op := operation{name: "listUsageHistory", method: "GET", path: "/v1/admin/usages/{id}/history", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1673,7 +1673,7 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageHistoryRequest(server, id, params)
+		return gen.NewListUsageHistoryRequest(server, id, nil)
 	}
 	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
 }
@@ -1685,9 +1685,9 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
-	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", query: params}
+	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceMembersRequest(server, params)
+		return gen.NewListWorkspaceMembersRequest(server, nil)
 	}
 	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
 }
@@ -1776,9 +1776,9 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) (*gen.ListWorkspacesResponse, error) {
-	op := operation{name: "listWorkspaces", method: "GET", path: "/v1/admin/workspaces", query: params}
+	op := operation{name: "listWorkspaces", method: "GET", path: "/v1/admin/workspaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspacesRequest(server, params)
+		return gen.NewListWorkspacesRequest(server, nil)
 	}
 	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -1867,9 +1867,9 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) (*gen.ListPublicWorkspacesResponse, error) {
-	op := operation{name: "listPublicWorkspaces", method: "GET", path: "/v1/admin/workspaces/public", query: params}
+	op := operation{name: "listPublicWorkspaces", method: "GET", path: "/v1/admin/workspaces/public", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicWorkspacesRequest(server, params)
+		return gen.NewListPublicWorkspacesRequest(server, nil)
 	}
 	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -1961,12 +1961,12 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) (*gen.GetAuditRecordsResponse, error) {
-	op := operation{name: "getAuditRecords", method: "GET", path: "/v1/admin/workspaces/{id}/audit-records", query: params}
+	op := operation{name: "getAuditRecords", method: "GET", path: "/v1/admin/workspaces/{id}/audit-records", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAuditRecordsRequest(server, id, params)
+		return gen.NewGetAuditRecordsRequest(server, id, nil)
 	}
 	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
 }
@@ -2061,7 +2061,7 @@ func (c *Client) GetPublicWorkspace(ctx context.Context, id string, opts ...Opti
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.GetWorkspaceQuotaParams, opts ...Option) (*gen.GetWorkspaceQuotaResponse, error) {
-	op := operation{name: "getWorkspaceQuota", method: "GET", path: "/v1/admin/workspaces/{id}/quota", query: params}
+	op := operation{name: "getWorkspaceQuota", method: "GET", path: "/v1/admin/workspaces/{id}/quota", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2069,7 +2069,7 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkspaceQuotaRequest(server, id, params)
+		return gen.NewGetWorkspaceQuotaRequest(server, id, nil)
 	}
 	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
 }
@@ -2081,12 +2081,12 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen.ListWorkspaceQuotasParams, opts ...Option) (*gen.ListWorkspaceQuotasResponse, error) {
-	op := operation{name: "listWorkspaceQuotas", method: "GET", path: "/v1/admin/workspaces/{id}/quotas", query: params}
+	op := operation{name: "listWorkspaceQuotas", method: "GET", path: "/v1/admin/workspaces/{id}/quotas", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceQuotasRequest(server, id, params)
+		return gen.NewListWorkspaceQuotasRequest(server, id, nil)
 	}
 	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
 }
@@ -2098,7 +2098,7 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen.ListWorkspaceUsagesParams, opts ...Option) (*gen.ListWorkspaceUsagesResponse, error) {
-	op := operation{name: "listWorkspaceUsages", method: "GET", path: "/v1/admin/workspaces/{id}/usages", query: params}
+	op := operation{name: "listWorkspaceUsages", method: "GET", path: "/v1/admin/workspaces/{id}/usages", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2106,7 +2106,7 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceUsagesRequest(server, id, params)
+		return gen.NewListWorkspaceUsagesRequest(server, id, nil)
 	}
 	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
 }
@@ -2118,7 +2118,7 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, params *gen.BreakDownWorkspaceUsageByBotParams, opts ...Option) (*gen.BreakDownWorkspaceUsageByBotResponse, error) {
-	op := operation{name: "breakDownWorkspaceUsageByBot", method: "GET", path: "/v1/admin/workspaces/{id}/usages/by-bot", query: params}
+	op := operation{name: "breakDownWorkspaceUsageByBot", method: "GET", path: "/v1/admin/workspaces/{id}/usages/by-bot", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2126,7 +2126,7 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewBreakDownWorkspaceUsageByBotRequest(server, id, params)
+		return gen.NewBreakDownWorkspaceUsageByBotRequest(server, id, nil)
 	}
 	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
 }
@@ -2164,9 +2164,9 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSON
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) (*gen.ListConversationsResponse, error) {
-	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", query: params}
+	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListConversationsRequest(server, params)
+		return gen.NewListConversationsRequest(server, nil)
 	}
 	return call[gen.ListConversationsResponse](ctx, c, op, build, opts)
 }
@@ -2271,12 +2271,12 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) (*gen.ListParticipantsResponse, error) {
-	op := operation{name: "listParticipants", method: "GET", path: "/v1/chat/conversations/{id}/participants", query: params}
+	op := operation{name: "listParticipants", method: "GET", path: "/v1/chat/conversations/{id}/participants", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListParticipantsRequest(server, id, params)
+		return gen.NewListParticipantsRequest(server, id, nil)
 	}
 	return call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
 }
@@ -2361,9 +2361,9 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) (*gen.ListEventsResponse, error) {
-	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", query: params}
+	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListEventsRequest(server, params)
+		return gen.NewListEventsRequest(server, nil)
 	}
 	return call[gen.ListEventsResponse](ctx, c, op, build, opts)
 }
@@ -2465,9 +2465,9 @@ func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureInt
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) (*gen.ListMessagesResponse, error) {
-	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", query: params}
+	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListMessagesRequest(server, params)
+		return gen.NewListMessagesRequest(server, nil)
 	}
 	return call[gen.ListMessagesResponse](ctx, c, op, build, opts)
 }
@@ -2695,7 +2695,7 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id gen.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) (*gen.ListTagValuesResponse, error) {
-	op := operation{name: "listTagValues", method: "GET", path: "/v1/chat/tags/{key}/values", query: params}
+	op := operation{name: "listTagValues", method: "GET", path: "/v1/chat/tags/{key}/values", params: params}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return nil, err
 	}
@@ -2703,7 +2703,7 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTagValuesRequest(server, key, params)
+		return gen.NewListTagValuesRequest(server, key, nil)
 	}
 	return call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -2737,9 +2737,9 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
-	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", query: params}
+	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTasksRequest(server, params)
+		return gen.NewListTasksRequest(server, nil)
 	}
 	return call[gen.ListTasksResponse](ctx, c, op, build, opts)
 }
@@ -2831,9 +2831,9 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJ
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) (*gen.ListUsersResponse, error) {
-	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", query: params}
+	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsersRequest(server, params)
+		return gen.NewListUsersRequest(server, nil)
 	}
 	return call[gen.ListUsersResponse](ctx, c, op, build, opts)
 }
@@ -2938,9 +2938,9 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJ
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) (*gen.ListWorkflowsResponse, error) {
-	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", query: params}
+	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkflowsRequest(server, params)
+		return gen.NewListWorkflowsRequest(server, nil)
 	}
 	return call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
 }
@@ -3045,9 +3045,9 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
-	op := operation{name: "listFiles", method: "GET", path: "/v1/files", query: params}
+	op := operation{name: "listFiles", method: "GET", path: "/v1/files", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFilesRequest(server, params)
+		return gen.NewListFilesRequest(server, nil)
 	}
 	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
 }
@@ -3091,9 +3091,9 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
-	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", query: params}
+	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListKnowledgeBasesRequest(server, params)
+		return gen.NewListKnowledgeBasesRequest(server, nil)
 	}
 	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
 }
@@ -3169,12 +3169,12 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams, opts ...Option) (*gen.SearchFilesResponse, error) {
-	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", query: params}
+	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", params: params}
 	if params == nil {
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSearchFilesRequest(server, params)
+		return gen.NewSearchFilesRequest(server, nil)
 	}
 	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
 }
@@ -3186,9 +3186,9 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
-	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", query: params}
+	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFileTagsRequest(server, params)
+		return gen.NewListFileTagsRequest(server, nil)
 	}
 	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
 }
@@ -3219,12 +3219,12 @@ func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) (*gen.ListFileTagValuesResponse, error) {
-	op := operation{name: "listFileTagValues", method: "GET", path: "/v1/files/tags/{tag}/values", query: params}
+	op := operation{name: "listFileTagValues", method: "GET", path: "/v1/files/tags/{tag}/values", params: params}
 	if err := op.checkPath("tag", string(tag)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFileTagValuesRequest(server, tag, params)
+		return gen.NewListFileTagValuesRequest(server, tag, nil)
 	}
 	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -3255,7 +3255,7 @@ func (c *Client) AllFileTagValues(ctx context.Context, tag string, params *gen.L
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileJSONRequestBody, opts ...Option) (*gen.CopyFileResponse, error) {
-	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}"}
+	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}", params: params}
 	if err := op.checkPath("idOrKey", string(idOrKey)); err != nil {
 		return nil, err
 	}
@@ -3263,7 +3263,7 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCopyFileRequest(server, idOrKey, destinationKey, params, body)
+		return gen.NewCopyFileRequest(server, idOrKey, destinationKey, nil, body)
 	}
 	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
 }
@@ -3323,12 +3323,12 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) (*gen.ListFilePassagesResponse, error) {
-	op := operation{name: "listFilePassages", method: "GET", path: "/v1/files/{id}/passages", query: params}
+	op := operation{name: "listFilePassages", method: "GET", path: "/v1/files/{id}/passages", params: params}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFilePassagesRequest(server, id, params)
+		return gen.NewListFilePassagesRequest(server, id, nil)
 	}
 	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
 }
@@ -3375,9 +3375,9 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, opts ...Option) (*gen.ListTablesResponse, error) {
-	op := operation{name: "listTables", method: "GET", path: "/v1/tables", query: params}
+	op := operation{name: "listTables", method: "GET", path: "/v1/tables", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTablesRequest(server, params)
+		return gen.NewListTablesRequest(server, nil)
 	}
 	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
 }
@@ -3498,12 +3498,12 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ExportTable(ctx context.Context, table string, params *gen.ExportTableParams, opts ...Option) (*gen.ExportTableResponse, error) {
-	op := operation{name: "exportTable", method: "GET", path: "/v1/tables/{table}/export", query: params}
+	op := operation{name: "exportTable", method: "GET", path: "/v1/tables/{table}/export", params: params}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewExportTableRequest(server, table, params)
+		return gen.NewExportTableRequest(server, table, nil)
 	}
 	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
 }
@@ -3547,7 +3547,7 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetTableRowParams, opts ...Option) (*gen.GetTableRowResponse, error) {
-	op := operation{name: "getTableRow", method: "GET", path: "/v1/tables/{table}/row", query: params}
+	op := operation{name: "getTableRow", method: "GET", path: "/v1/tables/{table}/row", params: params}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -3555,7 +3555,7 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetTableRowRequest(server, table, params)
+		return gen.NewGetTableRowRequest(server, table, nil)
 	}
 	return call[gen.GetTableRowResponse](ctx, c, op, build, opts)
 }
@@ -3676,9 +3676,9 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
-	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", query: params, requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", params: params, requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListInvoicesRequest(server, params)
+		return gen.NewListInvoicesRequest(server, nil)
 	}
 	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"reflect"
 	"sort"
@@ -15,15 +16,9 @@ import (
 // per entry of a map (tags.channel=web). Fields without a form tag (the
 // header parameters) and unset fields are skipped.
 func encodeQuery(params any) (string, error) {
-	v := reflect.ValueOf(params)
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return "", nil
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return "", fmt.Errorf("params of type %s is not a struct", v.Type())
+	v, ok, err := paramsStruct(params)
+	if !ok {
+		return "", err
 	}
 	q := url.Values{}
 	t := v.Type()
@@ -99,4 +94,57 @@ func scalar(v reflect.Value) (string, error) {
 		return strconv.FormatFloat(v.Float(), 'f', -1, 64), nil
 	}
 	return "", fmt.Errorf("cannot put a %s in a query string", v.Type())
+}
+
+// encodeHeaders sets the header parameters of a generated Params struct:
+// the fields without a `form` tag, named by their `json` tag (x-bot-id,
+// x-destination-bot-id ...). Unset fields are skipped.
+func encodeHeaders(params any, h http.Header) error {
+	v, ok, err := paramsStruct(params)
+	if !ok {
+		return err
+	}
+	t := v.Type()
+fields:
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, isQuery := f.Tag.Lookup("form"); isQuery {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fv := v.Field(i)
+		for fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface {
+			if fv.IsNil() {
+				continue fields
+			}
+			fv = fv.Elem()
+		}
+		s, err := scalar(fv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if s != "" {
+			h.Set(name, s)
+		}
+	}
+	return nil
+}
+
+// paramsStruct returns the struct a params pointer points to; ok is false
+// when there is none (nil) or when it is not a struct (with an error).
+func paramsStruct(params any) (reflect.Value, bool, error) {
+	v := reflect.ValueOf(params)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v, false, nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return v, false, fmt.Errorf("params of type %s is not a struct", v.Type())
+	}
+	return v, true, nil
 }
