@@ -99,6 +99,34 @@ func WithResponseValidation(on bool) Option { return func(s *settings) { s.valid
 // WithSeedData loads resources into the server before it starts.
 func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
 
+// loadSpec parses the embedded spec and builds its router, once per
+// process: both are only read afterwards, by every server.
+func loadSpec() (*openapi3.T, routers.Router, error) {
+	s, err := parsedSpec()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.doc, s.router, nil
+}
+
+type specIndex struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+var parsedSpec = sync.OnceValues(func() (specIndex, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
+	if err != nil {
+		return specIndex{}, fmt.Errorf("bptest: loading the spec: %w", err)
+	}
+	doc.Servers = nil // route on paths alone, whatever host the server has
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return specIndex{}, fmt.Errorf("bptest: routing the spec: %w", err)
+	}
+	return specIndex{doc, router}, nil
+})
+
 // Server is a running in-memory Botpress API.
 type Server struct {
 	// URL is the server's base URL, such as http://127.0.0.1:41234.
@@ -135,14 +163,14 @@ func New(opts ...Option) (*Server, error) {
 	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxBody < 1 {
 		return nil, errors.New("bptest: invalid options: need a token, a bot, a page size and a body size")
 	}
-	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
-	if err != nil {
-		return nil, fmt.Errorf("bptest: loading the spec: %w", err)
+	for _, id := range st.botIDs {
+		if err := checkBotID(id); err != nil {
+			return nil, err
+		}
 	}
-	doc.Servers = nil // route on paths alone, whatever host the server has
-	router, err := legacy.NewRouter(doc)
+	doc, router, err := loadSpec()
 	if err != nil {
-		return nil, fmt.Errorf("bptest: routing the spec: %w", err)
+		return nil, err
 	}
 	s := &Server{
 		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
@@ -234,10 +262,23 @@ func (s *Server) Close() error {
 }
 
 // AddBot adds a bot that runtime, file and table calls can name in x-bot-id.
-func (s *Server) AddBot(id string) {
+func (s *Server) AddBot(id string) error {
+	if err := checkBotID(id); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.addBot(id)
+	return nil
+}
+
+// checkBotID refuses IDs that the spec's answers could not carry: bot IDs
+// are 28 to 36 characters long.
+func checkBotID(id string) error {
+	if len(id) < 28 || len(id) > 36 {
+		return fmt.Errorf("bptest: bot ID %q must be 28 to 36 characters long, as the API's are", id)
+	}
+	return nil
 }
 
 // ResponseViolations lists the answers that did not match the spec.

@@ -189,7 +189,10 @@ func TestCoreOptions(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.ListUsers(ctx, nil, client.WithBotID("bot_third00000000000000000000"))
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
-	srv.AddBot("bot_third00000000000000000000")
+	require.NoError(t, srv.AddBot("bot_third00000000000000000000"))
+	require.Error(t, srv.AddBot("bot_short"))
+	_, err = bptest.New(bptest.WithBotID("bot_short"))
+	require.Error(t, err)
 	_, err = c.ListUsers(ctx, nil, client.WithBotID("bot_third00000000000000000000"))
 	require.NoError(t, err)
 }
