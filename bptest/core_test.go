@@ -216,3 +216,24 @@ func TestCoreSeedData(t *testing.T) {
 		"b": {Messages: []gen.Message{{ConversationID: "nope"}}}}}))
 	assert.Error(t, err, "a message in an unknown conversation is refused")
 }
+
+// An upload URL is good until the file is upserted again.
+func TestCoreStaleUploadURL(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	first, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{Key: "a.txt", Size: 1})
+	require.NoError(t, err)
+	_, err = c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{Key: "a.txt", Size: 1})
+	require.NoError(t, err)
+	status, body := coreDo(t, srv, "PUT", strings.TrimPrefix(first.File.UploadURL, srv.URL), "text/plain", "x", nil)
+	assert.Equal(t, 403, status)
+	assert.Equal(t, "Forbidden", body["type"])
+}
+
+func TestCoreBadDates(t *testing.T) {
+	srv := bptest.Start(t)
+	bad := "yesterday"
+	_, err := srv.Client().ListUsers(context.Background(), &gen.ListUsersParams{AfterDate: &bad})
+	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
+}

@@ -72,7 +72,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	op := ""
-	if route, _, err := s.router.FindRoute(r); err == nil {
+	if route, _, err := s.findRoute(r); err == nil {
 		op = route.Operation.OperationID
 	}
 	var hit []Fault

@@ -15,6 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // ctxKey keys the values serve puts in a request's context.
@@ -73,7 +74,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveStorage(rec, r)
 		return
 	}
-	route, pathParams, err := s.router.FindRoute(r)
+	route, pathParams, err := s.findRoute(r)
 	if err != nil {
 		if s.pathExists(r) {
 			writeError(rec, errorf(http.StatusMethodNotAllowed, "MethodNotFound", "%s is not allowed on %s", r.Method, r.URL.Path))
@@ -169,6 +170,29 @@ func (m opMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeError(w, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, r.URL.Path))
 }
 
+// findRoute matches a request with the spec's operations on its escaped
+// path, so that a parameter holding a slash (a file key such as
+// docs%2Fa.txt) stays one segment, and returns the parameters unescaped.
+func (s *Server) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	probe := r
+	if r.URL.RawPath != "" {
+		u := *r.URL
+		u.Path, u.RawPath = r.URL.EscapedPath(), ""
+		probe = r.Clone(r.Context())
+		probe.URL = &u
+	}
+	route, params, err := s.router.FindRoute(probe)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range params {
+		if u, err := url.PathUnescape(v); err == nil {
+			params[k] = u
+		}
+	}
+	return route, params, nil
+}
+
 // pathExists reports whether some other method has an operation at the
 // request's path, which makes a 405 rather than a 404.
 func (s *Server) pathExists(r *http.Request) bool {
@@ -178,7 +202,7 @@ func (s *Server) pathExists(r *http.Request) bool {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, _, err := s.router.FindRoute(probe); err == nil {
+		if _, _, err := s.findRoute(probe); err == nil {
 			return true
 		}
 	}

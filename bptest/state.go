@@ -29,6 +29,7 @@ type botState struct {
 	participants  map[string]*collection[string] // conversation ID → user IDs
 	messages      *collection[gen.Message]
 	events        *collection[gen.Event]
+	eventWorkflow map[string]string        // event ID → the workflow it names (gen.Event has no field for it)
 	states        *collection[*stateEntry] // keyed by stateKey
 	tasks         *collection[gen.Task]
 	workflows     *collection[gen.Workflow]
@@ -62,6 +63,7 @@ func (st *state) addBot(id string) *botState {
 		participants:  map[string]*collection[string]{},
 		messages:      newCollection[gen.Message](),
 		events:        newCollection[gen.Event](),
+		eventWorkflow: map[string]string{},
 		states:        newCollection[*stateEntry](),
 		tasks:         newCollection[gen.Task](),
 		workflows:     newCollection[gen.Workflow](),
@@ -178,10 +180,37 @@ func (st *state) load(d *SeedData) error {
 			b.messages.add(m.ID, seq, m)
 		}
 		for _, t := range seed.Tasks {
+			if t.Tags == nil {
+				t.Tags = map[string]string{}
+			}
+			if t.Data == nil {
+				t.Data = map[string]any{}
+			}
+			if t.Status == "" {
+				t.Status = gen.TaskStatusPending
+			}
+			if t.TimeoutAt.IsZero() {
+				t.TimeoutAt = now.Add(48 * time.Hour)
+			}
 			seq := fix(&t.ID, "task", &t.CreatedAt, &t.UpdatedAt)
 			b.tasks.add(t.ID, seq, t)
 		}
 		for _, w := range seed.Workflows {
+			if w.Tags == nil {
+				w.Tags = map[string]string{}
+			}
+			if w.Input == nil {
+				w.Input = map[string]any{}
+			}
+			if w.Output == nil {
+				w.Output = map[string]any{}
+			}
+			if w.Status == "" {
+				w.Status = gen.WorkflowStatusPending
+			}
+			if w.TimeoutAt.IsZero() {
+				w.TimeoutAt = now.Add(48 * time.Hour)
+			}
 			seq := fix(&w.ID, "wflow", &w.CreatedAt, &w.UpdatedAt)
 			b.workflows.add(w.ID, seq, w)
 		}

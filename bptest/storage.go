@@ -25,17 +25,13 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodPut:
-		if r.URL.Query().Get("sig") == "" {
-			writeError(w, errorf(http.StatusForbidden, "Forbidden", "the upload URL is not signed"))
-			return
-		}
 		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.maxBody))
 		if err != nil {
 			writeError(w, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "%v", err))
 			return
 		}
 		s.mu.Lock()
-		err = s.state.storeContent(bot, fileID, data, r.Header.Get("Content-Type"))
+		err = s.state.storeContent(bot, fileID, r.URL.Query().Get("sig"), data, r.Header.Get("Content-Type"))
 		s.mu.Unlock()
 		if err != nil {
 			writeError(w, err.(*apiError))

@@ -44,6 +44,9 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
+	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
+		return nil, err
+	}
 	tags := dotted(ctx, "tags")
 	var members *collection[string]
 	if p.ConversationID != nil {
@@ -85,9 +88,11 @@ func (h *server) GetOrCreateUser(ctx context.Context, req gen.GetOrCreateUserReq
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
-	want := discriminate(req.Body.Tags, req.Body.DiscriminateByTags)
-	if u, ok := b.users.find(func(u gen.User) bool { return matchTags(u.Tags, want) }); ok {
-		return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+	// With no tags to match on, nothing matches: a new user is made.
+	if want := discriminate(req.Body.Tags, req.Body.DiscriminateByTags); len(want) > 0 {
+		if u, ok := b.users.find(func(u gen.User) bool { return matchTags(u.Tags, want) }); ok {
+			return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+		}
 	}
 	u := st.newUser(b, req.Body.Tags, req.Body.Name, req.Body.PictureURL)
 	return gen.GetOrCreateUser200JSONResponse{User: u}, nil
@@ -122,6 +127,7 @@ func (h *server) DeleteUser(ctx context.Context, req gen.DeleteUserRequestObject
 	for _, p := range b.participants {
 		p.remove(req.ID)
 	}
+	b.rtRemoveStates(gen.StateTypeUser, req.ID)
 	return gen.DeleteUser200JSONResponse{}, nil
 }
 
@@ -139,8 +145,7 @@ func discriminate(tags map[string]string, by []string) map[string]string {
 }
 
 // inRange reports whether t is within [after, before], bounds given as
-// ISO 8601 strings; an unreadable bound is ignored (the spec validated the
-// shape).
+// ISO 8601 strings that checkDates has read.
 func inRange(t time.Time, after, before *string) bool {
 	if after != nil {
 		if a, err := time.Parse(time.RFC3339, *after); err == nil && t.Before(a) {
@@ -153,6 +158,19 @@ func inRange(t time.Time, after, before *string) bool {
 		}
 	}
 	return true
+}
+
+// checkDates refuses date bounds that are not ISO 8601 date-times.
+func checkDates(bounds map[string]*string) error {
+	for name, v := range bounds {
+		if v == nil {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339, *v); err != nil {
+			return errorf(400, "InvalidQuery", "%s %q is not an ISO 8601 date-time", name, *v)
+		}
+	}
+	return nil
 }
 
 // sortedBy orders records by a time, keeping creation order on ties.
