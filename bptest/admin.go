@@ -30,7 +30,7 @@ const (
 // started with, added with AddBot or loaded as seed data.
 type adminState struct {
 	ready      bool
-	account    gen.GetAccountResponse_Account
+	account    gen.Account
 	workspaces *collection[gen.Workspace]
 	members    map[string]*collection[gen.WorkspaceMember] // workspace ID → memberships by ID
 	people     map[string]openapi_types.UUID               // lower-cased email → user ID
@@ -67,7 +67,7 @@ func (st *state) adm() *adminState {
 				t0 = b.createdAt.UTC()
 			}
 		}
-		a.account = gen.GetAccountResponse_Account{
+		a.account = gen.Account{
 			ID: DefaultAccountID, Email: DefaultAccountEmail, EmailVerified: true,
 			DisplayName: ptr("bptest developer"), CreatedAt: t0,
 		}
@@ -202,7 +202,7 @@ func (h *server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequest
 	if req.Body.ProfilePicture != nil {
 		a.account.ProfilePicture = ptr(*req.Body.ProfilePicture)
 	}
-	return gen.UpdateAccount200JSONResponse{Account: gen.UpdateAccountResponse_Account(a.account)}, nil
+	return gen.UpdateAccount200JSONResponse{Account: a.account}, nil
 }
 
 // --- Workspaces ---
@@ -234,7 +234,7 @@ func (h *server) CreateWorkspace(ctx context.Context, req gen.CreateWorkspaceReq
 	id, _ := st.ids.next("wkspace")
 	st.admAddWorkspace(id, req.Body.Name, st.now().UTC())
 	ws, _ := st.admWorkspace(id)
-	return gen.CreateWorkspace200JSONResponse(admAs[gen.CreateWorkspaceResponse](ws)), nil
+	return gen.CreateWorkspace200JSONResponse(admAs[gen.Workspace](ws)), nil
 }
 
 func (h *server) ListWorkspaces(ctx context.Context, req gen.ListWorkspacesRequestObject) (gen.ListWorkspacesResponseObject, error) {
@@ -254,7 +254,7 @@ func (h *server) ListWorkspaces(ctx context.Context, req gen.ListWorkspacesReque
 		v, _ := st.admWorkspace(ws.ID)
 		out = append(out, v)
 	}
-	return gen.ListWorkspaces200JSONResponse{Workspaces: out, Meta: gen.PageMeta{NextToken: next}}, nil
+	return gen.ListWorkspaces200JSONResponse{Workspaces: admAs[[]gen.ListedWorkspace](out), Meta: gen.PageMeta{NextToken: next}}, nil
 }
 
 func (h *server) GetWorkspace(ctx context.Context, req gen.GetWorkspaceRequestObject) (gen.GetWorkspaceResponseObject, error) {
@@ -264,7 +264,7 @@ func (h *server) GetWorkspace(ctx context.Context, req gen.GetWorkspaceRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetWorkspace200JSONResponse(admAs[gen.GetWorkspaceResponse](ws)), nil
+	return gen.GetWorkspace200JSONResponse(admAs[gen.Workspace](ws)), nil
 }
 
 func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceRequestObject) (gen.UpdateWorkspaceResponseObject, error) {
@@ -313,7 +313,7 @@ func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceReq
 	ws.UpdatedAt = timestamp(st.now())
 	a.workspaces.put(ws.ID, ws)
 	out, _ := st.admWorkspace(ws.ID)
-	return gen.UpdateWorkspace200JSONResponse(admAs[gen.UpdateWorkspaceResponse](out)), nil
+	return gen.UpdateWorkspace200JSONResponse(admAs[gen.Workspace](out)), nil
 }
 
 // DeleteWorkspace removes a workspace with its members and its bots, whose
@@ -370,7 +370,7 @@ func (h *server) ListWorkspaceMembers(ctx context.Context, req gen.ListWorkspace
 	for i := range page {
 		page[i] = st.admMemberView(page[i])
 	}
-	return gen.ListWorkspaceMembers200JSONResponse{Members: page, Meta: gen.PageMeta{NextToken: next}}, nil
+	return gen.ListWorkspaceMembers200JSONResponse{Members: admAs[[]gen.ListedWorkspaceMember](page), Meta: gen.PageMeta{NextToken: next}}, nil
 }
 
 func (h *server) CreateWorkspaceMember(ctx context.Context, req gen.CreateWorkspaceMemberRequestObject) (gen.CreateWorkspaceMemberResponseObject, error) {
@@ -388,7 +388,7 @@ func (h *server) CreateWorkspaceMember(ctx context.Context, req gen.CreateWorksp
 		return nil, alreadyExists("workspace member", email)
 	}
 	m := st.admAddMember(members, email, gen.WorkspaceMemberRole(req.Body.Role), st.now().UTC())
-	return gen.CreateWorkspaceMember200JSONResponse(admAs[gen.CreateWorkspaceMemberResponse](st.admMemberView(m))), nil
+	return gen.CreateWorkspaceMember200JSONResponse(admAs[gen.WorkspaceMember](st.admMemberView(m))), nil
 }
 
 // GetWorkspaceMember answers the caller's own membership (/workspace-members/me).
@@ -404,7 +404,7 @@ func (h *server) GetWorkspaceMember(ctx context.Context, req gen.GetWorkspaceMem
 	if !ok {
 		return nil, notFound("workspace member", email)
 	}
-	return gen.GetWorkspaceMember200JSONResponse(admAs[gen.GetWorkspaceMemberResponse](st.admMemberView(m))), nil
+	return gen.GetWorkspaceMember200JSONResponse(admAs[gen.WorkspaceMember](st.admMemberView(m))), nil
 }
 
 func (h *server) UpdateWorkspaceMember(ctx context.Context, req gen.UpdateWorkspaceMemberRequestObject) (gen.UpdateWorkspaceMemberResponseObject, error) {
@@ -425,7 +425,7 @@ func (h *server) UpdateWorkspaceMember(ctx context.Context, req gen.UpdateWorksp
 		m.Role = gen.WorkspaceMemberRole(*req.Body.Role)
 		members.put(m.ID, m)
 	}
-	return gen.UpdateWorkspaceMember200JSONResponse(admAs[gen.UpdateWorkspaceMemberResponse](st.admMemberView(m))), nil
+	return gen.UpdateWorkspaceMember200JSONResponse(admAs[gen.WorkspaceMember](st.admMemberView(m))), nil
 }
 
 func (h *server) DeleteWorkspaceMember(ctx context.Context, req gen.DeleteWorkspaceMemberRequestObject) (gen.DeleteWorkspaceMemberResponseObject, error) {

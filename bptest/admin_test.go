@@ -340,7 +340,7 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	me, err := c.GetWorkspaceMember(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, bptest.DefaultAccountEmail, me.Email)
-	assert.Equal(t, gen.GetWorkspaceMemberResponseRole("owner"), me.Role)
+	assert.Equal(t, gen.WorkspaceMemberRole("owner"), me.Role)
 	require.NotNil(t, me.UserID)
 	assert.Equal(t, bptest.DefaultAccountID, me.UserID.String())
 
@@ -371,7 +371,7 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	page, err := c.ListWorkspaceMembers(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, page.Members, 2)
-	assert.Equal(t, gen.WorkspaceMemberRole("developer"), page.Members[1].Role)
+	assert.Equal(t, gen.ListedWorkspaceMemberRoleDeveloper, page.Members[1].Role)
 
 	require.NoError(t, c.DeleteWorkspaceMember(ctx, ids[0]))
 	assert.ErrorIs(t, c.DeleteWorkspaceMember(ctx, ids[0]), bperrors.ErrResourceNotFound)

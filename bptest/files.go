@@ -290,7 +290,7 @@ func (h *server) GetFile(ctx context.Context, req gen.GetFileRequestObject) (gen
 	if !ok {
 		return nil, notFound("file", req.ID)
 	}
-	return gen.GetFile200JSONResponse{File: fileAs[gen.GetFileResponse_File](f.file)}, nil
+	return gen.GetFile200JSONResponse{File: f.file}, nil
 }
 
 func (h *server) DeleteFile(ctx context.Context, req gen.DeleteFileRequestObject) (gen.DeleteFileResponseObject, error) {
@@ -329,9 +329,9 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	files := make([]gen.File, len(page))
+	files := make([]gen.ListedFile, len(page))
 	for i, f := range page {
-		files[i] = f.file
+		files[i] = fileAs[gen.ListedFile](f.file)
 	}
 	return gen.ListFiles200JSONResponse{Files: files, Meta: gen.PageMeta{NextToken: next}}, nil
 }
@@ -467,7 +467,7 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 	f.UpdatedAt = timestamp(st.now())
 	e.file = f
 	st.fileRemember(fs, f.Tags)
-	return gen.UpdateFileMetadata200JSONResponse{File: fileAs[gen.UpdateFileMetadataResponse_File](f)}, nil
+	return gen.UpdateFileMetadata200JSONResponse{File: f}, nil
 }
 
 func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (gen.CopyFileResponseObject, error) {
@@ -496,7 +496,7 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 		return nil, alreadyExists("file", req.DestinationKey)
 	}
 	if taken && old == src {
-		return gen.CopyFile200JSONResponse{File: fileAs[gen.CopyFileResponse_File](src.file)}, nil
+		return gen.CopyFile200JSONResponse{File: src.file}, nil
 	}
 	now := timestamp(st.now())
 	f := src.file
@@ -520,7 +520,7 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 		dfs.files.add(f.ID, seq, e)
 	}
 	st.fileRemember(dfs, f.Tags)
-	return gen.CopyFile200JSONResponse{File: fileAs[gen.CopyFileResponse_File](f)}, nil
+	return gen.CopyFile200JSONResponse{File: f}, nil
 }
 
 func (h *server) ListFileTags(ctx context.Context, req gen.ListFileTagsRequestObject) (gen.ListFileTagsResponseObject, error) {

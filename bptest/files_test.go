@@ -72,12 +72,12 @@ func TestFilesUploadAndDownload(t *testing.T) {
 
 	got, err := c.GetFile(ctx, f.ID)
 	require.NoError(t, err)
-	assert.Equal(t, gen.GetFileResponseFileStatusUploadCompleted, got.File.Status)
+	assert.Equal(t, gen.FileStatusUploadCompleted, got.File.Status)
 	size, err := got.File.Size.Get()
 	require.NoError(t, err)
 	assert.EqualValues(t, len(data), size)
 	assert.Equal(t, map[string]string{"kind": "doc"}, got.File.Tags)
-	assert.Equal(t, gen.GetFileResponseFileOwnerTypeBot, got.File.Owner.Type)
+	assert.Equal(t, gen.FileOwnerTypeBot, got.File.Owner.Type)
 
 	assert.Equal(t, data, fileDownload(t, c, f.ID), "by ID")
 	assert.Equal(t, data, fileDownload(t, c, "greeting.txt"), "by key")
@@ -156,7 +156,7 @@ func TestFilesPublicContent(t *testing.T) {
 
 	got, err := c.GetFile(ctx, "logo.svg")
 	require.NoError(t, err)
-	assert.Equal(t, []gen.GetFileResponseFileAccessPolicies{"public_content"}, got.File.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicies{"public_content"}, got.File.AccessPolicies)
 	// The url is a lasting address that needs no token.
 	var buf bytes.Buffer
 	_, err = c.DownloadURL(ctx, got.File.URL, &buf)
@@ -179,7 +179,7 @@ func TestFilesCopy(t *testing.T) {
 	assert.NotEqual(t, src.ID, cp.File.ID)
 	assert.Equal(t, "b.txt", cp.File.Key)
 	assert.Equal(t, map[string]string{"team": "ops"}, cp.File.Tags)
-	assert.Equal(t, gen.CopyFileResponseFileStatusUploadCompleted, cp.File.Status)
+	assert.Equal(t, gen.FileStatusUploadCompleted, cp.File.Status)
 	assert.Equal(t, data, fileDownload(t, c, "b.txt"))
 
 	// To another bot.
@@ -310,7 +310,7 @@ func TestFilesUpdateMetadata(t *testing.T) {
 	assert.Equal(t, "ann", *up.File.Metadata["owner"])
 	assert.NotContains(t, up.File.Metadata, "n")
 	assert.Equal(t, []any{"x"}, *up.File.Metadata["extra"])
-	assert.Equal(t, []gen.UpdateFileMetadataResponseFileAccessPolicies{"integrations"}, up.File.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicies{"integrations"}, up.File.AccessPolicies)
 	require.NotNil(t, up.File.ExpiresAt)
 	at, err := time.Parse(time.RFC3339, *up.File.ExpiresAt)
 	require.NoError(t, err)
@@ -365,7 +365,7 @@ func TestFilesPassagesAndSearch(t *testing.T) {
 	require.NoError(t, err)
 	got, err := c.GetFile(ctx, f.ID)
 	require.NoError(t, err)
-	assert.Equal(t, gen.GetFileResponseFileStatusIndexingCompleted, got.File.Status)
+	assert.Equal(t, gen.FileStatusIndexingCompleted, got.File.Status)
 
 	var passages []string
 	for p, err := range c.AllFilePassages(ctx, "faq.txt", nil) {

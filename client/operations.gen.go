@@ -513,12 +513,12 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 // AllBotIssues walks every item of ListBotIssues, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.Issue, error] {
+func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.ListedIssue, error] {
 	var base gen.ListBotIssuesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.Issue, string, error) {
+	return walk(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBotIssues(ctx, id, &p, opts...)
@@ -1695,12 +1695,12 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 // AllWorkspaceMembers walks every item of ListWorkspaceMembers, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.WorkspaceMember, error] {
+func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.ListedWorkspaceMember, error] {
 	var base gen.ListWorkspaceMembersParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.WorkspaceMember, string, error) {
+	return walk(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaceMembers(ctx, &p, opts...)
@@ -1714,27 +1714,27 @@ func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorksp
 // CreateWorkspaceMember calls createWorkspaceMember, POST /v1/admin/workspace-members: create a workspace member.
 // Gives the person with this email address a role in the workspace.
 //
-// It returns the decoded CreateWorkspaceMemberResponse.
+// It returns the decoded WorkspaceMember.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.CreateWorkspaceMemberResponse, error) {
+func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members"}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewCreateWorkspaceMemberRequest(server, nil, body)
 	}
-	return call[gen.CreateWorkspaceMemberResponse](ctx, c, op, build, opts)
+	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
 
 // GetWorkspaceMember calls getWorkspaceMember, GET /v1/admin/workspace-members/me: get my workspace membership.
 // Returns the caller's own member record in the workspace, role included.
 //
-// It returns the decoded GetWorkspaceMemberResponse.
+// It returns the decoded WorkspaceMember.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.GetWorkspaceMemberResponse, error) {
+func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me"}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetWorkspaceMemberRequest(server, nil)
 	}
-	return call[gen.GetWorkspaceMemberResponse](ctx, c, op, build, opts)
+	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
 
 // DeleteWorkspaceMember calls deleteWorkspaceMember, DELETE /v1/admin/workspace-members/{id}: delete a workspace member.
@@ -1756,9 +1756,9 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 // UpdateWorkspaceMember calls updateWorkspaceMember, PUT /v1/admin/workspace-members/{id}: change a member's role.
 // Gives a workspace member another role.
 //
-// It returns the decoded UpdateWorkspaceMemberResponse.
+// It returns the decoded WorkspaceMember.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.UpdateWorkspaceMemberResponse, error) {
+func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}"}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1766,7 +1766,7 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateWorkspaceMemberRequest(server, id, nil, body)
 	}
-	return call[gen.UpdateWorkspaceMemberResponse](ctx, c, op, build, opts)
+	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
 
 // ListWorkspaces calls listWorkspaces, GET /v1/admin/workspaces: list workspaces.
@@ -1786,12 +1786,12 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 // AllWorkspaces walks every item of ListWorkspaces, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.Workspace, error] {
+func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.ListedWorkspace, error] {
 	var base gen.ListWorkspacesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workspace, string, error) {
+	return walk(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaces(ctx, &p, opts...)
@@ -1805,14 +1805,14 @@ func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesPa
 // CreateWorkspace calls createWorkspace, POST /v1/admin/workspaces: create a workspace.
 // Creates a new workspace with the given name. The caller becomes its owner.
 //
-// It returns the decoded CreateWorkspaceResponse.
+// It returns the decoded Workspace.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.CreateWorkspaceResponse, error) {
+func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
 	build := func(server string) (*http.Request, error) {
 		return gen.NewCreateWorkspaceRequest(server, body)
 	}
-	return call[gen.CreateWorkspaceResponse](ctx, c, op, build, opts)
+	return call[gen.Workspace](ctx, c, op, build, opts)
 }
 
 // CheckHandleAvailability calls checkHandleAvailability, PUT /v1/admin/workspaces/handle-availability: check whether a handle is free.
@@ -1925,9 +1925,9 @@ func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option)
 // GetWorkspace calls getWorkspace, GET /v1/admin/workspaces/{id}: get a workspace.
 // Returns one workspace by ID, with its plan, spending limit and profile fields.
 //
-// It returns the decoded GetWorkspaceResponse.
+// It returns the decoded Workspace.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*gen.GetWorkspaceResponse, error) {
+func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "getWorkspace", method: "GET", path: "/v1/admin/workspaces/{id}"}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1935,15 +1935,15 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 	build := func(server string) (*http.Request, error) {
 		return gen.NewGetWorkspaceRequest(server, id, nil)
 	}
-	return call[gen.GetWorkspaceResponse](ctx, c, op, build, opts)
+	return call[gen.Workspace](ctx, c, op, build, opts)
 }
 
 // UpdateWorkspace calls updateWorkspace, PUT /v1/admin/workspaces/{id}: update a workspace.
 // Changes a workspace's name, handle, spending limit, visibility or public profile. Fields left out keep their value.
 //
-// It returns the decoded UpdateWorkspaceResponse.
+// It returns the decoded Workspace.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.UpdateWorkspaceResponse, error) {
+func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}"}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1951,7 +1951,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 	build := func(server string) (*http.Request, error) {
 		return gen.NewUpdateWorkspaceRequest(server, id, nil, body)
 	}
-	return call[gen.UpdateWorkspaceResponse](ctx, c, op, build, opts)
+	return call[gen.Workspace](ctx, c, op, build, opts)
 }
 
 // GetAuditRecords calls getAuditRecords, GET /v1/admin/workspaces/{id}/audit-records: list a workspace's audit records.
@@ -3055,12 +3055,12 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 // AllFiles walks every item of ListFiles, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.File, error] {
+func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.ListedFile, error] {
 	var base gen.ListFilesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.File, string, error) {
+	return walk(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFiles(ctx, &p, opts...)
@@ -3686,12 +3686,12 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 // AllInvoices walks every item of ListInvoices, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
-func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.Invoice, error] {
+func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.ListedInvoice, error] {
 	var base gen.ListInvoicesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.Invoice, string, error) {
+	return walk(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInvoices(ctx, &p, opts...)
@@ -3705,9 +3705,9 @@ func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams
 // PayInvoice calls payInvoice, POST /v2/billing/invoices/{invoiceId}/pay: pay an open invoice.
 // Charges the workspace's payment method for one invoice and returns the invoice as it stands afterwards.
 //
-// It returns the decoded PayInvoiceResponse.
+// It returns the decoded Invoice.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.PayInvoiceResponse, error) {
+func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.Invoice, error) {
 	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}}
 	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
 		return nil, err
@@ -3715,7 +3715,7 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 	build := func(server string) (*http.Request, error) {
 		return gen.NewPayInvoiceRequest(server, invoiceID, nil, body)
 	}
-	return call[gen.PayInvoiceResponse](ctx, c, op, build, opts)
+	return call[gen.Invoice](ctx, c, op, build, opts)
 }
 
 // GetPaymentMethod calls getPaymentMethod, GET /v2/billing/payment-methods: get the workspace's payment method.

@@ -128,7 +128,7 @@ func waWalkers() []waWalker {
 				if params {
 					p = &gen.ListBotIssuesParams{}
 				}
-				return waIDs(c.AllBotIssues(ctx, waBotUUID, p), func(v gen.Issue) string { return v.ID })
+				return waIDs(c.AllBotIssues(ctx, waBotUUID, p), func(v gen.ListedIssue) string { return v.ID })
 			},
 		},
 		{
@@ -272,7 +272,7 @@ func waWalkers() []waWalker {
 				if params {
 					p = &gen.ListWorkspaceMembersParams{}
 				}
-				return waIDs(c.AllWorkspaceMembers(ctx, p), func(v gen.WorkspaceMember) string { return v.ID })
+				return waIDs(c.AllWorkspaceMembers(ctx, p), func(v gen.ListedWorkspaceMember) string { return v.ID })
 			},
 		},
 		{
@@ -285,7 +285,7 @@ func waWalkers() []waWalker {
 				if params {
 					p = &gen.ListWorkspacesParams{Handle: waPtr("acme")}
 				}
-				return waIDs(c.AllWorkspaces(ctx, p), func(v gen.Workspace) string { return v.ID })
+				return waIDs(c.AllWorkspaces(ctx, p), func(v gen.ListedWorkspace) string { return v.ID })
 			},
 		},
 		{
@@ -439,7 +439,7 @@ func waWalkers() []waWalker {
 				if params {
 					p = &gen.ListFilesParams{Tags: map[string]string{"source": "upload"}, Indexed: waPtr(true)}
 				}
-				return waIDs(c.AllFiles(ctx, p), func(v gen.File) string { return v.ID })
+				return waIDs(c.AllFiles(ctx, p), func(v gen.ListedFile) string { return v.ID })
 			},
 		},
 		{
@@ -507,7 +507,7 @@ func waWalkers() []waWalker {
 				if params {
 					p = &gen.ListInvoicesParams{}
 				}
-				return waIDs(c.AllInvoices(ctx, p), func(v gen.Invoice) string { return v.ID })
+				return waIDs(c.AllInvoices(ctx, p), func(v gen.ListedInvoice) string { return v.ID })
 			},
 		},
 	}

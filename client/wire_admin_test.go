@@ -551,7 +551,7 @@ func waCases() []waCase {
 				out, err := c.ListWorkspaceMembers(ctx, nil)
 				require.NoError(t, err)
 				require.Len(t, out.Members, 2)
-				assert.Equal(t, gen.WorkspaceMemberRole("developer"), out.Members[1].Role)
+				assert.Equal(t, gen.ListedWorkspaceMemberRoleDeveloper, out.Members[1].Role)
 			},
 		},
 		{
@@ -564,7 +564,7 @@ func waCases() []waCase {
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "mem_2", out.ID)
-				assert.Equal(t, gen.UpdateWorkspaceMemberResponseRole("manager"), out.Role)
+				assert.Equal(t, gen.WorkspaceMemberRole("manager"), out.Role)
 			},
 		},
 		{

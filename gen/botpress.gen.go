@@ -415,171 +415,6 @@ func (e BotStatus) Valid() bool {
 	}
 }
 
-// Defines values for CopyFileResponseFileAccessPolicies.
-const (
-	CopyFileResponseFileAccessPoliciesIntegrations  CopyFileResponseFileAccessPolicies = "integrations"
-	CopyFileResponseFileAccessPoliciesPublicContent CopyFileResponseFileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the CopyFileResponseFileAccessPolicies enum.
-func (e CopyFileResponseFileAccessPolicies) Valid() bool {
-	switch e {
-	case CopyFileResponseFileAccessPoliciesIntegrations:
-		return true
-	case CopyFileResponseFileAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CopyFileResponseFileIndexingStack.
-const (
-	CopyFileResponseFileIndexingStackV1 CopyFileResponseFileIndexingStack = "v1"
-	CopyFileResponseFileIndexingStackV2 CopyFileResponseFileIndexingStack = "v2"
-)
-
-// Valid indicates whether the value is a known member of the CopyFileResponseFileIndexingStack enum.
-func (e CopyFileResponseFileIndexingStack) Valid() bool {
-	switch e {
-	case CopyFileResponseFileIndexingStackV1:
-		return true
-	case CopyFileResponseFileIndexingStackV2:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CopyFileResponseFileOwnerType.
-const (
-	CopyFileResponseFileOwnerTypeBot         CopyFileResponseFileOwnerType = "bot"
-	CopyFileResponseFileOwnerTypeIntegration CopyFileResponseFileOwnerType = "integration"
-	CopyFileResponseFileOwnerTypeUser        CopyFileResponseFileOwnerType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CopyFileResponseFileOwnerType enum.
-func (e CopyFileResponseFileOwnerType) Valid() bool {
-	switch e {
-	case CopyFileResponseFileOwnerTypeBot:
-		return true
-	case CopyFileResponseFileOwnerTypeIntegration:
-		return true
-	case CopyFileResponseFileOwnerTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CopyFileResponseFileStatus.
-const (
-	CopyFileResponseFileStatusIndexingCompleted CopyFileResponseFileStatus = "indexing_completed"
-	CopyFileResponseFileStatusIndexingFailed    CopyFileResponseFileStatus = "indexing_failed"
-	CopyFileResponseFileStatusIndexingPending   CopyFileResponseFileStatus = "indexing_pending"
-	CopyFileResponseFileStatusUploadCompleted   CopyFileResponseFileStatus = "upload_completed"
-	CopyFileResponseFileStatusUploadFailed      CopyFileResponseFileStatus = "upload_failed"
-	CopyFileResponseFileStatusUploadPending     CopyFileResponseFileStatus = "upload_pending"
-)
-
-// Valid indicates whether the value is a known member of the CopyFileResponseFileStatus enum.
-func (e CopyFileResponseFileStatus) Valid() bool {
-	switch e {
-	case CopyFileResponseFileStatusIndexingCompleted:
-		return true
-	case CopyFileResponseFileStatusIndexingFailed:
-		return true
-	case CopyFileResponseFileStatusIndexingPending:
-		return true
-	case CopyFileResponseFileStatusUploadCompleted:
-		return true
-	case CopyFileResponseFileStatusUploadFailed:
-		return true
-	case CopyFileResponseFileStatusUploadPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateWorkspaceMemberResponseRole.
-const (
-	CreateWorkspaceMemberResponseRoleAdministrator CreateWorkspaceMemberResponseRole = "administrator"
-	CreateWorkspaceMemberResponseRoleBilling       CreateWorkspaceMemberResponseRole = "billing"
-	CreateWorkspaceMemberResponseRoleDeveloper     CreateWorkspaceMemberResponseRole = "developer"
-	CreateWorkspaceMemberResponseRoleManager       CreateWorkspaceMemberResponseRole = "manager"
-	CreateWorkspaceMemberResponseRoleOwner         CreateWorkspaceMemberResponseRole = "owner"
-	CreateWorkspaceMemberResponseRoleViewer        CreateWorkspaceMemberResponseRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkspaceMemberResponseRole enum.
-func (e CreateWorkspaceMemberResponseRole) Valid() bool {
-	switch e {
-	case CreateWorkspaceMemberResponseRoleAdministrator:
-		return true
-	case CreateWorkspaceMemberResponseRoleBilling:
-		return true
-	case CreateWorkspaceMemberResponseRoleDeveloper:
-		return true
-	case CreateWorkspaceMemberResponseRoleManager:
-		return true
-	case CreateWorkspaceMemberResponseRoleOwner:
-		return true
-	case CreateWorkspaceMemberResponseRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateWorkspaceResponseBillingVersion.
-const (
-	CreateWorkspaceResponseBillingVersionV1 CreateWorkspaceResponseBillingVersion = "v1"
-	CreateWorkspaceResponseBillingVersionV2 CreateWorkspaceResponseBillingVersion = "v2"
-	CreateWorkspaceResponseBillingVersionV3 CreateWorkspaceResponseBillingVersion = "v3"
-	CreateWorkspaceResponseBillingVersionV4 CreateWorkspaceResponseBillingVersion = "v4"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkspaceResponseBillingVersion enum.
-func (e CreateWorkspaceResponseBillingVersion) Valid() bool {
-	switch e {
-	case CreateWorkspaceResponseBillingVersionV1:
-		return true
-	case CreateWorkspaceResponseBillingVersionV2:
-		return true
-	case CreateWorkspaceResponseBillingVersionV3:
-		return true
-	case CreateWorkspaceResponseBillingVersionV4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateWorkspaceResponsePlan.
-const (
-	CreateWorkspaceResponsePlanCommunity  CreateWorkspaceResponsePlan = "community"
-	CreateWorkspaceResponsePlanEnterprise CreateWorkspaceResponsePlan = "enterprise"
-	CreateWorkspaceResponsePlanPlus       CreateWorkspaceResponsePlan = "plus"
-	CreateWorkspaceResponsePlanTeam       CreateWorkspaceResponsePlan = "team"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkspaceResponsePlan enum.
-func (e CreateWorkspaceResponsePlan) Valid() bool {
-	switch e {
-	case CreateWorkspaceResponsePlanCommunity:
-		return true
-	case CreateWorkspaceResponsePlanEnterprise:
-		return true
-	case CreateWorkspaceResponsePlanPlus:
-		return true
-	case CreateWorkspaceResponsePlanTeam:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DailyUsageActivityMetadataType.
 const (
 	DailyUsageActivityMetadataTypeBingSearch        DailyUsageActivityMetadataType = "BingSearch"
@@ -1171,180 +1006,6 @@ func (e GetBotAllowlistResponseSetting) Valid() bool {
 	}
 }
 
-// Defines values for GetBotIssueResponseIssueCategory.
-const (
-	GetBotIssueResponseIssueCategoryConfiguration GetBotIssueResponseIssueCategory = "configuration"
-	GetBotIssueResponseIssueCategoryLimits        GetBotIssueResponseIssueCategory = "limits"
-	GetBotIssueResponseIssueCategoryOther         GetBotIssueResponseIssueCategory = "other"
-	GetBotIssueResponseIssueCategoryUserCode      GetBotIssueResponseIssueCategory = "user_code"
-)
-
-// Valid indicates whether the value is a known member of the GetBotIssueResponseIssueCategory enum.
-func (e GetBotIssueResponseIssueCategory) Valid() bool {
-	switch e {
-	case GetBotIssueResponseIssueCategoryConfiguration:
-		return true
-	case GetBotIssueResponseIssueCategoryLimits:
-		return true
-	case GetBotIssueResponseIssueCategoryOther:
-		return true
-	case GetBotIssueResponseIssueCategoryUserCode:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus.
-const (
-	GetDereferencedPublicPluginByIDResponsePluginLifecycleStatusDeprecated GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus = "deprecated"
-	GetDereferencedPublicPluginByIDResponsePluginLifecycleStatusPublished  GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus enum.
-func (e GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus) Valid() bool {
-	switch e {
-	case GetDereferencedPublicPluginByIDResponsePluginLifecycleStatusDeprecated:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetDereferencedPublicPluginByIDResponsePluginStatesType.
-const (
-	GetDereferencedPublicPluginByIDResponsePluginStatesTypeBot          GetDereferencedPublicPluginByIDResponsePluginStatesType = "bot"
-	GetDereferencedPublicPluginByIDResponsePluginStatesTypeConversation GetDereferencedPublicPluginByIDResponsePluginStatesType = "conversation"
-	GetDereferencedPublicPluginByIDResponsePluginStatesTypeTask         GetDereferencedPublicPluginByIDResponsePluginStatesType = "task"
-	GetDereferencedPublicPluginByIDResponsePluginStatesTypeUser         GetDereferencedPublicPluginByIDResponsePluginStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetDereferencedPublicPluginByIDResponsePluginStatesType enum.
-func (e GetDereferencedPublicPluginByIDResponsePluginStatesType) Valid() bool {
-	switch e {
-	case GetDereferencedPublicPluginByIDResponsePluginStatesTypeBot:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginStatesTypeConversation:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginStatesTypeTask:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetDereferencedPublicPluginByIDResponsePluginVisibility.
-const (
-	GetDereferencedPublicPluginByIDResponsePluginVisibilityPrivate  GetDereferencedPublicPluginByIDResponsePluginVisibility = "private"
-	GetDereferencedPublicPluginByIDResponsePluginVisibilityPublic   GetDereferencedPublicPluginByIDResponsePluginVisibility = "public"
-	GetDereferencedPublicPluginByIDResponsePluginVisibilityUnlisted GetDereferencedPublicPluginByIDResponsePluginVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the GetDereferencedPublicPluginByIDResponsePluginVisibility enum.
-func (e GetDereferencedPublicPluginByIDResponsePluginVisibility) Valid() bool {
-	switch e {
-	case GetDereferencedPublicPluginByIDResponsePluginVisibilityPrivate:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginVisibilityPublic:
-		return true
-	case GetDereferencedPublicPluginByIDResponsePluginVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetFileResponseFileAccessPolicies.
-const (
-	GetFileResponseFileAccessPoliciesIntegrations  GetFileResponseFileAccessPolicies = "integrations"
-	GetFileResponseFileAccessPoliciesPublicContent GetFileResponseFileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the GetFileResponseFileAccessPolicies enum.
-func (e GetFileResponseFileAccessPolicies) Valid() bool {
-	switch e {
-	case GetFileResponseFileAccessPoliciesIntegrations:
-		return true
-	case GetFileResponseFileAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetFileResponseFileIndexingStack.
-const (
-	GetFileResponseFileIndexingStackV1 GetFileResponseFileIndexingStack = "v1"
-	GetFileResponseFileIndexingStackV2 GetFileResponseFileIndexingStack = "v2"
-)
-
-// Valid indicates whether the value is a known member of the GetFileResponseFileIndexingStack enum.
-func (e GetFileResponseFileIndexingStack) Valid() bool {
-	switch e {
-	case GetFileResponseFileIndexingStackV1:
-		return true
-	case GetFileResponseFileIndexingStackV2:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetFileResponseFileOwnerType.
-const (
-	GetFileResponseFileOwnerTypeBot         GetFileResponseFileOwnerType = "bot"
-	GetFileResponseFileOwnerTypeIntegration GetFileResponseFileOwnerType = "integration"
-	GetFileResponseFileOwnerTypeUser        GetFileResponseFileOwnerType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetFileResponseFileOwnerType enum.
-func (e GetFileResponseFileOwnerType) Valid() bool {
-	switch e {
-	case GetFileResponseFileOwnerTypeBot:
-		return true
-	case GetFileResponseFileOwnerTypeIntegration:
-		return true
-	case GetFileResponseFileOwnerTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetFileResponseFileStatus.
-const (
-	GetFileResponseFileStatusIndexingCompleted GetFileResponseFileStatus = "indexing_completed"
-	GetFileResponseFileStatusIndexingFailed    GetFileResponseFileStatus = "indexing_failed"
-	GetFileResponseFileStatusIndexingPending   GetFileResponseFileStatus = "indexing_pending"
-	GetFileResponseFileStatusUploadCompleted   GetFileResponseFileStatus = "upload_completed"
-	GetFileResponseFileStatusUploadFailed      GetFileResponseFileStatus = "upload_failed"
-	GetFileResponseFileStatusUploadPending     GetFileResponseFileStatus = "upload_pending"
-)
-
-// Valid indicates whether the value is a known member of the GetFileResponseFileStatus enum.
-func (e GetFileResponseFileStatus) Valid() bool {
-	switch e {
-	case GetFileResponseFileStatusIndexingCompleted:
-		return true
-	case GetFileResponseFileStatusIndexingFailed:
-		return true
-	case GetFileResponseFileStatusIndexingPending:
-		return true
-	case GetFileResponseFileStatusUploadCompleted:
-		return true
-	case GetFileResponseFileStatusUploadFailed:
-		return true
-	case GetFileResponseFileStatusUploadPending:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPlanResponsePricesCurrency.
 const (
 	GetPlanResponsePricesCurrencyUsd GetPlanResponsePricesCurrency = "usd"
@@ -1546,162 +1207,6 @@ func (e GetPublicIntegrationResponseIntegrationVisibility) Valid() bool {
 	}
 }
 
-// Defines values for GetPublicPluginByIDResponsePluginLifecycleStatus.
-const (
-	GetPublicPluginByIDResponsePluginLifecycleStatusDeprecated GetPublicPluginByIDResponsePluginLifecycleStatus = "deprecated"
-	GetPublicPluginByIDResponsePluginLifecycleStatusPublished  GetPublicPluginByIDResponsePluginLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginByIDResponsePluginLifecycleStatus enum.
-func (e GetPublicPluginByIDResponsePluginLifecycleStatus) Valid() bool {
-	switch e {
-	case GetPublicPluginByIDResponsePluginLifecycleStatusDeprecated:
-		return true
-	case GetPublicPluginByIDResponsePluginLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginByIDResponsePluginStatesType.
-const (
-	GetPublicPluginByIDResponsePluginStatesTypeBot          GetPublicPluginByIDResponsePluginStatesType = "bot"
-	GetPublicPluginByIDResponsePluginStatesTypeConversation GetPublicPluginByIDResponsePluginStatesType = "conversation"
-	GetPublicPluginByIDResponsePluginStatesTypeTask         GetPublicPluginByIDResponsePluginStatesType = "task"
-	GetPublicPluginByIDResponsePluginStatesTypeUser         GetPublicPluginByIDResponsePluginStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginByIDResponsePluginStatesType enum.
-func (e GetPublicPluginByIDResponsePluginStatesType) Valid() bool {
-	switch e {
-	case GetPublicPluginByIDResponsePluginStatesTypeBot:
-		return true
-	case GetPublicPluginByIDResponsePluginStatesTypeConversation:
-		return true
-	case GetPublicPluginByIDResponsePluginStatesTypeTask:
-		return true
-	case GetPublicPluginByIDResponsePluginStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginByIDResponsePluginVisibility.
-const (
-	GetPublicPluginByIDResponsePluginVisibilityPrivate  GetPublicPluginByIDResponsePluginVisibility = "private"
-	GetPublicPluginByIDResponsePluginVisibilityPublic   GetPublicPluginByIDResponsePluginVisibility = "public"
-	GetPublicPluginByIDResponsePluginVisibilityUnlisted GetPublicPluginByIDResponsePluginVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginByIDResponsePluginVisibility enum.
-func (e GetPublicPluginByIDResponsePluginVisibility) Valid() bool {
-	switch e {
-	case GetPublicPluginByIDResponsePluginVisibilityPrivate:
-		return true
-	case GetPublicPluginByIDResponsePluginVisibilityPublic:
-		return true
-	case GetPublicPluginByIDResponsePluginVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginResponsePluginLifecycleStatus.
-const (
-	GetPublicPluginResponsePluginLifecycleStatusDeprecated GetPublicPluginResponsePluginLifecycleStatus = "deprecated"
-	GetPublicPluginResponsePluginLifecycleStatusPublished  GetPublicPluginResponsePluginLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginResponsePluginLifecycleStatus enum.
-func (e GetPublicPluginResponsePluginLifecycleStatus) Valid() bool {
-	switch e {
-	case GetPublicPluginResponsePluginLifecycleStatusDeprecated:
-		return true
-	case GetPublicPluginResponsePluginLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginResponsePluginStatesType.
-const (
-	GetPublicPluginResponsePluginStatesTypeBot          GetPublicPluginResponsePluginStatesType = "bot"
-	GetPublicPluginResponsePluginStatesTypeConversation GetPublicPluginResponsePluginStatesType = "conversation"
-	GetPublicPluginResponsePluginStatesTypeTask         GetPublicPluginResponsePluginStatesType = "task"
-	GetPublicPluginResponsePluginStatesTypeUser         GetPublicPluginResponsePluginStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginResponsePluginStatesType enum.
-func (e GetPublicPluginResponsePluginStatesType) Valid() bool {
-	switch e {
-	case GetPublicPluginResponsePluginStatesTypeBot:
-		return true
-	case GetPublicPluginResponsePluginStatesTypeConversation:
-		return true
-	case GetPublicPluginResponsePluginStatesTypeTask:
-		return true
-	case GetPublicPluginResponsePluginStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginResponsePluginVisibility.
-const (
-	GetPublicPluginResponsePluginVisibilityPrivate  GetPublicPluginResponsePluginVisibility = "private"
-	GetPublicPluginResponsePluginVisibilityPublic   GetPublicPluginResponsePluginVisibility = "public"
-	GetPublicPluginResponsePluginVisibilityUnlisted GetPublicPluginResponsePluginVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginResponsePluginVisibility enum.
-func (e GetPublicPluginResponsePluginVisibility) Valid() bool {
-	switch e {
-	case GetPublicPluginResponsePluginVisibilityPrivate:
-		return true
-	case GetPublicPluginResponsePluginVisibilityPublic:
-		return true
-	case GetPublicPluginResponsePluginVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetWorkspaceMemberResponseRole.
-const (
-	GetWorkspaceMemberResponseRoleAdministrator GetWorkspaceMemberResponseRole = "administrator"
-	GetWorkspaceMemberResponseRoleBilling       GetWorkspaceMemberResponseRole = "billing"
-	GetWorkspaceMemberResponseRoleDeveloper     GetWorkspaceMemberResponseRole = "developer"
-	GetWorkspaceMemberResponseRoleManager       GetWorkspaceMemberResponseRole = "manager"
-	GetWorkspaceMemberResponseRoleOwner         GetWorkspaceMemberResponseRole = "owner"
-	GetWorkspaceMemberResponseRoleViewer        GetWorkspaceMemberResponseRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the GetWorkspaceMemberResponseRole enum.
-func (e GetWorkspaceMemberResponseRole) Valid() bool {
-	switch e {
-	case GetWorkspaceMemberResponseRoleAdministrator:
-		return true
-	case GetWorkspaceMemberResponseRoleBilling:
-		return true
-	case GetWorkspaceMemberResponseRoleDeveloper:
-		return true
-	case GetWorkspaceMemberResponseRoleManager:
-		return true
-	case GetWorkspaceMemberResponseRoleOwner:
-		return true
-	case GetWorkspaceMemberResponseRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetWorkspaceQuotaResponseQuotaType.
 const (
 	GetWorkspaceQuotaResponseQuotaTypeAiSpend                    GetWorkspaceQuotaResponseQuotaType = "ai_spend"
@@ -1753,54 +1258,6 @@ func (e GetWorkspaceQuotaResponseQuotaType) Valid() bool {
 	case GetWorkspaceQuotaResponseQuotaTypeWorkspaceMemberCount:
 		return true
 	case GetWorkspaceQuotaResponseQuotaTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetWorkspaceResponseBillingVersion.
-const (
-	GetWorkspaceResponseBillingVersionV1 GetWorkspaceResponseBillingVersion = "v1"
-	GetWorkspaceResponseBillingVersionV2 GetWorkspaceResponseBillingVersion = "v2"
-	GetWorkspaceResponseBillingVersionV3 GetWorkspaceResponseBillingVersion = "v3"
-	GetWorkspaceResponseBillingVersionV4 GetWorkspaceResponseBillingVersion = "v4"
-)
-
-// Valid indicates whether the value is a known member of the GetWorkspaceResponseBillingVersion enum.
-func (e GetWorkspaceResponseBillingVersion) Valid() bool {
-	switch e {
-	case GetWorkspaceResponseBillingVersionV1:
-		return true
-	case GetWorkspaceResponseBillingVersionV2:
-		return true
-	case GetWorkspaceResponseBillingVersionV3:
-		return true
-	case GetWorkspaceResponseBillingVersionV4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetWorkspaceResponsePlan.
-const (
-	GetWorkspaceResponsePlanCommunity  GetWorkspaceResponsePlan = "community"
-	GetWorkspaceResponsePlanEnterprise GetWorkspaceResponsePlan = "enterprise"
-	GetWorkspaceResponsePlanPlus       GetWorkspaceResponsePlan = "plus"
-	GetWorkspaceResponsePlanTeam       GetWorkspaceResponsePlan = "team"
-)
-
-// Valid indicates whether the value is a known member of the GetWorkspaceResponsePlan enum.
-func (e GetWorkspaceResponsePlan) Valid() bool {
-	switch e {
-	case GetWorkspaceResponsePlanCommunity:
-		return true
-	case GetWorkspaceResponsePlanEnterprise:
-		return true
-	case GetWorkspaceResponsePlanPlus:
-		return true
-	case GetWorkspaceResponsePlanTeam:
 		return true
 	default:
 		return false
@@ -2074,6 +1531,222 @@ func (e IssueCategory) Valid() bool {
 	}
 }
 
+// Defines values for ListedFileAccessPolicies.
+const (
+	ListedFileAccessPoliciesIntegrations  ListedFileAccessPolicies = "integrations"
+	ListedFileAccessPoliciesPublicContent ListedFileAccessPolicies = "public_content"
+)
+
+// Valid indicates whether the value is a known member of the ListedFileAccessPolicies enum.
+func (e ListedFileAccessPolicies) Valid() bool {
+	switch e {
+	case ListedFileAccessPoliciesIntegrations:
+		return true
+	case ListedFileAccessPoliciesPublicContent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedFileIndexingStack.
+const (
+	ListedFileIndexingStackV1 ListedFileIndexingStack = "v1"
+	ListedFileIndexingStackV2 ListedFileIndexingStack = "v2"
+)
+
+// Valid indicates whether the value is a known member of the ListedFileIndexingStack enum.
+func (e ListedFileIndexingStack) Valid() bool {
+	switch e {
+	case ListedFileIndexingStackV1:
+		return true
+	case ListedFileIndexingStackV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedFileOwnerType.
+const (
+	ListedFileOwnerTypeBot         ListedFileOwnerType = "bot"
+	ListedFileOwnerTypeIntegration ListedFileOwnerType = "integration"
+	ListedFileOwnerTypeUser        ListedFileOwnerType = "user"
+)
+
+// Valid indicates whether the value is a known member of the ListedFileOwnerType enum.
+func (e ListedFileOwnerType) Valid() bool {
+	switch e {
+	case ListedFileOwnerTypeBot:
+		return true
+	case ListedFileOwnerTypeIntegration:
+		return true
+	case ListedFileOwnerTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedFileStatus.
+const (
+	ListedFileStatusIndexingCompleted ListedFileStatus = "indexing_completed"
+	ListedFileStatusIndexingFailed    ListedFileStatus = "indexing_failed"
+	ListedFileStatusIndexingPending   ListedFileStatus = "indexing_pending"
+	ListedFileStatusUploadCompleted   ListedFileStatus = "upload_completed"
+	ListedFileStatusUploadFailed      ListedFileStatus = "upload_failed"
+	ListedFileStatusUploadPending     ListedFileStatus = "upload_pending"
+)
+
+// Valid indicates whether the value is a known member of the ListedFileStatus enum.
+func (e ListedFileStatus) Valid() bool {
+	switch e {
+	case ListedFileStatusIndexingCompleted:
+		return true
+	case ListedFileStatusIndexingFailed:
+		return true
+	case ListedFileStatusIndexingPending:
+		return true
+	case ListedFileStatusUploadCompleted:
+		return true
+	case ListedFileStatusUploadFailed:
+		return true
+	case ListedFileStatusUploadPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedInvoiceStatus.
+const (
+	ListedInvoiceStatusDraft         ListedInvoiceStatus = "draft"
+	ListedInvoiceStatusOpen          ListedInvoiceStatus = "open"
+	ListedInvoiceStatusPaid          ListedInvoiceStatus = "paid"
+	ListedInvoiceStatusUncollectible ListedInvoiceStatus = "uncollectible"
+	ListedInvoiceStatusVoid          ListedInvoiceStatus = "void"
+)
+
+// Valid indicates whether the value is a known member of the ListedInvoiceStatus enum.
+func (e ListedInvoiceStatus) Valid() bool {
+	switch e {
+	case ListedInvoiceStatusDraft:
+		return true
+	case ListedInvoiceStatusOpen:
+		return true
+	case ListedInvoiceStatusPaid:
+		return true
+	case ListedInvoiceStatusUncollectible:
+		return true
+	case ListedInvoiceStatusVoid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedIssueCategory.
+const (
+	ListedIssueCategoryConfiguration ListedIssueCategory = "configuration"
+	ListedIssueCategoryLimits        ListedIssueCategory = "limits"
+	ListedIssueCategoryOther         ListedIssueCategory = "other"
+	ListedIssueCategoryUserCode      ListedIssueCategory = "user_code"
+)
+
+// Valid indicates whether the value is a known member of the ListedIssueCategory enum.
+func (e ListedIssueCategory) Valid() bool {
+	switch e {
+	case ListedIssueCategoryConfiguration:
+		return true
+	case ListedIssueCategoryLimits:
+		return true
+	case ListedIssueCategoryOther:
+		return true
+	case ListedIssueCategoryUserCode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedWorkspaceBillingVersion.
+const (
+	ListedWorkspaceBillingVersionV1 ListedWorkspaceBillingVersion = "v1"
+	ListedWorkspaceBillingVersionV2 ListedWorkspaceBillingVersion = "v2"
+	ListedWorkspaceBillingVersionV3 ListedWorkspaceBillingVersion = "v3"
+	ListedWorkspaceBillingVersionV4 ListedWorkspaceBillingVersion = "v4"
+)
+
+// Valid indicates whether the value is a known member of the ListedWorkspaceBillingVersion enum.
+func (e ListedWorkspaceBillingVersion) Valid() bool {
+	switch e {
+	case ListedWorkspaceBillingVersionV1:
+		return true
+	case ListedWorkspaceBillingVersionV2:
+		return true
+	case ListedWorkspaceBillingVersionV3:
+		return true
+	case ListedWorkspaceBillingVersionV4:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedWorkspacePlan.
+const (
+	ListedWorkspacePlanCommunity  ListedWorkspacePlan = "community"
+	ListedWorkspacePlanEnterprise ListedWorkspacePlan = "enterprise"
+	ListedWorkspacePlanPlus       ListedWorkspacePlan = "plus"
+	ListedWorkspacePlanTeam       ListedWorkspacePlan = "team"
+)
+
+// Valid indicates whether the value is a known member of the ListedWorkspacePlan enum.
+func (e ListedWorkspacePlan) Valid() bool {
+	switch e {
+	case ListedWorkspacePlanCommunity:
+		return true
+	case ListedWorkspacePlanEnterprise:
+		return true
+	case ListedWorkspacePlanPlus:
+		return true
+	case ListedWorkspacePlanTeam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListedWorkspaceMemberRole.
+const (
+	ListedWorkspaceMemberRoleAdministrator ListedWorkspaceMemberRole = "administrator"
+	ListedWorkspaceMemberRoleBilling       ListedWorkspaceMemberRole = "billing"
+	ListedWorkspaceMemberRoleDeveloper     ListedWorkspaceMemberRole = "developer"
+	ListedWorkspaceMemberRoleManager       ListedWorkspaceMemberRole = "manager"
+	ListedWorkspaceMemberRoleOwner         ListedWorkspaceMemberRole = "owner"
+	ListedWorkspaceMemberRoleViewer        ListedWorkspaceMemberRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the ListedWorkspaceMemberRole enum.
+func (e ListedWorkspaceMemberRole) Valid() bool {
+	switch e {
+	case ListedWorkspaceMemberRoleAdministrator:
+		return true
+	case ListedWorkspaceMemberRoleBilling:
+		return true
+	case ListedWorkspaceMemberRoleDeveloper:
+		return true
+	case ListedWorkspaceMemberRoleManager:
+		return true
+	case ListedWorkspaceMemberRoleOwner:
+		return true
+	case ListedWorkspaceMemberRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageDirection.
 const (
 	MessageDirectionIncoming MessageDirection = "incoming"
@@ -2101,33 +1774,6 @@ const (
 func (e MessageOrigin) Valid() bool {
 	switch e {
 	case MessageOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PayInvoiceResponseStatus.
-const (
-	PayInvoiceResponseStatusDraft         PayInvoiceResponseStatus = "draft"
-	PayInvoiceResponseStatusOpen          PayInvoiceResponseStatus = "open"
-	PayInvoiceResponseStatusPaid          PayInvoiceResponseStatus = "paid"
-	PayInvoiceResponseStatusUncollectible PayInvoiceResponseStatus = "uncollectible"
-	PayInvoiceResponseStatusVoid          PayInvoiceResponseStatus = "void"
-)
-
-// Valid indicates whether the value is a known member of the PayInvoiceResponseStatus enum.
-func (e PayInvoiceResponseStatus) Valid() bool {
-	switch e {
-	case PayInvoiceResponseStatusDraft:
-		return true
-	case PayInvoiceResponseStatusOpen:
-		return true
-	case PayInvoiceResponseStatusPaid:
-		return true
-	case PayInvoiceResponseStatusUncollectible:
-		return true
-	case PayInvoiceResponseStatusVoid:
 		return true
 	default:
 		return false
@@ -2656,171 +2302,6 @@ func (e TaskStatus) Valid() bool {
 	case TaskStatusPending:
 		return true
 	case TaskStatusTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataResponseFileAccessPolicies.
-const (
-	UpdateFileMetadataResponseFileAccessPoliciesIntegrations  UpdateFileMetadataResponseFileAccessPolicies = "integrations"
-	UpdateFileMetadataResponseFileAccessPoliciesPublicContent UpdateFileMetadataResponseFileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataResponseFileAccessPolicies enum.
-func (e UpdateFileMetadataResponseFileAccessPolicies) Valid() bool {
-	switch e {
-	case UpdateFileMetadataResponseFileAccessPoliciesIntegrations:
-		return true
-	case UpdateFileMetadataResponseFileAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataResponseFileIndexingStack.
-const (
-	UpdateFileMetadataResponseFileIndexingStackV1 UpdateFileMetadataResponseFileIndexingStack = "v1"
-	UpdateFileMetadataResponseFileIndexingStackV2 UpdateFileMetadataResponseFileIndexingStack = "v2"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataResponseFileIndexingStack enum.
-func (e UpdateFileMetadataResponseFileIndexingStack) Valid() bool {
-	switch e {
-	case UpdateFileMetadataResponseFileIndexingStackV1:
-		return true
-	case UpdateFileMetadataResponseFileIndexingStackV2:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataResponseFileOwnerType.
-const (
-	UpdateFileMetadataResponseFileOwnerTypeBot         UpdateFileMetadataResponseFileOwnerType = "bot"
-	UpdateFileMetadataResponseFileOwnerTypeIntegration UpdateFileMetadataResponseFileOwnerType = "integration"
-	UpdateFileMetadataResponseFileOwnerTypeUser        UpdateFileMetadataResponseFileOwnerType = "user"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataResponseFileOwnerType enum.
-func (e UpdateFileMetadataResponseFileOwnerType) Valid() bool {
-	switch e {
-	case UpdateFileMetadataResponseFileOwnerTypeBot:
-		return true
-	case UpdateFileMetadataResponseFileOwnerTypeIntegration:
-		return true
-	case UpdateFileMetadataResponseFileOwnerTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataResponseFileStatus.
-const (
-	UpdateFileMetadataResponseFileStatusIndexingCompleted UpdateFileMetadataResponseFileStatus = "indexing_completed"
-	UpdateFileMetadataResponseFileStatusIndexingFailed    UpdateFileMetadataResponseFileStatus = "indexing_failed"
-	UpdateFileMetadataResponseFileStatusIndexingPending   UpdateFileMetadataResponseFileStatus = "indexing_pending"
-	UpdateFileMetadataResponseFileStatusUploadCompleted   UpdateFileMetadataResponseFileStatus = "upload_completed"
-	UpdateFileMetadataResponseFileStatusUploadFailed      UpdateFileMetadataResponseFileStatus = "upload_failed"
-	UpdateFileMetadataResponseFileStatusUploadPending     UpdateFileMetadataResponseFileStatus = "upload_pending"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataResponseFileStatus enum.
-func (e UpdateFileMetadataResponseFileStatus) Valid() bool {
-	switch e {
-	case UpdateFileMetadataResponseFileStatusIndexingCompleted:
-		return true
-	case UpdateFileMetadataResponseFileStatusIndexingFailed:
-		return true
-	case UpdateFileMetadataResponseFileStatusIndexingPending:
-		return true
-	case UpdateFileMetadataResponseFileStatusUploadCompleted:
-		return true
-	case UpdateFileMetadataResponseFileStatusUploadFailed:
-		return true
-	case UpdateFileMetadataResponseFileStatusUploadPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkspaceMemberResponseRole.
-const (
-	UpdateWorkspaceMemberResponseRoleAdministrator UpdateWorkspaceMemberResponseRole = "administrator"
-	UpdateWorkspaceMemberResponseRoleBilling       UpdateWorkspaceMemberResponseRole = "billing"
-	UpdateWorkspaceMemberResponseRoleDeveloper     UpdateWorkspaceMemberResponseRole = "developer"
-	UpdateWorkspaceMemberResponseRoleManager       UpdateWorkspaceMemberResponseRole = "manager"
-	UpdateWorkspaceMemberResponseRoleOwner         UpdateWorkspaceMemberResponseRole = "owner"
-	UpdateWorkspaceMemberResponseRoleViewer        UpdateWorkspaceMemberResponseRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkspaceMemberResponseRole enum.
-func (e UpdateWorkspaceMemberResponseRole) Valid() bool {
-	switch e {
-	case UpdateWorkspaceMemberResponseRoleAdministrator:
-		return true
-	case UpdateWorkspaceMemberResponseRoleBilling:
-		return true
-	case UpdateWorkspaceMemberResponseRoleDeveloper:
-		return true
-	case UpdateWorkspaceMemberResponseRoleManager:
-		return true
-	case UpdateWorkspaceMemberResponseRoleOwner:
-		return true
-	case UpdateWorkspaceMemberResponseRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkspaceResponseBillingVersion.
-const (
-	UpdateWorkspaceResponseBillingVersionV1 UpdateWorkspaceResponseBillingVersion = "v1"
-	UpdateWorkspaceResponseBillingVersionV2 UpdateWorkspaceResponseBillingVersion = "v2"
-	UpdateWorkspaceResponseBillingVersionV3 UpdateWorkspaceResponseBillingVersion = "v3"
-	UpdateWorkspaceResponseBillingVersionV4 UpdateWorkspaceResponseBillingVersion = "v4"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkspaceResponseBillingVersion enum.
-func (e UpdateWorkspaceResponseBillingVersion) Valid() bool {
-	switch e {
-	case UpdateWorkspaceResponseBillingVersionV1:
-		return true
-	case UpdateWorkspaceResponseBillingVersionV2:
-		return true
-	case UpdateWorkspaceResponseBillingVersionV3:
-		return true
-	case UpdateWorkspaceResponseBillingVersionV4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkspaceResponsePlan.
-const (
-	UpdateWorkspaceResponsePlanCommunity  UpdateWorkspaceResponsePlan = "community"
-	UpdateWorkspaceResponsePlanEnterprise UpdateWorkspaceResponsePlan = "enterprise"
-	UpdateWorkspaceResponsePlanPlus       UpdateWorkspaceResponsePlan = "plus"
-	UpdateWorkspaceResponsePlanTeam       UpdateWorkspaceResponsePlan = "team"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkspaceResponsePlan enum.
-func (e UpdateWorkspaceResponsePlan) Valid() bool {
-	switch e {
-	case UpdateWorkspaceResponsePlanCommunity:
-		return true
-	case UpdateWorkspaceResponsePlanEnterprise:
-		return true
-	case UpdateWorkspaceResponsePlanPlus:
-		return true
-	case UpdateWorkspaceResponsePlanTeam:
 		return true
 	default:
 		return false
@@ -4792,6 +4273,27 @@ func (e FindTableRowsJSONBodyOrderDirection) Valid() bool {
 	}
 }
 
+// Account The profile of a person who signs in to Botpress Cloud.
+type Account struct {
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DisplayName Name shown to others.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// Email Email address used to sign in.
+	Email string `json:"email"`
+
+	// EmailVerified Whether the email address has been confirmed.
+	EmailVerified bool `json:"emailVerified"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// ProfilePicture Address of the person's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+}
+
 // ActionRun One call a bot made to an integration action.
 type ActionRun struct {
 	// ActionType Name of the action that was called.
@@ -5312,48 +4814,8 @@ type Conversation struct {
 
 // CopyFileResponse The file.
 type CopyFileResponse struct {
-	File CopyFileResponse_File `json:"file"`
-}
-
-// CopyFileResponseFileAccessPolicies defines model for CopyFileResponse.File.AccessPolicies.
-type CopyFileResponseFileAccessPolicies string
-
-// CopyFileResponseFileIndexingStack defines model for CopyFileResponse.File.IndexingStack.
-type CopyFileResponseFileIndexingStack string
-
-// CopyFileResponseFileOwnerType defines model for CopyFileResponse.File.Owner.Type.
-type CopyFileResponseFileOwnerType string
-
-// CopyFileResponse_File_Owner defines model for CopyFileResponse.File.Owner.
-type CopyFileResponse_File_Owner struct {
-	Alias *string                       `json:"alias,omitempty"`
-	ID    *string                       `json:"id,omitempty"`
-	Name  *string                       `json:"name,omitempty"`
-	Type  CopyFileResponseFileOwnerType `json:"type"`
-}
-
-// CopyFileResponseFileStatus defines model for CopyFileResponse.File.Status.
-type CopyFileResponseFileStatus string
-
-// CopyFileResponse_File defines model for CopyFileResponse.File.
-type CopyFileResponse_File struct {
-	AccessPolicies     []CopyFileResponseFileAccessPolicies `json:"accessPolicies"`
-	BotID              string                               `json:"botId"`
-	ContentType        string                               `json:"contentType"`
-	CreatedAt          string                               `json:"createdAt"`
-	ExpiresAt          *string                              `json:"expiresAt,omitempty"`
-	FailedStatusReason *string                              `json:"failedStatusReason,omitempty"`
-	ID                 string                               `json:"id"`
-	Index              bool                                 `json:"index"`
-	IndexingStack      *CopyFileResponseFileIndexingStack   `json:"indexingStack,omitempty"`
-	Key                string                               `json:"key"`
-	Metadata           map[string]*interface{}              `json:"metadata"`
-	Owner              CopyFileResponse_File_Owner          `json:"owner"`
-	Size               nullable.Nullable[float64]           `json:"size"`
-	Status             CopyFileResponseFileStatus           `json:"status"`
-	Tags               map[string]string                    `json:"tags"`
-	UpdatedAt          string                               `json:"updatedAt"`
-	URL                string                               `json:"url"`
+	// File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
+	File File `json:"file"`
 }
 
 // CreateBotAPIKeyResponse The id, created at, note, value.
@@ -5372,14 +4834,8 @@ type CreateBotResponse struct {
 
 // CreateBotVersionResponse The version, created.
 type CreateBotVersionResponse struct {
-	Version CreateBotVersionResponse_Version `json:"version"`
-}
-
-// CreateBotVersionResponse_Version defines model for CreateBotVersionResponse.Version.
-type CreateBotVersionResponse_Version struct {
-	Description *string `json:"description,omitempty"`
-	ID          string  `json:"id"`
-	Name        string  `json:"name"`
+	// Version A saved, named version of a bot.
+	Version Version `json:"version"`
 }
 
 // CreateConversationResponse The conversation, created.
@@ -5491,48 +4947,6 @@ type CreateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
-
-// CreateWorkspaceMemberResponse The id, user id, email, created at, role, profile picture, display name.
-type CreateWorkspaceMemberResponse struct {
-	CreatedAt      string                            `json:"createdAt"`
-	DisplayName    *string                           `json:"displayName,omitempty"`
-	Email          string                            `json:"email"`
-	ID             string                            `json:"id"`
-	ProfilePicture *string                           `json:"profilePicture,omitempty"`
-	Role           CreateWorkspaceMemberResponseRole `json:"role"`
-	UserID         *openapi_types.UUID               `json:"userId,omitempty"`
-}
-
-// CreateWorkspaceMemberResponseRole defines model for CreateWorkspaceMemberResponse.Role.
-type CreateWorkspaceMemberResponseRole string
-
-// CreateWorkspaceResponse The id, name, owner id, created at, updated at, bot count, billing version, plan, blocked, spending limit, about, profile picture, contact email, website, social accounts, is public, handle, active trial id.
-type CreateWorkspaceResponse struct {
-	About          *string                               `json:"about,omitempty"`
-	ActiveTrialID  nullable.Nullable[string]             `json:"activeTrialId"`
-	BillingVersion CreateWorkspaceResponseBillingVersion `json:"billingVersion"`
-	Blocked        bool                                  `json:"blocked"`
-	BotCount       float64                               `json:"botCount"`
-	ContactEmail   *string                               `json:"contactEmail,omitempty"`
-	CreatedAt      string                                `json:"createdAt"`
-	Handle         *string                               `json:"handle,omitempty"`
-	ID             string                                `json:"id"`
-	IsPublic       *bool                                 `json:"isPublic,omitempty"`
-	Name           string                                `json:"name"`
-	OwnerID        string                                `json:"ownerId"`
-	Plan           CreateWorkspaceResponsePlan           `json:"plan"`
-	ProfilePicture *string                               `json:"profilePicture,omitempty"`
-	SocialAccounts []string                              `json:"socialAccounts,omitempty"`
-	SpendingLimit  float64                               `json:"spendingLimit"`
-	UpdatedAt      string                                `json:"updatedAt"`
-	Website        *string                               `json:"website,omitempty"`
-}
-
-// CreateWorkspaceResponseBillingVersion defines model for CreateWorkspaceResponse.BillingVersion.
-type CreateWorkspaceResponseBillingVersion string
-
-// CreateWorkspaceResponsePlan defines model for CreateWorkspaceResponse.Plan.
-type CreateWorkspaceResponsePlan string
 
 // DailyUsageActivity Consumption summed over one day.
 type DailyUsageActivity struct {
@@ -5833,17 +5247,8 @@ type GetAccountPreferenceResponse struct {
 
 // GetAccountResponse The requested account.
 type GetAccountResponse struct {
-	Account GetAccountResponse_Account `json:"account"`
-}
-
-// GetAccountResponse_Account defines model for GetAccountResponse.Account.
-type GetAccountResponse_Account struct {
-	CreatedAt      time.Time `json:"createdAt"`
-	DisplayName    *string   `json:"displayName,omitempty"`
-	Email          string    `json:"email"`
-	EmailVerified  bool      `json:"emailVerified"`
-	ID             string    `json:"id"`
-	ProfilePicture *string   `json:"profilePicture,omitempty"`
+	// Account The profile of a person who signs in to Botpress Cloud.
+	Account Account `json:"account"`
 }
 
 // GetAddonResponse The id, name, description, provider product id, prices, feature, increment, metadata.
@@ -5970,30 +5375,8 @@ type GetBotAnalyticsResponse_Records struct {
 
 // GetBotIssueResponse The requested issue.
 type GetBotIssueResponse struct {
-	Issue GetBotIssueResponse_Issue `json:"issue"`
-}
-
-// GetBotIssueResponseIssueCategory defines model for GetBotIssueResponse.Issue.Category.
-type GetBotIssueResponseIssueCategory string
-
-// GetBotIssueResponse_Issue_GroupedData defines model for GetBotIssueResponse.Issue.GroupedData.
-type GetBotIssueResponse_Issue_GroupedData struct {
-	Pretty *string `json:"pretty,omitempty"`
-	Raw    string  `json:"raw"`
-}
-
-// GetBotIssueResponse_Issue defines model for GetBotIssueResponse.Issue.
-type GetBotIssueResponse_Issue struct {
-	Category       GetBotIssueResponseIssueCategory                 `json:"category"`
-	Code           string                                           `json:"code"`
-	CreatedAt      time.Time                                        `json:"createdAt"`
-	Description    string                                           `json:"description"`
-	EventsCount    float64                                          `json:"eventsCount"`
-	GroupedData    map[string]GetBotIssueResponse_Issue_GroupedData `json:"groupedData"`
-	ID             string                                           `json:"id"`
-	LastSeenAt     time.Time                                        `json:"lastSeenAt"`
-	ResolutionLink nullable.Nullable[string]                        `json:"resolutionLink"`
-	Title          string                                           `json:"title"`
+	// Issue A problem found while running a bot, grouping all its occurrences.
+	Issue Issue `json:"issue"`
 }
 
 // GetBotJSONResponse The bot, as the JSON document that publishFromBotJson accepts.
@@ -6035,126 +5418,8 @@ type GetDereferencedPluginResponse struct {
 
 // GetDereferencedPublicPluginByIDResponse The requested plugin.
 type GetDereferencedPublicPluginByIDResponse struct {
-	Plugin GetDereferencedPublicPluginByIDResponse_Plugin `json:"plugin"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Input defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Actions.Input.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Output defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Actions.Output.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Actions defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Actions.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Actions struct {
-	Attributes  map[string]string                                             `json:"attributes,omitempty"`
-	Billable    *bool                                                         `json:"billable,omitempty"`
-	Cacheable   *bool                                                         `json:"cacheable,omitempty"`
-	Description *string                                                       `json:"description,omitempty"`
-	Input       GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Input  `json:"input"`
-	Output      GetDereferencedPublicPluginByIDResponse_Plugin_Actions_Output `json:"output"`
-	Title       *string                                                       `json:"title,omitempty"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Configuration defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Configuration.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Conversation_Tags defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Conversation.Tags.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Conversation defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Conversation.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Conversation struct {
-	Tags map[string]GetDereferencedPublicPluginByIDResponse_Plugin_Conversation_Tags `json:"tags"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Integrations defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Dependencies.Integrations.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Integrations struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Interfaces defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Dependencies.Interfaces.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Interfaces struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Dependencies.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies struct {
-	Integrations map[string]GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Integrations `json:"integrations"`
-	Interfaces   map[string]GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies_Interfaces   `json:"interfaces"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_Events defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Events.
-type GetDereferencedPublicPluginByIDResponse_Plugin_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus defines model for GetDereferencedPublicPluginByIDResponse.Plugin.LifecycleStatus.
-type GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus string
-
-// GetDereferencedPublicPluginByIDResponsePluginStatesType defines model for GetDereferencedPublicPluginByIDResponse.Plugin.States.Type.
-type GetDereferencedPublicPluginByIDResponsePluginStatesType string
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_States defines model for GetDereferencedPublicPluginByIDResponse.Plugin.States.
-type GetDereferencedPublicPluginByIDResponse_Plugin_States struct {
-	Expiry *float64                                                `json:"expiry,omitempty"`
-	Schema map[string]interface{}                                  `json:"schema"`
-	Type   GetDereferencedPublicPluginByIDResponsePluginStatesType `json:"type"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_User_Tags defines model for GetDereferencedPublicPluginByIDResponse.Plugin.User.Tags.
-type GetDereferencedPublicPluginByIDResponse_Plugin_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetDereferencedPublicPluginByIDResponse_Plugin_User defines model for GetDereferencedPublicPluginByIDResponse.Plugin.User.
-type GetDereferencedPublicPluginByIDResponse_Plugin_User struct {
-	Tags map[string]GetDereferencedPublicPluginByIDResponse_Plugin_User_Tags `json:"tags"`
-}
-
-// GetDereferencedPublicPluginByIDResponsePluginVisibility defines model for GetDereferencedPublicPluginByIDResponse.Plugin.Visibility.
-type GetDereferencedPublicPluginByIDResponsePluginVisibility string
-
-// GetDereferencedPublicPluginByIDResponse_Plugin defines model for GetDereferencedPublicPluginByIDResponse.Plugin.
-type GetDereferencedPublicPluginByIDResponse_Plugin struct {
-	Actions         map[string]GetDereferencedPublicPluginByIDResponse_Plugin_Actions `json:"actions"`
-	Attributes      map[string]string                                                 `json:"attributes,omitempty"`
-	Configuration   GetDereferencedPublicPluginByIDResponse_Plugin_Configuration      `json:"configuration"`
-	Conversation    GetDereferencedPublicPluginByIDResponse_Plugin_Conversation       `json:"conversation"`
-	CreatedAt       time.Time                                                         `json:"createdAt"`
-	Dependencies    GetDereferencedPublicPluginByIDResponse_Plugin_Dependencies       `json:"dependencies"`
-	Description     string                                                            `json:"description"`
-	Events          map[string]GetDereferencedPublicPluginByIDResponse_Plugin_Events  `json:"events"`
-	IconURL         string                                                            `json:"iconUrl"`
-	ID              string                                                            `json:"id"`
-	LifecycleStatus GetDereferencedPublicPluginByIDResponsePluginLifecycleStatus      `json:"lifecycleStatus"`
-	Name            string                                                            `json:"name"`
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     bool                                                             `json:"public"`
-	ReadmeURL  string                                                           `json:"readmeUrl"`
-	States     map[string]GetDereferencedPublicPluginByIDResponse_Plugin_States `json:"states"`
-	Title      string                                                           `json:"title"`
-	UpdatedAt  time.Time                                                        `json:"updatedAt"`
-	User       GetDereferencedPublicPluginByIDResponse_Plugin_User              `json:"user"`
-	Version    string                                                           `json:"version"`
-	Visibility GetDereferencedPublicPluginByIDResponsePluginVisibility          `json:"visibility"`
+	// Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
+	Plugin Plugin `json:"plugin"`
 }
 
 // GetEventResponse The requested event.
@@ -6165,48 +5430,8 @@ type GetEventResponse struct {
 
 // GetFileResponse The requested file.
 type GetFileResponse struct {
-	File GetFileResponse_File `json:"file"`
-}
-
-// GetFileResponseFileAccessPolicies defines model for GetFileResponse.File.AccessPolicies.
-type GetFileResponseFileAccessPolicies string
-
-// GetFileResponseFileIndexingStack defines model for GetFileResponse.File.IndexingStack.
-type GetFileResponseFileIndexingStack string
-
-// GetFileResponseFileOwnerType defines model for GetFileResponse.File.Owner.Type.
-type GetFileResponseFileOwnerType string
-
-// GetFileResponse_File_Owner defines model for GetFileResponse.File.Owner.
-type GetFileResponse_File_Owner struct {
-	Alias *string                      `json:"alias,omitempty"`
-	ID    *string                      `json:"id,omitempty"`
-	Name  *string                      `json:"name,omitempty"`
-	Type  GetFileResponseFileOwnerType `json:"type"`
-}
-
-// GetFileResponseFileStatus defines model for GetFileResponse.File.Status.
-type GetFileResponseFileStatus string
-
-// GetFileResponse_File defines model for GetFileResponse.File.
-type GetFileResponse_File struct {
-	AccessPolicies     []GetFileResponseFileAccessPolicies `json:"accessPolicies"`
-	BotID              string                              `json:"botId"`
-	ContentType        string                              `json:"contentType"`
-	CreatedAt          string                              `json:"createdAt"`
-	ExpiresAt          *string                             `json:"expiresAt,omitempty"`
-	FailedStatusReason *string                             `json:"failedStatusReason,omitempty"`
-	ID                 string                              `json:"id"`
-	Index              bool                                `json:"index"`
-	IndexingStack      *GetFileResponseFileIndexingStack   `json:"indexingStack,omitempty"`
-	Key                string                              `json:"key"`
-	Metadata           map[string]*interface{}             `json:"metadata"`
-	Owner              GetFileResponse_File_Owner          `json:"owner"`
-	Size               nullable.Nullable[float64]          `json:"size"`
-	Status             GetFileResponseFileStatus           `json:"status"`
-	Tags               map[string]string                   `json:"tags"`
-	UpdatedAt          string                              `json:"updatedAt"`
-	URL                string                              `json:"url"`
+	// File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
+	File File `json:"file"`
 }
 
 // GetIntegrationByNameResponse The requested integration.
@@ -6855,284 +6080,20 @@ type GetPublicIntegrationResponse_Integration struct {
 
 // GetPublicInterfaceByIDResponse The requested interface.
 type GetPublicInterfaceByIDResponse struct {
-	Interface GetPublicInterfaceByIDResponse_Interface `json:"interface"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Actions_Input defines model for GetPublicInterfaceByIDResponse.Interface.Actions.Input.
-type GetPublicInterfaceByIDResponse_Interface_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Actions_Output defines model for GetPublicInterfaceByIDResponse.Interface.Actions.Output.
-type GetPublicInterfaceByIDResponse_Interface_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Actions defines model for GetPublicInterfaceByIDResponse.Interface.Actions.
-type GetPublicInterfaceByIDResponse_Interface_Actions struct {
-	Attributes  map[string]string                                       `json:"attributes,omitempty"`
-	Billable    *bool                                                   `json:"billable,omitempty"`
-	Cacheable   *bool                                                   `json:"cacheable,omitempty"`
-	Description *string                                                 `json:"description,omitempty"`
-	Input       GetPublicInterfaceByIDResponse_Interface_Actions_Input  `json:"input"`
-	Output      GetPublicInterfaceByIDResponse_Interface_Actions_Output `json:"output"`
-	Title       *string                                                 `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Channels_Messages defines model for GetPublicInterfaceByIDResponse.Interface.Channels.Messages.
-type GetPublicInterfaceByIDResponse_Interface_Channels_Messages struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Channels defines model for GetPublicInterfaceByIDResponse.Interface.Channels.
-type GetPublicInterfaceByIDResponse_Interface_Channels struct {
-	Description *string                                                               `json:"description,omitempty"`
-	Messages    map[string]GetPublicInterfaceByIDResponse_Interface_Channels_Messages `json:"messages"`
-	Title       *string                                                               `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Entities defines model for GetPublicInterfaceByIDResponse.Interface.Entities.
-type GetPublicInterfaceByIDResponse_Interface_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_Events defines model for GetPublicInterfaceByIDResponse.Interface.Events.
-type GetPublicInterfaceByIDResponse_Interface_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface_NameTemplate defines model for GetPublicInterfaceByIDResponse.Interface.NameTemplate.
-type GetPublicInterfaceByIDResponse_Interface_NameTemplate struct {
-	Language string `json:"language"`
-	Script   string `json:"script"`
-}
-
-// GetPublicInterfaceByIDResponse_Interface defines model for GetPublicInterfaceByIDResponse.Interface.
-type GetPublicInterfaceByIDResponse_Interface struct {
-	Actions      map[string]GetPublicInterfaceByIDResponse_Interface_Actions  `json:"actions"`
-	Attributes   map[string]string                                            `json:"attributes,omitempty"`
-	Channels     map[string]GetPublicInterfaceByIDResponse_Interface_Channels `json:"channels"`
-	CreatedAt    time.Time                                                    `json:"createdAt"`
-	Description  string                                                       `json:"description"`
-	Entities     map[string]GetPublicInterfaceByIDResponse_Interface_Entities `json:"entities"`
-	Events       map[string]GetPublicInterfaceByIDResponse_Interface_Events   `json:"events"`
-	IconURL      string                                                       `json:"iconUrl"`
-	ID           string                                                       `json:"id"`
-	Name         string                                                       `json:"name"`
-	NameTemplate *GetPublicInterfaceByIDResponse_Interface_NameTemplate       `json:"nameTemplate,omitempty"`
-	Public       bool                                                         `json:"public"`
-	ReadmeURL    string                                                       `json:"readmeUrl"`
-	Title        string                                                       `json:"title"`
-	UpdatedAt    time.Time                                                    `json:"updatedAt"`
-	Version      string                                                       `json:"version"`
+	// Interface One version of an interface: actions, events, entities and channels that integrations implement.
+	Interface Interface `json:"interface"`
 }
 
 // GetPublicInterfaceResponse The requested interface.
 type GetPublicInterfaceResponse struct {
-	Interface GetPublicInterfaceResponse_Interface `json:"interface"`
-}
-
-// GetPublicInterfaceResponse_Interface_Actions_Input defines model for GetPublicInterfaceResponse.Interface.Actions.Input.
-type GetPublicInterfaceResponse_Interface_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceResponse_Interface_Actions_Output defines model for GetPublicInterfaceResponse.Interface.Actions.Output.
-type GetPublicInterfaceResponse_Interface_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceResponse_Interface_Actions defines model for GetPublicInterfaceResponse.Interface.Actions.
-type GetPublicInterfaceResponse_Interface_Actions struct {
-	Attributes  map[string]string                                   `json:"attributes,omitempty"`
-	Billable    *bool                                               `json:"billable,omitempty"`
-	Cacheable   *bool                                               `json:"cacheable,omitempty"`
-	Description *string                                             `json:"description,omitempty"`
-	Input       GetPublicInterfaceResponse_Interface_Actions_Input  `json:"input"`
-	Output      GetPublicInterfaceResponse_Interface_Actions_Output `json:"output"`
-	Title       *string                                             `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceResponse_Interface_Channels_Messages defines model for GetPublicInterfaceResponse.Interface.Channels.Messages.
-type GetPublicInterfaceResponse_Interface_Channels_Messages struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicInterfaceResponse_Interface_Channels defines model for GetPublicInterfaceResponse.Interface.Channels.
-type GetPublicInterfaceResponse_Interface_Channels struct {
-	Description *string                                                           `json:"description,omitempty"`
-	Messages    map[string]GetPublicInterfaceResponse_Interface_Channels_Messages `json:"messages"`
-	Title       *string                                                           `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceResponse_Interface_Entities defines model for GetPublicInterfaceResponse.Interface.Entities.
-type GetPublicInterfaceResponse_Interface_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceResponse_Interface_Events defines model for GetPublicInterfaceResponse.Interface.Events.
-type GetPublicInterfaceResponse_Interface_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicInterfaceResponse_Interface_NameTemplate defines model for GetPublicInterfaceResponse.Interface.NameTemplate.
-type GetPublicInterfaceResponse_Interface_NameTemplate struct {
-	Language string `json:"language"`
-	Script   string `json:"script"`
-}
-
-// GetPublicInterfaceResponse_Interface defines model for GetPublicInterfaceResponse.Interface.
-type GetPublicInterfaceResponse_Interface struct {
-	Actions      map[string]GetPublicInterfaceResponse_Interface_Actions  `json:"actions"`
-	Attributes   map[string]string                                        `json:"attributes,omitempty"`
-	Channels     map[string]GetPublicInterfaceResponse_Interface_Channels `json:"channels"`
-	CreatedAt    time.Time                                                `json:"createdAt"`
-	Description  string                                                   `json:"description"`
-	Entities     map[string]GetPublicInterfaceResponse_Interface_Entities `json:"entities"`
-	Events       map[string]GetPublicInterfaceResponse_Interface_Events   `json:"events"`
-	IconURL      string                                                   `json:"iconUrl"`
-	ID           string                                                   `json:"id"`
-	Name         string                                                   `json:"name"`
-	NameTemplate *GetPublicInterfaceResponse_Interface_NameTemplate       `json:"nameTemplate,omitempty"`
-	Public       bool                                                     `json:"public"`
-	ReadmeURL    string                                                   `json:"readmeUrl"`
-	Title        string                                                   `json:"title"`
-	UpdatedAt    time.Time                                                `json:"updatedAt"`
-	Version      string                                                   `json:"version"`
+	// Interface One version of an interface: actions, events, entities and channels that integrations implement.
+	Interface Interface `json:"interface"`
 }
 
 // GetPublicPluginByIDResponse The requested plugin.
 type GetPublicPluginByIDResponse struct {
-	Plugin GetPublicPluginByIDResponse_Plugin `json:"plugin"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Actions_Input defines model for GetPublicPluginByIDResponse.Plugin.Actions.Input.
-type GetPublicPluginByIDResponse_Plugin_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Actions_Output defines model for GetPublicPluginByIDResponse.Plugin.Actions.Output.
-type GetPublicPluginByIDResponse_Plugin_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Actions defines model for GetPublicPluginByIDResponse.Plugin.Actions.
-type GetPublicPluginByIDResponse_Plugin_Actions struct {
-	Attributes  map[string]string                                 `json:"attributes,omitempty"`
-	Billable    *bool                                             `json:"billable,omitempty"`
-	Cacheable   *bool                                             `json:"cacheable,omitempty"`
-	Description *string                                           `json:"description,omitempty"`
-	Input       GetPublicPluginByIDResponse_Plugin_Actions_Input  `json:"input"`
-	Output      GetPublicPluginByIDResponse_Plugin_Actions_Output `json:"output"`
-	Title       *string                                           `json:"title,omitempty"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Configuration defines model for GetPublicPluginByIDResponse.Plugin.Configuration.
-type GetPublicPluginByIDResponse_Plugin_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Conversation_Tags defines model for GetPublicPluginByIDResponse.Plugin.Conversation.Tags.
-type GetPublicPluginByIDResponse_Plugin_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Conversation defines model for GetPublicPluginByIDResponse.Plugin.Conversation.
-type GetPublicPluginByIDResponse_Plugin_Conversation struct {
-	Tags map[string]GetPublicPluginByIDResponse_Plugin_Conversation_Tags `json:"tags"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Dependencies_Integrations defines model for GetPublicPluginByIDResponse.Plugin.Dependencies.Integrations.
-type GetPublicPluginByIDResponse_Plugin_Dependencies_Integrations struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Dependencies_Interfaces defines model for GetPublicPluginByIDResponse.Plugin.Dependencies.Interfaces.
-type GetPublicPluginByIDResponse_Plugin_Dependencies_Interfaces struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Dependencies defines model for GetPublicPluginByIDResponse.Plugin.Dependencies.
-type GetPublicPluginByIDResponse_Plugin_Dependencies struct {
-	Integrations map[string]GetPublicPluginByIDResponse_Plugin_Dependencies_Integrations `json:"integrations"`
-	Interfaces   map[string]GetPublicPluginByIDResponse_Plugin_Dependencies_Interfaces   `json:"interfaces"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_Events defines model for GetPublicPluginByIDResponse.Plugin.Events.
-type GetPublicPluginByIDResponse_Plugin_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicPluginByIDResponsePluginLifecycleStatus defines model for GetPublicPluginByIDResponse.Plugin.LifecycleStatus.
-type GetPublicPluginByIDResponsePluginLifecycleStatus string
-
-// GetPublicPluginByIDResponsePluginStatesType defines model for GetPublicPluginByIDResponse.Plugin.States.Type.
-type GetPublicPluginByIDResponsePluginStatesType string
-
-// GetPublicPluginByIDResponse_Plugin_States defines model for GetPublicPluginByIDResponse.Plugin.States.
-type GetPublicPluginByIDResponse_Plugin_States struct {
-	Expiry *float64                                    `json:"expiry,omitempty"`
-	Schema map[string]interface{}                      `json:"schema"`
-	Type   GetPublicPluginByIDResponsePluginStatesType `json:"type"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_User_Tags defines model for GetPublicPluginByIDResponse.Plugin.User.Tags.
-type GetPublicPluginByIDResponse_Plugin_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetPublicPluginByIDResponse_Plugin_User defines model for GetPublicPluginByIDResponse.Plugin.User.
-type GetPublicPluginByIDResponse_Plugin_User struct {
-	Tags map[string]GetPublicPluginByIDResponse_Plugin_User_Tags `json:"tags"`
-}
-
-// GetPublicPluginByIDResponsePluginVisibility defines model for GetPublicPluginByIDResponse.Plugin.Visibility.
-type GetPublicPluginByIDResponsePluginVisibility string
-
-// GetPublicPluginByIDResponse_Plugin defines model for GetPublicPluginByIDResponse.Plugin.
-type GetPublicPluginByIDResponse_Plugin struct {
-	Actions         map[string]GetPublicPluginByIDResponse_Plugin_Actions `json:"actions"`
-	Attributes      map[string]string                                     `json:"attributes,omitempty"`
-	Configuration   GetPublicPluginByIDResponse_Plugin_Configuration      `json:"configuration"`
-	Conversation    GetPublicPluginByIDResponse_Plugin_Conversation       `json:"conversation"`
-	CreatedAt       time.Time                                             `json:"createdAt"`
-	Dependencies    GetPublicPluginByIDResponse_Plugin_Dependencies       `json:"dependencies"`
-	Description     string                                                `json:"description"`
-	Events          map[string]GetPublicPluginByIDResponse_Plugin_Events  `json:"events"`
-	IconURL         string                                                `json:"iconUrl"`
-	ID              string                                                `json:"id"`
-	LifecycleStatus GetPublicPluginByIDResponsePluginLifecycleStatus      `json:"lifecycleStatus"`
-	Name            string                                                `json:"name"`
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     bool                                                 `json:"public"`
-	ReadmeURL  string                                               `json:"readmeUrl"`
-	States     map[string]GetPublicPluginByIDResponse_Plugin_States `json:"states"`
-	Title      string                                               `json:"title"`
-	UpdatedAt  time.Time                                            `json:"updatedAt"`
-	User       GetPublicPluginByIDResponse_Plugin_User              `json:"user"`
-	Version    string                                               `json:"version"`
-	Visibility GetPublicPluginByIDResponsePluginVisibility          `json:"visibility"`
+	// Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
+	Plugin Plugin `json:"plugin"`
 }
 
 // GetPublicPluginCodeResponse The requested code.
@@ -7142,126 +6103,8 @@ type GetPublicPluginCodeResponse struct {
 
 // GetPublicPluginResponse The requested plugin.
 type GetPublicPluginResponse struct {
-	Plugin GetPublicPluginResponse_Plugin `json:"plugin"`
-}
-
-// GetPublicPluginResponse_Plugin_Actions_Input defines model for GetPublicPluginResponse.Plugin.Actions.Input.
-type GetPublicPluginResponse_Plugin_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicPluginResponse_Plugin_Actions_Output defines model for GetPublicPluginResponse.Plugin.Actions.Output.
-type GetPublicPluginResponse_Plugin_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// GetPublicPluginResponse_Plugin_Actions defines model for GetPublicPluginResponse.Plugin.Actions.
-type GetPublicPluginResponse_Plugin_Actions struct {
-	Attributes  map[string]string                             `json:"attributes,omitempty"`
-	Billable    *bool                                         `json:"billable,omitempty"`
-	Cacheable   *bool                                         `json:"cacheable,omitempty"`
-	Description *string                                       `json:"description,omitempty"`
-	Input       GetPublicPluginResponse_Plugin_Actions_Input  `json:"input"`
-	Output      GetPublicPluginResponse_Plugin_Actions_Output `json:"output"`
-	Title       *string                                       `json:"title,omitempty"`
-}
-
-// GetPublicPluginResponse_Plugin_Configuration defines model for GetPublicPluginResponse.Plugin.Configuration.
-type GetPublicPluginResponse_Plugin_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicPluginResponse_Plugin_Conversation_Tags defines model for GetPublicPluginResponse.Plugin.Conversation.Tags.
-type GetPublicPluginResponse_Plugin_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetPublicPluginResponse_Plugin_Conversation defines model for GetPublicPluginResponse.Plugin.Conversation.
-type GetPublicPluginResponse_Plugin_Conversation struct {
-	Tags map[string]GetPublicPluginResponse_Plugin_Conversation_Tags `json:"tags"`
-}
-
-// GetPublicPluginResponse_Plugin_Dependencies_Integrations defines model for GetPublicPluginResponse.Plugin.Dependencies.Integrations.
-type GetPublicPluginResponse_Plugin_Dependencies_Integrations struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetPublicPluginResponse_Plugin_Dependencies_Interfaces defines model for GetPublicPluginResponse.Plugin.Dependencies.Interfaces.
-type GetPublicPluginResponse_Plugin_Dependencies_Interfaces struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// GetPublicPluginResponse_Plugin_Dependencies defines model for GetPublicPluginResponse.Plugin.Dependencies.
-type GetPublicPluginResponse_Plugin_Dependencies struct {
-	Integrations map[string]GetPublicPluginResponse_Plugin_Dependencies_Integrations `json:"integrations"`
-	Interfaces   map[string]GetPublicPluginResponse_Plugin_Dependencies_Interfaces   `json:"interfaces"`
-}
-
-// GetPublicPluginResponse_Plugin_Events defines model for GetPublicPluginResponse.Plugin.Events.
-type GetPublicPluginResponse_Plugin_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// GetPublicPluginResponsePluginLifecycleStatus defines model for GetPublicPluginResponse.Plugin.LifecycleStatus.
-type GetPublicPluginResponsePluginLifecycleStatus string
-
-// GetPublicPluginResponsePluginStatesType defines model for GetPublicPluginResponse.Plugin.States.Type.
-type GetPublicPluginResponsePluginStatesType string
-
-// GetPublicPluginResponse_Plugin_States defines model for GetPublicPluginResponse.Plugin.States.
-type GetPublicPluginResponse_Plugin_States struct {
-	Expiry *float64                                `json:"expiry,omitempty"`
-	Schema map[string]interface{}                  `json:"schema"`
-	Type   GetPublicPluginResponsePluginStatesType `json:"type"`
-}
-
-// GetPublicPluginResponse_Plugin_User_Tags defines model for GetPublicPluginResponse.Plugin.User.Tags.
-type GetPublicPluginResponse_Plugin_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// GetPublicPluginResponse_Plugin_User defines model for GetPublicPluginResponse.Plugin.User.
-type GetPublicPluginResponse_Plugin_User struct {
-	Tags map[string]GetPublicPluginResponse_Plugin_User_Tags `json:"tags"`
-}
-
-// GetPublicPluginResponsePluginVisibility defines model for GetPublicPluginResponse.Plugin.Visibility.
-type GetPublicPluginResponsePluginVisibility string
-
-// GetPublicPluginResponse_Plugin defines model for GetPublicPluginResponse.Plugin.
-type GetPublicPluginResponse_Plugin struct {
-	Actions         map[string]GetPublicPluginResponse_Plugin_Actions `json:"actions"`
-	Attributes      map[string]string                                 `json:"attributes,omitempty"`
-	Configuration   GetPublicPluginResponse_Plugin_Configuration      `json:"configuration"`
-	Conversation    GetPublicPluginResponse_Plugin_Conversation       `json:"conversation"`
-	CreatedAt       time.Time                                         `json:"createdAt"`
-	Dependencies    GetPublicPluginResponse_Plugin_Dependencies       `json:"dependencies"`
-	Description     string                                            `json:"description"`
-	Events          map[string]GetPublicPluginResponse_Plugin_Events  `json:"events"`
-	IconURL         string                                            `json:"iconUrl"`
-	ID              string                                            `json:"id"`
-	LifecycleStatus GetPublicPluginResponsePluginLifecycleStatus      `json:"lifecycleStatus"`
-	Name            string                                            `json:"name"`
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     bool                                             `json:"public"`
-	ReadmeURL  string                                           `json:"readmeUrl"`
-	States     map[string]GetPublicPluginResponse_Plugin_States `json:"states"`
-	Title      string                                           `json:"title"`
-	UpdatedAt  time.Time                                        `json:"updatedAt"`
-	User       GetPublicPluginResponse_Plugin_User              `json:"user"`
-	Version    string                                           `json:"version"`
-	Visibility GetPublicPluginResponsePluginVisibility          `json:"visibility"`
+	// Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
+	Plugin Plugin `json:"plugin"`
 }
 
 // GetPublicWorkspaceResponse The id, name, created at, updated at, about, profile picture, contact email, website, social accounts, handle.
@@ -7342,20 +6185,6 @@ type GetWorkflowResponse struct {
 	Workflow Workflow `json:"workflow"`
 }
 
-// GetWorkspaceMemberResponse The id, user id, email, created at, role, profile picture, display name.
-type GetWorkspaceMemberResponse struct {
-	CreatedAt      string                         `json:"createdAt"`
-	DisplayName    *string                        `json:"displayName,omitempty"`
-	Email          string                         `json:"email"`
-	ID             string                         `json:"id"`
-	ProfilePicture *string                        `json:"profilePicture,omitempty"`
-	Role           GetWorkspaceMemberResponseRole `json:"role"`
-	UserID         *openapi_types.UUID            `json:"userId,omitempty"`
-}
-
-// GetWorkspaceMemberResponseRole defines model for GetWorkspaceMemberResponse.Role.
-type GetWorkspaceMemberResponseRole string
-
 // GetWorkspacePreferenceResponse The requested value.
 type GetWorkspacePreferenceResponse struct {
 	Value nullable.Nullable[interface{}] `json:"value,omitempty"`
@@ -7375,34 +6204,6 @@ type GetWorkspaceQuotaResponse_Quota struct {
 	Type   GetWorkspaceQuotaResponseQuotaType `json:"type"`
 	Value  float64                            `json:"value"`
 }
-
-// GetWorkspaceResponse The id, name, owner id, created at, updated at, bot count, billing version, plan, blocked, spending limit, about, profile picture, contact email, website, social accounts, is public, handle, active trial id.
-type GetWorkspaceResponse struct {
-	About          *string                            `json:"about,omitempty"`
-	ActiveTrialID  nullable.Nullable[string]          `json:"activeTrialId"`
-	BillingVersion GetWorkspaceResponseBillingVersion `json:"billingVersion"`
-	Blocked        bool                               `json:"blocked"`
-	BotCount       float64                            `json:"botCount"`
-	ContactEmail   *string                            `json:"contactEmail,omitempty"`
-	CreatedAt      string                             `json:"createdAt"`
-	Handle         *string                            `json:"handle,omitempty"`
-	ID             string                             `json:"id"`
-	IsPublic       *bool                              `json:"isPublic,omitempty"`
-	Name           string                             `json:"name"`
-	OwnerID        string                             `json:"ownerId"`
-	Plan           GetWorkspaceResponsePlan           `json:"plan"`
-	ProfilePicture *string                            `json:"profilePicture,omitempty"`
-	SocialAccounts []string                           `json:"socialAccounts,omitempty"`
-	SpendingLimit  float64                            `json:"spendingLimit"`
-	UpdatedAt      string                             `json:"updatedAt"`
-	Website        *string                            `json:"website,omitempty"`
-}
-
-// GetWorkspaceResponseBillingVersion defines model for GetWorkspaceResponse.BillingVersion.
-type GetWorkspaceResponseBillingVersion string
-
-// GetWorkspaceResponsePlan defines model for GetWorkspaceResponse.Plan.
-type GetWorkspaceResponsePlan string
 
 // ImportMessagesResponse The imported messages.
 type ImportMessagesResponse struct {
@@ -8111,7 +6912,7 @@ type ListBotIssueEventsResponse struct {
 
 // ListBotIssuesResponse One page of issues, with the token of the next page.
 type ListBotIssuesResponse struct {
-	Issues []Issue `json:"issues"`
+	Issues []ListedIssue `json:"issues"`
 
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
@@ -8119,7 +6920,7 @@ type ListBotIssuesResponse struct {
 
 // ListBotVersionsResponse The requested versions.
 type ListBotVersionsResponse struct {
-	Versions []Version `json:"versions"`
+	Versions []ListedVersion `json:"versions"`
 }
 
 // ListBotsResponse One page of bots, with the token of the next page.
@@ -8169,7 +6970,7 @@ type ListFileTagsResponse struct {
 
 // ListFilesResponse One page of files, with the token of the next page.
 type ListFilesResponse struct {
-	Files []File `json:"files"`
+	Files []ListedFile `json:"files"`
 
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
@@ -8198,7 +6999,7 @@ type ListInterfacesResponse struct {
 
 // ListInvoicesResponse One page of invoices, with the token of the next page.
 type ListInvoicesResponse struct {
-	Invoices []Invoice `json:"invoices"`
+	Invoices []ListedInvoice `json:"invoices"`
 
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
@@ -8333,7 +7134,7 @@ type ListWorkspaceInvoicesResponse struct {
 
 // ListWorkspaceMembersResponse One page of members, with the token of the next page.
 type ListWorkspaceMembersResponse struct {
-	Members []WorkspaceMember `json:"members"`
+	Members []ListedWorkspaceMember `json:"members"`
 
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
@@ -8352,9 +7153,260 @@ type ListWorkspaceUsagesResponse struct {
 // ListWorkspacesResponse One page of workspaces, with the token of the next page.
 type ListWorkspacesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta       PageMeta    `json:"meta"`
-	Workspaces []Workspace `json:"workspaces"`
+	Meta       PageMeta          `json:"meta"`
+	Workspaces []ListedWorkspace `json:"workspaces"`
 }
+
+// ListedFile A file the bot stores, with its tags, metadata, access policies and upload or indexing status, in the shape list operations return.
+type ListedFile struct {
+	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
+	AccessPolicies []ListedFileAccessPolicies `json:"accessPolicies"`
+
+	// BotID Bot the file belongs to.
+	BotID string `json:"botId"`
+
+	// ContentType MIME type of the content.
+	ContentType string `json:"contentType"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+
+	// FailedStatusReason Why the upload or the indexing failed, when it did.
+	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Index Whether indexing for semantic search was asked for.
+	Index bool `json:"index"`
+
+	// IndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
+	IndexingStack *ListedFileIndexingStack `json:"indexingStack,omitempty"`
+
+	// Key Name chosen by the caller; no two files of a bot, or of one integration in it, share it.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data; values may be of any JSON type.
+	Metadata map[string]*interface{} `json:"metadata"`
+
+	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
+	Owner ListedFile_Owner `json:"owner"`
+
+	// Size Content size in bytes; null until the upload has completed.
+	Size nullable.Nullable[float64] `json:"size"`
+
+	// Status Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
+	Status ListedFileStatus `json:"status"`
+
+	// Tags Key-value labels, used to filter files.
+	Tags map[string]string `json:"tags"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
+	URL string `json:"url"`
+}
+
+// ListedFileAccessPolicies defines model for ListedFile.AccessPolicies.
+type ListedFileAccessPolicies string
+
+// ListedFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
+type ListedFileIndexingStack string
+
+// ListedFileOwnerType defines model for ListedFile.Owner.Type.
+type ListedFileOwnerType string
+
+// ListedFile_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
+type ListedFile_Owner struct {
+	Alias *string             `json:"alias,omitempty"`
+	ID    *string             `json:"id,omitempty"`
+	Name  *string             `json:"name,omitempty"`
+	Type  ListedFileOwnerType `json:"type"`
+}
+
+// ListedFileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
+type ListedFileStatus string
+
+// ListedInvoice A bill issued to a workspace, in the shape list operations return.
+type ListedInvoice struct {
+	// Amount Total billed.
+	Amount float64 `json:"amount"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Currency Currency code of the amount.
+	Currency string `json:"currency"`
+
+	// DueDate When payment is expected, when set.
+	DueDate nullable.Nullable[string] `json:"dueDate"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// PdfURL Address of a PDF copy, when there is one.
+	PdfURL nullable.Nullable[string] `json:"pdfUrl"`
+
+	// PeriodEnd End of the billed period, when there is one.
+	PeriodEnd nullable.Nullable[string] `json:"periodEnd"`
+
+	// PeriodStart Start of the billed period, when there is one.
+	PeriodStart nullable.Nullable[string] `json:"periodStart"`
+
+	// Status Where payment stands.
+	Status ListedInvoiceStatus `json:"status"`
+}
+
+// ListedInvoiceStatus Where payment stands.
+type ListedInvoiceStatus string
+
+// ListedIssue A problem found while running a bot, grouping all its occurrences, in the shape list operations return.
+type ListedIssue struct {
+	// Category Broad cause: the bot's own code, a limit, configuration, or other.
+	Category ListedIssueCategory `json:"category"`
+
+	// Code Code naming the kind of problem.
+	Code string `json:"code"`
+
+	// CreatedAt When it first occurred (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Explanation for a person.
+	Description string `json:"description"`
+
+	// EventsCount How many times it has occurred.
+	EventsCount float64 `json:"eventsCount"`
+
+	// GroupedData Details common to its occurrences, by field name; each has a raw value and may have a readable one.
+	GroupedData map[string]ListedIssue_GroupedData `json:"groupedData"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// LastSeenAt When it most recently occurred (ISO 8601).
+	LastSeenAt time.Time `json:"lastSeenAt"`
+
+	// ResolutionLink Address of help on fixing it, or null.
+	ResolutionLink nullable.Nullable[string] `json:"resolutionLink"`
+
+	// Title One-line summary for a person.
+	Title string `json:"title"`
+}
+
+// ListedIssueCategory Broad cause: the bot's own code, a limit, configuration, or other.
+type ListedIssueCategory string
+
+// ListedIssue_GroupedData defines model for ListedIssue.GroupedData.
+type ListedIssue_GroupedData struct {
+	Pretty *string `json:"pretty,omitempty"`
+	Raw    string  `json:"raw"`
+}
+
+// ListedVersion A saved, named version of a bot, in the shape list operations return.
+type ListedVersion struct {
+	// Description Optional note about it.
+	Description *string `json:"description,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Name Name given when it was saved.
+	Name string `json:"name"`
+}
+
+// ListedWorkspace A group of bots and people under one owner, plan and bill, in the shape list operations return.
+type ListedWorkspace struct {
+	// About Public description text.
+	About *string `json:"about,omitempty"`
+
+	// ActiveTrialID Trial the workspace is in right now, or null.
+	ActiveTrialID nullable.Nullable[string] `json:"activeTrialId"`
+
+	// BillingVersion Generation of the billing model the workspace is on.
+	BillingVersion ListedWorkspaceBillingVersion `json:"billingVersion"`
+
+	// Blocked True when access to the workspace is blocked.
+	Blocked bool `json:"blocked"`
+
+	// BotCount How many bots the workspace holds.
+	BotCount float64 `json:"botCount"`
+
+	// ContactEmail Public contact address.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
+	Handle *string `json:"handle,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// IsPublic Whether the workspace profile is visible to everyone.
+	IsPublic *bool `json:"isPublic,omitempty"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// OwnerID Account that owns the workspace.
+	OwnerID string `json:"ownerId"`
+
+	// Plan Subscription plan.
+	Plan ListedWorkspacePlan `json:"plan"`
+
+	// ProfilePicture Address of the workspace's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts Links to social media profiles, at most five.
+	SocialAccounts []string `json:"socialAccounts,omitempty"`
+
+	// SpendingLimit Cap on what the workspace may spend.
+	SpendingLimit float64 `json:"spendingLimit"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// Website Address of the workspace's website.
+	Website *string `json:"website,omitempty"`
+}
+
+// ListedWorkspaceBillingVersion Generation of the billing model the workspace is on.
+type ListedWorkspaceBillingVersion string
+
+// ListedWorkspacePlan Subscription plan.
+type ListedWorkspacePlan string
+
+// ListedWorkspaceMember A person's membership in a workspace, with the role they hold, in the shape list operations return.
+type ListedWorkspaceMember struct {
+	// CreatedAt When the person joined the workspace (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// DisplayName Name shown for the person.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// Email Email address of the person.
+	Email string `json:"email"`
+
+	// ID ID of the membership record.
+	ID string `json:"id"`
+
+	// ProfilePicture Address of the person's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// Role What the person may do in the workspace.
+	Role ListedWorkspaceMemberRole `json:"role"`
+
+	// UserID Account ID of the person.
+	UserID *openapi_types.UUID `json:"userId,omitempty"`
+}
+
+// ListedWorkspaceMemberRole What the person may do in the workspace.
+type ListedWorkspaceMemberRole string
 
 // LogEntry One line written to the logs by a bot or an integration.
 type LogEntry struct {
@@ -8427,22 +7479,6 @@ type PatchStateResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
-
-// PayInvoiceResponse The id, amount, currency, status, created at, period start, period end, due date, pdf url.
-type PayInvoiceResponse struct {
-	Amount      float64                   `json:"amount"`
-	CreatedAt   string                    `json:"createdAt"`
-	Currency    string                    `json:"currency"`
-	DueDate     nullable.Nullable[string] `json:"dueDate"`
-	ID          string                    `json:"id"`
-	PdfURL      nullable.Nullable[string] `json:"pdfUrl"`
-	PeriodEnd   nullable.Nullable[string] `json:"periodEnd"`
-	PeriodStart nullable.Nullable[string] `json:"periodStart"`
-	Status      PayInvoiceResponseStatus  `json:"status"`
-}
-
-// PayInvoiceResponseStatus defines model for PayInvoiceResponse.Status.
-type PayInvoiceResponseStatus string
 
 // PersonalAccessToken A personal access token, without its secret.
 type PersonalAccessToken struct {
@@ -9144,17 +8180,8 @@ type TaskStatus string
 
 // UpdateAccountResponse The account, updated.
 type UpdateAccountResponse struct {
-	Account UpdateAccountResponse_Account `json:"account"`
-}
-
-// UpdateAccountResponse_Account defines model for UpdateAccountResponse.Account.
-type UpdateAccountResponse_Account struct {
-	CreatedAt      time.Time `json:"createdAt"`
-	DisplayName    *string   `json:"displayName,omitempty"`
-	Email          string    `json:"email"`
-	EmailVerified  bool      `json:"emailVerified"`
-	ID             string    `json:"id"`
-	ProfilePicture *string   `json:"profilePicture,omitempty"`
+	// Account The profile of a person who signs in to Botpress Cloud.
+	Account Account `json:"account"`
 }
 
 // UpdateBotResponse The bot, updated.
@@ -9171,48 +8198,8 @@ type UpdateConversationResponse struct {
 
 // UpdateFileMetadataResponse The file, updated.
 type UpdateFileMetadataResponse struct {
-	File UpdateFileMetadataResponse_File `json:"file"`
-}
-
-// UpdateFileMetadataResponseFileAccessPolicies defines model for UpdateFileMetadataResponse.File.AccessPolicies.
-type UpdateFileMetadataResponseFileAccessPolicies string
-
-// UpdateFileMetadataResponseFileIndexingStack defines model for UpdateFileMetadataResponse.File.IndexingStack.
-type UpdateFileMetadataResponseFileIndexingStack string
-
-// UpdateFileMetadataResponseFileOwnerType defines model for UpdateFileMetadataResponse.File.Owner.Type.
-type UpdateFileMetadataResponseFileOwnerType string
-
-// UpdateFileMetadataResponse_File_Owner defines model for UpdateFileMetadataResponse.File.Owner.
-type UpdateFileMetadataResponse_File_Owner struct {
-	Alias *string                                 `json:"alias,omitempty"`
-	ID    *string                                 `json:"id,omitempty"`
-	Name  *string                                 `json:"name,omitempty"`
-	Type  UpdateFileMetadataResponseFileOwnerType `json:"type"`
-}
-
-// UpdateFileMetadataResponseFileStatus defines model for UpdateFileMetadataResponse.File.Status.
-type UpdateFileMetadataResponseFileStatus string
-
-// UpdateFileMetadataResponse_File defines model for UpdateFileMetadataResponse.File.
-type UpdateFileMetadataResponse_File struct {
-	AccessPolicies     []UpdateFileMetadataResponseFileAccessPolicies `json:"accessPolicies"`
-	BotID              string                                         `json:"botId"`
-	ContentType        string                                         `json:"contentType"`
-	CreatedAt          string                                         `json:"createdAt"`
-	ExpiresAt          *string                                        `json:"expiresAt,omitempty"`
-	FailedStatusReason *string                                        `json:"failedStatusReason,omitempty"`
-	ID                 string                                         `json:"id"`
-	Index              bool                                           `json:"index"`
-	IndexingStack      *UpdateFileMetadataResponseFileIndexingStack   `json:"indexingStack,omitempty"`
-	Key                string                                         `json:"key"`
-	Metadata           map[string]*interface{}                        `json:"metadata"`
-	Owner              UpdateFileMetadataResponse_File_Owner          `json:"owner"`
-	Size               nullable.Nullable[float64]                     `json:"size"`
-	Status             UpdateFileMetadataResponseFileStatus           `json:"status"`
-	Tags               map[string]string                              `json:"tags"`
-	UpdatedAt          string                                         `json:"updatedAt"`
-	URL                string                                         `json:"url"`
+	// File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
+	File File `json:"file"`
 }
 
 // UpdateIntegrationResponse The integration, updated.
@@ -9283,48 +8270,6 @@ type UpdateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
-
-// UpdateWorkspaceMemberResponse The id, user id, email, created at, role, profile picture, display name.
-type UpdateWorkspaceMemberResponse struct {
-	CreatedAt      string                            `json:"createdAt"`
-	DisplayName    *string                           `json:"displayName,omitempty"`
-	Email          string                            `json:"email"`
-	ID             string                            `json:"id"`
-	ProfilePicture *string                           `json:"profilePicture,omitempty"`
-	Role           UpdateWorkspaceMemberResponseRole `json:"role"`
-	UserID         *openapi_types.UUID               `json:"userId,omitempty"`
-}
-
-// UpdateWorkspaceMemberResponseRole defines model for UpdateWorkspaceMemberResponse.Role.
-type UpdateWorkspaceMemberResponseRole string
-
-// UpdateWorkspaceResponse The id, name, owner id, created at, updated at, bot count, billing version, plan, blocked, spending limit, about, profile picture, contact email, website, social accounts, is public, handle, active trial id.
-type UpdateWorkspaceResponse struct {
-	About          *string                               `json:"about,omitempty"`
-	ActiveTrialID  nullable.Nullable[string]             `json:"activeTrialId"`
-	BillingVersion UpdateWorkspaceResponseBillingVersion `json:"billingVersion"`
-	Blocked        bool                                  `json:"blocked"`
-	BotCount       float64                               `json:"botCount"`
-	ContactEmail   *string                               `json:"contactEmail,omitempty"`
-	CreatedAt      string                                `json:"createdAt"`
-	Handle         *string                               `json:"handle,omitempty"`
-	ID             string                                `json:"id"`
-	IsPublic       *bool                                 `json:"isPublic,omitempty"`
-	Name           string                                `json:"name"`
-	OwnerID        string                                `json:"ownerId"`
-	Plan           UpdateWorkspaceResponsePlan           `json:"plan"`
-	ProfilePicture *string                               `json:"profilePicture,omitempty"`
-	SocialAccounts []string                              `json:"socialAccounts,omitempty"`
-	SpendingLimit  float64                               `json:"spendingLimit"`
-	UpdatedAt      string                                `json:"updatedAt"`
-	Website        *string                               `json:"website,omitempty"`
-}
-
-// UpdateWorkspaceResponseBillingVersion defines model for UpdateWorkspaceResponse.BillingVersion.
-type UpdateWorkspaceResponseBillingVersion string
-
-// UpdateWorkspaceResponsePlan defines model for UpdateWorkspaceResponse.Plan.
-type UpdateWorkspaceResponsePlan string
 
 // UpsertFileResponse The file, created or updated.
 type UpsertFileResponse struct {
@@ -43616,7 +42561,7 @@ type CreateWorkspaceMemberHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *CreateWorkspaceMemberResponse
+	JSON200 *WorkspaceMember
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -43624,7 +42569,7 @@ type CreateWorkspaceMemberHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateWorkspaceMemberHTTPResponse) GetJSON200() *CreateWorkspaceMemberResponse {
+func (r CreateWorkspaceMemberHTTPResponse) GetJSON200() *WorkspaceMember {
 	return r.JSON200
 }
 
@@ -43671,7 +42616,7 @@ type GetWorkspaceMemberHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *GetWorkspaceMemberResponse
+	JSON200 *WorkspaceMember
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -43679,7 +42624,7 @@ type GetWorkspaceMemberHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetWorkspaceMemberHTTPResponse) GetJSON200() *GetWorkspaceMemberResponse {
+func (r GetWorkspaceMemberHTTPResponse) GetJSON200() *WorkspaceMember {
 	return r.JSON200
 }
 
@@ -43781,7 +42726,7 @@ type UpdateWorkspaceMemberHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *UpdateWorkspaceMemberResponse
+	JSON200 *WorkspaceMember
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -43789,7 +42734,7 @@ type UpdateWorkspaceMemberHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateWorkspaceMemberHTTPResponse) GetJSON200() *UpdateWorkspaceMemberResponse {
+func (r UpdateWorkspaceMemberHTTPResponse) GetJSON200() *WorkspaceMember {
 	return r.JSON200
 }
 
@@ -43891,7 +42836,7 @@ type CreateWorkspaceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *CreateWorkspaceResponse
+	JSON200 *Workspace
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -43899,7 +42844,7 @@ type CreateWorkspaceHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateWorkspaceHTTPResponse) GetJSON200() *CreateWorkspaceResponse {
+func (r CreateWorkspaceHTTPResponse) GetJSON200() *Workspace {
 	return r.JSON200
 }
 
@@ -44276,7 +43221,7 @@ type GetWorkspaceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *GetWorkspaceResponse
+	JSON200 *Workspace
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -44284,7 +43229,7 @@ type GetWorkspaceHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetWorkspaceHTTPResponse) GetJSON200() *GetWorkspaceResponse {
+func (r GetWorkspaceHTTPResponse) GetJSON200() *Workspace {
 	return r.JSON200
 }
 
@@ -44331,7 +43276,7 @@ type UpdateWorkspaceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *UpdateWorkspaceResponse
+	JSON200 *Workspace
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -44339,7 +43284,7 @@ type UpdateWorkspaceHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateWorkspaceHTTPResponse) GetJSON200() *UpdateWorkspaceResponse {
+func (r UpdateWorkspaceHTTPResponse) GetJSON200() *Workspace {
 	return r.JSON200
 }
 
@@ -49446,7 +48391,7 @@ type PayInvoiceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PayInvoiceResponse
+	JSON200 *Invoice
 	// JSON4XX the response for an HTTP 4XX `application/json` response
 	JSON4XX *Error
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -49454,7 +48399,7 @@ type PayInvoiceHTTPResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PayInvoiceHTTPResponse) GetJSON200() *PayInvoiceResponse {
+func (r PayInvoiceHTTPResponse) GetJSON200() *Invoice {
 	return r.JSON200
 }
 
@@ -57382,7 +56327,7 @@ func ParseCreateWorkspaceMemberHTTPResponse(rsp *http.Response) (*CreateWorkspac
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest CreateWorkspaceMemberResponse
+		var dest WorkspaceMember
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -57422,7 +56367,7 @@ func ParseGetWorkspaceMemberHTTPResponse(rsp *http.Response) (*GetWorkspaceMembe
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GetWorkspaceMemberResponse
+		var dest WorkspaceMember
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -57502,7 +56447,7 @@ func ParseUpdateWorkspaceMemberHTTPResponse(rsp *http.Response) (*UpdateWorkspac
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest UpdateWorkspaceMemberResponse
+		var dest WorkspaceMember
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -57582,7 +56527,7 @@ func ParseCreateWorkspaceHTTPResponse(rsp *http.Response) (*CreateWorkspaceHTTPR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest CreateWorkspaceResponse
+		var dest Workspace
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -57862,7 +56807,7 @@ func ParseGetWorkspaceHTTPResponse(rsp *http.Response) (*GetWorkspaceHTTPRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GetWorkspaceResponse
+		var dest Workspace
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -57902,7 +56847,7 @@ func ParseUpdateWorkspaceHTTPResponse(rsp *http.Response) (*UpdateWorkspaceHTTPR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest UpdateWorkspaceResponse
+		var dest Workspace
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -61622,7 +60567,7 @@ func ParsePayInvoiceHTTPResponse(rsp *http.Response) (*PayInvoiceHTTPResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PayInvoiceResponse
+		var dest Invoice
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

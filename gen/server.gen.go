@@ -19904,7 +19904,7 @@ type CreateWorkspaceMemberResponseObject interface {
 	VisitCreateWorkspaceMemberResponse(w http.ResponseWriter) error
 }
 
-type CreateWorkspaceMember200JSONResponse CreateWorkspaceMemberResponse
+type CreateWorkspaceMember200JSONResponse WorkspaceMember
 
 func (response CreateWorkspaceMember200JSONResponse) VisitCreateWorkspaceMemberResponse(w http.ResponseWriter) error {
 
@@ -19960,7 +19960,7 @@ type GetWorkspaceMemberResponseObject interface {
 	VisitGetWorkspaceMemberResponse(w http.ResponseWriter) error
 }
 
-type GetWorkspaceMember200JSONResponse GetWorkspaceMemberResponse
+type GetWorkspaceMember200JSONResponse WorkspaceMember
 
 func (response GetWorkspaceMember200JSONResponse) VisitGetWorkspaceMemberResponse(w http.ResponseWriter) error {
 
@@ -20075,7 +20075,7 @@ type UpdateWorkspaceMemberResponseObject interface {
 	VisitUpdateWorkspaceMemberResponse(w http.ResponseWriter) error
 }
 
-type UpdateWorkspaceMember200JSONResponse UpdateWorkspaceMemberResponse
+type UpdateWorkspaceMember200JSONResponse WorkspaceMember
 
 func (response UpdateWorkspaceMember200JSONResponse) VisitUpdateWorkspaceMemberResponse(w http.ResponseWriter) error {
 
@@ -20187,7 +20187,7 @@ type CreateWorkspaceResponseObject interface {
 	VisitCreateWorkspaceResponse(w http.ResponseWriter) error
 }
 
-type CreateWorkspace200JSONResponse CreateWorkspaceResponse
+type CreateWorkspace200JSONResponse Workspace
 
 func (response CreateWorkspace200JSONResponse) VisitCreateWorkspaceResponse(w http.ResponseWriter) error {
 
@@ -20583,7 +20583,7 @@ type GetWorkspaceResponseObject interface {
 	VisitGetWorkspaceResponse(w http.ResponseWriter) error
 }
 
-type GetWorkspace200JSONResponse GetWorkspaceResponse
+type GetWorkspace200JSONResponse Workspace
 
 func (response GetWorkspace200JSONResponse) VisitGetWorkspaceResponse(w http.ResponseWriter) error {
 
@@ -20641,7 +20641,7 @@ type UpdateWorkspaceResponseObject interface {
 	VisitUpdateWorkspaceResponse(w http.ResponseWriter) error
 }
 
-type UpdateWorkspace200JSONResponse UpdateWorkspaceResponse
+type UpdateWorkspace200JSONResponse Workspace
 
 func (response UpdateWorkspace200JSONResponse) VisitUpdateWorkspaceResponse(w http.ResponseWriter) error {
 
@@ -25965,7 +25965,7 @@ type PayInvoiceResponseObject interface {
 	VisitPayInvoiceResponse(w http.ResponseWriter) error
 }
 
-type PayInvoice200JSONResponse PayInvoiceResponse
+type PayInvoice200JSONResponse Invoice
 
 func (response PayInvoice200JSONResponse) VisitPayInvoiceResponse(w http.ResponseWriter) error {
 
