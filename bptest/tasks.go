@@ -139,14 +139,7 @@ func (h *server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 		return nil, notFound("task", req.ID)
 	}
 	b.rtRemoveStates(gen.StateTypeTask, req.ID)
-	// A conversation busy with the task no longer is.
-	for _, r := range b.conversations.filter(func(c gen.Conversation) bool {
-		return c.CurrentTaskID != nil && *c.CurrentTaskID == req.ID
-	}) {
-		c := r.v
-		c.CurrentTaskID = nil
-		b.conversations.put(c.ID, c)
-	}
+	b.rtForget(req.ID, func(c *gen.Conversation) **string { return &c.CurrentTaskID })
 	return gen.DeleteTask200JSONResponse{}, nil
 }
 
@@ -344,14 +337,21 @@ func (h *server) DeleteWorkflow(ctx context.Context, req gen.DeleteWorkflowReque
 		return nil, notFound("workflow", req.ID)
 	}
 	b.rtRemoveStates(gen.StateTypeWorkflow, req.ID)
+	b.rtForget(req.ID, func(c *gen.Conversation) **string { return &c.CurrentWorkflowID })
+	return gen.DeleteWorkflow200JSONResponse{}, nil
+}
+
+// rtForget clears, in every conversation, the pointer field (current task
+// or workflow) that names a deleted resource.
+func (b *botState) rtForget(id string, field func(*gen.Conversation) **string) {
 	for _, r := range b.conversations.filter(func(c gen.Conversation) bool {
-		return c.CurrentWorkflowID != nil && *c.CurrentWorkflowID == req.ID
+		p := *field(&c)
+		return p != nil && *p == id
 	}) {
 		c := r.v
-		c.CurrentWorkflowID = nil
+		*field(&c) = nil
 		b.conversations.put(c.ID, c)
 	}
-	return gen.DeleteWorkflow200JSONResponse{}, nil
 }
 
 func (h *server) ListWorkflows(ctx context.Context, req gen.ListWorkflowsRequestObject) (gen.ListWorkflowsResponseObject, error) {
