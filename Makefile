@@ -1,7 +1,7 @@
 # Common tasks. `make help` lists them.
 GO ?= go
 
-.PHONY: help generate check-generated test lint upstream-diff ci
+.PHONY: help generate check-generated test lint upstream-diff lint-spec check-ts docs spec-breaking ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -22,6 +22,19 @@ lint: ## gofmt and go vet
 
 upstream-diff: ## Compare api/openapi.yaml with ../shared/upstream, operation by operation
 	cd scripts && $(GO) run ./upstream-diff -all
+
+lint-spec: ## Lint api/openapi.yaml with Spectral (spectral:oas) and Redocly (recommended); needs npm ci
+	npx --no-install spectral lint --fail-severity=hint --ruleset .spectral.yaml api/openapi.yaml
+	npx --no-install redocly lint api/openapi.yaml
+
+check-ts: ## Generate TypeScript types from the spec, typecheck examples/typescript, run it against botpress-mock
+	scripts/check-ts
+
+docs: ## Render the spec to build/docs/index.html, check it in headless Chromium, take a screenshot
+	scripts/check-docs
+
+spec-breaking: ## Fail on breaking spec changes since REF (default: the latest v* tag) without a major version bump
+	cd scripts && $(GO) run ./spec-breaking $(REF)
 
 ci: ## What CI runs
 	bash .ci/run

@@ -2583,7 +2583,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 //
 // It returns the decoded GetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, opts ...Option) (*gen.GetStateResponse, error) {
+func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, name string, opts ...Option) (*gen.GetStateResponse, error) {
 	op := operation{name: "getState", method: "GET", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -2605,7 +2605,7 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id gen.State
 //
 // It returns the decoded PatchStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
+func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string, name string, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
 	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -2627,7 +2627,7 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id gen.Sta
 //
 // It returns the decoded SetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
+func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
 	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}"}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -2649,7 +2649,7 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id gen.State
 //
 // It returns the decoded SetStateExpiryResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
+func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
 	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry"}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -2671,7 +2671,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id gen
 //
 // It returns the decoded GetOrSetStateResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id gen.StateOwnerID, name gen.StateName, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
+func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
 	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set"}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err

@@ -8587,12 +8587,6 @@ type IntegrationID = string
 // NextToken defines model for NextToken.
 type NextToken = string
 
-// StateName defines model for StateName.
-type StateName = string
-
-// StateOwnerID defines model for StateOwnerID.
-type StateOwnerID = string
-
 // WorkspaceID defines model for WorkspaceId.
 type WorkspaceID = string
 
@@ -15024,7 +15018,7 @@ type ClientInterface interface {
 	// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
 	//
 	// Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-	GetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetState(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchStateWithBody Patch a state
 	//
@@ -15033,7 +15027,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchStateWithBody(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchState Patch a state
 	//
@@ -15042,7 +15036,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchState(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateWithBody Set a state
 	//
@@ -15051,7 +15045,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateWithBody(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetState Set a state
 	//
@@ -15060,7 +15054,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetState(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateExpiryWithBody Set a state's expiry
 	//
@@ -15069,7 +15063,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateExpiryWithBody(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetStateExpiry Set a state's expiry
 	//
@@ -15078,7 +15072,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiry(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetStateExpiry(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrSetStateWithBody Get or set a state
 	//
@@ -15087,7 +15081,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrSetStateWithBody(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrSetState Get or set a state
 	//
@@ -15096,7 +15090,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrSetState(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTagValues List tag values
 	//
@@ -19059,7 +19053,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, params *UpdateMes
 // Returns the state with this name on a user, conversation, bot, integration, task or workflow.
 //
 // Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-func (c *Client) GetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetState(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetStateRequest(c.Server, pType, id, name, params)
 	if err != nil {
 		return nil, err
@@ -19078,7 +19072,7 @@ func (c *Client) GetState(ctx context.Context, pType StateType, id StateOwnerID,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *Client) PatchStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PatchStateWithBody(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -19097,7 +19091,7 @@ func (c *Client) PatchStateWithBody(ctx context.Context, pType StateType, id Sta
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *Client) PatchState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PatchState(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -19116,7 +19110,7 @@ func (c *Client) PatchState(ctx context.Context, pType StateType, id StateOwnerI
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *Client) SetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateWithBody(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -19135,7 +19129,7 @@ func (c *Client) SetStateWithBody(ctx context.Context, pType StateType, id State
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *Client) SetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetState(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -19154,7 +19148,7 @@ func (c *Client) SetState(ctx context.Context, pType StateType, id StateOwnerID,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateExpiryRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -19173,7 +19167,7 @@ func (c *Client) SetStateExpiryWithBody(ctx context.Context, pType StateType, id
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *Client) SetStateExpiry(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SetStateExpiry(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetStateExpiryRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -19192,7 +19186,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType StateType, id StateOw
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOrSetStateRequestWithBody(c.Server, pType, id, name, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -19211,7 +19205,7 @@ func (c *Client) GetOrSetStateWithBody(ctx context.Context, pType StateType, id 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *Client) GetOrSetState(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetOrSetState(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOrSetStateRequest(c.Server, pType, id, name, params, body)
 	if err != nil {
 		return nil, err
@@ -29926,7 +29920,7 @@ func NewUpdateMessageRequestWithBody(server string, id string, params *UpdateMes
 }
 
 // NewGetStateRequest constructs an http.Request for the GetState method
-func NewGetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *GetStateParams) (*http.Request, error) {
+func NewGetStateRequest(server string, pType StateType, id string, name string, params *GetStateParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -30011,7 +30005,7 @@ func NewGetStateRequest(server string, pType StateType, id StateOwnerID, name St
 }
 
 // NewPatchStateRequest calls the generic PatchState builder with application/json body
-func NewPatchStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody) (*http.Request, error) {
+func NewPatchStateRequest(server string, pType StateType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -30022,7 +30016,7 @@ func NewPatchStateRequest(server string, pType StateType, id StateOwnerID, name 
 }
 
 // NewPatchStateRequestWithBody constructs an http.Request for the PatchState method, with any body, and a specified content type
-func NewPatchStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewPatchStateRequestWithBody(server string, pType StateType, id string, name string, params *PatchStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -30109,7 +30103,7 @@ func NewPatchStateRequestWithBody(server string, pType StateType, id StateOwnerI
 }
 
 // NewSetStateRequest calls the generic SetState builder with application/json body
-func NewSetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody) (*http.Request, error) {
+func NewSetStateRequest(server string, pType StateType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -30120,7 +30114,7 @@ func NewSetStateRequest(server string, pType StateType, id StateOwnerID, name St
 }
 
 // NewSetStateRequestWithBody constructs an http.Request for the SetState method, with any body, and a specified content type
-func NewSetStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetStateRequestWithBody(server string, pType StateType, id string, name string, params *SetStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -30207,7 +30201,7 @@ func NewSetStateRequestWithBody(server string, pType StateType, id StateOwnerID,
 }
 
 // NewSetStateExpiryRequest calls the generic SetStateExpiry builder with application/json body
-func NewSetStateExpiryRequest(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody) (*http.Request, error) {
+func NewSetStateExpiryRequest(server string, pType StateType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -30218,7 +30212,7 @@ func NewSetStateExpiryRequest(server string, pType StateType, id StateOwnerID, n
 }
 
 // NewSetStateExpiryRequestWithBody constructs an http.Request for the SetStateExpiry method, with any body, and a specified content type
-func NewSetStateExpiryRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetStateExpiryRequestWithBody(server string, pType StateType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -30305,7 +30299,7 @@ func NewSetStateExpiryRequestWithBody(server string, pType StateType, id StateOw
 }
 
 // NewGetOrSetStateRequest calls the generic GetOrSetState builder with application/json body
-func NewGetOrSetStateRequest(server string, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody) (*http.Request, error) {
+func NewGetOrSetStateRequest(server string, pType StateType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -30316,7 +30310,7 @@ func NewGetOrSetStateRequest(server string, pType StateType, id StateOwnerID, na
 }
 
 // NewGetOrSetStateRequestWithBody constructs an http.Request for the GetOrSetState method, with any body, and a specified content type
-func NewGetOrSetStateRequestWithBody(server string, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewGetOrSetStateRequestWithBody(server string, pType StateType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -37015,7 +37009,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-	GetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error)
+	GetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error)
 
 	// PatchStateWithBodyWithResponse Patch a state
 	//
@@ -37024,7 +37018,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
+	PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
 
 	// PatchStateWithResponse Patch a state
 	//
@@ -37033,7 +37027,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-	PatchStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
+	PatchStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error)
 
 	// SetStateWithBodyWithResponse Set a state
 	//
@@ -37042,7 +37036,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
+	SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
 
 	// SetStateWithResponse Set a state
 	//
@@ -37051,7 +37045,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-	SetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
+	SetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error)
 
 	// SetStateExpiryWithBodyWithResponse Set a state's expiry
 	//
@@ -37060,7 +37054,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
+	SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
 
 	// SetStateExpiryWithResponse Set a state's expiry
 	//
@@ -37069,7 +37063,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-	SetStateExpiryWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
+	SetStateExpiryWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error)
 
 	// GetOrSetStateWithBodyWithResponse Get or set a state
 	//
@@ -37078,7 +37072,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
+	GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
 
 	// GetOrSetStateWithResponse Get or set a state
 	//
@@ -37087,7 +37081,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-	GetOrSetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
+	GetOrSetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error)
 
 	// ListTagValuesWithResponse List tag values
 	//
@@ -51464,7 +51458,7 @@ func (c *ClientWithResponses) UpdateMessageWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
-func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*GetStateHTTPResponse, error) {
 	rsp, err := c.GetState(ctx, pType, id, name, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51479,7 +51473,7 @@ func (c *ClientWithResponses) GetStateWithResponse(ctx context.Context, pType St
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
+func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
 	rsp, err := c.PatchStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51494,7 +51488,7 @@ func (c *ClientWithResponses) PatchStateWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/chat/states/{type}/{id}/{name} (the `PatchState` operationId).
-func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
+func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *PatchStateParams, body PatchStateJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchStateHTTPResponse, error) {
 	rsp, err := c.PatchState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51509,7 +51503,7 @@ func (c *ClientWithResponses) PatchStateWithResponse(ctx context.Context, pType 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
 	rsp, err := c.SetStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51524,7 +51518,7 @@ func (c *ClientWithResponses) SetStateWithBodyWithResponse(ctx context.Context, 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name} (the `SetState` operationId).
-func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateParams, body SetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateHTTPResponse, error) {
 	rsp, err := c.SetState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51539,7 +51533,7 @@ func (c *ClientWithResponses) SetStateWithResponse(ctx context.Context, pType St
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
 	rsp, err := c.SetStateExpiryWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51554,7 +51548,7 @@ func (c *ClientWithResponses) SetStateExpiryWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/expiry (the `SetStateExpiry` operationId).
-func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
+func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pType StateType, id string, name string, params *SetStateExpiryParams, body SetStateExpiryJSONRequestBody, reqEditors ...RequestEditorFn) (*SetStateExpiryHTTPResponse, error) {
 	rsp, err := c.SetStateExpiry(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51569,7 +51563,7 @@ func (c *ClientWithResponses) SetStateExpiryWithResponse(ctx context.Context, pT
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
 	rsp, err := c.GetOrSetStateWithBody(ctx, pType, id, name, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -51584,7 +51578,7 @@ func (c *ClientWithResponses) GetOrSetStateWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/states/{type}/{id}/{name}/get-or-set (the `GetOrSetState` operationId).
-func (c *ClientWithResponses) GetOrSetStateWithResponse(ctx context.Context, pType StateType, id StateOwnerID, name StateName, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
+func (c *ClientWithResponses) GetOrSetStateWithResponse(ctx context.Context, pType StateType, id string, name string, params *GetOrSetStateParams, body GetOrSetStateJSONRequestBody, reqEditors ...RequestEditorFn) (*GetOrSetStateHTTPResponse, error) {
 	rsp, err := c.GetOrSetState(ctx, pType, id, name, params, body, reqEditors...)
 	if err != nil {
 		return nil, err

@@ -420,19 +420,19 @@ type ServerInterface interface {
 	UpdateMessage(w http.ResponseWriter, r *http.Request, id string, params UpdateMessageParams)
 	// GetState Get a state
 	// (GET /v1/chat/states/{type}/{id}/{name})
-	GetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params GetStateParams)
+	GetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params GetStateParams)
 	// PatchState Patch a state
 	// (PATCH /v1/chat/states/{type}/{id}/{name})
-	PatchState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params PatchStateParams)
+	PatchState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params PatchStateParams)
 	// SetState Set a state
 	// (POST /v1/chat/states/{type}/{id}/{name})
-	SetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params SetStateParams)
+	SetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params SetStateParams)
 	// SetStateExpiry Set a state's expiry
 	// (POST /v1/chat/states/{type}/{id}/{name}/expiry)
-	SetStateExpiry(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params SetStateExpiryParams)
+	SetStateExpiry(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params SetStateExpiryParams)
 	// GetOrSetState Get or set a state
 	// (POST /v1/chat/states/{type}/{id}/{name}/get-or-set)
-	GetOrSetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params GetOrSetStateParams)
+	GetOrSetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params GetOrSetStateParams)
 	// ListTagValues List tag values
 	// (GET /v1/chat/tags/{key}/values)
 	ListTagValues(w http.ResponseWriter, r *http.Request, key string, params ListTagValuesParams)
@@ -8948,7 +8948,7 @@ func (siw *ServerInterfaceWrapper) GetState(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Path parameter "id" -------------
-	var id StateOwnerID
+	var id string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -8957,7 +8957,7 @@ func (siw *ServerInterfaceWrapper) GetState(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Path parameter "name" -------------
-	var name StateName
+	var name string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9054,7 +9054,7 @@ func (siw *ServerInterfaceWrapper) PatchState(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Path parameter "id" -------------
-	var id StateOwnerID
+	var id string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9063,7 +9063,7 @@ func (siw *ServerInterfaceWrapper) PatchState(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Path parameter "name" -------------
-	var name StateName
+	var name string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9160,7 +9160,7 @@ func (siw *ServerInterfaceWrapper) SetState(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Path parameter "id" -------------
-	var id StateOwnerID
+	var id string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9169,7 +9169,7 @@ func (siw *ServerInterfaceWrapper) SetState(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Path parameter "name" -------------
-	var name StateName
+	var name string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9266,7 +9266,7 @@ func (siw *ServerInterfaceWrapper) SetStateExpiry(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Path parameter "id" -------------
-	var id StateOwnerID
+	var id string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9275,7 +9275,7 @@ func (siw *ServerInterfaceWrapper) SetStateExpiry(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Path parameter "name" -------------
-	var name StateName
+	var name string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9372,7 +9372,7 @@ func (siw *ServerInterfaceWrapper) GetOrSetState(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "id" -------------
-	var id StateOwnerID
+	var id string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -9381,7 +9381,7 @@ func (siw *ServerInterfaceWrapper) GetOrSetState(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "name" -------------
-	var name StateName
+	var name string
 
 	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -22630,9 +22630,9 @@ func (response UpdateMessagedefaultJSONResponse) VisitUpdateMessageResponse(w ht
 }
 
 type GetStateRequestObject struct {
-	Type   StateType    `json:"type"`
-	ID     StateOwnerID `json:"id"`
-	Name   StateName    `json:"name"`
+	Type   StateType `json:"type"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
 	Params GetStateParams
 }
 
@@ -22689,9 +22689,9 @@ func (response GetStatedefaultJSONResponse) VisitGetStateResponse(w http.Respons
 }
 
 type PatchStateRequestObject struct {
-	Type   StateType    `json:"type"`
-	ID     StateOwnerID `json:"id"`
-	Name   StateName    `json:"name"`
+	Type   StateType `json:"type"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
 	Params PatchStateParams
 	Body   *PatchStateJSONRequestBody
 }
@@ -22749,9 +22749,9 @@ func (response PatchStatedefaultJSONResponse) VisitPatchStateResponse(w http.Res
 }
 
 type SetStateRequestObject struct {
-	Type   StateType    `json:"type"`
-	ID     StateOwnerID `json:"id"`
-	Name   StateName    `json:"name"`
+	Type   StateType `json:"type"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
 	Params SetStateParams
 	Body   *SetStateJSONRequestBody
 }
@@ -22809,9 +22809,9 @@ func (response SetStatedefaultJSONResponse) VisitSetStateResponse(w http.Respons
 }
 
 type SetStateExpiryRequestObject struct {
-	Type   StateType    `json:"type"`
-	ID     StateOwnerID `json:"id"`
-	Name   StateName    `json:"name"`
+	Type   StateType `json:"type"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
 	Params SetStateExpiryParams
 	Body   *SetStateExpiryJSONRequestBody
 }
@@ -22869,9 +22869,9 @@ func (response SetStateExpirydefaultJSONResponse) VisitSetStateExpiryResponse(w 
 }
 
 type GetOrSetStateRequestObject struct {
-	Type   StateType    `json:"type"`
-	ID     StateOwnerID `json:"id"`
-	Name   StateName    `json:"name"`
+	Type   StateType `json:"type"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
 	Params GetOrSetStateParams
 	Body   *GetOrSetStateJSONRequestBody
 }
@@ -30978,7 +30978,7 @@ func (sh *strictHandler) UpdateMessage(w http.ResponseWriter, r *http.Request, i
 }
 
 // GetState operation middleware
-func (sh *strictHandler) GetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params GetStateParams) {
+func (sh *strictHandler) GetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params GetStateParams) {
 	var request GetStateRequestObject
 
 	request.Type = pType
@@ -31007,7 +31007,7 @@ func (sh *strictHandler) GetState(w http.ResponseWriter, r *http.Request, pType 
 }
 
 // PatchState operation middleware
-func (sh *strictHandler) PatchState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params PatchStateParams) {
+func (sh *strictHandler) PatchState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params PatchStateParams) {
 	var request PatchStateRequestObject
 
 	request.Type = pType
@@ -31046,7 +31046,7 @@ func (sh *strictHandler) PatchState(w http.ResponseWriter, r *http.Request, pTyp
 }
 
 // SetState operation middleware
-func (sh *strictHandler) SetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params SetStateParams) {
+func (sh *strictHandler) SetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params SetStateParams) {
 	var request SetStateRequestObject
 
 	request.Type = pType
@@ -31085,7 +31085,7 @@ func (sh *strictHandler) SetState(w http.ResponseWriter, r *http.Request, pType 
 }
 
 // SetStateExpiry operation middleware
-func (sh *strictHandler) SetStateExpiry(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params SetStateExpiryParams) {
+func (sh *strictHandler) SetStateExpiry(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params SetStateExpiryParams) {
 	var request SetStateExpiryRequestObject
 
 	request.Type = pType
@@ -31124,7 +31124,7 @@ func (sh *strictHandler) SetStateExpiry(w http.ResponseWriter, r *http.Request, 
 }
 
 // GetOrSetState operation middleware
-func (sh *strictHandler) GetOrSetState(w http.ResponseWriter, r *http.Request, pType StateType, id StateOwnerID, name StateName, params GetOrSetStateParams) {
+func (sh *strictHandler) GetOrSetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params GetOrSetStateParams) {
 	var request GetOrSetStateRequestObject
 
 	request.Type = pType
