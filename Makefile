@@ -1,7 +1,9 @@
 # Common tasks. `make help` lists them.
 GO ?= go
+# make bench SOAK=1 also runs the soak test.
+SOAK ?= 0
 
-.PHONY: help generate check-generated test lint upstream-diff lint-spec check-ts docs spec-breaking ci
+.PHONY: help generate check-generated test lint upstream-diff lint-spec check-ts docs spec-breaking bench ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -35,6 +37,9 @@ docs: ## Render the spec to build/docs/index.html, check it in headless Chromium
 
 spec-breaking: ## Fail on breaking spec changes since REF (default: the latest v* tag) without a major version bump
 	cd scripts && $(GO) run ./spec-breaking $(REF)
+
+bench: ## Benchmarks: SDK vs bare net/http vs @botpress/client, to BENCHMARKS.md and docs/bench-throughput.svg (SOAK=1 adds the soak); needs npm ci
+	SOAK=$(SOAK) scripts/bench
 
 ci: ## What CI runs
 	bash .ci/run

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -55,6 +56,51 @@ func (op operation) checkPath(name, value string) error {
 		return fmt.Errorf("botpress: %s: %w: %s is %q", op.name, ErrInvalidArgument, name, value)
 	}
 	return nil
+}
+
+// newRequest builds the request of an operation, as package gen's request
+// builders do (NewXxxRequest(server, ..., nil, body)) but without parsing
+// URLs three times: method; the URL made of server, the base URL resolved
+// as a directory ("https://host/prefix/"), and path, the spec's path with
+// %s in place of each path parameter, filled with params escaped by
+// url.PathEscape; and, when body is not nil, body encoded by json.Marshal
+// and sent as application/json.
+//
+// The URL is the one the builders make: they resolve "./"+path against
+// server, which gives server resolved against "./" (what config.server
+// holds) followed by path, as long as path has no "." or ".." segment: the
+// spec's paths have none, and checkPath refuses them as path parameters.
+func newRequest(method, server string, body any, path string, params ...string) (*http.Request, error) {
+	path = strings.TrimPrefix(path, "/")
+	var u strings.Builder
+	u.Grow(len(server) + len(path) + 48*len(params))
+	u.WriteString(server)
+	for _, p := range params {
+		i := strings.Index(path, "%s")
+		if i < 0 {
+			return nil, fmt.Errorf("path %q has fewer parameters than the %d given", path, len(params))
+		}
+		u.WriteString(path[:i])
+		u.WriteString(url.PathEscape(p))
+		path = path[i+len("%s"):]
+	}
+	u.WriteString(path)
+	var r io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, u.String(), r)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Add("Content-Type", "application/json")
+	}
+	return req, nil
 }
 
 // call sends one operation and decodes its JSON answer into a new T.
@@ -105,9 +151,13 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, unprefix(err))
 	}
-	// The trailing slash keeps a path prefix of the base URL
-	// (https://proxy/botpress) in front of the operation's path.
-	req, err := build(cfg.baseURL + "/")
+	// The base URL as a directory, whose trailing slash keeps a path
+	// prefix (https://proxy/botpress) in front of the operation's path.
+	server := cfg.server
+	if server == "" {
+		server = cfg.baseURL + "/"
+	}
+	req, err := build(server)
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: building request: %w", op.name, err)
 	}
@@ -139,9 +189,14 @@ func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]by
 		retryable = false // the body cannot be read twice
 	}
 	for attempt := 0; ; attempt++ {
-		start := time.Now()
+		var start time.Time
+		if cfg.logger != nil {
+			start = time.Now()
+		}
 		res, err := cfg.attempt(ctx, req, attempt)
-		cfg.log(ctx, req, res, err, attempt, time.Since(start))
+		if cfg.logger != nil {
+			cfg.log(ctx, req, res, err, attempt, time.Since(start))
+		}
 		if err == nil && res.status >= 200 && res.status < 300 {
 			return res.body, nil
 		}
@@ -179,6 +234,15 @@ func unprefix(err error) error {
 	return err
 }
 
+// The canonical forms of the scope headers, the keys http.Header.Set would
+// use, so that setHeaders need not compute them for every request.
+var (
+	canonicalBotID            = http.CanonicalHeaderKey(HeaderBotID)
+	canonicalWorkspaceID      = http.CanonicalHeaderKey(HeaderWorkspaceID)
+	canonicalIntegrationID    = http.CanonicalHeaderKey(HeaderIntegrationID)
+	canonicalIntegrationAlias = http.CanonicalHeaderKey(HeaderIntegrationAlias)
+)
+
 // setHeaders adds authentication, the scope headers and the extra headers.
 // Scope headers already set by the operation's parameters are kept.
 func (cfg *config) setHeaders(req *http.Request) {
@@ -191,20 +255,34 @@ func (cfg *config) setHeaders(req *http.Request) {
 			h.Add(k, v)
 		}
 	}
-	for _, s := range [...]struct{ name, value string }{
-		{HeaderBotID, cfg.botID},
-		{HeaderWorkspaceID, cfg.workspaceID},
-		{HeaderIntegrationID, cfg.integrationID},
-		{HeaderIntegrationAlias, cfg.integrationAlias},
+	// What follows is h.Set(key, value) with keys already canonical, and the
+	// values, one each, sharing one array: one allocation instead of one per
+	// header. Each gets a slice of capacity 1, so that appending to one (as
+	// Header.Add does) cannot write over the next.
+	values := make([]string, 0, 7)
+	set := func(key, value string) {
+		values = append(values, value)
+		n := len(values)
+		h[key] = values[n-1 : n : n]
+	}
+	for _, s := range [...]struct{ key, value string }{
+		{canonicalBotID, cfg.botID},
+		{canonicalWorkspaceID, cfg.workspaceID},
+		{canonicalIntegrationID, cfg.integrationID},
+		{canonicalIntegrationAlias, cfg.integrationAlias},
 	} {
-		if s.value != "" && h.Get(s.name) == "" {
-			h.Set(s.name, s.value)
+		if vs := h[s.key]; s.value != "" && (len(vs) == 0 || vs[0] == "") {
+			set(s.key, s.value)
 		}
 	}
-	h.Set("Authorization", "Bearer "+cfg.token)
-	h.Set("Accept", "application/json")
+	auth := cfg.authorization
+	if auth == "" {
+		auth = "Bearer " + cfg.token
+	}
+	set("Authorization", auth)
+	set("Accept", "application/json")
 	if cfg.userAgent != "" {
-		h.Set("User-Agent", cfg.userAgent)
+		set("User-Agent", cfg.userAgent)
 	}
 }
 
@@ -231,7 +309,18 @@ func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (resul
 		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
 		defer cancel()
 	}
-	r := req.Clone(ctx)
+	var r *http.Request
+	if cfg.httpClient.Jar == nil {
+		// Neither http.Client nor a RoundTripper (which must not modify
+		// the request) writes to the request's header or URL, so a shallow
+		// copy carrying the attempt's context is enough: no need to copy
+		// them for every attempt.
+		r = req.WithContext(ctx)
+	} else {
+		// http.Client adds the jar's cookies to the header of the request
+		// it is given: each attempt gets its own copy of the original.
+		r = req.Clone(ctx)
+	}
 	if n > 0 && req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
@@ -245,7 +334,7 @@ func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (resul
 		return result{}, redactErr(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	body, err := readBody(resp.Body, resp.ContentLength)
 	res := result{status: resp.StatusCode, header: resp.Header, body: body}
 	if err != nil {
 		return res, fmt.Errorf("reading %d answer: %w", resp.StatusCode, err)
@@ -257,6 +346,46 @@ func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (resul
 }
 
 var errTooLarge = fmt.Errorf("answer larger than %d bytes", MaxResponseBody)
+
+// maxSizeHint bounds the buffer readBody reserves from the announced size,
+// so that a wrong Content-Length cannot make it reserve much more than the
+// answer holds.
+const maxSizeHint = 1 << 20
+
+// readBody reads r to its end, or to MaxResponseBody+1 bytes if it is
+// longer (so that the caller can tell), like
+// io.ReadAll(io.LimitReader(r, MaxResponseBody+1)). It starts from a buffer
+// of the announced size (size, -1 when unknown; up to maxSizeHint) plus one
+// byte, so that an answer of the size announced is read into one
+// allocation, where io.ReadAll would grow its buffer several times.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	const limit = MaxResponseBody + 1
+	capacity := 512
+	if size >= 0 {
+		capacity = int(min(size, maxSizeHint)) + 1
+	}
+	b := make([]byte, 0, capacity)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+		buf := b[len(b):cap(b)]
+		if rest := limit - len(b); len(buf) > rest {
+			buf = buf[:rest]
+		}
+		if len(buf) == 0 {
+			return b, nil
+		}
+		n, err := r.Read(buf)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
 
 // log writes one debug record for an attempt. It never logs headers.
 func (cfg *config) log(ctx context.Context, req *http.Request, res result, err error, attempt int, d time.Duration) {

@@ -86,6 +86,11 @@ type config struct {
 	logger           *slog.Logger
 	idempotent       bool
 	err              error
+
+	// Derived by validate from the settings above, once per client (or per
+	// call with options) rather than once per request.
+	server        string // baseURL resolved as a directory: "https://host/prefix/"
+	authorization string // "Bearer " + token
 }
 
 // New returns a Client. Settings not given as options are read from the
@@ -124,6 +129,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.httpClient == nil {
 		cfg.httpClient = &http.Client{}
 	}
+	cfg.httpClient = guardRedirects(cfg.httpClient)
 	return &Client{cfg: cfg}, nil
 }
 
@@ -137,6 +143,17 @@ func (cfg *config) validate() error {
 		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
 	}
 	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+	// The operations' paths are resolved against the base URL as a
+	// directory, so that a path prefix (https://proxy/botpress) stays in
+	// front of them. Resolving "./" once gives the prefix every request URL
+	// starts with: resolving "./v1/..." gives the same URL with the
+	// operation's path appended, as the path has no dot segments.
+	server, err := url.Parse(cfg.baseURL + "/")
+	if err != nil {
+		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
+	}
+	cfg.server = server.ResolveReference(&url.URL{Path: "./"}).String()
+	cfg.authorization = "Bearer " + cfg.token
 	for _, h := range []struct{ what, value string }{
 		{"token", cfg.token}, {"bot ID", cfg.botID}, {"workspace ID", cfg.workspaceID},
 		{"integration ID", cfg.integrationID}, {"integration alias", cfg.integrationAlias},
@@ -170,10 +187,18 @@ func validHeaderValue(v string) bool {
 
 // with returns the config for one call: the client's, with opts applied.
 func (c *Client) with(opts []Option) (config, error) {
-	cfg := c.cfg
 	if len(opts) == 0 {
-		return cfg, nil
+		// Kept apart from withOptions, whose cfg escapes to the heap
+		// (options get its address): a call without options allocates
+		// nothing here.
+		return c.cfg, nil
 	}
+	return c.withOptions(opts)
+}
+
+// withOptions is with for a call that has options.
+func (c *Client) withOptions(opts []Option) (config, error) {
+	cfg := c.cfg
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -182,8 +207,60 @@ func (c *Client) with(opts []Option) (config, error) {
 	}
 	if cfg.httpClient == nil {
 		cfg.httpClient = c.cfg.httpClient
+	} else if cfg.httpClient != c.cfg.httpClient {
+		cfg.httpClient = guardRedirects(cfg.httpClient)
 	}
 	return cfg, nil
+}
+
+// credentialHeaders are the headers a redirect to another origin must not
+// carry.
+var credentialHeaders = []string{
+	"Authorization", "Proxy-Authorization", "Cookie", "Cookie2",
+	"Www-Authenticate", "Proxy-Authenticate",
+}
+
+// guardRedirects returns a copy of hc (same transport, jar and timeout)
+// whose redirect policy removes the credentials from a redirect that
+// leaves the origin (scheme, host and port) of the first request. net/http
+// removes them only when the host name changes, so on its own it sends the
+// token to another port of the same host, or from https to http. hc's own
+// CheckRedirect, if any, runs afterwards; without one, the default limit of
+// 10 redirects applies.
+func guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
+			for _, h := range credentialHeaders {
+				req.Header.Del(h)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &guarded
+}
+
+// origin is the scheme, host and port of u, with the scheme's default port
+// when u names none.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // BaseURL returns the API address the client calls.

@@ -18,7 +18,7 @@ import (
 func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccountResponse, error) {
 	op := operation{name: "getAccount", method: "GET", path: "/v1/admin/account/me"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAccountRequest(server)
+		return newRequest("GET", server, nil, "/v1/admin/account/me")
 	}
 	return call[gen.GetAccountResponse](ctx, c, op, build, opts)
 }
@@ -31,7 +31,7 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRequestBody, opts ...Option) error {
 	op := operation{name: "deleteAccount", method: "POST", path: "/v1/admin/account/me"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteAccountRequest(server, body)
+		return newRequest("POST", server, body, "/v1/admin/account/me")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -44,7 +44,7 @@ func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRe
 func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountJSONRequestBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
 	op := operation{name: "updateAccount", method: "PUT", path: "/v1/admin/account/me"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateAccountRequest(server, body)
+		return newRequest("PUT", server, body, "/v1/admin/account/me")
 	}
 	return call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
 }
@@ -57,7 +57,7 @@ func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountJSONRe
 func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (*gen.ListPersonalAccessTokensResponse, error) {
 	op := operation{name: "listPersonalAccessTokens", method: "GET", path: "/v1/admin/account/pats"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPersonalAccessTokensRequest(server)
+		return newRequest("GET", server, nil, "/v1/admin/account/pats")
 	}
 	return call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
 }
@@ -70,7 +70,7 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenJSONRequestBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
 	op := operation{name: "createPersonalAccessToken", method: "POST", path: "/v1/admin/account/pats"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreatePersonalAccessTokenRequest(server, body)
+		return newRequest("POST", server, body, "/v1/admin/account/pats")
 	}
 	return call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
 }
@@ -86,7 +86,7 @@ func (c *Client) DeletePersonalAccessToken(ctx context.Context, id string, opts 
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeletePersonalAccessTokenRequest(server, id)
+		return newRequest("DELETE", server, nil, "/v1/admin/account/pats/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -102,7 +102,7 @@ func (c *Client) GetAccountPreference(ctx context.Context, key string, opts ...O
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAccountPreferenceRequest(server, key)
+		return newRequest("GET", server, nil, "/v1/admin/account/preferences/%s", string(key))
 	}
 	return call[gen.GetAccountPreferenceResponse](ctx, c, op, build, opts)
 }
@@ -118,7 +118,7 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetAccountPreferenceRequest(server, key, body)
+		return newRequest("POST", server, body, "/v1/admin/account/preferences/%s", string(key))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -135,7 +135,7 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListActivitiesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/activities")
 	}
 	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
 }
@@ -171,7 +171,7 @@ func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesPa
 func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
 	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots")
 	}
 	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
 }
@@ -203,7 +203,7 @@ func (c *Client) AllBots(ctx context.Context, params *gen.ListBotsParams, opts .
 func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBody, opts ...Option) (*gen.CreateBotResponse, error) {
 	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateBotRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots")
 	}
 	return call[gen.CreateBotResponse](ctx, c, op, build, opts)
 }
@@ -220,7 +220,7 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotAPIKeysRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/baks")
 	}
 	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -233,7 +233,7 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
 	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateBotAPIKeyRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/baks")
 	}
 	return call[gen.CreateBotAPIKeyResponse](ctx, c, op, build, opts)
 }
@@ -249,7 +249,7 @@ func (c *Client) DeleteBotAPIKey(ctx context.Context, id string, opts ...Option)
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteBotAPIKeyRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/bots/baks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -265,7 +265,7 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotAllowlistRequest(server, botID, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
 	return call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
 }
@@ -281,7 +281,7 @@ func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateBotAllowlistRequest(server, botID, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -301,7 +301,7 @@ func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string,
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUnlinkSandboxedConversationsRequest(server, botID, integrationID, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/integrations/%s/sandboxed-conversations", string(botID), string(integrationID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -321,7 +321,7 @@ func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string,
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteIntegrationShareableIDRequest(server, botID, integrationID, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -341,7 +341,7 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationShareableIDRequest(server, botID, integrationID, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return call[gen.GetIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -361,7 +361,7 @@ func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string,
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateIntegrationShareableIDRequest(server, botID, integrationID, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return call[gen.CreateIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -377,7 +377,7 @@ func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteBotRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -394,7 +394,7 @@ func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s", string(id))
 	}
 	return call[gen.GetBotResponse](ctx, c, op, build, opts)
 }
@@ -410,7 +410,7 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSO
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateBotRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/bots/%s", string(id))
 	}
 	return call[gen.UpdateBotResponse](ctx, c, op, build, opts)
 }
@@ -430,7 +430,7 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListActionRunsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/action-runs", string(id))
 	}
 	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
 }
@@ -472,7 +472,7 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotAnalyticsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/analytics", string(id))
 	}
 	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
 }
@@ -488,7 +488,7 @@ func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*ge
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotJSONRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/bot-json", string(id))
 	}
 	return call[gen.GetBotJSONResponse](ctx, c, op, build, opts)
 }
@@ -505,7 +505,7 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotIssuesRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues", string(id))
 	}
 	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
 }
@@ -543,7 +543,7 @@ func (c *Client) DeleteBotIssue(ctx context.Context, id string, issueID string, 
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteBotIssueRequest(server, id, issueID, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -562,7 +562,7 @@ func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opt
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotIssueRequest(server, id, issueID, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
 	return call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
 }
@@ -581,7 +581,7 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotIssueEventsRequest(server, id, issueID, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues/%s/events", string(id), string(issueID))
 	}
 	return call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
 }
@@ -601,7 +601,7 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotLogsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/logs", string(id))
 	}
 	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
 }
@@ -639,7 +639,7 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewPublishFromBotJSONRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/%s/publish-from-bot-json", string(id))
 	}
 	return call[gen.PublishFromBotJSONResponse](ctx, c, op, build, opts)
 }
@@ -655,7 +655,7 @@ func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBo
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewTransferBotRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/%s/transfer", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -671,7 +671,7 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListBotVersionsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/versions", string(id))
 	}
 	return call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
 }
@@ -687,7 +687,7 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateBotVersionRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/%s/versions", string(id))
 	}
 	return call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
 }
@@ -703,7 +703,7 @@ func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.Deplo
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeployBotVersionRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/bots/%s/versions/deploy", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -722,7 +722,7 @@ func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string,
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotVersionRequest(server, id, versionID, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/versions/%s", string(id), string(versionID))
 	}
 	return call[gen.GetBotVersionResponse](ctx, c, op, build, opts)
 }
@@ -742,7 +742,7 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBotWebchatRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/bots/%s/webchat", string(id))
 	}
 	return call[gen.GetBotWebchatResponse](ctx, c, op, build, opts)
 }
@@ -755,7 +755,7 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opts ...Option) (*gen.RunVrlResponse, error) {
 	op := operation{name: "runVrl", method: "POST", path: "/v1/admin/helper/vrl"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewRunVrlRequest(server, body)
+		return newRequest("POST", server, body, "/v1/admin/helper/vrl")
 	}
 	return call[gen.RunVrlResponse](ctx, c, op, build, opts)
 }
@@ -769,7 +769,7 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opt
 func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) (*gen.ListPublicIntegrationsResponse, error) {
 	op := operation{name: "listPublicIntegrations", method: "GET", path: "/v1/admin/hub/integrations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicIntegrationsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/hub/integrations")
 	}
 	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -804,7 +804,7 @@ func (c *Client) GetPublicIntegrationByID(ctx context.Context, id string, opts .
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicIntegrationByIDRequest(server, id)
+		return newRequest("GET", server, nil, "/v1/admin/hub/integrations/%s", string(id))
 	}
 	return call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
 }
@@ -823,7 +823,7 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicIntegrationRequest(server, name, version)
+		return newRequest("GET", server, nil, "/v1/admin/hub/integrations/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -837,7 +837,7 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) (*gen.ListPublicInterfacesResponse, error) {
 	op := operation{name: "listPublicInterfaces", method: "GET", path: "/v1/admin/hub/interfaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicInterfacesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces")
 	}
 	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -872,7 +872,7 @@ func (c *Client) GetPublicInterfaceByID(ctx context.Context, id string, opts ...
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicInterfaceByIDRequest(server, id)
+		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces/%s", string(id))
 	}
 	return call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
 }
@@ -891,7 +891,7 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicInterfaceRequest(server, name, version)
+		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -905,7 +905,7 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) (*gen.ListPublicPluginsResponse, error) {
 	op := operation{name: "listPublicPlugins", method: "GET", path: "/v1/admin/hub/plugins", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicPluginsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/hub/plugins")
 	}
 	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
 }
@@ -940,7 +940,7 @@ func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Opt
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicPluginByIDRequest(server, id)
+		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s", string(id))
 	}
 	return call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
 }
@@ -959,7 +959,7 @@ func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform ge
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicPluginCodeRequest(server, id, platform)
+		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/code/%s", string(id), string(platform))
 	}
 	return call[gen.GetPublicPluginCodeResponse](ctx, c, op, build, opts)
 }
@@ -979,7 +979,7 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetDereferencedPublicPluginByIDRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
 	}
 	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
 }
@@ -998,7 +998,7 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicPluginRequest(server, name, version)
+		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
 }
@@ -1012,7 +1012,7 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
 	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListIntegrationsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/integrations")
 	}
 	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -1044,7 +1044,7 @@ func (c *Client) AllIntegrations(ctx context.Context, params *gen.ListIntegratio
 func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationJSONRequestBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
 	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateIntegrationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/integrations")
 	}
 	return call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1061,7 +1061,7 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListIntegrationAPIKeysRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/integrations/iaks")
 	}
 	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -1074,7 +1074,7 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
 	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateIntegrationAPIKeyRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/integrations/iaks")
 	}
 	return call[gen.CreateIntegrationAPIKeyResponse](ctx, c, op, build, opts)
 }
@@ -1090,7 +1090,7 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteIntegrationAPIKeyRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/integrations/iaks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1103,7 +1103,7 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewRequestIntegrationVerificationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/integrations/request-verification")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1116,7 +1116,7 @@ func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.Re
 func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewValidateIntegrationCreationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/integrations/validate")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1132,7 +1132,7 @@ func (c *Client) DeleteIntegration(ctx context.Context, id string, opts ...Optio
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteIntegrationRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/integrations/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1148,7 +1148,7 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/integrations/%s", string(id))
 	}
 	return call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1164,7 +1164,7 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateIntegrationRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/integrations/%s", string(id))
 	}
 	return call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1184,7 +1184,7 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationLogsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/integrations/%s/logs", string(id))
 	}
 	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
 }
@@ -1222,7 +1222,7 @@ func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body 
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewValidateIntegrationUpdateRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/integrations/%s/validate", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1241,7 +1241,7 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetIntegrationByNameRequest(server, name, version, nil)
+		return newRequest("GET", server, nil, "/v1/admin/integrations/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
 }
@@ -1255,7 +1255,7 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
 	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListInterfacesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/interfaces")
 	}
 	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -1287,7 +1287,7 @@ func (c *Client) AllInterfaces(ctx context.Context, params *gen.ListInterfacesPa
 func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJSONRequestBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
 	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateInterfaceRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/interfaces")
 	}
 	return call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1303,7 +1303,7 @@ func (c *Client) DeleteInterface(ctx context.Context, id string, opts ...Option)
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteInterfaceRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/interfaces/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1319,7 +1319,7 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetInterfaceRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/interfaces/%s", string(id))
 	}
 	return call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1335,7 +1335,7 @@ func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.Update
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateInterfaceRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/interfaces/%s", string(id))
 	}
 	return call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1354,7 +1354,7 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetInterfaceByNameRequest(server, name, version, nil)
+		return newRequest("GET", server, nil, "/v1/admin/interfaces/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
 }
@@ -1367,7 +1367,7 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestBody, opts ...Option) (*gen.IntrospectResponse, error) {
 	op := operation{name: "introspect", method: "POST", path: "/v1/admin/introspect"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewIntrospectRequest(server, body)
+		return newRequest("POST", server, body, "/v1/admin/introspect")
 	}
 	return call[gen.IntrospectResponse](ctx, c, op, build, opts)
 }
@@ -1381,7 +1381,7 @@ func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestB
 func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
 	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPluginsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/plugins")
 	}
 	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
 }
@@ -1413,7 +1413,7 @@ func (c *Client) AllPlugins(ctx context.Context, params *gen.ListPluginsParams, 
 func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequestBody, opts ...Option) (*gen.CreatePluginResponse, error) {
 	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreatePluginRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/plugins")
 	}
 	return call[gen.CreatePluginResponse](ctx, c, op, build, opts)
 }
@@ -1429,7 +1429,7 @@ func (c *Client) DeletePlugin(ctx context.Context, id string, opts ...Option) er
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeletePluginRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/plugins/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1445,7 +1445,7 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPluginRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/plugins/%s", string(id))
 	}
 	return call[gen.GetPluginResponse](ctx, c, op, build, opts)
 }
@@ -1461,7 +1461,7 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdatePluginRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/plugins/%s", string(id))
 	}
 	return call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
 }
@@ -1480,7 +1480,7 @@ func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetP
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPluginCodeRequest(server, id, platform, nil)
+		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/code/%s", string(id), string(platform))
 	}
 	return call[gen.GetPluginCodeResponse](ctx, c, op, build, opts)
 }
@@ -1500,7 +1500,7 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetDereferencedPluginRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/dereferenced", string(id))
 	}
 	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
 }
@@ -1519,7 +1519,7 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPluginByNameRequest(server, name, version, nil)
+		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
 }
@@ -1532,7 +1532,7 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaJSONRequestBody, opts ...Option) error {
 	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewChangeAISpendQuotaRequest(server, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/quotas/ai-spend")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1549,7 +1549,7 @@ func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleU
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetMultipleUsagesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/usages/multiple")
 	}
 	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
 }
@@ -1569,7 +1569,7 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetUsageRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/usages/%s", string(id))
 	}
 	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
 }
@@ -1589,7 +1589,7 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageActivityRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/usages/%s/activity", string(id))
 	}
 	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
 }
@@ -1631,7 +1631,7 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageActivityDailyRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/usages/%s/daily-activity", string(id))
 	}
 	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
 }
@@ -1673,7 +1673,7 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsageHistoryRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/usages/%s/history", string(id))
 	}
 	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
 }
@@ -1687,7 +1687,7 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
 	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceMembersRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspace-members")
 	}
 	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
 }
@@ -1719,7 +1719,7 @@ func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorksp
 func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateWorkspaceMemberRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/workspace-members")
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -1732,7 +1732,7 @@ func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorks
 func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkspaceMemberRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspace-members/me")
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -1748,7 +1748,7 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteWorkspaceMemberRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/workspace-members/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1764,7 +1764,7 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateWorkspaceMemberRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/workspace-members/%s", string(id))
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -1778,7 +1778,7 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) (*gen.ListWorkspacesResponse, error) {
 	op := operation{name: "listWorkspaces", method: "GET", path: "/v1/admin/workspaces", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspacesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces")
 	}
 	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -1810,7 +1810,7 @@ func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesPa
 func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateWorkspaceRequest(server, body)
+		return newRequest("POST", server, body, "/v1/admin/workspaces")
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -1823,7 +1823,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJS
 func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityJSONRequestBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
 	op := operation{name: "checkHandleAvailability", method: "PUT", path: "/v1/admin/workspaces/handle-availability"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCheckHandleAvailabilityRequest(server, body)
+		return newRequest("PUT", server, body, "/v1/admin/workspaces/handle-availability")
 	}
 	return call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
 }
@@ -1839,7 +1839,7 @@ func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ..
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkspacePreferenceRequest(server, key, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/preferences/%s", string(key))
 	}
 	return call[gen.GetWorkspacePreferenceResponse](ctx, c, op, build, opts)
 }
@@ -1855,7 +1855,7 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetWorkspacePreferenceRequest(server, key, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/workspaces/preferences/%s", string(key))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1869,7 +1869,7 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) (*gen.ListPublicWorkspacesResponse, error) {
 	op := operation{name: "listPublicWorkspaces", method: "GET", path: "/v1/admin/workspaces/public", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPublicWorkspacesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/public")
 	}
 	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -1901,7 +1901,7 @@ func (c *Client) AllPublicWorkspaces(ctx context.Context, params *gen.ListPublic
 func (c *Client) GetAllWorkspaceQuotaCompletion(ctx context.Context, opts ...Option) (*gen.GetAllWorkspaceQuotaCompletionResponse, error) {
 	op := operation{name: "getAllWorkspaceQuotaCompletion", method: "GET", path: "/v1/admin/workspaces/usages/quota-completion"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAllWorkspaceQuotaCompletionRequest(server)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/usages/quota-completion")
 	}
 	return call[gen.GetAllWorkspaceQuotaCompletionResponse](ctx, c, op, build, opts)
 }
@@ -1917,7 +1917,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option)
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteWorkspaceRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/admin/workspaces/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1933,7 +1933,7 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkspaceRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s", string(id))
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -1949,7 +1949,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateWorkspaceRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/admin/workspaces/%s", string(id))
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -1966,7 +1966,7 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAuditRecordsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/audit-records", string(id))
 	}
 	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
 }
@@ -2001,7 +2001,7 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceInvoicesRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/billing/invoices", string(id))
 	}
 	return call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -2017,7 +2017,7 @@ func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, b
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewChargeWorkspaceUnpaidInvoicesRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/admin/workspaces/%s/billing/invoices/charge-unpaid", string(id))
 	}
 	return call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -2033,7 +2033,7 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Opti
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetUpcomingInvoiceRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/billing/upcoming-invoice", string(id))
 	}
 	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
 }
@@ -2049,7 +2049,7 @@ func (c *Client) GetPublicWorkspace(ctx context.Context, id string, opts ...Opti
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPublicWorkspaceRequest(server, id)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/public", string(id))
 	}
 	return call[gen.GetPublicWorkspaceResponse](ctx, c, op, build, opts)
 }
@@ -2069,7 +2069,7 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkspaceQuotaRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/quota", string(id))
 	}
 	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
 }
@@ -2086,7 +2086,7 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceQuotasRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/quotas", string(id))
 	}
 	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
 }
@@ -2106,7 +2106,7 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkspaceUsagesRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/usages", string(id))
 	}
 	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
 }
@@ -2126,7 +2126,7 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewBreakDownWorkspaceUsageByBotRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
 	}
 	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
 }
@@ -2139,7 +2139,7 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestBody, opts ...Option) (*gen.CallActionResponse, error) {
 	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCallActionRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/actions")
 	}
 	return call[gen.CallActionResponse](ctx, c, op, build, opts)
 }
@@ -2152,7 +2152,7 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestB
 func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSONRequestBody, opts ...Option) error {
 	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewTrackAnalyticsRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/analytics")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2166,7 +2166,7 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSON
 func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) (*gen.ListConversationsResponse, error) {
 	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListConversationsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/conversations")
 	}
 	return call[gen.ListConversationsResponse](ctx, c, op, build, opts)
 }
@@ -2198,7 +2198,7 @@ func (c *Client) AllConversations(ctx context.Context, params *gen.ListConversat
 func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationJSONRequestBody, opts ...Option) (*gen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateConversationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/conversations")
 	}
 	return call[gen.CreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2211,7 +2211,7 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrCreateConversationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/conversations/get-or-create")
 	}
 	return call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2227,7 +2227,7 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Opti
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteConversationRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/conversations/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2243,7 +2243,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetConversationRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/conversations/%s", string(id))
 	}
 	return call[gen.GetConversationResponse](ctx, c, op, build, opts)
 }
@@ -2259,7 +2259,7 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateConversationRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/chat/conversations/%s", string(id))
 	}
 	return call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2276,7 +2276,7 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListParticipantsRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/conversations/%s/participants", string(id))
 	}
 	return call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
 }
@@ -2311,7 +2311,7 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewAddParticipantRequest(server, id, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/conversations/%s/participants", string(id))
 	}
 	return call[gen.AddParticipantResponse](ctx, c, op, build, opts)
 }
@@ -2330,7 +2330,7 @@ func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewRemoveParticipantRequest(server, id, userID, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2349,7 +2349,7 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetParticipantRequest(server, id, userID, nil)
+		return newRequest("GET", server, nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
 	return call[gen.GetParticipantResponse](ctx, c, op, build, opts)
 }
@@ -2363,7 +2363,7 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) (*gen.ListEventsResponse, error) {
 	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListEventsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/events")
 	}
 	return call[gen.ListEventsResponse](ctx, c, op, build, opts)
 }
@@ -2395,7 +2395,7 @@ func (c *Client) AllEvents(ctx context.Context, params *gen.ListEventsParams, op
 func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONRequestBody, opts ...Option) (*gen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateEventRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/events")
 	}
 	return call[gen.CreateEventResponse](ctx, c, op, build, opts)
 }
@@ -2411,7 +2411,7 @@ func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Op
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCancelScheduledEventRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/events/scheduled/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2427,7 +2427,7 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetEventRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/events/%s", string(id))
 	}
 	return call[gen.GetEventResponse](ctx, c, op, build, opts)
 }
@@ -2440,7 +2440,7 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageJSONRequestBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
 	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewInitializeIncomingMessageRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/initialize-incoming-message")
 	}
 	return call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
 }
@@ -2453,7 +2453,7 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewConfigureIntegrationRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/integrations/configure")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2467,7 +2467,7 @@ func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureInt
 func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) (*gen.ListMessagesResponse, error) {
 	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListMessagesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/messages")
 	}
 	return call[gen.ListMessagesResponse](ctx, c, op, build, opts)
 }
@@ -2499,7 +2499,7 @@ func (c *Client) AllMessages(ctx context.Context, params *gen.ListMessagesParams
 func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRequestBody, opts ...Option) (*gen.CreateMessageResponse, error) {
 	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateMessageRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/messages")
 	}
 	return call[gen.CreateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2512,7 +2512,7 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRe
 func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageJSONRequestBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
 	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrCreateMessageRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/messages/get-or-create")
 	}
 	return call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2525,7 +2525,7 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSONRequestBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
 	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewImportMessagesRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/messages/import-messages")
 	}
 	return call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
 }
@@ -2541,7 +2541,7 @@ func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) e
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteMessageRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/messages/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2557,7 +2557,7 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetMessageRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/messages/%s", string(id))
 	}
 	return call[gen.GetMessageResponse](ctx, c, op, build, opts)
 }
@@ -2573,7 +2573,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateMessageRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/chat/messages/%s", string(id))
 	}
 	return call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2595,7 +2595,7 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetStateRequest(server, pType, id, name, nil)
+		return newRequest("GET", server, nil, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.GetStateResponse](ctx, c, op, build, opts)
 }
@@ -2617,7 +2617,7 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewPatchStateRequest(server, pType, id, name, nil, body)
+		return newRequest("PATCH", server, body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.PatchStateResponse](ctx, c, op, build, opts)
 }
@@ -2639,7 +2639,7 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetStateRequest(server, pType, id, name, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.SetStateResponse](ctx, c, op, build, opts)
 }
@@ -2661,7 +2661,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetStateExpiryRequest(server, pType, id, name, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s/expiry", string(pType), string(id), string(name))
 	}
 	return call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
 }
@@ -2683,7 +2683,7 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrSetStateRequest(server, pType, id, name, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s/get-or-set", string(pType), string(id), string(name))
 	}
 	return call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
 }
@@ -2703,7 +2703,7 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTagValuesRequest(server, key, nil)
+		return newRequest("GET", server, nil, "/v1/chat/tags/%s/values", string(key))
 	}
 	return call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -2739,7 +2739,7 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
 	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTasksRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/tasks")
 	}
 	return call[gen.ListTasksResponse](ctx, c, op, build, opts)
 }
@@ -2771,7 +2771,7 @@ func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts
 func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestBody, opts ...Option) (*gen.CreateTaskResponse, error) {
 	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateTaskRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/tasks")
 	}
 	return call[gen.CreateTaskResponse](ctx, c, op, build, opts)
 }
@@ -2787,7 +2787,7 @@ func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) erro
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteTaskRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/tasks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2803,7 +2803,7 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetTaskRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/tasks/%s", string(id))
 	}
 	return call[gen.GetTaskResponse](ctx, c, op, build, opts)
 }
@@ -2819,7 +2819,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJ
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateTaskRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/chat/tasks/%s", string(id))
 	}
 	return call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
 }
@@ -2833,7 +2833,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJ
 func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) (*gen.ListUsersResponse, error) {
 	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListUsersRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/users")
 	}
 	return call[gen.ListUsersResponse](ctx, c, op, build, opts)
 }
@@ -2865,7 +2865,7 @@ func (c *Client) AllUsers(ctx context.Context, params *gen.ListUsersParams, opts
 func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestBody, opts ...Option) (*gen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateUserRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/users")
 	}
 	return call[gen.CreateUserResponse](ctx, c, op, build, opts)
 }
@@ -2878,7 +2878,7 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestB
 func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJSONRequestBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrCreateUserRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/users/get-or-create")
 	}
 	return call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
 }
@@ -2894,7 +2894,7 @@ func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) erro
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteUserRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/users/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2910,7 +2910,7 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetUserRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/users/%s", string(id))
 	}
 	return call[gen.GetUserResponse](ctx, c, op, build, opts)
 }
@@ -2926,7 +2926,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJ
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateUserRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/chat/users/%s", string(id))
 	}
 	return call[gen.UpdateUserResponse](ctx, c, op, build, opts)
 }
@@ -2940,7 +2940,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJ
 func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) (*gen.ListWorkflowsResponse, error) {
 	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListWorkflowsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/chat/workflows")
 	}
 	return call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
 }
@@ -2972,7 +2972,7 @@ func (c *Client) AllWorkflows(ctx context.Context, params *gen.ListWorkflowsPara
 func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSONRequestBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
 	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateWorkflowRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/workflows")
 	}
 	return call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -2985,7 +2985,7 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSON
 func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowJSONRequestBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
 	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrCreateWorkflowRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/chat/workflows/get-or-create")
 	}
 	return call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3001,7 +3001,7 @@ func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) 
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteWorkflowRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/chat/workflows/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3017,7 +3017,7 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetWorkflowRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/chat/workflows/%s", string(id))
 	}
 	return call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3033,7 +3033,7 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateWorkflowRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/chat/workflows/%s", string(id))
 	}
 	return call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3047,7 +3047,7 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
 	op := operation{name: "listFiles", method: "GET", path: "/v1/files", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFilesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/files")
 	}
 	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
 }
@@ -3079,7 +3079,7 @@ func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts
 func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, opts ...Option) (*gen.UpsertFileResponse, error) {
 	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpsertFileRequest(server, nil, body)
+		return newRequest("PUT", server, body, "/v1/files")
 	}
 	return call[gen.UpsertFileResponse](ctx, c, op, build, opts)
 }
@@ -3093,7 +3093,7 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
 	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListKnowledgeBasesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/files/knowledge-bases")
 	}
 	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
 }
@@ -3125,7 +3125,7 @@ func (c *Client) AllKnowledgeBases(ctx context.Context, params *gen.ListKnowledg
 func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
 	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateKnowledgeBaseRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/files/knowledge-bases")
 	}
 	return call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
 }
@@ -3141,7 +3141,7 @@ func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Opt
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteKnowledgeBaseRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/files/knowledge-bases/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3157,7 +3157,7 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateKnowledgeBaseRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/files/knowledge-bases/%s", string(id))
 	}
 	return call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
 }
@@ -3174,7 +3174,7 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSearchFilesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/files/search")
 	}
 	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
 }
@@ -3188,7 +3188,7 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
 	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFileTagsRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/files/tags")
 	}
 	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
 }
@@ -3224,7 +3224,7 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFileTagValuesRequest(server, tag, nil)
+		return newRequest("GET", server, nil, "/v1/files/tags/%s/values", string(tag))
 	}
 	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -3263,7 +3263,7 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCopyFileRequest(server, idOrKey, destinationKey, nil, body)
+		return newRequest("POST", server, body, "/v1/files/%s/%s", string(idOrKey), string(destinationKey))
 	}
 	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
 }
@@ -3279,7 +3279,7 @@ func (c *Client) DeleteFile(ctx context.Context, id string, opts ...Option) erro
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteFileRequest(server, id, nil)
+		return newRequest("DELETE", server, nil, "/v1/files/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3295,7 +3295,7 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetFileRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/files/%s", string(id))
 	}
 	return call[gen.GetFileResponse](ctx, c, op, build, opts)
 }
@@ -3311,7 +3311,7 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateFileMetadataRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/files/%s", string(id))
 	}
 	return call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
 }
@@ -3328,7 +3328,7 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListFilePassagesRequest(server, id, nil)
+		return newRequest("GET", server, nil, "/v1/files/%s/passages", string(id))
 	}
 	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
 }
@@ -3363,7 +3363,7 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetFilePassagesRequest(server, id, nil, body)
+		return newRequest("PUT", server, body, "/v1/files/%s/passages", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3377,7 +3377,7 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, opts ...Option) (*gen.ListTablesResponse, error) {
 	op := operation{name: "listTables", method: "GET", path: "/v1/tables", params: params}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListTablesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v1/tables")
 	}
 	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
 }
@@ -3390,7 +3390,7 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONRequestBody, opts ...Option) (*gen.CreateTableResponse, error) {
 	op := operation{name: "createTable", method: "POST", path: "/v1/tables"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateTableRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v1/tables")
 	}
 	return call[gen.CreateTableResponse](ctx, c, op, build, opts)
 }
@@ -3406,7 +3406,7 @@ func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body 
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDuplicateTableRequest(server, sourceTableID, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/duplicate", string(sourceTableID))
 	}
 	return call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
 }
@@ -3422,7 +3422,7 @@ func (c *Client) DeleteTable(ctx context.Context, table string, opts ...Option) 
 		return err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteTableRequest(server, table, nil)
+		return newRequest("DELETE", server, nil, "/v1/tables/%s", string(table))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3438,7 +3438,7 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetTableRequest(server, table, nil)
+		return newRequest("GET", server, nil, "/v1/tables/%s", string(table))
 	}
 	return call[gen.GetTableResponse](ctx, c, op, build, opts)
 }
@@ -3454,7 +3454,7 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetOrCreateTableRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s", string(table))
 	}
 	return call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
 }
@@ -3470,7 +3470,7 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateTableRequest(server, table, nil, body)
+		return newRequest("PUT", server, body, "/v1/tables/%s", string(table))
 	}
 	return call[gen.UpdateTableResponse](ctx, c, op, build, opts)
 }
@@ -3486,7 +3486,7 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewRenameTableColumnRequest(server, table, nil, body)
+		return newRequest("PUT", server, body, "/v1/tables/%s/column", string(table))
 	}
 	return call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
 }
@@ -3503,7 +3503,7 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewExportTableRequest(server, table, nil)
+		return newRequest("GET", server, nil, "/v1/tables/%s/export", string(table))
 	}
 	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
 }
@@ -3519,7 +3519,7 @@ func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportT
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewImportTableRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/import", string(table))
 	}
 	return call[gen.ImportTableResponse](ctx, c, op, build, opts)
 }
@@ -3535,7 +3535,7 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetTableJobsRequest(server, table, nil)
+		return newRequest("GET", server, nil, "/v1/tables/%s/jobs", string(table))
 	}
 	return call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
 }
@@ -3555,7 +3555,7 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 		return nil, op.missing("params")
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetTableRowRequest(server, table, nil)
+		return newRequest("GET", server, nil, "/v1/tables/%s/row", string(table))
 	}
 	return call[gen.GetTableRowResponse](ctx, c, op, build, opts)
 }
@@ -3571,7 +3571,7 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreateTableRowsRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/rows", string(table))
 	}
 	return call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -3587,7 +3587,7 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpdateTableRowsRequest(server, table, nil, body)
+		return newRequest("PUT", server, body, "/v1/tables/%s/rows", string(table))
 	}
 	return call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -3603,7 +3603,7 @@ func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.Del
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewDeleteTableRowsRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/rows/delete", string(table))
 	}
 	return call[gen.DeleteTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -3619,7 +3619,7 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewFindTableRowsRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/rows/find", string(table))
 	}
 	return call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -3635,7 +3635,7 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewUpsertTableRowsRequest(server, table, nil, body)
+		return newRequest("POST", server, body, "/v1/tables/%s/rows/upsert", string(table))
 	}
 	return call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -3648,7 +3648,7 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 func (c *Client) ListAddons(ctx context.Context, opts ...Option) (*gen.ListAddonsResponse, error) {
 	op := operation{name: "listAddons", method: "GET", path: "/v2/billing/addons"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListAddonsRequest(server)
+		return newRequest("GET", server, nil, "/v2/billing/addons")
 	}
 	return call[gen.ListAddonsResponse](ctx, c, op, build, opts)
 }
@@ -3664,7 +3664,7 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetAddonRequest(server, addonID)
+		return newRequest("GET", server, nil, "/v2/billing/addons/%s", string(addonID))
 	}
 	return call[gen.GetAddonResponse](ctx, c, op, build, opts)
 }
@@ -3678,7 +3678,7 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
 	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", params: params, requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListInvoicesRequest(server, nil)
+		return newRequest("GET", server, nil, "/v2/billing/invoices")
 	}
 	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -3713,7 +3713,7 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewPayInvoiceRequest(server, invoiceID, nil, body)
+		return newRequest("POST", server, body, "/v2/billing/invoices/%s/pay", string(invoiceID))
 	}
 	return call[gen.Invoice](ctx, c, op, build, opts)
 }
@@ -3726,7 +3726,7 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.GetPaymentMethodResponse, error) {
 	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPaymentMethodRequest(server, nil)
+		return newRequest("GET", server, nil, "/v2/billing/payment-methods")
 	}
 	return call[gen.GetPaymentMethodResponse](ctx, c, op, build, opts)
 }
@@ -3739,7 +3739,7 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
 	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewSetPaymentMethodRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v2/billing/payment-methods")
 	}
 	return call[gen.SetPaymentMethodResponse](ctx, c, op, build, opts)
 }
@@ -3752,7 +3752,7 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
 	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewCreatePaymentMethodIntentRequest(server, nil, body)
+		return newRequest("POST", server, body, "/v2/billing/payment-methods/intent")
 	}
 	return call[gen.CreatePaymentMethodIntentResponse](ctx, c, op, build, opts)
 }
@@ -3765,7 +3765,7 @@ func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreateP
 func (c *Client) ListPlans(ctx context.Context, opts ...Option) (*gen.ListPlansResponse, error) {
 	op := operation{name: "listPlans", method: "GET", path: "/v2/billing/plans"}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewListPlansRequest(server)
+		return newRequest("GET", server, nil, "/v2/billing/plans")
 	}
 	return call[gen.ListPlansResponse](ctx, c, op, build, opts)
 }
@@ -3781,7 +3781,7 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 		return nil, err
 	}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetPlanRequest(server, planID)
+		return newRequest("GET", server, nil, "/v2/billing/plans/%s", string(planID))
 	}
 	return call[gen.GetPlanResponse](ctx, c, op, build, opts)
 }
@@ -3794,7 +3794,7 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.GetBillingReadonlyResponse, error) {
 	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", requiredHeaders: []string{"x-workspace-id"}}
 	build := func(server string) (*http.Request, error) {
-		return gen.NewGetBillingReadonlyRequest(server, nil)
+		return newRequest("GET", server, nil, "/v2/billing/readonly")
 	}
 	return call[gen.GetBillingReadonlyResponse](ctx, c, op, build, opts)
 }

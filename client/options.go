@@ -49,6 +49,9 @@ func WithIntegrationAlias(alias string) Option {
 
 // WithHTTPClient sets the *http.Client that sends requests, for custom
 // transports, proxies or tracing. Its own Timeout, if any, also applies.
+// The client works on a copy of hc whose redirect policy also removes the
+// token from a redirect to another origin (scheme, host and port), then
+// runs hc's own CheckRedirect.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) {
 		if hc == nil {

@@ -38,6 +38,10 @@ func tokenString(t any) string {
 func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		if ctx == nil {
+			yield(zero, fmt.Errorf("botpress: %s: nil context", op))
+			return
+		}
 		token := start
 		// Tokens are remembered as 64-bit hashes: a few bytes per page.
 		seed := maphash.MakeSeed()

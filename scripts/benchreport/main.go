@@ -1,0 +1,228 @@
+// Command benchreport turns benchmark results into BENCHMARKS.md and a
+// throughput chart (an SVG written here, without dependencies).
+//
+// Usage, from the scripts directory (scripts/bench runs it, `make bench`
+// runs scripts/bench):
+//
+//	go run ./benchreport -go ../build/bench/go.txt -ts ../build/bench/ts.json \
+//	    [-soak ../build/bench/soak.json] [-commands ../build/bench/commands.txt] \
+//	    -out ../BENCHMARKS.md -svg ../docs/bench-throughput.svg
+//
+// -go is the text output of `go test ./client -bench . -benchmem`; -ts is
+// what scripts/bench-ts/bench.mjs prints (the official TypeScript client,
+// @botpress/client, against internal/cmd/benchserver); -soak is the JSON
+// summary the soak test writes to $SOAK_REPORT; -commands lists the
+// commands that produced them, one a line, for the report. The report
+// compares the SDK with bare net/http and with the TypeScript client and
+// marks each target met or missed; missed targets do not make it fail.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("benchreport", flag.ContinueOnError)
+	goPath := fs.String("go", "", "output of `go test -bench` (text)")
+	tsPath := fs.String("ts", "", "JSON printed by scripts/bench-ts/bench.mjs")
+	soakPath := fs.String("soak", "", "JSON summary of the soak test (optional)")
+	cmdPath := fs.String("commands", "", "the commands that produced the results, one a line (optional)")
+	load := fs.String("loadavg", "", "the load average (/proc/loadavg) before the runs, for the report (optional)")
+	out := fs.String("out", "BENCHMARKS.md", "Markdown report to write")
+	svg := fs.String("svg", "docs/bench-throughput.svg", "throughput chart to write")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *goPath == "" || *tsPath == "" {
+		return errors.New("-go and -ts are required")
+	}
+
+	f, err := os.Open(*goPath)
+	if err != nil {
+		return err
+	}
+	goRun, err := parseGo(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *goPath, err)
+	}
+	if len(goRun.Benches) == 0 {
+		return fmt.Errorf("%s: no benchmark results", *goPath)
+	}
+	ts, err := readTS(*tsPath)
+	if err != nil {
+		return err
+	}
+	var soak []KV
+	if *soakPath != "" {
+		data, err := os.ReadFile(*soakPath)
+		if err != nil {
+			return err
+		}
+		if soak, err = flattenJSON(data); err != nil {
+			return fmt.Errorf("%s: %w", *soakPath, err)
+		}
+	}
+	var commands []string
+	if *cmdPath != "" {
+		data, err := os.ReadFile(*cmdPath)
+		if err != nil {
+			return err
+		}
+		for l := range strings.Lines(string(data)) {
+			if l = strings.TrimRight(l, "\r\n"); strings.TrimSpace(l) != "" {
+				commands = append(commands, l)
+			}
+		}
+	}
+
+	root := filepath.Dir(*out)
+	m := machine(root, goRun, ts)
+	if f := strings.Fields(*load); len(f) >= 3 {
+		m.Load = strings.Join(f[:3], " ")
+	}
+	d := newData(goRun, ts, soak, m, commands)
+
+	svgRel, err := filepath.Rel(root, *svg)
+	if err != nil {
+		svgRel = *svg
+	}
+	d.SVGPath = filepath.ToSlash(svgRel)
+
+	if err := writeFile(*svg, chartSVG(d)); err != nil {
+		return err
+	}
+	if err := writeFile(*out, reportMarkdown(d)); err != nil {
+		return err
+	}
+	met, total := 0, 0
+	for _, t := range d.Targets {
+		if t.Measured {
+			total++
+			if t.Met {
+				met++
+			}
+		}
+	}
+	fmt.Printf("benchreport: wrote %s and %s; %d of %d targets met\n", *out, *svg, met, total)
+	for _, t := range d.Targets {
+		if t.Measured && !t.Met {
+			fmt.Printf("  missed: %s, %s %s: %s (target %s)\n", t.Kind, t.Op, t.Conc, fmtRatio(t.Value), t.Target)
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// Machine describes where the benchmarks ran.
+type Machine struct {
+	Go, GOOS, GOARCH string
+	CPU              string
+	Cores            int
+	Procs            int // GOMAXPROCS of the Go benchmarks
+	Node             string
+	TSClient         string
+	Kernel           string
+	Load             string // 1, 5 and 15 minute load averages before the runs
+	Date             string
+}
+
+func machine(root string, g *GoRun, ts *TSRun) Machine {
+	m := Machine{
+		GOOS:   g.GOOS,
+		GOARCH: g.GOARCH,
+		Node:   ts.Node,
+		Date:   time.Now().UTC().Format("2006-01-02"),
+	}
+	if m.GOOS == "" {
+		m.GOOS = runtime.GOOS
+	}
+	if m.GOARCH == "" {
+		m.GOARCH = runtime.GOARCH
+	}
+	m.Go = command(root, "go", "env", "GOVERSION")
+	if m.Go == "" {
+		m.Go = runtime.Version()
+	}
+	m.CPU, m.Cores = cpuinfo()
+	if m.CPU == "" {
+		m.CPU = g.CPU
+	}
+	if m.Cores == 0 {
+		m.Cores = runtime.NumCPU()
+	}
+	if len(g.Benches) > 0 {
+		m.Procs = g.Benches[0].Procs
+	}
+	if m.Node == "" {
+		m.Node = command(root, "node", "--version")
+	}
+	if ts.ClientVersion != "" {
+		m.TSClient = ts.Client + " " + ts.ClientVersion
+		if ts.AxiosVersion != "" {
+			m.TSClient += " (axios " + ts.AxiosVersion + ")"
+		}
+	}
+	if k, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(k))
+	}
+	return m
+}
+
+// cpuinfo reads the model name and the number of logical processors from
+// /proc/cpuinfo; zero values where it cannot.
+func cpuinfo() (model string, cores int) {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "", 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "model name":
+			if model == "" {
+				model = strings.TrimSpace(v)
+			}
+		case "processor":
+			cores++
+		}
+	}
+	return model, cores
+}
+
+func command(dir, name string, args ...string) string {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

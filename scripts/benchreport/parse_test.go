@@ -1,0 +1,85 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+const sample = `goos: linux
+goarch: amd64
+pkg: github.com/botpress-go/sdk/client
+cpu: AMD EPYC 7B13
+BenchmarkGetConversation/sdk/seq-2         	   60000	     40000 ns/op	    7100 B/op	      85 allocs/op
+BenchmarkGetConversation/sdk/seq-2         	   60000	     42000 ns/op	    7100 B/op	      85 allocs/op
+BenchmarkGetConversation/sdk/seq-2         	   60000	     50000 ns/op	    7100 B/op	      85 allocs/op
+BenchmarkWalk/pages=500
+    bench_test.go:12: a log line
+BenchmarkWalk/pages=500-2                  	      10	 150000000 ns/op	     66666 items/s	   3355443 peak-heap-B	 50000000 B/op	  700000 allocs/op
+BenchmarkUploadFilePath                    	      30	  70000000 ns/op	 958.72 MB/s	  180000 B/op	     300 allocs/op
+PASS
+ok  	github.com/botpress-go/sdk/client	40.1s
+`
+
+func TestParseGo(t *testing.T) {
+	r, err := parseGo(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.GOOS != "linux" || r.GOARCH != "amd64" || r.CPU != "AMD EPYC 7B13" {
+		t.Errorf("header: %q %q %q", r.GOOS, r.GOARCH, r.CPU)
+	}
+	if len(r.Benches) != 3 {
+		t.Fatalf("got %d benchmarks, want 3", len(r.Benches))
+	}
+	g := r.Bench("BenchmarkGetConversation/sdk/seq")
+	if g == nil || g.Procs != 2 || g.Runs != 3 || g.Metrics["ns/op"] != 42000 {
+		t.Errorf("GetConversation: %+v", g)
+	}
+	w := r.Bench("BenchmarkWalk/pages=500")
+	if w == nil || w.Metrics["items/s"] != 66666 || w.Metrics["peak-heap-B"] != 3355443 {
+		t.Errorf("Walk: %+v", w)
+	}
+	u := r.Bench("BenchmarkUploadFilePath")
+	if u == nil || u.Procs != 1 || u.Metrics["MB/s"] != 958.72 {
+		t.Errorf("Upload: %+v", u)
+	}
+	if c := goCall(g); math.Abs(c.PerSec-1e9/42000) > 1e-6 {
+		t.Errorf("calls/s = %v", c.PerSec)
+	}
+}
+
+func TestFlattenJSON(t *testing.T) {
+	kvs, err := flattenJSON([]byte(`{"calls":20000,"latency":{"p50":1.5,"p99":null},"errs":["a"],"ok":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, kv := range kvs {
+		got = append(got, kv.Key+"="+kv.Value)
+	}
+	want := "calls=20000 latency.p50=1.5 latency.p99=null errs.0=a ok=true"
+	if s := strings.Join(got, " "); s != want {
+		t.Errorf("got %s, want %s", s, want)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{fmtInt(1234567.4), "1,234,567"},
+		{fmtInt(999), "999"},
+		{fmtInt(math.NaN()), "–"},
+		{fmtRatio(0.8765), "0.88×"},
+		{fmtRatio(13.27), "13.3×"},
+		{fmtBytes(3355443), "3.2 MiB"},
+		{short(62500), "62.5k"},
+		{short(1838), "1.84k"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	if s := niceStep(13000); s != 20000 {
+		t.Errorf("niceStep(13000) = %v", s)
+	}
+}
