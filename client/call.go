@@ -208,6 +208,7 @@ func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]by
 		if err == nil {
 			apiErr = bperrors.FromResponse(res.status, res.header, res.body)
 			apiErr.Operation, apiErr.Method, apiErr.Path = name, req.Method, req.URL.Path
+			scrubToken(apiErr, cfg.token)
 		}
 		wait, again := cfg.retryWait(attempt, retryable, res, err)
 		if !again {
@@ -222,6 +223,21 @@ func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]by
 		if err := sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", name, err)
 		}
+	}
+}
+
+// scrubToken masks the token where a server echoed it back (a proxy's
+// "invalid token bp_pat_..." page, say), so that no error string carries it.
+func scrubToken(e *bperrors.APIError, token string) {
+	if len(token) < 4 {
+		return // too short to tell apart from ordinary text
+	}
+	const mask = "[token]"
+	e.Message = strings.ReplaceAll(e.Message, token, mask)
+	e.ID = strings.ReplaceAll(e.ID, token, mask)
+	e.Type = strings.ReplaceAll(e.Type, token, mask)
+	if bytes.Contains(e.Body, []byte(token)) {
+		e.Body = bytes.ReplaceAll(e.Body, []byte(token), []byte(mask))
 	}
 }
 

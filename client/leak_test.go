@@ -1067,3 +1067,22 @@ func TestLeakTransportPanics(t *testing.T) {
 		}
 	}
 }
+
+// A server that echoes the token back in its error answer does not make
+// the SDK's error carry it.
+func TestLeakEchoedToken(t *testing.T) {
+	for _, body := range []string{
+		`{"type":"Unauthorized","message":"invalid token ` + testToken + `","id":"err_1"}`,
+		`<html>bad token ` + testToken + `</html>`,
+	} {
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 401, body) })
+		_, err := newClient(t, s).GetUser(context.Background(), "u1")
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), testToken)
+		var apiErr *bperrors.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.NotContains(t, string(apiErr.Body), testToken)
+		assert.NotContains(t, apiErr.Message, testToken)
+		assert.ErrorIs(t, err, bperrors.ErrUnauthorized)
+	}
+}
