@@ -190,9 +190,6 @@ func (h *server) GetAccount(ctx context.Context, req gen.GetAccountRequestObject
 }
 
 func (h *server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	a := st.adm()
@@ -225,9 +222,6 @@ func (st *state) admWorkspace(id string) (gen.Workspace, *apiError) {
 }
 
 func (h *server) CreateWorkspace(ctx context.Context, req gen.CreateWorkspaceRequestObject) (gen.CreateWorkspaceResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	st.adm()
@@ -268,9 +262,6 @@ func (h *server) GetWorkspace(ctx context.Context, req gen.GetWorkspaceRequestOb
 }
 
 func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceRequestObject) (gen.UpdateWorkspaceResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	a := st.adm()
@@ -374,9 +365,6 @@ func (h *server) ListWorkspaceMembers(ctx context.Context, req gen.ListWorkspace
 }
 
 func (h *server) CreateWorkspaceMember(ctx context.Context, req gen.CreateWorkspaceMemberRequestObject) (gen.CreateWorkspaceMemberResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	members, aerr := st.admMembers(ctx)
@@ -408,9 +396,6 @@ func (h *server) GetWorkspaceMember(ctx context.Context, req gen.GetWorkspaceMem
 }
 
 func (h *server) UpdateWorkspaceMember(ctx context.Context, req gen.UpdateWorkspaceMemberRequestObject) (gen.UpdateWorkspaceMemberResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	members, aerr := st.admMembers(ctx)

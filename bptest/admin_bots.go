@@ -79,9 +79,6 @@ func (st *state) admBotOf(ctx context.Context, id string) (admBot, *apiError) {
 }
 
 func (h *server) CreateBot(ctx context.Context, req gen.CreateBotRequestObject) (gen.CreateBotResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	a := st.adm()
@@ -219,9 +216,6 @@ func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (g
 }
 
 func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) (gen.UpdateBotResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	rec, aerr := st.admBotOf(ctx, req.ID)

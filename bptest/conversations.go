@@ -15,9 +15,6 @@ import (
 // remove.
 
 func (h *server) CreateConversation(ctx context.Context, req gen.CreateConversationRequestObject) (gen.CreateConversationResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -117,9 +114,6 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 }
 
 func (h *server) GetOrCreateConversation(ctx context.Context, req gen.GetOrCreateConversationRequestObject) (gen.GetOrCreateConversationResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -129,9 +123,6 @@ func (h *server) GetOrCreateConversation(ctx context.Context, req gen.GetOrCreat
 }
 
 func (h *server) UpdateConversation(ctx context.Context, req gen.UpdateConversationRequestObject) (gen.UpdateConversationResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -199,9 +190,6 @@ func (h *server) ListParticipants(ctx context.Context, req gen.ListParticipantsR
 }
 
 func (h *server) AddParticipant(ctx context.Context, req gen.AddParticipantRequestObject) (gen.AddParticipantResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))

@@ -237,3 +237,12 @@ func TestCoreBadDates(t *testing.T) {
 	_, err := srv.Client().ListUsers(context.Background(), &gen.ListUsersParams{AfterDate: &bad})
 	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
 }
+
+// An operation that takes a body gets a 400 without one, before its handler.
+func TestCoreBodyRequired(t *testing.T) {
+	srv := bptest.Start(t)
+	status, body := coreDo(t, srv, "POST", "/v1/chat/users", "application/json", "", coreAuth(srv))
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "InvalidPayload", body["type"])
+	assert.Contains(t, body["message"], "createUser needs a JSON body")
+}

@@ -565,9 +565,6 @@ func (h *server) ListFileTagValues(ctx context.Context, req gen.ListFileTagValue
 }
 
 func (h *server) SetFilePassages(ctx context.Context, req gen.SetFilePassagesRequestObject) (gen.SetFilePassagesResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	e, ok := st.bot(botOf(ctx)).files.fileFind(req.ID)
@@ -665,9 +662,6 @@ func (h *server) SearchFiles(ctx context.Context, req gen.SearchFilesRequestObje
 }
 
 func (h *server) CreateKnowledgeBase(ctx context.Context, req gen.CreateKnowledgeBaseRequestObject) (gen.CreateKnowledgeBaseResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	fs := st.bot(botOf(ctx)).files
@@ -692,9 +686,6 @@ func (h *server) ListKnowledgeBases(ctx context.Context, req gen.ListKnowledgeBa
 }
 
 func (h *server) UpdateKnowledgeBase(ctx context.Context, req gen.UpdateKnowledgeBaseRequestObject) (gen.UpdateKnowledgeBaseResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	kbs := st.bot(botOf(ctx)).files.kbs

@@ -155,9 +155,6 @@ func (h *server) GetMessage(ctx context.Context, req gen.GetMessageRequestObject
 }
 
 func (h *server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -214,9 +211,6 @@ func (h *server) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequest
 }
 
 func (h *server) ImportMessages(ctx context.Context, req gen.ImportMessagesRequestObject) (gen.ImportMessagesResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))

@@ -50,7 +50,8 @@ func dotted(ctx context.Context, name string) map[string]string {
 // serve runs a request through the checks the real API makes, then the
 // operation's handler:
 // faults → file storage → route (404/405) → token (401) → size (413) →
-// content type (415) → spec validation (400) → bot scope → handler, with
+// content type (415) → a body where the operation takes one (400) → spec
+// validation (400) → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -107,6 +108,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, errorf(http.StatusUnsupportedMediaType, "UnsupportedMediaType", "content type %q is not application/json", r.Header.Get("Content-Type")))
 			return
 		}
+	}
+	if len(bytes.TrimSpace(body)) == 0 && route.Operation.RequestBody != nil {
+		writeError(rec, invalidPayload("%s needs a JSON body", route.Operation.OperationID))
+		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{

@@ -38,9 +38,6 @@ func (h *server) GetState(ctx context.Context, req gen.GetStateRequestObject) (g
 }
 
 func (h *server) SetState(ctx context.Context, req gen.SetStateRequestObject) (gen.SetStateResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -66,9 +63,6 @@ func (h *server) SetState(ctx context.Context, req gen.SetStateRequestObject) (g
 }
 
 func (h *server) GetOrSetState(ctx context.Context, req gen.GetOrSetStateRequestObject) (gen.GetOrSetStateResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -86,9 +80,6 @@ func (h *server) GetOrSetState(ctx context.Context, req gen.GetOrSetStateRequest
 }
 
 func (h *server) PatchState(ctx context.Context, req gen.PatchStateRequestObject) (gen.PatchStateResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -110,9 +101,6 @@ func (h *server) PatchState(ctx context.Context, req gen.PatchStateRequestObject
 }
 
 func (h *server) SetStateExpiry(ctx context.Context, req gen.SetStateExpiryRequestObject) (gen.SetStateExpiryResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))

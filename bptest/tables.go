@@ -619,9 +619,6 @@ func tblKeyTaken(t *tableEntry, cols map[string]any, except float64) (string, bo
 }
 
 func (h *server) CreateTableRows(ctx context.Context, req gen.CreateTableRowsRequestObject) (gen.CreateTableRowsResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, t, unlock, err := h.tblGet(ctx, req.Table)
 	if err != nil {
 		return nil, err
@@ -653,9 +650,6 @@ func (h *server) GetTableRow(ctx context.Context, req gen.GetTableRowRequestObje
 }
 
 func (h *server) UpdateTableRows(ctx context.Context, req gen.UpdateTableRowsRequestObject) (gen.UpdateTableRowsResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, t, unlock, err := h.tblGet(ctx, req.Table)
 	if err != nil {
 		return nil, err
@@ -681,9 +675,6 @@ func (h *server) UpdateTableRows(ctx context.Context, req gen.UpdateTableRowsReq
 // UpsertTableRows updates the rows whose key column (id unless named)
 // matches a stored row, and inserts the others with new IDs.
 func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsRequestObject) (gen.UpsertTableRowsResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	key := "id"
 	if req.Body.KeyColumn != nil && *req.Body.KeyColumn != "" {
 		key = *req.Body.KeyColumn

@@ -12,9 +12,6 @@ import (
 // (by tags, or by the tags named in discriminateByTags), update, delete.
 
 func (h *server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	u := st.newUser(st.bot(botOf(ctx)), req.Body.Tags, req.Body.Name, req.Body.PictureURL)
@@ -82,9 +79,6 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 }
 
 func (h *server) GetOrCreateUser(ctx context.Context, req gen.GetOrCreateUserRequestObject) (gen.GetOrCreateUserResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
@@ -99,9 +93,6 @@ func (h *server) GetOrCreateUser(ctx context.Context, req gen.GetOrCreateUserReq
 }
 
 func (h *server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
-	if req.Body == nil {
-		return nil, invalidPayload("a body is required")
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
