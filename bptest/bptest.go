@@ -63,6 +63,7 @@ type settings struct {
 	logger      *slog.Logger
 	validate    bool
 	seedData    *SeedData
+	clock       func() time.Time
 }
 
 // WithAddr sets the address to listen on. Default: 127.0.0.1:0, a free port.
@@ -95,6 +96,12 @@ func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l
 // against the spec. It is on by default; violations are listed by
 // ResponseViolations, and fail the test of a server made by Start.
 func WithResponseValidation(on bool) Option { return func(s *settings) { s.validate = on } }
+
+// WithClock sets where the server reads the time: creation and update
+// instants, state expiries, and so the order of lists sorted by date. A
+// test of expiries passes a clock that it moves forward itself instead of
+// sleeping. Default: time.Now.
+func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
 
 // WithSeedData loads resources into the server before it starts.
 func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
@@ -304,3 +311,27 @@ func (h *server) lock() (*state, func()) {
 
 // ServeHTTP serves the API; see pipeline.go.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
+
+// Clock is a clock for WithClock that stands still until Advance moves it
+// forward. It is safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock reading start.
+func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

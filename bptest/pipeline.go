@@ -64,8 +64,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, errorf(http.StatusInternalServerError, "Internal", "bptest: %v", p))
 		}
 		if l := s.settings.logger; l != nil {
-			l.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path)}
+			if r.URL.RawQuery != "" {
+				attrs = append(attrs, slog.String("query", r.URL.RawQuery))
+			}
+			attrs = append(attrs, slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+			l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}
 	}()
 	if s.applyFaults(rec, r) {

@@ -184,14 +184,15 @@ func TestRuntimeGetOrCreateConversation(t *testing.T) {
 
 func TestRuntimeListConversations(t *testing.T) {
 	ctx := context.Background()
-	srv := bptest.Start(t, bptest.WithPageSize(2))
+	clock := bptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv := bptest.Start(t, bptest.WithPageSize(2), bptest.WithClock(clock.Now))
 	c := srv.Client()
 	alice, bob := rtUser(t, c, nil), rtUser(t, c, nil)
 
 	a := rtConv(t, c, "dm", map[string]string{"kind": "support"})
-	time.Sleep(5 * time.Millisecond)
-	middle := time.Now().UTC()
-	time.Sleep(5 * time.Millisecond)
+	clock.Advance(5 * time.Millisecond)
+	middle := clock.Now()
+	clock.Advance(5 * time.Millisecond)
 	b := rtConv(t, c, "group", map[string]string{"kind": "sales"})
 	d, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{
 		Channel: "dm", Tags: map[string]string{"kind": "support"}, IntegrationName: rtPtr("whatsapp"),
@@ -221,6 +222,7 @@ func TestRuntimeListConversations(t *testing.T) {
 	assert.Empty(t, list(&gen.ListConversationsParams{Tags: map[string]string{"kind": "nope"}}))
 
 	// updatedAt order: touching a moves it to the front.
+	clock.Advance(time.Millisecond)
 	_, err = c.UpdateConversation(ctx, a.ID, gen.UpdateConversationJSONRequestBody{Tags: map[string]string{"x": "1"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID, e.ID, b.ID}, list(&gen.ListConversationsParams{

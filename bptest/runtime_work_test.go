@@ -168,7 +168,8 @@ func TestRuntimeStates(t *testing.T) {
 
 func TestRuntimeStateExpiry(t *testing.T) {
 	ctx := context.Background()
-	srv := bptest.Start(t)
+	clock := bptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv := bptest.Start(t, bptest.WithClock(clock.Now))
 	c := srv.Client()
 	u := rtUser(t, c, nil)
 	const ttl = 50 * time.Millisecond
@@ -178,7 +179,7 @@ func TestRuntimeStateExpiry(t *testing.T) {
 	_, err := c.SetState(ctx, gen.StateTypeUser, u.ID, "short", gen.SetStateJSONRequestBody{
 		Payload: nullable.NewNullableWithValue(map[string]any{"k": "v"}), Expiry: nullable.NewNullableWithValue(ms)})
 	require.NoError(t, err)
-	time.Sleep(ttl + 30*time.Millisecond)
+	clock.Advance(ttl)
 	_, err = c.GetState(ctx, gen.StateTypeUser, u.ID, "short")
 	rtStatus(t, err, 404)
 	_, err = c.PatchState(ctx, gen.StateTypeUser, u.ID, "short", gen.PatchStateJSONRequestBody{Payload: map[string]any{}})
@@ -192,15 +193,14 @@ func TestRuntimeStateExpiry(t *testing.T) {
 	assert.Equal(t, map[string]any{"k": "new"}, gs.State.Payload)
 
 	// Writes restart the idle time: with a 1 s expiry, a patch after 600 ms
-	// keeps the state past 1 s after it was set. (Margins are wide so that
-	// a loaded machine does not make the test flaky.)
+	// keeps the state past 1 s after it was set.
 	_, err = c.SetState(ctx, gen.StateTypeUser, u.ID, "long", gen.SetStateJSONRequestBody{
 		Payload: nullable.NewNullableWithValue(map[string]any{}), Expiry: nullable.NewNullableWithValue(1000.0)})
 	require.NoError(t, err)
-	time.Sleep(600 * time.Millisecond)
+	clock.Advance(600 * time.Millisecond)
 	_, err = c.PatchState(ctx, gen.StateTypeUser, u.ID, "long", gen.PatchStateJSONRequestBody{Payload: map[string]any{"t": 1.0}})
 	require.NoError(t, err)
-	time.Sleep(600 * time.Millisecond)
+	clock.Advance(600 * time.Millisecond)
 	long, err := c.GetState(ctx, gen.StateTypeUser, u.ID, "long")
 	require.NoError(t, err, "alive 1.2 s after it was set, 600 ms after it was patched")
 	assert.Equal(t, map[string]any{"t": 1.0}, long.State.Payload)
@@ -208,14 +208,17 @@ func TestRuntimeStateExpiry(t *testing.T) {
 	// A null expiry keeps it for good.
 	_, err = c.SetStateExpiry(ctx, gen.StateTypeUser, u.ID, "long", gen.SetStateExpiryJSONRequestBody{Expiry: nullable.NewNullNullable[float64]()})
 	require.NoError(t, err)
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(time.Hour)
 	_, err = c.GetState(ctx, gen.StateTypeUser, u.ID, "long")
 	require.NoError(t, err)
 
 	// And an expiry set later applies from then.
 	_, err = c.SetStateExpiry(ctx, gen.StateTypeUser, u.ID, "long", gen.SetStateExpiryJSONRequestBody{Expiry: nullable.NewNullableWithValue(ms)})
 	require.NoError(t, err)
-	time.Sleep(ttl + 30*time.Millisecond)
+	clock.Advance(ttl - time.Millisecond)
+	_, err = c.GetState(ctx, gen.StateTypeUser, u.ID, "long")
+	require.NoError(t, err, "a read does not restart the idle time, and the state is not expired yet")
+	clock.Advance(time.Millisecond)
 	_, err = c.GetState(ctx, gen.StateTypeUser, u.ID, "long")
 	rtStatus(t, err, 404)
 }

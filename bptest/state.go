@@ -47,7 +47,11 @@ type stateEntry struct {
 func stateKey(typ, owner, name string) string { return typ + "/" + owner + "/" + name }
 
 func newState(s *Server, rng *rand.Rand) *state {
-	return &state{srv: s, ids: ids{rng: rng}, now: time.Now, bots: map[string]*botState{}, admin: newAdminState()}
+	now := s.settings.clock
+	if now == nil {
+		now = time.Now
+	}
+	return &state{srv: s, ids: ids{rng: rng}, now: now, bots: map[string]*botState{}, admin: newAdminState()}
 }
 
 // addBot gives a bot its (empty) resources, once.

@@ -178,6 +178,10 @@ func lkBlock(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// lkCancelOnArrival, as a case's handler, stands for a handler that cancels
+// the call's context when the request arrives (TestLeakErrorStrings makes it).
+var lkCancelOnArrival http.HandlerFunc
+
 func lkGetUser(ctx context.Context, c *client.Client, opts ...client.Option) error {
 	_, err := c.GetUser(ctx, "usr_1", opts...)
 	return err
@@ -265,23 +269,32 @@ func TestLeakErrorStrings(t *testing.T) {
 			defer cancel()
 			return lkGetUser(ctx, c)
 		}, isErr(context.DeadlineExceeded)},
-		{"context canceled", lkBlock, nil, func(ctx context.Context, c *client.Client) error {
-			ctx, cancel := context.WithCancel(ctx)
-			time.AfterFunc(20*time.Millisecond, cancel)
+		// The two cancellations come from the server's handler, once the
+		// request has arrived: the call is then surely in flight.
+		{"context canceled", lkCancelOnArrival, nil, func(ctx context.Context, c *client.Client) error {
 			return lkGetUser(ctx, c)
 		}, isErr(context.Canceled)},
-		{"context canceled in a walk", lkBlock, nil, func(ctx context.Context, c *client.Client) error {
-			ctx, cancel := context.WithCancel(ctx)
-			time.AfterFunc(20*time.Millisecond, cancel)
+		{"context canceled in a walk", lkCancelOnArrival, nil, func(ctx context.Context, c *client.Client) error {
 			_, err := client.Collect(c.AllUsers(ctx, nil), 0)
 			return err
 		}, isErr(context.Canceled)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, tc.handler)
+			ctx, cancel := context.WithCancel(bg)
+			defer cancel()
+			handler := tc.handler
+			if handler == nil {
+				// lkCancelOnArrival: cancel the call's context from the
+				// server, then hold the request until the client gives up.
+				handler = func(w http.ResponseWriter, r *http.Request) {
+					cancel()
+					lkBlock(w, r)
+				}
+			}
+			s := newServer(t, handler)
 			c := lkClient(t, s.URL, tc.opts...)
-			err := tc.call(bg, c)
+			err := tc.call(ctx, c)
 			lkCheckErr(t, err)
 			tc.check(t, err)
 			lkSentToken(t, s)
@@ -674,8 +687,10 @@ func TestLeakDebugLogs(t *testing.T) {
 	srv.InjectFault(bptest.Fault{Operation: "createUser", Status: 503, Times: 1})
 	_, err = c.CreateUser(bg, gen.CreateUserJSONRequestBody{Tags: map[string]string{}}, client.WithIdempotent())
 	require.NoError(t, err)
-	srv.InjectFault(bptest.Fault{Operation: "updateUser", Latency: 200 * time.Millisecond, Times: 1})
-	_, err = c.UpdateUser(bg, id, gen.UpdateUserJSONRequestBody{}, client.WithTimeout(50*time.Millisecond))
+	// The first attempt hangs (the fault waits until the client gives up);
+	// the second has time enough on a loaded machine.
+	srv.InjectFault(bptest.Fault{Operation: "updateUser", Latency: time.Minute, Times: 1})
+	_, err = c.UpdateUser(bg, id, gen.UpdateUserJSONRequestBody{}, client.WithTimeout(250*time.Millisecond))
 	require.NoError(t, err)
 
 	// Failing after the retries, or at once.

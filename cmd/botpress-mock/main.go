@@ -5,19 +5,27 @@
 //
 // It prints its URL, token, bot and workspace, logs one line per request,
 // and stops on Ctrl-C. Point a client at it with BP_API_URL, BP_TOKEN,
-// BP_BOT_ID and BP_WORKSPACE_ID.
+// BP_BOT_ID and BP_WORKSPACE_ID; with -env, those lines are shell
+// commands (export BP_API_URL='...') to eval.
+//
+// -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
+//
+//	botpress-mock -fault op=getUser,status=429,times=2,retry-after=1s -fault latency=50ms,rate=0.1
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/botpress-go/sdk/bptest"
 )
@@ -44,8 +52,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seedFile := fs.String("seed-data", "", "JSON file of resources to load at start (see bptest.SeedData)")
 	seed := fs.Uint64("seed", 0, "seed of identifiers and fault probabilities (0: random)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
-	if err := fs.Parse(args); err != nil {
+	env := fs.Bool("env", false, "print the settings as shell export lines (eval them), and the banner on stderr")
+	var faults []bptest.Fault
+	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop (repeatable)", func(v string) error {
+		f, err := parseFault(v)
+		if err == nil {
+			faults = append(faults, f)
+		}
 		return err
+	})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h asked for the usage, which is printed
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags come as -name value)", fs.Arg(0))
 	}
 	opts := []bptest.Option{
 		bptest.WithAddr(*addr), bptest.WithToken(*token), bptest.WithBotID(strings.Split(*bots, ",")...),
@@ -71,8 +94,76 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "botpress-mock listening\nBP_API_URL=%s\nBP_TOKEN=%s\nBP_BOT_ID=%s\nBP_WORKSPACE_ID=%s\n",
-		srv.URL, srv.Token, srv.BotID, srv.WorkspaceID)
+	for _, f := range faults {
+		srv.InjectFault(f)
+	}
+	vars := [][2]string{{"BP_API_URL", srv.URL}, {"BP_TOKEN", srv.Token}, {"BP_BOT_ID", srv.BotID}, {"BP_WORKSPACE_ID", srv.WorkspaceID}}
+	if *env {
+		fmt.Fprintln(stderr, "botpress-mock listening on", srv.URL)
+		for _, kv := range vars {
+			fmt.Fprintf(stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+		}
+	} else {
+		fmt.Fprintln(stdout, "botpress-mock listening")
+		for _, kv := range vars {
+			fmt.Fprintf(stdout, "%s=%s\n", kv[0], kv[1])
+		}
+	}
 	<-ctx.Done()
 	return srv.Close()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// parseFault reads a -fault value: comma-separated key=value pairs naming
+// the fields of a bptest.Fault.
+func parseFault(v string) (bptest.Fault, error) {
+	var f bptest.Fault
+	for _, part := range strings.Split(v, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok && key != "drop" {
+			return f, fmt.Errorf("fault %q: %q is not key=value", v, part)
+		}
+		var err error
+		switch key {
+		case "op", "operation":
+			f.Operation = val
+		case "status":
+			f.Status, err = strconv.Atoi(val)
+			if err == nil && (f.Status < 100 || f.Status > 599) {
+				err = errors.New("not an HTTP status")
+			}
+		case "times":
+			f.Times, err = strconv.Atoi(val)
+			if err == nil && f.Times < 0 {
+				err = errors.New("negative")
+			}
+		case "rate":
+			f.Rate, err = strconv.ParseFloat(val, 64)
+			if err == nil && (f.Rate < 0 || f.Rate > 1) {
+				err = errors.New("not between 0 and 1")
+			}
+		case "latency":
+			f.Latency, err = time.ParseDuration(val)
+		case "retry-after":
+			f.RetryAfter, err = time.ParseDuration(val)
+		case "drop":
+			f.Drop = true
+			if ok {
+				f.Drop, err = strconv.ParseBool(val)
+			}
+		default:
+			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop)", v, key)
+		}
+		if err != nil {
+			return f, fmt.Errorf("fault %q: %s=%s: %v", v, key, val, err)
+		}
+	}
+	if f.Status == 0 && f.Latency == 0 && !f.Drop {
+		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency or drop", v)
+	}
+	return f, nil
 }

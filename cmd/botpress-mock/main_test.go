@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botpress-go/sdk/bptest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -82,4 +85,104 @@ func TestRunBadFlags(t *testing.T) {
 	assert.Error(t, err)
 	err = run(context.Background(), []string{"-seed-data", "/does/not/exist.json"}, io.Discard, &stderr)
 	assert.Error(t, err)
+}
+
+// startMock runs botpress-mock with args until the test ends, and returns
+// what it printed on stdout up to its fourth settings line, and its log.
+func startMock(t *testing.T, args ...string) (lines []string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, logs)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Error("botpress-mock did not stop")
+		}
+	})
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "BP_") {
+			lines = append(lines, sc.Text())
+		}
+		if len(lines) == 4 {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.Len(t, lines, 4, "settings printed")
+	return lines, logs
+}
+
+func TestRunHelp(t *testing.T) {
+	var stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-h"}, io.Discard, &stderr), "-h is not an error")
+	assert.Contains(t, stderr.String(), "-fault")
+	assert.Contains(t, stderr.String(), "-env")
+	assert.Error(t, run(context.Background(), []string{"stray"}, io.Discard, &stderr))
+}
+
+func TestRunEnv(t *testing.T) {
+	lines, _ := startMock(t, "-env", "-token", "it's")
+	script := strings.Join(lines, "\n") + "\nprintf '%s|%s|%s|%s' \"$BP_API_URL\" \"$BP_TOKEN\" \"$BP_BOT_ID\" \"$BP_WORKSPACE_ID\"\n"
+	for _, l := range lines {
+		assert.True(t, strings.HasPrefix(l, "export BP_"), l)
+	}
+	out, err := exec.Command("sh", "-c", script).Output()
+	require.NoError(t, err, "a shell evaluates the lines")
+	got := strings.Split(string(out), "|")
+	require.Len(t, got, 4)
+	assert.True(t, strings.HasPrefix(got[0], "http://127.0.0.1:"), got[0])
+	assert.Equal(t, "it's", got[1], "quoted for the shell")
+	assert.Equal(t, bptest.DefaultBotID, got[2])
+	assert.Equal(t, bptest.DefaultWorkspaceID, got[3])
+}
+
+func TestRunFaultsAndQueryLog(t *testing.T) {
+	lines, logs := startMock(t, "-fault", "op=listUsers,status=429,times=2,retry-after=2s")
+	env := map[string]string{}
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, "=")
+		env[k] = v
+	}
+	get := func() *http.Response {
+		req, _ := http.NewRequest("GET", env["BP_API_URL"]+"/v1/chat/users?tags.k=v", nil)
+		req.Header.Set("Authorization", "Bearer "+env["BP_TOKEN"])
+		req.Header.Set("x-bot-id", env["BP_BOT_ID"])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for range 2 {
+		resp := get()
+		assert.Equal(t, 429, resp.StatusCode)
+		assert.Equal(t, "2", resp.Header.Get("Retry-After"))
+	}
+	assert.Equal(t, 200, get().StatusCode, "times=2: the third request goes through")
+	assert.Contains(t, logs.String(), `query="tags.k=v"`)
+}
+
+func TestParseFault(t *testing.T) {
+	f, err := parseFault("op=getUser,status=503,times=2,rate=0.5,latency=10ms,retry-after=1s")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Operation: "getUser", Status: 503, Times: 2, Rate: 0.5,
+		Latency: 10 * time.Millisecond, RetryAfter: time.Second}, f)
+	f, err = parseFault("drop")
+	require.NoError(t, err)
+	assert.True(t, f.Drop)
+	for _, bad := range []string{"", "op=getUser", "status=abc", "status=42", "rate=2", "times=-1",
+		"latency=soon", "colour=red", "status", "drop=maybe"} {
+		_, err := parseFault(bad)
+		assert.Error(t, err, bad)
+	}
 }
