@@ -76,6 +76,9 @@ func TestConventions(t *testing.T) {
 				// The next page's token is in meta (a PageMeta), or, for the
 				// two log operations, at the top level of the answer.
 				body := op.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
+				// Its docs say in which order the items come.
+				order, _ := op.Extensions["x-botpress-order"].(string)
+				assert.NotEmpty(t, order, "%s: a list operation says its order in x-botpress-order", name)
 				if meta, ok := body.Properties["meta"]; ok {
 					assert.Equal(t, "#/components/schemas/PageMeta", meta.Ref, name)
 				} else if assert.Contains(t, body.Properties, "nextToken", name) {

@@ -126,7 +126,7 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 // ListActivities calls listActivities, GET /v1/admin/activities: list the activity log of a task.
 // Returns, one page at a time, the log entries recorded while a bot worked on one task.
 //
-// It returns the decoded ListActivitiesResponse.
+// It returns the decoded ListActivitiesResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
@@ -143,15 +143,29 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 // AllActivities walks every item of ListActivities, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListActivitiesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[gen.Activity, error] {
+	return itemsOf(c.ListActivitiesPages(ctx, params, opts...))
+}
+
+// ListActivitiesPages walks the pages of ListActivities, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[Page[gen.Activity], error] {
 	if params == nil {
-		return failedWalk[gen.Activity](operation{name: "listActivities"}.missing("params"))
+		return failedWalk[Page[gen.Activity]](operation{name: "listActivities"}.missing("params"))
 	}
 	var base gen.ListActivitiesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
+	return pages(ctx, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActivities(ctx, &p, opts...)
@@ -165,7 +179,7 @@ func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesPa
 // ListBots calls listBots, GET /v1/admin/bots: list the workspace's bots.
 // Returns the workspace's production or development bots in short form, one page at a time, optionally filtered by tags.
 //
-// It returns the decoded ListBotsResponse.
+// It returns the decoded ListBotsResponse. Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
@@ -179,12 +193,26 @@ func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts 
 // AllBots walks every item of ListBots, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+// ListBotsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) iter.Seq2[gen.BotSummary, error] {
+	return itemsOf(c.ListBotsPages(ctx, params, opts...))
+}
+
+// ListBotsPages walks the pages of ListBots, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, opts ...Option) iter.Seq2[Page[gen.BotSummary], error] {
 	var base gen.ListBotsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
+	return pages(ctx, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBots(ctx, &p, opts...)
@@ -418,7 +446,7 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSO
 // ListActionRuns calls listActionRuns, GET /v1/admin/bots/{id}/action-runs: list a bot's action runs.
 // Returns the calls a bot made to the actions of one installed integration, with input, output, outcome and duration, one page at a time.
 //
-// It returns the decoded ListActionRunsResponse.
+// It returns the decoded ListActionRunsResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) (*gen.ListActionRunsResponse, error) {
@@ -438,15 +466,29 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 // AllActionRuns walks every item of ListActionRuns, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListActionRunsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[gen.ActionRun, error] {
+	return itemsOf(c.ListActionRunsPages(ctx, id, params, opts...))
+}
+
+// ListActionRunsPages walks the pages of ListActionRuns, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListActionRunsPages(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[Page[gen.ActionRun], error] {
 	if params == nil {
-		return failedWalk[gen.ActionRun](operation{name: "listActionRuns"}.missing("params"))
+		return failedWalk[Page[gen.ActionRun]](operation{name: "listActionRuns"}.missing("params"))
 	}
 	var base gen.ListActionRunsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
+	return pages(ctx, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActionRuns(ctx, id, &p, opts...)
@@ -496,7 +538,7 @@ func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*ge
 // ListBotIssues calls listBotIssues, GET /v1/admin/bots/{id}/issues: list a bot's issues.
 // Returns the problems found while running a bot, one page at a time.
 //
-// It returns the decoded ListBotIssuesResponse.
+// It returns the decoded ListBotIssuesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) (*gen.ListBotIssuesResponse, error) {
@@ -513,12 +555,26 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 // AllBotIssues walks every item of ListBotIssues, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListBotIssuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.ListedIssue, error] {
+	return itemsOf(c.ListBotIssuesPages(ctx, id, params, opts...))
+}
+
+// ListBotIssuesPages walks the pages of ListBotIssues, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListBotIssuesPages(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[Page[gen.ListedIssue], error] {
 	var base gen.ListBotIssuesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
+	return pages(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBotIssues(ctx, id, &p, opts...)
@@ -589,7 +645,7 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 // GetBotLogs calls getBotLogs, GET /v1/admin/bots/{id}/logs: get a bot's logs.
 // Returns the log lines a bot wrote during a time window, one page at a time, filtered by level, user, conversation, workflow or text.
 //
-// It returns the decoded GetBotLogsResponse.
+// It returns the decoded GetBotLogsResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) (*gen.GetBotLogsResponse, error) {
@@ -609,15 +665,29 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 // AllBotLogs walks every item of GetBotLogs, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// GetBotLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
+	return itemsOf(c.GetBotLogsPages(ctx, id, params, opts...))
+}
+
+// GetBotLogsPages walks the pages of GetBotLogs, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[gen.LogEntry](operation{name: "getBotLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getBotLogs"}.missing("params"))
 	}
 	var base gen.GetBotLogsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetBotLogs(ctx, id, &p, opts...)
@@ -763,7 +833,7 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opt
 // ListPublicIntegrations calls listPublicIntegrations, GET /v1/admin/hub/integrations: list integrations published on the Hub.
 // Returns integrations published on the Hub one page at a time. They can be filtered by name, version, implemented interface, installing bot or review state, searched by text, and sorted.
 //
-// It returns the decoded ListPublicIntegrationsResponse.
+// It returns the decoded ListPublicIntegrationsResponse. Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) (*gen.ListPublicIntegrationsResponse, error) {
@@ -777,12 +847,26 @@ func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPub
 // AllPublicIntegrations walks every item of ListPublicIntegrations, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+// ListPublicIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) iter.Seq2[gen.PublicIntegrationSummary, error] {
+	return itemsOf(c.ListPublicIntegrationsPages(ctx, params, opts...))
+}
+
+// ListPublicIntegrationsPages walks the pages of ListPublicIntegrations, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+func (c *Client) ListPublicIntegrationsPages(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) iter.Seq2[Page[gen.PublicIntegrationSummary], error] {
 	var base gen.ListPublicIntegrationsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
+	return pages(ctx, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicIntegrations(ctx, &p, opts...)
@@ -831,7 +915,7 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 // ListPublicInterfaces calls listPublicInterfaces, GET /v1/admin/hub/interfaces: list interfaces published on the Hub.
 // Returns interfaces published on the Hub one page at a time, optionally only the versions of one interface.
 //
-// It returns the decoded ListPublicInterfacesResponse.
+// It returns the decoded ListPublicInterfacesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) (*gen.ListPublicInterfacesResponse, error) {
@@ -845,12 +929,26 @@ func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPubli
 // AllPublicInterfaces walks every item of ListPublicInterfaces, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListPublicInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
+	return itemsOf(c.ListPublicInterfacesPages(ctx, params, opts...))
+}
+
+// ListPublicInterfacesPages walks the pages of ListPublicInterfaces, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListPublicInterfacesPages(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) iter.Seq2[Page[gen.InterfaceSummary], error] {
 	var base gen.ListPublicInterfacesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicInterfaces(ctx, &p, opts...)
@@ -899,7 +997,7 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 // ListPublicPlugins calls listPublicPlugins, GET /v1/admin/hub/plugins: list plugins published on the Hub.
 // Returns plugins published on the Hub one page at a time, optionally only the versions of one plugin.
 //
-// It returns the decoded ListPublicPluginsResponse.
+// It returns the decoded ListPublicPluginsResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) (*gen.ListPublicPluginsResponse, error) {
@@ -913,12 +1011,26 @@ func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPl
 // AllPublicPlugins walks every item of ListPublicPlugins, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListPublicPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
+	return itemsOf(c.ListPublicPluginsPages(ctx, params, opts...))
+}
+
+// ListPublicPluginsPages walks the pages of ListPublicPlugins, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListPublicPluginsPages(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) iter.Seq2[Page[gen.PluginSummary], error] {
 	var base gen.ListPublicPluginsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicPlugins(ctx, &p, opts...)
@@ -1006,7 +1118,7 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 // ListIntegrations calls listIntegrations, GET /v1/admin/integrations: list integrations.
 // Returns the integrations the workspace can see, in short form and one page at a time, with filters, text search and sorting.
 //
-// It returns the decoded ListIntegrationsResponse.
+// It returns the decoded ListIntegrationsResponse. Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
@@ -1020,12 +1132,26 @@ func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrati
 // AllIntegrations walks every item of ListIntegrations, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+// ListIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) iter.Seq2[gen.IntegrationSummary, error] {
+	return itemsOf(c.ListIntegrationsPages(ctx, params, opts...))
+}
+
+// ListIntegrationsPages walks the pages of ListIntegrations, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) iter.Seq2[Page[gen.IntegrationSummary], error] {
 	var base gen.ListIntegrationsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
+	return pages(ctx, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListIntegrations(ctx, &p, opts...)
@@ -1172,7 +1298,7 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 // GetIntegrationLogs calls getIntegrationLogs, GET /v1/admin/integrations/{id}/logs: get an integration's logs.
 // Returns the log lines an integration wrote during a time window, one page at a time, filtered by level, user, conversation or text.
 //
-// It returns the decoded GetIntegrationLogsResponse.
+// It returns the decoded GetIntegrationLogsResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) (*gen.GetIntegrationLogsResponse, error) {
@@ -1192,15 +1318,29 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 // AllIntegrationLogs walks every item of GetIntegrationLogs, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// GetIntegrationLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
+	return itemsOf(c.GetIntegrationLogsPages(ctx, id, params, opts...))
+}
+
+// GetIntegrationLogsPages walks the pages of GetIntegrationLogs, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[gen.LogEntry](operation{name: "getIntegrationLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getIntegrationLogs"}.missing("params"))
 	}
 	var base gen.GetIntegrationLogsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetIntegrationLogs(ctx, id, &p, opts...)
@@ -1249,7 +1389,7 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 // ListInterfaces calls listInterfaces, GET /v1/admin/interfaces: list interface versions.
 // Returns interfaces in short form one page at a time, optionally only the versions of one interface.
 //
-// It returns the decoded ListInterfacesResponse.
+// It returns the decoded ListInterfacesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
@@ -1263,12 +1403,26 @@ func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesP
 // AllInterfaces walks every item of ListInterfaces, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
+	return itemsOf(c.ListInterfacesPages(ctx, params, opts...))
+}
+
+// ListInterfacesPages walks the pages of ListInterfaces, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) iter.Seq2[Page[gen.InterfaceSummary], error] {
 	var base gen.ListInterfacesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInterfaces(ctx, &p, opts...)
@@ -1375,7 +1529,7 @@ func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestB
 // ListPlugins calls listPlugins, GET /v1/admin/plugins: list plugin versions.
 // Returns plugins in short form one page at a time, optionally only the versions of one plugin.
 //
-// It returns the decoded ListPluginsResponse.
+// It returns the decoded ListPluginsResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
@@ -1389,12 +1543,26 @@ func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams,
 // AllPlugins walks every item of ListPlugins, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
+	return itemsOf(c.ListPluginsPages(ctx, params, opts...))
+}
+
+// ListPluginsPages walks the pages of ListPlugins, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) iter.Seq2[Page[gen.PluginSummary], error] {
 	var base gen.ListPluginsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPlugins(ctx, &p, opts...)
@@ -1577,7 +1745,7 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 // ListUsageActivity calls listUsageActivity, GET /v1/admin/usages/{id}/activity: list usage activity.
 // Returns the timestamped consumption entries of one metered resource for a bot or workspace, newest first, one page at a time.
 //
-// It returns the decoded ListUsageActivityResponse.
+// It returns the decoded ListUsageActivityResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) (*gen.ListUsageActivityResponse, error) {
@@ -1597,15 +1765,29 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 // AllUsageActivity walks every item of ListUsageActivity, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListUsageActivityPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[gen.UsageActivity, error] {
+	return itemsOf(c.ListUsageActivityPages(ctx, id, params, opts...))
+}
+
+// ListUsageActivityPages walks the pages of ListUsageActivity, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListUsageActivityPages(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[Page[gen.UsageActivity], error] {
 	if params == nil {
-		return failedWalk[gen.UsageActivity](operation{name: "listUsageActivity"}.missing("params"))
+		return failedWalk[Page[gen.UsageActivity]](operation{name: "listUsageActivity"}.missing("params"))
 	}
 	var base gen.ListUsageActivityParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
+	return pages(ctx, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivity(ctx, id, &p, opts...)
@@ -1619,7 +1801,7 @@ func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.Li
 // ListUsageActivityDaily calls listUsageActivityDaily, GET /v1/admin/usages/{id}/daily-activity: list daily usage totals.
 // Returns day-by-day totals of one metered resource for a bot or workspace, newest day first, one page at a time.
 //
-// It returns the decoded ListUsageActivityDailyResponse.
+// It returns the decoded ListUsageActivityDailyResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) (*gen.ListUsageActivityDailyResponse, error) {
@@ -1639,15 +1821,29 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 // AllUsageActivityDaily walks every item of ListUsageActivityDaily, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListUsageActivityDailyPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[gen.DailyUsageActivity, error] {
+	return itemsOf(c.ListUsageActivityDailyPages(ctx, id, params, opts...))
+}
+
+// ListUsageActivityDailyPages walks the pages of ListUsageActivityDaily, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListUsageActivityDailyPages(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[Page[gen.DailyUsageActivity], error] {
 	if params == nil {
-		return failedWalk[gen.DailyUsageActivity](operation{name: "listUsageActivityDaily"}.missing("params"))
+		return failedWalk[Page[gen.DailyUsageActivity]](operation{name: "listUsageActivityDaily"}.missing("params"))
 	}
 	var base gen.ListUsageActivityDailyParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
+	return pages(ctx, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivityDaily(ctx, id, &p, opts...)
@@ -1681,7 +1877,7 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 // ListWorkspaceMembers calls listWorkspaceMembers, GET /v1/admin/workspace-members: list workspace members.
 // Returns the people in the workspace with their roles, one page at a time.
 //
-// It returns the decoded ListWorkspaceMembersResponse.
+// It returns the decoded ListWorkspaceMembersResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
@@ -1695,12 +1891,26 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 // AllWorkspaceMembers walks every item of ListWorkspaceMembers, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListWorkspaceMembersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.ListedWorkspaceMember, error] {
+	return itemsOf(c.ListWorkspaceMembersPages(ctx, params, opts...))
+}
+
+// ListWorkspaceMembersPages walks the pages of ListWorkspaceMembers, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[Page[gen.ListedWorkspaceMember], error] {
 	var base gen.ListWorkspaceMembersParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
+	return pages(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaceMembers(ctx, &p, opts...)
@@ -1772,7 +1982,7 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 // ListWorkspaces calls listWorkspaces, GET /v1/admin/workspaces: list workspaces.
 // Returns the workspaces the caller can reach, one page at a time, optionally only the one with a given handle.
 //
-// It returns the decoded ListWorkspacesResponse.
+// It returns the decoded ListWorkspacesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) (*gen.ListWorkspacesResponse, error) {
@@ -1786,12 +1996,26 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 // AllWorkspaces walks every item of ListWorkspaces, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.ListedWorkspace, error] {
+	return itemsOf(c.ListWorkspacesPages(ctx, params, opts...))
+}
+
+// ListWorkspacesPages walks the pages of ListWorkspaces, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[Page[gen.ListedWorkspace], error] {
 	var base gen.ListWorkspacesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
+	return pages(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaces(ctx, &p, opts...)
@@ -1863,7 +2087,7 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 // ListPublicWorkspaces calls listPublicWorkspaces, GET /v1/admin/workspaces/public: browse public workspace profiles.
 // Returns public workspace profiles one page at a time, optionally limited to some IDs or to those matching a search text.
 //
-// It returns the decoded ListPublicWorkspacesResponse.
+// It returns the decoded ListPublicWorkspacesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) (*gen.ListPublicWorkspacesResponse, error) {
@@ -1877,12 +2101,26 @@ func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPubli
 // AllPublicWorkspaces walks every item of ListPublicWorkspaces, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListPublicWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) iter.Seq2[gen.PublicWorkspace, error] {
+	return itemsOf(c.ListPublicWorkspacesPages(ctx, params, opts...))
+}
+
+// ListPublicWorkspacesPages walks the pages of ListPublicWorkspaces, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListPublicWorkspacesPages(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) iter.Seq2[Page[gen.PublicWorkspace], error] {
 	var base gen.ListPublicWorkspacesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
+	return pages(ctx, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicWorkspaces(ctx, &p, opts...)
@@ -1957,7 +2195,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 // GetAuditRecords calls getAuditRecords, GET /v1/admin/workspaces/{id}/audit-records: list a workspace's audit records.
 // Returns the trail of administrative actions taken in the workspace (members, bots, billing), newest first, one page at a time.
 //
-// It returns the decoded GetAuditRecordsResponse.
+// It returns the decoded GetAuditRecordsResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) (*gen.GetAuditRecordsResponse, error) {
@@ -1974,12 +2212,26 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 // AllAuditRecords walks every item of GetAuditRecords, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first.
+// GetAuditRecordsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) iter.Seq2[gen.AuditRecord, error] {
+	return itemsOf(c.GetAuditRecordsPages(ctx, id, params, opts...))
+}
+
+// GetAuditRecordsPages walks the pages of GetAuditRecords, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first.
+func (c *Client) GetAuditRecordsPages(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) iter.Seq2[Page[gen.AuditRecord], error] {
 	var base gen.GetAuditRecordsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
+	return pages(ctx, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetAuditRecords(ctx, id, &p, opts...)
@@ -2160,7 +2412,7 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSON
 // ListConversations calls listConversations, GET /v1/chat/conversations: list conversations.
 // Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
 //
-// It returns the decoded ListConversationsResponse.
+// It returns the decoded ListConversationsResponse. Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) (*gen.ListConversationsResponse, error) {
@@ -2174,12 +2426,26 @@ func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversa
 // AllConversations walks every item of ListConversations, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first (by creation), unless sortField and sortDirection ask for another order.
+// ListConversationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) iter.Seq2[gen.Conversation, error] {
+	return itemsOf(c.ListConversationsPages(ctx, params, opts...))
+}
+
+// ListConversationsPages walks the pages of ListConversations, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first (by creation), unless sortField and sortDirection ask for another order.
+func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) iter.Seq2[Page[gen.Conversation], error] {
 	var base gen.ListConversationsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
+	return pages(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
@@ -2267,7 +2533,7 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 // ListParticipants calls listParticipants, GET /v1/chat/conversations/{id}/participants: list participants.
 // Returns the users taking part in a conversation, one page at a time.
 //
-// It returns the decoded ListParticipantsResponse.
+// It returns the decoded ListParticipantsResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) (*gen.ListParticipantsResponse, error) {
@@ -2284,12 +2550,26 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 // AllParticipants walks every item of ListParticipants, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListParticipantsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) iter.Seq2[gen.User, error] {
+	return itemsOf(c.ListParticipantsPages(ctx, id, params, opts...))
+}
+
+// ListParticipantsPages walks the pages of ListParticipants, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) iter.Seq2[Page[gen.User], error] {
 	var base gen.ListParticipantsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, id, &p, opts...)
@@ -2357,7 +2637,7 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 // ListEvents calls listEvents, GET /v1/chat/events: list events.
 // Returns the bot's events one page at a time, filtered by type, status or the resource they concern.
 //
-// It returns the decoded ListEventsResponse.
+// It returns the decoded ListEventsResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) (*gen.ListEventsResponse, error) {
@@ -2371,12 +2651,26 @@ func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, o
 // AllEvents walks every item of ListEvents, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first.
+// ListEventsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) iter.Seq2[gen.Event, error] {
+	return itemsOf(c.ListEventsPages(ctx, params, opts...))
+}
+
+// ListEventsPages walks the pages of ListEvents, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first.
+func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsParams, opts ...Option) iter.Seq2[Page[gen.Event], error] {
 	var base gen.ListEventsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
+	return pages(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListEvents(ctx, &p, opts...)
@@ -2461,7 +2755,7 @@ func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureInt
 // ListMessages calls listMessages, GET /v1/chat/messages: list messages.
 // Returns messages one page at a time, filtered by conversation, tags or date.
 //
-// It returns the decoded ListMessagesResponse.
+// It returns the decoded ListMessagesResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) (*gen.ListMessagesResponse, error) {
@@ -2475,12 +2769,26 @@ func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParam
 // AllMessages walks every item of ListMessages, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first.
+// ListMessagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) iter.Seq2[gen.Message, error] {
+	return itemsOf(c.ListMessagesPages(ctx, params, opts...))
+}
+
+// ListMessagesPages walks the pages of ListMessages, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first.
+func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) iter.Seq2[Page[gen.Message], error] {
 	var base gen.ListMessagesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
+	return pages(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, &p, opts...)
@@ -2691,7 +2999,7 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 // ListTagValues calls listTagValues, GET /v1/chat/tags/{key}/values: list tag values.
 // Returns, one page at a time, the distinct values a tag key takes on one kind of resource.
 //
-// It returns the decoded ListTagValuesResponse.
+// It returns the decoded ListTagValuesResponse. Items come in an order the API does not document, so do not rely on it.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) (*gen.ListTagValuesResponse, error) {
@@ -2711,15 +3019,29 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 // AllTagValues walks every item of ListTagValues, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.TagValue, error] {
+	return itemsOf(c.ListTagValuesPages(ctx, key, params, opts...))
+}
+
+// ListTagValuesPages walks the pages of ListTagValues, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[Page[gen.TagValue], error] {
 	if params == nil {
-		return failedWalk[gen.TagValue](operation{name: "listTagValues"}.missing("params"))
+		return failedWalk[Page[gen.TagValue]](operation{name: "listTagValues"}.missing("params"))
 	}
 	var base gen.ListTagValuesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
+	return pages(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTagValues(ctx, key, &p, opts...)
@@ -2733,7 +3055,7 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 // ListTasks calls listTasks, GET /v1/chat/tasks: list tasks.
 // Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
 //
-// It returns the decoded ListTasksResponse.
+// It returns the decoded ListTasksResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
@@ -2747,12 +3069,26 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 // AllTasks walks every item of ListTasks, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first.
+// ListTasksPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[gen.Task, error] {
+	return itemsOf(c.ListTasksPages(ctx, params, opts...))
+}
+
+// ListTasksPages walks the pages of ListTasks, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first.
+func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[Page[gen.Task], error] {
 	var base gen.ListTasksParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
+	return pages(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTasks(ctx, &p, opts...)
@@ -2827,7 +3163,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJ
 // ListUsers calls listUsers, GET /v1/chat/users: list users.
 // Returns the bot's users one page at a time, optionally narrowed to a conversation, tags or a date range.
 //
-// It returns the decoded ListUsersResponse.
+// It returns the decoded ListUsersResponse. Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) (*gen.ListUsersResponse, error) {
@@ -2841,12 +3177,26 @@ func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opt
 // AllUsers walks every item of ListUsers, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first (by creation), unless sortField and sortDirection ask for another order.
+// ListUsersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) iter.Seq2[gen.User, error] {
+	return itemsOf(c.ListUsersPages(ctx, params, opts...))
+}
+
+// ListUsersPages walks the pages of ListUsers, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first (by creation), unless sortField and sortDirection ask for another order.
+func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams, opts ...Option) iter.Seq2[Page[gen.User], error] {
 	var base gen.ListUsersParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsers(ctx, &p, opts...)
@@ -2934,7 +3284,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJ
 // ListWorkflows calls listWorkflows, GET /v1/chat/workflows: list workflows.
 // Returns workflows one page at a time, filtered by tags, conversation, user, parent, status or name.
 //
-// It returns the decoded ListWorkflowsResponse.
+// It returns the decoded ListWorkflowsResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) (*gen.ListWorkflowsResponse, error) {
@@ -2948,12 +3298,26 @@ func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsPar
 // AllWorkflows walks every item of ListWorkflows, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come newest first.
+// ListWorkflowsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) iter.Seq2[gen.Workflow, error] {
+	return itemsOf(c.ListWorkflowsPages(ctx, params, opts...))
+}
+
+// ListWorkflowsPages walks the pages of ListWorkflows, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come newest first.
+func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) iter.Seq2[Page[gen.Workflow], error] {
 	var base gen.ListWorkflowsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
+	return pages(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkflows(ctx, &p, opts...)
@@ -3041,7 +3405,7 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 // ListFiles calls listFiles, GET /v1/files: list files.
 // Returns the bot's files one page at a time, filtered by tags, IDs or indexing, in the order asked for.
 //
-// It returns the decoded ListFilesResponse.
+// It returns the decoded ListFilesResponse. Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
@@ -3055,12 +3419,26 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 // AllFiles walks every item of ListFiles, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+// ListFilesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.ListedFile, error] {
+	return itemsOf(c.ListFilesPages(ctx, params, opts...))
+}
+
+// ListFilesPages walks the pages of ListFiles, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
+func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[Page[gen.ListedFile], error] {
 	var base gen.ListFilesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
+	return pages(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFiles(ctx, &p, opts...)
@@ -3087,7 +3465,7 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 // ListKnowledgeBases calls listKnowledgeBases, GET /v1/files/knowledge-bases: list knowledge bases.
 // Returns the bot's knowledge bases one page at a time, optionally filtered by tags.
 //
-// It returns the decoded ListKnowledgeBasesResponse.
+// It returns the decoded ListKnowledgeBasesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
@@ -3101,12 +3479,26 @@ func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowled
 // AllKnowledgeBases walks every item of ListKnowledgeBases, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListKnowledgeBasesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) iter.Seq2[gen.KnowledgeBase, error] {
+	return itemsOf(c.ListKnowledgeBasesPages(ctx, params, opts...))
+}
+
+// ListKnowledgeBasesPages walks the pages of ListKnowledgeBases, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) iter.Seq2[Page[gen.KnowledgeBase], error] {
 	var base gen.ListKnowledgeBasesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
+	return pages(ctx, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListKnowledgeBases(ctx, &p, opts...)
@@ -3182,7 +3574,7 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 // ListFileTags calls listFileTags, GET /v1/files/tags: list file tag keys.
 // Returns, one page at a time, the tag keys in use on the bot's files.
 //
-// It returns the decoded ListFileTagsResponse.
+// It returns the decoded ListFileTagsResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
@@ -3196,12 +3588,26 @@ func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParam
 // AllFileTags walks every item of ListFileTags, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListFileTagsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) iter.Seq2[string, error] {
+	return itemsOf(c.ListFileTagsPages(ctx, params, opts...))
+}
+
+// ListFileTagsPages walks the pages of ListFileTags, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListFileTagsPages(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) iter.Seq2[Page[string], error] {
 	var base gen.ListFileTagsParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTags(ctx, &p, opts...)
@@ -3215,7 +3621,7 @@ func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams
 // ListFileTagValues calls listFileTagValues, GET /v1/files/tags/{tag}/values: list file tag values.
 // Returns, one page at a time, the values that one tag key takes on the bot's files.
 //
-// It returns the decoded ListFileTagValuesResponse.
+// It returns the decoded ListFileTagValuesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) (*gen.ListFileTagValuesResponse, error) {
@@ -3232,12 +3638,26 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 // AllFileTagValues walks every item of ListFileTagValues, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListFileTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) iter.Seq2[string, error] {
+	return itemsOf(c.ListFileTagValuesPages(ctx, tag, params, opts...))
+}
+
+// ListFileTagValuesPages walks the pages of ListFileTagValues, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) iter.Seq2[Page[string], error] {
 	var base gen.ListFileTagValuesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTagValues(ctx, tag, &p, opts...)
@@ -3319,7 +3739,7 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 // ListFilePassages calls listFilePassages, GET /v1/files/{id}/passages: list file passages.
 // Returns the indexed passages of one file, one page at a time.
 //
-// It returns the decoded ListFilePassagesResponse.
+// It returns the decoded ListFilePassagesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) (*gen.ListFilePassagesResponse, error) {
@@ -3336,12 +3756,26 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 // AllFilePassages walks every item of ListFilePassages, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListFilePassagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) iter.Seq2[gen.FilePassage, error] {
+	return itemsOf(c.ListFilePassagesPages(ctx, id, params, opts...))
+}
+
+// ListFilePassagesPages walks the pages of ListFilePassages, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) iter.Seq2[Page[gen.FilePassage], error] {
 	var base gen.ListFilePassagesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
+	return pages(ctx, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFilePassages(ctx, id, &p, opts...)
@@ -3672,7 +4106,7 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 // ListInvoices calls listInvoices, GET /v2/billing/invoices: list invoices.
 // Returns the workspace's invoices one page at a time.
 //
-// It returns the decoded ListInvoicesResponse.
+// It returns the decoded ListInvoicesResponse. Items come in an order the API does not document, so do not rely on it.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
@@ -3686,12 +4120,26 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 // AllInvoices walks every item of ListInvoices, fetching one page at a time as
 // the loop asks for more. params may be nil; its NextToken, if set, is where
 // the walk starts. An error is yielded once and ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+// ListInvoicesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.ListedInvoice, error] {
+	return itemsOf(c.ListInvoicesPages(ctx, params, opts...))
+}
+
+// ListInvoicesPages walks the pages of ListInvoices, fetching each as the loop
+// asks for it. Each Page holds its items and the token of the next page:
+// save it once the items are handled, and a later walk whose
+// params.NextToken is that token resumes right after. params may be nil;
+// its NextToken, if set, is where the walk starts. Empty pages that the
+// API gives between others are yielded too. An error is yielded once and
+// ends the walk.
+// Items come in an order the API does not document, so do not rely on it.
+func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[Page[gen.ListedInvoice], error] {
 	var base gen.ListInvoicesParams
 	if params != nil {
 		base = *params
 	}
-	return walk(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
+	return pages(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInvoices(ctx, &p, opts...)

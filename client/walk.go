@@ -31,15 +31,33 @@ func tokenString(t any) string {
 	return ""
 }
 
-// walk is the one page walker behind every All* method. It fetches a page
-// only when the loop has consumed the previous one, keeps one page in
-// memory, follows nextToken through empty pages, stops when the loop
-// breaks, and yields an error at most once, as the last element.
-func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+// Page is one page of a list operation, as its page iterator yields it.
+type Page[T any] struct {
+	// Items are the page's items, in the order the API gave them. A page
+	// may be empty and still be followed by others.
+	Items []T
+	// Token is the token this page was fetched with; "" for the first page
+	// of a walk that started without one.
+	Token string
+	// NextToken is the token of the page after this one; "" on the last
+	// page. Once the items are handled, save it: a walk started with it
+	// (params.NextToken) resumes right after this page, with nothing
+	// skipped or repeated.
+	NextToken string
+}
+
+// Last reports whether no page follows this one.
+func (p Page[T]) Last() bool { return p.NextToken == "" }
+
+// pages is the one page iterator behind every *Pages method and, through
+// walk, every All* method. It fetches a page only when the loop has
+// consumed the previous one, follows nextToken through empty pages, stops
+// when the loop breaks, and yields an error at most once, as the last
+// element.
+func pages[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[Page[T], error] {
+	return func(yield func(Page[T], error) bool) {
 		if ctx == nil {
-			yield(zero, fmt.Errorf("botpress: %s: nil context", op))
+			yield(Page[T]{}, fmt.Errorf("botpress: %s: nil context", op))
 			return
 		}
 		token := start
@@ -51,34 +69,64 @@ func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[
 		}
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(zero, fmt.Errorf("botpress: %s: %w", op, err))
+				yield(Page[T]{}, fmt.Errorf("botpress: %s: %w", op, err))
 				return
 			}
 			items, next, err := fetch(ctx, token)
 			if err != nil {
-				yield(zero, err)
+				yield(Page[T]{}, err)
 				return
 			}
-			for _, item := range items {
-				if !yield(item, nil) {
+			page := Page[T]{Items: items, NextToken: next}
+			if token != nil {
+				page.Token = *token
+			}
+			if next != "" {
+				h := maphash.String(seed, next)
+				if _, dup := seen[h]; dup {
+					// The page is yielded with no next token: the caller
+					// gets its items, then the error.
+					page.NextToken = ""
+					if yield(page, nil) {
+						yield(Page[T]{}, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
+					}
 					return
 				}
+				seen[h] = struct{}{}
 			}
-			if next == "" {
+			if !yield(page, nil) || next == "" {
 				return
 			}
-			h := maphash.String(seed, next)
-			if _, dup := seen[h]; dup {
-				yield(zero, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
-				return
-			}
-			seen[h] = struct{}{}
 			token = &next
 		}
 	}
 }
 
-// failedWalk is a walk that yields err and ends.
+// walk is the item walker behind the tests: the items of pages.
+func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[T, error] {
+	return itemsOf(pages(ctx, op, start, fetch))
+}
+
+// itemsOf is the item walker behind every All* method: the items of the
+// pages seq yields, one at a time, and its error, if any, at the end.
+func itemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		for page, err := range seq {
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// failedWalk is a walk, or a page iterator, that yields err and ends.
 func failedWalk[T any](err error) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T

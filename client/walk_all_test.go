@@ -681,12 +681,14 @@ func TestWalkAllRequiredMatchesSpec(t *testing.T) {
 }
 
 // TestWalkAllCoversEveryWalker checks that the table has one row per All*
-// method of the client, found by reflection.
+// method of the client, found by reflection. (Each walker ranges over its
+// operation's *Pages iterator, so the rows test those too.)
 func TestWalkAllCoversEveryWalker(t *testing.T) {
 	var methods []string
 	typ := reflect.TypeOf(&client.Client{})
 	for i := range typ.NumMethod() {
-		if name := typ.Method(i).Name; strings.HasPrefix(name, "All") {
+		// AllTableRows pages by offset (TestAllTableRows).
+		if name := typ.Method(i).Name; strings.HasPrefix(name, "All") && name != "AllTableRows" {
 			methods = append(methods, name)
 		}
 	}
