@@ -4877,13 +4877,19 @@ type CreateInterfaceResponse struct {
 
 // CreateKnowledgeBaseResponse The knowledge base, created.
 type CreateKnowledgeBaseResponse struct {
+	// KnowledgeBase The knowledge base just created.
 	KnowledgeBase CreateKnowledgeBaseResponse_KnowledgeBase `json:"knowledgeBase"`
 }
 
-// CreateKnowledgeBaseResponse_KnowledgeBase defines model for CreateKnowledgeBaseResponse.KnowledgeBase.
+// CreateKnowledgeBaseResponse_KnowledgeBase The knowledge base just created.
 type CreateKnowledgeBaseResponse_KnowledgeBase struct {
-	ID   string            `json:"id"`
-	Name string            `json:"name"`
+	// ID Unique identifier of the knowledge base.
+	ID string `json:"id"`
+
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels of the knowledge base.
 	Tags map[string]string `json:"tags"`
 }
 
@@ -5135,15 +5141,22 @@ type FileAccessPolicies string
 // FileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type FileIndexingStack string
 
-// FileOwnerType defines model for File.Owner.Type.
+// FileOwnerType Kind of creator: bot, integration or user.
 type FileOwnerType string
 
 // File_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type File_Owner struct {
-	Alias *string       `json:"alias,omitempty"`
-	ID    *string       `json:"id,omitempty"`
-	Name  *string       `json:"name,omitempty"`
-	Type  FileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type FileOwnerType `json:"type"`
 }
 
 // FileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
@@ -5161,19 +5174,28 @@ type FilePassage struct {
 	Meta FilePassage_Meta `json:"meta"`
 }
 
-// FilePassageMetaSubtype defines model for FilePassage.Meta.Subtype.
+// FilePassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
 type FilePassageMetaSubtype string
 
-// FilePassageMetaType defines model for FilePassage.Meta.Type.
+// FilePassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
 type FilePassageMetaType string
 
 // FilePassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FilePassage_Meta struct {
-	PageNumber *int                    `json:"pageNumber,omitempty"`
-	Position   *int                    `json:"position,omitempty"`
-	SourceURL  *string                 `json:"sourceUrl,omitempty"`
-	Subtype    *FilePassageMetaSubtype `json:"subtype,omitempty"`
-	Type       *FilePassageMetaType    `json:"type,omitempty"`
+	// PageNumber Page of the document the passage comes from, when known.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Position Rank of the passage in the order of its file's passages, when known.
+	Position *int `json:"position,omitempty"`
+
+	// SourceURL Address of the source the passage was taken from, when it has one.
+	SourceURL *string `json:"sourceUrl,omitempty"`
+
+	// Subtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
+	Subtype *FilePassageMetaSubtype `json:"subtype,omitempty"`
+
+	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
+	Type *FilePassageMetaType `json:"type,omitempty"`
 }
 
 // FileSearchPassage A passage of an indexed file that matched a search.
@@ -5194,41 +5216,70 @@ type FileSearchPassage struct {
 	Score float64 `json:"score"`
 }
 
-// FileSearchPassageContextType defines model for FileSearchPassage.Context.Type.
+// FileSearchPassageContextType Place relative to the match: preceding or subsequent passage, the match itself (current), or the headings above it (breadcrumb).
 type FileSearchPassageContextType string
 
 // FileSearchPassage_Context defines model for FileSearchPassage.Context.
 type FileSearchPassage_Context struct {
-	ID     *openapi_types.UUID          `json:"id,omitempty"`
-	Offset *int                         `json:"offset,omitempty"`
-	Text   string                       `json:"text"`
-	Type   FileSearchPassageContextType `json:"type"`
+	// ID Identifier of the passage (a UUID).
+	ID *openapi_types.UUID `json:"id,omitempty"`
+
+	// Offset How many passages away from the match this one sits.
+	Offset *int `json:"offset,omitempty"`
+
+	// Text Text of the passage.
+	Text string `json:"text"`
+
+	// Type Place relative to the match: preceding or subsequent passage, the match itself (current), or the headings above it (breadcrumb).
+	Type FileSearchPassageContextType `json:"type"`
 }
 
 // FileSearchPassage_File The file the passage comes from: its ID, key, content type, tags, metadata and timestamps.
 type FileSearchPassage_File struct {
-	ContentType string                  `json:"contentType"`
-	CreatedAt   string                  `json:"createdAt"`
-	ID          string                  `json:"id"`
-	Key         string                  `json:"key"`
-	Metadata    map[string]*interface{} `json:"metadata"`
-	Tags        map[string]string       `json:"tags"`
-	UpdatedAt   string                  `json:"updatedAt"`
+	// ContentType MIME type of the file's content.
+	ContentType string `json:"contentType"`
+
+	// CreatedAt When the file was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// ID ID of the file.
+	ID string `json:"id"`
+
+	// Key Key of the file.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data of the file; values may be of any JSON type.
+	Metadata map[string]*interface{} `json:"metadata"`
+
+	// Tags Key-value labels of the file.
+	Tags map[string]string `json:"tags"`
+
+	// UpdatedAt When the file last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
 }
 
-// FileSearchPassageMetaSubtype defines model for FileSearchPassage.Meta.Subtype.
+// FileSearchPassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
 type FileSearchPassageMetaSubtype string
 
-// FileSearchPassageMetaType defines model for FileSearchPassage.Meta.Type.
+// FileSearchPassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
 type FileSearchPassageMetaType string
 
 // FileSearchPassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FileSearchPassage_Meta struct {
-	PageNumber *int                          `json:"pageNumber,omitempty"`
-	Position   *int                          `json:"position,omitempty"`
-	SourceURL  *string                       `json:"sourceUrl,omitempty"`
-	Subtype    *FileSearchPassageMetaSubtype `json:"subtype,omitempty"`
-	Type       *FileSearchPassageMetaType    `json:"type,omitempty"`
+	// PageNumber Page of the document the passage comes from, when known.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Position Rank of the passage in the order of its file's passages, when known.
+	Position *int `json:"position,omitempty"`
+
+	// SourceURL Address of the source the passage was taken from, when it has one.
+	SourceURL *string `json:"sourceUrl,omitempty"`
+
+	// Subtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
+	Subtype *FileSearchPassageMetaSubtype `json:"subtype,omitempty"`
+
+	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
+	Type *FileSearchPassageMetaType `json:"type,omitempty"`
 }
 
 // FindTableRowsResponse The rows, has more, offset, limit, warnings.
@@ -6950,14 +7001,18 @@ type ListEventsResponse struct {
 // ListFilePassagesResponse One page of passages, with the token of the next page.
 type ListFilePassagesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta     PageMeta      `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Passages Passages on this page, in the order of the file.
 	Passages []FilePassage `json:"passages"`
 }
 
 // ListFileTagValuesResponse One page of values, with the token of the next page.
 type ListFileTagValuesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta   PageMeta `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Values Values of the tag found on this page.
 	Values []string `json:"values"`
 }
 
@@ -6965,11 +7020,14 @@ type ListFileTagValuesResponse struct {
 type ListFileTagsResponse struct {
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
+
+	// Tags Tag keys found on this page.
 	Tags []string `json:"tags"`
 }
 
 // ListFilesResponse One page of files, with the token of the next page.
 type ListFilesResponse struct {
+	// Files Files on this page.
 	Files []ListedFile `json:"files"`
 
 	// Meta Paging information of a list answer.
@@ -7007,6 +7065,7 @@ type ListInvoicesResponse struct {
 
 // ListKnowledgeBasesResponse One page of knowledge bases, with the token of the next page.
 type ListKnowledgeBasesResponse struct {
+	// KnowledgeBases Knowledge bases on this page.
 	KnowledgeBases []KnowledgeBase `json:"knowledgeBases"`
 
 	// Meta Paging information of a list answer.
@@ -7217,15 +7276,22 @@ type ListedFileAccessPolicies string
 // ListedFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type ListedFileIndexingStack string
 
-// ListedFileOwnerType defines model for ListedFile.Owner.Type.
+// ListedFileOwnerType Kind of creator: bot, integration or user.
 type ListedFileOwnerType string
 
 // ListedFile_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type ListedFile_Owner struct {
-	Alias *string             `json:"alias,omitempty"`
-	ID    *string             `json:"id,omitempty"`
-	Name  *string             `json:"name,omitempty"`
-	Type  ListedFileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type ListedFileOwnerType `json:"type"`
 }
 
 // ListedFileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
@@ -7910,6 +7976,7 @@ type RunVrlResponse struct {
 
 // SearchFilesResponse The passages.
 type SearchFilesResponse struct {
+	// Passages Passages that matched the query, each with its score.
 	Passages []FileSearchPassage `json:"passages"`
 }
 
@@ -8216,13 +8283,19 @@ type UpdateInterfaceResponse struct {
 
 // UpdateKnowledgeBaseResponse The knowledge base, updated.
 type UpdateKnowledgeBaseResponse struct {
+	// KnowledgeBase The knowledge base as it stands after the update.
 	KnowledgeBase UpdateKnowledgeBaseResponse_KnowledgeBase `json:"knowledgeBase"`
 }
 
-// UpdateKnowledgeBaseResponse_KnowledgeBase defines model for UpdateKnowledgeBaseResponse.KnowledgeBase.
+// UpdateKnowledgeBaseResponse_KnowledgeBase The knowledge base as it stands after the update.
 type UpdateKnowledgeBaseResponse_KnowledgeBase struct {
-	ID   string            `json:"id"`
-	Name string            `json:"name"`
+	// ID Unique identifier of the knowledge base.
+	ID string `json:"id"`
+
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels of the knowledge base.
 	Tags map[string]string `json:"tags"`
 }
 
@@ -8273,49 +8346,92 @@ type UpdateWorkflowResponse struct {
 
 // UpsertFileResponse The file, created or updated.
 type UpsertFileResponse struct {
+	// File The file as stored, with the address to upload its content to.
 	File UpsertFileResponse_File `json:"file"`
 }
 
 // UpsertFileResponseFileAccessPolicies defines model for UpsertFileResponse.File.AccessPolicies.
 type UpsertFileResponseFileAccessPolicies string
 
-// UpsertFileResponseFileIndexingStack defines model for UpsertFileResponse.File.IndexingStack.
+// UpsertFileResponseFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type UpsertFileResponseFileIndexingStack string
 
-// UpsertFileResponseFileOwnerType defines model for UpsertFileResponse.File.Owner.Type.
+// UpsertFileResponseFileOwnerType Kind of creator: bot, integration or user.
 type UpsertFileResponseFileOwnerType string
 
-// UpsertFileResponse_File_Owner defines model for UpsertFileResponse.File.Owner.
+// UpsertFileResponse_File_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type UpsertFileResponse_File_Owner struct {
-	Alias *string                         `json:"alias,omitempty"`
-	ID    *string                         `json:"id,omitempty"`
-	Name  *string                         `json:"name,omitempty"`
-	Type  UpsertFileResponseFileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type UpsertFileResponseFileOwnerType `json:"type"`
 }
 
-// UpsertFileResponseFileStatus defines model for UpsertFileResponse.File.Status.
+// UpsertFileResponseFileStatus Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
 type UpsertFileResponseFileStatus string
 
-// UpsertFileResponse_File defines model for UpsertFileResponse.File.
+// UpsertFileResponse_File The file as stored, with the address to upload its content to.
 type UpsertFileResponse_File struct {
-	AccessPolicies     []UpsertFileResponseFileAccessPolicies `json:"accessPolicies"`
-	BotID              string                                 `json:"botId"`
-	ContentType        string                                 `json:"contentType"`
-	CreatedAt          string                                 `json:"createdAt"`
-	ExpiresAt          *string                                `json:"expiresAt,omitempty"`
-	FailedStatusReason *string                                `json:"failedStatusReason,omitempty"`
-	ID                 string                                 `json:"id"`
-	Index              bool                                   `json:"index"`
-	IndexingStack      *UpsertFileResponseFileIndexingStack   `json:"indexingStack,omitempty"`
-	Key                string                                 `json:"key"`
-	Metadata           map[string]*interface{}                `json:"metadata"`
-	Owner              UpsertFileResponse_File_Owner          `json:"owner"`
-	Size               nullable.Nullable[float64]             `json:"size"`
-	Status             UpsertFileResponseFileStatus           `json:"status"`
-	Tags               map[string]string                      `json:"tags"`
-	UpdatedAt          string                                 `json:"updatedAt"`
-	UploadURL          string                                 `json:"uploadUrl"`
-	URL                string                                 `json:"url"`
+	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
+	AccessPolicies []UpsertFileResponseFileAccessPolicies `json:"accessPolicies"`
+
+	// BotID Bot the file belongs to.
+	BotID string `json:"botId"`
+
+	// ContentType MIME type of the content.
+	ContentType string `json:"contentType"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+
+	// FailedStatusReason Why the upload or the indexing failed, when it did.
+	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Index Whether indexing for semantic search was asked for.
+	Index bool `json:"index"`
+
+	// IndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
+	IndexingStack *UpsertFileResponseFileIndexingStack `json:"indexingStack,omitempty"`
+
+	// Key Name chosen by the caller; no two files of a bot, or of one integration in it, share it.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data; values may be of any JSON type.
+	Metadata map[string]*interface{} `json:"metadata"`
+
+	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
+	Owner UpsertFileResponse_File_Owner `json:"owner"`
+
+	// Size Content size in bytes; null until the upload has completed.
+	Size nullable.Nullable[float64] `json:"size"`
+
+	// Status Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
+	Status UpsertFileResponseFileStatus `json:"status"`
+
+	// Tags Key-value labels, used to filter files.
+	Tags map[string]string `json:"tags"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// UploadURL Pre-signed address to PUT the content to, with the file's contentType as Content-Type. It is another host: do not send the Botpress token there.
+	UploadURL string `json:"uploadUrl"`
+
+	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
+	URL string `json:"url"`
 }
 
 // UpsertTableRowsResponse The inserted, updated, warnings, errors.
@@ -12167,16 +12283,35 @@ type ListFilesParamsSortDirection string
 
 // UpsertFileJSONBody defines parameters for UpsertFile.
 type UpsertFileJSONBody struct {
-	AccessPolicies                     []UpsertFileJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-	ContentType                        *string                            `json:"contentType,omitempty"`
-	ExpiresAt                          *time.Time                         `json:"expiresAt,omitempty"`
-	Index                              *bool                              `json:"index,omitempty"`
-	Indexing                           *UpsertFileJSONBody_Indexing       `json:"indexing,omitempty"`
-	Key                                string                             `json:"key"`
-	Metadata                           interface{}                        `json:"metadata,omitempty"`
-	PublicContentImmediatelyAccessible *bool                              `json:"publicContentImmediatelyAccessible,omitempty"`
-	Size                               float64                            `json:"size"`
-	Tags                               map[string]string                  `json:"tags,omitempty"`
+	// AccessPolicies Who else may reach the file: public_content makes its content public, integrations lets the bot's integrations read, list and search it. Left out, neither applies.
+	AccessPolicies []UpsertFileJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
+
+	// ContentType MIME type of the content. Left out, it is guessed from the extension in key, and is application/octet-stream when no guess is possible.
+	ContentType *string `json:"contentType,omitempty"`
+
+	// ExpiresAt When to delete the file on its own (ISO 8601, UTC). It must be in the future and at most 90 days away; seconds and smaller units are ignored.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Index Index the file for semantic search (false when left out). Only some formats can be indexed, and not above 95 MB; an indexed file counts against both the vector storage and the file storage quotas.
+	Index *bool `json:"index,omitempty"`
+
+	// Indexing How to index the file when index is true. Left out, the default settings apply.
+	Indexing *UpsertFileJSONBody_Indexing `json:"indexing,omitempty"`
+
+	// Key Name of the file; no two files of a bot, or of one integration in it, share it. Upserting a key already in use replaces that file and drops its content.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data kept with the file; values may be of any JSON type.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// PublicContentImmediatelyAccessible For a public_content file: serve the content at its URL as soon as it is uploaded, without waiting for it to be processed. The upload PUT must then carry the header x-amz-tagging: public=true, or it is refused.
+	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
+
+	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
+	Size float64 `json:"size"`
+
+	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpsertFileParams defines parameters for UpsertFile.
@@ -12196,9 +12331,14 @@ type UpsertFileJSONBodyAccessPolicies string
 
 // UpsertFileJSONBody_Indexing_Configuration_Chunking defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Chunking struct {
-	EmbedBreadcrumb       *bool `json:"embedBreadcrumb,omitempty"`
-	EmbeddedContextLevels *int  `json:"embeddedContextLevels,omitempty"`
-	MaximumChunkLength    *int  `json:"maximumChunkLength,omitempty"`
+	// EmbedBreadcrumb Fold the headings a passage sits under into its embedding.
+	EmbedBreadcrumb *bool `json:"embedBreadcrumb,omitempty"`
+
+	// EmbeddedContextLevels How many levels of surrounding context, from 0 to 3, are folded into each passage's embedding.
+	EmbeddedContextLevels *int `json:"embeddedContextLevels,omitempty"`
+
+	// MaximumChunkLength Longest passage, in characters (100 to 5000).
+	MaximumChunkLength *int `json:"maximumChunkLength,omitempty"`
 }
 
 // UpsertFileJSONBodyIndexingConfigurationParsingMode defines parameters for UpsertFile.
@@ -12206,9 +12346,14 @@ type UpsertFileJSONBodyIndexingConfigurationParsingMode string
 
 // UpsertFileJSONBody_Indexing_Configuration_Parsing defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Parsing struct {
-	MinimumParagraphLength *int                                                `json:"minimumParagraphLength,omitempty"`
-	Mode                   *UpsertFileJSONBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
-	SmartCleanup           *bool                                               `json:"smartCleanup,omitempty"`
+	// MinimumParagraphLength Shortest length, in characters (50 to 2000), a paragraph may have on its own; a shorter one is merged with the paragraph that follows it.
+	MinimumParagraphLength *int `json:"minimumParagraphLength,omitempty"`
+
+	// Mode agent parses the document with an AI agent, more accurately but charged as AI spend; standard uses a faster, less accurate parser at no AI cost.
+	Mode *UpsertFileJSONBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
+
+	// SmartCleanup PDF only, Team and Enterprise plans, charged as AI spend: let a small language model repair the extracted text (broken sentences, stray headings, garbled characters) before indexing. It slows indexing down and covers only the first 30 pages or 20 KB of text; check the resulting passages, as the model may alter wording.
+	SmartCleanup *bool `json:"smartCleanup,omitempty"`
 }
 
 // UpsertFileJSONBodyIndexingConfigurationStack defines parameters for UpsertFile.
@@ -12219,30 +12364,52 @@ type UpsertFileJSONBodyIndexingConfigurationSummarizationModelType string
 
 // UpsertFileJSONBody_Indexing_Configuration_Summarization defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Summarization struct {
-	Enable                *bool                                                          `json:"enable,omitempty"`
-	GenerateMasterSummary *bool                                                          `json:"generateMasterSummary,omitempty"`
-	MinimumInputLength    *int                                                           `json:"minimumInputLength,omitempty"`
-	ModelType             *UpsertFileJSONBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
-	OutputTokenLimit      *int                                                           `json:"outputTokenLimit,omitempty"`
+	// Enable Write summaries of the file and index each as a passage of its own (false when left out). Team and Enterprise plans only; charged to the bot's workspace as AI spend, in proportion to the content and the model used.
+	Enable *bool `json:"enable,omitempty"`
+
+	// GenerateMasterSummary Also summarize the whole file and index that summary as a passage of its own.
+	GenerateMasterSummary *bool `json:"generateMasterSummary,omitempty"`
+
+	// MinimumInputLength Shortest a section of the file must be, from 1000 to 10000, to get a summary of its own.
+	MinimumInputLength *int `json:"minimumInputLength,omitempty"`
+
+	// ModelType Model class that writes the summaries, trading cost for quality: inexpensive, balanced (the default) or accurate.
+	ModelType *UpsertFileJSONBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
+
+	// OutputTokenLimit Longest a summary may be, in tokens (1000 to 10000).
+	OutputTokenLimit *int `json:"outputTokenLimit,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing_Configuration_Vision defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Vision struct {
-	IndexPages      interface{} `json:"indexPages,omitempty"`
+	// IndexPages true for every page, or a list of page numbers: those pages are stored as images and indexed, so the bot can answer questions about tables, charts or photos in them. Adds AI spend and file storage now, and AI spend later when the bot reads the images. At most the first 100 pages.
+	IndexPages interface{} `json:"indexPages,omitempty"`
+
+	// TranscribePages true for every page, or a list of page numbers: a vision-capable model transcribes those pages into passages in place of the text parser. Meant for designed layouts and infographics. At most the first 100 pages; the rest go through the text parser.
 	TranscribePages interface{} `json:"transcribePages,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing_Configuration defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration struct {
-	Chunking      *UpsertFileJSONBody_Indexing_Configuration_Chunking      `json:"chunking,omitempty"`
-	Parsing       *UpsertFileJSONBody_Indexing_Configuration_Parsing       `json:"parsing,omitempty"`
-	Stack         *UpsertFileJSONBodyIndexingConfigurationStack            `json:"stack,omitempty"`
+	// Chunking How the extracted text is cut into passages.
+	Chunking *UpsertFileJSONBody_Indexing_Configuration_Chunking `json:"chunking,omitempty"`
+
+	// Parsing How the text is extracted from the file.
+	Parsing *UpsertFileJSONBody_Indexing_Configuration_Parsing `json:"parsing,omitempty"`
+
+	// Stack Indexing pipeline to use: legacy or realtime-v1. Left out, the default pipeline is used.
+	Stack *UpsertFileJSONBodyIndexingConfigurationStack `json:"stack,omitempty"`
+
+	// Summarization Whether summaries of the file are written and indexed as passages of their own, and how.
 	Summarization *UpsertFileJSONBody_Indexing_Configuration_Summarization `json:"summarization,omitempty"`
-	Vision        *UpsertFileJSONBody_Indexing_Configuration_Vision        `json:"vision,omitempty"`
+
+	// Vision Reading pages of a PDF with a vision-capable model. Team and Enterprise plans only, charged as AI spend; ignored for files that are not PDFs.
+	Vision *UpsertFileJSONBody_Indexing_Configuration_Vision `json:"vision,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing struct {
+	// Configuration Indexing settings: parsing, chunking, summarization, pipeline and vision. They are also copied into the file's metadata for reference.
 	Configuration UpsertFileJSONBody_Indexing_Configuration `json:"configuration"`
 }
 
@@ -12266,7 +12433,10 @@ type ListKnowledgeBasesParams struct {
 
 // CreateKnowledgeBaseJSONBody defines parameters for CreateKnowledgeBase.
 type CreateKnowledgeBaseJSONBody struct {
-	Name string            `json:"name"`
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels for the knowledge base.
 	Tags map[string]string `json:"tags,omitempty"`
 }
 
@@ -12296,7 +12466,10 @@ type DeleteKnowledgeBaseParams struct {
 
 // UpdateKnowledgeBaseJSONBody defines parameters for UpdateKnowledgeBase.
 type UpdateKnowledgeBaseJSONBody struct {
-	Name string             `json:"name"`
+	// Name Name of the knowledge base; required even when it does not change.
+	Name string `json:"name"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed.
 	Tags map[string]*string `json:"tags,omitempty"`
 }
 
@@ -12377,6 +12550,7 @@ type ListFileTagValuesParams struct {
 
 // CopyFileJSONBody defines parameters for CopyFile.
 type CopyFileJSONBody struct {
+	// Overwrite Replace a file that already uses the destination key instead of failing. With a bot token, that file must have been created by the same bot.
 	Overwrite *bool `json:"overwrite,omitempty"`
 }
 
@@ -12421,10 +12595,17 @@ type GetFileParams struct {
 
 // UpdateFileMetadataJSONBody defines parameters for UpdateFileMetadata.
 type UpdateFileMetadataJSONBody struct {
+	// AccessPolicies Access policies that replace the current ones. Left out, the current ones stay.
 	AccessPolicies []UpdateFileMetadataJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-	ExpiresAt      nullable.Nullable[time.Time]               `json:"expiresAt,omitempty"`
-	Metadata       interface{}                                `json:"metadata,omitempty"`
-	Tags           map[string]*string                         `json:"tags,omitempty"`
+
+	// ExpiresAt New time for the file to be deleted on its own (ISO 8601, UTC), in the future and at most 90 days away; seconds are ignored. Null removes the expiry; left out, it stays as it is.
+	ExpiresAt nullable.Nullable[time.Time] `json:"expiresAt,omitempty"`
+
+	// Metadata Metadata keys to set: keys not sent keep their value, new keys are added, and a key set to null is removed. Left out, the metadata stays as it is.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed. Left out, the tags stay as they are.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateFileMetadataParams defines parameters for UpdateFileMetadata.
@@ -12462,6 +12643,7 @@ type ListFilePassagesParams struct {
 
 // SetFilePassagesJSONBody defines parameters for SetFilePassages.
 type SetFilePassagesJSONBody struct {
+	// Passages The new passages, in the order in which they appear in the source document.
 	Passages []SetFilePassagesJSONBody_Passages `json:"passages"`
 }
 
@@ -12482,9 +12664,14 @@ type SetFilePassagesJSONBodyPassagesType string
 
 // SetFilePassagesJSONBody_Passages defines parameters for SetFilePassages.
 type SetFilePassagesJSONBody_Passages struct {
-	Content    string                               `json:"content"`
-	PageNumber *int                                 `json:"pageNumber,omitempty"`
-	Type       *SetFilePassagesJSONBodyPassagesType `json:"type,omitempty"`
+	// Content Text of the passage; Markdown is allowed.
+	Content string `json:"content"`
+
+	// PageNumber Page of the source document the passage comes from.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Type Kind of block the passage is, matching the Markdown of its content (paragraph when left out).
+	Type *SetFilePassagesJSONBodyPassagesType `json:"type,omitempty"`
 }
 
 // ListTablesParams defines parameters for ListTables.
