@@ -4931,8 +4931,13 @@ type CreateTableResponse struct {
 
 // CreateTableRowsResponse The rows, warnings, errors.
 type CreateTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Rows     []Row    `json:"rows"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Rows The rows as stored, with their IDs.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -4982,11 +4987,13 @@ type DailyUsageActivity_Metadata struct {
 
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
+	// DeletedRows How many rows were deleted.
 	DeletedRows float64 `json:"deletedRows"`
 }
 
 // DuplicateTableResponse The table, rows.
 type DuplicateTableResponse struct {
+	// Rows How many rows the new table holds.
 	Rows float64 `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -5058,27 +5065,47 @@ type EventStatus string
 
 // ExportTableResponse The job.
 type ExportTableResponse struct {
+	// Job The export job just started; follow it with getTableJobs until it completes, then download outputFileId.
 	Job ExportTableResponse_Job `json:"job"`
 }
 
-// ExportTableResponseJobStatus defines model for ExportTableResponse.Job.Status.
+// ExportTableResponseJobStatus Where the job stands.
 type ExportTableResponseJobStatus string
 
-// ExportTableResponseJobType defines model for ExportTableResponse.Job.Type.
+// ExportTableResponseJobType What the job does.
 type ExportTableResponseJobType string
 
-// ExportTableResponse_Job defines model for ExportTableResponse.Job.
+// ExportTableResponse_Job The export job just started; follow it with getTableJobs until it completes, then download outputFileId.
 type ExportTableResponse_Job struct {
-	BotID        string                       `json:"botId"`
-	CreatedAt    time.Time                    `json:"createdAt"`
-	ID           string                       `json:"id"`
-	InputFileID  nullable.Nullable[string]    `json:"inputFileId"`
-	OutputFileID nullable.Nullable[string]    `json:"outputFileId"`
-	Progress     *float64                     `json:"progress,omitempty"`
-	Status       ExportTableResponseJobStatus `json:"status"`
-	TableID      string                       `json:"tableId"`
-	Type         ExportTableResponseJobType   `json:"type"`
-	UpdatedAt    time.Time                    `json:"updatedAt"`
+	// BotID Bot that owns the table.
+	BotID string `json:"botId"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InputFileID File an import job reads from; null for other jobs.
+	InputFileID nullable.Nullable[string] `json:"inputFileId"`
+
+	// OutputFileID File an export job writes, once it exists; null otherwise.
+	OutputFileID nullable.Nullable[string] `json:"outputFileId"`
+
+	// Progress How far along the job is.
+	Progress *float64 `json:"progress,omitempty"`
+
+	// Status Where the job stands.
+	Status ExportTableResponseJobStatus `json:"status"`
+
+	// TableID Table the job works on.
+	TableID string `json:"tableId"`
+
+	// Type What the job does.
+	Type ExportTableResponseJobType `json:"type"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
@@ -5284,10 +5311,19 @@ type FileSearchPassage_Meta struct {
 
 // FindTableRowsResponse The rows, has more, offset, limit, warnings.
 type FindTableRowsResponse struct {
-	HasMore  bool     `json:"hasMore"`
-	Limit    int      `json:"limit"`
-	Offset   int      `json:"offset"`
-	Rows     []Row    `json:"rows"`
+	// HasMore Whether more rows match beyond this page; ask again with offset plus limit.
+	HasMore bool `json:"hasMore"`
+
+	// Limit Limit applied to this page.
+	Limit int `json:"limit"`
+
+	// Offset Offset this page starts at.
+	Offset int `json:"offset"`
+
+	// Rows Rows of this page.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -5546,10 +5582,17 @@ type GetOrCreateMessageResponse struct {
 
 // GetOrCreateTableResponse The table, created, rows, stale, indexing.
 type GetOrCreateTableResponse struct {
-	Created  bool    `json:"created"`
+	// Created True when the table did not exist and this call created it.
+	Created bool `json:"created"`
+
+	// Indexing How many rows wait to be indexed for search.
 	Indexing float64 `json:"indexing"`
-	Rows     float64 `json:"rows"`
-	Stale    float64 `json:"stale"`
+
+	// Rows How many rows the table holds.
+	Rows float64 `json:"rows"`
+
+	// Stale How many rows have computed values waiting to be worked out again.
+	Stale float64 `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -6187,14 +6230,20 @@ type GetStateResponse_Meta struct {
 
 // GetTableJobsResponse The requested jobs.
 type GetTableJobsResponse struct {
+	// Jobs The latest jobs of the table.
 	Jobs []TableJob `json:"jobs"`
 }
 
 // GetTableResponse The table, rows, stale, indexing.
 type GetTableResponse struct {
+	// Indexing How many rows wait to be indexed for search.
 	Indexing float64 `json:"indexing"`
-	Rows     float64 `json:"rows"`
-	Stale    float64 `json:"stale"`
+
+	// Rows How many rows the table holds.
+	Rows float64 `json:"rows"`
+
+	// Stale How many rows have computed values waiting to be worked out again.
+	Stale float64 `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -6263,27 +6312,47 @@ type ImportMessagesResponse struct {
 
 // ImportTableResponse The job.
 type ImportTableResponse struct {
+	// Job The import job just started; follow it with getTableJobs.
 	Job ImportTableResponse_Job `json:"job"`
 }
 
-// ImportTableResponseJobStatus defines model for ImportTableResponse.Job.Status.
+// ImportTableResponseJobStatus Where the job stands.
 type ImportTableResponseJobStatus string
 
-// ImportTableResponseJobType defines model for ImportTableResponse.Job.Type.
+// ImportTableResponseJobType What the job does.
 type ImportTableResponseJobType string
 
-// ImportTableResponse_Job defines model for ImportTableResponse.Job.
+// ImportTableResponse_Job The import job just started; follow it with getTableJobs.
 type ImportTableResponse_Job struct {
-	BotID        string                       `json:"botId"`
-	CreatedAt    time.Time                    `json:"createdAt"`
-	ID           string                       `json:"id"`
-	InputFileID  nullable.Nullable[string]    `json:"inputFileId"`
-	OutputFileID nullable.Nullable[string]    `json:"outputFileId"`
-	Progress     *float64                     `json:"progress,omitempty"`
-	Status       ImportTableResponseJobStatus `json:"status"`
-	TableID      string                       `json:"tableId"`
-	Type         ImportTableResponseJobType   `json:"type"`
-	UpdatedAt    time.Time                    `json:"updatedAt"`
+	// BotID Bot that owns the table.
+	BotID string `json:"botId"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InputFileID File an import job reads from; null for other jobs.
+	InputFileID nullable.Nullable[string] `json:"inputFileId"`
+
+	// OutputFileID File an export job writes, once it exists; null otherwise.
+	OutputFileID nullable.Nullable[string] `json:"outputFileId"`
+
+	// Progress How far along the job is.
+	Progress *float64 `json:"progress,omitempty"`
+
+	// Status Where the job stands.
+	Status ImportTableResponseJobStatus `json:"status"`
+
+	// TableID Table the job works on.
+	TableID string `json:"tableId"`
+
+	// Type What the job does.
+	Type ImportTableResponseJobType `json:"type"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // InitializeIncomingMessageResponse The user, the conversation and the message, found or created.
@@ -7134,6 +7203,7 @@ type ListPublicWorkspacesResponse struct {
 
 // ListTablesResponse The requested tables.
 type ListTablesResponse struct {
+	// Tables The bot's tables, only those carrying the requested tags when a filter was given.
 	Tables []Table `json:"tables"`
 }
 
@@ -7962,9 +8032,16 @@ type Row struct {
 
 // Row_Computed defines model for Row.Computed.
 type Row_Computed struct {
-	Error     *string `json:"error,omitempty"`
-	Status    string  `json:"status"`
+	// Error Why the last computation failed, when it did.
+	Error *string `json:"error,omitempty"`
+
+	// Status Where the computation of the column's value stands for this row.
+	Status string `json:"status"`
+
+	// UpdatedAt When the value was last set (ISO 8601).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who or what last set the value.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
@@ -8073,83 +8150,141 @@ type Table struct {
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
-// TableSchemaAdditionalProperties defines model for Table.Schema.AdditionalProperties.
+// TableSchemaAdditionalProperties Always true: rows may carry other properties, but those that match no column are not stored.
 type TableSchemaAdditionalProperties bool
 
-// TableSchemaPropertiesFormat defines model for Table.Schema.Properties.Format.
+// TableSchemaPropertiesFormat date-time for a string column holding ISO 8601 timestamps.
 type TableSchemaPropertiesFormat string
 
-// TableSchemaPropertiesItemsType defines model for Table.Schema.Properties.Items.Type.
+// TableSchemaPropertiesItemsType JSON type of the elements.
 type TableSchemaPropertiesItemsType string
 
-// Table_Schema_Properties_Items defines model for Table.Schema.Properties.Items.
+// Table_Schema_Properties_Items Shape of the elements of an array column: at least their JSON type.
 type Table_Schema_Properties_Items struct {
+	// Type JSON type of the elements.
 	Type                 TableSchemaPropertiesItemsType `json:"type"`
 	AdditionalProperties map[string]interface{}         `json:"-"`
 }
 
-// TableSchemaPropertiesPropertiesType defines model for Table.Schema.Properties.Properties.Type.
+// TableSchemaPropertiesPropertiesType JSON type of the field.
 type TableSchemaPropertiesPropertiesType string
 
-// Table_Schema_Properties_Properties defines model for Table.Schema.Properties.Properties.
+// Table_Schema_Properties_Properties Shape of one field of an object column: at least its JSON type.
 type Table_Schema_Properties_Properties struct {
+	// Type JSON type of the field.
 	Type                 TableSchemaPropertiesPropertiesType `json:"type"`
 	AdditionalProperties map[string]interface{}              `json:"-"`
 }
 
-// TableSchemaPropertiesType defines model for Table.Schema.Properties.Type.
+// TableSchemaPropertiesType JSON type of the column's values.
 type TableSchemaPropertiesType string
 
-// TableSchemaPropertiesXZuiComputedAction defines model for Table.Schema.Properties.XZui.Computed.Action.
+// TableSchemaPropertiesXZuiComputedAction How the value is produced: ai runs prompt through a model, code runs code, workflow runs the workflow workflowId.
 type TableSchemaPropertiesXZuiComputedAction string
 
-// Table_Schema_Properties_XZui_Computed defines model for Table.Schema.Properties.XZui.Computed.
+// Table_Schema_Properties_XZui_Computed Makes the column computed: its value is produced by a model prompt, code or a workflow instead of being written.
 type Table_Schema_Properties_XZui_Computed struct {
-	Action       TableSchemaPropertiesXZuiComputedAction `json:"action"`
-	Code         *string                                 `json:"code,omitempty"`
-	Dependencies []string                                `json:"dependencies,omitempty"`
-	Enabled      *bool                                   `json:"enabled,omitempty"`
-	Model        *string                                 `json:"model,omitempty"`
-	Prompt       *string                                 `json:"prompt,omitempty"`
-	WorkflowID   *string                                 `json:"workflowId,omitempty"`
+	// Action How the value is produced: ai runs prompt through a model, code runs code, workflow runs the workflow workflowId.
+	Action TableSchemaPropertiesXZuiComputedAction `json:"action"`
+
+	// Code Code run when action is code.
+	Code *string `json:"code,omitempty"`
+
+	// Dependencies Columns the value is computed from; when one of them changes, the value turns stale.
+	Dependencies []string `json:"dependencies,omitempty"`
+
+	// Enabled Whether the computation runs for this column.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Model Model used when action is ai; gpt-4o when left out.
+	Model *string `json:"model,omitempty"`
+
+	// Prompt Prompt sent to the model when action is ai.
+	Prompt *string `json:"prompt,omitempty"`
+
+	// WorkflowID ID of the workflow run when action is workflow.
+	WorkflowID *string `json:"workflowId,omitempty"`
 }
 
-// Table_Schema_Properties_XZui defines model for Table.Schema.Properties.XZui.
+// Table_Schema_Properties_XZui Botpress settings of the column: position, search, display and computation.
 type Table_Schema_Properties_XZui struct {
-	Computed   *Table_Schema_Properties_XZui_Computed `json:"computed,omitempty"`
-	Hidden     *bool                                  `json:"hidden,omitempty"`
-	ID         *string                                `json:"id,omitempty"`
-	Index      int                                    `json:"index"`
-	Order      *float64                               `json:"order,omitempty"`
-	SchemaID   *string                                `json:"schemaId,omitempty"`
-	Searchable *bool                                  `json:"searchable,omitempty"`
-	Typings    *string                                `json:"typings,omitempty"`
-	Width      *float64                               `json:"width,omitempty"`
+	// Computed Makes the column computed: its value is produced by a model prompt, code or a workflow instead of being written.
+	Computed *Table_Schema_Properties_XZui_Computed `json:"computed,omitempty"`
+
+	// Hidden Whether the column is hidden in the Botpress table editor.
+	Hidden *bool `json:"hidden,omitempty"`
+
+	// ID Deprecated identifier of the column.
+	ID *string `json:"id,omitempty"`
+
+	// Index Position of the column in the schema, counted from 0.
+	Index int `json:"index"`
+
+	// Order Display position of the column in the Botpress table editor.
+	Order *float64 `json:"order,omitempty"`
+
+	// SchemaID Identifier of a schema linked to the column.
+	SchemaID *string `json:"schemaId,omitempty"`
+
+	// Searchable Whether the column's values are embedded as vectors so that the search text of findTableRows can match them.
+	Searchable *bool `json:"searchable,omitempty"`
+
+	// Typings TypeScript type of the column's values, worth setting for object columns, e.g. { foo: string; bar: number }.
+	Typings *string `json:"typings,omitempty"`
+
+	// Width Display width of the column in the Botpress table editor.
+	Width *float64 `json:"width,omitempty"`
 }
 
-// Table_Schema_Properties defines model for Table.Schema.Properties.
+// Table_Schema_Properties Definition of one column: its JSON type, constraints and x-zui settings.
 type Table_Schema_Properties struct {
-	Description *string                                       `json:"description,omitempty"`
-	Enum        []string                                      `json:"enum,omitempty"`
-	Format      *TableSchemaPropertiesFormat                  `json:"format,omitempty"`
-	Items       *Table_Schema_Properties_Items                `json:"items,omitempty"`
-	Nullable    *bool                                         `json:"nullable,omitempty"`
-	Pattern     *string                                       `json:"pattern,omitempty"`
-	Properties  map[string]Table_Schema_Properties_Properties `json:"properties,omitempty"`
-	Type        TableSchemaPropertiesType                     `json:"type"`
-	XZui        Table_Schema_Properties_XZui                  `json:"x-zui"`
+	// Description What the column holds, in free text.
+	Description *string `json:"description,omitempty"`
+
+	// Enum The only values a string column accepts.
+	Enum []string `json:"enum,omitempty"`
+
+	// Format date-time for a string column holding ISO 8601 timestamps.
+	Format *TableSchemaPropertiesFormat `json:"format,omitempty"`
+
+	// Items Shape of the elements of an array column: at least their JSON type.
+	Items *Table_Schema_Properties_Items `json:"items,omitempty"`
+
+	// Nullable Whether the column accepts null; true when left out.
+	Nullable *bool `json:"nullable,omitempty"`
+
+	// Pattern Regular expression that values of a string column must match.
+	Pattern *string `json:"pattern,omitempty"`
+
+	// Properties Fields of an object column, by name.
+	Properties map[string]Table_Schema_Properties_Properties `json:"properties,omitempty"`
+
+	// Type JSON type of the column's values.
+	Type TableSchemaPropertiesType `json:"type"`
+
+	// XZui Botpress settings of the column: position, search, display and computation.
+	XZui Table_Schema_Properties_XZui `json:"x-zui"`
 }
 
-// TableSchemaType defines model for Table.Schema.Type.
+// TableSchemaType Always object: the schema describes a row.
 type TableSchemaType string
 
 // Table_Schema JSON schema of a row: one entry per column under properties, with its type and its column settings under x-zui (searchable, computed, order, ...).
 type Table_Schema struct {
-	Schema               *string                            `json:"$schema,omitempty"`
-	AdditionalProperties TableSchemaAdditionalProperties    `json:"additionalProperties"`
-	Properties           map[string]Table_Schema_Properties `json:"properties"`
-	Required             []string                           `json:"required,omitempty"`
-	Type                 TableSchemaType                    `json:"type"`
+	// Schema URI of the JSON Schema dialect the schema follows.
+	Schema *string `json:"$schema,omitempty"`
+
+	// AdditionalProperties Always true: rows may carry other properties, but those that match no column are not stored.
+	AdditionalProperties TableSchemaAdditionalProperties `json:"additionalProperties"`
+
+	// Properties The columns, by name.
+	Properties map[string]Table_Schema_Properties `json:"properties"`
+
+	// Required Names of the columns every row must set.
+	Required []string `json:"required,omitempty"`
+
+	// Type Always object: the schema describes a row.
+	Type TableSchemaType `json:"type"`
 }
 
 // TableJob A background job on a table: an import, an export, or clearing a column or its vectors.
@@ -8313,6 +8448,7 @@ type UpdatePluginResponse struct {
 
 // UpdateTableResponse The table, stale columns.
 type UpdateTableResponse struct {
+	// StaleColumns Columns whose computed values became stale through this change.
 	StaleColumns []string `json:"staleColumns,omitempty"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -8321,8 +8457,13 @@ type UpdateTableResponse struct {
 
 // UpdateTableRowsResponse The rows, warnings, errors.
 type UpdateTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Rows     []Row    `json:"rows"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Rows The rows as they stand after the update.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -8436,9 +8577,16 @@ type UpsertFileResponse_File struct {
 
 // UpsertTableRowsResponse The inserted, updated, warnings, errors.
 type UpsertTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Inserted []Row    `json:"inserted"`
-	Updated  []Row    `json:"updated"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Inserted Rows that were inserted.
+	Inserted []Row `json:"inserted"`
+
+	// Updated Rows that were updated.
+	Updated []Row `json:"updated"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -12691,13 +12839,26 @@ type ListTablesParams struct {
 
 // CreateTableJSONBody defines parameters for CreateTable.
 type CreateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Name             string                    `json:"name"`
-	Schema           map[string]interface{}    `json:"schema"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name Name of the table; calls accept it wherever they take the table's ID.
+	Name string `json:"name"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // CreateTableParams defines parameters for CreateTable.
@@ -12714,9 +12875,14 @@ type CreateTableParams struct {
 
 // DuplicateTableJSONBody defines parameters for DuplicateTable.
 type DuplicateTableJSONBody struct {
-	Factor     *float64 `json:"factor,omitempty"`
-	SchemaOnly *bool    `json:"schemaOnly,omitempty"`
-	TableName  *string  `json:"tableName,omitempty"`
+	// Factor Storage multiplier of the new table, from 1 to 30; the source table's when left out.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// SchemaOnly Copy the columns only, none of the rows.
+	SchemaOnly *bool `json:"schemaOnly,omitempty"`
+
+	// TableName Name for the new table.
+	TableName *string `json:"tableName,omitempty"`
 }
 
 // DuplicateTableParams defines parameters for DuplicateTable.
@@ -12757,12 +12923,23 @@ type GetTableParams struct {
 
 // GetOrCreateTableJSONBody defines parameters for GetOrCreateTable.
 type GetOrCreateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Schema           map[string]interface{}    `json:"schema"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most. Used to create the table when it does not exist.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // GetOrCreateTableParams defines parameters for GetOrCreateTable.
@@ -12779,13 +12956,26 @@ type GetOrCreateTableParams struct {
 
 // UpdateTableJSONBody defines parameters for UpdateTable.
 type UpdateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Name             *string                   `json:"name,omitempty"`
-	Schema           map[string]interface{}    `json:"schema,omitempty"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor New storage multiplier, from 1 to 30: each row may hold factor times 4 KB and counts as factor rows against the quota. It can only go up.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: afterwards the table can no longer be renamed or reshaped, only deleted.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null removes the key column and its index.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name New name for the table.
+	Name *string `json:"name,omitempty"`
+
+	// Schema New columns, as a JSON schema of a row (see Table); 20 columns at most. Columns whose definition changes can turn stale; the answer lists them.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateTableParams defines parameters for UpdateTable.
@@ -12802,7 +12992,10 @@ type UpdateTableParams struct {
 
 // RenameTableColumnJSONBody defines parameters for RenameTableColumn.
 type RenameTableColumnJSONBody struct {
-	Name    string `json:"name"`
+	// Name Current name of the column.
+	Name string `json:"name"`
+
+	// NewName Name to give the column, 1 to 30 characters.
 	NewName string `json:"newName"`
 }
 
@@ -12841,6 +13034,7 @@ type ExportTableParamsFormat string
 
 // ImportTableJSONBody defines parameters for ImportTable.
 type ImportTableJSONBody struct {
+	// FileID ID of a file uploaded beforehand through the Files API, holding CSV or JSON, gzipped or not.
 	FileID string `json:"fileId"`
 }
 
@@ -12885,8 +13079,11 @@ type GetTableRowParams struct {
 
 // CreateTableRowsJSONBody defines parameters for CreateTableRows.
 type CreateTableRowsJSONBody struct {
-	Rows         []map[string]interface{} `json:"rows"`
-	WaitComputed *bool                    `json:"waitComputed,omitempty"`
+	// Rows Rows to insert, 1 to 1000, each an object of column values that fits the table's schema.
+	Rows []map[string]interface{} `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // CreateTableRowsParams defines parameters for CreateTableRows.
@@ -12903,8 +13100,11 @@ type CreateTableRowsParams struct {
 
 // UpdateTableRowsJSONBody defines parameters for UpdateTableRows.
 type UpdateTableRowsJSONBody struct {
-	Rows         []UpdateTableRowsJSONBody_Rows `json:"rows"`
-	WaitComputed *bool                          `json:"waitComputed,omitempty"`
+	// Rows Rows to change, 1 to 1000, each with its id and the column values to write.
+	Rows []UpdateTableRowsJSONBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // UpdateTableRowsParams defines parameters for UpdateTableRows.
@@ -12921,15 +13121,21 @@ type UpdateTableRowsParams struct {
 
 // UpdateTableRowsJSONBody_Rows defines parameters for UpdateTableRows.
 type UpdateTableRowsJSONBody_Rows struct {
+	// ID ID of the row to change.
 	ID                   float64                `json:"id"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DeleteTableRowsJSONBody defines parameters for DeleteTableRows.
 type DeleteTableRowsJSONBody struct {
-	DeleteAllRows *bool                  `json:"deleteAllRows,omitempty"`
-	Filter        map[string]interface{} `json:"filter,omitempty"`
-	Ids           []float64              `json:"ids,omitempty"`
+	// DeleteAllRows Delete every row of the table. There is no undo.
+	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
+
+	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// Ids IDs of the rows to delete, 1000 at most.
+	Ids []float64 `json:"ids,omitempty"`
 }
 
 // DeleteTableRowsParams defines parameters for DeleteTableRows.
@@ -12946,14 +13152,29 @@ type DeleteTableRowsParams struct {
 
 // FindTableRowsJSONBody defines parameters for FindTableRows.
 type FindTableRowsJSONBody struct {
-	Filter         map[string]interface{}               `json:"filter,omitempty"`
-	Group          map[string]interface{}               `json:"group,omitempty"`
-	Limit          *int                                 `json:"limit,omitempty"`
-	Offset         *int                                 `json:"offset,omitempty"`
-	OrderBy        *string                              `json:"orderBy,omitempty"`
+	// Filter MongoDB-style condition the rows must meet, e.g. {"status": {"$eq": "open"}}. Left out, every row qualifies.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// Group Group the rows and aggregate them: map a column to key to group by it, or to one or more of avg, max, min, sum and count, e.g. {"country": "key", "price": ["avg", "max"]}.
+	Group map[string]interface{} `json:"group,omitempty"`
+
+	// Limit Largest number of rows to return, from 1 to 1000 (100 when left out).
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset How many matching rows to skip before the first one returned (0 when left out).
+	Offset *int `json:"offset,omitempty"`
+
+	// OrderBy Column to sort by, including the built-in id, createdAt and updatedAt; id when left out.
+	OrderBy *string `json:"orderBy,omitempty"`
+
+	// OrderDirection Sort order, asc (the default) or desc.
 	OrderDirection *FindTableRowsJSONBodyOrderDirection `json:"orderDirection,omitempty"`
-	Search         *string                              `json:"search,omitempty"`
-	Select         []string                             `json:"select,omitempty"`
+
+	// Search Text for a semantic search over the searchable columns, 1024 characters at most. Rows come back ranked by closeness, weak matches included: read each row's similarity to tell them apart.
+	Search *string `json:"search,omitempty"`
+
+	// Select Columns to return; dotted paths such as address.city reach into object columns. id, createdAt, updatedAt and the other system columns always come back. Left out, every column is returned.
+	Select []string `json:"select,omitempty"`
 }
 
 // FindTableRowsParams defines parameters for FindTableRows.
@@ -12973,9 +13194,14 @@ type FindTableRowsJSONBodyOrderDirection string
 
 // UpsertTableRowsJSONBody defines parameters for UpsertTableRows.
 type UpsertTableRowsJSONBody struct {
-	KeyColumn    *string                        `json:"keyColumn,omitempty"`
-	Rows         []UpsertTableRowsJSONBody_Rows `json:"rows"`
-	WaitComputed *bool                          `json:"waitComputed,omitempty"`
+	// KeyColumn Column whose value decides whether a row is updated or inserted; id when left out.
+	KeyColumn *string `json:"keyColumn,omitempty"`
+
+	// Rows Rows to write, 1 to 1000, each an object of column values. A row whose key column value already exists updates that row; the others are inserted.
+	Rows []UpsertTableRowsJSONBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // UpsertTableRowsParams defines parameters for UpsertTableRows.
@@ -12992,6 +13218,7 @@ type UpsertTableRowsParams struct {
 
 // UpsertTableRowsJSONBody_Rows defines parameters for UpsertTableRows.
 type UpsertTableRowsJSONBody_Rows struct {
+	// ID ID of the row; it picks the row to update when keyColumn is id.
 	ID                   *float64               `json:"id,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
