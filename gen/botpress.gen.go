@@ -5694,482 +5694,832 @@ type GetPluginResponse struct {
 
 // GetPublicIntegrationByIDResponse The requested integration.
 type GetPublicIntegrationByIDResponse struct {
+	// Integration The published integration version, with its owner workspace and install and view counts.
 	Integration GetPublicIntegrationByIDResponse_Integration `json:"integration"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Actions_Input defines model for GetPublicIntegrationByIDResponse.Integration.Actions.Input.
+// GetPublicIntegrationByIDResponse_Integration_Actions_Input What the action takes.
 type GetPublicIntegrationByIDResponse_Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Actions_Output defines model for GetPublicIntegrationByIDResponse.Integration.Actions.Output.
+// GetPublicIntegrationByIDResponse_Integration_Actions_Output What the action returns.
 type GetPublicIntegrationByIDResponse_Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Actions defines model for GetPublicIntegrationByIDResponse.Integration.Actions.
 type GetPublicIntegrationByIDResponse_Integration_Actions struct {
-	Attributes  map[string]string                                           `json:"attributes,omitempty"`
-	Billable    *bool                                                       `json:"billable,omitempty"`
-	Cacheable   *bool                                                       `json:"cacheable,omitempty"`
-	Description *string                                                     `json:"description,omitempty"`
-	Input       GetPublicIntegrationByIDResponse_Integration_Actions_Input  `json:"input"`
-	Output      GetPublicIntegrationByIDResponse_Integration_Actions_Output `json:"output"`
-	Title       *string                                                     `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input GetPublicIntegrationByIDResponse_Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output GetPublicIntegrationByIDResponse_Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.Creation.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.Tags.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation struct {
-	Creation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Message.Tags.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Message defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Message.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Message Tags of the channel's messages.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Messages defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Messages.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels defines model for GetPublicIntegrationByIDResponse.Integration.Channels.
 type GetPublicIntegrationByIDResponse_Integration_Channels struct {
-	Conversation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                                                   `json:"description,omitempty"`
-	Message      GetPublicIntegrationByIDResponse_Integration_Channels_Message             `json:"message"`
-	Messages     map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Messages `json:"messages"`
-	Title        *string                                                                   `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message GetPublicIntegrationByIDResponse_Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Configuration.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configuration defines model for GetPublicIntegrationByIDResponse.Integration.Configuration.
+// GetPublicIntegrationByIDResponse_Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type GetPublicIntegrationByIDResponse_Integration_Configuration struct {
-	Description *string                                                               `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                                `json:"schema"`
-	Title       *string                                                               `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Configurations.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Configurations defines model for GetPublicIntegrationByIDResponse.Integration.Configurations.
 type GetPublicIntegrationByIDResponse_Integration_Configurations struct {
-	Description *string                                                                `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                                 `json:"schema"`
-	Title       *string                                                                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Entities defines model for GetPublicIntegrationByIDResponse.Integration.Entities.
 type GetPublicIntegrationByIDResponse_Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Events defines model for GetPublicIntegrationByIDResponse.Integration.Events.
 type GetPublicIntegrationByIDResponse_Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type GetPublicIntegrationByIDResponse_Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Actions.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Channels.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Entities.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Events defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Events.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces struct {
-	Actions  map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Events   `json:"events"`
-	ID       string                                                                      `json:"id"`
-	Name     string                                                                      `json:"name"`
-	Version  string                                                                      `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationLifecycleStatus defines model for GetPublicIntegrationByIDResponse.Integration.LifecycleStatus.
+// GetPublicIntegrationByIDResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
 type GetPublicIntegrationByIDResponseIntegrationLifecycleStatus string
 
-// GetPublicIntegrationByIDResponse_Integration_Meta defines model for GetPublicIntegrationByIDResponse.Integration.Meta.
+// GetPublicIntegrationByIDResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationByIDResponse_Integration_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace defines model for GetPublicIntegrationByIDResponse.Integration.OwnerWorkspace.
+// GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace Workspace that published it.
 type GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Sandbox defines model for GetPublicIntegrationByIDResponse.Integration.Sandbox.
+// GetPublicIntegrationByIDResponse_Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type GetPublicIntegrationByIDResponse_Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationStatesType defines model for GetPublicIntegrationByIDResponse.Integration.States.Type.
+// GetPublicIntegrationByIDResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type GetPublicIntegrationByIDResponseIntegrationStatesType string
 
 // GetPublicIntegrationByIDResponse_Integration_States defines model for GetPublicIntegrationByIDResponse.Integration.States.
 type GetPublicIntegrationByIDResponse_Integration_States struct {
-	Schema map[string]interface{}                                `json:"schema"`
-	Type   GetPublicIntegrationByIDResponseIntegrationStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type GetPublicIntegrationByIDResponseIntegrationStatesType `json:"type"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_User_Creation defines model for GetPublicIntegrationByIDResponse.Integration.User.Creation.
+// GetPublicIntegrationByIDResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type GetPublicIntegrationByIDResponse_Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_User_Tags defines model for GetPublicIntegrationByIDResponse.Integration.User.Tags.
 type GetPublicIntegrationByIDResponse_Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_User defines model for GetPublicIntegrationByIDResponse.Integration.User.
+// GetPublicIntegrationByIDResponse_Integration_User Tags it declares for users, and whether and how it can create users.
 type GetPublicIntegrationByIDResponse_Integration_User struct {
-	Creation GetPublicIntegrationByIDResponse_Integration_User_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationByIDResponse_Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation GetPublicIntegrationByIDResponse_Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]GetPublicIntegrationByIDResponse_Integration_User_Tags `json:"tags"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationVerificationStatus defines model for GetPublicIntegrationByIDResponse.Integration.VerificationStatus.
+// GetPublicIntegrationByIDResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
 type GetPublicIntegrationByIDResponseIntegrationVerificationStatus string
 
-// GetPublicIntegrationByIDResponseIntegrationVisibility defines model for GetPublicIntegrationByIDResponse.Integration.Visibility.
+// GetPublicIntegrationByIDResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type GetPublicIntegrationByIDResponseIntegrationVisibility string
 
-// GetPublicIntegrationByIDResponse_Integration defines model for GetPublicIntegrationByIDResponse.Integration.
+// GetPublicIntegrationByIDResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationByIDResponse_Integration struct {
-	Actions          map[string]GetPublicIntegrationByIDResponse_Integration_Actions        `json:"actions"`
-	Attributes       map[string]string                                                      `json:"attributes,omitempty"`
-	Channels         map[string]GetPublicIntegrationByIDResponse_Integration_Channels       `json:"channels"`
-	Configuration    GetPublicIntegrationByIDResponse_Integration_Configuration             `json:"configuration"`
-	Configurations   map[string]GetPublicIntegrationByIDResponse_Integration_Configurations `json:"configurations"`
-	CreatedAt        time.Time                                                              `json:"createdAt"`
-	Description      string                                                                 `json:"description"`
-	Dev              bool                                                                   `json:"dev"`
-	Entities         map[string]GetPublicIntegrationByIDResponse_Integration_Entities       `json:"entities"`
-	Events           map[string]GetPublicIntegrationByIDResponse_Integration_Events         `json:"events"`
-	IconURL          string                                                                 `json:"iconUrl"`
-	ID               string                                                                 `json:"id"`
-	Identifier       GetPublicIntegrationByIDResponse_Integration_Identifier                `json:"identifier"`
-	Interfaces       map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces     `json:"interfaces"`
-	LifecycleStatus  GetPublicIntegrationByIDResponseIntegrationLifecycleStatus             `json:"lifecycleStatus"`
-	MaxExecutionTime *float64                                                               `json:"maxExecutionTime,omitempty"`
-	Meta             GetPublicIntegrationByIDResponse_Integration_Meta                      `json:"meta"`
-	Name             string                                                                 `json:"name"`
-	OwnerWorkspace   GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace            `json:"ownerWorkspace"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]GetPublicIntegrationByIDResponse_Integration_Actions `json:"actions"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]GetPublicIntegrationByIDResponse_Integration_Channels `json:"channels"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration GetPublicIntegrationByIDResponse_Integration_Configuration `json:"configuration"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one.
+	Configurations map[string]GetPublicIntegrationByIDResponse_Integration_Configurations `json:"configurations"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text shown in Botpress apps.
+	Description string `json:"description"`
+
+	// Dev True for a development integration, which runs on a developer's machine.
+	Dev bool `json:"dev"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]GetPublicIntegrationByIDResponse_Integration_Entities `json:"entities"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]GetPublicIntegrationByIDResponse_Integration_Events `json:"events"`
+
+	// IconURL Address of the icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID Unique identifier of this version.
+	ID string `json:"id"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Identifier `json:"identifier"`
+
+	// Interfaces Interfaces it implements, by alias, with how their entities, actions, events and channels are named in it.
+	Interfaces map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces `json:"interfaces"`
+
+	// LifecycleStatus published, or deprecated once it may no longer be installed.
+	LifecycleStatus GetPublicIntegrationByIDResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
+
+	// Meta How many times it was installed and viewed.
+	Meta GetPublicIntegrationByIDResponse_Integration_Meta `json:"meta"`
+
+	// Name Name shared by all versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// OwnerWorkspace Workspace that published it.
+	OwnerWorkspace GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace `json:"ownerWorkspace"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public             bool                                                           `json:"public"`
-	ReadmeURL          string                                                         `json:"readmeUrl"`
-	Sandbox            *GetPublicIntegrationByIDResponse_Integration_Sandbox          `json:"sandbox,omitempty"`
-	Secrets            []string                                                       `json:"secrets"`
-	States             map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
-	Title              string                                                         `json:"title"`
-	UpdatedAt          time.Time                                                      `json:"updatedAt"`
-	URL                string                                                         `json:"url"`
-	User               GetPublicIntegrationByIDResponse_Integration_User              `json:"user"`
-	VerificationStatus GetPublicIntegrationByIDResponseIntegrationVerificationStatus  `json:"verificationStatus"`
-	Version            string                                                         `json:"version"`
-	Visibility         GetPublicIntegrationByIDResponseIntegrationVisibility          `json:"visibility"`
+	Public bool `json:"public"`
+
+	// ReadmeURL Address of the readme document.
+	ReadmeURL string `json:"readmeUrl"`
+
+	// Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
+	Sandbox *GetPublicIntegrationByIDResponse_Integration_Sandbox `json:"sandbox,omitempty"`
+
+	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
+	Secrets []string `json:"secrets"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// URL Address where the integration's code is served.
+	URL string `json:"url"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User GetPublicIntegrationByIDResponse_Integration_User `json:"user"`
+
+	// VerificationStatus Where Botpress's review of this version stands.
+	VerificationStatus GetPublicIntegrationByIDResponseIntegrationVerificationStatus `json:"verificationStatus"`
+
+	// Version Semver version number.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+	Visibility GetPublicIntegrationByIDResponseIntegrationVisibility `json:"visibility"`
 }
 
 // GetPublicIntegrationResponse The requested integration.
 type GetPublicIntegrationResponse struct {
+	// Integration The published integration version, with its owner workspace and install and view counts.
 	Integration GetPublicIntegrationResponse_Integration `json:"integration"`
 }
 
-// GetPublicIntegrationResponse_Integration_Actions_Input defines model for GetPublicIntegrationResponse.Integration.Actions.Input.
+// GetPublicIntegrationResponse_Integration_Actions_Input What the action takes.
 type GetPublicIntegrationResponse_Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// GetPublicIntegrationResponse_Integration_Actions_Output defines model for GetPublicIntegrationResponse.Integration.Actions.Output.
+// GetPublicIntegrationResponse_Integration_Actions_Output What the action returns.
 type GetPublicIntegrationResponse_Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationResponse_Integration_Actions defines model for GetPublicIntegrationResponse.Integration.Actions.
 type GetPublicIntegrationResponse_Integration_Actions struct {
-	Attributes  map[string]string                                       `json:"attributes,omitempty"`
-	Billable    *bool                                                   `json:"billable,omitempty"`
-	Cacheable   *bool                                                   `json:"cacheable,omitempty"`
-	Description *string                                                 `json:"description,omitempty"`
-	Input       GetPublicIntegrationResponse_Integration_Actions_Input  `json:"input"`
-	Output      GetPublicIntegrationResponse_Integration_Actions_Output `json:"output"`
-	Title       *string                                                 `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input GetPublicIntegrationResponse_Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output GetPublicIntegrationResponse_Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.Creation.
+// GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.Tags.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Conversation defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.
+// GetPublicIntegrationResponse_Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation struct {
-	Creation GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Message_Tags defines model for GetPublicIntegrationResponse.Integration.Channels.Message.Tags.
 type GetPublicIntegrationResponse_Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Message defines model for GetPublicIntegrationResponse.Integration.Channels.Message.
+// GetPublicIntegrationResponse_Integration_Channels_Message Tags of the channel's messages.
 type GetPublicIntegrationResponse_Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]GetPublicIntegrationResponse_Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Messages defines model for GetPublicIntegrationResponse.Integration.Channels.Messages.
 type GetPublicIntegrationResponse_Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels defines model for GetPublicIntegrationResponse.Integration.Channels.
 type GetPublicIntegrationResponse_Integration_Channels struct {
-	Conversation GetPublicIntegrationResponse_Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                                               `json:"description,omitempty"`
-	Message      GetPublicIntegrationResponse_Integration_Channels_Message             `json:"message"`
-	Messages     map[string]GetPublicIntegrationResponse_Integration_Channels_Messages `json:"messages"`
-	Title        *string                                                               `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation GetPublicIntegrationResponse_Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message GetPublicIntegrationResponse_Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]GetPublicIntegrationResponse_Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configuration_Identifier defines model for GetPublicIntegrationResponse.Integration.Configuration.Identifier.
+// GetPublicIntegrationResponse_Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationResponse_Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configuration defines model for GetPublicIntegrationResponse.Integration.Configuration.
+// GetPublicIntegrationResponse_Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type GetPublicIntegrationResponse_Integration_Configuration struct {
-	Description *string                                                           `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationResponse_Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                            `json:"schema"`
-	Title       *string                                                           `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationResponse_Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configurations_Identifier defines model for GetPublicIntegrationResponse.Integration.Configurations.Identifier.
+// GetPublicIntegrationResponse_Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationResponse_Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // GetPublicIntegrationResponse_Integration_Configurations defines model for GetPublicIntegrationResponse.Integration.Configurations.
 type GetPublicIntegrationResponse_Integration_Configurations struct {
-	Description *string                                                            `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationResponse_Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                             `json:"schema"`
-	Title       *string                                                            `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationResponse_Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Entities defines model for GetPublicIntegrationResponse.Integration.Entities.
 type GetPublicIntegrationResponse_Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Events defines model for GetPublicIntegrationResponse.Integration.Events.
 type GetPublicIntegrationResponse_Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Identifier defines model for GetPublicIntegrationResponse.Integration.Identifier.
+// GetPublicIntegrationResponse_Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type GetPublicIntegrationResponse_Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Actions defines model for GetPublicIntegrationResponse.Integration.Interfaces.Actions.
 type GetPublicIntegrationResponse_Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Channels defines model for GetPublicIntegrationResponse.Integration.Interfaces.Channels.
 type GetPublicIntegrationResponse_Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Entities defines model for GetPublicIntegrationResponse.Integration.Interfaces.Entities.
 type GetPublicIntegrationResponse_Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Events defines model for GetPublicIntegrationResponse.Integration.Interfaces.Events.
 type GetPublicIntegrationResponse_Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces defines model for GetPublicIntegrationResponse.Integration.Interfaces.
 type GetPublicIntegrationResponse_Integration_Interfaces struct {
-	Actions  map[string]GetPublicIntegrationResponse_Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]GetPublicIntegrationResponse_Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]GetPublicIntegrationResponse_Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]GetPublicIntegrationResponse_Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]GetPublicIntegrationResponse_Integration_Interfaces_Events   `json:"events"`
-	ID       string                                                                  `json:"id"`
-	Name     string                                                                  `json:"name"`
-	Version  string                                                                  `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]GetPublicIntegrationResponse_Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
-// GetPublicIntegrationResponseIntegrationLifecycleStatus defines model for GetPublicIntegrationResponse.Integration.LifecycleStatus.
+// GetPublicIntegrationResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
 type GetPublicIntegrationResponseIntegrationLifecycleStatus string
 
-// GetPublicIntegrationResponse_Integration_Meta defines model for GetPublicIntegrationResponse.Integration.Meta.
+// GetPublicIntegrationResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationResponse_Integration_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
-// GetPublicIntegrationResponse_Integration_OwnerWorkspace defines model for GetPublicIntegrationResponse.Integration.OwnerWorkspace.
+// GetPublicIntegrationResponse_Integration_OwnerWorkspace Workspace that published it.
 type GetPublicIntegrationResponse_Integration_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
-// GetPublicIntegrationResponse_Integration_Sandbox defines model for GetPublicIntegrationResponse.Integration.Sandbox.
+// GetPublicIntegrationResponse_Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type GetPublicIntegrationResponse_Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationResponseIntegrationStatesType defines model for GetPublicIntegrationResponse.Integration.States.Type.
+// GetPublicIntegrationResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type GetPublicIntegrationResponseIntegrationStatesType string
 
 // GetPublicIntegrationResponse_Integration_States defines model for GetPublicIntegrationResponse.Integration.States.
 type GetPublicIntegrationResponse_Integration_States struct {
-	Schema map[string]interface{}                            `json:"schema"`
-	Type   GetPublicIntegrationResponseIntegrationStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type GetPublicIntegrationResponseIntegrationStatesType `json:"type"`
 }
 
-// GetPublicIntegrationResponse_Integration_User_Creation defines model for GetPublicIntegrationResponse.Integration.User.Creation.
+// GetPublicIntegrationResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type GetPublicIntegrationResponse_Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationResponse_Integration_User_Tags defines model for GetPublicIntegrationResponse.Integration.User.Tags.
 type GetPublicIntegrationResponse_Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_User defines model for GetPublicIntegrationResponse.Integration.User.
+// GetPublicIntegrationResponse_Integration_User Tags it declares for users, and whether and how it can create users.
 type GetPublicIntegrationResponse_Integration_User struct {
-	Creation GetPublicIntegrationResponse_Integration_User_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationResponse_Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation GetPublicIntegrationResponse_Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]GetPublicIntegrationResponse_Integration_User_Tags `json:"tags"`
 }
 
-// GetPublicIntegrationResponseIntegrationVerificationStatus defines model for GetPublicIntegrationResponse.Integration.VerificationStatus.
+// GetPublicIntegrationResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
 type GetPublicIntegrationResponseIntegrationVerificationStatus string
 
-// GetPublicIntegrationResponseIntegrationVisibility defines model for GetPublicIntegrationResponse.Integration.Visibility.
+// GetPublicIntegrationResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type GetPublicIntegrationResponseIntegrationVisibility string
 
-// GetPublicIntegrationResponse_Integration defines model for GetPublicIntegrationResponse.Integration.
+// GetPublicIntegrationResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationResponse_Integration struct {
-	Actions          map[string]GetPublicIntegrationResponse_Integration_Actions        `json:"actions"`
-	Attributes       map[string]string                                                  `json:"attributes,omitempty"`
-	Channels         map[string]GetPublicIntegrationResponse_Integration_Channels       `json:"channels"`
-	Configuration    GetPublicIntegrationResponse_Integration_Configuration             `json:"configuration"`
-	Configurations   map[string]GetPublicIntegrationResponse_Integration_Configurations `json:"configurations"`
-	CreatedAt        time.Time                                                          `json:"createdAt"`
-	Description      string                                                             `json:"description"`
-	Dev              bool                                                               `json:"dev"`
-	Entities         map[string]GetPublicIntegrationResponse_Integration_Entities       `json:"entities"`
-	Events           map[string]GetPublicIntegrationResponse_Integration_Events         `json:"events"`
-	IconURL          string                                                             `json:"iconUrl"`
-	ID               string                                                             `json:"id"`
-	Identifier       GetPublicIntegrationResponse_Integration_Identifier                `json:"identifier"`
-	Interfaces       map[string]GetPublicIntegrationResponse_Integration_Interfaces     `json:"interfaces"`
-	LifecycleStatus  GetPublicIntegrationResponseIntegrationLifecycleStatus             `json:"lifecycleStatus"`
-	MaxExecutionTime *float64                                                           `json:"maxExecutionTime,omitempty"`
-	Meta             GetPublicIntegrationResponse_Integration_Meta                      `json:"meta"`
-	Name             string                                                             `json:"name"`
-	OwnerWorkspace   GetPublicIntegrationResponse_Integration_OwnerWorkspace            `json:"ownerWorkspace"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]GetPublicIntegrationResponse_Integration_Actions `json:"actions"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]GetPublicIntegrationResponse_Integration_Channels `json:"channels"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration GetPublicIntegrationResponse_Integration_Configuration `json:"configuration"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one.
+	Configurations map[string]GetPublicIntegrationResponse_Integration_Configurations `json:"configurations"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text shown in Botpress apps.
+	Description string `json:"description"`
+
+	// Dev True for a development integration, which runs on a developer's machine.
+	Dev bool `json:"dev"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]GetPublicIntegrationResponse_Integration_Entities `json:"entities"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]GetPublicIntegrationResponse_Integration_Events `json:"events"`
+
+	// IconURL Address of the icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID Unique identifier of this version.
+	ID string `json:"id"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier GetPublicIntegrationResponse_Integration_Identifier `json:"identifier"`
+
+	// Interfaces Interfaces it implements, by alias, with how their entities, actions, events and channels are named in it.
+	Interfaces map[string]GetPublicIntegrationResponse_Integration_Interfaces `json:"interfaces"`
+
+	// LifecycleStatus published, or deprecated once it may no longer be installed.
+	LifecycleStatus GetPublicIntegrationResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
+
+	// Meta How many times it was installed and viewed.
+	Meta GetPublicIntegrationResponse_Integration_Meta `json:"meta"`
+
+	// Name Name shared by all versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// OwnerWorkspace Workspace that published it.
+	OwnerWorkspace GetPublicIntegrationResponse_Integration_OwnerWorkspace `json:"ownerWorkspace"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public             bool                                                       `json:"public"`
-	ReadmeURL          string                                                     `json:"readmeUrl"`
-	Sandbox            *GetPublicIntegrationResponse_Integration_Sandbox          `json:"sandbox,omitempty"`
-	Secrets            []string                                                   `json:"secrets"`
-	States             map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
-	Title              string                                                     `json:"title"`
-	UpdatedAt          time.Time                                                  `json:"updatedAt"`
-	URL                string                                                     `json:"url"`
-	User               GetPublicIntegrationResponse_Integration_User              `json:"user"`
-	VerificationStatus GetPublicIntegrationResponseIntegrationVerificationStatus  `json:"verificationStatus"`
-	Version            string                                                     `json:"version"`
-	Visibility         GetPublicIntegrationResponseIntegrationVisibility          `json:"visibility"`
+	Public bool `json:"public"`
+
+	// ReadmeURL Address of the readme document.
+	ReadmeURL string `json:"readmeUrl"`
+
+	// Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
+	Sandbox *GetPublicIntegrationResponse_Integration_Sandbox `json:"sandbox,omitempty"`
+
+	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
+	Secrets []string `json:"secrets"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// URL Address where the integration's code is served.
+	URL string `json:"url"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User GetPublicIntegrationResponse_Integration_User `json:"user"`
+
+	// VerificationStatus Where Botpress's review of this version stands.
+	VerificationStatus GetPublicIntegrationResponseIntegrationVerificationStatus `json:"verificationStatus"`
+
+	// Version Semver version number.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+	Visibility GetPublicIntegrationResponseIntegrationVisibility `json:"visibility"`
 }
 
 // GetPublicInterfaceByIDResponse The requested interface.
@@ -6192,6 +6542,7 @@ type GetPublicPluginByIDResponse struct {
 
 // GetPublicPluginCodeResponse The requested code.
 type GetPublicPluginCodeResponse struct {
+	// Code Bundled code of the plugin, built for the requested platform.
 	Code string `json:"code"`
 }
 
@@ -7173,6 +7524,7 @@ type ListPluginsResponse struct {
 
 // ListPublicIntegrationsResponse One page of integrations, with the token of the next page.
 type ListPublicIntegrationsResponse struct {
+	// Integrations Integrations on this page.
 	Integrations []PublicIntegrationSummary `json:"integrations"`
 
 	// Meta Paging information of a list answer.
@@ -7181,6 +7533,7 @@ type ListPublicIntegrationsResponse struct {
 
 // ListPublicInterfacesResponse One page of interfaces, with the token of the next page.
 type ListPublicInterfacesResponse struct {
+	// Interfaces Interfaces on this page.
 	Interfaces []InterfaceSummary `json:"interfaces"`
 
 	// Meta Paging information of a list answer.
@@ -7190,7 +7543,9 @@ type ListPublicInterfacesResponse struct {
 // ListPublicPluginsResponse One page of plugins, with the token of the next page.
 type ListPublicPluginsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta        `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Plugins Plugins on this page.
 	Plugins []PluginSummary `json:"plugins"`
 }
 
@@ -7925,24 +8280,41 @@ type PublicIntegrationSummaryLifecycleStatus string
 
 // PublicIntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type PublicIntegrationSummary_MatchedOn struct {
-	Actions     []string `json:"actions,omitempty"`
-	Description *bool    `json:"description,omitempty"`
-	Interfaces  []string `json:"interfaces,omitempty"`
-	Name        *bool    `json:"name,omitempty"`
-	Title       *bool    `json:"title,omitempty"`
+	// Actions Names of the actions whose text matched.
+	Actions []string `json:"actions,omitempty"`
+
+	// Description True when the search text matched the description.
+	Description *bool `json:"description,omitempty"`
+
+	// Interfaces Names of the implemented interfaces that matched.
+	Interfaces []string `json:"interfaces,omitempty"`
+
+	// Name True when the search text matched the name.
+	Name *bool `json:"name,omitempty"`
+
+	// Title True when the search text matched the title.
+	Title *bool `json:"title,omitempty"`
 }
 
 // PublicIntegrationSummary_Meta How many times it was installed and viewed.
 type PublicIntegrationSummary_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
 // PublicIntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
 type PublicIntegrationSummary_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
 // PublicIntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
