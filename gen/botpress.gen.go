@@ -4877,13 +4877,19 @@ type CreateInterfaceResponse struct {
 
 // CreateKnowledgeBaseResponse The knowledge base, created.
 type CreateKnowledgeBaseResponse struct {
+	// KnowledgeBase The knowledge base just created.
 	KnowledgeBase CreateKnowledgeBaseResponse_KnowledgeBase `json:"knowledgeBase"`
 }
 
-// CreateKnowledgeBaseResponse_KnowledgeBase defines model for CreateKnowledgeBaseResponse.KnowledgeBase.
+// CreateKnowledgeBaseResponse_KnowledgeBase The knowledge base just created.
 type CreateKnowledgeBaseResponse_KnowledgeBase struct {
-	ID   string            `json:"id"`
-	Name string            `json:"name"`
+	// ID Unique identifier of the knowledge base.
+	ID string `json:"id"`
+
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels of the knowledge base.
 	Tags map[string]string `json:"tags"`
 }
 
@@ -4925,8 +4931,13 @@ type CreateTableResponse struct {
 
 // CreateTableRowsResponse The rows, warnings, errors.
 type CreateTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Rows     []Row    `json:"rows"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Rows The rows as stored, with their IDs.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -4976,11 +4987,13 @@ type DailyUsageActivity_Metadata struct {
 
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
+	// DeletedRows How many rows were deleted.
 	DeletedRows float64 `json:"deletedRows"`
 }
 
 // DuplicateTableResponse The table, rows.
 type DuplicateTableResponse struct {
+	// Rows How many rows the new table holds.
 	Rows float64 `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -5052,27 +5065,47 @@ type EventStatus string
 
 // ExportTableResponse The job.
 type ExportTableResponse struct {
+	// Job The export job just started; follow it with getTableJobs until it completes, then download outputFileId.
 	Job ExportTableResponse_Job `json:"job"`
 }
 
-// ExportTableResponseJobStatus defines model for ExportTableResponse.Job.Status.
+// ExportTableResponseJobStatus Where the job stands.
 type ExportTableResponseJobStatus string
 
-// ExportTableResponseJobType defines model for ExportTableResponse.Job.Type.
+// ExportTableResponseJobType What the job does.
 type ExportTableResponseJobType string
 
-// ExportTableResponse_Job defines model for ExportTableResponse.Job.
+// ExportTableResponse_Job The export job just started; follow it with getTableJobs until it completes, then download outputFileId.
 type ExportTableResponse_Job struct {
-	BotID        string                       `json:"botId"`
-	CreatedAt    time.Time                    `json:"createdAt"`
-	ID           string                       `json:"id"`
-	InputFileID  nullable.Nullable[string]    `json:"inputFileId"`
-	OutputFileID nullable.Nullable[string]    `json:"outputFileId"`
-	Progress     *float64                     `json:"progress,omitempty"`
-	Status       ExportTableResponseJobStatus `json:"status"`
-	TableID      string                       `json:"tableId"`
-	Type         ExportTableResponseJobType   `json:"type"`
-	UpdatedAt    time.Time                    `json:"updatedAt"`
+	// BotID Bot that owns the table.
+	BotID string `json:"botId"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InputFileID File an import job reads from; null for other jobs.
+	InputFileID nullable.Nullable[string] `json:"inputFileId"`
+
+	// OutputFileID File an export job writes, once it exists; null otherwise.
+	OutputFileID nullable.Nullable[string] `json:"outputFileId"`
+
+	// Progress How far along the job is.
+	Progress *float64 `json:"progress,omitempty"`
+
+	// Status Where the job stands.
+	Status ExportTableResponseJobStatus `json:"status"`
+
+	// TableID Table the job works on.
+	TableID string `json:"tableId"`
+
+	// Type What the job does.
+	Type ExportTableResponseJobType `json:"type"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
@@ -5135,15 +5168,22 @@ type FileAccessPolicies string
 // FileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type FileIndexingStack string
 
-// FileOwnerType defines model for File.Owner.Type.
+// FileOwnerType Kind of creator: bot, integration or user.
 type FileOwnerType string
 
 // File_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type File_Owner struct {
-	Alias *string       `json:"alias,omitempty"`
-	ID    *string       `json:"id,omitempty"`
-	Name  *string       `json:"name,omitempty"`
-	Type  FileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type FileOwnerType `json:"type"`
 }
 
 // FileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
@@ -5161,19 +5201,28 @@ type FilePassage struct {
 	Meta FilePassage_Meta `json:"meta"`
 }
 
-// FilePassageMetaSubtype defines model for FilePassage.Meta.Subtype.
+// FilePassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
 type FilePassageMetaSubtype string
 
-// FilePassageMetaType defines model for FilePassage.Meta.Type.
+// FilePassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
 type FilePassageMetaType string
 
 // FilePassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FilePassage_Meta struct {
-	PageNumber *int                    `json:"pageNumber,omitempty"`
-	Position   *int                    `json:"position,omitempty"`
-	SourceURL  *string                 `json:"sourceUrl,omitempty"`
-	Subtype    *FilePassageMetaSubtype `json:"subtype,omitempty"`
-	Type       *FilePassageMetaType    `json:"type,omitempty"`
+	// PageNumber Page of the document the passage comes from, when known.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Position Rank of the passage in the order of its file's passages, when known.
+	Position *int `json:"position,omitempty"`
+
+	// SourceURL Address of the source the passage was taken from, when it has one.
+	SourceURL *string `json:"sourceUrl,omitempty"`
+
+	// Subtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
+	Subtype *FilePassageMetaSubtype `json:"subtype,omitempty"`
+
+	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
+	Type *FilePassageMetaType `json:"type,omitempty"`
 }
 
 // FileSearchPassage A passage of an indexed file that matched a search.
@@ -5194,49 +5243,87 @@ type FileSearchPassage struct {
 	Score float64 `json:"score"`
 }
 
-// FileSearchPassageContextType defines model for FileSearchPassage.Context.Type.
+// FileSearchPassageContextType Place relative to the match: preceding or subsequent passage, the match itself (current), or the headings above it (breadcrumb).
 type FileSearchPassageContextType string
 
 // FileSearchPassage_Context defines model for FileSearchPassage.Context.
 type FileSearchPassage_Context struct {
-	ID     *openapi_types.UUID          `json:"id,omitempty"`
-	Offset *int                         `json:"offset,omitempty"`
-	Text   string                       `json:"text"`
-	Type   FileSearchPassageContextType `json:"type"`
+	// ID Identifier of the passage (a UUID).
+	ID *openapi_types.UUID `json:"id,omitempty"`
+
+	// Offset How many passages away from the match this one sits.
+	Offset *int `json:"offset,omitempty"`
+
+	// Text Text of the passage.
+	Text string `json:"text"`
+
+	// Type Place relative to the match: preceding or subsequent passage, the match itself (current), or the headings above it (breadcrumb).
+	Type FileSearchPassageContextType `json:"type"`
 }
 
 // FileSearchPassage_File The file the passage comes from: its ID, key, content type, tags, metadata and timestamps.
 type FileSearchPassage_File struct {
-	ContentType string                  `json:"contentType"`
-	CreatedAt   string                  `json:"createdAt"`
-	ID          string                  `json:"id"`
-	Key         string                  `json:"key"`
-	Metadata    map[string]*interface{} `json:"metadata"`
-	Tags        map[string]string       `json:"tags"`
-	UpdatedAt   string                  `json:"updatedAt"`
+	// ContentType MIME type of the file's content.
+	ContentType string `json:"contentType"`
+
+	// CreatedAt When the file was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// ID ID of the file.
+	ID string `json:"id"`
+
+	// Key Key of the file.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data of the file; values may be of any JSON type.
+	Metadata map[string]*interface{} `json:"metadata"`
+
+	// Tags Key-value labels of the file.
+	Tags map[string]string `json:"tags"`
+
+	// UpdatedAt When the file last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
 }
 
-// FileSearchPassageMetaSubtype defines model for FileSearchPassage.Meta.Subtype.
+// FileSearchPassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
 type FileSearchPassageMetaSubtype string
 
-// FileSearchPassageMetaType defines model for FileSearchPassage.Meta.Type.
+// FileSearchPassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
 type FileSearchPassageMetaType string
 
 // FileSearchPassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FileSearchPassage_Meta struct {
-	PageNumber *int                          `json:"pageNumber,omitempty"`
-	Position   *int                          `json:"position,omitempty"`
-	SourceURL  *string                       `json:"sourceUrl,omitempty"`
-	Subtype    *FileSearchPassageMetaSubtype `json:"subtype,omitempty"`
-	Type       *FileSearchPassageMetaType    `json:"type,omitempty"`
+	// PageNumber Page of the document the passage comes from, when known.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Position Rank of the passage in the order of its file's passages, when known.
+	Position *int `json:"position,omitempty"`
+
+	// SourceURL Address of the source the passage was taken from, when it has one.
+	SourceURL *string `json:"sourceUrl,omitempty"`
+
+	// Subtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
+	Subtype *FileSearchPassageMetaSubtype `json:"subtype,omitempty"`
+
+	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
+	Type *FileSearchPassageMetaType `json:"type,omitempty"`
 }
 
 // FindTableRowsResponse The rows, has more, offset, limit, warnings.
 type FindTableRowsResponse struct {
-	HasMore  bool     `json:"hasMore"`
-	Limit    int      `json:"limit"`
-	Offset   int      `json:"offset"`
-	Rows     []Row    `json:"rows"`
+	// HasMore Whether more rows match beyond this page; ask again with offset plus limit.
+	HasMore bool `json:"hasMore"`
+
+	// Limit Limit applied to this page.
+	Limit int `json:"limit"`
+
+	// Offset Offset this page starts at.
+	Offset int `json:"offset"`
+
+	// Rows Rows of this page.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -5495,10 +5582,17 @@ type GetOrCreateMessageResponse struct {
 
 // GetOrCreateTableResponse The table, created, rows, stale, indexing.
 type GetOrCreateTableResponse struct {
-	Created  bool    `json:"created"`
+	// Created True when the table did not exist and this call created it.
+	Created bool `json:"created"`
+
+	// Indexing How many rows wait to be indexed for search.
 	Indexing float64 `json:"indexing"`
-	Rows     float64 `json:"rows"`
-	Stale    float64 `json:"stale"`
+
+	// Rows How many rows the table holds.
+	Rows float64 `json:"rows"`
+
+	// Stale How many rows have computed values waiting to be worked out again.
+	Stale float64 `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -5600,482 +5694,832 @@ type GetPluginResponse struct {
 
 // GetPublicIntegrationByIDResponse The requested integration.
 type GetPublicIntegrationByIDResponse struct {
+	// Integration The published integration version, with its owner workspace and install and view counts.
 	Integration GetPublicIntegrationByIDResponse_Integration `json:"integration"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Actions_Input defines model for GetPublicIntegrationByIDResponse.Integration.Actions.Input.
+// GetPublicIntegrationByIDResponse_Integration_Actions_Input What the action takes.
 type GetPublicIntegrationByIDResponse_Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Actions_Output defines model for GetPublicIntegrationByIDResponse.Integration.Actions.Output.
+// GetPublicIntegrationByIDResponse_Integration_Actions_Output What the action returns.
 type GetPublicIntegrationByIDResponse_Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Actions defines model for GetPublicIntegrationByIDResponse.Integration.Actions.
 type GetPublicIntegrationByIDResponse_Integration_Actions struct {
-	Attributes  map[string]string                                           `json:"attributes,omitempty"`
-	Billable    *bool                                                       `json:"billable,omitempty"`
-	Cacheable   *bool                                                       `json:"cacheable,omitempty"`
-	Description *string                                                     `json:"description,omitempty"`
-	Input       GetPublicIntegrationByIDResponse_Integration_Actions_Input  `json:"input"`
-	Output      GetPublicIntegrationByIDResponse_Integration_Actions_Output `json:"output"`
-	Title       *string                                                     `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input GetPublicIntegrationByIDResponse_Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output GetPublicIntegrationByIDResponse_Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.Creation.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.Tags.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Conversation.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Conversation struct {
-	Creation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Message.Tags.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Channels_Message defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Message.
+// GetPublicIntegrationByIDResponse_Integration_Channels_Message Tags of the channel's messages.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels_Messages defines model for GetPublicIntegrationByIDResponse.Integration.Channels.Messages.
 type GetPublicIntegrationByIDResponse_Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Channels defines model for GetPublicIntegrationByIDResponse.Integration.Channels.
 type GetPublicIntegrationByIDResponse_Integration_Channels struct {
-	Conversation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                                                   `json:"description,omitempty"`
-	Message      GetPublicIntegrationByIDResponse_Integration_Channels_Message             `json:"message"`
-	Messages     map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Messages `json:"messages"`
-	Title        *string                                                                   `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation GetPublicIntegrationByIDResponse_Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message GetPublicIntegrationByIDResponse_Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]GetPublicIntegrationByIDResponse_Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Configuration.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configuration defines model for GetPublicIntegrationByIDResponse.Integration.Configuration.
+// GetPublicIntegrationByIDResponse_Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type GetPublicIntegrationByIDResponse_Integration_Configuration struct {
-	Description *string                                                               `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                                `json:"schema"`
-	Title       *string                                                               `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Configurations.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Configurations defines model for GetPublicIntegrationByIDResponse.Integration.Configurations.
 type GetPublicIntegrationByIDResponse_Integration_Configurations struct {
-	Description *string                                                                `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                                 `json:"schema"`
-	Title       *string                                                                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Entities defines model for GetPublicIntegrationByIDResponse.Integration.Entities.
 type GetPublicIntegrationByIDResponse_Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Events defines model for GetPublicIntegrationByIDResponse.Integration.Events.
 type GetPublicIntegrationByIDResponse_Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Identifier defines model for GetPublicIntegrationByIDResponse.Integration.Identifier.
+// GetPublicIntegrationByIDResponse_Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type GetPublicIntegrationByIDResponse_Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Actions.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Channels.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Entities.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces_Events defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.Events.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_Interfaces defines model for GetPublicIntegrationByIDResponse.Integration.Interfaces.
 type GetPublicIntegrationByIDResponse_Integration_Interfaces struct {
-	Actions  map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Events   `json:"events"`
-	ID       string                                                                      `json:"id"`
-	Name     string                                                                      `json:"name"`
-	Version  string                                                                      `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationLifecycleStatus defines model for GetPublicIntegrationByIDResponse.Integration.LifecycleStatus.
+// GetPublicIntegrationByIDResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
 type GetPublicIntegrationByIDResponseIntegrationLifecycleStatus string
 
-// GetPublicIntegrationByIDResponse_Integration_Meta defines model for GetPublicIntegrationByIDResponse.Integration.Meta.
+// GetPublicIntegrationByIDResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationByIDResponse_Integration_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace defines model for GetPublicIntegrationByIDResponse.Integration.OwnerWorkspace.
+// GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace Workspace that published it.
 type GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_Sandbox defines model for GetPublicIntegrationByIDResponse.Integration.Sandbox.
+// GetPublicIntegrationByIDResponse_Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type GetPublicIntegrationByIDResponse_Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationStatesType defines model for GetPublicIntegrationByIDResponse.Integration.States.Type.
+// GetPublicIntegrationByIDResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type GetPublicIntegrationByIDResponseIntegrationStatesType string
 
 // GetPublicIntegrationByIDResponse_Integration_States defines model for GetPublicIntegrationByIDResponse.Integration.States.
 type GetPublicIntegrationByIDResponse_Integration_States struct {
-	Schema map[string]interface{}                                `json:"schema"`
-	Type   GetPublicIntegrationByIDResponseIntegrationStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type GetPublicIntegrationByIDResponseIntegrationStatesType `json:"type"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_User_Creation defines model for GetPublicIntegrationByIDResponse.Integration.User.Creation.
+// GetPublicIntegrationByIDResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type GetPublicIntegrationByIDResponse_Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_User_Tags defines model for GetPublicIntegrationByIDResponse.Integration.User.Tags.
 type GetPublicIntegrationByIDResponse_Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponse_Integration_User defines model for GetPublicIntegrationByIDResponse.Integration.User.
+// GetPublicIntegrationByIDResponse_Integration_User Tags it declares for users, and whether and how it can create users.
 type GetPublicIntegrationByIDResponse_Integration_User struct {
-	Creation GetPublicIntegrationByIDResponse_Integration_User_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationByIDResponse_Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation GetPublicIntegrationByIDResponse_Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]GetPublicIntegrationByIDResponse_Integration_User_Tags `json:"tags"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationVerificationStatus defines model for GetPublicIntegrationByIDResponse.Integration.VerificationStatus.
+// GetPublicIntegrationByIDResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
 type GetPublicIntegrationByIDResponseIntegrationVerificationStatus string
 
-// GetPublicIntegrationByIDResponseIntegrationVisibility defines model for GetPublicIntegrationByIDResponse.Integration.Visibility.
+// GetPublicIntegrationByIDResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type GetPublicIntegrationByIDResponseIntegrationVisibility string
 
-// GetPublicIntegrationByIDResponse_Integration defines model for GetPublicIntegrationByIDResponse.Integration.
+// GetPublicIntegrationByIDResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationByIDResponse_Integration struct {
-	Actions          map[string]GetPublicIntegrationByIDResponse_Integration_Actions        `json:"actions"`
-	Attributes       map[string]string                                                      `json:"attributes,omitempty"`
-	Channels         map[string]GetPublicIntegrationByIDResponse_Integration_Channels       `json:"channels"`
-	Configuration    GetPublicIntegrationByIDResponse_Integration_Configuration             `json:"configuration"`
-	Configurations   map[string]GetPublicIntegrationByIDResponse_Integration_Configurations `json:"configurations"`
-	CreatedAt        time.Time                                                              `json:"createdAt"`
-	Description      string                                                                 `json:"description"`
-	Dev              bool                                                                   `json:"dev"`
-	Entities         map[string]GetPublicIntegrationByIDResponse_Integration_Entities       `json:"entities"`
-	Events           map[string]GetPublicIntegrationByIDResponse_Integration_Events         `json:"events"`
-	IconURL          string                                                                 `json:"iconUrl"`
-	ID               string                                                                 `json:"id"`
-	Identifier       GetPublicIntegrationByIDResponse_Integration_Identifier                `json:"identifier"`
-	Interfaces       map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces     `json:"interfaces"`
-	LifecycleStatus  GetPublicIntegrationByIDResponseIntegrationLifecycleStatus             `json:"lifecycleStatus"`
-	MaxExecutionTime *float64                                                               `json:"maxExecutionTime,omitempty"`
-	Meta             GetPublicIntegrationByIDResponse_Integration_Meta                      `json:"meta"`
-	Name             string                                                                 `json:"name"`
-	OwnerWorkspace   GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace            `json:"ownerWorkspace"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]GetPublicIntegrationByIDResponse_Integration_Actions `json:"actions"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]GetPublicIntegrationByIDResponse_Integration_Channels `json:"channels"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration GetPublicIntegrationByIDResponse_Integration_Configuration `json:"configuration"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one.
+	Configurations map[string]GetPublicIntegrationByIDResponse_Integration_Configurations `json:"configurations"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text shown in Botpress apps.
+	Description string `json:"description"`
+
+	// Dev True for a development integration, which runs on a developer's machine.
+	Dev bool `json:"dev"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]GetPublicIntegrationByIDResponse_Integration_Entities `json:"entities"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]GetPublicIntegrationByIDResponse_Integration_Events `json:"events"`
+
+	// IconURL Address of the icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID Unique identifier of this version.
+	ID string `json:"id"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier GetPublicIntegrationByIDResponse_Integration_Identifier `json:"identifier"`
+
+	// Interfaces Interfaces it implements, by alias, with how their entities, actions, events and channels are named in it.
+	Interfaces map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces `json:"interfaces"`
+
+	// LifecycleStatus published, or deprecated once it may no longer be installed.
+	LifecycleStatus GetPublicIntegrationByIDResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
+
+	// Meta How many times it was installed and viewed.
+	Meta GetPublicIntegrationByIDResponse_Integration_Meta `json:"meta"`
+
+	// Name Name shared by all versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// OwnerWorkspace Workspace that published it.
+	OwnerWorkspace GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace `json:"ownerWorkspace"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public             bool                                                           `json:"public"`
-	ReadmeURL          string                                                         `json:"readmeUrl"`
-	Sandbox            *GetPublicIntegrationByIDResponse_Integration_Sandbox          `json:"sandbox,omitempty"`
-	Secrets            []string                                                       `json:"secrets"`
-	States             map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
-	Title              string                                                         `json:"title"`
-	UpdatedAt          time.Time                                                      `json:"updatedAt"`
-	URL                string                                                         `json:"url"`
-	User               GetPublicIntegrationByIDResponse_Integration_User              `json:"user"`
-	VerificationStatus GetPublicIntegrationByIDResponseIntegrationVerificationStatus  `json:"verificationStatus"`
-	Version            string                                                         `json:"version"`
-	Visibility         GetPublicIntegrationByIDResponseIntegrationVisibility          `json:"visibility"`
+	Public bool `json:"public"`
+
+	// ReadmeURL Address of the readme document.
+	ReadmeURL string `json:"readmeUrl"`
+
+	// Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
+	Sandbox *GetPublicIntegrationByIDResponse_Integration_Sandbox `json:"sandbox,omitempty"`
+
+	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
+	Secrets []string `json:"secrets"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// URL Address where the integration's code is served.
+	URL string `json:"url"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User GetPublicIntegrationByIDResponse_Integration_User `json:"user"`
+
+	// VerificationStatus Where Botpress's review of this version stands.
+	VerificationStatus GetPublicIntegrationByIDResponseIntegrationVerificationStatus `json:"verificationStatus"`
+
+	// Version Semver version number.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+	Visibility GetPublicIntegrationByIDResponseIntegrationVisibility `json:"visibility"`
 }
 
 // GetPublicIntegrationResponse The requested integration.
 type GetPublicIntegrationResponse struct {
+	// Integration The published integration version, with its owner workspace and install and view counts.
 	Integration GetPublicIntegrationResponse_Integration `json:"integration"`
 }
 
-// GetPublicIntegrationResponse_Integration_Actions_Input defines model for GetPublicIntegrationResponse.Integration.Actions.Input.
+// GetPublicIntegrationResponse_Integration_Actions_Input What the action takes.
 type GetPublicIntegrationResponse_Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// GetPublicIntegrationResponse_Integration_Actions_Output defines model for GetPublicIntegrationResponse.Integration.Actions.Output.
+// GetPublicIntegrationResponse_Integration_Actions_Output What the action returns.
 type GetPublicIntegrationResponse_Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationResponse_Integration_Actions defines model for GetPublicIntegrationResponse.Integration.Actions.
 type GetPublicIntegrationResponse_Integration_Actions struct {
-	Attributes  map[string]string                                       `json:"attributes,omitempty"`
-	Billable    *bool                                                   `json:"billable,omitempty"`
-	Cacheable   *bool                                                   `json:"cacheable,omitempty"`
-	Description *string                                                 `json:"description,omitempty"`
-	Input       GetPublicIntegrationResponse_Integration_Actions_Input  `json:"input"`
-	Output      GetPublicIntegrationResponse_Integration_Actions_Output `json:"output"`
-	Title       *string                                                 `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input GetPublicIntegrationResponse_Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output GetPublicIntegrationResponse_Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.Creation.
+// GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.Tags.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Conversation defines model for GetPublicIntegrationResponse.Integration.Channels.Conversation.
+// GetPublicIntegrationResponse_Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type GetPublicIntegrationResponse_Integration_Channels_Conversation struct {
-	Creation GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation GetPublicIntegrationResponse_Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]GetPublicIntegrationResponse_Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Message_Tags defines model for GetPublicIntegrationResponse.Integration.Channels.Message.Tags.
 type GetPublicIntegrationResponse_Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Channels_Message defines model for GetPublicIntegrationResponse.Integration.Channels.Message.
+// GetPublicIntegrationResponse_Integration_Channels_Message Tags of the channel's messages.
 type GetPublicIntegrationResponse_Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]GetPublicIntegrationResponse_Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels_Messages defines model for GetPublicIntegrationResponse.Integration.Channels.Messages.
 type GetPublicIntegrationResponse_Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // GetPublicIntegrationResponse_Integration_Channels defines model for GetPublicIntegrationResponse.Integration.Channels.
 type GetPublicIntegrationResponse_Integration_Channels struct {
-	Conversation GetPublicIntegrationResponse_Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                                               `json:"description,omitempty"`
-	Message      GetPublicIntegrationResponse_Integration_Channels_Message             `json:"message"`
-	Messages     map[string]GetPublicIntegrationResponse_Integration_Channels_Messages `json:"messages"`
-	Title        *string                                                               `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation GetPublicIntegrationResponse_Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message GetPublicIntegrationResponse_Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]GetPublicIntegrationResponse_Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configuration_Identifier defines model for GetPublicIntegrationResponse.Integration.Configuration.Identifier.
+// GetPublicIntegrationResponse_Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationResponse_Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configuration defines model for GetPublicIntegrationResponse.Integration.Configuration.
+// GetPublicIntegrationResponse_Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type GetPublicIntegrationResponse_Integration_Configuration struct {
-	Description *string                                                           `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationResponse_Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                            `json:"schema"`
-	Title       *string                                                           `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationResponse_Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Configurations_Identifier defines model for GetPublicIntegrationResponse.Integration.Configurations.Identifier.
+// GetPublicIntegrationResponse_Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type GetPublicIntegrationResponse_Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // GetPublicIntegrationResponse_Integration_Configurations defines model for GetPublicIntegrationResponse.Integration.Configurations.
 type GetPublicIntegrationResponse_Integration_Configurations struct {
-	Description *string                                                            `json:"description,omitempty"`
-	Identifier  GetPublicIntegrationResponse_Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                                             `json:"schema"`
-	Title       *string                                                            `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier GetPublicIntegrationResponse_Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Entities defines model for GetPublicIntegrationResponse.Integration.Entities.
 type GetPublicIntegrationResponse_Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Events defines model for GetPublicIntegrationResponse.Integration.Events.
 type GetPublicIntegrationResponse_Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_Identifier defines model for GetPublicIntegrationResponse.Integration.Identifier.
+// GetPublicIntegrationResponse_Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type GetPublicIntegrationResponse_Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Actions defines model for GetPublicIntegrationResponse.Integration.Interfaces.Actions.
 type GetPublicIntegrationResponse_Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Channels defines model for GetPublicIntegrationResponse.Integration.Interfaces.Channels.
 type GetPublicIntegrationResponse_Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Entities defines model for GetPublicIntegrationResponse.Integration.Interfaces.Entities.
 type GetPublicIntegrationResponse_Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces_Events defines model for GetPublicIntegrationResponse.Integration.Interfaces.Events.
 type GetPublicIntegrationResponse_Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // GetPublicIntegrationResponse_Integration_Interfaces defines model for GetPublicIntegrationResponse.Integration.Interfaces.
 type GetPublicIntegrationResponse_Integration_Interfaces struct {
-	Actions  map[string]GetPublicIntegrationResponse_Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]GetPublicIntegrationResponse_Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]GetPublicIntegrationResponse_Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]GetPublicIntegrationResponse_Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]GetPublicIntegrationResponse_Integration_Interfaces_Events   `json:"events"`
-	ID       string                                                                  `json:"id"`
-	Name     string                                                                  `json:"name"`
-	Version  string                                                                  `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]GetPublicIntegrationResponse_Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
-// GetPublicIntegrationResponseIntegrationLifecycleStatus defines model for GetPublicIntegrationResponse.Integration.LifecycleStatus.
+// GetPublicIntegrationResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
 type GetPublicIntegrationResponseIntegrationLifecycleStatus string
 
-// GetPublicIntegrationResponse_Integration_Meta defines model for GetPublicIntegrationResponse.Integration.Meta.
+// GetPublicIntegrationResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationResponse_Integration_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
-// GetPublicIntegrationResponse_Integration_OwnerWorkspace defines model for GetPublicIntegrationResponse.Integration.OwnerWorkspace.
+// GetPublicIntegrationResponse_Integration_OwnerWorkspace Workspace that published it.
 type GetPublicIntegrationResponse_Integration_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
-// GetPublicIntegrationResponse_Integration_Sandbox defines model for GetPublicIntegrationResponse.Integration.Sandbox.
+// GetPublicIntegrationResponse_Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type GetPublicIntegrationResponse_Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationResponseIntegrationStatesType defines model for GetPublicIntegrationResponse.Integration.States.Type.
+// GetPublicIntegrationResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type GetPublicIntegrationResponseIntegrationStatesType string
 
 // GetPublicIntegrationResponse_Integration_States defines model for GetPublicIntegrationResponse.Integration.States.
 type GetPublicIntegrationResponse_Integration_States struct {
-	Schema map[string]interface{}                            `json:"schema"`
-	Type   GetPublicIntegrationResponseIntegrationStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type GetPublicIntegrationResponseIntegrationStatesType `json:"type"`
 }
 
-// GetPublicIntegrationResponse_Integration_User_Creation defines model for GetPublicIntegrationResponse.Integration.User.Creation.
+// GetPublicIntegrationResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type GetPublicIntegrationResponse_Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // GetPublicIntegrationResponse_Integration_User_Tags defines model for GetPublicIntegrationResponse.Integration.User.Tags.
 type GetPublicIntegrationResponse_Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// GetPublicIntegrationResponse_Integration_User defines model for GetPublicIntegrationResponse.Integration.User.
+// GetPublicIntegrationResponse_Integration_User Tags it declares for users, and whether and how it can create users.
 type GetPublicIntegrationResponse_Integration_User struct {
-	Creation GetPublicIntegrationResponse_Integration_User_Creation        `json:"creation"`
-	Tags     map[string]GetPublicIntegrationResponse_Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation GetPublicIntegrationResponse_Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]GetPublicIntegrationResponse_Integration_User_Tags `json:"tags"`
 }
 
-// GetPublicIntegrationResponseIntegrationVerificationStatus defines model for GetPublicIntegrationResponse.Integration.VerificationStatus.
+// GetPublicIntegrationResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
 type GetPublicIntegrationResponseIntegrationVerificationStatus string
 
-// GetPublicIntegrationResponseIntegrationVisibility defines model for GetPublicIntegrationResponse.Integration.Visibility.
+// GetPublicIntegrationResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type GetPublicIntegrationResponseIntegrationVisibility string
 
-// GetPublicIntegrationResponse_Integration defines model for GetPublicIntegrationResponse.Integration.
+// GetPublicIntegrationResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationResponse_Integration struct {
-	Actions          map[string]GetPublicIntegrationResponse_Integration_Actions        `json:"actions"`
-	Attributes       map[string]string                                                  `json:"attributes,omitempty"`
-	Channels         map[string]GetPublicIntegrationResponse_Integration_Channels       `json:"channels"`
-	Configuration    GetPublicIntegrationResponse_Integration_Configuration             `json:"configuration"`
-	Configurations   map[string]GetPublicIntegrationResponse_Integration_Configurations `json:"configurations"`
-	CreatedAt        time.Time                                                          `json:"createdAt"`
-	Description      string                                                             `json:"description"`
-	Dev              bool                                                               `json:"dev"`
-	Entities         map[string]GetPublicIntegrationResponse_Integration_Entities       `json:"entities"`
-	Events           map[string]GetPublicIntegrationResponse_Integration_Events         `json:"events"`
-	IconURL          string                                                             `json:"iconUrl"`
-	ID               string                                                             `json:"id"`
-	Identifier       GetPublicIntegrationResponse_Integration_Identifier                `json:"identifier"`
-	Interfaces       map[string]GetPublicIntegrationResponse_Integration_Interfaces     `json:"interfaces"`
-	LifecycleStatus  GetPublicIntegrationResponseIntegrationLifecycleStatus             `json:"lifecycleStatus"`
-	MaxExecutionTime *float64                                                           `json:"maxExecutionTime,omitempty"`
-	Meta             GetPublicIntegrationResponse_Integration_Meta                      `json:"meta"`
-	Name             string                                                             `json:"name"`
-	OwnerWorkspace   GetPublicIntegrationResponse_Integration_OwnerWorkspace            `json:"ownerWorkspace"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]GetPublicIntegrationResponse_Integration_Actions `json:"actions"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]GetPublicIntegrationResponse_Integration_Channels `json:"channels"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration GetPublicIntegrationResponse_Integration_Configuration `json:"configuration"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one.
+	Configurations map[string]GetPublicIntegrationResponse_Integration_Configurations `json:"configurations"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text shown in Botpress apps.
+	Description string `json:"description"`
+
+	// Dev True for a development integration, which runs on a developer's machine.
+	Dev bool `json:"dev"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]GetPublicIntegrationResponse_Integration_Entities `json:"entities"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]GetPublicIntegrationResponse_Integration_Events `json:"events"`
+
+	// IconURL Address of the icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID Unique identifier of this version.
+	ID string `json:"id"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier GetPublicIntegrationResponse_Integration_Identifier `json:"identifier"`
+
+	// Interfaces Interfaces it implements, by alias, with how their entities, actions, events and channels are named in it.
+	Interfaces map[string]GetPublicIntegrationResponse_Integration_Interfaces `json:"interfaces"`
+
+	// LifecycleStatus published, or deprecated once it may no longer be installed.
+	LifecycleStatus GetPublicIntegrationResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
+
+	// Meta How many times it was installed and viewed.
+	Meta GetPublicIntegrationResponse_Integration_Meta `json:"meta"`
+
+	// Name Name shared by all versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// OwnerWorkspace Workspace that published it.
+	OwnerWorkspace GetPublicIntegrationResponse_Integration_OwnerWorkspace `json:"ownerWorkspace"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public             bool                                                       `json:"public"`
-	ReadmeURL          string                                                     `json:"readmeUrl"`
-	Sandbox            *GetPublicIntegrationResponse_Integration_Sandbox          `json:"sandbox,omitempty"`
-	Secrets            []string                                                   `json:"secrets"`
-	States             map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
-	Title              string                                                     `json:"title"`
-	UpdatedAt          time.Time                                                  `json:"updatedAt"`
-	URL                string                                                     `json:"url"`
-	User               GetPublicIntegrationResponse_Integration_User              `json:"user"`
-	VerificationStatus GetPublicIntegrationResponseIntegrationVerificationStatus  `json:"verificationStatus"`
-	Version            string                                                     `json:"version"`
-	Visibility         GetPublicIntegrationResponseIntegrationVisibility          `json:"visibility"`
+	Public bool `json:"public"`
+
+	// ReadmeURL Address of the readme document.
+	ReadmeURL string `json:"readmeUrl"`
+
+	// Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
+	Sandbox *GetPublicIntegrationResponse_Integration_Sandbox `json:"sandbox,omitempty"`
+
+	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
+	Secrets []string `json:"secrets"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// URL Address where the integration's code is served.
+	URL string `json:"url"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User GetPublicIntegrationResponse_Integration_User `json:"user"`
+
+	// VerificationStatus Where Botpress's review of this version stands.
+	VerificationStatus GetPublicIntegrationResponseIntegrationVerificationStatus `json:"verificationStatus"`
+
+	// Version Semver version number.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+	Visibility GetPublicIntegrationResponseIntegrationVisibility `json:"visibility"`
 }
 
 // GetPublicInterfaceByIDResponse The requested interface.
@@ -6098,6 +6542,7 @@ type GetPublicPluginByIDResponse struct {
 
 // GetPublicPluginCodeResponse The requested code.
 type GetPublicPluginCodeResponse struct {
+	// Code Bundled code of the plugin, built for the requested platform.
 	Code string `json:"code"`
 }
 
@@ -6136,14 +6581,20 @@ type GetStateResponse_Meta struct {
 
 // GetTableJobsResponse The requested jobs.
 type GetTableJobsResponse struct {
+	// Jobs The latest jobs of the table.
 	Jobs []TableJob `json:"jobs"`
 }
 
 // GetTableResponse The table, rows, stale, indexing.
 type GetTableResponse struct {
+	// Indexing How many rows wait to be indexed for search.
 	Indexing float64 `json:"indexing"`
-	Rows     float64 `json:"rows"`
-	Stale    float64 `json:"stale"`
+
+	// Rows How many rows the table holds.
+	Rows float64 `json:"rows"`
+
+	// Stale How many rows have computed values waiting to be worked out again.
+	Stale float64 `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -6212,27 +6663,47 @@ type ImportMessagesResponse struct {
 
 // ImportTableResponse The job.
 type ImportTableResponse struct {
+	// Job The import job just started; follow it with getTableJobs.
 	Job ImportTableResponse_Job `json:"job"`
 }
 
-// ImportTableResponseJobStatus defines model for ImportTableResponse.Job.Status.
+// ImportTableResponseJobStatus Where the job stands.
 type ImportTableResponseJobStatus string
 
-// ImportTableResponseJobType defines model for ImportTableResponse.Job.Type.
+// ImportTableResponseJobType What the job does.
 type ImportTableResponseJobType string
 
-// ImportTableResponse_Job defines model for ImportTableResponse.Job.
+// ImportTableResponse_Job The import job just started; follow it with getTableJobs.
 type ImportTableResponse_Job struct {
-	BotID        string                       `json:"botId"`
-	CreatedAt    time.Time                    `json:"createdAt"`
-	ID           string                       `json:"id"`
-	InputFileID  nullable.Nullable[string]    `json:"inputFileId"`
-	OutputFileID nullable.Nullable[string]    `json:"outputFileId"`
-	Progress     *float64                     `json:"progress,omitempty"`
-	Status       ImportTableResponseJobStatus `json:"status"`
-	TableID      string                       `json:"tableId"`
-	Type         ImportTableResponseJobType   `json:"type"`
-	UpdatedAt    time.Time                    `json:"updatedAt"`
+	// BotID Bot that owns the table.
+	BotID string `json:"botId"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InputFileID File an import job reads from; null for other jobs.
+	InputFileID nullable.Nullable[string] `json:"inputFileId"`
+
+	// OutputFileID File an export job writes, once it exists; null otherwise.
+	OutputFileID nullable.Nullable[string] `json:"outputFileId"`
+
+	// Progress How far along the job is.
+	Progress *float64 `json:"progress,omitempty"`
+
+	// Status Where the job stands.
+	Status ImportTableResponseJobStatus `json:"status"`
+
+	// TableID Table the job works on.
+	TableID string `json:"tableId"`
+
+	// Type What the job does.
+	Type ImportTableResponseJobType `json:"type"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // InitializeIncomingMessageResponse The user, the conversation and the message, found or created.
@@ -6950,14 +7421,18 @@ type ListEventsResponse struct {
 // ListFilePassagesResponse One page of passages, with the token of the next page.
 type ListFilePassagesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta     PageMeta      `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Passages Passages on this page, in the order of the file.
 	Passages []FilePassage `json:"passages"`
 }
 
 // ListFileTagValuesResponse One page of values, with the token of the next page.
 type ListFileTagValuesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta   PageMeta `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Values Values of the tag found on this page.
 	Values []string `json:"values"`
 }
 
@@ -6965,11 +7440,14 @@ type ListFileTagValuesResponse struct {
 type ListFileTagsResponse struct {
 	// Meta Paging information of a list answer.
 	Meta PageMeta `json:"meta"`
+
+	// Tags Tag keys found on this page.
 	Tags []string `json:"tags"`
 }
 
 // ListFilesResponse One page of files, with the token of the next page.
 type ListFilesResponse struct {
+	// Files Files on this page.
 	Files []ListedFile `json:"files"`
 
 	// Meta Paging information of a list answer.
@@ -7007,6 +7485,7 @@ type ListInvoicesResponse struct {
 
 // ListKnowledgeBasesResponse One page of knowledge bases, with the token of the next page.
 type ListKnowledgeBasesResponse struct {
+	// KnowledgeBases Knowledge bases on this page.
 	KnowledgeBases []KnowledgeBase `json:"knowledgeBases"`
 
 	// Meta Paging information of a list answer.
@@ -7045,6 +7524,7 @@ type ListPluginsResponse struct {
 
 // ListPublicIntegrationsResponse One page of integrations, with the token of the next page.
 type ListPublicIntegrationsResponse struct {
+	// Integrations Integrations on this page.
 	Integrations []PublicIntegrationSummary `json:"integrations"`
 
 	// Meta Paging information of a list answer.
@@ -7053,6 +7533,7 @@ type ListPublicIntegrationsResponse struct {
 
 // ListPublicInterfacesResponse One page of interfaces, with the token of the next page.
 type ListPublicInterfacesResponse struct {
+	// Interfaces Interfaces on this page.
 	Interfaces []InterfaceSummary `json:"interfaces"`
 
 	// Meta Paging information of a list answer.
@@ -7062,7 +7543,9 @@ type ListPublicInterfacesResponse struct {
 // ListPublicPluginsResponse One page of plugins, with the token of the next page.
 type ListPublicPluginsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta        `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Plugins Plugins on this page.
 	Plugins []PluginSummary `json:"plugins"`
 }
 
@@ -7075,6 +7558,7 @@ type ListPublicWorkspacesResponse struct {
 
 // ListTablesResponse The requested tables.
 type ListTablesResponse struct {
+	// Tables The bot's tables, only those carrying the requested tags when a filter was given.
 	Tables []Table `json:"tables"`
 }
 
@@ -7217,15 +7701,22 @@ type ListedFileAccessPolicies string
 // ListedFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type ListedFileIndexingStack string
 
-// ListedFileOwnerType defines model for ListedFile.Owner.Type.
+// ListedFileOwnerType Kind of creator: bot, integration or user.
 type ListedFileOwnerType string
 
 // ListedFile_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type ListedFile_Owner struct {
-	Alias *string             `json:"alias,omitempty"`
-	ID    *string             `json:"id,omitempty"`
-	Name  *string             `json:"name,omitempty"`
-	Type  ListedFileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type ListedFileOwnerType `json:"type"`
 }
 
 // ListedFileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
@@ -7789,24 +8280,41 @@ type PublicIntegrationSummaryLifecycleStatus string
 
 // PublicIntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type PublicIntegrationSummary_MatchedOn struct {
-	Actions     []string `json:"actions,omitempty"`
-	Description *bool    `json:"description,omitempty"`
-	Interfaces  []string `json:"interfaces,omitempty"`
-	Name        *bool    `json:"name,omitempty"`
-	Title       *bool    `json:"title,omitempty"`
+	// Actions Names of the actions whose text matched.
+	Actions []string `json:"actions,omitempty"`
+
+	// Description True when the search text matched the description.
+	Description *bool `json:"description,omitempty"`
+
+	// Interfaces Names of the implemented interfaces that matched.
+	Interfaces []string `json:"interfaces,omitempty"`
+
+	// Name True when the search text matched the name.
+	Name *bool `json:"name,omitempty"`
+
+	// Title True when the search text matched the title.
+	Title *bool `json:"title,omitempty"`
 }
 
 // PublicIntegrationSummary_Meta How many times it was installed and viewed.
 type PublicIntegrationSummary_Meta struct {
+	// Installs How many times it was installed.
 	Installs float64 `json:"installs"`
-	Views    float64 `json:"views"`
+
+	// Views How many times it was viewed.
+	Views float64 `json:"views"`
 }
 
 // PublicIntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
 type PublicIntegrationSummary_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
 // PublicIntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
@@ -7896,9 +8404,16 @@ type Row struct {
 
 // Row_Computed defines model for Row.Computed.
 type Row_Computed struct {
-	Error     *string `json:"error,omitempty"`
-	Status    string  `json:"status"`
+	// Error Why the last computation failed, when it did.
+	Error *string `json:"error,omitempty"`
+
+	// Status Where the computation of the column's value stands for this row.
+	Status string `json:"status"`
+
+	// UpdatedAt When the value was last set (ISO 8601).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who or what last set the value.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
@@ -7910,6 +8425,7 @@ type RunVrlResponse struct {
 
 // SearchFilesResponse The passages.
 type SearchFilesResponse struct {
+	// Passages Passages that matched the query, each with its score.
 	Passages []FileSearchPassage `json:"passages"`
 }
 
@@ -8006,83 +8522,141 @@ type Table struct {
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
-// TableSchemaAdditionalProperties defines model for Table.Schema.AdditionalProperties.
+// TableSchemaAdditionalProperties Always true: rows may carry other properties, but those that match no column are not stored.
 type TableSchemaAdditionalProperties bool
 
-// TableSchemaPropertiesFormat defines model for Table.Schema.Properties.Format.
+// TableSchemaPropertiesFormat date-time for a string column holding ISO 8601 timestamps.
 type TableSchemaPropertiesFormat string
 
-// TableSchemaPropertiesItemsType defines model for Table.Schema.Properties.Items.Type.
+// TableSchemaPropertiesItemsType JSON type of the elements.
 type TableSchemaPropertiesItemsType string
 
-// Table_Schema_Properties_Items defines model for Table.Schema.Properties.Items.
+// Table_Schema_Properties_Items Shape of the elements of an array column: at least their JSON type.
 type Table_Schema_Properties_Items struct {
+	// Type JSON type of the elements.
 	Type                 TableSchemaPropertiesItemsType `json:"type"`
 	AdditionalProperties map[string]interface{}         `json:"-"`
 }
 
-// TableSchemaPropertiesPropertiesType defines model for Table.Schema.Properties.Properties.Type.
+// TableSchemaPropertiesPropertiesType JSON type of the field.
 type TableSchemaPropertiesPropertiesType string
 
-// Table_Schema_Properties_Properties defines model for Table.Schema.Properties.Properties.
+// Table_Schema_Properties_Properties Shape of one field of an object column: at least its JSON type.
 type Table_Schema_Properties_Properties struct {
+	// Type JSON type of the field.
 	Type                 TableSchemaPropertiesPropertiesType `json:"type"`
 	AdditionalProperties map[string]interface{}              `json:"-"`
 }
 
-// TableSchemaPropertiesType defines model for Table.Schema.Properties.Type.
+// TableSchemaPropertiesType JSON type of the column's values.
 type TableSchemaPropertiesType string
 
-// TableSchemaPropertiesXZuiComputedAction defines model for Table.Schema.Properties.XZui.Computed.Action.
+// TableSchemaPropertiesXZuiComputedAction How the value is produced: ai runs prompt through a model, code runs code, workflow runs the workflow workflowId.
 type TableSchemaPropertiesXZuiComputedAction string
 
-// Table_Schema_Properties_XZui_Computed defines model for Table.Schema.Properties.XZui.Computed.
+// Table_Schema_Properties_XZui_Computed Makes the column computed: its value is produced by a model prompt, code or a workflow instead of being written.
 type Table_Schema_Properties_XZui_Computed struct {
-	Action       TableSchemaPropertiesXZuiComputedAction `json:"action"`
-	Code         *string                                 `json:"code,omitempty"`
-	Dependencies []string                                `json:"dependencies,omitempty"`
-	Enabled      *bool                                   `json:"enabled,omitempty"`
-	Model        *string                                 `json:"model,omitempty"`
-	Prompt       *string                                 `json:"prompt,omitempty"`
-	WorkflowID   *string                                 `json:"workflowId,omitempty"`
+	// Action How the value is produced: ai runs prompt through a model, code runs code, workflow runs the workflow workflowId.
+	Action TableSchemaPropertiesXZuiComputedAction `json:"action"`
+
+	// Code Code run when action is code.
+	Code *string `json:"code,omitempty"`
+
+	// Dependencies Columns the value is computed from; when one of them changes, the value turns stale.
+	Dependencies []string `json:"dependencies,omitempty"`
+
+	// Enabled Whether the computation runs for this column.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Model Model used when action is ai; gpt-4o when left out.
+	Model *string `json:"model,omitempty"`
+
+	// Prompt Prompt sent to the model when action is ai.
+	Prompt *string `json:"prompt,omitempty"`
+
+	// WorkflowID ID of the workflow run when action is workflow.
+	WorkflowID *string `json:"workflowId,omitempty"`
 }
 
-// Table_Schema_Properties_XZui defines model for Table.Schema.Properties.XZui.
+// Table_Schema_Properties_XZui Botpress settings of the column: position, search, display and computation.
 type Table_Schema_Properties_XZui struct {
-	Computed   *Table_Schema_Properties_XZui_Computed `json:"computed,omitempty"`
-	Hidden     *bool                                  `json:"hidden,omitempty"`
-	ID         *string                                `json:"id,omitempty"`
-	Index      int                                    `json:"index"`
-	Order      *float64                               `json:"order,omitempty"`
-	SchemaID   *string                                `json:"schemaId,omitempty"`
-	Searchable *bool                                  `json:"searchable,omitempty"`
-	Typings    *string                                `json:"typings,omitempty"`
-	Width      *float64                               `json:"width,omitempty"`
+	// Computed Makes the column computed: its value is produced by a model prompt, code or a workflow instead of being written.
+	Computed *Table_Schema_Properties_XZui_Computed `json:"computed,omitempty"`
+
+	// Hidden Whether the column is hidden in the Botpress table editor.
+	Hidden *bool `json:"hidden,omitempty"`
+
+	// ID Deprecated identifier of the column.
+	ID *string `json:"id,omitempty"`
+
+	// Index Position of the column in the schema, counted from 0.
+	Index int `json:"index"`
+
+	// Order Display position of the column in the Botpress table editor.
+	Order *float64 `json:"order,omitempty"`
+
+	// SchemaID Identifier of a schema linked to the column.
+	SchemaID *string `json:"schemaId,omitempty"`
+
+	// Searchable Whether the column's values are embedded as vectors so that the search text of findTableRows can match them.
+	Searchable *bool `json:"searchable,omitempty"`
+
+	// Typings TypeScript type of the column's values, worth setting for object columns, e.g. { foo: string; bar: number }.
+	Typings *string `json:"typings,omitempty"`
+
+	// Width Display width of the column in the Botpress table editor.
+	Width *float64 `json:"width,omitempty"`
 }
 
-// Table_Schema_Properties defines model for Table.Schema.Properties.
+// Table_Schema_Properties Definition of one column: its JSON type, constraints and x-zui settings.
 type Table_Schema_Properties struct {
-	Description *string                                       `json:"description,omitempty"`
-	Enum        []string                                      `json:"enum,omitempty"`
-	Format      *TableSchemaPropertiesFormat                  `json:"format,omitempty"`
-	Items       *Table_Schema_Properties_Items                `json:"items,omitempty"`
-	Nullable    *bool                                         `json:"nullable,omitempty"`
-	Pattern     *string                                       `json:"pattern,omitempty"`
-	Properties  map[string]Table_Schema_Properties_Properties `json:"properties,omitempty"`
-	Type        TableSchemaPropertiesType                     `json:"type"`
-	XZui        Table_Schema_Properties_XZui                  `json:"x-zui"`
+	// Description What the column holds, in free text.
+	Description *string `json:"description,omitempty"`
+
+	// Enum The only values a string column accepts.
+	Enum []string `json:"enum,omitempty"`
+
+	// Format date-time for a string column holding ISO 8601 timestamps.
+	Format *TableSchemaPropertiesFormat `json:"format,omitempty"`
+
+	// Items Shape of the elements of an array column: at least their JSON type.
+	Items *Table_Schema_Properties_Items `json:"items,omitempty"`
+
+	// Nullable Whether the column accepts null; true when left out.
+	Nullable *bool `json:"nullable,omitempty"`
+
+	// Pattern Regular expression that values of a string column must match.
+	Pattern *string `json:"pattern,omitempty"`
+
+	// Properties Fields of an object column, by name.
+	Properties map[string]Table_Schema_Properties_Properties `json:"properties,omitempty"`
+
+	// Type JSON type of the column's values.
+	Type TableSchemaPropertiesType `json:"type"`
+
+	// XZui Botpress settings of the column: position, search, display and computation.
+	XZui Table_Schema_Properties_XZui `json:"x-zui"`
 }
 
-// TableSchemaType defines model for Table.Schema.Type.
+// TableSchemaType Always object: the schema describes a row.
 type TableSchemaType string
 
 // Table_Schema JSON schema of a row: one entry per column under properties, with its type and its column settings under x-zui (searchable, computed, order, ...).
 type Table_Schema struct {
-	Schema               *string                            `json:"$schema,omitempty"`
-	AdditionalProperties TableSchemaAdditionalProperties    `json:"additionalProperties"`
-	Properties           map[string]Table_Schema_Properties `json:"properties"`
-	Required             []string                           `json:"required,omitempty"`
-	Type                 TableSchemaType                    `json:"type"`
+	// Schema URI of the JSON Schema dialect the schema follows.
+	Schema *string `json:"$schema,omitempty"`
+
+	// AdditionalProperties Always true: rows may carry other properties, but those that match no column are not stored.
+	AdditionalProperties TableSchemaAdditionalProperties `json:"additionalProperties"`
+
+	// Properties The columns, by name.
+	Properties map[string]Table_Schema_Properties `json:"properties"`
+
+	// Required Names of the columns every row must set.
+	Required []string `json:"required,omitempty"`
+
+	// Type Always object: the schema describes a row.
+	Type TableSchemaType `json:"type"`
 }
 
 // TableJob A background job on a table: an import, an export, or clearing a column or its vectors.
@@ -8216,13 +8790,19 @@ type UpdateInterfaceResponse struct {
 
 // UpdateKnowledgeBaseResponse The knowledge base, updated.
 type UpdateKnowledgeBaseResponse struct {
+	// KnowledgeBase The knowledge base as it stands after the update.
 	KnowledgeBase UpdateKnowledgeBaseResponse_KnowledgeBase `json:"knowledgeBase"`
 }
 
-// UpdateKnowledgeBaseResponse_KnowledgeBase defines model for UpdateKnowledgeBaseResponse.KnowledgeBase.
+// UpdateKnowledgeBaseResponse_KnowledgeBase The knowledge base as it stands after the update.
 type UpdateKnowledgeBaseResponse_KnowledgeBase struct {
-	ID   string            `json:"id"`
-	Name string            `json:"name"`
+	// ID Unique identifier of the knowledge base.
+	ID string `json:"id"`
+
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels of the knowledge base.
 	Tags map[string]string `json:"tags"`
 }
 
@@ -8240,6 +8820,7 @@ type UpdatePluginResponse struct {
 
 // UpdateTableResponse The table, stale columns.
 type UpdateTableResponse struct {
+	// StaleColumns Columns whose computed values became stale through this change.
 	StaleColumns []string `json:"staleColumns,omitempty"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -8248,8 +8829,13 @@ type UpdateTableResponse struct {
 
 // UpdateTableRowsResponse The rows, warnings, errors.
 type UpdateTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Rows     []Row    `json:"rows"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Rows The rows as they stand after the update.
+	Rows []Row `json:"rows"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -8273,56 +8859,106 @@ type UpdateWorkflowResponse struct {
 
 // UpsertFileResponse The file, created or updated.
 type UpsertFileResponse struct {
+	// File The file as stored, with the address to upload its content to.
 	File UpsertFileResponse_File `json:"file"`
 }
 
 // UpsertFileResponseFileAccessPolicies defines model for UpsertFileResponse.File.AccessPolicies.
 type UpsertFileResponseFileAccessPolicies string
 
-// UpsertFileResponseFileIndexingStack defines model for UpsertFileResponse.File.IndexingStack.
+// UpsertFileResponseFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type UpsertFileResponseFileIndexingStack string
 
-// UpsertFileResponseFileOwnerType defines model for UpsertFileResponse.File.Owner.Type.
+// UpsertFileResponseFileOwnerType Kind of creator: bot, integration or user.
 type UpsertFileResponseFileOwnerType string
 
-// UpsertFileResponse_File_Owner defines model for UpsertFileResponse.File.Owner.
+// UpsertFileResponse_File_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type UpsertFileResponse_File_Owner struct {
-	Alias *string                         `json:"alias,omitempty"`
-	ID    *string                         `json:"id,omitempty"`
-	Name  *string                         `json:"name,omitempty"`
-	Type  UpsertFileResponseFileOwnerType `json:"type"`
+	// Alias Alias of the installed integration that created the file; only set when an integration did.
+	Alias *string `json:"alias,omitempty"`
+
+	// ID ID of the bot or user that created the file; absent when an integration did.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration that created the file; only set when an integration did.
+	Name *string `json:"name,omitempty"`
+
+	// Type Kind of creator: bot, integration or user.
+	Type UpsertFileResponseFileOwnerType `json:"type"`
 }
 
-// UpsertFileResponseFileStatus defines model for UpsertFileResponse.File.Status.
+// UpsertFileResponseFileStatus Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
 type UpsertFileResponseFileStatus string
 
-// UpsertFileResponse_File defines model for UpsertFileResponse.File.
+// UpsertFileResponse_File The file as stored, with the address to upload its content to.
 type UpsertFileResponse_File struct {
-	AccessPolicies     []UpsertFileResponseFileAccessPolicies `json:"accessPolicies"`
-	BotID              string                                 `json:"botId"`
-	ContentType        string                                 `json:"contentType"`
-	CreatedAt          string                                 `json:"createdAt"`
-	ExpiresAt          *string                                `json:"expiresAt,omitempty"`
-	FailedStatusReason *string                                `json:"failedStatusReason,omitempty"`
-	ID                 string                                 `json:"id"`
-	Index              bool                                   `json:"index"`
-	IndexingStack      *UpsertFileResponseFileIndexingStack   `json:"indexingStack,omitempty"`
-	Key                string                                 `json:"key"`
-	Metadata           map[string]*interface{}                `json:"metadata"`
-	Owner              UpsertFileResponse_File_Owner          `json:"owner"`
-	Size               nullable.Nullable[float64]             `json:"size"`
-	Status             UpsertFileResponseFileStatus           `json:"status"`
-	Tags               map[string]string                      `json:"tags"`
-	UpdatedAt          string                                 `json:"updatedAt"`
-	UploadURL          string                                 `json:"uploadUrl"`
-	URL                string                                 `json:"url"`
+	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
+	AccessPolicies []UpsertFileResponseFileAccessPolicies `json:"accessPolicies"`
+
+	// BotID Bot the file belongs to.
+	BotID string `json:"botId"`
+
+	// ContentType MIME type of the content.
+	ContentType string `json:"contentType"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+
+	// FailedStatusReason Why the upload or the indexing failed, when it did.
+	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Index Whether indexing for semantic search was asked for.
+	Index bool `json:"index"`
+
+	// IndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
+	IndexingStack *UpsertFileResponseFileIndexingStack `json:"indexingStack,omitempty"`
+
+	// Key Name chosen by the caller; no two files of a bot, or of one integration in it, share it.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data; values may be of any JSON type.
+	Metadata map[string]*interface{} `json:"metadata"`
+
+	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
+	Owner UpsertFileResponse_File_Owner `json:"owner"`
+
+	// Size Content size in bytes; null until the upload has completed.
+	Size nullable.Nullable[float64] `json:"size"`
+
+	// Status Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
+	Status UpsertFileResponseFileStatus `json:"status"`
+
+	// Tags Key-value labels, used to filter files.
+	Tags map[string]string `json:"tags"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// UploadURL Pre-signed address to PUT the content to, with the file's contentType as Content-Type. It is another host: do not send the Botpress token there.
+	UploadURL string `json:"uploadUrl"`
+
+	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
+	URL string `json:"url"`
 }
 
 // UpsertTableRowsResponse The inserted, updated, warnings, errors.
 type UpsertTableRowsResponse struct {
-	Errors   []string `json:"errors,omitempty"`
-	Inserted []Row    `json:"inserted"`
-	Updated  []Row    `json:"updated"`
+	// Errors Problems that kept some rows from being processed; the other rows still were.
+	Errors []string `json:"errors,omitempty"`
+
+	// Inserted Rows that were inserted.
+	Inserted []Row `json:"inserted"`
+
+	// Updated Rows that were updated.
+	Updated []Row `json:"updated"`
+
+	// Warnings Problems that did not stop the call but may deserve a look.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -12167,16 +12803,35 @@ type ListFilesParamsSortDirection string
 
 // UpsertFileJSONBody defines parameters for UpsertFile.
 type UpsertFileJSONBody struct {
-	AccessPolicies                     []UpsertFileJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-	ContentType                        *string                            `json:"contentType,omitempty"`
-	ExpiresAt                          *time.Time                         `json:"expiresAt,omitempty"`
-	Index                              *bool                              `json:"index,omitempty"`
-	Indexing                           *UpsertFileJSONBody_Indexing       `json:"indexing,omitempty"`
-	Key                                string                             `json:"key"`
-	Metadata                           interface{}                        `json:"metadata,omitempty"`
-	PublicContentImmediatelyAccessible *bool                              `json:"publicContentImmediatelyAccessible,omitempty"`
-	Size                               float64                            `json:"size"`
-	Tags                               map[string]string                  `json:"tags,omitempty"`
+	// AccessPolicies Who else may reach the file: public_content makes its content public, integrations lets the bot's integrations read, list and search it. Left out, neither applies.
+	AccessPolicies []UpsertFileJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
+
+	// ContentType MIME type of the content. Left out, it is guessed from the extension in key, and is application/octet-stream when no guess is possible.
+	ContentType *string `json:"contentType,omitempty"`
+
+	// ExpiresAt When to delete the file on its own (ISO 8601, UTC). It must be in the future and at most 90 days away; seconds and smaller units are ignored.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Index Index the file for semantic search (false when left out). Only some formats can be indexed, and not above 95 MB; an indexed file counts against both the vector storage and the file storage quotas.
+	Index *bool `json:"index,omitempty"`
+
+	// Indexing How to index the file when index is true. Left out, the default settings apply.
+	Indexing *UpsertFileJSONBody_Indexing `json:"indexing,omitempty"`
+
+	// Key Name of the file; no two files of a bot, or of one integration in it, share it. Upserting a key already in use replaces that file and drops its content.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data kept with the file; values may be of any JSON type.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// PublicContentImmediatelyAccessible For a public_content file: serve the content at its URL as soon as it is uploaded, without waiting for it to be processed. The upload PUT must then carry the header x-amz-tagging: public=true, or it is refused.
+	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
+
+	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
+	Size float64 `json:"size"`
+
+	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpsertFileParams defines parameters for UpsertFile.
@@ -12196,9 +12851,14 @@ type UpsertFileJSONBodyAccessPolicies string
 
 // UpsertFileJSONBody_Indexing_Configuration_Chunking defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Chunking struct {
-	EmbedBreadcrumb       *bool `json:"embedBreadcrumb,omitempty"`
-	EmbeddedContextLevels *int  `json:"embeddedContextLevels,omitempty"`
-	MaximumChunkLength    *int  `json:"maximumChunkLength,omitempty"`
+	// EmbedBreadcrumb Fold the headings a passage sits under into its embedding.
+	EmbedBreadcrumb *bool `json:"embedBreadcrumb,omitempty"`
+
+	// EmbeddedContextLevels How many levels of surrounding context, from 0 to 3, are folded into each passage's embedding.
+	EmbeddedContextLevels *int `json:"embeddedContextLevels,omitempty"`
+
+	// MaximumChunkLength Longest passage, in characters (100 to 5000).
+	MaximumChunkLength *int `json:"maximumChunkLength,omitempty"`
 }
 
 // UpsertFileJSONBodyIndexingConfigurationParsingMode defines parameters for UpsertFile.
@@ -12206,9 +12866,14 @@ type UpsertFileJSONBodyIndexingConfigurationParsingMode string
 
 // UpsertFileJSONBody_Indexing_Configuration_Parsing defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Parsing struct {
-	MinimumParagraphLength *int                                                `json:"minimumParagraphLength,omitempty"`
-	Mode                   *UpsertFileJSONBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
-	SmartCleanup           *bool                                               `json:"smartCleanup,omitempty"`
+	// MinimumParagraphLength Shortest length, in characters (50 to 2000), a paragraph may have on its own; a shorter one is merged with the paragraph that follows it.
+	MinimumParagraphLength *int `json:"minimumParagraphLength,omitempty"`
+
+	// Mode agent parses the document with an AI agent, more accurately but charged as AI spend; standard uses a faster, less accurate parser at no AI cost.
+	Mode *UpsertFileJSONBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
+
+	// SmartCleanup PDF only, Team and Enterprise plans, charged as AI spend: let a small language model repair the extracted text (broken sentences, stray headings, garbled characters) before indexing. It slows indexing down and covers only the first 30 pages or 20 KB of text; check the resulting passages, as the model may alter wording.
+	SmartCleanup *bool `json:"smartCleanup,omitempty"`
 }
 
 // UpsertFileJSONBodyIndexingConfigurationStack defines parameters for UpsertFile.
@@ -12219,30 +12884,52 @@ type UpsertFileJSONBodyIndexingConfigurationSummarizationModelType string
 
 // UpsertFileJSONBody_Indexing_Configuration_Summarization defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Summarization struct {
-	Enable                *bool                                                          `json:"enable,omitempty"`
-	GenerateMasterSummary *bool                                                          `json:"generateMasterSummary,omitempty"`
-	MinimumInputLength    *int                                                           `json:"minimumInputLength,omitempty"`
-	ModelType             *UpsertFileJSONBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
-	OutputTokenLimit      *int                                                           `json:"outputTokenLimit,omitempty"`
+	// Enable Write summaries of the file and index each as a passage of its own (false when left out). Team and Enterprise plans only; charged to the bot's workspace as AI spend, in proportion to the content and the model used.
+	Enable *bool `json:"enable,omitempty"`
+
+	// GenerateMasterSummary Also summarize the whole file and index that summary as a passage of its own.
+	GenerateMasterSummary *bool `json:"generateMasterSummary,omitempty"`
+
+	// MinimumInputLength Shortest a section of the file must be, from 1000 to 10000, to get a summary of its own.
+	MinimumInputLength *int `json:"minimumInputLength,omitempty"`
+
+	// ModelType Model class that writes the summaries, trading cost for quality: inexpensive, balanced (the default) or accurate.
+	ModelType *UpsertFileJSONBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
+
+	// OutputTokenLimit Longest a summary may be, in tokens (1000 to 10000).
+	OutputTokenLimit *int `json:"outputTokenLimit,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing_Configuration_Vision defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration_Vision struct {
-	IndexPages      interface{} `json:"indexPages,omitempty"`
+	// IndexPages true for every page, or a list of page numbers: those pages are stored as images and indexed, so the bot can answer questions about tables, charts or photos in them. Adds AI spend and file storage now, and AI spend later when the bot reads the images. At most the first 100 pages.
+	IndexPages interface{} `json:"indexPages,omitempty"`
+
+	// TranscribePages true for every page, or a list of page numbers: a vision-capable model transcribes those pages into passages in place of the text parser. Meant for designed layouts and infographics. At most the first 100 pages; the rest go through the text parser.
 	TranscribePages interface{} `json:"transcribePages,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing_Configuration defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing_Configuration struct {
-	Chunking      *UpsertFileJSONBody_Indexing_Configuration_Chunking      `json:"chunking,omitempty"`
-	Parsing       *UpsertFileJSONBody_Indexing_Configuration_Parsing       `json:"parsing,omitempty"`
-	Stack         *UpsertFileJSONBodyIndexingConfigurationStack            `json:"stack,omitempty"`
+	// Chunking How the extracted text is cut into passages.
+	Chunking *UpsertFileJSONBody_Indexing_Configuration_Chunking `json:"chunking,omitempty"`
+
+	// Parsing How the text is extracted from the file.
+	Parsing *UpsertFileJSONBody_Indexing_Configuration_Parsing `json:"parsing,omitempty"`
+
+	// Stack Indexing pipeline to use: legacy or realtime-v1. Left out, the default pipeline is used.
+	Stack *UpsertFileJSONBodyIndexingConfigurationStack `json:"stack,omitempty"`
+
+	// Summarization Whether summaries of the file are written and indexed as passages of their own, and how.
 	Summarization *UpsertFileJSONBody_Indexing_Configuration_Summarization `json:"summarization,omitempty"`
-	Vision        *UpsertFileJSONBody_Indexing_Configuration_Vision        `json:"vision,omitempty"`
+
+	// Vision Reading pages of a PDF with a vision-capable model. Team and Enterprise plans only, charged as AI spend; ignored for files that are not PDFs.
+	Vision *UpsertFileJSONBody_Indexing_Configuration_Vision `json:"vision,omitempty"`
 }
 
 // UpsertFileJSONBody_Indexing defines parameters for UpsertFile.
 type UpsertFileJSONBody_Indexing struct {
+	// Configuration Indexing settings: parsing, chunking, summarization, pipeline and vision. They are also copied into the file's metadata for reference.
 	Configuration UpsertFileJSONBody_Indexing_Configuration `json:"configuration"`
 }
 
@@ -12266,7 +12953,10 @@ type ListKnowledgeBasesParams struct {
 
 // CreateKnowledgeBaseJSONBody defines parameters for CreateKnowledgeBase.
 type CreateKnowledgeBaseJSONBody struct {
-	Name string            `json:"name"`
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels for the knowledge base.
 	Tags map[string]string `json:"tags,omitempty"`
 }
 
@@ -12296,7 +12986,10 @@ type DeleteKnowledgeBaseParams struct {
 
 // UpdateKnowledgeBaseJSONBody defines parameters for UpdateKnowledgeBase.
 type UpdateKnowledgeBaseJSONBody struct {
-	Name string             `json:"name"`
+	// Name Name of the knowledge base; required even when it does not change.
+	Name string `json:"name"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed.
 	Tags map[string]*string `json:"tags,omitempty"`
 }
 
@@ -12377,6 +13070,7 @@ type ListFileTagValuesParams struct {
 
 // CopyFileJSONBody defines parameters for CopyFile.
 type CopyFileJSONBody struct {
+	// Overwrite Replace a file that already uses the destination key instead of failing. With a bot token, that file must have been created by the same bot.
 	Overwrite *bool `json:"overwrite,omitempty"`
 }
 
@@ -12421,10 +13115,17 @@ type GetFileParams struct {
 
 // UpdateFileMetadataJSONBody defines parameters for UpdateFileMetadata.
 type UpdateFileMetadataJSONBody struct {
+	// AccessPolicies Access policies that replace the current ones. Left out, the current ones stay.
 	AccessPolicies []UpdateFileMetadataJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-	ExpiresAt      nullable.Nullable[time.Time]               `json:"expiresAt,omitempty"`
-	Metadata       interface{}                                `json:"metadata,omitempty"`
-	Tags           map[string]*string                         `json:"tags,omitempty"`
+
+	// ExpiresAt New time for the file to be deleted on its own (ISO 8601, UTC), in the future and at most 90 days away; seconds are ignored. Null removes the expiry; left out, it stays as it is.
+	ExpiresAt nullable.Nullable[time.Time] `json:"expiresAt,omitempty"`
+
+	// Metadata Metadata keys to set: keys not sent keep their value, new keys are added, and a key set to null is removed. Left out, the metadata stays as it is.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed. Left out, the tags stay as they are.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateFileMetadataParams defines parameters for UpdateFileMetadata.
@@ -12462,6 +13163,7 @@ type ListFilePassagesParams struct {
 
 // SetFilePassagesJSONBody defines parameters for SetFilePassages.
 type SetFilePassagesJSONBody struct {
+	// Passages The new passages, in the order in which they appear in the source document.
 	Passages []SetFilePassagesJSONBody_Passages `json:"passages"`
 }
 
@@ -12482,9 +13184,14 @@ type SetFilePassagesJSONBodyPassagesType string
 
 // SetFilePassagesJSONBody_Passages defines parameters for SetFilePassages.
 type SetFilePassagesJSONBody_Passages struct {
-	Content    string                               `json:"content"`
-	PageNumber *int                                 `json:"pageNumber,omitempty"`
-	Type       *SetFilePassagesJSONBodyPassagesType `json:"type,omitempty"`
+	// Content Text of the passage; Markdown is allowed.
+	Content string `json:"content"`
+
+	// PageNumber Page of the source document the passage comes from.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Type Kind of block the passage is, matching the Markdown of its content (paragraph when left out).
+	Type *SetFilePassagesJSONBodyPassagesType `json:"type,omitempty"`
 }
 
 // ListTablesParams defines parameters for ListTables.
@@ -12504,13 +13211,26 @@ type ListTablesParams struct {
 
 // CreateTableJSONBody defines parameters for CreateTable.
 type CreateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Name             string                    `json:"name"`
-	Schema           map[string]interface{}    `json:"schema"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name Name of the table; calls accept it wherever they take the table's ID.
+	Name string `json:"name"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // CreateTableParams defines parameters for CreateTable.
@@ -12527,9 +13247,14 @@ type CreateTableParams struct {
 
 // DuplicateTableJSONBody defines parameters for DuplicateTable.
 type DuplicateTableJSONBody struct {
-	Factor     *float64 `json:"factor,omitempty"`
-	SchemaOnly *bool    `json:"schemaOnly,omitempty"`
-	TableName  *string  `json:"tableName,omitempty"`
+	// Factor Storage multiplier of the new table, from 1 to 30; the source table's when left out.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// SchemaOnly Copy the columns only, none of the rows.
+	SchemaOnly *bool `json:"schemaOnly,omitempty"`
+
+	// TableName Name for the new table.
+	TableName *string `json:"tableName,omitempty"`
 }
 
 // DuplicateTableParams defines parameters for DuplicateTable.
@@ -12570,12 +13295,23 @@ type GetTableParams struct {
 
 // GetOrCreateTableJSONBody defines parameters for GetOrCreateTable.
 type GetOrCreateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Schema           map[string]interface{}    `json:"schema"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most. Used to create the table when it does not exist.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // GetOrCreateTableParams defines parameters for GetOrCreateTable.
@@ -12592,13 +13328,26 @@ type GetOrCreateTableParams struct {
 
 // UpdateTableJSONBody defines parameters for UpdateTable.
 type UpdateTableJSONBody struct {
-	Factor           *float64                  `json:"factor,omitempty"`
-	Frozen           *bool                     `json:"frozen,omitempty"`
-	IsComputeEnabled *bool                     `json:"isComputeEnabled,omitempty"`
-	KeyColumn        nullable.Nullable[string] `json:"keyColumn,omitempty"`
-	Name             *string                   `json:"name,omitempty"`
-	Schema           map[string]interface{}    `json:"schema,omitempty"`
-	Tags             map[string]string         `json:"tags,omitempty"`
+	// Factor New storage multiplier, from 1 to 30: each row may hold factor times 4 KB and counts as factor rows against the quota. It can only go up.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: afterwards the table can no longer be renamed or reshaped, only deleted.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null removes the key column and its index.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name New name for the table.
+	Name *string `json:"name,omitempty"`
+
+	// Schema New columns, as a JSON schema of a row (see Table); 20 columns at most. Columns whose definition changes can turn stale; the answer lists them.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateTableParams defines parameters for UpdateTable.
@@ -12615,7 +13364,10 @@ type UpdateTableParams struct {
 
 // RenameTableColumnJSONBody defines parameters for RenameTableColumn.
 type RenameTableColumnJSONBody struct {
-	Name    string `json:"name"`
+	// Name Current name of the column.
+	Name string `json:"name"`
+
+	// NewName Name to give the column, 1 to 30 characters.
 	NewName string `json:"newName"`
 }
 
@@ -12654,6 +13406,7 @@ type ExportTableParamsFormat string
 
 // ImportTableJSONBody defines parameters for ImportTable.
 type ImportTableJSONBody struct {
+	// FileID ID of a file uploaded beforehand through the Files API, holding CSV or JSON, gzipped or not.
 	FileID string `json:"fileId"`
 }
 
@@ -12698,8 +13451,11 @@ type GetTableRowParams struct {
 
 // CreateTableRowsJSONBody defines parameters for CreateTableRows.
 type CreateTableRowsJSONBody struct {
-	Rows         []map[string]interface{} `json:"rows"`
-	WaitComputed *bool                    `json:"waitComputed,omitempty"`
+	// Rows Rows to insert, 1 to 1000, each an object of column values that fits the table's schema.
+	Rows []map[string]interface{} `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // CreateTableRowsParams defines parameters for CreateTableRows.
@@ -12716,8 +13472,11 @@ type CreateTableRowsParams struct {
 
 // UpdateTableRowsJSONBody defines parameters for UpdateTableRows.
 type UpdateTableRowsJSONBody struct {
-	Rows         []UpdateTableRowsJSONBody_Rows `json:"rows"`
-	WaitComputed *bool                          `json:"waitComputed,omitempty"`
+	// Rows Rows to change, 1 to 1000, each with its id and the column values to write.
+	Rows []UpdateTableRowsJSONBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // UpdateTableRowsParams defines parameters for UpdateTableRows.
@@ -12734,15 +13493,21 @@ type UpdateTableRowsParams struct {
 
 // UpdateTableRowsJSONBody_Rows defines parameters for UpdateTableRows.
 type UpdateTableRowsJSONBody_Rows struct {
+	// ID ID of the row to change.
 	ID                   float64                `json:"id"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DeleteTableRowsJSONBody defines parameters for DeleteTableRows.
 type DeleteTableRowsJSONBody struct {
-	DeleteAllRows *bool                  `json:"deleteAllRows,omitempty"`
-	Filter        map[string]interface{} `json:"filter,omitempty"`
-	Ids           []float64              `json:"ids,omitempty"`
+	// DeleteAllRows Delete every row of the table. There is no undo.
+	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
+
+	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// Ids IDs of the rows to delete, 1000 at most.
+	Ids []float64 `json:"ids,omitempty"`
 }
 
 // DeleteTableRowsParams defines parameters for DeleteTableRows.
@@ -12759,14 +13524,29 @@ type DeleteTableRowsParams struct {
 
 // FindTableRowsJSONBody defines parameters for FindTableRows.
 type FindTableRowsJSONBody struct {
-	Filter         map[string]interface{}               `json:"filter,omitempty"`
-	Group          map[string]interface{}               `json:"group,omitempty"`
-	Limit          *int                                 `json:"limit,omitempty"`
-	Offset         *int                                 `json:"offset,omitempty"`
-	OrderBy        *string                              `json:"orderBy,omitempty"`
+	// Filter MongoDB-style condition the rows must meet, e.g. {"status": {"$eq": "open"}}. Left out, every row qualifies.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// Group Group the rows and aggregate them: map a column to key to group by it, or to one or more of avg, max, min, sum and count, e.g. {"country": "key", "price": ["avg", "max"]}.
+	Group map[string]interface{} `json:"group,omitempty"`
+
+	// Limit Largest number of rows to return, from 1 to 1000 (100 when left out).
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset How many matching rows to skip before the first one returned (0 when left out).
+	Offset *int `json:"offset,omitempty"`
+
+	// OrderBy Column to sort by, including the built-in id, createdAt and updatedAt; id when left out.
+	OrderBy *string `json:"orderBy,omitempty"`
+
+	// OrderDirection Sort order, asc (the default) or desc.
 	OrderDirection *FindTableRowsJSONBodyOrderDirection `json:"orderDirection,omitempty"`
-	Search         *string                              `json:"search,omitempty"`
-	Select         []string                             `json:"select,omitempty"`
+
+	// Search Text for a semantic search over the searchable columns, 1024 characters at most. Rows come back ranked by closeness, weak matches included: read each row's similarity to tell them apart.
+	Search *string `json:"search,omitempty"`
+
+	// Select Columns to return; dotted paths such as address.city reach into object columns. id, createdAt, updatedAt and the other system columns always come back. Left out, every column is returned.
+	Select []string `json:"select,omitempty"`
 }
 
 // FindTableRowsParams defines parameters for FindTableRows.
@@ -12786,9 +13566,14 @@ type FindTableRowsJSONBodyOrderDirection string
 
 // UpsertTableRowsJSONBody defines parameters for UpsertTableRows.
 type UpsertTableRowsJSONBody struct {
-	KeyColumn    *string                        `json:"keyColumn,omitempty"`
-	Rows         []UpsertTableRowsJSONBody_Rows `json:"rows"`
-	WaitComputed *bool                          `json:"waitComputed,omitempty"`
+	// KeyColumn Column whose value decides whether a row is updated or inserted; id when left out.
+	KeyColumn *string `json:"keyColumn,omitempty"`
+
+	// Rows Rows to write, 1 to 1000, each an object of column values. A row whose key column value already exists updates that row; the others are inserted.
+	Rows []UpsertTableRowsJSONBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // UpsertTableRowsParams defines parameters for UpsertTableRows.
@@ -12805,6 +13590,7 @@ type UpsertTableRowsParams struct {
 
 // UpsertTableRowsJSONBody_Rows defines parameters for UpsertTableRows.
 type UpsertTableRowsJSONBody_Rows struct {
+	// ID ID of the row; it picks the row to update when keyColumn is id.
 	ID                   *float64               `json:"id,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
