@@ -10560,8 +10560,8 @@ type GetMultipleUsagesParams struct {
 	// Types Metered resources to read, either all counted per bot or all counted per workspace. Repeat the key for each type.
 	Types []string `form:"types" json:"types"`
 
-	// Ids Bots or workspaces to read. Repeat the key for each ID.
-	Ids []string `form:"ids" json:"ids"`
+	// IDs Bots or workspaces to read. Repeat the key for each ID.
+	IDs []string `form:"ids" json:"ids"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -10730,8 +10730,8 @@ type ListPublicWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// WorkspaceIds Keep only these workspaces. Repeat the key for each ID.
-	WorkspaceIds []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
+	// WorkspaceIDs Keep only these workspaces. Repeat the key for each ID.
+	WorkspaceIDs []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
 
 	// Search Free text the returned workspaces must match.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
@@ -10785,7 +10785,7 @@ type ListWorkspaceInvoicesParams struct {
 
 // ChargeWorkspaceUnpaidInvoicesJSONBody defines parameters for ChargeWorkspaceUnpaidInvoices.
 type ChargeWorkspaceUnpaidInvoicesJSONBody struct {
-	InvoiceIds []string `json:"invoiceIds,omitempty"`
+	InvoiceIDs []string `json:"invoiceIds,omitempty"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesParams defines parameters for ChargeWorkspaceUnpaidInvoices.
@@ -10904,8 +10904,8 @@ type ListConversationsParams struct {
 	// Tags Keep only resources carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
-	// ParticipantIds Keep only conversations in which all these users take part. Repeat the key for each ID.
-	ParticipantIds []string `form:"participantIds,omitempty" json:"participantIds,omitempty"`
+	// ParticipantIDs Keep only conversations in which all these users take part. Repeat the key for each ID.
+	ParticipantIDs []string `form:"participantIds,omitempty" json:"participantIds,omitempty"`
 
 	// IntegrationName Keep only conversations of this integration.
 	IntegrationName *string `form:"integrationName,omitempty" json:"integrationName,omitempty"`
@@ -11904,8 +11904,8 @@ type ListFilesParams struct {
 	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list.
 	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
 
-	// Ids Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
-	Ids []string `form:"ids,omitempty" json:"ids,omitempty"`
+	// IDs Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
+	IDs []string `form:"ids,omitempty" json:"ids,omitempty"`
 
 	// Indexed true keeps only the files set to be indexed for search, false only the others.
 	Indexed *bool `form:"indexed,omitempty" json:"indexed,omitempty"`
@@ -12503,7 +12503,7 @@ type UpdateTableRowsJSONBody_Rows struct {
 type DeleteTableRowsJSONBody struct {
 	DeleteAllRows *bool                  `json:"deleteAllRows,omitempty"`
 	Filter        map[string]interface{} `json:"filter,omitempty"`
-	Ids           []float64              `json:"ids,omitempty"`
+	IDs           []float64              `json:"ids,omitempty"`
 }
 
 // DeleteTableRowsParams defines parameters for DeleteTableRows.
@@ -25667,9 +25667,9 @@ func NewGetMultipleUsagesRequest(server string, params *GetMultipleUsagesParams)
 
 		}
 
-		if params.Ids != nil {
+		if params.IDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.Ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.IDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -26666,9 +26666,9 @@ func NewListPublicWorkspacesRequest(server string, params *ListPublicWorkspacesP
 
 		}
 
-		if params.WorkspaceIds != nil {
+		if params.WorkspaceIDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "workspaceIds", params.WorkspaceIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "workspaceIds", params.WorkspaceIDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -27719,9 +27719,9 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 
 		}
 
-		if params.ParticipantIds != nil {
+		if params.ParticipantIDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "participantIds", params.ParticipantIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "participantIds", params.ParticipantIDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -31899,9 +31899,9 @@ func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request,
 			}
 		}
 
-		if params.Ids != nil {
+		if params.IDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.Ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.IDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
