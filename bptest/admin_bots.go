@@ -253,11 +253,10 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 			b.Medias = append(b.Medias, gen.Bot_Medias{Name: m.Name, URL: m.URL})
 		}
 	}
-	// Tag definitions: an entry with neither title nor description (as
-	// null decodes) removes the tag.
+	// Definitions: a null entry removes the definition.
 	if in.User != nil {
 		for k, v := range in.User.Tags {
-			if v.Title == nil && v.Description == nil {
+			if v == nil {
 				delete(b.User.Tags, k)
 			} else {
 				b.User.Tags[k] = gen.Bot_User_Tags{Title: v.Title, Description: v.Description}
@@ -266,7 +265,7 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 	}
 	if in.Conversation != nil {
 		for k, v := range in.Conversation.Tags {
-			if v.Title == nil && v.Description == nil {
+			if v == nil {
 				delete(b.Conversation.Tags, k)
 			} else {
 				b.Conversation.Tags[k] = gen.Bot_Conversation_Tags{Title: v.Title, Description: v.Description}
@@ -275,24 +274,22 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 	}
 	if in.Message != nil {
 		for k, v := range in.Message.Tags {
-			if v.Title == nil && v.Description == nil {
+			if v == nil {
 				delete(b.Message.Tags, k)
 			} else {
 				b.Message.Tags[k] = gen.Bot_Message_Tags{Title: v.Title, Description: v.Description}
 			}
 		}
 	}
-	// Definitions: a null entry (which decodes without its required schema)
-	// removes the definition.
 	for k, v := range in.Events {
-		if v.Schema == nil {
+		if v == nil {
 			delete(b.Events, k)
 			continue
 		}
 		b.Events[k] = gen.Bot_Events{Attributes: admAttributes(v.Attributes), Description: v.Description, Schema: admObj(v.Schema), Title: v.Title}
 	}
 	for k, v := range in.Actions {
-		if v.Input.Schema == nil && v.Output.Schema == nil {
+		if v == nil {
 			delete(b.Actions, k)
 			continue
 		}
@@ -302,14 +299,14 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 		}
 	}
 	for k, v := range in.States {
-		if v.Schema == nil {
+		if v == nil {
 			delete(b.States, k)
 			continue
 		}
 		b.States[k] = gen.Bot_States{Expiry: v.Expiry, Schema: admObj(v.Schema), Type: gen.BotStatesType(v.Type)}
 	}
 	for k, v := range in.RecurringEvents {
-		if v.Payload == nil && v.Type == "" {
+		if v == nil {
 			delete(b.RecurringEvents, k)
 			continue
 		}
@@ -374,8 +371,8 @@ func admAttributes(in map[string]*string) map[string]string {
 // admApplyIntegration installs, changes or (for a null entry) removes an
 // integration of a bot. A new one needs an integration ID of 28 to 36
 // characters, given as integrationId or as the key.
-func (st *state) admApplyIntegration(b *gen.Bot, key string, v gen.UpdateBotJSONBody_Integrations, now time.Time) *apiError {
-	if v.Enabled == nil && v.IntegrationID == nil && v.Configuration == nil && !v.ConfigurationType.IsSpecified() && v.DisabledChannels == nil {
+func (st *state) admApplyIntegration(b *gen.Bot, key string, v *gen.BotIntegrationUpdate, now time.Time) *apiError {
+	if v == nil {
 		delete(b.Integrations, key)
 		return nil
 	}
@@ -419,8 +416,8 @@ func (st *state) admApplyIntegration(b *gen.Bot, key string, v gen.UpdateBotJSON
 // admApplyPlugin installs, changes or (for a null entry) removes a plugin
 // of a bot. Its ID and those of the integrations it names must have 28 to
 // 36 characters.
-func (st *state) admApplyPlugin(b *gen.Bot, key string, v gen.UpdateBotJSONBody_Plugins, now time.Time) *apiError {
-	if v.ID == "" {
+func (st *state) admApplyPlugin(b *gen.Bot, key string, v *gen.BotPluginUpdate, now time.Time) *apiError {
+	if v == nil {
 		delete(b.Plugins, key)
 		return nil
 	}

@@ -156,8 +156,8 @@ func TestAdminUpdateBot(t *testing.T) {
 		MaxExecutionTime: admPtr(30),
 		AlwaysAlive:      admPtr(true),
 		Configuration:    &gen.UpdateBotJSONBody_Configuration{Data: map[string]any{"apiKey": "k"}},
-		Events:           map[string]gen.UpdateBotJSONBody_Events{"ping": {Schema: map[string]any{"type": "object"}}},
-		Integrations: map[string]gen.UpdateBotJSONBody_Integrations{
+		Events:           map[string]*gen.EventDefinitionUpdate{"ping": {Schema: map[string]any{"type": "object"}}},
+		Integrations: map[string]*gen.BotIntegrationUpdate{
 			"telegram": {IntegrationID: admPtr(integration), Enabled: admPtr(true), Configuration: map[string]any{"token": "t"}},
 		},
 	})
@@ -190,12 +190,121 @@ func TestAdminUpdateBot(t *testing.T) {
 	// An integration ID that cannot exist is refused, and nothing changes.
 	_, err = c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
 		Name:         admPtr("never"),
-		Integrations: map[string]gen.UpdateBotJSONBody_Integrations{"x": {IntegrationID: admPtr("short"), Enabled: admPtr(true)}},
+		Integrations: map[string]*gen.BotIntegrationUpdate{"x": {IntegrationID: admPtr("short"), Enabled: admPtr(true)}},
 	})
 	assert.ErrorIs(t, err, bperrors.ErrReferenceNotFound)
 	got, err = c.GetBot(ctx, id, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "after", got.Bot.Name)
+}
+
+// TestAdminUpdateBotNullRemoves defines one entry in each of the bot's
+// definition maps, then removes them all with null entries sent by the
+// typed client (nil map values), while an empty tag definition ({}) is
+// kept: only null removes.
+func TestAdminUpdateBotNullRemoves(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	created, err := c.CreateBot(ctx, gen.CreateBotJSONRequestBody{})
+	require.NoError(t, err)
+	id := created.Bot.ID
+
+	schema := map[string]any{"type": "object"}
+	_, err = c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
+		User:         &gen.UpdateBotJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": {Title: admPtr("Email")}, "blank": {}}},
+		Conversation: &gen.UpdateBotJSONBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": {}}},
+		Message:      &gen.UpdateBotJSONBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": {Description: admPtr("ISO code")}}},
+		Events:       map[string]*gen.EventDefinitionUpdate{"ping": {Schema: schema}},
+		Actions:      map[string]*gen.ActionDefinitionUpdate{"greet": {Input: gen.ActionDefinitionUpdate_Input{Schema: schema}, Output: gen.ActionDefinitionUpdate_Output{Schema: schema}}},
+		States:       map[string]*gen.BotStateDefinitionUpdate{"profile": {Type: gen.BotStateDefinitionUpdateTypeUser, Schema: schema}},
+		RecurringEvents: map[string]*gen.RecurringEventUpdate{
+			"tick": {Schedule: gen.RecurringEventUpdate_Schedule{Cron: "* * * * *"}, Type: "tick", Payload: map[string]any{}},
+		},
+		Integrations: map[string]*gen.BotIntegrationUpdate{"telegram": {IntegrationID: admPtr("intver_000000000000000000000000"), Enabled: admPtr(true)}},
+		Plugins:      map[string]*gen.BotPluginUpdate{"crm": {ID: "plugin_00000000000000000000000000"}},
+	})
+	require.NoError(t, err)
+	got, err := c.GetBot(ctx, id, nil)
+	require.NoError(t, err)
+	b := got.Bot
+	assert.Contains(t, b.User.Tags, "email")
+	assert.Contains(t, b.User.Tags, "blank", "an empty definition defines the tag")
+	assert.Contains(t, b.Conversation.Tags, "topic")
+	assert.Contains(t, b.Message.Tags, "lang")
+	assert.Contains(t, b.Events, "ping")
+	assert.Contains(t, b.Actions, "greet")
+	assert.Contains(t, b.States, "profile")
+	assert.Contains(t, b.RecurringEvents, "tick")
+	assert.Contains(t, b.Integrations, "telegram")
+	assert.Contains(t, b.Plugins, "crm")
+
+	_, err = c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
+		User:            &gen.UpdateBotJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": nil}},
+		Conversation:    &gen.UpdateBotJSONBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": nil}},
+		Message:         &gen.UpdateBotJSONBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": nil}},
+		Events:          map[string]*gen.EventDefinitionUpdate{"ping": nil},
+		Actions:         map[string]*gen.ActionDefinitionUpdate{"greet": nil},
+		States:          map[string]*gen.BotStateDefinitionUpdate{"profile": nil},
+		RecurringEvents: map[string]*gen.RecurringEventUpdate{"tick": nil},
+		Integrations:    map[string]*gen.BotIntegrationUpdate{"telegram": nil},
+		Plugins:         map[string]*gen.BotPluginUpdate{"crm": nil},
+	})
+	require.NoError(t, err)
+	got, err = c.GetBot(ctx, id, nil)
+	require.NoError(t, err)
+	b = got.Bot
+	assert.NotContains(t, b.User.Tags, "email")
+	assert.Contains(t, b.User.Tags, "blank", "entries left out stay")
+	assert.NotContains(t, b.Conversation.Tags, "topic")
+	assert.NotContains(t, b.Message.Tags, "lang")
+	assert.NotContains(t, b.Events, "ping")
+	assert.NotContains(t, b.Actions, "greet")
+	assert.NotContains(t, b.States, "profile")
+	assert.NotContains(t, b.RecurringEvents, "tick")
+	assert.NotContains(t, b.Integrations, "telegram")
+	assert.NotContains(t, b.Plugins, "crm")
+}
+
+// TestAdminNullMapEntriesAccepted sends the other updates that take null
+// map entries: the server's request validation (kin-openapi, from the spec)
+// lets them through.
+func TestAdminNullMapEntriesAccepted(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	id := "intver_000000000000000000000000"
+	_, err := c.UpdateIntegration(ctx, id, gen.UpdateIntegrationJSONRequestBody{
+		Channels: map[string]*gen.ChannelDefinitionUpdate{"old": nil, "chat": {
+			Messages: map[string]*gen.MessageDefinitionUpdate{"old": nil},
+			Message:  &gen.ChannelDefinitionUpdate_Message{Tags: map[string]*gen.TagDefinitionUpdate{"old": nil}},
+		}},
+		Configurations: map[string]*gen.ConfigurationDefinitionUpdate{"old": nil},
+		Interfaces:     map[string]*gen.InterfaceImplementationUpdate{"old": nil},
+		Secrets:        map[string]*string{"OLD": nil},
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.ValidateIntegrationUpdate(ctx, id, gen.ValidateIntegrationUpdateJSONRequestBody{
+		States:   map[string]*gen.IntegrationStateDefinitionUpdate{"old": nil},
+		Entities: map[string]*gen.EntityDefinitionUpdate{"old": nil},
+	}))
+	_, err = c.UpdateInterface(ctx, id, gen.UpdateInterfaceJSONRequestBody{
+		Channels: map[string]*gen.InterfaceChannelDefinitionUpdate{"old": nil},
+		Events:   map[string]*gen.EventDefinitionUpdate{"old": nil},
+	})
+	require.NoError(t, err)
+	_, err = c.UpdatePlugin(ctx, id, gen.UpdatePluginJSONRequestBody{
+		Dependencies: &gen.UpdatePluginJSONBody_Dependencies{
+			Integrations: map[string]*gen.PluginDependencyUpdate{"old": nil},
+			Interfaces:   map[string]*gen.PluginDependencyUpdate{"old": nil},
+		},
+		States: map[string]*gen.BotStateDefinitionUpdate{"old": nil},
+	})
+	require.NoError(t, err)
+
+	// The validation is on: what is neither a definition nor null is refused.
+	status, body := admRaw(t, srv, "PUT", "/v1/admin/integrations/"+id, `{"channels":{"old":5}}`)
+	assert.Equal(t, 400, status, body)
 }
 
 func TestAdminListBots(t *testing.T) {

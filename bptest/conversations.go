@@ -94,7 +94,7 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 		if p.Channel != nil && *p.Channel != "" && c.Channel != *p.Channel {
 			return false
 		}
-		for _, u := range p.ParticipantIds {
+		for _, u := range p.ParticipantIDs {
 			if !b.rtIsParticipant(c.ID, u) {
 				return false
 			}

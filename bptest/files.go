@@ -311,7 +311,7 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 	defer unlock()
 	p := req.Params
 	recs := st.bot(botOf(ctx)).files.files.filter(func(f *fileEntry) bool {
-		if len(p.Ids) > 0 && !slices.Contains(p.Ids, f.file.ID) {
+		if len(p.IDs) > 0 && !slices.Contains(p.IDs, f.file.ID) {
 			return false
 		}
 		if p.Indexed != nil && f.file.Index != *p.Indexed {

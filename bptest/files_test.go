@@ -262,7 +262,7 @@ func TestFilesList(t *testing.T) {
 	assert.Equal(t, []string{"b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string]any{"lang": map[string]any{"not": []string{"en", "fr"}}})))
 	assert.Empty(t, fileKeys(t, c, tags(map[string]any{"team": "nobody"})))
 
-	assert.ElementsMatch(t, []string{"a.txt", "d.txt"}, fileKeys(t, c, &gen.ListFilesParams{Ids: []string{ids["a.txt"], ids["d.txt"]}}))
+	assert.ElementsMatch(t, []string{"a.txt", "d.txt"}, fileKeys(t, c, &gen.ListFilesParams{IDs: []string{ids["a.txt"], ids["d.txt"]}}))
 	assert.Equal(t, []string{"indexed.txt"}, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(true)}))
 	assert.Len(t, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(false)}), 5)
 

@@ -723,7 +723,7 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 		return nil, invalidPayload("a body is required")
 	}
 	all := b.DeleteAllRows != nil && *b.DeleteAllRows
-	if !all && len(b.Ids) == 0 && len(b.Filter) == 0 {
+	if !all && len(b.IDs) == 0 && len(b.Filter) == 0 {
 		return nil, invalidPayload("say which rows to delete: ids, filter or deleteAllRows")
 	}
 	var match rowPred
@@ -739,7 +739,7 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	}
 	defer unlock()
 	ids := map[string]bool{}
-	for _, id := range b.Ids {
+	for _, id := range b.IDs {
 		ids[tblRowKey(id)] = true
 	}
 	doomed := t.rows.filter(func(r gen.Row) bool {

@@ -308,7 +308,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	assert.True(t, up.Rows[0].UpdatedAt.After(*ada.CreatedAt) || up.Rows[0].UpdatedAt.Equal(*ada.CreatedAt))
 
 	// New rows keep counting after deletions.
-	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{Ids: []float64{3}})
+	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{3}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, del.DeletedRows)
 	assert.Equal(t, []int{4}, tblIDs(tblInsert(t, c, "ContactsTable", map[string]any{"name": "Linus"})))
@@ -379,7 +379,7 @@ func TestTableRowsDelete(t *testing.T) {
 	for i := range 6 {
 		tblInsert(t, c, "T", map[string]any{"n": i})
 	}
-	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{Ids: []float64{1, 2, 77}})
+	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{1, 2, 77}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, del.DeletedRows, "unknown IDs are skipped")
 	del, err = c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{Filter: where.Gte("n", 4).Map()})

@@ -20,7 +20,7 @@ type fzStatus string
 // open), and header parameters with a json tag only.
 type fzParams struct {
 	NextToken *string           `form:"nextToken,omitempty" json:"nextToken,omitempty"`
-	Ids       []string          `form:"ids,omitempty" json:"ids,omitempty"`
+	IDs       []string          `form:"ids,omitempty" json:"ids,omitempty"`
 	Statuses  []fzStatus        `form:"statuses,omitempty" json:"statuses,omitempty"`
 	Tags      map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 	Filter    map[string]any    `form:"filter,omitempty" json:"filter,omitempty"`
@@ -77,7 +77,7 @@ func FuzzEncodeQuery(f *testing.F) {
 		}
 		p := &fzParams{
 			NextToken: &tagValue,
-			Ids:       ids,
+			IDs:       ids,
 			Statuses:  statuses,
 			Tags:      map[string]string{tagKey: tagValue, "fixed": nestedValue},
 			Filter:    nested,

@@ -298,7 +298,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListPublicWorkspacesParams
 				if params {
-					p = &gen.ListPublicWorkspacesParams{WorkspaceIds: []string{"ws_1", "ws_2", "ws_3"}, Search: waPtr("acme")}
+					p = &gen.ListPublicWorkspacesParams{WorkspaceIDs: []string{"ws_1", "ws_2", "ws_3"}, Search: waPtr("acme")}
 				}
 				return waIDs(c.AllPublicWorkspaces(ctx, p), func(v gen.PublicWorkspace) string { return v.ID })
 			},
@@ -328,7 +328,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListConversationsParams
 				if params {
-					p = &gen.ListConversationsParams{Tags: map[string]string{"lang": "fr"}, ParticipantIds: []string{"u1", "u2"}}
+					p = &gen.ListConversationsParams{Tags: map[string]string{"lang": "fr"}, ParticipantIDs: []string{"u1", "u2"}}
 				}
 				return waIDs(c.AllConversations(ctx, p), func(v gen.Conversation) string { return v.ID })
 			},

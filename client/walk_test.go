@@ -60,7 +60,7 @@ func walktKinds() []walktKind {
 			walk: func(ctx context.Context, c *client.Client, start *string) iter.Seq2[string, error] {
 				return walktIDs(c.AllConversations(ctx, &gen.ListConversationsParams{
 					NextToken: start, Tags: map[string]string{"channel": "web", "lang": "fr"},
-					ParticipantIds: []string{"u1", "u2"}, Channel: wtPtr("channel"),
+					ParticipantIDs: []string{"u1", "u2"}, Channel: wtPtr("channel"),
 				}), func(v gen.Conversation) string { return v.ID })
 			},
 		},

@@ -636,7 +636,7 @@ func waCases() []waCase {
 				`{"id":"bot_b","period":"2026-01","value":2,"quota":10,"type":"storage_count"}]}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetMultipleUsages(ctx, &gen.GetMultipleUsagesParams{
-					Types: []string{"invocation_calls", "storage_count"}, Ids: []string{"bot_a", "bot_b"},
+					Types: []string{"invocation_calls", "storage_count"}, IDs: []string{"bot_a", "bot_b"},
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Usages, 2)
@@ -705,7 +705,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListFiles(ctx, &gen.ListFilesParams{
 					Tags: map[string]string{"source": "upload", "lang": "fr"},
-					Ids:  []string{"file_1", "file_2"}, Indexed: waPtr(true),
+					IDs:  []string{"file_1", "file_2"}, Indexed: waPtr(true),
 					SortField: waPtr(gen.ListFilesParamsSortFieldCreatedAt),
 				})
 				require.NoError(t, err)
@@ -846,7 +846,7 @@ func waCases() []waCase {
 			body:   `{"ids":[3,7]}`,
 			answer: `{"deletedRows":2}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{Ids: []float64{3, 7}})
+				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{3, 7}})
 				require.NoError(t, err)
 				assert.Equal(t, 2.0, out.DeletedRows)
 			},

@@ -220,7 +220,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListConversations(ctx, &gen.ListConversationsParams{
 					Tags:            map[string]string{"channel": "web", "lang": "fr"},
-					ParticipantIds:  []string{"u1", "u2"},
+					ParticipantIDs:  []string{"u1", "u2"},
 					IntegrationName: wtPtr("webchat"),
 					Channel:         wtPtr("channel"),
 					SortField:       wtPtr(gen.ListConversationsParamsSortFieldUpdatedAt),
@@ -809,7 +809,7 @@ func TestWireListConversationsQuery(t *testing.T) {
 	c := newClient(t, s)
 	_, err := c.ListConversations(context.Background(), &gen.ListConversationsParams{
 		Tags:           map[string]string{"channel": "web", "lang": "fr"},
-		ParticipantIds: []string{"u1", "u2"},
+		ParticipantIDs: []string{"u1", "u2"},
 	})
 	require.NoError(t, err)
 	raw := s.last(t).Query
@@ -884,7 +884,7 @@ func TestWireQueryUnsetParamsAbsent(t *testing.T) {
 	assert.Empty(t, s.last(t).Query, "zero params")
 
 	_, err = c.ListConversations(ctx, &gen.ListConversationsParams{
-		Tags: map[string]string{}, ParticipantIds: []string{},
+		Tags: map[string]string{}, ParticipantIDs: []string{},
 	})
 	require.NoError(t, err)
 	assert.Empty(t, s.last(t).Query, "empty map and slice")

@@ -415,6 +415,30 @@ func (e BotStatus) Valid() bool {
 	}
 }
 
+// Defines values for BotStateDefinitionUpdateType.
+const (
+	BotStateDefinitionUpdateTypeBot          BotStateDefinitionUpdateType = "bot"
+	BotStateDefinitionUpdateTypeConversation BotStateDefinitionUpdateType = "conversation"
+	BotStateDefinitionUpdateTypeTask         BotStateDefinitionUpdateType = "task"
+	BotStateDefinitionUpdateTypeUser         BotStateDefinitionUpdateType = "user"
+)
+
+// Valid indicates whether the value is a known member of the BotStateDefinitionUpdateType enum.
+func (e BotStateDefinitionUpdateType) Valid() bool {
+	switch e {
+	case BotStateDefinitionUpdateTypeBot:
+		return true
+	case BotStateDefinitionUpdateTypeConversation:
+		return true
+	case BotStateDefinitionUpdateTypeTask:
+		return true
+	case BotStateDefinitionUpdateTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DailyUsageActivityMetadataType.
 const (
 	DailyUsageActivityMetadataTypeBingSearch        DailyUsageActivityMetadataType = "BingSearch"
@@ -1393,6 +1417,27 @@ func (e IntegrationVisibility) Valid() bool {
 	case IntegrationVisibilityPublic:
 		return true
 	case IntegrationVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntegrationStateDefinitionUpdateType.
+const (
+	IntegrationStateDefinitionUpdateTypeConversation IntegrationStateDefinitionUpdateType = "conversation"
+	IntegrationStateDefinitionUpdateTypeIntegration  IntegrationStateDefinitionUpdateType = "integration"
+	IntegrationStateDefinitionUpdateTypeUser         IntegrationStateDefinitionUpdateType = "user"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationStateDefinitionUpdateType enum.
+func (e IntegrationStateDefinitionUpdateType) Valid() bool {
+	switch e {
+	case IntegrationStateDefinitionUpdateTypeConversation:
+		return true
+	case IntegrationStateDefinitionUpdateTypeIntegration:
+		return true
+	case IntegrationStateDefinitionUpdateTypeUser:
 		return true
 	default:
 		return false
@@ -2689,30 +2734,6 @@ func (e UpdateBotJSONBodyAuthentication) Valid() bool {
 	}
 }
 
-// Defines values for UpdateBotJSONBodyStatesType.
-const (
-	UpdateBotJSONBodyStatesTypeBot          UpdateBotJSONBodyStatesType = "bot"
-	UpdateBotJSONBodyStatesTypeConversation UpdateBotJSONBodyStatesType = "conversation"
-	UpdateBotJSONBodyStatesTypeTask         UpdateBotJSONBodyStatesType = "task"
-	UpdateBotJSONBodyStatesTypeUser         UpdateBotJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the UpdateBotJSONBodyStatesType enum.
-func (e UpdateBotJSONBodyStatesType) Valid() bool {
-	switch e {
-	case UpdateBotJSONBodyStatesTypeBot:
-		return true
-	case UpdateBotJSONBodyStatesTypeConversation:
-		return true
-	case UpdateBotJSONBodyStatesTypeTask:
-		return true
-	case UpdateBotJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetBotWebchatParamsType.
 const (
 	GetBotWebchatParamsTypeConfigurable  GetBotWebchatParamsType = "configurable"
@@ -2995,27 +3016,6 @@ func (e ValidateIntegrationCreationJSONBodyVisibility) Valid() bool {
 	}
 }
 
-// Defines values for UpdateIntegrationJSONBodyStatesType.
-const (
-	UpdateIntegrationJSONBodyStatesTypeConversation UpdateIntegrationJSONBodyStatesType = "conversation"
-	UpdateIntegrationJSONBodyStatesTypeIntegration  UpdateIntegrationJSONBodyStatesType = "integration"
-	UpdateIntegrationJSONBodyStatesTypeUser         UpdateIntegrationJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the UpdateIntegrationJSONBodyStatesType enum.
-func (e UpdateIntegrationJSONBodyStatesType) Valid() bool {
-	switch e {
-	case UpdateIntegrationJSONBodyStatesTypeConversation:
-		return true
-	case UpdateIntegrationJSONBodyStatesTypeIntegration:
-		return true
-	case UpdateIntegrationJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UpdateIntegrationJSONBodyVisibility.
 const (
 	UpdateIntegrationJSONBodyVisibilityPrivate  UpdateIntegrationJSONBodyVisibility = "private"
@@ -3031,27 +3031,6 @@ func (e UpdateIntegrationJSONBodyVisibility) Valid() bool {
 	case UpdateIntegrationJSONBodyVisibilityPublic:
 		return true
 	case UpdateIntegrationJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationUpdateJSONBodyStatesType.
-const (
-	ValidateIntegrationUpdateJSONBodyStatesTypeConversation ValidateIntegrationUpdateJSONBodyStatesType = "conversation"
-	ValidateIntegrationUpdateJSONBodyStatesTypeIntegration  ValidateIntegrationUpdateJSONBodyStatesType = "integration"
-	ValidateIntegrationUpdateJSONBodyStatesTypeUser         ValidateIntegrationUpdateJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationUpdateJSONBodyStatesType enum.
-func (e ValidateIntegrationUpdateJSONBodyStatesType) Valid() bool {
-	switch e {
-	case ValidateIntegrationUpdateJSONBodyStatesTypeConversation:
-		return true
-	case ValidateIntegrationUpdateJSONBodyStatesTypeIntegration:
-		return true
-	case ValidateIntegrationUpdateJSONBodyStatesTypeUser:
 		return true
 	default:
 		return false
@@ -3118,30 +3097,6 @@ func (e CreatePluginJSONBodyVisibility) Valid() bool {
 	case CreatePluginJSONBodyVisibilityPublic:
 		return true
 	case CreatePluginJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdatePluginJSONBodyStatesType.
-const (
-	UpdatePluginJSONBodyStatesTypeBot          UpdatePluginJSONBodyStatesType = "bot"
-	UpdatePluginJSONBodyStatesTypeConversation UpdatePluginJSONBodyStatesType = "conversation"
-	UpdatePluginJSONBodyStatesTypeTask         UpdatePluginJSONBodyStatesType = "task"
-	UpdatePluginJSONBodyStatesTypeUser         UpdatePluginJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the UpdatePluginJSONBodyStatesType enum.
-func (e UpdatePluginJSONBodyStatesType) Valid() bool {
-	switch e {
-	case UpdatePluginJSONBodyStatesTypeBot:
-		return true
-	case UpdatePluginJSONBodyStatesTypeConversation:
-		return true
-	case UpdatePluginJSONBodyStatesTypeTask:
-		return true
-	case UpdatePluginJSONBodyStatesTypeUser:
 		return true
 	default:
 		return false
@@ -4294,6 +4249,42 @@ type Account struct {
 	ProfilePicture *string `json:"profilePicture,omitempty"`
 }
 
+// ActionDefinitionUpdate An action definition in an update, or null to remove the action.
+type ActionDefinitionUpdate struct {
+	// Attributes Free-form labels; null removes one.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Billable Whether calls to it are billed.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Whether its results may be cached.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description What the action does.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input ActionDefinitionUpdate_Input `json:"input"`
+
+	// Output What the action returns.
+	Output ActionDefinitionUpdate_Output `json:"output"`
+
+	// Title Display name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// ActionDefinitionUpdate_Input What the action takes.
+type ActionDefinitionUpdate_Input struct {
+	// Schema JSON schema of the input.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// ActionDefinitionUpdate_Output What the action returns.
+type ActionDefinitionUpdate_Output struct {
+	// Schema JSON schema of the output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
 // ActionRun One call a bot made to an integration action.
 type ActionRun struct {
 	// ActionType Name of the action that was called.
@@ -4713,6 +4704,70 @@ type Bot_User struct {
 	Tags map[string]Bot_User_Tags `json:"tags"`
 }
 
+// BotIntegrationUpdate An integration installed in the bot, in an update, or null to uninstall it.
+type BotIntegrationUpdate struct {
+	// Configuration Configuration values.
+	Configuration map[string]interface{} `json:"configuration,omitempty"`
+
+	// ConfigurationType Which of the integration's configurations applies; null picks the default one.
+	ConfigurationType nullable.Nullable[string] `json:"configurationType,omitempty"`
+
+	// DisabledChannels Names of the channels the bot does not use.
+	DisabledChannels []string `json:"disabledChannels,omitempty"`
+
+	// Enabled Whether the bot uses it.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// IntegrationID ID of the integration version; when given, the map key is an alias of this installation.
+	IntegrationID *string `json:"integrationId,omitempty"`
+}
+
+// BotPluginUpdate A plugin installed in the bot, in an update, or null to uninstall it.
+type BotPluginUpdate struct {
+	// Configuration Configuration values.
+	Configuration map[string]interface{} `json:"configuration,omitempty"`
+
+	// Enabled Whether the bot uses it.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// ID ID of the plugin version.
+	ID string `json:"id"`
+
+	// Integrations For each integration the plugin needs, by the plugin's alias, the installed integration to use.
+	Integrations map[string]BotPluginUpdate_Integrations `json:"integrations,omitempty"`
+
+	// Interfaces For each interface the plugin needs, by the plugin's alias, the installed integration that provides it.
+	Interfaces map[string]BotPluginUpdate_Interfaces `json:"interfaces,omitempty"`
+}
+
+// BotPluginUpdate_Integrations defines model for BotPluginUpdate.Integrations.
+type BotPluginUpdate_Integrations struct {
+	IntegrationAlias string `json:"integrationAlias"`
+	IntegrationID    string `json:"integrationId"`
+}
+
+// BotPluginUpdate_Interfaces defines model for BotPluginUpdate.Interfaces.
+type BotPluginUpdate_Interfaces struct {
+	IntegrationAlias          *string `json:"integrationAlias,omitempty"`
+	IntegrationID             string  `json:"integrationId"`
+	IntegrationInterfaceAlias *string `json:"integrationInterfaceAlias,omitempty"`
+}
+
+// BotStateDefinitionUpdate A state definition of a bot or plugin in an update, or null to remove the state.
+type BotStateDefinitionUpdate struct {
+	// Expiry Lifetime of a state of this kind, in milliseconds.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema of the state's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What the state is attached to.
+	Type BotStateDefinitionUpdateType `json:"type"`
+}
+
+// BotStateDefinitionUpdateType What the state is attached to.
+type BotStateDefinitionUpdateType string
+
 // BotSummary Short form of a bot in a listing.
 type BotSummary struct {
 	// CreatedAt When it was created (ISO 8601).
@@ -4759,6 +4814,44 @@ type CallActionResponse_Meta struct {
 	Cached bool `json:"cached"`
 }
 
+// ChannelDefinitionUpdate A channel of an integration, in an update, or null to remove it.
+type ChannelDefinitionUpdate struct {
+	// Conversation Conversations on the channel.
+	Conversation *ChannelDefinitionUpdate_Conversation `json:"conversation,omitempty"`
+
+	// Description What the channel carries.
+	Description *string `json:"description,omitempty"`
+
+	// Message Messages on the channel.
+	Message *ChannelDefinitionUpdate_Message `json:"message,omitempty"`
+
+	// Messages Message types of the channel, by name; null removes one.
+	Messages map[string]*MessageDefinitionUpdate `json:"messages,omitempty"`
+
+	// Title Display name of the channel.
+	Title *string `json:"title,omitempty"`
+}
+
+// ChannelDefinitionUpdate_Conversation_Creation defines model for ChannelDefinitionUpdate.Conversation.Creation.
+type ChannelDefinitionUpdate_Conversation_Creation struct {
+	Enabled      bool     `json:"enabled"`
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// ChannelDefinitionUpdate_Conversation Conversations on the channel.
+type ChannelDefinitionUpdate_Conversation struct {
+	Creation *ChannelDefinitionUpdate_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Conversation tags, by name; null removes one.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
+// ChannelDefinitionUpdate_Message Messages on the channel.
+type ChannelDefinitionUpdate_Message struct {
+	// Tags Message tags, by name; null removes one.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
 // ChargeWorkspaceUnpaidInvoicesResponse The charged invoices, failed invoices.
 type ChargeWorkspaceUnpaidInvoicesResponse struct {
 	ChargedInvoices []ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices `json:"chargedInvoices"`
@@ -4783,6 +4876,27 @@ type CheckHandleAvailabilityResponse struct {
 	Available   bool     `json:"available"`
 	Suggestions []string `json:"suggestions"`
 	UsedBy      *string  `json:"usedBy,omitempty"`
+}
+
+// ConfigurationDefinitionUpdate A named configuration of an integration, in an update, or null to remove it.
+type ConfigurationDefinitionUpdate struct {
+	// Description What the configuration is for.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier How the configuration identifies the account it links to.
+	Identifier *ConfigurationDefinitionUpdate_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema of the configuration values.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Display name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// ConfigurationDefinitionUpdate_Identifier How the configuration identifies the account it links to.
+type ConfigurationDefinitionUpdate_Identifier struct {
+	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
+	Required           *bool                     `json:"required,omitempty"`
 }
 
 // Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
@@ -5003,6 +5117,18 @@ type DuplicateTableResponse struct {
 // EmptyResponse An empty object: the call succeeded and has nothing to return.
 type EmptyResponse = map[string]interface{}
 
+// EntityDefinitionUpdate An entity definition in an update, or null to remove the entity.
+type EntityDefinitionUpdate struct {
+	// Description What the entity stands for.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Display name of the entity.
+	Title *string `json:"title,omitempty"`
+}
+
 // Error The body of every error answer. The live API sends id, code, type, message and metadata; older documentation shows type, description and status. Clients should read both.
 type Error struct {
 	// Code HTTP status code.
@@ -5062,6 +5188,21 @@ type Event struct {
 
 // EventStatus Where the event is in its processing.
 type EventStatus string
+
+// EventDefinitionUpdate An event definition in an update, or null to remove the event.
+type EventDefinitionUpdate struct {
+	// Attributes Free-form labels; null removes one.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Description What the event means.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Display name of the event.
+	Title *string `json:"title,omitempty"`
+}
 
 // ExportTableResponse The job.
 type ExportTableResponse struct {
@@ -6995,6 +7136,18 @@ type IntegrationVerificationStatus string
 // IntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type IntegrationVisibility string
 
+// IntegrationStateDefinitionUpdate A state definition of an integration, in an update, or null to remove the state.
+type IntegrationStateDefinitionUpdate struct {
+	// Schema JSON schema of the state's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What the state is attached to.
+	Type IntegrationStateDefinitionUpdateType `json:"type"`
+}
+
+// IntegrationStateDefinitionUpdateType What the state is attached to.
+type IntegrationStateDefinitionUpdateType string
+
 // IntegrationSummary Short form of an integration version in a workspace listing.
 type IntegrationSummary struct {
 	// CreatedAt When it was created (ISO 8601).
@@ -7169,6 +7322,56 @@ type Interface_Events struct {
 type Interface_NameTemplate struct {
 	Language string `json:"language"`
 	Script   string `json:"script"`
+}
+
+// InterfaceChannelDefinitionUpdate A channel of an interface, in an update, or null to remove it.
+type InterfaceChannelDefinitionUpdate struct {
+	// Description What the channel carries.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types of the channel, by name; null removes one.
+	Messages map[string]*MessageDefinitionUpdate `json:"messages,omitempty"`
+
+	// Title Display name of the channel.
+	Title *string `json:"title,omitempty"`
+}
+
+// InterfaceImplementationUpdate An interface the integration implements, in an update, or null to stop implementing it.
+type InterfaceImplementationUpdate struct {
+	// Actions For each action of the interface, the integration's own action that implements it.
+	Actions map[string]InterfaceImplementationUpdate_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, the integration's own channel that implements it.
+	Channels map[string]InterfaceImplementationUpdate_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, the integration's own entity that implements it.
+	Entities map[string]InterfaceImplementationUpdate_Entities `json:"entities,omitempty"`
+
+	// Events For each event of the interface, the integration's own event that implements it.
+	Events map[string]InterfaceImplementationUpdate_Events `json:"events,omitempty"`
+
+	// ID ID of the interface version.
+	ID string `json:"id"`
+}
+
+// InterfaceImplementationUpdate_Actions defines model for InterfaceImplementationUpdate.Actions.
+type InterfaceImplementationUpdate_Actions struct {
+	Name string `json:"name"`
+}
+
+// InterfaceImplementationUpdate_Channels defines model for InterfaceImplementationUpdate.Channels.
+type InterfaceImplementationUpdate_Channels struct {
+	Name string `json:"name"`
+}
+
+// InterfaceImplementationUpdate_Entities defines model for InterfaceImplementationUpdate.Entities.
+type InterfaceImplementationUpdate_Entities struct {
+	Name string `json:"name"`
+}
+
+// InterfaceImplementationUpdate_Events defines model for InterfaceImplementationUpdate.Events.
+type InterfaceImplementationUpdate_Events struct {
+	Name string `json:"name"`
 }
 
 // InterfaceSummary Short form of an interface version in a listing.
@@ -7959,6 +8162,12 @@ type MessageDirection string
 // MessageOrigin Set to synthetic for messages the bot made up rather than received or sent.
 type MessageOrigin string
 
+// MessageDefinitionUpdate A message type of a channel in an update, or null to remove it.
+type MessageDefinitionUpdate struct {
+	// Schema JSON schema of the message's payload.
+	Schema map[string]interface{} `json:"schema"`
+}
+
 // PageMeta Paging information of a list answer.
 type PageMeta struct {
 	// NextToken Pass it as the nextToken query parameter to get the next page. Absent on the last page.
@@ -8180,6 +8389,18 @@ type Plugin_User struct {
 // PluginVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type PluginVisibility string
 
+// PluginDependencyUpdate An interface or integration the plugin depends on, in an update, or null to drop the dependency.
+type PluginDependencyUpdate struct {
+	// ID ID of the version depended on; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of what is depended on.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of what is depended on.
+	Version *string `json:"version,omitempty"`
+}
+
 // PluginSummary Short form of a plugin version in a listing.
 type PluginSummary struct {
 	// CreatedAt When it was created (ISO 8601).
@@ -8373,6 +8594,24 @@ type Quota struct {
 
 // QuotaType Metered resource the figure is about.
 type QuotaType string
+
+// RecurringEventUpdate An event the bot raises on a schedule, in an update, or null to stop it.
+type RecurringEventUpdate struct {
+	// Payload Payload of the event raised.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule When it fires.
+	Schedule RecurringEventUpdate_Schedule `json:"schedule"`
+
+	// Type Type of the event raised.
+	Type string `json:"type"`
+}
+
+// RecurringEventUpdate_Schedule When it fires.
+type RecurringEventUpdate_Schedule struct {
+	// Cron Cron expression of when it fires.
+	Cron string `json:"cron"`
+}
 
 // RenameTableColumnResponse The table.
 type RenameTableColumnResponse struct {
@@ -8697,6 +8936,15 @@ type TableJobStatus string
 
 // TableJobType What the job does.
 type TableJobType string
+
+// TagDefinitionUpdate A tag definition in an update, or null to remove the tag.
+type TagDefinitionUpdate struct {
+	// Description What the tag holds.
+	Description *string `json:"description,omitempty"`
+
+	// Title Display name of the tag.
+	Title *string `json:"title,omitempty"`
+}
 
 // TagValue One value that a tag key takes.
 type TagValue struct {
@@ -9522,56 +9770,35 @@ type GetBotParams struct {
 
 // UpdateBotJSONBody defines parameters for UpdateBot.
 type UpdateBotJSONBody struct {
-	Actions            map[string]UpdateBotJSONBody_Actions         `json:"actions,omitempty"`
-	AlwaysAlive        *bool                                        `json:"alwaysAlive,omitempty"`
-	Authentication     *UpdateBotJSONBodyAuthentication             `json:"authentication,omitempty"`
-	Blocked            *bool                                        `json:"blocked,omitempty"`
-	Code               *string                                      `json:"code,omitempty"`
-	Configuration      *UpdateBotJSONBody_Configuration             `json:"configuration,omitempty"`
-	Conversation       *UpdateBotJSONBody_Conversation              `json:"conversation,omitempty"`
-	Description        *string                                      `json:"description,omitempty"`
-	Events             map[string]UpdateBotJSONBody_Events          `json:"events,omitempty"`
-	Integrations       map[string]UpdateBotJSONBody_Integrations    `json:"integrations,omitempty"`
-	Layers             []string                                     `json:"layers,omitempty"`
-	MaxExecutionTime   *int                                         `json:"maxExecutionTime,omitempty"`
-	Medias             []UpdateBotJSONBody_Medias                   `json:"medias,omitempty"`
-	Message            *UpdateBotJSONBody_Message                   `json:"message,omitempty"`
-	Name               *string                                      `json:"name,omitempty"`
-	Plugins            map[string]UpdateBotJSONBody_Plugins         `json:"plugins,omitempty"`
-	RecurringEvents    map[string]UpdateBotJSONBody_RecurringEvents `json:"recurringEvents,omitempty"`
-	ShouldMergePlugins *bool                                        `json:"shouldMergePlugins,omitempty"`
-	States             map[string]UpdateBotJSONBody_States          `json:"states,omitempty"`
-	Subscriptions      *UpdateBotJSONBody_Subscriptions             `json:"subscriptions,omitempty"`
-	Tags               map[string]string                            `json:"tags,omitempty"`
-	URL                nullable.Nullable[string]                    `json:"url,omitempty"`
-	User               *UpdateBotJSONBody_User                      `json:"user,omitempty"`
+	Actions            map[string]*ActionDefinitionUpdate   `json:"actions,omitempty"`
+	AlwaysAlive        *bool                                `json:"alwaysAlive,omitempty"`
+	Authentication     *UpdateBotJSONBodyAuthentication     `json:"authentication,omitempty"`
+	Blocked            *bool                                `json:"blocked,omitempty"`
+	Code               *string                              `json:"code,omitempty"`
+	Configuration      *UpdateBotJSONBody_Configuration     `json:"configuration,omitempty"`
+	Conversation       *UpdateBotJSONBody_Conversation      `json:"conversation,omitempty"`
+	Description        *string                              `json:"description,omitempty"`
+	Events             map[string]*EventDefinitionUpdate    `json:"events,omitempty"`
+	Integrations       map[string]*BotIntegrationUpdate     `json:"integrations,omitempty"`
+	Layers             []string                             `json:"layers,omitempty"`
+	MaxExecutionTime   *int                                 `json:"maxExecutionTime,omitempty"`
+	Medias             []UpdateBotJSONBody_Medias           `json:"medias,omitempty"`
+	Message            *UpdateBotJSONBody_Message           `json:"message,omitempty"`
+	Name               *string                              `json:"name,omitempty"`
+	Plugins            map[string]*BotPluginUpdate          `json:"plugins,omitempty"`
+	RecurringEvents    map[string]*RecurringEventUpdate     `json:"recurringEvents,omitempty"`
+	ShouldMergePlugins *bool                                `json:"shouldMergePlugins,omitempty"`
+	States             map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+	Subscriptions      *UpdateBotJSONBody_Subscriptions     `json:"subscriptions,omitempty"`
+	Tags               map[string]string                    `json:"tags,omitempty"`
+	URL                nullable.Nullable[string]            `json:"url,omitempty"`
+	User               *UpdateBotJSONBody_User              `json:"user,omitempty"`
 }
 
 // UpdateBotParams defines parameters for UpdateBot.
 type UpdateBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// UpdateBotJSONBody_Actions_Input defines parameters for UpdateBot.
-type UpdateBotJSONBody_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateBotJSONBody_Actions_Output defines parameters for UpdateBot.
-type UpdateBotJSONBody_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateBotJSONBody_Actions defines parameters for UpdateBot.
-type UpdateBotJSONBody_Actions struct {
-	Attributes  map[string]*string               `json:"attributes,omitempty"`
-	Billable    *bool                            `json:"billable,omitempty"`
-	Cacheable   *bool                            `json:"cacheable,omitempty"`
-	Description *string                          `json:"description,omitempty"`
-	Input       UpdateBotJSONBody_Actions_Input  `json:"input"`
-	Output      UpdateBotJSONBody_Actions_Output `json:"output"`
-	Title       *string                          `json:"title,omitempty"`
 }
 
 // UpdateBotJSONBodyAuthentication defines parameters for UpdateBot.
@@ -9583,32 +9810,9 @@ type UpdateBotJSONBody_Configuration struct {
 	Schema map[string]interface{} `json:"schema,omitempty"`
 }
 
-// UpdateBotJSONBody_Conversation_Tags defines parameters for UpdateBot.
-type UpdateBotJSONBody_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // UpdateBotJSONBody_Conversation defines parameters for UpdateBot.
 type UpdateBotJSONBody_Conversation struct {
-	Tags map[string]UpdateBotJSONBody_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// UpdateBotJSONBody_Events defines parameters for UpdateBot.
-type UpdateBotJSONBody_Events struct {
-	Attributes  map[string]*string     `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// UpdateBotJSONBody_Integrations defines parameters for UpdateBot.
-type UpdateBotJSONBody_Integrations struct {
-	Configuration     map[string]interface{}    `json:"configuration,omitempty"`
-	ConfigurationType nullable.Nullable[string] `json:"configurationType,omitempty"`
-	DisabledChannels  []string                  `json:"disabledChannels,omitempty"`
-	Enabled           *bool                     `json:"enabled,omitempty"`
-	IntegrationID     *string                   `json:"integrationId,omitempty"`
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateBotJSONBody_Medias defines parameters for UpdateBot.
@@ -9617,59 +9821,9 @@ type UpdateBotJSONBody_Medias struct {
 	URL  string `json:"url"`
 }
 
-// UpdateBotJSONBody_Message_Tags defines parameters for UpdateBot.
-type UpdateBotJSONBody_Message_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // UpdateBotJSONBody_Message defines parameters for UpdateBot.
 type UpdateBotJSONBody_Message struct {
-	Tags map[string]UpdateBotJSONBody_Message_Tags `json:"tags,omitempty"`
-}
-
-// UpdateBotJSONBody_Plugins_Integrations defines parameters for UpdateBot.
-type UpdateBotJSONBody_Plugins_Integrations struct {
-	IntegrationAlias string `json:"integrationAlias"`
-	IntegrationID    string `json:"integrationId"`
-}
-
-// UpdateBotJSONBody_Plugins_Interfaces defines parameters for UpdateBot.
-type UpdateBotJSONBody_Plugins_Interfaces struct {
-	IntegrationAlias          *string `json:"integrationAlias,omitempty"`
-	IntegrationID             string  `json:"integrationId"`
-	IntegrationInterfaceAlias *string `json:"integrationInterfaceAlias,omitempty"`
-}
-
-// UpdateBotJSONBody_Plugins defines parameters for UpdateBot.
-type UpdateBotJSONBody_Plugins struct {
-	Configuration map[string]interface{}                            `json:"configuration,omitempty"`
-	Enabled       *bool                                             `json:"enabled,omitempty"`
-	ID            string                                            `json:"id"`
-	Integrations  map[string]UpdateBotJSONBody_Plugins_Integrations `json:"integrations,omitempty"`
-	Interfaces    map[string]UpdateBotJSONBody_Plugins_Interfaces   `json:"interfaces,omitempty"`
-}
-
-// UpdateBotJSONBody_RecurringEvents_Schedule defines parameters for UpdateBot.
-type UpdateBotJSONBody_RecurringEvents_Schedule struct {
-	Cron string `json:"cron"`
-}
-
-// UpdateBotJSONBody_RecurringEvents defines parameters for UpdateBot.
-type UpdateBotJSONBody_RecurringEvents struct {
-	Payload  map[string]interface{}                     `json:"payload"`
-	Schedule UpdateBotJSONBody_RecurringEvents_Schedule `json:"schedule"`
-	Type     string                                     `json:"type"`
-}
-
-// UpdateBotJSONBodyStatesType defines parameters for UpdateBot.
-type UpdateBotJSONBodyStatesType string
-
-// UpdateBotJSONBody_States defines parameters for UpdateBot.
-type UpdateBotJSONBody_States struct {
-	Expiry *float64                    `json:"expiry,omitempty"`
-	Schema map[string]interface{}      `json:"schema"`
-	Type   UpdateBotJSONBodyStatesType `json:"type"`
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateBotJSONBody_Subscriptions defines parameters for UpdateBot.
@@ -9677,15 +9831,9 @@ type UpdateBotJSONBody_Subscriptions struct {
 	Events nullable.Nullable[map[string]*map[string]interface{}] `json:"events"`
 }
 
-// UpdateBotJSONBody_User_Tags defines parameters for UpdateBot.
-type UpdateBotJSONBody_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // UpdateBotJSONBody_User defines parameters for UpdateBot.
 type UpdateBotJSONBody_User struct {
-	Tags map[string]UpdateBotJSONBody_User_Tags `json:"tags,omitempty"`
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // ListActionRunsParams defines parameters for ListActionRuns.
@@ -10471,101 +10619,37 @@ type GetIntegrationParams struct {
 
 // UpdateIntegrationJSONBody defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody struct {
-	Actions          map[string]UpdateIntegrationJSONBody_Actions         `json:"actions,omitempty"`
+	Actions          map[string]*ActionDefinitionUpdate                   `json:"actions,omitempty"`
 	Attributes       map[string]*string                                   `json:"attributes,omitempty"`
-	Channels         map[string]UpdateIntegrationJSONBody_Channels        `json:"channels,omitempty"`
+	Channels         map[string]*ChannelDefinitionUpdate                  `json:"channels,omitempty"`
 	Code             *string                                              `json:"code,omitempty"`
 	Configuration    *UpdateIntegrationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]UpdateIntegrationJSONBody_Configurations  `json:"configurations,omitempty"`
+	Configurations   map[string]*ConfigurationDefinitionUpdate            `json:"configurations,omitempty"`
 	Description      *string                                              `json:"description,omitempty"`
-	Entities         map[string]UpdateIntegrationJSONBody_Entities        `json:"entities,omitempty"`
-	Events           map[string]UpdateIntegrationJSONBody_Events          `json:"events,omitempty"`
+	Entities         map[string]*EntityDefinitionUpdate                   `json:"entities,omitempty"`
+	Events           map[string]*EventDefinitionUpdate                    `json:"events,omitempty"`
 	ExtraOperations  map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
 	Icon             *string                                              `json:"icon,omitempty"`
 	Identifier       *UpdateIntegrationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]UpdateIntegrationJSONBody_Interfaces      `json:"interfaces,omitempty"`
+	Interfaces       map[string]*InterfaceImplementationUpdate            `json:"interfaces,omitempty"`
 	Layers           []string                                             `json:"layers,omitempty"`
 	MaxExecutionTime *int                                                 `json:"maxExecutionTime,omitempty"`
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                       `json:"public,omitempty"`
-	Readme     *string                                     `json:"readme,omitempty"`
-	SdkVersion *string                                     `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                          `json:"secrets,omitempty"`
-	States     map[string]UpdateIntegrationJSONBody_States `json:"states,omitempty"`
-	Title      *string                                     `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                   `json:"url,omitempty"`
-	User       *UpdateIntegrationJSONBody_User             `json:"user,omitempty"`
-	Visibility *UpdateIntegrationJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public     *bool                                        `json:"public,omitempty"`
+	Readme     *string                                      `json:"readme,omitempty"`
+	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
+	Secrets    map[string]*string                           `json:"secrets,omitempty"`
+	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+	Title      *string                                      `json:"title,omitempty"`
+	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
+	User       *UpdateIntegrationJSONBody_User              `json:"user,omitempty"`
+	Visibility *UpdateIntegrationJSONBodyVisibility         `json:"visibility,omitempty"`
 }
 
 // UpdateIntegrationParams defines parameters for UpdateIntegration.
 type UpdateIntegrationParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Actions_Input defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateIntegrationJSONBody_Actions_Output defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateIntegrationJSONBody_Actions defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Actions struct {
-	Attributes  map[string]*string                       `json:"attributes,omitempty"`
-	Billable    *bool                                    `json:"billable,omitempty"`
-	Cacheable   *bool                                    `json:"cacheable,omitempty"`
-	Description *string                                  `json:"description,omitempty"`
-	Input       UpdateIntegrationJSONBody_Actions_Input  `json:"input"`
-	Output      UpdateIntegrationJSONBody_Actions_Output `json:"output"`
-	Title       *string                                  `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Conversation_Creation defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Conversation_Tags defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Conversation defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Conversation struct {
-	Creation *UpdateIntegrationJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]UpdateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Message_Tags defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Message_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Message defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Message struct {
-	Tags map[string]UpdateIntegrationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Channels_Messages defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels_Messages struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateIntegrationJSONBody_Channels defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Channels struct {
-	Conversation *UpdateIntegrationJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                `json:"description,omitempty"`
-	Message      *UpdateIntegrationJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]UpdateIntegrationJSONBody_Channels_Messages `json:"messages,omitempty"`
-	Title        *string                                                `json:"title,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_Configuration_Identifier defines parameters for UpdateIntegration.
@@ -10582,35 +10666,6 @@ type UpdateIntegrationJSONBody_Configuration struct {
 	Title       *string                                             `json:"title,omitempty"`
 }
 
-// UpdateIntegrationJSONBody_Configurations_Identifier defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Configurations_Identifier struct {
-	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Configurations defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Configurations struct {
-	Description *string                                              `json:"description,omitempty"`
-	Identifier  *UpdateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                               `json:"schema,omitempty"`
-	Title       *string                                              `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Entities defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Events defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Events struct {
-	Attributes  map[string]*string     `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
 // UpdateIntegrationJSONBody_ExtraOperations defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_ExtraOperations struct {
 	Enabled bool `json:"enabled"`
@@ -10622,60 +10677,16 @@ type UpdateIntegrationJSONBody_Identifier struct {
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
-// UpdateIntegrationJSONBody_Interfaces_Actions defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Interfaces_Actions struct {
-	Name string `json:"name"`
-}
-
-// UpdateIntegrationJSONBody_Interfaces_Channels defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Interfaces_Channels struct {
-	Name string `json:"name"`
-}
-
-// UpdateIntegrationJSONBody_Interfaces_Entities defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Interfaces_Entities struct {
-	Name string `json:"name"`
-}
-
-// UpdateIntegrationJSONBody_Interfaces_Events defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Interfaces_Events struct {
-	Name string `json:"name"`
-}
-
-// UpdateIntegrationJSONBody_Interfaces defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Interfaces struct {
-	Actions  map[string]UpdateIntegrationJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
-	Channels map[string]UpdateIntegrationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
-	Entities map[string]UpdateIntegrationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]UpdateIntegrationJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                   `json:"id"`
-}
-
-// UpdateIntegrationJSONBodyStatesType defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBodyStatesType string
-
-// UpdateIntegrationJSONBody_States defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_States struct {
-	Schema map[string]interface{}              `json:"schema"`
-	Type   UpdateIntegrationJSONBodyStatesType `json:"type"`
-}
-
 // UpdateIntegrationJSONBody_User_Creation defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User_Creation struct {
 	Enabled      bool     `json:"enabled"`
 	RequiredTags []string `json:"requiredTags"`
 }
 
-// UpdateIntegrationJSONBody_User_Tags defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // UpdateIntegrationJSONBody_User defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User struct {
-	Creation *UpdateIntegrationJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]UpdateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
+	Creation *UpdateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
+	Tags     map[string]*TagDefinitionUpdate          `json:"tags,omitempty"`
 }
 
 // UpdateIntegrationJSONBodyVisibility defines parameters for UpdateIntegration.
@@ -10710,101 +10721,37 @@ type GetIntegrationLogsParams struct {
 
 // ValidateIntegrationUpdateJSONBody defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody struct {
-	Actions          map[string]ValidateIntegrationUpdateJSONBody_Actions         `json:"actions,omitempty"`
+	Actions          map[string]*ActionDefinitionUpdate                           `json:"actions,omitempty"`
 	Attributes       map[string]*string                                           `json:"attributes,omitempty"`
-	Channels         map[string]ValidateIntegrationUpdateJSONBody_Channels        `json:"channels,omitempty"`
+	Channels         map[string]*ChannelDefinitionUpdate                          `json:"channels,omitempty"`
 	Code             *string                                                      `json:"code,omitempty"`
 	Configuration    *ValidateIntegrationUpdateJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]ValidateIntegrationUpdateJSONBody_Configurations  `json:"configurations,omitempty"`
+	Configurations   map[string]*ConfigurationDefinitionUpdate                    `json:"configurations,omitempty"`
 	Description      *string                                                      `json:"description,omitempty"`
-	Entities         map[string]ValidateIntegrationUpdateJSONBody_Entities        `json:"entities,omitempty"`
-	Events           map[string]ValidateIntegrationUpdateJSONBody_Events          `json:"events,omitempty"`
+	Entities         map[string]*EntityDefinitionUpdate                           `json:"entities,omitempty"`
+	Events           map[string]*EventDefinitionUpdate                            `json:"events,omitempty"`
 	ExtraOperations  map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
 	Icon             *string                                                      `json:"icon,omitempty"`
 	Identifier       *ValidateIntegrationUpdateJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]ValidateIntegrationUpdateJSONBody_Interfaces      `json:"interfaces,omitempty"`
+	Interfaces       map[string]*InterfaceImplementationUpdate                    `json:"interfaces,omitempty"`
 	Layers           []string                                                     `json:"layers,omitempty"`
 	MaxExecutionTime *int                                                         `json:"maxExecutionTime,omitempty"`
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                               `json:"public,omitempty"`
-	Readme     *string                                             `json:"readme,omitempty"`
-	SdkVersion *string                                             `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                                  `json:"secrets,omitempty"`
-	States     map[string]ValidateIntegrationUpdateJSONBody_States `json:"states,omitempty"`
-	Title      *string                                             `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                           `json:"url,omitempty"`
-	User       *ValidateIntegrationUpdateJSONBody_User             `json:"user,omitempty"`
-	Visibility *ValidateIntegrationUpdateJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public     *bool                                        `json:"public,omitempty"`
+	Readme     *string                                      `json:"readme,omitempty"`
+	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
+	Secrets    map[string]*string                           `json:"secrets,omitempty"`
+	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+	Title      *string                                      `json:"title,omitempty"`
+	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
+	User       *ValidateIntegrationUpdateJSONBody_User      `json:"user,omitempty"`
+	Visibility *ValidateIntegrationUpdateJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationUpdateParams defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Actions_Input defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Actions_Output defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Actions defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Actions struct {
-	Attributes  map[string]*string                               `json:"attributes,omitempty"`
-	Billable    *bool                                            `json:"billable,omitempty"`
-	Cacheable   *bool                                            `json:"cacheable,omitempty"`
-	Description *string                                          `json:"description,omitempty"`
-	Input       ValidateIntegrationUpdateJSONBody_Actions_Input  `json:"input"`
-	Output      ValidateIntegrationUpdateJSONBody_Actions_Output `json:"output"`
-	Title       *string                                          `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Conversation_Creation defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Conversation_Tags defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Conversation defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Conversation struct {
-	Creation *ValidateIntegrationUpdateJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationUpdateJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Message_Tags defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Message_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Message defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Message struct {
-	Tags map[string]ValidateIntegrationUpdateJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels_Messages defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels_Messages struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Channels defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Channels struct {
-	Conversation *ValidateIntegrationUpdateJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                        `json:"description,omitempty"`
-	Message      *ValidateIntegrationUpdateJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]ValidateIntegrationUpdateJSONBody_Channels_Messages `json:"messages,omitempty"`
-	Title        *string                                                        `json:"title,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationUpdate.
@@ -10821,35 +10768,6 @@ type ValidateIntegrationUpdateJSONBody_Configuration struct {
 	Title       *string                                                     `json:"title,omitempty"`
 }
 
-// ValidateIntegrationUpdateJSONBody_Configurations_Identifier defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Configurations_Identifier struct {
-	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Configurations defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Configurations struct {
-	Description *string                                                      `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationUpdateJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                       `json:"schema,omitempty"`
-	Title       *string                                                      `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Entities defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Events defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Events struct {
-	Attributes  map[string]*string     `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
 // ValidateIntegrationUpdateJSONBody_ExtraOperations defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_ExtraOperations struct {
 	Enabled bool `json:"enabled"`
@@ -10861,60 +10779,16 @@ type ValidateIntegrationUpdateJSONBody_Identifier struct {
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
-// ValidateIntegrationUpdateJSONBody_Interfaces_Actions defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Interfaces_Actions struct {
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Interfaces_Channels defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Interfaces_Channels struct {
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Interfaces_Entities defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Interfaces_Entities struct {
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Interfaces_Events defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Interfaces_Events struct {
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Interfaces defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Interfaces struct {
-	Actions  map[string]ValidateIntegrationUpdateJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
-	Channels map[string]ValidateIntegrationUpdateJSONBody_Interfaces_Channels `json:"channels,omitempty"`
-	Entities map[string]ValidateIntegrationUpdateJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]ValidateIntegrationUpdateJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                           `json:"id"`
-}
-
-// ValidateIntegrationUpdateJSONBodyStatesType defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBodyStatesType string
-
-// ValidateIntegrationUpdateJSONBody_States defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_States struct {
-	Schema map[string]interface{}                      `json:"schema"`
-	Type   ValidateIntegrationUpdateJSONBodyStatesType `json:"type"`
-}
-
 // ValidateIntegrationUpdateJSONBody_User_Creation defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User_Creation struct {
 	Enabled      bool     `json:"enabled"`
 	RequiredTags []string `json:"requiredTags"`
 }
 
-// ValidateIntegrationUpdateJSONBody_User_Tags defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // ValidateIntegrationUpdateJSONBody_User defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User struct {
-	Creation *ValidateIntegrationUpdateJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationUpdateJSONBody_User_Tags `json:"tags,omitempty"`
+	Creation *ValidateIntegrationUpdateJSONBody_User_Creation `json:"creation,omitempty"`
+	Tags     map[string]*TagDefinitionUpdate                  `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBodyVisibility defines parameters for ValidateIntegrationUpdate.
@@ -11033,12 +10907,12 @@ type GetInterfaceParams struct {
 
 // UpdateInterfaceJSONBody defines parameters for UpdateInterface.
 type UpdateInterfaceJSONBody struct {
-	Actions      map[string]UpdateInterfaceJSONBody_Actions              `json:"actions,omitempty"`
+	Actions      map[string]*ActionDefinitionUpdate                      `json:"actions,omitempty"`
 	Attributes   map[string]*string                                      `json:"attributes,omitempty"`
-	Channels     map[string]UpdateInterfaceJSONBody_Channels             `json:"channels,omitempty"`
+	Channels     map[string]*InterfaceChannelDefinitionUpdate            `json:"channels,omitempty"`
 	Description  *string                                                 `json:"description,omitempty"`
-	Entities     map[string]UpdateInterfaceJSONBody_Entities             `json:"entities,omitempty"`
-	Events       map[string]UpdateInterfaceJSONBody_Events               `json:"events,omitempty"`
+	Entities     map[string]*EntityDefinitionUpdate                      `json:"entities,omitempty"`
+	Events       map[string]*EventDefinitionUpdate                       `json:"events,omitempty"`
 	Icon         *string                                                 `json:"icon,omitempty"`
 	NameTemplate nullable.Nullable[UpdateInterfaceJSONBody_NameTemplate] `json:"nameTemplate,omitempty"`
 	Public       *bool                                                   `json:"public,omitempty"`
@@ -11051,54 +10925,6 @@ type UpdateInterfaceJSONBody struct {
 type UpdateInterfaceParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// UpdateInterfaceJSONBody_Actions_Input defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateInterfaceJSONBody_Actions_Output defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateInterfaceJSONBody_Actions defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Actions struct {
-	Attributes  map[string]*string                     `json:"attributes,omitempty"`
-	Billable    *bool                                  `json:"billable,omitempty"`
-	Cacheable   *bool                                  `json:"cacheable,omitempty"`
-	Description *string                                `json:"description,omitempty"`
-	Input       UpdateInterfaceJSONBody_Actions_Input  `json:"input"`
-	Output      UpdateInterfaceJSONBody_Actions_Output `json:"output"`
-	Title       *string                                `json:"title,omitempty"`
-}
-
-// UpdateInterfaceJSONBody_Channels_Messages defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Channels_Messages struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdateInterfaceJSONBody_Channels defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Channels struct {
-	Description *string                                              `json:"description,omitempty"`
-	Messages    map[string]UpdateInterfaceJSONBody_Channels_Messages `json:"messages,omitempty"`
-	Title       *string                                              `json:"title,omitempty"`
-}
-
-// UpdateInterfaceJSONBody_Entities defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// UpdateInterfaceJSONBody_Events defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_Events struct {
-	Attributes  map[string]*string     `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
 }
 
 // UpdateInterfaceJSONBody_NameTemplate defines parameters for UpdateInterface.
@@ -11273,50 +11099,29 @@ type GetPluginParams struct {
 
 // UpdatePluginJSONBody defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody struct {
-	Actions       map[string]UpdatePluginJSONBody_Actions               `json:"actions,omitempty"`
+	Actions       map[string]*ActionDefinitionUpdate                    `json:"actions,omitempty"`
 	Attributes    map[string]*string                                    `json:"attributes,omitempty"`
 	Code          *UpdatePluginJSONBody_Code                            `json:"code,omitempty"`
 	Configuration nullable.Nullable[UpdatePluginJSONBody_Configuration] `json:"configuration,omitempty"`
 	Conversation  *UpdatePluginJSONBody_Conversation                    `json:"conversation,omitempty"`
 	Dependencies  *UpdatePluginJSONBody_Dependencies                    `json:"dependencies,omitempty"`
 	Description   *string                                               `json:"description,omitempty"`
-	Events        map[string]UpdatePluginJSONBody_Events                `json:"events,omitempty"`
+	Events        map[string]*EventDefinitionUpdate                     `json:"events,omitempty"`
 	Icon          *string                                               `json:"icon,omitempty"`
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                  `json:"public,omitempty"`
-	Readme     *string                                `json:"readme,omitempty"`
-	SdkVersion *string                                `json:"sdkVersion,omitempty"`
-	States     map[string]UpdatePluginJSONBody_States `json:"states,omitempty"`
-	Title      *string                                `json:"title,omitempty"`
-	User       *UpdatePluginJSONBody_User             `json:"user,omitempty"`
-	Visibility *UpdatePluginJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public     *bool                                `json:"public,omitempty"`
+	Readme     *string                              `json:"readme,omitempty"`
+	SdkVersion *string                              `json:"sdkVersion,omitempty"`
+	States     map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+	Title      *string                              `json:"title,omitempty"`
+	User       *UpdatePluginJSONBody_User           `json:"user,omitempty"`
+	Visibility *UpdatePluginJSONBodyVisibility      `json:"visibility,omitempty"`
 }
 
 // UpdatePluginParams defines parameters for UpdatePlugin.
 type UpdatePluginParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// UpdatePluginJSONBody_Actions_Input defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Actions_Input struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdatePluginJSONBody_Actions_Output defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Actions_Output struct {
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// UpdatePluginJSONBody_Actions defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Actions struct {
-	Attributes  map[string]*string                  `json:"attributes,omitempty"`
-	Billable    *bool                               `json:"billable,omitempty"`
-	Cacheable   *bool                               `json:"cacheable,omitempty"`
-	Description *string                             `json:"description,omitempty"`
-	Input       UpdatePluginJSONBody_Actions_Input  `json:"input"`
-	Output      UpdatePluginJSONBody_Actions_Output `json:"output"`
-	Title       *string                             `json:"title,omitempty"`
 }
 
 // UpdatePluginJSONBody_Code defines parameters for UpdatePlugin.
@@ -11332,64 +11137,20 @@ type UpdatePluginJSONBody_Configuration struct {
 	Title       *string                `json:"title,omitempty"`
 }
 
-// UpdatePluginJSONBody_Conversation_Tags defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Conversation_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
-}
-
 // UpdatePluginJSONBody_Conversation defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Conversation struct {
-	Tags map[string]UpdatePluginJSONBody_Conversation_Tags `json:"tags"`
-}
-
-// UpdatePluginJSONBody_Dependencies_Integrations defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Dependencies_Integrations struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
-	Version *string `json:"version,omitempty"`
-}
-
-// UpdatePluginJSONBody_Dependencies_Interfaces defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Dependencies_Interfaces struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
-	Version *string `json:"version,omitempty"`
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginJSONBody_Dependencies defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Dependencies struct {
-	Integrations map[string]UpdatePluginJSONBody_Dependencies_Integrations `json:"integrations,omitempty"`
-	Interfaces   map[string]UpdatePluginJSONBody_Dependencies_Interfaces   `json:"interfaces,omitempty"`
-}
-
-// UpdatePluginJSONBody_Events defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Events struct {
-	Attributes  map[string]*string     `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
-}
-
-// UpdatePluginJSONBodyStatesType defines parameters for UpdatePlugin.
-type UpdatePluginJSONBodyStatesType string
-
-// UpdatePluginJSONBody_States defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_States struct {
-	Expiry *float64                       `json:"expiry,omitempty"`
-	Schema map[string]interface{}         `json:"schema"`
-	Type   UpdatePluginJSONBodyStatesType `json:"type"`
-}
-
-// UpdatePluginJSONBody_User_Tags defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_User_Tags struct {
-	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+	Integrations map[string]*PluginDependencyUpdate `json:"integrations,omitempty"`
+	Interfaces   map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
 }
 
 // UpdatePluginJSONBody_User defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_User struct {
-	Tags map[string]UpdatePluginJSONBody_User_Tags `json:"tags"`
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginJSONBodyVisibility defines parameters for UpdatePlugin.
@@ -11435,8 +11196,8 @@ type GetMultipleUsagesParams struct {
 	// Types Metered resources to read, either all counted per bot or all counted per workspace. Repeat the key for each type.
 	Types []string `form:"types" json:"types"`
 
-	// Ids Bots or workspaces to read. Repeat the key for each ID.
-	Ids []string `form:"ids" json:"ids"`
+	// IDs Bots or workspaces to read. Repeat the key for each ID.
+	IDs []string `form:"ids" json:"ids"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -11605,8 +11366,8 @@ type ListPublicWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// WorkspaceIds Keep only these workspaces. Repeat the key for each ID.
-	WorkspaceIds []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
+	// WorkspaceIDs Keep only these workspaces. Repeat the key for each ID.
+	WorkspaceIDs []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
 
 	// Search Free text the returned workspaces must match.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
@@ -11660,7 +11421,7 @@ type ListWorkspaceInvoicesParams struct {
 
 // ChargeWorkspaceUnpaidInvoicesJSONBody defines parameters for ChargeWorkspaceUnpaidInvoices.
 type ChargeWorkspaceUnpaidInvoicesJSONBody struct {
-	InvoiceIds []string `json:"invoiceIds,omitempty"`
+	InvoiceIDs []string `json:"invoiceIds,omitempty"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesParams defines parameters for ChargeWorkspaceUnpaidInvoices.
@@ -11779,8 +11540,8 @@ type ListConversationsParams struct {
 	// Tags Keep only resources carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
-	// ParticipantIds Keep only conversations in which all these users take part. Repeat the key for each ID.
-	ParticipantIds []string `form:"participantIds,omitempty" json:"participantIds,omitempty"`
+	// ParticipantIDs Keep only conversations in which all these users take part. Repeat the key for each ID.
+	ParticipantIDs []string `form:"participantIds,omitempty" json:"participantIds,omitempty"`
 
 	// IntegrationName Keep only conversations of this integration.
 	IntegrationName *string `form:"integrationName,omitempty" json:"integrationName,omitempty"`
@@ -12779,8 +12540,8 @@ type ListFilesParams struct {
 	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list.
 	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
 
-	// Ids Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
-	Ids []string `form:"ids,omitempty" json:"ids,omitempty"`
+	// IDs Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
+	IDs []string `form:"ids,omitempty" json:"ids,omitempty"`
 
 	// Indexed true keeps only the files set to be indexed for search, false only the others.
 	Indexed *bool `form:"indexed,omitempty" json:"indexed,omitempty"`
@@ -13506,8 +13267,8 @@ type DeleteTableRowsJSONBody struct {
 	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
 	Filter map[string]interface{} `json:"filter,omitempty"`
 
-	// Ids IDs of the rows to delete, 1000 at most.
-	Ids []float64 `json:"ids,omitempty"`
+	// IDs IDs of the rows to delete, 1000 at most.
+	IDs []float64 `json:"ids,omitempty"`
 }
 
 // DeleteTableRowsParams defines parameters for DeleteTableRows.
@@ -26692,9 +26453,9 @@ func NewGetMultipleUsagesRequest(server string, params *GetMultipleUsagesParams)
 
 		}
 
-		if params.Ids != nil {
+		if params.IDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.Ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.IDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -27691,9 +27452,9 @@ func NewListPublicWorkspacesRequest(server string, params *ListPublicWorkspacesP
 
 		}
 
-		if params.WorkspaceIds != nil {
+		if params.WorkspaceIDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "workspaceIds", params.WorkspaceIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "workspaceIds", params.WorkspaceIDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -28744,9 +28505,9 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 
 		}
 
-		if params.ParticipantIds != nil {
+		if params.ParticipantIDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "participantIds", params.ParticipantIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "participantIds", params.ParticipantIDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -32924,9 +32685,9 @@ func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request,
 			}
 		}
 
-		if params.Ids != nil {
+		if params.IDs != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.Ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ids", params.IDs, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -4983,7 +4983,7 @@ func (siw *ServerInterfaceWrapper) GetMultipleUsages(w http.ResponseWriter, r *h
 
 	// ------------- Required query parameter "ids" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "ids", r.URL.Query(), &params.Ids, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "ids", r.URL.Query(), &params.IDs, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -5816,7 +5816,7 @@ func (siw *ServerInterfaceWrapper) ListPublicWorkspaces(w http.ResponseWriter, r
 
 	// ------------- Optional query parameter "workspaceIds" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "workspaceIds", r.URL.Query(), &params.WorkspaceIds, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "workspaceIds", r.URL.Query(), &params.WorkspaceIDs, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6766,7 +6766,7 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "participantIds" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "participantIds", r.URL.Query(), &params.ParticipantIds, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "participantIds", r.URL.Query(), &params.ParticipantIDs, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -11349,7 +11349,7 @@ func (siw *ServerInterfaceWrapper) ListFiles(w http.ResponseWriter, r *http.Requ
 
 	// ------------- Optional query parameter "ids" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "ids", r.URL.Query(), &params.Ids, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ids", r.URL.Query(), &params.IDs, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
