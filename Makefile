@@ -2,8 +2,15 @@
 GO ?= go
 # make bench SOAK=1 also runs the soak test.
 SOAK ?= 0
+# make upstream-fetch VERSION=x.y.z fetches that version; only taken from the command line.
+FETCH_VERSION = $(if $(filter command line,$(origin VERSION)),$(VERSION))
+# make upstream-latest NEWEST=x.y.z compares with that version instead of npm's newest.
+NEWEST ?=
+# Redocly CLI: no telemetry, no update check.
+export REDOCLY_TELEMETRY = off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-diff lint-spec check-ts docs spec-breaking bench ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest lint-spec check-ts docs spec-breaking bench ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -22,12 +29,17 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 	cd scripts && $(GO) vet ./...
 
-upstream-diff: ## Compare api/openapi.yaml with ../shared/upstream, operation by operation
+upstream-fetch: ## Fetch @botpress/api (VERSION=x.y.z, default info.version) from npm and export its OpenAPI to build/upstream/
+	scripts/upstream-fetch $(FETCH_VERSION)
+
+upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.version, operation by operation (fetches it if needed)
 	cd scripts && $(GO) run ./upstream-diff -all
 
-lint-spec: ## Lint api/openapi.yaml with Spectral (spectral:oas) and Redocly (recommended); needs npm ci
-	npx --no-install spectral lint --fail-severity=hint --ruleset .spectral.yaml api/openapi.yaml
-	npx --no-install redocly lint api/openapi.yaml
+upstream-latest: ## List what the newest @botpress/api on npm changes since the version api/openapi.yaml matches
+	cd scripts && $(GO) run ./upstream-latest $(if $(NEWEST),-newest $(NEWEST))
+
+lint-spec: ## Lint api/openapi.yaml with Spectral (spectral:oas) and Redocly (recommended, .redocly.lint-ignore.yaml); needs npm ci
+	scripts/lint-spec
 
 check-ts: ## Generate TypeScript types from the spec, typecheck examples/typescript, run it against botpress-mock
 	scripts/check-ts

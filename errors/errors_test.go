@@ -17,7 +17,7 @@ import (
 )
 
 // errtTable is the list of error types of the API with their statuses, as
-// /work/shared/upstream/README.md gives it, in the documented order.
+// the upstream reference gives it, in the documented order.
 var errtTable = []struct {
 	name   string
 	status int

@@ -12,16 +12,18 @@
 //
 // Usage, from the repository root:
 //
-//	go -C scripts run ./upstream-diff [-spec ../api/openapi.yaml] [-all] [upstream.json ...]
+//	go -C scripts run ./upstream-diff [-spec ../api/openapi.yaml] [-version V] [-all] [upstream.json ...]
 //
-// With no upstream file it reads ../shared/upstream/botpress-api-*.openapi.json
-// and botpress-billing-*.openapi.json next to the repository. It ends with
-// the count of operations that match and exits 1 when an operation of our
-// spec differs or is unknown upstream, or, with -all, when an upstream
-// operation is missing from our spec.
+// With no upstream file it reads the definitions of @botpress/api at
+// version V (default: info.version of our spec) from the cache
+// build/upstream/V/, running scripts/upstream-fetch V first when they are
+// not there. It ends with the count of operations that match and exits 1
+// when an operation of our spec differs or is unknown upstream, or, with
+// -all, when an upstream operation is missing from our spec.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +32,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/botpress-go/sdk/scripts/internal/upstream"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oasdiff/oasdiff/diff"
 	"gopkg.in/yaml.v3"
@@ -43,26 +46,29 @@ var scopeHeaders = map[string]bool{
 
 func main() {
 	spec := flag.String("spec", "", "our spec (default: api/openapi.yaml of this repository)")
+	version := flag.String("version", "", "the @botpress/api version to compare with (default: info.version of our spec)")
 	all := flag.Bool("all", false, "also fail when an upstream operation is missing from our spec")
 	flag.Parse()
-	root, err := repoRoot()
+	root, err := upstream.Root()
 	if err != nil {
 		fatal(err)
 	}
 	if *spec == "" {
 		*spec = filepath.Join(root, "api", "openapi.yaml")
 	}
-	upstream := flag.Args()
-	if len(upstream) == 0 {
-		for _, pattern := range []string{"botpress-api-*.openapi.json", "botpress-billing-*.openapi.json"} {
-			m, _ := filepath.Glob(filepath.Join(root, "..", "shared", "upstream", pattern))
-			upstream = append(upstream, m...)
+	paths := flag.Args()
+	if len(paths) == 0 {
+		if *version == "" {
+			if *version, err = upstream.SpecVersion(*spec); err != nil {
+				fatal(err)
+			}
 		}
-		if len(upstream) == 0 {
-			fatal(fmt.Errorf("no upstream definition found in ../shared/upstream; pass one as an argument"))
+		if paths, err = upstream.Ensure(context.Background(), root, *version, os.Stderr); err != nil {
+			fatal(err)
 		}
+		fmt.Fprintf(os.Stdout, "upstream: %s@%s\n", upstream.Package, *version)
 	}
-	ok, err := run(os.Stdout, *spec, upstream, *all)
+	ok, err := run(os.Stdout, *spec, paths, *all)
 	if err != nil {
 		fatal(err)
 	}
@@ -76,25 +82,6 @@ func fatal(err error) {
 	os.Exit(2)
 }
 
-// repoRoot finds the directory holding api/openapi.yaml, from the working
-// directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "api", "openapi.yaml")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("api/openapi.yaml not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // op names one operation.
 type op struct {
 	method, path, id string
@@ -104,25 +91,13 @@ func (o op) String() string { return fmt.Sprintf("%s (%s %s)", o.id, o.method, o
 
 // run prints the report and says whether everything compared matches.
 func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) (bool, error) {
-	ours, err := load(specPath)
+	ours, err := upstream.Load(specPath)
 	if err != nil {
 		return false, err
 	}
-	theirs, err := load(upstreamPaths[0])
+	theirs, err := upstream.LoadMerged(upstreamPaths)
 	if err != nil {
 		return false, err
-	}
-	for _, p := range upstreamPaths[1:] {
-		more, err := load(p)
-		if err != nil {
-			return false, err
-		}
-		for path, item := range more.Paths.Map() {
-			if theirs.Paths.Value(path) != nil {
-				return false, fmt.Errorf("%s: path %s is also in %s", p, path, upstreamPaths[0])
-			}
-			theirs.Paths.Set(path, item)
-		}
 	}
 	stripOurs(ours, theirs)
 	stripTheirs(theirs)
@@ -157,7 +132,7 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 	}
 
 	differing := map[string]any{}
-	if d.PathsDiff != nil {
+	if d != nil && d.PathsDiff != nil {
 		for path, pd := range d.PathsDiff.Modified {
 			if pd.OperationsDiff == nil {
 				continue
@@ -210,16 +185,6 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 	return ok, nil
 }
 
-func load(path string) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true // api/openapi.yaml refers to its sections/ files
-	doc, err := loader.LoadFromFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("loading %s: %w", path, err)
-	}
-	return doc, nil
-}
-
 func key(method, path string) string { return strings.ToUpper(method) + " " + path }
 
 func operations(doc *openapi3.T) map[string]op {
@@ -247,13 +212,13 @@ func removeOp(doc *openapi3.T, o op) {
 // responses, and the scope headers that upstream does not declare for the
 // operation (where upstream declares one, as billing does x-workspace-id,
 // it is compared like any parameter).
-func stripOurs(doc, upstream *openapi3.T) {
+func stripOurs(doc, theirs *openapi3.T) {
 	doc.Security = nil
 	for path, item := range doc.Paths.Map() {
 		for method, o := range item.Operations() {
 			o.Security = nil
 			declared := map[string]bool{}
-			if ui := upstream.Paths.Value(path); ui != nil {
+			if ui := theirs.Paths.Value(path); ui != nil {
 				if uo := ui.GetOperation(method); uo != nil {
 					for _, p := range uo.Parameters {
 						if p.Value != nil && p.Value.In == openapi3.ParameterInHeader {
@@ -273,7 +238,7 @@ func stripOurs(doc, upstream *openapi3.T) {
 				params = append(params, p)
 			}
 			o.Parameters = params
-			keepSuccess(o)
+			upstream.KeepSuccess(o)
 		}
 	}
 }
@@ -282,19 +247,7 @@ func stripOurs(doc, upstream *openapi3.T) {
 func stripTheirs(doc *openapi3.T) {
 	for _, item := range doc.Paths.Map() {
 		for _, o := range item.Operations() {
-			keepSuccess(o)
-		}
-	}
-}
-
-// keepSuccess drops every response but the 2xx ones.
-func keepSuccess(o *openapi3.Operation) {
-	if o.Responses == nil {
-		return
-	}
-	for code := range o.Responses.Map() {
-		if !strings.HasPrefix(code, "2") {
-			o.Responses.Delete(code)
+			upstream.KeepSuccess(o)
 		}
 	}
 }
