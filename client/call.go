@@ -87,7 +87,7 @@ func newRequest(method, server string, body any, path string, params ...string) 
 	u.WriteString(path)
 	var r io.Reader
 	if body != nil {
-		buf, err := json.Marshal(body)
+		buf, err := json.Marshal(nilSafe(body))
 		if err != nil {
 			return nil, err
 		}
