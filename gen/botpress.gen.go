@@ -4750,12 +4750,16 @@ type BreakDownWorkspaceUsageByBotResponse struct {
 
 // CallActionResponse The action's output.
 type CallActionResponse struct {
-	Meta   CallActionResponse_Meta `json:"meta"`
-	Output map[string]interface{}  `json:"output"`
+	// Meta Facts about how the answer was produced.
+	Meta CallActionResponse_Meta `json:"meta"`
+
+	// Output Output of the action; its shape is set by the action's definition in the integration.
+	Output map[string]interface{} `json:"output"`
 }
 
-// CallActionResponse_Meta defines model for CallActionResponse.Meta.
+// CallActionResponse_Meta Facts about how the answer was produced.
 type CallActionResponse_Meta struct {
+	// Cached True when the output came from a cache of an earlier call instead of running the action.
 	Cached bool `json:"cached"`
 }
 
@@ -5518,14 +5522,16 @@ type GetOrCreateWorkflowResponse struct {
 
 // GetOrSetStateResponse The state, read or written.
 type GetOrSetStateResponse struct {
+	// Meta Facts about how the answer was produced.
 	Meta GetOrSetStateResponse_Meta `json:"meta"`
 
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// GetOrSetStateResponse_Meta defines model for GetOrSetStateResponse.Meta.
+// GetOrSetStateResponse_Meta Facts about how the answer was produced.
 type GetOrSetStateResponse_Meta struct {
+	// Cached A flag the API sets when it answered from its cache; upstream does not document it further. Do not rely on it to learn whether this call wrote the payload.
 	Cached bool `json:"cached"`
 }
 
@@ -6123,14 +6129,16 @@ type GetPublicWorkspaceResponse struct {
 
 // GetStateResponse The requested state.
 type GetStateResponse struct {
+	// Meta Facts about how the answer was produced.
 	Meta GetStateResponse_Meta `json:"meta"`
 
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// GetStateResponse_Meta defines model for GetStateResponse.Meta.
+// GetStateResponse_Meta Facts about how the answer was produced.
 type GetStateResponse_Meta struct {
+	// Cached A flag the API sets when it answered from its cache; upstream does not document it further.
 	Cached bool `json:"cached"`
 }
 
@@ -6207,6 +6215,7 @@ type GetWorkspaceQuotaResponse_Quota struct {
 
 // ImportMessagesResponse The imported messages.
 type ImportMessagesResponse struct {
+	// Messages The messages of the batch, whether imported now or found already there.
 	Messages []Message `json:"messages"`
 }
 
@@ -6891,6 +6900,7 @@ type ListActionRunsResponse struct {
 
 // ListActivitiesResponse One page of activities, with the token of the next page.
 type ListActivitiesResponse struct {
+	// Activities The log entries on this page.
 	Activities []Activity `json:"activities"`
 
 	// Meta Paging information of a list answer.
@@ -6933,6 +6943,7 @@ type ListBotsResponse struct {
 
 // ListConversationsResponse One page of conversations, with the token of the next page.
 type ListConversationsResponse struct {
+	// Conversations The conversations on this page.
 	Conversations []Conversation `json:"conversations"`
 
 	// Meta Paging information of a list answer.
@@ -6941,6 +6952,7 @@ type ListConversationsResponse struct {
 
 // ListEventsResponse One page of events, with the token of the next page.
 type ListEventsResponse struct {
+	// Events The events on this page.
 	Events []Event `json:"events"`
 
 	// Meta Paging information of a list answer.
@@ -7015,6 +7027,7 @@ type ListKnowledgeBasesResponse struct {
 
 // ListMessagesResponse One page of messages, with the token of the next page.
 type ListMessagesResponse struct {
+	// Messages The messages on this page.
 	Messages []Message `json:"messages"`
 
 	// Meta Paging information of a list answer.
@@ -7024,8 +7037,10 @@ type ListMessagesResponse struct {
 // ListParticipantsResponse One page of participants, with the token of the next page.
 type ListParticipantsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta         PageMeta `json:"meta"`
-	Participants []User   `json:"participants"`
+	Meta PageMeta `json:"meta"`
+
+	// Participants The users taking part, on this page.
+	Participants []User `json:"participants"`
 }
 
 // ListPersonalAccessTokensResponse The requested pats.
@@ -7081,15 +7096,19 @@ type ListTablesResponse struct {
 // ListTagValuesResponse One page of tags, with the token of the next page.
 type ListTagValuesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta PageMeta   `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Tags The distinct values on this page.
 	Tags []TagValue `json:"tags"`
 }
 
 // ListTasksResponse One page of tasks, with the token of the next page.
 type ListTasksResponse struct {
 	// Meta Paging information of a list answer.
-	Meta  PageMeta `json:"meta"`
-	Tasks []Task   `json:"tasks"`
+	Meta PageMeta `json:"meta"`
+
+	// Tasks The tasks on this page.
+	Tasks []Task `json:"tasks"`
 }
 
 // ListUsageActivityDailyResponse One page of data, with the token of the next page.
@@ -7116,14 +7135,18 @@ type ListUsageHistoryResponse struct {
 // ListUsersResponse One page of users, with the token of the next page.
 type ListUsersResponse struct {
 	// Meta Paging information of a list answer.
-	Meta  PageMeta `json:"meta"`
-	Users []User   `json:"users"`
+	Meta PageMeta `json:"meta"`
+
+	// Users The users on this page.
+	Users []User `json:"users"`
 }
 
 // ListWorkflowsResponse One page of workflows, with the token of the next page.
 type ListWorkflowsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta      PageMeta   `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workflows The workflows on this page.
 	Workflows []Workflow `json:"workflows"`
 }
 
@@ -11095,8 +11118,11 @@ type BreakDownWorkspaceUsageByBotParamsType string
 
 // CallActionJSONBody defines parameters for CallAction.
 type CallActionJSONBody struct {
+	// Input Input of the action; its shape is set by the action's definition in the integration.
 	Input map[string]interface{} `json:"input"`
-	Type  string                 `json:"type"`
+
+	// Type Action to run, written integration:action: the integration's alias on the bot (by default its name), a colon, then the action's name, such as slack:addReaction.
+	Type string `json:"type"`
 }
 
 // CallActionParams defines parameters for CallAction.
@@ -11113,8 +11139,11 @@ type CallActionParams struct {
 
 // TrackAnalyticsJSONBody defines parameters for TrackAnalytics.
 type TrackAnalyticsJSONBody struct {
-	Count int    `json:"count"`
-	Name  string `json:"name"`
+	// Count How many occurrences to add, at least 1.
+	Count int `json:"count"`
+
+	// Name Name of the event to count; the bot chooses its names.
+	Name string `json:"name"`
 }
 
 // TrackAnalyticsParams defines parameters for TrackAnalytics.
@@ -11176,10 +11205,15 @@ type ListConversationsParamsSortDirection string
 
 // CreateConversationJSONBody defines parameters for CreateConversation.
 type CreateConversationJSONBody struct {
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
 	Channel string `json:"channel"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
 }
 
 // CreateConversationParams defines parameters for CreateConversation.
@@ -11196,11 +11230,18 @@ type CreateConversationParams struct {
 
 // GetOrCreateConversationJSONBody defines parameters for GetOrCreateConversation.
 type GetOrCreateConversationJSONBody struct {
-	Channel            string   `json:"channel"`
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a changing subject line, say) creates a second conversation instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateConversationParams defines parameters for GetOrCreateConversation.
@@ -11241,8 +11282,11 @@ type GetConversationParams struct {
 
 // UpdateConversationJSONBody defines parameters for UpdateConversation.
 type UpdateConversationJSONBody struct {
-	CurrentTaskID *string           `json:"currentTaskId,omitempty"`
-	Tags          map[string]string `json:"tags,omitempty"`
+	// CurrentTaskID ID of the task the conversation is now busy with.
+	CurrentTaskID *string `json:"currentTaskId,omitempty"`
+
+	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateConversationParams defines parameters for UpdateConversation.
@@ -11274,6 +11318,7 @@ type ListParticipantsParams struct {
 
 // AddParticipantJSONBody defines parameters for AddParticipant.
 type AddParticipantJSONBody struct {
+	// UserID ID of the user to add; it must be a user of the same bot.
 	UserID string `json:"userId"`
 }
 
@@ -11351,13 +11396,26 @@ type ListEventsParamsStatus string
 
 // CreateEventJSONBody defines parameters for CreateEvent.
 type CreateEventJSONBody struct {
-	ConversationID *string                       `json:"conversationId,omitempty"`
-	MessageID      *string                       `json:"messageId,omitempty"`
-	Payload        map[string]interface{}        `json:"payload"`
-	Schedule       *CreateEventJSONBody_Schedule `json:"schedule,omitempty"`
-	Type           string                        `json:"type"`
-	UserID         *string                       `json:"userId,omitempty"`
-	WorkflowID     *string                       `json:"workflowId,omitempty"`
+	// ConversationID ID of the conversation the event concerns, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// MessageID ID of the message the event concerns, if any.
+	MessageID *string `json:"messageId,omitempty"`
+
+	// Payload Data of the event; its shape is set by the definition of the event type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Deliver the event later instead of now. Give either dateTime or delay.
+	Schedule *CreateEventJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Type Event type, such as the name of an event that one of the bot's integrations declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the event concerns, if any.
+	UserID *string `json:"userId,omitempty"`
+
+	// WorkflowID ID of the workflow the event concerns, if any.
+	WorkflowID *string `json:"workflowId,omitempty"`
 }
 
 // CreateEventParams defines parameters for CreateEvent.
@@ -11374,8 +11432,11 @@ type CreateEventParams struct {
 
 // CreateEventJSONBody_Schedule defines parameters for CreateEvent.
 type CreateEventJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to deliver the event, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before delivering the event, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // CancelScheduledEventParams defines parameters for CancelScheduledEvent.
@@ -11404,11 +11465,20 @@ type GetEventParams struct {
 
 // InitializeIncomingMessageJSONBody defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody struct {
-	Conversation   *InitializeIncomingMessageJSONBody_Conversation `json:"conversation,omitempty"`
-	ConversationID *string                                         `json:"conversationId,omitempty"`
-	Message        *InitializeIncomingMessageJSONBody_Message      `json:"message,omitempty"`
-	User           *InitializeIncomingMessageJSONBody_User         `json:"user,omitempty"`
-	UserID         *string                                         `json:"userId,omitempty"`
+	// Conversation The conversation the message arrived in, found by its tags or created. Give either conversation or conversationId, not both.
+	Conversation *InitializeIncomingMessageJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// ConversationID ID of an existing conversation the message arrived in. Give either conversationId or conversation, not both.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
+	Message *InitializeIncomingMessageJSONBody_Message `json:"message,omitempty"`
+
+	// User The sender, found by its tags or created. Give either user or userId, not both.
+	User *InitializeIncomingMessageJSONBody_User `json:"user,omitempty"`
+
+	// UserID ID of an existing user who sent the message. Give either userId or user, not both.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // InitializeIncomingMessageParams defines parameters for InitializeIncomingMessage.
@@ -11425,11 +11495,18 @@ type InitializeIncomingMessageParams struct {
 
 // InitializeIncomingMessageJSONBody_Conversation defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_Conversation struct {
-	Channel            string   `json:"channel"`
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation (a chat ID on the external service, say); only these are compared, so other tags may change without creating a second conversation. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; leave it out.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // InitializeIncomingMessageJSONBodyMessageOrigin defines parameters for InitializeIncomingMessage.
@@ -11437,27 +11514,50 @@ type InitializeIncomingMessageJSONBodyMessageOrigin string
 
 // InitializeIncomingMessageJSONBody_Message defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_Message struct {
-	DiscriminateByTags []string                                        `json:"discriminateByTags"`
-	Origin             *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
-	Payload            map[string]interface{}                          `json:"payload"`
-	Tags               map[string]string                               `json:"tags"`
-	Type               string                                          `json:"type"`
+	// DiscriminateByTags Keys of the tags that identify a message already recorded, such as the ID the external service gave it, so that a webhook delivered twice does not store the message twice. Required here: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Origin Set to synthetic for a message made up rather than really received; leave it out otherwise.
+	Origin *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Tags Tags of the message. They identify a message already recorded (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
 }
 
 // InitializeIncomingMessageJSONBody_User defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_User struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; leave it out.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // ConfigureIntegrationJSONBody defines parameters for ConfigureIntegration.
 type ConfigureIntegrationJSONBody struct {
-	Identifier           nullable.Nullable[string]                         `json:"identifier,omitempty"`
-	SandboxIdentifiers   nullable.Nullable[map[string]interface{}]         `json:"sandboxIdentifiers,omitempty"`
+	// Identifier Identifier of this installation on the external service (an account or workspace ID there), by which the API routes that service's webhooks to the right bot. Null removes it.
+	Identifier nullable.Nullable[string] `json:"identifier,omitempty"`
+
+	// SandboxIdentifiers Experimental, meant for a few integrations. The schema declares no keys, so only an empty object or null passes validation; null removes every sandbox identifier.
+	SandboxIdentifiers nullable.Nullable[map[string]interface{}] `json:"sandboxIdentifiers,omitempty"`
+
+	// ScheduleRegisterCall How often the API should run the integration's register handler again, for instance to renew webhooks or subscriptions that expire on the external service.
 	ScheduleRegisterCall *ConfigureIntegrationJSONBodyScheduleRegisterCall `json:"scheduleRegisterCall,omitempty"`
 }
 
@@ -11505,13 +11605,26 @@ type ListMessagesParams struct {
 
 // CreateMessageJSONBody defines parameters for CreateMessage.
 type CreateMessageJSONBody struct {
-	ConversationID string                          `json:"conversationId"`
-	Origin         *CreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload        map[string]interface{}          `json:"payload"`
-	Schedule       *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-	Tags           map[string]string               `json:"tags"`
-	Type           string                          `json:"type"`
-	UserID         string                          `json:"userId"`
+	// ConversationID ID of the conversation the message goes into.
+	ConversationID string `json:"conversationId"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *CreateMessageJSONBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Send the message later instead of now. Give either dateTime or delay.
+	Schedule *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. Only keys that the bot or the channel's integration declare for messages are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
 }
 
 // CreateMessageParams defines parameters for CreateMessage.
@@ -11531,20 +11644,38 @@ type CreateMessageJSONBodyOrigin string
 
 // CreateMessageJSONBody_Schedule defines parameters for CreateMessage.
 type CreateMessageJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // GetOrCreateMessageJSONBody defines parameters for GetOrCreateMessage.
 type GetOrCreateMessageJSONBody struct {
-	ConversationID     string                               `json:"conversationId"`
-	DiscriminateByTags []string                             `json:"discriminateByTags,omitempty"`
-	Origin             *GetOrCreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload            map[string]interface{}               `json:"payload"`
-	Schedule           *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-	Tags               map[string]string                    `json:"tags"`
-	Type               string                               `json:"type"`
-	UserID             string                               `json:"userId"`
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing message; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a retry whose tags differ in any value (a delivery status, say) creates a second message instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *GetOrCreateMessageJSONBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
+	Schedule *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
 }
 
 // GetOrCreateMessageParams defines parameters for GetOrCreateMessage.
@@ -11564,12 +11695,16 @@ type GetOrCreateMessageJSONBodyOrigin string
 
 // GetOrCreateMessageJSONBody_Schedule defines parameters for GetOrCreateMessage.
 type GetOrCreateMessageJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // ImportMessagesJSONBody defines parameters for ImportMessages.
 type ImportMessagesJSONBody struct {
+	// Messages The messages to import, at most 100 per call. A message that matches one already in the conversation (see discriminateByTags) is returned as it is instead of being imported again.
 	Messages []ImportMessagesJSONBody_Messages `json:"messages"`
 }
 
@@ -11587,13 +11722,26 @@ type ImportMessagesParams struct {
 
 // ImportMessagesJSONBody_Messages defines parameters for ImportMessages.
 type ImportMessagesJSONBody_Messages struct {
-	ConversationID     string                 `json:"conversationId"`
-	CreatedAt          time.Time              `json:"createdAt"`
-	DiscriminateByTags []string               `json:"discriminateByTags"`
-	Payload            map[string]interface{} `json:"payload"`
-	Tags               map[string]string      `json:"tags"`
-	Type               string                 `json:"type"`
-	UserID             string                 `json:"userId"`
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// CreatedAt When the message was first sent (ISO 8601). It becomes the message's createdAt, so imported history keeps its dates and order.
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DiscriminateByTags Keys of the tags that identify a message imported before, such as the ID the source system gave it, so that importing the same batch twice does not duplicate it. Required: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Tags Tags of the message. They identify a message imported before (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user who wrote the message.
+	UserID string `json:"userId"`
 }
 
 // DeleteMessageParams defines parameters for DeleteMessage.
@@ -11622,8 +11770,11 @@ type GetMessageParams struct {
 
 // UpdateMessageJSONBody defines parameters for UpdateMessage.
 type UpdateMessageJSONBody struct {
+	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
 	Payload map[string]interface{} `json:"payload,omitempty"`
-	Tags    map[string]string      `json:"tags"`
+
+	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
+	Tags map[string]string `json:"tags"`
 }
 
 // UpdateMessageParams defines parameters for UpdateMessage.
@@ -11652,6 +11803,7 @@ type GetStateParams struct {
 
 // PatchStateJSONBody defines parameters for PatchState.
 type PatchStateJSONBody struct {
+	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
 	Payload map[string]interface{} `json:"payload"`
 }
 
@@ -11669,7 +11821,10 @@ type PatchStateParams struct {
 
 // SetStateJSONBody defines parameters for SetState.
 type SetStateJSONBody struct {
-	Expiry  nullable.Nullable[float64]                `json:"expiry,omitempty"`
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload The whole new content of the state; it replaces the stored payload rather than being merged into it (use patchState to merge). Null deletes the state.
 	Payload nullable.Nullable[map[string]interface{}] `json:"payload"`
 }
 
@@ -11687,6 +11842,7 @@ type SetStateParams struct {
 
 // SetStateExpiryJSONBody defines parameters for SetStateExpiry.
 type SetStateExpiryJSONBody struct {
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days, 2,592,000,000). Null removes the expiry, so the state is kept until deleted.
 	Expiry nullable.Nullable[float64] `json:"expiry"`
 }
 
@@ -11704,8 +11860,11 @@ type SetStateExpiryParams struct {
 
 // GetOrSetStateJSONBody defines parameters for GetOrSetState.
 type GetOrSetStateJSONBody struct {
-	Expiry  nullable.Nullable[float64] `json:"expiry,omitempty"`
-	Payload map[string]interface{}     `json:"payload"`
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload Content to store if the state does not exist yet. When it exists, the stored payload is returned and this one is not written.
+	Payload map[string]interface{} `json:"payload"`
 }
 
 // GetOrSetStateParams defines parameters for GetOrSetState.
@@ -11779,15 +11938,32 @@ type ListTasksParamsStatus string
 
 // CreateTaskJSONBody defines parameters for CreateTask.
 type CreateTaskJSONBody struct {
-	ConversationID string                 `json:"conversationId"`
-	Data           map[string]interface{} `json:"data,omitempty"`
-	Description    *string                `json:"description,omitempty"`
-	ParentTaskID   *string                `json:"parentTaskId,omitempty"`
-	Tags           map[string]string      `json:"tags,omitempty"`
-	TimeoutAt      *time.Time             `json:"timeoutAt,omitempty"`
-	Title          *string                `json:"title,omitempty"`
-	Type           string                 `json:"type"`
-	UserID         *string                `json:"userId,omitempty"`
+	// ConversationID ID of the conversation the task belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// Data Working data the task starts with.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description Notes on the task for people. Stay within 256 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Description *string `json:"description,omitempty"`
+
+	// ParentTaskID ID of the task this one is a subtask of, if any.
+	ParentTaskID *string `json:"parentTaskId,omitempty"`
+
+	// Tags Tags of the new task, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the task times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title Short title for people. Stay within 64 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Title *string `json:"title,omitempty"`
+
+	// Type Kind of task, chosen by the bot.
+	Type string `json:"type"`
+
+	// UserID ID of the user the task is for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // CreateTaskParams defines parameters for CreateTask.
@@ -11828,12 +12004,23 @@ type GetTaskParams struct {
 
 // UpdateTaskJSONBody defines parameters for UpdateTask.
 type UpdateTaskJSONBody struct {
-	Data        map[string]interface{}    `json:"data,omitempty"`
-	Description *string                   `json:"description,omitempty"`
-	Status      *UpdateTaskJSONBodyStatus `json:"status,omitempty"`
-	Tags        map[string]string         `json:"tags,omitempty"`
-	TimeoutAt   *time.Time                `json:"timeoutAt,omitempty"`
-	Title       *string                   `json:"title,omitempty"`
+	// Data New working data of the task; it replaces the stored data as a whole.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description New notes on the task. Stay within 256 characters, the limit of the Task the API answers with.
+	Description *string `json:"description,omitempty"`
+
+	// Status New status of the task.
+	Status *UpdateTaskJSONBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the task's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the task times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title New title of the task. Stay within 64 characters, the limit of the Task the API answers with.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateTaskParams defines parameters for UpdateTask.
@@ -11898,11 +12085,18 @@ type ListUsersParamsSortDirection string
 
 // CreateUserJSONBody defines parameters for CreateUser.
 type CreateUserJSONBody struct {
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name of the user.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
+	Tags map[string]string `json:"tags"`
 }
 
 // CreateUserParams defines parameters for CreateUser.
@@ -11919,12 +12113,21 @@ type CreateUserParams struct {
 
 // GetOrCreateUserJSONBody defines parameters for GetOrCreateUser.
 type GetOrCreateUserJSONBody struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateUserParams defines parameters for GetOrCreateUser.
@@ -11965,9 +12168,14 @@ type GetUserParams struct {
 
 // UpdateUserJSONBody defines parameters for UpdateUser.
 type UpdateUserJSONBody struct {
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	// Name New display name. Left out, the name is kept; null removes it.
+	Name nullable.Nullable[string] `json:"name,omitempty"`
+
+	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
 	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
-	Tags       map[string]string         `json:"tags,omitempty"`
+
+	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateUserParams defines parameters for UpdateUser.
@@ -12020,15 +12228,32 @@ type ListWorkflowsParamsStatuses string
 
 // CreateWorkflowJSONBody defines parameters for CreateWorkflow.
 type CreateWorkflowJSONBody struct {
-	ConversationID   *string                      `json:"conversationId,omitempty"`
-	EventID          *string                      `json:"eventId,omitempty"`
-	Input            map[string]interface{}       `json:"input,omitempty"`
-	Name             string                       `json:"name"`
-	ParentWorkflowID *string                      `json:"parentWorkflowId,omitempty"`
-	Status           CreateWorkflowJSONBodyStatus `json:"status"`
-	Tags             map[string]string            `json:"tags,omitempty"`
-	TimeoutAt        *time.Time                   `json:"timeoutAt,omitempty"`
-	UserID           *string                      `json:"userId,omitempty"`
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in. in_progress requires eventId.
+	Status CreateWorkflowJSONBodyStatus `json:"status"`
+
+	// Tags Tags of the new workflow, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // CreateWorkflowParams defines parameters for CreateWorkflow.
@@ -12048,17 +12273,38 @@ type CreateWorkflowJSONBodyStatus string
 
 // GetOrCreateWorkflowJSONBody defines parameters for GetOrCreateWorkflow.
 type GetOrCreateWorkflowJSONBody struct {
-	ConversationID            *string                                               `json:"conversationId,omitempty"`
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// DiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
 	DiscriminateByStatusGroup *GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup `json:"discriminateByStatusGroup,omitempty"`
-	DiscriminateByTags        []string                                              `json:"discriminateByTags,omitempty"`
-	EventID                   *string                                               `json:"eventId,omitempty"`
-	Input                     map[string]interface{}                                `json:"input,omitempty"`
-	Name                      string                                                `json:"name"`
-	ParentWorkflowID          *string                                               `json:"parentWorkflowId,omitempty"`
-	Status                    GetOrCreateWorkflowJSONBodyStatus                     `json:"status"`
-	Tags                      map[string]string                                     `json:"tags,omitempty"`
-	TimeoutAt                 *time.Time                                            `json:"timeoutAt,omitempty"`
-	UserID                    *string                                               `json:"userId,omitempty"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing workflow; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs creates a second workflow instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with, if this call creates it.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in, if this call creates the workflow. in_progress requires eventId.
+	Status GetOrCreateWorkflowJSONBodyStatus `json:"status"`
+
+	// Tags Tags of the workflow. They are what identifies an existing workflow (see discriminateByTags), and a workflow created by this call gets all of them.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601), if this call creates it. Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // GetOrCreateWorkflowParams defines parameters for GetOrCreateWorkflow.
@@ -12105,13 +12351,26 @@ type GetWorkflowParams struct {
 
 // UpdateWorkflowJSONBody defines parameters for UpdateWorkflow.
 type UpdateWorkflowJSONBody struct {
-	EventID       *string                       `json:"eventId,omitempty"`
-	FailureReason *string                       `json:"failureReason,omitempty"`
-	Output        map[string]interface{}        `json:"output,omitempty"`
-	Status        *UpdateWorkflowJSONBodyStatus `json:"status,omitempty"`
-	Tags          map[string]string             `json:"tags,omitempty"`
-	TimeoutAt     *time.Time                    `json:"timeoutAt,omitempty"`
-	UserID        *string                       `json:"userId,omitempty"`
+	// EventID ID of the event that resumes the workflow. Required when status becomes in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// FailureReason Why the workflow failed; send it along with status failed.
+	FailureReason *string `json:"failureReason,omitempty"`
+
+	// Output Data the workflow produced; it replaces the stored output as a whole.
+	Output map[string]interface{} `json:"output,omitempty"`
+
+	// Status New status. Moving to in_progress requires eventId.
+	Status *UpdateWorkflowJSONBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the workflow times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow now runs for.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // UpdateWorkflowParams defines parameters for UpdateWorkflow.
