@@ -4745,6 +4745,7 @@ type BotUsage struct {
 
 // BreakDownWorkspaceUsageByBotResponse The data.
 type BreakDownWorkspaceUsageByBotResponse struct {
+	// Data How much each bot consumed.
 	Data []BotUsage `json:"data"`
 }
 
@@ -4765,28 +4766,44 @@ type CallActionResponse_Meta struct {
 
 // ChargeWorkspaceUnpaidInvoicesResponse The charged invoices, failed invoices.
 type ChargeWorkspaceUnpaidInvoicesResponse struct {
+	// ChargedInvoices Invoices this call managed to charge.
 	ChargedInvoices []ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices `json:"chargedInvoices"`
-	FailedInvoices  []ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices  `json:"failedInvoices"`
+
+	// FailedInvoices Invoices this call tried to charge without success.
+	FailedInvoices []ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices `json:"failedInvoices"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices defines model for ChargeWorkspaceUnpaidInvoicesResponse.ChargedInvoices.
 type ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices struct {
+	// Amount Amount charged, in the invoice's currency.
 	Amount float64 `json:"amount"`
-	ID     string  `json:"id"`
+
+	// ID ID of the invoice.
+	ID string `json:"id"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices defines model for ChargeWorkspaceUnpaidInvoicesResponse.FailedInvoices.
 type ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices struct {
-	Amount       float64 `json:"amount"`
-	FailedReason string  `json:"failedReason"`
-	ID           string  `json:"id"`
+	// Amount Amount that could not be charged, in the invoice's currency.
+	Amount float64 `json:"amount"`
+
+	// FailedReason Why the charge failed, for a person (a declined card, say).
+	FailedReason string `json:"failedReason"`
+
+	// ID ID of the invoice.
+	ID string `json:"id"`
 }
 
 // CheckHandleAvailabilityResponse The available, suggestions, used by.
 type CheckHandleAvailabilityResponse struct {
-	Available   bool     `json:"available"`
+	// Available True when nobody holds the handle yet.
+	Available bool `json:"available"`
+
+	// Suggestions Similar handles that are free, to offer instead.
 	Suggestions []string `json:"suggestions"`
-	UsedBy      *string  `json:"usedBy,omitempty"`
+
+	// UsedBy Set when the handle is taken: identifies the workspace holding it.
+	UsedBy *string `json:"usedBy,omitempty"`
 }
 
 // Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
@@ -4904,15 +4921,23 @@ type CreatePaymentMethodIntentResponse struct {
 
 // CreatePersonalAccessTokenResponse The pat, created.
 type CreatePersonalAccessTokenResponse struct {
+	// Pat The new token, secret included.
 	Pat CreatePersonalAccessTokenResponse_Pat `json:"pat"`
 }
 
-// CreatePersonalAccessTokenResponse_Pat defines model for CreatePersonalAccessTokenResponse.Pat.
+// CreatePersonalAccessTokenResponse_Pat The new token, secret included.
 type CreatePersonalAccessTokenResponse_Pat struct {
+	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
-	ID        string    `json:"id"`
-	Note      string    `json:"note"`
-	Value     string    `json:"value"`
+
+	// ID Unique identifier, used to revoke the token.
+	ID string `json:"id"`
+
+	// Note Label given when the token was made.
+	Note string `json:"note"`
+
+	// Value The secret to send as the bearer token. It is shown in this answer only and cannot be read again, so store it now, and never log it.
+	Value string `json:"value"`
 }
 
 // CreatePluginResponse The plugin, created.
@@ -4967,15 +4992,22 @@ type DailyUsageActivity struct {
 	Value float64 `json:"value"`
 }
 
-// DailyUsageActivityMetadataType defines model for DailyUsageActivity.Metadata.Type.
+// DailyUsageActivityMetadataType Kind of work that consumed: an integration action, file indexing or a web search.
 type DailyUsageActivityMetadataType string
 
 // DailyUsageActivity_Metadata Where the consumption came from: the bot, and the kind of work (integration action, file indexing, web search) with optional detail.
 type DailyUsageActivity_Metadata struct {
-	BotID   string                         `json:"botId"`
-	Source  *string                        `json:"source,omitempty"`
-	Subtype *string                        `json:"subtype,omitempty"`
-	Type    DailyUsageActivityMetadataType `json:"type"`
+	// BotID ID of the bot that consumed.
+	BotID string `json:"botId"`
+
+	// Source Where the consumption came from, when the API says.
+	Source *string `json:"source,omitempty"`
+
+	// Subtype Finer detail within the kind of work, when the API gives one.
+	Subtype *string `json:"subtype,omitempty"`
+
+	// Type Kind of work that consumed: an integration action, file indexing or a web search.
+	Type DailyUsageActivityMetadataType `json:"type"`
 }
 
 // DeleteTableRowsResponse The deleted rows.
@@ -5246,6 +5278,7 @@ type FindTableRowsResponse struct {
 
 // GetAccountPreferenceResponse The requested value.
 type GetAccountPreferenceResponse struct {
+	// Value The stored value, of any JSON type; null when nothing is stored under the key.
 	Value nullable.Nullable[interface{}] `json:"value,omitempty"`
 }
 
@@ -5287,17 +5320,22 @@ type GetAddonResponse_Prices struct {
 
 // GetAllWorkspaceQuotaCompletionResponse For each workspace, how much of its quotas it has used.
 type GetAllWorkspaceQuotaCompletionResponse map[string]struct {
-	Completion float64                                    `json:"completion"`
-	Type       GetAllWorkspaceQuotaCompletionResponseType `json:"type"`
+	// Completion How much of that limit is used, usage relative to limit. Upstream does not say whether full is 1 or 100.
+	Completion float64 `json:"completion"`
+
+	// Type Usage type closest to its limit in that workspace.
+	Type GetAllWorkspaceQuotaCompletionResponseType `json:"type"`
 }
 
-// GetAllWorkspaceQuotaCompletionResponseType defines model for GetAllWorkspaceQuotaCompletionResponse.Type.
+// GetAllWorkspaceQuotaCompletionResponseType Usage type closest to its limit in that workspace.
 type GetAllWorkspaceQuotaCompletionResponseType string
 
 // GetAuditRecordsResponse One page of records, with the token of the next page.
 type GetAuditRecordsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta      `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Records The audit records on this page, newest first.
 	Records []AuditRecord `json:"records"`
 }
 
@@ -5482,6 +5520,7 @@ type GetMessageResponse struct {
 
 // GetMultipleUsagesResponse The requested usages.
 type GetMultipleUsagesResponse struct {
+	// Usages One usage record for each combination of ID and type asked for.
 	Usages []Usage `json:"usages"`
 }
 
@@ -6115,16 +6154,35 @@ type GetPublicPluginResponse struct {
 
 // GetPublicWorkspaceResponse The id, name, created at, updated at, about, profile picture, contact email, website, social accounts, handle.
 type GetPublicWorkspaceResponse struct {
-	About          *string  `json:"about,omitempty"`
-	ContactEmail   *string  `json:"contactEmail,omitempty"`
-	CreatedAt      string   `json:"createdAt"`
-	Handle         *string  `json:"handle,omitempty"`
-	ID             string   `json:"id"`
-	Name           string   `json:"name"`
-	ProfilePicture *string  `json:"profilePicture,omitempty"`
+	// About Public description text; empty when not set.
+	About *string `json:"about,omitempty"`
+
+	// ContactEmail Public contact address; empty when not set.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores; empty when not set.
+	Handle *string `json:"handle,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// ProfilePicture Address of the workspace's picture; empty when not set.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts Links to social media profiles, at most five.
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
-	UpdatedAt      string   `json:"updatedAt"`
-	Website        *string  `json:"website,omitempty"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// Website Address of the workspace's website; empty when not set.
+	Website *string `json:"website,omitempty"`
 }
 
 // GetStateResponse The requested state.
@@ -6171,8 +6229,11 @@ type GetTaskResponse struct {
 
 // GetUpcomingInvoiceResponse The total, line items.
 type GetUpcomingInvoiceResponse struct {
+	// LineItems Lines of the next invoice so far.
 	LineItems []InvoiceLineItem `json:"lineItems"`
-	Total     float64           `json:"total"`
+
+	// Total Total of the next invoice so far. Upstream does not give its unit, whereas line items give theirs in cents.
+	Total float64 `json:"total"`
 }
 
 // GetUsageResponse The requested usage.
@@ -6195,22 +6256,29 @@ type GetWorkflowResponse struct {
 
 // GetWorkspacePreferenceResponse The requested value.
 type GetWorkspacePreferenceResponse struct {
+	// Value The stored value, of any JSON type; null when nothing is stored under the key.
 	Value nullable.Nullable[interface{}] `json:"value,omitempty"`
 }
 
 // GetWorkspaceQuotaResponse The requested quota.
 type GetWorkspaceQuotaResponse struct {
+	// Quota The workspace's limit for the usage type asked for.
 	Quota GetWorkspaceQuotaResponse_Quota `json:"quota"`
 }
 
-// GetWorkspaceQuotaResponseQuotaType defines model for GetWorkspaceQuotaResponse.Quota.Type.
+// GetWorkspaceQuotaResponseQuotaType Metered resource the limit applies to.
 type GetWorkspaceQuotaResponseQuotaType string
 
-// GetWorkspaceQuotaResponse_Quota defines model for GetWorkspaceQuotaResponse.Quota.
+// GetWorkspaceQuotaResponse_Quota The workspace's limit for the usage type asked for.
 type GetWorkspaceQuotaResponse_Quota struct {
-	Period string                             `json:"period"`
-	Type   GetWorkspaceQuotaResponseQuotaType `json:"type"`
-	Value  float64                            `json:"value"`
+	// Period Period the limit covers.
+	Period string `json:"period"`
+
+	// Type Metered resource the limit applies to.
+	Type GetWorkspaceQuotaResponseQuotaType `json:"type"`
+
+	// Value The limit itself.
+	Value float64 `json:"value"`
 }
 
 // ImportMessagesResponse The imported messages.
@@ -6744,8 +6812,13 @@ type InterfaceSummary struct {
 
 // IntrospectResponse The workspace id, bot id, user id.
 type IntrospectResponse struct {
-	BotID       string `json:"botId"`
-	UserID      string `json:"userId"`
+	// BotID ID of the bot, as sent.
+	BotID string `json:"botId"`
+
+	// UserID ID of the account the calling token belongs to.
+	UserID string `json:"userId"`
+
+	// WorkspaceID ID of the workspace the bot belongs to.
 	WorkspaceID string `json:"workspaceId"`
 }
 
@@ -7045,6 +7118,7 @@ type ListParticipantsResponse struct {
 
 // ListPersonalAccessTokensResponse The requested pats.
 type ListPersonalAccessTokensResponse struct {
+	// Pats The caller's tokens, without their secrets.
 	Pats []PersonalAccessToken `json:"pats"`
 }
 
@@ -7084,7 +7158,9 @@ type ListPublicPluginsResponse struct {
 // ListPublicWorkspacesResponse One page of workspaces, with the token of the next page.
 type ListPublicWorkspacesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta       PageMeta          `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workspaces The public profiles on this page.
 	Workspaces []PublicWorkspace `json:"workspaces"`
 }
 
@@ -7113,6 +7189,7 @@ type ListTasksResponse struct {
 
 // ListUsageActivityDailyResponse One page of data, with the token of the next page.
 type ListUsageActivityDailyResponse struct {
+	// Data The daily totals on this page, newest day first.
 	Data []DailyUsageActivity `json:"data"`
 
 	// Meta Paging information of a list answer.
@@ -7121,6 +7198,7 @@ type ListUsageActivityDailyResponse struct {
 
 // ListUsageActivityResponse One page of data, with the token of the next page.
 type ListUsageActivityResponse struct {
+	// Data The consumption entries on this page, newest first.
 	Data []UsageActivity `json:"data"`
 
 	// Meta Paging information of a list answer.
@@ -7129,6 +7207,7 @@ type ListUsageActivityResponse struct {
 
 // ListUsageHistoryResponse The requested usages.
 type ListUsageHistoryResponse struct {
+	// Usages One usage record per period.
 	Usages []Usage `json:"usages"`
 }
 
@@ -7152,11 +7231,13 @@ type ListWorkflowsResponse struct {
 
 // ListWorkspaceInvoicesResponse The requested invoices.
 type ListWorkspaceInvoicesResponse struct {
+	// Invoices Every invoice issued to the workspace.
 	Invoices []WorkspaceInvoice `json:"invoices"`
 }
 
 // ListWorkspaceMembersResponse One page of members, with the token of the next page.
 type ListWorkspaceMembersResponse struct {
+	// Members The members on this page.
 	Members []ListedWorkspaceMember `json:"members"`
 
 	// Meta Paging information of a list answer.
@@ -7165,18 +7246,22 @@ type ListWorkspaceMembersResponse struct {
 
 // ListWorkspaceQuotasResponse The requested quotas.
 type ListWorkspaceQuotasResponse struct {
+	// Quotas One limit for each usage type.
 	Quotas []Quota `json:"quotas"`
 }
 
 // ListWorkspaceUsagesResponse The requested usages.
 type ListWorkspaceUsagesResponse struct {
+	// Usages The consumption records of the workspace for the type asked for.
 	Usages []Usage `json:"usages"`
 }
 
 // ListWorkspacesResponse One page of workspaces, with the token of the next page.
 type ListWorkspacesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta       PageMeta          `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workspaces The workspaces on this page.
 	Workspaces []ListedWorkspace `json:"workspaces"`
 }
 
@@ -7927,7 +8012,10 @@ type Row_Computed struct {
 
 // RunVrlResponse The data, result.
 type RunVrlResponse struct {
-	Data   map[string]interface{}         `json:"data"`
+	// Data The data after the program changed it.
+	Data map[string]interface{} `json:"data"`
+
+	// Result Value of the program's last expression, of any JSON type; null when it has none.
 	Result nullable.Nullable[interface{}] `json:"result,omitempty"`
 }
 
@@ -8567,8 +8655,11 @@ type WorkspaceInvoicePaymentStatus string
 
 // WorkspaceInvoice_Period Month and year billed.
 type WorkspaceInvoice_Period struct {
+	// Month Month billed, as a number. Upstream does not say whether January is 0 or 1.
 	Month float64 `json:"month"`
-	Year  float64 `json:"year"`
+
+	// Year Year billed, such as 2025.
+	Year float64 `json:"year"`
 }
 
 // WorkspaceMember A person's membership in a workspace, with the role they hold.
@@ -8621,18 +8712,25 @@ type DeleteAccountJSONBody = map[string]interface{}
 
 // UpdateAccountJSONBody defines parameters for UpdateAccount.
 type UpdateAccountJSONBody struct {
-	DisplayName    *string `json:"displayName,omitempty"`
+	// DisplayName New name shown to others.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// ProfilePicture New address (URL) of the caller's picture.
 	ProfilePicture *string `json:"profilePicture,omitempty"`
-	Refresh        *bool   `json:"refresh,omitempty"`
+
+	// Refresh Flag that upstream does not document; its effect is unknown, so leave it out.
+	Refresh *bool `json:"refresh,omitempty"`
 }
 
 // CreatePersonalAccessTokenJSONBody defines parameters for CreatePersonalAccessToken.
 type CreatePersonalAccessTokenJSONBody struct {
+	// Note Label that tells the token apart in lists, such as what or who uses it.
 	Note string `json:"note"`
 }
 
 // SetAccountPreferenceJSONBody defines parameters for SetAccountPreference.
 type SetAccountPreferenceJSONBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
 	Value interface{} `json:"value,omitempty"`
 }
 
@@ -9239,8 +9337,11 @@ type GetBotWebchatParamsType string
 
 // RunVrlJSONBody defines parameters for RunVrl.
 type RunVrlJSONBody struct {
-	Data   map[string]interface{} `json:"data"`
-	Script string                 `json:"script"`
+	// Data JSON object the program runs on; in VRL it is the event, reached as the dot (.).
+	Data map[string]interface{} `json:"data"`
+
+	// Script Source of the VRL (Vector Remap Language) program.
+	Script string `json:"script"`
 }
 
 // ListPublicIntegrationsParams defines parameters for ListPublicIntegrations.
@@ -10502,6 +10603,7 @@ type GetInterfaceByNameParams struct {
 
 // IntrospectJSONBody defines parameters for Introspect.
 type IntrospectJSONBody struct {
+	// BotID ID of the bot to look up.
 	BotID string `json:"botId"`
 }
 
@@ -10808,6 +10910,7 @@ type GetPluginByNameParams struct {
 
 // ChangeAISpendQuotaJSONBody defines parameters for ChangeAISpendQuota.
 type ChangeAISpendQuotaJSONBody struct {
+	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
 	MonthlySpendingLimit float64 `json:"monthlySpendingLimit"`
 }
 
@@ -10912,8 +11015,11 @@ type ListWorkspaceMembersParams struct {
 
 // CreateWorkspaceMemberJSONBody defines parameters for CreateWorkspaceMember.
 type CreateWorkspaceMemberJSONBody struct {
-	Email openapi_types.Email               `json:"email"`
-	Role  CreateWorkspaceMemberJSONBodyRole `json:"role"`
+	// Email Email address of the person to add.
+	Email openapi_types.Email `json:"email"`
+
+	// Role Role the person gets in the workspace.
+	Role CreateWorkspaceMemberJSONBodyRole `json:"role"`
 }
 
 // CreateWorkspaceMemberParams defines parameters for CreateWorkspaceMember.
@@ -10939,6 +11045,7 @@ type DeleteWorkspaceMemberParams struct {
 
 // UpdateWorkspaceMemberJSONBody defines parameters for UpdateWorkspaceMember.
 type UpdateWorkspaceMemberJSONBody struct {
+	// Role The member's new role.
 	Role *UpdateWorkspaceMemberJSONBodyRole `json:"role,omitempty"`
 }
 
@@ -10962,11 +11069,13 @@ type ListWorkspacesParams struct {
 
 // CreateWorkspaceJSONBody defines parameters for CreateWorkspace.
 type CreateWorkspaceJSONBody struct {
+	// Name Display name of the new workspace.
 	Name string `json:"name"`
 }
 
 // CheckHandleAvailabilityJSONBody defines parameters for CheckHandleAvailability.
 type CheckHandleAvailabilityJSONBody struct {
+	// Handle Handle to check. This call accepts handles that start or end with a hyphen or underscore, which updateWorkspace refuses, and allows at most 50 characters where updateWorkspace allows 64.
 	Handle string `json:"handle"`
 }
 
@@ -10978,6 +11087,7 @@ type GetWorkspacePreferenceParams struct {
 
 // SetWorkspacePreferenceJSONBody defines parameters for SetWorkspacePreference.
 type SetWorkspacePreferenceJSONBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
 	Value interface{} `json:"value,omitempty"`
 }
 
@@ -11013,15 +11123,32 @@ type GetWorkspaceParams struct {
 
 // UpdateWorkspaceJSONBody defines parameters for UpdateWorkspace.
 type UpdateWorkspaceJSONBody struct {
-	About          *string  `json:"about,omitempty"`
-	ContactEmail   *string  `json:"contactEmail,omitempty"`
-	Handle         *string  `json:"handle,omitempty"`
-	IsPublic       *bool    `json:"isPublic,omitempty"`
-	Name           *string  `json:"name,omitempty"`
-	ProfilePicture *string  `json:"profilePicture,omitempty"`
+	// About New public description text.
+	About *string `json:"about,omitempty"`
+
+	// ContactEmail New public contact address.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// Handle New handle: lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit. It must be free; checkHandleAvailability tells.
+	Handle *string `json:"handle,omitempty"`
+
+	// IsPublic Whether the workspace profile is visible to everyone.
+	IsPublic *bool `json:"isPublic,omitempty"`
+
+	// Name New display name.
+	Name *string `json:"name,omitempty"`
+
+	// ProfilePicture New address (URL) of the workspace's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts New links to social media profiles, at most five; they replace the current list. An empty Go slice is left out of the request, so it cannot clear the list.
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
-	SpendingLimit  *float64 `json:"spendingLimit,omitempty"`
-	Website        *string  `json:"website,omitempty"`
+
+	// SpendingLimit New cap on what the workspace may spend, from 5 to 1000 (in the currency of its plan, US dollars).
+	SpendingLimit *float64 `json:"spendingLimit,omitempty"`
+
+	// Website New address of the workspace's website.
+	Website *string `json:"website,omitempty"`
 }
 
 // UpdateWorkspaceParams defines parameters for UpdateWorkspace.
@@ -11047,6 +11174,7 @@ type ListWorkspaceInvoicesParams struct {
 
 // ChargeWorkspaceUnpaidInvoicesJSONBody defines parameters for ChargeWorkspaceUnpaidInvoices.
 type ChargeWorkspaceUnpaidInvoicesJSONBody struct {
+	// InvoiceIds IDs of the invoices to charge. Left out, every unpaid invoice of the workspace is tried; beware that an empty Go slice is left out of the request too, and so charges them all.
 	InvoiceIds []string `json:"invoiceIds,omitempty"`
 }
 
