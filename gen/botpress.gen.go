@@ -4393,19 +4393,28 @@ type Addon struct {
 // AddonFeature Feature the add-on extends.
 type AddonFeature string
 
-// AddonPricesCurrency defines model for Addon.Prices.Currency.
+// AddonPricesCurrency Currency of the amount; only usd so far.
 type AddonPricesCurrency string
 
-// AddonPricesInterval defines model for Addon.Prices.Interval.
+// AddonPricesInterval How often the amount is charged: every month or every year.
 type AddonPricesInterval string
 
 // Addon_Prices defines model for Addon.Prices.
 type Addon_Prices struct {
-	Amount          float64             `json:"amount"`
-	Currency        AddonPricesCurrency `json:"currency"`
-	Interval        AddonPricesInterval `json:"interval"`
-	Metadata        map[string]string   `json:"metadata,omitempty"`
-	ProviderPriceID string              `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency AddonPricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval AddonPricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // APIKeySummary An API key as listed: its identity and note, never its secret value.
@@ -4916,6 +4925,7 @@ type CreateMessageResponse struct {
 
 // CreatePaymentMethodIntentResponse The client secret, created.
 type CreatePaymentMethodIntentResponse struct {
+	// ClientSecret Client secret of the new Stripe setup intent; give it to Stripe.js or a Stripe SDK to collect the card. It lets anyone holding it complete the setup, so do not log it.
 	ClientSecret string `json:"clientSecret"`
 }
 
@@ -5290,32 +5300,56 @@ type GetAccountResponse struct {
 
 // GetAddonResponse The id, name, description, provider product id, prices, feature, increment, metadata.
 type GetAddonResponse struct {
-	Description       string                             `json:"description"`
-	Feature           GetAddonResponseFeature            `json:"feature"`
-	ID                string                             `json:"id"`
-	Increment         float64                            `json:"increment"`
-	Metadata          map[string]string                  `json:"metadata,omitempty"`
-	Name              string                             `json:"name"`
-	Prices            map[string]GetAddonResponse_Prices `json:"prices"`
-	ProviderProductID string                             `json:"providerProductId"`
+	// Description What it offers, for a person.
+	Description string `json:"description"`
+
+	// Feature Feature the add-on extends.
+	Feature GetAddonResponseFeature `json:"feature"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Increment How much one unit of the add-on adds to that feature.
+	Increment float64 `json:"increment"`
+
+	// Metadata Extra string labels.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
+	Prices map[string]GetAddonResponse_Prices `json:"prices"`
+
+	// ProviderProductID ID of the matching product at the payment provider (Stripe).
+	ProviderProductID string `json:"providerProductId"`
 }
 
-// GetAddonResponseFeature defines model for GetAddonResponse.Feature.
+// GetAddonResponseFeature Feature the add-on extends.
 type GetAddonResponseFeature string
 
-// GetAddonResponsePricesCurrency defines model for GetAddonResponse.Prices.Currency.
+// GetAddonResponsePricesCurrency Currency of the amount; only usd so far.
 type GetAddonResponsePricesCurrency string
 
-// GetAddonResponsePricesInterval defines model for GetAddonResponse.Prices.Interval.
+// GetAddonResponsePricesInterval How often the amount is charged: every month or every year.
 type GetAddonResponsePricesInterval string
 
 // GetAddonResponse_Prices defines model for GetAddonResponse.Prices.
 type GetAddonResponse_Prices struct {
-	Amount          float64                        `json:"amount"`
-	Currency        GetAddonResponsePricesCurrency `json:"currency"`
-	Interval        GetAddonResponsePricesInterval `json:"interval"`
-	Metadata        map[string]string              `json:"metadata,omitempty"`
-	ProviderPriceID string                         `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency GetAddonResponsePricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval GetAddonResponsePricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // GetAllWorkspaceQuotaCompletionResponse For each workspace, how much of its quotas it has used.
@@ -5341,6 +5375,7 @@ type GetAuditRecordsResponse struct {
 
 // GetBillingReadonlyResponse The requested billing readonly.
 type GetBillingReadonlyResponse struct {
+	// BillingReadonly True when the workspace's billing settings are locked, so calls that change them will be refused.
 	BillingReadonly bool `json:"billingReadonly"`
 }
 
@@ -5582,48 +5617,83 @@ type GetParticipantResponse struct {
 
 // GetPaymentMethodResponse The requested payment method.
 type GetPaymentMethodResponse struct {
+	// PaymentMethod The means of payment the workspace is billed with; null when none is set.
 	PaymentMethod nullable.Nullable[GetPaymentMethodResponse_PaymentMethod] `json:"paymentMethod"`
 }
 
-// GetPaymentMethodResponse_PaymentMethod_Card defines model for GetPaymentMethodResponse.PaymentMethod.Card.
+// GetPaymentMethodResponse_PaymentMethod_Card Details of the card; null when the payment method is not a card.
 type GetPaymentMethodResponse_PaymentMethod_Card struct {
-	Brand    string  `json:"brand"`
+	// Brand Card network, such as visa or mastercard.
+	Brand string `json:"brand"`
+
+	// ExpMonth Month the card expires, 1 to 12.
 	ExpMonth float64 `json:"expMonth"`
-	ExpYear  float64 `json:"expYear"`
-	LastFour string  `json:"lastFour"`
+
+	// ExpYear Year the card expires, with four digits.
+	ExpYear float64 `json:"expYear"`
+
+	// LastFour Last four digits of the card number.
+	LastFour string `json:"lastFour"`
 }
 
-// GetPaymentMethodResponse_PaymentMethod defines model for GetPaymentMethodResponse.PaymentMethod.
+// GetPaymentMethodResponse_PaymentMethod The means of payment the workspace is billed with; null when none is set.
 type GetPaymentMethodResponse_PaymentMethod struct {
+	// Card Details of the card; null when the payment method is not a card.
 	Card nullable.Nullable[GetPaymentMethodResponse_PaymentMethod_Card] `json:"card"`
-	ID   string                                                         `json:"id"`
-	Type string                                                         `json:"type"`
+
+	// ID ID of the payment method at Stripe (pm_...).
+	ID string `json:"id"`
+
+	// Type Kind of payment method, such as card.
+	Type string `json:"type"`
 }
 
 // GetPlanResponse The id, name, description, provider product id, prices, features, metadata.
 type GetPlanResponse struct {
-	Description       string                            `json:"description"`
-	Features          map[string]*interface{}           `json:"features"`
-	ID                string                            `json:"id"`
-	Metadata          map[string]string                 `json:"metadata,omitempty"`
-	Name              string                            `json:"name"`
-	Prices            map[string]GetPlanResponse_Prices `json:"prices"`
-	ProviderProductID string                            `json:"providerProductId"`
+	// Description What it offers, for a person.
+	Description string `json:"description"`
+
+	// Features What the plan includes, by feature name; the value's type depends on the feature.
+	Features map[string]*interface{} `json:"features"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Metadata Extra string labels.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
+	Prices map[string]GetPlanResponse_Prices `json:"prices"`
+
+	// ProviderProductID ID of the matching product at the payment provider (Stripe).
+	ProviderProductID string `json:"providerProductId"`
 }
 
-// GetPlanResponsePricesCurrency defines model for GetPlanResponse.Prices.Currency.
+// GetPlanResponsePricesCurrency Currency of the amount; only usd so far.
 type GetPlanResponsePricesCurrency string
 
-// GetPlanResponsePricesInterval defines model for GetPlanResponse.Prices.Interval.
+// GetPlanResponsePricesInterval How often the amount is charged: every month or every year.
 type GetPlanResponsePricesInterval string
 
 // GetPlanResponse_Prices defines model for GetPlanResponse.Prices.
 type GetPlanResponse_Prices struct {
-	Amount          float64                       `json:"amount"`
-	Currency        GetPlanResponsePricesCurrency `json:"currency"`
-	Interval        GetPlanResponsePricesInterval `json:"interval"`
-	Metadata        map[string]string             `json:"metadata,omitempty"`
-	ProviderPriceID string                        `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency GetPlanResponsePricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval GetPlanResponsePricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // GetPluginByNameResponse The requested plugin.
@@ -7084,6 +7154,7 @@ type ListInterfacesResponse struct {
 
 // ListInvoicesResponse One page of invoices, with the token of the next page.
 type ListInvoicesResponse struct {
+	// Invoices The invoices on this page.
 	Invoices []ListedInvoice `json:"invoices"`
 
 	// Meta Paging information of a list answer.
@@ -7624,19 +7695,28 @@ type Plan struct {
 	ProviderProductID string `json:"providerProductId"`
 }
 
-// PlanPricesCurrency defines model for Plan.Prices.Currency.
+// PlanPricesCurrency Currency of the amount; only usd so far.
 type PlanPricesCurrency string
 
-// PlanPricesInterval defines model for Plan.Prices.Interval.
+// PlanPricesInterval How often the amount is charged: every month or every year.
 type PlanPricesInterval string
 
 // Plan_Prices defines model for Plan.Prices.
 type Plan_Prices struct {
-	Amount          float64            `json:"amount"`
-	Currency        PlanPricesCurrency `json:"currency"`
-	Interval        PlanPricesInterval `json:"interval"`
-	Metadata        map[string]string  `json:"metadata,omitempty"`
-	ProviderPriceID string             `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency PlanPricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval PlanPricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
@@ -8026,17 +8106,29 @@ type SearchFilesResponse struct {
 
 // SetPaymentMethodResponse The id, type, card.
 type SetPaymentMethodResponse struct {
+	// Card Details of the card; null when the payment method is not a card.
 	Card nullable.Nullable[SetPaymentMethodResponse_Card] `json:"card"`
-	ID   string                                           `json:"id"`
-	Type string                                           `json:"type"`
+
+	// ID ID of the payment method at Stripe (pm_...).
+	ID string `json:"id"`
+
+	// Type Kind of payment method, such as card.
+	Type string `json:"type"`
 }
 
-// SetPaymentMethodResponse_Card defines model for SetPaymentMethodResponse.Card.
+// SetPaymentMethodResponse_Card Details of the card; null when the payment method is not a card.
 type SetPaymentMethodResponse_Card struct {
-	Brand    string  `json:"brand"`
+	// Brand Card network, such as visa or mastercard.
+	Brand string `json:"brand"`
+
+	// ExpMonth Month the card expires, 1 to 12.
 	ExpMonth float64 `json:"expMonth"`
-	ExpYear  float64 `json:"expYear"`
-	LastFour string  `json:"lastFour"`
+
+	// ExpYear Year the card expires, with four digits.
+	ExpYear float64 `json:"expYear"`
+
+	// LastFour Last four digits of the card number.
+	LastFour string `json:"lastFour"`
 }
 
 // SetStateExpiryResponse The state, with its new expiry.
@@ -13207,6 +13299,7 @@ type ListInvoicesParams struct {
 
 // PayInvoiceJSONBody defines parameters for PayInvoice.
 type PayInvoiceJSONBody struct {
+	// IdempotencyKey Key that makes a retry safe: calls carrying the same key are meant to charge the invoice once. Use a fresh unique value (a UUID, say) per payment attempt and reuse it only to retry that attempt.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -13224,6 +13317,7 @@ type GetPaymentMethodParams struct {
 
 // SetPaymentMethodJSONBody defines parameters for SetPaymentMethod.
 type SetPaymentMethodJSONBody struct {
+	// PaymentMethodID ID of a payment method already registered with Stripe (pm_...), typically through the setup intent of createPaymentMethodIntent.
 	PaymentMethodID string `json:"paymentMethodId"`
 }
 
