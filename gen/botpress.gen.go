@@ -4384,19 +4384,28 @@ type Addon struct {
 // AddonFeature Feature the add-on extends.
 type AddonFeature string
 
-// AddonPricesCurrency defines model for Addon.Prices.Currency.
+// AddonPricesCurrency Currency of the amount; only usd so far.
 type AddonPricesCurrency string
 
-// AddonPricesInterval defines model for Addon.Prices.Interval.
+// AddonPricesInterval How often the amount is charged: every month or every year.
 type AddonPricesInterval string
 
 // Addon_Prices defines model for Addon.Prices.
 type Addon_Prices struct {
-	Amount          float64             `json:"amount"`
-	Currency        AddonPricesCurrency `json:"currency"`
-	Interval        AddonPricesInterval `json:"interval"`
-	Metadata        map[string]string   `json:"metadata,omitempty"`
-	ProviderPriceID string              `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency AddonPricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval AddonPricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // APIKeySummary An API key as listed: its identity and note, never its secret value.
@@ -4800,17 +4809,22 @@ type BotUsage struct {
 
 // BreakDownWorkspaceUsageByBotResponse The data.
 type BreakDownWorkspaceUsageByBotResponse struct {
+	// Data How much each bot consumed.
 	Data []BotUsage `json:"data"`
 }
 
 // CallActionResponse The action's output.
 type CallActionResponse struct {
-	Meta   CallActionResponse_Meta `json:"meta"`
-	Output map[string]interface{}  `json:"output"`
+	// Meta Facts about how the answer was produced.
+	Meta CallActionResponse_Meta `json:"meta"`
+
+	// Output Output of the action; its shape is set by the action's definition in the integration.
+	Output map[string]interface{} `json:"output"`
 }
 
-// CallActionResponse_Meta defines model for CallActionResponse.Meta.
+// CallActionResponse_Meta Facts about how the answer was produced.
 type CallActionResponse_Meta struct {
+	// Cached True when the output came from a cache of an earlier call instead of running the action.
 	Cached bool `json:"cached"`
 }
 
@@ -4854,28 +4868,44 @@ type ChannelDefinitionUpdate_Message struct {
 
 // ChargeWorkspaceUnpaidInvoicesResponse The charged invoices, failed invoices.
 type ChargeWorkspaceUnpaidInvoicesResponse struct {
+	// ChargedInvoices Invoices this call managed to charge.
 	ChargedInvoices []ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices `json:"chargedInvoices"`
-	FailedInvoices  []ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices  `json:"failedInvoices"`
+
+	// FailedInvoices Invoices this call tried to charge without success.
+	FailedInvoices []ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices `json:"failedInvoices"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices defines model for ChargeWorkspaceUnpaidInvoicesResponse.ChargedInvoices.
 type ChargeWorkspaceUnpaidInvoicesResponse_ChargedInvoices struct {
+	// Amount Amount charged, in the invoice's currency.
 	Amount float64 `json:"amount"`
-	ID     string  `json:"id"`
+
+	// ID ID of the invoice.
+	ID string `json:"id"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices defines model for ChargeWorkspaceUnpaidInvoicesResponse.FailedInvoices.
 type ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices struct {
-	Amount       float64 `json:"amount"`
-	FailedReason string  `json:"failedReason"`
-	ID           string  `json:"id"`
+	// Amount Amount that could not be charged, in the invoice's currency.
+	Amount float64 `json:"amount"`
+
+	// FailedReason Why the charge failed, for a person (a declined card, say).
+	FailedReason string `json:"failedReason"`
+
+	// ID ID of the invoice.
+	ID string `json:"id"`
 }
 
 // CheckHandleAvailabilityResponse The available, suggestions, used by.
 type CheckHandleAvailabilityResponse struct {
-	Available   bool     `json:"available"`
+	// Available True when nobody holds the handle yet.
+	Available bool `json:"available"`
+
+	// Suggestions Similar handles that are free, to offer instead.
 	Suggestions []string `json:"suggestions"`
-	UsedBy      *string  `json:"usedBy,omitempty"`
+
+	// UsedBy Set when the handle is taken: identifies the workspace holding it.
+	UsedBy *string `json:"usedBy,omitempty"`
 }
 
 // ConfigurationDefinitionUpdate A named configuration of an integration, in an update, or null to remove it.
@@ -5015,20 +5045,29 @@ type CreateMessageResponse struct {
 
 // CreatePaymentMethodIntentResponse The client secret, created.
 type CreatePaymentMethodIntentResponse struct {
+	// ClientSecret Client secret of the new Stripe setup intent; give it to Stripe.js or a Stripe SDK to collect the card. It lets anyone holding it complete the setup, so do not log it.
 	ClientSecret string `json:"clientSecret"`
 }
 
 // CreatePersonalAccessTokenResponse The pat, created.
 type CreatePersonalAccessTokenResponse struct {
+	// Pat The new token, secret included.
 	Pat CreatePersonalAccessTokenResponse_Pat `json:"pat"`
 }
 
-// CreatePersonalAccessTokenResponse_Pat defines model for CreatePersonalAccessTokenResponse.Pat.
+// CreatePersonalAccessTokenResponse_Pat The new token, secret included.
 type CreatePersonalAccessTokenResponse_Pat struct {
+	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
-	ID        string    `json:"id"`
-	Note      string    `json:"note"`
-	Value     string    `json:"value"`
+
+	// ID Unique identifier, used to revoke the token.
+	ID string `json:"id"`
+
+	// Note Label given when the token was made.
+	Note string `json:"note"`
+
+	// Value The secret to send as the bearer token. It is shown in this answer only and cannot be read again, so store it now, and never log it.
+	Value string `json:"value"`
 }
 
 // CreatePluginResponse The plugin, created.
@@ -5088,15 +5127,22 @@ type DailyUsageActivity struct {
 	Value float64 `json:"value"`
 }
 
-// DailyUsageActivityMetadataType defines model for DailyUsageActivity.Metadata.Type.
+// DailyUsageActivityMetadataType Kind of work that consumed: an integration action, file indexing or a web search.
 type DailyUsageActivityMetadataType string
 
 // DailyUsageActivity_Metadata Where the consumption came from: the bot, and the kind of work (integration action, file indexing, web search) with optional detail.
 type DailyUsageActivity_Metadata struct {
-	BotID   string                         `json:"botId"`
-	Source  *string                        `json:"source,omitempty"`
-	Subtype *string                        `json:"subtype,omitempty"`
-	Type    DailyUsageActivityMetadataType `json:"type"`
+	// BotID ID of the bot that consumed.
+	BotID string `json:"botId"`
+
+	// Source Where the consumption came from, when the API says.
+	Source *string `json:"source,omitempty"`
+
+	// Subtype Finer detail within the kind of work, when the API gives one.
+	Subtype *string `json:"subtype,omitempty"`
+
+	// Type Kind of work that consumed: an integration action, file indexing or a web search.
+	Type DailyUsageActivityMetadataType `json:"type"`
 }
 
 // DeleteTableRowsResponse The deleted rows.
@@ -5470,6 +5516,7 @@ type FindTableRowsResponse struct {
 
 // GetAccountPreferenceResponse The requested value.
 type GetAccountPreferenceResponse struct {
+	// Value The stored value, of any JSON type; null when nothing is stored under the key.
 	Value nullable.Nullable[interface{}] `json:"value,omitempty"`
 }
 
@@ -5481,52 +5528,82 @@ type GetAccountResponse struct {
 
 // GetAddonResponse The id, name, description, provider product id, prices, feature, increment, metadata.
 type GetAddonResponse struct {
-	Description       string                             `json:"description"`
-	Feature           GetAddonResponseFeature            `json:"feature"`
-	ID                string                             `json:"id"`
-	Increment         float64                            `json:"increment"`
-	Metadata          map[string]string                  `json:"metadata,omitempty"`
-	Name              string                             `json:"name"`
-	Prices            map[string]GetAddonResponse_Prices `json:"prices"`
-	ProviderProductID string                             `json:"providerProductId"`
+	// Description What it offers, for a person.
+	Description string `json:"description"`
+
+	// Feature Feature the add-on extends.
+	Feature GetAddonResponseFeature `json:"feature"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Increment How much one unit of the add-on adds to that feature.
+	Increment float64 `json:"increment"`
+
+	// Metadata Extra string labels.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
+	Prices map[string]GetAddonResponse_Prices `json:"prices"`
+
+	// ProviderProductID ID of the matching product at the payment provider (Stripe).
+	ProviderProductID string `json:"providerProductId"`
 }
 
-// GetAddonResponseFeature defines model for GetAddonResponse.Feature.
+// GetAddonResponseFeature Feature the add-on extends.
 type GetAddonResponseFeature string
 
-// GetAddonResponsePricesCurrency defines model for GetAddonResponse.Prices.Currency.
+// GetAddonResponsePricesCurrency Currency of the amount; only usd so far.
 type GetAddonResponsePricesCurrency string
 
-// GetAddonResponsePricesInterval defines model for GetAddonResponse.Prices.Interval.
+// GetAddonResponsePricesInterval How often the amount is charged: every month or every year.
 type GetAddonResponsePricesInterval string
 
 // GetAddonResponse_Prices defines model for GetAddonResponse.Prices.
 type GetAddonResponse_Prices struct {
-	Amount          float64                        `json:"amount"`
-	Currency        GetAddonResponsePricesCurrency `json:"currency"`
-	Interval        GetAddonResponsePricesInterval `json:"interval"`
-	Metadata        map[string]string              `json:"metadata,omitempty"`
-	ProviderPriceID string                         `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency GetAddonResponsePricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval GetAddonResponsePricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // GetAllWorkspaceQuotaCompletionResponse For each workspace, how much of its quotas it has used.
 type GetAllWorkspaceQuotaCompletionResponse map[string]struct {
-	Completion float64                                    `json:"completion"`
-	Type       GetAllWorkspaceQuotaCompletionResponseType `json:"type"`
+	// Completion How much of that limit is used, usage relative to limit. Upstream does not say whether full is 1 or 100.
+	Completion float64 `json:"completion"`
+
+	// Type Usage type closest to its limit in that workspace.
+	Type GetAllWorkspaceQuotaCompletionResponseType `json:"type"`
 }
 
-// GetAllWorkspaceQuotaCompletionResponseType defines model for GetAllWorkspaceQuotaCompletionResponse.Type.
+// GetAllWorkspaceQuotaCompletionResponseType Usage type closest to its limit in that workspace.
 type GetAllWorkspaceQuotaCompletionResponseType string
 
 // GetAuditRecordsResponse One page of records, with the token of the next page.
 type GetAuditRecordsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta      `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Records The audit records on this page, newest first.
 	Records []AuditRecord `json:"records"`
 }
 
 // GetBillingReadonlyResponse The requested billing readonly.
 type GetBillingReadonlyResponse struct {
+	// BillingReadonly True when the workspace's billing settings are locked, so calls that change them will be refused.
 	BillingReadonly bool `json:"billingReadonly"`
 }
 
@@ -5706,6 +5783,7 @@ type GetMessageResponse struct {
 
 // GetMultipleUsagesResponse The requested usages.
 type GetMultipleUsagesResponse struct {
+	// Usages One usage record for each combination of ID and type asked for.
 	Usages []Usage `json:"usages"`
 }
 
@@ -5753,14 +5831,16 @@ type GetOrCreateWorkflowResponse struct {
 
 // GetOrSetStateResponse The state, read or written.
 type GetOrSetStateResponse struct {
+	// Meta Facts about how the answer was produced.
 	Meta GetOrSetStateResponse_Meta `json:"meta"`
 
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// GetOrSetStateResponse_Meta defines model for GetOrSetStateResponse.Meta.
+// GetOrSetStateResponse_Meta Facts about how the answer was produced.
 type GetOrSetStateResponse_Meta struct {
+	// Cached A flag the API sets when it answered from its cache; upstream does not document it further. Do not rely on it to learn whether this call wrote the payload.
 	Cached bool `json:"cached"`
 }
 
@@ -5772,48 +5852,83 @@ type GetParticipantResponse struct {
 
 // GetPaymentMethodResponse The requested payment method.
 type GetPaymentMethodResponse struct {
+	// PaymentMethod The means of payment the workspace is billed with; null when none is set.
 	PaymentMethod nullable.Nullable[GetPaymentMethodResponse_PaymentMethod] `json:"paymentMethod"`
 }
 
-// GetPaymentMethodResponse_PaymentMethod_Card defines model for GetPaymentMethodResponse.PaymentMethod.Card.
+// GetPaymentMethodResponse_PaymentMethod_Card Details of the card; null when the payment method is not a card.
 type GetPaymentMethodResponse_PaymentMethod_Card struct {
-	Brand    string  `json:"brand"`
+	// Brand Card network, such as visa or mastercard.
+	Brand string `json:"brand"`
+
+	// ExpMonth Month the card expires, 1 to 12.
 	ExpMonth float64 `json:"expMonth"`
-	ExpYear  float64 `json:"expYear"`
-	LastFour string  `json:"lastFour"`
+
+	// ExpYear Year the card expires, with four digits.
+	ExpYear float64 `json:"expYear"`
+
+	// LastFour Last four digits of the card number.
+	LastFour string `json:"lastFour"`
 }
 
-// GetPaymentMethodResponse_PaymentMethod defines model for GetPaymentMethodResponse.PaymentMethod.
+// GetPaymentMethodResponse_PaymentMethod The means of payment the workspace is billed with; null when none is set.
 type GetPaymentMethodResponse_PaymentMethod struct {
+	// Card Details of the card; null when the payment method is not a card.
 	Card nullable.Nullable[GetPaymentMethodResponse_PaymentMethod_Card] `json:"card"`
-	ID   string                                                         `json:"id"`
-	Type string                                                         `json:"type"`
+
+	// ID ID of the payment method at Stripe (pm_...).
+	ID string `json:"id"`
+
+	// Type Kind of payment method, such as card.
+	Type string `json:"type"`
 }
 
 // GetPlanResponse The id, name, description, provider product id, prices, features, metadata.
 type GetPlanResponse struct {
-	Description       string                            `json:"description"`
-	Features          map[string]*interface{}           `json:"features"`
-	ID                string                            `json:"id"`
-	Metadata          map[string]string                 `json:"metadata,omitempty"`
-	Name              string                            `json:"name"`
-	Prices            map[string]GetPlanResponse_Prices `json:"prices"`
-	ProviderProductID string                            `json:"providerProductId"`
+	// Description What it offers, for a person.
+	Description string `json:"description"`
+
+	// Features What the plan includes, by feature name; the value's type depends on the feature.
+	Features map[string]*interface{} `json:"features"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Metadata Extra string labels.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
+	Prices map[string]GetPlanResponse_Prices `json:"prices"`
+
+	// ProviderProductID ID of the matching product at the payment provider (Stripe).
+	ProviderProductID string `json:"providerProductId"`
 }
 
-// GetPlanResponsePricesCurrency defines model for GetPlanResponse.Prices.Currency.
+// GetPlanResponsePricesCurrency Currency of the amount; only usd so far.
 type GetPlanResponsePricesCurrency string
 
-// GetPlanResponsePricesInterval defines model for GetPlanResponse.Prices.Interval.
+// GetPlanResponsePricesInterval How often the amount is charged: every month or every year.
 type GetPlanResponsePricesInterval string
 
 // GetPlanResponse_Prices defines model for GetPlanResponse.Prices.
 type GetPlanResponse_Prices struct {
-	Amount          float64                       `json:"amount"`
-	Currency        GetPlanResponsePricesCurrency `json:"currency"`
-	Interval        GetPlanResponsePricesInterval `json:"interval"`
-	Metadata        map[string]string             `json:"metadata,omitempty"`
-	ProviderPriceID string                        `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency GetPlanResponsePricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval GetPlanResponsePricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // GetPluginByNameResponse The requested plugin.
@@ -6695,28 +6810,49 @@ type GetPublicPluginResponse struct {
 
 // GetPublicWorkspaceResponse The id, name, created at, updated at, about, profile picture, contact email, website, social accounts, handle.
 type GetPublicWorkspaceResponse struct {
-	About          *string  `json:"about,omitempty"`
-	ContactEmail   *string  `json:"contactEmail,omitempty"`
-	CreatedAt      string   `json:"createdAt"`
-	Handle         *string  `json:"handle,omitempty"`
-	ID             string   `json:"id"`
-	Name           string   `json:"name"`
-	ProfilePicture *string  `json:"profilePicture,omitempty"`
+	// About Public description text; empty when not set.
+	About *string `json:"about,omitempty"`
+
+	// ContactEmail Public contact address; empty when not set.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores; empty when not set.
+	Handle *string `json:"handle,omitempty"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Name Display name.
+	Name string `json:"name"`
+
+	// ProfilePicture Address of the workspace's picture; empty when not set.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts Links to social media profiles, at most five.
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
-	UpdatedAt      string   `json:"updatedAt"`
-	Website        *string  `json:"website,omitempty"`
+
+	// UpdatedAt When it last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// Website Address of the workspace's website; empty when not set.
+	Website *string `json:"website,omitempty"`
 }
 
 // GetStateResponse The requested state.
 type GetStateResponse struct {
+	// Meta Facts about how the answer was produced.
 	Meta GetStateResponse_Meta `json:"meta"`
 
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
-// GetStateResponse_Meta defines model for GetStateResponse.Meta.
+// GetStateResponse_Meta Facts about how the answer was produced.
 type GetStateResponse_Meta struct {
+	// Cached A flag the API sets when it answered from its cache; upstream does not document it further.
 	Cached bool `json:"cached"`
 }
 
@@ -6755,8 +6891,11 @@ type GetTaskResponse struct {
 
 // GetUpcomingInvoiceResponse The total, line items.
 type GetUpcomingInvoiceResponse struct {
+	// LineItems Lines of the next invoice so far.
 	LineItems []InvoiceLineItem `json:"lineItems"`
-	Total     float64           `json:"total"`
+
+	// Total Total of the next invoice so far. Upstream does not give its unit, whereas line items give theirs in cents.
+	Total float64 `json:"total"`
 }
 
 // GetUsageResponse The requested usage.
@@ -6779,26 +6918,34 @@ type GetWorkflowResponse struct {
 
 // GetWorkspacePreferenceResponse The requested value.
 type GetWorkspacePreferenceResponse struct {
+	// Value The stored value, of any JSON type; null when nothing is stored under the key.
 	Value nullable.Nullable[interface{}] `json:"value,omitempty"`
 }
 
 // GetWorkspaceQuotaResponse The requested quota.
 type GetWorkspaceQuotaResponse struct {
+	// Quota The workspace's limit for the usage type asked for.
 	Quota GetWorkspaceQuotaResponse_Quota `json:"quota"`
 }
 
-// GetWorkspaceQuotaResponseQuotaType defines model for GetWorkspaceQuotaResponse.Quota.Type.
+// GetWorkspaceQuotaResponseQuotaType Metered resource the limit applies to.
 type GetWorkspaceQuotaResponseQuotaType string
 
-// GetWorkspaceQuotaResponse_Quota defines model for GetWorkspaceQuotaResponse.Quota.
+// GetWorkspaceQuotaResponse_Quota The workspace's limit for the usage type asked for.
 type GetWorkspaceQuotaResponse_Quota struct {
-	Period string                             `json:"period"`
-	Type   GetWorkspaceQuotaResponseQuotaType `json:"type"`
-	Value  float64                            `json:"value"`
+	// Period Period the limit covers.
+	Period string `json:"period"`
+
+	// Type Metered resource the limit applies to.
+	Type GetWorkspaceQuotaResponseQuotaType `json:"type"`
+
+	// Value The limit itself.
+	Value float64 `json:"value"`
 }
 
 // ImportMessagesResponse The imported messages.
 type ImportMessagesResponse struct {
+	// Messages The messages of the batch, whether imported now or found already there.
 	Messages []Message `json:"messages"`
 }
 
@@ -7409,8 +7556,13 @@ type InterfaceSummary struct {
 
 // IntrospectResponse The workspace id, bot id, user id.
 type IntrospectResponse struct {
-	BotID       string `json:"botId"`
-	UserID      string `json:"userId"`
+	// BotID ID of the bot, as sent.
+	BotID string `json:"botId"`
+
+	// UserID ID of the account the calling token belongs to.
+	UserID string `json:"userId"`
+
+	// WorkspaceID ID of the workspace the bot belongs to.
 	WorkspaceID string `json:"workspaceId"`
 }
 
@@ -7565,6 +7717,7 @@ type ListActionRunsResponse struct {
 
 // ListActivitiesResponse One page of activities, with the token of the next page.
 type ListActivitiesResponse struct {
+	// Activities The log entries on this page.
 	Activities []Activity `json:"activities"`
 
 	// Meta Paging information of a list answer.
@@ -7607,6 +7760,7 @@ type ListBotsResponse struct {
 
 // ListConversationsResponse One page of conversations, with the token of the next page.
 type ListConversationsResponse struct {
+	// Conversations The conversations on this page.
 	Conversations []Conversation `json:"conversations"`
 
 	// Meta Paging information of a list answer.
@@ -7615,6 +7769,7 @@ type ListConversationsResponse struct {
 
 // ListEventsResponse One page of events, with the token of the next page.
 type ListEventsResponse struct {
+	// Events The events on this page.
 	Events []Event `json:"events"`
 
 	// Meta Paging information of a list answer.
@@ -7680,6 +7835,7 @@ type ListInterfacesResponse struct {
 
 // ListInvoicesResponse One page of invoices, with the token of the next page.
 type ListInvoicesResponse struct {
+	// Invoices The invoices on this page.
 	Invoices []ListedInvoice `json:"invoices"`
 
 	// Meta Paging information of a list answer.
@@ -7697,6 +7853,7 @@ type ListKnowledgeBasesResponse struct {
 
 // ListMessagesResponse One page of messages, with the token of the next page.
 type ListMessagesResponse struct {
+	// Messages The messages on this page.
 	Messages []Message `json:"messages"`
 
 	// Meta Paging information of a list answer.
@@ -7706,12 +7863,15 @@ type ListMessagesResponse struct {
 // ListParticipantsResponse One page of participants, with the token of the next page.
 type ListParticipantsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta         PageMeta `json:"meta"`
-	Participants []User   `json:"participants"`
+	Meta PageMeta `json:"meta"`
+
+	// Participants The users taking part, on this page.
+	Participants []User `json:"participants"`
 }
 
 // ListPersonalAccessTokensResponse The requested pats.
 type ListPersonalAccessTokensResponse struct {
+	// Pats The caller's tokens, without their secrets.
 	Pats []PersonalAccessToken `json:"pats"`
 }
 
@@ -7755,7 +7915,9 @@ type ListPublicPluginsResponse struct {
 // ListPublicWorkspacesResponse One page of workspaces, with the token of the next page.
 type ListPublicWorkspacesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta       PageMeta          `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workspaces The public profiles on this page.
 	Workspaces []PublicWorkspace `json:"workspaces"`
 }
 
@@ -7768,19 +7930,24 @@ type ListTablesResponse struct {
 // ListTagValuesResponse One page of tags, with the token of the next page.
 type ListTagValuesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta PageMeta   `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Tags The distinct values on this page.
 	Tags []TagValue `json:"tags"`
 }
 
 // ListTasksResponse One page of tasks, with the token of the next page.
 type ListTasksResponse struct {
 	// Meta Paging information of a list answer.
-	Meta  PageMeta `json:"meta"`
-	Tasks []Task   `json:"tasks"`
+	Meta PageMeta `json:"meta"`
+
+	// Tasks The tasks on this page.
+	Tasks []Task `json:"tasks"`
 }
 
 // ListUsageActivityDailyResponse One page of data, with the token of the next page.
 type ListUsageActivityDailyResponse struct {
+	// Data The daily totals on this page, newest day first.
 	Data []DailyUsageActivity `json:"data"`
 
 	// Meta Paging information of a list answer.
@@ -7789,6 +7956,7 @@ type ListUsageActivityDailyResponse struct {
 
 // ListUsageActivityResponse One page of data, with the token of the next page.
 type ListUsageActivityResponse struct {
+	// Data The consumption entries on this page, newest first.
 	Data []UsageActivity `json:"data"`
 
 	// Meta Paging information of a list answer.
@@ -7797,30 +7965,37 @@ type ListUsageActivityResponse struct {
 
 // ListUsageHistoryResponse The requested usages.
 type ListUsageHistoryResponse struct {
+	// Usages One usage record per period.
 	Usages []Usage `json:"usages"`
 }
 
 // ListUsersResponse One page of users, with the token of the next page.
 type ListUsersResponse struct {
 	// Meta Paging information of a list answer.
-	Meta  PageMeta `json:"meta"`
-	Users []User   `json:"users"`
+	Meta PageMeta `json:"meta"`
+
+	// Users The users on this page.
+	Users []User `json:"users"`
 }
 
 // ListWorkflowsResponse One page of workflows, with the token of the next page.
 type ListWorkflowsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta      PageMeta   `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workflows The workflows on this page.
 	Workflows []Workflow `json:"workflows"`
 }
 
 // ListWorkspaceInvoicesResponse The requested invoices.
 type ListWorkspaceInvoicesResponse struct {
+	// Invoices Every invoice issued to the workspace.
 	Invoices []WorkspaceInvoice `json:"invoices"`
 }
 
 // ListWorkspaceMembersResponse One page of members, with the token of the next page.
 type ListWorkspaceMembersResponse struct {
+	// Members The members on this page.
 	Members []ListedWorkspaceMember `json:"members"`
 
 	// Meta Paging information of a list answer.
@@ -7829,18 +8004,22 @@ type ListWorkspaceMembersResponse struct {
 
 // ListWorkspaceQuotasResponse The requested quotas.
 type ListWorkspaceQuotasResponse struct {
+	// Quotas One limit for each usage type.
 	Quotas []Quota `json:"quotas"`
 }
 
 // ListWorkspaceUsagesResponse The requested usages.
 type ListWorkspaceUsagesResponse struct {
+	// Usages The consumption records of the workspace for the type asked for.
 	Usages []Usage `json:"usages"`
 }
 
 // ListWorkspacesResponse One page of workspaces, with the token of the next page.
 type ListWorkspacesResponse struct {
 	// Meta Paging information of a list answer.
-	Meta       PageMeta          `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Workspaces The workspaces on this page.
 	Workspaces []ListedWorkspace `json:"workspaces"`
 }
 
@@ -8216,19 +8395,28 @@ type Plan struct {
 	ProviderProductID string `json:"providerProductId"`
 }
 
-// PlanPricesCurrency defines model for Plan.Prices.Currency.
+// PlanPricesCurrency Currency of the amount; only usd so far.
 type PlanPricesCurrency string
 
-// PlanPricesInterval defines model for Plan.Prices.Interval.
+// PlanPricesInterval How often the amount is charged: every month or every year.
 type PlanPricesInterval string
 
 // Plan_Prices defines model for Plan.Prices.
 type Plan_Prices struct {
-	Amount          float64            `json:"amount"`
-	Currency        PlanPricesCurrency `json:"currency"`
-	Interval        PlanPricesInterval `json:"interval"`
-	Metadata        map[string]string  `json:"metadata,omitempty"`
-	ProviderPriceID string             `json:"providerPriceId"`
+	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+	Amount float64 `json:"amount"`
+
+	// Currency Currency of the amount; only usd so far.
+	Currency PlanPricesCurrency `json:"currency"`
+
+	// Interval How often the amount is charged: every month or every year.
+	Interval PlanPricesInterval `json:"interval"`
+
+	// Metadata Extra string labels on this price.
+	Metadata map[string]string `json:"metadata,omitempty"`
+
+	// ProviderPriceID ID of this price at the payment provider (Stripe).
+	ProviderPriceID string `json:"providerPriceId"`
 }
 
 // Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
@@ -8658,7 +8846,10 @@ type Row_Computed struct {
 
 // RunVrlResponse The data, result.
 type RunVrlResponse struct {
-	Data   map[string]interface{}         `json:"data"`
+	// Data The data after the program changed it.
+	Data map[string]interface{} `json:"data"`
+
+	// Result Value of the program's last expression, of any JSON type; null when it has none.
 	Result nullable.Nullable[interface{}] `json:"result,omitempty"`
 }
 
@@ -8670,17 +8861,29 @@ type SearchFilesResponse struct {
 
 // SetPaymentMethodResponse The id, type, card.
 type SetPaymentMethodResponse struct {
+	// Card Details of the card; null when the payment method is not a card.
 	Card nullable.Nullable[SetPaymentMethodResponse_Card] `json:"card"`
-	ID   string                                           `json:"id"`
-	Type string                                           `json:"type"`
+
+	// ID ID of the payment method at Stripe (pm_...).
+	ID string `json:"id"`
+
+	// Type Kind of payment method, such as card.
+	Type string `json:"type"`
 }
 
-// SetPaymentMethodResponse_Card defines model for SetPaymentMethodResponse.Card.
+// SetPaymentMethodResponse_Card Details of the card; null when the payment method is not a card.
 type SetPaymentMethodResponse_Card struct {
-	Brand    string  `json:"brand"`
+	// Brand Card network, such as visa or mastercard.
+	Brand string `json:"brand"`
+
+	// ExpMonth Month the card expires, 1 to 12.
 	ExpMonth float64 `json:"expMonth"`
-	ExpYear  float64 `json:"expYear"`
-	LastFour string  `json:"lastFour"`
+
+	// ExpYear Year the card expires, with four digits.
+	ExpYear float64 `json:"expYear"`
+
+	// LastFour Last four digits of the card number.
+	LastFour string `json:"lastFour"`
 }
 
 // SetStateExpiryResponse The state, with its new expiry.
@@ -9428,8 +9631,11 @@ type WorkspaceInvoicePaymentStatus string
 
 // WorkspaceInvoice_Period Month and year billed.
 type WorkspaceInvoice_Period struct {
+	// Month Month billed, as a number. Upstream does not say whether January is 0 or 1.
 	Month float64 `json:"month"`
-	Year  float64 `json:"year"`
+
+	// Year Year billed, such as 2025.
+	Year float64 `json:"year"`
 }
 
 // WorkspaceMember A person's membership in a workspace, with the role they hold.
@@ -9482,18 +9688,25 @@ type DeleteAccountJSONBody = map[string]interface{}
 
 // UpdateAccountJSONBody defines parameters for UpdateAccount.
 type UpdateAccountJSONBody struct {
-	DisplayName    *string `json:"displayName,omitempty"`
+	// DisplayName New name shown to others.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// ProfilePicture New address (URL) of the caller's picture.
 	ProfilePicture *string `json:"profilePicture,omitempty"`
-	Refresh        *bool   `json:"refresh,omitempty"`
+
+	// Refresh Flag that upstream does not document; its effect is unknown, so leave it out.
+	Refresh *bool `json:"refresh,omitempty"`
 }
 
 // CreatePersonalAccessTokenJSONBody defines parameters for CreatePersonalAccessToken.
 type CreatePersonalAccessTokenJSONBody struct {
+	// Note Label that tells the token apart in lists, such as what or who uses it.
 	Note string `json:"note"`
 }
 
 // SetAccountPreferenceJSONBody defines parameters for SetAccountPreference.
 type SetAccountPreferenceJSONBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
 	Value interface{} `json:"value,omitempty"`
 }
 
@@ -10000,8 +10213,11 @@ type GetBotWebchatParamsType string
 
 // RunVrlJSONBody defines parameters for RunVrl.
 type RunVrlJSONBody struct {
-	Data   map[string]interface{} `json:"data"`
-	Script string                 `json:"script"`
+	// Data JSON object the program runs on; in VRL it is the event, reached as the dot (.).
+	Data map[string]interface{} `json:"data"`
+
+	// Script Source of the VRL (Vector Remap Language) program.
+	Script string `json:"script"`
 }
 
 // ListPublicIntegrationsParams defines parameters for ListPublicIntegrations.
@@ -10941,6 +11157,7 @@ type GetInterfaceByNameParams struct {
 
 // IntrospectJSONBody defines parameters for Introspect.
 type IntrospectJSONBody struct {
+	// BotID ID of the bot to look up.
 	BotID string `json:"botId"`
 }
 
@@ -11182,6 +11399,7 @@ type GetPluginByNameParams struct {
 
 // ChangeAISpendQuotaJSONBody defines parameters for ChangeAISpendQuota.
 type ChangeAISpendQuotaJSONBody struct {
+	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
 	MonthlySpendingLimit float64 `json:"monthlySpendingLimit"`
 }
 
@@ -11286,8 +11504,11 @@ type ListWorkspaceMembersParams struct {
 
 // CreateWorkspaceMemberJSONBody defines parameters for CreateWorkspaceMember.
 type CreateWorkspaceMemberJSONBody struct {
-	Email openapi_types.Email               `json:"email"`
-	Role  CreateWorkspaceMemberJSONBodyRole `json:"role"`
+	// Email Email address of the person to add.
+	Email openapi_types.Email `json:"email"`
+
+	// Role Role the person gets in the workspace.
+	Role CreateWorkspaceMemberJSONBodyRole `json:"role"`
 }
 
 // CreateWorkspaceMemberParams defines parameters for CreateWorkspaceMember.
@@ -11313,6 +11534,7 @@ type DeleteWorkspaceMemberParams struct {
 
 // UpdateWorkspaceMemberJSONBody defines parameters for UpdateWorkspaceMember.
 type UpdateWorkspaceMemberJSONBody struct {
+	// Role The member's new role.
 	Role *UpdateWorkspaceMemberJSONBodyRole `json:"role,omitempty"`
 }
 
@@ -11336,11 +11558,13 @@ type ListWorkspacesParams struct {
 
 // CreateWorkspaceJSONBody defines parameters for CreateWorkspace.
 type CreateWorkspaceJSONBody struct {
+	// Name Display name of the new workspace.
 	Name string `json:"name"`
 }
 
 // CheckHandleAvailabilityJSONBody defines parameters for CheckHandleAvailability.
 type CheckHandleAvailabilityJSONBody struct {
+	// Handle Handle to check. This call accepts handles that start or end with a hyphen or underscore, which updateWorkspace refuses, and allows at most 50 characters where updateWorkspace allows 64.
 	Handle string `json:"handle"`
 }
 
@@ -11352,6 +11576,7 @@ type GetWorkspacePreferenceParams struct {
 
 // SetWorkspacePreferenceJSONBody defines parameters for SetWorkspacePreference.
 type SetWorkspacePreferenceJSONBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
 	Value interface{} `json:"value,omitempty"`
 }
 
@@ -11387,15 +11612,32 @@ type GetWorkspaceParams struct {
 
 // UpdateWorkspaceJSONBody defines parameters for UpdateWorkspace.
 type UpdateWorkspaceJSONBody struct {
-	About          *string  `json:"about,omitempty"`
-	ContactEmail   *string  `json:"contactEmail,omitempty"`
-	Handle         *string  `json:"handle,omitempty"`
-	IsPublic       *bool    `json:"isPublic,omitempty"`
-	Name           *string  `json:"name,omitempty"`
-	ProfilePicture *string  `json:"profilePicture,omitempty"`
+	// About New public description text.
+	About *string `json:"about,omitempty"`
+
+	// ContactEmail New public contact address.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// Handle New handle: lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit. It must be free; checkHandleAvailability tells.
+	Handle *string `json:"handle,omitempty"`
+
+	// IsPublic Whether the workspace profile is visible to everyone.
+	IsPublic *bool `json:"isPublic,omitempty"`
+
+	// Name New display name.
+	Name *string `json:"name,omitempty"`
+
+	// ProfilePicture New address (URL) of the workspace's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts New links to social media profiles, at most five; they replace the current list. An empty Go slice is left out of the request, so it cannot clear the list.
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
-	SpendingLimit  *float64 `json:"spendingLimit,omitempty"`
-	Website        *string  `json:"website,omitempty"`
+
+	// SpendingLimit New cap on what the workspace may spend, from 5 to 1000 (in the currency of its plan, US dollars).
+	SpendingLimit *float64 `json:"spendingLimit,omitempty"`
+
+	// Website New address of the workspace's website.
+	Website *string `json:"website,omitempty"`
 }
 
 // UpdateWorkspaceParams defines parameters for UpdateWorkspace.
@@ -11421,6 +11663,7 @@ type ListWorkspaceInvoicesParams struct {
 
 // ChargeWorkspaceUnpaidInvoicesJSONBody defines parameters for ChargeWorkspaceUnpaidInvoices.
 type ChargeWorkspaceUnpaidInvoicesJSONBody struct {
+	// InvoiceIDs IDs of the invoices to charge. Left out, every unpaid invoice of the workspace is tried; beware that an empty Go slice is left out of the request too, and so charges them all.
 	InvoiceIDs []string `json:"invoiceIds,omitempty"`
 }
 
@@ -11492,8 +11735,11 @@ type BreakDownWorkspaceUsageByBotParamsType string
 
 // CallActionJSONBody defines parameters for CallAction.
 type CallActionJSONBody struct {
+	// Input Input of the action; its shape is set by the action's definition in the integration.
 	Input map[string]interface{} `json:"input"`
-	Type  string                 `json:"type"`
+
+	// Type Action to run, written integration:action: the integration's alias on the bot (by default its name), a colon, then the action's name, such as slack:addReaction.
+	Type string `json:"type"`
 }
 
 // CallActionParams defines parameters for CallAction.
@@ -11510,8 +11756,11 @@ type CallActionParams struct {
 
 // TrackAnalyticsJSONBody defines parameters for TrackAnalytics.
 type TrackAnalyticsJSONBody struct {
-	Count int    `json:"count"`
-	Name  string `json:"name"`
+	// Count How many occurrences to add, at least 1.
+	Count int `json:"count"`
+
+	// Name Name of the event to count; the bot chooses its names.
+	Name string `json:"name"`
 }
 
 // TrackAnalyticsParams defines parameters for TrackAnalytics.
@@ -11573,10 +11822,15 @@ type ListConversationsParamsSortDirection string
 
 // CreateConversationJSONBody defines parameters for CreateConversation.
 type CreateConversationJSONBody struct {
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
 	Channel string `json:"channel"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
 }
 
 // CreateConversationParams defines parameters for CreateConversation.
@@ -11593,11 +11847,18 @@ type CreateConversationParams struct {
 
 // GetOrCreateConversationJSONBody defines parameters for GetOrCreateConversation.
 type GetOrCreateConversationJSONBody struct {
-	Channel            string   `json:"channel"`
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a changing subject line, say) creates a second conversation instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateConversationParams defines parameters for GetOrCreateConversation.
@@ -11638,8 +11899,11 @@ type GetConversationParams struct {
 
 // UpdateConversationJSONBody defines parameters for UpdateConversation.
 type UpdateConversationJSONBody struct {
-	CurrentTaskID *string           `json:"currentTaskId,omitempty"`
-	Tags          map[string]string `json:"tags,omitempty"`
+	// CurrentTaskID ID of the task the conversation is now busy with.
+	CurrentTaskID *string `json:"currentTaskId,omitempty"`
+
+	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateConversationParams defines parameters for UpdateConversation.
@@ -11671,6 +11935,7 @@ type ListParticipantsParams struct {
 
 // AddParticipantJSONBody defines parameters for AddParticipant.
 type AddParticipantJSONBody struct {
+	// UserID ID of the user to add; it must be a user of the same bot.
 	UserID string `json:"userId"`
 }
 
@@ -11748,13 +12013,26 @@ type ListEventsParamsStatus string
 
 // CreateEventJSONBody defines parameters for CreateEvent.
 type CreateEventJSONBody struct {
-	ConversationID *string                       `json:"conversationId,omitempty"`
-	MessageID      *string                       `json:"messageId,omitempty"`
-	Payload        map[string]interface{}        `json:"payload"`
-	Schedule       *CreateEventJSONBody_Schedule `json:"schedule,omitempty"`
-	Type           string                        `json:"type"`
-	UserID         *string                       `json:"userId,omitempty"`
-	WorkflowID     *string                       `json:"workflowId,omitempty"`
+	// ConversationID ID of the conversation the event concerns, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// MessageID ID of the message the event concerns, if any.
+	MessageID *string `json:"messageId,omitempty"`
+
+	// Payload Data of the event; its shape is set by the definition of the event type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Deliver the event later instead of now. Give either dateTime or delay.
+	Schedule *CreateEventJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Type Event type, such as the name of an event that one of the bot's integrations declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the event concerns, if any.
+	UserID *string `json:"userId,omitempty"`
+
+	// WorkflowID ID of the workflow the event concerns, if any.
+	WorkflowID *string `json:"workflowId,omitempty"`
 }
 
 // CreateEventParams defines parameters for CreateEvent.
@@ -11771,8 +12049,11 @@ type CreateEventParams struct {
 
 // CreateEventJSONBody_Schedule defines parameters for CreateEvent.
 type CreateEventJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to deliver the event, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before delivering the event, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // CancelScheduledEventParams defines parameters for CancelScheduledEvent.
@@ -11801,11 +12082,20 @@ type GetEventParams struct {
 
 // InitializeIncomingMessageJSONBody defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody struct {
-	Conversation   *InitializeIncomingMessageJSONBody_Conversation `json:"conversation,omitempty"`
-	ConversationID *string                                         `json:"conversationId,omitempty"`
-	Message        *InitializeIncomingMessageJSONBody_Message      `json:"message,omitempty"`
-	User           *InitializeIncomingMessageJSONBody_User         `json:"user,omitempty"`
-	UserID         *string                                         `json:"userId,omitempty"`
+	// Conversation The conversation the message arrived in, found by its tags or created. Give either conversation or conversationId, not both.
+	Conversation *InitializeIncomingMessageJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// ConversationID ID of an existing conversation the message arrived in. Give either conversationId or conversation, not both.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
+	Message *InitializeIncomingMessageJSONBody_Message `json:"message,omitempty"`
+
+	// User The sender, found by its tags or created. Give either user or userId, not both.
+	User *InitializeIncomingMessageJSONBody_User `json:"user,omitempty"`
+
+	// UserID ID of an existing user who sent the message. Give either userId or user, not both.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // InitializeIncomingMessageParams defines parameters for InitializeIncomingMessage.
@@ -11822,11 +12112,18 @@ type InitializeIncomingMessageParams struct {
 
 // InitializeIncomingMessageJSONBody_Conversation defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_Conversation struct {
-	Channel            string   `json:"channel"`
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation (a chat ID on the external service, say); only these are compared, so other tags may change without creating a second conversation. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; leave it out.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // InitializeIncomingMessageJSONBodyMessageOrigin defines parameters for InitializeIncomingMessage.
@@ -11834,27 +12131,50 @@ type InitializeIncomingMessageJSONBodyMessageOrigin string
 
 // InitializeIncomingMessageJSONBody_Message defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_Message struct {
-	DiscriminateByTags []string                                        `json:"discriminateByTags"`
-	Origin             *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
-	Payload            map[string]interface{}                          `json:"payload"`
-	Tags               map[string]string                               `json:"tags"`
-	Type               string                                          `json:"type"`
+	// DiscriminateByTags Keys of the tags that identify a message already recorded, such as the ID the external service gave it, so that a webhook delivered twice does not store the message twice. Required here: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Origin Set to synthetic for a message made up rather than really received; leave it out otherwise.
+	Origin *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Tags Tags of the message. They identify a message already recorded (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
 }
 
 // InitializeIncomingMessageJSONBody_User defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageJSONBody_User struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; leave it out.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // ConfigureIntegrationJSONBody defines parameters for ConfigureIntegration.
 type ConfigureIntegrationJSONBody struct {
-	Identifier           nullable.Nullable[string]                         `json:"identifier,omitempty"`
-	SandboxIdentifiers   nullable.Nullable[map[string]interface{}]         `json:"sandboxIdentifiers,omitempty"`
+	// Identifier Identifier of this installation on the external service (an account or workspace ID there), by which the API routes that service's webhooks to the right bot. Null removes it.
+	Identifier nullable.Nullable[string] `json:"identifier,omitempty"`
+
+	// SandboxIdentifiers Experimental, meant for a few integrations. The schema declares no keys, so only an empty object or null passes validation; null removes every sandbox identifier.
+	SandboxIdentifiers nullable.Nullable[map[string]interface{}] `json:"sandboxIdentifiers,omitempty"`
+
+	// ScheduleRegisterCall How often the API should run the integration's register handler again, for instance to renew webhooks or subscriptions that expire on the external service.
 	ScheduleRegisterCall *ConfigureIntegrationJSONBodyScheduleRegisterCall `json:"scheduleRegisterCall,omitempty"`
 }
 
@@ -11902,13 +12222,26 @@ type ListMessagesParams struct {
 
 // CreateMessageJSONBody defines parameters for CreateMessage.
 type CreateMessageJSONBody struct {
-	ConversationID string                          `json:"conversationId"`
-	Origin         *CreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload        map[string]interface{}          `json:"payload"`
-	Schedule       *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-	Tags           map[string]string               `json:"tags"`
-	Type           string                          `json:"type"`
-	UserID         string                          `json:"userId"`
+	// ConversationID ID of the conversation the message goes into.
+	ConversationID string `json:"conversationId"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *CreateMessageJSONBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Send the message later instead of now. Give either dateTime or delay.
+	Schedule *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. Only keys that the bot or the channel's integration declare for messages are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
 }
 
 // CreateMessageParams defines parameters for CreateMessage.
@@ -11928,20 +12261,38 @@ type CreateMessageJSONBodyOrigin string
 
 // CreateMessageJSONBody_Schedule defines parameters for CreateMessage.
 type CreateMessageJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // GetOrCreateMessageJSONBody defines parameters for GetOrCreateMessage.
 type GetOrCreateMessageJSONBody struct {
-	ConversationID     string                               `json:"conversationId"`
-	DiscriminateByTags []string                             `json:"discriminateByTags,omitempty"`
-	Origin             *GetOrCreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload            map[string]interface{}               `json:"payload"`
-	Schedule           *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-	Tags               map[string]string                    `json:"tags"`
-	Type               string                               `json:"type"`
-	UserID             string                               `json:"userId"`
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing message; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a retry whose tags differ in any value (a delivery status, say) creates a second message instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *GetOrCreateMessageJSONBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
+	Schedule *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
 }
 
 // GetOrCreateMessageParams defines parameters for GetOrCreateMessage.
@@ -11961,12 +12312,16 @@ type GetOrCreateMessageJSONBodyOrigin string
 
 // GetOrCreateMessageJSONBody_Schedule defines parameters for GetOrCreateMessage.
 type GetOrCreateMessageJSONBody_Schedule struct {
-	DateTime *string  `json:"dateTime,omitempty"`
-	Delay    *float64 `json:"delay,omitempty"`
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
 }
 
 // ImportMessagesJSONBody defines parameters for ImportMessages.
 type ImportMessagesJSONBody struct {
+	// Messages The messages to import, at most 100 per call. A message that matches one already in the conversation (see discriminateByTags) is returned as it is instead of being imported again.
 	Messages []ImportMessagesJSONBody_Messages `json:"messages"`
 }
 
@@ -11984,13 +12339,26 @@ type ImportMessagesParams struct {
 
 // ImportMessagesJSONBody_Messages defines parameters for ImportMessages.
 type ImportMessagesJSONBody_Messages struct {
-	ConversationID     string                 `json:"conversationId"`
-	CreatedAt          time.Time              `json:"createdAt"`
-	DiscriminateByTags []string               `json:"discriminateByTags"`
-	Payload            map[string]interface{} `json:"payload"`
-	Tags               map[string]string      `json:"tags"`
-	Type               string                 `json:"type"`
-	UserID             string                 `json:"userId"`
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// CreatedAt When the message was first sent (ISO 8601). It becomes the message's createdAt, so imported history keeps its dates and order.
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DiscriminateByTags Keys of the tags that identify a message imported before, such as the ID the source system gave it, so that importing the same batch twice does not duplicate it. Required: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Tags Tags of the message. They identify a message imported before (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user who wrote the message.
+	UserID string `json:"userId"`
 }
 
 // DeleteMessageParams defines parameters for DeleteMessage.
@@ -12019,8 +12387,11 @@ type GetMessageParams struct {
 
 // UpdateMessageJSONBody defines parameters for UpdateMessage.
 type UpdateMessageJSONBody struct {
+	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
 	Payload map[string]interface{} `json:"payload,omitempty"`
-	Tags    map[string]string      `json:"tags"`
+
+	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
+	Tags map[string]string `json:"tags"`
 }
 
 // UpdateMessageParams defines parameters for UpdateMessage.
@@ -12049,6 +12420,7 @@ type GetStateParams struct {
 
 // PatchStateJSONBody defines parameters for PatchState.
 type PatchStateJSONBody struct {
+	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
 	Payload map[string]interface{} `json:"payload"`
 }
 
@@ -12066,7 +12438,10 @@ type PatchStateParams struct {
 
 // SetStateJSONBody defines parameters for SetState.
 type SetStateJSONBody struct {
-	Expiry  nullable.Nullable[float64]                `json:"expiry,omitempty"`
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload The whole new content of the state; it replaces the stored payload rather than being merged into it (use patchState to merge). Null deletes the state.
 	Payload nullable.Nullable[map[string]interface{}] `json:"payload"`
 }
 
@@ -12084,6 +12459,7 @@ type SetStateParams struct {
 
 // SetStateExpiryJSONBody defines parameters for SetStateExpiry.
 type SetStateExpiryJSONBody struct {
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days, 2,592,000,000). Null removes the expiry, so the state is kept until deleted.
 	Expiry nullable.Nullable[float64] `json:"expiry"`
 }
 
@@ -12101,8 +12477,11 @@ type SetStateExpiryParams struct {
 
 // GetOrSetStateJSONBody defines parameters for GetOrSetState.
 type GetOrSetStateJSONBody struct {
-	Expiry  nullable.Nullable[float64] `json:"expiry,omitempty"`
-	Payload map[string]interface{}     `json:"payload"`
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload Content to store if the state does not exist yet. When it exists, the stored payload is returned and this one is not written.
+	Payload map[string]interface{} `json:"payload"`
 }
 
 // GetOrSetStateParams defines parameters for GetOrSetState.
@@ -12176,15 +12555,32 @@ type ListTasksParamsStatus string
 
 // CreateTaskJSONBody defines parameters for CreateTask.
 type CreateTaskJSONBody struct {
-	ConversationID string                 `json:"conversationId"`
-	Data           map[string]interface{} `json:"data,omitempty"`
-	Description    *string                `json:"description,omitempty"`
-	ParentTaskID   *string                `json:"parentTaskId,omitempty"`
-	Tags           map[string]string      `json:"tags,omitempty"`
-	TimeoutAt      *time.Time             `json:"timeoutAt,omitempty"`
-	Title          *string                `json:"title,omitempty"`
-	Type           string                 `json:"type"`
-	UserID         *string                `json:"userId,omitempty"`
+	// ConversationID ID of the conversation the task belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// Data Working data the task starts with.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description Notes on the task for people. Stay within 256 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Description *string `json:"description,omitempty"`
+
+	// ParentTaskID ID of the task this one is a subtask of, if any.
+	ParentTaskID *string `json:"parentTaskId,omitempty"`
+
+	// Tags Tags of the new task, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the task times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title Short title for people. Stay within 64 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Title *string `json:"title,omitempty"`
+
+	// Type Kind of task, chosen by the bot.
+	Type string `json:"type"`
+
+	// UserID ID of the user the task is for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // CreateTaskParams defines parameters for CreateTask.
@@ -12225,12 +12621,23 @@ type GetTaskParams struct {
 
 // UpdateTaskJSONBody defines parameters for UpdateTask.
 type UpdateTaskJSONBody struct {
-	Data        map[string]interface{}    `json:"data,omitempty"`
-	Description *string                   `json:"description,omitempty"`
-	Status      *UpdateTaskJSONBodyStatus `json:"status,omitempty"`
-	Tags        map[string]string         `json:"tags,omitempty"`
-	TimeoutAt   *time.Time                `json:"timeoutAt,omitempty"`
-	Title       *string                   `json:"title,omitempty"`
+	// Data New working data of the task; it replaces the stored data as a whole.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description New notes on the task. Stay within 256 characters, the limit of the Task the API answers with.
+	Description *string `json:"description,omitempty"`
+
+	// Status New status of the task.
+	Status *UpdateTaskJSONBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the task's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the task times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title New title of the task. Stay within 64 characters, the limit of the Task the API answers with.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateTaskParams defines parameters for UpdateTask.
@@ -12295,11 +12702,18 @@ type ListUsersParamsSortDirection string
 
 // CreateUserJSONBody defines parameters for CreateUser.
 type CreateUserJSONBody struct {
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name of the user.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
+	Tags map[string]string `json:"tags"`
 }
 
 // CreateUserParams defines parameters for CreateUser.
@@ -12316,12 +12730,21 @@ type CreateUserParams struct {
 
 // GetOrCreateUserJSONBody defines parameters for GetOrCreateUser.
 type GetOrCreateUserJSONBody struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string           `json:"integrationName,omitempty"`
-	Name            *string           `json:"name,omitempty"`
-	PictureURL      *string           `json:"pictureUrl,omitempty"`
-	Tags            map[string]string `json:"tags"`
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateUserParams defines parameters for GetOrCreateUser.
@@ -12362,9 +12785,14 @@ type GetUserParams struct {
 
 // UpdateUserJSONBody defines parameters for UpdateUser.
 type UpdateUserJSONBody struct {
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	// Name New display name. Left out, the name is kept; null removes it.
+	Name nullable.Nullable[string] `json:"name,omitempty"`
+
+	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
 	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
-	Tags       map[string]string         `json:"tags,omitempty"`
+
+	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateUserParams defines parameters for UpdateUser.
@@ -12417,15 +12845,32 @@ type ListWorkflowsParamsStatuses string
 
 // CreateWorkflowJSONBody defines parameters for CreateWorkflow.
 type CreateWorkflowJSONBody struct {
-	ConversationID   *string                      `json:"conversationId,omitempty"`
-	EventID          *string                      `json:"eventId,omitempty"`
-	Input            map[string]interface{}       `json:"input,omitempty"`
-	Name             string                       `json:"name"`
-	ParentWorkflowID *string                      `json:"parentWorkflowId,omitempty"`
-	Status           CreateWorkflowJSONBodyStatus `json:"status"`
-	Tags             map[string]string            `json:"tags,omitempty"`
-	TimeoutAt        *time.Time                   `json:"timeoutAt,omitempty"`
-	UserID           *string                      `json:"userId,omitempty"`
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in. in_progress requires eventId.
+	Status CreateWorkflowJSONBodyStatus `json:"status"`
+
+	// Tags Tags of the new workflow, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // CreateWorkflowParams defines parameters for CreateWorkflow.
@@ -12445,17 +12890,38 @@ type CreateWorkflowJSONBodyStatus string
 
 // GetOrCreateWorkflowJSONBody defines parameters for GetOrCreateWorkflow.
 type GetOrCreateWorkflowJSONBody struct {
-	ConversationID            *string                                               `json:"conversationId,omitempty"`
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// DiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
 	DiscriminateByStatusGroup *GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup `json:"discriminateByStatusGroup,omitempty"`
-	DiscriminateByTags        []string                                              `json:"discriminateByTags,omitempty"`
-	EventID                   *string                                               `json:"eventId,omitempty"`
-	Input                     map[string]interface{}                                `json:"input,omitempty"`
-	Name                      string                                                `json:"name"`
-	ParentWorkflowID          *string                                               `json:"parentWorkflowId,omitempty"`
-	Status                    GetOrCreateWorkflowJSONBodyStatus                     `json:"status"`
-	Tags                      map[string]string                                     `json:"tags,omitempty"`
-	TimeoutAt                 *time.Time                                            `json:"timeoutAt,omitempty"`
-	UserID                    *string                                               `json:"userId,omitempty"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing workflow; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs creates a second workflow instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with, if this call creates it.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in, if this call creates the workflow. in_progress requires eventId.
+	Status GetOrCreateWorkflowJSONBodyStatus `json:"status"`
+
+	// Tags Tags of the workflow. They are what identifies an existing workflow (see discriminateByTags), and a workflow created by this call gets all of them.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601), if this call creates it. Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // GetOrCreateWorkflowParams defines parameters for GetOrCreateWorkflow.
@@ -12502,13 +12968,26 @@ type GetWorkflowParams struct {
 
 // UpdateWorkflowJSONBody defines parameters for UpdateWorkflow.
 type UpdateWorkflowJSONBody struct {
-	EventID       *string                       `json:"eventId,omitempty"`
-	FailureReason *string                       `json:"failureReason,omitempty"`
-	Output        map[string]interface{}        `json:"output,omitempty"`
-	Status        *UpdateWorkflowJSONBodyStatus `json:"status,omitempty"`
-	Tags          map[string]string             `json:"tags,omitempty"`
-	TimeoutAt     *time.Time                    `json:"timeoutAt,omitempty"`
-	UserID        *string                       `json:"userId,omitempty"`
+	// EventID ID of the event that resumes the workflow. Required when status becomes in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// FailureReason Why the workflow failed; send it along with status failed.
+	FailureReason *string `json:"failureReason,omitempty"`
+
+	// Output Data the workflow produced; it replaces the stored output as a whole.
+	Output map[string]interface{} `json:"output,omitempty"`
+
+	// Status New status. Moving to in_progress requires eventId.
+	Status *UpdateWorkflowJSONBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the workflow times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow now runs for.
+	UserID *string `json:"userId,omitempty"`
 }
 
 // UpdateWorkflowParams defines parameters for UpdateWorkflow.
@@ -13367,6 +13846,7 @@ type ListInvoicesParams struct {
 
 // PayInvoiceJSONBody defines parameters for PayInvoice.
 type PayInvoiceJSONBody struct {
+	// IdempotencyKey Key that makes a retry safe: calls carrying the same key are meant to charge the invoice once. Use a fresh unique value (a UUID, say) per payment attempt and reuse it only to retry that attempt.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -13384,6 +13864,7 @@ type GetPaymentMethodParams struct {
 
 // SetPaymentMethodJSONBody defines parameters for SetPaymentMethod.
 type SetPaymentMethodJSONBody struct {
+	// PaymentMethodID ID of a payment method already registered with Stripe (pm_...), typically through the setup intent of createPaymentMethodIntent.
 	PaymentMethodID string `json:"paymentMethodId"`
 }
 
