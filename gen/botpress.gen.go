@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botpress-go/sdk/message"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -7447,7 +7448,7 @@ type Message struct {
 	Origin *MessageOrigin `json:"origin,omitempty"`
 
 	// Payload The content; its shape depends on the type.
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Raw `json:"payload"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -11439,7 +11440,7 @@ type InitializeIncomingMessageJSONBodyMessageOrigin string
 type InitializeIncomingMessageJSONBody_Message struct {
 	DiscriminateByTags []string                                        `json:"discriminateByTags"`
 	Origin             *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
-	Payload            map[string]interface{}                          `json:"payload"`
+	Payload            message.Payload                                 `json:"payload"`
 	Tags               map[string]string                               `json:"tags"`
 	Type               string                                          `json:"type"`
 }
@@ -11507,7 +11508,7 @@ type ListMessagesParams struct {
 type CreateMessageJSONBody struct {
 	ConversationID string                          `json:"conversationId"`
 	Origin         *CreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload        map[string]interface{}          `json:"payload"`
+	Payload        message.Payload                 `json:"payload"`
 	Schedule       *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
 	Tags           map[string]string               `json:"tags"`
 	Type           string                          `json:"type"`
@@ -11540,7 +11541,7 @@ type GetOrCreateMessageJSONBody struct {
 	ConversationID     string                               `json:"conversationId"`
 	DiscriminateByTags []string                             `json:"discriminateByTags,omitempty"`
 	Origin             *GetOrCreateMessageJSONBodyOrigin    `json:"origin,omitempty"`
-	Payload            map[string]interface{}               `json:"payload"`
+	Payload            message.Payload                      `json:"payload"`
 	Schedule           *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
 	Tags               map[string]string                    `json:"tags"`
 	Type               string                               `json:"type"`
@@ -11587,13 +11588,13 @@ type ImportMessagesParams struct {
 
 // ImportMessagesJSONBody_Messages defines parameters for ImportMessages.
 type ImportMessagesJSONBody_Messages struct {
-	ConversationID     string                 `json:"conversationId"`
-	CreatedAt          time.Time              `json:"createdAt"`
-	DiscriminateByTags []string               `json:"discriminateByTags"`
-	Payload            map[string]interface{} `json:"payload"`
-	Tags               map[string]string      `json:"tags"`
-	Type               string                 `json:"type"`
-	UserID             string                 `json:"userId"`
+	ConversationID     string            `json:"conversationId"`
+	CreatedAt          time.Time         `json:"createdAt"`
+	DiscriminateByTags []string          `json:"discriminateByTags"`
+	Payload            message.Payload   `json:"payload"`
+	Tags               map[string]string `json:"tags"`
+	Type               string            `json:"type"`
+	UserID             string            `json:"userId"`
 }
 
 // DeleteMessageParams defines parameters for DeleteMessage.
@@ -11622,8 +11623,8 @@ type GetMessageParams struct {
 
 // UpdateMessageJSONBody defines parameters for UpdateMessage.
 type UpdateMessageJSONBody struct {
-	Payload map[string]interface{} `json:"payload,omitempty"`
-	Tags    map[string]string      `json:"tags"`
+	Payload message.Payload   `json:"payload,omitempty"`
+	Tags    map[string]string `json:"tags"`
 }
 
 // UpdateMessageParams defines parameters for UpdateMessage.
