@@ -301,3 +301,25 @@ func TestSchemasMatchGo(t *testing.T) {
 	slices.Sort(types)
 	assert.Equal(t, want, types)
 }
+
+// FuzzDecode: any input decodes or fails, never panics, and what decodes
+// encodes again in both forms.
+func FuzzDecode(f *testing.F) {
+	for _, p := range every() {
+		b, _ := json.Marshal(p)
+		f.Add(p.MessageType(), b)
+		c, _ := message.EncodeWithType(p)
+		f.Add("", c)
+	}
+	f.Add("bloc", []byte(`{"items":[{"type":"bloc","payload":{"items":[]}}]}`))
+	f.Fuzz(func(t *testing.T, typ string, data []byte) {
+		if p, err := message.Decode(typ, data); err == nil {
+			_, _ = json.Marshal(p)
+			_, _ = message.EncodeWithType(p)
+		}
+		if p, err := message.DecodeWithType(data); err == nil {
+			_, _ = json.Marshal(p)
+			_, _ = message.EncodeWithType(p)
+		}
+	})
+}
