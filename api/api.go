@@ -16,3 +16,11 @@ import _ "embed"
 //
 //go:embed openapi.bundle.yaml
 var OpenAPI []byte
+
+// Messages is api/messages.yaml, byte for byte: the schemas of the payloads
+// of the standard message types (text, image, choice, ...), which package
+// message is generated from. Each payload schema names its message type in
+// the extension x-botpress-message-type.
+//
+//go:embed messages.yaml
+var Messages []byte

@@ -106,19 +106,15 @@ func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock
 // WithSeedData loads resources into the server before it starts.
 func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
 
-// loadSpec parses the embedded spec and builds its router, once per
-// process: both are only read afterwards, by every server.
-func loadSpec() (*openapi3.T, routers.Router, error) {
-	s, err := parsedSpec()
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.doc, s.router, nil
-}
-
+// specIndex is what the server reads from the embedded spec: parsed once
+// per process (parsedSpec), and only read afterwards, by every server.
 type specIndex struct {
 	doc    *openapi3.T
 	router routers.Router
+	// payloads are the schemas of the standard message payloads, and
+	// payloadOps the operations whose body can carry one (payloads.go).
+	payloads   payloadSchemas
+	payloadOps map[string]*openapi3.Schema
 }
 
 var parsedSpec = sync.OnceValues(func() (specIndex, error) {
@@ -131,7 +127,11 @@ var parsedSpec = sync.OnceValues(func() (specIndex, error) {
 	if err != nil {
 		return specIndex{}, fmt.Errorf("bptest: routing the spec: %w", err)
 	}
-	return specIndex{doc, router}, nil
+	payloads, err := loadPayloadSchemas()
+	if err != nil {
+		return specIndex{}, err
+	}
+	return specIndex{doc: doc, router: router, payloads: payloads, payloadOps: payloadOperations(doc)}, nil
 })
 
 // Server is a running in-memory Botpress API.
@@ -144,6 +144,7 @@ type Server struct {
 	BotID, WorkspaceID string
 
 	settings settings
+	spec     specIndex
 	doc      *openapi3.T
 	router   routers.Router
 	ops      opMux
@@ -175,13 +176,14 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	doc, router, err := loadSpec()
+	spec, err := parsedSpec()
 	if err != nil {
 		return nil, err
 	}
+	doc := spec.doc
 	s := &Server{
 		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
-		settings: st, doc: doc, router: router,
+		settings: st, spec: spec, doc: doc, router: spec.router,
 		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
 	}
 	s.state = newState(s, rand.New(rand.NewPCG(st.seed+1, st.seed)))

@@ -2,9 +2,11 @@ package bptest
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // Messages: create (the author becomes a participant), get-or-create
@@ -12,6 +14,10 @@ import (
 // discriminateByTags), get, update (tags and payload replaced), list
 // (newest first; by conversation, tags, dates), delete, import, and
 // initializeIncomingMessage (user, conversation and message in one call).
+//
+// Payloads of a standard type are checked against api/messages.yaml before
+// the handlers run (payloads.go), except updateMessage's, whose type is the
+// stored message's: its handler checks it. They are stored as JSON.
 //
 // A message is incoming when an integration creates it (the call carries
 // x-integration-id or x-integration-alias) and outgoing when the bot does;
@@ -21,6 +27,10 @@ func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	body := req.Body
 	if body == nil {
 		return nil, invalidPayload("a body is required")
+	}
+	payload, err := rtRaw(body.Payload)
+	if err != nil {
+		return nil, err
 	}
 	if body.Schedule != nil {
 		if err := rtCheckSchedule(body.Schedule.DateTime, body.Schedule.Delay); err != nil {
@@ -34,7 +44,7 @@ func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		return nil, err
 	}
 	m := st.rtNewMessage(b, rtMessage{
-		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: body.Payload, tags: body.Tags,
+		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: payload, tags: body.Tags,
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
@@ -44,7 +54,7 @@ func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 // rtMessage is what a new message is made of.
 type rtMessage struct {
 	conv, user, typ string
-	payload         map[string]any
+	payload         message.Raw
 	tags            map[string]string
 	origin          *gen.MessageOrigin
 	direction       gen.MessageDirection
@@ -62,7 +72,7 @@ func (st *state) rtNewMessage(b *botState, in rtMessage) gen.Message {
 	}
 	payload := in.payload
 	if payload == nil {
-		payload = map[string]any{}
+		payload = message.Raw("{}")
 	}
 	m := gen.Message{
 		ID: id, CreatedAt: created, UpdatedAt: now,
@@ -72,6 +82,18 @@ func (st *state) rtNewMessage(b *botState, in rtMessage) gen.Message {
 	b.messages.add(id, seq, m)
 	b.addParticipant(st, in.conv, in.user)
 	return m
+}
+
+// rtRaw is the JSON of a payload as a message stores it: nil for none.
+func rtRaw(p message.Payload) (message.Raw, *apiError) {
+	if p == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, invalidPayload("payload: %v", err)
+	}
+	return b, nil
 }
 
 // rtCheckAuthor checks that the conversation and the user of a message exist.
@@ -122,6 +144,10 @@ func (h *server) GetOrCreateMessage(ctx context.Context, req gen.GetOrCreateMess
 	if body == nil {
 		return nil, invalidPayload("a body is required")
 	}
+	payload, err := rtRaw(body.Payload)
+	if err != nil {
+		return nil, err
+	}
 	if body.Schedule != nil {
 		if err := rtCheckSchedule(body.Schedule.DateTime, body.Schedule.Delay); err != nil {
 			return nil, err
@@ -137,7 +163,7 @@ func (h *server) GetOrCreateMessage(ctx context.Context, req gen.GetOrCreateMess
 		return gen.GetOrCreateMessage200JSONResponse{Message: m}, nil
 	}
 	m := st.rtNewMessage(b, rtMessage{
-		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: body.Payload, tags: body.Tags,
+		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: payload, tags: body.Tags,
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
@@ -162,11 +188,20 @@ func (h *server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 	if !ok {
 		return nil, notFound("message", req.ID)
 	}
-	// The spec: "Replaces a message's tags and payload."
-	m.Tags = mergeTags(nil, req.Body.Tags)
-	if req.Body.Payload != nil {
-		m.Payload = req.Body.Payload
+	// The spec: "Replaces a message's tags and payload." The payload
+	// comes without its type (as a *message.Unknown): it is the stored
+	// message's.
+	payload, err := rtRaw(req.Body.Payload)
+	if err != nil {
+		return nil, err
 	}
+	if payload != nil {
+		if err := h.s.spec.payloads.checkRaw(m.Type, payload, "payload"); err != nil {
+			return nil, err
+		}
+		m.Payload = payload
+	}
+	m.Tags = mergeTags(nil, req.Body.Tags)
 	m.UpdatedAt = st.now().UTC()
 	b.messages.put(m.ID, m)
 	return gen.UpdateMessage200JSONResponse{Message: m}, nil
@@ -215,19 +250,25 @@ func (h *server) ImportMessages(ctx context.Context, req gen.ImportMessagesReque
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	// All or nothing: check every message before storing any.
+	payloads := make([]message.Raw, len(req.Body.Messages))
 	for i, in := range req.Body.Messages {
 		if err := b.rtCheckAuthor(in.ConversationID, in.UserID); err != nil {
 			return nil, errorf(err.status, err.typ, "messages[%d]: %s", i, err.msg)
 		}
+		p, err := rtRaw(in.Payload)
+		if err != nil {
+			return nil, errorf(err.status, err.typ, "messages[%d]: %s", i, err.msg)
+		}
+		payloads[i] = p
 	}
 	out := make([]gen.Message, 0, len(req.Body.Messages))
-	for _, in := range req.Body.Messages {
+	for i, in := range req.Body.Messages {
 		if m, ok := b.rtFindMessage(in.ConversationID, in.Tags, in.DiscriminateByTags); ok {
 			out = append(out, m)
 			continue
 		}
 		out = append(out, st.rtNewMessage(b, rtMessage{
-			conv: in.ConversationID, user: in.UserID, typ: in.Type, payload: in.Payload, tags: in.Tags,
+			conv: in.ConversationID, user: in.UserID, typ: in.Type, payload: payloads[i], tags: in.Tags,
 			direction: gen.MessageDirectionIncoming, createdAt: in.CreatedAt,
 		}))
 	}
@@ -244,6 +285,14 @@ func (h *server) InitializeIncomingMessage(ctx context.Context, req gen.Initiali
 	}
 	if (body.ConversationID == nil) == (body.Conversation == nil) {
 		return nil, invalidPayload("give exactly one of conversationId and conversation")
+	}
+	var payload message.Raw
+	if body.Message != nil {
+		p, err := rtRaw(body.Message.Payload)
+		if err != nil {
+			return nil, err
+		}
+		payload = p
 	}
 	st, unlock := h.lock()
 	defer unlock()
@@ -288,7 +337,7 @@ func (h *server) InitializeIncomingMessage(ctx context.Context, req gen.Initiali
 		m, ok := b.rtFindMessage(conv.ID, in.Tags, in.DiscriminateByTags)
 		if !ok {
 			m = st.rtNewMessage(b, rtMessage{
-				conv: conv.ID, user: user.ID, typ: in.Type, payload: in.Payload, tags: in.Tags,
+				conv: conv.ID, user: user.ID, typ: in.Type, payload: payload, tags: in.Tags,
 				origin: (*gen.MessageOrigin)(in.Origin), direction: gen.MessageDirectionIncoming,
 			})
 		}

@@ -51,7 +51,8 @@ func dotted(ctx context.Context, name string) map[string]string {
 // operation's handler:
 // faults → file storage → route (404/405) → token (401) → size (413) →
 // content type (415) → a body where the operation takes one (400) → spec
-// validation (400) → bot scope → handler, with
+// validation (400) → message payloads of a standard type (400, payloads.go)
+// → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -125,6 +126,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		writeError(rec, validationError(err))
 		return
+	}
+	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil {
+		if err := s.spec.payloads.checkBody(schema, body); err != nil {
+			writeError(rec, err)
+			return
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 

@@ -14,6 +14,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // rtUnknownID is shaped like an ID (28 to 36 characters) and names nothing.
@@ -55,7 +56,7 @@ func rtMsg(t *testing.T, c *client.Client, conv, user, text string, tags map[str
 		tags = map[string]string{}
 	}
 	r, err := c.CreateMessage(context.Background(), gen.CreateMessageJSONRequestBody{
-		ConversationID: conv, UserID: user, Type: "text", Payload: map[string]any{"text": text}, Tags: tags,
+		ConversationID: conv, UserID: user, Payload: message.Text(text), Tags: tags,
 	})
 	require.NoError(t, err)
 	return r.Message
@@ -295,7 +296,8 @@ func TestRuntimeMessages(t *testing.T) {
 	assert.Equal(t, conv.ID, m.ConversationID)
 	assert.Equal(t, u.ID, m.UserID)
 	assert.Equal(t, gen.MessageDirectionOutgoing, m.Direction, "the bot's own message")
-	assert.Equal(t, map[string]any{"text": "hello"}, m.Payload)
+	assert.Equal(t, "text", m.Type, "taken from the payload")
+	assert.JSONEq(t, `{"text":"hello"}`, m.Payload.String())
 
 	// The author became a participant.
 	_, err := c.GetParticipant(ctx, conv.ID, u.ID)
@@ -303,7 +305,7 @@ func TestRuntimeMessages(t *testing.T) {
 
 	// An integration's message is incoming.
 	in, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-		ConversationID: conv.ID, UserID: u.ID, Type: "text", Payload: map[string]any{"text": "yo"},
+		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("yo"),
 		Tags: map[string]string{}, Origin: rtPtr(gen.CreateMessageJSONBodyOriginSynthetic),
 		Schedule: &gen.CreateMessageJSONBody_Schedule{Delay: rtPtr(1000.0)},
 	}, client.WithIntegrationID("intver_000000000000000000000000"))
@@ -314,10 +316,10 @@ func TestRuntimeMessages(t *testing.T) {
 
 	// Unknown conversation or user.
 	_, err = c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-		ConversationID: rtUnknownID, UserID: u.ID, Type: "text", Payload: map[string]any{}, Tags: map[string]string{}})
+		ConversationID: rtUnknownID, UserID: u.ID, Payload: message.Text("x"), Tags: map[string]string{}})
 	rtStatus(t, err, 404)
 	_, err = c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-		ConversationID: conv.ID, UserID: rtUnknownID, Type: "text", Payload: map[string]any{}, Tags: map[string]string{}})
+		ConversationID: conv.ID, UserID: rtUnknownID, Payload: message.Text("x"), Tags: map[string]string{}})
 	rtStatus(t, err, 404)
 
 	got, err := c.GetMessage(ctx, m.ID)
@@ -328,16 +330,18 @@ func TestRuntimeMessages(t *testing.T) {
 
 	// Update replaces tags and payload.
 	upd, err := c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{
-		Tags: map[string]string{"edited": "yes"}, Payload: map[string]any{"text": "hello!"}})
+		Tags: map[string]string{"edited": "yes"}, Payload: message.Text("hello!")})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"edited": "yes"}, upd.Message.Tags)
-	assert.Equal(t, map[string]any{"text": "hello!"}, upd.Message.Payload)
+	p, err := message.Decode(upd.Message.Type, upd.Message.Payload)
+	require.NoError(t, err)
+	assert.Equal(t, message.Text("hello!"), p)
 	_, err = c.UpdateMessage(ctx, rtUnknownID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}})
 	rtStatus(t, err, 404)
 
 	// get-or-create: the same message twice, within its conversation.
 	goc := gen.GetOrCreateMessageJSONRequestBody{
-		ConversationID: conv.ID, UserID: u.ID, Type: "text", Payload: map[string]any{"text": "x"},
+		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("x"),
 		Tags: map[string]string{"ext": "99", "n": "1"}, DiscriminateByTags: []string{"ext"},
 	}
 	g1, err := c.GetOrCreateMessage(ctx, goc)
@@ -385,7 +389,7 @@ func TestRuntimeInitializeIncomingMessage(t *testing.T) {
 			Channel: "dm", Tags: map[string]string{"chatId": "9"}, DiscriminateByTags: []string{"chatId"},
 		},
 		Message: &gen.InitializeIncomingMessageJSONBody_Message{
-			Type: "text", Payload: map[string]any{"text": "hi"}, Tags: map[string]string{"msgId": "1"}, DiscriminateByTags: []string{"msgId"},
+			Payload: message.Text("hi"), Tags: map[string]string{"msgId": "1"}, DiscriminateByTags: []string{"msgId"},
 		},
 	}
 	first, err := c.InitializeIncomingMessage(ctx, body)
@@ -410,7 +414,7 @@ func TestRuntimeInitializeIncomingMessage(t *testing.T) {
 	third, err := c.InitializeIncomingMessage(ctx, gen.InitializeIncomingMessageJSONRequestBody{
 		UserID: &first.User.ID, ConversationID: &first.Conversation.ID,
 		Message: &gen.InitializeIncomingMessageJSONBody_Message{
-			Type: "text", Payload: map[string]any{"text": "again"}, Tags: map[string]string{"msgId": "2"}, DiscriminateByTags: []string{"msgId"},
+			Payload: message.Text("again"), Tags: map[string]string{"msgId": "2"}, DiscriminateByTags: []string{"msgId"},
 		},
 	})
 	require.NoError(t, err)
@@ -447,7 +451,7 @@ func TestRuntimeImportMessages(t *testing.T) {
 	old := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	item := func(ext string, at time.Time) gen.ImportMessagesJSONBody_Messages {
 		return gen.ImportMessagesJSONBody_Messages{
-			ConversationID: conv.ID, UserID: u.ID, Type: "text", Payload: map[string]any{"text": ext},
+			ConversationID: conv.ID, UserID: u.ID, Payload: message.Text(ext),
 			Tags: map[string]string{"ext": ext}, CreatedAt: at, DiscriminateByTags: []string{"ext"},
 		}
 	}
@@ -601,8 +605,8 @@ func TestRuntimeConcurrentMessages(t *testing.T) {
 				return
 			}
 			m, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-				ConversationID: conv.ID, UserID: u.User.ID, Type: "text",
-				Payload: map[string]any{"i": i}, Tags: map[string]string{"i": fmt.Sprint(i)},
+				ConversationID: conv.ID, UserID: u.User.ID,
+				Payload: message.Text(fmt.Sprint(i)), Tags: map[string]string{"i": fmt.Sprint(i)},
 			})
 			if err != nil {
 				errs <- err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // state is everything the server keeps. The Server's mutex guards it.
@@ -175,7 +176,7 @@ func (st *state) load(d *SeedData) error {
 				m.Tags = map[string]string{}
 			}
 			if m.Payload == nil {
-				m.Payload = map[string]any{}
+				m.Payload = message.Raw("{}")
 			}
 			if m.Direction == "" {
 				m.Direction = gen.MessageDirectionIncoming

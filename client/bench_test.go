@@ -33,6 +33,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
 	"github.com/botpress-go/sdk/internal/benchserver"
+	"github.com/botpress-go/sdk/message"
 )
 
 const (
@@ -260,8 +261,7 @@ func benchMessage() gen.CreateMessageJSONRequestBody {
 	return gen.CreateMessageJSONRequestBody{
 		ConversationID: benchConvID,
 		UserID:         benchUserID,
-		Type:           "text",
-		Payload:        map[string]any{"text": "Hello"},
+		Payload:        message.Text("Hello"),
 		Tags:           map[string]string{"channel": "web"},
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // rbTransport records the last request it is given and answers 200 with
@@ -62,7 +63,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 	}
 	body := gen.CreateMessageJSONRequestBody{
 		ConversationID: "conv_1", UserID: "user_1", Type: "text",
-		Payload: map[string]any{"text": "héllo <&>"}, Tags: map[string]string{"k": "v"},
+		Payload: message.Text("héllo <&>"), Tags: map[string]string{"k": "v"},
 	}
 	type check struct {
 		name string

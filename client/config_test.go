@@ -20,6 +20,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // cfgtUserOK answers every request with a user.
@@ -669,15 +670,16 @@ func TestConfigConcurrentCalls(t *testing.T) {
 					m, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 						ConversationID: "conv-" + key,
 						UserID:         "user-" + key,
-						Type:           "text",
-						Payload:        map[string]any{"text": "hello " + key},
+						Payload:        message.Text("hello " + key),
 						Tags:           map[string]string{},
 					}, opts...)
 					if assert.NoError(t, err, key) {
 						assert.Equal(t, "msg-conv-"+key, m.Message.ID, key)
 						assert.Equal(t, "conv-"+key, m.Message.ConversationID, key)
 						assert.Equal(t, "user-"+key, m.Message.UserID, key)
-						assert.Equal(t, "hello "+key, m.Message.Payload["text"], key)
+						p, err := message.Decode(m.Message.Type, m.Message.Payload)
+						assert.NoError(t, err, key)
+						assert.Equal(t, message.Text("hello "+key), p, key)
 						assert.Equal(t, wantBot, m.Message.Tags["bot"], key)
 					}
 				}

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -13,6 +14,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // exampleServer stands in for Botpress Cloud so that the examples run
@@ -28,7 +30,17 @@ func exampleServer() *httptest.Server {
 		reply(w, 201, `{"conversation":{"id":"conv_1","channel":"channel","integration":"webhook","tags":{},`+ts+`}}`)
 	})
 	mux.HandleFunc("POST /v1/chat/messages", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 201, `{"message":{"id":"msg_1","type":"text","payload":{"text":"Hello"},"direction":"outgoing","userId":"user_1","conversationId":"conv_1","tags":{},`+ts+`}}`)
+		// The message sent, as the API answers it.
+		var in struct {
+			Type    string          `json:"type"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			reply(w, 400, `{"id":"err_2","code":400,"type":"InvalidPayload","message":"bad body"}`)
+			return
+		}
+		typ, _ := json.Marshal(in.Type)
+		reply(w, 201, `{"message":{"id":"msg_1","type":`+string(typ)+`,"payload":`+string(in.Payload)+`,"direction":"outgoing","userId":"user_1","conversationId":"conv_1","tags":{},`+ts+`}}`)
 	})
 	mux.HandleFunc("GET /v1/chat/messages", func(w http.ResponseWriter, r *http.Request) {
 		start, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
@@ -80,15 +92,14 @@ func Example() {
 	msg, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 		ConversationID: conv.Conversation.ID,
 		UserID:         user.User.ID,
-		Type:           "text",
-		Payload:        map[string]any{"text": "Hello"},
+		Payload:        message.Text("Hello"), // the type, "text", is taken from the payload
 		Tags:           map[string]string{},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(user.User.ID, conv.Conversation.ID, msg.Message.ID, msg.Message.Payload["text"])
-	// Output: user_1 conv_1 msg_1 Hello
+	fmt.Println(user.User.ID, conv.Conversation.ID, msg.Message.ID, msg.Message.Type, msg.Message.Payload)
+	// Output: user_1 conv_1 msg_1 text {"text":"Hello"}
 }
 
 // Walk every message of a conversation. Pages are fetched as the loop
@@ -103,14 +114,50 @@ func ExampleClient_AllMessages() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(msg.ID, msg.Payload["text"])
+		fmt.Println(msg.ID, msg.Type, msg.Payload)
 	}
 	// Output:
-	// msg_1 message 1
-	// msg_2 message 2
-	// msg_3 message 3
-	// msg_4 message 4
-	// msg_5 message 5
+	// msg_1 text {"text":"message 1"}
+	// msg_2 text {"text":"message 2"}
+	// msg_3 text {"text":"message 3"}
+	// msg_4 text {"text":"message 4"}
+	// msg_5 text {"text":"message 5"}
+}
+
+// Send a typed message, then read a message back as a Go value to switch on.
+func ExampleClient_CreateMessage() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := client.New(client.WithToken("bp_pat_..."), client.WithBotID("bot_123"), client.WithBaseURL(srv.URL))
+
+	out, err := c.CreateMessage(context.Background(), gen.CreateMessageJSONRequestBody{
+		ConversationID: "conv_1", UserID: "user_1", Tags: map[string]string{},
+		Payload: message.Choice("Billing or bug?",
+			message.Option("Billing", "billing"),
+			message.Option("Bug", "bug")),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := message.Decode(out.Message.Type, out.Message.Payload)
+	if err != nil {
+		log.Fatal(err)
+	}
+	switch p := p.(type) {
+	case *message.TextPayload:
+		fmt.Println("text:", p.Text)
+	case *message.ChoicePayload:
+		fmt.Println("choice:", p.Text)
+		for _, o := range p.Options {
+			fmt.Printf("  %s (%s)\n", o.Label, o.Value)
+		}
+	case *message.Unknown:
+		fmt.Println("a", p.Type, "message:", string(p.Raw))
+	}
+	// Output:
+	// choice: Billing or bug?
+	//   Billing (billing)
+	//   Bug (bug)
 }
 
 // Collect gathers a walk into a slice, here stopping after three items.
@@ -157,8 +204,8 @@ func ExampleWithBotID() {
 	c, _ := client.New(client.WithToken("bp_pat_..."), client.WithBotID("bot_123"), client.WithBaseURL(srv.URL))
 
 	_, err := c.CreateMessage(context.Background(), gen.CreateMessageJSONRequestBody{
-		ConversationID: "conv_1", UserID: "user_1", Type: "text",
-		Payload: map[string]any{"text": "Hi"}, Tags: map[string]string{},
+		ConversationID: "conv_1", UserID: "user_1",
+		Payload: message.Text("Hi"), Tags: map[string]string{},
 	}, client.WithBotID("bot_456"), client.WithIdempotent())
 	fmt.Println(err)
 	// Output: <nil>

@@ -16,6 +16,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // The SDK's flows against the in-memory API of package bptest, which
@@ -36,8 +37,8 @@ func TestFlowConversation(t *testing.T) {
 	require.NoError(t, err)
 	for i := range 10 {
 		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Type: "text",
-			Payload: map[string]any{"text": fmt.Sprint(i)}, Tags: map[string]string{"n": fmt.Sprint(i % 2)},
+			ConversationID: conv.Conversation.ID, UserID: user.User.ID,
+			Payload: message.Text(fmt.Sprint(i)), Tags: map[string]string{"n": fmt.Sprint(i % 2)},
 		})
 		require.NoError(t, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/botpress-go/sdk/bptest"
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // TestPagesCheckpoint exports a conversation's messages page by page,
@@ -22,14 +23,13 @@ func TestPagesCheckpoint(t *testing.T) {
 	srv := bptest.Start(t, bptest.WithPageSize(3))
 	c := srv.Client()
 	ctx := context.Background()
-	user, err := c.CreateUser(ctx, gen.CreateUserJSONRequestBody{Tags: map[string]string{}})
+	user, err := c.CreateUser(ctx, gen.CreateUserJSONRequestBody{})
 	require.NoError(t, err)
-	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web", Tags: map[string]string{}})
+	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web"})
 	require.NoError(t, err)
 	for i := range 10 {
 		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Type: "text",
-			Payload: map[string]any{"text": fmt.Sprint(i)}, Tags: map[string]string{},
+			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: message.Text(fmt.Sprint(i)),
 		})
 		require.NoError(t, err)
 	}

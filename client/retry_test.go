@@ -19,6 +19,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // rtSeq answers the n-th request (from 0) with steps[n]; the last step
@@ -110,7 +111,7 @@ var rtMessageBody = gen.CreateMessageJSONRequestBody{
 	ConversationID: "conv_1",
 	UserID:         "user_1",
 	Type:           "text",
-	Payload:        map[string]any{"text": "héllo, world"},
+	Payload:        message.Text("héllo, world"),
 	Tags:           map[string]string{"k": "v"},
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // The soak test sends many calls through one client, from many
@@ -223,8 +224,8 @@ func TestSoak(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-			ConversationID: convID, UserID: seedIDs[i%seedUsers], Type: "text",
-			Payload: map[string]any{"text": "calibration"}, Tags: tags,
+			ConversationID: convID, UserID: seedIDs[i%seedUsers],
+			Payload: message.Text("calibration"), Tags: tags,
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -321,8 +322,8 @@ func TestSoak(t *testing.T) {
 						}
 					default:
 						_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-							ConversationID: convID, UserID: seedIDs[rng.IntN(seedUsers)], Type: "text",
-							Payload: map[string]any{"text": "soak " + tag}, Tags: map[string]string{"soak": tag},
+							ConversationID: convID, UserID: seedIDs[rng.IntN(seedUsers)],
+							Payload: message.Text("soak " + tag), Tags: map[string]string{"soak": tag},
 						})
 						if res.record(soakCreateMessage, err) {
 							res.messageErr = append(res.messageErr, tag)

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // The bodies below are realistic answers, valid against api/openapi.yaml:
@@ -372,15 +374,61 @@ func wtCases() []wtCase {
 			answer: `{"message":` + wtMessageJSON("msg_1") + `}`,
 			body:   `{"conversationId":"conv_1","userId":"user_1","type":"text","payload":{"text":"hello"},"tags":{"ref":"r1"},"origin":"synthetic"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				// No Type: it is taken from the payload.
 				out, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-					ConversationID: "conv_1", UserID: "user_1", Type: "text",
-					Payload: map[string]any{"text": "hello"}, Tags: map[string]string{"ref": "r1"},
+					ConversationID: "conv_1", UserID: "user_1",
+					Payload: message.Text("hello"), Tags: map[string]string{"ref": "r1"},
 					Origin: wtPtr(gen.CreateMessageJSONBodyOriginSynthetic),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
 				assert.Equal(t, gen.MessageDirectionIncoming, out.Message.Direction)
-				assert.Equal(t, "hello", out.Message.Payload["text"])
+				p, err := message.Decode(out.Message.Type, out.Message.Payload)
+				require.NoError(t, err)
+				assert.Equal(t, message.Text("hello"), p)
+			},
+		},
+		{
+			name: "CreateMessage choice", status: 201, method: "POST", path: "/v1/chat/messages",
+			answer: `{"message":` + wtMessageJSON("msg_1") + `}`,
+			body: `{"conversationId":"conv_1","userId":"user_1","type":"choice","tags":{},
+				"payload":{"text":"Billing or bug?","options":[{"label":"Billing","value":"billing"},{"label":"Bug","value":"bug"}]}}`,
+			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+					ConversationID: "conv_1", UserID: "user_1", Tags: map[string]string{},
+					Payload: message.Choice("Billing or bug?", message.Option("Billing", "billing"), message.Option("Bug", "bug")),
+				})
+				require.NoError(t, err)
+			},
+		},
+		{
+			name: "CreateMessage bloc", status: 201, method: "POST", path: "/v1/chat/messages",
+			answer: `{"message":` + wtMessageJSON("msg_1") + `}`,
+			body: `{"conversationId":"conv_1","userId":"user_1","type":"bloc","tags":{},
+				"payload":{"items":[{"type":"text","payload":{"text":"Here:"}},{"type":"image","payload":{"imageUrl":"https://x/i.png","title":"Map"}}]}}`,
+			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				img := message.Image("https://x/i.png")
+				img.Title = "Map"
+				_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+					ConversationID: "conv_1", UserID: "user_1", Tags: map[string]string{},
+					Payload: message.Bloc(message.Text("Here:"), img),
+				})
+				require.NoError(t, err)
+			},
+		},
+		{
+			// The escape hatch: any JSON, such as a map, under any type.
+			name: "CreateMessage raw", status: 201, method: "POST", path: "/v1/chat/messages",
+			answer: `{"message":` + wtMessageJSON("msg_1") + `}`,
+			body:   `{"conversationId":"conv_1","userId":"user_1","type":"poll","tags":{},"payload":{"question":"Lunch?","n":2}}`,
+			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				fields, err := json.Marshal(map[string]any{"question": "Lunch?", "n": 2})
+				require.NoError(t, err)
+				_, err = c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+					ConversationID: "conv_1", UserID: "user_1", Tags: map[string]string{},
+					Payload: &message.Unknown{Type: "poll", Raw: fields},
+				})
+				require.NoError(t, err)
 			},
 		},
 		{
@@ -413,7 +461,7 @@ func wtCases() []wtCase {
 			body:   `{"payload":{"text":"edited"},"tags":{"edited":"true"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateMessage(ctx, "msg_1", gen.UpdateMessageJSONRequestBody{
-					Payload: map[string]any{"text": "edited"}, Tags: map[string]string{"edited": "true"},
+					Payload: message.Text("edited"), Tags: map[string]string{"edited": "true"},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
@@ -433,7 +481,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateMessage(ctx, gen.GetOrCreateMessageJSONRequestBody{
 					ConversationID: "conv_1", UserID: "user_1", Type: "text",
-					Payload: map[string]any{"text": "hello"}, Tags: map[string]string{"ref": "r1"},
+					Payload: message.Text("hello"), Tags: map[string]string{"ref": "r1"},
 					DiscriminateByTags: []string{"ref"},
 				})
 				require.NoError(t, err)
@@ -457,8 +505,8 @@ func wtCases() []wtCase {
 						Tags: map[string]string{"id": "u1"}, DiscriminateByTags: []string{"id"}, Name: wtPtr("Ada"),
 					},
 					Message: &gen.InitializeIncomingMessageJSONBody_Message{
-						Type: "text", Payload: map[string]any{"text": "hi"},
-						Tags: map[string]string{"id": "m1"}, DiscriminateByTags: []string{"id"},
+						Payload: message.Text("hi"),
+						Tags:    map[string]string{"id": "m1"}, DiscriminateByTags: []string{"id"},
 					},
 				})
 				require.NoError(t, err)
@@ -477,8 +525,8 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{
 					Messages: []gen.ImportMessagesJSONBody_Messages{{
-						ConversationID: "conv_1", UserID: "user_1", Type: "text",
-						Payload: map[string]any{"text": "old"}, Tags: map[string]string{"ref": "r1"},
+						ConversationID: "conv_1", UserID: "user_1",
+						Payload: message.Text("old"), Tags: map[string]string{"ref": "r1"},
 						DiscriminateByTags: []string{"ref"},
 						CreatedAt:          time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC),
 					}},

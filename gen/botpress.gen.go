@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botpress-go/sdk/message"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -8320,7 +8321,7 @@ type Message struct {
 	Origin *MessageOrigin `json:"origin,omitempty"`
 
 	// Payload The content; its shape depends on the type.
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Raw `json:"payload"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -12138,7 +12139,7 @@ type InitializeIncomingMessageJSONBody_Message struct {
 	Origin *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Payload `json:"payload"`
 
 	// Tags Tags of the message. They identify a message already recorded (see discriminateByTags), and a message created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
@@ -12229,7 +12230,7 @@ type CreateMessageJSONBody struct {
 	Origin *CreateMessageJSONBodyOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Payload `json:"payload"`
 
 	// Schedule Send the message later instead of now. Give either dateTime or delay.
 	Schedule *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
@@ -12280,7 +12281,7 @@ type GetOrCreateMessageJSONBody struct {
 	Origin *GetOrCreateMessageJSONBodyOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Payload `json:"payload"`
 
 	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
 	Schedule *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
@@ -12349,7 +12350,7 @@ type ImportMessagesJSONBody_Messages struct {
 	DiscriminateByTags []string `json:"discriminateByTags"`
 
 	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
-	Payload map[string]interface{} `json:"payload"`
+	Payload message.Payload `json:"payload"`
 
 	// Tags Tags of the message. They identify a message imported before (see discriminateByTags), and a message created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
@@ -12388,7 +12389,7 @@ type GetMessageParams struct {
 // UpdateMessageJSONBody defines parameters for UpdateMessage.
 type UpdateMessageJSONBody struct {
 	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
-	Payload map[string]interface{} `json:"payload,omitempty"`
+	Payload message.Payload `json:"payload,omitempty"`
 
 	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
 	Tags map[string]string `json:"tags"`

@@ -31,6 +31,7 @@ import (
 	"github.com/botpress-go/sdk/bptest"
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 func main() {
@@ -223,19 +224,18 @@ func connect(ctx context.Context, getenv func(string) string) (*client.Client, f
 
 // seed creates convs conversations of msgs text messages each.
 func seed(ctx context.Context, c *client.Client, convs, msgs int) error {
-	user, err := c.CreateUser(ctx, gen.CreateUserJSONRequestBody{Tags: map[string]string{}})
+	user, err := c.CreateUser(ctx, gen.CreateUserJSONRequestBody{})
 	if err != nil {
 		return err
 	}
 	for i := range convs {
-		conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web", Tags: map[string]string{}})
+		conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web"})
 		if err != nil {
 			return err
 		}
 		for j := range msgs {
 			_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-				ConversationID: conv.Conversation.ID, UserID: user.User.ID, Type: "text",
-				Payload: map[string]any{"text": fmt.Sprintf("conversation %d, message %d", i, j)}, Tags: map[string]string{},
+				ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: message.Text(fmt.Sprintf("conversation %d, message %d", i, j)),
 			})
 			if err != nil {
 				return err

@@ -22,6 +22,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 func main() {
@@ -56,13 +57,17 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintln(out, "conversation:", conv.Conversation.ID)
 
-	for i := 1; i <= 5; i++ {
+	// Four text messages and a choice; each message's type comes from its payload.
+	payloads := []message.Payload{
+		message.Text("message 1"), message.Text("message 2"), message.Text("message 3"), message.Text("message 4"),
+		message.Choice("message 5: anything else?", message.Option("Yes", "yes"), message.Option("No", "no")),
+	}
+	for i, p := range payloads {
 		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Type: "text",
-			Payload: map[string]any{"text": fmt.Sprintf("message %d", i)}, Tags: map[string]string{},
+			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: p, Tags: map[string]string{},
 		})
 		if err != nil {
-			return fmt.Errorf("create message %d: %w", i, err)
+			return fmt.Errorf("create message %d: %w", i+1, err)
 		}
 	}
 	fmt.Fprintln(out, "sent 5 messages")
@@ -74,7 +79,18 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 			return fmt.Errorf("walk messages: %w", err)
 		}
 		n++
-		fmt.Fprintf(out, "  %s %v\n", msg.ID, msg.Payload["text"])
+		p, err := message.Decode(msg.Type, msg.Payload)
+		if err != nil {
+			return fmt.Errorf("read message %s: %w", msg.ID, err)
+		}
+		switch p := p.(type) {
+		case *message.TextPayload:
+			fmt.Fprintf(out, "  %s text: %s\n", msg.ID, p.Text)
+		case *message.ChoicePayload:
+			fmt.Fprintf(out, "  %s choice: %s (%d options)\n", msg.ID, p.Text, len(p.Options))
+		default:
+			fmt.Fprintf(out, "  %s %s: %s\n", msg.ID, msg.Type, msg.Payload)
+		}
 	}
 	fmt.Fprintln(out, "walked", n, "messages")
 
