@@ -12,39 +12,34 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/client"
 )
 
 // bodyTypes finds, for every operation, the Go types of its JSON request
-// body and of its success answer, from the methods of the generated
-// gen.ClientWithResponsesInterface: <Op>WithResponse takes the body (a
-// <Op>JSONRequestBody) and returns *<Op>HTTPResponse, whose JSON2xx field is
-// the decoded answer. The key is the operation's name in lower case, which
-// is how an operationId and its Go name (initialisms in capitals) compare.
+// body and of its success answer, from the methods of *client.Client: each
+// takes (ctx, path parameters..., [params,] [body,] opts...) and returns
+// (*<Op>Response, error) or error. The body is the argument before opts
+// whose type is a JSON body (gen.<Op>JSONBody, or a named schema). The key
+// is the operation's name in lower case, which is how an operationId and
+// its Go name (initialisms in capitals) compare.
 func bodyTypes(t *testing.T) map[string]struct{ request, answer reflect.Type } {
 	t.Helper()
 	out := map[string]struct{ request, answer reflect.Type }{}
-	api := reflect.TypeOf((*gen.ClientWithResponsesInterface)(nil)).Elem()
-	for i := 0; i < api.NumMethod(); i++ {
-		m := api.Method(i)
-		name, ok := strings.CutSuffix(m.Name, "WithResponse")
-		if !ok || strings.HasSuffix(name, "WithBody") {
+	typ := reflect.TypeFor[*client.Client]()
+	for i := 0; i < typ.NumMethod(); i++ {
+		m := typ.Method(i)
+		if m.Type.NumIn() < 3 || !m.Type.IsVariadic() {
 			continue
 		}
 		var types struct{ request, answer reflect.Type }
-		for j := 0; j < m.Type.NumIn(); j++ {
-			if in := m.Type.In(j); strings.HasSuffix(in.Name(), "JSONRequestBody") {
-				types.request = in
-			}
+		if in := m.Type.In(m.Type.NumIn() - 2); in.Kind() != reflect.Pointer && in.PkgPath() == "github.com/botpress-go/sdk/gen" &&
+			!strings.HasSuffix(in.Name(), "Params") {
+			types.request = in
 		}
-		resp := m.Type.Out(0).Elem()
-		for j := 0; j < resp.NumField(); j++ {
-			f := resp.Field(j)
-			if strings.HasPrefix(f.Name, "JSON2") {
-				types.answer = f.Type.Elem()
-			}
+		if m.Type.NumOut() == 2 && m.Type.Out(0).Kind() == reflect.Pointer {
+			types.answer = m.Type.Out(0).Elem()
 		}
-		out[strings.ToLower(name)] = types
+		out[strings.ToLower(m.Name)] = types
 	}
 	return out
 }

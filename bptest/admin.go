@@ -13,7 +13,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // The account the server's token belongs to: getAccount answers it, it owns

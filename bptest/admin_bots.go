@@ -9,7 +9,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Bots: create (which also makes the bot usable in x-bot-id), get, list

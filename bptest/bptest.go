@@ -37,7 +37,7 @@ import (
 
 	"github.com/botpress-go/sdk/api"
 	"github.com/botpress-go/sdk/client"
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Defaults of a Server.

@@ -6,7 +6,7 @@ import (
 	"context"
 	"net/http"
 
-	gen "github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // canned answers every operation with an example of its success answer,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Conversations: create, get, list (newest first; by tags, participants,

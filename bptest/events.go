@@ -5,7 +5,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Events: create ("pending", or "scheduled" when the body has a schedule),

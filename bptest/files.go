@@ -14,7 +14,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Files: upsert (with the server as the storage host of the content, see

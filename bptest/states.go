@@ -8,7 +8,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // States: get, set (the payload is replaced; a null payload deletes the

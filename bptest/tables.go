@@ -49,7 +49,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // tableState holds the tables of one bot and their rows.

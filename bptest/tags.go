@@ -3,7 +3,7 @@ package bptest
 import (
 	"context"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Tags: the distinct values a tag key takes on the conversations, users

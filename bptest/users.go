@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/botpress-go/sdk/gen"
+	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
 // Users: create, get, list (by conversation, tags, dates), get-or-create

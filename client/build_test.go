@@ -15,6 +15,7 @@ import (
 
 	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/internal/reference"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -43,7 +44,7 @@ func (t *rbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // TestRequestsMatchGenBuilders checks that the requests the client builds
 // have the URL (down to Path and RawPath), method, body and content type
-// that package gen's request builders give, for base URLs with path
+// that oapi-codegen's own request builders give (package internal/reference), for base URLs with path
 // prefixes, dot segments, user info, queries and escapes, and path
 // parameters that need escaping.
 func TestRequestsMatchGenBuilders(t *testing.T) {
@@ -65,6 +66,9 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 		ConversationID: "conv_1", UserID: "user_1", Type: "text",
 		Payload: message.Text("héllo <&>"), Tags: map[string]string{"k": "v"},
 	}
+	refBody := reference.CreateMessageJSONRequestBody{
+		ConversationID: body.ConversationID, UserID: body.UserID, Type: body.Type, Payload: body.Payload, Tags: body.Tags,
+	}
 	type check struct {
 		name string
 		call func(ctx context.Context, c *client.Client, id string) error
@@ -81,7 +85,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 				return err
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return gen.NewGetConversationRequest(server, id, nil)
+				return reference.NewGetConversationRequest(server, id, nil)
 			},
 		},
 		{
@@ -91,7 +95,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 				return c.RemoveParticipant(ctx, id, "user "+id)
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return gen.NewRemoveParticipantRequest(server, id, "user "+id, nil)
+				return reference.NewRemoveParticipantRequest(server, id, "user "+id, nil)
 			},
 		},
 		{
@@ -102,7 +106,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 				return err
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return gen.NewCreateMessageRequest(server, nil, body)
+				return reference.NewCreateMessageRequest(server, nil, refBody)
 			},
 		},
 		{
@@ -113,7 +117,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 				return err
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return gen.NewUpdateConversationRequest(server, id, nil, gen.UpdateConversationJSONRequestBody{Tags: map[string]string{"a": "b"}})
+				return reference.NewUpdateConversationRequest(server, id, nil, reference.UpdateConversationJSONRequestBody{Tags: map[string]string{"a": "b"}})
 			},
 		},
 		{
@@ -124,7 +128,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 				return err
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return gen.NewGetStateRequest(server, gen.StateType("conversation"), id, "name "+id, nil)
+				return reference.NewGetStateRequest(server, reference.StateType("conversation"), id, "name "+id, nil)
 			},
 		},
 	}

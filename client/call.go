@@ -58,7 +58,7 @@ func (op operation) checkPath(name, value string) error {
 	return nil
 }
 
-// newRequest builds the request of an operation, as package gen's request
+// newRequest builds the request of an operation, as oapi-codegen's request
 // builders do (NewXxxRequest(server, ..., nil, body)) but without parsing
 // URLs three times: method; the URL made of server, the base URL resolved
 // as a directory ("https://host/prefix/"), and path, the spec's path with

@@ -138,6 +138,9 @@ func TestNilSafeCoversTheSpec(t *testing.T) {
 			if p == nil || p.Value.Nullable || !(p.Value.Type.Is("object") || p.Value.Type.Is("array")) {
 				continue
 			}
+			if f, ok := body.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, name) }); ok && f.Type.Kind() == reflect.Interface {
+				continue // a message payload, which the caller must give
+			}
 			if raw, ok := got[name]; ok {
 				assert.NotEqual(t, "null", string(raw), "%s: required %s sent as null", opID, name)
 			}
@@ -193,6 +196,9 @@ func nsWalk(s *openapi3.Schema, t reflect.Type, path string, seen map[string]boo
 				ft := f.Type
 				switch {
 				case ft.Kind() == reflect.Struct:
+				case ft.Kind() == reflect.Interface:
+					// A message payload: there is no empty one to send, the
+					// caller must give it (the API refuses null, naming it).
 				case isContainer(ft) && fieldRequired:
 				default:
 					*problems = append(*problems, fmt.Sprintf("%s.%s (%v)", path, name, ft))

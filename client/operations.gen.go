@@ -4247,4 +4247,4 @@ func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.G
 	return call[gen.GetBillingReadonlyResponse](ctx, c, op, build, opts)
 }
 
-// The low-level ClientWithResponses is generated in package gen, not here.
+// No low-level ClientWithResponses: package client is the SDK's client.
