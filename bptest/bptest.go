@@ -36,8 +36,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/botpress-go/sdk/api"
-	"github.com/botpress-go/sdk/client"
 	gen "github.com/botpress-go/sdk/bptest/internal/server"
+	"github.com/botpress-go/sdk/client"
 )
 
 // Defaults of a Server.
