@@ -7417,58 +7417,94 @@ type Interface struct {
 	Version string `json:"version"`
 }
 
-// Interface_Actions_Input defines model for Interface.Actions.Input.
+// Interface_Actions_Input What the action takes.
 type Interface_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Interface_Actions_Output defines model for Interface.Actions.Output.
+// Interface_Actions_Output What the action returns.
 type Interface_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Interface_Actions defines model for Interface.Actions.
 type Interface_Actions struct {
-	Attributes  map[string]string        `json:"attributes,omitempty"`
-	Billable    *bool                    `json:"billable,omitempty"`
-	Cacheable   *bool                    `json:"cacheable,omitempty"`
-	Description *string                  `json:"description,omitempty"`
-	Input       Interface_Actions_Input  `json:"input"`
-	Output      Interface_Actions_Output `json:"output"`
-	Title       *string                  `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Interface_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Interface_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Channels_Messages defines model for Interface.Channels.Messages.
 type Interface_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Interface_Channels defines model for Interface.Channels.
 type Interface_Channels struct {
-	Description *string                                `json:"description,omitempty"`
-	Messages    map[string]Interface_Channels_Messages `json:"messages"`
-	Title       *string                                `json:"title,omitempty"`
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]Interface_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Entities defines model for Interface.Entities.
 type Interface_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Events defines model for Interface.Events.
 type Interface_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
 type Interface_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // InterfaceChannelDefinitionUpdate A channel of an interface, in an update, or null to remove it.
@@ -7827,6 +7863,7 @@ type ListIntegrationsResponse struct {
 
 // ListInterfacesResponse One page of interfaces, with the token of the next page.
 type ListInterfacesResponse struct {
+	// Interfaces Interfaces on this page.
 	Interfaces []InterfaceSummary `json:"interfaces"`
 
 	// Meta Paging information of a list answer.
@@ -11033,20 +11070,47 @@ type ListInterfacesParams struct {
 
 // CreateInterfaceJSONBody defines parameters for CreateInterface.
 type CreateInterfaceJSONBody struct {
-	Actions      map[string]CreateInterfaceJSONBody_Actions  `json:"actions,omitempty"`
-	Attributes   map[string]string                           `json:"attributes,omitempty"`
-	Channels     map[string]CreateInterfaceJSONBody_Channels `json:"channels,omitempty"`
-	Description  *string                                     `json:"description,omitempty"`
-	Entities     map[string]CreateInterfaceJSONBody_Entities `json:"entities,omitempty"`
-	Events       map[string]CreateInterfaceJSONBody_Events   `json:"events,omitempty"`
-	Icon         *string                                     `json:"icon,omitempty"`
-	Name         string                                      `json:"name"`
-	NameTemplate *CreateInterfaceJSONBody_NameTemplate       `json:"nameTemplate,omitempty"`
-	Public       *bool                                       `json:"public,omitempty"`
-	Readme       *string                                     `json:"readme,omitempty"`
-	SdkVersion   *string                                     `json:"sdkVersion,omitempty"`
-	Title        *string                                     `json:"title,omitempty"`
-	Version      string                                      `json:"version"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateInterfaceJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it declares, by name, with their message types.
+	Channels map[string]CreateInterfaceJSONBody_Channels `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateInterfaceJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateInterfaceJSONBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the interface; together with version it picks one.
+	Name string `json:"name"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
+	NameTemplate *CreateInterfaceJSONBody_NameTemplate `json:"nameTemplate,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead. When omitted, it is not public.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
 }
 
 // CreateInterfaceParams defines parameters for CreateInterface.
@@ -11057,56 +11121,92 @@ type CreateInterfaceParams struct {
 
 // CreateInterfaceJSONBody_Actions_Input defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Actions_Output defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Actions defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions struct {
-	Attributes  map[string]string                      `json:"attributes,omitempty"`
-	Billable    *bool                                  `json:"billable,omitempty"`
-	Cacheable   *bool                                  `json:"cacheable,omitempty"`
-	Description *string                                `json:"description,omitempty"`
-	Input       CreateInterfaceJSONBody_Actions_Input  `json:"input"`
-	Output      CreateInterfaceJSONBody_Actions_Output `json:"output"`
-	Title       *string                                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateInterfaceJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateInterfaceJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Channels_Messages defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Channels defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Channels struct {
-	Description *string                                              `json:"description,omitempty"`
-	Messages    map[string]CreateInterfaceJSONBody_Channels_Messages `json:"messages"`
-	Title       *string                                              `json:"title,omitempty"`
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateInterfaceJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Entities defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Events defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_NameTemplate defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // DeleteInterfaceParams defines parameters for DeleteInterface.
@@ -11123,18 +11223,41 @@ type GetInterfaceParams struct {
 
 // UpdateInterfaceJSONBody defines parameters for UpdateInterface.
 type UpdateInterfaceJSONBody struct {
-	Actions      map[string]*ActionDefinitionUpdate                      `json:"actions,omitempty"`
-	Attributes   map[string]*string                                      `json:"attributes,omitempty"`
-	Channels     map[string]*InterfaceChannelDefinitionUpdate            `json:"channels,omitempty"`
-	Description  *string                                                 `json:"description,omitempty"`
-	Entities     map[string]*EntityDefinitionUpdate                      `json:"entities,omitempty"`
-	Events       map[string]*EventDefinitionUpdate                       `json:"events,omitempty"`
-	Icon         *string                                                 `json:"icon,omitempty"`
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels to change, by name; null removes one, a name left out keeps its definition.
+	Channels map[string]*InterfaceChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities to change, by name; null removes one, a name left out keeps its definition.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events; null removes it.
 	NameTemplate nullable.Nullable[UpdateInterfaceJSONBody_NameTemplate] `json:"nameTemplate,omitempty"`
-	Public       *bool                                                   `json:"public,omitempty"`
-	Readme       *string                                                 `json:"readme,omitempty"`
-	SdkVersion   *string                                                 `json:"sdkVersion,omitempty"`
-	Title        *string                                                 `json:"title,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateInterfaceParams defines parameters for UpdateInterface.
@@ -11145,8 +11268,11 @@ type UpdateInterfaceParams struct {
 
 // UpdateInterfaceJSONBody_NameTemplate defines parameters for UpdateInterface.
 type UpdateInterfaceJSONBody_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // GetInterfaceByNameParams defines parameters for GetInterfaceByName.
