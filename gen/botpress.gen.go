@@ -5939,6 +5939,7 @@ type GetPluginByNameResponse struct {
 
 // GetPluginCodeResponse The requested code.
 type GetPluginCodeResponse struct {
+	// Code Bundled code of the plugin, built for the requested platform.
 	Code string `json:"code"`
 }
 
@@ -7918,7 +7919,9 @@ type ListPlansResponse = []Plan
 // ListPluginsResponse One page of plugins, with the token of the next page.
 type ListPluginsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta        `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Plugins Plugins on this page.
 	Plugins []PluginSummary `json:"plugins"`
 }
 
@@ -8520,94 +8523,147 @@ type Plugin struct {
 	Visibility PluginVisibility `json:"visibility"`
 }
 
-// Plugin_Actions_Input defines model for Plugin.Actions.Input.
+// Plugin_Actions_Input What the action takes.
 type Plugin_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Plugin_Actions_Output defines model for Plugin.Actions.Output.
+// Plugin_Actions_Output What the action returns.
 type Plugin_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Plugin_Actions defines model for Plugin.Actions.
 type Plugin_Actions struct {
-	Attributes  map[string]string     `json:"attributes,omitempty"`
-	Billable    *bool                 `json:"billable,omitempty"`
-	Cacheable   *bool                 `json:"cacheable,omitempty"`
-	Description *string               `json:"description,omitempty"`
-	Input       Plugin_Actions_Input  `json:"input"`
-	Output      Plugin_Actions_Output `json:"output"`
-	Title       *string               `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Plugin_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Plugin_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Configuration JSON schema and presentation of the configuration a bot gives it.
 type Plugin_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Conversation_Tags defines model for Plugin.Conversation.Tags.
 type Plugin_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Conversation Tags it declares for conversations.
 type Plugin_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]Plugin_Conversation_Tags `json:"tags"`
 }
 
 // Plugin_Dependencies_Integrations defines model for Plugin.Dependencies.Integrations.
 type Plugin_Dependencies_Integrations struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
+	// ID ID of the integration version.
+	ID string `json:"id"`
+
+	// Name Name of the integration.
+	Name string `json:"name"`
+
+	// Version Version of the integration.
 	Version string `json:"version"`
 }
 
 // Plugin_Dependencies_Interfaces defines model for Plugin.Dependencies.Interfaces.
 type Plugin_Dependencies_Interfaces struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
+	// ID ID of the interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Version of the interface.
 	Version string `json:"version"`
 }
 
 // Plugin_Dependencies Interfaces and integrations it needs, by alias, each with ID, name and version.
 type Plugin_Dependencies struct {
+	// Integrations Integrations it needs, by the alias the plugin uses for each.
 	Integrations map[string]Plugin_Dependencies_Integrations `json:"integrations"`
-	Interfaces   map[string]Plugin_Dependencies_Interfaces   `json:"interfaces"`
+
+	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
+	Interfaces map[string]Plugin_Dependencies_Interfaces `json:"interfaces"`
 }
 
 // Plugin_Events defines model for Plugin.Events.
 type Plugin_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // PluginLifecycleStatus published, or deprecated once it may no longer be installed.
 type PluginLifecycleStatus string
 
-// PluginStatesType defines model for Plugin.States.Type.
+// PluginStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
 type PluginStatesType string
 
 // Plugin_States defines model for Plugin.States.
 type Plugin_States struct {
-	Expiry *float64               `json:"expiry,omitempty"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
-	Type   PluginStatesType       `json:"type"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type PluginStatesType `json:"type"`
 }
 
 // Plugin_User_Tags defines model for Plugin.User.Tags.
 type Plugin_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_User Tags it declares for users.
 type Plugin_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]Plugin_User_Tags `json:"tags"`
 }
 
@@ -11304,25 +11360,60 @@ type ListPluginsParams struct {
 
 // CreatePluginJSONBody defines parameters for CreatePlugin.
 type CreatePluginJSONBody struct {
-	Actions       map[string]CreatePluginJSONBody_Actions `json:"actions,omitempty"`
-	Attributes    map[string]string                       `json:"attributes,omitempty"`
-	Code          CreatePluginJSONBody_Code               `json:"code"`
-	Configuration *CreatePluginJSONBody_Configuration     `json:"configuration,omitempty"`
-	Conversation  *CreatePluginJSONBody_Conversation      `json:"conversation,omitempty"`
-	Dependencies  *CreatePluginJSONBody_Dependencies      `json:"dependencies,omitempty"`
-	Description   *string                                 `json:"description,omitempty"`
-	Events        map[string]CreatePluginJSONBody_Events  `json:"events,omitempty"`
-	Icon          *string                                 `json:"icon,omitempty"`
-	Name          string                                  `json:"name"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreatePluginJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Code Bundled JavaScript code of the plugin: one build for Node.js, one for the browser.
+	Code CreatePluginJSONBody_Code `json:"code"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it.
+	Configuration *CreatePluginJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Tags it declares for conversations.
+	Conversation *CreatePluginJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Interfaces and integrations it needs, each under an alias of its choice, named by ID or by name and version.
+	Dependencies *CreatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreatePluginJSONBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the plugin; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                  `json:"public,omitempty"`
-	Readme     *string                                `json:"readme,omitempty"`
-	SdkVersion *string                                `json:"sdkVersion,omitempty"`
-	States     map[string]CreatePluginJSONBody_States `json:"states,omitempty"`
-	Title      *string                                `json:"title,omitempty"`
-	User       *CreatePluginJSONBody_User             `json:"user,omitempty"`
-	Version    string                                 `json:"version"`
-	Visibility *CreatePluginJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreatePluginJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Tags it declares for users.
+	User *CreatePluginJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
+	Visibility *CreatePluginJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // CreatePluginParams defines parameters for CreatePlugin.
@@ -11333,75 +11424,122 @@ type CreatePluginParams struct {
 
 // CreatePluginJSONBody_Actions_Input defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreatePluginJSONBody_Actions_Output defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreatePluginJSONBody_Actions defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions struct {
-	Attributes  map[string]string                   `json:"attributes,omitempty"`
-	Billable    *bool                               `json:"billable,omitempty"`
-	Cacheable   *bool                               `json:"cacheable,omitempty"`
-	Description *string                             `json:"description,omitempty"`
-	Input       CreatePluginJSONBody_Actions_Input  `json:"input"`
-	Output      CreatePluginJSONBody_Actions_Output `json:"output"`
-	Title       *string                             `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreatePluginJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreatePluginJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Code defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
 	Browser string `json:"browser"`
-	Node    string `json:"node"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node string `json:"node"`
 }
 
 // CreatePluginJSONBody_Configuration defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Conversation_Tags defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Conversation defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]CreatePluginJSONBody_Conversation_Tags `json:"tags"`
 }
 
 // CreatePluginJSONBody_Dependencies_Integrations defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies_Integrations struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
+	// ID ID of the integration version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the integration: an exact semver version or a semver range.
 	Version *string `json:"version,omitempty"`
 }
 
 // CreatePluginJSONBody_Dependencies_Interfaces defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies_Interfaces struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
+	// ID ID of the interface version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the interface.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the interface: an exact semver version or a semver range.
 	Version *string `json:"version,omitempty"`
 }
 
 // CreatePluginJSONBody_Dependencies defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies struct {
+	// Integrations Integrations it needs, by the alias the plugin uses for each.
 	Integrations map[string]CreatePluginJSONBody_Dependencies_Integrations `json:"integrations,omitempty"`
-	Interfaces   map[string]CreatePluginJSONBody_Dependencies_Interfaces   `json:"interfaces,omitempty"`
+
+	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
+	Interfaces map[string]CreatePluginJSONBody_Dependencies_Interfaces `json:"interfaces,omitempty"`
 }
 
 // CreatePluginJSONBody_Events defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBodyStatesType defines parameters for CreatePlugin.
@@ -11409,19 +11547,28 @@ type CreatePluginJSONBodyStatesType string
 
 // CreatePluginJSONBody_States defines parameters for CreatePlugin.
 type CreatePluginJSONBody_States struct {
-	Expiry *float64                       `json:"expiry,omitempty"`
-	Schema map[string]interface{}         `json:"schema"`
-	Type   CreatePluginJSONBodyStatesType `json:"type"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type CreatePluginJSONBodyStatesType `json:"type"`
 }
 
 // CreatePluginJSONBody_User_Tags defines parameters for CreatePlugin.
 type CreatePluginJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_User defines parameters for CreatePlugin.
 type CreatePluginJSONBody_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]CreatePluginJSONBody_User_Tags `json:"tags"`
 }
 
@@ -11442,23 +11589,54 @@ type GetPluginParams struct {
 
 // UpdatePluginJSONBody defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody struct {
-	Actions       map[string]*ActionDefinitionUpdate                    `json:"actions,omitempty"`
-	Attributes    map[string]*string                                    `json:"attributes,omitempty"`
-	Code          *UpdatePluginJSONBody_Code                            `json:"code,omitempty"`
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Code New bundled code of the plugin, for Node.js, the browser or both.
+	Code *UpdatePluginJSONBody_Code `json:"code,omitempty"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it; null removes it.
 	Configuration nullable.Nullable[UpdatePluginJSONBody_Configuration] `json:"configuration,omitempty"`
-	Conversation  *UpdatePluginJSONBody_Conversation                    `json:"conversation,omitempty"`
-	Dependencies  *UpdatePluginJSONBody_Dependencies                    `json:"dependencies,omitempty"`
-	Description   *string                                               `json:"description,omitempty"`
-	Events        map[string]*EventDefinitionUpdate                     `json:"events,omitempty"`
-	Icon          *string                                               `json:"icon,omitempty"`
+
+	// Conversation Changes to the tags it declares for conversations.
+	Conversation *UpdatePluginJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Changes to the interfaces and integrations it needs.
+	Dependencies *UpdatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                `json:"public,omitempty"`
-	Readme     *string                              `json:"readme,omitempty"`
-	SdkVersion *string                              `json:"sdkVersion,omitempty"`
-	States     map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                              `json:"title,omitempty"`
-	User       *UpdatePluginJSONBody_User           `json:"user,omitempty"`
-	Visibility *UpdatePluginJSONBodyVisibility      `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States to change, by name; null removes one, a name left out keeps its definition.
+	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Changes to the tags it declares for users.
+	User *UpdatePluginJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *UpdatePluginJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // UpdatePluginParams defines parameters for UpdatePlugin.
@@ -11469,30 +11647,43 @@ type UpdatePluginParams struct {
 
 // UpdatePluginJSONBody_Code defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
 	Browser *string `json:"browser,omitempty"`
-	Node    *string `json:"node,omitempty"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node *string `json:"node,omitempty"`
 }
 
 // UpdatePluginJSONBody_Configuration defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdatePluginJSONBody_Conversation defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Conversation struct {
+	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginJSONBody_Dependencies defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Dependencies struct {
+	// Integrations Integration dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
 	Integrations map[string]*PluginDependencyUpdate `json:"integrations,omitempty"`
-	Interfaces   map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
+
+	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
+	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
 }
 
 // UpdatePluginJSONBody_User defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_User struct {
+	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
