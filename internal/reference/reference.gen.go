@@ -4529,170 +4529,303 @@ type Bot struct {
 	User Bot_User `json:"user"`
 }
 
-// Bot_Actions_Input defines model for Bot.Actions.Input.
+// Bot_Actions_Input What the action takes.
 type Bot_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Bot_Actions_Output defines model for Bot.Actions.Output.
+// Bot_Actions_Output What the action returns.
 type Bot_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Bot_Actions defines model for Bot.Actions.
 type Bot_Actions struct {
-	Attributes  map[string]string  `json:"attributes,omitempty"`
-	Billable    *bool              `json:"billable,omitempty"`
-	Cacheable   *bool              `json:"cacheable,omitempty"`
-	Description *string            `json:"description,omitempty"`
-	Input       Bot_Actions_Input  `json:"input"`
-	Output      Bot_Actions_Output `json:"output"`
-	Title       *string            `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Bot_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Bot_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // Bot_Configuration Configuration values of the bot and the JSON schema they must follow.
 type Bot_Configuration struct {
-	Data   map[string]interface{} `json:"data"`
+	// Data Configuration values, checked against schema.
+	Data map[string]interface{} `json:"data"`
+
+	// Schema JSON schema the configuration values are checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Bot_Conversation_Tags defines model for Bot.Conversation.Tags.
 type Bot_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Bot_Conversation Tags it declares for conversations.
 type Bot_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]Bot_Conversation_Tags `json:"tags"`
 }
 
 // Bot_Events defines model for Bot.Events.
 type Bot_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
-// BotIntegrationsLifecycleStatus defines model for Bot.Integrations.LifecycleStatus.
+// BotIntegrationsLifecycleStatus published, or deprecated once the integration may no longer be installed.
 type BotIntegrationsLifecycleStatus string
 
-// BotIntegrationsStatus defines model for Bot.Integrations.Status.
+// BotIntegrationsStatus Where registration of this installation stands: registration_pending, registered or registration_failed after installing or changing it, and the unregistration_ counterparts while uninstalling it.
 type BotIntegrationsStatus string
 
-// BotIntegrationsVerificationStatus defines model for Bot.Integrations.VerificationStatus.
+// BotIntegrationsVerificationStatus Where Botpress's review of the integration version stands.
 type BotIntegrationsVerificationStatus string
 
-// BotIntegrationsVisibility defines model for Bot.Integrations.Visibility.
+// BotIntegrationsVisibility Who can see the integration: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type BotIntegrationsVisibility string
 
 // Bot_Integrations defines model for Bot.Integrations.
 type Bot_Integrations struct {
-	Configuration     map[string]interface{}         `json:"configuration"`
-	ConfigurationType nullable.Nullable[string]      `json:"configurationType"`
-	CreatedAt         time.Time                      `json:"createdAt"`
-	Description       string                         `json:"description"`
-	DisabledChannels  []string                       `json:"disabledChannels"`
-	Enabled           bool                           `json:"enabled"`
-	IconURL           string                         `json:"iconUrl"`
-	ID                string                         `json:"id"`
-	Identifier        *string                        `json:"identifier,omitempty"`
-	LifecycleStatus   BotIntegrationsLifecycleStatus `json:"lifecycleStatus"`
-	Name              string                         `json:"name"`
+	// Configuration Configuration values the bot set, checked against the chosen configuration's schema.
+	Configuration map[string]interface{} `json:"configuration"`
+
+	// ConfigurationType Which of the integration's named configurations applies; null for the default one.
+	ConfigurationType nullable.Nullable[string] `json:"configurationType"`
+
+	// CreatedAt When the integration version was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text about the integration shown in Botpress apps.
+	Description string `json:"description"`
+
+	// DisabledChannels Names of the channels the bot does not use.
+	DisabledChannels []string `json:"disabledChannels"`
+
+	// Enabled Whether the bot uses it.
+	Enabled bool `json:"enabled"`
+
+	// IconURL Address of the integration's icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID ID of the installed integration version.
+	ID string `json:"id"`
+
+	// Identifier Identifier of this installation on the external service, which Botpress uses to route incoming webhook calls to it; absent when none is set.
+	Identifier *string `json:"identifier,omitempty"`
+
+	// LifecycleStatus published, or deprecated once the integration may no longer be installed.
+	LifecycleStatus BotIntegrationsLifecycleStatus `json:"lifecycleStatus"`
+
+	// Name Name of the integration.
+	Name string `json:"name"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use the integration.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public             bool                              `json:"public"`
-	Status             BotIntegrationsStatus             `json:"status"`
-	StatusReason       nullable.Nullable[string]         `json:"statusReason"`
-	Title              string                            `json:"title"`
-	UpdatedAt          time.Time                         `json:"updatedAt"`
+	Public bool `json:"public"`
+
+	// Status Where registration of this installation stands: registration_pending, registered or registration_failed after installing or changing it, and the unregistration_ counterparts while uninstalling it.
+	Status BotIntegrationsStatus `json:"status"`
+
+	// StatusReason Why the status is what it is, such as the cause of a failed registration; null when there is none.
+	StatusReason nullable.Nullable[string] `json:"statusReason"`
+
+	// Title Human-readable name of the integration shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When the integration version last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// VerificationStatus Where Botpress's review of the integration version stands.
 	VerificationStatus BotIntegrationsVerificationStatus `json:"verificationStatus"`
-	Version            string                            `json:"version"`
-	Visibility         BotIntegrationsVisibility         `json:"visibility"`
-	WebhookID          string                            `json:"webhookId"`
-	WebhookURL         string                            `json:"webhookUrl"`
+
+	// Version Semver version of the integration that is installed.
+	Version string `json:"version"`
+
+	// Visibility Who can see the integration: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+	Visibility BotIntegrationsVisibility `json:"visibility"`
+
+	// WebhookID ID of this installation's webhook, as found in webhookUrl.
+	WebhookID string `json:"webhookId"`
+
+	// WebhookURL Address at which this installation receives webhook calls from the external service.
+	WebhookURL string `json:"webhookUrl"`
 }
 
 // Bot_Medias defines model for Bot.Medias.
 type Bot_Medias struct {
+	// Name Name of the media file.
 	Name string `json:"name"`
-	URL  string `json:"url"`
+
+	// URL Address of the media file.
+	URL string `json:"url"`
 }
 
 // Bot_Message_Tags defines model for Bot.Message.Tags.
 type Bot_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Bot_Message Tags it declares for messages.
 type Bot_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
 	Tags map[string]Bot_Message_Tags `json:"tags"`
 }
 
 // Bot_Plugins_Integrations defines model for Bot.Plugins.Integrations.
 type Bot_Plugins_Integrations struct {
+	// IntegrationAlias Alias of that integration's installation in the bot.
 	IntegrationAlias string `json:"integrationAlias"`
-	IntegrationID    string `json:"integrationId"`
+
+	// IntegrationID ID of the installed integration used.
+	IntegrationID string `json:"integrationId"`
 }
 
 // Bot_Plugins_Interfaces defines model for Bot.Plugins.Interfaces.
 type Bot_Plugins_Interfaces struct {
-	IntegrationAlias          string  `json:"integrationAlias"`
-	IntegrationID             string  `json:"integrationId"`
+	// IntegrationAlias Alias of that integration's installation in the bot.
+	IntegrationAlias string `json:"integrationAlias"`
+
+	// IntegrationID ID of the installed integration that provides the interface.
+	IntegrationID string `json:"integrationId"`
+
+	// IntegrationInterfaceAlias Key, in the integration's interfaces map, of the implementation used, when the integration implements the interface more than once.
 	IntegrationInterfaceAlias *string `json:"integrationInterfaceAlias,omitempty"`
-	InterfaceID               string  `json:"interfaceId"`
+
+	// InterfaceID ID of the interface version.
+	InterfaceID string `json:"interfaceId"`
 }
 
-// BotPluginsLifecycleStatus defines model for Bot.Plugins.LifecycleStatus.
+// BotPluginsLifecycleStatus published, or deprecated once the plugin may no longer be installed.
 type BotPluginsLifecycleStatus string
 
-// BotPluginsVisibility defines model for Bot.Plugins.Visibility.
+// BotPluginsVisibility Who can see the plugin: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type BotPluginsVisibility string
 
 // Bot_Plugins defines model for Bot.Plugins.
 type Bot_Plugins struct {
-	Configuration   map[string]interface{}              `json:"configuration"`
-	CreatedAt       time.Time                           `json:"createdAt"`
-	Description     string                              `json:"description"`
-	Enabled         bool                                `json:"enabled"`
-	IconURL         string                              `json:"iconUrl"`
-	ID              string                              `json:"id"`
-	Integrations    map[string]Bot_Plugins_Integrations `json:"integrations,omitempty"`
-	Interfaces      map[string]Bot_Plugins_Interfaces   `json:"interfaces,omitempty"`
-	LifecycleStatus BotPluginsLifecycleStatus           `json:"lifecycleStatus"`
-	Name            string                              `json:"name"`
+	// Configuration Configuration values the bot gives the plugin, checked against the plugin's configuration schema.
+	Configuration map[string]interface{} `json:"configuration"`
+
+	// CreatedAt When the plugin version was created (ISO 8601).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Short text about the plugin shown in Botpress apps.
+	Description string `json:"description"`
+
+	// Enabled Whether the bot uses it.
+	Enabled bool `json:"enabled"`
+
+	// IconURL Address of the plugin's icon.
+	IconURL string `json:"iconUrl"`
+
+	// ID ID of the installed plugin version.
+	ID string `json:"id"`
+
+	// Integrations For each integration the plugin needs, by the plugin's alias for it, the installed integration to use.
+	Integrations map[string]Bot_Plugins_Integrations `json:"integrations,omitempty"`
+
+	// Interfaces For each interface the plugin needs, by the plugin's alias for it, the installed integration that provides it.
+	Interfaces map[string]Bot_Plugins_Interfaces `json:"interfaces,omitempty"`
+
+	// LifecycleStatus published, or deprecated once the plugin may no longer be installed.
+	LifecycleStatus BotPluginsLifecycleStatus `json:"lifecycleStatus"`
+
+	// Name Name of the plugin.
+	Name string `json:"name"`
+
+	// Public Deprecated: read visibility instead. True when anyone can use the plugin.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     bool                 `json:"public"`
-	ReadmeURL  string               `json:"readmeUrl"`
-	Title      string               `json:"title"`
-	UpdatedAt  time.Time            `json:"updatedAt"`
-	Version    string               `json:"version"`
+	Public bool `json:"public"`
+
+	// ReadmeURL Address of the plugin's readme document.
+	ReadmeURL string `json:"readmeUrl"`
+
+	// Title Human-readable name of the plugin shown in Botpress apps.
+	Title string `json:"title"`
+
+	// UpdatedAt When the plugin version last changed (ISO 8601).
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Version Semver version of the plugin that is installed.
+	Version string `json:"version"`
+
+	// Visibility Who can see the plugin: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 	Visibility BotPluginsVisibility `json:"visibility"`
 }
 
-// Bot_RecurringEvents_Schedule defines model for Bot.RecurringEvents.Schedule.
+// Bot_RecurringEvents_Schedule When it fires.
 type Bot_RecurringEvents_Schedule struct {
+	// Cron Cron expression saying when it fires.
 	Cron string `json:"cron"`
 }
 
 // Bot_RecurringEvents defines model for Bot.RecurringEvents.
 type Bot_RecurringEvents struct {
-	FailedAttempts    float64                      `json:"failedAttempts"`
-	LastFailureReason nullable.Nullable[string]    `json:"lastFailureReason"`
-	Payload           map[string]interface{}       `json:"payload"`
-	Schedule          Bot_RecurringEvents_Schedule `json:"schedule"`
-	Type              string                       `json:"type"`
+	// FailedAttempts How many times in a row it has failed to run; back to 0 once it runs successfully.
+	FailedAttempts float64 `json:"failedAttempts"`
+
+	// LastFailureReason Why its latest run failed; null when there is none.
+	LastFailureReason nullable.Nullable[string] `json:"lastFailureReason"`
+
+	// Payload Payload of the event it raises.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule When it fires.
+	Schedule Bot_RecurringEvents_Schedule `json:"schedule"`
+
+	// Type Type of the event it raises.
+	Type string `json:"type"`
 }
 
-// BotStatesType defines model for Bot.States.Type.
+// BotStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
 type BotStatesType string
 
 // Bot_States defines model for Bot.States.
 type Bot_States struct {
-	Expiry *float64               `json:"expiry,omitempty"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
-	Type   BotStatesType          `json:"type"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type BotStatesType `json:"type"`
 }
 
 // BotStatus Lifecycle state: active, deploying or deleting.
@@ -4700,17 +4833,22 @@ type BotStatus string
 
 // Bot_Subscriptions Events the bot listens to; null means all of them.
 type Bot_Subscriptions struct {
+	// Events Events the bot listens to, by full name such as slack:reactionAdded, each mapped to an empty object; null when it listens to all events.
 	Events nullable.Nullable[map[string]map[string]interface{}] `json:"events"`
 }
 
 // Bot_User_Tags defines model for Bot.User.Tags.
 type Bot_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Bot_User Tags it declares for users.
 type Bot_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]Bot_User_Tags `json:"tags"`
 }
 
@@ -4752,14 +4890,22 @@ type BotPluginUpdate struct {
 
 // BotPluginUpdate_Integrations defines model for BotPluginUpdate.Integrations.
 type BotPluginUpdate_Integrations struct {
+	// IntegrationAlias Alias of that integration's installation in the bot.
 	IntegrationAlias string `json:"integrationAlias"`
-	IntegrationID    string `json:"integrationId"`
+
+	// IntegrationID ID of the installed integration to use.
+	IntegrationID string `json:"integrationId"`
 }
 
 // BotPluginUpdate_Interfaces defines model for BotPluginUpdate.Interfaces.
 type BotPluginUpdate_Interfaces struct {
-	IntegrationAlias          *string `json:"integrationAlias,omitempty"`
-	IntegrationID             string  `json:"integrationId"`
+	// IntegrationAlias Alias of the installation to use when the integration is installed more than once; when omitted, the first installation of integrationId is used.
+	IntegrationAlias *string `json:"integrationAlias,omitempty"`
+
+	// IntegrationID ID of the installed integration that provides the interface.
+	IntegrationID string `json:"integrationId"`
+
+	// IntegrationInterfaceAlias Key, in the integration's interfaces map, of the implementation to use, when the integration implements the interface more than once.
 	IntegrationInterfaceAlias *string `json:"integrationInterfaceAlias,omitempty"`
 }
 
@@ -4965,10 +5111,17 @@ type CopyFileResponse struct {
 
 // CreateBotAPIKeyResponse The id, created at, note, value.
 type CreateBotAPIKeyResponse struct {
+	// CreatedAt When the key was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
-	ID        string    `json:"id"`
-	Note      string    `json:"note"`
-	Value     string    `json:"value"`
+
+	// ID Unique identifier of the key.
+	ID string `json:"id"`
+
+	// Note Free text given when the key was made, to tell keys apart.
+	Note string `json:"note"`
+
+	// Value Secret value of the key. It is returned only here and cannot be read again later, so keep it.
+	Value string `json:"value"`
 }
 
 // CreateBotResponse The bot, created.
@@ -5011,6 +5164,7 @@ type CreateIntegrationResponse struct {
 
 // CreateIntegrationShareableIDResponse The shareable id, created.
 type CreateIntegrationShareableIDResponse struct {
+	// ShareableID The readable code that stands for the bot and the installed integration.
 	ShareableID string `json:"shareableId"`
 }
 
@@ -5610,73 +5764,137 @@ type GetBillingReadonlyResponse struct {
 
 // GetBotAllowlistResponse The setting, users.
 type GetBotAllowlistResponse struct {
-	Setting GetBotAllowlistResponseSetting  `json:"setting"`
-	Users   []GetBotAllowlistResponse_Users `json:"users"`
+	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users listed in users).
+	Setting GetBotAllowlistResponseSetting `json:"setting"`
+
+	// Users Users on the allowlist.
+	Users []GetBotAllowlistResponse_Users `json:"users"`
 }
 
-// GetBotAllowlistResponseSetting defines model for GetBotAllowlistResponse.Setting.
+// GetBotAllowlistResponseSetting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users listed in users).
 type GetBotAllowlistResponseSetting string
 
 // GetBotAllowlistResponse_Users defines model for GetBotAllowlistResponse.Users.
 type GetBotAllowlistResponse_Users struct {
+	// ID ID of the user.
 	ID string `json:"id"`
 }
 
 // GetBotAnalyticsResponse The requested records.
 type GetBotAnalyticsResponse struct {
+	// Records One record per period of the requested range.
 	Records []GetBotAnalyticsResponse_Records `json:"records"`
 }
 
-// GetBotAnalyticsResponse_Records_Llm_Cost defines model for GetBotAnalyticsResponse.Records.Llm.Cost.
+// GetBotAnalyticsResponse_Records_Llm_Cost Cost of the calls, in US dollars.
 type GetBotAnalyticsResponse_Records_Llm_Cost struct {
-	Max  float64 `json:"max"`
+	// Max Highest cost of a call, in US dollars.
+	Max float64 `json:"max"`
+
+	// Mean Average cost of a call, in US dollars.
 	Mean float64 `json:"mean"`
-	Min  float64 `json:"min"`
-	Sd   float64 `json:"sd"`
-	Sum  float64 `json:"sum"`
+
+	// Min Lowest cost of a call, in US dollars.
+	Min float64 `json:"min"`
+
+	// Sd Standard deviation of the cost of a call, in US dollars.
+	Sd float64 `json:"sd"`
+
+	// Sum Total cost of the calls, in US dollars.
+	Sum float64 `json:"sum"`
 }
 
-// GetBotAnalyticsResponse_Records_Llm_Latency defines model for GetBotAnalyticsResponse.Records.Llm.Latency.
+// GetBotAnalyticsResponse_Records_Llm_Latency Time the models took to answer a call, in milliseconds.
 type GetBotAnalyticsResponse_Records_Llm_Latency struct {
-	Max  float64 `json:"max"`
+	// Max Longest time to answer, in milliseconds.
+	Max float64 `json:"max"`
+
+	// Mean Average time to answer, in milliseconds.
 	Mean float64 `json:"mean"`
-	Min  float64 `json:"min"`
-	Sd   float64 `json:"sd"`
+
+	// Min Shortest time to answer, in milliseconds.
+	Min float64 `json:"min"`
+
+	// Sd Standard deviation of the time to answer, in milliseconds.
+	Sd float64 `json:"sd"`
 }
 
-// GetBotAnalyticsResponse_Records_Llm_TokensPerSecond defines model for GetBotAnalyticsResponse.Records.Llm.TokensPerSecond.
+// GetBotAnalyticsResponse_Records_Llm_TokensPerSecond Speed at which the models produced their answers, in output tokens per second.
 type GetBotAnalyticsResponse_Records_Llm_TokensPerSecond struct {
-	Max  float64 `json:"max"`
+	// Max Highest speed, in output tokens per second.
+	Max float64 `json:"max"`
+
+	// Mean Average speed, in output tokens per second.
 	Mean float64 `json:"mean"`
-	Min  float64 `json:"min"`
-	Sd   float64 `json:"sd"`
+
+	// Min Lowest speed, in output tokens per second.
+	Min float64 `json:"min"`
+
+	// Sd Standard deviation of the speed, in output tokens per second.
+	Sd float64 `json:"sd"`
 }
 
-// GetBotAnalyticsResponse_Records_Llm defines model for GetBotAnalyticsResponse.Records.Llm.
+// GetBotAnalyticsResponse_Records_Llm Calls to language models in the period: how many, how many failed, tokens, latency, speed and cost.
 type GetBotAnalyticsResponse_Records_Llm struct {
-	Calls           int                                                 `json:"calls"`
-	Cost            GetBotAnalyticsResponse_Records_Llm_Cost            `json:"cost"`
-	Errors          int                                                 `json:"errors"`
-	InputTokens     int                                                 `json:"inputTokens"`
-	Latency         GetBotAnalyticsResponse_Records_Llm_Latency         `json:"latency"`
-	OutputTokens    int                                                 `json:"outputTokens"`
+	// Calls Number of calls to language models.
+	Calls int `json:"calls"`
+
+	// Cost Cost of the calls, in US dollars.
+	Cost GetBotAnalyticsResponse_Records_Llm_Cost `json:"cost"`
+
+	// Errors Number of those calls that failed.
+	Errors int `json:"errors"`
+
+	// InputTokens Tokens sent to the models, all calls together.
+	InputTokens int `json:"inputTokens"`
+
+	// Latency Time the models took to answer a call, in milliseconds.
+	Latency GetBotAnalyticsResponse_Records_Llm_Latency `json:"latency"`
+
+	// OutputTokens Tokens the models produced, all calls together.
+	OutputTokens int `json:"outputTokens"`
+
+	// TokensPerSecond Speed at which the models produced their answers, in output tokens per second.
 	TokensPerSecond GetBotAnalyticsResponse_Records_Llm_TokensPerSecond `json:"tokensPerSecond"`
 }
 
 // GetBotAnalyticsResponse_Records defines model for GetBotAnalyticsResponse.Records.
 type GetBotAnalyticsResponse_Records struct {
-	BotMessages      int                                 `json:"botMessages"`
-	CustomEvents     map[string]float64                  `json:"customEvents"`
-	EndDateTimeUtc   string                              `json:"endDateTimeUtc"`
-	EventTypes       map[string]float64                  `json:"eventTypes"`
-	Events           int                                 `json:"events"`
-	Llm              GetBotAnalyticsResponse_Records_Llm `json:"llm"`
-	Messages         int                                 `json:"messages"`
-	NewUsers         int                                 `json:"newUsers"`
-	ReturningUsers   int                                 `json:"returningUsers"`
-	Sessions         int                                 `json:"sessions"`
-	StartDateTimeUtc string                              `json:"startDateTimeUtc"`
-	UserMessages     int                                 `json:"userMessages"`
+	// BotMessages Messages the bot sent in the period.
+	BotMessages int `json:"botMessages"`
+
+	// CustomEvents Number of custom events in the period, by name.
+	CustomEvents map[string]float64 `json:"customEvents"`
+
+	// EndDateTimeUtc End of the period, included (ISO 8601, UTC).
+	EndDateTimeUtc string `json:"endDateTimeUtc"`
+
+	// EventTypes Number of events in the period, by event type.
+	EventTypes map[string]float64 `json:"eventTypes"`
+
+	// Events Number of events in the period.
+	Events int `json:"events"`
+
+	// Llm Calls to language models in the period: how many, how many failed, tokens, latency, speed and cost.
+	Llm GetBotAnalyticsResponse_Records_Llm `json:"llm"`
+
+	// Messages Deprecated: read userMessages instead.
+	Messages int `json:"messages"`
+
+	// NewUsers Users who used the bot for the first time in the period.
+	NewUsers int `json:"newUsers"`
+
+	// ReturningUsers Users active in the period who had already used the bot before it began.
+	ReturningUsers int `json:"returningUsers"`
+
+	// Sessions Number of sessions in the period.
+	Sessions int `json:"sessions"`
+
+	// StartDateTimeUtc Start of the period, included (ISO 8601, UTC).
+	StartDateTimeUtc string `json:"startDateTimeUtc"`
+
+	// UserMessages Messages users sent to the bot in the period.
+	UserMessages int `json:"userMessages"`
 }
 
 // GetBotIssueResponse The requested issue.
@@ -5690,8 +5908,11 @@ type GetBotJSONResponse map[string]interface{}
 
 // GetBotLogsResponse One page of logs, with the token of the next page.
 type GetBotLogsResponse struct {
-	Logs      []LogEntry `json:"logs"`
-	NextToken *string    `json:"nextToken,omitempty"`
+	// Logs Log lines on this page.
+	Logs []LogEntry `json:"logs"`
+
+	// NextToken Pass it as the nextToken query parameter to get the next page. Absent on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
 }
 
 // GetBotResponse The requested bot.
@@ -5702,11 +5923,13 @@ type GetBotResponse struct {
 
 // GetBotVersionResponse The requested url.
 type GetBotVersionResponse struct {
+	// URL Address from which the saved version can be downloaded.
 	URL string `json:"url"`
 }
 
 // GetBotWebchatResponse The requested code.
 type GetBotWebchatResponse struct {
+	// Code The embed code or link, in the form asked for with type.
 	Code string `json:"code"`
 }
 
@@ -5760,7 +5983,10 @@ type GetIntegrationResponse struct {
 
 // GetIntegrationShareableIDResponse The shareable id, is expired.
 type GetIntegrationShareableIDResponse struct {
-	IsExpired   bool   `json:"isExpired"`
+	// IsExpired True when the code has expired and no longer works.
+	IsExpired bool `json:"isExpired"`
+
+	// ShareableID The readable code that stands for the bot and the installed integration.
 	ShareableID string `json:"shareableId"`
 }
 
@@ -5940,6 +6166,7 @@ type GetPluginByNameResponse struct {
 
 // GetPluginCodeResponse The requested code.
 type GetPluginCodeResponse struct {
+	// Code Bundled code of the plugin, built for the requested platform.
 	Code string `json:"code"`
 }
 
@@ -7418,58 +7645,94 @@ type Interface struct {
 	Version string `json:"version"`
 }
 
-// Interface_Actions_Input defines model for Interface.Actions.Input.
+// Interface_Actions_Input What the action takes.
 type Interface_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Interface_Actions_Output defines model for Interface.Actions.Output.
+// Interface_Actions_Output What the action returns.
 type Interface_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Interface_Actions defines model for Interface.Actions.
 type Interface_Actions struct {
-	Attributes  map[string]string        `json:"attributes,omitempty"`
-	Billable    *bool                    `json:"billable,omitempty"`
-	Cacheable   *bool                    `json:"cacheable,omitempty"`
-	Description *string                  `json:"description,omitempty"`
-	Input       Interface_Actions_Input  `json:"input"`
-	Output      Interface_Actions_Output `json:"output"`
-	Title       *string                  `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Interface_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Interface_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Channels_Messages defines model for Interface.Channels.Messages.
 type Interface_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Interface_Channels defines model for Interface.Channels.
 type Interface_Channels struct {
-	Description *string                                `json:"description,omitempty"`
-	Messages    map[string]Interface_Channels_Messages `json:"messages"`
-	Title       *string                                `json:"title,omitempty"`
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]Interface_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Entities defines model for Interface.Entities.
 type Interface_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_Events defines model for Interface.Events.
 type Interface_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // Interface_NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
 type Interface_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // InterfaceChannelDefinitionUpdate A channel of an interface, in an update, or null to remove it.
@@ -7671,8 +7934,11 @@ type IssueCategory string
 
 // Issue_GroupedData defines model for Issue.GroupedData.
 type Issue_GroupedData struct {
+	// Pretty The same value formatted for a person to read, when there is such a form.
 	Pretty *string `json:"pretty,omitempty"`
-	Raw    string  `json:"raw"`
+
+	// Raw The value as recorded.
+	Raw string `json:"raw"`
 }
 
 // IssueEvent One occurrence of a bot issue.
@@ -7689,8 +7955,11 @@ type IssueEvent struct {
 
 // IssueEvent_Data defines model for IssueEvent.Data.
 type IssueEvent_Data struct {
+	// Pretty The same value formatted for a person to read, when there is such a form.
 	Pretty *string `json:"pretty,omitempty"`
-	Raw    string  `json:"raw"`
+
+	// Raw The value as recorded.
+	Raw string `json:"raw"`
 }
 
 // KnowledgeBase A named group of the bot's files.
@@ -7710,6 +7979,7 @@ type KnowledgeBase struct {
 
 // ListActionRunsResponse One page of data, with the token of the next page.
 type ListActionRunsResponse struct {
+	// Data Action runs on this page.
 	Data []ActionRun `json:"data"`
 
 	// Meta Paging information of a list answer.
@@ -7730,16 +8000,19 @@ type ListAddonsResponse = []Addon
 
 // ListBotAPIKeysResponse The requested baks.
 type ListBotAPIKeysResponse struct {
+	// Baks The bot's API keys, without their secret values.
 	Baks []APIKeySummary `json:"baks"`
 }
 
 // ListBotIssueEventsResponse The requested issue events.
 type ListBotIssueEventsResponse struct {
+	// IssueEvents Recorded occurrences of the issue.
 	IssueEvents []IssueEvent `json:"issueEvents"`
 }
 
 // ListBotIssuesResponse One page of issues, with the token of the next page.
 type ListBotIssuesResponse struct {
+	// Issues Issues on this page.
 	Issues []ListedIssue `json:"issues"`
 
 	// Meta Paging information of a list answer.
@@ -7748,11 +8021,13 @@ type ListBotIssuesResponse struct {
 
 // ListBotVersionsResponse The requested versions.
 type ListBotVersionsResponse struct {
+	// Versions The bot's saved versions.
 	Versions []ListedVersion `json:"versions"`
 }
 
 // ListBotsResponse One page of bots, with the token of the next page.
 type ListBotsResponse struct {
+	// Bots Bots on this page.
 	Bots []BotSummary `json:"bots"`
 
 	// Meta Paging information of a list answer.
@@ -7828,6 +8103,7 @@ type ListIntegrationsResponse struct {
 
 // ListInterfacesResponse One page of interfaces, with the token of the next page.
 type ListInterfacesResponse struct {
+	// Interfaces Interfaces on this page.
 	Interfaces []InterfaceSummary `json:"interfaces"`
 
 	// Meta Paging information of a list answer.
@@ -7882,7 +8158,9 @@ type ListPlansResponse = []Plan
 // ListPluginsResponse One page of plugins, with the token of the next page.
 type ListPluginsResponse struct {
 	// Meta Paging information of a list answer.
-	Meta    PageMeta        `json:"meta"`
+	Meta PageMeta `json:"meta"`
+
+	// Plugins Plugins on this page.
 	Plugins []PluginSummary `json:"plugins"`
 }
 
@@ -8176,8 +8454,11 @@ type ListedIssueCategory string
 
 // ListedIssue_GroupedData defines model for ListedIssue.GroupedData.
 type ListedIssue_GroupedData struct {
+	// Pretty The same value formatted for a person to read, when there is such a form.
 	Pretty *string `json:"pretty,omitempty"`
-	Raw    string  `json:"raw"`
+
+	// Raw The value as recorded.
+	Raw string `json:"raw"`
 }
 
 // ListedVersion A saved, named version of a bot, in the shape list operations return.
@@ -8484,94 +8765,147 @@ type Plugin struct {
 	Visibility PluginVisibility `json:"visibility"`
 }
 
-// Plugin_Actions_Input defines model for Plugin.Actions.Input.
+// Plugin_Actions_Input What the action takes.
 type Plugin_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Plugin_Actions_Output defines model for Plugin.Actions.Output.
+// Plugin_Actions_Output What the action returns.
 type Plugin_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Plugin_Actions defines model for Plugin.Actions.
 type Plugin_Actions struct {
-	Attributes  map[string]string     `json:"attributes,omitempty"`
-	Billable    *bool                 `json:"billable,omitempty"`
-	Cacheable   *bool                 `json:"cacheable,omitempty"`
-	Description *string               `json:"description,omitempty"`
-	Input       Plugin_Actions_Input  `json:"input"`
-	Output      Plugin_Actions_Output `json:"output"`
-	Title       *string               `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Plugin_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Plugin_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Configuration JSON schema and presentation of the configuration a bot gives it.
 type Plugin_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Conversation_Tags defines model for Plugin.Conversation.Tags.
 type Plugin_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_Conversation Tags it declares for conversations.
 type Plugin_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]Plugin_Conversation_Tags `json:"tags"`
 }
 
 // Plugin_Dependencies_Integrations defines model for Plugin.Dependencies.Integrations.
 type Plugin_Dependencies_Integrations struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
+	// ID ID of the integration version.
+	ID string `json:"id"`
+
+	// Name Name of the integration.
+	Name string `json:"name"`
+
+	// Version Version of the integration.
 	Version string `json:"version"`
 }
 
 // Plugin_Dependencies_Interfaces defines model for Plugin.Dependencies.Interfaces.
 type Plugin_Dependencies_Interfaces struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
+	// ID ID of the interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Version of the interface.
 	Version string `json:"version"`
 }
 
 // Plugin_Dependencies Interfaces and integrations it needs, by alias, each with ID, name and version.
 type Plugin_Dependencies struct {
+	// Integrations Integrations it needs, by the alias the plugin uses for each.
 	Integrations map[string]Plugin_Dependencies_Integrations `json:"integrations"`
-	Interfaces   map[string]Plugin_Dependencies_Interfaces   `json:"interfaces"`
+
+	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
+	Interfaces map[string]Plugin_Dependencies_Interfaces `json:"interfaces"`
 }
 
 // Plugin_Events defines model for Plugin.Events.
 type Plugin_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // PluginLifecycleStatus published, or deprecated once it may no longer be installed.
 type PluginLifecycleStatus string
 
-// PluginStatesType defines model for Plugin.States.Type.
+// PluginStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
 type PluginStatesType string
 
 // Plugin_States defines model for Plugin.States.
 type Plugin_States struct {
-	Expiry *float64               `json:"expiry,omitempty"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
-	Type   PluginStatesType       `json:"type"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type PluginStatesType `json:"type"`
 }
 
 // Plugin_User_Tags defines model for Plugin.User.Tags.
 type Plugin_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Plugin_User Tags it declares for users.
 type Plugin_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]Plugin_User_Tags `json:"tags"`
 }
 
@@ -9755,22 +10089,53 @@ type ListBotsParamsSortDirection string
 
 // CreateBotJSONBody defines parameters for CreateBot.
 type CreateBotJSONBody struct {
-	Actions         map[string]CreateBotJSONBody_Actions         `json:"actions,omitempty"`
-	Code            *string                                      `json:"code,omitempty"`
-	Configuration   *CreateBotJSONBody_Configuration             `json:"configuration,omitempty"`
-	Conversation    *CreateBotJSONBody_Conversation              `json:"conversation,omitempty"`
-	Description     *string                                      `json:"description,omitempty"`
-	Dev             *bool                                        `json:"dev,omitempty"`
-	Events          map[string]CreateBotJSONBody_Events          `json:"events,omitempty"`
-	Medias          []CreateBotJSONBody_Medias                   `json:"medias,omitempty"`
-	Message         *CreateBotJSONBody_Message                   `json:"message,omitempty"`
-	Name            *string                                      `json:"name,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateBotJSONBody_Actions `json:"actions,omitempty"`
+
+	// Code The bot's JavaScript code.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Configuration values of the bot and the JSON schema they must follow.
+	Configuration *CreateBotJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Tags it declares for conversations.
+	Conversation *CreateBotJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Description What the bot is for.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True for a development bot, which runs on a developer's machine and may install development integrations. Cannot be changed afterwards.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateBotJSONBody_Events `json:"events,omitempty"`
+
+	// Medias Media files attached to the bot, each with a name and an address.
+	Medias []CreateBotJSONBody_Medias `json:"medias,omitempty"`
+
+	// Message Tags it declares for messages.
+	Message *CreateBotJSONBody_Message `json:"message,omitempty"`
+
+	// Name The bot's display name; when omitted, Botpress makes one up.
+	Name *string `json:"name,omitempty"`
+
+	// RecurringEvents Events the bot raises on a cron schedule, by name, each with the type and payload of the event raised.
 	RecurringEvents map[string]CreateBotJSONBody_RecurringEvents `json:"recurringEvents,omitempty"`
-	States          map[string]CreateBotJSONBody_States          `json:"states,omitempty"`
-	Subscriptions   *CreateBotJSONBody_Subscriptions             `json:"subscriptions,omitempty"`
-	Tags            map[string]string                            `json:"tags,omitempty"`
-	URL             *string                                      `json:"url,omitempty"`
-	User            *CreateBotJSONBody_User                      `json:"user,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreateBotJSONBody_States `json:"states,omitempty"`
+
+	// Subscriptions Events the bot listens to.
+	Subscriptions *CreateBotJSONBody_Subscriptions `json:"subscriptions,omitempty"`
+
+	// Tags Key-value labels on the bot.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots, which run outside Botpress, such as on a developer's machine.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users.
+	User *CreateBotJSONBody_User `json:"user,omitempty"`
 }
 
 // CreateBotParams defines parameters for CreateBot.
@@ -9781,77 +10146,119 @@ type CreateBotParams struct {
 
 // CreateBotJSONBody_Actions_Input defines parameters for CreateBot.
 type CreateBotJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateBotJSONBody_Actions_Output defines parameters for CreateBot.
 type CreateBotJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateBotJSONBody_Actions defines parameters for CreateBot.
 type CreateBotJSONBody_Actions struct {
-	Attributes  map[string]string                `json:"attributes,omitempty"`
-	Billable    *bool                            `json:"billable,omitempty"`
-	Cacheable   *bool                            `json:"cacheable,omitempty"`
-	Description *string                          `json:"description,omitempty"`
-	Input       CreateBotJSONBody_Actions_Input  `json:"input"`
-	Output      CreateBotJSONBody_Actions_Output `json:"output"`
-	Title       *string                          `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateBotJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateBotJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateBotJSONBody_Configuration defines parameters for CreateBot.
 type CreateBotJSONBody_Configuration struct {
-	Data   map[string]interface{} `json:"data,omitempty"`
+	// Data Configuration values, checked against schema.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Schema JSON schema the configuration values are checked against.
 	Schema map[string]interface{} `json:"schema,omitempty"`
 }
 
 // CreateBotJSONBody_Conversation_Tags defines parameters for CreateBot.
 type CreateBotJSONBody_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateBotJSONBody_Conversation defines parameters for CreateBot.
 type CreateBotJSONBody_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]CreateBotJSONBody_Conversation_Tags `json:"tags,omitempty"`
 }
 
 // CreateBotJSONBody_Events defines parameters for CreateBot.
 type CreateBotJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateBotJSONBody_Medias defines parameters for CreateBot.
 type CreateBotJSONBody_Medias struct {
+	// Name Name of the media file.
 	Name string `json:"name"`
-	URL  string `json:"url"`
+
+	// URL Address of the media file.
+	URL string `json:"url"`
 }
 
 // CreateBotJSONBody_Message_Tags defines parameters for CreateBot.
 type CreateBotJSONBody_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateBotJSONBody_Message defines parameters for CreateBot.
 type CreateBotJSONBody_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
 	Tags map[string]CreateBotJSONBody_Message_Tags `json:"tags,omitempty"`
 }
 
 // CreateBotJSONBody_RecurringEvents_Schedule defines parameters for CreateBot.
 type CreateBotJSONBody_RecurringEvents_Schedule struct {
+	// Cron Cron expression saying when it fires.
 	Cron string `json:"cron"`
 }
 
 // CreateBotJSONBody_RecurringEvents defines parameters for CreateBot.
 type CreateBotJSONBody_RecurringEvents struct {
-	Payload  map[string]interface{}                     `json:"payload"`
+	// Payload Payload of the event it raises.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule When it fires.
 	Schedule CreateBotJSONBody_RecurringEvents_Schedule `json:"schedule"`
-	Type     string                                     `json:"type"`
+
+	// Type Type of the event it raises.
+	Type string `json:"type"`
 }
 
 // CreateBotJSONBodyStatesType defines parameters for CreateBot.
@@ -9859,24 +10266,34 @@ type CreateBotJSONBodyStatesType string
 
 // CreateBotJSONBody_States defines parameters for CreateBot.
 type CreateBotJSONBody_States struct {
-	Expiry *float64                    `json:"expiry,omitempty"`
-	Schema map[string]interface{}      `json:"schema"`
-	Type   CreateBotJSONBodyStatesType `json:"type"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type CreateBotJSONBodyStatesType `json:"type"`
 }
 
 // CreateBotJSONBody_Subscriptions defines parameters for CreateBot.
 type CreateBotJSONBody_Subscriptions struct {
+	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null listens to all events.
 	Events nullable.Nullable[map[string]map[string]interface{}] `json:"events"`
 }
 
 // CreateBotJSONBody_User_Tags defines parameters for CreateBot.
 type CreateBotJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateBotJSONBody_User defines parameters for CreateBot.
 type CreateBotJSONBody_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]CreateBotJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
@@ -9891,8 +10308,11 @@ type ListBotAPIKeysParams struct {
 
 // CreateBotAPIKeyJSONBody defines parameters for CreateBotAPIKey.
 type CreateBotAPIKeyJSONBody struct {
-	BotID string  `json:"botId"`
-	Note  *string `json:"note,omitempty"`
+	// BotID ID of the bot the key is for.
+	BotID string `json:"botId"`
+
+	// Note Free text to tell keys apart.
+	Note *string `json:"note,omitempty"`
 }
 
 // CreateBotAPIKeyParams defines parameters for CreateBotAPIKey.
@@ -9915,8 +10335,11 @@ type GetBotAllowlistParams struct {
 
 // UpdateBotAllowlistJSONBody defines parameters for UpdateBotAllowlist.
 type UpdateBotAllowlistJSONBody struct {
+	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
 	Setting *UpdateBotAllowlistJSONBodySetting `json:"setting,omitempty"`
-	Users   map[string]bool                    `json:"users,omitempty"`
+
+	// Users Users to put on the allowlist (true) or take off it (false), by user ID; users not named here stay as they are.
+	Users map[string]bool `json:"users,omitempty"`
 }
 
 // UpdateBotAllowlistParams defines parameters for UpdateBotAllowlist.
@@ -9984,29 +10407,74 @@ type GetBotParams struct {
 
 // UpdateBotJSONBody defines parameters for UpdateBot.
 type UpdateBotJSONBody struct {
-	Actions            map[string]*ActionDefinitionUpdate   `json:"actions,omitempty"`
-	AlwaysAlive        *bool                                `json:"alwaysAlive,omitempty"`
-	Authentication     *UpdateBotJSONBodyAuthentication     `json:"authentication,omitempty"`
-	Blocked            *bool                                `json:"blocked,omitempty"`
-	Code               *string                              `json:"code,omitempty"`
-	Configuration      *UpdateBotJSONBody_Configuration     `json:"configuration,omitempty"`
-	Conversation       *UpdateBotJSONBody_Conversation      `json:"conversation,omitempty"`
-	Description        *string                              `json:"description,omitempty"`
-	Events             map[string]*EventDefinitionUpdate    `json:"events,omitempty"`
-	Integrations       map[string]*BotIntegrationUpdate     `json:"integrations,omitempty"`
-	Layers             []string                             `json:"layers,omitempty"`
-	MaxExecutionTime   *int                                 `json:"maxExecutionTime,omitempty"`
-	Medias             []UpdateBotJSONBody_Medias           `json:"medias,omitempty"`
-	Message            *UpdateBotJSONBody_Message           `json:"message,omitempty"`
-	Name               *string                              `json:"name,omitempty"`
-	Plugins            map[string]*BotPluginUpdate          `json:"plugins,omitempty"`
-	RecurringEvents    map[string]*RecurringEventUpdate     `json:"recurringEvents,omitempty"`
-	ShouldMergePlugins *bool                                `json:"shouldMergePlugins,omitempty"`
-	States             map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
-	Subscriptions      *UpdateBotJSONBody_Subscriptions     `json:"subscriptions,omitempty"`
-	Tags               map[string]string                    `json:"tags,omitempty"`
-	URL                nullable.Nullable[string]            `json:"url,omitempty"`
-	User               *UpdateBotJSONBody_User              `json:"user,omitempty"`
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// AlwaysAlive True to keep the bot running at all times rather than starting it on demand.
+	AlwaysAlive *bool `json:"alwaysAlive,omitempty"`
+
+	// Authentication How the bot authenticates; iam is the only value. Its effect is not documented.
+	Authentication *UpdateBotJSONBodyAuthentication `json:"authentication,omitempty"`
+
+	// Blocked Flag that blocks the bot; its effect and who may set it are not documented.
+	Blocked *bool `json:"blocked,omitempty"`
+
+	// Code The bot's new JavaScript code.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Configuration values of the bot and the JSON schema they must follow.
+	Configuration *UpdateBotJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Changes to the tags it declares for conversations.
+	Conversation *UpdateBotJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Description What the bot is for.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Integrations Integrations to install, change or uninstall. Keyed by integration ID, or by an alias of the installation when the entry gives integrationId; null uninstalls one, a key left out keeps its installation.
+	Integrations map[string]*BotIntegrationUpdate `json:"integrations,omitempty"`
+
+	// Layers List of strings whose meaning is not documented.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Medias Media files attached to the bot, each with a name and an address.
+	Medias []UpdateBotJSONBody_Medias `json:"medias,omitempty"`
+
+	// Message Changes to the tags it declares for messages.
+	Message *UpdateBotJSONBody_Message `json:"message,omitempty"`
+
+	// Name The bot's display name.
+	Name *string `json:"name,omitempty"`
+
+	// Plugins Plugins to install, change or uninstall, by alias; null uninstalls one, an alias left out keeps its installation.
+	Plugins map[string]*BotPluginUpdate `json:"plugins,omitempty"`
+
+	// RecurringEvents Recurring events to change, by name; null stops one, a name left out keeps its schedule.
+	RecurringEvents map[string]*RecurringEventUpdate `json:"recurringEvents,omitempty"`
+
+	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
+	ShouldMergePlugins *bool `json:"shouldMergePlugins,omitempty"`
+
+	// States States to change, by name; null removes one, a name left out keeps its definition.
+	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Subscriptions Events the bot listens to.
+	Subscriptions *UpdateBotJSONBody_Subscriptions `json:"subscriptions,omitempty"`
+
+	// Tags Key-value labels on the bot.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots. null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Changes to the tags it declares for users.
+	User *UpdateBotJSONBody_User `json:"user,omitempty"`
 }
 
 // UpdateBotParams defines parameters for UpdateBot.
@@ -10020,33 +10488,43 @@ type UpdateBotJSONBodyAuthentication string
 
 // UpdateBotJSONBody_Configuration defines parameters for UpdateBot.
 type UpdateBotJSONBody_Configuration struct {
-	Data   map[string]interface{} `json:"data,omitempty"`
+	// Data Configuration values, checked against schema.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Schema JSON schema the configuration values are checked against.
 	Schema map[string]interface{} `json:"schema,omitempty"`
 }
 
 // UpdateBotJSONBody_Conversation defines parameters for UpdateBot.
 type UpdateBotJSONBody_Conversation struct {
+	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateBotJSONBody_Medias defines parameters for UpdateBot.
 type UpdateBotJSONBody_Medias struct {
+	// Name Name of the media file.
 	Name string `json:"name"`
-	URL  string `json:"url"`
+
+	// URL Address of the media file.
+	URL string `json:"url"`
 }
 
 // UpdateBotJSONBody_Message defines parameters for UpdateBot.
 type UpdateBotJSONBody_Message struct {
+	// Tags Tag definitions for messages to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateBotJSONBody_Subscriptions defines parameters for UpdateBot.
 type UpdateBotJSONBody_Subscriptions struct {
+	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null in place of the map listens to all events. The effect of a null entry is not documented.
 	Events nullable.Nullable[map[string]*map[string]interface{}] `json:"events"`
 }
 
 // UpdateBotJSONBody_User defines parameters for UpdateBot.
 type UpdateBotJSONBody_User struct {
+	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
@@ -10145,6 +10623,7 @@ type GetBotLogsParams struct {
 
 // PublishFromBotJSONJSONBody defines parameters for PublishFromBotJSON.
 type PublishFromBotJSONJSONBody struct {
+	// BotJSON The bot as a raw JSON document, in the shape getBotJson returns.
 	BotJSON map[string]interface{} `json:"botJson"`
 }
 
@@ -10156,6 +10635,7 @@ type PublishFromBotJSONParams struct {
 
 // TransferBotJSONBody defines parameters for TransferBot.
 type TransferBotJSONBody struct {
+	// TargetWorkspaceID ID of the workspace that is to receive the bot.
 	TargetWorkspaceID string `json:"targetWorkspaceId"`
 }
 
@@ -10173,8 +10653,11 @@ type ListBotVersionsParams struct {
 
 // CreateBotVersionJSONBody defines parameters for CreateBotVersion.
 type CreateBotVersionJSONBody struct {
+	// Description Optional note about the version.
 	Description *string `json:"description,omitempty"`
-	Name        string  `json:"name"`
+
+	// Name Name of the version.
+	Name string `json:"name"`
 }
 
 // CreateBotVersionParams defines parameters for CreateBotVersion.
@@ -10185,6 +10668,7 @@ type CreateBotVersionParams struct {
 
 // DeployBotVersionJSONBody defines parameters for DeployBotVersion.
 type DeployBotVersionJSONBody struct {
+	// VersionID ID of the saved version to run, as listBotVersions returns it.
 	VersionID string `json:"versionId"`
 }
 
@@ -11034,20 +11518,47 @@ type ListInterfacesParams struct {
 
 // CreateInterfaceJSONBody defines parameters for CreateInterface.
 type CreateInterfaceJSONBody struct {
-	Actions      map[string]CreateInterfaceJSONBody_Actions  `json:"actions,omitempty"`
-	Attributes   map[string]string                           `json:"attributes,omitempty"`
-	Channels     map[string]CreateInterfaceJSONBody_Channels `json:"channels,omitempty"`
-	Description  *string                                     `json:"description,omitempty"`
-	Entities     map[string]CreateInterfaceJSONBody_Entities `json:"entities,omitempty"`
-	Events       map[string]CreateInterfaceJSONBody_Events   `json:"events,omitempty"`
-	Icon         *string                                     `json:"icon,omitempty"`
-	Name         string                                      `json:"name"`
-	NameTemplate *CreateInterfaceJSONBody_NameTemplate       `json:"nameTemplate,omitempty"`
-	Public       *bool                                       `json:"public,omitempty"`
-	Readme       *string                                     `json:"readme,omitempty"`
-	SdkVersion   *string                                     `json:"sdkVersion,omitempty"`
-	Title        *string                                     `json:"title,omitempty"`
-	Version      string                                      `json:"version"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateInterfaceJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it declares, by name, with their message types.
+	Channels map[string]CreateInterfaceJSONBody_Channels `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateInterfaceJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateInterfaceJSONBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the interface; together with version it picks one.
+	Name string `json:"name"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
+	NameTemplate *CreateInterfaceJSONBody_NameTemplate `json:"nameTemplate,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead. When omitted, it is not public.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
 }
 
 // CreateInterfaceParams defines parameters for CreateInterface.
@@ -11058,56 +11569,92 @@ type CreateInterfaceParams struct {
 
 // CreateInterfaceJSONBody_Actions_Input defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Actions_Output defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Actions defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Actions struct {
-	Attributes  map[string]string                      `json:"attributes,omitempty"`
-	Billable    *bool                                  `json:"billable,omitempty"`
-	Cacheable   *bool                                  `json:"cacheable,omitempty"`
-	Description *string                                `json:"description,omitempty"`
-	Input       CreateInterfaceJSONBody_Actions_Input  `json:"input"`
-	Output      CreateInterfaceJSONBody_Actions_Output `json:"output"`
-	Title       *string                                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateInterfaceJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateInterfaceJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Channels_Messages defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateInterfaceJSONBody_Channels defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Channels struct {
-	Description *string                                              `json:"description,omitempty"`
-	Messages    map[string]CreateInterfaceJSONBody_Channels_Messages `json:"messages"`
-	Title       *string                                              `json:"title,omitempty"`
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateInterfaceJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Entities defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_Events defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateInterfaceJSONBody_NameTemplate defines parameters for CreateInterface.
 type CreateInterfaceJSONBody_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // DeleteInterfaceParams defines parameters for DeleteInterface.
@@ -11124,18 +11671,41 @@ type GetInterfaceParams struct {
 
 // UpdateInterfaceJSONBody defines parameters for UpdateInterface.
 type UpdateInterfaceJSONBody struct {
-	Actions      map[string]*ActionDefinitionUpdate                      `json:"actions,omitempty"`
-	Attributes   map[string]*string                                      `json:"attributes,omitempty"`
-	Channels     map[string]*InterfaceChannelDefinitionUpdate            `json:"channels,omitempty"`
-	Description  *string                                                 `json:"description,omitempty"`
-	Entities     map[string]*EntityDefinitionUpdate                      `json:"entities,omitempty"`
-	Events       map[string]*EventDefinitionUpdate                       `json:"events,omitempty"`
-	Icon         *string                                                 `json:"icon,omitempty"`
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels to change, by name; null removes one, a name left out keeps its definition.
+	Channels map[string]*InterfaceChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities to change, by name; null removes one, a name left out keeps its definition.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events; null removes it.
 	NameTemplate nullable.Nullable[UpdateInterfaceJSONBody_NameTemplate] `json:"nameTemplate,omitempty"`
-	Public       *bool                                                   `json:"public,omitempty"`
-	Readme       *string                                                 `json:"readme,omitempty"`
-	SdkVersion   *string                                                 `json:"sdkVersion,omitempty"`
-	Title        *string                                                 `json:"title,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateInterfaceParams defines parameters for UpdateInterface.
@@ -11146,8 +11716,11 @@ type UpdateInterfaceParams struct {
 
 // UpdateInterfaceJSONBody_NameTemplate defines parameters for UpdateInterface.
 type UpdateInterfaceJSONBody_NameTemplate struct {
+	// Language Language the script is written in.
 	Language string `json:"language"`
-	Script   string `json:"script"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
 }
 
 // GetInterfaceByNameParams defines parameters for GetInterfaceByName.
@@ -11179,25 +11752,60 @@ type ListPluginsParams struct {
 
 // CreatePluginJSONBody defines parameters for CreatePlugin.
 type CreatePluginJSONBody struct {
-	Actions       map[string]CreatePluginJSONBody_Actions `json:"actions,omitempty"`
-	Attributes    map[string]string                       `json:"attributes,omitempty"`
-	Code          CreatePluginJSONBody_Code               `json:"code"`
-	Configuration *CreatePluginJSONBody_Configuration     `json:"configuration,omitempty"`
-	Conversation  *CreatePluginJSONBody_Conversation      `json:"conversation,omitempty"`
-	Dependencies  *CreatePluginJSONBody_Dependencies      `json:"dependencies,omitempty"`
-	Description   *string                                 `json:"description,omitempty"`
-	Events        map[string]CreatePluginJSONBody_Events  `json:"events,omitempty"`
-	Icon          *string                                 `json:"icon,omitempty"`
-	Name          string                                  `json:"name"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreatePluginJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Code Bundled JavaScript code of the plugin: one build for Node.js, one for the browser.
+	Code CreatePluginJSONBody_Code `json:"code"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it.
+	Configuration *CreatePluginJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Tags it declares for conversations.
+	Conversation *CreatePluginJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Interfaces and integrations it needs, each under an alias of its choice, named by ID or by name and version.
+	Dependencies *CreatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreatePluginJSONBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the plugin; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                  `json:"public,omitempty"`
-	Readme     *string                                `json:"readme,omitempty"`
-	SdkVersion *string                                `json:"sdkVersion,omitempty"`
-	States     map[string]CreatePluginJSONBody_States `json:"states,omitempty"`
-	Title      *string                                `json:"title,omitempty"`
-	User       *CreatePluginJSONBody_User             `json:"user,omitempty"`
-	Version    string                                 `json:"version"`
-	Visibility *CreatePluginJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreatePluginJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Tags it declares for users.
+	User *CreatePluginJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
+	Visibility *CreatePluginJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // CreatePluginParams defines parameters for CreatePlugin.
@@ -11208,75 +11816,122 @@ type CreatePluginParams struct {
 
 // CreatePluginJSONBody_Actions_Input defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreatePluginJSONBody_Actions_Output defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreatePluginJSONBody_Actions defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Actions struct {
-	Attributes  map[string]string                   `json:"attributes,omitempty"`
-	Billable    *bool                               `json:"billable,omitempty"`
-	Cacheable   *bool                               `json:"cacheable,omitempty"`
-	Description *string                             `json:"description,omitempty"`
-	Input       CreatePluginJSONBody_Actions_Input  `json:"input"`
-	Output      CreatePluginJSONBody_Actions_Output `json:"output"`
-	Title       *string                             `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreatePluginJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreatePluginJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Code defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
 	Browser string `json:"browser"`
-	Node    string `json:"node"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node string `json:"node"`
 }
 
 // CreatePluginJSONBody_Configuration defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Conversation_Tags defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_Conversation defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
 	Tags map[string]CreatePluginJSONBody_Conversation_Tags `json:"tags"`
 }
 
 // CreatePluginJSONBody_Dependencies_Integrations defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies_Integrations struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
+	// ID ID of the integration version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the integration: an exact semver version or a semver range.
 	Version *string `json:"version,omitempty"`
 }
 
 // CreatePluginJSONBody_Dependencies_Interfaces defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies_Interfaces struct {
-	ID      *string `json:"id,omitempty"`
-	Name    *string `json:"name,omitempty"`
+	// ID ID of the interface version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the interface.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the interface: an exact semver version or a semver range.
 	Version *string `json:"version,omitempty"`
 }
 
 // CreatePluginJSONBody_Dependencies defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Dependencies struct {
+	// Integrations Integrations it needs, by the alias the plugin uses for each.
 	Integrations map[string]CreatePluginJSONBody_Dependencies_Integrations `json:"integrations,omitempty"`
-	Interfaces   map[string]CreatePluginJSONBody_Dependencies_Interfaces   `json:"interfaces,omitempty"`
+
+	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
+	Interfaces map[string]CreatePluginJSONBody_Dependencies_Interfaces `json:"interfaces,omitempty"`
 }
 
 // CreatePluginJSONBody_Events defines parameters for CreatePlugin.
 type CreatePluginJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBodyStatesType defines parameters for CreatePlugin.
@@ -11284,19 +11939,28 @@ type CreatePluginJSONBodyStatesType string
 
 // CreatePluginJSONBody_States defines parameters for CreatePlugin.
 type CreatePluginJSONBody_States struct {
-	Expiry *float64                       `json:"expiry,omitempty"`
-	Schema map[string]interface{}         `json:"schema"`
-	Type   CreatePluginJSONBodyStatesType `json:"type"`
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type CreatePluginJSONBodyStatesType `json:"type"`
 }
 
 // CreatePluginJSONBody_User_Tags defines parameters for CreatePlugin.
 type CreatePluginJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreatePluginJSONBody_User defines parameters for CreatePlugin.
 type CreatePluginJSONBody_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]CreatePluginJSONBody_User_Tags `json:"tags"`
 }
 
@@ -11317,23 +11981,54 @@ type GetPluginParams struct {
 
 // UpdatePluginJSONBody defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody struct {
-	Actions       map[string]*ActionDefinitionUpdate                    `json:"actions,omitempty"`
-	Attributes    map[string]*string                                    `json:"attributes,omitempty"`
-	Code          *UpdatePluginJSONBody_Code                            `json:"code,omitempty"`
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Code New bundled code of the plugin, for Node.js, the browser or both.
+	Code *UpdatePluginJSONBody_Code `json:"code,omitempty"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it; null removes it.
 	Configuration nullable.Nullable[UpdatePluginJSONBody_Configuration] `json:"configuration,omitempty"`
-	Conversation  *UpdatePluginJSONBody_Conversation                    `json:"conversation,omitempty"`
-	Dependencies  *UpdatePluginJSONBody_Dependencies                    `json:"dependencies,omitempty"`
-	Description   *string                                               `json:"description,omitempty"`
-	Events        map[string]*EventDefinitionUpdate                     `json:"events,omitempty"`
-	Icon          *string                                               `json:"icon,omitempty"`
+
+	// Conversation Changes to the tags it declares for conversations.
+	Conversation *UpdatePluginJSONBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Changes to the interfaces and integrations it needs.
+	Dependencies *UpdatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                `json:"public,omitempty"`
-	Readme     *string                              `json:"readme,omitempty"`
-	SdkVersion *string                              `json:"sdkVersion,omitempty"`
-	States     map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                              `json:"title,omitempty"`
-	User       *UpdatePluginJSONBody_User           `json:"user,omitempty"`
-	Visibility *UpdatePluginJSONBodyVisibility      `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States to change, by name; null removes one, a name left out keeps its definition.
+	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Changes to the tags it declares for users.
+	User *UpdatePluginJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *UpdatePluginJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // UpdatePluginParams defines parameters for UpdatePlugin.
@@ -11344,30 +12039,43 @@ type UpdatePluginParams struct {
 
 // UpdatePluginJSONBody_Code defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
 	Browser *string `json:"browser,omitempty"`
-	Node    *string `json:"node,omitempty"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node *string `json:"node,omitempty"`
 }
 
 // UpdatePluginJSONBody_Configuration defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Configuration struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdatePluginJSONBody_Conversation defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Conversation struct {
+	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginJSONBody_Dependencies defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_Dependencies struct {
+	// Integrations Integration dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
 	Integrations map[string]*PluginDependencyUpdate `json:"integrations,omitempty"`
-	Interfaces   map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
+
+	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
+	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
 }
 
 // UpdatePluginJSONBody_User defines parameters for UpdatePlugin.
 type UpdatePluginJSONBody_User struct {
+	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
