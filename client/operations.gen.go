@@ -27,6 +27,7 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 // Deletes the caller's account permanently. Note that this call uses POST.
 //
 // It returns nil on success.
+// body is a gen.DeleteAccountJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRequestBody, opts ...Option) error {
 	op := operation{name: "deleteAccount", method: "POST", path: "/v1/admin/account/me"}
@@ -40,6 +41,7 @@ func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRe
 // Changes the caller's display name or picture. Fields left out keep their value.
 //
 // It returns the decoded UpdateAccountResponse.
+// body is a gen.UpdateAccountJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountJSONRequestBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
 	op := operation{name: "updateAccount", method: "PUT", path: "/v1/admin/account/me"}
@@ -66,6 +68,8 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 // Issues a new personal access token labelled with a note. Its secret is shown in this answer only, so store it right away.
 //
 // It returns the decoded CreatePersonalAccessTokenResponse.
+// body is a gen.CreatePersonalAccessTokenJSONRequestBody; required fields: note.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenJSONRequestBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
 	op := operation{name: "createPersonalAccessToken", method: "POST", path: "/v1/admin/account/pats"}
@@ -111,6 +115,7 @@ func (c *Client) GetAccountPreference(ctx context.Context, key string, opts ...O
 // Stores a JSON value under a key in the caller's preferences.
 //
 // It returns nil on success.
+// body is a gen.SetAccountPreferenceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.SetAccountPreferenceJSONRequestBody, opts ...Option) error {
 	op := operation{name: "setAccountPreference", method: "POST", path: "/v1/admin/account/preferences/{key}"}
@@ -227,6 +232,7 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 // Adds a bot to the workspace from the given definition and code, and returns it.
 //
 // It returns the decoded CreateBotResponse.
+// body is a gen.CreateBotJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBody, opts ...Option) (*gen.CreateBotResponse, error) {
 	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots"}
@@ -257,6 +263,8 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 // Makes a new API key for a bot and returns it along with its secret value.
 //
 // It returns the decoded CreateBotAPIKeyResponse.
+// body is a gen.CreateBotAPIKeyJSONRequestBody; required fields: botId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
 	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks"}
@@ -302,6 +310,7 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 // Changes who in the workspace the bot is open to. Users are added or taken out by mapping their IDs to true or false.
 //
 // It returns nil on success.
+// body is a gen.UpdateBotAllowlistJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.UpdateBotAllowlistJSONRequestBody, opts ...Option) error {
 	op := operation{name: "updateBotAllowlist", method: "PUT", path: "/v1/admin/bots/{botId}/allowlist"}
@@ -379,6 +388,7 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 //
 // It returns the decoded CreateIntegrationShareableIDResponse.
 // params may be nil; it carries the query and header parameters.
+// body is a gen.CreateIntegrationShareableIDJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDJSONRequestBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
 	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
@@ -431,6 +441,7 @@ func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams
 // Changes a bot's definition, code, settings, installed integrations or plugins. Fields left out keep their value.
 //
 // It returns the decoded UpdateBotResponse.
+// body is a gen.UpdateBotJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSONRequestBody, opts ...Option) (*gen.UpdateBotResponse, error) {
 	op := operation{name: "updateBot", method: "PUT", path: "/v1/admin/bots/{id}"}
@@ -702,6 +713,8 @@ func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.Get
 // Takes a raw bot JSON document from the body and makes the bot run it.
 //
 // It returns the decoded PublishFromBotJSONResponse.
+// body is a gen.PublishFromBotJSONJSONRequestBody; required fields: botJson.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.PublishFromBotJSONJSONRequestBody, opts ...Option) (*gen.PublishFromBotJSONResponse, error) {
 	op := operation{name: "publishFromBotJson", method: "POST", path: "/v1/admin/bots/{id}/publish-from-bot-json"}
@@ -718,6 +731,8 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 // Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
 //
 // It returns nil on success.
+// body is a gen.TransferBotJSONRequestBody; required fields: targetWorkspaceId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBotJSONRequestBody, opts ...Option) error {
 	op := operation{name: "transferBot", method: "POST", path: "/v1/admin/bots/{id}/transfer"}
@@ -750,6 +765,8 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 // Saves what the bot is now as a version with a name and an optional description.
 //
 // It returns the decoded CreateBotVersionResponse.
+// body is a gen.CreateBotVersionJSONRequestBody; required fields: name.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.CreateBotVersionJSONRequestBody, opts ...Option) (*gen.CreateBotVersionResponse, error) {
 	op := operation{name: "createBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions"}
@@ -766,6 +783,8 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 // Makes a saved version the one the bot runs.
 //
 // It returns nil on success.
+// body is a gen.DeployBotVersionJSONRequestBody; required fields: versionId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.DeployBotVersionJSONRequestBody, opts ...Option) error {
 	op := operation{name: "deployBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions/deploy"}
@@ -821,6 +840,8 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 // Runs a Vector Remap Language program against the given JSON data and returns the data as transformed, with the program's result.
 //
 // It returns the decoded RunVrlResponse.
+// body is a gen.RunVrlJSONRequestBody; required fields: data, script.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opts ...Option) (*gen.RunVrlResponse, error) {
 	op := operation{name: "runVrl", method: "POST", path: "/v1/admin/helper/vrl"}
@@ -1166,6 +1187,8 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 // Adds a new integration version to the workspace from its definition and code, and returns it.
 //
 // It returns the decoded CreateIntegrationResponse.
+// body is a gen.CreateIntegrationJSONRequestBody; required fields: name, version.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationJSONRequestBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
 	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations"}
@@ -1196,6 +1219,8 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 // Makes a new API key for an integration and returns it along with its secret value.
 //
 // It returns the decoded CreateIntegrationAPIKeyResponse.
+// body is a gen.CreateIntegrationAPIKeyJSONRequestBody; required fields: integrationId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
 	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks"}
@@ -1225,6 +1250,8 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 // Submits an integration version to Botpress for review. Its verificationStatus shows how the review goes.
 //
 // It returns nil on success.
+// body is a gen.RequestIntegrationVerificationJSONRequestBody; required fields: integrationId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification"}
@@ -1238,6 +1265,8 @@ func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.Re
 // Runs the checks of createIntegration on the same body without creating anything.
 //
 // It returns nil on success.
+// body is a gen.ValidateIntegrationCreationJSONRequestBody; required fields: name, version.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate"}
@@ -1283,6 +1312,7 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 // Changes an integration version's definition, code or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdateIntegrationResponse.
+// body is a gen.UpdateIntegrationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.UpdateIntegrationJSONRequestBody, opts ...Option) (*gen.UpdateIntegrationResponse, error) {
 	op := operation{name: "updateIntegration", method: "PUT", path: "/v1/admin/integrations/{id}"}
@@ -1355,6 +1385,7 @@ func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params 
 // Runs the checks of updateIntegration on the same body without changing anything.
 //
 // It returns nil on success.
+// body is a gen.ValidateIntegrationUpdateJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body gen.ValidateIntegrationUpdateJSONRequestBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationUpdate", method: "PUT", path: "/v1/admin/integrations/{id}/validate"}
@@ -1437,6 +1468,8 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 // Adds a new interface version to the workspace from its definition, and returns it.
 //
 // It returns the decoded CreateInterfaceResponse.
+// body is a gen.CreateInterfaceJSONRequestBody; required fields: name, version.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJSONRequestBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
 	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces"}
@@ -1482,6 +1515,7 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 // Changes an interface version's definition or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdateInterfaceResponse.
+// body is a gen.UpdateInterfaceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.UpdateInterfaceJSONRequestBody, opts ...Option) (*gen.UpdateInterfaceResponse, error) {
 	op := operation{name: "updateInterface", method: "PUT", path: "/v1/admin/interfaces/{id}"}
@@ -1517,6 +1551,8 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 // Takes a bot ID and returns the workspace that bot lives in, along with the bot ID and the ID of the calling user.
 //
 // It returns the decoded IntrospectResponse.
+// body is a gen.IntrospectJSONRequestBody; required fields: botId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestBody, opts ...Option) (*gen.IntrospectResponse, error) {
 	op := operation{name: "introspect", method: "POST", path: "/v1/admin/introspect"}
@@ -1577,6 +1613,8 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 // Adds a new plugin version to the workspace from its definition and its code for Node.js and the browser, and returns it.
 //
 // It returns the decoded CreatePluginResponse.
+// body is a gen.CreatePluginJSONRequestBody; required fields: name, version, code.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequestBody, opts ...Option) (*gen.CreatePluginResponse, error) {
 	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins"}
@@ -1622,6 +1660,7 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 // Changes a plugin version's definition, code or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdatePluginResponse.
+// body is a gen.UpdatePluginJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePluginJSONRequestBody, opts ...Option) (*gen.UpdatePluginResponse, error) {
 	op := operation{name: "updatePlugin", method: "PUT", path: "/v1/admin/plugins/{id}"}
@@ -1696,6 +1735,8 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 // Changes how much the workspace may spend on AI each month.
 //
 // It returns nil on success.
+// body is a gen.ChangeAISpendQuotaJSONRequestBody; required fields: monthlySpendingLimit.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaJSONRequestBody, opts ...Option) error {
 	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend"}
@@ -1925,6 +1966,8 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 // Gives the person with this email address a role in the workspace.
 //
 // It returns the decoded WorkspaceMember.
+// body is a gen.CreateWorkspaceMemberJSONRequestBody; required fields: email, role.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members"}
@@ -1967,6 +2010,7 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 // Gives a workspace member another role.
 //
 // It returns the decoded WorkspaceMember.
+// body is a gen.UpdateWorkspaceMemberJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}"}
@@ -2030,6 +2074,8 @@ func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorksp
 // Creates a new workspace with the given name. The caller becomes its owner.
 //
 // It returns the decoded Workspace.
+// body is a gen.CreateWorkspaceJSONRequestBody; required fields: name.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
@@ -2043,6 +2089,8 @@ func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJS
 // Tells whether a workspace handle can still be taken, and proposes other handles.
 //
 // It returns the decoded CheckHandleAvailabilityResponse.
+// body is a gen.CheckHandleAvailabilityJSONRequestBody; required fields: handle.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityJSONRequestBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
 	op := operation{name: "checkHandleAvailability", method: "PUT", path: "/v1/admin/workspaces/handle-availability"}
@@ -2072,6 +2120,7 @@ func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ..
 // Stores a JSON value under a key in the workspace's preferences.
 //
 // It returns nil on success.
+// body is a gen.SetWorkspacePreferenceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body gen.SetWorkspacePreferenceJSONRequestBody, opts ...Option) error {
 	op := operation{name: "setWorkspacePreference", method: "POST", path: "/v1/admin/workspaces/preferences/{key}"}
@@ -2180,6 +2229,7 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 // Changes a workspace's name, handle, spending limit, visibility or public profile. Fields left out keep their value.
 //
 // It returns the decoded Workspace.
+// body is a gen.UpdateWorkspaceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}"}
@@ -2262,6 +2312,7 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 // Tries to collect payment for the workspace's open invoices, or only for the listed ones, and reports which charges went through and which did not.
 //
 // It returns the decoded ChargeWorkspaceUnpaidInvoicesResponse.
+// body is a gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, body gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody, opts ...Option) (*gen.ChargeWorkspaceUnpaidInvoicesResponse, error) {
 	op := operation{name: "chargeWorkspaceUnpaidInvoices", method: "POST", path: "/v1/admin/workspaces/{id}/billing/invoices/charge-unpaid"}
@@ -2387,6 +2438,8 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 // Runs an action of one of the bot's integrations and returns its output.
 //
 // It returns the decoded CallActionResponse.
+// body is a gen.CallActionJSONRequestBody; required fields: type, input.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestBody, opts ...Option) (*gen.CallActionResponse, error) {
 	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions"}
@@ -2400,6 +2453,8 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestB
 // Counts occurrences of a named event in the bot's analytics.
 //
 // It returns nil on success.
+// body is a gen.TrackAnalyticsJSONRequestBody; required fields: name, count.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSONRequestBody, opts ...Option) error {
 	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics"}
@@ -2460,6 +2515,8 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 // Opens a conversation on an integration channel. The channel may demand some tags.
 //
 // It returns the decoded CreateConversationResponse.
+// body is a gen.CreateConversationJSONRequestBody; required fields: channel, tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationJSONRequestBody, opts ...Option) (*gen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations"}
@@ -2473,6 +2530,8 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 // Returns the conversation whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateConversationResponse.
+// body is a gen.GetOrCreateConversationJSONRequestBody; required fields: channel, tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create"}
@@ -2518,6 +2577,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 // Changes a conversation's tags or its current task or workflow.
 //
 // It returns the decoded UpdateConversationResponse.
+// body is a gen.UpdateConversationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.UpdateConversationJSONRequestBody, opts ...Option) (*gen.UpdateConversationResponse, error) {
 	op := operation{name: "updateConversation", method: "PUT", path: "/v1/chat/conversations/{id}"}
@@ -2584,6 +2644,8 @@ func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *g
 // Adds a user to a conversation.
 //
 // It returns the decoded AddParticipantResponse.
+// body is a gen.AddParticipantJSONRequestBody; required fields: userId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddParticipantJSONRequestBody, opts ...Option) (*gen.AddParticipantResponse, error) {
 	op := operation{name: "addParticipant", method: "POST", path: "/v1/chat/conversations/{id}/participants"}
@@ -2685,6 +2747,8 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 // Records an event for the bot, now or at a scheduled time.
 //
 // It returns the decoded CreateEventResponse.
+// body is a gen.CreateEventJSONRequestBody; required fields: type, payload.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONRequestBody, opts ...Option) (*gen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events"}
@@ -2730,6 +2794,7 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 // Gets or creates, in one call, the user, the conversation and the message for something that arrived through an integration.
 //
 // It returns the decoded InitializeIncomingMessageResponse.
+// body is a gen.InitializeIncomingMessageJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageJSONRequestBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
 	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message"}
@@ -2743,6 +2808,7 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 // Lets an integration report the identifier it is known by on its external service.
 //
 // It returns nil on success.
+// body is a gen.ConfigureIntegrationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationJSONRequestBody, opts ...Option) error {
 	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure"}
@@ -2803,6 +2869,8 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 // Sends a message in a conversation, now or at a scheduled time.
 //
 // It returns the decoded CreateMessageResponse.
+// body is a gen.CreateMessageJSONRequestBody; required fields: payload, userId, conversationId, type, tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRequestBody, opts ...Option) (*gen.CreateMessageResponse, error) {
 	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages"}
@@ -2816,6 +2884,8 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRe
 // Returns the message whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateMessageResponse.
+// body is a gen.GetOrCreateMessageJSONRequestBody; required fields: payload, userId, conversationId, type, tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageJSONRequestBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
 	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create"}
@@ -2829,6 +2899,8 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 // Brings a batch of past messages into the bot, with their users and conversations.
 //
 // It returns the decoded ImportMessagesResponse.
+// body is a gen.ImportMessagesJSONRequestBody; required fields: messages.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSONRequestBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
 	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages"}
@@ -2874,6 +2946,8 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 // Replaces a message's tags and payload.
 //
 // It returns the decoded UpdateMessageResponse.
+// body is a gen.UpdateMessageJSONRequestBody; required fields: tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageJSONRequestBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
 	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}"}
@@ -2912,6 +2986,8 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 // Merges the given fields into a state's payload.
 //
 // It returns the decoded PatchStateResponse.
+// body is a gen.PatchStateJSONRequestBody; required fields: payload.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string, name string, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
 	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}"}
@@ -2934,6 +3010,8 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 // Writes a state, replacing the payload it had.
 //
 // It returns the decoded SetStateResponse.
+// body is a gen.SetStateJSONRequestBody; required fields: payload.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
 	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}"}
@@ -2956,6 +3034,8 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 // Changes how long a state lives once it is left idle.
 //
 // It returns the decoded SetStateExpiryResponse.
+// body is a gen.SetStateExpiryJSONRequestBody; required fields: expiry.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
 	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry"}
@@ -2978,6 +3058,8 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 // Returns the state, writing the given payload first when it does not exist yet.
 //
 // It returns the decoded GetOrSetStateResponse.
+// body is a gen.GetOrSetStateJSONRequestBody; required fields: payload.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
 	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set"}
@@ -3103,6 +3185,8 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 // Creates a task in a conversation.
 //
 // It returns the decoded CreateTaskResponse.
+// body is a gen.CreateTaskJSONRequestBody; required fields: type, conversationId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestBody, opts ...Option) (*gen.CreateTaskResponse, error) {
 	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks"}
@@ -3148,6 +3232,7 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes a task's status, data, tags or timeout.
 //
 // It returns the decoded UpdateTaskResponse.
+// body is a gen.UpdateTaskJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJSONRequestBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
 	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}"}
@@ -3211,6 +3296,8 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 // Creates a user for the bot. Integrations use it to register the people they relay messages from.
 //
 // It returns the decoded CreateUserResponse.
+// body is a gen.CreateUserJSONRequestBody; required fields: tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestBody, opts ...Option) (*gen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users"}
@@ -3224,6 +3311,8 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestB
 // Returns the user whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateUserResponse.
+// body is a gen.GetOrCreateUserJSONRequestBody; required fields: tags.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJSONRequestBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create"}
@@ -3269,6 +3358,7 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes a user's name, picture or tags. Fields left out keep their value.
 //
 // It returns the decoded UpdateUserResponse.
+// body is a gen.UpdateUserJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJSONRequestBody, opts ...Option) (*gen.UpdateUserResponse, error) {
 	op := operation{name: "updateUser", method: "PUT", path: "/v1/chat/users/{id}"}
@@ -3332,6 +3422,8 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 // Starts tracking a workflow for the bot.
 //
 // It returns the decoded CreateWorkflowResponse.
+// body is a gen.CreateWorkflowJSONRequestBody; required fields: name, status.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSONRequestBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
 	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows"}
@@ -3345,6 +3437,8 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSON
 // Returns the workflow whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateWorkflowResponse.
+// body is a gen.GetOrCreateWorkflowJSONRequestBody; required fields: name, status.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowJSONRequestBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
 	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create"}
@@ -3390,6 +3484,7 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 // Changes a workflow's status, output, tags or timeout.
 //
 // It returns the decoded UpdateWorkflowResponse.
+// body is a gen.UpdateWorkflowJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateWorkflowJSONRequestBody, opts ...Option) (*gen.UpdateWorkflowResponse, error) {
 	op := operation{name: "updateWorkflow", method: "PUT", path: "/v1/chat/workflows/{id}"}
@@ -3453,6 +3548,8 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 // Creates the file with this key, or resets the existing one and drops its content, and returns it with an uploadUrl. PUT the bytes to that URL with the file's content type and without the Botpress token.
 //
 // It returns the decoded UpsertFileResponse.
+// body is a gen.UpsertFileJSONRequestBody; required fields: key, size.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, opts ...Option) (*gen.UpsertFileResponse, error) {
 	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files"}
@@ -3513,6 +3610,8 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 // Creates a named knowledge base, a group of files, with optional tags.
 //
 // It returns the decoded CreateKnowledgeBaseResponse.
+// body is a gen.CreateKnowledgeBaseJSONRequestBody; required fields: name.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
 	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases"}
@@ -3542,6 +3641,8 @@ func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Opt
 // Renames a knowledge base and changes its tags. The name must always be sent.
 //
 // It returns the decoded UpdateKnowledgeBaseResponse.
+// body is a gen.UpdateKnowledgeBaseJSONRequestBody; required fields: name.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.UpdateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.UpdateKnowledgeBaseResponse, error) {
 	op := operation{name: "updateKnowledgeBase", method: "PUT", path: "/v1/files/knowledge-bases/{id}"}
@@ -3673,6 +3774,7 @@ func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params 
 //
 // It returns the decoded CopyFileResponse.
 // params may be nil; it carries the query and header parameters.
+// body is a gen.CopyFileJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileJSONRequestBody, opts ...Option) (*gen.CopyFileResponse, error) {
 	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}", params: params}
@@ -3724,6 +3826,7 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes the tags, metadata, access policies or expiry of a file while leaving its content as it is.
 //
 // It returns the decoded UpdateFileMetadataResponse.
+// body is a gen.UpdateFileMetadataJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.UpdateFileMetadataJSONRequestBody, opts ...Option) (*gen.UpdateFileMetadataResponse, error) {
 	op := operation{name: "updateFileMetadata", method: "PUT", path: "/v1/files/{id}"}
@@ -3790,6 +3893,8 @@ func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *g
 // Swaps the indexed passages of a file for the given ones. The call returns at once; indexing runs in the background and shows in the file status.
 //
 // It returns nil on success.
+// body is a gen.SetFilePassagesJSONRequestBody; required fields: passages.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFilePassagesJSONRequestBody, opts ...Option) error {
 	op := operation{name: "setFilePassages", method: "PUT", path: "/v1/files/{id}/passages"}
@@ -3820,6 +3925,8 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 // Creates a table from a name and a column schema.
 //
 // It returns the decoded CreateTableResponse.
+// body is a gen.CreateTableJSONRequestBody; required fields: name, schema.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONRequestBody, opts ...Option) (*gen.CreateTableResponse, error) {
 	op := operation{name: "createTable", method: "POST", path: "/v1/tables"}
@@ -3833,6 +3940,7 @@ func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONReques
 // Makes a new table from an existing one, with a copy of its rows or with its schema alone.
 //
 // It returns the decoded DuplicateTableResponse.
+// body is a gen.DuplicateTableJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body gen.DuplicateTableJSONRequestBody, opts ...Option) (*gen.DuplicateTableResponse, error) {
 	op := operation{name: "duplicateTable", method: "POST", path: "/v1/tables/{sourceTableId}/duplicate"}
@@ -3881,6 +3989,8 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 // Returns the table with this name, creating it from the given schema first when it does not exist. The answer says which happened.
 //
 // It returns the decoded GetOrCreateTableResponse.
+// body is a gen.GetOrCreateTableJSONRequestBody; required fields: schema.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.GetOrCreateTableJSONRequestBody, opts ...Option) (*gen.GetOrCreateTableResponse, error) {
 	op := operation{name: "getOrCreateTable", method: "POST", path: "/v1/tables/{table}"}
@@ -3897,6 +4007,7 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 // Changes a table's name, column schema, key column, tags, factor or compute setting. The answer names the columns that became stale.
 //
 // It returns the decoded UpdateTableResponse.
+// body is a gen.UpdateTableJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateTableJSONRequestBody, opts ...Option) (*gen.UpdateTableResponse, error) {
 	op := operation{name: "updateTable", method: "PUT", path: "/v1/tables/{table}"}
@@ -3913,6 +4024,8 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 // Gives one column of the table a new name.
 //
 // It returns the decoded RenameTableColumnResponse.
+// body is a gen.RenameTableColumnJSONRequestBody; required fields: name, newName.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.RenameTableColumnJSONRequestBody, opts ...Option) (*gen.RenameTableColumnResponse, error) {
 	op := operation{name: "renameTableColumn", method: "PUT", path: "/v1/tables/{table}/column"}
@@ -3946,6 +4059,8 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 // Starts a background job that adds the rows of an uploaded file to an existing table whose schema fits them, and returns the job.
 //
 // It returns the decoded ImportTableResponse.
+// body is a gen.ImportTableJSONRequestBody; required fields: fileId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportTableJSONRequestBody, opts ...Option) (*gen.ImportTableResponse, error) {
 	op := operation{name: "importTable", method: "POST", path: "/v1/tables/{table}/import"}
@@ -3998,6 +4113,8 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 // Adds up to 1000 rows to a table in one call. Rows that cannot be stored are reported in errors while the others go in.
 //
 // It returns the decoded CreateTableRowsResponse.
+// body is a gen.CreateTableRowsJSONRequestBody; required fields: rows.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.CreateTableRowsJSONRequestBody, opts ...Option) (*gen.CreateTableRowsResponse, error) {
 	op := operation{name: "createTableRows", method: "POST", path: "/v1/tables/{table}/rows"}
@@ -4014,6 +4131,8 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 // Writes new column values into up to 1000 rows, each picked by its id. Rows that fail are reported in errors; the rest are still changed.
 //
 // It returns the decoded UpdateTableRowsResponse.
+// body is a gen.UpdateTableRowsJSONRequestBody; required fields: rows.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.UpdateTableRowsJSONRequestBody, opts ...Option) (*gen.UpdateTableRowsResponse, error) {
 	op := operation{name: "updateTableRows", method: "PUT", path: "/v1/tables/{table}/rows"}
@@ -4030,6 +4149,7 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 // Removes rows chosen by ID or by filter, or every row of the table, and says how many went.
 //
 // It returns the decoded DeleteTableRowsResponse.
+// body is a gen.DeleteTableRowsJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.DeleteTableRowsJSONRequestBody, opts ...Option) (*gen.DeleteTableRowsResponse, error) {
 	op := operation{name: "deleteTableRows", method: "POST", path: "/v1/tables/{table}/rows/delete"}
@@ -4046,6 +4166,7 @@ func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.Del
 // Queries a table's rows with a filter, a semantic search text, grouping, column selection and sorting. Pages with offset and limit; hasMore tells whether rows remain.
 //
 // It returns the decoded FindTableRowsResponse.
+// body is a gen.FindTableRowsJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindTableRowsJSONRequestBody, opts ...Option) (*gen.FindTableRowsResponse, error) {
 	op := operation{name: "findTableRows", method: "POST", path: "/v1/tables/{table}/rows/find"}
@@ -4062,6 +4183,8 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 // Updates the rows whose key column value already exists and inserts the others, up to 1000 per call. The key column is id unless another is named.
 //
 // It returns the decoded UpsertTableRowsResponse.
+// body is a gen.UpsertTableRowsJSONRequestBody; required fields: rows.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.UpsertTableRowsJSONRequestBody, opts ...Option) (*gen.UpsertTableRowsResponse, error) {
 	op := operation{name: "upsertTableRows", method: "POST", path: "/v1/tables/{table}/rows/upsert"}
@@ -4154,6 +4277,7 @@ func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoices
 // Charges the workspace's payment method for one invoice and returns the invoice as it stands afterwards.
 //
 // It returns the decoded Invoice.
+// body is a gen.PayInvoiceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.Invoice, error) {
 	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}}
@@ -4183,6 +4307,8 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 // Makes a payment method already registered with Stripe the one the workspace is billed with, and returns it.
 //
 // It returns the decoded SetPaymentMethodResponse.
+// body is a gen.SetPaymentMethodJSONRequestBody; required fields: paymentMethodId.
+// A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
 	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
@@ -4196,6 +4322,7 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 // Returns the client secret of a new Stripe setup intent; a payment form uses it to register a card for the workspace.
 //
 // It returns the decoded CreatePaymentMethodIntentResponse.
+// body is a gen.CreatePaymentMethodIntentJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
 	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}}
