@@ -184,10 +184,9 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 // 2xx answer, an *errors.APIError for any other answer, or the transport
 // error wrapped. It adds no header: the caller has set them.
 func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]byte, error) {
-	retryable := cfg.idempotent || isIdempotent(req.Method)
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
-		retryable = false // the body cannot be read twice
-	}
+	repeatable := cfg.idempotent || isIdempotent(req.Method)
+	// A body that cannot be read twice cannot be sent again.
+	resendable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	for attempt := 0; ; attempt++ {
 		var start time.Time
 		if cfg.logger != nil {
@@ -210,7 +209,7 @@ func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]by
 			apiErr.Operation, apiErr.Method, apiErr.Path = name, req.Method, req.URL.Path
 			scrubToken(apiErr, cfg.token)
 		}
-		wait, again := cfg.retryWait(attempt, retryable, res, err)
+		wait, again := cfg.retryWait(attempt, repeatable, resendable, res, err)
 		if !again {
 			if apiErr != nil {
 				return nil, apiErr
