@@ -16,7 +16,9 @@
 // bots, workspaces, members and the account are stateful; every other
 // operation answers a schema-valid example. Lists paginate with opaque
 // tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
-// can be injected per operation or by probability, to test retry paths.
+// can be injected per operation or by probability, to test retry paths, and
+// a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
+// on every answer, 429 RateLimited over the limit.
 package bptest
 
 import (
@@ -28,6 +30,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +67,7 @@ type settings struct {
 	validate    bool
 	seedData    *SeedData
 	clock       func() time.Time
+	rateLimit   RateLimit
 }
 
 // WithAddr sets the address to listen on. Default: 127.0.0.1:0, a free port.
@@ -151,6 +155,10 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 
+	limiter    atomic.Pointer[rateLimiter] // nil when requests are not limited
+	rlAdmitted atomic.Int64
+	rlRefused  atomic.Int64
+
 	mu         sync.Mutex // guards everything below
 	state      *state
 	faults     []*faultEntry
@@ -186,6 +194,7 @@ func New(opts ...Option) (*Server, error) {
 		settings: st, spec: spec, doc: doc, router: spec.router,
 		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
 	}
+	s.limiter.Store(newRateLimiter(st.rateLimit))
 	s.state = newState(s, rand.New(rand.NewPCG(st.seed+1, st.seed)))
 	for _, id := range st.botIDs {
 		s.state.addBot(id)

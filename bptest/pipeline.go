@@ -49,7 +49,7 @@ func dotted(ctx context.Context, name string) map[string]string {
 
 // serve runs a request through the checks the real API makes, then the
 // operation's handler:
-// faults → file storage → route (404/405) → token (401) → size (413) →
+// faults → file storage → rate limit (429) → route (404/405) → token (401) → size (413) →
 // content type (415) → a body where the operation takes one (400) → spec
 // validation (400) → message payloads of a standard type (400, payloads.go)
 // → bot scope → handler, with
@@ -78,6 +78,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(r.URL.Path, storagePrefix) {
 		s.serveStorage(rec, r)
+		return
+	}
+	if s.applyRateLimit(rec) {
 		return
 	}
 	route, pathParams, err := s.findRoute(r)

@@ -183,17 +183,30 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 // do sends req, retrying as the config allows, and returns the body of a
 // 2xx answer, an *errors.APIError for any other answer, or the transport
 // error wrapped. It adds no header: the caller has set them.
+//
+// When the client has a pacer (WithRateLimit), each attempt, retries
+// included, first waits for it, and the answer's rate-limit headers are
+// handed back to it.
 func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]byte, error) {
-	retryable := cfg.idempotent || isIdempotent(req.Method)
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
-		retryable = false // the body cannot be read twice
-	}
+	repeatable := cfg.idempotent || isIdempotent(req.Method)
+	// A body that cannot be read twice cannot be sent again.
+	resendable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	for attempt := 0; ; attempt++ {
+		var turn uint64
+		if cfg.pacer != nil {
+			var err error
+			if turn, err = cfg.pacer.wait(ctx); err != nil {
+				return nil, fmt.Errorf("botpress: %s: waiting for the rate limit: %w", name, err)
+			}
+		}
 		var start time.Time
 		if cfg.logger != nil {
 			start = time.Now()
 		}
 		res, err := cfg.attempt(ctx, req, attempt)
+		if cfg.pacer != nil {
+			cfg.pacer.observe(turn, res.header, time.Now())
+		}
 		if cfg.logger != nil {
 			cfg.log(ctx, req, res, err, attempt, time.Since(start))
 		}
@@ -210,7 +223,7 @@ func (cfg *config) do(ctx context.Context, name string, req *http.Request) ([]by
 			apiErr.Operation, apiErr.Method, apiErr.Path = name, req.Method, req.URL.Path
 			scrubToken(apiErr, cfg.token)
 		}
-		wait, again := cfg.retryWait(attempt, retryable, res, err)
+		wait, again := cfg.retryWait(attempt, repeatable, resendable, res, err)
 		if !again {
 			if apiErr != nil {
 				return nil, apiErr

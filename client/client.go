@@ -85,6 +85,8 @@ type config struct {
 	maxRetryAfter    time.Duration
 	logger           *slog.Logger
 	idempotent       bool
+	rateLimit        *rateLimit // set by WithRateLimit; New makes pacer from it
+	pacer            *pacer     // shared by every call of the client
 	err              error
 
 	// Derived by validate from the settings above, once per client (or per
@@ -130,6 +132,9 @@ func New(opts ...Option) (*Client, error) {
 		cfg.httpClient = &http.Client{}
 	}
 	cfg.httpClient = guardRedirects(cfg.httpClient)
+	if cfg.rateLimit != nil {
+		cfg.pacer = newPacer(cfg.rateLimit.rps, cfg.rateLimit.burst, cfg.maxRetryAfter)
+	}
 	return &Client{cfg: cfg}, nil
 }
 
@@ -204,6 +209,11 @@ func (c *Client) withOptions(opts []Option) (config, error) {
 	}
 	if err := cfg.validate(); err != nil {
 		return cfg, err
+	}
+	if cfg.rateLimit != c.cfg.rateLimit {
+		// A pacer made for one call would pace nothing: the limit is the
+		// client's, shared by all its calls.
+		return cfg, errors.New("botpress: WithRateLimit applies to a client; pass it to New, not to a call")
 	}
 	if cfg.httpClient == nil {
 		cfg.httpClient = c.cfg.httpClient

@@ -216,7 +216,10 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 	if cfg.userAgent != "" {
 		req.Header.Set("User-Agent", cfg.userAgent)
 	}
-	if _, err := cfg.do(ctx, "uploadFile", req); err != nil {
+	// The storage host is not the API: its requests are not paced.
+	storage := cfg
+	storage.pacer = nil
+	if _, err := storage.do(ctx, "uploadFile", req); err != nil {
 		return fail(UploadStepPut, file, err)
 	}
 	return file, nil

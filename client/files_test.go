@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -711,26 +712,50 @@ func TestUploadRetryStorage503(t *testing.T) {
 		},
 	}
 	for name, content := range readOnce {
-		t.Run(name, func(t *testing.T) {
-			e := ftSetup(t)
-			e.store.setOnPut(func(n int, w http.ResponseWriter, _ *http.Request) {
-				if n == 0 {
-					w.WriteHeader(http.StatusServiceUnavailable)
-					return
-				}
-				w.WriteHeader(http.StatusOK)
+		// Not even a 429, which is retried whatever the method.
+		for _, status := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests} {
+			t.Run(fmt.Sprintf("%s/%d", name, status), func(t *testing.T) {
+				e := ftSetup(t)
+				e.store.setOnPut(func(n int, w http.ResponseWriter, _ *http.Request) {
+					if n == 0 {
+						w.WriteHeader(status)
+						return
+					}
+					w.WriteHeader(http.StatusOK)
+				})
+				_, err := e.c.UploadFile(context.Background(), gen.UpsertFileJSONRequestBody{Key: "once.bin"}, content(t, e))
+				ue := ftUploadError(t, err, "once.bin", client.UploadStepPut)
+				assert.NotNil(t, ue.File)
+				var apiErr *bperrors.APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, status, apiErr.StatusCode)
+				puts := e.store.received()
+				require.Len(t, puts, 1, "content read only once is not sent twice")
+				ftCheckPut(t, puts[0], data, ftDefaultType, false)
 			})
-			_, err := e.c.UploadFile(context.Background(), gen.UpsertFileJSONRequestBody{Key: "once.bin"}, content(t, e))
-			ue := ftUploadError(t, err, "once.bin", client.UploadStepPut)
-			assert.NotNil(t, ue.File)
-			var apiErr *bperrors.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, http.StatusServiceUnavailable, apiErr.StatusCode)
-			puts := e.store.received()
-			require.Len(t, puts, 1, "content read only once is not sent twice")
-			ftCheckPut(t, puts[0], data, ftDefaultType, false)
-		})
+		}
 	}
+}
+
+// TestUploadStorageNotPaced: the pacer of WithRateLimit paces the API, not
+// the storage host. Its one token goes to upsertFile; the next would come
+// in thirty years, so a paced PUT would wait until the context ends.
+func TestUploadStorageNotPaced(t *testing.T) {
+	e := ftSetup(t, client.WithRateLimit(1e-9, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	file, err := e.c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "p.txt"}, client.FileFromBytes([]byte("paced?")))
+	require.NoError(t, err)
+	assert.Equal(t, ftFileID, file.ID)
+	assert.Len(t, e.store.received(), 1)
+	// The API itself is paced: a second call waits for a token it will
+	// not get before its context ends, and sends nothing.
+	sent := len(e.api.requests())
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	_, err = e.c.GetFile(ctx2, "p.txt")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Len(t, e.api.requests(), sent)
 }
 
 func TestUploadErrorNoUploadURL(t *testing.T) {

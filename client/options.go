@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 )
@@ -134,4 +135,40 @@ func WithLogger(l *slog.Logger) Option {
 // call, not to New.
 func WithIdempotent() Option {
 	return func(c *config) { c.idempotent = true }
+}
+
+// rateLimit is what WithRateLimit asks for. Each use of the option makes a
+// new one, so that a call given the option can be told apart.
+type rateLimit struct {
+	rps   float64
+	burst int
+}
+
+// WithRateLimit paces the client's requests: at most rps requests a second
+// on average, with bursts of up to burst, shared by every call and every
+// goroutine using the client (a token bucket, from golang.org/x/time/rate).
+// Each attempt, retries included, waits its turn before it is sent, or
+// until its context ends (the call then fails with the context's error).
+//
+// The pacer also listens to the API's answers: when RateLimit-Remaining,
+// less the requests still in flight, falls to a tenth of RateLimit-Limit or
+// less, it spreads what is left over the time until RateLimit-Reset (or
+// Retry-After), and with nothing left it holds new requests until then,
+// unless that is longer than WithMaxRetryAfter; a newer answer with more
+// room ends the slowdown. See the README's section on rate limits.
+//
+// The Botpress API admits 100 requests a second per workspace: a client
+// that has the workspace to itself can use WithRateLimit(100, 1), one that
+// shares it less. Requests to file storage (the upload step of UploadFile)
+// are not paced. Pass it to New: the pacer belongs to the client, and a
+// call given this option fails. Default: no pacing (429 answers are still
+// retried).
+func WithRateLimit(rps float64, burst int) Option {
+	return func(c *config) {
+		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
+			c.err = fmt.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
+			return
+		}
+		c.rateLimit = &rateLimit{rps: rps, burst: burst}
+	}
 }

@@ -3,12 +3,11 @@ package client
 import (
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	bperrors "github.com/botpress-go/sdk/errors"
 )
 
 // isIdempotent reports whether a method may be repeated without changing
@@ -21,31 +20,50 @@ func isIdempotent(method string) bool {
 	return false
 }
 
-// retryWait decides whether the failed attempt number n (from 0) is retried
-// and how long to wait first. Network errors and 429 or 5xx answers are
-// retried when the call may be repeated, up to maxRetries times, with
-// jittered exponential backoff, or the server's Retry-After when it gives
-// one no longer than maxRetryAfter.
-func (cfg *config) retryWait(n int, repeatable bool, res result, err error) (time.Duration, bool) {
-	if !repeatable || n >= cfg.maxRetries {
+// retryWait decides whether the failed attempt number n (from 0) is
+// retried, and how long to wait first. Nothing is retried past maxRetries,
+// nor when the request's body cannot be sent again (resendable false).
+//
+//   - A 429 is retried whatever the method: a request the rate limiter
+//     refused was not processed, so sending it again cannot apply it twice.
+//     The wait is the answer's Retry-After (or retry-after-ms), else its
+//     RateLimit-Reset when above zero, else the backoff.
+//   - A 5xx answer or a network error is retried only when the call may be
+//     repeated (repeatable: an idempotent method, or WithIdempotent), as the
+//     request may have been applied. The wait is Retry-After, else the
+//     backoff.
+//
+// A wait the server asks for (Retry-After, RateLimit-Reset) longer than
+// maxRetryAfter ends the retries.
+func (cfg *config) retryWait(n int, repeatable, resendable bool, res result, err error) (time.Duration, bool) {
+	if !resendable || n >= cfg.maxRetries {
 		return 0, false
 	}
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
+		if !repeatable || errors.Is(err, errTooLarge) {
 			return 0, false
 		}
 		return cfg.backoff(n), true
 	}
-	if res.status != http.StatusTooManyRequests && res.status < 500 {
+	switch {
+	case res.status == http.StatusTooManyRequests:
+	case res.status >= 500 && repeatable:
+	default:
 		return 0, false
 	}
-	if d, ok := parseRetryAfter(res.header, time.Now()); ok {
-		if d > cfg.maxRetryAfter {
-			return 0, false
+	d, ok := bperrors.ParseRetryAfter(res.header, time.Now())
+	if !ok && res.status == http.StatusTooManyRequests {
+		if rl := bperrors.ParseRateLimit(res.header); rl != nil && rl.HasReset && rl.Reset > 0 {
+			d, ok = rl.Reset, true
 		}
-		return d, true
 	}
-	return cfg.backoff(n), true
+	if !ok {
+		return cfg.backoff(n), true
+	}
+	if d > cfg.maxRetryAfter {
+		return 0, false
+	}
+	return d, true
 }
 
 // backoff is base·2ⁿ capped at max, less a random part of up to a half.
@@ -58,42 +76,6 @@ func (cfg *config) backoff(n int) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(half+1)
-}
-
-// parseRetryAfter reads Retry-After as seconds or as an HTTP date, and
-// retry-after-ms as milliseconds.
-func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return duration(ms, time.Millisecond), true
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return duration(s, time.Second), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// duration converts n units to a Duration, saturating instead of overflowing.
-func duration(n float64, unit time.Duration) time.Duration {
-	if n*float64(unit) >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return time.Duration(n * float64(unit))
 }
 
 // sleep waits for d, or returns early with the context's error.

@@ -269,6 +269,97 @@ func TestRetry429ThenSuccess(t *testing.T) {
 	assert.Len(t, s.requests(), 2)
 }
 
+// TestRetry429AnyMethod: a request the rate limiter refused was not
+// processed, so a 429 is retried whatever the method, POST and PATCH
+// included, with the same body; a 503 to a POST or a PATCH is not (see
+// TestRetryByMethod).
+func TestRetry429AnyMethod(t *testing.T) {
+	t.Parallel()
+	for _, op := range rtOps {
+		t.Run(op.method, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, rtSeq(
+				rtStatus(429, `{"id":"err_rl","code":429,"type":"RateLimited","message":"Too many requests"}`,
+					"RateLimit-Limit", "100", "RateLimit-Remaining", "0", "RateLimit-Reset", "0.001"),
+				rtStatus(429, `{"type":"RateLimited"}`, "retry-after-ms", "1"),
+				rtStatus(200, op.ok),
+			))
+			require.NoError(t, op.call(context.Background(), newClient(t, s)))
+			reqs := s.requests()
+			require.Len(t, reqs, 3)
+			for i, r := range reqs {
+				assert.Equal(t, op.method, r.Method)
+				assert.Equal(t, string(reqs[0].Body), string(r.Body), "attempt %d sends the same body", i+1)
+			}
+		})
+	}
+}
+
+// TestRetry429Wait: the wait after a 429 is Retry-After, else
+// RateLimit-Reset, else the backoff; a wait longer than WithMaxRetryAfter
+// ends the retries. A 5xx does not wait for RateLimit-Reset.
+func TestRetry429Wait(t *testing.T) {
+	t.Parallel()
+	const max = time.Second
+	for _, tc := range []struct {
+		name    string
+		status  int
+		header  []string
+		retried bool
+	}{
+		{"Retry-After wins over RateLimit-Reset", 429, []string{"retry-after-ms", "1", "RateLimit-Reset", "120"}, true},
+		{"RateLimit-Reset longer than the max", 429, []string{"RateLimit-Remaining", "0", "RateLimit-Reset", "120"}, false},
+		{"RateLimit-Reset 0 means the backoff", 429, []string{"RateLimit-Remaining", "0", "RateLimit-Reset", "0"}, true},
+		{"bad RateLimit-Reset means the backoff", 429, []string{"RateLimit-Reset", "soon"}, true},
+		{"no header means the backoff", 429, nil, true},
+		{"a 503 ignores RateLimit-Reset", 503, []string{"RateLimit-Remaining", "0", "RateLimit-Reset", "120"}, true},
+		{"a 503 honours Retry-After", 503, []string{"Retry-After", "120"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, rtSeq(rtStatus(tc.status, rtErr(tc.status, 1), tc.header...), rtStatus(200, `{"user":{"id":"u1"}}`)))
+			err := rtGetUser(newClient(t, s, client.WithMaxRetryAfter(max)))
+			if tc.retried {
+				require.NoError(t, err)
+				assert.Len(t, s.requests(), 2)
+				return
+			}
+			assert.Equal(t, tc.status, rtAPIError(t, err).StatusCode)
+			assert.Len(t, s.requests(), 1)
+		})
+	}
+}
+
+func TestRetry429WaitsForRateLimitReset(t *testing.T) {
+	t.Parallel()
+	var times rtTimes
+	s := newServer(t, times.wrap(rtSeq(
+		rtStatus(429, `{"type":"RateLimited"}`, "RateLimit-Limit", "100", "RateLimit-Remaining", "0", "RateLimit-Reset", "0.2"),
+		rtStatus(200, `{"message":{"id":"m1"}}`),
+	)))
+	_, err := newClient(t, s).CreateMessage(context.Background(), rtMessageBody)
+	require.NoError(t, err)
+	at := times.get()
+	require.Len(t, at, 2)
+	assert.GreaterOrEqual(t, at[1].Sub(at[0]), 190*time.Millisecond, "RateLimit-Reset: 0.2 must be honoured")
+}
+
+// TestRetry429ErrorCarriesRateLimit: the 429 that ends the retries tells
+// the caller what the server said about the limit.
+func TestRetry429ErrorCarriesRateLimit(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, rtStatus(429, `{"id":"err_rl","code":429,"type":"RateLimited","message":"Too many requests"}`,
+		"RateLimit-Limit", "100", "RateLimit-Remaining", "0", "RateLimit-Reset", "1", "retry-after-ms", "2"))
+	_, err := newClient(t, s, client.WithMaxRetries(2)).CreateMessage(context.Background(), rtMessageBody)
+	apiErr := rtAPIError(t, err)
+	assert.ErrorIs(t, err, bperrors.ErrRateLimited)
+	assert.Len(t, s.requests(), 3, "a POST refused with 429 is retried")
+	require.NotNil(t, apiErr.RateLimit)
+	assert.Equal(t, bperrors.RateLimit{Limit: 100, Remaining: 0, Reset: time.Second, HasLimit: true, HasRemaining: true, HasReset: true}, *apiErr.RateLimit)
+	assert.True(t, apiErr.HasRetryAfter)
+	assert.Equal(t, 2*time.Millisecond, apiErr.RetryAfter)
+}
+
 func TestRetryNotFoundIsNotRetried(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, rtStatus(404, `{"id":"err_nf","code":404,"type":"ResourceNotFound","message":"User not found"}`))

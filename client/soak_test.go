@@ -402,9 +402,10 @@ func TestSoak(t *testing.T) {
 
 	// Count the writes on the server. A dropped connection (bptest drops
 	// before running the operation) and an error status both leave
-	// nothing behind, and POST is never retried, so the server holds
-	// exactly the writes that succeeded: no duplicate, none lost. Only a
-	// write given up on (a timeout) could have been applied unseen.
+	// nothing behind, and a POST is retried only after a 429, which
+	// refused it before running it, so the server holds exactly the
+	// writes that succeeded: no duplicate, none lost. Only a write given
+	// up on (a timeout) could have been applied unseen.
 	onServer := func(kind string, seq func(yield func(map[string]string, error) bool)) map[string]int {
 		counts := map[string]int{}
 		for tags, err := range seq {

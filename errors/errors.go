@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -128,6 +129,17 @@ type APIError struct {
 	Metadata map[string]any
 	// Header is the answer's HTTP header.
 	Header http.Header
+	// RateLimit holds what the answer's RateLimit-Limit,
+	// RateLimit-Remaining and RateLimit-Reset headers say; nil when it
+	// had none of them. The API sends them with every answer, and a 429
+	// RateLimited says when the window resets.
+	RateLimit *RateLimit
+	// RetryAfter is how long the answer asked to wait before trying again
+	// (its Retry-After or retry-after-ms header), reckoned when the answer
+	// was read; see ParseRetryAfter.
+	RetryAfter time.Duration
+	// HasRetryAfter says whether the answer asked for a wait at all.
+	HasRetryAfter bool
 	// Body is the raw body of the answer, at most MaxBody bytes of it.
 	Body []byte
 	// Kind is the sentinel this error unwraps to.
@@ -191,9 +203,12 @@ func (e *APIError) Unwrap() error {
 // Both shapes the API uses for errors are read: the live one
 // {id, code, type, message, metadata} and the documented one
 // {type, description, status}. Each field is read on its own, so one field
-// of an unexpected type does not hide the others.
+// of an unexpected type does not hide the others. The rate-limit headers
+// and Retry-After are read too; see RateLimit and ParseRetryAfter.
 func FromResponse(status int, header http.Header, body []byte) *APIError {
 	e := &APIError{StatusCode: status, Header: header, Body: body}
+	e.RateLimit = ParseRateLimit(header)
+	e.RetryAfter, e.HasRetryAfter = ParseRetryAfter(header, time.Now())
 	if len(body) > MaxBody {
 		e.Body = body[:MaxBody]
 	}

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seedFile := fs.String("seed-data", "", "JSON file of resources to load at start (see bptest.SeedData)")
 	seed := fs.Uint64("seed", 0, "seed of identifiers and fault probabilities (0: random)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
+	rateLimit := fs.Int("rate-limit", 0, "requests admitted per window, as the API limits a workspace (0: no limit; the API admits 100 a second)")
+	rateWindow := fs.Duration("rate-window", time.Second, "length of the sliding window of -rate-limit")
 	env := fs.Bool("env", false, "print the settings as shell export lines (eval them), and the banner on stderr")
 	var faults []bptest.Fault
 	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop (repeatable)", func(v string) error {
@@ -76,6 +78,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// A violation is reported by the program's own tests; a user's
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),
+	}
+	if *rateLimit > 0 {
+		if *rateWindow <= 0 {
+			return fmt.Errorf("-rate-window %v: must be positive", *rateWindow)
+		}
+		opts = append(opts, bptest.WithRateLimit(bptest.RateLimit{Requests: *rateLimit, Window: *rateWindow}))
 	}
 	if *seed != 0 {
 		opts = append(opts, bptest.WithSeed(*seed))

@@ -43,7 +43,7 @@ func TestRun(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-bot", "bot_cli000000000000000000000000",
-			"-page-size", "5", "-seed-data", seed}, pw, &logs)
+			"-page-size", "5", "-seed-data", seed, "-rate-limit", "100"}, pw, &logs)
 		pw.Close()
 	}()
 	env := map[string]string{}
@@ -67,6 +67,8 @@ func TestRun(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "seed data is loaded")
+	assert.Equal(t, "100", resp.Header.Get("RateLimit-Limit"), "-rate-limit")
+	assert.Equal(t, "99", resp.Header.Get("RateLimit-Remaining"))
 
 	cancel()
 	select {
@@ -84,6 +86,8 @@ func TestRunBadFlags(t *testing.T) {
 	err := run(context.Background(), []string{"-page-size", "0"}, io.Discard, &stderr)
 	assert.Error(t, err)
 	err = run(context.Background(), []string{"-seed-data", "/does/not/exist.json"}, io.Discard, &stderr)
+	assert.Error(t, err)
+	err = run(context.Background(), []string{"-rate-limit", "10", "-rate-window", "0s"}, io.Discard, &stderr)
 	assert.Error(t, err)
 }
 
