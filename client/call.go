@@ -41,6 +41,48 @@ type operation struct {
 	// requiredHeaders are scope headers the operation cannot do without,
 	// such as billing's x-workspace-id.
 	requiredHeaders []string
+	// scopes are the scope headers that say what the operation acts on;
+	// an error answer to a call that sent none of them gets a hint naming
+	// the option to set.
+	scopes scope
+}
+
+// scope is a set of scope headers.
+type scope uint8
+
+const (
+	scopeBot         scope = 1 << iota // x-bot-id
+	scopeWorkspace                     // x-workspace-id
+	scopeIntegration                   // x-integration-id
+)
+
+// scopeHints are, in the order hint tries them, each scope header and how
+// to set it.
+var scopeHints = [...]struct {
+	scope  scope
+	header string
+	hint   string
+}{
+	{scopeBot, HeaderBotID, "no bot ID was set: use client.WithBotID or BP_BOT_ID"},
+	{scopeWorkspace, HeaderWorkspaceID, "no workspace ID was set: use client.WithWorkspaceID or BP_WORKSPACE_ID"},
+	{scopeIntegration, HeaderIntegrationID, "no integration ID was set: use client.WithIntegrationID or BP_INTEGRATION_ID"},
+}
+
+// hint returns what to add to an error answer of status to req: the fix
+// for the first scope header of the operation that req did not send, for
+// the statuses a missing scope causes (400, 401, 403, 404).
+func (op operation) hint(status int, req *http.Request) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+	default:
+		return ""
+	}
+	for _, s := range scopeHints {
+		if op.scopes&s.scope != 0 && req.Header.Get(s.header) == "" {
+			return s.hint
+		}
+	}
+	return ""
 }
 
 func (op operation) missing(what string) error {
@@ -177,7 +219,14 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 			return nil, fmt.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
 		}
 	}
-	return cfg.do(ctx, op.name, req)
+	body, err := cfg.do(ctx, op.name, req)
+	if err != nil && op.scopes != 0 {
+		var apiErr *bperrors.APIError
+		if errors.As(err, &apiErr) {
+			apiErr.Hint = op.hint(apiErr.StatusCode, req)
+		}
+	}
+	return body, err
 }
 
 // do sends req, retrying as the config allows, and returns the body of a

@@ -275,3 +275,16 @@ func origin(u *url.URL) string {
 
 // BaseURL returns the API address the client calls.
 func (c *Client) BaseURL() string { return c.cfg.baseURL }
+
+// BotID returns the bot the client acts on (the x-bot-id it sends), from
+// WithBotID or BP_BOT_ID; "" when none was set.
+func (c *Client) BotID() string { return c.cfg.botID }
+
+// WorkspaceID returns the workspace the client acts on (the x-workspace-id
+// it sends), from WithWorkspaceID or BP_WORKSPACE_ID; "" when none was set.
+func (c *Client) WorkspaceID() string { return c.cfg.workspaceID }
+
+// IntegrationID returns the integration the client calls as (the
+// x-integration-id it sends), from WithIntegrationID or BP_INTEGRATION_ID;
+// "" when none was set.
+func (c *Client) IntegrationID() string { return c.cfg.integrationID }

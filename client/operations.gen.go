@@ -135,7 +135,7 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
-	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", params: params}
+	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", params: params, scopes: scopeWorkspace}
 	if params == nil {
 		return nil, op.missing("params")
 	}
@@ -188,7 +188,7 @@ func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivi
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
-	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", params: params}
+	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", params: params, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/bots")
 	}
@@ -235,7 +235,7 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 // body is a gen.CreateBotJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBody, opts ...Option) (*gen.CreateBotResponse, error) {
-	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots"}
+	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/bots")
 	}
@@ -249,7 +249,7 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBod
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysParams, opts ...Option) (*gen.ListBotAPIKeysResponse, error) {
-	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", params: params}
+	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", params: params, scopes: scopeWorkspace}
 	if params == nil {
 		return nil, op.missing("params")
 	}
@@ -267,7 +267,7 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
-	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks"}
+	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/bots/baks")
 	}
@@ -280,7 +280,7 @@ func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJS
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteBotAPIKey(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteBotApiKey", method: "DELETE", path: "/v1/admin/bots/baks/{id}"}
+	op := operation{name: "deleteBotApiKey", method: "DELETE", path: "/v1/admin/bots/baks/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -296,7 +296,7 @@ func (c *Client) DeleteBotAPIKey(ctx context.Context, id string, opts ...Option)
 // It returns the decoded GetBotAllowlistResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Option) (*gen.GetBotAllowlistResponse, error) {
-	op := operation{name: "getBotAllowlist", method: "GET", path: "/v1/admin/bots/{botId}/allowlist"}
+	op := operation{name: "getBotAllowlist", method: "GET", path: "/v1/admin/bots/{botId}/allowlist", scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 // body is a gen.UpdateBotAllowlistJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.UpdateBotAllowlistJSONRequestBody, opts ...Option) error {
-	op := operation{name: "updateBotAllowlist", method: "PUT", path: "/v1/admin/bots/{botId}/allowlist"}
+	op := operation{name: "updateBotAllowlist", method: "PUT", path: "/v1/admin/bots/{botId}/allowlist", scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string, integrationID string, params *gen.UnlinkSandboxedConversationsParams, opts ...Option) error {
-	op := operation{name: "unlinkSandboxedConversations", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations", params: params}
+	op := operation{name: "unlinkSandboxedConversations", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.DeleteIntegrationShareableIDParams, opts ...Option) error {
-	op := operation{name: "deleteIntegrationShareableId", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
+	op := operation{name: "deleteIntegrationShareableId", method: "DELETE", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.GetIntegrationShareableIDParams, opts ...Option) (*gen.GetIntegrationShareableIDResponse, error) {
-	op := operation{name: "getIntegrationShareableId", method: "GET", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
+	op := operation{name: "getIntegrationShareableId", method: "GET", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
@@ -391,7 +391,7 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 // body is a gen.CreateIntegrationShareableIDJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDJSONRequestBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
-	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params}
+	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
@@ -410,7 +410,7 @@ func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string,
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteBot", method: "DELETE", path: "/v1/admin/bots/{id}"}
+	op := operation{name: "deleteBot", method: "DELETE", path: "/v1/admin/bots/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -427,7 +427,7 @@ func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams, opts ...Option) (*gen.GetBotResponse, error) {
-	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", params: params}
+	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -444,7 +444,7 @@ func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams
 // body is a gen.UpdateBotJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSONRequestBody, opts ...Option) (*gen.UpdateBotResponse, error) {
-	op := operation{name: "updateBot", method: "PUT", path: "/v1/admin/bots/{id}"}
+	op := operation{name: "updateBot", method: "PUT", path: "/v1/admin/bots/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -461,7 +461,7 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSO
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) (*gen.ListActionRunsResponse, error) {
-	op := operation{name: "listActionRuns", method: "GET", path: "/v1/admin/bots/{id}/action-runs", params: params}
+	op := operation{name: "listActionRuns", method: "GET", path: "/v1/admin/bots/{id}/action-runs", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -517,7 +517,7 @@ func (c *Client) ListActionRunsPages(ctx context.Context, id string, params *gen
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.GetBotAnalyticsParams, opts ...Option) (*gen.GetBotAnalyticsResponse, error) {
-	op := operation{name: "getBotAnalytics", method: "GET", path: "/v1/admin/bots/{id}/analytics", params: params}
+	op := operation{name: "getBotAnalytics", method: "GET", path: "/v1/admin/bots/{id}/analytics", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -536,7 +536,7 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 // It returns the decoded GetBotJSONResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*gen.GetBotJSONResponse, error) {
-	op := operation{name: "getBotJson", method: "GET", path: "/v1/admin/bots/{id}/bot-json"}
+	op := operation{name: "getBotJson", method: "GET", path: "/v1/admin/bots/{id}/bot-json", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -553,7 +553,7 @@ func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*ge
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) (*gen.ListBotIssuesResponse, error) {
-	op := operation{name: "listBotIssues", method: "GET", path: "/v1/admin/bots/{id}/issues", params: params}
+	op := operation{name: "listBotIssues", method: "GET", path: "/v1/admin/bots/{id}/issues", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -602,7 +602,7 @@ func (c *Client) ListBotIssuesPages(ctx context.Context, id string, params *gen.
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteBotIssue(ctx context.Context, id string, issueID string, opts ...Option) error {
-	op := operation{name: "deleteBotIssue", method: "DELETE", path: "/v1/admin/bots/{id}/issues/{issueId}"}
+	op := operation{name: "deleteBotIssue", method: "DELETE", path: "/v1/admin/bots/{id}/issues/{issueId}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -621,7 +621,7 @@ func (c *Client) DeleteBotIssue(ctx context.Context, id string, issueID string, 
 // It returns the decoded GetBotIssueResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opts ...Option) (*gen.GetBotIssueResponse, error) {
-	op := operation{name: "getBotIssue", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}"}
+	op := operation{name: "getBotIssue", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -640,7 +640,7 @@ func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opt
 // It returns the decoded ListBotIssueEventsResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID string, opts ...Option) (*gen.ListBotIssueEventsResponse, error) {
-	op := operation{name: "listBotIssueEvents", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}/events"}
+	op := operation{name: "listBotIssueEvents", method: "GET", path: "/v1/admin/bots/{id}/issues/{issueId}/events", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -660,7 +660,7 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) (*gen.GetBotLogsResponse, error) {
-	op := operation{name: "getBotLogs", method: "GET", path: "/v1/admin/bots/{id}/logs", params: params}
+	op := operation{name: "getBotLogs", method: "GET", path: "/v1/admin/bots/{id}/logs", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -717,7 +717,7 @@ func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.Get
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.PublishFromBotJSONJSONRequestBody, opts ...Option) (*gen.PublishFromBotJSONResponse, error) {
-	op := operation{name: "publishFromBotJson", method: "POST", path: "/v1/admin/bots/{id}/publish-from-bot-json"}
+	op := operation{name: "publishFromBotJson", method: "POST", path: "/v1/admin/bots/{id}/publish-from-bot-json", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -735,7 +735,7 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBotJSONRequestBody, opts ...Option) error {
-	op := operation{name: "transferBot", method: "POST", path: "/v1/admin/bots/{id}/transfer"}
+	op := operation{name: "transferBot", method: "POST", path: "/v1/admin/bots/{id}/transfer", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -751,7 +751,7 @@ func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBo
 // It returns the decoded ListBotVersionsResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option) (*gen.ListBotVersionsResponse, error) {
-	op := operation{name: "listBotVersions", method: "GET", path: "/v1/admin/bots/{id}/versions"}
+	op := operation{name: "listBotVersions", method: "GET", path: "/v1/admin/bots/{id}/versions", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -769,7 +769,7 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.CreateBotVersionJSONRequestBody, opts ...Option) (*gen.CreateBotVersionResponse, error) {
-	op := operation{name: "createBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions"}
+	op := operation{name: "createBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -787,7 +787,7 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.DeployBotVersionJSONRequestBody, opts ...Option) error {
-	op := operation{name: "deployBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions/deploy"}
+	op := operation{name: "deployBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions/deploy", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -803,7 +803,7 @@ func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.Deplo
 // It returns the decoded GetBotVersionResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string, opts ...Option) (*gen.GetBotVersionResponse, error) {
-	op := operation{name: "getBotVersion", method: "GET", path: "/v1/admin/bots/{id}/versions/{versionId}"}
+	op := operation{name: "getBotVersion", method: "GET", path: "/v1/admin/bots/{id}/versions/{versionId}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -823,7 +823,7 @@ func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string,
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBotWebchatParams, opts ...Option) (*gen.GetBotWebchatResponse, error) {
-	op := operation{name: "getBotWebchat", method: "GET", path: "/v1/admin/bots/{id}/webchat", params: params}
+	op := operation{name: "getBotWebchat", method: "GET", path: "/v1/admin/bots/{id}/webchat", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1143,7 +1143,7 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
-	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", params: params}
+	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", params: params, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/integrations")
 	}
@@ -1191,7 +1191,7 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationJSONRequestBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
-	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations"}
+	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations")
 	}
@@ -1205,7 +1205,7 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListIntegrationAPIKeysParams, opts ...Option) (*gen.ListIntegrationAPIKeysResponse, error) {
-	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", params: params}
+	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", params: params, scopes: scopeWorkspace}
 	if params == nil {
 		return nil, op.missing("params")
 	}
@@ -1223,7 +1223,7 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
-	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks"}
+	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/iaks")
 	}
@@ -1236,7 +1236,7 @@ func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateInt
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteIntegrationApiKey", method: "DELETE", path: "/v1/admin/integrations/iaks/{id}"}
+	op := operation{name: "deleteIntegrationApiKey", method: "DELETE", path: "/v1/admin/integrations/iaks/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -1254,7 +1254,7 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationJSONRequestBody, opts ...Option) error {
-	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification"}
+	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/request-verification")
 	}
@@ -1269,7 +1269,7 @@ func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.Re
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationJSONRequestBody, opts ...Option) error {
-	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate"}
+	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/validate")
 	}
@@ -1282,7 +1282,7 @@ func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.Valid
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteIntegration(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteIntegration", method: "DELETE", path: "/v1/admin/integrations/{id}"}
+	op := operation{name: "deleteIntegration", method: "DELETE", path: "/v1/admin/integrations/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -1298,7 +1298,7 @@ func (c *Client) DeleteIntegration(ctx context.Context, id string, opts ...Optio
 // It returns the decoded GetIntegrationResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) (*gen.GetIntegrationResponse, error) {
-	op := operation{name: "getIntegration", method: "GET", path: "/v1/admin/integrations/{id}"}
+	op := operation{name: "getIntegration", method: "GET", path: "/v1/admin/integrations/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1315,7 +1315,7 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 // body is a gen.UpdateIntegrationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.UpdateIntegrationJSONRequestBody, opts ...Option) (*gen.UpdateIntegrationResponse, error) {
-	op := operation{name: "updateIntegration", method: "PUT", path: "/v1/admin/integrations/{id}"}
+	op := operation{name: "updateIntegration", method: "PUT", path: "/v1/admin/integrations/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1332,7 +1332,7 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) (*gen.GetIntegrationLogsResponse, error) {
-	op := operation{name: "getIntegrationLogs", method: "GET", path: "/v1/admin/integrations/{id}/logs", params: params}
+	op := operation{name: "getIntegrationLogs", method: "GET", path: "/v1/admin/integrations/{id}/logs", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1388,7 +1388,7 @@ func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params 
 // body is a gen.ValidateIntegrationUpdateJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body gen.ValidateIntegrationUpdateJSONRequestBody, opts ...Option) error {
-	op := operation{name: "validateIntegrationUpdate", method: "PUT", path: "/v1/admin/integrations/{id}/validate"}
+	op := operation{name: "validateIntegrationUpdate", method: "PUT", path: "/v1/admin/integrations/{id}/validate", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -1404,7 +1404,7 @@ func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body 
 // It returns the decoded GetIntegrationByNameResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetIntegrationByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetIntegrationByNameResponse, error) {
-	op := operation{name: "getIntegrationByName", method: "GET", path: "/v1/admin/integrations/{name}/{version}"}
+	op := operation{name: "getIntegrationByName", method: "GET", path: "/v1/admin/integrations/{name}/{version}", scopes: scopeWorkspace}
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
@@ -1424,7 +1424,7 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
-	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", params: params}
+	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", params: params, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/interfaces")
 	}
@@ -1472,7 +1472,7 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJSONRequestBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
-	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces"}
+	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/interfaces")
 	}
@@ -1485,7 +1485,7 @@ func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJS
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteInterface(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteInterface", method: "DELETE", path: "/v1/admin/interfaces/{id}"}
+	op := operation{name: "deleteInterface", method: "DELETE", path: "/v1/admin/interfaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -1501,7 +1501,7 @@ func (c *Client) DeleteInterface(ctx context.Context, id string, opts ...Option)
 // It returns the decoded GetInterfaceResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*gen.GetInterfaceResponse, error) {
-	op := operation{name: "getInterface", method: "GET", path: "/v1/admin/interfaces/{id}"}
+	op := operation{name: "getInterface", method: "GET", path: "/v1/admin/interfaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1518,7 +1518,7 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 // body is a gen.UpdateInterfaceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.UpdateInterfaceJSONRequestBody, opts ...Option) (*gen.UpdateInterfaceResponse, error) {
-	op := operation{name: "updateInterface", method: "PUT", path: "/v1/admin/interfaces/{id}"}
+	op := operation{name: "updateInterface", method: "PUT", path: "/v1/admin/interfaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1534,7 +1534,7 @@ func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.Update
 // It returns the decoded GetInterfaceByNameResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetInterfaceByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetInterfaceByNameResponse, error) {
-	op := operation{name: "getInterfaceByName", method: "GET", path: "/v1/admin/interfaces/{name}/{version}"}
+	op := operation{name: "getInterfaceByName", method: "GET", path: "/v1/admin/interfaces/{name}/{version}", scopes: scopeWorkspace}
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
@@ -1569,7 +1569,7 @@ func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestB
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
-	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", params: params}
+	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", params: params, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/plugins")
 	}
@@ -1617,7 +1617,7 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequestBody, opts ...Option) (*gen.CreatePluginResponse, error) {
-	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins"}
+	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/plugins")
 	}
@@ -1630,7 +1630,7 @@ func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequ
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeletePlugin(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deletePlugin", method: "DELETE", path: "/v1/admin/plugins/{id}"}
+	op := operation{name: "deletePlugin", method: "DELETE", path: "/v1/admin/plugins/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -1646,7 +1646,7 @@ func (c *Client) DeletePlugin(ctx context.Context, id string, opts ...Option) er
 // It returns the decoded GetPluginResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen.GetPluginResponse, error) {
-	op := operation{name: "getPlugin", method: "GET", path: "/v1/admin/plugins/{id}"}
+	op := operation{name: "getPlugin", method: "GET", path: "/v1/admin/plugins/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1663,7 +1663,7 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 // body is a gen.UpdatePluginJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePluginJSONRequestBody, opts ...Option) (*gen.UpdatePluginResponse, error) {
-	op := operation{name: "updatePlugin", method: "PUT", path: "/v1/admin/plugins/{id}"}
+	op := operation{name: "updatePlugin", method: "PUT", path: "/v1/admin/plugins/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1679,7 +1679,7 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 // It returns the decoded GetPluginCodeResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetPluginCodeParamsPlatform, opts ...Option) (*gen.GetPluginCodeResponse, error) {
-	op := operation{name: "getPluginCode", method: "GET", path: "/v1/admin/plugins/{id}/code/{platform}"}
+	op := operation{name: "getPluginCode", method: "GET", path: "/v1/admin/plugins/{id}/code/{platform}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1699,7 +1699,7 @@ func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetP
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *gen.GetDereferencedPluginParams, opts ...Option) (*gen.GetDereferencedPluginResponse, error) {
-	op := operation{name: "getDereferencedPlugin", method: "GET", path: "/v1/admin/plugins/{id}/dereferenced", params: params}
+	op := operation{name: "getDereferencedPlugin", method: "GET", path: "/v1/admin/plugins/{id}/dereferenced", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1718,7 +1718,7 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 // It returns the decoded GetPluginByNameResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPluginByName(ctx context.Context, name string, version string, opts ...Option) (*gen.GetPluginByNameResponse, error) {
-	op := operation{name: "getPluginByName", method: "GET", path: "/v1/admin/plugins/{name}/{version}"}
+	op := operation{name: "getPluginByName", method: "GET", path: "/v1/admin/plugins/{name}/{version}", scopes: scopeWorkspace}
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
@@ -1739,7 +1739,7 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaJSONRequestBody, opts ...Option) error {
-	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend"}
+	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/admin/quotas/ai-spend")
 	}
@@ -1753,7 +1753,7 @@ func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQ
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleUsagesParams, opts ...Option) (*gen.GetMultipleUsagesResponse, error) {
-	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", params: params}
+	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", params: params, scopes: scopeWorkspace}
 	if params == nil {
 		return nil, op.missing("params")
 	}
@@ -1770,7 +1770,7 @@ func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleU
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsageParams, opts ...Option) (*gen.GetUsageResponse, error) {
-	op := operation{name: "getUsage", method: "GET", path: "/v1/admin/usages/{id}", params: params}
+	op := operation{name: "getUsage", method: "GET", path: "/v1/admin/usages/{id}", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1790,7 +1790,7 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) (*gen.ListUsageActivityResponse, error) {
-	op := operation{name: "listUsageActivity", method: "GET", path: "/v1/admin/usages/{id}/activity", params: params}
+	op := operation{name: "listUsageActivity", method: "GET", path: "/v1/admin/usages/{id}/activity", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1846,7 +1846,7 @@ func (c *Client) ListUsageActivityPages(ctx context.Context, id string, params *
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) (*gen.ListUsageActivityDailyResponse, error) {
-	op := operation{name: "listUsageActivityDaily", method: "GET", path: "/v1/admin/usages/{id}/daily-activity", params: params}
+	op := operation{name: "listUsageActivityDaily", method: "GET", path: "/v1/admin/usages/{id}/daily-activity", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1902,7 +1902,7 @@ func (c *Client) ListUsageActivityDailyPages(ctx context.Context, id string, par
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.ListUsageHistoryParams, opts ...Option) (*gen.ListUsageHistoryResponse, error) {
-	op := operation{name: "listUsageHistory", method: "GET", path: "/v1/admin/usages/{id}/history", params: params}
+	op := operation{name: "listUsageHistory", method: "GET", path: "/v1/admin/usages/{id}/history", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -1922,7 +1922,7 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
-	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", params: params}
+	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", params: params, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/workspace-members")
 	}
@@ -1970,7 +1970,7 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
-	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members"}
+	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/workspace-members")
 	}
@@ -1983,7 +1983,7 @@ func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorks
 // It returns the decoded WorkspaceMember.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.WorkspaceMember, error) {
-	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me"}
+	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/admin/workspace-members/me")
 	}
@@ -1996,7 +1996,7 @@ func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.W
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteWorkspaceMember", method: "DELETE", path: "/v1/admin/workspace-members/{id}"}
+	op := operation{name: "deleteWorkspaceMember", method: "DELETE", path: "/v1/admin/workspace-members/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2013,7 +2013,7 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 // body is a gen.UpdateWorkspaceMemberJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
-	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}"}
+	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2106,7 +2106,7 @@ func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHand
 // It returns the decoded GetWorkspacePreferenceResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ...Option) (*gen.GetWorkspacePreferenceResponse, error) {
-	op := operation{name: "getWorkspacePreference", method: "GET", path: "/v1/admin/workspaces/preferences/{key}"}
+	op := operation{name: "getWorkspacePreference", method: "GET", path: "/v1/admin/workspaces/preferences/{key}", scopes: scopeWorkspace}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return nil, err
 	}
@@ -2123,7 +2123,7 @@ func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ..
 // body is a gen.SetWorkspacePreferenceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body gen.SetWorkspacePreferenceJSONRequestBody, opts ...Option) error {
-	op := operation{name: "setWorkspacePreference", method: "POST", path: "/v1/admin/workspaces/preferences/{key}"}
+	op := operation{name: "setWorkspacePreference", method: "POST", path: "/v1/admin/workspaces/preferences/{key}", scopes: scopeWorkspace}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return err
 	}
@@ -2199,7 +2199,7 @@ func (c *Client) GetAllWorkspaceQuotaCompletion(ctx context.Context, opts ...Opt
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteWorkspace", method: "DELETE", path: "/v1/admin/workspaces/{id}"}
+	op := operation{name: "deleteWorkspace", method: "DELETE", path: "/v1/admin/workspaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2215,7 +2215,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option)
 // It returns the decoded Workspace.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*gen.Workspace, error) {
-	op := operation{name: "getWorkspace", method: "GET", path: "/v1/admin/workspaces/{id}"}
+	op := operation{name: "getWorkspace", method: "GET", path: "/v1/admin/workspaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2232,7 +2232,7 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 // body is a gen.UpdateWorkspaceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
-	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}"}
+	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2249,7 +2249,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) (*gen.GetAuditRecordsResponse, error) {
-	op := operation{name: "getAuditRecords", method: "GET", path: "/v1/admin/workspaces/{id}/audit-records", params: params}
+	op := operation{name: "getAuditRecords", method: "GET", path: "/v1/admin/workspaces/{id}/audit-records", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2298,7 +2298,7 @@ func (c *Client) GetAuditRecordsPages(ctx context.Context, id string, params *ge
 // It returns the decoded ListWorkspaceInvoicesResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...Option) (*gen.ListWorkspaceInvoicesResponse, error) {
-	op := operation{name: "listWorkspaceInvoices", method: "GET", path: "/v1/admin/workspaces/{id}/billing/invoices"}
+	op := operation{name: "listWorkspaceInvoices", method: "GET", path: "/v1/admin/workspaces/{id}/billing/invoices", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2315,7 +2315,7 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 // body is a gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, body gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody, opts ...Option) (*gen.ChargeWorkspaceUnpaidInvoicesResponse, error) {
-	op := operation{name: "chargeWorkspaceUnpaidInvoices", method: "POST", path: "/v1/admin/workspaces/{id}/billing/invoices/charge-unpaid"}
+	op := operation{name: "chargeWorkspaceUnpaidInvoices", method: "POST", path: "/v1/admin/workspaces/{id}/billing/invoices/charge-unpaid", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2331,7 +2331,7 @@ func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, b
 // It returns the decoded GetUpcomingInvoiceResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Option) (*gen.GetUpcomingInvoiceResponse, error) {
-	op := operation{name: "getUpcomingInvoice", method: "GET", path: "/v1/admin/workspaces/{id}/billing/upcoming-invoice"}
+	op := operation{name: "getUpcomingInvoice", method: "GET", path: "/v1/admin/workspaces/{id}/billing/upcoming-invoice", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2364,7 +2364,7 @@ func (c *Client) GetPublicWorkspace(ctx context.Context, id string, opts ...Opti
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.GetWorkspaceQuotaParams, opts ...Option) (*gen.GetWorkspaceQuotaResponse, error) {
-	op := operation{name: "getWorkspaceQuota", method: "GET", path: "/v1/admin/workspaces/{id}/quota", params: params}
+	op := operation{name: "getWorkspaceQuota", method: "GET", path: "/v1/admin/workspaces/{id}/quota", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2384,7 +2384,7 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen.ListWorkspaceQuotasParams, opts ...Option) (*gen.ListWorkspaceQuotasResponse, error) {
-	op := operation{name: "listWorkspaceQuotas", method: "GET", path: "/v1/admin/workspaces/{id}/quotas", params: params}
+	op := operation{name: "listWorkspaceQuotas", method: "GET", path: "/v1/admin/workspaces/{id}/quotas", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2401,7 +2401,7 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen.ListWorkspaceUsagesParams, opts ...Option) (*gen.ListWorkspaceUsagesResponse, error) {
-	op := operation{name: "listWorkspaceUsages", method: "GET", path: "/v1/admin/workspaces/{id}/usages", params: params}
+	op := operation{name: "listWorkspaceUsages", method: "GET", path: "/v1/admin/workspaces/{id}/usages", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2421,7 +2421,7 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, params *gen.BreakDownWorkspaceUsageByBotParams, opts ...Option) (*gen.BreakDownWorkspaceUsageByBotResponse, error) {
-	op := operation{name: "breakDownWorkspaceUsageByBot", method: "GET", path: "/v1/admin/workspaces/{id}/usages/by-bot", params: params}
+	op := operation{name: "breakDownWorkspaceUsageByBot", method: "GET", path: "/v1/admin/workspaces/{id}/usages/by-bot", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2442,7 +2442,7 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestBody, opts ...Option) (*gen.CallActionResponse, error) {
-	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions"}
+	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/actions")
 	}
@@ -2457,7 +2457,7 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestB
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSONRequestBody, opts ...Option) error {
-	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics"}
+	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/analytics")
 	}
@@ -2471,7 +2471,7 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSON
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) (*gen.ListConversationsResponse, error) {
-	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", params: params}
+	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/conversations")
 	}
@@ -2519,7 +2519,7 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationJSONRequestBody, opts ...Option) (*gen.CreateConversationResponse, error) {
-	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations"}
+	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/conversations")
 	}
@@ -2534,7 +2534,7 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
-	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create"}
+	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/conversations/get-or-create")
 	}
@@ -2547,7 +2547,7 @@ func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCrea
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteConversation", method: "DELETE", path: "/v1/chat/conversations/{id}"}
+	op := operation{name: "deleteConversation", method: "DELETE", path: "/v1/chat/conversations/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2563,7 +2563,7 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Opti
 // It returns the decoded GetConversationResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option) (*gen.GetConversationResponse, error) {
-	op := operation{name: "getConversation", method: "GET", path: "/v1/chat/conversations/{id}"}
+	op := operation{name: "getConversation", method: "GET", path: "/v1/chat/conversations/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2580,7 +2580,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 // body is a gen.UpdateConversationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.UpdateConversationJSONRequestBody, opts ...Option) (*gen.UpdateConversationResponse, error) {
-	op := operation{name: "updateConversation", method: "PUT", path: "/v1/chat/conversations/{id}"}
+	op := operation{name: "updateConversation", method: "PUT", path: "/v1/chat/conversations/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2597,7 +2597,7 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) (*gen.ListParticipantsResponse, error) {
-	op := operation{name: "listParticipants", method: "GET", path: "/v1/chat/conversations/{id}/participants", params: params}
+	op := operation{name: "listParticipants", method: "GET", path: "/v1/chat/conversations/{id}/participants", params: params, scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2648,7 +2648,7 @@ func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *g
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddParticipantJSONRequestBody, opts ...Option) (*gen.AddParticipantResponse, error) {
-	op := operation{name: "addParticipant", method: "POST", path: "/v1/chat/conversations/{id}/participants"}
+	op := operation{name: "addParticipant", method: "POST", path: "/v1/chat/conversations/{id}/participants", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2664,7 +2664,7 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string, opts ...Option) error {
-	op := operation{name: "removeParticipant", method: "DELETE", path: "/v1/chat/conversations/{id}/participants/{userId}"}
+	op := operation{name: "removeParticipant", method: "DELETE", path: "/v1/chat/conversations/{id}/participants/{userId}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2683,7 +2683,7 @@ func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string
 // It returns the decoded GetParticipantResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetParticipant(ctx context.Context, id string, userID string, opts ...Option) (*gen.GetParticipantResponse, error) {
-	op := operation{name: "getParticipant", method: "GET", path: "/v1/chat/conversations/{id}/participants/{userId}"}
+	op := operation{name: "getParticipant", method: "GET", path: "/v1/chat/conversations/{id}/participants/{userId}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2703,7 +2703,7 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) (*gen.ListEventsResponse, error) {
-	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", params: params}
+	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/events")
 	}
@@ -2751,7 +2751,7 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONRequestBody, opts ...Option) (*gen.CreateEventResponse, error) {
-	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events"}
+	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/events")
 	}
@@ -2764,7 +2764,7 @@ func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONReques
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "cancelScheduledEvent", method: "DELETE", path: "/v1/chat/events/scheduled/{id}"}
+	op := operation{name: "cancelScheduledEvent", method: "DELETE", path: "/v1/chat/events/scheduled/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2780,7 +2780,7 @@ func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Op
 // It returns the decoded GetEventResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.GetEventResponse, error) {
-	op := operation{name: "getEvent", method: "GET", path: "/v1/chat/events/{id}"}
+	op := operation{name: "getEvent", method: "GET", path: "/v1/chat/events/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2797,7 +2797,7 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 // body is a gen.InitializeIncomingMessageJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageJSONRequestBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
-	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message"}
+	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/initialize-incoming-message")
 	}
@@ -2811,7 +2811,7 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 // body is a gen.ConfigureIntegrationJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationJSONRequestBody, opts ...Option) error {
-	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure"}
+	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/integrations/configure")
 	}
@@ -2825,7 +2825,7 @@ func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureInt
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) (*gen.ListMessagesResponse, error) {
-	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", params: params}
+	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/messages")
 	}
@@ -2873,7 +2873,7 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRequestBody, opts ...Option) (*gen.CreateMessageResponse, error) {
-	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages"}
+	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages")
 	}
@@ -2888,7 +2888,7 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRe
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageJSONRequestBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
-	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create"}
+	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages/get-or-create")
 	}
@@ -2903,7 +2903,7 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSONRequestBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
-	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages"}
+	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages/import-messages")
 	}
@@ -2916,7 +2916,7 @@ func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSON
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteMessage", method: "DELETE", path: "/v1/chat/messages/{id}"}
+	op := operation{name: "deleteMessage", method: "DELETE", path: "/v1/chat/messages/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -2932,7 +2932,7 @@ func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) e
 // It returns the decoded GetMessageResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*gen.GetMessageResponse, error) {
-	op := operation{name: "getMessage", method: "GET", path: "/v1/chat/messages/{id}"}
+	op := operation{name: "getMessage", method: "GET", path: "/v1/chat/messages/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2950,7 +2950,7 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageJSONRequestBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
-	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}"}
+	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -2966,7 +2966,7 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 // It returns the decoded GetStateResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, name string, opts ...Option) (*gen.GetStateResponse, error) {
-	op := operation{name: "getState", method: "GET", path: "/v1/chat/states/{type}/{id}/{name}"}
+	op := operation{name: "getState", method: "GET", path: "/v1/chat/states/{type}/{id}/{name}", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
 	}
@@ -2990,7 +2990,7 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string, name string, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
-	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}"}
+	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
 	}
@@ -3014,7 +3014,7 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
-	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}"}
+	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
 	}
@@ -3038,7 +3038,7 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
-	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry"}
+	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
 	}
@@ -3062,7 +3062,7 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
-	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set"}
+	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
 	}
@@ -3085,7 +3085,7 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) (*gen.ListTagValuesResponse, error) {
-	op := operation{name: "listTagValues", method: "GET", path: "/v1/chat/tags/{key}/values", params: params}
+	op := operation{name: "listTagValues", method: "GET", path: "/v1/chat/tags/{key}/values", params: params, scopes: scopeBot}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return nil, err
 	}
@@ -3141,7 +3141,7 @@ func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
-	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params}
+	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/tasks")
 	}
@@ -3189,7 +3189,7 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestBody, opts ...Option) (*gen.CreateTaskResponse, error) {
-	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks"}
+	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/tasks")
 	}
@@ -3202,7 +3202,7 @@ func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestB
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteTask", method: "DELETE", path: "/v1/chat/tasks/{id}"}
+	op := operation{name: "deleteTask", method: "DELETE", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3218,7 +3218,7 @@ func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) erro
 // It returns the decoded GetTaskResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.GetTaskResponse, error) {
-	op := operation{name: "getTask", method: "GET", path: "/v1/chat/tasks/{id}"}
+	op := operation{name: "getTask", method: "GET", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3235,7 +3235,7 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 // body is a gen.UpdateTaskJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJSONRequestBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
-	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}"}
+	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3252,7 +3252,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJ
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) (*gen.ListUsersResponse, error) {
-	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", params: params}
+	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/users")
 	}
@@ -3300,7 +3300,7 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestBody, opts ...Option) (*gen.CreateUserResponse, error) {
-	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users"}
+	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/users")
 	}
@@ -3315,7 +3315,7 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestB
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJSONRequestBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
-	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create"}
+	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/users/get-or-create")
 	}
@@ -3328,7 +3328,7 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJS
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteUser", method: "DELETE", path: "/v1/chat/users/{id}"}
+	op := operation{name: "deleteUser", method: "DELETE", path: "/v1/chat/users/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3344,7 +3344,7 @@ func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) erro
 // It returns the decoded GetUserResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.GetUserResponse, error) {
-	op := operation{name: "getUser", method: "GET", path: "/v1/chat/users/{id}"}
+	op := operation{name: "getUser", method: "GET", path: "/v1/chat/users/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3361,7 +3361,7 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 // body is a gen.UpdateUserJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJSONRequestBody, opts ...Option) (*gen.UpdateUserResponse, error) {
-	op := operation{name: "updateUser", method: "PUT", path: "/v1/chat/users/{id}"}
+	op := operation{name: "updateUser", method: "PUT", path: "/v1/chat/users/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3378,7 +3378,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJ
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) (*gen.ListWorkflowsResponse, error) {
-	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", params: params}
+	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/chat/workflows")
 	}
@@ -3426,7 +3426,7 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSONRequestBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
-	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows"}
+	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/workflows")
 	}
@@ -3441,7 +3441,7 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSON
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowJSONRequestBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
-	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create"}
+	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/workflows/get-or-create")
 	}
@@ -3454,7 +3454,7 @@ func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWo
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteWorkflow", method: "DELETE", path: "/v1/chat/workflows/{id}"}
+	op := operation{name: "deleteWorkflow", method: "DELETE", path: "/v1/chat/workflows/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3470,7 +3470,7 @@ func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) 
 // It returns the decoded GetWorkflowResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*gen.GetWorkflowResponse, error) {
-	op := operation{name: "getWorkflow", method: "GET", path: "/v1/chat/workflows/{id}"}
+	op := operation{name: "getWorkflow", method: "GET", path: "/v1/chat/workflows/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3487,7 +3487,7 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 // body is a gen.UpdateWorkflowJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateWorkflowJSONRequestBody, opts ...Option) (*gen.UpdateWorkflowResponse, error) {
-	op := operation{name: "updateWorkflow", method: "PUT", path: "/v1/chat/workflows/{id}"}
+	op := operation{name: "updateWorkflow", method: "PUT", path: "/v1/chat/workflows/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3504,7 +3504,7 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
-	op := operation{name: "listFiles", method: "GET", path: "/v1/files", params: params}
+	op := operation{name: "listFiles", method: "GET", path: "/v1/files", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/files")
 	}
@@ -3552,7 +3552,7 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, opts ...Option) (*gen.UpsertFileResponse, error) {
-	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files"}
+	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/files")
 	}
@@ -3566,7 +3566,7 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
-	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", params: params}
+	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/files/knowledge-bases")
 	}
@@ -3614,7 +3614,7 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
-	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases"}
+	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/files/knowledge-bases")
 	}
@@ -3627,7 +3627,7 @@ func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowled
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteKnowledgeBase", method: "DELETE", path: "/v1/files/knowledge-bases/{id}"}
+	op := operation{name: "deleteKnowledgeBase", method: "DELETE", path: "/v1/files/knowledge-bases/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3645,7 +3645,7 @@ func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Opt
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.UpdateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.UpdateKnowledgeBaseResponse, error) {
-	op := operation{name: "updateKnowledgeBase", method: "PUT", path: "/v1/files/knowledge-bases/{id}"}
+	op := operation{name: "updateKnowledgeBase", method: "PUT", path: "/v1/files/knowledge-bases/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3662,7 +3662,7 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams, opts ...Option) (*gen.SearchFilesResponse, error) {
-	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", params: params}
+	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", params: params, scopes: scopeBot}
 	if params == nil {
 		return nil, op.missing("params")
 	}
@@ -3679,7 +3679,7 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
-	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", params: params}
+	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/files/tags")
 	}
@@ -3726,7 +3726,7 @@ func (c *Client) ListFileTagsPages(ctx context.Context, params *gen.ListFileTags
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) (*gen.ListFileTagValuesResponse, error) {
-	op := operation{name: "listFileTagValues", method: "GET", path: "/v1/files/tags/{tag}/values", params: params}
+	op := operation{name: "listFileTagValues", method: "GET", path: "/v1/files/tags/{tag}/values", params: params, scopes: scopeBot}
 	if err := op.checkPath("tag", string(tag)); err != nil {
 		return nil, err
 	}
@@ -3777,7 +3777,7 @@ func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params 
 // body is a gen.CopyFileJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileJSONRequestBody, opts ...Option) (*gen.CopyFileResponse, error) {
-	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}", params: params}
+	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}", params: params, scopes: scopeBot}
 	if err := op.checkPath("idOrKey", string(idOrKey)); err != nil {
 		return nil, err
 	}
@@ -3796,7 +3796,7 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteFile(ctx context.Context, id string, opts ...Option) error {
-	op := operation{name: "deleteFile", method: "DELETE", path: "/v1/files/{id}"}
+	op := operation{name: "deleteFile", method: "DELETE", path: "/v1/files/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3812,7 +3812,7 @@ func (c *Client) DeleteFile(ctx context.Context, id string, opts ...Option) erro
 // It returns the decoded GetFileResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.GetFileResponse, error) {
-	op := operation{name: "getFile", method: "GET", path: "/v1/files/{id}"}
+	op := operation{name: "getFile", method: "GET", path: "/v1/files/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3829,7 +3829,7 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 // body is a gen.UpdateFileMetadataJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.UpdateFileMetadataJSONRequestBody, opts ...Option) (*gen.UpdateFileMetadataResponse, error) {
-	op := operation{name: "updateFileMetadata", method: "PUT", path: "/v1/files/{id}"}
+	op := operation{name: "updateFileMetadata", method: "PUT", path: "/v1/files/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3846,7 +3846,7 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) (*gen.ListFilePassagesResponse, error) {
-	op := operation{name: "listFilePassages", method: "GET", path: "/v1/files/{id}/passages", params: params}
+	op := operation{name: "listFilePassages", method: "GET", path: "/v1/files/{id}/passages", params: params, scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -3897,7 +3897,7 @@ func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *g
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFilePassagesJSONRequestBody, opts ...Option) error {
-	op := operation{name: "setFilePassages", method: "PUT", path: "/v1/files/{id}/passages"}
+	op := operation{name: "setFilePassages", method: "PUT", path: "/v1/files/{id}/passages", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
@@ -3914,7 +3914,7 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, opts ...Option) (*gen.ListTablesResponse, error) {
-	op := operation{name: "listTables", method: "GET", path: "/v1/tables", params: params}
+	op := operation{name: "listTables", method: "GET", path: "/v1/tables", params: params, scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v1/tables")
 	}
@@ -3929,7 +3929,7 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONRequestBody, opts ...Option) (*gen.CreateTableResponse, error) {
-	op := operation{name: "createTable", method: "POST", path: "/v1/tables"}
+	op := operation{name: "createTable", method: "POST", path: "/v1/tables", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/tables")
 	}
@@ -3943,7 +3943,7 @@ func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONReques
 // body is a gen.DuplicateTableJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body gen.DuplicateTableJSONRequestBody, opts ...Option) (*gen.DuplicateTableResponse, error) {
-	op := operation{name: "duplicateTable", method: "POST", path: "/v1/tables/{sourceTableId}/duplicate"}
+	op := operation{name: "duplicateTable", method: "POST", path: "/v1/tables/{sourceTableId}/duplicate", scopes: scopeBot}
 	if err := op.checkPath("sourceTableId", string(sourceTableID)); err != nil {
 		return nil, err
 	}
@@ -3959,7 +3959,7 @@ func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body 
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteTable(ctx context.Context, table string, opts ...Option) error {
-	op := operation{name: "deleteTable", method: "DELETE", path: "/v1/tables/{table}"}
+	op := operation{name: "deleteTable", method: "DELETE", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return err
 	}
@@ -3975,7 +3975,7 @@ func (c *Client) DeleteTable(ctx context.Context, table string, opts ...Option) 
 // It returns the decoded GetTableResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*gen.GetTableResponse, error) {
-	op := operation{name: "getTable", method: "GET", path: "/v1/tables/{table}"}
+	op := operation{name: "getTable", method: "GET", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -3993,7 +3993,7 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.GetOrCreateTableJSONRequestBody, opts ...Option) (*gen.GetOrCreateTableResponse, error) {
-	op := operation{name: "getOrCreateTable", method: "POST", path: "/v1/tables/{table}"}
+	op := operation{name: "getOrCreateTable", method: "POST", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4010,7 +4010,7 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 // body is a gen.UpdateTableJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateTableJSONRequestBody, opts ...Option) (*gen.UpdateTableResponse, error) {
-	op := operation{name: "updateTable", method: "PUT", path: "/v1/tables/{table}"}
+	op := operation{name: "updateTable", method: "PUT", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4028,7 +4028,7 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.RenameTableColumnJSONRequestBody, opts ...Option) (*gen.RenameTableColumnResponse, error) {
-	op := operation{name: "renameTableColumn", method: "PUT", path: "/v1/tables/{table}/column"}
+	op := operation{name: "renameTableColumn", method: "PUT", path: "/v1/tables/{table}/column", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4045,7 +4045,7 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ExportTable(ctx context.Context, table string, params *gen.ExportTableParams, opts ...Option) (*gen.ExportTableResponse, error) {
-	op := operation{name: "exportTable", method: "GET", path: "/v1/tables/{table}/export", params: params}
+	op := operation{name: "exportTable", method: "GET", path: "/v1/tables/{table}/export", params: params, scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4063,7 +4063,7 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportTableJSONRequestBody, opts ...Option) (*gen.ImportTableResponse, error) {
-	op := operation{name: "importTable", method: "POST", path: "/v1/tables/{table}/import"}
+	op := operation{name: "importTable", method: "POST", path: "/v1/tables/{table}/import", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4079,7 +4079,7 @@ func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportT
 // It returns the decoded GetTableJobsResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option) (*gen.GetTableJobsResponse, error) {
-	op := operation{name: "getTableJobs", method: "GET", path: "/v1/tables/{table}/jobs"}
+	op := operation{name: "getTableJobs", method: "GET", path: "/v1/tables/{table}/jobs", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4096,7 +4096,7 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 // params is required; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetTableRowParams, opts ...Option) (*gen.GetTableRowResponse, error) {
-	op := operation{name: "getTableRow", method: "GET", path: "/v1/tables/{table}/row", params: params}
+	op := operation{name: "getTableRow", method: "GET", path: "/v1/tables/{table}/row", params: params, scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4117,7 +4117,7 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.CreateTableRowsJSONRequestBody, opts ...Option) (*gen.CreateTableRowsResponse, error) {
-	op := operation{name: "createTableRows", method: "POST", path: "/v1/tables/{table}/rows"}
+	op := operation{name: "createTableRows", method: "POST", path: "/v1/tables/{table}/rows", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4135,7 +4135,7 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.UpdateTableRowsJSONRequestBody, opts ...Option) (*gen.UpdateTableRowsResponse, error) {
-	op := operation{name: "updateTableRows", method: "PUT", path: "/v1/tables/{table}/rows"}
+	op := operation{name: "updateTableRows", method: "PUT", path: "/v1/tables/{table}/rows", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4152,7 +4152,7 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 // body is a gen.DeleteTableRowsJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.DeleteTableRowsJSONRequestBody, opts ...Option) (*gen.DeleteTableRowsResponse, error) {
-	op := operation{name: "deleteTableRows", method: "POST", path: "/v1/tables/{table}/rows/delete"}
+	op := operation{name: "deleteTableRows", method: "POST", path: "/v1/tables/{table}/rows/delete", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4169,7 +4169,7 @@ func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.Del
 // body is a gen.FindTableRowsJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindTableRowsJSONRequestBody, opts ...Option) (*gen.FindTableRowsResponse, error) {
-	op := operation{name: "findTableRows", method: "POST", path: "/v1/tables/{table}/rows/find"}
+	op := operation{name: "findTableRows", method: "POST", path: "/v1/tables/{table}/rows/find", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4187,7 +4187,7 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.UpsertTableRowsJSONRequestBody, opts ...Option) (*gen.UpsertTableRowsResponse, error) {
-	op := operation{name: "upsertTableRows", method: "POST", path: "/v1/tables/{table}/rows/upsert"}
+	op := operation{name: "upsertTableRows", method: "POST", path: "/v1/tables/{table}/rows/upsert", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
@@ -4233,7 +4233,7 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
-	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", params: params, requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v2/billing/invoices")
 	}
@@ -4280,7 +4280,7 @@ func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoices
 // body is a gen.PayInvoiceJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.Invoice, error) {
-	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
 		return nil, err
 	}
@@ -4296,7 +4296,7 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 // It returns the decoded GetPaymentMethodResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.GetPaymentMethodResponse, error) {
-	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v2/billing/payment-methods")
 	}
@@ -4311,7 +4311,7 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
-	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v2/billing/payment-methods")
 	}
@@ -4325,7 +4325,7 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 // body is a gen.CreatePaymentMethodIntentJSONRequestBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
-	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v2/billing/payment-methods/intent")
 	}
@@ -4367,7 +4367,7 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 // It returns the decoded GetBillingReadonlyResponse.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.GetBillingReadonlyResponse, error) {
-	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", requiredHeaders: []string{"x-workspace-id"}}
+	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("GET", server, nil, "/v2/billing/readonly")
 	}

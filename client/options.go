@@ -110,7 +110,7 @@ func WithMaxRetries(n int) Option {
 func WithRetryDelay(base, max time.Duration) Option {
 	return func(c *config) {
 		if base <= 0 || max < base {
-			c.err = fmt.Errorf("botpress: invalid retry delays %v, %v", base, max)
+			c.err = fmt.Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, max)
 			return
 		}
 		c.retryBase, c.retryMax = base, max

@@ -146,6 +146,9 @@ type APIError struct {
 	Kind *Kind
 	// Operation, Method and Path say which call failed, when known.
 	Operation, Method, Path string
+	// Hint, when set, is the client's guess at the fix, such as a scope
+	// header the call needs and did not send; Error() adds it at the end.
+	Hint string
 }
 
 // MaxBody bounds how much of an error answer's body is kept in APIError.Body.
@@ -183,6 +186,9 @@ func (e *APIError) Error() string {
 	}
 	if e.ID != "" {
 		b.WriteString(" (id " + e.ID + ")")
+	}
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
 	}
 	return b.String()
 }
