@@ -288,3 +288,8 @@ func (c *Client) WorkspaceID() string { return c.cfg.workspaceID }
 // x-integration-id it sends), from WithIntegrationID or BP_INTEGRATION_ID;
 // "" when none was set.
 func (c *Client) IntegrationID() string { return c.cfg.integrationID }
+
+// Ptr returns a pointer to v, for the optional fields of request bodies and
+// parameters, which are pointers so that "not set" differs from a zero
+// value: gen.GetOrCreateUserJSONRequestBody{Name: client.Ptr("Ada")}.
+func Ptr[T any](v T) *T { return &v }

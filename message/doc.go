@@ -13,7 +13,7 @@
 // message's type from it when it is left empty:
 //
 //	c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-//		ConversationID: conv, UserID: user, Tags: map[string]string{},
+//		ConversationID: conv, UserID: user,
 //		Payload: message.Choice("Billing or bug?", message.Option("Billing", "billing"), message.Option("Bug", "bug")),
 //	})
 //

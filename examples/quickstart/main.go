@@ -42,7 +42,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	fmt.Fprintln(out, "talking to", where)
 
 	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
-		Tags: map[string]string{}, Name: ptr("Ada"),
+		Name: client.Ptr("Ada"),
 	})
 	if err != nil {
 		return fmt.Errorf("get or create user: %w", err)
@@ -50,7 +50,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	fmt.Fprintln(out, "user:", user.User.ID)
 
 	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{
-		Channel: "channel", Tags: map[string]string{},
+		Channel: "channel",
 	})
 	if err != nil {
 		return fmt.Errorf("create conversation: %w", err)
@@ -64,7 +64,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	for i, p := range payloads {
 		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
-			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: p, Tags: map[string]string{},
+			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: p,
 		})
 		if err != nil {
 			return fmt.Errorf("create message %d: %w", i+1, err)
@@ -139,5 +139,3 @@ func connect(getenv func(string) string) (*client.Client, string, func(), error)
 	}
 	return srv.Client(), "an in-memory Botpress API at " + srv.URL + " (set BP_TOKEN and BP_BOT_ID to use Botpress Cloud)", func() { srv.Close() }, nil
 }
-
-func ptr[T any](v T) *T { return &v }
