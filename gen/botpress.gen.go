@@ -10357,33 +10357,84 @@ type ListIntegrationsParamsVisibility string
 
 // CreateIntegrationJSONBody defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody struct {
-	Actions         map[string]CreateIntegrationJSONBody_Actions         `json:"actions,omitempty"`
-	Attributes      map[string]string                                    `json:"attributes,omitempty"`
-	Channels        map[string]CreateIntegrationJSONBody_Channels        `json:"channels,omitempty"`
-	Code            *string                                              `json:"code,omitempty"`
-	Configuration   *CreateIntegrationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations  map[string]CreateIntegrationJSONBody_Configurations  `json:"configurations,omitempty"`
-	Description     *string                                              `json:"description,omitempty"`
-	Dev             *bool                                                `json:"dev,omitempty"`
-	Entities        map[string]CreateIntegrationJSONBody_Entities        `json:"entities,omitempty"`
-	Events          map[string]CreateIntegrationJSONBody_Events          `json:"events,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateIntegrationJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]CreateIntegrationJSONBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *CreateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]CreateIntegrationJSONBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateIntegrationJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateIntegrationJSONBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
 	ExtraOperations map[string]CreateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon            *string                                              `json:"icon,omitempty"`
-	Identifier      *CreateIntegrationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces      map[string]CreateIntegrationJSONBody_Interfaces      `json:"interfaces,omitempty"`
-	Layers          []string                                             `json:"layers,omitempty"`
-	Name            string                                               `json:"name"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *CreateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]CreateIntegrationJSONBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                       `json:"public,omitempty"`
-	Readme     *string                                     `json:"readme,omitempty"`
-	SdkVersion *string                                     `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                          `json:"secrets,omitempty"`
-	States     map[string]CreateIntegrationJSONBody_States `json:"states,omitempty"`
-	Title      *string                                     `json:"title,omitempty"`
-	URL        *string                                     `json:"url,omitempty"`
-	User       *CreateIntegrationJSONBody_User             `json:"user,omitempty"`
-	Version    string                                      `json:"version"`
-	Visibility *CreateIntegrationJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreateIntegrationJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *CreateIntegrationJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *CreateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // CreateIntegrationParams defines parameters for CreateIntegration.
@@ -10394,149 +10445,236 @@ type CreateIntegrationParams struct {
 
 // CreateIntegrationJSONBody_Actions_Input defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Actions_Output defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Actions defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions struct {
-	Attributes  map[string]string                        `json:"attributes,omitempty"`
-	Billable    *bool                                    `json:"billable,omitempty"`
-	Cacheable   *bool                                    `json:"cacheable,omitempty"`
-	Description *string                                  `json:"description,omitempty"`
-	Input       CreateIntegrationJSONBody_Actions_Input  `json:"input"`
-	Output      CreateIntegrationJSONBody_Actions_Output `json:"output"`
-	Title       *string                                  `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateIntegrationJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateIntegrationJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation_Creation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation struct {
-	Creation *CreateIntegrationJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]CreateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *CreateIntegrationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]CreateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Message_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Message defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]CreateIntegrationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Messages defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Channels defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels struct {
-	Conversation *CreateIntegrationJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                `json:"description,omitempty"`
-	Message      *CreateIntegrationJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]CreateIntegrationJSONBody_Channels_Messages `json:"messages"`
-	Title        *string                                                `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *CreateIntegrationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *CreateIntegrationJSONBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateIntegrationJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configuration_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configuration defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configuration struct {
-	Description *string                                             `json:"description,omitempty"`
-	Identifier  *CreateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                              `json:"schema,omitempty"`
-	Title       *string                                             `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configurations_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configurations defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configurations struct {
-	Description *string                                              `json:"description,omitempty"`
-	Identifier  *CreateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                               `json:"schema,omitempty"`
-	Title       *string                                              `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Entities defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Events defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_ExtraOperations defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // CreateIntegrationJSONBody_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Actions defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Channels defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Entities defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Events defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces struct {
-	Actions  map[string]CreateIntegrationJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]CreateIntegrationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]CreateIntegrationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]CreateIntegrationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]CreateIntegrationJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                   `json:"id"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]CreateIntegrationJSONBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
 }
 
 // CreateIntegrationJSONBodyStatesType defines parameters for CreateIntegration.
@@ -10544,26 +10682,38 @@ type CreateIntegrationJSONBodyStatesType string
 
 // CreateIntegrationJSONBody_States defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_States struct {
-	Schema map[string]interface{}              `json:"schema"`
-	Type   CreateIntegrationJSONBodyStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type CreateIntegrationJSONBodyStatesType `json:"type"`
 }
 
 // CreateIntegrationJSONBody_User_Creation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // CreateIntegrationJSONBody_User_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_User defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User struct {
-	Creation *CreateIntegrationJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]CreateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *CreateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]CreateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBodyVisibility defines parameters for CreateIntegration.
@@ -10580,8 +10730,11 @@ type ListIntegrationAPIKeysParams struct {
 
 // CreateIntegrationAPIKeyJSONBody defines parameters for CreateIntegrationAPIKey.
 type CreateIntegrationAPIKeyJSONBody struct {
-	IntegrationID string  `json:"integrationId"`
-	Note          *string `json:"note,omitempty"`
+	// IntegrationID ID of the integration the key is for.
+	IntegrationID string `json:"integrationId"`
+
+	// Note Free text to tell the key apart from others later.
+	Note *string `json:"note,omitempty"`
 }
 
 // CreateIntegrationAPIKeyParams defines parameters for CreateIntegrationAPIKey.
@@ -10598,6 +10751,7 @@ type DeleteIntegrationAPIKeyParams struct {
 
 // RequestIntegrationVerificationJSONBody defines parameters for RequestIntegrationVerification.
 type RequestIntegrationVerificationJSONBody struct {
+	// IntegrationID ID of the integration version to submit for review.
 	IntegrationID string `json:"integrationId"`
 }
 
@@ -10609,33 +10763,84 @@ type RequestIntegrationVerificationParams struct {
 
 // ValidateIntegrationCreationJSONBody defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody struct {
-	Actions         map[string]ValidateIntegrationCreationJSONBody_Actions         `json:"actions,omitempty"`
-	Attributes      map[string]string                                              `json:"attributes,omitempty"`
-	Channels        map[string]ValidateIntegrationCreationJSONBody_Channels        `json:"channels,omitempty"`
-	Code            *string                                                        `json:"code,omitempty"`
-	Configuration   *ValidateIntegrationCreationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations  map[string]ValidateIntegrationCreationJSONBody_Configurations  `json:"configurations,omitempty"`
-	Description     *string                                                        `json:"description,omitempty"`
-	Dev             *bool                                                          `json:"dev,omitempty"`
-	Entities        map[string]ValidateIntegrationCreationJSONBody_Entities        `json:"entities,omitempty"`
-	Events          map[string]ValidateIntegrationCreationJSONBody_Events          `json:"events,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]ValidateIntegrationCreationJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]ValidateIntegrationCreationJSONBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *ValidateIntegrationCreationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]ValidateIntegrationCreationJSONBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]ValidateIntegrationCreationJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]ValidateIntegrationCreationJSONBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
 	ExtraOperations map[string]ValidateIntegrationCreationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon            *string                                                        `json:"icon,omitempty"`
-	Identifier      *ValidateIntegrationCreationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces      map[string]ValidateIntegrationCreationJSONBody_Interfaces      `json:"interfaces,omitempty"`
-	Layers          []string                                                       `json:"layers,omitempty"`
-	Name            string                                                         `json:"name"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *ValidateIntegrationCreationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]ValidateIntegrationCreationJSONBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                                 `json:"public,omitempty"`
-	Readme     *string                                               `json:"readme,omitempty"`
-	SdkVersion *string                                               `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                                    `json:"secrets,omitempty"`
-	States     map[string]ValidateIntegrationCreationJSONBody_States `json:"states,omitempty"`
-	Title      *string                                               `json:"title,omitempty"`
-	URL        *string                                               `json:"url,omitempty"`
-	User       *ValidateIntegrationCreationJSONBody_User             `json:"user,omitempty"`
-	Version    string                                                `json:"version"`
-	Visibility *ValidateIntegrationCreationJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]ValidateIntegrationCreationJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *ValidateIntegrationCreationJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *ValidateIntegrationCreationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationCreationParams defines parameters for ValidateIntegrationCreation.
@@ -10646,149 +10851,236 @@ type ValidateIntegrationCreationParams struct {
 
 // ValidateIntegrationCreationJSONBody_Actions_Input defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Actions_Output defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Actions defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions struct {
-	Attributes  map[string]string                                  `json:"attributes,omitempty"`
-	Billable    *bool                                              `json:"billable,omitempty"`
-	Cacheable   *bool                                              `json:"cacheable,omitempty"`
-	Description *string                                            `json:"description,omitempty"`
-	Input       ValidateIntegrationCreationJSONBody_Actions_Input  `json:"input"`
-	Output      ValidateIntegrationCreationJSONBody_Actions_Output `json:"output"`
-	Title       *string                                            `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input ValidateIntegrationCreationJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output ValidateIntegrationCreationJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation struct {
-	Creation *ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Message_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Message defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Messages defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels struct {
-	Conversation *ValidateIntegrationCreationJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                          `json:"description,omitempty"`
-	Message      *ValidateIntegrationCreationJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]ValidateIntegrationCreationJSONBody_Channels_Messages `json:"messages"`
-	Title        *string                                                          `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *ValidateIntegrationCreationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *ValidateIntegrationCreationJSONBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]ValidateIntegrationCreationJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configuration defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configuration struct {
-	Description *string                                                       `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationCreationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                        `json:"schema,omitempty"`
-	Title       *string                                                       `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configurations_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configurations defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configurations struct {
-	Description *string                                                        `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationCreationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                         `json:"schema,omitempty"`
-	Title       *string                                                        `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Entities defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Events defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_ExtraOperations defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationCreationJSONBody_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Actions defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Channels defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Entities defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Events defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces struct {
-	Actions  map[string]ValidateIntegrationCreationJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]ValidateIntegrationCreationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]ValidateIntegrationCreationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]ValidateIntegrationCreationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]ValidateIntegrationCreationJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                             `json:"id"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]ValidateIntegrationCreationJSONBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
 }
 
 // ValidateIntegrationCreationJSONBodyStatesType defines parameters for ValidateIntegrationCreation.
@@ -10796,26 +11088,38 @@ type ValidateIntegrationCreationJSONBodyStatesType string
 
 // ValidateIntegrationCreationJSONBody_States defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_States struct {
-	Schema map[string]interface{}                        `json:"schema"`
-	Type   ValidateIntegrationCreationJSONBodyStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type ValidateIntegrationCreationJSONBodyStatesType `json:"type"`
 }
 
 // ValidateIntegrationCreationJSONBody_User_Creation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationCreationJSONBody_User_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_User defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User struct {
-	Creation *ValidateIntegrationCreationJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationCreationJSONBody_User_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *ValidateIntegrationCreationJSONBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]ValidateIntegrationCreationJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBodyVisibility defines parameters for ValidateIntegrationCreation.
