@@ -4846,14 +4846,18 @@ type ChannelDefinitionUpdate struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// ChannelDefinitionUpdate_Conversation_Creation defines model for ChannelDefinitionUpdate.Conversation.Creation.
+// ChannelDefinitionUpdate_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type ChannelDefinitionUpdate_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ChannelDefinitionUpdate_Conversation Conversations on the channel.
 type ChannelDefinitionUpdate_Conversation struct {
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 	Creation *ChannelDefinitionUpdate_Conversation_Creation `json:"creation,omitempty"`
 
 	// Tags Conversation tags, by name; null removes one.
@@ -4925,8 +4929,11 @@ type ConfigurationDefinitionUpdate struct {
 
 // ConfigurationDefinitionUpdate_Identifier How the configuration identifies the account it links to.
 type ConfigurationDefinitionUpdate_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
@@ -7503,21 +7510,25 @@ type InterfaceImplementationUpdate struct {
 
 // InterfaceImplementationUpdate_Actions defines model for InterfaceImplementationUpdate.Actions.
 type InterfaceImplementationUpdate_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Channels defines model for InterfaceImplementationUpdate.Channels.
 type InterfaceImplementationUpdate_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Entities defines model for InterfaceImplementationUpdate.Entities.
 type InterfaceImplementationUpdate_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Events defines model for InterfaceImplementationUpdate.Events.
 type InterfaceImplementationUpdate_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
@@ -11139,31 +11150,78 @@ type GetIntegrationParams struct {
 
 // UpdateIntegrationJSONBody defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody struct {
-	Actions          map[string]*ActionDefinitionUpdate                   `json:"actions,omitempty"`
-	Attributes       map[string]*string                                   `json:"attributes,omitempty"`
-	Channels         map[string]*ChannelDefinitionUpdate                  `json:"channels,omitempty"`
-	Code             *string                                              `json:"code,omitempty"`
-	Configuration    *UpdateIntegrationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]*ConfigurationDefinitionUpdate            `json:"configurations,omitempty"`
-	Description      *string                                              `json:"description,omitempty"`
-	Entities         map[string]*EntityDefinitionUpdate                   `json:"entities,omitempty"`
-	Events           map[string]*EventDefinitionUpdate                    `json:"events,omitempty"`
-	ExtraOperations  map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon             *string                                              `json:"icon,omitempty"`
-	Identifier       *UpdateIntegrationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]*InterfaceImplementationUpdate            `json:"interfaces,omitempty"`
-	Layers           []string                                             `json:"layers,omitempty"`
-	MaxExecutionTime *int                                                 `json:"maxExecutionTime,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *UpdateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *UpdateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                        `json:"public,omitempty"`
-	Readme     *string                                      `json:"readme,omitempty"`
-	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                           `json:"secrets,omitempty"`
-	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                                      `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
-	User       *UpdateIntegrationJSONBody_User              `json:"user,omitempty"`
-	Visibility *UpdateIntegrationJSONBodyVisibility         `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *UpdateIntegrationJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+	Visibility *UpdateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // UpdateIntegrationParams defines parameters for UpdateIntegration.
@@ -11174,39 +11232,59 @@ type UpdateIntegrationParams struct {
 
 // UpdateIntegrationJSONBody_Configuration_Identifier defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_Configuration defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Configuration struct {
-	Description *string                                             `json:"description,omitempty"`
-	Identifier  *UpdateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                              `json:"schema,omitempty"`
-	Title       *string                                             `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *UpdateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_ExtraOperations defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // UpdateIntegrationJSONBody_Identifier defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Identifier struct {
-	ExtractScript         nullable.Nullable[string] `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_User_Creation defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // UpdateIntegrationJSONBody_User defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 	Creation *UpdateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
-	Tags     map[string]*TagDefinitionUpdate          `json:"tags,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateIntegrationJSONBodyVisibility defines parameters for UpdateIntegration.
@@ -11241,30 +11319,77 @@ type GetIntegrationLogsParams struct {
 
 // ValidateIntegrationUpdateJSONBody defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody struct {
-	Actions          map[string]*ActionDefinitionUpdate                           `json:"actions,omitempty"`
-	Attributes       map[string]*string                                           `json:"attributes,omitempty"`
-	Channels         map[string]*ChannelDefinitionUpdate                          `json:"channels,omitempty"`
-	Code             *string                                                      `json:"code,omitempty"`
-	Configuration    *ValidateIntegrationUpdateJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]*ConfigurationDefinitionUpdate                    `json:"configurations,omitempty"`
-	Description      *string                                                      `json:"description,omitempty"`
-	Entities         map[string]*EntityDefinitionUpdate                           `json:"entities,omitempty"`
-	Events           map[string]*EventDefinitionUpdate                            `json:"events,omitempty"`
-	ExtraOperations  map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon             *string                                                      `json:"icon,omitempty"`
-	Identifier       *ValidateIntegrationUpdateJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]*InterfaceImplementationUpdate                    `json:"interfaces,omitempty"`
-	Layers           []string                                                     `json:"layers,omitempty"`
-	MaxExecutionTime *int                                                         `json:"maxExecutionTime,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *ValidateIntegrationUpdateJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *ValidateIntegrationUpdateJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                        `json:"public,omitempty"`
-	Readme     *string                                      `json:"readme,omitempty"`
-	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                           `json:"secrets,omitempty"`
-	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                                      `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
-	User       *ValidateIntegrationUpdateJSONBody_User      `json:"user,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *ValidateIntegrationUpdateJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
 	Visibility *ValidateIntegrationUpdateJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
@@ -11276,39 +11401,59 @@ type ValidateIntegrationUpdateParams struct {
 
 // ValidateIntegrationUpdateJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_Configuration defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Configuration struct {
-	Description *string                                                     `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationUpdateJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                      `json:"schema,omitempty"`
-	Title       *string                                                     `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationUpdateJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_ExtraOperations defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationUpdateJSONBody_Identifier defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Identifier struct {
-	ExtractScript         nullable.Nullable[string] `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_User_Creation defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationUpdateJSONBody_User defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 	Creation *ValidateIntegrationUpdateJSONBody_User_Creation `json:"creation,omitempty"`
-	Tags     map[string]*TagDefinitionUpdate                  `json:"tags,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBodyVisibility defines parameters for ValidateIntegrationUpdate.
