@@ -5001,12 +5001,19 @@ type CreateEventResponse struct {
 	Event Event `json:"event"`
 }
 
-// CreateIntegrationAPIKeyResponse The id, created at, note, value.
+// CreateIntegrationAPIKeyResponse The new integration API key, secret value included.
 type CreateIntegrationAPIKeyResponse struct {
+	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
-	ID        string    `json:"id"`
-	Note      string    `json:"note"`
-	Value     string    `json:"value"`
+
+	// ID Unique identifier, used to revoke the key.
+	ID string `json:"id"`
+
+	// Note Free text given when the key was made, to tell keys apart.
+	Note string `json:"note"`
+
+	// Value The secret key itself. It is shown in this answer only and cannot be read again, so store it now, and never log it.
+	Value string `json:"value"`
 }
 
 // CreateIntegrationResponse The integration, created.
@@ -5754,8 +5761,11 @@ type GetIntegrationByNameResponse struct {
 
 // GetIntegrationLogsResponse One page of logs, with the token of the next page.
 type GetIntegrationLogsResponse struct {
-	Logs      []LogEntry `json:"logs"`
-	NextToken *string    `json:"nextToken,omitempty"`
+	// Logs Log lines on this page.
+	Logs []LogEntry `json:"logs"`
+
+	// NextToken Token to pass as nextToken to get the next page; absent on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
 }
 
 // GetIntegrationResponse The requested integration.
@@ -7104,148 +7114,238 @@ type Integration struct {
 	Visibility IntegrationVisibility `json:"visibility"`
 }
 
-// Integration_Actions_Input defines model for Integration.Actions.Input.
+// Integration_Actions_Input What the action takes.
 type Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Integration_Actions_Output defines model for Integration.Actions.Output.
+// Integration_Actions_Output What the action returns.
 type Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Integration_Actions defines model for Integration.Actions.
 type Integration_Actions struct {
-	Attributes  map[string]string          `json:"attributes,omitempty"`
-	Billable    *bool                      `json:"billable,omitempty"`
-	Cacheable   *bool                      `json:"cacheable,omitempty"`
-	Description *string                    `json:"description,omitempty"`
-	Input       Integration_Actions_Input  `json:"input"`
-	Output      Integration_Actions_Output `json:"output"`
-	Title       *string                    `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Conversation_Creation defines model for Integration.Channels.Conversation.Creation.
+// Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // Integration_Channels_Conversation_Tags defines model for Integration.Channels.Conversation.Tags.
 type Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Conversation defines model for Integration.Channels.Conversation.
+// Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type Integration_Channels_Conversation struct {
-	Creation Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // Integration_Channels_Message_Tags defines model for Integration.Channels.Message.Tags.
 type Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Message defines model for Integration.Channels.Message.
+// Integration_Channels_Message Tags of the channel's messages.
 type Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // Integration_Channels_Messages defines model for Integration.Channels.Messages.
 type Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Integration_Channels defines model for Integration.Channels.
 type Integration_Channels struct {
-	Conversation Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                  `json:"description,omitempty"`
-	Message      Integration_Channels_Message             `json:"message"`
-	Messages     map[string]Integration_Channels_Messages `json:"messages"`
-	Title        *string                                  `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Configuration_Identifier defines model for Integration.Configuration.Identifier.
+// Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type Integration_Configuration struct {
-	Description *string                              `json:"description,omitempty"`
-	Identifier  Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}               `json:"schema"`
-	Title       *string                              `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Configurations_Identifier defines model for Integration.Configurations.Identifier.
+// Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // Integration_Configurations defines model for Integration.Configurations.
 type Integration_Configurations struct {
-	Description *string                               `json:"description,omitempty"`
-	Identifier  Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                `json:"schema"`
-	Title       *string                               `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Entities defines model for Integration.Entities.
 type Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Events defines model for Integration.Events.
 type Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // Integration_Interfaces_Actions defines model for Integration.Interfaces.Actions.
 type Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Channels defines model for Integration.Interfaces.Channels.
 type Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Entities defines model for Integration.Interfaces.Entities.
 type Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Events defines model for Integration.Interfaces.Events.
 type Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces defines model for Integration.Interfaces.
 type Integration_Interfaces struct {
-	Actions  map[string]Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]Integration_Interfaces_Events   `json:"events"`
-	ID       string                                     `json:"id"`
-	Name     string                                     `json:"name"`
-	Version  string                                     `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
 // IntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
@@ -7253,35 +7353,50 @@ type IntegrationLifecycleStatus string
 
 // Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// IntegrationStatesType defines model for Integration.States.Type.
+// IntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type IntegrationStatesType string
 
 // Integration_States defines model for Integration.States.
 type Integration_States struct {
+	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
-	Type   IntegrationStatesType  `json:"type"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type IntegrationStatesType `json:"type"`
 }
 
-// Integration_User_Creation defines model for Integration.User.Creation.
+// Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // Integration_User_Tags defines model for Integration.User.Tags.
 type Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_User Tags it declares for users, and whether and how it can create users.
 type Integration_User struct {
-	Creation Integration_User_Creation        `json:"creation"`
-	Tags     map[string]Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]Integration_User_Tags `json:"tags"`
 }
 
 // IntegrationVerificationStatus Where Botpress's review of this version stands.
@@ -7353,18 +7468,32 @@ type IntegrationSummaryLifecycleStatus string
 
 // IntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type IntegrationSummary_MatchedOn struct {
-	Actions     []string `json:"actions,omitempty"`
-	Description *bool    `json:"description,omitempty"`
-	Interfaces  []string `json:"interfaces,omitempty"`
-	Name        *bool    `json:"name,omitempty"`
-	Title       *bool    `json:"title,omitempty"`
+	// Actions Names of the actions whose text matched.
+	Actions []string `json:"actions,omitempty"`
+
+	// Description True when the search text matched the description.
+	Description *bool `json:"description,omitempty"`
+
+	// Interfaces Names of the implemented interfaces that matched.
+	Interfaces []string `json:"interfaces,omitempty"`
+
+	// Name True when the search text matched the name.
+	Name *bool `json:"name,omitempty"`
+
+	// Title True when the search text matched the title.
+	Title *bool `json:"title,omitempty"`
 }
 
 // IntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
 type IntegrationSummary_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
 // IntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
@@ -7823,13 +7952,15 @@ type ListFilesResponse struct {
 	Meta PageMeta `json:"meta"`
 }
 
-// ListIntegrationAPIKeysResponse The requested iaks.
+// ListIntegrationAPIKeysResponse The API keys of the integration.
 type ListIntegrationAPIKeysResponse struct {
+	// Iaks The integration's API keys, without their secret values.
 	Iaks []APIKeySummary `json:"iaks"`
 }
 
 // ListIntegrationsResponse One page of integrations, with the token of the next page.
 type ListIntegrationsResponse struct {
+	// Integrations Integrations on this page.
 	Integrations []IntegrationSummary `json:"integrations"`
 
 	// Meta Paging information of a list answer.
