@@ -4993,14 +4993,18 @@ type ChannelDefinitionUpdate struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// ChannelDefinitionUpdate_Conversation_Creation defines model for ChannelDefinitionUpdate.Conversation.Creation.
+// ChannelDefinitionUpdate_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type ChannelDefinitionUpdate_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ChannelDefinitionUpdate_Conversation Conversations on the channel.
 type ChannelDefinitionUpdate_Conversation struct {
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 	Creation *ChannelDefinitionUpdate_Conversation_Creation `json:"creation,omitempty"`
 
 	// Tags Conversation tags, by name; null removes one.
@@ -5072,8 +5076,11 @@ type ConfigurationDefinitionUpdate struct {
 
 // ConfigurationDefinitionUpdate_Identifier How the configuration identifies the account it links to.
 type ConfigurationDefinitionUpdate_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
@@ -5148,12 +5155,19 @@ type CreateEventResponse struct {
 	Event Event `json:"event"`
 }
 
-// CreateIntegrationAPIKeyResponse The id, created at, note, value.
+// CreateIntegrationAPIKeyResponse The new integration API key, secret value included.
 type CreateIntegrationAPIKeyResponse struct {
+	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
-	ID        string    `json:"id"`
-	Note      string    `json:"note"`
-	Value     string    `json:"value"`
+
+	// ID Unique identifier, used to revoke the key.
+	ID string `json:"id"`
+
+	// Note Free text given when the key was made, to tell keys apart.
+	Note string `json:"note"`
+
+	// Value The secret key itself. It is shown in this answer only and cannot be read again, so store it now, and never log it.
+	Value string `json:"value"`
 }
 
 // CreateIntegrationResponse The integration, created.
@@ -5971,8 +5985,11 @@ type GetIntegrationByNameResponse struct {
 
 // GetIntegrationLogsResponse One page of logs, with the token of the next page.
 type GetIntegrationLogsResponse struct {
-	Logs      []LogEntry `json:"logs"`
-	NextToken *string    `json:"nextToken,omitempty"`
+	// Logs Log lines on this page.
+	Logs []LogEntry `json:"logs"`
+
+	// NextToken Token to pass as nextToken to get the next page; absent on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
 }
 
 // GetIntegrationResponse The requested integration.
@@ -7325,148 +7342,238 @@ type Integration struct {
 	Visibility IntegrationVisibility `json:"visibility"`
 }
 
-// Integration_Actions_Input defines model for Integration.Actions.Input.
+// Integration_Actions_Input What the action takes.
 type Integration_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
-// Integration_Actions_Output defines model for Integration.Actions.Output.
+// Integration_Actions_Output What the action returns.
 type Integration_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Integration_Actions defines model for Integration.Actions.
 type Integration_Actions struct {
-	Attributes  map[string]string          `json:"attributes,omitempty"`
-	Billable    *bool                      `json:"billable,omitempty"`
-	Cacheable   *bool                      `json:"cacheable,omitempty"`
-	Description *string                    `json:"description,omitempty"`
-	Input       Integration_Actions_Input  `json:"input"`
-	Output      Integration_Actions_Output `json:"output"`
-	Title       *string                    `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input Integration_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output Integration_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Conversation_Creation defines model for Integration.Channels.Conversation.Creation.
+// Integration_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
 type Integration_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // Integration_Channels_Conversation_Tags defines model for Integration.Channels.Conversation.Tags.
 type Integration_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Conversation defines model for Integration.Channels.Conversation.
+// Integration_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
 type Integration_Channels_Conversation struct {
-	Creation Integration_Channels_Conversation_Creation        `json:"creation"`
-	Tags     map[string]Integration_Channels_Conversation_Tags `json:"tags"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation Integration_Channels_Conversation_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]Integration_Channels_Conversation_Tags `json:"tags"`
 }
 
 // Integration_Channels_Message_Tags defines model for Integration.Channels.Message.Tags.
 type Integration_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Channels_Message defines model for Integration.Channels.Message.
+// Integration_Channels_Message Tags of the channel's messages.
 type Integration_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]Integration_Channels_Message_Tags `json:"tags"`
 }
 
 // Integration_Channels_Messages defines model for Integration.Channels.Messages.
 type Integration_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // Integration_Channels defines model for Integration.Channels.
 type Integration_Channels struct {
-	Conversation Integration_Channels_Conversation        `json:"conversation"`
-	Description  *string                                  `json:"description,omitempty"`
-	Message      Integration_Channels_Message             `json:"message"`
-	Messages     map[string]Integration_Channels_Messages `json:"messages"`
-	Title        *string                                  `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation Integration_Channels_Conversation `json:"conversation"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message Integration_Channels_Message `json:"message"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]Integration_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Configuration_Identifier defines model for Integration.Configuration.Identifier.
+// Integration_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type Integration_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // Integration_Configuration Default configuration: its JSON schema, presentation and identifier settings.
 type Integration_Configuration struct {
-	Description *string                              `json:"description,omitempty"`
-	Identifier  Integration_Configuration_Identifier `json:"identifier"`
-	Schema      map[string]interface{}               `json:"schema"`
-	Title       *string                              `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier Integration_Configuration_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
-// Integration_Configurations_Identifier defines model for Integration.Configurations.Identifier.
+// Integration_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
 type Integration_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           bool    `json:"required"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required bool `json:"required"`
 }
 
 // Integration_Configurations defines model for Integration.Configurations.
 type Integration_Configurations struct {
-	Description *string                               `json:"description,omitempty"`
-	Identifier  Integration_Configurations_Identifier `json:"identifier"`
-	Schema      map[string]interface{}                `json:"schema"`
-	Title       *string                               `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier Integration_Configurations_Identifier `json:"identifier"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Entities defines model for Integration.Entities.
 type Integration_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Events defines model for Integration.Events.
 type Integration_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
 type Integration_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // Integration_Interfaces_Actions defines model for Integration.Interfaces.Actions.
 type Integration_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Channels defines model for Integration.Interfaces.Channels.
 type Integration_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Entities defines model for Integration.Interfaces.Entities.
 type Integration_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces_Events defines model for Integration.Interfaces.Events.
 type Integration_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // Integration_Interfaces defines model for Integration.Interfaces.
 type Integration_Interfaces struct {
-	Actions  map[string]Integration_Interfaces_Actions  `json:"actions"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]Integration_Interfaces_Actions `json:"actions"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]Integration_Interfaces_Channels `json:"channels"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]Integration_Interfaces_Entities `json:"entities"`
-	Events   map[string]Integration_Interfaces_Events   `json:"events"`
-	ID       string                                     `json:"id"`
-	Name     string                                     `json:"name"`
-	Version  string                                     `json:"version"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]Integration_Interfaces_Events `json:"events"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+
+	// Name Name of the interface.
+	Name string `json:"name"`
+
+	// Version Semver version of the interface.
+	Version string `json:"version"`
 }
 
 // IntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
@@ -7474,35 +7581,50 @@ type IntegrationLifecycleStatus string
 
 // Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type Integration_Sandbox struct {
+	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
 	IdentifierExtractScript *string `json:"identifierExtractScript,omitempty"`
-	MessageExtractScript    *string `json:"messageExtractScript,omitempty"`
+
+	// MessageExtractScript VRL script that reads the message from an incoming webhook call in the sandbox.
+	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// IntegrationStatesType defines model for Integration.States.Type.
+// IntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
 type IntegrationStatesType string
 
 // Integration_States defines model for Integration.States.
 type Integration_States struct {
+	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
-	Type   IntegrationStatesType  `json:"type"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type IntegrationStatesType `json:"type"`
 }
 
-// Integration_User_Creation defines model for Integration.User.Creation.
+// Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 type Integration_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // Integration_User_Tags defines model for Integration.User.Tags.
 type Integration_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // Integration_User Tags it declares for users, and whether and how it can create users.
 type Integration_User struct {
-	Creation Integration_User_Creation        `json:"creation"`
-	Tags     map[string]Integration_User_Tags `json:"tags"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation Integration_User_Creation `json:"creation"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]Integration_User_Tags `json:"tags"`
 }
 
 // IntegrationVerificationStatus Where Botpress's review of this version stands.
@@ -7574,18 +7696,32 @@ type IntegrationSummaryLifecycleStatus string
 
 // IntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type IntegrationSummary_MatchedOn struct {
-	Actions     []string `json:"actions,omitempty"`
-	Description *bool    `json:"description,omitempty"`
-	Interfaces  []string `json:"interfaces,omitempty"`
-	Name        *bool    `json:"name,omitempty"`
-	Title       *bool    `json:"title,omitempty"`
+	// Actions Names of the actions whose text matched.
+	Actions []string `json:"actions,omitempty"`
+
+	// Description True when the search text matched the description.
+	Description *bool `json:"description,omitempty"`
+
+	// Interfaces Names of the implemented interfaces that matched.
+	Interfaces []string `json:"interfaces,omitempty"`
+
+	// Name True when the search text matched the name.
+	Name *bool `json:"name,omitempty"`
+
+	// Title True when the search text matched the title.
+	Title *bool `json:"title,omitempty"`
 }
 
 // IntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
 type IntegrationSummary_OwnerWorkspace struct {
+	// Handle Public handle of the workspace; null when it has none.
 	Handle nullable.Nullable[string] `json:"handle"`
-	ID     string                    `json:"id"`
-	Name   string                    `json:"name"`
+
+	// ID ID of the workspace.
+	ID string `json:"id"`
+
+	// Name Name of the workspace.
+	Name string `json:"name"`
 }
 
 // IntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
@@ -7767,21 +7903,25 @@ type InterfaceImplementationUpdate struct {
 
 // InterfaceImplementationUpdate_Actions defines model for InterfaceImplementationUpdate.Actions.
 type InterfaceImplementationUpdate_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Channels defines model for InterfaceImplementationUpdate.Channels.
 type InterfaceImplementationUpdate_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Entities defines model for InterfaceImplementationUpdate.Entities.
 type InterfaceImplementationUpdate_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // InterfaceImplementationUpdate_Events defines model for InterfaceImplementationUpdate.Events.
 type InterfaceImplementationUpdate_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
@@ -8088,13 +8228,15 @@ type ListFilesResponse struct {
 	Meta PageMeta `json:"meta"`
 }
 
-// ListIntegrationAPIKeysResponse The requested iaks.
+// ListIntegrationAPIKeysResponse The API keys of the integration.
 type ListIntegrationAPIKeysResponse struct {
+	// Iaks The integration's API keys, without their secret values.
 	Iaks []APIKeySummary `json:"iaks"`
 }
 
 // ListIntegrationsResponse One page of integrations, with the token of the next page.
 type ListIntegrationsResponse struct {
+	// Integrations Integrations on this page.
 	Integrations []IntegrationSummary `json:"integrations"`
 
 	// Meta Paging information of a list answer.
@@ -10842,33 +10984,84 @@ type ListIntegrationsParamsVisibility string
 
 // CreateIntegrationJSONBody defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody struct {
-	Actions         map[string]CreateIntegrationJSONBody_Actions         `json:"actions,omitempty"`
-	Attributes      map[string]string                                    `json:"attributes,omitempty"`
-	Channels        map[string]CreateIntegrationJSONBody_Channels        `json:"channels,omitempty"`
-	Code            *string                                              `json:"code,omitempty"`
-	Configuration   *CreateIntegrationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations  map[string]CreateIntegrationJSONBody_Configurations  `json:"configurations,omitempty"`
-	Description     *string                                              `json:"description,omitempty"`
-	Dev             *bool                                                `json:"dev,omitempty"`
-	Entities        map[string]CreateIntegrationJSONBody_Entities        `json:"entities,omitempty"`
-	Events          map[string]CreateIntegrationJSONBody_Events          `json:"events,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateIntegrationJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]CreateIntegrationJSONBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *CreateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]CreateIntegrationJSONBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateIntegrationJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateIntegrationJSONBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
 	ExtraOperations map[string]CreateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon            *string                                              `json:"icon,omitempty"`
-	Identifier      *CreateIntegrationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces      map[string]CreateIntegrationJSONBody_Interfaces      `json:"interfaces,omitempty"`
-	Layers          []string                                             `json:"layers,omitempty"`
-	Name            string                                               `json:"name"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *CreateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]CreateIntegrationJSONBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                       `json:"public,omitempty"`
-	Readme     *string                                     `json:"readme,omitempty"`
-	SdkVersion *string                                     `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                          `json:"secrets,omitempty"`
-	States     map[string]CreateIntegrationJSONBody_States `json:"states,omitempty"`
-	Title      *string                                     `json:"title,omitempty"`
-	URL        *string                                     `json:"url,omitempty"`
-	User       *CreateIntegrationJSONBody_User             `json:"user,omitempty"`
-	Version    string                                      `json:"version"`
-	Visibility *CreateIntegrationJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreateIntegrationJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *CreateIntegrationJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *CreateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // CreateIntegrationParams defines parameters for CreateIntegration.
@@ -10879,149 +11072,236 @@ type CreateIntegrationParams struct {
 
 // CreateIntegrationJSONBody_Actions_Input defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Actions_Output defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Actions defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Actions struct {
-	Attributes  map[string]string                        `json:"attributes,omitempty"`
-	Billable    *bool                                    `json:"billable,omitempty"`
-	Cacheable   *bool                                    `json:"cacheable,omitempty"`
-	Description *string                                  `json:"description,omitempty"`
-	Input       CreateIntegrationJSONBody_Actions_Input  `json:"input"`
-	Output      CreateIntegrationJSONBody_Actions_Output `json:"output"`
-	Title       *string                                  `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateIntegrationJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateIntegrationJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation_Creation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Conversation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Conversation struct {
-	Creation *CreateIntegrationJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]CreateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *CreateIntegrationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]CreateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Message_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Message defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]CreateIntegrationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Channels_Messages defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // CreateIntegrationJSONBody_Channels defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Channels struct {
-	Conversation *CreateIntegrationJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                `json:"description,omitempty"`
-	Message      *CreateIntegrationJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]CreateIntegrationJSONBody_Channels_Messages `json:"messages"`
-	Title        *string                                                `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *CreateIntegrationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *CreateIntegrationJSONBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateIntegrationJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configuration_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configuration defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configuration struct {
-	Description *string                                             `json:"description,omitempty"`
-	Identifier  *CreateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                              `json:"schema,omitempty"`
-	Title       *string                                             `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configurations_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Configurations defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Configurations struct {
-	Description *string                                              `json:"description,omitempty"`
-	Identifier  *CreateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                               `json:"schema,omitempty"`
-	Title       *string                                              `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Entities defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Events defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_ExtraOperations defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // CreateIntegrationJSONBody_Identifier defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Actions defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Channels defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Entities defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces_Events defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // CreateIntegrationJSONBody_Interfaces defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_Interfaces struct {
-	Actions  map[string]CreateIntegrationJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]CreateIntegrationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]CreateIntegrationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]CreateIntegrationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]CreateIntegrationJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                   `json:"id"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]CreateIntegrationJSONBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
 }
 
 // CreateIntegrationJSONBodyStatesType defines parameters for CreateIntegration.
@@ -11029,26 +11309,38 @@ type CreateIntegrationJSONBodyStatesType string
 
 // CreateIntegrationJSONBody_States defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_States struct {
-	Schema map[string]interface{}              `json:"schema"`
-	Type   CreateIntegrationJSONBodyStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type CreateIntegrationJSONBodyStatesType `json:"type"`
 }
 
 // CreateIntegrationJSONBody_User_Creation defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // CreateIntegrationJSONBody_User_Tags defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // CreateIntegrationJSONBody_User defines parameters for CreateIntegration.
 type CreateIntegrationJSONBody_User struct {
-	Creation *CreateIntegrationJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]CreateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *CreateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]CreateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
 // CreateIntegrationJSONBodyVisibility defines parameters for CreateIntegration.
@@ -11065,8 +11357,11 @@ type ListIntegrationAPIKeysParams struct {
 
 // CreateIntegrationAPIKeyJSONBody defines parameters for CreateIntegrationAPIKey.
 type CreateIntegrationAPIKeyJSONBody struct {
-	IntegrationID string  `json:"integrationId"`
-	Note          *string `json:"note,omitempty"`
+	// IntegrationID ID of the integration the key is for.
+	IntegrationID string `json:"integrationId"`
+
+	// Note Free text to tell the key apart from others later.
+	Note *string `json:"note,omitempty"`
 }
 
 // CreateIntegrationAPIKeyParams defines parameters for CreateIntegrationAPIKey.
@@ -11083,6 +11378,7 @@ type DeleteIntegrationAPIKeyParams struct {
 
 // RequestIntegrationVerificationJSONBody defines parameters for RequestIntegrationVerification.
 type RequestIntegrationVerificationJSONBody struct {
+	// IntegrationID ID of the integration version to submit for review.
 	IntegrationID string `json:"integrationId"`
 }
 
@@ -11094,33 +11390,84 @@ type RequestIntegrationVerificationParams struct {
 
 // ValidateIntegrationCreationJSONBody defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody struct {
-	Actions         map[string]ValidateIntegrationCreationJSONBody_Actions         `json:"actions,omitempty"`
-	Attributes      map[string]string                                              `json:"attributes,omitempty"`
-	Channels        map[string]ValidateIntegrationCreationJSONBody_Channels        `json:"channels,omitempty"`
-	Code            *string                                                        `json:"code,omitempty"`
-	Configuration   *ValidateIntegrationCreationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations  map[string]ValidateIntegrationCreationJSONBody_Configurations  `json:"configurations,omitempty"`
-	Description     *string                                                        `json:"description,omitempty"`
-	Dev             *bool                                                          `json:"dev,omitempty"`
-	Entities        map[string]ValidateIntegrationCreationJSONBody_Entities        `json:"entities,omitempty"`
-	Events          map[string]ValidateIntegrationCreationJSONBody_Events          `json:"events,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]ValidateIntegrationCreationJSONBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]ValidateIntegrationCreationJSONBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *ValidateIntegrationCreationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]ValidateIntegrationCreationJSONBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]ValidateIntegrationCreationJSONBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]ValidateIntegrationCreationJSONBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
 	ExtraOperations map[string]ValidateIntegrationCreationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon            *string                                                        `json:"icon,omitempty"`
-	Identifier      *ValidateIntegrationCreationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces      map[string]ValidateIntegrationCreationJSONBody_Interfaces      `json:"interfaces,omitempty"`
-	Layers          []string                                                       `json:"layers,omitempty"`
-	Name            string                                                         `json:"name"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *ValidateIntegrationCreationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]ValidateIntegrationCreationJSONBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                                 `json:"public,omitempty"`
-	Readme     *string                                               `json:"readme,omitempty"`
-	SdkVersion *string                                               `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                                    `json:"secrets,omitempty"`
-	States     map[string]ValidateIntegrationCreationJSONBody_States `json:"states,omitempty"`
-	Title      *string                                               `json:"title,omitempty"`
-	URL        *string                                               `json:"url,omitempty"`
-	User       *ValidateIntegrationCreationJSONBody_User             `json:"user,omitempty"`
-	Version    string                                                `json:"version"`
-	Visibility *ValidateIntegrationCreationJSONBodyVisibility        `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]ValidateIntegrationCreationJSONBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *ValidateIntegrationCreationJSONBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *ValidateIntegrationCreationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationCreationParams defines parameters for ValidateIntegrationCreation.
@@ -11131,149 +11478,236 @@ type ValidateIntegrationCreationParams struct {
 
 // ValidateIntegrationCreationJSONBody_Actions_Input defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Actions_Output defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Actions defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Actions struct {
-	Attributes  map[string]string                                  `json:"attributes,omitempty"`
-	Billable    *bool                                              `json:"billable,omitempty"`
-	Cacheable   *bool                                              `json:"cacheable,omitempty"`
-	Description *string                                            `json:"description,omitempty"`
-	Input       ValidateIntegrationCreationJSONBody_Actions_Input  `json:"input"`
-	Output      ValidateIntegrationCreationJSONBody_Actions_Output `json:"output"`
-	Title       *string                                            `json:"title,omitempty"`
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input ValidateIntegrationCreationJSONBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output ValidateIntegrationCreationJSONBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Conversation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Conversation struct {
-	Creation *ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Message_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Message defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
 	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels_Messages defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
 	Schema map[string]interface{} `json:"schema"`
 }
 
 // ValidateIntegrationCreationJSONBody_Channels defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Channels struct {
-	Conversation *ValidateIntegrationCreationJSONBody_Channels_Conversation       `json:"conversation,omitempty"`
-	Description  *string                                                          `json:"description,omitempty"`
-	Message      *ValidateIntegrationCreationJSONBody_Channels_Message            `json:"message,omitempty"`
-	Messages     map[string]ValidateIntegrationCreationJSONBody_Channels_Messages `json:"messages"`
-	Title        *string                                                          `json:"title,omitempty"`
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *ValidateIntegrationCreationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *ValidateIntegrationCreationJSONBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]ValidateIntegrationCreationJSONBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configuration defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configuration struct {
-	Description *string                                                       `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationCreationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                        `json:"schema,omitempty"`
-	Title       *string                                                       `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configurations_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
 	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-	Required           *bool   `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Configurations defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Configurations struct {
-	Description *string                                                        `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationCreationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                         `json:"schema,omitempty"`
-	Title       *string                                                        `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Entities defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Entities struct {
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Events defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Events struct {
-	Attributes  map[string]string      `json:"attributes,omitempty"`
-	Description *string                `json:"description,omitempty"`
-	Schema      map[string]interface{} `json:"schema"`
-	Title       *string                `json:"title,omitempty"`
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_ExtraOperations defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationCreationJSONBody_Identifier defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Identifier struct {
-	ExtractScript         *string `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
 	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Actions defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Channels defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Entities defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces_Events defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
 	Name string `json:"name"`
 }
 
 // ValidateIntegrationCreationJSONBody_Interfaces defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_Interfaces struct {
-	Actions  map[string]ValidateIntegrationCreationJSONBody_Interfaces_Actions  `json:"actions,omitempty"`
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]ValidateIntegrationCreationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
 	Channels map[string]ValidateIntegrationCreationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
 	Entities map[string]ValidateIntegrationCreationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-	Events   map[string]ValidateIntegrationCreationJSONBody_Interfaces_Events   `json:"events,omitempty"`
-	ID       string                                                             `json:"id"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]ValidateIntegrationCreationJSONBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
 }
 
 // ValidateIntegrationCreationJSONBodyStatesType defines parameters for ValidateIntegrationCreation.
@@ -11281,26 +11715,38 @@ type ValidateIntegrationCreationJSONBodyStatesType string
 
 // ValidateIntegrationCreationJSONBody_States defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_States struct {
-	Schema map[string]interface{}                        `json:"schema"`
-	Type   ValidateIntegrationCreationJSONBodyStatesType `json:"type"`
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type ValidateIntegrationCreationJSONBodyStatesType `json:"type"`
 }
 
 // ValidateIntegrationCreationJSONBody_User_Creation defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationCreationJSONBody_User_Tags defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User_Tags struct {
+	// Description Short text explaining the tag.
 	Description *string `json:"description,omitempty"`
-	Title       *string `json:"title,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBody_User defines parameters for ValidateIntegrationCreation.
 type ValidateIntegrationCreationJSONBody_User struct {
-	Creation *ValidateIntegrationCreationJSONBody_User_Creation       `json:"creation,omitempty"`
-	Tags     map[string]ValidateIntegrationCreationJSONBody_User_Tags `json:"tags,omitempty"`
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *ValidateIntegrationCreationJSONBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]ValidateIntegrationCreationJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationCreationJSONBodyVisibility defines parameters for ValidateIntegrationCreation.
@@ -11320,31 +11766,78 @@ type GetIntegrationParams struct {
 
 // UpdateIntegrationJSONBody defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody struct {
-	Actions          map[string]*ActionDefinitionUpdate                   `json:"actions,omitempty"`
-	Attributes       map[string]*string                                   `json:"attributes,omitempty"`
-	Channels         map[string]*ChannelDefinitionUpdate                  `json:"channels,omitempty"`
-	Code             *string                                              `json:"code,omitempty"`
-	Configuration    *UpdateIntegrationJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]*ConfigurationDefinitionUpdate            `json:"configurations,omitempty"`
-	Description      *string                                              `json:"description,omitempty"`
-	Entities         map[string]*EntityDefinitionUpdate                   `json:"entities,omitempty"`
-	Events           map[string]*EventDefinitionUpdate                    `json:"events,omitempty"`
-	ExtraOperations  map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon             *string                                              `json:"icon,omitempty"`
-	Identifier       *UpdateIntegrationJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]*InterfaceImplementationUpdate            `json:"interfaces,omitempty"`
-	Layers           []string                                             `json:"layers,omitempty"`
-	MaxExecutionTime *int                                                 `json:"maxExecutionTime,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *UpdateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *UpdateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                        `json:"public,omitempty"`
-	Readme     *string                                      `json:"readme,omitempty"`
-	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                           `json:"secrets,omitempty"`
-	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                                      `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
-	User       *UpdateIntegrationJSONBody_User              `json:"user,omitempty"`
-	Visibility *UpdateIntegrationJSONBodyVisibility         `json:"visibility,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *UpdateIntegrationJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+	Visibility *UpdateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // UpdateIntegrationParams defines parameters for UpdateIntegration.
@@ -11355,39 +11848,59 @@ type UpdateIntegrationParams struct {
 
 // UpdateIntegrationJSONBody_Configuration_Identifier defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_Configuration defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Configuration struct {
-	Description *string                                             `json:"description,omitempty"`
-	Identifier  *UpdateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                              `json:"schema,omitempty"`
-	Title       *string                                             `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *UpdateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_ExtraOperations defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // UpdateIntegrationJSONBody_Identifier defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_Identifier struct {
-	ExtractScript         nullable.Nullable[string] `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
 // UpdateIntegrationJSONBody_User_Creation defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // UpdateIntegrationJSONBody_User defines parameters for UpdateIntegration.
 type UpdateIntegrationJSONBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 	Creation *UpdateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
-	Tags     map[string]*TagDefinitionUpdate          `json:"tags,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateIntegrationJSONBodyVisibility defines parameters for UpdateIntegration.
@@ -11422,30 +11935,77 @@ type GetIntegrationLogsParams struct {
 
 // ValidateIntegrationUpdateJSONBody defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody struct {
-	Actions          map[string]*ActionDefinitionUpdate                           `json:"actions,omitempty"`
-	Attributes       map[string]*string                                           `json:"attributes,omitempty"`
-	Channels         map[string]*ChannelDefinitionUpdate                          `json:"channels,omitempty"`
-	Code             *string                                                      `json:"code,omitempty"`
-	Configuration    *ValidateIntegrationUpdateJSONBody_Configuration             `json:"configuration,omitempty"`
-	Configurations   map[string]*ConfigurationDefinitionUpdate                    `json:"configurations,omitempty"`
-	Description      *string                                                      `json:"description,omitempty"`
-	Entities         map[string]*EntityDefinitionUpdate                           `json:"entities,omitempty"`
-	Events           map[string]*EventDefinitionUpdate                            `json:"events,omitempty"`
-	ExtraOperations  map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-	Icon             *string                                                      `json:"icon,omitempty"`
-	Identifier       *ValidateIntegrationUpdateJSONBody_Identifier                `json:"identifier,omitempty"`
-	Interfaces       map[string]*InterfaceImplementationUpdate                    `json:"interfaces,omitempty"`
-	Layers           []string                                                     `json:"layers,omitempty"`
-	MaxExecutionTime *int                                                         `json:"maxExecutionTime,omitempty"`
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *ValidateIntegrationUpdateJSONBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *ValidateIntegrationUpdateJSONBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public     *bool                                        `json:"public,omitempty"`
-	Readme     *string                                      `json:"readme,omitempty"`
-	SdkVersion *string                                      `json:"sdkVersion,omitempty"`
-	Secrets    map[string]*string                           `json:"secrets,omitempty"`
-	States     map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-	Title      *string                                      `json:"title,omitempty"`
-	URL        nullable.Nullable[string]                    `json:"url,omitempty"`
-	User       *ValidateIntegrationUpdateJSONBody_User      `json:"user,omitempty"`
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *ValidateIntegrationUpdateJSONBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
 	Visibility *ValidateIntegrationUpdateJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
@@ -11457,39 +12017,59 @@ type ValidateIntegrationUpdateParams struct {
 
 // ValidateIntegrationUpdateJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
 	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-	Required           *bool                     `json:"required,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_Configuration defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Configuration struct {
-	Description *string                                                     `json:"description,omitempty"`
-	Identifier  *ValidateIntegrationUpdateJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-	Schema      map[string]interface{}                                      `json:"schema,omitempty"`
-	Title       *string                                                     `json:"title,omitempty"`
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationUpdateJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_ExtraOperations defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
 	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationUpdateJSONBody_Identifier defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_Identifier struct {
-	ExtractScript         nullable.Nullable[string] `json:"extractScript,omitempty"`
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
 	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBody_User_Creation defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User_Creation struct {
-	Enabled      bool     `json:"enabled"`
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
 	RequiredTags []string `json:"requiredTags"`
 }
 
 // ValidateIntegrationUpdateJSONBody_User defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateJSONBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
 	Creation *ValidateIntegrationUpdateJSONBody_User_Creation `json:"creation,omitempty"`
-	Tags     map[string]*TagDefinitionUpdate                  `json:"tags,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // ValidateIntegrationUpdateJSONBodyVisibility defines parameters for ValidateIntegrationUpdate.
