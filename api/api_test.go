@@ -53,6 +53,13 @@ func TestConventions(t *testing.T) {
 					assert.Equal(t, "#/components/responses/Error", r.Ref, "%s: %s", name, code)
 				}
 			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				if mt := rb.Value.Content.Get("application/json"); mt != nil {
+					// A named body, so that go doc lands on its fields.
+					want := "#/components/schemas/" + strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:] + "Body"
+					assert.Equal(t, want, mt.Schema.Ref, "%s: the JSON body should be the named schema", name)
+				}
+			}
 			success := 0
 			for code, r := range op.Responses.Map() {
 				if strings.HasPrefix(code, "2") {

@@ -19,7 +19,7 @@ import (
 // body and of its success answer, from the methods of *client.Client: each
 // takes (ctx, path parameters..., [params,] [body,] opts...) and returns
 // (*<Op>Response, error) or error. The body is the argument before opts
-// whose type is a JSON body (gen.<Op>JSONBody, or a named schema). The key
+// whose type is a JSON body (gen.<Op>Body). The key
 // is the operation's name in lower case, which is how an operationId and
 // its Go name (initialisms in capitals) compare.
 func bodyTypes(t *testing.T) map[string]struct{ request, answer reflect.Type } {

@@ -95,12 +95,12 @@ func TestAdminCreatedBotWorksAtRuntime(t *testing.T) {
 
 	created, err := c.CreateBot(ctx, gen.CreateBotJSONRequestBody{
 		Name: admPtr("support"), Description: admPtr("answers questions"), Tags: map[string]string{"team": "care"},
-		States:        map[string]gen.CreateBotJSONBody_States{"profile": {Type: "user", Schema: map[string]any{"type": "object"}}},
-		Events:        map[string]gen.CreateBotJSONBody_Events{"ping": {Schema: map[string]any{}}},
-		User:          &gen.CreateBotJSONBody_User{Tags: map[string]gen.CreateBotJSONBody_User_Tags{"email": {Title: admPtr("Email")}}},
-		Subscriptions: &gen.CreateBotJSONBody_Subscriptions{},
-		RecurringEvents: map[string]gen.CreateBotJSONBody_RecurringEvents{
-			"tick": {Schedule: gen.CreateBotJSONBody_RecurringEvents_Schedule{Cron: "* * * * *"}, Type: "tick", Payload: map[string]any{}},
+		States:        map[string]gen.CreateBotBody_States{"profile": {Type: "user", Schema: map[string]any{"type": "object"}}},
+		Events:        map[string]gen.CreateBotBody_Events{"ping": {Schema: map[string]any{}}},
+		User:          &gen.CreateBotBody_User{Tags: map[string]gen.CreateBotBody_User_Tags{"email": {Title: admPtr("Email")}}},
+		Subscriptions: &gen.CreateBotBody_Subscriptions{},
+		RecurringEvents: map[string]gen.CreateBotBody_RecurringEvents{
+			"tick": {Schedule: gen.CreateBotBody_RecurringEvents_Schedule{Cron: "* * * * *"}, Type: "tick", Payload: map[string]any{}},
 		},
 	})
 	require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestAdminUpdateBot(t *testing.T) {
 		Tags:             map[string]string{"a": "", "c": "3"},
 		MaxExecutionTime: admPtr(30),
 		AlwaysAlive:      admPtr(true),
-		Configuration:    &gen.UpdateBotJSONBody_Configuration{Data: map[string]any{"apiKey": "k"}},
+		Configuration:    &gen.UpdateBotBody_Configuration{Data: map[string]any{"apiKey": "k"}},
 		Events:           map[string]*gen.EventDefinitionUpdate{"ping": {Schema: map[string]any{"type": "object"}}},
 		Integrations: map[string]*gen.BotIntegrationUpdate{
 			"telegram": {IntegrationID: admPtr(integration), Enabled: admPtr(true), Configuration: map[string]any{"token": "t"}},
@@ -212,9 +212,9 @@ func TestAdminUpdateBotNullRemoves(t *testing.T) {
 
 	schema := map[string]any{"type": "object"}
 	_, err = c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
-		User:         &gen.UpdateBotJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": {Title: admPtr("Email")}, "blank": {}}},
-		Conversation: &gen.UpdateBotJSONBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": {}}},
-		Message:      &gen.UpdateBotJSONBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": {Description: admPtr("ISO code")}}},
+		User:         &gen.UpdateBotBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": {Title: admPtr("Email")}, "blank": {}}},
+		Conversation: &gen.UpdateBotBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": {}}},
+		Message:      &gen.UpdateBotBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": {Description: admPtr("ISO code")}}},
 		Events:       map[string]*gen.EventDefinitionUpdate{"ping": {Schema: schema}},
 		Actions:      map[string]*gen.ActionDefinitionUpdate{"greet": {Input: gen.ActionDefinitionUpdate_Input{Schema: schema}, Output: gen.ActionDefinitionUpdate_Output{Schema: schema}}},
 		States:       map[string]*gen.BotStateDefinitionUpdate{"profile": {Type: gen.BotStateDefinitionUpdateTypeUser, Schema: schema}},
@@ -240,9 +240,9 @@ func TestAdminUpdateBotNullRemoves(t *testing.T) {
 	assert.Contains(t, b.Plugins, "crm")
 
 	_, err = c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
-		User:            &gen.UpdateBotJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": nil}},
-		Conversation:    &gen.UpdateBotJSONBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": nil}},
-		Message:         &gen.UpdateBotJSONBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": nil}},
+		User:            &gen.UpdateBotBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": nil}},
+		Conversation:    &gen.UpdateBotBody_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"topic": nil}},
+		Message:         &gen.UpdateBotBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": nil}},
 		Events:          map[string]*gen.EventDefinitionUpdate{"ping": nil},
 		Actions:         map[string]*gen.ActionDefinitionUpdate{"greet": nil},
 		States:          map[string]*gen.BotStateDefinitionUpdate{"profile": nil},
@@ -294,7 +294,7 @@ func TestAdminNullMapEntriesAccepted(t *testing.T) {
 	})
 	require.NoError(t, err)
 	_, err = c.UpdatePlugin(ctx, id, gen.UpdatePluginJSONRequestBody{
-		Dependencies: &gen.UpdatePluginJSONBody_Dependencies{
+		Dependencies: &gen.UpdatePluginBody_Dependencies{
 			Integrations: map[string]*gen.PluginDependencyUpdate{"old": nil},
 			Interfaces:   map[string]*gen.PluginDependencyUpdate{"old": nil},
 		},
@@ -454,7 +454,7 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	assert.Equal(t, bptest.DefaultAccountID, me.UserID.String())
 
 	var ids []string
-	for i, role := range []gen.CreateWorkspaceMemberJSONBodyRole{"developer", "viewer", "billing"} {
+	for i, role := range []gen.CreateWorkspaceMemberBodyRole{"developer", "viewer", "billing"} {
 		m, err := c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberJSONRequestBody{Email: openapi_types.Email(fmt.Sprintf("p%d@example.com", i)), Role: role})
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprintf("p%d@example.com", i), m.Email)
@@ -474,7 +474,7 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	}
 	assert.Equal(t, []string{bptest.DefaultAccountEmail, "p0@example.com", "p1@example.com", "p2@example.com"}, emails)
 
-	up, err := c.UpdateWorkspaceMember(ctx, ids[1], gen.UpdateWorkspaceMemberJSONRequestBody{Role: admPtr(gen.UpdateWorkspaceMemberJSONBodyRole("administrator"))})
+	up, err := c.UpdateWorkspaceMember(ctx, ids[1], gen.UpdateWorkspaceMemberJSONRequestBody{Role: admPtr(gen.UpdateWorkspaceMemberBodyRole("administrator"))})
 	require.NoError(t, err)
 	assert.Equal(t, "administrator", string(up.Role))
 	page, err := c.ListWorkspaceMembers(ctx, nil)

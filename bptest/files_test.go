@@ -148,7 +148,7 @@ func TestFilesPublicContent(t *testing.T) {
 
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{
 		Key:                                "logo.svg",
-		AccessPolicies:                     []gen.UpsertFileJSONBodyAccessPolicies{"public_content"},
+		AccessPolicies:                     []gen.UpsertFileBodyAccessPolicies{"public_content"},
 		PublicContentImmediatelyAccessible: filePtr(true),
 	}, client.FileFromBytes(data))
 	require.NoError(t, err)
@@ -302,7 +302,7 @@ func TestFilesUpdateMetadata(t *testing.T) {
 	var body gen.UpdateFileMetadataJSONRequestBody
 	body.Tags = map[string]*string{"a": filePtr("one"), "b": nil, "c": filePtr("3")}
 	body.Metadata = map[string]any{"n": nil, "extra": []any{"x"}}
-	body.AccessPolicies = []gen.UpdateFileMetadataJSONBodyAccessPolicies{"integrations"}
+	body.AccessPolicies = []gen.UpdateFileMetadataBodyAccessPolicies{"integrations"}
 	body.ExpiresAt.Set(expiry)
 	up, err := c.UpdateFileMetadata(ctx, "m.txt", body)
 	require.NoError(t, err)
@@ -383,8 +383,8 @@ func TestFilesPassagesAndSearch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, res.Passages)
 
-	para := gen.SetFilePassagesJSONBodyPassagesType("title")
-	require.NoError(t, c.SetFilePassages(ctx, f.ID, gen.SetFilePassagesJSONRequestBody{Passages: []gen.SetFilePassagesJSONBody_Passages{
+	para := gen.SetFilePassagesBodyPassagesType("title")
+	require.NoError(t, c.SetFilePassages(ctx, f.ID, gen.SetFilePassagesJSONRequestBody{Passages: []gen.SetFilePassagesBody_Passages{
 		{Content: "FAQ", Type: &para}, {Content: "Only this now."},
 	}}))
 	page, err := c.ListFilePassages(ctx, f.ID, nil)

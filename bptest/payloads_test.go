@@ -131,16 +131,16 @@ func TestPayloadValidationEveryOperation(t *testing.T) {
 
 	_, err = c.InitializeIncomingMessage(ctx, gen.InitializeIncomingMessageJSONRequestBody{
 		UserID: &u.ID, ConversationID: &conv.ID,
-		Message: &gen.InitializeIncomingMessageJSONBody_Message{Payload: empty, Tags: map[string]string{}, DiscriminateByTags: []string{}},
+		Message: &gen.InitializeIncomingMessageBody_Message{Payload: empty, Tags: map[string]string{}, DiscriminateByTags: []string{}},
 	}, client.WithIntegrationAlias("telegram"))
 	invalid(t, err, "message.payload.text is required for a text message")
 
 	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-	item := func(p message.Payload, ext string) gen.ImportMessagesJSONBody_Messages {
-		return gen.ImportMessagesJSONBody_Messages{ConversationID: conv.ID, UserID: u.ID, Payload: p,
+	item := func(p message.Payload, ext string) gen.ImportMessagesBody_Messages {
+		return gen.ImportMessagesBody_Messages{ConversationID: conv.ID, UserID: u.ID, Payload: p,
 			Tags: map[string]string{"ext": ext}, CreatedAt: at, DiscriminateByTags: []string{"ext"}}
 	}
-	_, err = c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesJSONBody_Messages{
+	_, err = c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{
 		item(message.Text("fine"), "a"), item(empty, "b")}})
 	invalid(t, err, "messages[1].payload.text is required for a text message")
 	all, err := client.Collect(c.AllMessages(ctx, nil), 10)

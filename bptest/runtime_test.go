@@ -306,8 +306,8 @@ func TestRuntimeMessages(t *testing.T) {
 	// An integration's message is incoming.
 	in, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("yo"),
-		Tags: map[string]string{}, Origin: rtPtr(gen.CreateMessageJSONBodyOriginSynthetic),
-		Schedule: &gen.CreateMessageJSONBody_Schedule{Delay: rtPtr(1000.0)},
+		Tags: map[string]string{}, Origin: rtPtr(gen.CreateMessageBodyOriginSynthetic),
+		Schedule: &gen.CreateMessageBody_Schedule{Delay: rtPtr(1000.0)},
 	}, client.WithIntegrationID("intver_000000000000000000000000"))
 	require.NoError(t, err)
 	assert.Equal(t, gen.MessageDirectionIncoming, in.Message.Direction)
@@ -382,13 +382,13 @@ func TestRuntimeInitializeIncomingMessage(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client(client.WithIntegrationAlias("telegram"))
 	body := gen.InitializeIncomingMessageJSONRequestBody{
-		User: &gen.InitializeIncomingMessageJSONBody_User{
+		User: &gen.InitializeIncomingMessageBody_User{
 			Tags: map[string]string{"tgId": "7", "handle": "ada"}, DiscriminateByTags: []string{"tgId"}, Name: rtPtr("Ada"),
 		},
-		Conversation: &gen.InitializeIncomingMessageJSONBody_Conversation{
+		Conversation: &gen.InitializeIncomingMessageBody_Conversation{
 			Channel: "dm", Tags: map[string]string{"chatId": "9"}, DiscriminateByTags: []string{"chatId"},
 		},
-		Message: &gen.InitializeIncomingMessageJSONBody_Message{
+		Message: &gen.InitializeIncomingMessageBody_Message{
 			Payload: message.Text("hi"), Tags: map[string]string{"msgId": "1"}, DiscriminateByTags: []string{"msgId"},
 		},
 	}
@@ -413,7 +413,7 @@ func TestRuntimeInitializeIncomingMessage(t *testing.T) {
 	// A new message in the same conversation, by ID this time, and no message at all.
 	third, err := c.InitializeIncomingMessage(ctx, gen.InitializeIncomingMessageJSONRequestBody{
 		UserID: &first.User.ID, ConversationID: &first.Conversation.ID,
-		Message: &gen.InitializeIncomingMessageJSONBody_Message{
+		Message: &gen.InitializeIncomingMessageBody_Message{
 			Payload: message.Text("again"), Tags: map[string]string{"msgId": "2"}, DiscriminateByTags: []string{"msgId"},
 		},
 	})
@@ -449,13 +449,13 @@ func TestRuntimeImportMessages(t *testing.T) {
 	conv := rtConv(t, c, "dm", nil)
 	u := rtUser(t, c, nil)
 	old := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-	item := func(ext string, at time.Time) gen.ImportMessagesJSONBody_Messages {
-		return gen.ImportMessagesJSONBody_Messages{
+	item := func(ext string, at time.Time) gen.ImportMessagesBody_Messages {
+		return gen.ImportMessagesBody_Messages{
 			ConversationID: conv.ID, UserID: u.ID, Payload: message.Text(ext),
 			Tags: map[string]string{"ext": ext}, CreatedAt: at, DiscriminateByTags: []string{"ext"},
 		}
 	}
-	r, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesJSONBody_Messages{
+	r, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{
 		item("a", old), item("b", old.Add(time.Minute)),
 	}})
 	require.NoError(t, err)
@@ -465,7 +465,7 @@ func TestRuntimeImportMessages(t *testing.T) {
 
 	// Importing again does not duplicate; a new message lists before old ones.
 	live := rtMsg(t, c, conv.ID, u.ID, "now", nil)
-	again, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesJSONBody_Messages{item("a", old)}})
+	again, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{item("a", old)}})
 	require.NoError(t, err)
 	assert.Equal(t, r.Messages[0].ID, again.Messages[0].ID)
 	msgs := rtCollect(t, c.AllMessages(ctx, nil))
@@ -474,7 +474,7 @@ func TestRuntimeImportMessages(t *testing.T) {
 	// One bad item: nothing imported.
 	bad := item("c", old)
 	bad.ConversationID = rtUnknownID
-	_, err = c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesJSONBody_Messages{item("d", old), bad}})
+	_, err = c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{item("d", old), bad}})
 	rtStatus(t, err, 404)
 	assert.Len(t, rtCollect(t, c.AllMessages(ctx, nil)), 3)
 }

@@ -25,7 +25,7 @@ func TestRuntimeEvents(t *testing.T) {
 	conv := rtConv(t, c, "dm", nil)
 	u := rtUser(t, c, nil)
 	m := rtMsg(t, c, conv.ID, u.ID, "hi", nil)
-	wf, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "onboarding", Status: gen.CreateWorkflowJSONBodyStatusPending})
+	wf, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "onboarding", Status: gen.CreateWorkflowBodyStatusPending})
 	require.NoError(t, err)
 
 	now, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
@@ -38,14 +38,14 @@ func TestRuntimeEvents(t *testing.T) {
 
 	later, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
 		Type: "reminder", Payload: map[string]any{}, WorkflowID: &wf.Workflow.ID,
-		Schedule: &gen.CreateEventJSONBody_Schedule{Delay: rtPtr(60000.0)},
+		Schedule: &gen.CreateEventBody_Schedule{Delay: rtPtr(60000.0)},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, gen.EventStatusScheduled, later.Event.Status)
 
 	at, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
 		Type: "reminder", Payload: map[string]any{},
-		Schedule: &gen.CreateEventJSONBody_Schedule{DateTime: rtPtr(time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z"))},
+		Schedule: &gen.CreateEventBody_Schedule{DateTime: rtPtr(time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z"))},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, gen.EventStatusScheduled, at.Event.Status)
@@ -55,10 +55,10 @@ func TestRuntimeEvents(t *testing.T) {
 	rtStatus(t, err, 404)
 	_, err = c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{Type: "x", Payload: map[string]any{}, WorkflowID: rtPtr(rtUnknownID)})
 	rtStatus(t, err, 404)
-	_, err = c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{Type: "x", Payload: map[string]any{}, Schedule: &gen.CreateEventJSONBody_Schedule{}})
+	_, err = c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{Type: "x", Payload: map[string]any{}, Schedule: &gen.CreateEventBody_Schedule{}})
 	rtStatus(t, err, 400)
 	_, err = c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{Type: "x", Payload: map[string]any{},
-		Schedule: &gen.CreateEventJSONBody_Schedule{DateTime: rtPtr("not a date, but long enough")}})
+		Schedule: &gen.CreateEventBody_Schedule{DateTime: rtPtr("not a date, but long enough")}})
 	rtStatus(t, err, 400)
 
 	got, err := c.GetEvent(ctx, now.Event.ID)
@@ -266,7 +266,7 @@ func TestRuntimeTasks(t *testing.T) {
 
 	deadline := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	upd, err := c.UpdateTask(ctx, child.Task.ID, gen.UpdateTaskJSONRequestBody{
-		Status: rtPtr(gen.UpdateTaskJSONBodyStatusInProgress), Tags: map[string]string{"prio": "low"},
+		Status: rtPtr(gen.UpdateTaskBodyStatusInProgress), Tags: map[string]string{"prio": "low"},
 		Data: map[string]any{"paid": false}, TimeoutAt: &deadline, Title: rtPtr("Pay"),
 	})
 	require.NoError(t, err)
@@ -307,7 +307,7 @@ func TestRuntimeWorkflows(t *testing.T) {
 	u := rtUser(t, c, nil)
 
 	created, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-		Name: "onboarding", Status: gen.CreateWorkflowJSONBodyStatusInProgress, ConversationID: &conv.ID, UserID: &u.ID,
+		Name: "onboarding", Status: gen.CreateWorkflowBodyStatusInProgress, ConversationID: &conv.ID, UserID: &u.ID,
 		Input: map[string]any{"step": 1.0}, Tags: map[string]string{"flow": "a"},
 	})
 	require.NoError(t, err)
@@ -319,13 +319,13 @@ func TestRuntimeWorkflows(t *testing.T) {
 	assert.Nil(t, w.CompletedAt)
 
 	child, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-		Name: "verify", Status: gen.CreateWorkflowJSONBodyStatusPending, ParentWorkflowID: &w.ID})
+		Name: "verify", Status: gen.CreateWorkflowBodyStatusPending, ParentWorkflowID: &w.ID})
 	require.NoError(t, err)
 	for _, body := range []gen.CreateWorkflowJSONRequestBody{
-		{Name: "x", Status: gen.CreateWorkflowJSONBodyStatusPending, ConversationID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowJSONBodyStatusPending, UserID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowJSONBodyStatusPending, ParentWorkflowID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowJSONBodyStatusPending, EventID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, ConversationID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, UserID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, ParentWorkflowID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, EventID: rtPtr(rtUnknownID)},
 	} {
 		_, err := c.CreateWorkflow(ctx, body)
 		rtStatus(t, err, 404)
@@ -339,7 +339,7 @@ func TestRuntimeWorkflows(t *testing.T) {
 
 	// Finishing sets completedAt; going back to work clears it.
 	done, err := c.UpdateWorkflow(ctx, child.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{
-		Status: rtPtr(gen.UpdateWorkflowJSONBodyStatusFailed), FailureReason: rtPtr("boom"),
+		Status: rtPtr(gen.UpdateWorkflowBodyStatusFailed), FailureReason: rtPtr("boom"),
 		Output: map[string]any{"ok": false}, Tags: map[string]string{"k": "v"},
 	})
 	require.NoError(t, err)
@@ -347,10 +347,10 @@ func TestRuntimeWorkflows(t *testing.T) {
 	require.NotNil(t, done.Workflow.CompletedAt)
 	assert.Equal(t, "boom", *done.Workflow.FailureReason)
 	assert.Equal(t, map[string]any{"ok": false}, done.Workflow.Output)
-	back, err := c.UpdateWorkflow(ctx, child.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{Status: rtPtr(gen.UpdateWorkflowJSONBodyStatusInProgress)})
+	back, err := c.UpdateWorkflow(ctx, child.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{Status: rtPtr(gen.UpdateWorkflowBodyStatusInProgress)})
 	require.NoError(t, err)
 	assert.Nil(t, back.Workflow.CompletedAt)
-	for _, s := range []gen.UpdateWorkflowJSONBodyStatus{gen.UpdateWorkflowJSONBodyStatusCompleted, gen.UpdateWorkflowJSONBodyStatusCancelled} {
+	for _, s := range []gen.UpdateWorkflowBodyStatus{gen.UpdateWorkflowBodyStatusCompleted, gen.UpdateWorkflowBodyStatusCancelled} {
 		r, err := c.UpdateWorkflow(ctx, child.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{Status: &s})
 		require.NoError(t, err)
 		assert.NotNil(t, r.Workflow.CompletedAt, s)
@@ -386,7 +386,7 @@ func TestRuntimeGetOrCreateWorkflow(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	body := gen.GetOrCreateWorkflowJSONRequestBody{
-		Name: "checkout", Status: gen.GetOrCreateWorkflowJSONBodyStatusPending,
+		Name: "checkout", Status: gen.GetOrCreateWorkflowBodyStatusPending,
 		Tags: map[string]string{"cart": "1", "try": "a"}, DiscriminateByTags: []string{"cart"},
 	}
 	first, err := c.GetOrCreateWorkflow(ctx, body)
@@ -406,13 +406,13 @@ func TestRuntimeGetOrCreateWorkflow(t *testing.T) {
 	// Status groups: the active one is found; once it is finished, asking
 	// for an active one creates a new one, and asking for a finished one
 	// finds the old.
-	active := gen.GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupActive
-	finished := gen.GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupFinished
+	active := gen.GetOrCreateWorkflowBodyDiscriminateByStatusGroupActive
+	finished := gen.GetOrCreateWorkflowBodyDiscriminateByStatusGroupFinished
 	body.DiscriminateByStatusGroup = &active
 	r, err := c.GetOrCreateWorkflow(ctx, body)
 	require.NoError(t, err)
 	assert.Equal(t, first.Workflow.ID, r.Workflow.ID)
-	_, err = c.UpdateWorkflow(ctx, first.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{Status: rtPtr(gen.UpdateWorkflowJSONBodyStatusCompleted)})
+	_, err = c.UpdateWorkflow(ctx, first.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{Status: rtPtr(gen.UpdateWorkflowBodyStatusCompleted)})
 	require.NoError(t, err)
 	fresh, err := c.GetOrCreateWorkflow(ctx, body)
 	require.NoError(t, err)
@@ -426,7 +426,7 @@ func TestRuntimeGetOrCreateWorkflow(t *testing.T) {
 	assert.Equal(t, first.Workflow.ID, old.Workflow.ID)
 
 	_, err = c.GetOrCreateWorkflow(ctx, gen.GetOrCreateWorkflowJSONRequestBody{
-		Name: "x", Status: gen.GetOrCreateWorkflowJSONBodyStatusPending, ConversationID: rtPtr(rtUnknownID)})
+		Name: "x", Status: gen.GetOrCreateWorkflowBodyStatusPending, ConversationID: rtPtr(rtUnknownID)})
 	rtStatus(t, err, 404)
 }
 

@@ -771,7 +771,7 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 	if b.OrderBy != nil && *b.OrderBy != "" {
 		orderBy = *b.OrderBy
 	}
-	desc := b.OrderDirection != nil && *b.OrderDirection == gen.FindTableRowsJSONBodyOrderDirectionDesc
+	desc := b.OrderDirection != nil && *b.OrderDirection == gen.FindTableRowsBodyOrderDirectionDesc
 	search := ""
 	if b.Search != nil {
 		search = strings.ToLower(strings.TrimSpace(*b.Search))

@@ -292,13 +292,13 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	_, err = c.GetTableRow(ctx, "NoTable", &gen.GetTableRowParams{ID: 1})
 	fileStatus(t, err, 404, "ResourceNotFound")
 
-	var r1, r9 gen.UpdateTableRowsJSONBody_Rows
+	var r1, r9 gen.UpdateTableRowsBody_Rows
 	r1.ID = 1
 	r1.Set("age", 37)
 	r1.Set("note", "updated")
 	r9.ID = 9
 	r9.Set("age", 1)
-	up, err := c.UpdateTableRows(ctx, "ContactsTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsJSONBody_Rows{r1, r9}})
+	up, err := c.UpdateTableRows(ctx, "ContactsTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsBody_Rows{r1, r9}})
 	require.NoError(t, err)
 	require.Len(t, up.Rows, 1)
 	assert.Len(t, up.Errors, 1, "the unknown row is reported, the other changed")
@@ -321,15 +321,15 @@ func TestTableRowsUpsert(t *testing.T) {
 	tblCreate(t, c, "ContactsTable", nil)
 	tblInsert(t, c, "ContactsTable", map[string]any{"name": "Ada", "email": "ada@x"}, map[string]any{"name": "Grace", "email": "grace@x"})
 
-	row := func(id *float64, cols map[string]any) gen.UpsertTableRowsJSONBody_Rows {
-		r := gen.UpsertTableRowsJSONBody_Rows{ID: id}
+	row := func(id *float64, cols map[string]any) gen.UpsertTableRowsBody_Rows {
+		r := gen.UpsertTableRowsBody_Rows{ID: id}
 		for k, v := range cols {
 			r.Set(k, v)
 		}
 		return r
 	}
 	// By id (the default key column).
-	res, err := c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{Rows: []gen.UpsertTableRowsJSONBody_Rows{
+	res, err := c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{Rows: []gen.UpsertTableRowsBody_Rows{
 		row(tblPtr(2.0), map[string]any{"vip": true}),
 		row(nil, map[string]any{"name": "Linus"}),
 	}})
@@ -340,7 +340,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	assert.Equal(t, []int{3}, tblIDs(res.Inserted))
 
 	// By another column.
-	res, err = c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{KeyColumn: tblPtr("email"), Rows: []gen.UpsertTableRowsJSONBody_Rows{
+	res, err = c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{KeyColumn: tblPtr("email"), Rows: []gen.UpsertTableRowsBody_Rows{
 		row(nil, map[string]any{"email": "ada@x", "age": 36}),
 		row(nil, map[string]any{"email": "new@x", "name": "New"}),
 	}})
@@ -495,7 +495,7 @@ func TestTableRowsFindOptions(t *testing.T) {
 		t.Helper()
 		return tblFind(t, c, "PeopleTable", body)
 	}
-	asc, desc := gen.FindTableRowsJSONBodyOrderDirectionAsc, gen.FindTableRowsJSONBodyOrderDirectionDesc
+	asc, desc := gen.FindTableRowsBodyOrderDirectionAsc, gen.FindTableRowsBodyOrderDirectionDesc
 
 	assert.Equal(t, []int{5, 4, 1, 3, 2, 6}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age")}), "nulls last ascending")
 	assert.Equal(t, []int{6, 2, 3, 1, 4, 5}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age"), OrderDirection: &desc}))
@@ -564,10 +564,10 @@ func TestTableRowsConcurrentWrites(t *testing.T) {
 				err = fmt.Errorf("worker %d: %d rows back", w, len(res.Rows))
 			}
 			if err == nil {
-				var r gen.UpdateTableRowsJSONBody_Rows
+				var r gen.UpdateTableRowsBody_Rows
 				r.ID = res.Rows[0].ID
 				r.Set("touched", true)
-				_, err = c.UpdateTableRows(ctx, "BusyTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsJSONBody_Rows{r}})
+				_, err = c.UpdateTableRows(ctx, "BusyTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsBody_Rows{r}})
 			}
 			errs <- err
 		}()

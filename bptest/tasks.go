@@ -264,7 +264,7 @@ func (h *server) GetOrCreateWorkflow(ctx context.Context, req gen.GetOrCreateWor
 		}
 		if group != nil {
 			finished := rtWorkflowFinished(w.Status)
-			if finished != (*group == gen.GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupFinished) {
+			if finished != (*group == gen.GetOrCreateWorkflowBodyDiscriminateByStatusGroupFinished) {
 				return false
 			}
 		}

@@ -76,20 +76,20 @@ func Example() {
 	}
 	ctx := context.Background()
 
-	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
+	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
 		Tags: map[string]string{"email": "ada@example.com"},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{
+	conv, err := c.CreateConversation(ctx, gen.CreateConversationBody{
 		Channel: "channel",
 		Tags:    map[string]string{},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	msg, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+	msg, err := c.CreateMessage(ctx, gen.CreateMessageBody{
 		ConversationID: conv.Conversation.ID,
 		UserID:         user.User.ID,
 		Payload:        message.Text("Hello"), // the type, "text", is taken from the payload
@@ -130,7 +130,7 @@ func ExampleClient_CreateMessage() {
 	defer srv.Close()
 	c, _ := client.New(client.WithToken("bp_pat_..."), client.WithBotID("bot_123"), client.WithBaseURL(srv.URL))
 
-	out, err := c.CreateMessage(context.Background(), gen.CreateMessageJSONRequestBody{
+	out, err := c.CreateMessage(context.Background(), gen.CreateMessageBody{
 		ConversationID: "conv_1", UserID: "user_1", Tags: map[string]string{},
 		Payload: message.Choice("Billing or bug?",
 			message.Option("Billing", "billing"),
@@ -203,7 +203,7 @@ func ExampleWithBotID() {
 	defer srv.Close()
 	c, _ := client.New(client.WithToken("bp_pat_..."), client.WithBotID("bot_123"), client.WithBaseURL(srv.URL))
 
-	_, err := c.CreateMessage(context.Background(), gen.CreateMessageJSONRequestBody{
+	_, err := c.CreateMessage(context.Background(), gen.CreateMessageBody{
 		ConversationID: "conv_1", UserID: "user_1",
 		Payload: message.Text("Hi"), Tags: map[string]string{},
 	}, client.WithBotID("bot_456"), client.WithIdempotent())

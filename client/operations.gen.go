@@ -27,9 +27,9 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 // Deletes the caller's account permanently. Note that this call uses POST.
 //
 // It returns nil on success.
-// body is a gen.DeleteAccountJSONRequestBody; every field is optional.
+// body is a gen.DeleteAccountBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRequestBody, opts ...Option) error {
+func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountBody, opts ...Option) error {
 	op := operation{name: "deleteAccount", method: "POST", path: "/v1/admin/account/me"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/account/me")
@@ -41,9 +41,9 @@ func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountJSONRe
 // Changes the caller's display name or picture. Fields left out keep their value.
 //
 // It returns the decoded UpdateAccountResponse.
-// body is a gen.UpdateAccountJSONRequestBody; every field is optional.
+// body is a gen.UpdateAccountBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountJSONRequestBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
+func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
 	op := operation{name: "updateAccount", method: "PUT", path: "/v1/admin/account/me"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/admin/account/me")
@@ -68,10 +68,10 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 // Issues a new personal access token labelled with a note. Its secret is shown in this answer only, so store it right away.
 //
 // It returns the decoded CreatePersonalAccessTokenResponse.
-// body is a gen.CreatePersonalAccessTokenJSONRequestBody; required fields: note.
+// body is a gen.CreatePersonalAccessTokenBody; required fields: note.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenJSONRequestBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
+func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
 	op := operation{name: "createPersonalAccessToken", method: "POST", path: "/v1/admin/account/pats"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/account/pats")
@@ -115,9 +115,9 @@ func (c *Client) GetAccountPreference(ctx context.Context, key string, opts ...O
 // Stores a JSON value under a key in the caller's preferences.
 //
 // It returns nil on success.
-// body is a gen.SetAccountPreferenceJSONRequestBody; every field is optional.
+// body is a gen.SetAccountPreferenceBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.SetAccountPreferenceJSONRequestBody, opts ...Option) error {
+func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.SetAccountPreferenceBody, opts ...Option) error {
 	op := operation{name: "setAccountPreference", method: "POST", path: "/v1/admin/account/preferences/{key}"}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return err
@@ -232,9 +232,9 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 // Adds a bot to the workspace from the given definition and code, and returns it.
 //
 // It returns the decoded CreateBotResponse.
-// body is a gen.CreateBotJSONRequestBody; every field is optional.
+// body is a gen.CreateBotBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotJSONRequestBody, opts ...Option) (*gen.CreateBotResponse, error) {
+func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...Option) (*gen.CreateBotResponse, error) {
 	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/bots")
@@ -263,10 +263,10 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 // Makes a new API key for a bot and returns it along with its secret value.
 //
 // It returns the decoded CreateBotAPIKeyResponse.
-// body is a gen.CreateBotAPIKeyJSONRequestBody; required fields: botId.
+// body is a gen.CreateBotAPIKeyBody; required fields: botId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
+func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
 	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/bots/baks")
@@ -310,9 +310,9 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 // Changes who in the workspace the bot is open to. Users are added or taken out by mapping their IDs to true or false.
 //
 // It returns nil on success.
-// body is a gen.UpdateBotAllowlistJSONRequestBody; every field is optional.
+// body is a gen.UpdateBotAllowlistBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.UpdateBotAllowlistJSONRequestBody, opts ...Option) error {
+func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.UpdateBotAllowlistBody, opts ...Option) error {
 	op := operation{name: "updateBotAllowlist", method: "PUT", path: "/v1/admin/bots/{botId}/allowlist", scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
@@ -388,9 +388,9 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 //
 // It returns the decoded CreateIntegrationShareableIDResponse.
 // params may be nil; it carries the query and header parameters.
-// body is a gen.CreateIntegrationShareableIDJSONRequestBody; every field is optional.
+// body is a gen.CreateIntegrationShareableIDBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDJSONRequestBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
+func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string, integrationID string, params *gen.CreateIntegrationShareableIDParams, body gen.CreateIntegrationShareableIDBody, opts ...Option) (*gen.CreateIntegrationShareableIDResponse, error) {
 	op := operation{name: "createIntegrationShareableId", method: "POST", path: "/v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id", params: params, scopes: scopeWorkspace}
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
@@ -441,9 +441,9 @@ func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams
 // Changes a bot's definition, code, settings, installed integrations or plugins. Fields left out keep their value.
 //
 // It returns the decoded UpdateBotResponse.
-// body is a gen.UpdateBotJSONRequestBody; every field is optional.
+// body is a gen.UpdateBotBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotJSONRequestBody, opts ...Option) (*gen.UpdateBotResponse, error) {
+func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotBody, opts ...Option) (*gen.UpdateBotResponse, error) {
 	op := operation{name: "updateBot", method: "PUT", path: "/v1/admin/bots/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -713,10 +713,10 @@ func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.Get
 // Takes a raw bot JSON document from the body and makes the bot run it.
 //
 // It returns the decoded PublishFromBotJSONResponse.
-// body is a gen.PublishFromBotJSONJSONRequestBody; required fields: botJson.
+// body is a gen.PublishFromBotJSONBody; required fields: botJson.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.PublishFromBotJSONJSONRequestBody, opts ...Option) (*gen.PublishFromBotJSONResponse, error) {
+func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.PublishFromBotJSONBody, opts ...Option) (*gen.PublishFromBotJSONResponse, error) {
 	op := operation{name: "publishFromBotJson", method: "POST", path: "/v1/admin/bots/{id}/publish-from-bot-json", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -731,10 +731,10 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 // Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
 //
 // It returns nil on success.
-// body is a gen.TransferBotJSONRequestBody; required fields: targetWorkspaceId.
+// body is a gen.TransferBotBody; required fields: targetWorkspaceId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBotJSONRequestBody, opts ...Option) error {
+func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBotBody, opts ...Option) error {
 	op := operation{name: "transferBot", method: "POST", path: "/v1/admin/bots/{id}/transfer", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
@@ -765,10 +765,10 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 // Saves what the bot is now as a version with a name and an optional description.
 //
 // It returns the decoded CreateBotVersionResponse.
-// body is a gen.CreateBotVersionJSONRequestBody; required fields: name.
+// body is a gen.CreateBotVersionBody; required fields: name.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.CreateBotVersionJSONRequestBody, opts ...Option) (*gen.CreateBotVersionResponse, error) {
+func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.CreateBotVersionBody, opts ...Option) (*gen.CreateBotVersionResponse, error) {
 	op := operation{name: "createBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -783,10 +783,10 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 // Makes a saved version the one the bot runs.
 //
 // It returns nil on success.
-// body is a gen.DeployBotVersionJSONRequestBody; required fields: versionId.
+// body is a gen.DeployBotVersionBody; required fields: versionId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.DeployBotVersionJSONRequestBody, opts ...Option) error {
+func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.DeployBotVersionBody, opts ...Option) error {
 	op := operation{name: "deployBotVersion", method: "POST", path: "/v1/admin/bots/{id}/versions/deploy", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
@@ -840,10 +840,10 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 // Runs a Vector Remap Language program against the given JSON data and returns the data as transformed, with the program's result.
 //
 // It returns the decoded RunVrlResponse.
-// body is a gen.RunVrlJSONRequestBody; required fields: data, script.
+// body is a gen.RunVrlBody; required fields: data, script.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlJSONRequestBody, opts ...Option) (*gen.RunVrlResponse, error) {
+func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlBody, opts ...Option) (*gen.RunVrlResponse, error) {
 	op := operation{name: "runVrl", method: "POST", path: "/v1/admin/helper/vrl"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/helper/vrl")
@@ -1187,10 +1187,10 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 // Adds a new integration version to the workspace from its definition and code, and returns it.
 //
 // It returns the decoded CreateIntegrationResponse.
-// body is a gen.CreateIntegrationJSONRequestBody; required fields: name, version.
+// body is a gen.CreateIntegrationBody; required fields: name, version.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationJSONRequestBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
+func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
 	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations")
@@ -1219,10 +1219,10 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 // Makes a new API key for an integration and returns it along with its secret value.
 //
 // It returns the decoded CreateIntegrationAPIKeyResponse.
-// body is a gen.CreateIntegrationAPIKeyJSONRequestBody; required fields: integrationId.
+// body is a gen.CreateIntegrationAPIKeyBody; required fields: integrationId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyJSONRequestBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
+func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
 	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/iaks")
@@ -1250,10 +1250,10 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 // Submits an integration version to Botpress for review. Its verificationStatus shows how the review goes.
 //
 // It returns nil on success.
-// body is a gen.RequestIntegrationVerificationJSONRequestBody; required fields: integrationId.
+// body is a gen.RequestIntegrationVerificationBody; required fields: integrationId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationJSONRequestBody, opts ...Option) error {
+func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationBody, opts ...Option) error {
 	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/request-verification")
@@ -1265,10 +1265,10 @@ func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.Re
 // Runs the checks of createIntegration on the same body without creating anything.
 //
 // It returns nil on success.
-// body is a gen.ValidateIntegrationCreationJSONRequestBody; required fields: name, version.
+// body is a gen.ValidateIntegrationCreationBody; required fields: name, version.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationJSONRequestBody, opts ...Option) error {
+func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/integrations/validate")
@@ -1312,9 +1312,9 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 // Changes an integration version's definition, code or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdateIntegrationResponse.
-// body is a gen.UpdateIntegrationJSONRequestBody; every field is optional.
+// body is a gen.UpdateIntegrationBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.UpdateIntegrationJSONRequestBody, opts ...Option) (*gen.UpdateIntegrationResponse, error) {
+func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.UpdateIntegrationBody, opts ...Option) (*gen.UpdateIntegrationResponse, error) {
 	op := operation{name: "updateIntegration", method: "PUT", path: "/v1/admin/integrations/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1385,9 +1385,9 @@ func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params 
 // Runs the checks of updateIntegration on the same body without changing anything.
 //
 // It returns nil on success.
-// body is a gen.ValidateIntegrationUpdateJSONRequestBody; every field is optional.
+// body is a gen.ValidateIntegrationUpdateBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body gen.ValidateIntegrationUpdateJSONRequestBody, opts ...Option) error {
+func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body gen.ValidateIntegrationUpdateBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationUpdate", method: "PUT", path: "/v1/admin/integrations/{id}/validate", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
@@ -1468,10 +1468,10 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 // Adds a new interface version to the workspace from its definition, and returns it.
 //
 // It returns the decoded CreateInterfaceResponse.
-// body is a gen.CreateInterfaceJSONRequestBody; required fields: name, version.
+// body is a gen.CreateInterfaceBody; required fields: name, version.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceJSONRequestBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
+func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
 	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/interfaces")
@@ -1515,9 +1515,9 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 // Changes an interface version's definition or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdateInterfaceResponse.
-// body is a gen.UpdateInterfaceJSONRequestBody; every field is optional.
+// body is a gen.UpdateInterfaceBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.UpdateInterfaceJSONRequestBody, opts ...Option) (*gen.UpdateInterfaceResponse, error) {
+func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.UpdateInterfaceBody, opts ...Option) (*gen.UpdateInterfaceResponse, error) {
 	op := operation{name: "updateInterface", method: "PUT", path: "/v1/admin/interfaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1551,10 +1551,10 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 // Takes a bot ID and returns the workspace that bot lives in, along with the bot ID and the ID of the calling user.
 //
 // It returns the decoded IntrospectResponse.
-// body is a gen.IntrospectJSONRequestBody; required fields: botId.
+// body is a gen.IntrospectBody; required fields: botId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) Introspect(ctx context.Context, body gen.IntrospectJSONRequestBody, opts ...Option) (*gen.IntrospectResponse, error) {
+func (c *Client) Introspect(ctx context.Context, body gen.IntrospectBody, opts ...Option) (*gen.IntrospectResponse, error) {
 	op := operation{name: "introspect", method: "POST", path: "/v1/admin/introspect"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/introspect")
@@ -1613,10 +1613,10 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 // Adds a new plugin version to the workspace from its definition and its code for Node.js and the browser, and returns it.
 //
 // It returns the decoded CreatePluginResponse.
-// body is a gen.CreatePluginJSONRequestBody; required fields: name, version, code.
+// body is a gen.CreatePluginBody; required fields: name, version, code.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginJSONRequestBody, opts ...Option) (*gen.CreatePluginResponse, error) {
+func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginBody, opts ...Option) (*gen.CreatePluginResponse, error) {
 	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/plugins")
@@ -1660,9 +1660,9 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 // Changes a plugin version's definition, code or presentation. Fields left out keep their value.
 //
 // It returns the decoded UpdatePluginResponse.
-// body is a gen.UpdatePluginJSONRequestBody; every field is optional.
+// body is a gen.UpdatePluginBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePluginJSONRequestBody, opts ...Option) (*gen.UpdatePluginResponse, error) {
+func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePluginBody, opts ...Option) (*gen.UpdatePluginResponse, error) {
 	op := operation{name: "updatePlugin", method: "PUT", path: "/v1/admin/plugins/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -1735,10 +1735,10 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 // Changes how much the workspace may spend on AI each month.
 //
 // It returns nil on success.
-// body is a gen.ChangeAISpendQuotaJSONRequestBody; required fields: monthlySpendingLimit.
+// body is a gen.ChangeAISpendQuotaBody; required fields: monthlySpendingLimit.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaJSONRequestBody, opts ...Option) error {
+func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaBody, opts ...Option) error {
 	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/admin/quotas/ai-spend")
@@ -1966,10 +1966,10 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 // Gives the person with this email address a role in the workspace.
 //
 // It returns the decoded WorkspaceMember.
-// body is a gen.CreateWorkspaceMemberJSONRequestBody; required fields: email, role.
+// body is a gen.CreateWorkspaceMemberBody; required fields: email, role.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
+func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members", scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/workspace-members")
@@ -2010,9 +2010,9 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 // Gives a workspace member another role.
 //
 // It returns the decoded WorkspaceMember.
-// body is a gen.UpdateWorkspaceMemberJSONRequestBody; every field is optional.
+// body is a gen.UpdateWorkspaceMemberBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberJSONRequestBody, opts ...Option) (*gen.WorkspaceMember, error) {
+func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.UpdateWorkspaceMemberBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "updateWorkspaceMember", method: "PUT", path: "/v1/admin/workspace-members/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2074,10 +2074,10 @@ func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorksp
 // Creates a new workspace with the given name. The caller becomes its owner.
 //
 // It returns the decoded Workspace.
-// body is a gen.CreateWorkspaceJSONRequestBody; required fields: name.
+// body is a gen.CreateWorkspaceBody; required fields: name.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
+func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/admin/workspaces")
@@ -2089,10 +2089,10 @@ func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJS
 // Tells whether a workspace handle can still be taken, and proposes other handles.
 //
 // It returns the decoded CheckHandleAvailabilityResponse.
-// body is a gen.CheckHandleAvailabilityJSONRequestBody; required fields: handle.
+// body is a gen.CheckHandleAvailabilityBody; required fields: handle.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityJSONRequestBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
+func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
 	op := operation{name: "checkHandleAvailability", method: "PUT", path: "/v1/admin/workspaces/handle-availability"}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/admin/workspaces/handle-availability")
@@ -2120,9 +2120,9 @@ func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ..
 // Stores a JSON value under a key in the workspace's preferences.
 //
 // It returns nil on success.
-// body is a gen.SetWorkspacePreferenceJSONRequestBody; every field is optional.
+// body is a gen.SetWorkspacePreferenceBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body gen.SetWorkspacePreferenceJSONRequestBody, opts ...Option) error {
+func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body gen.SetWorkspacePreferenceBody, opts ...Option) error {
 	op := operation{name: "setWorkspacePreference", method: "POST", path: "/v1/admin/workspaces/preferences/{key}", scopes: scopeWorkspace}
 	if err := op.checkPath("key", string(key)); err != nil {
 		return err
@@ -2229,9 +2229,9 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 // Changes a workspace's name, handle, spending limit, visibility or public profile. Fields left out keep their value.
 //
 // It returns the decoded Workspace.
-// body is a gen.UpdateWorkspaceJSONRequestBody; every field is optional.
+// body is a gen.UpdateWorkspaceBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceJSONRequestBody, opts ...Option) (*gen.Workspace, error) {
+func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.UpdateWorkspaceBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "updateWorkspace", method: "PUT", path: "/v1/admin/workspaces/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2312,9 +2312,9 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 // Tries to collect payment for the workspace's open invoices, or only for the listed ones, and reports which charges went through and which did not.
 //
 // It returns the decoded ChargeWorkspaceUnpaidInvoicesResponse.
-// body is a gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody; every field is optional.
+// body is a gen.ChargeWorkspaceUnpaidInvoicesBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, body gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody, opts ...Option) (*gen.ChargeWorkspaceUnpaidInvoicesResponse, error) {
+func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, body gen.ChargeWorkspaceUnpaidInvoicesBody, opts ...Option) (*gen.ChargeWorkspaceUnpaidInvoicesResponse, error) {
 	op := operation{name: "chargeWorkspaceUnpaidInvoices", method: "POST", path: "/v1/admin/workspaces/{id}/billing/invoices/charge-unpaid", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2438,10 +2438,10 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 // Runs an action of one of the bot's integrations and returns its output.
 //
 // It returns the decoded CallActionResponse.
-// body is a gen.CallActionJSONRequestBody; required fields: type, input.
+// body is a gen.CallActionBody; required fields: type, input.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestBody, opts ...Option) (*gen.CallActionResponse, error) {
+func (c *Client) CallAction(ctx context.Context, body gen.CallActionBody, opts ...Option) (*gen.CallActionResponse, error) {
 	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/actions")
@@ -2453,10 +2453,10 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionJSONRequestB
 // Counts occurrences of a named event in the bot's analytics.
 //
 // It returns nil on success.
-// body is a gen.TrackAnalyticsJSONRequestBody; required fields: name, count.
+// body is a gen.TrackAnalyticsBody; required fields: name, count.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsJSONRequestBody, opts ...Option) error {
+func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsBody, opts ...Option) error {
 	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/analytics")
@@ -2515,10 +2515,10 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 // Opens a conversation on an integration channel. The channel may demand some tags.
 //
 // It returns the decoded CreateConversationResponse.
-// body is a gen.CreateConversationJSONRequestBody; required fields: channel, tags.
+// body is a gen.CreateConversationBody; required fields: channel, tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationJSONRequestBody, opts ...Option) (*gen.CreateConversationResponse, error) {
+func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationBody, opts ...Option) (*gen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/conversations")
@@ -2530,10 +2530,10 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 // Returns the conversation whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateConversationResponse.
-// body is a gen.GetOrCreateConversationJSONRequestBody; required fields: channel, tags.
+// body is a gen.GetOrCreateConversationBody; required fields: channel, tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
+func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/conversations/get-or-create")
@@ -2577,9 +2577,9 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 // Changes a conversation's tags or its current task or workflow.
 //
 // It returns the decoded UpdateConversationResponse.
-// body is a gen.UpdateConversationJSONRequestBody; every field is optional.
+// body is a gen.UpdateConversationBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.UpdateConversationJSONRequestBody, opts ...Option) (*gen.UpdateConversationResponse, error) {
+func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.UpdateConversationBody, opts ...Option) (*gen.UpdateConversationResponse, error) {
 	op := operation{name: "updateConversation", method: "PUT", path: "/v1/chat/conversations/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2644,10 +2644,10 @@ func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *g
 // Adds a user to a conversation.
 //
 // It returns the decoded AddParticipantResponse.
-// body is a gen.AddParticipantJSONRequestBody; required fields: userId.
+// body is a gen.AddParticipantBody; required fields: userId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddParticipantJSONRequestBody, opts ...Option) (*gen.AddParticipantResponse, error) {
+func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddParticipantBody, opts ...Option) (*gen.AddParticipantResponse, error) {
 	op := operation{name: "addParticipant", method: "POST", path: "/v1/chat/conversations/{id}/participants", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2747,10 +2747,10 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 // Records an event for the bot, now or at a scheduled time.
 //
 // It returns the decoded CreateEventResponse.
-// body is a gen.CreateEventJSONRequestBody; required fields: type, payload.
+// body is a gen.CreateEventBody; required fields: type, payload.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventJSONRequestBody, opts ...Option) (*gen.CreateEventResponse, error) {
+func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventBody, opts ...Option) (*gen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/events")
@@ -2794,9 +2794,9 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 // Gets or creates, in one call, the user, the conversation and the message for something that arrived through an integration.
 //
 // It returns the decoded InitializeIncomingMessageResponse.
-// body is a gen.InitializeIncomingMessageJSONRequestBody; every field is optional.
+// body is a gen.InitializeIncomingMessageBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageJSONRequestBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
+func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
 	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/initialize-incoming-message")
@@ -2808,9 +2808,9 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 // Lets an integration report the identifier it is known by on its external service.
 //
 // It returns nil on success.
-// body is a gen.ConfigureIntegrationJSONRequestBody; every field is optional.
+// body is a gen.ConfigureIntegrationBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationJSONRequestBody, opts ...Option) error {
+func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationBody, opts ...Option) error {
 	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/integrations/configure")
@@ -2869,10 +2869,10 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 // Sends a message in a conversation, now or at a scheduled time.
 //
 // It returns the decoded CreateMessageResponse.
-// body is a gen.CreateMessageJSONRequestBody; required fields: payload, userId, conversationId, type, tags.
+// body is a gen.CreateMessageBody; required fields: payload, userId, conversationId, type, tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRequestBody, opts ...Option) (*gen.CreateMessageResponse, error) {
+func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, opts ...Option) (*gen.CreateMessageResponse, error) {
 	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages")
@@ -2884,10 +2884,10 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageJSONRe
 // Returns the message whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateMessageResponse.
-// body is a gen.GetOrCreateMessageJSONRequestBody; required fields: payload, userId, conversationId, type, tags.
+// body is a gen.GetOrCreateMessageBody; required fields: payload, userId, conversationId, type, tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageJSONRequestBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
+func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
 	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages/get-or-create")
@@ -2899,10 +2899,10 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 // Brings a batch of past messages into the bot, with their users and conversations.
 //
 // It returns the decoded ImportMessagesResponse.
-// body is a gen.ImportMessagesJSONRequestBody; required fields: messages.
+// body is a gen.ImportMessagesBody; required fields: messages.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesJSONRequestBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
+func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
 	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/messages/import-messages")
@@ -2946,10 +2946,10 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 // Replaces a message's tags and payload.
 //
 // It returns the decoded UpdateMessageResponse.
-// body is a gen.UpdateMessageJSONRequestBody; required fields: tags.
+// body is a gen.UpdateMessageBody; required fields: tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageJSONRequestBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
+func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
 	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2986,10 +2986,10 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 // Merges the given fields into a state's payload.
 //
 // It returns the decoded PatchStateResponse.
-// body is a gen.PatchStateJSONRequestBody; required fields: payload.
+// body is a gen.PatchStateBody; required fields: payload.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string, name string, body gen.PatchStateJSONRequestBody, opts ...Option) (*gen.PatchStateResponse, error) {
+func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string, name string, body gen.PatchStateBody, opts ...Option) (*gen.PatchStateResponse, error) {
 	op := operation{name: "patchState", method: "PATCH", path: "/v1/chat/states/{type}/{id}/{name}", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -3010,10 +3010,10 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 // Writes a state, replacing the payload it had.
 //
 // It returns the decoded SetStateResponse.
-// body is a gen.SetStateJSONRequestBody; required fields: payload.
+// body is a gen.SetStateBody; required fields: payload.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateJSONRequestBody, opts ...Option) (*gen.SetStateResponse, error) {
+func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateBody, opts ...Option) (*gen.SetStateResponse, error) {
 	op := operation{name: "setState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -3034,10 +3034,10 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 // Changes how long a state lives once it is left idle.
 //
 // It returns the decoded SetStateExpiryResponse.
-// body is a gen.SetStateExpiryJSONRequestBody; required fields: expiry.
+// body is a gen.SetStateExpiryBody; required fields: expiry.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateExpiryJSONRequestBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
+func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id string, name string, body gen.SetStateExpiryBody, opts ...Option) (*gen.SetStateExpiryResponse, error) {
 	op := operation{name: "setStateExpiry", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/expiry", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -3058,10 +3058,10 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 // Returns the state, writing the given payload first when it does not exist yet.
 //
 // It returns the decoded GetOrSetStateResponse.
-// body is a gen.GetOrSetStateJSONRequestBody; required fields: payload.
+// body is a gen.GetOrSetStateBody; required fields: payload.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.GetOrSetStateJSONRequestBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
+func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id string, name string, body gen.GetOrSetStateBody, opts ...Option) (*gen.GetOrSetStateResponse, error) {
 	op := operation{name: "getOrSetState", method: "POST", path: "/v1/chat/states/{type}/{id}/{name}/get-or-set", scopes: scopeBot}
 	if err := op.checkPath("type", string(pType)); err != nil {
 		return nil, err
@@ -3185,10 +3185,10 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 // Creates a task in a conversation.
 //
 // It returns the decoded CreateTaskResponse.
-// body is a gen.CreateTaskJSONRequestBody; required fields: type, conversationId.
+// body is a gen.CreateTaskBody; required fields: type, conversationId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskJSONRequestBody, opts ...Option) (*gen.CreateTaskResponse, error) {
+func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts ...Option) (*gen.CreateTaskResponse, error) {
 	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/tasks")
@@ -3232,9 +3232,9 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes a task's status, data, tags or timeout.
 //
 // It returns the decoded UpdateTaskResponse.
-// body is a gen.UpdateTaskJSONRequestBody; every field is optional.
+// body is a gen.UpdateTaskBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskJSONRequestBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
+func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
 	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -3296,10 +3296,10 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 // Creates a user for the bot. Integrations use it to register the people they relay messages from.
 //
 // It returns the decoded CreateUserResponse.
-// body is a gen.CreateUserJSONRequestBody; required fields: tags.
+// body is a gen.CreateUserBody; required fields: tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestBody, opts ...Option) (*gen.CreateUserResponse, error) {
+func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserBody, opts ...Option) (*gen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/users")
@@ -3311,10 +3311,10 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserJSONRequestB
 // Returns the user whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateUserResponse.
-// body is a gen.GetOrCreateUserJSONRequestBody; required fields: tags.
+// body is a gen.GetOrCreateUserBody; required fields: tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserJSONRequestBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
+func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/users/get-or-create")
@@ -3358,9 +3358,9 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes a user's name, picture or tags. Fields left out keep their value.
 //
 // It returns the decoded UpdateUserResponse.
-// body is a gen.UpdateUserJSONRequestBody; every field is optional.
+// body is a gen.UpdateUserBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserJSONRequestBody, opts ...Option) (*gen.UpdateUserResponse, error) {
+func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserBody, opts ...Option) (*gen.UpdateUserResponse, error) {
 	op := operation{name: "updateUser", method: "PUT", path: "/v1/chat/users/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -3422,10 +3422,10 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 // Starts tracking a workflow for the bot.
 //
 // It returns the decoded CreateWorkflowResponse.
-// body is a gen.CreateWorkflowJSONRequestBody; required fields: name, status.
+// body is a gen.CreateWorkflowBody; required fields: name, status.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSONRequestBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
+func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
 	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/workflows")
@@ -3437,10 +3437,10 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowJSON
 // Returns the workflow whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateWorkflowResponse.
-// body is a gen.GetOrCreateWorkflowJSONRequestBody; required fields: name, status.
+// body is a gen.GetOrCreateWorkflowBody; required fields: name, status.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowJSONRequestBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
+func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
 	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/chat/workflows/get-or-create")
@@ -3484,9 +3484,9 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 // Changes a workflow's status, output, tags or timeout.
 //
 // It returns the decoded UpdateWorkflowResponse.
-// body is a gen.UpdateWorkflowJSONRequestBody; every field is optional.
+// body is a gen.UpdateWorkflowBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateWorkflowJSONRequestBody, opts ...Option) (*gen.UpdateWorkflowResponse, error) {
+func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateWorkflowBody, opts ...Option) (*gen.UpdateWorkflowResponse, error) {
 	op := operation{name: "updateWorkflow", method: "PUT", path: "/v1/chat/workflows/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -3548,10 +3548,10 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 // Creates the file with this key, or resets the existing one and drops its content, and returns it with an uploadUrl. PUT the bytes to that URL with the file's content type and without the Botpress token.
 //
 // It returns the decoded UpsertFileResponse.
-// body is a gen.UpsertFileJSONRequestBody; required fields: key, size.
+// body is a gen.UpsertFileBody; required fields: key, size.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileJSONRequestBody, opts ...Option) (*gen.UpsertFileResponse, error) {
+func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileBody, opts ...Option) (*gen.UpsertFileResponse, error) {
 	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("PUT", server, body, "/v1/files")
@@ -3610,10 +3610,10 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 // Creates a named knowledge base, a group of files, with optional tags.
 //
 // It returns the decoded CreateKnowledgeBaseResponse.
-// body is a gen.CreateKnowledgeBaseJSONRequestBody; required fields: name.
+// body is a gen.CreateKnowledgeBaseBody; required fields: name.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
+func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
 	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/files/knowledge-bases")
@@ -3641,10 +3641,10 @@ func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Opt
 // Renames a knowledge base and changes its tags. The name must always be sent.
 //
 // It returns the decoded UpdateKnowledgeBaseResponse.
-// body is a gen.UpdateKnowledgeBaseJSONRequestBody; required fields: name.
+// body is a gen.UpdateKnowledgeBaseBody; required fields: name.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.UpdateKnowledgeBaseJSONRequestBody, opts ...Option) (*gen.UpdateKnowledgeBaseResponse, error) {
+func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.UpdateKnowledgeBaseBody, opts ...Option) (*gen.UpdateKnowledgeBaseResponse, error) {
 	op := operation{name: "updateKnowledgeBase", method: "PUT", path: "/v1/files/knowledge-bases/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -3774,9 +3774,9 @@ func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params 
 //
 // It returns the decoded CopyFileResponse.
 // params may be nil; it carries the query and header parameters.
-// body is a gen.CopyFileJSONRequestBody; every field is optional.
+// body is a gen.CopyFileBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileJSONRequestBody, opts ...Option) (*gen.CopyFileResponse, error) {
+func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey string, params *gen.CopyFileParams, body gen.CopyFileBody, opts ...Option) (*gen.CopyFileResponse, error) {
 	op := operation{name: "copyFile", method: "POST", path: "/v1/files/{idOrKey}/{destinationKey}", params: params, scopes: scopeBot}
 	if err := op.checkPath("idOrKey", string(idOrKey)); err != nil {
 		return nil, err
@@ -3826,9 +3826,9 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 // Changes the tags, metadata, access policies or expiry of a file while leaving its content as it is.
 //
 // It returns the decoded UpdateFileMetadataResponse.
-// body is a gen.UpdateFileMetadataJSONRequestBody; every field is optional.
+// body is a gen.UpdateFileMetadataBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.UpdateFileMetadataJSONRequestBody, opts ...Option) (*gen.UpdateFileMetadataResponse, error) {
+func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.UpdateFileMetadataBody, opts ...Option) (*gen.UpdateFileMetadataResponse, error) {
 	op := operation{name: "updateFileMetadata", method: "PUT", path: "/v1/files/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -3893,10 +3893,10 @@ func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *g
 // Swaps the indexed passages of a file for the given ones. The call returns at once; indexing runs in the background and shows in the file status.
 //
 // It returns nil on success.
-// body is a gen.SetFilePassagesJSONRequestBody; required fields: passages.
+// body is a gen.SetFilePassagesBody; required fields: passages.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFilePassagesJSONRequestBody, opts ...Option) error {
+func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFilePassagesBody, opts ...Option) error {
 	op := operation{name: "setFilePassages", method: "PUT", path: "/v1/files/{id}/passages", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
@@ -3925,10 +3925,10 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 // Creates a table from a name and a column schema.
 //
 // It returns the decoded CreateTableResponse.
-// body is a gen.CreateTableJSONRequestBody; required fields: name, schema.
+// body is a gen.CreateTableBody; required fields: name, schema.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONRequestBody, opts ...Option) (*gen.CreateTableResponse, error) {
+func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableBody, opts ...Option) (*gen.CreateTableResponse, error) {
 	op := operation{name: "createTable", method: "POST", path: "/v1/tables", scopes: scopeBot}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v1/tables")
@@ -3940,9 +3940,9 @@ func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableJSONReques
 // Makes a new table from an existing one, with a copy of its rows or with its schema alone.
 //
 // It returns the decoded DuplicateTableResponse.
-// body is a gen.DuplicateTableJSONRequestBody; every field is optional.
+// body is a gen.DuplicateTableBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body gen.DuplicateTableJSONRequestBody, opts ...Option) (*gen.DuplicateTableResponse, error) {
+func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body gen.DuplicateTableBody, opts ...Option) (*gen.DuplicateTableResponse, error) {
 	op := operation{name: "duplicateTable", method: "POST", path: "/v1/tables/{sourceTableId}/duplicate", scopes: scopeBot}
 	if err := op.checkPath("sourceTableId", string(sourceTableID)); err != nil {
 		return nil, err
@@ -3989,10 +3989,10 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 // Returns the table with this name, creating it from the given schema first when it does not exist. The answer says which happened.
 //
 // It returns the decoded GetOrCreateTableResponse.
-// body is a gen.GetOrCreateTableJSONRequestBody; required fields: schema.
+// body is a gen.GetOrCreateTableBody; required fields: schema.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.GetOrCreateTableJSONRequestBody, opts ...Option) (*gen.GetOrCreateTableResponse, error) {
+func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.GetOrCreateTableBody, opts ...Option) (*gen.GetOrCreateTableResponse, error) {
 	op := operation{name: "getOrCreateTable", method: "POST", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4007,9 +4007,9 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 // Changes a table's name, column schema, key column, tags, factor or compute setting. The answer names the columns that became stale.
 //
 // It returns the decoded UpdateTableResponse.
-// body is a gen.UpdateTableJSONRequestBody; every field is optional.
+// body is a gen.UpdateTableBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateTableJSONRequestBody, opts ...Option) (*gen.UpdateTableResponse, error) {
+func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateTableBody, opts ...Option) (*gen.UpdateTableResponse, error) {
 	op := operation{name: "updateTable", method: "PUT", path: "/v1/tables/{table}", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4024,10 +4024,10 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 // Gives one column of the table a new name.
 //
 // It returns the decoded RenameTableColumnResponse.
-// body is a gen.RenameTableColumnJSONRequestBody; required fields: name, newName.
+// body is a gen.RenameTableColumnBody; required fields: name, newName.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.RenameTableColumnJSONRequestBody, opts ...Option) (*gen.RenameTableColumnResponse, error) {
+func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.RenameTableColumnBody, opts ...Option) (*gen.RenameTableColumnResponse, error) {
 	op := operation{name: "renameTableColumn", method: "PUT", path: "/v1/tables/{table}/column", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4059,10 +4059,10 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 // Starts a background job that adds the rows of an uploaded file to an existing table whose schema fits them, and returns the job.
 //
 // It returns the decoded ImportTableResponse.
-// body is a gen.ImportTableJSONRequestBody; required fields: fileId.
+// body is a gen.ImportTableBody; required fields: fileId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportTableJSONRequestBody, opts ...Option) (*gen.ImportTableResponse, error) {
+func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportTableBody, opts ...Option) (*gen.ImportTableResponse, error) {
 	op := operation{name: "importTable", method: "POST", path: "/v1/tables/{table}/import", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4113,10 +4113,10 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 // Adds up to 1000 rows to a table in one call. Rows that cannot be stored are reported in errors while the others go in.
 //
 // It returns the decoded CreateTableRowsResponse.
-// body is a gen.CreateTableRowsJSONRequestBody; required fields: rows.
+// body is a gen.CreateTableRowsBody; required fields: rows.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.CreateTableRowsJSONRequestBody, opts ...Option) (*gen.CreateTableRowsResponse, error) {
+func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.CreateTableRowsBody, opts ...Option) (*gen.CreateTableRowsResponse, error) {
 	op := operation{name: "createTableRows", method: "POST", path: "/v1/tables/{table}/rows", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4131,10 +4131,10 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 // Writes new column values into up to 1000 rows, each picked by its id. Rows that fail are reported in errors; the rest are still changed.
 //
 // It returns the decoded UpdateTableRowsResponse.
-// body is a gen.UpdateTableRowsJSONRequestBody; required fields: rows.
+// body is a gen.UpdateTableRowsBody; required fields: rows.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.UpdateTableRowsJSONRequestBody, opts ...Option) (*gen.UpdateTableRowsResponse, error) {
+func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.UpdateTableRowsBody, opts ...Option) (*gen.UpdateTableRowsResponse, error) {
 	op := operation{name: "updateTableRows", method: "PUT", path: "/v1/tables/{table}/rows", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4149,9 +4149,9 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 // Removes rows chosen by ID or by filter, or every row of the table, and says how many went.
 //
 // It returns the decoded DeleteTableRowsResponse.
-// body is a gen.DeleteTableRowsJSONRequestBody; every field is optional.
+// body is a gen.DeleteTableRowsBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.DeleteTableRowsJSONRequestBody, opts ...Option) (*gen.DeleteTableRowsResponse, error) {
+func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.DeleteTableRowsBody, opts ...Option) (*gen.DeleteTableRowsResponse, error) {
 	op := operation{name: "deleteTableRows", method: "POST", path: "/v1/tables/{table}/rows/delete", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4166,9 +4166,9 @@ func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.Del
 // Queries a table's rows with a filter, a semantic search text, grouping, column selection and sorting. Pages with offset and limit; hasMore tells whether rows remain.
 //
 // It returns the decoded FindTableRowsResponse.
-// body is a gen.FindTableRowsJSONRequestBody; every field is optional.
+// body is a gen.FindTableRowsBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindTableRowsJSONRequestBody, opts ...Option) (*gen.FindTableRowsResponse, error) {
+func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindTableRowsBody, opts ...Option) (*gen.FindTableRowsResponse, error) {
 	op := operation{name: "findTableRows", method: "POST", path: "/v1/tables/{table}/rows/find", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4183,10 +4183,10 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 // Updates the rows whose key column value already exists and inserts the others, up to 1000 per call. The key column is id unless another is named.
 //
 // It returns the decoded UpsertTableRowsResponse.
-// body is a gen.UpsertTableRowsJSONRequestBody; required fields: rows.
+// body is a gen.UpsertTableRowsBody; required fields: rows.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.UpsertTableRowsJSONRequestBody, opts ...Option) (*gen.UpsertTableRowsResponse, error) {
+func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.UpsertTableRowsBody, opts ...Option) (*gen.UpsertTableRowsResponse, error) {
 	op := operation{name: "upsertTableRows", method: "POST", path: "/v1/tables/{table}/rows/upsert", scopes: scopeBot}
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
@@ -4277,9 +4277,9 @@ func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoices
 // Charges the workspace's payment method for one invoice and returns the invoice as it stands afterwards.
 //
 // It returns the decoded Invoice.
-// body is a gen.PayInvoiceJSONRequestBody; every field is optional.
+// body is a gen.PayInvoiceBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceJSONRequestBody, opts ...Option) (*gen.Invoice, error) {
+func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayInvoiceBody, opts ...Option) (*gen.Invoice, error) {
 	op := operation{name: "payInvoice", method: "POST", path: "/v2/billing/invoices/{invoiceId}/pay", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
 		return nil, err
@@ -4307,10 +4307,10 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 // Makes a payment method already registered with Stripe the one the workspace is billed with, and returns it.
 //
 // It returns the decoded SetPaymentMethodResponse.
-// body is a gen.SetPaymentMethodJSONRequestBody; required fields: paymentMethodId.
+// body is a gen.SetPaymentMethodBody; required fields: paymentMethodId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodJSONRequestBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
+func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
 	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v2/billing/payment-methods")
@@ -4322,9 +4322,9 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 // Returns the client secret of a new Stripe setup intent; a payment form uses it to register a card for the workspace.
 //
 // It returns the decoded CreatePaymentMethodIntentResponse.
-// body is a gen.CreatePaymentMethodIntentJSONRequestBody; every field is optional.
+// body is a gen.CreatePaymentMethodIntentBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentJSONRequestBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
+func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
 	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	build := func(server string) (*http.Request, error) {
 		return newRequest("POST", server, body, "/v2/billing/payment-methods/intent")

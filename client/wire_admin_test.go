@@ -446,7 +446,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.CreateInterface(ctx, gen.CreateInterfaceJSONRequestBody{
 					Name: "listable", Version: "0.1.0",
-					Entities: map[string]gen.CreateInterfaceJSONBody_Entities{"item": {Schema: map[string]any{"type": "object"}}},
+					Entities: map[string]gen.CreateInterfaceBody_Entities{"item": {Schema: map[string]any{"type": "object"}}},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, waIfaceUUID, out.Interface.ID)
@@ -560,7 +560,7 @@ func waCases() []waCase {
 			answer: waMemberJSON("mem_2", "manager"),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateWorkspaceMember(ctx, "mem_2", gen.UpdateWorkspaceMemberJSONRequestBody{
-					Role: waPtr(gen.UpdateWorkspaceMemberJSONBodyRoleManager),
+					Role: waPtr(gen.UpdateWorkspaceMemberBodyRoleManager),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "mem_2", out.ID)
@@ -722,7 +722,7 @@ func waCases() []waCase {
 				out, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{
 					Key: "docs/a.txt", Size: 1024, ContentType: waPtr("text/plain"), Index: waPtr(true),
 					Tags:           map[string]string{"source": "upload"},
-					AccessPolicies: []gen.UpsertFileJSONBodyAccessPolicies{gen.UpsertFileJSONBodyAccessPoliciesIntegrations},
+					AccessPolicies: []gen.UpsertFileBodyAccessPolicies{gen.UpsertFileBodyAccessPoliciesIntegrations},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "https://s3.example.com/put?sig=abc", out.File.UploadURL)
@@ -813,7 +813,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.FindTableRows(ctx, "docsTable", gen.FindTableRowsJSONRequestBody{
 					Filter: map[string]any{"pages": map[string]any{"$gte": 10}}, Limit: waPtr(2),
-					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.FindTableRowsJSONBodyOrderDirectionDesc),
+					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.FindTableRowsBodyOrderDirectionDesc),
 					Select: []string{"title"},
 				})
 				require.NoError(t, err)
@@ -830,10 +830,10 @@ func waCases() []waCase {
 			body:   `{"rows":[{"id":7,"title":"Guide v2"}],"waitComputed":false}`,
 			answer: `{"rows":[` + waRowJSON(7, "Guide v2") + `]}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				row := gen.UpdateTableRowsJSONBody_Rows{ID: 7}
+				row := gen.UpdateTableRowsBody_Rows{ID: 7}
 				row.Set("title", "Guide v2")
 				out, err := c.UpdateTableRows(ctx, "docsTable", gen.UpdateTableRowsJSONRequestBody{
-					Rows: []gen.UpdateTableRowsJSONBody_Rows{row}, WaitComputed: waPtr(false),
+					Rows: []gen.UpdateTableRowsBody_Rows{row}, WaitComputed: waPtr(false),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Rows, 1)

@@ -56,7 +56,7 @@ func TestWireNullMapEntries(t *testing.T) {
 						Title:        waPtr("Chat"),
 						Conversation: &gen.ChannelDefinitionUpdate_Conversation{Tags: map[string]*gen.TagDefinitionUpdate{"old": nil}},
 					}},
-					User: &gen.UpdateIntegrationJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"old": nil}},
+					User: &gen.UpdateIntegrationBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"old": nil}},
 				})
 				return err
 			},
@@ -77,7 +77,7 @@ func TestWireNullMapEntries(t *testing.T) {
 			answer: `{"bot":` + waBotJSON(waBotUUID, "Support") + `}`,
 			run: func(ctx context.Context, c *client.Client) error {
 				_, err := c.UpdateBot(ctx, waBotUUID, gen.UpdateBotJSONRequestBody{
-					User: &gen.UpdateBotJSONBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": nil, "name": {Title: waPtr("Name")}}},
+					User: &gen.UpdateBotBody_User{Tags: map[string]*gen.TagDefinitionUpdate{"email": nil, "name": {Title: waPtr("Name")}}},
 				})
 				return err
 			},
@@ -99,7 +99,7 @@ func TestWireNullMapEntries(t *testing.T) {
 			answer: `{"plugin":` + wnPluginJSON(waPluginUUID, "logger") + `}`,
 			run: func(ctx context.Context, c *client.Client) error {
 				_, err := c.UpdatePlugin(ctx, waPluginUUID, gen.UpdatePluginJSONRequestBody{
-					Dependencies: &gen.UpdatePluginJSONBody_Dependencies{Integrations: map[string]*gen.PluginDependencyUpdate{"slack": nil}},
+					Dependencies: &gen.UpdatePluginBody_Dependencies{Integrations: map[string]*gen.PluginDependencyUpdate{"slack": nil}},
 				})
 				return err
 			},

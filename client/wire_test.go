@@ -315,7 +315,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
 					Type: "reminder", Payload: map[string]any{"n": 1}, ConversationID: wtPtr("conv_1"),
-					Schedule: &gen.CreateEventJSONBody_Schedule{DateTime: wtPtr("2026-03-01T09:00:00.000Z")},
+					Schedule: &gen.CreateEventBody_Schedule{DateTime: wtPtr("2026-03-01T09:00:00.000Z")},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "evt_1", out.Event.ID)
@@ -330,7 +330,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
 					Type: "reminder", Payload: map[string]any{},
-					Schedule: &gen.CreateEventJSONBody_Schedule{Delay: wtPtr(60000.0)},
+					Schedule: &gen.CreateEventBody_Schedule{Delay: wtPtr(60000.0)},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "evt_2", out.Event.ID)
@@ -378,7 +378,7 @@ func wtCases() []wtCase {
 				out, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 					ConversationID: "conv_1", UserID: "user_1",
 					Payload: message.Text("hello"), Tags: map[string]string{"ref": "r1"},
-					Origin: wtPtr(gen.CreateMessageJSONBodyOriginSynthetic),
+					Origin: wtPtr(gen.CreateMessageBodyOriginSynthetic),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
@@ -498,13 +498,13 @@ func wtCases() []wtCase {
 			}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.InitializeIncomingMessage(ctx, gen.InitializeIncomingMessageJSONRequestBody{
-					Conversation: &gen.InitializeIncomingMessageJSONBody_Conversation{
+					Conversation: &gen.InitializeIncomingMessageBody_Conversation{
 						Channel: "channel", Tags: map[string]string{"id": "c1"}, DiscriminateByTags: []string{"id"},
 					},
-					User: &gen.InitializeIncomingMessageJSONBody_User{
+					User: &gen.InitializeIncomingMessageBody_User{
 						Tags: map[string]string{"id": "u1"}, DiscriminateByTags: []string{"id"}, Name: wtPtr("Ada"),
 					},
-					Message: &gen.InitializeIncomingMessageJSONBody_Message{
+					Message: &gen.InitializeIncomingMessageBody_Message{
 						Payload: message.Text("hi"),
 						Tags:    map[string]string{"id": "m1"}, DiscriminateByTags: []string{"id"},
 					},
@@ -524,7 +524,7 @@ func wtCases() []wtCase {
 			]}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{
-					Messages: []gen.ImportMessagesJSONBody_Messages{{
+					Messages: []gen.ImportMessagesBody_Messages{{
 						ConversationID: "conv_1", UserID: "user_1",
 						Payload: message.Text("old"), Tags: map[string]string{"ref": "r1"},
 						DiscriminateByTags: []string{"ref"},
@@ -622,7 +622,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				require.NoError(t, c.ConfigureIntegration(ctx, gen.ConfigureIntegrationJSONRequestBody{
 					Identifier:           nullable.NewNullableWithValue("acct_1"),
-					ScheduleRegisterCall: wtPtr(gen.ConfigureIntegrationJSONBodyScheduleRegisterCallDaily),
+					ScheduleRegisterCall: wtPtr(gen.ConfigureIntegrationBodyScheduleRegisterCallDaily),
 				}))
 			},
 		},
@@ -658,7 +658,7 @@ func wtCases() []wtCase {
 			body:   `{"status":"completed","data":{"room":"B"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateTask(ctx, "task_1", gen.UpdateTaskJSONRequestBody{
-					Status: wtPtr(gen.UpdateTaskJSONBodyStatusCompleted), Data: map[string]any{"room": "B"},
+					Status: wtPtr(gen.UpdateTaskBodyStatusCompleted), Data: map[string]any{"room": "B"},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "booking", out.Task.Type)
@@ -693,7 +693,7 @@ func wtCases() []wtCase {
 			body:   `{"name":"onboarding","status":"pending","conversationId":"conv_1","input":{"plan":"pro"},"timeoutAt":"2026-03-01T09:00:00Z"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-					Name: "onboarding", Status: gen.CreateWorkflowJSONBodyStatusPending,
+					Name: "onboarding", Status: gen.CreateWorkflowBodyStatusPending,
 					ConversationID: wtPtr("conv_1"), Input: map[string]any{"plan": "pro"}, TimeoutAt: &later,
 				})
 				require.NoError(t, err)
@@ -717,7 +717,7 @@ func wtCases() []wtCase {
 			body:   `{"status":"completed","output":{"ok":true}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateWorkflow(ctx, "wf_1", gen.UpdateWorkflowJSONRequestBody{
-					Status: wtPtr(gen.UpdateWorkflowJSONBodyStatusCompleted), Output: map[string]any{"ok": true},
+					Status: wtPtr(gen.UpdateWorkflowBodyStatusCompleted), Output: map[string]any{"ok": true},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "onboarding", out.Workflow.Name)
@@ -743,9 +743,9 @@ func wtCases() []wtCase {
 			body:   `{"name":"onboarding","status":"pending","tags":{"k":"v"},"discriminateByTags":["k"],"discriminateByStatusGroup":"active"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateWorkflow(ctx, gen.GetOrCreateWorkflowJSONRequestBody{
-					Name: "onboarding", Status: gen.GetOrCreateWorkflowJSONBodyStatusPending,
+					Name: "onboarding", Status: gen.GetOrCreateWorkflowBodyStatusPending,
 					Tags: map[string]string{"k": "v"}, DiscriminateByTags: []string{"k"},
-					DiscriminateByStatusGroup: wtPtr(gen.GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupActive),
+					DiscriminateByStatusGroup: wtPtr(gen.GetOrCreateWorkflowBodyDiscriminateByStatusGroupActive),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "wf_1", out.Workflow.ID)

@@ -433,6 +433,219 @@ func (e BotStateDefinitionUpdateType) Valid() bool {
 	}
 }
 
+// Defines values for ConfigureIntegrationBodyScheduleRegisterCall.
+const (
+	ConfigureIntegrationBodyScheduleRegisterCallBiMonthly ConfigureIntegrationBodyScheduleRegisterCall = "bi-monthly"
+	ConfigureIntegrationBodyScheduleRegisterCallBiWeekly  ConfigureIntegrationBodyScheduleRegisterCall = "bi-weekly"
+	ConfigureIntegrationBodyScheduleRegisterCallDaily     ConfigureIntegrationBodyScheduleRegisterCall = "daily"
+	ConfigureIntegrationBodyScheduleRegisterCallHourly    ConfigureIntegrationBodyScheduleRegisterCall = "hourly"
+	ConfigureIntegrationBodyScheduleRegisterCallMonthly   ConfigureIntegrationBodyScheduleRegisterCall = "monthly"
+	ConfigureIntegrationBodyScheduleRegisterCallQuarterly ConfigureIntegrationBodyScheduleRegisterCall = "quarterly"
+	ConfigureIntegrationBodyScheduleRegisterCallWeekly    ConfigureIntegrationBodyScheduleRegisterCall = "weekly"
+	ConfigureIntegrationBodyScheduleRegisterCallYearly    ConfigureIntegrationBodyScheduleRegisterCall = "yearly"
+)
+
+// Valid indicates whether the value is a known member of the ConfigureIntegrationBodyScheduleRegisterCall enum.
+func (e ConfigureIntegrationBodyScheduleRegisterCall) Valid() bool {
+	switch e {
+	case ConfigureIntegrationBodyScheduleRegisterCallBiMonthly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallBiWeekly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallDaily:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallHourly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallMonthly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallQuarterly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallWeekly:
+		return true
+	case ConfigureIntegrationBodyScheduleRegisterCallYearly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateBotBodyStatesType.
+const (
+	CreateBotBodyStatesTypeBot          CreateBotBodyStatesType = "bot"
+	CreateBotBodyStatesTypeConversation CreateBotBodyStatesType = "conversation"
+	CreateBotBodyStatesTypeTask         CreateBotBodyStatesType = "task"
+	CreateBotBodyStatesTypeUser         CreateBotBodyStatesType = "user"
+)
+
+// Valid indicates whether the value is a known member of the CreateBotBodyStatesType enum.
+func (e CreateBotBodyStatesType) Valid() bool {
+	switch e {
+	case CreateBotBodyStatesTypeBot:
+		return true
+	case CreateBotBodyStatesTypeConversation:
+		return true
+	case CreateBotBodyStatesTypeTask:
+		return true
+	case CreateBotBodyStatesTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationBodyStatesType.
+const (
+	CreateIntegrationBodyStatesTypeConversation CreateIntegrationBodyStatesType = "conversation"
+	CreateIntegrationBodyStatesTypeIntegration  CreateIntegrationBodyStatesType = "integration"
+	CreateIntegrationBodyStatesTypeUser         CreateIntegrationBodyStatesType = "user"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationBodyStatesType enum.
+func (e CreateIntegrationBodyStatesType) Valid() bool {
+	switch e {
+	case CreateIntegrationBodyStatesTypeConversation:
+		return true
+	case CreateIntegrationBodyStatesTypeIntegration:
+		return true
+	case CreateIntegrationBodyStatesTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationBodyVisibility.
+const (
+	CreateIntegrationBodyVisibilityPrivate  CreateIntegrationBodyVisibility = "private"
+	CreateIntegrationBodyVisibilityPublic   CreateIntegrationBodyVisibility = "public"
+	CreateIntegrationBodyVisibilityUnlisted CreateIntegrationBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationBodyVisibility enum.
+func (e CreateIntegrationBodyVisibility) Valid() bool {
+	switch e {
+	case CreateIntegrationBodyVisibilityPrivate:
+		return true
+	case CreateIntegrationBodyVisibilityPublic:
+		return true
+	case CreateIntegrationBodyVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateMessageBodyOrigin.
+const (
+	CreateMessageBodyOriginSynthetic CreateMessageBodyOrigin = "synthetic"
+)
+
+// Valid indicates whether the value is a known member of the CreateMessageBodyOrigin enum.
+func (e CreateMessageBodyOrigin) Valid() bool {
+	switch e {
+	case CreateMessageBodyOriginSynthetic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreatePluginBodyStatesType.
+const (
+	CreatePluginBodyStatesTypeBot          CreatePluginBodyStatesType = "bot"
+	CreatePluginBodyStatesTypeConversation CreatePluginBodyStatesType = "conversation"
+	CreatePluginBodyStatesTypeTask         CreatePluginBodyStatesType = "task"
+	CreatePluginBodyStatesTypeUser         CreatePluginBodyStatesType = "user"
+)
+
+// Valid indicates whether the value is a known member of the CreatePluginBodyStatesType enum.
+func (e CreatePluginBodyStatesType) Valid() bool {
+	switch e {
+	case CreatePluginBodyStatesTypeBot:
+		return true
+	case CreatePluginBodyStatesTypeConversation:
+		return true
+	case CreatePluginBodyStatesTypeTask:
+		return true
+	case CreatePluginBodyStatesTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreatePluginBodyVisibility.
+const (
+	CreatePluginBodyVisibilityPrivate  CreatePluginBodyVisibility = "private"
+	CreatePluginBodyVisibilityPublic   CreatePluginBodyVisibility = "public"
+	CreatePluginBodyVisibilityUnlisted CreatePluginBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the CreatePluginBodyVisibility enum.
+func (e CreatePluginBodyVisibility) Valid() bool {
+	switch e {
+	case CreatePluginBodyVisibilityPrivate:
+		return true
+	case CreatePluginBodyVisibilityPublic:
+		return true
+	case CreatePluginBodyVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateWorkflowBodyStatus.
+const (
+	CreateWorkflowBodyStatusInProgress CreateWorkflowBodyStatus = "in_progress"
+	CreateWorkflowBodyStatusListening  CreateWorkflowBodyStatus = "listening"
+	CreateWorkflowBodyStatusPending    CreateWorkflowBodyStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the CreateWorkflowBodyStatus enum.
+func (e CreateWorkflowBodyStatus) Valid() bool {
+	switch e {
+	case CreateWorkflowBodyStatusInProgress:
+		return true
+	case CreateWorkflowBodyStatusListening:
+		return true
+	case CreateWorkflowBodyStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateWorkspaceMemberBodyRole.
+const (
+	CreateWorkspaceMemberBodyRoleAdministrator CreateWorkspaceMemberBodyRole = "administrator"
+	CreateWorkspaceMemberBodyRoleBilling       CreateWorkspaceMemberBodyRole = "billing"
+	CreateWorkspaceMemberBodyRoleDeveloper     CreateWorkspaceMemberBodyRole = "developer"
+	CreateWorkspaceMemberBodyRoleManager       CreateWorkspaceMemberBodyRole = "manager"
+	CreateWorkspaceMemberBodyRoleOwner         CreateWorkspaceMemberBodyRole = "owner"
+	CreateWorkspaceMemberBodyRoleViewer        CreateWorkspaceMemberBodyRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the CreateWorkspaceMemberBodyRole enum.
+func (e CreateWorkspaceMemberBodyRole) Valid() bool {
+	switch e {
+	case CreateWorkspaceMemberBodyRoleAdministrator:
+		return true
+	case CreateWorkspaceMemberBodyRoleBilling:
+		return true
+	case CreateWorkspaceMemberBodyRoleDeveloper:
+		return true
+	case CreateWorkspaceMemberBodyRoleManager:
+		return true
+	case CreateWorkspaceMemberBodyRoleOwner:
+		return true
+	case CreateWorkspaceMemberBodyRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DailyUsageActivityMetadataType.
 const (
 	DailyUsageActivityMetadataTypeBingSearch        DailyUsageActivityMetadataType = "BingSearch"
@@ -865,6 +1078,24 @@ func (e FileSearchPassageMetaType) Valid() bool {
 	}
 }
 
+// Defines values for FindTableRowsBodyOrderDirection.
+const (
+	FindTableRowsBodyOrderDirectionAsc  FindTableRowsBodyOrderDirection = "asc"
+	FindTableRowsBodyOrderDirectionDesc FindTableRowsBodyOrderDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the FindTableRowsBodyOrderDirection enum.
+func (e FindTableRowsBodyOrderDirection) Valid() bool {
+	switch e {
+	case FindTableRowsBodyOrderDirectionAsc:
+		return true
+	case FindTableRowsBodyOrderDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetAddonResponseFeature.
 const (
 	GetAddonResponseFeatureAlwaysAliveConcurrency  GetAddonResponseFeature = "always_alive_concurrency"
@@ -1018,6 +1249,60 @@ func (e GetBotAllowlistResponseSetting) Valid() bool {
 	case GetBotAllowlistResponseSettingALLWORKSPACEUSERS:
 		return true
 	case GetBotAllowlistResponseSettingSELECTEDUSERS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrCreateMessageBodyOrigin.
+const (
+	GetOrCreateMessageBodyOriginSynthetic GetOrCreateMessageBodyOrigin = "synthetic"
+)
+
+// Valid indicates whether the value is a known member of the GetOrCreateMessageBodyOrigin enum.
+func (e GetOrCreateMessageBodyOrigin) Valid() bool {
+	switch e {
+	case GetOrCreateMessageBodyOriginSynthetic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrCreateWorkflowBodyDiscriminateByStatusGroup.
+const (
+	GetOrCreateWorkflowBodyDiscriminateByStatusGroupActive   GetOrCreateWorkflowBodyDiscriminateByStatusGroup = "active"
+	GetOrCreateWorkflowBodyDiscriminateByStatusGroupFinished GetOrCreateWorkflowBodyDiscriminateByStatusGroup = "finished"
+)
+
+// Valid indicates whether the value is a known member of the GetOrCreateWorkflowBodyDiscriminateByStatusGroup enum.
+func (e GetOrCreateWorkflowBodyDiscriminateByStatusGroup) Valid() bool {
+	switch e {
+	case GetOrCreateWorkflowBodyDiscriminateByStatusGroupActive:
+		return true
+	case GetOrCreateWorkflowBodyDiscriminateByStatusGroupFinished:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrCreateWorkflowBodyStatus.
+const (
+	GetOrCreateWorkflowBodyStatusInProgress GetOrCreateWorkflowBodyStatus = "in_progress"
+	GetOrCreateWorkflowBodyStatusListening  GetOrCreateWorkflowBodyStatus = "listening"
+	GetOrCreateWorkflowBodyStatusPending    GetOrCreateWorkflowBodyStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the GetOrCreateWorkflowBodyStatus enum.
+func (e GetOrCreateWorkflowBodyStatus) Valid() bool {
+	switch e {
+	case GetOrCreateWorkflowBodyStatusInProgress:
+		return true
+	case GetOrCreateWorkflowBodyStatusListening:
+		return true
+	case GetOrCreateWorkflowBodyStatusPending:
 		return true
 	default:
 		return false
@@ -1327,6 +1612,21 @@ func (e ImportTableResponseJobType) Valid() bool {
 	case ImportTableResponseJobTypeExport:
 		return true
 	case ImportTableResponseJobTypeImport:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InitializeIncomingMessageBodyMessageOrigin.
+const (
+	InitializeIncomingMessageBodyMessageOriginSynthetic InitializeIncomingMessageBodyMessageOrigin = "synthetic"
+)
+
+// Valid indicates whether the value is a known member of the InitializeIncomingMessageBodyMessageOrigin enum.
+func (e InitializeIncomingMessageBodyMessageOrigin) Valid() bool {
+	switch e {
+	case InitializeIncomingMessageBodyMessageOriginSynthetic:
 		return true
 	default:
 		return false
@@ -2074,6 +2374,42 @@ func (e QuotaType) Valid() bool {
 	}
 }
 
+// Defines values for SetFilePassagesBodyPassagesType.
+const (
+	SetFilePassagesBodyPassagesTypeBlockquote SetFilePassagesBodyPassagesType = "blockquote"
+	SetFilePassagesBodyPassagesTypeCode       SetFilePassagesBodyPassagesType = "code"
+	SetFilePassagesBodyPassagesTypeImage      SetFilePassagesBodyPassagesType = "image"
+	SetFilePassagesBodyPassagesTypeList       SetFilePassagesBodyPassagesType = "list"
+	SetFilePassagesBodyPassagesTypeParagraph  SetFilePassagesBodyPassagesType = "paragraph"
+	SetFilePassagesBodyPassagesTypeSubtitle   SetFilePassagesBodyPassagesType = "subtitle"
+	SetFilePassagesBodyPassagesTypeTable      SetFilePassagesBodyPassagesType = "table"
+	SetFilePassagesBodyPassagesTypeTitle      SetFilePassagesBodyPassagesType = "title"
+)
+
+// Valid indicates whether the value is a known member of the SetFilePassagesBodyPassagesType enum.
+func (e SetFilePassagesBodyPassagesType) Valid() bool {
+	switch e {
+	case SetFilePassagesBodyPassagesTypeBlockquote:
+		return true
+	case SetFilePassagesBodyPassagesTypeCode:
+		return true
+	case SetFilePassagesBodyPassagesTypeImage:
+		return true
+	case SetFilePassagesBodyPassagesTypeList:
+		return true
+	case SetFilePassagesBodyPassagesTypeParagraph:
+		return true
+	case SetFilePassagesBodyPassagesTypeSubtitle:
+		return true
+	case SetFilePassagesBodyPassagesTypeTable:
+		return true
+	case SetFilePassagesBodyPassagesTypeTitle:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StateType.
 const (
 	StateTypeBot          StateType = "bot"
@@ -2347,6 +2683,270 @@ func (e TaskStatus) Valid() bool {
 	}
 }
 
+// Defines values for UpdateBotAllowlistBodySetting.
+const (
+	UpdateBotAllowlistBodySettingALLWORKSPACEUSERS UpdateBotAllowlistBodySetting = "ALL_WORKSPACE_USERS"
+	UpdateBotAllowlistBodySettingSELECTEDUSERS     UpdateBotAllowlistBodySetting = "SELECTED_USERS"
+)
+
+// Valid indicates whether the value is a known member of the UpdateBotAllowlistBodySetting enum.
+func (e UpdateBotAllowlistBodySetting) Valid() bool {
+	switch e {
+	case UpdateBotAllowlistBodySettingALLWORKSPACEUSERS:
+		return true
+	case UpdateBotAllowlistBodySettingSELECTEDUSERS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateBotBodyAuthentication.
+const (
+	UpdateBotBodyAuthenticationIam UpdateBotBodyAuthentication = "iam"
+)
+
+// Valid indicates whether the value is a known member of the UpdateBotBodyAuthentication enum.
+func (e UpdateBotBodyAuthentication) Valid() bool {
+	switch e {
+	case UpdateBotBodyAuthenticationIam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateFileMetadataBodyAccessPolicies.
+const (
+	UpdateFileMetadataBodyAccessPoliciesIntegrations  UpdateFileMetadataBodyAccessPolicies = "integrations"
+	UpdateFileMetadataBodyAccessPoliciesPublicContent UpdateFileMetadataBodyAccessPolicies = "public_content"
+)
+
+// Valid indicates whether the value is a known member of the UpdateFileMetadataBodyAccessPolicies enum.
+func (e UpdateFileMetadataBodyAccessPolicies) Valid() bool {
+	switch e {
+	case UpdateFileMetadataBodyAccessPoliciesIntegrations:
+		return true
+	case UpdateFileMetadataBodyAccessPoliciesPublicContent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIntegrationBodyVisibility.
+const (
+	UpdateIntegrationBodyVisibilityPrivate  UpdateIntegrationBodyVisibility = "private"
+	UpdateIntegrationBodyVisibilityPublic   UpdateIntegrationBodyVisibility = "public"
+	UpdateIntegrationBodyVisibilityUnlisted UpdateIntegrationBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIntegrationBodyVisibility enum.
+func (e UpdateIntegrationBodyVisibility) Valid() bool {
+	switch e {
+	case UpdateIntegrationBodyVisibilityPrivate:
+		return true
+	case UpdateIntegrationBodyVisibilityPublic:
+		return true
+	case UpdateIntegrationBodyVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdatePluginBodyVisibility.
+const (
+	UpdatePluginBodyVisibilityPrivate  UpdatePluginBodyVisibility = "private"
+	UpdatePluginBodyVisibilityPublic   UpdatePluginBodyVisibility = "public"
+	UpdatePluginBodyVisibilityUnlisted UpdatePluginBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the UpdatePluginBodyVisibility enum.
+func (e UpdatePluginBodyVisibility) Valid() bool {
+	switch e {
+	case UpdatePluginBodyVisibilityPrivate:
+		return true
+	case UpdatePluginBodyVisibilityPublic:
+		return true
+	case UpdatePluginBodyVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateTaskBodyStatus.
+const (
+	UpdateTaskBodyStatusBlocked    UpdateTaskBodyStatus = "blocked"
+	UpdateTaskBodyStatusCancelled  UpdateTaskBodyStatus = "cancelled"
+	UpdateTaskBodyStatusCompleted  UpdateTaskBodyStatus = "completed"
+	UpdateTaskBodyStatusFailed     UpdateTaskBodyStatus = "failed"
+	UpdateTaskBodyStatusInProgress UpdateTaskBodyStatus = "in_progress"
+	UpdateTaskBodyStatusPaused     UpdateTaskBodyStatus = "paused"
+	UpdateTaskBodyStatusPending    UpdateTaskBodyStatus = "pending"
+	UpdateTaskBodyStatusTimeout    UpdateTaskBodyStatus = "timeout"
+)
+
+// Valid indicates whether the value is a known member of the UpdateTaskBodyStatus enum.
+func (e UpdateTaskBodyStatus) Valid() bool {
+	switch e {
+	case UpdateTaskBodyStatusBlocked:
+		return true
+	case UpdateTaskBodyStatusCancelled:
+		return true
+	case UpdateTaskBodyStatusCompleted:
+		return true
+	case UpdateTaskBodyStatusFailed:
+		return true
+	case UpdateTaskBodyStatusInProgress:
+		return true
+	case UpdateTaskBodyStatusPaused:
+		return true
+	case UpdateTaskBodyStatusPending:
+		return true
+	case UpdateTaskBodyStatusTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateWorkflowBodyStatus.
+const (
+	UpdateWorkflowBodyStatusCancelled  UpdateWorkflowBodyStatus = "cancelled"
+	UpdateWorkflowBodyStatusCompleted  UpdateWorkflowBodyStatus = "completed"
+	UpdateWorkflowBodyStatusFailed     UpdateWorkflowBodyStatus = "failed"
+	UpdateWorkflowBodyStatusInProgress UpdateWorkflowBodyStatus = "in_progress"
+	UpdateWorkflowBodyStatusListening  UpdateWorkflowBodyStatus = "listening"
+	UpdateWorkflowBodyStatusPaused     UpdateWorkflowBodyStatus = "paused"
+)
+
+// Valid indicates whether the value is a known member of the UpdateWorkflowBodyStatus enum.
+func (e UpdateWorkflowBodyStatus) Valid() bool {
+	switch e {
+	case UpdateWorkflowBodyStatusCancelled:
+		return true
+	case UpdateWorkflowBodyStatusCompleted:
+		return true
+	case UpdateWorkflowBodyStatusFailed:
+		return true
+	case UpdateWorkflowBodyStatusInProgress:
+		return true
+	case UpdateWorkflowBodyStatusListening:
+		return true
+	case UpdateWorkflowBodyStatusPaused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateWorkspaceMemberBodyRole.
+const (
+	UpdateWorkspaceMemberBodyRoleAdministrator UpdateWorkspaceMemberBodyRole = "administrator"
+	UpdateWorkspaceMemberBodyRoleBilling       UpdateWorkspaceMemberBodyRole = "billing"
+	UpdateWorkspaceMemberBodyRoleDeveloper     UpdateWorkspaceMemberBodyRole = "developer"
+	UpdateWorkspaceMemberBodyRoleManager       UpdateWorkspaceMemberBodyRole = "manager"
+	UpdateWorkspaceMemberBodyRoleOwner         UpdateWorkspaceMemberBodyRole = "owner"
+	UpdateWorkspaceMemberBodyRoleViewer        UpdateWorkspaceMemberBodyRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the UpdateWorkspaceMemberBodyRole enum.
+func (e UpdateWorkspaceMemberBodyRole) Valid() bool {
+	switch e {
+	case UpdateWorkspaceMemberBodyRoleAdministrator:
+		return true
+	case UpdateWorkspaceMemberBodyRoleBilling:
+		return true
+	case UpdateWorkspaceMemberBodyRoleDeveloper:
+		return true
+	case UpdateWorkspaceMemberBodyRoleManager:
+		return true
+	case UpdateWorkspaceMemberBodyRoleOwner:
+		return true
+	case UpdateWorkspaceMemberBodyRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpsertFileBodyAccessPolicies.
+const (
+	UpsertFileBodyAccessPoliciesIntegrations  UpsertFileBodyAccessPolicies = "integrations"
+	UpsertFileBodyAccessPoliciesPublicContent UpsertFileBodyAccessPolicies = "public_content"
+)
+
+// Valid indicates whether the value is a known member of the UpsertFileBodyAccessPolicies enum.
+func (e UpsertFileBodyAccessPolicies) Valid() bool {
+	switch e {
+	case UpsertFileBodyAccessPoliciesIntegrations:
+		return true
+	case UpsertFileBodyAccessPoliciesPublicContent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpsertFileBodyIndexingConfigurationParsingMode.
+const (
+	UpsertFileBodyIndexingConfigurationParsingModeAgent    UpsertFileBodyIndexingConfigurationParsingMode = "agent"
+	UpsertFileBodyIndexingConfigurationParsingModeStandard UpsertFileBodyIndexingConfigurationParsingMode = "standard"
+)
+
+// Valid indicates whether the value is a known member of the UpsertFileBodyIndexingConfigurationParsingMode enum.
+func (e UpsertFileBodyIndexingConfigurationParsingMode) Valid() bool {
+	switch e {
+	case UpsertFileBodyIndexingConfigurationParsingModeAgent:
+		return true
+	case UpsertFileBodyIndexingConfigurationParsingModeStandard:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpsertFileBodyIndexingConfigurationStack.
+const (
+	UpsertFileBodyIndexingConfigurationStackLegacy     UpsertFileBodyIndexingConfigurationStack = "legacy"
+	UpsertFileBodyIndexingConfigurationStackRealtimeV1 UpsertFileBodyIndexingConfigurationStack = "realtime-v1"
+)
+
+// Valid indicates whether the value is a known member of the UpsertFileBodyIndexingConfigurationStack enum.
+func (e UpsertFileBodyIndexingConfigurationStack) Valid() bool {
+	switch e {
+	case UpsertFileBodyIndexingConfigurationStackLegacy:
+		return true
+	case UpsertFileBodyIndexingConfigurationStackRealtimeV1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpsertFileBodyIndexingConfigurationSummarizationModelType.
+const (
+	UpsertFileBodyIndexingConfigurationSummarizationModelTypeAccurate    UpsertFileBodyIndexingConfigurationSummarizationModelType = "accurate"
+	UpsertFileBodyIndexingConfigurationSummarizationModelTypeBalanced    UpsertFileBodyIndexingConfigurationSummarizationModelType = "balanced"
+	UpsertFileBodyIndexingConfigurationSummarizationModelTypeInexpensive UpsertFileBodyIndexingConfigurationSummarizationModelType = "inexpensive"
+)
+
+// Valid indicates whether the value is a known member of the UpsertFileBodyIndexingConfigurationSummarizationModelType enum.
+func (e UpsertFileBodyIndexingConfigurationSummarizationModelType) Valid() bool {
+	switch e {
+	case UpsertFileBodyIndexingConfigurationSummarizationModelTypeAccurate:
+		return true
+	case UpsertFileBodyIndexingConfigurationSummarizationModelTypeBalanced:
+		return true
+	case UpsertFileBodyIndexingConfigurationSummarizationModelTypeInexpensive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpsertFileResponseFileAccessPolicies.
 const (
 	UpsertFileResponseFileAccessPoliciesIntegrations  UpsertFileResponseFileAccessPolicies = "integrations"
@@ -2485,6 +3085,69 @@ func (e UsageType) Valid() bool {
 	case UsageTypeWorkspaceMemberCount:
 		return true
 	case UsageTypeWorkspaceRatelimit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidateIntegrationCreationBodyStatesType.
+const (
+	ValidateIntegrationCreationBodyStatesTypeConversation ValidateIntegrationCreationBodyStatesType = "conversation"
+	ValidateIntegrationCreationBodyStatesTypeIntegration  ValidateIntegrationCreationBodyStatesType = "integration"
+	ValidateIntegrationCreationBodyStatesTypeUser         ValidateIntegrationCreationBodyStatesType = "user"
+)
+
+// Valid indicates whether the value is a known member of the ValidateIntegrationCreationBodyStatesType enum.
+func (e ValidateIntegrationCreationBodyStatesType) Valid() bool {
+	switch e {
+	case ValidateIntegrationCreationBodyStatesTypeConversation:
+		return true
+	case ValidateIntegrationCreationBodyStatesTypeIntegration:
+		return true
+	case ValidateIntegrationCreationBodyStatesTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidateIntegrationCreationBodyVisibility.
+const (
+	ValidateIntegrationCreationBodyVisibilityPrivate  ValidateIntegrationCreationBodyVisibility = "private"
+	ValidateIntegrationCreationBodyVisibilityPublic   ValidateIntegrationCreationBodyVisibility = "public"
+	ValidateIntegrationCreationBodyVisibilityUnlisted ValidateIntegrationCreationBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the ValidateIntegrationCreationBodyVisibility enum.
+func (e ValidateIntegrationCreationBodyVisibility) Valid() bool {
+	switch e {
+	case ValidateIntegrationCreationBodyVisibilityPrivate:
+		return true
+	case ValidateIntegrationCreationBodyVisibilityPublic:
+		return true
+	case ValidateIntegrationCreationBodyVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidateIntegrationUpdateBodyVisibility.
+const (
+	ValidateIntegrationUpdateBodyVisibilityPrivate  ValidateIntegrationUpdateBodyVisibility = "private"
+	ValidateIntegrationUpdateBodyVisibilityPublic   ValidateIntegrationUpdateBodyVisibility = "public"
+	ValidateIntegrationUpdateBodyVisibilityUnlisted ValidateIntegrationUpdateBodyVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the ValidateIntegrationUpdateBodyVisibility enum.
+func (e ValidateIntegrationUpdateBodyVisibility) Valid() bool {
+	switch e {
+	case ValidateIntegrationUpdateBodyVisibilityPrivate:
+		return true
+	case ValidateIntegrationUpdateBodyVisibilityPublic:
+		return true
+	case ValidateIntegrationUpdateBodyVisibilityUnlisted:
 		return true
 	default:
 		return false
@@ -2665,63 +3328,6 @@ func (e ListBotsParamsSortDirection) Valid() bool {
 	case ListBotsParamsSortDirectionAsc:
 		return true
 	case ListBotsParamsSortDirectionDesc:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateBotJSONBodyStatesType.
-const (
-	CreateBotJSONBodyStatesTypeBot          CreateBotJSONBodyStatesType = "bot"
-	CreateBotJSONBodyStatesTypeConversation CreateBotJSONBodyStatesType = "conversation"
-	CreateBotJSONBodyStatesTypeTask         CreateBotJSONBodyStatesType = "task"
-	CreateBotJSONBodyStatesTypeUser         CreateBotJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CreateBotJSONBodyStatesType enum.
-func (e CreateBotJSONBodyStatesType) Valid() bool {
-	switch e {
-	case CreateBotJSONBodyStatesTypeBot:
-		return true
-	case CreateBotJSONBodyStatesTypeConversation:
-		return true
-	case CreateBotJSONBodyStatesTypeTask:
-		return true
-	case CreateBotJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateBotAllowlistJSONBodySetting.
-const (
-	UpdateBotAllowlistJSONBodySettingALLWORKSPACEUSERS UpdateBotAllowlistJSONBodySetting = "ALL_WORKSPACE_USERS"
-	UpdateBotAllowlistJSONBodySettingSELECTEDUSERS     UpdateBotAllowlistJSONBodySetting = "SELECTED_USERS"
-)
-
-// Valid indicates whether the value is a known member of the UpdateBotAllowlistJSONBodySetting enum.
-func (e UpdateBotAllowlistJSONBodySetting) Valid() bool {
-	switch e {
-	case UpdateBotAllowlistJSONBodySettingALLWORKSPACEUSERS:
-		return true
-	case UpdateBotAllowlistJSONBodySettingSELECTEDUSERS:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateBotJSONBodyAuthentication.
-const (
-	UpdateBotJSONBodyAuthenticationIam UpdateBotJSONBodyAuthentication = "iam"
-)
-
-// Valid indicates whether the value is a known member of the UpdateBotJSONBodyAuthentication enum.
-func (e UpdateBotJSONBodyAuthentication) Valid() bool {
-	switch e {
-	case UpdateBotJSONBodyAuthenticationIam:
 		return true
 	default:
 		return false
@@ -2920,198 +3526,6 @@ func (e ListIntegrationsParamsVisibility) Valid() bool {
 	case ListIntegrationsParamsVisibilityPrivate:
 		return true
 	case ListIntegrationsParamsVisibilityPublic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateIntegrationJSONBodyStatesType.
-const (
-	CreateIntegrationJSONBodyStatesTypeConversation CreateIntegrationJSONBodyStatesType = "conversation"
-	CreateIntegrationJSONBodyStatesTypeIntegration  CreateIntegrationJSONBodyStatesType = "integration"
-	CreateIntegrationJSONBodyStatesTypeUser         CreateIntegrationJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CreateIntegrationJSONBodyStatesType enum.
-func (e CreateIntegrationJSONBodyStatesType) Valid() bool {
-	switch e {
-	case CreateIntegrationJSONBodyStatesTypeConversation:
-		return true
-	case CreateIntegrationJSONBodyStatesTypeIntegration:
-		return true
-	case CreateIntegrationJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateIntegrationJSONBodyVisibility.
-const (
-	CreateIntegrationJSONBodyVisibilityPrivate  CreateIntegrationJSONBodyVisibility = "private"
-	CreateIntegrationJSONBodyVisibilityPublic   CreateIntegrationJSONBodyVisibility = "public"
-	CreateIntegrationJSONBodyVisibilityUnlisted CreateIntegrationJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the CreateIntegrationJSONBodyVisibility enum.
-func (e CreateIntegrationJSONBodyVisibility) Valid() bool {
-	switch e {
-	case CreateIntegrationJSONBodyVisibilityPrivate:
-		return true
-	case CreateIntegrationJSONBodyVisibilityPublic:
-		return true
-	case CreateIntegrationJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationCreationJSONBodyStatesType.
-const (
-	ValidateIntegrationCreationJSONBodyStatesTypeConversation ValidateIntegrationCreationJSONBodyStatesType = "conversation"
-	ValidateIntegrationCreationJSONBodyStatesTypeIntegration  ValidateIntegrationCreationJSONBodyStatesType = "integration"
-	ValidateIntegrationCreationJSONBodyStatesTypeUser         ValidateIntegrationCreationJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationCreationJSONBodyStatesType enum.
-func (e ValidateIntegrationCreationJSONBodyStatesType) Valid() bool {
-	switch e {
-	case ValidateIntegrationCreationJSONBodyStatesTypeConversation:
-		return true
-	case ValidateIntegrationCreationJSONBodyStatesTypeIntegration:
-		return true
-	case ValidateIntegrationCreationJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationCreationJSONBodyVisibility.
-const (
-	ValidateIntegrationCreationJSONBodyVisibilityPrivate  ValidateIntegrationCreationJSONBodyVisibility = "private"
-	ValidateIntegrationCreationJSONBodyVisibilityPublic   ValidateIntegrationCreationJSONBodyVisibility = "public"
-	ValidateIntegrationCreationJSONBodyVisibilityUnlisted ValidateIntegrationCreationJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationCreationJSONBodyVisibility enum.
-func (e ValidateIntegrationCreationJSONBodyVisibility) Valid() bool {
-	switch e {
-	case ValidateIntegrationCreationJSONBodyVisibilityPrivate:
-		return true
-	case ValidateIntegrationCreationJSONBodyVisibilityPublic:
-		return true
-	case ValidateIntegrationCreationJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateIntegrationJSONBodyVisibility.
-const (
-	UpdateIntegrationJSONBodyVisibilityPrivate  UpdateIntegrationJSONBodyVisibility = "private"
-	UpdateIntegrationJSONBodyVisibilityPublic   UpdateIntegrationJSONBodyVisibility = "public"
-	UpdateIntegrationJSONBodyVisibilityUnlisted UpdateIntegrationJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the UpdateIntegrationJSONBodyVisibility enum.
-func (e UpdateIntegrationJSONBodyVisibility) Valid() bool {
-	switch e {
-	case UpdateIntegrationJSONBodyVisibilityPrivate:
-		return true
-	case UpdateIntegrationJSONBodyVisibilityPublic:
-		return true
-	case UpdateIntegrationJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationUpdateJSONBodyVisibility.
-const (
-	ValidateIntegrationUpdateJSONBodyVisibilityPrivate  ValidateIntegrationUpdateJSONBodyVisibility = "private"
-	ValidateIntegrationUpdateJSONBodyVisibilityPublic   ValidateIntegrationUpdateJSONBodyVisibility = "public"
-	ValidateIntegrationUpdateJSONBodyVisibilityUnlisted ValidateIntegrationUpdateJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationUpdateJSONBodyVisibility enum.
-func (e ValidateIntegrationUpdateJSONBodyVisibility) Valid() bool {
-	switch e {
-	case ValidateIntegrationUpdateJSONBodyVisibilityPrivate:
-		return true
-	case ValidateIntegrationUpdateJSONBodyVisibilityPublic:
-		return true
-	case ValidateIntegrationUpdateJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreatePluginJSONBodyStatesType.
-const (
-	CreatePluginJSONBodyStatesTypeBot          CreatePluginJSONBodyStatesType = "bot"
-	CreatePluginJSONBodyStatesTypeConversation CreatePluginJSONBodyStatesType = "conversation"
-	CreatePluginJSONBodyStatesTypeTask         CreatePluginJSONBodyStatesType = "task"
-	CreatePluginJSONBodyStatesTypeUser         CreatePluginJSONBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CreatePluginJSONBodyStatesType enum.
-func (e CreatePluginJSONBodyStatesType) Valid() bool {
-	switch e {
-	case CreatePluginJSONBodyStatesTypeBot:
-		return true
-	case CreatePluginJSONBodyStatesTypeConversation:
-		return true
-	case CreatePluginJSONBodyStatesTypeTask:
-		return true
-	case CreatePluginJSONBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreatePluginJSONBodyVisibility.
-const (
-	CreatePluginJSONBodyVisibilityPrivate  CreatePluginJSONBodyVisibility = "private"
-	CreatePluginJSONBodyVisibilityPublic   CreatePluginJSONBodyVisibility = "public"
-	CreatePluginJSONBodyVisibilityUnlisted CreatePluginJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the CreatePluginJSONBodyVisibility enum.
-func (e CreatePluginJSONBodyVisibility) Valid() bool {
-	switch e {
-	case CreatePluginJSONBodyVisibilityPrivate:
-		return true
-	case CreatePluginJSONBodyVisibilityPublic:
-		return true
-	case CreatePluginJSONBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdatePluginJSONBodyVisibility.
-const (
-	UpdatePluginJSONBodyVisibilityPrivate  UpdatePluginJSONBodyVisibility = "private"
-	UpdatePluginJSONBodyVisibilityPublic   UpdatePluginJSONBodyVisibility = "public"
-	UpdatePluginJSONBodyVisibilityUnlisted UpdatePluginJSONBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the UpdatePluginJSONBodyVisibility enum.
-func (e UpdatePluginJSONBodyVisibility) Valid() bool {
-	switch e {
-	case UpdatePluginJSONBodyVisibilityPrivate:
-		return true
-	case UpdatePluginJSONBodyVisibilityPublic:
-		return true
-	case UpdatePluginJSONBodyVisibilityUnlisted:
 		return true
 	default:
 		return false
@@ -3364,66 +3778,6 @@ func (e ListUsageHistoryParamsType) Valid() bool {
 	}
 }
 
-// Defines values for CreateWorkspaceMemberJSONBodyRole.
-const (
-	CreateWorkspaceMemberJSONBodyRoleAdministrator CreateWorkspaceMemberJSONBodyRole = "administrator"
-	CreateWorkspaceMemberJSONBodyRoleBilling       CreateWorkspaceMemberJSONBodyRole = "billing"
-	CreateWorkspaceMemberJSONBodyRoleDeveloper     CreateWorkspaceMemberJSONBodyRole = "developer"
-	CreateWorkspaceMemberJSONBodyRoleManager       CreateWorkspaceMemberJSONBodyRole = "manager"
-	CreateWorkspaceMemberJSONBodyRoleOwner         CreateWorkspaceMemberJSONBodyRole = "owner"
-	CreateWorkspaceMemberJSONBodyRoleViewer        CreateWorkspaceMemberJSONBodyRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkspaceMemberJSONBodyRole enum.
-func (e CreateWorkspaceMemberJSONBodyRole) Valid() bool {
-	switch e {
-	case CreateWorkspaceMemberJSONBodyRoleAdministrator:
-		return true
-	case CreateWorkspaceMemberJSONBodyRoleBilling:
-		return true
-	case CreateWorkspaceMemberJSONBodyRoleDeveloper:
-		return true
-	case CreateWorkspaceMemberJSONBodyRoleManager:
-		return true
-	case CreateWorkspaceMemberJSONBodyRoleOwner:
-		return true
-	case CreateWorkspaceMemberJSONBodyRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkspaceMemberJSONBodyRole.
-const (
-	UpdateWorkspaceMemberJSONBodyRoleAdministrator UpdateWorkspaceMemberJSONBodyRole = "administrator"
-	UpdateWorkspaceMemberJSONBodyRoleBilling       UpdateWorkspaceMemberJSONBodyRole = "billing"
-	UpdateWorkspaceMemberJSONBodyRoleDeveloper     UpdateWorkspaceMemberJSONBodyRole = "developer"
-	UpdateWorkspaceMemberJSONBodyRoleManager       UpdateWorkspaceMemberJSONBodyRole = "manager"
-	UpdateWorkspaceMemberJSONBodyRoleOwner         UpdateWorkspaceMemberJSONBodyRole = "owner"
-	UpdateWorkspaceMemberJSONBodyRoleViewer        UpdateWorkspaceMemberJSONBodyRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkspaceMemberJSONBodyRole enum.
-func (e UpdateWorkspaceMemberJSONBodyRole) Valid() bool {
-	switch e {
-	case UpdateWorkspaceMemberJSONBodyRoleAdministrator:
-		return true
-	case UpdateWorkspaceMemberJSONBodyRoleBilling:
-		return true
-	case UpdateWorkspaceMemberJSONBodyRoleDeveloper:
-		return true
-	case UpdateWorkspaceMemberJSONBodyRoleManager:
-		return true
-	case UpdateWorkspaceMemberJSONBodyRoleOwner:
-		return true
-	case UpdateWorkspaceMemberJSONBodyRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetWorkspaceQuotaParamsType.
 const (
 	GetWorkspaceQuotaParamsTypeAiSpend                    GetWorkspaceQuotaParamsType = "ai_spend"
@@ -3658,87 +4012,6 @@ func (e ListEventsParamsStatus) Valid() bool {
 	}
 }
 
-// Defines values for InitializeIncomingMessageJSONBodyMessageOrigin.
-const (
-	InitializeIncomingMessageJSONBodyMessageOriginSynthetic InitializeIncomingMessageJSONBodyMessageOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the InitializeIncomingMessageJSONBodyMessageOrigin enum.
-func (e InitializeIncomingMessageJSONBodyMessageOrigin) Valid() bool {
-	switch e {
-	case InitializeIncomingMessageJSONBodyMessageOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ConfigureIntegrationJSONBodyScheduleRegisterCall.
-const (
-	ConfigureIntegrationJSONBodyScheduleRegisterCallBiMonthly ConfigureIntegrationJSONBodyScheduleRegisterCall = "bi-monthly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallBiWeekly  ConfigureIntegrationJSONBodyScheduleRegisterCall = "bi-weekly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallDaily     ConfigureIntegrationJSONBodyScheduleRegisterCall = "daily"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallHourly    ConfigureIntegrationJSONBodyScheduleRegisterCall = "hourly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallMonthly   ConfigureIntegrationJSONBodyScheduleRegisterCall = "monthly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallQuarterly ConfigureIntegrationJSONBodyScheduleRegisterCall = "quarterly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallWeekly    ConfigureIntegrationJSONBodyScheduleRegisterCall = "weekly"
-	ConfigureIntegrationJSONBodyScheduleRegisterCallYearly    ConfigureIntegrationJSONBodyScheduleRegisterCall = "yearly"
-)
-
-// Valid indicates whether the value is a known member of the ConfigureIntegrationJSONBodyScheduleRegisterCall enum.
-func (e ConfigureIntegrationJSONBodyScheduleRegisterCall) Valid() bool {
-	switch e {
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallBiMonthly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallBiWeekly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallDaily:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallHourly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallMonthly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallQuarterly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallWeekly:
-		return true
-	case ConfigureIntegrationJSONBodyScheduleRegisterCallYearly:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateMessageJSONBodyOrigin.
-const (
-	CreateMessageJSONBodyOriginSynthetic CreateMessageJSONBodyOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the CreateMessageJSONBodyOrigin enum.
-func (e CreateMessageJSONBodyOrigin) Valid() bool {
-	switch e {
-	case CreateMessageJSONBodyOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetOrCreateMessageJSONBodyOrigin.
-const (
-	GetOrCreateMessageJSONBodyOriginSynthetic GetOrCreateMessageJSONBodyOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the GetOrCreateMessageJSONBodyOrigin enum.
-func (e GetOrCreateMessageJSONBodyOrigin) Valid() bool {
-	switch e {
-	case GetOrCreateMessageJSONBodyOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListTagValuesParamsType.
 const (
 	ListTagValuesParamsTypeConversation ListTagValuesParamsType = "conversation"
@@ -3790,42 +4063,6 @@ func (e ListTasksParamsStatus) Valid() bool {
 	case ListTasksParamsStatusPending:
 		return true
 	case ListTasksParamsStatusTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateTaskJSONBodyStatus.
-const (
-	UpdateTaskJSONBodyStatusBlocked    UpdateTaskJSONBodyStatus = "blocked"
-	UpdateTaskJSONBodyStatusCancelled  UpdateTaskJSONBodyStatus = "cancelled"
-	UpdateTaskJSONBodyStatusCompleted  UpdateTaskJSONBodyStatus = "completed"
-	UpdateTaskJSONBodyStatusFailed     UpdateTaskJSONBodyStatus = "failed"
-	UpdateTaskJSONBodyStatusInProgress UpdateTaskJSONBodyStatus = "in_progress"
-	UpdateTaskJSONBodyStatusPaused     UpdateTaskJSONBodyStatus = "paused"
-	UpdateTaskJSONBodyStatusPending    UpdateTaskJSONBodyStatus = "pending"
-	UpdateTaskJSONBodyStatusTimeout    UpdateTaskJSONBodyStatus = "timeout"
-)
-
-// Valid indicates whether the value is a known member of the UpdateTaskJSONBodyStatus enum.
-func (e UpdateTaskJSONBodyStatus) Valid() bool {
-	switch e {
-	case UpdateTaskJSONBodyStatusBlocked:
-		return true
-	case UpdateTaskJSONBodyStatusCancelled:
-		return true
-	case UpdateTaskJSONBodyStatusCompleted:
-		return true
-	case UpdateTaskJSONBodyStatusFailed:
-		return true
-	case UpdateTaskJSONBodyStatusInProgress:
-		return true
-	case UpdateTaskJSONBodyStatusPaused:
-		return true
-	case UpdateTaskJSONBodyStatusPending:
-		return true
-	case UpdateTaskJSONBodyStatusTimeout:
 		return true
 	default:
 		return false
@@ -3922,96 +4159,6 @@ func (e ListWorkflowsParamsStatuses) Valid() bool {
 	}
 }
 
-// Defines values for CreateWorkflowJSONBodyStatus.
-const (
-	CreateWorkflowJSONBodyStatusInProgress CreateWorkflowJSONBodyStatus = "in_progress"
-	CreateWorkflowJSONBodyStatusListening  CreateWorkflowJSONBodyStatus = "listening"
-	CreateWorkflowJSONBodyStatusPending    CreateWorkflowJSONBodyStatus = "pending"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkflowJSONBodyStatus enum.
-func (e CreateWorkflowJSONBodyStatus) Valid() bool {
-	switch e {
-	case CreateWorkflowJSONBodyStatusInProgress:
-		return true
-	case CreateWorkflowJSONBodyStatusListening:
-		return true
-	case CreateWorkflowJSONBodyStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup.
-const (
-	GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupActive   GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup = "active"
-	GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupFinished GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup = "finished"
-)
-
-// Valid indicates whether the value is a known member of the GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup enum.
-func (e GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup) Valid() bool {
-	switch e {
-	case GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupActive:
-		return true
-	case GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroupFinished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetOrCreateWorkflowJSONBodyStatus.
-const (
-	GetOrCreateWorkflowJSONBodyStatusInProgress GetOrCreateWorkflowJSONBodyStatus = "in_progress"
-	GetOrCreateWorkflowJSONBodyStatusListening  GetOrCreateWorkflowJSONBodyStatus = "listening"
-	GetOrCreateWorkflowJSONBodyStatusPending    GetOrCreateWorkflowJSONBodyStatus = "pending"
-)
-
-// Valid indicates whether the value is a known member of the GetOrCreateWorkflowJSONBodyStatus enum.
-func (e GetOrCreateWorkflowJSONBodyStatus) Valid() bool {
-	switch e {
-	case GetOrCreateWorkflowJSONBodyStatusInProgress:
-		return true
-	case GetOrCreateWorkflowJSONBodyStatusListening:
-		return true
-	case GetOrCreateWorkflowJSONBodyStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkflowJSONBodyStatus.
-const (
-	UpdateWorkflowJSONBodyStatusCancelled  UpdateWorkflowJSONBodyStatus = "cancelled"
-	UpdateWorkflowJSONBodyStatusCompleted  UpdateWorkflowJSONBodyStatus = "completed"
-	UpdateWorkflowJSONBodyStatusFailed     UpdateWorkflowJSONBodyStatus = "failed"
-	UpdateWorkflowJSONBodyStatusInProgress UpdateWorkflowJSONBodyStatus = "in_progress"
-	UpdateWorkflowJSONBodyStatusListening  UpdateWorkflowJSONBodyStatus = "listening"
-	UpdateWorkflowJSONBodyStatusPaused     UpdateWorkflowJSONBodyStatus = "paused"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkflowJSONBodyStatus enum.
-func (e UpdateWorkflowJSONBodyStatus) Valid() bool {
-	switch e {
-	case UpdateWorkflowJSONBodyStatusCancelled:
-		return true
-	case UpdateWorkflowJSONBodyStatusCompleted:
-		return true
-	case UpdateWorkflowJSONBodyStatusFailed:
-		return true
-	case UpdateWorkflowJSONBodyStatusInProgress:
-		return true
-	case UpdateWorkflowJSONBodyStatusListening:
-		return true
-	case UpdateWorkflowJSONBodyStatusPaused:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListFilesParamsSortField.
 const (
 	ListFilesParamsSortFieldCreatedAt ListFilesParamsSortField = "createdAt"
@@ -4057,135 +4204,6 @@ func (e ListFilesParamsSortDirection) Valid() bool {
 	}
 }
 
-// Defines values for UpsertFileJSONBodyAccessPolicies.
-const (
-	UpsertFileJSONBodyAccessPoliciesIntegrations  UpsertFileJSONBodyAccessPolicies = "integrations"
-	UpsertFileJSONBodyAccessPoliciesPublicContent UpsertFileJSONBodyAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileJSONBodyAccessPolicies enum.
-func (e UpsertFileJSONBodyAccessPolicies) Valid() bool {
-	switch e {
-	case UpsertFileJSONBodyAccessPoliciesIntegrations:
-		return true
-	case UpsertFileJSONBodyAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileJSONBodyIndexingConfigurationParsingMode.
-const (
-	UpsertFileJSONBodyIndexingConfigurationParsingModeAgent    UpsertFileJSONBodyIndexingConfigurationParsingMode = "agent"
-	UpsertFileJSONBodyIndexingConfigurationParsingModeStandard UpsertFileJSONBodyIndexingConfigurationParsingMode = "standard"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileJSONBodyIndexingConfigurationParsingMode enum.
-func (e UpsertFileJSONBodyIndexingConfigurationParsingMode) Valid() bool {
-	switch e {
-	case UpsertFileJSONBodyIndexingConfigurationParsingModeAgent:
-		return true
-	case UpsertFileJSONBodyIndexingConfigurationParsingModeStandard:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileJSONBodyIndexingConfigurationStack.
-const (
-	UpsertFileJSONBodyIndexingConfigurationStackLegacy     UpsertFileJSONBodyIndexingConfigurationStack = "legacy"
-	UpsertFileJSONBodyIndexingConfigurationStackRealtimeV1 UpsertFileJSONBodyIndexingConfigurationStack = "realtime-v1"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileJSONBodyIndexingConfigurationStack enum.
-func (e UpsertFileJSONBodyIndexingConfigurationStack) Valid() bool {
-	switch e {
-	case UpsertFileJSONBodyIndexingConfigurationStackLegacy:
-		return true
-	case UpsertFileJSONBodyIndexingConfigurationStackRealtimeV1:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileJSONBodyIndexingConfigurationSummarizationModelType.
-const (
-	UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeAccurate    UpsertFileJSONBodyIndexingConfigurationSummarizationModelType = "accurate"
-	UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeBalanced    UpsertFileJSONBodyIndexingConfigurationSummarizationModelType = "balanced"
-	UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeInexpensive UpsertFileJSONBodyIndexingConfigurationSummarizationModelType = "inexpensive"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileJSONBodyIndexingConfigurationSummarizationModelType enum.
-func (e UpsertFileJSONBodyIndexingConfigurationSummarizationModelType) Valid() bool {
-	switch e {
-	case UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeAccurate:
-		return true
-	case UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeBalanced:
-		return true
-	case UpsertFileJSONBodyIndexingConfigurationSummarizationModelTypeInexpensive:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataJSONBodyAccessPolicies.
-const (
-	UpdateFileMetadataJSONBodyAccessPoliciesIntegrations  UpdateFileMetadataJSONBodyAccessPolicies = "integrations"
-	UpdateFileMetadataJSONBodyAccessPoliciesPublicContent UpdateFileMetadataJSONBodyAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataJSONBodyAccessPolicies enum.
-func (e UpdateFileMetadataJSONBodyAccessPolicies) Valid() bool {
-	switch e {
-	case UpdateFileMetadataJSONBodyAccessPoliciesIntegrations:
-		return true
-	case UpdateFileMetadataJSONBodyAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SetFilePassagesJSONBodyPassagesType.
-const (
-	SetFilePassagesJSONBodyPassagesTypeBlockquote SetFilePassagesJSONBodyPassagesType = "blockquote"
-	SetFilePassagesJSONBodyPassagesTypeCode       SetFilePassagesJSONBodyPassagesType = "code"
-	SetFilePassagesJSONBodyPassagesTypeImage      SetFilePassagesJSONBodyPassagesType = "image"
-	SetFilePassagesJSONBodyPassagesTypeList       SetFilePassagesJSONBodyPassagesType = "list"
-	SetFilePassagesJSONBodyPassagesTypeParagraph  SetFilePassagesJSONBodyPassagesType = "paragraph"
-	SetFilePassagesJSONBodyPassagesTypeSubtitle   SetFilePassagesJSONBodyPassagesType = "subtitle"
-	SetFilePassagesJSONBodyPassagesTypeTable      SetFilePassagesJSONBodyPassagesType = "table"
-	SetFilePassagesJSONBodyPassagesTypeTitle      SetFilePassagesJSONBodyPassagesType = "title"
-)
-
-// Valid indicates whether the value is a known member of the SetFilePassagesJSONBodyPassagesType enum.
-func (e SetFilePassagesJSONBodyPassagesType) Valid() bool {
-	switch e {
-	case SetFilePassagesJSONBodyPassagesTypeBlockquote:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeCode:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeImage:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeList:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeParagraph:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeSubtitle:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeTable:
-		return true
-	case SetFilePassagesJSONBodyPassagesTypeTitle:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ExportTableParamsFormat.
 const (
 	ExportTableParamsFormatCsv  ExportTableParamsFormat = "csv"
@@ -4198,24 +4216,6 @@ func (e ExportTableParamsFormat) Valid() bool {
 	case ExportTableParamsFormatCsv:
 		return true
 	case ExportTableParamsFormatJSON:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FindTableRowsJSONBodyOrderDirection.
-const (
-	FindTableRowsJSONBodyOrderDirectionAsc  FindTableRowsJSONBodyOrderDirection = "asc"
-	FindTableRowsJSONBodyOrderDirectionDesc FindTableRowsJSONBodyOrderDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the FindTableRowsJSONBodyOrderDirection enum.
-func (e FindTableRowsJSONBodyOrderDirection) Valid() bool {
-	switch e {
-	case FindTableRowsJSONBodyOrderDirectionAsc:
-		return true
-	case FindTableRowsJSONBodyOrderDirectionDesc:
 		return true
 	default:
 		return false
@@ -4341,6 +4341,12 @@ type Activity struct {
 
 // ActivityCategory Kind of entry.
 type ActivityCategory string
+
+// AddParticipantBody The body of a request to add a participant.
+type AddParticipantBody struct {
+	// UserID ID of the user to add; it must be a user of the same bot.
+	UserID string `json:"userId"`
+}
 
 // AddParticipantResponse The participant, added.
 type AddParticipantResponse struct {
@@ -4953,6 +4959,15 @@ type BreakDownWorkspaceUsageByBotResponse struct {
 	Data []BotUsage `json:"data"`
 }
 
+// CallActionBody The body of a request to call an action.
+type CallActionBody struct {
+	// Input Input of the action; its shape is set by the action's definition in the integration.
+	Input map[string]interface{} `json:"input"`
+
+	// Type Action to run, written integration:action: the integration's alias on the bot (by default its name), a colon, then the action's name, such as slack:addReaction.
+	Type string `json:"type"`
+}
+
 // CallActionResponse The action's output.
 type CallActionResponse struct {
 	// Meta Facts about how the answer was produced.
@@ -4966,6 +4981,12 @@ type CallActionResponse struct {
 type CallActionResponse_Meta struct {
 	// Cached True when the output came from a cache of an earlier call instead of running the action.
 	Cached bool `json:"cached"`
+}
+
+// ChangeAISpendQuotaBody The body of a request to set the monthly AI spending limit.
+type ChangeAISpendQuotaBody struct {
+	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
+	MonthlySpendingLimit float64 `json:"monthlySpendingLimit"`
 }
 
 // ChannelDefinitionUpdate A channel of an integration, in an update, or null to remove it.
@@ -5010,6 +5031,12 @@ type ChannelDefinitionUpdate_Message struct {
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
+// ChargeWorkspaceUnpaidInvoicesBody The body of a request to charge outstanding invoices.
+type ChargeWorkspaceUnpaidInvoicesBody struct {
+	// InvoiceIDs IDs of the invoices to charge. Left out, every unpaid invoice of the workspace is tried; beware that an empty Go slice is left out of the request too, and so charges them all.
+	InvoiceIDs []string `json:"invoiceIds,omitempty"`
+}
+
 // ChargeWorkspaceUnpaidInvoicesResponse The charged invoices, failed invoices.
 type ChargeWorkspaceUnpaidInvoicesResponse struct {
 	// ChargedInvoices Invoices this call managed to charge.
@@ -5038,6 +5065,12 @@ type ChargeWorkspaceUnpaidInvoicesResponse_FailedInvoices struct {
 
 	// ID ID of the invoice.
 	ID string `json:"id"`
+}
+
+// CheckHandleAvailabilityBody The body of a request to check whether a handle is free.
+type CheckHandleAvailabilityBody struct {
+	// Handle Handle to check. This call accepts handles that start or end with a hyphen or underscore, which updateWorkspace refuses, and allows at most 50 characters where updateWorkspace allows 64.
+	Handle string `json:"handle"`
 }
 
 // CheckHandleAvailabilityResponse The available, suggestions, used by.
@@ -5076,6 +5109,21 @@ type ConfigurationDefinitionUpdate_Identifier struct {
 	Required *bool `json:"required,omitempty"`
 }
 
+// ConfigureIntegrationBody The body of a request to configure an integration.
+type ConfigureIntegrationBody struct {
+	// Identifier Identifier of this installation on the external service (an account or workspace ID there), by which the API routes that service's webhooks to the right bot. Null removes it.
+	Identifier nullable.Nullable[string] `json:"identifier,omitempty"`
+
+	// SandboxIdentifiers Experimental, meant for a few integrations. The schema declares no keys, so only an empty object or null passes validation; null removes every sandbox identifier.
+	SandboxIdentifiers nullable.Nullable[map[string]interface{}] `json:"sandboxIdentifiers,omitempty"`
+
+	// ScheduleRegisterCall How often the API should run the integration's register handler again, for instance to renew webhooks or subscriptions that expire on the external service.
+	ScheduleRegisterCall *ConfigureIntegrationBodyScheduleRegisterCall `json:"scheduleRegisterCall,omitempty"`
+}
+
+// ConfigureIntegrationBodyScheduleRegisterCall How often the API should run the integration's register handler again, for instance to renew webhooks or subscriptions that expire on the external service.
+type ConfigureIntegrationBodyScheduleRegisterCall string
+
 // Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 type Conversation struct {
 	// Channel Channel of the integration that carries the conversation.
@@ -5103,10 +5151,25 @@ type Conversation struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// CopyFileBody The body of a request to copy a file.
+type CopyFileBody struct {
+	// Overwrite Replace a file that already uses the destination key instead of failing. With a bot token, that file must have been created by the same bot.
+	Overwrite *bool `json:"overwrite,omitempty"`
+}
+
 // CopyFileResponse The file.
 type CopyFileResponse struct {
 	// File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
 	File File `json:"file"`
+}
+
+// CreateBotAPIKeyBody The body of a request to create a bot API key.
+type CreateBotAPIKeyBody struct {
+	// BotID ID of the bot the key is for.
+	BotID string `json:"botId"`
+
+	// Note Free text to tell keys apart.
+	Note *string `json:"note,omitempty"`
 }
 
 // CreateBotAPIKeyResponse The id, created at, note, value.
@@ -5124,10 +5187,223 @@ type CreateBotAPIKeyResponse struct {
 	Value string `json:"value"`
 }
 
+// CreateBotBody The body of a request to create a bot.
+type CreateBotBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateBotBody_Actions `json:"actions,omitempty"`
+
+	// Code The bot's JavaScript code.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Configuration values of the bot and the JSON schema they must follow.
+	Configuration *CreateBotBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Tags it declares for conversations.
+	Conversation *CreateBotBody_Conversation `json:"conversation,omitempty"`
+
+	// Description What the bot is for.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True for a development bot, which runs on a developer's machine and may install development integrations. Cannot be changed afterwards.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateBotBody_Events `json:"events,omitempty"`
+
+	// Medias Media files attached to the bot, each with a name and an address.
+	Medias []CreateBotBody_Medias `json:"medias,omitempty"`
+
+	// Message Tags it declares for messages.
+	Message *CreateBotBody_Message `json:"message,omitempty"`
+
+	// Name The bot's display name; when omitted, Botpress makes one up.
+	Name *string `json:"name,omitempty"`
+
+	// RecurringEvents Events the bot raises on a cron schedule, by name, each with the type and payload of the event raised.
+	RecurringEvents map[string]CreateBotBody_RecurringEvents `json:"recurringEvents,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreateBotBody_States `json:"states,omitempty"`
+
+	// Subscriptions Events the bot listens to.
+	Subscriptions *CreateBotBody_Subscriptions `json:"subscriptions,omitempty"`
+
+	// Tags Key-value labels on the bot.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots, which run outside Botpress, such as on a developer's machine.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users.
+	User *CreateBotBody_User `json:"user,omitempty"`
+}
+
+// CreateBotBody_Actions_Input What the action takes.
+type CreateBotBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateBotBody_Actions_Output What the action returns.
+type CreateBotBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateBotBody_Actions defines model for CreateBotBody.Actions.
+type CreateBotBody_Actions struct {
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateBotBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateBotBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateBotBody_Configuration Configuration values of the bot and the JSON schema they must follow.
+type CreateBotBody_Configuration struct {
+	// Data Configuration values, checked against schema.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Schema JSON schema the configuration values are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+}
+
+// CreateBotBody_Conversation_Tags defines model for CreateBotBody.Conversation.Tags.
+type CreateBotBody_Conversation_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateBotBody_Conversation Tags it declares for conversations.
+type CreateBotBody_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
+	Tags map[string]CreateBotBody_Conversation_Tags `json:"tags,omitempty"`
+}
+
+// CreateBotBody_Events defines model for CreateBotBody.Events.
+type CreateBotBody_Events struct {
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateBotBody_Medias defines model for CreateBotBody.Medias.
+type CreateBotBody_Medias struct {
+	// Name Name of the media file.
+	Name string `json:"name"`
+
+	// URL Address of the media file.
+	URL string `json:"url"`
+}
+
+// CreateBotBody_Message_Tags defines model for CreateBotBody.Message.Tags.
+type CreateBotBody_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateBotBody_Message Tags it declares for messages.
+type CreateBotBody_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
+	Tags map[string]CreateBotBody_Message_Tags `json:"tags,omitempty"`
+}
+
+// CreateBotBody_RecurringEvents_Schedule When it fires.
+type CreateBotBody_RecurringEvents_Schedule struct {
+	// Cron Cron expression saying when it fires.
+	Cron string `json:"cron"`
+}
+
+// CreateBotBody_RecurringEvents defines model for CreateBotBody.RecurringEvents.
+type CreateBotBody_RecurringEvents struct {
+	// Payload Payload of the event it raises.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule When it fires.
+	Schedule CreateBotBody_RecurringEvents_Schedule `json:"schedule"`
+
+	// Type Type of the event it raises.
+	Type string `json:"type"`
+}
+
+// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+type CreateBotBodyStatesType string
+
+// CreateBotBody_States defines model for CreateBotBody.States.
+type CreateBotBody_States struct {
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type CreateBotBodyStatesType `json:"type"`
+}
+
+// CreateBotBody_Subscriptions Events the bot listens to.
+type CreateBotBody_Subscriptions struct {
+	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null listens to all events.
+	Events nullable.Nullable[map[string]map[string]interface{}] `json:"events"`
+}
+
+// CreateBotBody_User_Tags defines model for CreateBotBody.User.Tags.
+type CreateBotBody_User_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateBotBody_User Tags it declares for users.
+type CreateBotBody_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
+	Tags map[string]CreateBotBody_User_Tags `json:"tags,omitempty"`
+}
+
 // CreateBotResponse The bot, created.
 type CreateBotResponse struct {
 	// Bot A bot of a workspace: its definition, what it has installed, and its status.
 	Bot Bot `json:"bot"`
+}
+
+// CreateBotVersionBody The body of a request to create a bot version.
+type CreateBotVersionBody struct {
+	// Description Optional note about the version.
+	Description *string `json:"description,omitempty"`
+
+	// Name Name of the version.
+	Name string `json:"name"`
 }
 
 // CreateBotVersionResponse The version, created.
@@ -5136,16 +5412,71 @@ type CreateBotVersionResponse struct {
 	Version Version `json:"version"`
 }
 
+// CreateConversationBody The body of a request to create a conversation.
+type CreateConversationBody struct {
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
+}
+
 // CreateConversationResponse The conversation, created.
 type CreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
+// CreateEventBody The body of a request to create an event.
+type CreateEventBody struct {
+	// ConversationID ID of the conversation the event concerns, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// MessageID ID of the message the event concerns, if any.
+	MessageID *string `json:"messageId,omitempty"`
+
+	// Payload Data of the event; its shape is set by the definition of the event type.
+	Payload map[string]interface{} `json:"payload"`
+
+	// Schedule Deliver the event later instead of now. Give either dateTime or delay.
+	Schedule *CreateEventBody_Schedule `json:"schedule,omitempty"`
+
+	// Type Event type, such as the name of an event that one of the bot's integrations declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the event concerns, if any.
+	UserID *string `json:"userId,omitempty"`
+
+	// WorkflowID ID of the workflow the event concerns, if any.
+	WorkflowID *string `json:"workflowId,omitempty"`
+}
+
+// CreateEventBody_Schedule Deliver the event later instead of now. Give either dateTime or delay.
+type CreateEventBody_Schedule struct {
+	// DateTime When to deliver the event, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before delivering the event, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
+}
+
 // CreateEventResponse The event, created.
 type CreateEventResponse struct {
 	// Event Something that happened to the bot; the bot reacts to it, and it may be scheduled for later.
 	Event Event `json:"event"`
+}
+
+// CreateIntegrationAPIKeyBody The body of a request to create an integration API key.
+type CreateIntegrationAPIKeyBody struct {
+	// IntegrationID ID of the integration the key is for.
+	IntegrationID string `json:"integrationId"`
+
+	// Note Free text to tell the key apart from others later.
+	Note *string `json:"note,omitempty"`
 }
 
 // CreateIntegrationAPIKeyResponse The new integration API key, secret value included.
@@ -5163,11 +5494,372 @@ type CreateIntegrationAPIKeyResponse struct {
 	Value string `json:"value"`
 }
 
+// CreateIntegrationBody The body of a request to create an integration.
+type CreateIntegrationBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateIntegrationBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]CreateIntegrationBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *CreateIntegrationBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]CreateIntegrationBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateIntegrationBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateIntegrationBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
+	ExtraOperations map[string]CreateIntegrationBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *CreateIntegrationBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]CreateIntegrationBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreateIntegrationBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *CreateIntegrationBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *CreateIntegrationBodyVisibility `json:"visibility,omitempty"`
+}
+
+// CreateIntegrationBody_Actions_Input What the action takes.
+type CreateIntegrationBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateIntegrationBody_Actions_Output What the action returns.
+type CreateIntegrationBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateIntegrationBody_Actions defines model for CreateIntegrationBody.Actions.
+type CreateIntegrationBody_Actions struct {
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateIntegrationBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateIntegrationBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+type CreateIntegrationBody_Channels_Conversation_Creation struct {
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// CreateIntegrationBody_Channels_Conversation_Tags defines model for CreateIntegrationBody.Channels.Conversation.Tags.
+type CreateIntegrationBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+type CreateIntegrationBody_Channels_Conversation struct {
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *CreateIntegrationBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]CreateIntegrationBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+}
+
+// CreateIntegrationBody_Channels_Message_Tags defines model for CreateIntegrationBody.Channels.Message.Tags.
+type CreateIntegrationBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Channels_Message Tags of the channel's messages.
+type CreateIntegrationBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
+	Tags map[string]CreateIntegrationBody_Channels_Message_Tags `json:"tags,omitempty"`
+}
+
+// CreateIntegrationBody_Channels_Messages defines model for CreateIntegrationBody.Channels.Messages.
+type CreateIntegrationBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateIntegrationBody_Channels defines model for CreateIntegrationBody.Channels.
+type CreateIntegrationBody_Channels struct {
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *CreateIntegrationBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *CreateIntegrationBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateIntegrationBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type CreateIntegrationBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
+	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// CreateIntegrationBody_Configuration Default configuration: its JSON schema, presentation and identifier settings.
+type CreateIntegrationBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type CreateIntegrationBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
+	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// CreateIntegrationBody_Configurations defines model for CreateIntegrationBody.Configurations.
+type CreateIntegrationBody_Configurations struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *CreateIntegrationBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Entities defines model for CreateIntegrationBody.Entities.
+type CreateIntegrationBody_Entities struct {
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_Events defines model for CreateIntegrationBody.Events.
+type CreateIntegrationBody_Events struct {
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_ExtraOperations defines model for CreateIntegrationBody.ExtraOperations.
+type CreateIntegrationBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
+	Enabled bool `json:"enabled"`
+}
+
+// CreateIntegrationBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+type CreateIntegrationBody_Identifier struct {
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
+	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
+}
+
+// CreateIntegrationBody_Interfaces_Actions defines model for CreateIntegrationBody.Interfaces.Actions.
+type CreateIntegrationBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
+	Name string `json:"name"`
+}
+
+// CreateIntegrationBody_Interfaces_Channels defines model for CreateIntegrationBody.Interfaces.Channels.
+type CreateIntegrationBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
+	Name string `json:"name"`
+}
+
+// CreateIntegrationBody_Interfaces_Entities defines model for CreateIntegrationBody.Interfaces.Entities.
+type CreateIntegrationBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
+	Name string `json:"name"`
+}
+
+// CreateIntegrationBody_Interfaces_Events defines model for CreateIntegrationBody.Interfaces.Events.
+type CreateIntegrationBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
+	Name string `json:"name"`
+}
+
+// CreateIntegrationBody_Interfaces defines model for CreateIntegrationBody.Interfaces.
+type CreateIntegrationBody_Interfaces struct {
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]CreateIntegrationBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
+	Channels map[string]CreateIntegrationBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
+	Entities map[string]CreateIntegrationBody_Interfaces_Entities `json:"entities,omitempty"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]CreateIntegrationBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+}
+
+// CreateIntegrationBodyStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
+type CreateIntegrationBodyStatesType string
+
+// CreateIntegrationBody_States defines model for CreateIntegrationBody.States.
+type CreateIntegrationBody_States struct {
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type CreateIntegrationBodyStatesType `json:"type"`
+}
+
+// CreateIntegrationBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+type CreateIntegrationBody_User_Creation struct {
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// CreateIntegrationBody_User_Tags defines model for CreateIntegrationBody.User.Tags.
+type CreateIntegrationBody_User_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateIntegrationBody_User Tags it declares for users, and whether and how it can create users.
+type CreateIntegrationBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *CreateIntegrationBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]CreateIntegrationBody_User_Tags `json:"tags,omitempty"`
+}
+
+// CreateIntegrationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+type CreateIntegrationBodyVisibility string
+
 // CreateIntegrationResponse The integration, created.
 type CreateIntegrationResponse struct {
 	// Integration One version of an integration: what it declares, how it is reached, and how it is presented.
 	Integration Integration `json:"integration"`
 }
+
+// CreateIntegrationShareableIDBody The body of a request to create a shareable ID for an installed integration.
+type CreateIntegrationShareableIDBody = map[string]interface{}
 
 // CreateIntegrationShareableIDResponse The shareable id, created.
 type CreateIntegrationShareableIDResponse struct {
@@ -5175,10 +5867,154 @@ type CreateIntegrationShareableIDResponse struct {
 	ShareableID string `json:"shareableId"`
 }
 
+// CreateInterfaceBody The body of a request to create an interface.
+type CreateInterfaceBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreateInterfaceBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it declares, by name, with their message types.
+	Channels map[string]CreateInterfaceBody_Channels `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]CreateInterfaceBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreateInterfaceBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the interface; together with version it picks one.
+	Name string `json:"name"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
+	NameTemplate *CreateInterfaceBody_NameTemplate `json:"nameTemplate,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead. When omitted, it is not public.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
+}
+
+// CreateInterfaceBody_Actions_Input What the action takes.
+type CreateInterfaceBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateInterfaceBody_Actions_Output What the action returns.
+type CreateInterfaceBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateInterfaceBody_Actions defines model for CreateInterfaceBody.Actions.
+type CreateInterfaceBody_Actions struct {
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreateInterfaceBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreateInterfaceBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateInterfaceBody_Channels_Messages defines model for CreateInterfaceBody.Channels.Messages.
+type CreateInterfaceBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreateInterfaceBody_Channels defines model for CreateInterfaceBody.Channels.
+type CreateInterfaceBody_Channels struct {
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]CreateInterfaceBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateInterfaceBody_Entities defines model for CreateInterfaceBody.Entities.
+type CreateInterfaceBody_Entities struct {
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateInterfaceBody_Events defines model for CreateInterfaceBody.Events.
+type CreateInterfaceBody_Events struct {
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreateInterfaceBody_NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
+type CreateInterfaceBody_NameTemplate struct {
+	// Language Language the script is written in.
+	Language string `json:"language"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
+}
+
 // CreateInterfaceResponse The interface, created.
 type CreateInterfaceResponse struct {
 	// Interface One version of an interface: actions, events, entities and channels that integrations implement.
 	Interface Interface `json:"interface"`
+}
+
+// CreateKnowledgeBaseBody The body of a request to create a knowledge base.
+type CreateKnowledgeBaseBody struct {
+	// Name Name of the knowledge base.
+	Name string `json:"name"`
+
+	// Tags Key-value labels for the knowledge base.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // CreateKnowledgeBaseResponse The knowledge base, created.
@@ -5199,16 +6035,61 @@ type CreateKnowledgeBaseResponse_KnowledgeBase struct {
 	Tags map[string]string `json:"tags"`
 }
 
+// CreateMessageBody The body of a request to create a message.
+type CreateMessageBody struct {
+	// ConversationID ID of the conversation the message goes into.
+	ConversationID string `json:"conversationId"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *CreateMessageBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
+	Payload message.Payload `json:"payload"`
+
+	// Schedule Send the message later instead of now. Give either dateTime or delay.
+	Schedule *CreateMessageBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. Only keys that the bot or the channel's integration declare for messages are accepted; the channel may require some.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
+}
+
+// CreateMessageBodyOrigin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+type CreateMessageBodyOrigin string
+
+// CreateMessageBody_Schedule Send the message later instead of now. Give either dateTime or delay.
+type CreateMessageBody_Schedule struct {
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
+}
+
 // CreateMessageResponse The message, created.
 type CreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
+// CreatePaymentMethodIntentBody The body of a request to start adding a payment method.
+type CreatePaymentMethodIntentBody = map[string]interface{}
+
 // CreatePaymentMethodIntentResponse The client secret, created.
 type CreatePaymentMethodIntentResponse struct {
 	// ClientSecret Client secret of the new Stripe setup intent; give it to Stripe.js or a Stripe SDK to collect the card. It lets anyone holding it complete the setup, so do not log it.
 	ClientSecret string `json:"clientSecret"`
+}
+
+// CreatePersonalAccessTokenBody The body of a request to create a personal access token.
+type CreatePersonalAccessTokenBody struct {
+	// Note Label that tells the token apart in lists, such as what or who uses it.
+	Note string `json:"note"`
 }
 
 // CreatePersonalAccessTokenResponse The pat, created.
@@ -5232,16 +6113,260 @@ type CreatePersonalAccessTokenResponse_Pat struct {
 	Value string `json:"value"`
 }
 
+// CreatePluginBody The body of a request to create a plugin.
+type CreatePluginBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]CreatePluginBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Code Bundled JavaScript code of the plugin: one build for Node.js, one for the browser.
+	Code CreatePluginBody_Code `json:"code"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it.
+	Configuration *CreatePluginBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Tags it declares for conversations.
+	Conversation *CreatePluginBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Interfaces and integrations it needs, each under an alias of its choice, named by ID or by name and version.
+	Dependencies *CreatePluginBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]CreatePluginBody_Events `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Name Name shared by all versions of the plugin; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]CreatePluginBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Tags it declares for users.
+	User *CreatePluginBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of this version.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
+	Visibility *CreatePluginBodyVisibility `json:"visibility,omitempty"`
+}
+
+// CreatePluginBody_Actions_Input What the action takes.
+type CreatePluginBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreatePluginBody_Actions_Output What the action returns.
+type CreatePluginBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// CreatePluginBody_Actions defines model for CreatePluginBody.Actions.
+type CreatePluginBody_Actions struct {
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input CreatePluginBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output CreatePluginBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_Code Bundled JavaScript code of the plugin: one build for Node.js, one for the browser.
+type CreatePluginBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
+	Browser string `json:"browser"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node string `json:"node"`
+}
+
+// CreatePluginBody_Configuration JSON schema and presentation of the configuration a bot gives it.
+type CreatePluginBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_Conversation_Tags defines model for CreatePluginBody.Conversation.Tags.
+type CreatePluginBody_Conversation_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_Conversation Tags it declares for conversations.
+type CreatePluginBody_Conversation struct {
+	// Tags Definitions of the tags conversations can carry, by tag name.
+	Tags map[string]CreatePluginBody_Conversation_Tags `json:"tags"`
+}
+
+// CreatePluginBody_Dependencies_Integrations defines model for CreatePluginBody.Dependencies.Integrations.
+type CreatePluginBody_Dependencies_Integrations struct {
+	// ID ID of the integration version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the integration.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the integration: an exact semver version or a semver range.
+	Version *string `json:"version,omitempty"`
+}
+
+// CreatePluginBody_Dependencies_Interfaces defines model for CreatePluginBody.Dependencies.Interfaces.
+type CreatePluginBody_Dependencies_Interfaces struct {
+	// ID ID of the interface version; when given, name and version are not used.
+	ID *string `json:"id,omitempty"`
+
+	// Name Name of the interface.
+	Name *string `json:"name,omitempty"`
+
+	// Version Version of the interface: an exact semver version or a semver range.
+	Version *string `json:"version,omitempty"`
+}
+
+// CreatePluginBody_Dependencies Interfaces and integrations it needs, each under an alias of its choice, named by ID or by name and version.
+type CreatePluginBody_Dependencies struct {
+	// Integrations Integrations it needs, by the alias the plugin uses for each.
+	Integrations map[string]CreatePluginBody_Dependencies_Integrations `json:"integrations,omitempty"`
+
+	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
+	Interfaces map[string]CreatePluginBody_Dependencies_Interfaces `json:"interfaces,omitempty"`
+}
+
+// CreatePluginBody_Events defines model for CreatePluginBody.Events.
+type CreatePluginBody_Events struct {
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+type CreatePluginBodyStatesType string
+
+// CreatePluginBody_States defines model for CreatePluginBody.States.
+type CreatePluginBody_States struct {
+	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
+	Expiry *float64 `json:"expiry,omitempty"`
+
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	Type CreatePluginBodyStatesType `json:"type"`
+}
+
+// CreatePluginBody_User_Tags defines model for CreatePluginBody.User.Tags.
+type CreatePluginBody_User_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_User Tags it declares for users.
+type CreatePluginBody_User struct {
+	// Tags Definitions of the tags users can carry, by tag name.
+	Tags map[string]CreatePluginBody_User_Tags `json:"tags"`
+}
+
+// CreatePluginBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
+type CreatePluginBodyVisibility string
+
 // CreatePluginResponse The plugin, created.
 type CreatePluginResponse struct {
 	// Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
 	Plugin Plugin `json:"plugin"`
 }
 
+// CreateTableBody The body of a request to create a table.
+type CreateTableBody struct {
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name Name of the table; calls accept it wherever they take the table's ID.
+	Name string `json:"name"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
 // CreateTableResponse The table, created.
 type CreateTableResponse struct {
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
+}
+
+// CreateTableRowsBody The body of a request to insert table rows.
+type CreateTableRowsBody struct {
+	// Rows Rows to insert, 1 to 1000, each an object of column values that fits the table's schema.
+	Rows []map[string]interface{} `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // CreateTableRowsResponse The rows, warnings, errors.
@@ -5256,10 +6381,56 @@ type CreateTableRowsResponse struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// CreateTaskBody The body of a request to create a task.
+type CreateTaskBody struct {
+	// ConversationID ID of the conversation the task belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// Data Working data the task starts with.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description Notes on the task for people. Stay within 256 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Description *string `json:"description,omitempty"`
+
+	// ParentTaskID ID of the task this one is a subtask of, if any.
+	ParentTaskID *string `json:"parentTaskId,omitempty"`
+
+	// Tags Tags of the new task, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the task times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title Short title for people. Stay within 64 characters: the Task the API answers with allows no more, although this field accepts longer text.
+	Title *string `json:"title,omitempty"`
+
+	// Type Kind of task, chosen by the bot.
+	Type string `json:"type"`
+
+	// UserID ID of the user the task is for, if any.
+	UserID *string `json:"userId,omitempty"`
+}
+
 // CreateTaskResponse The task, created.
 type CreateTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
+}
+
+// CreateUserBody The body of a request to create a user.
+type CreateUserBody struct {
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name of the user.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
+	Tags map[string]string `json:"tags"`
 }
 
 // CreateUserResponse The user, created.
@@ -5268,11 +6439,62 @@ type CreateUserResponse struct {
 	User User `json:"user"`
 }
 
+// CreateWorkflowBody The body of a request to create a workflow.
+type CreateWorkflowBody struct {
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in. in_progress requires eventId.
+	Status CreateWorkflowBodyStatus `json:"status"`
+
+	// Tags Tags of the new workflow, as key-value pairs.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601). Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
+}
+
+// CreateWorkflowBodyStatus Status to start in. in_progress requires eventId.
+type CreateWorkflowBodyStatus string
+
 // CreateWorkflowResponse The workflow, created.
 type CreateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
+
+// CreateWorkspaceBody The body of a request to create a workspace.
+type CreateWorkspaceBody struct {
+	// Name Display name of the new workspace.
+	Name string `json:"name"`
+}
+
+// CreateWorkspaceMemberBody The body of a request to create a workspace member.
+type CreateWorkspaceMemberBody struct {
+	// Email Email address of the person to add.
+	Email openapi_types.Email `json:"email"`
+
+	// Role Role the person gets in the workspace.
+	Role CreateWorkspaceMemberBodyRole `json:"role"`
+}
+
+// CreateWorkspaceMemberBodyRole Role the person gets in the workspace.
+type CreateWorkspaceMemberBodyRole string
 
 // DailyUsageActivity Consumption summed over one day.
 type DailyUsageActivity struct {
@@ -5307,10 +6529,43 @@ type DailyUsageActivity_Metadata struct {
 	Type DailyUsageActivityMetadataType `json:"type"`
 }
 
+// DeleteAccountBody The body of a request to delete my account.
+type DeleteAccountBody = map[string]interface{}
+
+// DeleteTableRowsBody The body of a request to delete table rows.
+type DeleteTableRowsBody struct {
+	// DeleteAllRows Delete every row of the table. There is no undo.
+	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
+
+	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// IDs IDs of the rows to delete, 1000 at most.
+	IDs []float64 `json:"ids,omitempty"`
+}
+
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
 	// DeletedRows How many rows were deleted.
 	DeletedRows float64 `json:"deletedRows"`
+}
+
+// DeployBotVersionBody The body of a request to deploy a bot version.
+type DeployBotVersionBody struct {
+	// VersionID ID of the saved version to run, as listBotVersions returns it.
+	VersionID string `json:"versionId"`
+}
+
+// DuplicateTableBody The body of a request to duplicate a table.
+type DuplicateTableBody struct {
+	// Factor Storage multiplier of the new table, from 1 to 30; the source table's when left out.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// SchemaOnly Copy the columns only, none of the rows.
+	SchemaOnly *bool `json:"schemaOnly,omitempty"`
+
+	// TableName Name for the new table.
+	TableName *string `json:"tableName,omitempty"`
 }
 
 // DuplicateTableResponse The table, rows.
@@ -5657,6 +6912,36 @@ type FileSearchPassage_Meta struct {
 	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
 	Type *FileSearchPassageMetaType `json:"type,omitempty"`
 }
+
+// FindTableRowsBody The body of a request to find table rows.
+type FindTableRowsBody struct {
+	// Filter MongoDB-style condition the rows must meet, e.g. {"status": {"$eq": "open"}}. Left out, every row qualifies.
+	Filter map[string]interface{} `json:"filter,omitempty"`
+
+	// Group Group the rows and aggregate them: map a column to key to group by it, or to one or more of avg, max, min, sum and count, e.g. {"country": "key", "price": ["avg", "max"]}.
+	Group map[string]interface{} `json:"group,omitempty"`
+
+	// Limit Largest number of rows to return, from 1 to 1000 (100 when left out).
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset How many matching rows to skip before the first one returned (0 when left out).
+	Offset *int `json:"offset,omitempty"`
+
+	// OrderBy Column to sort by, including the built-in id, createdAt and updatedAt; id when left out.
+	OrderBy *string `json:"orderBy,omitempty"`
+
+	// OrderDirection Sort order, asc (the default) or desc.
+	OrderDirection *FindTableRowsBodyOrderDirection `json:"orderDirection,omitempty"`
+
+	// Search Text for a semantic search over the searchable columns, 1024 characters at most. Rows come back ranked by closeness, weak matches included: read each row's similarity to tell them apart.
+	Search *string `json:"search,omitempty"`
+
+	// Select Columns to return; dotted paths such as address.city reach into object columns. id, createdAt, updatedAt and the other system columns always come back. Left out, every column is returned.
+	Select []string `json:"select,omitempty"`
+}
+
+// FindTableRowsBodyOrderDirection Sort order, asc (the default) or desc.
+type FindTableRowsBodyOrderDirection string
 
 // FindTableRowsResponse The rows, has more, offset, limit, warnings.
 type FindTableRowsResponse struct {
@@ -6024,16 +7309,92 @@ type GetMultipleUsagesResponse struct {
 	Usages []Usage `json:"usages"`
 }
 
+// GetOrCreateConversationBody The body of a request to get or create a conversation.
+type GetOrCreateConversationBody struct {
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a changing subject line, say) creates a second conversation instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+}
+
 // GetOrCreateConversationResponse The conversation, found or created.
 type GetOrCreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
 
+// GetOrCreateMessageBody The body of a request to get or create a message.
+type GetOrCreateMessageBody struct {
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing message; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a retry whose tags differ in any value (a delivery status, say) creates a second message instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+	Origin *GetOrCreateMessageBodyOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
+	Payload message.Payload `json:"payload"`
+
+	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
+	Schedule *GetOrCreateMessageBody_Schedule `json:"schedule,omitempty"`
+
+	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user the message is attributed to, its author.
+	UserID string `json:"userId"`
+}
+
+// GetOrCreateMessageBodyOrigin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
+type GetOrCreateMessageBodyOrigin string
+
+// GetOrCreateMessageBody_Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
+type GetOrCreateMessageBody_Schedule struct {
+	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
+	DateTime *string `json:"dateTime,omitempty"`
+
+	// Delay How long to wait before sending the message, in milliseconds.
+	Delay *float64 `json:"delay,omitempty"`
+}
+
 // GetOrCreateMessageResponse The message, found or created.
 type GetOrCreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
+}
+
+// GetOrCreateTableBody The body of a request to get or create a table.
+type GetOrCreateTableBody struct {
+	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most. Used to create the table when it does not exist.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // GetOrCreateTableResponse The table, created, rows, stale, indexing.
@@ -6054,16 +7415,86 @@ type GetOrCreateTableResponse struct {
 	Table Table `json:"table"`
 }
 
+// GetOrCreateUserBody The body of a request to get or create a user.
+type GetOrCreateUserBody struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+}
+
 // GetOrCreateUserResponse The user, found or created.
 type GetOrCreateUserResponse struct {
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
 
+// GetOrCreateWorkflowBody The body of a request to get or create a workflow.
+type GetOrCreateWorkflowBody struct {
+	// ConversationID ID of the conversation the workflow runs in, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// DiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
+	DiscriminateByStatusGroup *GetOrCreateWorkflowBodyDiscriminateByStatusGroup `json:"discriminateByStatusGroup,omitempty"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing workflow; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs creates a second workflow instead of returning the first.
+	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
+
+	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// Input Data the workflow starts with, if this call creates it.
+	Input map[string]interface{} `json:"input,omitempty"`
+
+	// Name Name of the workflow, as the bot declares it.
+	Name string `json:"name"`
+
+	// ParentWorkflowID ID of the workflow that starts this one, if any.
+	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
+
+	// Status Status to start in, if this call creates the workflow. in_progress requires eventId.
+	Status GetOrCreateWorkflowBodyStatus `json:"status"`
+
+	// Tags Tags of the workflow. They are what identifies an existing workflow (see discriminateByTags), and a workflow created by this call gets all of them.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt When the workflow times out (ISO 8601), if this call creates it. Left out, the API picks a default.
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow runs for, if any.
+	UserID *string `json:"userId,omitempty"`
+}
+
+// GetOrCreateWorkflowBodyDiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
+type GetOrCreateWorkflowBodyDiscriminateByStatusGroup string
+
+// GetOrCreateWorkflowBodyStatus Status to start in, if this call creates the workflow. in_progress requires eventId.
+type GetOrCreateWorkflowBodyStatus string
+
 // GetOrCreateWorkflowResponse The workflow, found or created.
 type GetOrCreateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
+}
+
+// GetOrSetStateBody The body of a request to get or set a state.
+type GetOrSetStateBody struct {
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload Content to store if the state does not exist yet. When it exists, the stored payload is returned and this one is not written.
+	Payload map[string]interface{} `json:"payload"`
 }
 
 // GetOrSetStateResponse The state, read or written.
@@ -7181,10 +8612,46 @@ type GetWorkspaceQuotaResponse_Quota struct {
 	Value float64 `json:"value"`
 }
 
+// ImportMessagesBody The body of a request to import messages.
+type ImportMessagesBody struct {
+	// Messages The messages to import, at most 100 per call. A message that matches one already in the conversation (see discriminateByTags) is returned as it is instead of being imported again.
+	Messages []ImportMessagesBody_Messages `json:"messages"`
+}
+
+// ImportMessagesBody_Messages defines model for ImportMessagesBody.Messages.
+type ImportMessagesBody_Messages struct {
+	// ConversationID ID of the conversation the message belongs to.
+	ConversationID string `json:"conversationId"`
+
+	// CreatedAt When the message was first sent (ISO 8601). It becomes the message's createdAt, so imported history keeps its dates and order.
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DiscriminateByTags Keys of the tags that identify a message imported before, such as the ID the source system gave it, so that importing the same batch twice does not duplicate it. Required: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload message.Payload `json:"payload"`
+
+	// Tags Tags of the message. They identify a message imported before (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+
+	// UserID ID of the user who wrote the message.
+	UserID string `json:"userId"`
+}
+
 // ImportMessagesResponse The imported messages.
 type ImportMessagesResponse struct {
 	// Messages The messages of the batch, whether imported now or found already there.
 	Messages []Message `json:"messages"`
+}
+
+// ImportTableBody The body of a request to import rows into a table.
+type ImportTableBody struct {
+	// FileID ID of a file uploaded beforehand through the Files API, holding CSV or JSON, gzipped or not.
+	FileID string `json:"fileId"`
 }
 
 // ImportTableResponse The job.
@@ -7230,6 +8697,80 @@ type ImportTableResponse_Job struct {
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// InitializeIncomingMessageBody The body of a request to initialize an incoming message.
+type InitializeIncomingMessageBody struct {
+	// Conversation The conversation the message arrived in, found by its tags or created. Give either conversation or conversationId, not both.
+	Conversation *InitializeIncomingMessageBody_Conversation `json:"conversation,omitempty"`
+
+	// ConversationID ID of an existing conversation the message arrived in. Give either conversationId or conversation, not both.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
+	Message *InitializeIncomingMessageBody_Message `json:"message,omitempty"`
+
+	// User The sender, found by its tags or created. Give either user or userId, not both.
+	User *InitializeIncomingMessageBody_User `json:"user,omitempty"`
+
+	// UserID ID of an existing user who sent the message. Give either userId or user, not both.
+	UserID *string `json:"userId,omitempty"`
+}
+
+// InitializeIncomingMessageBody_Conversation The conversation the message arrived in, found by its tags or created. Give either conversation or conversationId, not both.
+type InitializeIncomingMessageBody_Conversation struct {
+	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
+	Channel string `json:"channel"`
+
+	// DiscriminateByTags Keys of the tags that identify the existing conversation (a chat ID on the external service, say); only these are compared, so other tags may change without creating a second conversation. Required here: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration that owns the conversation; leave it out.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+}
+
+// InitializeIncomingMessageBodyMessageOrigin Set to synthetic for a message made up rather than really received; leave it out otherwise.
+type InitializeIncomingMessageBodyMessageOrigin string
+
+// InitializeIncomingMessageBody_Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
+type InitializeIncomingMessageBody_Message struct {
+	// DiscriminateByTags Keys of the tags that identify a message already recorded, such as the ID the external service gave it, so that a webhook delivered twice does not store the message twice. Required here: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// Origin Set to synthetic for a message made up rather than really received; leave it out otherwise.
+	Origin *InitializeIncomingMessageBodyMessageOrigin `json:"origin,omitempty"`
+
+	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
+	Payload message.Payload `json:"payload"`
+
+	// Tags Tags of the message. They identify a message already recorded (see discriminateByTags), and a message created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
+
+	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
+	Type string `json:"type"`
+}
+
+// InitializeIncomingMessageBody_User The sender, found by its tags or created. Give either user or userId, not both.
+type InitializeIncomingMessageBody_User struct {
+	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
+	DiscriminateByTags []string `json:"discriminateByTags"`
+
+	// IntegrationName Deprecated. Name of the integration the user belongs to; leave it out.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Name Display name, set on the user if this call creates it.
+	Name *string `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
+	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
+	Tags map[string]string `json:"tags"`
 }
 
 // InitializeIncomingMessageResponse The user, the conversation and the message, found or created.
@@ -7949,6 +9490,12 @@ type InterfaceSummary struct {
 
 	// Version Semver version number.
 	Version string `json:"version"`
+}
+
+// IntrospectBody The body of a request to look up the workspace of a bot.
+type IntrospectBody struct {
+	// BotID ID of the bot to look up.
+	BotID string `json:"botId"`
 }
 
 // IntrospectResponse The workspace id, bot id, user id.
@@ -8770,10 +10317,22 @@ type PageMeta struct {
 	NextToken *string `json:"nextToken,omitempty"`
 }
 
+// PatchStateBody The body of a request to patch a state.
+type PatchStateBody struct {
+	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
+	Payload map[string]interface{} `json:"payload"`
+}
+
 // PatchStateResponse The state, patched.
 type PatchStateResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
+}
+
+// PayInvoiceBody The body of a request to pay an open invoice.
+type PayInvoiceBody struct {
+	// IdempotencyKey Key that makes a retry safe: calls carrying the same key are meant to charge the invoice once. Use a fresh unique value (a UUID, say) per payment attempt and reuse it only to retry that attempt.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // PersonalAccessToken A personal access token, without its secret.
@@ -9235,6 +10794,12 @@ type PublicWorkspace struct {
 	Website *string `json:"website,omitempty"`
 }
 
+// PublishFromBotJSONBody The body of a request to publish a bot from JSON.
+type PublishFromBotJSONBody struct {
+	// BotJSON The bot as a raw JSON document, in the shape getBotJson returns.
+	BotJSON map[string]interface{} `json:"botJson"`
+}
+
 // PublishFromBotJSONResponse What publishing the document produced; its keys depend on the document.
 type PublishFromBotJSONResponse map[string]interface{}
 
@@ -9271,10 +10836,25 @@ type RecurringEventUpdate_Schedule struct {
 	Cron string `json:"cron"`
 }
 
+// RenameTableColumnBody The body of a request to rename a table column.
+type RenameTableColumnBody struct {
+	// Name Current name of the column.
+	Name string `json:"name"`
+
+	// NewName Name to give the column, 1 to 30 characters.
+	NewName string `json:"newName"`
+}
+
 // RenameTableColumnResponse The table.
 type RenameTableColumnResponse struct {
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
+}
+
+// RequestIntegrationVerificationBody The body of a request to request verification of an integration.
+type RequestIntegrationVerificationBody struct {
+	// IntegrationID ID of the integration version to submit for review.
+	IntegrationID string `json:"integrationId"`
 }
 
 // Row One row of a table. Besides the fixed fields below, each column of the table appears as a property of its own, named after the column.
@@ -9314,6 +10894,15 @@ type Row_Computed struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
+// RunVrlBody The body of a request to try a VRL program on data.
+type RunVrlBody struct {
+	// Data JSON object the program runs on; in VRL it is the event, reached as the dot (.).
+	Data map[string]interface{} `json:"data"`
+
+	// Script Source of the VRL (Vector Remap Language) program.
+	Script string `json:"script"`
+}
+
 // RunVrlResponse The data, result.
 type RunVrlResponse struct {
 	// Data The data after the program changed it.
@@ -9327,6 +10916,39 @@ type RunVrlResponse struct {
 type SearchFilesResponse struct {
 	// Passages Passages that matched the query, each with its score.
 	Passages []FileSearchPassage `json:"passages"`
+}
+
+// SetAccountPreferenceBody The body of a request to set an account preference.
+type SetAccountPreferenceBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
+	Value interface{} `json:"value,omitempty"`
+}
+
+// SetFilePassagesBody The body of a request to replace file passages.
+type SetFilePassagesBody struct {
+	// Passages The new passages, in the order in which they appear in the source document.
+	Passages []SetFilePassagesBody_Passages `json:"passages"`
+}
+
+// SetFilePassagesBodyPassagesType Kind of block the passage is, matching the Markdown of its content (paragraph when left out).
+type SetFilePassagesBodyPassagesType string
+
+// SetFilePassagesBody_Passages defines model for SetFilePassagesBody.Passages.
+type SetFilePassagesBody_Passages struct {
+	// Content Text of the passage; Markdown is allowed.
+	Content string `json:"content"`
+
+	// PageNumber Page of the source document the passage comes from.
+	PageNumber *int `json:"pageNumber,omitempty"`
+
+	// Type Kind of block the passage is, matching the Markdown of its content (paragraph when left out).
+	Type *SetFilePassagesBodyPassagesType `json:"type,omitempty"`
+}
+
+// SetPaymentMethodBody The body of a request to change the payment method.
+type SetPaymentMethodBody struct {
+	// PaymentMethodID ID of a payment method already registered with Stripe (pm_...), typically through the setup intent of createPaymentMethodIntent.
+	PaymentMethodID string `json:"paymentMethodId"`
 }
 
 // SetPaymentMethodResponse The id, type, card.
@@ -9356,6 +10978,21 @@ type SetPaymentMethodResponse_Card struct {
 	LastFour string `json:"lastFour"`
 }
 
+// SetStateBody The body of a request to set a state.
+type SetStateBody struct {
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
+	// Payload The whole new content of the state; it replaces the stored payload rather than being merged into it (use patchState to merge). Null deletes the state.
+	Payload nullable.Nullable[map[string]interface{}] `json:"payload"`
+}
+
+// SetStateExpiryBody The body of a request to set a state's expiry.
+type SetStateExpiryBody struct {
+	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days, 2,592,000,000). Null removes the expiry, so the state is kept until deleted.
+	Expiry nullable.Nullable[float64] `json:"expiry"`
+}
+
 // SetStateExpiryResponse The state, with its new expiry.
 type SetStateExpiryResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
@@ -9366,6 +11003,12 @@ type SetStateExpiryResponse struct {
 type SetStateResponse struct {
 	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
 	State State `json:"state"`
+}
+
+// SetWorkspacePreferenceBody The body of a request to set a workspace preference.
+type SetWorkspacePreferenceBody struct {
+	// Value Value to store, of any JSON type; it replaces what the key held.
+	Value interface{} `json:"value,omitempty"`
 }
 
 // State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
@@ -9673,10 +11316,166 @@ type Task struct {
 // TaskStatus Where the task stands.
 type TaskStatus string
 
+// TrackAnalyticsBody The body of a request to track an analytics event.
+type TrackAnalyticsBody struct {
+	// Count How many occurrences to add, at least 1.
+	Count int `json:"count"`
+
+	// Name Name of the event to count; the bot chooses its names.
+	Name string `json:"name"`
+}
+
+// TransferBotBody The body of a request to move a bot to another workspace.
+type TransferBotBody struct {
+	// TargetWorkspaceID ID of the workspace that is to receive the bot.
+	TargetWorkspaceID string `json:"targetWorkspaceId"`
+}
+
+// UpdateAccountBody The body of a request to update my account.
+type UpdateAccountBody struct {
+	// DisplayName New name shown to others.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// ProfilePicture New address (URL) of the caller's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// Refresh Flag that upstream does not document; its effect is unknown, so leave it out.
+	Refresh *bool `json:"refresh,omitempty"`
+}
+
 // UpdateAccountResponse The account, updated.
 type UpdateAccountResponse struct {
 	// Account The profile of a person who signs in to Botpress Cloud.
 	Account Account `json:"account"`
+}
+
+// UpdateBotAllowlistBody The body of a request to update a bot's allowlist.
+type UpdateBotAllowlistBody struct {
+	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
+	Setting *UpdateBotAllowlistBodySetting `json:"setting,omitempty"`
+
+	// Users Users to put on the allowlist (true) or take off it (false), by user ID; users not named here stay as they are.
+	Users map[string]bool `json:"users,omitempty"`
+}
+
+// UpdateBotAllowlistBodySetting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
+type UpdateBotAllowlistBodySetting string
+
+// UpdateBotBody The body of a request to update a bot.
+type UpdateBotBody struct {
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// AlwaysAlive True to keep the bot running at all times rather than starting it on demand.
+	AlwaysAlive *bool `json:"alwaysAlive,omitempty"`
+
+	// Authentication How the bot authenticates; iam is the only value. Its effect is not documented.
+	Authentication *UpdateBotBodyAuthentication `json:"authentication,omitempty"`
+
+	// Blocked Flag that blocks the bot; its effect and who may set it are not documented.
+	Blocked *bool `json:"blocked,omitempty"`
+
+	// Code The bot's new JavaScript code.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Configuration values of the bot and the JSON schema they must follow.
+	Configuration *UpdateBotBody_Configuration `json:"configuration,omitempty"`
+
+	// Conversation Changes to the tags it declares for conversations.
+	Conversation *UpdateBotBody_Conversation `json:"conversation,omitempty"`
+
+	// Description What the bot is for.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Integrations Integrations to install, change or uninstall. Keyed by integration ID, or by an alias of the installation when the entry gives integrationId; null uninstalls one, a key left out keeps its installation.
+	Integrations map[string]*BotIntegrationUpdate `json:"integrations,omitempty"`
+
+	// Layers List of strings whose meaning is not documented.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Medias Media files attached to the bot, each with a name and an address.
+	Medias []UpdateBotBody_Medias `json:"medias,omitempty"`
+
+	// Message Changes to the tags it declares for messages.
+	Message *UpdateBotBody_Message `json:"message,omitempty"`
+
+	// Name The bot's display name.
+	Name *string `json:"name,omitempty"`
+
+	// Plugins Plugins to install, change or uninstall, by alias; null uninstalls one, an alias left out keeps its installation.
+	Plugins map[string]*BotPluginUpdate `json:"plugins,omitempty"`
+
+	// RecurringEvents Recurring events to change, by name; null stops one, a name left out keeps its schedule.
+	RecurringEvents map[string]*RecurringEventUpdate `json:"recurringEvents,omitempty"`
+
+	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
+	ShouldMergePlugins *bool `json:"shouldMergePlugins,omitempty"`
+
+	// States States to change, by name; null removes one, a name left out keeps its definition.
+	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Subscriptions Events the bot listens to.
+	Subscriptions *UpdateBotBody_Subscriptions `json:"subscriptions,omitempty"`
+
+	// Tags Key-value labels on the bot.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots. null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Changes to the tags it declares for users.
+	User *UpdateBotBody_User `json:"user,omitempty"`
+}
+
+// UpdateBotBodyAuthentication How the bot authenticates; iam is the only value. Its effect is not documented.
+type UpdateBotBodyAuthentication string
+
+// UpdateBotBody_Configuration Configuration values of the bot and the JSON schema they must follow.
+type UpdateBotBody_Configuration struct {
+	// Data Configuration values, checked against schema.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Schema JSON schema the configuration values are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+}
+
+// UpdateBotBody_Conversation Changes to the tags it declares for conversations.
+type UpdateBotBody_Conversation struct {
+	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
+// UpdateBotBody_Medias defines model for UpdateBotBody.Medias.
+type UpdateBotBody_Medias struct {
+	// Name Name of the media file.
+	Name string `json:"name"`
+
+	// URL Address of the media file.
+	URL string `json:"url"`
+}
+
+// UpdateBotBody_Message Changes to the tags it declares for messages.
+type UpdateBotBody_Message struct {
+	// Tags Tag definitions for messages to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
+// UpdateBotBody_Subscriptions Events the bot listens to.
+type UpdateBotBody_Subscriptions struct {
+	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null in place of the map listens to all events. The effect of a null entry is not documented.
+	Events nullable.Nullable[map[string]*map[string]interface{}] `json:"events"`
+}
+
+// UpdateBotBody_User Changes to the tags it declares for users.
+type UpdateBotBody_User struct {
+	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // UpdateBotResponse The bot, updated.
@@ -9685,11 +11484,38 @@ type UpdateBotResponse struct {
 	Bot Bot `json:"bot"`
 }
 
+// UpdateConversationBody The body of a request to update a conversation.
+type UpdateConversationBody struct {
+	// CurrentTaskID ID of the task the conversation is now busy with.
+	CurrentTaskID *string `json:"currentTaskId,omitempty"`
+
+	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
 // UpdateConversationResponse The conversation, updated.
 type UpdateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
 }
+
+// UpdateFileMetadataBody The body of a request to update a file's metadata.
+type UpdateFileMetadataBody struct {
+	// AccessPolicies Access policies that replace the current ones. Left out, the current ones stay.
+	AccessPolicies []UpdateFileMetadataBodyAccessPolicies `json:"accessPolicies,omitempty"`
+
+	// ExpiresAt New time for the file to be deleted on its own (ISO 8601, UTC), in the future and at most 90 days away; seconds are ignored. Null removes the expiry; left out, it stays as it is.
+	ExpiresAt nullable.Nullable[time.Time] `json:"expiresAt,omitempty"`
+
+	// Metadata Metadata keys to set: keys not sent keep their value, new keys are added, and a key set to null is removed. Left out, the metadata stays as it is.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed. Left out, the tags stay as they are.
+	Tags map[string]*string `json:"tags,omitempty"`
+}
+
+// UpdateFileMetadataBodyAccessPolicies defines model for UpdateFileMetadataBody.AccessPolicies.
+type UpdateFileMetadataBodyAccessPolicies string
 
 // UpdateFileMetadataResponse The file, updated.
 type UpdateFileMetadataResponse struct {
@@ -9697,16 +11523,209 @@ type UpdateFileMetadataResponse struct {
 	File File `json:"file"`
 }
 
+// UpdateIntegrationBody The body of a request to update an integration.
+type UpdateIntegrationBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *UpdateIntegrationBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]UpdateIntegrationBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *UpdateIntegrationBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *UpdateIntegrationBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+	Visibility *UpdateIntegrationBodyVisibility `json:"visibility,omitempty"`
+}
+
+// UpdateIntegrationBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type UpdateIntegrationBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
+	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// UpdateIntegrationBody_Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+type UpdateIntegrationBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *UpdateIntegrationBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// UpdateIntegrationBody_ExtraOperations defines model for UpdateIntegrationBody.ExtraOperations.
+type UpdateIntegrationBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
+	Enabled bool `json:"enabled"`
+}
+
+// UpdateIntegrationBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+type UpdateIntegrationBody_Identifier struct {
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
+	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
+}
+
+// UpdateIntegrationBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+type UpdateIntegrationBody_User_Creation struct {
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// UpdateIntegrationBody_User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+type UpdateIntegrationBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *UpdateIntegrationBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
+// UpdateIntegrationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+type UpdateIntegrationBodyVisibility string
+
 // UpdateIntegrationResponse The integration, updated.
 type UpdateIntegrationResponse struct {
 	// Integration One version of an integration: what it declares, how it is reached, and how it is presented.
 	Integration Integration `json:"integration"`
 }
 
+// UpdateInterfaceBody The body of a request to update an interface.
+type UpdateInterfaceBody struct {
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels to change, by name; null removes one, a name left out keeps its definition.
+	Channels map[string]*InterfaceChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities to change, by name; null removes one, a name left out keeps its definition.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events; null removes it.
+	NameTemplate nullable.Nullable[UpdateInterfaceBody_NameTemplate] `json:"nameTemplate,omitempty"`
+
+	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead.
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+}
+
+// UpdateInterfaceBody_NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events; null removes it.
+type UpdateInterfaceBody_NameTemplate struct {
+	// Language Language the script is written in.
+	Language string `json:"language"`
+
+	// Script Text of the script.
+	Script string `json:"script"`
+}
+
 // UpdateInterfaceResponse The interface, updated.
 type UpdateInterfaceResponse struct {
 	// Interface One version of an interface: actions, events, entities and channels that integrations implement.
 	Interface Interface `json:"interface"`
+}
+
+// UpdateKnowledgeBaseBody The body of a request to update a knowledge base.
+type UpdateKnowledgeBaseBody struct {
+	// Name Name of the knowledge base; required even when it does not change.
+	Name string `json:"name"`
+
+	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateKnowledgeBaseResponse The knowledge base, updated.
@@ -9727,16 +11746,146 @@ type UpdateKnowledgeBaseResponse_KnowledgeBase struct {
 	Tags map[string]string `json:"tags"`
 }
 
+// UpdateMessageBody The body of a request to update a message.
+type UpdateMessageBody struct {
+	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
+	Payload message.Payload `json:"payload,omitempty"`
+
+	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
+	Tags map[string]string `json:"tags"`
+}
+
 // UpdateMessageResponse The message, updated.
 type UpdateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
 }
 
+// UpdatePluginBody The body of a request to update a plugin.
+type UpdatePluginBody struct {
+	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Code New bundled code of the plugin, for Node.js, the browser or both.
+	Code *UpdatePluginBody_Code `json:"code,omitempty"`
+
+	// Configuration JSON schema and presentation of the configuration a bot gives it; null removes it.
+	Configuration nullable.Nullable[UpdatePluginBody_Configuration] `json:"configuration,omitempty"`
+
+	// Conversation Changes to the tags it declares for conversations.
+	Conversation *UpdatePluginBody_Conversation `json:"conversation,omitempty"`
+
+	// Dependencies Changes to the interfaces and integrations it needs.
+	Dependencies *UpdatePluginBody_Dependencies `json:"dependencies,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Events Events to change, by name; null removes one, a name left out keeps its definition.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document encoded in base64; each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK it was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// States States to change, by name; null removes one, a name left out keeps its definition.
+	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// User Changes to the tags it declares for users.
+	User *UpdatePluginBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *UpdatePluginBodyVisibility `json:"visibility,omitempty"`
+}
+
+// UpdatePluginBody_Code New bundled code of the plugin, for Node.js, the browser or both.
+type UpdatePluginBody_Code struct {
+	// Browser Code of the plugin bundled for the browser.
+	Browser *string `json:"browser,omitempty"`
+
+	// Node Code of the plugin bundled for Node.js.
+	Node *string `json:"node,omitempty"`
+}
+
+// UpdatePluginBody_Configuration JSON schema and presentation of the configuration a bot gives it; null removes it.
+type UpdatePluginBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema the configuration values a bot gives it are checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// UpdatePluginBody_Conversation Changes to the tags it declares for conversations.
+type UpdatePluginBody_Conversation struct {
+	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
+}
+
+// UpdatePluginBody_Dependencies Changes to the interfaces and integrations it needs.
+type UpdatePluginBody_Dependencies struct {
+	// Integrations Integration dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
+	Integrations map[string]*PluginDependencyUpdate `json:"integrations,omitempty"`
+
+	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
+	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
+}
+
+// UpdatePluginBody_User Changes to the tags it declares for users.
+type UpdatePluginBody_User struct {
+	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
+}
+
+// UpdatePluginBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
+type UpdatePluginBodyVisibility string
+
 // UpdatePluginResponse The plugin, updated.
 type UpdatePluginResponse struct {
 	// Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
 	Plugin Plugin `json:"plugin"`
+}
+
+// UpdateTableBody The body of a request to update a table.
+type UpdateTableBody struct {
+	// Factor New storage multiplier, from 1 to 30: each row may hold factor times 4 KB and counts as factor rows against the quota. It can only go up.
+	Factor *float64 `json:"factor,omitempty"`
+
+	// Frozen Lock the name and schema for good: afterwards the table can no longer be renamed or reshaped, only deleted.
+	Frozen *bool `json:"frozen,omitempty"`
+
+	// IsComputeEnabled Whether computed columns are evaluated for this table.
+	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
+
+	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null removes the key column and its index.
+	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
+
+	// Name New name for the table.
+	Name *string `json:"name,omitempty"`
+
+	// Schema New columns, as a JSON schema of a row (see Table); 20 columns at most. Columns whose definition changes can turn stale; the answer lists them.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Tags Key-value labels for organizing tables.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateTableResponse The table, stale columns.
@@ -9746,6 +11895,22 @@ type UpdateTableResponse struct {
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
+}
+
+// UpdateTableRowsBody The body of a request to update table rows.
+type UpdateTableRowsBody struct {
+	// Rows Rows to change, 1 to 1000, each with its id and the column values to write.
+	Rows []UpdateTableRowsBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
+}
+
+// UpdateTableRowsBody_Rows defines model for UpdateTableRowsBody.Rows.
+type UpdateTableRowsBody_Rows struct {
+	// ID ID of the row to change.
+	ID                   float64                `json:"id"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UpdateTableRowsResponse The rows, warnings, errors.
@@ -9760,10 +11925,46 @@ type UpdateTableRowsResponse struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// UpdateTaskBody The body of a request to update a task.
+type UpdateTaskBody struct {
+	// Data New working data of the task; it replaces the stored data as a whole.
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Description New notes on the task. Stay within 256 characters, the limit of the Task the API answers with.
+	Description *string `json:"description,omitempty"`
+
+	// Status New status of the task.
+	Status *UpdateTaskBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the task's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the task times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// Title New title of the task. Stay within 64 characters, the limit of the Task the API answers with.
+	Title *string `json:"title,omitempty"`
+}
+
+// UpdateTaskBodyStatus New status of the task.
+type UpdateTaskBodyStatus string
+
 // UpdateTaskResponse The task, updated.
 type UpdateTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
+}
+
+// UpdateUserBody The body of a request to update a user.
+type UpdateUserBody struct {
+	// Name New display name. Left out, the name is kept; null removes it.
+	Name nullable.Nullable[string] `json:"name,omitempty"`
+
+	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
+	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
+
+	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateUserResponse The user, updated.
@@ -9772,10 +11973,196 @@ type UpdateUserResponse struct {
 	User User `json:"user"`
 }
 
+// UpdateWorkflowBody The body of a request to update a workflow.
+type UpdateWorkflowBody struct {
+	// EventID ID of the event that resumes the workflow. Required when status becomes in_progress.
+	EventID *string `json:"eventId,omitempty"`
+
+	// FailureReason Why the workflow failed; send it along with status failed.
+	FailureReason *string `json:"failureReason,omitempty"`
+
+	// Output Data the workflow produced; it replaces the stored output as a whole.
+	Output map[string]interface{} `json:"output,omitempty"`
+
+	// Status New status. Moving to in_progress requires eventId.
+	Status *UpdateWorkflowBodyStatus `json:"status,omitempty"`
+
+	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TimeoutAt New moment at which the workflow times out (ISO 8601).
+	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
+
+	// UserID ID of the user the workflow now runs for.
+	UserID *string `json:"userId,omitempty"`
+}
+
+// UpdateWorkflowBodyStatus New status. Moving to in_progress requires eventId.
+type UpdateWorkflowBodyStatus string
+
 // UpdateWorkflowResponse The workflow, updated.
 type UpdateWorkflowResponse struct {
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
+}
+
+// UpdateWorkspaceBody The body of a request to update a workspace.
+type UpdateWorkspaceBody struct {
+	// About New public description text.
+	About *string `json:"about,omitempty"`
+
+	// ContactEmail New public contact address.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+
+	// Handle New handle: lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit. It must be free; checkHandleAvailability tells.
+	Handle *string `json:"handle,omitempty"`
+
+	// IsPublic Whether the workspace profile is visible to everyone.
+	IsPublic *bool `json:"isPublic,omitempty"`
+
+	// Name New display name.
+	Name *string `json:"name,omitempty"`
+
+	// ProfilePicture New address (URL) of the workspace's picture.
+	ProfilePicture *string `json:"profilePicture,omitempty"`
+
+	// SocialAccounts New links to social media profiles, at most five; they replace the current list. An empty Go slice is left out of the request, so it cannot clear the list.
+	SocialAccounts []string `json:"socialAccounts,omitempty"`
+
+	// SpendingLimit New cap on what the workspace may spend, from 5 to 1000 (in the currency of its plan, US dollars).
+	SpendingLimit *float64 `json:"spendingLimit,omitempty"`
+
+	// Website New address of the workspace's website.
+	Website *string `json:"website,omitempty"`
+}
+
+// UpdateWorkspaceMemberBody The body of a request to change a member's role.
+type UpdateWorkspaceMemberBody struct {
+	// Role The member's new role.
+	Role *UpdateWorkspaceMemberBodyRole `json:"role,omitempty"`
+}
+
+// UpdateWorkspaceMemberBodyRole The member's new role.
+type UpdateWorkspaceMemberBodyRole string
+
+// UpsertFileBody The body of a request to create or replace a file.
+type UpsertFileBody struct {
+	// AccessPolicies Who else may reach the file: public_content makes its content public, integrations lets the bot's integrations read, list and search it. Left out, neither applies.
+	AccessPolicies []UpsertFileBodyAccessPolicies `json:"accessPolicies,omitempty"`
+
+	// ContentType MIME type of the content. Left out, it is guessed from the extension in key, and is application/octet-stream when no guess is possible.
+	ContentType *string `json:"contentType,omitempty"`
+
+	// ExpiresAt When to delete the file on its own (ISO 8601, UTC). It must be in the future and at most 90 days away; seconds and smaller units are ignored.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Index Index the file for semantic search (false when left out). Only some formats can be indexed, and not above 95 MB; an indexed file counts against both the vector storage and the file storage quotas.
+	Index *bool `json:"index,omitempty"`
+
+	// Indexing How to index the file when index is true. Left out, the default settings apply.
+	Indexing *UpsertFileBody_Indexing `json:"indexing,omitempty"`
+
+	// Key Name of the file; no two files of a bot, or of one integration in it, share it. Upserting a key already in use replaces that file and drops its content.
+	Key string `json:"key"`
+
+	// Metadata Free-form key-value data kept with the file; values may be of any JSON type.
+	Metadata interface{} `json:"metadata,omitempty"`
+
+	// PublicContentImmediatelyAccessible For a public_content file: serve the content at its URL as soon as it is uploaded, without waiting for it to be processed. The upload PUT must then carry the header x-amz-tagging: public=true, or it is refused.
+	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
+
+	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
+	Size float64 `json:"size"`
+
+	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// UpsertFileBodyAccessPolicies defines model for UpsertFileBody.AccessPolicies.
+type UpsertFileBodyAccessPolicies string
+
+// UpsertFileBody_Indexing_Configuration_Chunking How the extracted text is cut into passages.
+type UpsertFileBody_Indexing_Configuration_Chunking struct {
+	// EmbedBreadcrumb Fold the headings a passage sits under into its embedding.
+	EmbedBreadcrumb *bool `json:"embedBreadcrumb,omitempty"`
+
+	// EmbeddedContextLevels How many levels of surrounding context, from 0 to 3, are folded into each passage's embedding.
+	EmbeddedContextLevels *int `json:"embeddedContextLevels,omitempty"`
+
+	// MaximumChunkLength Longest passage, in characters (100 to 5000).
+	MaximumChunkLength *int `json:"maximumChunkLength,omitempty"`
+}
+
+// UpsertFileBodyIndexingConfigurationParsingMode agent parses the document with an AI agent, more accurately but charged as AI spend; standard uses a faster, less accurate parser at no AI cost.
+type UpsertFileBodyIndexingConfigurationParsingMode string
+
+// UpsertFileBody_Indexing_Configuration_Parsing How the text is extracted from the file.
+type UpsertFileBody_Indexing_Configuration_Parsing struct {
+	// MinimumParagraphLength Shortest length, in characters (50 to 2000), a paragraph may have on its own; a shorter one is merged with the paragraph that follows it.
+	MinimumParagraphLength *int `json:"minimumParagraphLength,omitempty"`
+
+	// Mode agent parses the document with an AI agent, more accurately but charged as AI spend; standard uses a faster, less accurate parser at no AI cost.
+	Mode *UpsertFileBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
+
+	// SmartCleanup PDF only, Team and Enterprise plans, charged as AI spend: let a small language model repair the extracted text (broken sentences, stray headings, garbled characters) before indexing. It slows indexing down and covers only the first 30 pages or 20 KB of text; check the resulting passages, as the model may alter wording.
+	SmartCleanup *bool `json:"smartCleanup,omitempty"`
+}
+
+// UpsertFileBodyIndexingConfigurationStack Indexing pipeline to use: legacy or realtime-v1. Left out, the default pipeline is used.
+type UpsertFileBodyIndexingConfigurationStack string
+
+// UpsertFileBodyIndexingConfigurationSummarizationModelType Model class that writes the summaries, trading cost for quality: inexpensive, balanced (the default) or accurate.
+type UpsertFileBodyIndexingConfigurationSummarizationModelType string
+
+// UpsertFileBody_Indexing_Configuration_Summarization Whether summaries of the file are written and indexed as passages of their own, and how.
+type UpsertFileBody_Indexing_Configuration_Summarization struct {
+	// Enable Write summaries of the file and index each as a passage of its own (false when left out). Team and Enterprise plans only; charged to the bot's workspace as AI spend, in proportion to the content and the model used.
+	Enable *bool `json:"enable,omitempty"`
+
+	// GenerateMasterSummary Also summarize the whole file and index that summary as a passage of its own.
+	GenerateMasterSummary *bool `json:"generateMasterSummary,omitempty"`
+
+	// MinimumInputLength Shortest a section of the file must be, from 1000 to 10000, to get a summary of its own.
+	MinimumInputLength *int `json:"minimumInputLength,omitempty"`
+
+	// ModelType Model class that writes the summaries, trading cost for quality: inexpensive, balanced (the default) or accurate.
+	ModelType *UpsertFileBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
+
+	// OutputTokenLimit Longest a summary may be, in tokens (1000 to 10000).
+	OutputTokenLimit *int `json:"outputTokenLimit,omitempty"`
+}
+
+// UpsertFileBody_Indexing_Configuration_Vision Reading pages of a PDF with a vision-capable model. Team and Enterprise plans only, charged as AI spend; ignored for files that are not PDFs.
+type UpsertFileBody_Indexing_Configuration_Vision struct {
+	// IndexPages true for every page, or a list of page numbers: those pages are stored as images and indexed, so the bot can answer questions about tables, charts or photos in them. Adds AI spend and file storage now, and AI spend later when the bot reads the images. At most the first 100 pages.
+	IndexPages interface{} `json:"indexPages,omitempty"`
+
+	// TranscribePages true for every page, or a list of page numbers: a vision-capable model transcribes those pages into passages in place of the text parser. Meant for designed layouts and infographics. At most the first 100 pages; the rest go through the text parser.
+	TranscribePages interface{} `json:"transcribePages,omitempty"`
+}
+
+// UpsertFileBody_Indexing_Configuration Indexing settings: parsing, chunking, summarization, pipeline and vision. They are also copied into the file's metadata for reference.
+type UpsertFileBody_Indexing_Configuration struct {
+	// Chunking How the extracted text is cut into passages.
+	Chunking *UpsertFileBody_Indexing_Configuration_Chunking `json:"chunking,omitempty"`
+
+	// Parsing How the text is extracted from the file.
+	Parsing *UpsertFileBody_Indexing_Configuration_Parsing `json:"parsing,omitempty"`
+
+	// Stack Indexing pipeline to use: legacy or realtime-v1. Left out, the default pipeline is used.
+	Stack *UpsertFileBodyIndexingConfigurationStack `json:"stack,omitempty"`
+
+	// Summarization Whether summaries of the file are written and indexed as passages of their own, and how.
+	Summarization *UpsertFileBody_Indexing_Configuration_Summarization `json:"summarization,omitempty"`
+
+	// Vision Reading pages of a PDF with a vision-capable model. Team and Enterprise plans only, charged as AI spend; ignored for files that are not PDFs.
+	Vision *UpsertFileBody_Indexing_Configuration_Vision `json:"vision,omitempty"`
+}
+
+// UpsertFileBody_Indexing How to index the file when index is true. Left out, the default settings apply.
+type UpsertFileBody_Indexing struct {
+	// Configuration Indexing settings: parsing, chunking, summarization, pipeline and vision. They are also copied into the file's metadata for reference.
+	Configuration UpsertFileBody_Indexing_Configuration `json:"configuration"`
 }
 
 // UpsertFileResponse The file, created or updated.
@@ -9868,6 +12255,25 @@ type UpsertFileResponse_File struct {
 	URL string `json:"url"`
 }
 
+// UpsertTableRowsBody The body of a request to upsert table rows.
+type UpsertTableRowsBody struct {
+	// KeyColumn Column whose value decides whether a row is updated or inserted; id when left out.
+	KeyColumn *string `json:"keyColumn,omitempty"`
+
+	// Rows Rows to write, 1 to 1000, each an object of column values. A row whose key column value already exists updates that row; the others are inserted.
+	Rows []UpsertTableRowsBody_Rows `json:"rows"`
+
+	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
+	WaitComputed *bool `json:"waitComputed,omitempty"`
+}
+
+// UpsertTableRowsBody_Rows defines model for UpsertTableRowsBody.Rows.
+type UpsertTableRowsBody_Rows struct {
+	// ID ID of the row; it picks the row to update when keyColumn is id.
+	ID                   *float64               `json:"id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // UpsertTableRowsResponse The inserted, updated, warnings, errors.
 type UpsertTableRowsResponse struct {
 	// Errors Problems that kept some rows from being processed; the other rows still were.
@@ -9939,6 +12345,500 @@ type User struct {
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
 }
+
+// ValidateIntegrationCreationBody The body of a request to check an integration before creating it.
+type ValidateIntegrationCreationBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output.
+	Actions map[string]ValidateIntegrationCreationBody_Actions `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags.
+	Channels map[string]ValidateIntegrationCreationBody_Channels `json:"channels,omitempty"`
+
+	// Code JavaScript code of the integration, bundled in a single file.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
+	Configuration *ValidateIntegrationCreationBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name.
+	Configurations map[string]ValidateIntegrationCreationBody_Configurations `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
+	Dev *bool `json:"dev,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema.
+	Entities map[string]ValidateIntegrationCreationBody_Entities `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload.
+	Events map[string]ValidateIntegrationCreationBody_Events `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
+	ExtraOperations map[string]ValidateIntegrationCreationBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+	Identifier *ValidateIntegrationCreationBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
+	Interfaces map[string]ValidateIntegrationCreationBody_Interfaces `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// Name Name of the integration, shared by all its versions; together with version it picks one.
+	Name string `json:"name"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema.
+	States map[string]ValidateIntegrationCreationBody_States `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
+	URL *string `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users.
+	User *ValidateIntegrationCreationBody_User `json:"user,omitempty"`
+
+	// Version Semver version number of the version to create.
+	Version string `json:"version"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+	Visibility *ValidateIntegrationCreationBodyVisibility `json:"visibility,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Actions_Input What the action takes.
+type ValidateIntegrationCreationBody_Actions_Input struct {
+	// Schema JSON schema the action's input is checked against.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// ValidateIntegrationCreationBody_Actions_Output What the action returns.
+type ValidateIntegrationCreationBody_Actions_Output struct {
+	// Schema JSON schema of the action's output.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// ValidateIntegrationCreationBody_Actions defines model for ValidateIntegrationCreationBody.Actions.
+type ValidateIntegrationCreationBody_Actions struct {
+	// Attributes Free-form string labels of the action.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Billable Flag marking the action as billable; its effect is not documented.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
+	Cacheable *bool `json:"cacheable,omitempty"`
+
+	// Description Short text explaining the action.
+	Description *string `json:"description,omitempty"`
+
+	// Input What the action takes.
+	Input ValidateIntegrationCreationBody_Actions_Input `json:"input"`
+
+	// Output What the action returns.
+	Output ValidateIntegrationCreationBody_Actions_Output `json:"output"`
+
+	// Title Human-readable name of the action.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Conversation_Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+type ValidateIntegrationCreationBody_Channels_Conversation_Creation struct {
+	// Enabled True when conversations may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a conversation that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Conversation_Tags defines model for ValidateIntegrationCreationBody.Channels.Conversation.Tags.
+type ValidateIntegrationCreationBody_Channels_Conversation_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+type ValidateIntegrationCreationBody_Channels_Conversation struct {
+	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
+	Creation *ValidateIntegrationCreationBody_Channels_Conversation_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on the channel's conversations, by name.
+	Tags map[string]ValidateIntegrationCreationBody_Channels_Conversation_Tags `json:"tags,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Message_Tags defines model for ValidateIntegrationCreationBody.Channels.Message.Tags.
+type ValidateIntegrationCreationBody_Channels_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Message Tags of the channel's messages.
+type ValidateIntegrationCreationBody_Channels_Message struct {
+	// Tags Tags the integration sets on the channel's messages, by name.
+	Tags map[string]ValidateIntegrationCreationBody_Channels_Message_Tags `json:"tags,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Channels_Messages defines model for ValidateIntegrationCreationBody.Channels.Messages.
+type ValidateIntegrationCreationBody_Channels_Messages struct {
+	// Schema JSON schema of the payload of this message type.
+	Schema map[string]interface{} `json:"schema"`
+}
+
+// ValidateIntegrationCreationBody_Channels defines model for ValidateIntegrationCreationBody.Channels.
+type ValidateIntegrationCreationBody_Channels struct {
+	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
+	Conversation *ValidateIntegrationCreationBody_Channels_Conversation `json:"conversation,omitempty"`
+
+	// Description Short text explaining the channel.
+	Description *string `json:"description,omitempty"`
+
+	// Message Tags of the channel's messages.
+	Message *ValidateIntegrationCreationBody_Channels_Message `json:"message,omitempty"`
+
+	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
+	Messages map[string]ValidateIntegrationCreationBody_Channels_Messages `json:"messages"`
+
+	// Title Human-readable name of the channel.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type ValidateIntegrationCreationBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
+	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Configuration Default configuration: its JSON schema, presentation and identifier settings.
+type ValidateIntegrationCreationBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Configurations_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type ValidateIntegrationCreationBody_Configurations_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
+	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Configurations defines model for ValidateIntegrationCreationBody.Configurations.
+type ValidateIntegrationCreationBody_Configurations struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationCreationBody_Configurations_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Entities defines model for ValidateIntegrationCreationBody.Entities.
+type ValidateIntegrationCreationBody_Entities struct {
+	// Description Short text explaining the entity.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the entity.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the entity.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Events defines model for ValidateIntegrationCreationBody.Events.
+type ValidateIntegrationCreationBody_Events struct {
+	// Attributes Free-form string labels of the event.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// Description Short text explaining the event.
+	Description *string `json:"description,omitempty"`
+
+	// Schema JSON schema of the event's payload.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Title Human-readable name of the event.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_ExtraOperations defines model for ValidateIntegrationCreationBody.ExtraOperations.
+type ValidateIntegrationCreationBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
+	Enabled bool `json:"enabled"`
+}
+
+// ValidateIntegrationCreationBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
+type ValidateIntegrationCreationBody_Identifier struct {
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
+	ExtractScript *string `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
+	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_Interfaces_Actions defines model for ValidateIntegrationCreationBody.Interfaces.Actions.
+type ValidateIntegrationCreationBody_Interfaces_Actions struct {
+	// Name Name of the integration's own action.
+	Name string `json:"name"`
+}
+
+// ValidateIntegrationCreationBody_Interfaces_Channels defines model for ValidateIntegrationCreationBody.Interfaces.Channels.
+type ValidateIntegrationCreationBody_Interfaces_Channels struct {
+	// Name Name of the integration's own channel.
+	Name string `json:"name"`
+}
+
+// ValidateIntegrationCreationBody_Interfaces_Entities defines model for ValidateIntegrationCreationBody.Interfaces.Entities.
+type ValidateIntegrationCreationBody_Interfaces_Entities struct {
+	// Name Name of the integration's own entity.
+	Name string `json:"name"`
+}
+
+// ValidateIntegrationCreationBody_Interfaces_Events defines model for ValidateIntegrationCreationBody.Interfaces.Events.
+type ValidateIntegrationCreationBody_Interfaces_Events struct {
+	// Name Name of the integration's own event.
+	Name string `json:"name"`
+}
+
+// ValidateIntegrationCreationBody_Interfaces defines model for ValidateIntegrationCreationBody.Interfaces.
+type ValidateIntegrationCreationBody_Interfaces struct {
+	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
+	Actions map[string]ValidateIntegrationCreationBody_Interfaces_Actions `json:"actions,omitempty"`
+
+	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
+	Channels map[string]ValidateIntegrationCreationBody_Interfaces_Channels `json:"channels,omitempty"`
+
+	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
+	Entities map[string]ValidateIntegrationCreationBody_Interfaces_Entities `json:"entities,omitempty"`
+
+	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
+	Events map[string]ValidateIntegrationCreationBody_Interfaces_Events `json:"events,omitempty"`
+
+	// ID ID of the implemented interface version.
+	ID string `json:"id"`
+}
+
+// ValidateIntegrationCreationBodyStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
+type ValidateIntegrationCreationBodyStatesType string
+
+// ValidateIntegrationCreationBody_States defines model for ValidateIntegrationCreationBody.States.
+type ValidateIntegrationCreationBody_States struct {
+	// Schema JSON schema the state's payload is checked against.
+	Schema map[string]interface{} `json:"schema"`
+
+	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
+	Type ValidateIntegrationCreationBodyStatesType `json:"type"`
+}
+
+// ValidateIntegrationCreationBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+type ValidateIntegrationCreationBody_User_Creation struct {
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// ValidateIntegrationCreationBody_User_Tags defines model for ValidateIntegrationCreationBody.User.Tags.
+type ValidateIntegrationCreationBody_User_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationCreationBody_User Tags it declares for users, and whether and how it can create users.
+type ValidateIntegrationCreationBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *ValidateIntegrationCreationBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name.
+	Tags map[string]ValidateIntegrationCreationBody_User_Tags `json:"tags,omitempty"`
+}
+
+// ValidateIntegrationCreationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
+type ValidateIntegrationCreationBodyVisibility string
+
+// ValidateIntegrationUpdateBody The body of a request to check an integration update before applying it.
+type ValidateIntegrationUpdateBody struct {
+	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
+	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
+
+	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
+	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
+	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
+
+	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
+	Code *string `json:"code,omitempty"`
+
+	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+	Configuration *ValidateIntegrationUpdateBody_Configuration `json:"configuration,omitempty"`
+
+	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
+	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
+
+	// Description Short text shown in Botpress apps.
+	Description *string `json:"description,omitempty"`
+
+	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
+	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
+
+	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
+	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
+
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
+	ExtraOperations map[string]ValidateIntegrationUpdateBody_ExtraOperations `json:"extraOperations,omitempty"`
+
+	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+	Identifier *ValidateIntegrationUpdateBody_Identifier `json:"identifier,omitempty"`
+
+	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
+	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
+
+	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
+	Layers []string `json:"layers,omitempty"`
+
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
+	// Public Deprecated: set visibility instead. True to let anyone use it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Public *bool `json:"public,omitempty"`
+
+	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
+	Readme *string `json:"readme,omitempty"`
+
+	// SdkVersion Version of the Botpress SDK the integration was built with.
+	SdkVersion *string `json:"sdkVersion,omitempty"`
+
+	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
+	Secrets map[string]*string `json:"secrets,omitempty"`
+
+	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
+	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
+
+	// Title Human-readable name shown in Botpress apps.
+	Title *string `json:"title,omitempty"`
+
+	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
+	URL nullable.Nullable[string] `json:"url,omitempty"`
+
+	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+	User *ValidateIntegrationUpdateBody_User `json:"user,omitempty"`
+
+	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+	Visibility *ValidateIntegrationUpdateBodyVisibility `json:"visibility,omitempty"`
+}
+
+// ValidateIntegrationUpdateBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+type ValidateIntegrationUpdateBody_Configuration_Identifier struct {
+	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
+	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
+
+	// Required True when the integration needs an identifier under this configuration.
+	Required *bool `json:"required,omitempty"`
+}
+
+// ValidateIntegrationUpdateBody_Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
+type ValidateIntegrationUpdateBody_Configuration struct {
+	// Description Short text explaining the configuration.
+	Description *string `json:"description,omitempty"`
+
+	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
+	Identifier *ValidateIntegrationUpdateBody_Configuration_Identifier `json:"identifier,omitempty"`
+
+	// Schema JSON schema the configuration values a bot sets are checked against.
+	Schema map[string]interface{} `json:"schema,omitempty"`
+
+	// Title Human-readable name of the configuration.
+	Title *string `json:"title,omitempty"`
+}
+
+// ValidateIntegrationUpdateBody_ExtraOperations defines model for ValidateIntegrationUpdateBody.ExtraOperations.
+type ValidateIntegrationUpdateBody_ExtraOperations struct {
+	// Enabled True to have the operation passed to the integration's code; false to withhold it.
+	Enabled bool `json:"enabled"`
+}
+
+// ValidateIntegrationUpdateBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
+type ValidateIntegrationUpdateBody_Identifier struct {
+	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
+	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
+
+	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
+	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
+}
+
+// ValidateIntegrationUpdateBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+type ValidateIntegrationUpdateBody_User_Creation struct {
+	// Enabled True when users may be created through the API.
+	Enabled bool `json:"enabled"`
+
+	// RequiredTags Tags a caller must set when creating a user that way.
+	RequiredTags []string `json:"requiredTags"`
+}
+
+// ValidateIntegrationUpdateBody_User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
+type ValidateIntegrationUpdateBody_User struct {
+	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
+	Creation *ValidateIntegrationUpdateBody_User_Creation `json:"creation,omitempty"`
+
+	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
+	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
+}
+
+// ValidateIntegrationUpdateBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
+type ValidateIntegrationUpdateBodyVisibility string
 
 // Version A saved, named version of a bot.
 type Version struct {
@@ -10153,33 +13053,6 @@ type WorkspaceID = string
 // WorkspaceIDRequired defines model for WorkspaceIdRequired.
 type WorkspaceIDRequired = string
 
-// DeleteAccountJSONBody defines parameters for DeleteAccount.
-type DeleteAccountJSONBody = map[string]interface{}
-
-// UpdateAccountJSONBody defines parameters for UpdateAccount.
-type UpdateAccountJSONBody struct {
-	// DisplayName New name shown to others.
-	DisplayName *string `json:"displayName,omitempty"`
-
-	// ProfilePicture New address (URL) of the caller's picture.
-	ProfilePicture *string `json:"profilePicture,omitempty"`
-
-	// Refresh Flag that upstream does not document; its effect is unknown, so leave it out.
-	Refresh *bool `json:"refresh,omitempty"`
-}
-
-// CreatePersonalAccessTokenJSONBody defines parameters for CreatePersonalAccessToken.
-type CreatePersonalAccessTokenJSONBody struct {
-	// Note Label that tells the token apart in lists, such as what or who uses it.
-	Note string `json:"note"`
-}
-
-// SetAccountPreferenceJSONBody defines parameters for SetAccountPreference.
-type SetAccountPreferenceJSONBody struct {
-	// Value Value to store, of any JSON type; it replaces what the key held.
-	Value interface{} `json:"value,omitempty"`
-}
-
 // ListActivitiesParams defines parameters for ListActivities.
 type ListActivitiesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
@@ -10222,214 +13095,10 @@ type ListBotsParamsSortField string
 // ListBotsParamsSortDirection defines parameters for ListBots.
 type ListBotsParamsSortDirection string
 
-// CreateBotJSONBody defines parameters for CreateBot.
-type CreateBotJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output.
-	Actions map[string]CreateBotJSONBody_Actions `json:"actions,omitempty"`
-
-	// Code The bot's JavaScript code.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Configuration values of the bot and the JSON schema they must follow.
-	Configuration *CreateBotJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Conversation Tags it declares for conversations.
-	Conversation *CreateBotJSONBody_Conversation `json:"conversation,omitempty"`
-
-	// Description What the bot is for.
-	Description *string `json:"description,omitempty"`
-
-	// Dev True for a development bot, which runs on a developer's machine and may install development integrations. Cannot be changed afterwards.
-	Dev *bool `json:"dev,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload.
-	Events map[string]CreateBotJSONBody_Events `json:"events,omitempty"`
-
-	// Medias Media files attached to the bot, each with a name and an address.
-	Medias []CreateBotJSONBody_Medias `json:"medias,omitempty"`
-
-	// Message Tags it declares for messages.
-	Message *CreateBotJSONBody_Message `json:"message,omitempty"`
-
-	// Name The bot's display name; when omitted, Botpress makes one up.
-	Name *string `json:"name,omitempty"`
-
-	// RecurringEvents Events the bot raises on a cron schedule, by name, each with the type and payload of the event raised.
-	RecurringEvents map[string]CreateBotJSONBody_RecurringEvents `json:"recurringEvents,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema.
-	States map[string]CreateBotJSONBody_States `json:"states,omitempty"`
-
-	// Subscriptions Events the bot listens to.
-	Subscriptions *CreateBotJSONBody_Subscriptions `json:"subscriptions,omitempty"`
-
-	// Tags Key-value labels on the bot.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots, which run outside Botpress, such as on a developer's machine.
-	URL *string `json:"url,omitempty"`
-
-	// User Tags it declares for users.
-	User *CreateBotJSONBody_User `json:"user,omitempty"`
-}
-
 // CreateBotParams defines parameters for CreateBot.
 type CreateBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// CreateBotJSONBody_Actions_Input defines parameters for CreateBot.
-type CreateBotJSONBody_Actions_Input struct {
-	// Schema JSON schema the action's input is checked against.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateBotJSONBody_Actions_Output defines parameters for CreateBot.
-type CreateBotJSONBody_Actions_Output struct {
-	// Schema JSON schema of the action's output.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateBotJSONBody_Actions defines parameters for CreateBot.
-type CreateBotJSONBody_Actions struct {
-	// Attributes Free-form string labels of the action.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Billable Flag marking the action as billable; its effect is not documented.
-	Billable *bool `json:"billable,omitempty"`
-
-	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
-	Cacheable *bool `json:"cacheable,omitempty"`
-
-	// Description Short text explaining the action.
-	Description *string `json:"description,omitempty"`
-
-	// Input What the action takes.
-	Input CreateBotJSONBody_Actions_Input `json:"input"`
-
-	// Output What the action returns.
-	Output CreateBotJSONBody_Actions_Output `json:"output"`
-
-	// Title Human-readable name of the action.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateBotJSONBody_Configuration defines parameters for CreateBot.
-type CreateBotJSONBody_Configuration struct {
-	// Data Configuration values, checked against schema.
-	Data map[string]interface{} `json:"data,omitempty"`
-
-	// Schema JSON schema the configuration values are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-}
-
-// CreateBotJSONBody_Conversation_Tags defines parameters for CreateBot.
-type CreateBotJSONBody_Conversation_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateBotJSONBody_Conversation defines parameters for CreateBot.
-type CreateBotJSONBody_Conversation struct {
-	// Tags Definitions of the tags conversations can carry, by tag name.
-	Tags map[string]CreateBotJSONBody_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// CreateBotJSONBody_Events defines parameters for CreateBot.
-type CreateBotJSONBody_Events struct {
-	// Attributes Free-form string labels of the event.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Description Short text explaining the event.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the event's payload.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the event.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateBotJSONBody_Medias defines parameters for CreateBot.
-type CreateBotJSONBody_Medias struct {
-	// Name Name of the media file.
-	Name string `json:"name"`
-
-	// URL Address of the media file.
-	URL string `json:"url"`
-}
-
-// CreateBotJSONBody_Message_Tags defines parameters for CreateBot.
-type CreateBotJSONBody_Message_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateBotJSONBody_Message defines parameters for CreateBot.
-type CreateBotJSONBody_Message struct {
-	// Tags Definitions of the tags messages can carry, by tag name.
-	Tags map[string]CreateBotJSONBody_Message_Tags `json:"tags,omitempty"`
-}
-
-// CreateBotJSONBody_RecurringEvents_Schedule defines parameters for CreateBot.
-type CreateBotJSONBody_RecurringEvents_Schedule struct {
-	// Cron Cron expression saying when it fires.
-	Cron string `json:"cron"`
-}
-
-// CreateBotJSONBody_RecurringEvents defines parameters for CreateBot.
-type CreateBotJSONBody_RecurringEvents struct {
-	// Payload Payload of the event it raises.
-	Payload map[string]interface{} `json:"payload"`
-
-	// Schedule When it fires.
-	Schedule CreateBotJSONBody_RecurringEvents_Schedule `json:"schedule"`
-
-	// Type Type of the event it raises.
-	Type string `json:"type"`
-}
-
-// CreateBotJSONBodyStatesType defines parameters for CreateBot.
-type CreateBotJSONBodyStatesType string
-
-// CreateBotJSONBody_States defines parameters for CreateBot.
-type CreateBotJSONBody_States struct {
-	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
-	Expiry *float64 `json:"expiry,omitempty"`
-
-	// Schema JSON schema the state's payload is checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
-	Type CreateBotJSONBodyStatesType `json:"type"`
-}
-
-// CreateBotJSONBody_Subscriptions defines parameters for CreateBot.
-type CreateBotJSONBody_Subscriptions struct {
-	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null listens to all events.
-	Events nullable.Nullable[map[string]map[string]interface{}] `json:"events"`
-}
-
-// CreateBotJSONBody_User_Tags defines parameters for CreateBot.
-type CreateBotJSONBody_User_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateBotJSONBody_User defines parameters for CreateBot.
-type CreateBotJSONBody_User struct {
-	// Tags Definitions of the tags users can carry, by tag name.
-	Tags map[string]CreateBotJSONBody_User_Tags `json:"tags,omitempty"`
 }
 
 // ListBotAPIKeysParams defines parameters for ListBotAPIKeys.
@@ -10439,15 +13108,6 @@ type ListBotAPIKeysParams struct {
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// CreateBotAPIKeyJSONBody defines parameters for CreateBotAPIKey.
-type CreateBotAPIKeyJSONBody struct {
-	// BotID ID of the bot the key is for.
-	BotID string `json:"botId"`
-
-	// Note Free text to tell keys apart.
-	Note *string `json:"note,omitempty"`
 }
 
 // CreateBotAPIKeyParams defines parameters for CreateBotAPIKey.
@@ -10468,23 +13128,11 @@ type GetBotAllowlistParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateBotAllowlistJSONBody defines parameters for UpdateBotAllowlist.
-type UpdateBotAllowlistJSONBody struct {
-	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
-	Setting *UpdateBotAllowlistJSONBodySetting `json:"setting,omitempty"`
-
-	// Users Users to put on the allowlist (true) or take off it (false), by user ID; users not named here stay as they are.
-	Users map[string]bool `json:"users,omitempty"`
-}
-
 // UpdateBotAllowlistParams defines parameters for UpdateBotAllowlist.
 type UpdateBotAllowlistParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// UpdateBotAllowlistJSONBodySetting defines parameters for UpdateBotAllowlist.
-type UpdateBotAllowlistJSONBodySetting string
 
 // UnlinkSandboxedConversationsParams defines parameters for UnlinkSandboxedConversations.
 type UnlinkSandboxedConversationsParams struct {
@@ -10513,9 +13161,6 @@ type GetIntegrationShareableIDParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// CreateIntegrationShareableIDJSONBody defines parameters for CreateIntegrationShareableID.
-type CreateIntegrationShareableIDJSONBody = map[string]interface{}
-
 // CreateIntegrationShareableIDParams defines parameters for CreateIntegrationShareableID.
 type CreateIntegrationShareableIDParams struct {
 	// IntegrationInstanceAlias Pick the installed integration by its alias in the bot instead; integrationId then has no effect.
@@ -10540,127 +13185,10 @@ type GetBotParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateBotJSONBody defines parameters for UpdateBot.
-type UpdateBotJSONBody struct {
-	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
-	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
-
-	// AlwaysAlive True to keep the bot running at all times rather than starting it on demand.
-	AlwaysAlive *bool `json:"alwaysAlive,omitempty"`
-
-	// Authentication How the bot authenticates; iam is the only value. Its effect is not documented.
-	Authentication *UpdateBotJSONBodyAuthentication `json:"authentication,omitempty"`
-
-	// Blocked Flag that blocks the bot; its effect and who may set it are not documented.
-	Blocked *bool `json:"blocked,omitempty"`
-
-	// Code The bot's new JavaScript code.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Configuration values of the bot and the JSON schema they must follow.
-	Configuration *UpdateBotJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Conversation Changes to the tags it declares for conversations.
-	Conversation *UpdateBotJSONBody_Conversation `json:"conversation,omitempty"`
-
-	// Description What the bot is for.
-	Description *string `json:"description,omitempty"`
-
-	// Events Events to change, by name; null removes one, a name left out keeps its definition.
-	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
-
-	// Integrations Integrations to install, change or uninstall. Keyed by integration ID, or by an alias of the installation when the entry gives integrationId; null uninstalls one, a key left out keeps its installation.
-	Integrations map[string]*BotIntegrationUpdate `json:"integrations,omitempty"`
-
-	// Layers List of strings whose meaning is not documented.
-	Layers []string `json:"layers,omitempty"`
-
-	// MaxExecutionTime Longest a single run may take, in seconds.
-	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
-
-	// Medias Media files attached to the bot, each with a name and an address.
-	Medias []UpdateBotJSONBody_Medias `json:"medias,omitempty"`
-
-	// Message Changes to the tags it declares for messages.
-	Message *UpdateBotJSONBody_Message `json:"message,omitempty"`
-
-	// Name The bot's display name.
-	Name *string `json:"name,omitempty"`
-
-	// Plugins Plugins to install, change or uninstall, by alias; null uninstalls one, an alias left out keeps its installation.
-	Plugins map[string]*BotPluginUpdate `json:"plugins,omitempty"`
-
-	// RecurringEvents Recurring events to change, by name; null stops one, a name left out keeps its schedule.
-	RecurringEvents map[string]*RecurringEventUpdate `json:"recurringEvents,omitempty"`
-
-	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
-	ShouldMergePlugins *bool `json:"shouldMergePlugins,omitempty"`
-
-	// States States to change, by name; null removes one, a name left out keeps its definition.
-	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
-
-	// Subscriptions Events the bot listens to.
-	Subscriptions *UpdateBotJSONBody_Subscriptions `json:"subscriptions,omitempty"`
-
-	// Tags Key-value labels on the bot.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots. null removes it.
-	URL nullable.Nullable[string] `json:"url,omitempty"`
-
-	// User Changes to the tags it declares for users.
-	User *UpdateBotJSONBody_User `json:"user,omitempty"`
-}
-
 // UpdateBotParams defines parameters for UpdateBot.
 type UpdateBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// UpdateBotJSONBodyAuthentication defines parameters for UpdateBot.
-type UpdateBotJSONBodyAuthentication string
-
-// UpdateBotJSONBody_Configuration defines parameters for UpdateBot.
-type UpdateBotJSONBody_Configuration struct {
-	// Data Configuration values, checked against schema.
-	Data map[string]interface{} `json:"data,omitempty"`
-
-	// Schema JSON schema the configuration values are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-}
-
-// UpdateBotJSONBody_Conversation defines parameters for UpdateBot.
-type UpdateBotJSONBody_Conversation struct {
-	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
-	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
-}
-
-// UpdateBotJSONBody_Medias defines parameters for UpdateBot.
-type UpdateBotJSONBody_Medias struct {
-	// Name Name of the media file.
-	Name string `json:"name"`
-
-	// URL Address of the media file.
-	URL string `json:"url"`
-}
-
-// UpdateBotJSONBody_Message defines parameters for UpdateBot.
-type UpdateBotJSONBody_Message struct {
-	// Tags Tag definitions for messages to change, by tag name; null removes one, a name left out keeps its definition.
-	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
-}
-
-// UpdateBotJSONBody_Subscriptions defines parameters for UpdateBot.
-type UpdateBotJSONBody_Subscriptions struct {
-	// Events Events to listen to, by full name such as slack:reactionAdded, each mapped to an empty object; null in place of the map listens to all events. The effect of a null entry is not documented.
-	Events nullable.Nullable[map[string]*map[string]interface{}] `json:"events"`
-}
-
-// UpdateBotJSONBody_User defines parameters for UpdateBot.
-type UpdateBotJSONBody_User struct {
-	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
-	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
 
 // ListActionRunsParams defines parameters for ListActionRuns.
@@ -10756,22 +13284,10 @@ type GetBotLogsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// PublishFromBotJSONJSONBody defines parameters for PublishFromBotJSON.
-type PublishFromBotJSONJSONBody struct {
-	// BotJSON The bot as a raw JSON document, in the shape getBotJson returns.
-	BotJSON map[string]interface{} `json:"botJson"`
-}
-
 // PublishFromBotJSONParams defines parameters for PublishFromBotJSON.
 type PublishFromBotJSONParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// TransferBotJSONBody defines parameters for TransferBot.
-type TransferBotJSONBody struct {
-	// TargetWorkspaceID ID of the workspace that is to receive the bot.
-	TargetWorkspaceID string `json:"targetWorkspaceId"`
 }
 
 // TransferBotParams defines parameters for TransferBot.
@@ -10786,25 +13302,10 @@ type ListBotVersionsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// CreateBotVersionJSONBody defines parameters for CreateBotVersion.
-type CreateBotVersionJSONBody struct {
-	// Description Optional note about the version.
-	Description *string `json:"description,omitempty"`
-
-	// Name Name of the version.
-	Name string `json:"name"`
-}
-
 // CreateBotVersionParams defines parameters for CreateBotVersion.
 type CreateBotVersionParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// DeployBotVersionJSONBody defines parameters for DeployBotVersion.
-type DeployBotVersionJSONBody struct {
-	// VersionID ID of the saved version to run, as listBotVersions returns it.
-	VersionID string `json:"versionId"`
 }
 
 // DeployBotVersionParams defines parameters for DeployBotVersion.
@@ -10830,15 +13331,6 @@ type GetBotWebchatParams struct {
 
 // GetBotWebchatParamsType defines parameters for GetBotWebchat.
 type GetBotWebchatParamsType string
-
-// RunVrlJSONBody defines parameters for RunVrl.
-type RunVrlJSONBody struct {
-	// Data JSON object the program runs on; in VRL it is the event, reached as the dot (.).
-	Data map[string]interface{} `json:"data"`
-
-	// Script Source of the VRL (Vector Remap Language) program.
-	Script string `json:"script"`
-}
 
 // ListPublicIntegrationsParams defines parameters for ListPublicIntegrations.
 type ListPublicIntegrationsParams struct {
@@ -10975,369 +13467,11 @@ type ListIntegrationsParamsDirection string
 // ListIntegrationsParamsVisibility defines parameters for ListIntegrations.
 type ListIntegrationsParamsVisibility string
 
-// CreateIntegrationJSONBody defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output.
-	Actions map[string]CreateIntegrationJSONBody_Actions `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Channels Channels it provides, by name, with their message types and conversation and message tags.
-	Channels map[string]CreateIntegrationJSONBody_Channels `json:"channels,omitempty"`
-
-	// Code JavaScript code of the integration, bundled in a single file.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
-	Configuration *CreateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Configurations Other named configurations a bot can choose instead of the default one, by name.
-	Configurations map[string]CreateIntegrationJSONBody_Configurations `json:"configurations,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
-	Dev *bool `json:"dev,omitempty"`
-
-	// Entities Entities it declares, by name, each with a JSON schema.
-	Entities map[string]CreateIntegrationJSONBody_Entities `json:"entities,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload.
-	Events map[string]CreateIntegrationJSONBody_Events `json:"events,omitempty"`
-
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
-	ExtraOperations map[string]CreateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-
-	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
-	Identifier *CreateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
-
-	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
-	Interfaces map[string]CreateIntegrationJSONBody_Interfaces `json:"interfaces,omitempty"`
-
-	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
-	Layers []string `json:"layers,omitempty"`
-
-	// Name Name of the integration, shared by all its versions; together with version it picks one.
-	Name string `json:"name"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK the integration was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
-	Secrets map[string]*string `json:"secrets,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema.
-	States map[string]CreateIntegrationJSONBody_States `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
-	URL *string `json:"url,omitempty"`
-
-	// User Tags it declares for users, and whether and how it can create users.
-	User *CreateIntegrationJSONBody_User `json:"user,omitempty"`
-
-	// Version Semver version number of the version to create.
-	Version string `json:"version"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *CreateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
-}
-
 // CreateIntegrationParams defines parameters for CreateIntegration.
 type CreateIntegrationParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// CreateIntegrationJSONBody_Actions_Input defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Actions_Input struct {
-	// Schema JSON schema the action's input is checked against.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateIntegrationJSONBody_Actions_Output defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Actions_Output struct {
-	// Schema JSON schema of the action's output.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateIntegrationJSONBody_Actions defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Actions struct {
-	// Attributes Free-form string labels of the action.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Billable Flag marking the action as billable; its effect is not documented.
-	Billable *bool `json:"billable,omitempty"`
-
-	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
-	Cacheable *bool `json:"cacheable,omitempty"`
-
-	// Description Short text explaining the action.
-	Description *string `json:"description,omitempty"`
-
-	// Input What the action takes.
-	Input CreateIntegrationJSONBody_Actions_Input `json:"input"`
-
-	// Output What the action returns.
-	Output CreateIntegrationJSONBody_Actions_Output `json:"output"`
-
-	// Title Human-readable name of the action.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Channels_Conversation_Creation defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Conversation_Creation struct {
-	// Enabled True when conversations may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a conversation that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// CreateIntegrationJSONBody_Channels_Conversation_Tags defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Conversation_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Channels_Conversation defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Conversation struct {
-	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
-	Creation *CreateIntegrationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on the channel's conversations, by name.
-	Tags map[string]CreateIntegrationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Channels_Message_Tags defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Message_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Channels_Message defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Message struct {
-	// Tags Tags the integration sets on the channel's messages, by name.
-	Tags map[string]CreateIntegrationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Channels_Messages defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels_Messages struct {
-	// Schema JSON schema of the payload of this message type.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateIntegrationJSONBody_Channels defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Channels struct {
-	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
-	Conversation *CreateIntegrationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
-
-	// Description Short text explaining the channel.
-	Description *string `json:"description,omitempty"`
-
-	// Message Tags of the channel's messages.
-	Message *CreateIntegrationJSONBody_Channels_Message `json:"message,omitempty"`
-
-	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
-	Messages map[string]CreateIntegrationJSONBody_Channels_Messages `json:"messages"`
-
-	// Title Human-readable name of the channel.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Configuration_Identifier defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Configuration_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
-	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Configuration defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *CreateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Configurations_Identifier defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Configurations_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
-	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Configurations defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Configurations struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *CreateIntegrationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Entities defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Entities struct {
-	// Description Short text explaining the entity.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the entity.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the entity.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Events defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Events struct {
-	// Attributes Free-form string labels of the event.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Description Short text explaining the event.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the event's payload.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the event.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_ExtraOperations defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
-}
-
-// CreateIntegrationJSONBody_Identifier defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Identifier struct {
-	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
-	ExtractScript *string `json:"extractScript,omitempty"`
-
-	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
-	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
-}
-
-// CreateIntegrationJSONBody_Interfaces_Actions defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Interfaces_Actions struct {
-	// Name Name of the integration's own action.
-	Name string `json:"name"`
-}
-
-// CreateIntegrationJSONBody_Interfaces_Channels defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Interfaces_Channels struct {
-	// Name Name of the integration's own channel.
-	Name string `json:"name"`
-}
-
-// CreateIntegrationJSONBody_Interfaces_Entities defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Interfaces_Entities struct {
-	// Name Name of the integration's own entity.
-	Name string `json:"name"`
-}
-
-// CreateIntegrationJSONBody_Interfaces_Events defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Interfaces_Events struct {
-	// Name Name of the integration's own event.
-	Name string `json:"name"`
-}
-
-// CreateIntegrationJSONBody_Interfaces defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_Interfaces struct {
-	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
-	Actions map[string]CreateIntegrationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
-
-	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
-	Channels map[string]CreateIntegrationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
-
-	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
-	Entities map[string]CreateIntegrationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-
-	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
-	Events map[string]CreateIntegrationJSONBody_Interfaces_Events `json:"events,omitempty"`
-
-	// ID ID of the implemented interface version.
-	ID string `json:"id"`
-}
-
-// CreateIntegrationJSONBodyStatesType defines parameters for CreateIntegration.
-type CreateIntegrationJSONBodyStatesType string
-
-// CreateIntegrationJSONBody_States defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_States struct {
-	// Schema JSON schema the state's payload is checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type CreateIntegrationJSONBodyStatesType `json:"type"`
-}
-
-// CreateIntegrationJSONBody_User_Creation defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_User_Creation struct {
-	// Enabled True when users may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a user that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// CreateIntegrationJSONBody_User_Tags defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_User_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateIntegrationJSONBody_User defines parameters for CreateIntegration.
-type CreateIntegrationJSONBody_User struct {
-	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
-	Creation *CreateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on users, by name.
-	Tags map[string]CreateIntegrationJSONBody_User_Tags `json:"tags,omitempty"`
-}
-
-// CreateIntegrationJSONBodyVisibility defines parameters for CreateIntegration.
-type CreateIntegrationJSONBodyVisibility string
 
 // ListIntegrationAPIKeysParams defines parameters for ListIntegrationAPIKeys.
 type ListIntegrationAPIKeysParams struct {
@@ -11346,15 +13480,6 @@ type ListIntegrationAPIKeysParams struct {
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// CreateIntegrationAPIKeyJSONBody defines parameters for CreateIntegrationAPIKey.
-type CreateIntegrationAPIKeyJSONBody struct {
-	// IntegrationID ID of the integration the key is for.
-	IntegrationID string `json:"integrationId"`
-
-	// Note Free text to tell the key apart from others later.
-	Note *string `json:"note,omitempty"`
 }
 
 // CreateIntegrationAPIKeyParams defines parameters for CreateIntegrationAPIKey.
@@ -11369,98 +13494,10 @@ type DeleteIntegrationAPIKeyParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// RequestIntegrationVerificationJSONBody defines parameters for RequestIntegrationVerification.
-type RequestIntegrationVerificationJSONBody struct {
-	// IntegrationID ID of the integration version to submit for review.
-	IntegrationID string `json:"integrationId"`
-}
-
 // RequestIntegrationVerificationParams defines parameters for RequestIntegrationVerification.
 type RequestIntegrationVerificationParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output.
-	Actions map[string]ValidateIntegrationCreationJSONBody_Actions `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Channels Channels it provides, by name, with their message types and conversation and message tags.
-	Channels map[string]ValidateIntegrationCreationJSONBody_Channels `json:"channels,omitempty"`
-
-	// Code JavaScript code of the integration, bundled in a single file.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Default configuration: its JSON schema, presentation and identifier settings.
-	Configuration *ValidateIntegrationCreationJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Configurations Other named configurations a bot can choose instead of the default one, by name.
-	Configurations map[string]ValidateIntegrationCreationJSONBody_Configurations `json:"configurations,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Dev True to create a development integration, which runs on a developer's machine at url instead of on Botpress. False when left out.
-	Dev *bool `json:"dev,omitempty"`
-
-	// Entities Entities it declares, by name, each with a JSON schema.
-	Entities map[string]ValidateIntegrationCreationJSONBody_Entities `json:"entities,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload.
-	Events map[string]ValidateIntegrationCreationJSONBody_Events `json:"events,omitempty"`
-
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented.
-	ExtraOperations map[string]ValidateIntegrationCreationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-
-	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one.
-	Identifier *ValidateIntegrationCreationJSONBody_Identifier `json:"identifier,omitempty"`
-
-	// Interfaces Interfaces it implements, by alias, each with the ID of the interface version and which of its own entities, actions, events and channels stand for those of the interface.
-	Interfaces map[string]ValidateIntegrationCreationJSONBody_Interfaces `json:"interfaces,omitempty"`
-
-	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
-	Layers []string `json:"layers,omitempty"`
-
-	// Name Name of the integration, shared by all its versions; together with version it picks one.
-	Name string `json:"name"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK the integration was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Secrets Secret values, by name in SCREAMING_SNAKE_CASE. The code reads each one from an environment variable named SECRET_ followed by the name; answers give the names only, never the values.
-	Secrets map[string]*string `json:"secrets,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema.
-	States map[string]ValidateIntegrationCreationJSONBody_States `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here.
-	URL *string `json:"url,omitempty"`
-
-	// User Tags it declares for users, and whether and how it can create users.
-	User *ValidateIntegrationCreationJSONBody_User `json:"user,omitempty"`
-
-	// Version Semver version number of the version to create.
-	Version string `json:"version"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *ValidateIntegrationCreationJSONBodyVisibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationCreationParams defines parameters for ValidateIntegrationCreation.
@@ -11468,282 +13505,6 @@ type ValidateIntegrationCreationParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// ValidateIntegrationCreationJSONBody_Actions_Input defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Actions_Input struct {
-	// Schema JSON schema the action's input is checked against.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationCreationJSONBody_Actions_Output defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Actions_Output struct {
-	// Schema JSON schema of the action's output.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationCreationJSONBody_Actions defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Actions struct {
-	// Attributes Free-form string labels of the action.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Billable Flag marking the action as billable; its effect is not documented.
-	Billable *bool `json:"billable,omitempty"`
-
-	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
-	Cacheable *bool `json:"cacheable,omitempty"`
-
-	// Description Short text explaining the action.
-	Description *string `json:"description,omitempty"`
-
-	// Input What the action takes.
-	Input ValidateIntegrationCreationJSONBody_Actions_Input `json:"input"`
-
-	// Output What the action returns.
-	Output ValidateIntegrationCreationJSONBody_Actions_Output `json:"output"`
-
-	// Title Human-readable name of the action.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation struct {
-	// Enabled True when conversations may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a conversation that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Conversation defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Conversation struct {
-	// Creation Whether callers may create a conversation of this channel directly through the API; the integration must implement conversation creation for it to work.
-	Creation *ValidateIntegrationCreationJSONBody_Channels_Conversation_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on the channel's conversations, by name.
-	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Conversation_Tags `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Message_Tags defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Message_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Message defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Message struct {
-	// Tags Tags the integration sets on the channel's messages, by name.
-	Tags map[string]ValidateIntegrationCreationJSONBody_Channels_Message_Tags `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels_Messages defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels_Messages struct {
-	// Schema JSON schema of the payload of this message type.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// ValidateIntegrationCreationJSONBody_Channels defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Channels struct {
-	// Conversation Tags of the channel's conversations, and whether conversations can be created through the API.
-	Conversation *ValidateIntegrationCreationJSONBody_Channels_Conversation `json:"conversation,omitempty"`
-
-	// Description Short text explaining the channel.
-	Description *string `json:"description,omitempty"`
-
-	// Message Tags of the channel's messages.
-	Message *ValidateIntegrationCreationJSONBody_Channels_Message `json:"message,omitempty"`
-
-	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
-	Messages map[string]ValidateIntegrationCreationJSONBody_Channels_Messages `json:"messages"`
-
-	// Title Human-readable name of the channel.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Configuration_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
-	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Configuration defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *ValidateIntegrationCreationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Configurations_Identifier defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Configurations_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address.
-	LinkTemplateScript *string `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Configurations defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Configurations struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *ValidateIntegrationCreationJSONBody_Configurations_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Entities defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Entities struct {
-	// Description Short text explaining the entity.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the entity.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the entity.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Events defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Events struct {
-	// Attributes Free-form string labels of the event.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Description Short text explaining the event.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the event's payload.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the event.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_ExtraOperations defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
-}
-
-// ValidateIntegrationCreationJSONBody_Identifier defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Identifier struct {
-	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for.
-	ExtractScript *string `json:"extractScript,omitempty"`
-
-	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found.
-	FallbackHandlerScript *string `json:"fallbackHandlerScript,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_Interfaces_Actions defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Interfaces_Actions struct {
-	// Name Name of the integration's own action.
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationCreationJSONBody_Interfaces_Channels defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Interfaces_Channels struct {
-	// Name Name of the integration's own channel.
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationCreationJSONBody_Interfaces_Entities defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Interfaces_Entities struct {
-	// Name Name of the integration's own entity.
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationCreationJSONBody_Interfaces_Events defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Interfaces_Events struct {
-	// Name Name of the integration's own event.
-	Name string `json:"name"`
-}
-
-// ValidateIntegrationCreationJSONBody_Interfaces defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_Interfaces struct {
-	// Actions For each action of the interface, by its name there, the action of this integration that implements it.
-	Actions map[string]ValidateIntegrationCreationJSONBody_Interfaces_Actions `json:"actions,omitempty"`
-
-	// Channels For each channel of the interface, by its name there, the channel of this integration that stands for it.
-	Channels map[string]ValidateIntegrationCreationJSONBody_Interfaces_Channels `json:"channels,omitempty"`
-
-	// Entities For each entity of the interface, by its name there, the entity of this integration that stands for it.
-	Entities map[string]ValidateIntegrationCreationJSONBody_Interfaces_Entities `json:"entities,omitempty"`
-
-	// Events For each event of the interface, by its name there, the event of this integration that stands for it.
-	Events map[string]ValidateIntegrationCreationJSONBody_Interfaces_Events `json:"events,omitempty"`
-
-	// ID ID of the implemented interface version.
-	ID string `json:"id"`
-}
-
-// ValidateIntegrationCreationJSONBodyStatesType defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBodyStatesType string
-
-// ValidateIntegrationCreationJSONBody_States defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_States struct {
-	// Schema JSON schema the state's payload is checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type ValidateIntegrationCreationJSONBodyStatesType `json:"type"`
-}
-
-// ValidateIntegrationCreationJSONBody_User_Creation defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_User_Creation struct {
-	// Enabled True when users may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a user that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// ValidateIntegrationCreationJSONBody_User_Tags defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_User_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBody_User defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBody_User struct {
-	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
-	Creation *ValidateIntegrationCreationJSONBody_User_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on users, by name.
-	Tags map[string]ValidateIntegrationCreationJSONBody_User_Tags `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationCreationJSONBodyVisibility defines parameters for ValidateIntegrationCreation.
-type ValidateIntegrationCreationJSONBodyVisibility string
 
 // DeleteIntegrationParams defines parameters for DeleteIntegration.
 type DeleteIntegrationParams struct {
@@ -11757,147 +13518,11 @@ type GetIntegrationParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateIntegrationJSONBody defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
-	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
-	Attributes map[string]*string `json:"attributes,omitempty"`
-
-	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
-	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
-
-	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
-	Configuration *UpdateIntegrationJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
-	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
-	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
-	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
-
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]UpdateIntegrationJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-
-	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
-	Identifier *UpdateIntegrationJSONBody_Identifier `json:"identifier,omitempty"`
-
-	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
-	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
-
-	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
-	Layers []string `json:"layers,omitempty"`
-
-	// MaxExecutionTime Longest a single run may take, in seconds.
-	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK the integration was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
-	Secrets map[string]*string `json:"secrets,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
-	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
-	URL nullable.Nullable[string] `json:"url,omitempty"`
-
-	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
-	User *UpdateIntegrationJSONBody_User `json:"user,omitempty"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-	Visibility *UpdateIntegrationJSONBodyVisibility `json:"visibility,omitempty"`
-}
-
 // UpdateIntegrationParams defines parameters for UpdateIntegration.
 type UpdateIntegrationParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// UpdateIntegrationJSONBody_Configuration_Identifier defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Configuration_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
-	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_Configuration defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *UpdateIntegrationJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_ExtraOperations defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
-}
-
-// UpdateIntegrationJSONBody_Identifier defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_Identifier struct {
-	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
-	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
-
-	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
-	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
-}
-
-// UpdateIntegrationJSONBody_User_Creation defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_User_Creation struct {
-	// Enabled True when users may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a user that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// UpdateIntegrationJSONBody_User defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBody_User struct {
-	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
-	Creation *UpdateIntegrationJSONBody_User_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
-	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
-}
-
-// UpdateIntegrationJSONBodyVisibility defines parameters for UpdateIntegration.
-type UpdateIntegrationJSONBodyVisibility string
 
 // GetIntegrationLogsParams defines parameters for GetIntegrationLogs.
 type GetIntegrationLogsParams struct {
@@ -11926,147 +13551,11 @@ type GetIntegrationLogsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// ValidateIntegrationUpdateJSONBody defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output; null in place of one removes it, and a name left out keeps it.
-	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels; null in place of one removes it, and a key left out keeps it.
-	Attributes map[string]*string `json:"attributes,omitempty"`
-
-	// Channels Channels it provides, by name, with their message types and conversation and message tags; null in place of one removes it, and a name left out keeps it.
-	Channels map[string]*ChannelDefinitionUpdate `json:"channels,omitempty"`
-
-	// Code New JavaScript code of the integration, bundled in a single file. Left out, the code is kept.
-	Code *string `json:"code,omitempty"`
-
-	// Configuration Default configuration: its JSON schema, presentation and identifier settings. Left out, it is kept.
-	Configuration *ValidateIntegrationUpdateJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Configurations Other named configurations a bot can choose instead of the default one, by name; null in place of one removes it, and a name left out keeps it.
-	Configurations map[string]*ConfigurationDefinitionUpdate `json:"configurations,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Entities Entities it declares, by name, each with a JSON schema; null in place of one removes it, and a name left out keeps it.
-	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
-	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
-
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]ValidateIntegrationUpdateJSONBody_ExtraOperations `json:"extraOperations,omitempty"`
-
-	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
-	Identifier *ValidateIntegrationUpdateJSONBody_Identifier `json:"identifier,omitempty"`
-
-	// Interfaces Interfaces it implements, by alias; null in place of one removes it, and an alias left out keeps it. Removing one stops the implementation.
-	Interfaces map[string]*InterfaceImplementationUpdate `json:"interfaces,omitempty"`
-
-	// Layers List of strings whose meaning the API does not document; leave it out unless you know what it does.
-	Layers []string `json:"layers,omitempty"`
-
-	// MaxExecutionTime Longest a single run may take, in seconds.
-	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document, base64-encoded. Each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK the integration was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Secrets Secret values to set, by name in SCREAMING_SNAKE_CASE; null in place of one removes it, and a name left out keeps its value. The code reads each one from an environment variable named SECRET_ followed by the name.
-	Secrets map[string]*string `json:"secrets,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema; null in place of one removes it, and a name left out keeps it.
-	States map[string]*IntegrationStateDefinitionUpdate `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// URL Address where the integration's code is served; a development integration gives the public address of the developer's machine here. Left out, it is kept; null removes it.
-	URL nullable.Nullable[string] `json:"url,omitempty"`
-
-	// User Tags it declares for users, and whether and how it can create users. Left out, they are kept.
-	User *ValidateIntegrationUpdateJSONBody_User `json:"user,omitempty"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-	Visibility *ValidateIntegrationUpdateJSONBodyVisibility `json:"visibility,omitempty"`
-}
-
 // ValidateIntegrationUpdateParams defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// ValidateIntegrationUpdateJSONBody_Configuration_Identifier defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Configuration_Identifier struct {
-	// LinkTemplateScript VRL script that builds the link a user follows to connect the integration, such as an OAuth authorization address. Left out, it is kept; null removes it.
-	LinkTemplateScript nullable.Nullable[string] `json:"linkTemplateScript,omitempty"`
-
-	// Required True when the integration needs an identifier under this configuration.
-	Required *bool `json:"required,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Configuration defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
-	Identifier *ValidateIntegrationUpdateJSONBody_Configuration_Identifier `json:"identifier,omitempty"`
-
-	// Schema JSON schema the configuration values a bot sets are checked against.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_ExtraOperations defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
-}
-
-// ValidateIntegrationUpdateJSONBody_Identifier defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_Identifier struct {
-	// ExtractScript VRL script that reads the identifier from an incoming webhook call, often one ending an OAuth flow, to find the installation it is for. Left out, it is kept; null removes it.
-	ExtractScript nullable.Nullable[string] `json:"extractScript,omitempty"`
-
-	// FallbackHandlerScript VRL script that handles an incoming webhook call for which no identifier was found. Left out, it is kept; null removes it.
-	FallbackHandlerScript nullable.Nullable[string] `json:"fallbackHandlerScript,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBody_User_Creation defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_User_Creation struct {
-	// Enabled True when users may be created through the API.
-	Enabled bool `json:"enabled"`
-
-	// RequiredTags Tags a caller must set when creating a user that way.
-	RequiredTags []string `json:"requiredTags"`
-}
-
-// ValidateIntegrationUpdateJSONBody_User defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBody_User struct {
-	// Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
-	Creation *ValidateIntegrationUpdateJSONBody_User_Creation `json:"creation,omitempty"`
-
-	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
-	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
-}
-
-// ValidateIntegrationUpdateJSONBodyVisibility defines parameters for ValidateIntegrationUpdate.
-type ValidateIntegrationUpdateJSONBodyVisibility string
 
 // GetIntegrationByNameParams defines parameters for GetIntegrationByName.
 type GetIntegrationByNameParams struct {
@@ -12089,145 +13578,10 @@ type ListInterfacesParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// CreateInterfaceJSONBody defines parameters for CreateInterface.
-type CreateInterfaceJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output.
-	Actions map[string]CreateInterfaceJSONBody_Actions `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Channels Channels it declares, by name, with their message types.
-	Channels map[string]CreateInterfaceJSONBody_Channels `json:"channels,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Entities Entities it declares, by name, each with a JSON schema.
-	Entities map[string]CreateInterfaceJSONBody_Entities `json:"entities,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload.
-	Events map[string]CreateInterfaceJSONBody_Events `json:"events,omitempty"`
-
-	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Name Name shared by all versions of the interface; together with version it picks one.
-	Name string `json:"name"`
-
-	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events.
-	NameTemplate *CreateInterfaceJSONBody_NameTemplate `json:"nameTemplate,omitempty"`
-
-	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead. When omitted, it is not public.
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document encoded in base64; each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK it was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// Version Semver version number of this version.
-	Version string `json:"version"`
-}
-
 // CreateInterfaceParams defines parameters for CreateInterface.
 type CreateInterfaceParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// CreateInterfaceJSONBody_Actions_Input defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Actions_Input struct {
-	// Schema JSON schema the action's input is checked against.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateInterfaceJSONBody_Actions_Output defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Actions_Output struct {
-	// Schema JSON schema of the action's output.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateInterfaceJSONBody_Actions defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Actions struct {
-	// Attributes Free-form string labels of the action.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Billable Flag marking the action as billable; its effect is not documented.
-	Billable *bool `json:"billable,omitempty"`
-
-	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
-	Cacheable *bool `json:"cacheable,omitempty"`
-
-	// Description Short text explaining the action.
-	Description *string `json:"description,omitempty"`
-
-	// Input What the action takes.
-	Input CreateInterfaceJSONBody_Actions_Input `json:"input"`
-
-	// Output What the action returns.
-	Output CreateInterfaceJSONBody_Actions_Output `json:"output"`
-
-	// Title Human-readable name of the action.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateInterfaceJSONBody_Channels_Messages defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Channels_Messages struct {
-	// Schema JSON schema of the payload of this message type.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreateInterfaceJSONBody_Channels defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Channels struct {
-	// Description Short text explaining the channel.
-	Description *string `json:"description,omitempty"`
-
-	// Messages Message types the channel carries, by name, each with a JSON schema of its payload.
-	Messages map[string]CreateInterfaceJSONBody_Channels_Messages `json:"messages"`
-
-	// Title Human-readable name of the channel.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateInterfaceJSONBody_Entities defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Entities struct {
-	// Description Short text explaining the entity.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the entity.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the entity.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateInterfaceJSONBody_Events defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_Events struct {
-	// Attributes Free-form string labels of the event.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Description Short text explaining the event.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the event's payload.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the event.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreateInterfaceJSONBody_NameTemplate defines parameters for CreateInterface.
-type CreateInterfaceJSONBody_NameTemplate struct {
-	// Language Language the script is written in.
-	Language string `json:"language"`
-
-	// Script Text of the script.
-	Script string `json:"script"`
 }
 
 // DeleteInterfaceParams defines parameters for DeleteInterface.
@@ -12242,70 +13596,16 @@ type GetInterfaceParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateInterfaceJSONBody defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody struct {
-	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
-	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
-	Attributes map[string]*string `json:"attributes,omitempty"`
-
-	// Channels Channels to change, by name; null removes one, a name left out keeps its definition.
-	Channels map[string]*InterfaceChannelDefinitionUpdate `json:"channels,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Entities Entities to change, by name; null removes one, a name left out keeps its definition.
-	Entities map[string]*EntityDefinitionUpdate `json:"entities,omitempty"`
-
-	// Events Events to change, by name; null removes one, a name left out keeps its definition.
-	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
-
-	// Icon Icon as an SVG image encoded in base64. All versions of the interface share one icon, so setting it changes the icon of every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// NameTemplate Script, and its language, that implementing integrations may run when built to name their actions and events; null removes it.
-	NameTemplate nullable.Nullable[UpdateInterfaceJSONBody_NameTemplate] `json:"nameTemplate,omitempty"`
-
-	// Public True to let anyone use it. A public version can no longer be changed; publish a new version instead.
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document encoded in base64; each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK it was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-}
-
 // UpdateInterfaceParams defines parameters for UpdateInterface.
 type UpdateInterfaceParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateInterfaceJSONBody_NameTemplate defines parameters for UpdateInterface.
-type UpdateInterfaceJSONBody_NameTemplate struct {
-	// Language Language the script is written in.
-	Language string `json:"language"`
-
-	// Script Text of the script.
-	Script string `json:"script"`
-}
-
 // GetInterfaceByNameParams defines parameters for GetInterfaceByName.
 type GetInterfaceByNameParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// IntrospectJSONBody defines parameters for Introspect.
-type IntrospectJSONBody struct {
-	// BotID ID of the bot to look up.
-	BotID string `json:"botId"`
 }
 
 // ListPluginsParams defines parameters for ListPlugins.
@@ -12323,222 +13623,11 @@ type ListPluginsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// CreatePluginJSONBody defines parameters for CreatePlugin.
-type CreatePluginJSONBody struct {
-	// Actions Actions it declares, by name, each with JSON schemas for input and output.
-	Actions map[string]CreatePluginJSONBody_Actions `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Code Bundled JavaScript code of the plugin: one build for Node.js, one for the browser.
-	Code CreatePluginJSONBody_Code `json:"code"`
-
-	// Configuration JSON schema and presentation of the configuration a bot gives it.
-	Configuration *CreatePluginJSONBody_Configuration `json:"configuration,omitempty"`
-
-	// Conversation Tags it declares for conversations.
-	Conversation *CreatePluginJSONBody_Conversation `json:"conversation,omitempty"`
-
-	// Dependencies Interfaces and integrations it needs, each under an alias of its choice, named by ID or by name and version.
-	Dependencies *CreatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Events Events it declares, by name, each with a JSON schema for its payload.
-	Events map[string]CreatePluginJSONBody_Events `json:"events,omitempty"`
-
-	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Name Name shared by all versions of the plugin; together with version it picks one.
-	Name string `json:"name"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document encoded in base64; each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK it was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// States States it declares, by name, each with its kind and a JSON schema.
-	States map[string]CreatePluginJSONBody_States `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// User Tags it declares for users.
-	User *CreatePluginJSONBody_User `json:"user,omitempty"`
-
-	// Version Semver version number of this version.
-	Version string `json:"version"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
-	Visibility *CreatePluginJSONBodyVisibility `json:"visibility,omitempty"`
-}
-
 // CreatePluginParams defines parameters for CreatePlugin.
 type CreatePluginParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// CreatePluginJSONBody_Actions_Input defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Actions_Input struct {
-	// Schema JSON schema the action's input is checked against.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreatePluginJSONBody_Actions_Output defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Actions_Output struct {
-	// Schema JSON schema of the action's output.
-	Schema map[string]interface{} `json:"schema"`
-}
-
-// CreatePluginJSONBody_Actions defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Actions struct {
-	// Attributes Free-form string labels of the action.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Billable Flag marking the action as billable; its effect is not documented.
-	Billable *bool `json:"billable,omitempty"`
-
-	// Cacheable Flag marking the action's results as cacheable; its effect is not documented.
-	Cacheable *bool `json:"cacheable,omitempty"`
-
-	// Description Short text explaining the action.
-	Description *string `json:"description,omitempty"`
-
-	// Input What the action takes.
-	Input CreatePluginJSONBody_Actions_Input `json:"input"`
-
-	// Output What the action returns.
-	Output CreatePluginJSONBody_Actions_Output `json:"output"`
-
-	// Title Human-readable name of the action.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreatePluginJSONBody_Code defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Code struct {
-	// Browser Code of the plugin bundled for the browser.
-	Browser string `json:"browser"`
-
-	// Node Code of the plugin bundled for Node.js.
-	Node string `json:"node"`
-}
-
-// CreatePluginJSONBody_Configuration defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema the configuration values a bot gives it are checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreatePluginJSONBody_Conversation_Tags defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Conversation_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreatePluginJSONBody_Conversation defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Conversation struct {
-	// Tags Definitions of the tags conversations can carry, by tag name.
-	Tags map[string]CreatePluginJSONBody_Conversation_Tags `json:"tags"`
-}
-
-// CreatePluginJSONBody_Dependencies_Integrations defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Dependencies_Integrations struct {
-	// ID ID of the integration version; when given, name and version are not used.
-	ID *string `json:"id,omitempty"`
-
-	// Name Name of the integration.
-	Name *string `json:"name,omitempty"`
-
-	// Version Version of the integration: an exact semver version or a semver range.
-	Version *string `json:"version,omitempty"`
-}
-
-// CreatePluginJSONBody_Dependencies_Interfaces defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Dependencies_Interfaces struct {
-	// ID ID of the interface version; when given, name and version are not used.
-	ID *string `json:"id,omitempty"`
-
-	// Name Name of the interface.
-	Name *string `json:"name,omitempty"`
-
-	// Version Version of the interface: an exact semver version or a semver range.
-	Version *string `json:"version,omitempty"`
-}
-
-// CreatePluginJSONBody_Dependencies defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Dependencies struct {
-	// Integrations Integrations it needs, by the alias the plugin uses for each.
-	Integrations map[string]CreatePluginJSONBody_Dependencies_Integrations `json:"integrations,omitempty"`
-
-	// Interfaces Interfaces it needs, by the alias the plugin uses for each.
-	Interfaces map[string]CreatePluginJSONBody_Dependencies_Interfaces `json:"interfaces,omitempty"`
-}
-
-// CreatePluginJSONBody_Events defines parameters for CreatePlugin.
-type CreatePluginJSONBody_Events struct {
-	// Attributes Free-form string labels of the event.
-	Attributes map[string]string `json:"attributes,omitempty"`
-
-	// Description Short text explaining the event.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema of the event's payload.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the event.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreatePluginJSONBodyStatesType defines parameters for CreatePlugin.
-type CreatePluginJSONBodyStatesType string
-
-// CreatePluginJSONBody_States defines parameters for CreatePlugin.
-type CreatePluginJSONBody_States struct {
-	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
-	Expiry *float64 `json:"expiry,omitempty"`
-
-	// Schema JSON schema the state's payload is checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
-	Type CreatePluginJSONBodyStatesType `json:"type"`
-}
-
-// CreatePluginJSONBody_User_Tags defines parameters for CreatePlugin.
-type CreatePluginJSONBody_User_Tags struct {
-	// Description Short text explaining the tag.
-	Description *string `json:"description,omitempty"`
-
-	// Title Human-readable name of the tag.
-	Title *string `json:"title,omitempty"`
-}
-
-// CreatePluginJSONBody_User defines parameters for CreatePlugin.
-type CreatePluginJSONBody_User struct {
-	// Tags Definitions of the tags users can carry, by tag name.
-	Tags map[string]CreatePluginJSONBody_User_Tags `json:"tags"`
-}
-
-// CreatePluginJSONBodyVisibility defines parameters for CreatePlugin.
-type CreatePluginJSONBodyVisibility string
 
 // DeletePluginParams defines parameters for DeletePlugin.
 type DeletePluginParams struct {
@@ -12552,108 +13641,11 @@ type GetPluginParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdatePluginJSONBody defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody struct {
-	// Actions Actions to change, by name; null removes one, a name left out keeps its definition.
-	Actions map[string]*ActionDefinitionUpdate `json:"actions,omitempty"`
-
-	// Attributes Free-form string labels to set; null removes one, a key left out keeps its value.
-	Attributes map[string]*string `json:"attributes,omitempty"`
-
-	// Code New bundled code of the plugin, for Node.js, the browser or both.
-	Code *UpdatePluginJSONBody_Code `json:"code,omitempty"`
-
-	// Configuration JSON schema and presentation of the configuration a bot gives it; null removes it.
-	Configuration nullable.Nullable[UpdatePluginJSONBody_Configuration] `json:"configuration,omitempty"`
-
-	// Conversation Changes to the tags it declares for conversations.
-	Conversation *UpdatePluginJSONBody_Conversation `json:"conversation,omitempty"`
-
-	// Dependencies Changes to the interfaces and integrations it needs.
-	Dependencies *UpdatePluginJSONBody_Dependencies `json:"dependencies,omitempty"`
-
-	// Description Short text shown in Botpress apps.
-	Description *string `json:"description,omitempty"`
-
-	// Events Events to change, by name; null removes one, a name left out keeps its definition.
-	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
-
-	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
-	Icon *string `json:"icon,omitempty"`
-
-	// Public Deprecated: set visibility instead. True to let anyone use it.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Public *bool `json:"public,omitempty"`
-
-	// Readme Readme as a Markdown document encoded in base64; each version has its own.
-	Readme *string `json:"readme,omitempty"`
-
-	// SdkVersion Version of the Botpress SDK it was built with.
-	SdkVersion *string `json:"sdkVersion,omitempty"`
-
-	// States States to change, by name; null removes one, a name left out keeps its definition.
-	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
-
-	// Title Human-readable name shown in Botpress apps.
-	Title *string `json:"title,omitempty"`
-
-	// User Changes to the tags it declares for users.
-	User *UpdatePluginJSONBody_User `json:"user,omitempty"`
-
-	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *UpdatePluginJSONBodyVisibility `json:"visibility,omitempty"`
-}
-
 // UpdatePluginParams defines parameters for UpdatePlugin.
 type UpdatePluginParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// UpdatePluginJSONBody_Code defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Code struct {
-	// Browser Code of the plugin bundled for the browser.
-	Browser *string `json:"browser,omitempty"`
-
-	// Node Code of the plugin bundled for Node.js.
-	Node *string `json:"node,omitempty"`
-}
-
-// UpdatePluginJSONBody_Configuration defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Configuration struct {
-	// Description Short text explaining the configuration.
-	Description *string `json:"description,omitempty"`
-
-	// Schema JSON schema the configuration values a bot gives it are checked against.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Title Human-readable name of the configuration.
-	Title *string `json:"title,omitempty"`
-}
-
-// UpdatePluginJSONBody_Conversation defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Conversation struct {
-	// Tags Tag definitions for conversations to change, by tag name; null removes one, a name left out keeps its definition.
-	Tags map[string]*TagDefinitionUpdate `json:"tags"`
-}
-
-// UpdatePluginJSONBody_Dependencies defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_Dependencies struct {
-	// Integrations Integration dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
-	Integrations map[string]*PluginDependencyUpdate `json:"integrations,omitempty"`
-
-	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
-	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
-}
-
-// UpdatePluginJSONBody_User defines parameters for UpdatePlugin.
-type UpdatePluginJSONBody_User struct {
-	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
-	Tags map[string]*TagDefinitionUpdate `json:"tags"`
-}
-
-// UpdatePluginJSONBodyVisibility defines parameters for UpdatePlugin.
-type UpdatePluginJSONBodyVisibility string
 
 // GetPluginCodeParams defines parameters for GetPluginCode.
 type GetPluginCodeParams struct {
@@ -12677,12 +13669,6 @@ type GetDereferencedPluginParams struct {
 type GetPluginByNameParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// ChangeAISpendQuotaJSONBody defines parameters for ChangeAISpendQuota.
-type ChangeAISpendQuotaJSONBody struct {
-	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
-	MonthlySpendingLimit float64 `json:"monthlySpendingLimit"`
 }
 
 // ChangeAISpendQuotaParams defines parameters for ChangeAISpendQuota.
@@ -12784,23 +13770,11 @@ type ListWorkspaceMembersParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// CreateWorkspaceMemberJSONBody defines parameters for CreateWorkspaceMember.
-type CreateWorkspaceMemberJSONBody struct {
-	// Email Email address of the person to add.
-	Email openapi_types.Email `json:"email"`
-
-	// Role Role the person gets in the workspace.
-	Role CreateWorkspaceMemberJSONBodyRole `json:"role"`
-}
-
 // CreateWorkspaceMemberParams defines parameters for CreateWorkspaceMember.
 type CreateWorkspaceMemberParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// CreateWorkspaceMemberJSONBodyRole defines parameters for CreateWorkspaceMember.
-type CreateWorkspaceMemberJSONBodyRole string
 
 // GetWorkspaceMemberParams defines parameters for GetWorkspaceMember.
 type GetWorkspaceMemberParams struct {
@@ -12814,20 +13788,11 @@ type DeleteWorkspaceMemberParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateWorkspaceMemberJSONBody defines parameters for UpdateWorkspaceMember.
-type UpdateWorkspaceMemberJSONBody struct {
-	// Role The member's new role.
-	Role *UpdateWorkspaceMemberJSONBodyRole `json:"role,omitempty"`
-}
-
 // UpdateWorkspaceMemberParams defines parameters for UpdateWorkspaceMember.
 type UpdateWorkspaceMemberParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// UpdateWorkspaceMemberJSONBodyRole defines parameters for UpdateWorkspaceMember.
-type UpdateWorkspaceMemberJSONBodyRole string
 
 // ListWorkspacesParams defines parameters for ListWorkspaces.
 type ListWorkspacesParams struct {
@@ -12838,28 +13803,10 @@ type ListWorkspacesParams struct {
 	Handle *string `form:"handle,omitempty" json:"handle,omitempty"`
 }
 
-// CreateWorkspaceJSONBody defines parameters for CreateWorkspace.
-type CreateWorkspaceJSONBody struct {
-	// Name Display name of the new workspace.
-	Name string `json:"name"`
-}
-
-// CheckHandleAvailabilityJSONBody defines parameters for CheckHandleAvailability.
-type CheckHandleAvailabilityJSONBody struct {
-	// Handle Handle to check. This call accepts handles that start or end with a hyphen or underscore, which updateWorkspace refuses, and allows at most 50 characters where updateWorkspace allows 64.
-	Handle string `json:"handle"`
-}
-
 // GetWorkspacePreferenceParams defines parameters for GetWorkspacePreference.
 type GetWorkspacePreferenceParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// SetWorkspacePreferenceJSONBody defines parameters for SetWorkspacePreference.
-type SetWorkspacePreferenceJSONBody struct {
-	// Value Value to store, of any JSON type; it replaces what the key held.
-	Value interface{} `json:"value,omitempty"`
 }
 
 // SetWorkspacePreferenceParams defines parameters for SetWorkspacePreference.
@@ -12892,36 +13839,6 @@ type GetWorkspaceParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// UpdateWorkspaceJSONBody defines parameters for UpdateWorkspace.
-type UpdateWorkspaceJSONBody struct {
-	// About New public description text.
-	About *string `json:"about,omitempty"`
-
-	// ContactEmail New public contact address.
-	ContactEmail *string `json:"contactEmail,omitempty"`
-
-	// Handle New handle: lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit. It must be free; checkHandleAvailability tells.
-	Handle *string `json:"handle,omitempty"`
-
-	// IsPublic Whether the workspace profile is visible to everyone.
-	IsPublic *bool `json:"isPublic,omitempty"`
-
-	// Name New display name.
-	Name *string `json:"name,omitempty"`
-
-	// ProfilePicture New address (URL) of the workspace's picture.
-	ProfilePicture *string `json:"profilePicture,omitempty"`
-
-	// SocialAccounts New links to social media profiles, at most five; they replace the current list. An empty Go slice is left out of the request, so it cannot clear the list.
-	SocialAccounts []string `json:"socialAccounts,omitempty"`
-
-	// SpendingLimit New cap on what the workspace may spend, from 5 to 1000 (in the currency of its plan, US dollars).
-	SpendingLimit *float64 `json:"spendingLimit,omitempty"`
-
-	// Website New address of the workspace's website.
-	Website *string `json:"website,omitempty"`
-}
-
 // UpdateWorkspaceParams defines parameters for UpdateWorkspace.
 type UpdateWorkspaceParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
@@ -12941,12 +13858,6 @@ type GetAuditRecordsParams struct {
 type ListWorkspaceInvoicesParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
-}
-
-// ChargeWorkspaceUnpaidInvoicesJSONBody defines parameters for ChargeWorkspaceUnpaidInvoices.
-type ChargeWorkspaceUnpaidInvoicesJSONBody struct {
-	// InvoiceIDs IDs of the invoices to charge. Left out, every unpaid invoice of the workspace is tried; beware that an empty Go slice is left out of the request too, and so charges them all.
-	InvoiceIDs []string `json:"invoiceIds,omitempty"`
 }
 
 // ChargeWorkspaceUnpaidInvoicesParams defines parameters for ChargeWorkspaceUnpaidInvoices.
@@ -13015,15 +13926,6 @@ type BreakDownWorkspaceUsageByBotParams struct {
 // BreakDownWorkspaceUsageByBotParamsType defines parameters for BreakDownWorkspaceUsageByBot.
 type BreakDownWorkspaceUsageByBotParamsType string
 
-// CallActionJSONBody defines parameters for CallAction.
-type CallActionJSONBody struct {
-	// Input Input of the action; its shape is set by the action's definition in the integration.
-	Input map[string]interface{} `json:"input"`
-
-	// Type Action to run, written integration:action: the integration's alias on the bot (by default its name), a colon, then the action's name, such as slack:addReaction.
-	Type string `json:"type"`
-}
-
 // CallActionParams defines parameters for CallAction.
 type CallActionParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13034,15 +13936,6 @@ type CallActionParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// TrackAnalyticsJSONBody defines parameters for TrackAnalytics.
-type TrackAnalyticsJSONBody struct {
-	// Count How many occurrences to add, at least 1.
-	Count int `json:"count"`
-
-	// Name Name of the event to count; the bot chooses its names.
-	Name string `json:"name"`
 }
 
 // TrackAnalyticsParams defines parameters for TrackAnalytics.
@@ -13102,19 +13995,6 @@ type ListConversationsParamsSortField string
 // ListConversationsParamsSortDirection defines parameters for ListConversations.
 type ListConversationsParamsSortDirection string
 
-// CreateConversationJSONBody defines parameters for CreateConversation.
-type CreateConversationJSONBody struct {
-	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
-	Channel string `json:"channel"`
-
-	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
-	Tags map[string]string `json:"tags"`
-}
-
 // CreateConversationParams defines parameters for CreateConversation.
 type CreateConversationParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13125,22 +14005,6 @@ type CreateConversationParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// GetOrCreateConversationJSONBody defines parameters for GetOrCreateConversation.
-type GetOrCreateConversationJSONBody struct {
-	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
-	Channel string `json:"channel"`
-
-	// DiscriminateByTags Keys of the tags that identify the existing conversation; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a changing subject line, say) creates a second conversation instead of returning the first.
-	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
-
-	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateConversationParams defines parameters for GetOrCreateConversation.
@@ -13179,15 +14043,6 @@ type GetConversationParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateConversationJSONBody defines parameters for UpdateConversation.
-type UpdateConversationJSONBody struct {
-	// CurrentTaskID ID of the task the conversation is now busy with.
-	CurrentTaskID *string `json:"currentTaskId,omitempty"`
-
-	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
-}
-
 // UpdateConversationParams defines parameters for UpdateConversation.
 type UpdateConversationParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13213,12 +14068,6 @@ type ListParticipantsParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// AddParticipantJSONBody defines parameters for AddParticipant.
-type AddParticipantJSONBody struct {
-	// UserID ID of the user to add; it must be a user of the same bot.
-	UserID string `json:"userId"`
 }
 
 // AddParticipantParams defines parameters for AddParticipant.
@@ -13293,30 +14142,6 @@ type ListEventsParams struct {
 // ListEventsParamsStatus defines parameters for ListEvents.
 type ListEventsParamsStatus string
 
-// CreateEventJSONBody defines parameters for CreateEvent.
-type CreateEventJSONBody struct {
-	// ConversationID ID of the conversation the event concerns, if any.
-	ConversationID *string `json:"conversationId,omitempty"`
-
-	// MessageID ID of the message the event concerns, if any.
-	MessageID *string `json:"messageId,omitempty"`
-
-	// Payload Data of the event; its shape is set by the definition of the event type.
-	Payload map[string]interface{} `json:"payload"`
-
-	// Schedule Deliver the event later instead of now. Give either dateTime or delay.
-	Schedule *CreateEventJSONBody_Schedule `json:"schedule,omitempty"`
-
-	// Type Event type, such as the name of an event that one of the bot's integrations declares.
-	Type string `json:"type"`
-
-	// UserID ID of the user the event concerns, if any.
-	UserID *string `json:"userId,omitempty"`
-
-	// WorkflowID ID of the workflow the event concerns, if any.
-	WorkflowID *string `json:"workflowId,omitempty"`
-}
-
 // CreateEventParams defines parameters for CreateEvent.
 type CreateEventParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13327,15 +14152,6 @@ type CreateEventParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// CreateEventJSONBody_Schedule defines parameters for CreateEvent.
-type CreateEventJSONBody_Schedule struct {
-	// DateTime When to deliver the event, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
-	DateTime *string `json:"dateTime,omitempty"`
-
-	// Delay How long to wait before delivering the event, in milliseconds.
-	Delay *float64 `json:"delay,omitempty"`
 }
 
 // CancelScheduledEventParams defines parameters for CancelScheduledEvent.
@@ -13362,24 +14178,6 @@ type GetEventParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// InitializeIncomingMessageJSONBody defines parameters for InitializeIncomingMessage.
-type InitializeIncomingMessageJSONBody struct {
-	// Conversation The conversation the message arrived in, found by its tags or created. Give either conversation or conversationId, not both.
-	Conversation *InitializeIncomingMessageJSONBody_Conversation `json:"conversation,omitempty"`
-
-	// ConversationID ID of an existing conversation the message arrived in. Give either conversationId or conversation, not both.
-	ConversationID *string `json:"conversationId,omitempty"`
-
-	// Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
-	Message *InitializeIncomingMessageJSONBody_Message `json:"message,omitempty"`
-
-	// User The sender, found by its tags or created. Give either user or userId, not both.
-	User *InitializeIncomingMessageJSONBody_User `json:"user,omitempty"`
-
-	// UserID ID of an existing user who sent the message. Give either userId or user, not both.
-	UserID *string `json:"userId,omitempty"`
-}
-
 // InitializeIncomingMessageParams defines parameters for InitializeIncomingMessage.
 type InitializeIncomingMessageParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13390,74 +14188,6 @@ type InitializeIncomingMessageParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// InitializeIncomingMessageJSONBody_Conversation defines parameters for InitializeIncomingMessage.
-type InitializeIncomingMessageJSONBody_Conversation struct {
-	// Channel Channel of the integration that carries the conversation, by the name the integration's definition gives it.
-	Channel string `json:"channel"`
-
-	// DiscriminateByTags Keys of the tags that identify the existing conversation (a chat ID on the external service, say); only these are compared, so other tags may change without creating a second conversation. Required here: a nil Go slice is sent as null, which the schema does not allow.
-	DiscriminateByTags []string `json:"discriminateByTags"`
-
-	// IntegrationName Deprecated. Name of the integration that owns the conversation; leave it out.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
-}
-
-// InitializeIncomingMessageJSONBodyMessageOrigin defines parameters for InitializeIncomingMessage.
-type InitializeIncomingMessageJSONBodyMessageOrigin string
-
-// InitializeIncomingMessageJSONBody_Message defines parameters for InitializeIncomingMessage.
-type InitializeIncomingMessageJSONBody_Message struct {
-	// DiscriminateByTags Keys of the tags that identify a message already recorded, such as the ID the external service gave it, so that a webhook delivered twice does not store the message twice. Required here: a nil Go slice is sent as null, which the schema does not allow.
-	DiscriminateByTags []string `json:"discriminateByTags"`
-
-	// Origin Set to synthetic for a message made up rather than really received; leave it out otherwise.
-	Origin *InitializeIncomingMessageJSONBodyMessageOrigin `json:"origin,omitempty"`
-
-	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
-	Payload message.Payload `json:"payload"`
-
-	// Tags Tags of the message. They identify a message already recorded (see discriminateByTags), and a message created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
-
-	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
-	Type string `json:"type"`
-}
-
-// InitializeIncomingMessageJSONBody_User defines parameters for InitializeIncomingMessage.
-type InitializeIncomingMessageJSONBody_User struct {
-	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
-	DiscriminateByTags []string `json:"discriminateByTags"`
-
-	// IntegrationName Deprecated. Name of the integration the user belongs to; leave it out.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Name Display name, set on the user if this call creates it.
-	Name *string `json:"name,omitempty"`
-
-	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
-	PictureURL *string `json:"pictureUrl,omitempty"`
-
-	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
-}
-
-// ConfigureIntegrationJSONBody defines parameters for ConfigureIntegration.
-type ConfigureIntegrationJSONBody struct {
-	// Identifier Identifier of this installation on the external service (an account or workspace ID there), by which the API routes that service's webhooks to the right bot. Null removes it.
-	Identifier nullable.Nullable[string] `json:"identifier,omitempty"`
-
-	// SandboxIdentifiers Experimental, meant for a few integrations. The schema declares no keys, so only an empty object or null passes validation; null removes every sandbox identifier.
-	SandboxIdentifiers nullable.Nullable[map[string]interface{}] `json:"sandboxIdentifiers,omitempty"`
-
-	// ScheduleRegisterCall How often the API should run the integration's register handler again, for instance to renew webhooks or subscriptions that expire on the external service.
-	ScheduleRegisterCall *ConfigureIntegrationJSONBodyScheduleRegisterCall `json:"scheduleRegisterCall,omitempty"`
 }
 
 // ConfigureIntegrationParams defines parameters for ConfigureIntegration.
@@ -13471,9 +14201,6 @@ type ConfigureIntegrationParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// ConfigureIntegrationJSONBodyScheduleRegisterCall defines parameters for ConfigureIntegration.
-type ConfigureIntegrationJSONBodyScheduleRegisterCall string
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
@@ -13502,30 +14229,6 @@ type ListMessagesParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// CreateMessageJSONBody defines parameters for CreateMessage.
-type CreateMessageJSONBody struct {
-	// ConversationID ID of the conversation the message goes into.
-	ConversationID string `json:"conversationId"`
-
-	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-	Origin *CreateMessageJSONBodyOrigin `json:"origin,omitempty"`
-
-	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
-	Payload message.Payload `json:"payload"`
-
-	// Schedule Send the message later instead of now. Give either dateTime or delay.
-	Schedule *CreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-
-	// Tags Tags of the message. Only keys that the bot or the channel's integration declare for messages are accepted; the channel may require some.
-	Tags map[string]string `json:"tags"`
-
-	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
-	Type string `json:"type"`
-
-	// UserID ID of the user the message is attributed to, its author.
-	UserID string `json:"userId"`
-}
-
 // CreateMessageParams defines parameters for CreateMessage.
 type CreateMessageParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13536,45 +14239,6 @@ type CreateMessageParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// CreateMessageJSONBodyOrigin defines parameters for CreateMessage.
-type CreateMessageJSONBodyOrigin string
-
-// CreateMessageJSONBody_Schedule defines parameters for CreateMessage.
-type CreateMessageJSONBody_Schedule struct {
-	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
-	DateTime *string `json:"dateTime,omitempty"`
-
-	// Delay How long to wait before sending the message, in milliseconds.
-	Delay *float64 `json:"delay,omitempty"`
-}
-
-// GetOrCreateMessageJSONBody defines parameters for GetOrCreateMessage.
-type GetOrCreateMessageJSONBody struct {
-	// ConversationID ID of the conversation the message belongs to.
-	ConversationID string `json:"conversationId"`
-
-	// DiscriminateByTags Keys of the tags that identify the existing message; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a retry whose tags differ in any value (a delivery status, say) creates a second message instead of returning the first.
-	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
-
-	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-	Origin *GetOrCreateMessageJSONBodyOrigin `json:"origin,omitempty"`
-
-	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
-	Payload message.Payload `json:"payload"`
-
-	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
-	Schedule *GetOrCreateMessageJSONBody_Schedule `json:"schedule,omitempty"`
-
-	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
-
-	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
-	Type string `json:"type"`
-
-	// UserID ID of the user the message is attributed to, its author.
-	UserID string `json:"userId"`
 }
 
 // GetOrCreateMessageParams defines parameters for GetOrCreateMessage.
@@ -13589,24 +14253,6 @@ type GetOrCreateMessageParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// GetOrCreateMessageJSONBodyOrigin defines parameters for GetOrCreateMessage.
-type GetOrCreateMessageJSONBodyOrigin string
-
-// GetOrCreateMessageJSONBody_Schedule defines parameters for GetOrCreateMessage.
-type GetOrCreateMessageJSONBody_Schedule struct {
-	// DateTime When to send the message, in ISO 8601 with milliseconds, such as 2025-01-02T15:04:05.000Z (24 to 28 characters). Go's time.RFC3339 has no fractional seconds and is too short: format a UTC time with the layout 2006-01-02T15:04:05.000Z07:00.
-	DateTime *string `json:"dateTime,omitempty"`
-
-	// Delay How long to wait before sending the message, in milliseconds.
-	Delay *float64 `json:"delay,omitempty"`
-}
-
-// ImportMessagesJSONBody defines parameters for ImportMessages.
-type ImportMessagesJSONBody struct {
-	// Messages The messages to import, at most 100 per call. A message that matches one already in the conversation (see discriminateByTags) is returned as it is instead of being imported again.
-	Messages []ImportMessagesJSONBody_Messages `json:"messages"`
-}
-
 // ImportMessagesParams defines parameters for ImportMessages.
 type ImportMessagesParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13617,30 +14263,6 @@ type ImportMessagesParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// ImportMessagesJSONBody_Messages defines parameters for ImportMessages.
-type ImportMessagesJSONBody_Messages struct {
-	// ConversationID ID of the conversation the message belongs to.
-	ConversationID string `json:"conversationId"`
-
-	// CreatedAt When the message was first sent (ISO 8601). It becomes the message's createdAt, so imported history keeps its dates and order.
-	CreatedAt time.Time `json:"createdAt"`
-
-	// DiscriminateByTags Keys of the tags that identify a message imported before, such as the ID the source system gave it, so that importing the same batch twice does not duplicate it. Required: a nil Go slice is sent as null, which the schema does not allow.
-	DiscriminateByTags []string `json:"discriminateByTags"`
-
-	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
-	Payload message.Payload `json:"payload"`
-
-	// Tags Tags of the message. They identify a message imported before (see discriminateByTags), and a message created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
-
-	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
-	Type string `json:"type"`
-
-	// UserID ID of the user who wrote the message.
-	UserID string `json:"userId"`
 }
 
 // DeleteMessageParams defines parameters for DeleteMessage.
@@ -13667,15 +14289,6 @@ type GetMessageParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateMessageJSONBody defines parameters for UpdateMessage.
-type UpdateMessageJSONBody struct {
-	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
-	Payload message.Payload `json:"payload,omitempty"`
-
-	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
-	Tags map[string]string `json:"tags"`
-}
-
 // UpdateMessageParams defines parameters for UpdateMessage.
 type UpdateMessageParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13700,12 +14313,6 @@ type GetStateParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// PatchStateJSONBody defines parameters for PatchState.
-type PatchStateJSONBody struct {
-	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
-	Payload map[string]interface{} `json:"payload"`
-}
-
 // PatchStateParams defines parameters for PatchState.
 type PatchStateParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13716,15 +14323,6 @@ type PatchStateParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// SetStateJSONBody defines parameters for SetState.
-type SetStateJSONBody struct {
-	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
-	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
-
-	// Payload The whole new content of the state; it replaces the stored payload rather than being merged into it (use patchState to merge). Null deletes the state.
-	Payload nullable.Nullable[map[string]interface{}] `json:"payload"`
 }
 
 // SetStateParams defines parameters for SetState.
@@ -13739,12 +14337,6 @@ type SetStateParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// SetStateExpiryJSONBody defines parameters for SetStateExpiry.
-type SetStateExpiryJSONBody struct {
-	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days, 2,592,000,000). Null removes the expiry, so the state is kept until deleted.
-	Expiry nullable.Nullable[float64] `json:"expiry"`
-}
-
 // SetStateExpiryParams defines parameters for SetStateExpiry.
 type SetStateExpiryParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13755,15 +14347,6 @@ type SetStateExpiryParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// GetOrSetStateJSONBody defines parameters for GetOrSetState.
-type GetOrSetStateJSONBody struct {
-	// Expiry Idle time after which the state is deleted, in milliseconds (at most 30 days). Null or left out, the state does not expire.
-	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
-
-	// Payload Content to store if the state does not exist yet. When it exists, the stored payload is returned and this one is not written.
-	Payload map[string]interface{} `json:"payload"`
 }
 
 // GetOrSetStateParams defines parameters for GetOrSetState.
@@ -13835,36 +14418,6 @@ type ListTasksParams struct {
 // ListTasksParamsStatus defines parameters for ListTasks.
 type ListTasksParamsStatus string
 
-// CreateTaskJSONBody defines parameters for CreateTask.
-type CreateTaskJSONBody struct {
-	// ConversationID ID of the conversation the task belongs to.
-	ConversationID string `json:"conversationId"`
-
-	// Data Working data the task starts with.
-	Data map[string]interface{} `json:"data,omitempty"`
-
-	// Description Notes on the task for people. Stay within 256 characters: the Task the API answers with allows no more, although this field accepts longer text.
-	Description *string `json:"description,omitempty"`
-
-	// ParentTaskID ID of the task this one is a subtask of, if any.
-	ParentTaskID *string `json:"parentTaskId,omitempty"`
-
-	// Tags Tags of the new task, as key-value pairs.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// TimeoutAt When the task times out (ISO 8601). Left out, the API picks a default.
-	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
-
-	// Title Short title for people. Stay within 64 characters: the Task the API answers with allows no more, although this field accepts longer text.
-	Title *string `json:"title,omitempty"`
-
-	// Type Kind of task, chosen by the bot.
-	Type string `json:"type"`
-
-	// UserID ID of the user the task is for, if any.
-	UserID *string `json:"userId,omitempty"`
-}
-
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13901,27 +14454,6 @@ type GetTaskParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateTaskJSONBody defines parameters for UpdateTask.
-type UpdateTaskJSONBody struct {
-	// Data New working data of the task; it replaces the stored data as a whole.
-	Data map[string]interface{} `json:"data,omitempty"`
-
-	// Description New notes on the task. Stay within 256 characters, the limit of the Task the API answers with.
-	Description *string `json:"description,omitempty"`
-
-	// Status New status of the task.
-	Status *UpdateTaskJSONBodyStatus `json:"status,omitempty"`
-
-	// Tags Tags to change, merged into the task's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// TimeoutAt New moment at which the task times out (ISO 8601).
-	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
-
-	// Title New title of the task. Stay within 64 characters, the limit of the Task the API answers with.
-	Title *string `json:"title,omitempty"`
-}
-
 // UpdateTaskParams defines parameters for UpdateTask.
 type UpdateTaskParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -13933,9 +14465,6 @@ type UpdateTaskParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// UpdateTaskJSONBodyStatus defines parameters for UpdateTask.
-type UpdateTaskJSONBodyStatus string
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
@@ -13982,22 +14511,6 @@ type ListUsersParamsSortField string
 // ListUsersParamsSortDirection defines parameters for ListUsers.
 type ListUsersParamsSortDirection string
 
-// CreateUserJSONBody defines parameters for CreateUser.
-type CreateUserJSONBody struct {
-	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Name Display name of the user.
-	Name *string `json:"name,omitempty"`
-
-	// PictureURL Address (URL) of the user's picture.
-	PictureURL *string `json:"pictureUrl,omitempty"`
-
-	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
-	Tags map[string]string `json:"tags"`
-}
-
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14008,25 +14521,6 @@ type CreateUserParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// GetOrCreateUserJSONBody defines parameters for GetOrCreateUser.
-type GetOrCreateUserJSONBody struct {
-	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
-	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
-
-	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	IntegrationName *string `json:"integrationName,omitempty"`
-
-	// Name Display name, set on the user if this call creates it.
-	Name *string `json:"name,omitempty"`
-
-	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
-	PictureURL *string `json:"pictureUrl,omitempty"`
-
-	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
 }
 
 // GetOrCreateUserParams defines parameters for GetOrCreateUser.
@@ -14063,18 +14557,6 @@ type GetUserParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// UpdateUserJSONBody defines parameters for UpdateUser.
-type UpdateUserJSONBody struct {
-	// Name New display name. Left out, the name is kept; null removes it.
-	Name nullable.Nullable[string] `json:"name,omitempty"`
-
-	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
-	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
-
-	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // UpdateUserParams defines parameters for UpdateUser.
@@ -14125,36 +14607,6 @@ type ListWorkflowsParams struct {
 // ListWorkflowsParamsStatuses defines parameters for ListWorkflows.
 type ListWorkflowsParamsStatuses string
 
-// CreateWorkflowJSONBody defines parameters for CreateWorkflow.
-type CreateWorkflowJSONBody struct {
-	// ConversationID ID of the conversation the workflow runs in, if any.
-	ConversationID *string `json:"conversationId,omitempty"`
-
-	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
-	EventID *string `json:"eventId,omitempty"`
-
-	// Input Data the workflow starts with.
-	Input map[string]interface{} `json:"input,omitempty"`
-
-	// Name Name of the workflow, as the bot declares it.
-	Name string `json:"name"`
-
-	// ParentWorkflowID ID of the workflow that starts this one, if any.
-	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
-
-	// Status Status to start in. in_progress requires eventId.
-	Status CreateWorkflowJSONBodyStatus `json:"status"`
-
-	// Tags Tags of the new workflow, as key-value pairs.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// TimeoutAt When the workflow times out (ISO 8601). Left out, the API picks a default.
-	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
-
-	// UserID ID of the user the workflow runs for, if any.
-	UserID *string `json:"userId,omitempty"`
-}
-
 // CreateWorkflowParams defines parameters for CreateWorkflow.
 type CreateWorkflowParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14165,45 +14617,6 @@ type CreateWorkflowParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// CreateWorkflowJSONBodyStatus defines parameters for CreateWorkflow.
-type CreateWorkflowJSONBodyStatus string
-
-// GetOrCreateWorkflowJSONBody defines parameters for GetOrCreateWorkflow.
-type GetOrCreateWorkflowJSONBody struct {
-	// ConversationID ID of the conversation the workflow runs in, if any.
-	ConversationID *string `json:"conversationId,omitempty"`
-
-	// DiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
-	DiscriminateByStatusGroup *GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup `json:"discriminateByStatusGroup,omitempty"`
-
-	// DiscriminateByTags Keys of the tags that identify the existing workflow; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs creates a second workflow instead of returning the first.
-	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
-
-	// EventID ID of the event that sets the workflow going. Required when status is in_progress.
-	EventID *string `json:"eventId,omitempty"`
-
-	// Input Data the workflow starts with, if this call creates it.
-	Input map[string]interface{} `json:"input,omitempty"`
-
-	// Name Name of the workflow, as the bot declares it.
-	Name string `json:"name"`
-
-	// ParentWorkflowID ID of the workflow that starts this one, if any.
-	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
-
-	// Status Status to start in, if this call creates the workflow. in_progress requires eventId.
-	Status GetOrCreateWorkflowJSONBodyStatus `json:"status"`
-
-	// Tags Tags of the workflow. They are what identifies an existing workflow (see discriminateByTags), and a workflow created by this call gets all of them.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// TimeoutAt When the workflow times out (ISO 8601), if this call creates it. Left out, the API picks a default.
-	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
-
-	// UserID ID of the user the workflow runs for, if any.
-	UserID *string `json:"userId,omitempty"`
 }
 
 // GetOrCreateWorkflowParams defines parameters for GetOrCreateWorkflow.
@@ -14217,12 +14630,6 @@ type GetOrCreateWorkflowParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup defines parameters for GetOrCreateWorkflow.
-type GetOrCreateWorkflowJSONBodyDiscriminateByStatusGroup string
-
-// GetOrCreateWorkflowJSONBodyStatus defines parameters for GetOrCreateWorkflow.
-type GetOrCreateWorkflowJSONBodyStatus string
 
 // DeleteWorkflowParams defines parameters for DeleteWorkflow.
 type DeleteWorkflowParams struct {
@@ -14248,30 +14655,6 @@ type GetWorkflowParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateWorkflowJSONBody defines parameters for UpdateWorkflow.
-type UpdateWorkflowJSONBody struct {
-	// EventID ID of the event that resumes the workflow. Required when status becomes in_progress.
-	EventID *string `json:"eventId,omitempty"`
-
-	// FailureReason Why the workflow failed; send it along with status failed.
-	FailureReason *string `json:"failureReason,omitempty"`
-
-	// Output Data the workflow produced; it replaces the stored output as a whole.
-	Output map[string]interface{} `json:"output,omitempty"`
-
-	// Status New status. Moving to in_progress requires eventId.
-	Status *UpdateWorkflowJSONBodyStatus `json:"status,omitempty"`
-
-	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
-
-	// TimeoutAt New moment at which the workflow times out (ISO 8601).
-	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
-
-	// UserID ID of the user the workflow now runs for.
-	UserID *string `json:"userId,omitempty"`
-}
-
 // UpdateWorkflowParams defines parameters for UpdateWorkflow.
 type UpdateWorkflowParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14283,9 +14666,6 @@ type UpdateWorkflowParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// UpdateWorkflowJSONBodyStatus defines parameters for UpdateWorkflow.
-type UpdateWorkflowJSONBodyStatus string
 
 // ListFilesParams defines parameters for ListFiles.
 type ListFilesParams struct {
@@ -14323,39 +14703,6 @@ type ListFilesParamsSortField string
 // ListFilesParamsSortDirection defines parameters for ListFiles.
 type ListFilesParamsSortDirection string
 
-// UpsertFileJSONBody defines parameters for UpsertFile.
-type UpsertFileJSONBody struct {
-	// AccessPolicies Who else may reach the file: public_content makes its content public, integrations lets the bot's integrations read, list and search it. Left out, neither applies.
-	AccessPolicies []UpsertFileJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-
-	// ContentType MIME type of the content. Left out, it is guessed from the extension in key, and is application/octet-stream when no guess is possible.
-	ContentType *string `json:"contentType,omitempty"`
-
-	// ExpiresAt When to delete the file on its own (ISO 8601, UTC). It must be in the future and at most 90 days away; seconds and smaller units are ignored.
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-
-	// Index Index the file for semantic search (false when left out). Only some formats can be indexed, and not above 95 MB; an indexed file counts against both the vector storage and the file storage quotas.
-	Index *bool `json:"index,omitempty"`
-
-	// Indexing How to index the file when index is true. Left out, the default settings apply.
-	Indexing *UpsertFileJSONBody_Indexing `json:"indexing,omitempty"`
-
-	// Key Name of the file; no two files of a bot, or of one integration in it, share it. Upserting a key already in use replaces that file and drops its content.
-	Key string `json:"key"`
-
-	// Metadata Free-form key-value data kept with the file; values may be of any JSON type.
-	Metadata interface{} `json:"metadata,omitempty"`
-
-	// PublicContentImmediatelyAccessible For a public_content file: serve the content at its URL as soon as it is uploaded, without waiting for it to be processed. The upload PUT must then carry the header x-amz-tagging: public=true, or it is refused.
-	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
-
-	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
-	Size float64 `json:"size"`
-
-	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
-	Tags map[string]string `json:"tags,omitempty"`
-}
-
 // UpsertFileParams defines parameters for UpsertFile.
 type UpsertFileParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14366,93 +14713,6 @@ type UpsertFileParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// UpsertFileJSONBodyAccessPolicies defines parameters for UpsertFile.
-type UpsertFileJSONBodyAccessPolicies string
-
-// UpsertFileJSONBody_Indexing_Configuration_Chunking defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing_Configuration_Chunking struct {
-	// EmbedBreadcrumb Fold the headings a passage sits under into its embedding.
-	EmbedBreadcrumb *bool `json:"embedBreadcrumb,omitempty"`
-
-	// EmbeddedContextLevels How many levels of surrounding context, from 0 to 3, are folded into each passage's embedding.
-	EmbeddedContextLevels *int `json:"embeddedContextLevels,omitempty"`
-
-	// MaximumChunkLength Longest passage, in characters (100 to 5000).
-	MaximumChunkLength *int `json:"maximumChunkLength,omitempty"`
-}
-
-// UpsertFileJSONBodyIndexingConfigurationParsingMode defines parameters for UpsertFile.
-type UpsertFileJSONBodyIndexingConfigurationParsingMode string
-
-// UpsertFileJSONBody_Indexing_Configuration_Parsing defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing_Configuration_Parsing struct {
-	// MinimumParagraphLength Shortest length, in characters (50 to 2000), a paragraph may have on its own; a shorter one is merged with the paragraph that follows it.
-	MinimumParagraphLength *int `json:"minimumParagraphLength,omitempty"`
-
-	// Mode agent parses the document with an AI agent, more accurately but charged as AI spend; standard uses a faster, less accurate parser at no AI cost.
-	Mode *UpsertFileJSONBodyIndexingConfigurationParsingMode `json:"mode,omitempty"`
-
-	// SmartCleanup PDF only, Team and Enterprise plans, charged as AI spend: let a small language model repair the extracted text (broken sentences, stray headings, garbled characters) before indexing. It slows indexing down and covers only the first 30 pages or 20 KB of text; check the resulting passages, as the model may alter wording.
-	SmartCleanup *bool `json:"smartCleanup,omitempty"`
-}
-
-// UpsertFileJSONBodyIndexingConfigurationStack defines parameters for UpsertFile.
-type UpsertFileJSONBodyIndexingConfigurationStack string
-
-// UpsertFileJSONBodyIndexingConfigurationSummarizationModelType defines parameters for UpsertFile.
-type UpsertFileJSONBodyIndexingConfigurationSummarizationModelType string
-
-// UpsertFileJSONBody_Indexing_Configuration_Summarization defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing_Configuration_Summarization struct {
-	// Enable Write summaries of the file and index each as a passage of its own (false when left out). Team and Enterprise plans only; charged to the bot's workspace as AI spend, in proportion to the content and the model used.
-	Enable *bool `json:"enable,omitempty"`
-
-	// GenerateMasterSummary Also summarize the whole file and index that summary as a passage of its own.
-	GenerateMasterSummary *bool `json:"generateMasterSummary,omitempty"`
-
-	// MinimumInputLength Shortest a section of the file must be, from 1000 to 10000, to get a summary of its own.
-	MinimumInputLength *int `json:"minimumInputLength,omitempty"`
-
-	// ModelType Model class that writes the summaries, trading cost for quality: inexpensive, balanced (the default) or accurate.
-	ModelType *UpsertFileJSONBodyIndexingConfigurationSummarizationModelType `json:"modelType,omitempty"`
-
-	// OutputTokenLimit Longest a summary may be, in tokens (1000 to 10000).
-	OutputTokenLimit *int `json:"outputTokenLimit,omitempty"`
-}
-
-// UpsertFileJSONBody_Indexing_Configuration_Vision defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing_Configuration_Vision struct {
-	// IndexPages true for every page, or a list of page numbers: those pages are stored as images and indexed, so the bot can answer questions about tables, charts or photos in them. Adds AI spend and file storage now, and AI spend later when the bot reads the images. At most the first 100 pages.
-	IndexPages interface{} `json:"indexPages,omitempty"`
-
-	// TranscribePages true for every page, or a list of page numbers: a vision-capable model transcribes those pages into passages in place of the text parser. Meant for designed layouts and infographics. At most the first 100 pages; the rest go through the text parser.
-	TranscribePages interface{} `json:"transcribePages,omitempty"`
-}
-
-// UpsertFileJSONBody_Indexing_Configuration defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing_Configuration struct {
-	// Chunking How the extracted text is cut into passages.
-	Chunking *UpsertFileJSONBody_Indexing_Configuration_Chunking `json:"chunking,omitempty"`
-
-	// Parsing How the text is extracted from the file.
-	Parsing *UpsertFileJSONBody_Indexing_Configuration_Parsing `json:"parsing,omitempty"`
-
-	// Stack Indexing pipeline to use: legacy or realtime-v1. Left out, the default pipeline is used.
-	Stack *UpsertFileJSONBodyIndexingConfigurationStack `json:"stack,omitempty"`
-
-	// Summarization Whether summaries of the file are written and indexed as passages of their own, and how.
-	Summarization *UpsertFileJSONBody_Indexing_Configuration_Summarization `json:"summarization,omitempty"`
-
-	// Vision Reading pages of a PDF with a vision-capable model. Team and Enterprise plans only, charged as AI spend; ignored for files that are not PDFs.
-	Vision *UpsertFileJSONBody_Indexing_Configuration_Vision `json:"vision,omitempty"`
-}
-
-// UpsertFileJSONBody_Indexing defines parameters for UpsertFile.
-type UpsertFileJSONBody_Indexing struct {
-	// Configuration Indexing settings: parsing, chunking, summarization, pipeline and vision. They are also copied into the file's metadata for reference.
-	Configuration UpsertFileJSONBody_Indexing_Configuration `json:"configuration"`
 }
 
 // ListKnowledgeBasesParams defines parameters for ListKnowledgeBases.
@@ -14471,15 +14731,6 @@ type ListKnowledgeBasesParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// CreateKnowledgeBaseJSONBody defines parameters for CreateKnowledgeBase.
-type CreateKnowledgeBaseJSONBody struct {
-	// Name Name of the knowledge base.
-	Name string `json:"name"`
-
-	// Tags Key-value labels for the knowledge base.
-	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // CreateKnowledgeBaseParams defines parameters for CreateKnowledgeBase.
@@ -14504,15 +14755,6 @@ type DeleteKnowledgeBaseParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// UpdateKnowledgeBaseJSONBody defines parameters for UpdateKnowledgeBase.
-type UpdateKnowledgeBaseJSONBody struct {
-	// Name Name of the knowledge base; required even when it does not change.
-	Name string `json:"name"`
-
-	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed.
-	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateKnowledgeBaseParams defines parameters for UpdateKnowledgeBase.
@@ -14590,12 +14832,6 @@ type ListFileTagValuesParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// CopyFileJSONBody defines parameters for CopyFile.
-type CopyFileJSONBody struct {
-	// Overwrite Replace a file that already uses the destination key instead of failing. With a bot token, that file must have been created by the same bot.
-	Overwrite *bool `json:"overwrite,omitempty"`
-}
-
 // CopyFileParams defines parameters for CopyFile.
 type CopyFileParams struct {
 	// XDestinationBotID Bot to put the copy in, when it is not the bot of the source file. The caller needs the right to create files there.
@@ -14635,21 +14871,6 @@ type GetFileParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateFileMetadataJSONBody defines parameters for UpdateFileMetadata.
-type UpdateFileMetadataJSONBody struct {
-	// AccessPolicies Access policies that replace the current ones. Left out, the current ones stay.
-	AccessPolicies []UpdateFileMetadataJSONBodyAccessPolicies `json:"accessPolicies,omitempty"`
-
-	// ExpiresAt New time for the file to be deleted on its own (ISO 8601, UTC), in the future and at most 90 days away; seconds are ignored. Null removes the expiry; left out, it stays as it is.
-	ExpiresAt nullable.Nullable[time.Time] `json:"expiresAt,omitempty"`
-
-	// Metadata Metadata keys to set: keys not sent keep their value, new keys are added, and a key set to null is removed. Left out, the metadata stays as it is.
-	Metadata interface{} `json:"metadata,omitempty"`
-
-	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed. Left out, the tags stay as they are.
-	Tags map[string]*string `json:"tags,omitempty"`
-}
-
 // UpdateFileMetadataParams defines parameters for UpdateFileMetadata.
 type UpdateFileMetadataParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14661,9 +14882,6 @@ type UpdateFileMetadataParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// UpdateFileMetadataJSONBodyAccessPolicies defines parameters for UpdateFileMetadata.
-type UpdateFileMetadataJSONBodyAccessPolicies string
 
 // ListFilePassagesParams defines parameters for ListFilePassages.
 type ListFilePassagesParams struct {
@@ -14683,12 +14901,6 @@ type ListFilePassagesParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// SetFilePassagesJSONBody defines parameters for SetFilePassages.
-type SetFilePassagesJSONBody struct {
-	// Passages The new passages, in the order in which they appear in the source document.
-	Passages []SetFilePassagesJSONBody_Passages `json:"passages"`
-}
-
 // SetFilePassagesParams defines parameters for SetFilePassages.
 type SetFilePassagesParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14699,21 +14911,6 @@ type SetFilePassagesParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// SetFilePassagesJSONBodyPassagesType defines parameters for SetFilePassages.
-type SetFilePassagesJSONBodyPassagesType string
-
-// SetFilePassagesJSONBody_Passages defines parameters for SetFilePassages.
-type SetFilePassagesJSONBody_Passages struct {
-	// Content Text of the passage; Markdown is allowed.
-	Content string `json:"content"`
-
-	// PageNumber Page of the source document the passage comes from.
-	PageNumber *int `json:"pageNumber,omitempty"`
-
-	// Type Kind of block the passage is, matching the Markdown of its content (paragraph when left out).
-	Type *SetFilePassagesJSONBodyPassagesType `json:"type,omitempty"`
 }
 
 // ListTablesParams defines parameters for ListTables.
@@ -14731,30 +14928,6 @@ type ListTablesParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// CreateTableJSONBody defines parameters for CreateTable.
-type CreateTableJSONBody struct {
-	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
-	Factor *float64 `json:"factor,omitempty"`
-
-	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
-	Frozen *bool `json:"frozen,omitempty"`
-
-	// IsComputeEnabled Whether computed columns are evaluated for this table.
-	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
-
-	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
-	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
-
-	// Name Name of the table; calls accept it wherever they take the table's ID.
-	Name string `json:"name"`
-
-	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Tags Key-value labels for organizing tables.
-	Tags map[string]string `json:"tags,omitempty"`
-}
-
 // CreateTableParams defines parameters for CreateTable.
 type CreateTableParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14765,18 +14938,6 @@ type CreateTableParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// DuplicateTableJSONBody defines parameters for DuplicateTable.
-type DuplicateTableJSONBody struct {
-	// Factor Storage multiplier of the new table, from 1 to 30; the source table's when left out.
-	Factor *float64 `json:"factor,omitempty"`
-
-	// SchemaOnly Copy the columns only, none of the rows.
-	SchemaOnly *bool `json:"schemaOnly,omitempty"`
-
-	// TableName Name for the new table.
-	TableName *string `json:"tableName,omitempty"`
 }
 
 // DuplicateTableParams defines parameters for DuplicateTable.
@@ -14815,27 +14976,6 @@ type GetTableParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// GetOrCreateTableJSONBody defines parameters for GetOrCreateTable.
-type GetOrCreateTableJSONBody struct {
-	// Factor Storage multiplier from 1 to 30 (1 when left out): each row may hold factor times 4 KB and counts as factor rows against the quota. It can be raised later, never lowered.
-	Factor *float64 `json:"factor,omitempty"`
-
-	// Frozen Lock the name and schema for good: a frozen table can no longer be renamed or reshaped, only deleted. To change one, duplicate it with the changes.
-	Frozen *bool `json:"frozen,omitempty"`
-
-	// IsComputeEnabled Whether computed columns are evaluated for this table.
-	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
-
-	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null means no key column.
-	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
-
-	// Schema Columns of the table as a JSON schema of a row, one entry per column under properties with its type and x-zui settings (see Table); 20 columns at most. Used to create the table when it does not exist.
-	Schema map[string]interface{} `json:"schema"`
-
-	// Tags Key-value labels for organizing tables.
-	Tags map[string]string `json:"tags,omitempty"`
-}
-
 // GetOrCreateTableParams defines parameters for GetOrCreateTable.
 type GetOrCreateTableParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14848,30 +14988,6 @@ type GetOrCreateTableParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateTableJSONBody defines parameters for UpdateTable.
-type UpdateTableJSONBody struct {
-	// Factor New storage multiplier, from 1 to 30: each row may hold factor times 4 KB and counts as factor rows against the quota. It can only go up.
-	Factor *float64 `json:"factor,omitempty"`
-
-	// Frozen Lock the name and schema for good: afterwards the table can no longer be renamed or reshaped, only deleted.
-	Frozen *bool `json:"frozen,omitempty"`
-
-	// IsComputeEnabled Whether computed columns are evaluated for this table.
-	IsComputeEnabled *bool `json:"isComputeEnabled,omitempty"`
-
-	// KeyColumn Column whose values must be unique across rows; it gets a unique index that makes upserts by that column faster. Null removes the key column and its index.
-	KeyColumn nullable.Nullable[string] `json:"keyColumn,omitempty"`
-
-	// Name New name for the table.
-	Name *string `json:"name,omitempty"`
-
-	// Schema New columns, as a JSON schema of a row (see Table); 20 columns at most. Columns whose definition changes can turn stale; the answer lists them.
-	Schema map[string]interface{} `json:"schema,omitempty"`
-
-	// Tags Key-value labels for organizing tables.
-	Tags map[string]string `json:"tags,omitempty"`
-}
-
 // UpdateTableParams defines parameters for UpdateTable.
 type UpdateTableParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14882,15 +14998,6 @@ type UpdateTableParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// RenameTableColumnJSONBody defines parameters for RenameTableColumn.
-type RenameTableColumnJSONBody struct {
-	// Name Current name of the column.
-	Name string `json:"name"`
-
-	// NewName Name to give the column, 1 to 30 characters.
-	NewName string `json:"newName"`
 }
 
 // RenameTableColumnParams defines parameters for RenameTableColumn.
@@ -14925,12 +15032,6 @@ type ExportTableParams struct {
 
 // ExportTableParamsFormat defines parameters for ExportTable.
 type ExportTableParamsFormat string
-
-// ImportTableJSONBody defines parameters for ImportTable.
-type ImportTableJSONBody struct {
-	// FileID ID of a file uploaded beforehand through the Files API, holding CSV or JSON, gzipped or not.
-	FileID string `json:"fileId"`
-}
 
 // ImportTableParams defines parameters for ImportTable.
 type ImportTableParams struct {
@@ -14971,15 +15072,6 @@ type GetTableRowParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// CreateTableRowsJSONBody defines parameters for CreateTableRows.
-type CreateTableRowsJSONBody struct {
-	// Rows Rows to insert, 1 to 1000, each an object of column values that fits the table's schema.
-	Rows []map[string]interface{} `json:"rows"`
-
-	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
-	WaitComputed *bool `json:"waitComputed,omitempty"`
-}
-
 // CreateTableRowsParams defines parameters for CreateTableRows.
 type CreateTableRowsParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14990,15 +15082,6 @@ type CreateTableRowsParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// UpdateTableRowsJSONBody defines parameters for UpdateTableRows.
-type UpdateTableRowsJSONBody struct {
-	// Rows Rows to change, 1 to 1000, each with its id and the column values to write.
-	Rows []UpdateTableRowsJSONBody_Rows `json:"rows"`
-
-	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
-	WaitComputed *bool `json:"waitComputed,omitempty"`
 }
 
 // UpdateTableRowsParams defines parameters for UpdateTableRows.
@@ -15013,25 +15096,6 @@ type UpdateTableRowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpdateTableRowsJSONBody_Rows defines parameters for UpdateTableRows.
-type UpdateTableRowsJSONBody_Rows struct {
-	// ID ID of the row to change.
-	ID                   float64                `json:"id"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
-
-// DeleteTableRowsJSONBody defines parameters for DeleteTableRows.
-type DeleteTableRowsJSONBody struct {
-	// DeleteAllRows Delete every row of the table. There is no undo.
-	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
-
-	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
-	Filter map[string]interface{} `json:"filter,omitempty"`
-
-	// IDs IDs of the rows to delete, 1000 at most.
-	IDs []float64 `json:"ids,omitempty"`
-}
-
 // DeleteTableRowsParams defines parameters for DeleteTableRows.
 type DeleteTableRowsParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -15042,33 +15106,6 @@ type DeleteTableRowsParams struct {
 
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
-}
-
-// FindTableRowsJSONBody defines parameters for FindTableRows.
-type FindTableRowsJSONBody struct {
-	// Filter MongoDB-style condition the rows must meet, e.g. {"status": {"$eq": "open"}}. Left out, every row qualifies.
-	Filter map[string]interface{} `json:"filter,omitempty"`
-
-	// Group Group the rows and aggregate them: map a column to key to group by it, or to one or more of avg, max, min, sum and count, e.g. {"country": "key", "price": ["avg", "max"]}.
-	Group map[string]interface{} `json:"group,omitempty"`
-
-	// Limit Largest number of rows to return, from 1 to 1000 (100 when left out).
-	Limit *int `json:"limit,omitempty"`
-
-	// Offset How many matching rows to skip before the first one returned (0 when left out).
-	Offset *int `json:"offset,omitempty"`
-
-	// OrderBy Column to sort by, including the built-in id, createdAt and updatedAt; id when left out.
-	OrderBy *string `json:"orderBy,omitempty"`
-
-	// OrderDirection Sort order, asc (the default) or desc.
-	OrderDirection *FindTableRowsJSONBodyOrderDirection `json:"orderDirection,omitempty"`
-
-	// Search Text for a semantic search over the searchable columns, 1024 characters at most. Rows come back ranked by closeness, weak matches included: read each row's similarity to tell them apart.
-	Search *string `json:"search,omitempty"`
-
-	// Select Columns to return; dotted paths such as address.city reach into object columns. id, createdAt, updatedAt and the other system columns always come back. Left out, every column is returned.
-	Select []string `json:"select,omitempty"`
 }
 
 // FindTableRowsParams defines parameters for FindTableRows.
@@ -15083,21 +15120,6 @@ type FindTableRowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// FindTableRowsJSONBodyOrderDirection defines parameters for FindTableRows.
-type FindTableRowsJSONBodyOrderDirection string
-
-// UpsertTableRowsJSONBody defines parameters for UpsertTableRows.
-type UpsertTableRowsJSONBody struct {
-	// KeyColumn Column whose value decides whether a row is updated or inserted; id when left out.
-	KeyColumn *string `json:"keyColumn,omitempty"`
-
-	// Rows Rows to write, 1 to 1000, each an object of column values. A row whose key column value already exists updates that row; the others are inserted.
-	Rows []UpsertTableRowsJSONBody_Rows `json:"rows"`
-
-	// WaitComputed Answer only once the computed columns of the rows involved have been worked out, so the returned rows carry their values.
-	WaitComputed *bool `json:"waitComputed,omitempty"`
-}
-
 // UpsertTableRowsParams defines parameters for UpsertTableRows.
 type UpsertTableRowsParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -15110,13 +15132,6 @@ type UpsertTableRowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// UpsertTableRowsJSONBody_Rows defines parameters for UpsertTableRows.
-type UpsertTableRowsJSONBody_Rows struct {
-	// ID ID of the row; it picks the row to update when keyColumn is id.
-	ID                   *float64               `json:"id,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
-
 // ListInvoicesParams defines parameters for ListInvoices.
 type ListInvoicesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
@@ -15124,12 +15139,6 @@ type ListInvoicesParams struct {
 
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
-}
-
-// PayInvoiceJSONBody defines parameters for PayInvoice.
-type PayInvoiceJSONBody struct {
-	// IdempotencyKey Key that makes a retry safe: calls carrying the same key are meant to charge the invoice once. Use a fresh unique value (a UUID, say) per payment attempt and reuse it only to retry that attempt.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // PayInvoiceParams defines parameters for PayInvoice.
@@ -15144,20 +15153,11 @@ type GetPaymentMethodParams struct {
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
 
-// SetPaymentMethodJSONBody defines parameters for SetPaymentMethod.
-type SetPaymentMethodJSONBody struct {
-	// PaymentMethodID ID of a payment method already registered with Stripe (pm_...), typically through the setup intent of createPaymentMethodIntent.
-	PaymentMethodID string `json:"paymentMethodId"`
-}
-
 // SetPaymentMethodParams defines parameters for SetPaymentMethod.
 type SetPaymentMethodParams struct {
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
-
-// CreatePaymentMethodIntentJSONBody defines parameters for CreatePaymentMethodIntent.
-type CreatePaymentMethodIntentJSONBody = map[string]interface{}
 
 // CreatePaymentMethodIntentParams defines parameters for CreatePaymentMethodIntent.
 type CreatePaymentMethodIntentParams struct {
@@ -15172,238 +15172,238 @@ type GetBillingReadonlyParams struct {
 }
 
 // DeleteAccountJSONRequestBody defines body for DeleteAccount for application/json ContentType.
-type DeleteAccountJSONRequestBody = DeleteAccountJSONBody
+type DeleteAccountJSONRequestBody = DeleteAccountBody
 
 // UpdateAccountJSONRequestBody defines body for UpdateAccount for application/json ContentType.
-type UpdateAccountJSONRequestBody UpdateAccountJSONBody
+type UpdateAccountJSONRequestBody = UpdateAccountBody
 
 // CreatePersonalAccessTokenJSONRequestBody defines body for CreatePersonalAccessToken for application/json ContentType.
-type CreatePersonalAccessTokenJSONRequestBody CreatePersonalAccessTokenJSONBody
+type CreatePersonalAccessTokenJSONRequestBody = CreatePersonalAccessTokenBody
 
 // SetAccountPreferenceJSONRequestBody defines body for SetAccountPreference for application/json ContentType.
-type SetAccountPreferenceJSONRequestBody SetAccountPreferenceJSONBody
+type SetAccountPreferenceJSONRequestBody = SetAccountPreferenceBody
 
 // CreateBotJSONRequestBody defines body for CreateBot for application/json ContentType.
-type CreateBotJSONRequestBody CreateBotJSONBody
+type CreateBotJSONRequestBody = CreateBotBody
 
 // CreateBotAPIKeyJSONRequestBody defines body for CreateBotAPIKey for application/json ContentType.
-type CreateBotAPIKeyJSONRequestBody CreateBotAPIKeyJSONBody
+type CreateBotAPIKeyJSONRequestBody = CreateBotAPIKeyBody
 
 // UpdateBotAllowlistJSONRequestBody defines body for UpdateBotAllowlist for application/json ContentType.
-type UpdateBotAllowlistJSONRequestBody UpdateBotAllowlistJSONBody
+type UpdateBotAllowlistJSONRequestBody = UpdateBotAllowlistBody
 
 // CreateIntegrationShareableIDJSONRequestBody defines body for CreateIntegrationShareableID for application/json ContentType.
-type CreateIntegrationShareableIDJSONRequestBody = CreateIntegrationShareableIDJSONBody
+type CreateIntegrationShareableIDJSONRequestBody = CreateIntegrationShareableIDBody
 
 // UpdateBotJSONRequestBody defines body for UpdateBot for application/json ContentType.
-type UpdateBotJSONRequestBody UpdateBotJSONBody
+type UpdateBotJSONRequestBody = UpdateBotBody
 
 // PublishFromBotJSONJSONRequestBody defines body for PublishFromBotJSON for application/json ContentType.
-type PublishFromBotJSONJSONRequestBody PublishFromBotJSONJSONBody
+type PublishFromBotJSONJSONRequestBody = PublishFromBotJSONBody
 
 // TransferBotJSONRequestBody defines body for TransferBot for application/json ContentType.
-type TransferBotJSONRequestBody TransferBotJSONBody
+type TransferBotJSONRequestBody = TransferBotBody
 
 // CreateBotVersionJSONRequestBody defines body for CreateBotVersion for application/json ContentType.
-type CreateBotVersionJSONRequestBody CreateBotVersionJSONBody
+type CreateBotVersionJSONRequestBody = CreateBotVersionBody
 
 // DeployBotVersionJSONRequestBody defines body for DeployBotVersion for application/json ContentType.
-type DeployBotVersionJSONRequestBody DeployBotVersionJSONBody
+type DeployBotVersionJSONRequestBody = DeployBotVersionBody
 
 // RunVrlJSONRequestBody defines body for RunVrl for application/json ContentType.
-type RunVrlJSONRequestBody RunVrlJSONBody
+type RunVrlJSONRequestBody = RunVrlBody
 
 // CreateIntegrationJSONRequestBody defines body for CreateIntegration for application/json ContentType.
-type CreateIntegrationJSONRequestBody CreateIntegrationJSONBody
+type CreateIntegrationJSONRequestBody = CreateIntegrationBody
 
 // CreateIntegrationAPIKeyJSONRequestBody defines body for CreateIntegrationAPIKey for application/json ContentType.
-type CreateIntegrationAPIKeyJSONRequestBody CreateIntegrationAPIKeyJSONBody
+type CreateIntegrationAPIKeyJSONRequestBody = CreateIntegrationAPIKeyBody
 
 // RequestIntegrationVerificationJSONRequestBody defines body for RequestIntegrationVerification for application/json ContentType.
-type RequestIntegrationVerificationJSONRequestBody RequestIntegrationVerificationJSONBody
+type RequestIntegrationVerificationJSONRequestBody = RequestIntegrationVerificationBody
 
 // ValidateIntegrationCreationJSONRequestBody defines body for ValidateIntegrationCreation for application/json ContentType.
-type ValidateIntegrationCreationJSONRequestBody ValidateIntegrationCreationJSONBody
+type ValidateIntegrationCreationJSONRequestBody = ValidateIntegrationCreationBody
 
 // UpdateIntegrationJSONRequestBody defines body for UpdateIntegration for application/json ContentType.
-type UpdateIntegrationJSONRequestBody UpdateIntegrationJSONBody
+type UpdateIntegrationJSONRequestBody = UpdateIntegrationBody
 
 // ValidateIntegrationUpdateJSONRequestBody defines body for ValidateIntegrationUpdate for application/json ContentType.
-type ValidateIntegrationUpdateJSONRequestBody ValidateIntegrationUpdateJSONBody
+type ValidateIntegrationUpdateJSONRequestBody = ValidateIntegrationUpdateBody
 
 // CreateInterfaceJSONRequestBody defines body for CreateInterface for application/json ContentType.
-type CreateInterfaceJSONRequestBody CreateInterfaceJSONBody
+type CreateInterfaceJSONRequestBody = CreateInterfaceBody
 
 // UpdateInterfaceJSONRequestBody defines body for UpdateInterface for application/json ContentType.
-type UpdateInterfaceJSONRequestBody UpdateInterfaceJSONBody
+type UpdateInterfaceJSONRequestBody = UpdateInterfaceBody
 
 // IntrospectJSONRequestBody defines body for Introspect for application/json ContentType.
-type IntrospectJSONRequestBody IntrospectJSONBody
+type IntrospectJSONRequestBody = IntrospectBody
 
 // CreatePluginJSONRequestBody defines body for CreatePlugin for application/json ContentType.
-type CreatePluginJSONRequestBody CreatePluginJSONBody
+type CreatePluginJSONRequestBody = CreatePluginBody
 
 // UpdatePluginJSONRequestBody defines body for UpdatePlugin for application/json ContentType.
-type UpdatePluginJSONRequestBody UpdatePluginJSONBody
+type UpdatePluginJSONRequestBody = UpdatePluginBody
 
 // ChangeAISpendQuotaJSONRequestBody defines body for ChangeAISpendQuota for application/json ContentType.
-type ChangeAISpendQuotaJSONRequestBody ChangeAISpendQuotaJSONBody
+type ChangeAISpendQuotaJSONRequestBody = ChangeAISpendQuotaBody
 
 // CreateWorkspaceMemberJSONRequestBody defines body for CreateWorkspaceMember for application/json ContentType.
-type CreateWorkspaceMemberJSONRequestBody CreateWorkspaceMemberJSONBody
+type CreateWorkspaceMemberJSONRequestBody = CreateWorkspaceMemberBody
 
 // UpdateWorkspaceMemberJSONRequestBody defines body for UpdateWorkspaceMember for application/json ContentType.
-type UpdateWorkspaceMemberJSONRequestBody UpdateWorkspaceMemberJSONBody
+type UpdateWorkspaceMemberJSONRequestBody = UpdateWorkspaceMemberBody
 
 // CreateWorkspaceJSONRequestBody defines body for CreateWorkspace for application/json ContentType.
-type CreateWorkspaceJSONRequestBody CreateWorkspaceJSONBody
+type CreateWorkspaceJSONRequestBody = CreateWorkspaceBody
 
 // CheckHandleAvailabilityJSONRequestBody defines body for CheckHandleAvailability for application/json ContentType.
-type CheckHandleAvailabilityJSONRequestBody CheckHandleAvailabilityJSONBody
+type CheckHandleAvailabilityJSONRequestBody = CheckHandleAvailabilityBody
 
 // SetWorkspacePreferenceJSONRequestBody defines body for SetWorkspacePreference for application/json ContentType.
-type SetWorkspacePreferenceJSONRequestBody SetWorkspacePreferenceJSONBody
+type SetWorkspacePreferenceJSONRequestBody = SetWorkspacePreferenceBody
 
 // UpdateWorkspaceJSONRequestBody defines body for UpdateWorkspace for application/json ContentType.
-type UpdateWorkspaceJSONRequestBody UpdateWorkspaceJSONBody
+type UpdateWorkspaceJSONRequestBody = UpdateWorkspaceBody
 
 // ChargeWorkspaceUnpaidInvoicesJSONRequestBody defines body for ChargeWorkspaceUnpaidInvoices for application/json ContentType.
-type ChargeWorkspaceUnpaidInvoicesJSONRequestBody ChargeWorkspaceUnpaidInvoicesJSONBody
+type ChargeWorkspaceUnpaidInvoicesJSONRequestBody = ChargeWorkspaceUnpaidInvoicesBody
 
 // CallActionJSONRequestBody defines body for CallAction for application/json ContentType.
-type CallActionJSONRequestBody CallActionJSONBody
+type CallActionJSONRequestBody = CallActionBody
 
 // TrackAnalyticsJSONRequestBody defines body for TrackAnalytics for application/json ContentType.
-type TrackAnalyticsJSONRequestBody TrackAnalyticsJSONBody
+type TrackAnalyticsJSONRequestBody = TrackAnalyticsBody
 
 // CreateConversationJSONRequestBody defines body for CreateConversation for application/json ContentType.
-type CreateConversationJSONRequestBody CreateConversationJSONBody
+type CreateConversationJSONRequestBody = CreateConversationBody
 
 // GetOrCreateConversationJSONRequestBody defines body for GetOrCreateConversation for application/json ContentType.
-type GetOrCreateConversationJSONRequestBody GetOrCreateConversationJSONBody
+type GetOrCreateConversationJSONRequestBody = GetOrCreateConversationBody
 
 // UpdateConversationJSONRequestBody defines body for UpdateConversation for application/json ContentType.
-type UpdateConversationJSONRequestBody UpdateConversationJSONBody
+type UpdateConversationJSONRequestBody = UpdateConversationBody
 
 // AddParticipantJSONRequestBody defines body for AddParticipant for application/json ContentType.
-type AddParticipantJSONRequestBody AddParticipantJSONBody
+type AddParticipantJSONRequestBody = AddParticipantBody
 
 // CreateEventJSONRequestBody defines body for CreateEvent for application/json ContentType.
-type CreateEventJSONRequestBody CreateEventJSONBody
+type CreateEventJSONRequestBody = CreateEventBody
 
 // InitializeIncomingMessageJSONRequestBody defines body for InitializeIncomingMessage for application/json ContentType.
-type InitializeIncomingMessageJSONRequestBody InitializeIncomingMessageJSONBody
+type InitializeIncomingMessageJSONRequestBody = InitializeIncomingMessageBody
 
 // ConfigureIntegrationJSONRequestBody defines body for ConfigureIntegration for application/json ContentType.
-type ConfigureIntegrationJSONRequestBody ConfigureIntegrationJSONBody
+type ConfigureIntegrationJSONRequestBody = ConfigureIntegrationBody
 
 // CreateMessageJSONRequestBody defines body for CreateMessage for application/json ContentType.
-type CreateMessageJSONRequestBody CreateMessageJSONBody
+type CreateMessageJSONRequestBody = CreateMessageBody
 
 // GetOrCreateMessageJSONRequestBody defines body for GetOrCreateMessage for application/json ContentType.
-type GetOrCreateMessageJSONRequestBody GetOrCreateMessageJSONBody
+type GetOrCreateMessageJSONRequestBody = GetOrCreateMessageBody
 
 // ImportMessagesJSONRequestBody defines body for ImportMessages for application/json ContentType.
-type ImportMessagesJSONRequestBody ImportMessagesJSONBody
+type ImportMessagesJSONRequestBody = ImportMessagesBody
 
 // UpdateMessageJSONRequestBody defines body for UpdateMessage for application/json ContentType.
-type UpdateMessageJSONRequestBody UpdateMessageJSONBody
+type UpdateMessageJSONRequestBody = UpdateMessageBody
 
 // PatchStateJSONRequestBody defines body for PatchState for application/json ContentType.
-type PatchStateJSONRequestBody PatchStateJSONBody
+type PatchStateJSONRequestBody = PatchStateBody
 
 // SetStateJSONRequestBody defines body for SetState for application/json ContentType.
-type SetStateJSONRequestBody SetStateJSONBody
+type SetStateJSONRequestBody = SetStateBody
 
 // SetStateExpiryJSONRequestBody defines body for SetStateExpiry for application/json ContentType.
-type SetStateExpiryJSONRequestBody SetStateExpiryJSONBody
+type SetStateExpiryJSONRequestBody = SetStateExpiryBody
 
 // GetOrSetStateJSONRequestBody defines body for GetOrSetState for application/json ContentType.
-type GetOrSetStateJSONRequestBody GetOrSetStateJSONBody
+type GetOrSetStateJSONRequestBody = GetOrSetStateBody
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
-type CreateTaskJSONRequestBody CreateTaskJSONBody
+type CreateTaskJSONRequestBody = CreateTaskBody
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
-type UpdateTaskJSONRequestBody UpdateTaskJSONBody
+type UpdateTaskJSONRequestBody = UpdateTaskBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
-type CreateUserJSONRequestBody CreateUserJSONBody
+type CreateUserJSONRequestBody = CreateUserBody
 
 // GetOrCreateUserJSONRequestBody defines body for GetOrCreateUser for application/json ContentType.
-type GetOrCreateUserJSONRequestBody GetOrCreateUserJSONBody
+type GetOrCreateUserJSONRequestBody = GetOrCreateUserBody
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
-type UpdateUserJSONRequestBody UpdateUserJSONBody
+type UpdateUserJSONRequestBody = UpdateUserBody
 
 // CreateWorkflowJSONRequestBody defines body for CreateWorkflow for application/json ContentType.
-type CreateWorkflowJSONRequestBody CreateWorkflowJSONBody
+type CreateWorkflowJSONRequestBody = CreateWorkflowBody
 
 // GetOrCreateWorkflowJSONRequestBody defines body for GetOrCreateWorkflow for application/json ContentType.
-type GetOrCreateWorkflowJSONRequestBody GetOrCreateWorkflowJSONBody
+type GetOrCreateWorkflowJSONRequestBody = GetOrCreateWorkflowBody
 
 // UpdateWorkflowJSONRequestBody defines body for UpdateWorkflow for application/json ContentType.
-type UpdateWorkflowJSONRequestBody UpdateWorkflowJSONBody
+type UpdateWorkflowJSONRequestBody = UpdateWorkflowBody
 
 // UpsertFileJSONRequestBody defines body for UpsertFile for application/json ContentType.
-type UpsertFileJSONRequestBody UpsertFileJSONBody
+type UpsertFileJSONRequestBody = UpsertFileBody
 
 // CreateKnowledgeBaseJSONRequestBody defines body for CreateKnowledgeBase for application/json ContentType.
-type CreateKnowledgeBaseJSONRequestBody CreateKnowledgeBaseJSONBody
+type CreateKnowledgeBaseJSONRequestBody = CreateKnowledgeBaseBody
 
 // UpdateKnowledgeBaseJSONRequestBody defines body for UpdateKnowledgeBase for application/json ContentType.
-type UpdateKnowledgeBaseJSONRequestBody UpdateKnowledgeBaseJSONBody
+type UpdateKnowledgeBaseJSONRequestBody = UpdateKnowledgeBaseBody
 
 // CopyFileJSONRequestBody defines body for CopyFile for application/json ContentType.
-type CopyFileJSONRequestBody CopyFileJSONBody
+type CopyFileJSONRequestBody = CopyFileBody
 
 // UpdateFileMetadataJSONRequestBody defines body for UpdateFileMetadata for application/json ContentType.
-type UpdateFileMetadataJSONRequestBody UpdateFileMetadataJSONBody
+type UpdateFileMetadataJSONRequestBody = UpdateFileMetadataBody
 
 // SetFilePassagesJSONRequestBody defines body for SetFilePassages for application/json ContentType.
-type SetFilePassagesJSONRequestBody SetFilePassagesJSONBody
+type SetFilePassagesJSONRequestBody = SetFilePassagesBody
 
 // CreateTableJSONRequestBody defines body for CreateTable for application/json ContentType.
-type CreateTableJSONRequestBody CreateTableJSONBody
+type CreateTableJSONRequestBody = CreateTableBody
 
 // DuplicateTableJSONRequestBody defines body for DuplicateTable for application/json ContentType.
-type DuplicateTableJSONRequestBody DuplicateTableJSONBody
+type DuplicateTableJSONRequestBody = DuplicateTableBody
 
 // GetOrCreateTableJSONRequestBody defines body for GetOrCreateTable for application/json ContentType.
-type GetOrCreateTableJSONRequestBody GetOrCreateTableJSONBody
+type GetOrCreateTableJSONRequestBody = GetOrCreateTableBody
 
 // UpdateTableJSONRequestBody defines body for UpdateTable for application/json ContentType.
-type UpdateTableJSONRequestBody UpdateTableJSONBody
+type UpdateTableJSONRequestBody = UpdateTableBody
 
 // RenameTableColumnJSONRequestBody defines body for RenameTableColumn for application/json ContentType.
-type RenameTableColumnJSONRequestBody RenameTableColumnJSONBody
+type RenameTableColumnJSONRequestBody = RenameTableColumnBody
 
 // ImportTableJSONRequestBody defines body for ImportTable for application/json ContentType.
-type ImportTableJSONRequestBody ImportTableJSONBody
+type ImportTableJSONRequestBody = ImportTableBody
 
 // CreateTableRowsJSONRequestBody defines body for CreateTableRows for application/json ContentType.
-type CreateTableRowsJSONRequestBody CreateTableRowsJSONBody
+type CreateTableRowsJSONRequestBody = CreateTableRowsBody
 
 // UpdateTableRowsJSONRequestBody defines body for UpdateTableRows for application/json ContentType.
-type UpdateTableRowsJSONRequestBody UpdateTableRowsJSONBody
+type UpdateTableRowsJSONRequestBody = UpdateTableRowsBody
 
 // DeleteTableRowsJSONRequestBody defines body for DeleteTableRows for application/json ContentType.
-type DeleteTableRowsJSONRequestBody DeleteTableRowsJSONBody
+type DeleteTableRowsJSONRequestBody = DeleteTableRowsBody
 
 // FindTableRowsJSONRequestBody defines body for FindTableRows for application/json ContentType.
-type FindTableRowsJSONRequestBody FindTableRowsJSONBody
+type FindTableRowsJSONRequestBody = FindTableRowsBody
 
 // UpsertTableRowsJSONRequestBody defines body for UpsertTableRows for application/json ContentType.
-type UpsertTableRowsJSONRequestBody UpsertTableRowsJSONBody
+type UpsertTableRowsJSONRequestBody = UpsertTableRowsBody
 
 // PayInvoiceJSONRequestBody defines body for PayInvoice for application/json ContentType.
-type PayInvoiceJSONRequestBody PayInvoiceJSONBody
+type PayInvoiceJSONRequestBody = PayInvoiceBody
 
 // SetPaymentMethodJSONRequestBody defines body for SetPaymentMethod for application/json ContentType.
-type SetPaymentMethodJSONRequestBody SetPaymentMethodJSONBody
+type SetPaymentMethodJSONRequestBody = SetPaymentMethodBody
 
 // CreatePaymentMethodIntentJSONRequestBody defines body for CreatePaymentMethodIntent for application/json ContentType.
-type CreatePaymentMethodIntentJSONRequestBody = CreatePaymentMethodIntentJSONBody
+type CreatePaymentMethodIntentJSONRequestBody = CreatePaymentMethodIntentBody
 
 // Getter for additional properties for Row. Returns the specified
 // element and whether it was found
@@ -15678,25 +15678,25 @@ func (a Table_Schema_Properties_Properties) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for UpdateTableRowsJSONBody_Rows. Returns the specified
+// Getter for additional properties for UpdateTableRowsBody_Rows. Returns the specified
 // element and whether it was found
-func (a UpdateTableRowsJSONBody_Rows) Get(fieldName string) (value interface{}, found bool) {
+func (a UpdateTableRowsBody_Rows) Get(fieldName string) (value interface{}, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
 	return
 }
 
-// Setter for additional properties for UpdateTableRowsJSONBody_Rows
-func (a *UpdateTableRowsJSONBody_Rows) Set(fieldName string, value interface{}) {
+// Setter for additional properties for UpdateTableRowsBody_Rows
+func (a *UpdateTableRowsBody_Rows) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
 		a.AdditionalProperties = make(map[string]interface{})
 	}
 	a.AdditionalProperties[fieldName] = value
 }
 
-// Override default JSON handling for UpdateTableRowsJSONBody_Rows to handle AdditionalProperties
-func (a *UpdateTableRowsJSONBody_Rows) UnmarshalJSON(b []byte) error {
+// Override default JSON handling for UpdateTableRowsBody_Rows to handle AdditionalProperties
+func (a *UpdateTableRowsBody_Rows) UnmarshalJSON(b []byte) error {
 	object := make(map[string]json.RawMessage)
 	err := json.Unmarshal(b, &object)
 	if err != nil {
@@ -15725,8 +15725,8 @@ func (a *UpdateTableRowsJSONBody_Rows) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Override default JSON handling for UpdateTableRowsJSONBody_Rows to handle AdditionalProperties
-func (a UpdateTableRowsJSONBody_Rows) MarshalJSON() ([]byte, error) {
+// Override default JSON handling for UpdateTableRowsBody_Rows to handle AdditionalProperties
+func (a UpdateTableRowsBody_Rows) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
@@ -15744,25 +15744,25 @@ func (a UpdateTableRowsJSONBody_Rows) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for UpsertTableRowsJSONBody_Rows. Returns the specified
+// Getter for additional properties for UpsertTableRowsBody_Rows. Returns the specified
 // element and whether it was found
-func (a UpsertTableRowsJSONBody_Rows) Get(fieldName string) (value interface{}, found bool) {
+func (a UpsertTableRowsBody_Rows) Get(fieldName string) (value interface{}, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
 	return
 }
 
-// Setter for additional properties for UpsertTableRowsJSONBody_Rows
-func (a *UpsertTableRowsJSONBody_Rows) Set(fieldName string, value interface{}) {
+// Setter for additional properties for UpsertTableRowsBody_Rows
+func (a *UpsertTableRowsBody_Rows) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
 		a.AdditionalProperties = make(map[string]interface{})
 	}
 	a.AdditionalProperties[fieldName] = value
 }
 
-// Override default JSON handling for UpsertTableRowsJSONBody_Rows to handle AdditionalProperties
-func (a *UpsertTableRowsJSONBody_Rows) UnmarshalJSON(b []byte) error {
+// Override default JSON handling for UpsertTableRowsBody_Rows to handle AdditionalProperties
+func (a *UpsertTableRowsBody_Rows) UnmarshalJSON(b []byte) error {
 	object := make(map[string]json.RawMessage)
 	err := json.Unmarshal(b, &object)
 	if err != nil {
@@ -15791,8 +15791,8 @@ func (a *UpsertTableRowsJSONBody_Rows) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Override default JSON handling for UpsertTableRowsJSONBody_Rows to handle AdditionalProperties
-func (a UpsertTableRowsJSONBody_Rows) MarshalJSON() ([]byte, error) {
+// Override default JSON handling for UpsertTableRowsBody_Rows to handle AdditionalProperties
+func (a UpsertTableRowsBody_Rows) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 

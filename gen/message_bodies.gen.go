@@ -12,8 +12,8 @@ import (
 
 // MarshalJSON writes the body. When Type is empty, the message type is
 // taken from the payload (Payload.MessageType()).
-func (b InitializeIncomingMessageJSONBody_Message) MarshalJSON() ([]byte, error) {
-	type plain InitializeIncomingMessageJSONBody_Message
+func (b CreateMessageBody) MarshalJSON() ([]byte, error) {
+	type plain CreateMessageBody
 	p := plain(b)
 	if p.Type == "" && p.Payload != nil {
 		p.Type = p.Payload.MessageType()
@@ -23,8 +23,8 @@ func (b InitializeIncomingMessageJSONBody_Message) MarshalJSON() ([]byte, error)
 
 // UnmarshalJSON reads the body, and its payload with message.Decode: the
 // Go value of the message type Type names, or a *message.Unknown.
-func (b *InitializeIncomingMessageJSONBody_Message) UnmarshalJSON(data []byte) error {
-	type plain InitializeIncomingMessageJSONBody_Message
+func (b *CreateMessageBody) UnmarshalJSON(data []byte) error {
+	type plain CreateMessageBody
 	var w struct {
 		plain
 		Payload json.RawMessage `json:"payload"`
@@ -32,7 +32,7 @@ func (b *InitializeIncomingMessageJSONBody_Message) UnmarshalJSON(data []byte) e
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = InitializeIncomingMessageJSONBody_Message(w.plain)
+	*b = CreateMessageBody(w.plain)
 	if raw := bytes.TrimSpace(w.Payload); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		p, err := message.Decode(w.Type, raw)
 		if err != nil {
@@ -45,8 +45,8 @@ func (b *InitializeIncomingMessageJSONBody_Message) UnmarshalJSON(data []byte) e
 
 // MarshalJSON writes the body. When Type is empty, the message type is
 // taken from the payload (Payload.MessageType()).
-func (b CreateMessageJSONRequestBody) MarshalJSON() ([]byte, error) {
-	type plain CreateMessageJSONRequestBody
+func (b GetOrCreateMessageBody) MarshalJSON() ([]byte, error) {
+	type plain GetOrCreateMessageBody
 	p := plain(b)
 	if p.Type == "" && p.Payload != nil {
 		p.Type = p.Payload.MessageType()
@@ -56,8 +56,8 @@ func (b CreateMessageJSONRequestBody) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the body, and its payload with message.Decode: the
 // Go value of the message type Type names, or a *message.Unknown.
-func (b *CreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
-	type plain CreateMessageJSONRequestBody
+func (b *GetOrCreateMessageBody) UnmarshalJSON(data []byte) error {
+	type plain GetOrCreateMessageBody
 	var w struct {
 		plain
 		Payload json.RawMessage `json:"payload"`
@@ -65,7 +65,7 @@ func (b *CreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = CreateMessageJSONRequestBody(w.plain)
+	*b = GetOrCreateMessageBody(w.plain)
 	if raw := bytes.TrimSpace(w.Payload); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		p, err := message.Decode(w.Type, raw)
 		if err != nil {
@@ -78,8 +78,8 @@ func (b *CreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON writes the body. When Type is empty, the message type is
 // taken from the payload (Payload.MessageType()).
-func (b GetOrCreateMessageJSONRequestBody) MarshalJSON() ([]byte, error) {
-	type plain GetOrCreateMessageJSONRequestBody
+func (b ImportMessagesBody_Messages) MarshalJSON() ([]byte, error) {
+	type plain ImportMessagesBody_Messages
 	p := plain(b)
 	if p.Type == "" && p.Payload != nil {
 		p.Type = p.Payload.MessageType()
@@ -89,8 +89,8 @@ func (b GetOrCreateMessageJSONRequestBody) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the body, and its payload with message.Decode: the
 // Go value of the message type Type names, or a *message.Unknown.
-func (b *GetOrCreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
-	type plain GetOrCreateMessageJSONRequestBody
+func (b *ImportMessagesBody_Messages) UnmarshalJSON(data []byte) error {
+	type plain ImportMessagesBody_Messages
 	var w struct {
 		plain
 		Payload json.RawMessage `json:"payload"`
@@ -98,7 +98,7 @@ func (b *GetOrCreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = GetOrCreateMessageJSONRequestBody(w.plain)
+	*b = ImportMessagesBody_Messages(w.plain)
 	if raw := bytes.TrimSpace(w.Payload); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		p, err := message.Decode(w.Type, raw)
 		if err != nil {
@@ -111,8 +111,8 @@ func (b *GetOrCreateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON writes the body. When Type is empty, the message type is
 // taken from the payload (Payload.MessageType()).
-func (b ImportMessagesJSONBody_Messages) MarshalJSON() ([]byte, error) {
-	type plain ImportMessagesJSONBody_Messages
+func (b InitializeIncomingMessageBody_Message) MarshalJSON() ([]byte, error) {
+	type plain InitializeIncomingMessageBody_Message
 	p := plain(b)
 	if p.Type == "" && p.Payload != nil {
 		p.Type = p.Payload.MessageType()
@@ -122,8 +122,8 @@ func (b ImportMessagesJSONBody_Messages) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the body, and its payload with message.Decode: the
 // Go value of the message type Type names, or a *message.Unknown.
-func (b *ImportMessagesJSONBody_Messages) UnmarshalJSON(data []byte) error {
-	type plain ImportMessagesJSONBody_Messages
+func (b *InitializeIncomingMessageBody_Message) UnmarshalJSON(data []byte) error {
+	type plain InitializeIncomingMessageBody_Message
 	var w struct {
 		plain
 		Payload json.RawMessage `json:"payload"`
@@ -131,7 +131,7 @@ func (b *ImportMessagesJSONBody_Messages) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = ImportMessagesJSONBody_Messages(w.plain)
+	*b = InitializeIncomingMessageBody_Message(w.plain)
 	if raw := bytes.TrimSpace(w.Payload); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		p, err := message.Decode(w.Type, raw)
 		if err != nil {
@@ -145,8 +145,8 @@ func (b *ImportMessagesJSONBody_Messages) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON reads the body, and its payload with message.Decode: with no
 // message type beside it, the payload is a *message.Unknown whose Type is
 // empty.
-func (b *UpdateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
-	type plain UpdateMessageJSONRequestBody
+func (b *UpdateMessageBody) UnmarshalJSON(data []byte) error {
+	type plain UpdateMessageBody
 	var w struct {
 		plain
 		Payload json.RawMessage `json:"payload"`
@@ -154,11 +154,9 @@ func (b *UpdateMessageJSONRequestBody) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = UpdateMessageJSONRequestBody(w.plain)
+	*b = UpdateMessageBody(w.plain)
 	if raw := bytes.TrimSpace(w.Payload); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		b.Payload = &message.Unknown{Raw: bytes.Clone(raw)}
 	}
 	return nil
 }
-
-// (No client here: the low-level client of package gen is in botpress.gen.go.)

@@ -31,12 +31,12 @@ func TestMessageBodyFillsType(t *testing.T) {
 	assert.Contains(t, string(b), `"type":"custom"`)
 
 	// Nested bodies too.
-	b, err = json.Marshal(gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesJSONBody_Messages{
+	b, err = json.Marshal(gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{
 		{Payload: message.Image("https://x/i.png"), CreatedAt: time.Unix(0, 0).UTC()}}})
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"type":"image"`)
 	b, err = json.Marshal(gen.InitializeIncomingMessageJSONRequestBody{
-		Message: &gen.InitializeIncomingMessageJSONBody_Message{Payload: message.Location(1, 2)}})
+		Message: &gen.InitializeIncomingMessageBody_Message{Payload: message.Location(1, 2)}})
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"type":"location"`)
 

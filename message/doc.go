@@ -12,7 +12,7 @@
 // type. The request bodies of package gen take a Payload, and fill the
 // message's type from it when it is left empty:
 //
-//	c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+//	c.CreateMessage(ctx, gen.CreateMessageBody{
 //		ConversationID: conv, UserID: user,
 //		Payload: message.Choice("Billing or bug?", message.Option("Billing", "billing"), message.Option("Bug", "bug")),
 //	})

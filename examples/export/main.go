@@ -224,17 +224,17 @@ func connect(ctx context.Context, getenv func(string) string) (*client.Client, f
 
 // seed creates convs conversations of msgs text messages each.
 func seed(ctx context.Context, c *client.Client, convs, msgs int) error {
-	user, err := c.CreateUser(ctx, gen.CreateUserJSONRequestBody{})
+	user, err := c.CreateUser(ctx, gen.CreateUserBody{})
 	if err != nil {
 		return err
 	}
 	for i := range convs {
-		conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web"})
+		conv, err := c.CreateConversation(ctx, gen.CreateConversationBody{Channel: "web"})
 		if err != nil {
 			return err
 		}
 		for j := range msgs {
-			_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+			_, err := c.CreateMessage(ctx, gen.CreateMessageBody{
 				ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: message.Text(fmt.Sprintf("conversation %d, message %d", i, j)),
 			})
 			if err != nil {

@@ -41,7 +41,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	defer stop()
 	fmt.Fprintln(out, "talking to", where)
 
-	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
+	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
 		Name: client.Ptr("Ada"),
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintln(out, "user:", user.User.ID)
 
-	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{
+	conv, err := c.CreateConversation(ctx, gen.CreateConversationBody{
 		Channel: "channel",
 	})
 	if err != nil {
@@ -63,7 +63,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		message.Choice("message 5: anything else?", message.Option("Yes", "yes"), message.Option("No", "no")),
 	}
 	for i, p := range payloads {
-		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
+		_, err := c.CreateMessage(ctx, gen.CreateMessageBody{
 			ConversationID: conv.Conversation.ID, UserID: user.User.ID, Payload: p,
 		})
 		if err != nil {
@@ -94,7 +94,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintln(out, "walked", n, "messages")
 
-	_, err = c.SetState(ctx, gen.StateTypeConversation, conv.Conversation.ID, "progress", gen.SetStateJSONRequestBody{
+	_, err = c.SetState(ctx, gen.StateTypeConversation, conv.Conversation.ID, "progress", gen.SetStateBody{
 		Payload: nullable.NewNullableWithValue(map[string]any{"step": 2}),
 	})
 	if err != nil {

@@ -38,26 +38,26 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	defer stop()
 
-	customer, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
+	customer, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
 		Name: client.Ptr("Grace"), Tags: map[string]string{"email": "grace@example.com"},
 	})
 	if err != nil {
 		return fmt.Errorf("customer: %w", err)
 	}
-	bot, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
+	bot, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
 		Name: client.Ptr("Support bot"), Tags: map[string]string{"role": "bot"},
 	})
 	if err != nil {
 		return fmt.Errorf("bot user: %w", err)
 	}
-	conv, err := c.CreateConversation(ctx, gen.CreateConversationJSONRequestBody{Channel: "web"})
+	conv, err := c.CreateConversation(ctx, gen.CreateConversationBody{Channel: "web"})
 	if err != nil {
 		return fmt.Errorf("conversation: %w", err)
 	}
 	convID := conv.Conversation.ID
 
 	send := func(from string, p message.Payload) error {
-		_, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{ConversationID: convID, UserID: from, Payload: p})
+		_, err := c.CreateMessage(ctx, gen.CreateMessageBody{ConversationID: convID, UserID: from, Payload: p})
 		return err
 	}
 	img := message.Image("https://example.com/invoice-help.png")
