@@ -36,6 +36,7 @@ package bptest
 // group is ignored with a warning.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -553,7 +554,7 @@ func (h *server) DuplicateTable(ctx context.Context, req gen.DuplicateTableReque
 // tblReserved are the Row fields a column cannot be named after.
 var tblReserved = map[string]bool{"id": true, "createdAt": true, "updatedAt": true, "computed": true, "stale": true, "similarity": true}
 
-func tblRowKey(id float64) string { return strconv.FormatFloat(id, 'f', -1, 64) }
+func tblRowKey(id int64) string { return strconv.FormatInt(id, 10) }
 
 // tblClone copies a row's columns (one level: values are never changed in
 // place).
@@ -582,7 +583,7 @@ func (st *state) tblInsert(t *tableEntry, cols map[string]any) gen.Row {
 	id := t.nextID
 	t.nextID++
 	row := gen.Row{
-		ID: float64(id), Computed: map[string]gen.Row_Computed{}, CreatedAt: &now, UpdatedAt: &now,
+		ID: int64(id), Computed: map[string]gen.Row_Computed{}, CreatedAt: &now, UpdatedAt: &now,
 		AdditionalProperties: cols,
 	}
 	t.rows.add(tblRowKey(row.ID), int64(id), row)
@@ -603,7 +604,7 @@ func (st *state) tblUpdate(t *tableEntry, row gen.Row, cols map[string]any) gen.
 
 // tblKeyTaken reports whether another row of a table with a key column
 // already holds the value cols gives it.
-func tblKeyTaken(t *tableEntry, cols map[string]any, except float64) (string, bool) {
+func tblKeyTaken(t *tableEntry, cols map[string]any, except int64) (string, bool) {
 	key, err := t.table.KeyColumn.Get()
 	if err != nil || key == "" {
 		return "", false
@@ -642,9 +643,9 @@ func (h *server) GetTableRow(ctx context.Context, req gen.GetTableRowRequestObje
 		return nil, err
 	}
 	defer unlock()
-	row, ok := t.rows.get(strconv.Itoa(req.Params.ID))
+	row, ok := t.rows.get(tblRowKey(req.Params.ID))
 	if !ok {
-		return nil, notFound("row", strconv.Itoa(req.Params.ID))
+		return nil, notFound("row", tblRowKey(req.Params.ID))
 	}
 	return gen.GetTableRow200JSONResponse{Row: row}, nil
 }
@@ -698,7 +699,7 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 		} else if v, ok := cols[key]; ok && v != nil {
 			row, found = t.rows.find(func(r gen.Row) bool { return tblEqual(r.AdditionalProperties[key], v) })
 		}
-		except := -1.0
+		except := int64(-1)
 		if found {
 			except = row.ID
 		}
@@ -808,7 +809,7 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 			c = -c
 		}
 		if c == 0 {
-			c = compareFloat(a.row.ID, b.row.ID)
+			c = cmp.Compare(a.row.ID, b.row.ID)
 		}
 		return c
 	})
@@ -837,7 +838,7 @@ func tblView(r gen.Row) map[string]any {
 	for k, x := range r.AdditionalProperties {
 		v[k] = x
 	}
-	v["id"] = r.ID
+	v["id"] = float64(r.ID) // as filters read it from JSON
 	if r.CreatedAt != nil {
 		v["createdAt"] = r.CreatedAt.Format(time.RFC3339Nano)
 	}

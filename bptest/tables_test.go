@@ -308,7 +308,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	assert.True(t, up.Rows[0].UpdatedAt.After(*ada.CreatedAt) || up.Rows[0].UpdatedAt.Equal(*ada.CreatedAt))
 
 	// New rows keep counting after deletions.
-	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{3}})
+	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{3}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, del.DeletedRows)
 	assert.Equal(t, []int{4}, tblIDs(tblInsert(t, c, "ContactsTable", map[string]any{"name": "Linus"})))
@@ -321,7 +321,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	tblCreate(t, c, "ContactsTable", nil)
 	tblInsert(t, c, "ContactsTable", map[string]any{"name": "Ada", "email": "ada@x"}, map[string]any{"name": "Grace", "email": "grace@x"})
 
-	row := func(id *float64, cols map[string]any) gen.UpsertTableRowsJSONBody_Rows {
+	row := func(id *int64, cols map[string]any) gen.UpsertTableRowsJSONBody_Rows {
 		r := gen.UpsertTableRowsJSONBody_Rows{ID: id}
 		for k, v := range cols {
 			r.Set(k, v)
@@ -330,7 +330,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	}
 	// By id (the default key column).
 	res, err := c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{Rows: []gen.UpsertTableRowsJSONBody_Rows{
-		row(tblPtr(2.0), map[string]any{"vip": true}),
+		row(tblPtr[int64](2), map[string]any{"vip": true}),
 		row(nil, map[string]any{"name": "Linus"}),
 	}})
 	require.NoError(t, err)
@@ -379,7 +379,7 @@ func TestTableRowsDelete(t *testing.T) {
 	for i := range 6 {
 		tblInsert(t, c, "T", map[string]any{"n": i})
 	}
-	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{1, 2, 77}})
+	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{1, 2, 77}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, del.DeletedRows, "unknown IDs are skipped")
 	del, err = c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{Filter: where.Gte("n", 4).Map()})
