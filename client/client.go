@@ -85,6 +85,8 @@ type config struct {
 	maxRetryAfter    time.Duration
 	logger           *slog.Logger
 	idempotent       bool
+	rowsInFlight     int // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
+	rowsPerCall      int // ... and rows a call; 0 for MaxRowsPerCall
 	err              error
 
 	// Derived by validate from the settings above, once per client (or per
