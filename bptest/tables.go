@@ -1201,10 +1201,12 @@ func tblCompare(a, b any) (int, bool) {
 		}
 	case string:
 		if b, ok := b.(string); ok {
-			ta, errA := time.Parse(time.RFC3339Nano, a)
-			tb, errB := time.Parse(time.RFC3339Nano, b)
-			if errA == nil && errB == nil {
-				return ta.Compare(tb), true
+			if tblLooksLikeTime(a) && tblLooksLikeTime(b) {
+				ta, errA := time.Parse(time.RFC3339Nano, a)
+				tb, errB := time.Parse(time.RFC3339Nano, b)
+				if errA == nil && errB == nil {
+					return ta.Compare(tb), true
+				}
 			}
 			return strings.Compare(a, b), true
 		}
@@ -1220,6 +1222,13 @@ func tblCompare(a, b any) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// tblLooksLikeTime is a cheap test that s may be an ISO 8601 date-time
+// (2006-01-02T15:04:05Z at least), so that comparing other strings does
+// not pay for a failed time.Parse.
+func tblLooksLikeTime(s string) bool {
+	return len(s) >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't')
 }
 
 // tblOrder sorts values for orderBy: numbers, then text, then booleans,
