@@ -8,8 +8,13 @@ package bptest
 // "properties": {...}}) or as an object of columns ({"name": {"type":
 // "string"}} or {"name": "string"}); it is answered in the API's shape, each
 // column with its x-zui index. "integer" becomes "number"; a column without
-// a valid type is refused (400 InvalidJsonSchema). Rows are not checked
-// against the schema: every column sent is kept, declared or not. Rows get
+// a valid type is refused (400 InvalidJsonSchema), and so is a schema of
+// more than 20 columns (400 InvalidPayload). Rows are checked against the
+// schema, one by one (see tablecheck.go): a row with a value of the wrong
+// type, outside a column's enum or pattern, a null where the column is not
+// nullable, or without a required column is refused and named in the
+// answer's errors, while the other rows of the call are stored; properties
+// that match no column are not stored, and a warning names them. Rows get
 // the numeric IDs 1, 2, 3 ... in their table, and come back as the spec's
 // Row (id, computed, createdAt, updatedAt) plus their columns.
 //
@@ -26,8 +31,9 @@ package bptest
 //	{"$and": [f...]}, {"$or": [f...]}, {"$not": f}
 //
 // Several columns or operators in one object must all match. A column may
-// be id, createdAt, updatedAt, a user column, or a dotted path into an
-// object column (address.city). Against an array column, $eq, $ne, $in,
+// be id, createdAt, updatedAt, a column of the table's schema, or a dotted
+// path into one (address.city); any other answers 400 InvalidQuery naming
+// it. Against an array column, $eq, $ne, $in,
 // $nin and $regex test its elements. Any other operator answers 400
 // InvalidQuery naming it. findTableRows also takes search (a
 // case-insensitive substring of any text column; matches get similarity
@@ -36,6 +42,7 @@ package bptest
 // group is ignored with a warning.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -154,6 +161,9 @@ func tblSchema(in map[string]any) (gen.Table_Schema, error) {
 		}
 	} else if in["type"] == "object" {
 		cols = nil // a JSON schema without columns
+	}
+	if len(cols) > tblMaxColumns {
+		return out, tblTooWide(len(cols))
 	}
 	used := map[int]bool{}
 	defs := map[string]map[string]any{}
@@ -553,7 +563,7 @@ func (h *server) DuplicateTable(ctx context.Context, req gen.DuplicateTableReque
 // tblReserved are the Row fields a column cannot be named after.
 var tblReserved = map[string]bool{"id": true, "createdAt": true, "updatedAt": true, "computed": true, "stale": true, "similarity": true}
 
-func tblRowKey(id float64) string { return strconv.FormatFloat(id, 'f', -1, 64) }
+func tblRowKey(id int64) string { return strconv.FormatInt(id, 10) }
 
 // tblClone copies a row's columns (one level: values are never changed in
 // place).
@@ -565,15 +575,13 @@ func tblClone(m map[string]any) map[string]any {
 	return out
 }
 
-// tblColumns keeps the user columns of a row as sent.
-func tblColumns(in map[string]any) map[string]any {
-	out := make(map[string]any, len(in))
-	for k, v := range in {
-		if !tblReserved[k] {
-			out[k] = v
-		}
+// tblMerge returns a row's columns with cols written over them.
+func tblMerge(stored, cols map[string]any) map[string]any {
+	merged := tblClone(stored)
+	for k, v := range cols {
+		merged[k] = v
 	}
-	return out
+	return merged
 }
 
 // tblInsert adds a row with the next ID.
@@ -582,7 +590,7 @@ func (st *state) tblInsert(t *tableEntry, cols map[string]any) gen.Row {
 	id := t.nextID
 	t.nextID++
 	row := gen.Row{
-		ID: float64(id), Computed: map[string]gen.Row_Computed{}, CreatedAt: &now, UpdatedAt: &now,
+		ID: int64(id), Computed: map[string]gen.Row_Computed{}, CreatedAt: &now, UpdatedAt: &now,
 		AdditionalProperties: cols,
 	}
 	t.rows.add(tblRowKey(row.ID), int64(id), row)
@@ -591,31 +599,29 @@ func (st *state) tblInsert(t *tableEntry, cols map[string]any) gen.Row {
 
 // tblUpdate writes columns over a row.
 func (st *state) tblUpdate(t *tableEntry, row gen.Row, cols map[string]any) gen.Row {
-	merged := tblClone(row.AdditionalProperties)
-	for k, v := range cols {
-		merged[k] = v
-	}
 	now := st.now().UTC()
-	row.AdditionalProperties, row.UpdatedAt = merged, &now
+	row.AdditionalProperties, row.UpdatedAt = tblMerge(row.AdditionalProperties, cols), &now
 	t.rows.put(tblRowKey(row.ID), row)
 	return row
 }
 
-// tblKeyTaken reports whether another row of a table with a key column
-// already holds the value cols gives it.
-func tblKeyTaken(t *tableEntry, cols map[string]any, except float64) (string, bool) {
+// tblKeyTaken refuses the value cols gives the key column of a table that
+// has one when another row (than except) already holds it.
+func tblKeyTaken(t *tableEntry, cols map[string]any, except int64) error {
 	key, err := t.table.KeyColumn.Get()
 	if err != nil || key == "" {
-		return "", false
+		return nil
 	}
 	v, ok := cols[key]
 	if !ok || v == nil {
-		return "", false
+		return nil
 	}
-	_, found := t.rows.find(func(r gen.Row) bool {
+	if _, found := t.rows.find(func(r gen.Row) bool {
 		return r.ID != except && tblEqual(r.AdditionalProperties[key], v)
-	})
-	return key, found
+	}); found {
+		return fmt.Errorf("key column %q already holds %v", key, v)
+	}
+	return nil
 }
 
 func (h *server) CreateTableRows(ctx context.Context, req gen.CreateTableRowsRequestObject) (gen.CreateTableRowsResponseObject, error) {
@@ -625,14 +631,22 @@ func (h *server) CreateTableRows(ctx context.Context, req gen.CreateTableRowsReq
 	}
 	defer unlock()
 	out := gen.CreateTableRowsResponse{Rows: []gen.Row{}}
+	check := newTblRowCheck(t)
 	for i, in := range req.Body.Rows {
-		cols := tblColumns(in)
-		if key, taken := tblKeyTaken(t, cols, -1); taken {
-			out.Errors = append(out.Errors, fmt.Sprintf("row %d: key column %q already holds %v", i, key, cols[key]))
+		cols, err := check.columns(in)
+		if err == nil {
+			err = check.complete(cols)
+		}
+		if err == nil {
+			err = tblKeyTaken(t, cols, -1)
+		}
+		if err != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("row %d: %v", i, err))
 			continue
 		}
 		out.Rows = append(out.Rows, st.tblInsert(t, cols))
 	}
+	out.Warnings = check.warnings()
 	return gen.CreateTableRows200JSONResponse(out), nil
 }
 
@@ -642,9 +656,9 @@ func (h *server) GetTableRow(ctx context.Context, req gen.GetTableRowRequestObje
 		return nil, err
 	}
 	defer unlock()
-	row, ok := t.rows.get(strconv.Itoa(req.Params.ID))
+	row, ok := t.rows.get(tblRowKey(req.Params.ID))
 	if !ok {
-		return nil, notFound("row", strconv.Itoa(req.Params.ID))
+		return nil, notFound("row", tblRowKey(req.Params.ID))
 	}
 	return gen.GetTableRow200JSONResponse{Row: row}, nil
 }
@@ -656,19 +670,27 @@ func (h *server) UpdateTableRows(ctx context.Context, req gen.UpdateTableRowsReq
 	}
 	defer unlock()
 	out := gen.UpdateTableRowsResponse{Rows: []gen.Row{}}
-	for _, in := range req.Body.Rows {
+	check := newTblRowCheck(t)
+	for i, in := range req.Body.Rows {
 		row, ok := t.rows.get(tblRowKey(in.ID))
 		if !ok {
-			out.Errors = append(out.Errors, fmt.Sprintf("row %v not found", in.ID))
+			out.Errors = append(out.Errors, fmt.Sprintf("row %d: no row with id %d", i, in.ID))
 			continue
 		}
-		cols := tblColumns(in.AdditionalProperties)
-		if key, taken := tblKeyTaken(t, cols, row.ID); taken {
-			out.Errors = append(out.Errors, fmt.Sprintf("row %v: key column %q already holds %v", in.ID, key, cols[key]))
+		cols, err := check.columns(in.AdditionalProperties)
+		if err == nil {
+			err = check.complete(tblMerge(row.AdditionalProperties, cols))
+		}
+		if err == nil {
+			err = tblKeyTaken(t, cols, row.ID)
+		}
+		if err != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("row %d: %v", i, err))
 			continue
 		}
 		out.Rows = append(out.Rows, st.tblUpdate(t, row, cols))
 	}
+	out.Warnings = check.warnings()
 	return gen.UpdateTableRows200JSONResponse(out), nil
 }
 
@@ -684,9 +706,19 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 		return nil, err
 	}
 	defer unlock()
+	if key != "id" {
+		if _, ok := t.table.Schema.Properties[key]; !ok {
+			return nil, invalidPayload("keyColumn %q is not a column of table %q", key, t.table.Name)
+		}
+	}
 	out := gen.UpsertTableRowsResponse{Inserted: []gen.Row{}, Updated: []gen.Row{}}
+	check := newTblRowCheck(t)
 	for i, in := range req.Body.Rows {
-		cols := tblColumns(in.AdditionalProperties)
+		cols, err := check.columns(in.AdditionalProperties)
+		if err != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("row %d: %v", i, err))
+			continue
+		}
 		var (
 			row   gen.Row
 			found bool
@@ -698,12 +730,18 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 		} else if v, ok := cols[key]; ok && v != nil {
 			row, found = t.rows.find(func(r gen.Row) bool { return tblEqual(r.AdditionalProperties[key], v) })
 		}
-		except := -1.0
+		except := int64(-1)
+		stored := cols
 		if found {
 			except = row.ID
+			stored = tblMerge(row.AdditionalProperties, cols)
 		}
-		if k, taken := tblKeyTaken(t, cols, except); taken {
-			out.Errors = append(out.Errors, fmt.Sprintf("row %d: key column %q already holds %v", i, k, cols[k]))
+		err = check.complete(stored)
+		if err == nil {
+			err = tblKeyTaken(t, cols, except)
+		}
+		if err != nil {
+			out.Errors = append(out.Errors, fmt.Sprintf("row %d: %v", i, err))
 			continue
 		}
 		if found {
@@ -712,6 +750,7 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 			out.Inserted = append(out.Inserted, st.tblInsert(t, cols))
 		}
 	}
+	out.Warnings = check.warnings()
 	return gen.UpsertTableRows200JSONResponse(out), nil
 }
 
@@ -726,18 +765,17 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	if !all && len(b.IDs) == 0 && len(b.Filter) == 0 {
 		return nil, invalidPayload("say which rows to delete: ids, filter or deleteAllRows")
 	}
-	var match rowPred
-	if !all && len(b.Filter) > 0 {
-		var err error
-		if match, err = tblFilter(b.Filter); err != nil {
-			return nil, err
-		}
-	}
 	_, t, unlock, err := h.tblGet(ctx, req.Table)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	var match rowPred
+	if !all && len(b.Filter) > 0 {
+		if match, err = tblFilter(b.Filter, tblKnownColumn(t.table.Schema)); err != nil {
+			return nil, err
+		}
+	}
 	ids := map[string]bool{}
 	for _, id := range b.IDs {
 		ids[tblRowKey(id)] = true
@@ -755,10 +793,6 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 	var b gen.FindTableRowsJSONRequestBody
 	if req.Body != nil {
 		b = *req.Body
-	}
-	match, err := tblFilter(b.Filter)
-	if err != nil {
-		return nil, err
 	}
 	limit, offset := 100, 0
 	if b.Limit != nil {
@@ -781,6 +815,10 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 		return nil, err
 	}
 	defer unlock()
+	match, err := tblFilter(b.Filter, tblKnownColumn(t.table.Schema))
+	if err != nil {
+		return nil, err
+	}
 	type hit struct {
 		row  gen.Row
 		view map[string]any
@@ -808,7 +846,7 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 			c = -c
 		}
 		if c == 0 {
-			c = compareFloat(a.row.ID, b.row.ID)
+			c = cmp.Compare(a.row.ID, b.row.ID)
 		}
 		return c
 	})
@@ -837,7 +875,7 @@ func tblView(r gen.Row) map[string]any {
 	for k, x := range r.AdditionalProperties {
 		v[k] = x
 	}
-	v["id"] = r.ID
+	v["id"] = float64(r.ID) // as filters read it from JSON
 	if r.CreatedAt != nil {
 		v["createdAt"] = r.CreatedAt.Format(time.RFC3339Nano)
 	}
@@ -911,8 +949,9 @@ func tblSelect(cols map[string]any, sel []string) map[string]any {
 // rowPred tells whether a row's view matches a filter.
 type rowPred func(view map[string]any) bool
 
-// tblFilter compiles a filter; an empty one matches every row.
-func tblFilter(f map[string]any) (rowPred, error) {
+// tblFilter compiles a filter; an empty one matches every row. A column
+// that known refuses answers 400 InvalidQuery.
+func tblFilter(f map[string]any, known func(string) bool) (rowPred, error) {
 	var preds []rowPred
 	for _, k := range sortedKeys(f) {
 		v := f[k]
@@ -920,19 +959,22 @@ func tblFilter(f map[string]any) (rowPred, error) {
 		var err error
 		switch k {
 		case "$and", "$or":
-			p, err = tblLogical(k, v)
+			p, err = tblLogical(k, v, known)
 		case "$not":
 			m, ok := v.(map[string]any)
 			if !ok {
 				return nil, tblBadFilter("$not takes a filter object")
 			}
 			var inner rowPred
-			if inner, err = tblFilter(m); err == nil {
+			if inner, err = tblFilter(m, known); err == nil {
 				p = func(view map[string]any) bool { return !inner(view) }
 			}
 		default:
 			if strings.HasPrefix(k, "$") {
 				return nil, tblBadFilter("unknown operator %q", k)
+			}
+			if !known(k) {
+				return nil, tblBadFilter("unknown column %q", k)
 			}
 			p, err = tblColumnFilter(k, v)
 		}
@@ -955,7 +997,7 @@ func tblBadFilter(format string, args ...any) error {
 	return errorf(http.StatusBadRequest, "InvalidQuery", "filter: "+format, args...)
 }
 
-func tblLogical(op string, v any) (rowPred, error) {
+func tblLogical(op string, v any, known func(string) bool) (rowPred, error) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, tblBadFilter("%s takes a list of filters", op)
@@ -966,7 +1008,7 @@ func tblLogical(op string, v any) (rowPred, error) {
 		if !ok {
 			return nil, tblBadFilter("%s takes a list of filter objects", op)
 		}
-		p, err := tblFilter(m)
+		p, err := tblFilter(m, known)
 		if err != nil {
 			return nil, err
 		}
@@ -1159,10 +1201,12 @@ func tblCompare(a, b any) (int, bool) {
 		}
 	case string:
 		if b, ok := b.(string); ok {
-			ta, errA := time.Parse(time.RFC3339Nano, a)
-			tb, errB := time.Parse(time.RFC3339Nano, b)
-			if errA == nil && errB == nil {
-				return ta.Compare(tb), true
+			if tblLooksLikeTime(a) && tblLooksLikeTime(b) {
+				ta, errA := time.Parse(time.RFC3339Nano, a)
+				tb, errB := time.Parse(time.RFC3339Nano, b)
+				if errA == nil && errB == nil {
+					return ta.Compare(tb), true
+				}
 			}
 			return strings.Compare(a, b), true
 		}
@@ -1178,6 +1222,13 @@ func tblCompare(a, b any) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// tblLooksLikeTime is a cheap test that s may be an ISO 8601 date-time
+// (2006-01-02T15:04:05Z at least), so that comparing other strings does
+// not pay for a failed time.Parse.
+func tblLooksLikeTime(s string) bool {
+	return len(s) >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't')
 }
 
 // tblOrder sorts values for orderBy: numbers, then text, then booleans,

@@ -31,9 +31,30 @@ func tblContactsSchema() map[string]any {
 	}
 }
 
+// tblPeopleSchema has a column of every kind, as an object of columns.
+func tblPeopleSchema() map[string]any {
+	return map[string]any{
+		"name":    map[string]any{"type": "string", "x-zui": map[string]any{"searchable": true}},
+		"age":     "number",
+		"email":   "string",
+		"vip":     "boolean",
+		"team":    "string",
+		"tags":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		"address": map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}},
+		"active":  "boolean",
+		"note":    "string",
+		"extra":   "array",
+	}
+}
+
 func tblCreate(t *testing.T, c *client.Client, name string, tags map[string]string) gen.Table {
 	t.Helper()
-	res, err := c.CreateTable(context.Background(), gen.CreateTableJSONRequestBody{Name: name, Schema: tblContactsSchema(), Tags: tags})
+	return tblCreateWith(t, c, name, tblContactsSchema(), tags)
+}
+
+func tblCreateWith(t *testing.T, c *client.Client, name string, schema map[string]any, tags map[string]string) gen.Table {
+	t.Helper()
+	res, err := c.CreateTable(context.Background(), gen.CreateTableJSONRequestBody{Name: name, Schema: schema, Tags: tags})
 	require.NoError(t, err)
 	return res.Table
 }
@@ -172,7 +193,7 @@ func TestTablesUpdateRenameDelete(t *testing.T) {
 	ctx := context.Background()
 	tb := tblCreate(t, c, "ContactsTable", map[string]string{"a": "1", "b": "2"})
 	tblCreate(t, c, "OtherTable", nil)
-	tblInsert(t, c, tb.ID, map[string]any{"name": "Ada", "age": 36}, map[string]any{"age": 20})
+	tblInsert(t, c, tb.ID, map[string]any{"name": "Ada", "age": 36}, map[string]any{"name": "Bob", "age": 20})
 
 	up, err := c.UpdateTable(ctx, "ContactsTable", gen.UpdateTableJSONRequestBody{
 		Name: tblPtr("PeopleTable"), Tags: map[string]string{"a": "", "c": "3"}, Factor: tblPtr(2.0),
@@ -232,7 +253,7 @@ func TestTablesDuplicate(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	src := tblCreate(t, c, "SrcTable", map[string]string{"k": "v"})
+	src := tblCreateWith(t, c, "SrcTable", tblPeopleSchema(), map[string]string{"k": "v"})
 	tblInsert(t, c, "SrcTable", map[string]any{"name": "a"}, map[string]any{"name": "b", "extra": []any{1.0}})
 
 	dup, err := c.DuplicateTable(ctx, src.ID, gen.DuplicateTableJSONRequestBody{TableName: tblPtr("DupTable"), Factor: tblPtr(3.0)})
@@ -266,22 +287,25 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	tblCreate(t, c, "ContactsTable", nil)
+	tblCreateWith(t, c, "ContactsTable", tblPeopleSchema(), nil)
 
-	rows := tblInsert(t, c, "ContactsTable",
-		map[string]any{"name": "Ada", "age": 36, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}}, "undeclared": true, "note": nil},
-		map[string]any{"name": "Grace", "id": 99, "computed": "ignored"},
-		map[string]any{},
-	)
+	created, err := c.CreateTableRows(ctx, "ContactsTable", gen.CreateTableRowsJSONRequestBody{Rows: []map[string]any{
+		{"name": "Ada", "age": 36, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}}, "undeclared": true, "note": nil},
+		{"name": "Grace", "id": 99, "computed": "ignored", "other": 1},
+		{"name": "Linus"},
+	}})
+	require.NoError(t, err)
+	require.Empty(t, created.Errors)
+	assert.Equal(t, []string{`not stored: "other", "undeclared", not column(s) of the table`}, created.Warnings)
+	rows := created.Rows
 	assert.Equal(t, []int{1, 2, 3}, tblIDs(rows))
 	ada := rows[0]
 	assert.NotNil(t, ada.CreatedAt)
 	assert.NotNil(t, ada.UpdatedAt)
 	assert.NotNil(t, ada.Computed)
 	assert.Equal(t, map[string]any{
-		"name": "Ada", "age": 36.0, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}},
-		"undeclared": true, "note": nil,
-	}, ada.AdditionalProperties, "every column is kept, declared or not")
+		"name": "Ada", "age": 36.0, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}}, "note": nil,
+	}, ada.AdditionalProperties, "the columns of the schema are kept, the other properties are not")
 	assert.Equal(t, map[string]any{"name": "Grace"}, rows[1].AdditionalProperties, "id and computed are the row's own fields")
 
 	got, err := c.GetTableRow(ctx, "ContactsTable", &gen.GetTableRowParams{ID: 1})
@@ -301,14 +325,14 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	up, err := c.UpdateTableRows(ctx, "ContactsTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsBody_Rows{r1, r9}})
 	require.NoError(t, err)
 	require.Len(t, up.Rows, 1)
-	assert.Len(t, up.Errors, 1, "the unknown row is reported, the other changed")
+	assert.Equal(t, []string{"row 1: no row with id 9"}, up.Errors, "the unknown row is reported, the other changed")
 	assert.EqualValues(t, 37, up.Rows[0].AdditionalProperties["age"])
 	assert.Equal(t, "updated", up.Rows[0].AdditionalProperties["note"])
 	assert.Equal(t, "London", up.Rows[0].AdditionalProperties["address"].(map[string]any)["city"], "columns not sent are kept")
 	assert.True(t, up.Rows[0].UpdatedAt.After(*ada.CreatedAt) || up.Rows[0].UpdatedAt.Equal(*ada.CreatedAt))
 
 	// New rows keep counting after deletions.
-	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{3}})
+	del, err := c.DeleteTableRows(ctx, "ContactsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{3}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, del.DeletedRows)
 	assert.Equal(t, []int{4}, tblIDs(tblInsert(t, c, "ContactsTable", map[string]any{"name": "Linus"})))
@@ -321,7 +345,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	tblCreate(t, c, "ContactsTable", nil)
 	tblInsert(t, c, "ContactsTable", map[string]any{"name": "Ada", "email": "ada@x"}, map[string]any{"name": "Grace", "email": "grace@x"})
 
-	row := func(id *float64, cols map[string]any) gen.UpsertTableRowsBody_Rows {
+	row := func(id *int64, cols map[string]any) gen.UpsertTableRowsBody_Rows {
 		r := gen.UpsertTableRowsBody_Rows{ID: id}
 		for k, v := range cols {
 			r.Set(k, v)
@@ -330,7 +354,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	}
 	// By id (the default key column).
 	res, err := c.UpsertTableRows(ctx, "ContactsTable", gen.UpsertTableRowsJSONRequestBody{Rows: []gen.UpsertTableRowsBody_Rows{
-		row(tblPtr(2.0), map[string]any{"vip": true}),
+		row(tblPtr[int64](2), map[string]any{"vip": true}),
 		row(nil, map[string]any{"name": "Linus"}),
 	}})
 	require.NoError(t, err)
@@ -375,11 +399,11 @@ func TestTableRowsDelete(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	tblCreate(t, c, "T", nil)
+	tblCreateWith(t, c, "T", map[string]any{"n": "number"}, nil)
 	for i := range 6 {
 		tblInsert(t, c, "T", map[string]any{"n": i})
 	}
-	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{1, 2, 77}})
+	del, err := c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{1, 2, 77}})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, del.DeletedRows, "unknown IDs are skipped")
 	del, err = c.DeleteTableRows(ctx, "T", gen.DeleteTableRowsJSONRequestBody{Filter: where.Gte("n", 4).Map()})
@@ -403,7 +427,7 @@ func TestTableRowsDelete(t *testing.T) {
 
 // tblPeople fills a table for the find tests: IDs 1 to 6.
 func tblPeople(t *testing.T, c *client.Client) {
-	tblCreate(t, c, "PeopleTable", nil)
+	tblCreateWith(t, c, "PeopleTable", tblPeopleSchema(), nil)
 	tblInsert(t, c, "PeopleTable",
 		map[string]any{"name": "Ada Lovelace", "age": 36, "team": "math", "tags": []any{"vip", "early"}, "address": map[string]any{"city": "London"}},
 		map[string]any{"name": "Grace Hopper", "age": 85, "team": "navy", "tags": []any{"vip"}, "address": map[string]any{"city": "New York"}},
@@ -547,7 +571,7 @@ func TestTableRowsConcurrentWrites(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	tblCreate(t, c, "BusyTable", nil)
+	tblCreateWith(t, c, "BusyTable", map[string]any{"worker": "number", "i": "number", "touched": "boolean"}, nil)
 	const workers, each = 20, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -590,4 +614,148 @@ func TestTableRowsConcurrentWrites(t *testing.T) {
 		assert.Equal(t, each, n)
 	}
 	assert.Len(t, tblFind(t, c, "BusyTable", gen.FindTableRowsJSONRequestBody{Filter: where.Eq("touched", true).Map()}), workers)
+}
+
+func TestTableRowsCheckedAgainstSchema(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	var body gen.CreateTableJSONRequestBody
+	body.Name = "StrictTable"
+	body.Schema = map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"name":    map[string]any{"type": "string"},
+			"age":     map[string]any{"type": "number", "nullable": false},
+			"status":  map[string]any{"type": "string", "enum": []any{"open", "closed"}},
+			"email":   map[string]any{"type": "string", "pattern": "^[^@]+@[^@]+$"},
+			"when":    map[string]any{"type": "string", "format": "date-time"},
+			"tags":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			"address": map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}},
+			"code":    map[string]any{"type": "string"},
+		},
+		"required": []any{"name"},
+	}
+	body.KeyColumn.Set("code")
+	_, err := c.CreateTable(ctx, body)
+	require.NoError(t, err)
+
+	res, err := c.CreateTableRows(ctx, "StrictTable", gen.CreateTableRowsJSONRequestBody{Rows: []map[string]any{
+		{"name": "ok", "age": 3, "status": "open", "email": "a@b", "when": "2024-05-06T07:08:09.123Z", "tags": []any{"x", nil},
+			"address": map[string]any{"city": "Paris", "zip": 75001}, "code": "A"},
+		{"name": "bad type", "age": "3"},
+		{"name": "bad enum", "status": "pending"},
+		{"name": "bad pattern", "email": "nope"},
+		{"name": "bad date", "when": "yesterday"},
+		{"name": "bad item", "tags": []any{"x", 2}},
+		{"name": "bad field", "address": map[string]any{"city": 5}},
+		{"name": "null age", "age": nil},
+		{"age": 1},
+		{"name": nil},
+		{"name": 7},
+		{"name": "taken key", "code": "A"},
+		{"name": "also ok", "status": nil},
+	}})
+	require.NoError(t, err, "refused rows do not fail the call")
+	assert.Equal(t, []int{1, 2}, tblIDs(res.Rows), "the valid rows are stored")
+	assert.Equal(t, []string{
+		`row 1: column "age" wants a number, got a string`,
+		`row 2: column "status" takes one of open, closed, got "pending"`,
+		`row 3: column "email" wants text matching ^[^@]+@[^@]+$, got "nope"`,
+		`row 4: column "when" wants an ISO 8601 date-time, got "yesterday"`,
+		`row 5: column "tags", element 1 wants a string, got a number`,
+		`row 6: column "address", field "city" wants a string, got a number`,
+		`row 7: column "age" does not take null`,
+		`row 8: column "name" is required`,
+		`row 9: column "name" is required`,
+		`row 10: column "name" wants a string, got a number`,
+		`row 11: key column "code" already holds A`,
+	}, res.Errors)
+	assert.Empty(t, res.Warnings)
+
+	// Updates check the values they write, and the row they leave.
+	up := func(id int64, cols map[string]any) gen.UpdateTableRowsBody_Rows {
+		r := gen.UpdateTableRowsBody_Rows{ID: id}
+		for k, v := range cols {
+			r.Set(k, v)
+		}
+		return r
+	}
+	upd, err := c.UpdateTableRows(ctx, "StrictTable", gen.UpdateTableRowsJSONRequestBody{Rows: []gen.UpdateTableRowsBody_Rows{
+		up(1, map[string]any{"age": 4, "nope": true}),
+		up(1, map[string]any{"name": nil}),
+		up(2, map[string]any{"age": false}),
+	}})
+	require.NoError(t, err)
+	require.Len(t, upd.Rows, 1)
+	assert.EqualValues(t, 4, upd.Rows[0].AdditionalProperties["age"])
+	assert.NotContains(t, upd.Rows[0].AdditionalProperties, "nope")
+	assert.Equal(t, []string{`row 1: column "name" is required`, `row 2: column "age" wants a number, got a boolean`}, upd.Errors)
+	assert.Equal(t, []string{`not stored: "nope", not column(s) of the table`}, upd.Warnings)
+
+	// Upserts too: an insert must be complete, an update only valid.
+	ups := func(cols map[string]any) gen.UpsertTableRowsBody_Rows {
+		var r gen.UpsertTableRowsBody_Rows
+		for k, v := range cols {
+			r.Set(k, v)
+		}
+		return r
+	}
+	upsRes, err := c.UpsertTableRows(ctx, "StrictTable", gen.UpsertTableRowsJSONRequestBody{KeyColumn: tblPtr("code"), Rows: []gen.UpsertTableRowsBody_Rows{
+		ups(map[string]any{"code": "A", "age": 5}),
+		ups(map[string]any{"code": "B"}),
+		ups(map[string]any{"code": "C", "name": "new"}),
+		ups(map[string]any{"code": "D", "name": "new", "tags": "x"}),
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1}, tblIDs(upsRes.Updated))
+	assert.Equal(t, []int{3}, tblIDs(upsRes.Inserted))
+	assert.Equal(t, []string{`row 1: column "name" is required`, `row 3: column "tags" wants an array, got a string`}, upsRes.Errors)
+	_, err = c.UpsertTableRows(ctx, "StrictTable", gen.UpsertTableRowsJSONRequestBody{KeyColumn: tblPtr("nope"), Rows: []gen.UpsertTableRowsBody_Rows{ups(map[string]any{"name": "x"})}})
+	fileStatus(t, err, 400, "InvalidPayload")
+
+	// Filters name columns of the table.
+	assert.Equal(t, []int{1}, tblFind(t, c, "StrictTable", gen.FindTableRowsJSONRequestBody{Filter: where.Eq("address.city", "Paris").Map()}))
+	for _, f := range []where.Filter{
+		where.Eq("nope", 1),
+		where.Or(where.Eq("name", "ok"), where.And(where.Gt("ghost.x", 1))),
+		where.Not(where.Exists("phantom", true)),
+	} {
+		_, err := c.FindTableRows(ctx, "StrictTable", gen.FindTableRowsJSONRequestBody{Filter: f.Map()})
+		fileStatus(t, err, 400, "InvalidQuery")
+		assert.ErrorContains(t, err, "unknown column")
+		_, err = c.DeleteTableRows(ctx, "StrictTable", gen.DeleteTableRowsJSONRequestBody{Filter: f.Map()})
+		fileStatus(t, err, 400, "InvalidQuery")
+	}
+	got, err := c.GetTable(ctx, "StrictTable")
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, got.Rows, "the refused delete deleted nothing")
+}
+
+func TestTablesAtMost20Columns(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	columns := func(n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("c%02d", i)] = "string"
+		}
+		return m
+	}
+	_, err := c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "WideTable", Schema: columns(21)})
+	fileStatus(t, err, 400, "InvalidPayload")
+	assert.ErrorContains(t, err, "21 columns")
+	_, err = c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "WideTable", Schema: map[string]any{"type": "object", "properties": columns(21)}})
+	fileStatus(t, err, 400, "InvalidPayload")
+	_, err = c.GetOrCreateTable(ctx, "WideTable", gen.GetOrCreateTableJSONRequestBody{Schema: columns(21)})
+	fileStatus(t, err, 400, "InvalidPayload")
+
+	_, err = c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "WideTable", Schema: columns(20)})
+	require.NoError(t, err)
+	_, err = c.UpdateTable(ctx, "WideTable", gen.UpdateTableJSONRequestBody{Schema: columns(21)})
+	fileStatus(t, err, 400, "InvalidPayload")
+	got, err := c.GetTable(ctx, "WideTable")
+	require.NoError(t, err)
+	assert.Len(t, got.Table.Schema.Properties, 20)
 }

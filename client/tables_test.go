@@ -56,7 +56,7 @@ func TestTableRowsKeepEveryColumn(t *testing.T) {
 	require.Len(t, res.Rows, 2)
 
 	row := res.Rows[0]
-	assert.Equal(t, 1.0, row.ID)
+	assert.Equal(t, int64(1), row.ID)
 	require.NotNil(t, row.CreatedAt)
 	assert.True(t, row.CreatedAt.Equal(time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.UTC)), "createdAt %v", row.CreatedAt)
 	require.NotNil(t, row.UpdatedAt)
@@ -104,7 +104,7 @@ func TestTableRowsKeepEveryColumn(t *testing.T) {
 	assert.JSONEq(t, ftRowFull, string(out))
 
 	plain := res.Rows[1]
-	assert.Equal(t, 2.0, plain.ID)
+	assert.Equal(t, int64(2), plain.ID)
 	assert.Equal(t, map[string]any{"name": "Grace Hopper"}, plain.AdditionalProperties)
 	out, err = json.Marshal(res.Rows)
 	require.NoError(t, err)
@@ -205,7 +205,7 @@ func TestTableCreateRowsSendsAllKeys(t *testing.T) {
 	],"waitComputed":true}`, string(req.Body), "every key of every row is sent, false, zero, empty and null included")
 
 	require.Len(t, res.Rows, 2)
-	assert.Equal(t, 1.0, res.Rows[0].ID)
+	assert.Equal(t, int64(1), res.Rows[0].ID)
 	for _, k := range []string{"name", "score", "active", "archived", "address", "labels", "note", "empty"} {
 		_, ok := res.Rows[0].Get(k)
 		assert.True(t, ok, "column %q of the answer", k)

@@ -818,7 +818,7 @@ func waCases() []waCase {
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Rows, 2)
-				assert.Equal(t, 7.0, out.Rows[0].ID)
+				assert.Equal(t, int64(7), out.Rows[0].ID)
 				title, ok := out.Rows[1].Get("title")
 				assert.True(t, ok)
 				assert.Equal(t, "FAQ", title)
@@ -846,7 +846,7 @@ func waCases() []waCase {
 			body:   `{"ids":[3,7]}`,
 			answer: `{"deletedRows":2}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []float64{3, 7}})
+				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{3, 7}})
 				require.NoError(t, err)
 				assert.Equal(t, 2.0, out.DeletedRows)
 			},

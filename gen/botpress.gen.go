@@ -6541,7 +6541,7 @@ type DeleteTableRowsBody struct {
 	Filter map[string]interface{} `json:"filter,omitempty"`
 
 	// IDs IDs of the rows to delete, 1000 at most.
-	IDs []float64 `json:"ids,omitempty"`
+	IDs []int64 `json:"ids,omitempty"`
 }
 
 // DeleteTableRowsResponse The deleted rows.
@@ -10866,7 +10866,7 @@ type Row struct {
 	CreatedAt *time.Time `json:"createdAt,omitempty"`
 
 	// ID Numeric identifier of the row, unique in its table.
-	ID float64 `json:"id"`
+	ID int64 `json:"id"`
 
 	// Similarity How closely the row matched the search text of findTableRows; only set for such searches.
 	Similarity *float64 `json:"similarity,omitempty"`
@@ -11909,7 +11909,7 @@ type UpdateTableRowsBody struct {
 // UpdateTableRowsBody_Rows defines model for UpdateTableRowsBody.Rows.
 type UpdateTableRowsBody_Rows struct {
 	// ID ID of the row to change.
-	ID                   float64                `json:"id"`
+	ID                   int64                  `json:"id"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -12270,7 +12270,7 @@ type UpsertTableRowsBody struct {
 // UpsertTableRowsBody_Rows defines model for UpsertTableRowsBody.Rows.
 type UpsertTableRowsBody_Rows struct {
 	// ID ID of the row; it picks the row to update when keyColumn is id.
-	ID                   *float64               `json:"id,omitempty"`
+	ID                   *int64                 `json:"id,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -15060,7 +15060,7 @@ type GetTableJobsParams struct {
 // GetTableRowParams defines parameters for GetTableRow.
 type GetTableRowParams struct {
 	// ID Numeric ID of the row.
-	ID int `form:"id" json:"id"`
+	ID int64 `form:"id" json:"id"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
