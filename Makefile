@@ -38,7 +38,7 @@ upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.version, o
 upstream-latest: ## List what the newest @botpress/api on npm changes since the version api/openapi.yaml matches
 	cd scripts && $(GO) run ./upstream-latest $(if $(NEWEST),-newest $(NEWEST))
 
-lint-spec: ## Lint api/openapi.yaml with Spectral (spectral:oas) and Redocly (recommended, .redocly.lint-ignore.yaml); needs npm ci
+lint-spec: ## Lint api/openapi.yaml and api/chat.yaml with Spectral (spectral:oas) and Redocly (recommended, .redocly.lint-ignore.yaml); needs npm ci
 	scripts/lint-spec
 
 check-ts: ## Generate TypeScript types from the spec, typecheck examples/typescript, run it against botpress-mock
