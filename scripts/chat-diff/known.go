@@ -12,8 +12,9 @@ type knownDifference struct {
 }
 
 var knownDifferences = []knownDifference{
-	{"{image}.title", onlyOurs, "our image, audio and video payloads are api/messages.yaml's, which have an optional title " +
-		"(the runtime API's do); the Chat package's types leave it out but let unknown fields through"},
+	{"{image}.title", onlyOurs, "our image, audio and video payloads are api/messages.yaml's, with the optional title " +
+		"that the runtime API's have; the Chat integration passes a payload's fields through both ways, so a bot's " +
+		"title reaches the user, and the package's types, which leave title out, let unknown fields through"},
 	{"{audio}.title", onlyOurs, "as for image"},
 	{"{video}.title", onlyOurs, "as for image"},
 }
