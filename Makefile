@@ -2,7 +2,7 @@
 GO ?= go
 # make bench SOAK=1 also runs the soak test.
 SOAK ?= 0
-# make upstream-fetch VERSION=x.y.z fetches that version; only taken from the command line.
+# make upstream-fetch (or chat-fetch) VERSION=x.y.z fetches that version; only taken from the command line.
 FETCH_VERSION = $(if $(filter command line,$(origin VERSION)),$(VERSION))
 # make upstream-latest NEWEST=x.y.z compares with that version instead of npm's newest.
 NEWEST ?=
@@ -10,7 +10,7 @@ NEWEST ?=
 export REDOCLY_TELEMETRY = off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest lint-spec check-ts docs spec-breaking bench ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest chat-fetch chat-diff lint-spec check-ts docs spec-breaking bench ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -38,7 +38,13 @@ upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.version, o
 upstream-latest: ## List what the newest @botpress/api on npm changes since the version api/openapi.yaml matches
 	cd scripts && $(GO) run ./upstream-latest $(if $(NEWEST),-newest $(NEWEST))
 
-lint-spec: ## Lint api/openapi.yaml with Spectral (spectral:oas) and Redocly (recommended, .redocly.lint-ignore.yaml); needs npm ci
+chat-fetch: ## Fetch @botpress/chat (VERSION=x.y.z, default api/chat.yaml's) from npm and extract its description to build/upstream/; needs npm ci
+	scripts/chat-fetch $(FETCH_VERSION)
+
+chat-diff: ## Compare api/chat.yaml with @botpress/chat, operation by operation and signal by signal (fetches it if needed; needs npm ci)
+	cd scripts && $(GO) run ./chat-diff
+
+lint-spec: ## Lint api/openapi.yaml and api/chat.yaml with Spectral (spectral:oas) and Redocly (recommended, .redocly.lint-ignore.yaml); needs npm ci
 	scripts/lint-spec
 
 check-ts: ## Generate TypeScript types from the spec, typecheck examples/typescript, run it against botpress-mock

@@ -1,6 +1,6 @@
-// Package api embeds the OpenAPI document of the Botpress Cloud API that
-// this SDK is generated from, for tools that validate requests or answers
-// against it.
+// Package api embeds the OpenAPI documents this SDK is generated from, for
+// tools that validate requests or answers against them: the Botpress Cloud
+// API (OpenAPI) and the Chat API (Chat).
 //
 // The document is authored as api/openapi.yaml and the area files under
 // api/sections/; `go generate` bundles them into api/openapi.bundle.yaml,
@@ -10,6 +10,7 @@ package api
 import _ "embed"
 
 //go:generate go -C ../scripts run ./bundle ../api/openapi.yaml ../api/openapi.bundle.yaml
+//go:generate go -C ../scripts run ./bundle ../api/chat.yaml ../api/chat.bundle.yaml
 
 // OpenAPI is api/openapi.bundle.yaml, byte for byte: the whole document in
 // one file, with no external references.
@@ -24,3 +25,13 @@ var OpenAPI []byte
 //
 //go:embed messages.yaml
 var Messages []byte
+
+// Chat is api/chat.bundle.yaml, byte for byte: the Chat API, the user's side
+// of a bot (https://chat.botpress.cloud/{webhookId}), in one file. It is
+// authored as api/chat.yaml, which refers to the payload schemas of
+// api/messages.yaml and to the error, PageMeta and EmptyResponse schemas of
+// api/openapi.yaml; the bundle holds copies of them. Package chat/chatgen is
+// generated from it.
+//
+//go:embed chat.bundle.yaml
+var Chat []byte
