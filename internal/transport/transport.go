@@ -140,9 +140,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		}
 		var apiErr *bperrors.APIError
 		if err == nil {
-			apiErr = bperrors.FromResponse(res.status, res.header, res.body)
-			apiErr.Operation, apiErr.Method, apiErr.Path = name, req.Method, req.URL.Path
-			scrubSecret(apiErr, cfg.Secret)
+			apiErr = cfg.ErrorOf(name, req, res.status, res.header, res.body)
 		}
 		wait, again := cfg.retryWait(attempt, repeatable, resendable, res, err)
 		if !again {
@@ -158,6 +156,15 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", name, err)
 		}
 	}
+}
+
+// ErrorOf is the *errors.APIError of an answer of status to req, sent for
+// operation name, with the config's secret masked.
+func (cfg *Config) ErrorOf(name string, req *http.Request, status int, header http.Header, body []byte) *bperrors.APIError {
+	e := bperrors.FromResponse(status, header, body)
+	e.Operation, e.Method, e.Path = name, req.Method, req.URL.Path
+	scrubSecret(e, cfg.Secret)
+	return e
 }
 
 // scrubSecret masks the secret where a server echoed it back (a proxy's
