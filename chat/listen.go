@@ -250,7 +250,7 @@ func (c *Client) Listen(ctx context.Context, conversationID string, opts ...List
 			l.self = c.user.ID
 		}
 		if m := lo.after; m != nil {
-			l.mark, l.marked, l.strict = m.CreatedAt, true, true
+			l.mark, l.start, l.marked = m.CreatedAt, m.CreatedAt, true
 			l.seen.add(m.ID, m.CreatedAt)
 		}
 		l.run(ctx, yield)
@@ -268,8 +268,8 @@ type listener struct {
 
 	seen   seenSet
 	mark   time.Time // newest creation time delivered, or of the first look
-	marked bool      // mark is known (it may be zero: an empty conversation)
-	strict bool      // the next recovery starts at mark exactly (WithResumeAfter)
+	start  time.Time // where Listen started: no recovery looks before it
+	marked bool      // mark and start are known (zero: an empty conversation)
 
 	self    string          // the listening user's ID
 	authors map[string]bool // author → whether the bot, as learned
@@ -350,7 +350,6 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 			return false, errStopped
 		}
 	}
-	l.strict = false
 	err = cn.each(ctx, func(s Signal) bool {
 		if m, ok := s.(*MessageCreated); ok {
 			l.learn(m.Message.UserID, m.IsBot)
@@ -370,34 +369,36 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 	return false, err
 }
 
-// firstLook reads the newest page of messages, before the first stream is
-// opened: the newest creation time is where new messages start, and the
-// messages there are marked as seen, not delivered.
+// firstLook reads the newest message, before the first stream is opened:
+// its creation time is where Listen starts. The messages created then are
+// marked as seen, not delivered; no recovery looks before.
 func (l *listener) firstLook(ctx context.Context) error {
+walk:
 	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
 		if err != nil {
 			return err
 		}
 		for _, m := range page.Items {
-			l.seen.add(m.ID, m.CreatedAt)
-			if m.CreatedAt.After(l.mark) {
+			if l.mark.IsZero() {
 				l.mark = m.CreatedAt
 			}
+			if m.CreatedAt.Before(l.mark) {
+				break walk
+			}
+			l.seen.add(m.ID, m.CreatedAt)
 		}
-		break
 	}
-	l.marked = true
-	l.seen.prune(l.mark)
+	l.start, l.marked = l.mark, true
 	return nil
 }
 
-// recover returns, oldest first, the messages created since the mark
-// (less the lookback, unless strict) that were not delivered, read from
-// the newest with listMessages.
+// recover returns, oldest first, the messages not delivered yet that were
+// created since the mark less the lookback (but not before the start),
+// read from the newest with listMessages.
 func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
-	floor := l.mark
-	if !l.strict {
-		floor = floor.Add(-l.lo.lookback)
+	floor := l.mark.Add(-l.lo.lookback)
+	if floor.Before(l.start) {
+		floor = l.start
 	}
 	var missed []chatgen.Message
 walk:
@@ -406,7 +407,7 @@ walk:
 			return nil, err
 		}
 		for _, m := range page.Items {
-			if !l.mark.IsZero() && m.CreatedAt.Before(floor) {
+			if !l.start.IsZero() && m.CreatedAt.Before(floor) {
 				break walk
 			}
 			if !l.seen.has(m.ID) {

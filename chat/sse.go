@@ -133,12 +133,12 @@ func (p *sseParser) line() ([]byte, error) {
 				}
 			}
 			if i := bytes.IndexAny(chunk, "\r\n"); i >= 0 {
+				if len(long)+i > p.max {
+					return nil, fmt.Errorf("%w: a line over %d bytes", errEventTooLarge, p.max)
+				}
 				p.skipLF = chunk[i] == '\r'
 				p.start += i + 1
 				if long != nil {
-					if len(long)+i > p.max {
-						return nil, fmt.Errorf("%w: a line over %d bytes", errEventTooLarge, p.max)
-					}
 					return append(long, chunk[:i]...), nil
 				}
 				return chunk[:i], nil
