@@ -40,6 +40,7 @@ type fakeChat struct {
 	onCreate     func(f *fakeChat, m chatgen.Message)         // called, unlocked, after a user's createMessage
 	listen       func(w http.ResponseWriter, r *http.Request) // replaces the stream handler when set
 	listCalls    int
+	failLists    int // the next that many listMessages calls answer 503
 
 	connected chan struct{} // one value per stream opened
 	closed    chan struct{} // one value per stream the client closed
@@ -189,6 +190,11 @@ func (f *fakeChat) listMessages(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listCalls++
+	if f.failLists > 0 {
+		f.failLists--
+		fkReply(w, 503, `{"code":503,"type":"Unknown","message":"busy"}`)
+		return
+	}
 	start, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
 	var page []chatgen.Message
 	for i := len(f.messages) - 1 - start; i >= 0 && len(page) < fkPageSize; i-- {

@@ -332,9 +332,12 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 	if err != nil {
 		return false, err
 	}
+	recovered := false
 	defer func() {
 		cn.close()
-		got = cn.alive.Load()
+		// A stream that got through, but not a recovery that failed:
+		// the backoff goes on growing for that.
+		got = recovered && cn.alive.Load()
 		l.lastID = cn.parser.lastID
 		if cn.parser.retry > 0 {
 			l.retry = cn.parser.retry
@@ -344,6 +347,7 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 	if err != nil {
 		return false, err
 	}
+	recovered = true
 	for _, s := range missed {
 		l.remember(s.Message)
 		if !yield(s, nil) {
@@ -401,6 +405,9 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 		floor = l.start
 	}
 	var missed []chatgen.Message
+	// A message can come on two pages: one created during the walk shifts
+	// the pages of an API that pages by offset.
+	inBatch := map[string]bool{}
 walk:
 	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
 		if err != nil {
@@ -410,7 +417,8 @@ walk:
 			if !l.start.IsZero() && m.CreatedAt.Before(floor) {
 				break walk
 			}
-			if !l.seen.has(m.ID) {
+			if !l.seen.has(m.ID) && !inBatch[m.ID] {
+				inBatch[m.ID] = true
 				missed = append(missed, m)
 			}
 		}

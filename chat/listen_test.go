@@ -36,13 +36,19 @@ func fast(opts ...chat.ListenOption) []chat.ListenOption {
 }
 
 // noReaderLeft fails the test if a stream reader goroutine of package
-// chat is still running. Listen returns only once its reader has ended,
-// so this needs no waiting.
+// chat is still running. Listen returns once its reader has closed its done
+// channel, the reader's last act: the goroutine may still need a turn of the
+// scheduler to be gone, which it is given (no sleep, no timer).
 func noReaderLeft(t *testing.T) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	assert.NotContains(t, stacks, "botpress-go/sdk/chat.(*conn).read", "a stream reader is still running")
+	for range 10_000 {
+		if !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "botpress-go/sdk/chat.(*conn).read") {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Errorf("a stream reader is still running:\n%s", buf[:runtime.Stack(buf, true)])
 }
 
 func text(m chatgen.Message) string {
@@ -126,6 +132,49 @@ func testExactlyOnce(t *testing.T, drop int) {
 	assert.Positive(t, reconnects)
 	assert.Positive(t, recovered, "some messages came from listMessages")
 	noReaderLeft(t)
+}
+
+// A recovery that fails (listMessages answering 503 past the call's
+// retries) is retried with the connection: still nothing lost or doubled.
+func TestListenRecoveryFails(t *testing.T) {
+	ctx := guard(t)
+	f := newFakeChat(t)
+	f.dropAfter = 1
+	c := f.client(t)
+	var reasons []error
+	first := true
+	seen := map[string]bool{}
+	var missed []string
+	go func() {
+		<-f.connected
+		f.say(fkBot, "first")
+	}()
+	for s, err := range c.Listen(ctx, fkConv, fast(chat.WithOnReconnect(func(err error) {
+		reasons = append(reasons, err)
+		if first {
+			first = false
+			// While away, and the next recovery fails: 1 try + 3 retries.
+			missed = append(missed, f.say(fkBot, "a").ID, f.say(fkBot, "b").ID)
+			f.mu.Lock()
+			f.failLists = 4
+			f.mu.Unlock()
+		}
+	}))...) {
+		require.NoError(t, err)
+		m := s.(*chat.MessageCreated)
+		require.False(t, seen[m.Message.ID], "%s twice", m.Message.ID)
+		seen[m.Message.ID] = true
+		if len(seen) == 3 {
+			break
+		}
+	}
+	for _, id := range missed {
+		assert.True(t, seen[id], id)
+	}
+	require.GreaterOrEqual(t, len(reasons), 2)
+	var apiErr *bperrors.APIError
+	require.True(t, errors.As(reasons[1], &apiErr), "%v", reasons[1])
+	assert.Equal(t, 503, apiErr.StatusCode)
 }
 
 // A stream that sends nothing is dropped by the watchdog and reopened.

@@ -303,8 +303,8 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 // ends when the server closes the stream; an error (the connection failing,
 // or no byte for the watchdog's time) is yielded once and ends it. Listen
 // is what most programs want instead: it reconnects and recovers the
-// messages sent while it was away. Of opts, only the watchdog and the call
-// options apply.
+// messages sent while it was away. Of opts, WithWatchdog, WithMaxSignalSize
+// and WithCallOptions apply.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
