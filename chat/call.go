@@ -98,11 +98,9 @@ func (cfg *config) request(op operation, build func(server string) (*http.Reques
 	return req, nil
 }
 
-var canonicalUserKey = http.CanonicalHeaderKey(HeaderUserKey)
-
 // isReserved reports whether a header (its canonical key) is one WithHeader
-// cannot set.
-func isReserved(key string) bool { return key == canonicalUserKey }
+// cannot set: x-user-key.
+func isReserved(key string) bool { return key == "X-User-Key" }
 
 // statusInBody reads a success answer as the Chat API's bridge may send
 // it: a JSON object whose numeric code, from 400 to 599, says that the call

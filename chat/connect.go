@@ -55,8 +55,8 @@ func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, er
 }
 
 // jwtHeader is the encoded header of every key SignUserKey makes:
-// base64url of {"alg":"HS256","typ":"JWT"}.
-var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+// base64url of {"alg":"HS256","typ":"JWT"} (TestSignUserKey checks it).
+const jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
 
 // SignUserKey returns the user key of the user userID for a Chat
 // integration configured with encryptionKey: a JSON Web Token signed with

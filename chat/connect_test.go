@@ -281,3 +281,22 @@ func TestRedirectDropsTheUserKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "|", got.Load())
 }
+
+// WithHeader adds headers but cannot replace the user key.
+func TestWithHeader(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		fkReply(w, 200, `{"user":`+wtUser("u")+`}`)
+	}))
+	defer srv.Close()
+	c, err := chat.New("", chat.WithBaseURL(srv.URL), chat.WithUserKey("real"), chat.WithHeader("X-User-Key", "other"), chat.WithHeader("X-Trace", "t1"))
+	require.NoError(t, err)
+	_, err = c.GetUser(context.Background(), chat.WithHeader("X-Trace", "t2"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"real"}, got.Values(chat.HeaderUserKey))
+	assert.Equal(t, []string{"t1", "t2"}, got.Values("X-Trace"))
+	_, err = c.GetUser(context.Background(), chat.WithUserKey("per-call"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"per-call"}, got.Values(chat.HeaderUserKey))
+}
