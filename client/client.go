@@ -87,8 +87,8 @@ type config struct {
 	idempotent       bool
 	rateLimit        *rateLimit // set by WithRateLimit; New makes pacer from it
 	pacer            *pacer     // shared by every call of the client
-	rowsInFlight     int // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
-	rowsPerCall      int // ... and rows a call; 0 for MaxRowsPerCall
+	rowsInFlight     int        // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
+	rowsPerCall      int        // ... and rows a call; 0 for MaxRowsPerCall
 	err              error
 
 	// Derived by validate from the settings above, once per client (or per
