@@ -100,33 +100,38 @@ func (op operation) checkPath(name, value string) error {
 	return nil
 }
 
-// newRequest builds the request of an operation, as oapi-codegen's request
-// builders do (NewXxxRequest(server, ..., nil, body)) but without parsing
-// URLs three times: method; the URL made of server, the base URL resolved
-// as a directory ("https://host/prefix/"), and path, the spec's path with
-// %s in place of each path parameter, filled with params escaped by
-// url.PathEscape; and, when body is not nil, body encoded by json.Marshal
-// and sent as application/json.
-//
-// The URL is the one the builders make: they resolve "./"+path against
-// server, which gives server resolved against "./" (what config.server
-// holds) followed by path, as long as path has no "." or ".." segment: the
-// spec's paths have none, and checkPath refuses them as path parameters.
-func newRequest(method, server string, body any, path string, params ...string) (*http.Request, error) {
-	path = strings.TrimPrefix(path, "/")
-	var u strings.Builder
-	u.Grow(len(server) + len(path) + 48*len(params))
-	u.WriteString(server)
-	for _, p := range params {
-		i := strings.Index(path, "%s")
-		if i < 0 {
-			return nil, fmt.Errorf("path %q has fewer parameters than the %d given", path, len(params))
-		}
-		u.WriteString(path[:i])
-		u.WriteString(url.PathEscape(p))
-		path = path[i+len("%s"):]
+// endpoint is what the operations' paths are appended to: the base URL
+// resolved as a directory ("https://host/prefix/"), as a string and parsed
+// once per client.
+type endpoint struct {
+	raw string   // "https://host/prefix/"
+	url *url.URL // url.Parse(raw), its host without an empty port
+}
+
+// newEndpoint parses raw, the base URL resolved as a directory.
+func newEndpoint(raw string) (*endpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
 	}
-	u.WriteString(path)
+	u.Host = removeEmptyPort(u.Host)
+	return &endpoint{raw: raw, url: u}, nil
+}
+
+// removeEmptyPort drops the colon of a host with an empty port
+// ("host:"), as http.NewRequest does.
+func removeEmptyPort(host string) string {
+	return strings.TrimSuffix(host, ":")
+}
+
+// newRequest builds the request of an operation for its first attempt,
+// with ctx as its context, as oapi-codegen's request builders do (internal/reference)
+// (NewXxxRequest(server, ..., nil, body)) but without parsing URLs: method;
+// the URL made of base and path, the spec's path with %s in place of each
+// path parameter, filled with params escaped by url.PathEscape (see
+// fillURL); and, when body is not nil, body encoded by json.Marshal (the
+// header Content-Type: application/json is set by setHeaders).
+func newRequest(ctx context.Context, base *endpoint, method string, body any, path string, params ...string) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
 		buf, err := json.Marshal(nilSafe(body))
@@ -135,18 +140,99 @@ func newRequest(method, server string, body any, path string, params ...string) 
 		}
 		r = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequest(method, u.String(), r)
+	// An empty URL parses to an empty *url.URL without looking at
+	// anything: fillURL fills it in.
+	req, err := http.NewRequestWithContext(ctx, method, "", r)
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Add("Content-Type", "application/json")
+	if err := fillURL(req.URL, base, path, params); err != nil {
+		return nil, err
 	}
+	req.Host = req.URL.Host
 	return req, nil
 }
 
+// fillURL sets u to the URL that url.Parse makes of base.raw followed by
+// path (without its leading slash) with each %s replaced by the next of
+// params escaped by url.PathEscape. That is the URL oapi-codegen's builders
+// make: they resolve "./"+path against the base URL, which gives the base
+// resolved against "./" (base.raw) followed by path, as long as path has no
+// "." or ".." segment: the spec's paths have none, and checkPath refuses
+// them as path parameters.
+//
+// When neither the base's path, nor path's text, nor any parameter needs
+// escaping (the usual case: IDs are letters, digits and underscores), the
+// URL is built from base.url's parts without parsing anything: Path is
+// base.url.Path followed by path with the parameters as they are, and
+// RawPath stays empty, since escaping Path gives back the escaped path.
+// Otherwise the escaped URL is built as a string and parsed.
+func fillURL(u *url.URL, base *endpoint, path string, params []string) error {
+	path = strings.TrimPrefix(path, "/")
+	plain := base.url.RawPath == "" && plainPath(path)
+	n := len(base.url.Path) + len(path)
+	for _, p := range params {
+		n += len(p)
+		plain = plain && url.PathEscape(p) == p // no copy when nothing is escaped
+	}
+	if strings.Count(path, "%s") != len(params) {
+		return fmt.Errorf("path %q does not have %d parameters", path, len(params))
+	}
+	var b strings.Builder
+	if !plain {
+		b.Grow(len(base.raw) + len(path) + 3*n)
+		b.WriteString(base.raw)
+		writePath(&b, path, params, url.PathEscape)
+		parsed, err := url.Parse(b.String())
+		if err != nil {
+			return err
+		}
+		*u = *parsed
+		u.Host = removeEmptyPort(u.Host)
+		return nil
+	}
+	b.Grow(n)
+	b.WriteString(base.url.Path)
+	writePath(&b, path, params, nil)
+	*u = url.URL{Scheme: base.url.Scheme, User: base.url.User, Host: base.url.Host, Path: b.String()}
+	return nil
+}
+
+// writePath writes path with each %s replaced by the next of params,
+// passed through escape if not nil. The caller has checked that path has
+// as many %s as there are params.
+func writePath(b *strings.Builder, path string, params []string, escape func(string) string) {
+	for _, p := range params {
+		i := strings.Index(path, "%s")
+		b.WriteString(path[:i])
+		if escape != nil {
+			p = escape(p)
+		}
+		b.WriteString(p)
+		path = path[i+len("%s"):]
+	}
+	b.WriteString(path)
+}
+
+// plainPath reports whether s, a path template, has only characters that
+// neither url.PathEscape nor url.URL.EscapedPath escape, apart from '/'
+// (which EscapedPath leaves) and the %s of parameters.
+func plainPath(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~', c == '/':
+		case c == '%' && i+1 < len(s) && s[i+1] == 's':
+			i++
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // call sends one operation and decodes its JSON answer into a new T.
-func call[T any](ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) (*T, error) {
+func call[T any](ctx context.Context, c *Client, op operation, build func(ctx context.Context, base *endpoint) (*http.Request, error), opts []Option) (*T, error) {
 	body, err := c.send(ctx, op, build, opts)
 	if err != nil {
 		return nil, err
@@ -159,7 +245,7 @@ func call[T any](ctx context.Context, c *Client, op operation, build func(server
 }
 
 // callEmpty sends an operation whose success answer carries nothing.
-func callEmpty(ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) error {
+func callEmpty(ctx context.Context, c *Client, op operation, build func(ctx context.Context, base *endpoint) (*http.Request, error), opts []Option) error {
 	_, err := c.send(ctx, op, build, opts)
 	return err
 }
@@ -185,7 +271,7 @@ func decodeObject(body []byte, out any) error {
 // send builds the request, adds the headers, and runs the attempts. It
 // returns the body of a 2xx answer, an *errors.APIError for any other
 // answer, or the transport error wrapped.
-func (c *Client) send(ctx context.Context, op operation, build func(server string) (*http.Request, error), opts []Option) ([]byte, error) {
+func (c *Client) send(ctx context.Context, op operation, build func(ctx context.Context, base *endpoint) (*http.Request, error), opts []Option) ([]byte, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
 	}
@@ -193,13 +279,16 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, unprefix(err))
 	}
-	// The base URL as a directory, whose trailing slash keeps a path
-	// prefix (https://proxy/botpress) in front of the operation's path.
-	server := cfg.server
-	if server == "" {
-		server = cfg.baseURL + "/"
+	// The request is built for the first attempt: with the context that
+	// attempt runs under, so that it need not be copied to carry it. With a
+	// pacer, whose wait comes first and must not eat into the attempt's
+	// timeout, attempt makes that context after the wait.
+	actx, cancel := ctx, noCancel
+	if cfg.pacer == nil {
+		actx, cancel = cfg.attemptContext(ctx)
 	}
-	req, err := build(server)
+	defer cancel()
+	req, err := build(actx, cfg.endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: building request: %w", op.name, err)
 	}
@@ -231,7 +320,9 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 
 // do sends req, retrying as the config allows, and returns the body of a
 // 2xx answer, an *errors.APIError for any other answer, or the transport
-// error wrapped. It adds no header: the caller has set them.
+// error wrapped. It adds no header: the caller has set them. req carries
+// the context of the first attempt, made by cfg.attemptContext(ctx), which
+// the caller cancels once do returns; later attempts get their own.
 //
 // When the client has a pacer (WithRateLimit), each attempt, retries
 // included, first waits for it, and the answer's rate-limit headers are
@@ -321,8 +412,9 @@ var (
 	canonicalIntegrationAlias = http.CanonicalHeaderKey(HeaderIntegrationAlias)
 )
 
-// setHeaders adds authentication, the scope headers and the extra headers.
-// Scope headers already set by the operation's parameters are kept.
+// setHeaders adds authentication, the scope headers and the extra headers,
+// and Content-Type: application/json to a request with a body (newRequest's
+// JSON). Scope headers already set by the operation's parameters are kept.
 func (cfg *config) setHeaders(req *http.Request) {
 	h := req.Header
 	for k, vs := range cfg.header {
@@ -333,35 +425,63 @@ func (cfg *config) setHeaders(req *http.Request) {
 			h.Add(k, v)
 		}
 	}
-	// What follows is h.Set(key, value) with keys already canonical, and the
-	// values, one each, sharing one array: one allocation instead of one per
-	// header. Each gets a slice of capacity 1, so that appending to one (as
-	// Header.Add does) cannot write over the next.
-	values := make([]string, 0, 7)
-	set := func(key, value string) {
-		values = append(values, value)
-		n := len(values)
-		h[key] = values[n-1 : n : n]
-	}
-	for _, s := range [...]struct{ key, value string }{
-		{canonicalBotID, cfg.botID},
-		{canonicalWorkspaceID, cfg.workspaceID},
-		{canonicalIntegrationID, cfg.integrationID},
-		{canonicalIntegrationAlias, cfg.integrationAlias},
+	// What follows is h.Set(key, value) with keys already canonical and
+	// values that validate made once for the config: each header gets a
+	// slice of capacity 1 of cfg.headerValues, shared by every request of
+	// the client, so that setting them allocates nothing. Nothing writes to
+	// a header's values in place (http.Client copies the header before it
+	// changes it, a RoundTripper must not modify the request, and appending
+	// to a full slice, as Header.Add does, copies it), so sharing them is
+	// safe.
+	hv := cfg.headerValues
+	set := func(key string, i int) { h[key] = hv[i : i+1 : i+1] }
+	for _, s := range [...]struct {
+		key   string
+		value int
+	}{
+		{canonicalBotID, hvBotID},
+		{canonicalWorkspaceID, hvWorkspaceID},
+		{canonicalIntegrationID, hvIntegrationID},
+		{canonicalIntegrationAlias, hvIntegrationAlias},
 	} {
-		if vs := h[s.key]; s.value != "" && (len(vs) == 0 || vs[0] == "") {
+		if vs := h[s.key]; hv[s.value] != "" && (len(vs) == 0 || vs[0] == "") {
 			set(s.key, s.value)
 		}
 	}
-	auth := cfg.authorization
-	if auth == "" {
-		auth = "Bearer " + cfg.token
+	set("Authorization", hvAuthorization)
+	set("Accept", hvJSON)
+	if req.Body != nil && req.Body != http.NoBody && len(h["Content-Type"]) == 0 {
+		set("Content-Type", hvJSON)
 	}
-	set("Authorization", auth)
-	set("Accept", "application/json")
-	if cfg.userAgent != "" {
-		set("User-Agent", cfg.userAgent)
+	if hv[hvUserAgent] != "" {
+		set("User-Agent", hvUserAgent)
 	}
+}
+
+// The indexes of config.headerValues.
+const (
+	hvBotID = iota
+	hvWorkspaceID
+	hvIntegrationID
+	hvIntegrationAlias
+	hvAuthorization
+	hvJSON // "application/json", for Accept and Content-Type
+	hvUserAgent
+	hvCount
+)
+
+// makeHeaderValues returns the values setHeaders sends, in the order of the
+// hv constants.
+func (cfg *config) makeHeaderValues() []string {
+	hv := make([]string, hvCount)
+	hv[hvBotID] = cfg.botID
+	hv[hvWorkspaceID] = cfg.workspaceID
+	hv[hvIntegrationID] = cfg.integrationID
+	hv[hvIntegrationAlias] = cfg.integrationAlias
+	hv[hvAuthorization] = "Bearer " + cfg.token
+	hv[hvJSON] = "application/json"
+	hv[hvUserAgent] = cfg.userAgent
+	return hv
 }
 
 func isReserved(key string) bool {
@@ -379,32 +499,52 @@ type result struct {
 	body   []byte
 }
 
-// attempt sends the request once, within the per-attempt timeout, and
-// reads the whole answer.
-func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (result, error) {
-	if cfg.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
-		defer cancel()
+// noCancel is the CancelFunc of an attempt that needs no context of its
+// own.
+func noCancel() {}
+
+// attemptContext returns the context an attempt runs under: ctx bounded by
+// the per-attempt timeout, or ctx itself when there is no timeout or when
+// ctx ends no later than the timeout would (a context of its own would
+// then cost allocations and a timer, and change nothing). The CancelFunc
+// is never nil.
+func (cfg *config) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.timeout <= 0 {
+		return ctx, noCancel
 	}
-	var r *http.Request
-	if cfg.httpClient.Jar == nil {
+	if d, ok := ctx.Deadline(); ok && !d.After(time.Now().Add(cfg.timeout)) {
+		return ctx, noCancel
+	}
+	return context.WithTimeout(ctx, cfg.timeout)
+}
+
+// attempt sends the request once, within the per-attempt timeout, and
+// reads the whole answer. The first attempt (n is 0) sends req, which
+// already carries its context (see send), as it is; a later one, or any
+// attempt of a client with a pacer, sends a copy with a context of its own
+// and, after the first, the body again.
+func (cfg *config) attempt(ctx context.Context, req *http.Request, n int) (result, error) {
+	r := req
+	if n > 0 || cfg.pacer != nil {
+		actx, cancel := cfg.attemptContext(ctx)
+		defer cancel()
 		// Neither http.Client nor a RoundTripper (which must not modify
 		// the request) writes to the request's header or URL, so a shallow
 		// copy carrying the attempt's context is enough: no need to copy
-		// them for every attempt.
-		r = req.WithContext(ctx)
-	} else {
+		// them for every attempt (but see the jar below).
+		r = req.WithContext(actx)
+		if n > 0 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return result{}, err
+			}
+			r.Body = body
+		}
+	}
+	if cfg.httpClient.Jar != nil {
 		// http.Client adds the jar's cookies to the header of the request
 		// it is given: each attempt gets its own copy of the original.
-		r = req.Clone(ctx)
-	}
-	if n > 0 && req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return result{}, err
-		}
-		r.Body = body
+		r = r.Clone(r.Context())
 	}
 	resp, err := cfg.httpClient.Do(r)
 	if err != nil {

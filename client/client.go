@@ -93,8 +93,8 @@ type config struct {
 
 	// Derived by validate from the settings above, once per client (or per
 	// call with options) rather than once per request.
-	server        string // baseURL resolved as a directory: "https://host/prefix/"
-	authorization string // "Bearer " + token
+	endpoint     *endpoint // baseURL resolved as a directory: "https://host/prefix/"
+	headerValues []string  // the values of the headers setHeaders sets, see makeHeaderValues
 }
 
 // New returns a Client. Settings not given as options are read from the
@@ -159,8 +159,10 @@ func (cfg *config) validate() error {
 	if err != nil {
 		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
 	}
-	cfg.server = server.ResolveReference(&url.URL{Path: "./"}).String()
-	cfg.authorization = "Bearer " + cfg.token
+	if cfg.endpoint, err = newEndpoint(server.ResolveReference(&url.URL{Path: "./"}).String()); err != nil {
+		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
+	}
+	cfg.headerValues = cfg.makeHeaderValues()
 	for _, h := range []struct{ what, value string }{
 		{"token", cfg.token}, {"bot ID", cfg.botID}, {"workspace ID", cfg.workspaceID},
 		{"integration ID", cfg.integrationID}, {"integration alias", cfg.integrationAlias},
