@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -71,6 +72,8 @@ type Data struct {
 	TS       *TSRun
 	Soak     []KV
 	SVGPath  string
+	// ColdBuild holds the runs of scripts/coldbuild; nil when not measured.
+	ColdBuild []ColdBuild
 
 	// Calls[op][conc][client]
 	Calls   [][][nClients]Call
@@ -230,3 +233,25 @@ func below(kind, op, conc string, a, b, goal float64, unit string) Target {
 }
 
 func ok(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ColdBuild is one run of scripts/coldbuild: the cold build of a program
+// that uses only package client.
+type ColdBuild struct {
+	Wall, CPU float64 // seconds
+}
+
+// parseColdBuild reads the lines "coldbuild: 4.12 s wall, 5.61 s CPU".
+func parseColdBuild(s string) ([]ColdBuild, error) {
+	var out []ColdBuild
+	for l := range strings.Lines(s) {
+		var c ColdBuild
+		if _, err := fmt.Sscanf(strings.TrimSpace(l), "coldbuild: %f s wall, %f s CPU", &c.Wall, &c.CPU); err != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no coldbuild line")
+	}
+	return out, nil
+}
