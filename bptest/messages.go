@@ -48,6 +48,7 @@ func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
+	st.chatBotMessage(b, m)
 	return gen.CreateMessage201JSONResponse{Message: m}, nil
 }
 
@@ -167,6 +168,7 @@ func (h *server) GetOrCreateMessage(ctx context.Context, req gen.GetOrCreateMess
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
+	st.chatBotMessage(b, m)
 	return gen.GetOrCreateMessage200JSONResponse{Message: m}, nil
 }
 
