@@ -263,6 +263,13 @@ func TestChatStreamFaults(t *testing.T) {
 	_, err = srv.Client().ListUsers(ctx, &gen.ListUsersParams{})
 	assert.NoError(t, err)
 
+	// An error in a 200, as the Chat API sometimes answers.
+	srv.InjectFault(bptest.Fault{Chat: true, Operation: "getConversation", Status: 403, ErrorIn200: true, Times: 1})
+	a := ann.call("GET", "/conversations/room", nil)
+	assert.Equal(t, 200, a.status)
+	assert.JSONEq(t, `{"code":403,"type":"Forbidden"}`, string(jsonPick(t, a.body, "code", "type")))
+	assert.Equal(t, 200, ann.call("GET", "/conversations/room", nil).status)
+
 	// DropStreamAfter: two signals, then the connection drops.
 	srv.InjectFault(bptest.Fault{Chat: true, Operation: "listenConversation", DropStreamAfter: 2, Times: 1})
 	stream := listenChat(t, ann, "room")
@@ -372,4 +379,18 @@ func TestChatBotScriptPanics(t *testing.T) {
 	require.Len(t, srv.ResponseViolations(), 1)
 	assert.Contains(t, srv.ResponseViolations()[0], "boom")
 	assert.Equal(t, 201, ann.call("POST", "/messages", chatgen.CreateMessageBody{ConversationID: conv.ID, Payload: message.Text("still up")}).status)
+}
+
+// jsonPick keeps the named fields of a JSON object.
+func jsonPick(t *testing.T, data []byte, keys ...string) []byte {
+	t.Helper()
+	var all map[string]any
+	require.NoError(t, json.Unmarshal(data, &all))
+	out := map[string]any{}
+	for _, k := range keys {
+		out[k] = all[k]
+	}
+	b, err := json.Marshal(out)
+	require.NoError(t, err)
+	return b
 }

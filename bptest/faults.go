@@ -30,6 +30,10 @@ type Fault struct {
 	Status int
 	// RetryAfter, with Status, sets the Retry-After header (whole seconds).
 	RetryAfter time.Duration
+	// ErrorIn200, with Status, sends the error body (whose code is Status)
+	// with the HTTP status 200, as the Chat API sometimes answers: a client
+	// must read such a body as the error.
+	ErrorIn200 bool
 	// Drop closes the connection without answering.
 	Drop bool
 	// DropStreamAfter, on a listenConversation request of the Chat API,
@@ -121,11 +125,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
 				w.Header().Set("Retry-After-Ms", strconv.FormatInt(f.RetryAfter.Milliseconds(), 10))
 			}
-			typ := "Internal"
-			if f.Status == http.StatusTooManyRequests {
-				typ = "RateLimited"
+			e := errorf(f.Status, faultType(f.Status), "fault injected by bptest")
+			if f.ErrorIn200 {
+				writeErrorWithStatus(w, http.StatusOK, e)
+			} else {
+				writeError(w, e)
 			}
-			writeError(w, errorf(f.Status, typ, "fault injected by bptest"))
 			return true, 0
 		}
 	}
@@ -140,4 +145,23 @@ func dropConnection(w http.ResponseWriter) {
 		return
 	}
 	panic(http.ErrAbortHandler) // no hijacking on HTTP/2: abort the stream
+}
+
+// faultType is the error type of a fault's status, as the API would name it.
+func faultType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "InvalidPayload"
+	case http.StatusUnauthorized:
+		return "Unauthorized"
+	case http.StatusForbidden:
+		return "Forbidden"
+	case http.StatusNotFound:
+		return "ResourceNotFound"
+	case http.StatusConflict:
+		return "AlreadyExists"
+	case http.StatusTooManyRequests:
+		return "RateLimited"
+	}
+	return "Internal"
 }

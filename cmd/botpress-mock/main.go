@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	var faults []bptest.Fault
-	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
+	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
 		f, err := parseFault(v)
 		if err == nil {
 			faults = append(faults, f)
@@ -160,7 +160,7 @@ func parseFault(v string) (bptest.Fault, error) {
 	var f bptest.Fault
 	for _, part := range strings.Split(v, ",") {
 		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok && key != "drop" && key != "chat" {
+		if !ok && key != "drop" && key != "chat" && key != "error-in-200" {
 			return f, fmt.Errorf("fault %q: %q is not key=value", v, part)
 		}
 		var err error
@@ -191,6 +191,11 @@ func parseFault(v string) (bptest.Fault, error) {
 			if ok {
 				f.Drop, err = strconv.ParseBool(val)
 			}
+		case "error-in-200":
+			f.ErrorIn200 = true
+			if ok {
+				f.ErrorIn200, err = strconv.ParseBool(val)
+			}
 		case "chat":
 			f.Chat = true
 			if ok {
@@ -202,7 +207,7 @@ func parseFault(v string) (bptest.Fault, error) {
 				err = errors.New("negative")
 			}
 		default:
-			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after)", v, key)
+			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, error-in-200)", v, key)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %s=%s: %v", v, key, val, err)

@@ -195,6 +195,9 @@ func TestParseFault(t *testing.T) {
 	f, err = parseFault("chat,op=listenConversation,drop-stream-after=2")
 	require.NoError(t, err)
 	assert.Equal(t, bptest.Fault{Chat: true, Operation: "listenConversation", DropStreamAfter: 2}, f)
+	f, err = parseFault("chat,op=getUser,status=403,error-in-200")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Chat: true, Operation: "getUser", Status: 403, ErrorIn200: true}, f)
 	for _, bad := range []string{"", "op=getUser", "status=abc", "status=42", "rate=2", "times=-1",
 		"latency=soon", "colour=red", "status", "drop=maybe", "chat", "chat=maybe,drop", "drop-stream-after=-1,drop"} {
 		_, err := parseFault(bad)
