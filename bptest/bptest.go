@@ -19,6 +19,11 @@
 // can be injected per operation or by probability, to test retry paths, and
 // a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
 // on every answer, 429 RateLimited over the limit.
+//
+// The server speaks the Chat API too, the user's side of the first bot,
+// under ChatURL, on the same state: user keys, the 21 operations, the
+// listenConversation event stream, and a bot scripted with OnMessage whose
+// replies the users see (chat.go).
 package bptest
 
 import (
