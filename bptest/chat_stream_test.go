@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -393,4 +394,66 @@ func jsonPick(t *testing.T, data []byte, keys ...string) []byte {
 	b, err := json.Marshal(out)
 	require.NoError(t, err)
 	return b
+}
+
+// Many users sending at once: the stream carries every message once, in
+// the order the server stored them.
+func TestChatConcurrentSenders(t *testing.T) {
+	srv := bptest.Start(t, bptest.WithPageSize(100))
+	owner, _ := newChatUser(t, srv, `{"id":"owner"}`)
+	owner.newConversation(`{"id":"room"}`)
+	const senders, each = 8, 10
+	users := make([]chatUser, senders)
+	for i := range users {
+		users[i], _ = newChatUser(t, srv, `{}`)
+		var u chatgen.GetUserResponse
+		users[i].call("GET", "/users/me", nil).into(t, &u)
+		require.Equal(t, 200, owner.call("POST", "/conversations/room/participants", `{"userId":"`+u.User.ID+`"}`).status)
+	}
+	stream := listenChat(t, owner, "room")
+	var wg sync.WaitGroup
+	errs := make(chan error, senders*each)
+	for _, u := range users {
+		wg.Add(1)
+		go func() { // no require off the test's goroutine: errors are collected
+			defer wg.Done()
+			for i := range each {
+				body := `{"conversationId":"room","payload":{"type":"text","text":"` + strings.Repeat("x", i+1) + `"}}`
+				req, _ := http.NewRequest("POST", srv.ChatURL()+"/messages", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("x-user-key", u.key)
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != 201 {
+						err = fmt.Errorf("createMessage: %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(errs) }()
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var got []string
+	for len(got) < senders*each {
+		sig := stream.signal(t)
+		if sig.Type != "message_created" {
+			continue
+		}
+		var d chatgen.SignalMessageCreatedData
+		require.NoError(t, json.Unmarshal(sig.Data, &d))
+		got = append(got, d.ID)
+	}
+	var list chatgen.ListMessagesResponse
+	owner.call("GET", "/conversations/room/messages", nil).into(t, &list)
+	require.Len(t, list.Messages, senders*each)
+	for i, m := range list.Messages {
+		assert.Equal(t, m.ID, got[len(got)-1-i], "signal order is storage order")
+	}
 }
