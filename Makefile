@@ -10,7 +10,7 @@ NEWEST ?=
 export REDOCLY_TELEMETRY = off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest chat-fetch chat-diff lint-spec check-ts docs spec-breaking bench ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint-spec: ## Lint api/openapi.yaml and api/chat.yaml with Spectral (spectral:oa
 
 check-ts: ## Generate TypeScript types from the spec, typecheck examples/typescript, run it against botpress-mock
 	scripts/check-ts
+
+check-chat: ## Peer check: the official @botpress/chat runs a user's flow against botpress-mock's Chat API (needs npm ci)
+	scripts/check-chat
 
 docs: ## Render the spec to build/docs/index.html, check it in headless Chromium, take a screenshot
 	scripts/check-docs

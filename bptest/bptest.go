@@ -19,6 +19,11 @@
 // can be injected per operation or by probability, to test retry paths, and
 // a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
 // on every answer, 429 RateLimited over the limit.
+//
+// The server speaks the Chat API too, the user's side of the first bot,
+// under ChatURL, on the same state: user keys, the 21 operations, the
+// listenConversation event stream, and a bot scripted with OnMessage whose
+// replies the users see (chat.go).
 package bptest
 
 import (
@@ -29,6 +34,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,6 +74,11 @@ type settings struct {
 	seedData    *SeedData
 	clock       func() time.Time
 	rateLimit   RateLimit
+
+	chatWebhookID string
+	chatKey       string
+	chatOwnKey    bool // chatKey is the bot owner's (WithChatEncryptionKey)
+	chatKeepAlive time.Duration
 }
 
 // WithAddr sets the address to listen on. Default: 127.0.0.1:0, a free port.
@@ -159,11 +170,18 @@ type Server struct {
 	rlAdmitted atomic.Int64
 	rlRefused  atomic.Int64
 
-	mu         sync.Mutex // guards everything below
-	state      *state
-	faults     []*faultEntry
-	rng        *rand.Rand
+	// The Chat API (chat.go): its spec, open streams and scripted bot.
+	chatSpec chatSpecIndex
+	chatHub  *chatHub
+	chatBot  *chatBot
+
+	vmu        sync.Mutex // guards violations, apart: signals are checked under mu
 	violations []string
+
+	mu     sync.Mutex // guards everything below
+	state  *state
+	faults []*faultEntry
+	rng    *rand.Rand
 }
 
 // New starts a server. Close it when done.
@@ -172,6 +190,7 @@ func New(opts ...Option) (*Server, error) {
 		addr: "127.0.0.1:0", token: DefaultToken, botIDs: []string{DefaultBotID},
 		workspaceID: DefaultWorkspaceID, pageSize: DefaultPageSize, maxBody: DefaultMaxBodySize,
 		seed: uint64(time.Now().UnixNano()), validate: true,
+		chatWebhookID: DefaultChatWebhookID, chatKey: DefaultChatEncryptionKey, chatKeepAlive: DefaultChatKeepAlive,
 	}
 	for _, o := range opts {
 		o(&st)
@@ -184,16 +203,25 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	if st.chatWebhookID == "" || strings.ContainsAny(st.chatWebhookID, "/?#") || st.chatKey == "" || st.chatKeepAlive <= 0 {
+		return nil, errors.New("bptest: invalid Chat options: need a webhook ID without /, ? or #, an encryption key and a positive keep-alive")
+	}
 	spec, err := parsedSpec()
+	if err != nil {
+		return nil, err
+	}
+	chatSpec, err := parsedChatSpec()
 	if err != nil {
 		return nil, err
 	}
 	doc := spec.doc
 	s := &Server{
 		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
-		settings: st, spec: spec, doc: doc, router: spec.router,
+		settings: st, spec: spec, doc: doc, router: spec.router, chatSpec: chatSpec,
 		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
 	}
+	s.chatHub = newChatHub(s)
+	s.chatBot = newChatBot(s)
 	s.limiter.Store(newRateLimiter(st.rateLimit))
 	s.state = newState(s, rand.New(rand.NewPCG(st.seed+1, st.seed)))
 	for _, id := range st.botIDs {
@@ -269,8 +297,11 @@ func (s *Server) Client(opts ...client.Option) *client.Client {
 	return c
 }
 
-// Close stops the server and closes its connections.
+// Close stops the server and closes its connections. It ends the Chat
+// API's streams and stops its scripted bot first.
 func (s *Server) Close() error {
+	s.chatBot.stop()
+	s.chatHub.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := s.http.Shutdown(ctx); err != nil {
@@ -301,8 +332,8 @@ func checkBotID(id string) error {
 
 // ResponseViolations lists the answers that did not match the spec.
 func (s *Server) ResponseViolations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
 	return append([]string(nil), s.violations...)
 }
 

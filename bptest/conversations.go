@@ -145,16 +145,28 @@ func (h *server) UpdateConversation(ctx context.Context, req gen.UpdateConversat
 func (h *server) DeleteConversation(ctx context.Context, req gen.DeleteConversationRequestObject) (gen.DeleteConversationResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	b := st.bot(botOf(ctx))
-	if !b.conversations.remove(req.ID) {
+	if !st.rtDeleteConversation(st.bot(botOf(ctx)), req.ID) {
 		return nil, notFound("conversation", req.ID)
 	}
-	for _, r := range b.messages.filter(func(m gen.Message) bool { return m.ConversationID == req.ID }) {
+	return gen.DeleteConversation200JSONResponse{}, nil
+}
+
+// rtDeleteConversation removes a conversation with its messages,
+// participants and states; the Chat API forgets its ID and ends its streams.
+func (st *state) rtDeleteConversation(b *botState, id string) bool {
+	if !b.conversations.remove(id) {
+		return false
+	}
+	for _, r := range b.messages.filter(func(m gen.Message) bool { return m.ConversationID == id }) {
 		b.messages.remove(r.v.ID)
 	}
-	delete(b.participants, req.ID)
-	b.rtRemoveStates(gen.StateTypeConversation, req.ID)
-	return gen.DeleteConversation200JSONResponse{}, nil
+	delete(b.participants, id)
+	b.rtRemoveStates(gen.StateTypeConversation, id)
+	if b.id == st.srv.BotID {
+		st.chat.convs.forget(id)
+		st.srv.chatHub.end(func(s *chatStream) bool { return s.conv == id })
+	}
+	return true
 }
 
 // rtIsParticipant reports whether a user takes part in a conversation.

@@ -35,7 +35,10 @@ func alreadyExists(kind, id string) *apiError {
 
 // writeError writes an error answer in the live shape
 // {id, code, type, message}.
-func writeError(w http.ResponseWriter, e *apiError) {
+func writeError(w http.ResponseWriter, e *apiError) { writeErrorWithStatus(w, e.status, e) }
+
+// writeErrorWithStatus writes an error body with another HTTP status.
+func writeErrorWithStatus(w http.ResponseWriter, status int, e *apiError) {
 	body, _ := json.Marshal(map[string]any{
 		"id":      fmt.Sprintf("err_bptest_%016x", rand.Uint64()),
 		"code":    e.status,
@@ -43,6 +46,6 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		"message": e.msg,
 	})
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(e.status)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

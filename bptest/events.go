@@ -35,21 +35,29 @@ func (h *server) CreateEvent(ctx context.Context, req gen.CreateEventRequestObje
 	if err := b.rtCheckRefs(body.ConversationID, body.UserID, body.MessageID, body.WorkflowID); err != nil {
 		return nil, err
 	}
+	e := st.rtNewEvent(b, body.Type, body.Payload, body.ConversationID, body.UserID)
+	e.MessageID = body.MessageID
+	e.Status = status
+	b.events.put(e.ID, e)
+	if body.WorkflowID != nil {
+		b.eventWorkflow[e.ID] = *body.WorkflowID
+	}
+	return gen.CreateEvent201JSONResponse{Event: e}, nil
+}
+
+// rtNewEvent stores a pending event.
+func (st *state) rtNewEvent(b *botState, typ string, payload map[string]any, conv, user *string) gen.Event {
 	id, seq := st.ids.next("evt")
-	payload := body.Payload
 	if payload == nil {
 		payload = map[string]any{}
 	}
 	e := gen.Event{
-		ID: id, CreatedAt: st.now().UTC(), Type: body.Type, Payload: payload, Status: status,
-		ConversationID: body.ConversationID, UserID: body.UserID, MessageID: body.MessageID,
+		ID: id, CreatedAt: st.now().UTC(), Type: typ, Payload: payload, Status: gen.EventStatusPending,
+		ConversationID: conv, UserID: user,
 		FailureReason: nullable.NewNullNullable[string](),
 	}
 	b.events.add(id, seq, e)
-	if body.WorkflowID != nil {
-		b.eventWorkflow[id] = *body.WorkflowID
-	}
-	return gen.CreateEvent201JSONResponse{Event: e}, nil
+	return e
 }
 
 // rtCheckRefs checks that the resources a body names, when it names them, exist.

@@ -2,15 +2,19 @@ package bptest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/botpress-go/sdk/bptest"
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
 )
 
 // In a test, bptest.Start(t) does the same and stops the server when the
@@ -48,4 +52,47 @@ func ExampleServer_InjectFault() {
 	_, err = srv.Client(client.WithMaxRetries(3)).GetAccount(context.Background())
 	fmt.Println("error:", err, "- faults hit:", srv.FaultHits())
 	// Output: error: <nil> - faults hit: 2
+}
+
+// The Chat API of the same server, with a scripted bot: a user sends a
+// message through the Chat API, the bot answers, and the bot's reply is
+// read back through the runtime API.
+func ExampleServer_OnMessage() {
+	srv, err := bptest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.OnMessage(func(_ context.Context, m bptest.IncomingMessage) []message.Payload {
+		return []message.Payload{message.Text("you said: " + m.Payload.(*message.TextPayload).Text)}
+	})
+	key := srv.ChatUserKey("ada") // a key signed with the server's encryption key
+	chatCall := func(method, path, body string) map[string]any {
+		req, _ := http.NewRequest(method, srv.ChatURL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("x-user-key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	chatCall("POST", "/users/get-or-create", `{"name":"Ada"}`)
+	chatCall("POST", "/conversations", `{"id":"support-1"}`)
+	chatCall("POST", "/messages", `{"conversationId":"support-1","payload":{"type":"text","text":"hello"}}`)
+
+	ctx := context.Background()
+	if err := srv.WaitChatBot(ctx); err != nil {
+		log.Fatal(err)
+	}
+	msgs, _ := srv.Client().ListMessages(ctx, &gen.ListMessagesParams{})
+	for _, m := range msgs.Messages {
+		fmt.Println(m.Direction, m.Type, m.Payload)
+	}
+	// Output:
+	// outgoing text {"text":"you said: hello"}
+	// incoming text {"text":"hello"}
 }

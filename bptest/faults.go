@@ -8,11 +8,16 @@ import (
 
 // Fault makes the server misbehave on purpose, so that a test can exercise
 // a client's retry and timeout paths. A fault applies to the requests of
-// one operation (or of all when Operation is empty), each with probability
-// Rate (1 when zero), at most Times times (unlimited when zero).
+// one operation (or of all when Operation is empty) of one API (the main
+// API, or the Chat API when Chat is set), each with probability Rate (1
+// when zero), at most Times times (unlimited when zero).
 type Fault struct {
-	// Operation is an operationId of the spec, such as "getUser".
+	// Operation is an operationId of the spec, such as "getUser"; with
+	// Chat, of the Chat API's spec, such as "listenConversation".
 	Operation string
+	// Chat makes the fault apply to the Chat API's requests (see ChatURL)
+	// instead of the main API's: the two specs share operation names.
+	Chat bool
 	// Rate is the probability, from 0 to 1, that a request gets the fault;
 	// zero means every request.
 	Rate float64
@@ -25,8 +30,17 @@ type Fault struct {
 	Status int
 	// RetryAfter, with Status, sets the Retry-After header (whole seconds).
 	RetryAfter time.Duration
+	// ErrorIn200, with Status, sends the error body (whose code is Status)
+	// with the HTTP status 200, as the Chat API sometimes answers: a client
+	// must read such a body as the error.
+	ErrorIn200 bool
 	// Drop closes the connection without answering.
 	Drop bool
+	// DropStreamAfter, on a listenConversation request of the Chat API,
+	// lets the stream open and then drops its connection, as a network
+	// failure would, after it has carried that many signals (keep-alives
+	// do not count); 0 means the stream is not dropped.
+	DropStreamAfter int
 }
 
 type faultEntry struct {
@@ -63,21 +77,20 @@ func (s *Server) FaultHits() int {
 	return n
 }
 
-// applyFaults runs the faults that hit this request, and reports whether
-// one of them answered (or dropped) it.
-func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
+// applyFaults runs the faults that hit this request, a request of the Chat
+// API when chat is set, whose operation opName names; it reports whether
+// one of them answered (or dropped) it, and the smallest DropStreamAfter of
+// those that hit it (0 for none).
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, opName func() string) (done bool, dropStreamAfter int) {
 	s.mu.Lock()
 	if len(s.faults) == 0 {
 		s.mu.Unlock()
-		return false
+		return false, 0
 	}
-	op := ""
-	if route, _, err := s.findRoute(r); err == nil {
-		op = route.Operation.OperationID
-	}
+	op := opName()
 	var hit []Fault
 	for _, f := range s.faults {
-		if f.Operation != "" && f.Operation != op {
+		if f.Chat != chat || (f.Operation != "" && f.Operation != op) {
 			continue
 		}
 		if f.Times > 0 && f.hits >= f.Times {
@@ -91,19 +104,19 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.mu.Unlock()
 	for _, f := range hit {
+		if f.DropStreamAfter > 0 && (dropStreamAfter == 0 || f.DropStreamAfter < dropStreamAfter) {
+			dropStreamAfter = f.DropStreamAfter
+		}
 		if f.Latency > 0 {
 			select {
 			case <-time.After(f.Latency):
 			case <-r.Context().Done():
-				return true
+				return true, 0
 			}
 		}
 		if f.Drop {
-			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				conn.Close()
-				return true
-			}
-			panic(http.ErrAbortHandler) // no hijacking on HTTP/2: abort the stream
+			dropConnection(w)
+			return true, 0
 		}
 		if f.Status != 0 {
 			if f.RetryAfter > 0 {
@@ -112,13 +125,43 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
 				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
 				w.Header().Set("Retry-After-Ms", strconv.FormatInt(f.RetryAfter.Milliseconds(), 10))
 			}
-			typ := "Internal"
-			if f.Status == http.StatusTooManyRequests {
-				typ = "RateLimited"
+			e := errorf(f.Status, faultType(f.Status), "fault injected by bptest")
+			if f.ErrorIn200 {
+				writeErrorWithStatus(w, http.StatusOK, e)
+			} else {
+				writeError(w, e)
 			}
-			writeError(w, errorf(f.Status, typ, "fault injected by bptest"))
-			return true
+			return true, 0
 		}
 	}
-	return false
+	return false, dropStreamAfter
+}
+
+// dropConnection closes the connection of a request without (finishing
+// its) answer, as a network failure would.
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // no hijacking on HTTP/2: abort the stream
+}
+
+// faultType is the error type of a fault's status, as the API would name it.
+func faultType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "InvalidPayload"
+	case http.StatusUnauthorized:
+		return "Unauthorized"
+	case http.StatusForbidden:
+		return "Forbidden"
+	case http.StatusNotFound:
+		return "ResourceNotFound"
+	case http.StatusConflict:
+		return "AlreadyExists"
+	case http.StatusTooManyRequests:
+		return "RateLimited"
+	}
+	return "Internal"
 }

@@ -21,7 +21,9 @@ import (
 //
 // A message is incoming when an integration creates it (the call carries
 // x-integration-id or x-integration-alias) and outgoing when the bot does;
-// initializeIncomingMessage and importMessages make incoming messages.
+// initializeIncomingMessage and importMessages make incoming messages. An
+// outgoing message in a conversation of the Chat integration is signalled
+// to the conversation's Chat API listeners (chat_bot.go).
 
 func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequestObject) (gen.CreateMessageResponseObject, error) {
 	body := req.Body
@@ -48,6 +50,7 @@ func (h *server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
+	st.chatBotMessage(b, m)
 	return gen.CreateMessage201JSONResponse{Message: m}, nil
 }
 
@@ -167,6 +170,7 @@ func (h *server) GetOrCreateMessage(ctx context.Context, req gen.GetOrCreateMess
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
+	st.chatBotMessage(b, m)
 	return gen.GetOrCreateMessage200JSONResponse{Message: m}, nil
 }
 

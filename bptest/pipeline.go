@@ -48,7 +48,7 @@ func dotted(ctx context.Context, name string) map[string]string {
 }
 
 // serve runs a request through the checks the real API makes, then the
-// operation's handler:
+// operation's handler (a request of the Chat API goes to serveChat):
 // faults → file storage → rate limit (429) → route (404/405) → token (401) → size (413) →
 // content type (415) → a body where the operation takes one (400) → spec
 // validation (400) → message payloads of a standard type (400, payloads.go)
@@ -73,7 +73,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}
 	}()
-	if s.applyFaults(rec, r) {
+	if strings.HasPrefix(r.URL.Path, chatPrefix) {
+		s.serveChat(rec, r)
+		return
+	}
+	if done, _ := s.applyFaults(rec, r, false, func() string {
+		if route, _, err := s.findRoute(r); err == nil {
+			return route.Operation.OperationID
+		}
+		return ""
+	}); done {
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, storagePrefix) {
@@ -261,9 +270,7 @@ func (s *Server) checkResponse(input *openapi3filter.RequestValidationInput, rec
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 	})
 	if err != nil {
-		s.mu.Lock()
-		s.violations = append(s.violations, fmt.Sprintf("%s %s → %d: %v", input.Request.Method, input.Request.URL.Path, rec.status, err))
-		s.mu.Unlock()
+		s.recordViolation(fmt.Sprintf("%s %s → %d: %v", input.Request.Method, input.Request.URL.Path, rec.status, err))
 	}
 }
 

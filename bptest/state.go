@@ -19,6 +19,7 @@ type state struct {
 	now   func() time.Time
 	bots  map[string]*botState
 	admin *adminState
+	chat  *chatState // the Chat API's IDs, for the server's first bot
 }
 
 // botState is what one bot owns: runtime resources, files and tables.
@@ -52,7 +53,7 @@ func newState(s *Server, rng *rand.Rand) *state {
 	if now == nil {
 		now = time.Now
 	}
-	return &state{srv: s, ids: ids{rng: rng}, now: now, bots: map[string]*botState{}, admin: newAdminState()}
+	return &state{srv: s, ids: ids{rng: rng}, now: now, bots: map[string]*botState{}, admin: newAdminState(), chat: newChatState()}
 }
 
 // addBot gives a bot its (empty) resources, once.

@@ -111,15 +111,27 @@ func (h *server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 func (h *server) DeleteUser(ctx context.Context, req gen.DeleteUserRequestObject) (gen.DeleteUserResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	b := st.bot(botOf(ctx))
-	if !b.users.remove(req.ID) {
+	if !st.rtDeleteUser(st.bot(botOf(ctx)), req.ID) {
 		return nil, notFound("user", req.ID)
 	}
-	for _, p := range b.participants {
-		p.remove(req.ID)
-	}
-	b.rtRemoveStates(gen.StateTypeUser, req.ID)
 	return gen.DeleteUser200JSONResponse{}, nil
+}
+
+// rtDeleteUser removes a user, from the conversations it takes part in
+// too, with its states; the Chat API forgets its ID and ends its streams.
+func (st *state) rtDeleteUser(b *botState, id string) bool {
+	if !b.users.remove(id) {
+		return false
+	}
+	for _, p := range b.participants {
+		p.remove(id)
+	}
+	b.rtRemoveStates(gen.StateTypeUser, id)
+	if b.id == st.srv.BotID {
+		st.chat.users.forget(id)
+		st.srv.chatHub.end(func(s *chatStream) bool { return s.user == id })
+	}
+	return true
 }
 
 // discriminate returns the tags a get-or-create matches on: those named in

@@ -43,7 +43,7 @@ func (op operation) checkPath(name, value string) error {
 }
 
 // call sends one operation and decodes its JSON answer into a new T.
-func call[T any](ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) (*T, error) {
+func call[T any](ctx context.Context, c *Client, op operation, build transport.Builder, opts []Option) (*T, error) {
 	body, err := c.send(ctx, op, build, opts)
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func call[T any](ctx context.Context, c *Client, op operation, build func(server
 }
 
 // callEmpty sends an operation whose success answer carries nothing.
-func callEmpty(ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) error {
+func callEmpty(ctx context.Context, c *Client, op operation, build transport.Builder, opts []Option) error {
 	_, err := c.send(ctx, op, build, opts)
 	return err
 }
@@ -61,7 +61,7 @@ func callEmpty(ctx context.Context, c *Client, op operation, build func(server s
 // package client's machinery. It returns the body of a 2xx answer that is
 // not an error object, an *errors.APIError for any other answer, or the
 // transport error wrapped.
-func (c *Client) send(ctx context.Context, op operation, build func(server string) (*http.Request, error), opts []Option) ([]byte, error) {
+func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
 	}
@@ -69,20 +69,25 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
-	req, err := cfg.request(op, build)
+	// The request is built for the first attempt, with the context that
+	// attempt runs under (see transport.Config.FirstAttemptContext).
+	actx, cancel := cfg.FirstAttemptContext(ctx)
+	defer cancel()
+	req, err := cfg.request(actx, op, build)
 	if err != nil {
 		return nil, err
 	}
 	return cfg.Do(ctx, op.name, req)
 }
 
-// request builds the request of op and sets its headers: the extra ones,
-// then the user key (when op needs it), Accept and User-Agent.
-func (cfg *config) request(op operation, build func(server string) (*http.Request, error)) (*http.Request, error) {
+// request builds the request of op, with ctx as its context, and sets its
+// headers: the extra ones, then the user key (when op needs it), Accept,
+// Content-Type for a JSON body, and User-Agent.
+func (cfg *config) request(ctx context.Context, op operation, build transport.Builder) (*http.Request, error) {
 	if op.auth && cfg.userKey == "" {
 		return nil, fmt.Errorf("botpress: %s: %w: no user key; use chat.Connect, chat.WithUserKey, or chat.WithEncryptionKey with chat.WithUserID", op.name, ErrMissingArgument)
 	}
-	req, err := transport.Prepare(op.name, cfg.server, build, op.params)
+	req, err := transport.Prepare(ctx, op.name, cfg.endpoint, build, op.params)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +97,9 @@ func (cfg *config) request(op operation, build func(server string) (*http.Reques
 		h.Set(HeaderUserKey, cfg.userKey)
 	}
 	h.Set("Accept", "application/json")
+	if transport.HasBody(req) && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
 	if cfg.UserAgent != "" {
 		h.Set("User-Agent", cfg.UserAgent)
 	}

@@ -94,8 +94,8 @@ type config struct {
 	userID        string
 
 	// Derived by validate.
-	server  string // baseURL resolved as a directory
-	userKey string // key, else signed from encryptionKey and userID
+	endpoint *transport.Endpoint // baseURL resolved as a directory
+	userKey  string              // key, else signed from encryptionKey and userID
 }
 
 // New returns a Client for the Chat API of the bot whose Chat integration
@@ -153,14 +153,14 @@ func apiURL(webhookID string) (string, error) {
 	return DefaultHost + "/" + url.PathEscape(webhookID), nil
 }
 
-// validate reports the first invalid setting, and derives the server URL
+// validate reports the first invalid setting, and derives the endpoint
 // and the user key.
 func (cfg *config) validate() error {
 	if cfg.Err != nil {
 		return cfg.Err
 	}
 	var err error
-	if cfg.baseURL, cfg.server, err = transport.ResolveBase(cfg.baseURL); err != nil {
+	if cfg.baseURL, cfg.endpoint, err = transport.ResolveBase(cfg.baseURL); err != nil {
 		return err
 	}
 	switch {

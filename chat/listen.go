@@ -262,7 +262,7 @@ type listener struct {
 	c      *Client
 	cfg    config
 	op     operation
-	build  func(string) (*http.Request, error)
+	build  transport.Builder
 	convID string
 	lo     listenOptions
 

@@ -22,8 +22,8 @@ import (
 // as a *errors.APIError.
 func (c *Client) ListConversations(ctx context.Context, params *chatgen.ListConversationsParams, opts ...Option) (*chatgen.ListConversationsResponse, error) {
 	op := operation{name: "listConversations", method: "GET", path: "/conversations", params: params, auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations")
 	}
 	return call[chatgen.ListConversationsResponse](ctx, c, op, build, opts)
 }
@@ -71,8 +71,8 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *chatgen.Lis
 // as a *errors.APIError.
 func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConversationJSONRequestBody, opts ...Option) (*chatgen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/conversations", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/conversations")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/conversations")
 	}
 	return call[chatgen.CreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -88,8 +88,8 @@ func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConv
 // as a *errors.APIError.
 func (c *Client) GetOrCreateConversation(ctx context.Context, body chatgen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*chatgen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/conversations/get-or-create", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/conversations/get-or-create")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/conversations/get-or-create")
 	}
 	return call[chatgen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -107,8 +107,8 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, params
 	if err := op.checkPath("conversationId", conversationID); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations/%s/messages", conversationID)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/messages", conversationID)
 	}
 	return call[chatgen.ListMessagesResponse](ctx, c, op, build, opts)
 }
@@ -159,8 +159,8 @@ func (c *Client) ListParticipants(ctx context.Context, conversationID string, pa
 	if err := op.checkPath("conversationId", conversationID); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations/%s/participants", conversationID)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/participants", conversationID)
 	}
 	return call[chatgen.ListParticipantsResponse](ctx, c, op, build, opts)
 }
@@ -212,8 +212,8 @@ func (c *Client) AddParticipant(ctx context.Context, conversationID string, body
 	if err := op.checkPath("conversationId", conversationID); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/conversations/%s/participants", conversationID)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/conversations/%s/participants", conversationID)
 	}
 	return call[chatgen.AddParticipantResponse](ctx, c, op, build, opts)
 }
@@ -233,8 +233,8 @@ func (c *Client) RemoveParticipant(ctx context.Context, conversationID string, u
 	if err := op.checkPath("userId", userID); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("DELETE", server, nil, "/conversations/%s/participants/%s", conversationID, userID)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "DELETE", nil, "/conversations/%s/participants/%s", conversationID, userID)
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -254,8 +254,8 @@ func (c *Client) GetParticipant(ctx context.Context, conversationID string, user
 	if err := op.checkPath("userId", userID); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations/%s/participants/%s", conversationID, userID)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/participants/%s", conversationID, userID)
 	}
 	return call[chatgen.GetParticipantResponse](ctx, c, op, build, opts)
 }
@@ -272,8 +272,8 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Opti
 	if err := op.checkPath("id", id); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("DELETE", server, nil, "/conversations/%s", id)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "DELETE", nil, "/conversations/%s", id)
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -290,8 +290,8 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", id); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations/%s", id)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s", id)
 	}
 	return call[chatgen.GetConversationResponse](ctx, c, op, build, opts)
 }
@@ -318,13 +318,13 @@ func (c *Client) ListenConversation(ctx context.Context, id string, opts ...List
 
 // listenConversationRequest is the operation of ListenConversation and its request
 // builder, which Listen shares.
-func listenConversationRequest(id string) (operation, func(server string) (*http.Request, error), error) {
+func listenConversationRequest(id string) (operation, transport.Builder, error) {
 	op := operation{name: "listenConversation", method: "GET", path: "/conversations/{id}/listen", auth: true}
 	if err := op.checkPath("id", id); err != nil {
 		return op, nil, err
 	}
-	return op, func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/conversations/%s/listen", id)
+	return op, func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/listen", id)
 	}, nil
 }
 
@@ -339,8 +339,8 @@ func listenConversationRequest(id string) (operation, func(server string) (*http
 // as a *errors.APIError.
 func (c *Client) CreateEvent(ctx context.Context, body chatgen.CreateEventJSONRequestBody, opts ...Option) (*chatgen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/events", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/events")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/events")
 	}
 	return call[chatgen.CreateEventResponse](ctx, c, op, build, opts)
 }
@@ -357,8 +357,8 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*chat
 	if err := op.checkPath("id", id); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/events/%s", id)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/events/%s", id)
 	}
 	return call[chatgen.GetEventResponse](ctx, c, op, build, opts)
 }
@@ -374,8 +374,8 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*chat
 // as a *errors.APIError.
 func (c *Client) CreateMessage(ctx context.Context, body chatgen.CreateMessageBody, opts ...Option) (*chatgen.CreateMessageResponse, error) {
 	op := operation{name: "createMessage", method: "POST", path: "/messages", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/messages")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/messages")
 	}
 	return call[chatgen.CreateMessageResponse](ctx, c, op, build, opts)
 }
@@ -392,8 +392,8 @@ func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) e
 	if err := op.checkPath("id", id); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("DELETE", server, nil, "/messages/%s", id)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "DELETE", nil, "/messages/%s", id)
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -410,8 +410,8 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ch
 	if err := op.checkPath("id", id); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/messages/%s", id)
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/messages/%s", id)
 	}
 	return call[chatgen.GetMessageResponse](ctx, c, op, build, opts)
 }
@@ -426,8 +426,8 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ch
 // as a *errors.APIError.
 func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserJSONRequestBody, opts ...Option) (*chatgen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/users"}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/users")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/users")
 	}
 	return call[chatgen.CreateUserResponse](ctx, c, op, build, opts)
 }
@@ -442,8 +442,8 @@ func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserJSONRequ
 // as a *errors.APIError.
 func (c *Client) GetOrCreateUser(ctx context.Context, body chatgen.UserInput, opts ...Option) (*chatgen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/users/get-or-create", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("POST", server, body, "/users/get-or-create")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "POST", body, "/users/get-or-create")
 	}
 	return call[chatgen.GetOrCreateUserResponse](ctx, c, op, build, opts)
 }
@@ -457,8 +457,8 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body chatgen.UserInput, op
 // as a *errors.APIError.
 func (c *Client) DeleteUser(ctx context.Context, opts ...Option) error {
 	op := operation{name: "deleteUser", method: "DELETE", path: "/users/me", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("DELETE", server, nil, "/users/me")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "DELETE", nil, "/users/me")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -472,8 +472,8 @@ func (c *Client) DeleteUser(ctx context.Context, opts ...Option) error {
 // as a *errors.APIError.
 func (c *Client) GetUser(ctx context.Context, opts ...Option) (*chatgen.GetUserResponse, error) {
 	op := operation{name: "getUser", method: "GET", path: "/users/me", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("GET", server, nil, "/users/me")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/users/me")
 	}
 	return call[chatgen.GetUserResponse](ctx, c, op, build, opts)
 }
@@ -488,8 +488,8 @@ func (c *Client) GetUser(ctx context.Context, opts ...Option) (*chatgen.GetUserR
 // as a *errors.APIError.
 func (c *Client) UpdateUser(ctx context.Context, body chatgen.UserInput, opts ...Option) (*chatgen.UpdateUserResponse, error) {
 	op := operation{name: "updateUser", method: "PUT", path: "/users/me", auth: true}
-	build := func(server string) (*http.Request, error) {
-		return transport.NewRequest("PUT", server, body, "/users/me")
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "PUT", body, "/users/me")
 	}
 	return call[chatgen.UpdateUserResponse](ctx, c, op, build, opts)
 }

@@ -8,7 +8,6 @@ import (
 	"iter"
 	"log/slog"
 	"mime"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -62,9 +61,11 @@ type conn struct {
 // as Last-Event-ID. The wait for the answer is bounded by cfg's timeout;
 // then the watchdog of lo takes over: a stream silent for that long is
 // closed with ErrStreamSilent. An error answer is an *errors.APIError.
-func openStream(ctx context.Context, cfg *config, op operation, build func(string) (*http.Request, error), lo *listenOptions, lastID string) (*conn, error) {
-	req, err := cfg.request(op, build)
+func openStream(ctx context.Context, cfg *config, op operation, build transport.Builder, lo *listenOptions, lastID string) (*conn, error) {
+	connCtx, cancel := context.WithCancelCause(ctx)
+	req, err := cfg.request(connCtx, op, build)
 	if err != nil {
+		cancel(nil)
 		return nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
@@ -72,12 +73,11 @@ func openStream(ctx context.Context, cfg *config, op operation, build func(strin
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	connCtx, cancel := context.WithCancelCause(ctx)
 	var timer *time.Timer
 	if cfg.Timeout > 0 {
 		timer = time.AfterFunc(cfg.Timeout, func() { cancel(errConnectTimeout) })
 	}
-	resp, err := cfg.HTTPClient.Do(req.WithContext(connCtx))
+	resp, err := cfg.HTTPClient.Do(req)
 	if timer != nil && !timer.Stop() && err == nil {
 		// The answer came as the timer fired: its context is gone.
 		resp.Body.Close()
@@ -215,7 +215,7 @@ func (cn *conn) close() {
 }
 
 // stream is ListenConversation: the signals of one connection.
-func stream(ctx context.Context, c *Client, op operation, build func(string) (*http.Request, error), opts []ListenOption) iter.Seq2[Signal, error] {
+func stream(ctx context.Context, c *Client, op operation, build transport.Builder, opts []ListenOption) iter.Seq2[Signal, error] {
 	return func(yield func(Signal, error) bool) {
 		lo, cfg, err := c.listenSetup(ctx, op, opts)
 		if err != nil {

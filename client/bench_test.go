@@ -1,16 +1,24 @@
 package client_test
 
-// Benchmarks of the SDK's hot paths, against internal/benchserver on
-// 127.0.0.1. Their output is meant for benchstat:
+// Benchmarks of the SDK's hot paths, against internal/benchserver. Their
+// output is meant for benchstat:
 //
 //	go test ./client -run '^$' -bench . -benchtime 2s -count 10 | tee new.txt
 //	benchstat old.txt new.txt
 //
+// The server is the one $BENCH_SERVER_URL names, a running
+// internal/cmd/benchserver started with -pages 500,5000 (scripts/bench
+// starts one and points every client it compares at it, the TypeScript
+// client included). Only when that variable is unset does a benchmark serve
+// internal/benchserver from its own process, so that `go test -bench`
+// alone works; its server's allocations then count in allocs/op.
+//
 // BenchmarkGetConversation and BenchmarkCreateMessage send the same request
 // through the SDK (sdk) and through a careful hand-written net/http client
-// (nethttp), over one shared *http.Client, so that the difference between the
-// two is the SDK's own cost. The SDK is expected to reach at least 0.85x the
-// throughput of nethttp (ns/op) with at most 2x its allocs/op.
+// (nethttp) doing the same work: the same headers, the answer decoded into
+// the same gen struct, over one shared *http.Client; so the difference
+// between the two is the SDK's own cost. Each warms up (the connection
+// pool filled, a few calls made) before the timer starts.
 //
 // Every benchmark reports allocations. None asserts a timing.
 
@@ -24,8 +32,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,10 +55,14 @@ const (
 
 	// benchGoroutines is how many goroutines the par32 benchmarks run.
 	benchGoroutines = 32
+
+	// benchServerEnv names the variable holding the URL of the benchserver
+	// the benchmarks call.
+	benchServerEnv = "BENCH_SERVER_URL"
 )
 
-// benchEnv is a benchserver on 127.0.0.1 with an SDK client of it and the
-// *http.Client that client uses.
+// benchEnv is an SDK client of a benchserver, with the server's URL and
+// the *http.Client the SDK client uses.
 type benchEnv struct {
 	base string
 	hc   *http.Client
@@ -69,20 +83,31 @@ func benchHTTPClient() *http.Client {
 	}}
 }
 
-// benchStart serves srv on 127.0.0.1 until b ends. The handler needs the
-// server's own URL, known once the listener exists: hence the unstarted
-// server.
-func benchStart(b *testing.B, srv *benchserver.Server) *benchEnv {
+// benchServer returns the URL of the benchserver to call: $BENCH_SERVER_URL
+// when set, or else one served from this process until b ends, with walks
+// of the given numbers of pages of 20 messages.
+func benchServer(b *testing.B, walks ...int) string {
 	b.Helper()
+	if u := os.Getenv(benchServerEnv); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	// The handler needs the server's own URL, known once the listener
+	// exists: hence the unstarted server.
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = srv.Handler(base)
+	ts.Config.Handler = benchserver.New(20, walks...).Handler(base)
 	ts.Start()
+	b.Cleanup(ts.Close)
+	return base
+}
+
+// benchStart returns an SDK client of base (the server's URL, followed by
+// a /pages/{n} prefix for a walk of n pages) and its *http.Client, closed
+// when b ends.
+func benchStart(b *testing.B, base string) *benchEnv {
+	b.Helper()
 	hc := benchHTTPClient()
-	b.Cleanup(func() {
-		hc.CloseIdleConnections()
-		ts.Close()
-	})
+	b.Cleanup(hc.CloseIdleConnections)
 	sdk, err := client.New(
 		client.WithToken(benchToken),
 		client.WithBaseURL(base),
@@ -131,25 +156,30 @@ func benchWarm(b *testing.B, n int, do func(context.Context) error) {
 }
 
 // benchModes runs do as b/seq, one call after the other, and as b/par32,
-// from benchGoroutines goroutines at once.
+// from benchGoroutines goroutines at once. Besides ns/op, each reports
+// cpu-ns/op: the CPU time (user and system, all threads) the benchmark's
+// process used per call while timed, which other processes on the machine
+// disturb far less than the wall time. With $BENCH_SERVER_URL set, that is
+// the client's alone; otherwise it includes the server's.
 func benchModes(b *testing.B, do func(context.Context) error) {
 	b.Run("seq", func(b *testing.B) {
 		benchWarm(b, 1, do)
 		ctx := context.Background()
 		b.ReportAllocs()
-		b.ResetTimer()
+		cpu := benchStartCPU(b)
 		for range b.N {
 			if err := do(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu()
 	})
 	b.Run("par32", func(b *testing.B) {
 		benchWarm(b, benchGoroutines, do)
 		ctx := context.Background()
 		b.ReportAllocs()
 		b.SetParallelism(benchParallelism())
-		b.ResetTimer()
+		cpu := benchStartCPU(b)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := do(ctx); err != nil {
@@ -158,12 +188,29 @@ func benchModes(b *testing.B, do func(context.Context) error) {
 				}
 			}
 		})
+		cpu()
 	})
 }
 
+// benchStartCPU resets b's timer and returns a function that stops it and
+// reports the process's CPU time per op since, as cpu-ns/op (nothing where
+// the platform does not tell).
+func benchStartCPU(b *testing.B) (stop func()) {
+	start, ok := benchCPUTime()
+	b.ResetTimer()
+	return func() {
+		b.StopTimer()
+		end, _ := benchCPUTime()
+		if ok && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
 // benchSetHeaders sets on a hand-written request the headers the SDK sends:
-// the token, the bot, Accept and User-Agent, so that both sides put the
-// same request on the wire.
+// the token, the bot, Accept and User-Agent (and the callers add
+// Content-Type to a request with a body), so that both sides put the same
+// request on the wire.
 func benchSetHeaders(h http.Header) {
 	h.Set("Authorization", "Bearer "+benchToken)
 	h.Set(client.HeaderBotID, benchBotID)
@@ -235,7 +282,7 @@ func benchCheckID(got, want string) error {
 // BenchmarkGetConversation compares one GET through the SDK and through
 // net/http: BenchmarkGetConversation/{sdk,nethttp}/{seq,par32}.
 func BenchmarkGetConversation(b *testing.B) {
-	env := benchStart(b, benchserver.New(1, 1))
+	env := benchStart(b, benchServer(b))
 	b.Run("sdk", func(b *testing.B) {
 		benchModes(b, func(ctx context.Context) error {
 			res, err := env.sdk.GetConversation(ctx, benchConvID)
@@ -269,7 +316,7 @@ func benchMessage() gen.CreateMessageJSONRequestBody {
 // BenchmarkCreateMessage compares one POST with a JSON body through the SDK
 // and through net/http: BenchmarkCreateMessage/{sdk,nethttp}/{seq,par32}.
 func BenchmarkCreateMessage(b *testing.B) {
-	env := benchStart(b, benchserver.New(1, 1))
+	env := benchStart(b, benchServer(b))
 	body := benchMessage()
 	b.Run("sdk", func(b *testing.B) {
 		benchModes(b, func(ctx context.Context) error {
@@ -283,6 +330,97 @@ func BenchmarkCreateMessage(b *testing.B) {
 	b.Run("nethttp", func(b *testing.B) {
 		benchModes(b, func(ctx context.Context) error {
 			res, err := benchCreateMessage(ctx, env.hc, env.base, body)
+			if err != nil {
+				return err
+			}
+			return benchCheckID(res.Message.ID, benchMsgID)
+		})
+	})
+}
+
+// benchCanned is a RoundTripper that answers at once, as internal/benchserver
+// would, without a network or a server: getConversation with
+// benchserver.Conversation, anything else (createMessage) with
+// benchserver.Message, after reading and closing the request's body as a
+// transport does.
+type benchCanned struct{}
+
+func (benchCanned) RoundTrip(req *http.Request) (*http.Response, error) {
+	status, body := http.StatusOK, benchserver.Conversation
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+		status, body = http.StatusCreated, benchserver.Message
+	}
+	return &http.Response{
+		StatusCode:    status,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		ContentLength: int64(len(body)),
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		Request:       req,
+	}, nil
+}
+
+// BenchmarkOverhead measures what the clients cost on their own: the calls
+// of BenchmarkGetConversation and BenchmarkCreateMessage, one after the
+// other, through an *http.Client whose transport answers at once
+// (benchCanned), so that neither a network nor a server (nor other work on
+// the machine waking them up) is in the figures:
+// BenchmarkOverhead/{getConversation,createMessage}/{sdk,nethttp}. On a busy
+// machine, cpu-ns/op (the CPU time used per call) is the steadier figure.
+func BenchmarkOverhead(b *testing.B) {
+	hc := &http.Client{Transport: benchCanned{}}
+	const base = "http://api.test"
+	sdk, err := client.New(client.WithToken(benchToken), client.WithBaseURL(base),
+		client.WithBotID(benchBotID), client.WithHTTPClient(hc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchMessage()
+	run := func(b *testing.B, do func(context.Context) error) {
+		ctx := context.Background()
+		if err := do(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		cpu := benchStartCPU(b)
+		for range b.N {
+			if err := do(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu()
+	}
+	b.Run("getConversation/sdk", func(b *testing.B) {
+		run(b, func(ctx context.Context) error {
+			res, err := sdk.GetConversation(ctx, benchConvID)
+			if err != nil {
+				return err
+			}
+			return benchCheckID(res.Conversation.ID, benchConvID)
+		})
+	})
+	b.Run("getConversation/nethttp", func(b *testing.B) {
+		run(b, func(ctx context.Context) error {
+			res, err := benchGetConversation(ctx, hc, base, benchConvID)
+			if err != nil {
+				return err
+			}
+			return benchCheckID(res.Conversation.ID, benchConvID)
+		})
+	})
+	b.Run("createMessage/sdk", func(b *testing.B) {
+		run(b, func(ctx context.Context) error {
+			res, err := sdk.CreateMessage(ctx, body)
+			if err != nil {
+				return err
+			}
+			return benchCheckID(res.Message.ID, benchMsgID)
+		})
+	})
+	b.Run("createMessage/nethttp", func(b *testing.B) {
+		run(b, func(ctx context.Context) error {
+			res, err := benchCreateMessage(ctx, hc, base, body)
 			if err != nil {
 				return err
 			}
@@ -359,22 +497,28 @@ func benchWalk(ctx context.Context, c *client.Client) (int, error) {
 //     above the live heap before them: what the walk keeps.
 //
 // A walk keeps one page in memory, so both peaks should be about the same
-// for 500 and 5,000 pages. Both servers (whose precomputed pages are on the
-// same heap, about 33 MB for 5,000 pages) exist during both walks, so that
-// the baseline and the GC's pacing, which sets how much garbage piles up
-// before a collection, are the same for both.
+// for 500 and 5,000 pages. Both walks call one server, under the prefixes
+// /pages/500 and /pages/5000 (when it runs in this process, its
+// precomputed pages, about 33 MB, are on the same heap during both walks,
+// so that the baseline and the GC's pacing, which sets how much garbage
+// piles up before a collection, are the same for both).
 func BenchmarkWalk(b *testing.B) {
 	const pageSize = 20
 	sizes := []int{500, 5000}
+	server := benchServer(b, sizes...)
 	envs := map[int]*benchEnv{}
 	for _, pages := range sizes {
-		envs[pages] = benchStart(b, benchserver.New(pages, pageSize))
+		envs[pages] = benchStart(b, fmt.Sprintf("%s/pages/%d", server, pages))
 	}
 	for _, pages := range sizes {
 		b.Run(fmt.Sprintf("pages=%d", pages), func(b *testing.B) {
 			env := envs[pages]
 			ctx := context.Background()
 			want := pages * pageSize
+			// Warm-up: a first page, which opens the connection.
+			if _, err := env.sdk.ListMessages(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
 			s := []metrics.Sample{{Name: benchHeapObjects}, {Name: benchHeapLive}}
 			runtime.GC()
 			baseObjects, baseLive := benchHeap(s)

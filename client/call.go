@@ -85,13 +85,17 @@ func (op operation) checkPath(name, value string) error {
 	return transport.CheckPath(op.name, name, value)
 }
 
-// newRequest builds the request of an operation; see transport.NewRequest.
-func newRequest(method, server string, body any, path string, params ...string) (*http.Request, error) {
-	return transport.NewRequest(method, server, body, path, params...)
+// endpoint is the base URL the operations' paths are appended to.
+type endpoint = transport.Endpoint
+
+// newRequest builds the request of an operation for its first attempt; see
+// transport.NewRequest.
+func newRequest(ctx context.Context, base *endpoint, method string, body any, path string, params ...string) (*http.Request, error) {
+	return transport.NewRequest(ctx, base, method, body, path, params...)
 }
 
 // call sends one operation and decodes its JSON answer into a new T.
-func call[T any](ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) (*T, error) {
+func call[T any](ctx context.Context, c *Client, op operation, build transport.Builder, opts []Option) (*T, error) {
 	body, err := c.send(ctx, op, build, opts)
 	if err != nil {
 		return nil, err
@@ -100,7 +104,7 @@ func call[T any](ctx context.Context, c *Client, op operation, build func(server
 }
 
 // callEmpty sends an operation whose success answer carries nothing.
-func callEmpty(ctx context.Context, c *Client, op operation, build func(server string) (*http.Request, error), opts []Option) error {
+func callEmpty(ctx context.Context, c *Client, op operation, build transport.Builder, opts []Option) error {
 	_, err := c.send(ctx, op, build, opts)
 	return err
 }
@@ -108,7 +112,7 @@ func callEmpty(ctx context.Context, c *Client, op operation, build func(server s
 // send builds the request, adds the headers, and runs the attempts. It
 // returns the body of a 2xx answer, an *errors.APIError for any other
 // answer, or the transport error wrapped.
-func (c *Client) send(ctx context.Context, op operation, build func(server string) (*http.Request, error), opts []Option) ([]byte, error) {
+func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
 	}
@@ -116,13 +120,11 @@ func (c *Client) send(ctx context.Context, op operation, build func(server strin
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
-	// The base URL as a directory, whose trailing slash keeps a path
-	// prefix (https://proxy/botpress) in front of the operation's path.
-	server := cfg.server
-	if server == "" {
-		server = cfg.baseURL + "/"
-	}
-	req, err := transport.Prepare(op.name, server, build, op.params)
+	// The request is built for the first attempt, with the context that
+	// attempt runs under (see transport.Config.FirstAttemptContext).
+	actx, cancel := cfg.FirstAttemptContext(ctx)
+	defer cancel()
+	req, err := transport.Prepare(actx, op.name, cfg.endpoint, build, op.params)
 	if err != nil {
 		return nil, err
 	}
@@ -151,40 +153,69 @@ var (
 	canonicalIntegrationAlias = http.CanonicalHeaderKey(HeaderIntegrationAlias)
 )
 
-// setHeaders adds authentication, the scope headers and the extra headers.
-// Scope headers already set by the operation's parameters are kept.
+// setHeaders adds authentication, the scope headers and the extra headers,
+// and Content-Type: application/json to a request with a body (newRequest's
+// JSON). Scope headers already set by the operation's parameters are kept.
 func (cfg *config) setHeaders(req *http.Request) {
 	h := req.Header
 	cfg.CopyHeader(h, isReserved)
-	// What follows is h.Set(key, value) with keys already canonical, and the
-	// values, one each, sharing one array: one allocation instead of one per
-	// header. Each gets a slice of capacity 1, so that appending to one (as
-	// Header.Add does) cannot write over the next.
-	values := make([]string, 0, 7)
-	set := func(key, value string) {
-		values = append(values, value)
-		n := len(values)
-		h[key] = values[n-1 : n : n]
-	}
-	for _, s := range [...]struct{ key, value string }{
-		{canonicalBotID, cfg.botID},
-		{canonicalWorkspaceID, cfg.workspaceID},
-		{canonicalIntegrationID, cfg.integrationID},
-		{canonicalIntegrationAlias, cfg.integrationAlias},
+	// What follows is h.Set(key, value) with keys already canonical and
+	// values that validate made once for the config: each header gets a
+	// slice of capacity 1 of cfg.headerValues, shared by every request of
+	// the client, so that setting them allocates nothing. Nothing writes to
+	// a header's values in place (http.Client copies the header before it
+	// changes it, a RoundTripper must not modify the request, and appending
+	// to a full slice, as Header.Add does, copies it), so sharing them is
+	// safe.
+	hv := cfg.headerValues
+	set := func(key string, i int) { h[key] = hv[i : i+1 : i+1] }
+	for _, s := range [...]struct {
+		key   string
+		value int
+	}{
+		{canonicalBotID, hvBotID},
+		{canonicalWorkspaceID, hvWorkspaceID},
+		{canonicalIntegrationID, hvIntegrationID},
+		{canonicalIntegrationAlias, hvIntegrationAlias},
 	} {
-		if vs := h[s.key]; s.value != "" && (len(vs) == 0 || vs[0] == "") {
+		if vs := h[s.key]; hv[s.value] != "" && (len(vs) == 0 || vs[0] == "") {
 			set(s.key, s.value)
 		}
 	}
-	auth := cfg.authorization
-	if auth == "" {
-		auth = "Bearer " + cfg.token
+	set("Authorization", hvAuthorization)
+	set("Accept", hvJSON)
+	if transport.HasBody(req) && len(h["Content-Type"]) == 0 {
+		set("Content-Type", hvJSON)
 	}
-	set("Authorization", auth)
-	set("Accept", "application/json")
-	if cfg.UserAgent != "" {
-		set("User-Agent", cfg.UserAgent)
+	if hv[hvUserAgent] != "" {
+		set("User-Agent", hvUserAgent)
 	}
+}
+
+// The indexes of config.headerValues.
+const (
+	hvBotID = iota
+	hvWorkspaceID
+	hvIntegrationID
+	hvIntegrationAlias
+	hvAuthorization
+	hvJSON // "application/json", for Accept and Content-Type
+	hvUserAgent
+	hvCount
+)
+
+// makeHeaderValues returns the values setHeaders sends, in the order of the
+// hv constants.
+func (cfg *config) makeHeaderValues() []string {
+	hv := make([]string, hvCount)
+	hv[hvBotID] = cfg.botID
+	hv[hvWorkspaceID] = cfg.workspaceID
+	hv[hvIntegrationID] = cfg.integrationID
+	hv[hvIntegrationAlias] = cfg.integrationAlias
+	hv[hvAuthorization] = "Bearer " + cfg.token
+	hv[hvJSON] = "application/json"
+	hv[hvUserAgent] = cfg.UserAgent
+	return hv
 }
 
 // isReserved reports whether a header (its canonical key) is one that

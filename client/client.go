@@ -83,8 +83,8 @@ type config struct {
 
 	// Derived by validate from the settings above, once per client (or per
 	// call with options) rather than once per request.
-	server        string // baseURL resolved as a directory: "https://host/prefix/"
-	authorization string // "Bearer " + token
+	endpoint     *endpoint // baseURL resolved as a directory: "https://host/prefix/"
+	headerValues []string  // the values of the headers setHeaders sets, see makeHeaderValues
 }
 
 // New returns a Client. Settings not given as options are read from the
@@ -133,10 +133,10 @@ func (cfg *config) validate() error {
 		return cfg.Err
 	}
 	var err error
-	if cfg.baseURL, cfg.server, err = transport.ResolveBase(cfg.baseURL); err != nil {
+	if cfg.baseURL, cfg.endpoint, err = transport.ResolveBase(cfg.baseURL); err != nil {
 		return err
 	}
-	cfg.authorization = "Bearer " + cfg.token
+	cfg.headerValues = cfg.makeHeaderValues()
 	cfg.Secret = cfg.token
 	return cfg.CheckHeaders(
 		transport.Named{What: "token", Value: cfg.token}, transport.Named{What: "bot ID", Value: cfg.botID},

@@ -198,7 +198,10 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 	if file.UploadURL == "" {
 		return fail(UploadStepPut, file, fmt.Errorf("%w: upsertFile returned no uploadUrl", ErrMalformedResponse))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, file.UploadURL, src.body)
+	// The request carries the first attempt's context (see config.do).
+	actx, cancel := cfg.AttemptContext(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPut, file.UploadURL, src.body)
 	if err != nil {
 		return fail(UploadStepPut, file, err)
 	}

@@ -83,3 +83,18 @@ func TestRetryDelayError(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// TestPacerWaitIsNotPartOfTheAttemptTimeout: a call held by the pacer for
+// longer than the per-attempt timeout still gets its whole timeout once it
+// is sent.
+func TestPacerWaitIsNotPartOfTheAttemptTimeout(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"user":{"id":"u1"}}`) })
+	c := newClient(t, s, client.WithRateLimit(1, 1), client.WithTimeout(300*time.Millisecond), client.WithMaxRetries(0))
+	ctx := context.Background()
+	_, err := c.GetUser(ctx, "u1")
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = c.GetUser(ctx, "u1") // waits about a second for the pacer
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "the pacer held the call")
+}

@@ -17,8 +17,8 @@ import (
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccountResponse, error) {
 	op := operation{name: "getAccount", method: "GET", path: "/v1/admin/account/me"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/account/me")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/me")
 	}
 	return call[gen.GetAccountResponse](ctx, c, op, build, opts)
 }
@@ -31,8 +31,8 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 // An error answer comes back as a *errors.APIError.
 func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountBody, opts ...Option) error {
 	op := operation{name: "deleteAccount", method: "POST", path: "/v1/admin/account/me"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/account/me")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/account/me")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -45,8 +45,8 @@ func (c *Client) DeleteAccount(ctx context.Context, body gen.DeleteAccountBody, 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountBody, opts ...Option) (*gen.UpdateAccountResponse, error) {
 	op := operation{name: "updateAccount", method: "PUT", path: "/v1/admin/account/me"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/account/me")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/account/me")
 	}
 	return call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
 }
@@ -58,8 +58,8 @@ func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountBody, 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (*gen.ListPersonalAccessTokensResponse, error) {
 	op := operation{name: "listPersonalAccessTokens", method: "GET", path: "/v1/admin/account/pats"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/account/pats")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/pats")
 	}
 	return call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
 }
@@ -73,8 +73,8 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreatePersonalAccessTokenBody, opts ...Option) (*gen.CreatePersonalAccessTokenResponse, error) {
 	op := operation{name: "createPersonalAccessToken", method: "POST", path: "/v1/admin/account/pats"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/account/pats")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/account/pats")
 	}
 	return call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
 }
@@ -89,8 +89,8 @@ func (c *Client) DeletePersonalAccessToken(ctx context.Context, id string, opts 
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/account/pats/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/account/pats/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -105,8 +105,8 @@ func (c *Client) GetAccountPreference(ctx context.Context, key string, opts ...O
 	if err := op.checkPath("key", string(key)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/account/preferences/%s", string(key))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/preferences/%s", string(key))
 	}
 	return call[gen.GetAccountPreferenceResponse](ctx, c, op, build, opts)
 }
@@ -122,8 +122,8 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 	if err := op.checkPath("key", string(key)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/account/preferences/%s", string(key))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/account/preferences/%s", string(key))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -139,8 +139,8 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/activities")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/activities")
 	}
 	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
 }
@@ -189,8 +189,8 @@ func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivi
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) (*gen.ListBotsResponse, error) {
 	op := operation{name: "listBots", method: "GET", path: "/v1/admin/bots", params: params, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots")
 	}
 	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
 }
@@ -236,8 +236,8 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...Option) (*gen.CreateBotResponse, error) {
 	op := operation{name: "createBot", method: "POST", path: "/v1/admin/bots", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots")
 	}
 	return call[gen.CreateBotResponse](ctx, c, op, build, opts)
 }
@@ -253,8 +253,8 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/baks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/baks")
 	}
 	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -268,8 +268,8 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateBotAPIKey(ctx context.Context, body gen.CreateBotAPIKeyBody, opts ...Option) (*gen.CreateBotAPIKeyResponse, error) {
 	op := operation{name: "createBotApiKey", method: "POST", path: "/v1/admin/bots/baks", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/baks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/baks")
 	}
 	return call[gen.CreateBotAPIKeyResponse](ctx, c, op, build, opts)
 }
@@ -284,8 +284,8 @@ func (c *Client) DeleteBotAPIKey(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/bots/baks/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/bots/baks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -300,8 +300,8 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/allowlist", string(botID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
 	return call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
 }
@@ -317,8 +317,8 @@ func (c *Client) UpdateBotAllowlist(ctx context.Context, botID string, body gen.
 	if err := op.checkPath("botId", string(botID)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/bots/%s/allowlist", string(botID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -337,8 +337,8 @@ func (c *Client) UnlinkSandboxedConversations(ctx context.Context, botID string,
 	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/integrations/%s/sandboxed-conversations", string(botID), string(integrationID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/bots/%s/integrations/%s/sandboxed-conversations", string(botID), string(integrationID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -357,8 +357,8 @@ func (c *Client) DeleteIntegrationShareableID(ctx context.Context, botID string,
 	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -377,8 +377,8 @@ func (c *Client) GetIntegrationShareableID(ctx context.Context, botID string, in
 	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return call[gen.GetIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -398,8 +398,8 @@ func (c *Client) CreateIntegrationShareableID(ctx context.Context, botID string,
 	if err := op.checkPath("integrationId", string(integrationID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/integrations/%s/shareable-id", string(botID), string(integrationID))
 	}
 	return call[gen.CreateIntegrationShareableIDResponse](ctx, c, op, build, opts)
 }
@@ -414,8 +414,8 @@ func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/bots/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -431,8 +431,8 @@ func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s", string(id))
 	}
 	return call[gen.GetBotResponse](ctx, c, op, build, opts)
 }
@@ -448,8 +448,8 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotBod
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/bots/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/bots/%s", string(id))
 	}
 	return call[gen.UpdateBotResponse](ctx, c, op, build, opts)
 }
@@ -468,8 +468,8 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/action-runs", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/action-runs", string(id))
 	}
 	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
 }
@@ -524,8 +524,8 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/analytics", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/analytics", string(id))
 	}
 	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
 }
@@ -540,8 +540,8 @@ func (c *Client) GetBotJSON(ctx context.Context, id string, opts ...Option) (*ge
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/bot-json", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/bot-json", string(id))
 	}
 	return call[gen.GetBotJSONResponse](ctx, c, op, build, opts)
 }
@@ -557,8 +557,8 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues", string(id))
 	}
 	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
 }
@@ -609,8 +609,8 @@ func (c *Client) DeleteBotIssue(ctx context.Context, id string, issueID string, 
 	if err := op.checkPath("issueId", string(issueID)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -628,8 +628,8 @@ func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opt
 	if err := op.checkPath("issueId", string(issueID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
 	return call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
 }
@@ -647,8 +647,8 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 	if err := op.checkPath("issueId", string(issueID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/issues/%s/events", string(id), string(issueID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s/events", string(id), string(issueID))
 	}
 	return call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
 }
@@ -667,8 +667,8 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/logs", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/logs", string(id))
 	}
 	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
 }
@@ -721,8 +721,8 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/%s/publish-from-bot-json", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/publish-from-bot-json", string(id))
 	}
 	return call[gen.PublishFromBotJSONResponse](ctx, c, op, build, opts)
 }
@@ -739,8 +739,8 @@ func (c *Client) TransferBot(ctx context.Context, id string, body gen.TransferBo
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/%s/transfer", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/transfer", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -755,8 +755,8 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/versions", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/versions", string(id))
 	}
 	return call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
 }
@@ -773,8 +773,8 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/%s/versions", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/versions", string(id))
 	}
 	return call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
 }
@@ -791,8 +791,8 @@ func (c *Client) DeployBotVersion(ctx context.Context, id string, body gen.Deplo
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/bots/%s/versions/deploy", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/versions/deploy", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -810,8 +810,8 @@ func (c *Client) GetBotVersion(ctx context.Context, id string, versionID string,
 	if err := op.checkPath("versionId", string(versionID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/versions/%s", string(id), string(versionID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/versions/%s", string(id), string(versionID))
 	}
 	return call[gen.GetBotVersionResponse](ctx, c, op, build, opts)
 }
@@ -830,8 +830,8 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/bots/%s/webchat", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/webchat", string(id))
 	}
 	return call[gen.GetBotWebchatResponse](ctx, c, op, build, opts)
 }
@@ -845,8 +845,8 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlBody, opts ...Option) (*gen.RunVrlResponse, error) {
 	op := operation{name: "runVrl", method: "POST", path: "/v1/admin/helper/vrl"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/helper/vrl")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/helper/vrl")
 	}
 	return call[gen.RunVrlResponse](ctx, c, op, build, opts)
 }
@@ -859,8 +859,8 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlBody, opts ...Option
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) (*gen.ListPublicIntegrationsResponse, error) {
 	op := operation{name: "listPublicIntegrations", method: "GET", path: "/v1/admin/hub/integrations", params: params}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/integrations")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations")
 	}
 	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -908,8 +908,8 @@ func (c *Client) GetPublicIntegrationByID(ctx context.Context, id string, opts .
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/integrations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s", string(id))
 	}
 	return call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
 }
@@ -927,8 +927,8 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/integrations/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -941,8 +941,8 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) (*gen.ListPublicInterfacesResponse, error) {
 	op := operation{name: "listPublicInterfaces", method: "GET", path: "/v1/admin/hub/interfaces", params: params}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces")
 	}
 	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -990,8 +990,8 @@ func (c *Client) GetPublicInterfaceByID(ctx context.Context, id string, opts ...
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s", string(id))
 	}
 	return call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
 }
@@ -1009,8 +1009,8 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/interfaces/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1023,8 +1023,8 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) (*gen.ListPublicPluginsResponse, error) {
 	op := operation{name: "listPublicPlugins", method: "GET", path: "/v1/admin/hub/plugins", params: params}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/plugins")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins")
 	}
 	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
 }
@@ -1072,8 +1072,8 @@ func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Opt
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s", string(id))
 	}
 	return call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
 }
@@ -1091,8 +1091,8 @@ func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform ge
 	if err := op.checkPath("platform", string(platform)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/code/%s", string(id), string(platform))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/code/%s", string(id), string(platform))
 	}
 	return call[gen.GetPublicPluginCodeResponse](ctx, c, op, build, opts)
 }
@@ -1111,8 +1111,8 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
 	}
 	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
 }
@@ -1130,8 +1130,8 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/hub/plugins/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
 }
@@ -1144,8 +1144,8 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) (*gen.ListIntegrationsResponse, error) {
 	op := operation{name: "listIntegrations", method: "GET", path: "/v1/admin/integrations", params: params, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/integrations")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations")
 	}
 	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
 }
@@ -1192,8 +1192,8 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrationBody, opts ...Option) (*gen.CreateIntegrationResponse, error) {
 	op := operation{name: "createIntegration", method: "POST", path: "/v1/admin/integrations", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/integrations")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations")
 	}
 	return call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1209,8 +1209,8 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/integrations/iaks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/iaks")
 	}
 	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
 }
@@ -1224,8 +1224,8 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateIntegrationAPIKey(ctx context.Context, body gen.CreateIntegrationAPIKeyBody, opts ...Option) (*gen.CreateIntegrationAPIKeyResponse, error) {
 	op := operation{name: "createIntegrationApiKey", method: "POST", path: "/v1/admin/integrations/iaks", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/integrations/iaks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations/iaks")
 	}
 	return call[gen.CreateIntegrationAPIKeyResponse](ctx, c, op, build, opts)
 }
@@ -1240,8 +1240,8 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/integrations/iaks/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/integrations/iaks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1255,8 +1255,8 @@ func (c *Client) DeleteIntegrationAPIKey(ctx context.Context, id string, opts ..
 // An error answer comes back as a *errors.APIError.
 func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.RequestIntegrationVerificationBody, opts ...Option) error {
 	op := operation{name: "requestIntegrationVerification", method: "POST", path: "/v1/admin/integrations/request-verification", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/integrations/request-verification")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations/request-verification")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1270,8 +1270,8 @@ func (c *Client) RequestIntegrationVerification(ctx context.Context, body gen.Re
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ValidateIntegrationCreation(ctx context.Context, body gen.ValidateIntegrationCreationBody, opts ...Option) error {
 	op := operation{name: "validateIntegrationCreation", method: "POST", path: "/v1/admin/integrations/validate", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/integrations/validate")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations/validate")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1286,8 +1286,8 @@ func (c *Client) DeleteIntegration(ctx context.Context, id string, opts ...Optio
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/integrations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/integrations/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1302,8 +1302,8 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/integrations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s", string(id))
 	}
 	return call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1319,8 +1319,8 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/integrations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/integrations/%s", string(id))
 	}
 	return call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
 }
@@ -1339,8 +1339,8 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/integrations/%s/logs", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/logs", string(id))
 	}
 	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
 }
@@ -1392,8 +1392,8 @@ func (c *Client) ValidateIntegrationUpdate(ctx context.Context, id string, body 
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/integrations/%s/validate", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/integrations/%s/validate", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1411,8 +1411,8 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/integrations/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
 }
@@ -1425,8 +1425,8 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) (*gen.ListInterfacesResponse, error) {
 	op := operation{name: "listInterfaces", method: "GET", path: "/v1/admin/interfaces", params: params, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/interfaces")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces")
 	}
 	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
 }
@@ -1473,8 +1473,8 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceBody, opts ...Option) (*gen.CreateInterfaceResponse, error) {
 	op := operation{name: "createInterface", method: "POST", path: "/v1/admin/interfaces", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/interfaces")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/interfaces")
 	}
 	return call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1489,8 +1489,8 @@ func (c *Client) DeleteInterface(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/interfaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/interfaces/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1505,8 +1505,8 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/interfaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s", string(id))
 	}
 	return call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1522,8 +1522,8 @@ func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.Update
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/interfaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/interfaces/%s", string(id))
 	}
 	return call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
 }
@@ -1541,8 +1541,8 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/interfaces/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
 }
@@ -1556,8 +1556,8 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 // An error answer comes back as a *errors.APIError.
 func (c *Client) Introspect(ctx context.Context, body gen.IntrospectBody, opts ...Option) (*gen.IntrospectResponse, error) {
 	op := operation{name: "introspect", method: "POST", path: "/v1/admin/introspect"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/introspect")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/introspect")
 	}
 	return call[gen.IntrospectResponse](ctx, c, op, build, opts)
 }
@@ -1570,8 +1570,8 @@ func (c *Client) Introspect(ctx context.Context, body gen.IntrospectBody, opts .
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) (*gen.ListPluginsResponse, error) {
 	op := operation{name: "listPlugins", method: "GET", path: "/v1/admin/plugins", params: params, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/plugins")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins")
 	}
 	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
 }
@@ -1618,8 +1618,8 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginBody, opts ...Option) (*gen.CreatePluginResponse, error) {
 	op := operation{name: "createPlugin", method: "POST", path: "/v1/admin/plugins", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/plugins")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/plugins")
 	}
 	return call[gen.CreatePluginResponse](ctx, c, op, build, opts)
 }
@@ -1634,8 +1634,8 @@ func (c *Client) DeletePlugin(ctx context.Context, id string, opts ...Option) er
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/plugins/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/plugins/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1650,8 +1650,8 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/plugins/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s", string(id))
 	}
 	return call[gen.GetPluginResponse](ctx, c, op, build, opts)
 }
@@ -1667,8 +1667,8 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/plugins/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/plugins/%s", string(id))
 	}
 	return call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
 }
@@ -1686,8 +1686,8 @@ func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetP
 	if err := op.checkPath("platform", string(platform)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/code/%s", string(id), string(platform))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/code/%s", string(id), string(platform))
 	}
 	return call[gen.GetPluginCodeResponse](ctx, c, op, build, opts)
 }
@@ -1706,8 +1706,8 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/dereferenced", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/dereferenced", string(id))
 	}
 	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
 }
@@ -1725,8 +1725,8 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 	if err := op.checkPath("version", string(version)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/plugins/%s/%s", string(name), string(version))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/%s", string(name), string(version))
 	}
 	return call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
 }
@@ -1740,8 +1740,8 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQuotaBody, opts ...Option) error {
 	op := operation{name: "changeAISpendQuota", method: "PUT", path: "/v1/admin/quotas/ai-spend", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/quotas/ai-spend")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/quotas/ai-spend")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -1757,8 +1757,8 @@ func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleU
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/usages/multiple")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/multiple")
 	}
 	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
 }
@@ -1777,8 +1777,8 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/usages/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s", string(id))
 	}
 	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
 }
@@ -1797,8 +1797,8 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/usages/%s/activity", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/activity", string(id))
 	}
 	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
 }
@@ -1853,8 +1853,8 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/usages/%s/daily-activity", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/daily-activity", string(id))
 	}
 	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
 }
@@ -1909,8 +1909,8 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/usages/%s/history", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/history", string(id))
 	}
 	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
 }
@@ -1923,8 +1923,8 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) (*gen.ListWorkspaceMembersResponse, error) {
 	op := operation{name: "listWorkspaceMembers", method: "GET", path: "/v1/admin/workspace-members", params: params, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspace-members")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspace-members")
 	}
 	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
 }
@@ -1971,8 +1971,8 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorkspaceMemberBody, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "createWorkspaceMember", method: "POST", path: "/v1/admin/workspace-members", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/workspace-members")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/workspace-members")
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -1984,8 +1984,8 @@ func (c *Client) CreateWorkspaceMember(ctx context.Context, body gen.CreateWorks
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetWorkspaceMember(ctx context.Context, opts ...Option) (*gen.WorkspaceMember, error) {
 	op := operation{name: "getWorkspaceMember", method: "GET", path: "/v1/admin/workspace-members/me", scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspace-members/me")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspace-members/me")
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -2000,8 +2000,8 @@ func (c *Client) DeleteWorkspaceMember(ctx context.Context, id string, opts ...O
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/workspace-members/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/workspace-members/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2017,8 +2017,8 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/workspace-members/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/workspace-members/%s", string(id))
 	}
 	return call[gen.WorkspaceMember](ctx, c, op, build, opts)
 }
@@ -2031,8 +2031,8 @@ func (c *Client) UpdateWorkspaceMember(ctx context.Context, id string, body gen.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) (*gen.ListWorkspacesResponse, error) {
 	op := operation{name: "listWorkspaces", method: "GET", path: "/v1/admin/workspaces", params: params}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces")
 	}
 	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -2079,8 +2079,8 @@ func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorksp
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceBody, opts ...Option) (*gen.Workspace, error) {
 	op := operation{name: "createWorkspace", method: "POST", path: "/v1/admin/workspaces"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/workspaces")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces")
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -2094,8 +2094,8 @@ func (c *Client) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceBo
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHandleAvailabilityBody, opts ...Option) (*gen.CheckHandleAvailabilityResponse, error) {
 	op := operation{name: "checkHandleAvailability", method: "PUT", path: "/v1/admin/workspaces/handle-availability"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/workspaces/handle-availability")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/workspaces/handle-availability")
 	}
 	return call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
 }
@@ -2110,8 +2110,8 @@ func (c *Client) GetWorkspacePreference(ctx context.Context, key string, opts ..
 	if err := op.checkPath("key", string(key)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/preferences/%s", string(key))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/preferences/%s", string(key))
 	}
 	return call[gen.GetWorkspacePreferenceResponse](ctx, c, op, build, opts)
 }
@@ -2127,8 +2127,8 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 	if err := op.checkPath("key", string(key)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/workspaces/preferences/%s", string(key))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces/preferences/%s", string(key))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2141,8 +2141,8 @@ func (c *Client) SetWorkspacePreference(ctx context.Context, key string, body ge
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) (*gen.ListPublicWorkspacesResponse, error) {
 	op := operation{name: "listPublicWorkspaces", method: "GET", path: "/v1/admin/workspaces/public", params: params}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/public")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/public")
 	}
 	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
 }
@@ -2187,8 +2187,8 @@ func (c *Client) ListPublicWorkspacesPages(ctx context.Context, params *gen.List
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetAllWorkspaceQuotaCompletion(ctx context.Context, opts ...Option) (*gen.GetAllWorkspaceQuotaCompletionResponse, error) {
 	op := operation{name: "getAllWorkspaceQuotaCompletion", method: "GET", path: "/v1/admin/workspaces/usages/quota-completion"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/usages/quota-completion")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/usages/quota-completion")
 	}
 	return call[gen.GetAllWorkspaceQuotaCompletionResponse](ctx, c, op, build, opts)
 }
@@ -2203,8 +2203,8 @@ func (c *Client) DeleteWorkspace(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/admin/workspaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/admin/workspaces/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2219,8 +2219,8 @@ func (c *Client) GetWorkspace(ctx context.Context, id string, opts ...Option) (*
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s", string(id))
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -2236,8 +2236,8 @@ func (c *Client) UpdateWorkspace(ctx context.Context, id string, body gen.Update
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/admin/workspaces/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/admin/workspaces/%s", string(id))
 	}
 	return call[gen.Workspace](ctx, c, op, build, opts)
 }
@@ -2253,8 +2253,8 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/audit-records", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/audit-records", string(id))
 	}
 	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
 }
@@ -2302,8 +2302,8 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/billing/invoices", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/invoices", string(id))
 	}
 	return call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -2319,8 +2319,8 @@ func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, b
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/admin/workspaces/%s/billing/invoices/charge-unpaid", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces/%s/billing/invoices/charge-unpaid", string(id))
 	}
 	return call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -2335,8 +2335,8 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Opti
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/billing/upcoming-invoice", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/upcoming-invoice", string(id))
 	}
 	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
 }
@@ -2351,8 +2351,8 @@ func (c *Client) GetPublicWorkspace(ctx context.Context, id string, opts ...Opti
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/public", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/public", string(id))
 	}
 	return call[gen.GetPublicWorkspaceResponse](ctx, c, op, build, opts)
 }
@@ -2371,8 +2371,8 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/quota", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quota", string(id))
 	}
 	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
 }
@@ -2388,8 +2388,8 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/quotas", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quotas", string(id))
 	}
 	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
 }
@@ -2408,8 +2408,8 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/usages", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages", string(id))
 	}
 	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
 }
@@ -2428,8 +2428,8 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
 	}
 	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
 }
@@ -2443,8 +2443,8 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CallAction(ctx context.Context, body gen.CallActionBody, opts ...Option) (*gen.CallActionResponse, error) {
 	op := operation{name: "callAction", method: "POST", path: "/v1/chat/actions", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/actions")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/actions")
 	}
 	return call[gen.CallActionResponse](ctx, c, op, build, opts)
 }
@@ -2458,8 +2458,8 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionBody, opts .
 // An error answer comes back as a *errors.APIError.
 func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsBody, opts ...Option) error {
 	op := operation{name: "trackAnalytics", method: "POST", path: "/v1/chat/analytics", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/analytics")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/analytics")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2472,8 +2472,8 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsBody
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) (*gen.ListConversationsResponse, error) {
 	op := operation{name: "listConversations", method: "GET", path: "/v1/chat/conversations", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/conversations")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations")
 	}
 	return call[gen.ListConversationsResponse](ctx, c, op, build, opts)
 }
@@ -2520,8 +2520,8 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversationBody, opts ...Option) (*gen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/v1/chat/conversations", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/conversations")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations")
 	}
 	return call[gen.CreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2535,8 +2535,8 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCreateConversationBody, opts ...Option) (*gen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/v1/chat/conversations/get-or-create", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/conversations/get-or-create")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/get-or-create")
 	}
 	return call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2551,8 +2551,8 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, opts ...Opti
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/conversations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/conversations/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2567,8 +2567,8 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/conversations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s", string(id))
 	}
 	return call[gen.GetConversationResponse](ctx, c, op, build, opts)
 }
@@ -2584,8 +2584,8 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/chat/conversations/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/chat/conversations/%s", string(id))
 	}
 	return call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
 }
@@ -2601,8 +2601,8 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/conversations/%s/participants", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants", string(id))
 	}
 	return call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
 }
@@ -2652,8 +2652,8 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/conversations/%s/participants", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/%s/participants", string(id))
 	}
 	return call[gen.AddParticipantResponse](ctx, c, op, build, opts)
 }
@@ -2671,8 +2671,8 @@ func (c *Client) RemoveParticipant(ctx context.Context, id string, userID string
 	if err := op.checkPath("userId", string(userID)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2690,8 +2690,8 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 	if err := op.checkPath("userId", string(userID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
 	return call[gen.GetParticipantResponse](ctx, c, op, build, opts)
 }
@@ -2704,8 +2704,8 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) (*gen.ListEventsResponse, error) {
 	op := operation{name: "listEvents", method: "GET", path: "/v1/chat/events", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/events")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/events")
 	}
 	return call[gen.ListEventsResponse](ctx, c, op, build, opts)
 }
@@ -2752,8 +2752,8 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventBody, opts ...Option) (*gen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/v1/chat/events", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/events")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/events")
 	}
 	return call[gen.CreateEventResponse](ctx, c, op, build, opts)
 }
@@ -2768,8 +2768,8 @@ func (c *Client) CancelScheduledEvent(ctx context.Context, id string, opts ...Op
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/events/scheduled/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/events/scheduled/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2784,8 +2784,8 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/events/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/events/%s", string(id))
 	}
 	return call[gen.GetEventResponse](ctx, c, op, build, opts)
 }
@@ -2798,8 +2798,8 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.InitializeIncomingMessageBody, opts ...Option) (*gen.InitializeIncomingMessageResponse, error) {
 	op := operation{name: "initializeIncomingMessage", method: "POST", path: "/v1/chat/initialize-incoming-message", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/initialize-incoming-message")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/initialize-incoming-message")
 	}
 	return call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
 }
@@ -2812,8 +2812,8 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureIntegrationBody, opts ...Option) error {
 	op := operation{name: "configureIntegration", method: "POST", path: "/v1/chat/integrations/configure", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/integrations/configure")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/integrations/configure")
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2826,8 +2826,8 @@ func (c *Client) ConfigureIntegration(ctx context.Context, body gen.ConfigureInt
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) (*gen.ListMessagesResponse, error) {
 	op := operation{name: "listMessages", method: "GET", path: "/v1/chat/messages", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/messages")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages")
 	}
 	return call[gen.ListMessagesResponse](ctx, c, op, build, opts)
 }
@@ -2874,8 +2874,8 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, opts ...Option) (*gen.CreateMessageResponse, error) {
 	op := operation{name: "createMessage", method: "POST", path: "/v1/chat/messages", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/messages")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/messages")
 	}
 	return call[gen.CreateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2889,8 +2889,8 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, 
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
 	op := operation{name: "getOrCreateMessage", method: "POST", path: "/v1/chat/messages/get-or-create", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/messages/get-or-create")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/get-or-create")
 	}
 	return call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2904,8 +2904,8 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesBody, opts ...Option) (*gen.ImportMessagesResponse, error) {
 	op := operation{name: "importMessages", method: "POST", path: "/v1/chat/messages/import-messages", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/messages/import-messages")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/import-messages")
 	}
 	return call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
 }
@@ -2920,8 +2920,8 @@ func (c *Client) DeleteMessage(ctx context.Context, id string, opts ...Option) e
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/messages/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/messages/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -2936,8 +2936,8 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/messages/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages/%s", string(id))
 	}
 	return call[gen.GetMessageResponse](ctx, c, op, build, opts)
 }
@@ -2954,8 +2954,8 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/chat/messages/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/chat/messages/%s", string(id))
 	}
 	return call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
 }
@@ -2976,8 +2976,8 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.GetStateResponse](ctx, c, op, build, opts)
 }
@@ -3000,8 +3000,8 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PATCH", server, body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PATCH", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.PatchStateResponse](ctx, c, op, build, opts)
 }
@@ -3024,8 +3024,8 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
 	return call[gen.SetStateResponse](ctx, c, op, build, opts)
 }
@@ -3048,8 +3048,8 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s/expiry", string(pType), string(id), string(name))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/expiry", string(pType), string(id), string(name))
 	}
 	return call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
 }
@@ -3072,8 +3072,8 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 	if err := op.checkPath("name", string(name)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/states/%s/%s/%s/get-or-set", string(pType), string(id), string(name))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/get-or-set", string(pType), string(id), string(name))
 	}
 	return call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
 }
@@ -3092,8 +3092,8 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/tags/%s/values", string(key))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/tags/%s/values", string(key))
 	}
 	return call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -3142,8 +3142,8 @@ func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
 	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/tasks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks")
 	}
 	return call[gen.ListTasksResponse](ctx, c, op, build, opts)
 }
@@ -3190,8 +3190,8 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts ...Option) (*gen.CreateTaskResponse, error) {
 	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/tasks")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/tasks")
 	}
 	return call[gen.CreateTaskResponse](ctx, c, op, build, opts)
 }
@@ -3206,8 +3206,8 @@ func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) erro
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/tasks/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/tasks/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3222,8 +3222,8 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/tasks/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks/%s", string(id))
 	}
 	return call[gen.GetTaskResponse](ctx, c, op, build, opts)
 }
@@ -3239,8 +3239,8 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskB
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/chat/tasks/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/chat/tasks/%s", string(id))
 	}
 	return call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
 }
@@ -3253,8 +3253,8 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskB
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) (*gen.ListUsersResponse, error) {
 	op := operation{name: "listUsers", method: "GET", path: "/v1/chat/users", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/users")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/users")
 	}
 	return call[gen.ListUsersResponse](ctx, c, op, build, opts)
 }
@@ -3301,8 +3301,8 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserBody, opts ...Option) (*gen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/v1/chat/users", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/users")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/users")
 	}
 	return call[gen.CreateUserResponse](ctx, c, op, build, opts)
 }
@@ -3316,8 +3316,8 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserBody, opts .
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserBody, opts ...Option) (*gen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/v1/chat/users/get-or-create", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/users/get-or-create")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/users/get-or-create")
 	}
 	return call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
 }
@@ -3332,8 +3332,8 @@ func (c *Client) DeleteUser(ctx context.Context, id string, opts ...Option) erro
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/users/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/users/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3348,8 +3348,8 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/users/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/users/%s", string(id))
 	}
 	return call[gen.GetUserResponse](ctx, c, op, build, opts)
 }
@@ -3365,8 +3365,8 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserB
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/chat/users/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/chat/users/%s", string(id))
 	}
 	return call[gen.UpdateUserResponse](ctx, c, op, build, opts)
 }
@@ -3379,8 +3379,8 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserB
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) (*gen.ListWorkflowsResponse, error) {
 	op := operation{name: "listWorkflows", method: "GET", path: "/v1/chat/workflows", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/workflows")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows")
 	}
 	return call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
 }
@@ -3427,8 +3427,8 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowBody, opts ...Option) (*gen.CreateWorkflowResponse, error) {
 	op := operation{name: "createWorkflow", method: "POST", path: "/v1/chat/workflows", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/workflows")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows")
 	}
 	return call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3442,8 +3442,8 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowBody
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWorkflowBody, opts ...Option) (*gen.GetOrCreateWorkflowResponse, error) {
 	op := operation{name: "getOrCreateWorkflow", method: "POST", path: "/v1/chat/workflows/get-or-create", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/chat/workflows/get-or-create")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows/get-or-create")
 	}
 	return call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3458,8 +3458,8 @@ func (c *Client) DeleteWorkflow(ctx context.Context, id string, opts ...Option) 
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/chat/workflows/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/chat/workflows/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3474,8 +3474,8 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/chat/workflows/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows/%s", string(id))
 	}
 	return call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3491,8 +3491,8 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/chat/workflows/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/chat/workflows/%s", string(id))
 	}
 	return call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
 }
@@ -3505,8 +3505,8 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) (*gen.ListFilesResponse, error) {
 	op := operation{name: "listFiles", method: "GET", path: "/v1/files", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files")
 	}
 	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
 }
@@ -3553,8 +3553,8 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileBody, opts ...Option) (*gen.UpsertFileResponse, error) {
 	op := operation{name: "upsertFile", method: "PUT", path: "/v1/files", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/files")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/files")
 	}
 	return call[gen.UpsertFileResponse](ctx, c, op, build, opts)
 }
@@ -3567,8 +3567,8 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileBody, opts .
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) (*gen.ListKnowledgeBasesResponse, error) {
 	op := operation{name: "listKnowledgeBases", method: "GET", path: "/v1/files/knowledge-bases", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/knowledge-bases")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/knowledge-bases")
 	}
 	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
 }
@@ -3615,8 +3615,8 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowledgeBaseBody, opts ...Option) (*gen.CreateKnowledgeBaseResponse, error) {
 	op := operation{name: "createKnowledgeBase", method: "POST", path: "/v1/files/knowledge-bases", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/files/knowledge-bases")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/files/knowledge-bases")
 	}
 	return call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
 }
@@ -3631,8 +3631,8 @@ func (c *Client) DeleteKnowledgeBase(ctx context.Context, id string, opts ...Opt
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/files/knowledge-bases/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/files/knowledge-bases/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3649,8 +3649,8 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/files/knowledge-bases/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/files/knowledge-bases/%s", string(id))
 	}
 	return call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
 }
@@ -3666,8 +3666,8 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/search")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/search")
 	}
 	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
 }
@@ -3680,8 +3680,8 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) (*gen.ListFileTagsResponse, error) {
 	op := operation{name: "listFileTags", method: "GET", path: "/v1/files/tags", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/tags")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/tags")
 	}
 	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
 }
@@ -3730,8 +3730,8 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 	if err := op.checkPath("tag", string(tag)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/tags/%s/values", string(tag))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/tags/%s/values", string(tag))
 	}
 	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
 }
@@ -3784,8 +3784,8 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 	if err := op.checkPath("destinationKey", string(destinationKey)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/files/%s/%s", string(idOrKey), string(destinationKey))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/files/%s/%s", string(idOrKey), string(destinationKey))
 	}
 	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
 }
@@ -3800,8 +3800,8 @@ func (c *Client) DeleteFile(ctx context.Context, id string, opts ...Option) erro
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/files/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/files/%s", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3816,8 +3816,8 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/%s", string(id))
 	}
 	return call[gen.GetFileResponse](ctx, c, op, build, opts)
 }
@@ -3833,8 +3833,8 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/files/%s", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/files/%s", string(id))
 	}
 	return call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
 }
@@ -3850,8 +3850,8 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/files/%s/passages", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/files/%s/passages", string(id))
 	}
 	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
 }
@@ -3901,8 +3901,8 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 	if err := op.checkPath("id", string(id)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/files/%s/passages", string(id))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/files/%s/passages", string(id))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3915,8 +3915,8 @@ func (c *Client) SetFilePassages(ctx context.Context, id string, body gen.SetFil
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, opts ...Option) (*gen.ListTablesResponse, error) {
 	op := operation{name: "listTables", method: "GET", path: "/v1/tables", params: params, scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/tables")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/tables")
 	}
 	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
 }
@@ -3930,8 +3930,8 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableBody, opts ...Option) (*gen.CreateTableResponse, error) {
 	op := operation{name: "createTable", method: "POST", path: "/v1/tables", scopes: scopeBot}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables")
 	}
 	return call[gen.CreateTableResponse](ctx, c, op, build, opts)
 }
@@ -3947,8 +3947,8 @@ func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body 
 	if err := op.checkPath("sourceTableId", string(sourceTableID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/duplicate", string(sourceTableID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/duplicate", string(sourceTableID))
 	}
 	return call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
 }
@@ -3963,8 +3963,8 @@ func (c *Client) DeleteTable(ctx context.Context, table string, opts ...Option) 
 	if err := op.checkPath("table", string(table)); err != nil {
 		return err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("DELETE", server, nil, "/v1/tables/%s", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v1/tables/%s", string(table))
 	}
 	return callEmpty(ctx, c, op, build, opts)
 }
@@ -3979,8 +3979,8 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/tables/%s", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s", string(table))
 	}
 	return call[gen.GetTableResponse](ctx, c, op, build, opts)
 }
@@ -3997,8 +3997,8 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s", string(table))
 	}
 	return call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
 }
@@ -4014,8 +4014,8 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/tables/%s", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s", string(table))
 	}
 	return call[gen.UpdateTableResponse](ctx, c, op, build, opts)
 }
@@ -4032,8 +4032,8 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/tables/%s/column", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/column", string(table))
 	}
 	return call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
 }
@@ -4049,8 +4049,8 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/tables/%s/export", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/export", string(table))
 	}
 	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
 }
@@ -4067,8 +4067,8 @@ func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportT
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/import", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/import", string(table))
 	}
 	return call[gen.ImportTableResponse](ctx, c, op, build, opts)
 }
@@ -4083,8 +4083,8 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/tables/%s/jobs", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/jobs", string(table))
 	}
 	return call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
 }
@@ -4103,8 +4103,8 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 	if params == nil {
 		return nil, op.missing("params")
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v1/tables/%s/row", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/row", string(table))
 	}
 	return call[gen.GetTableRowResponse](ctx, c, op, build, opts)
 }
@@ -4121,8 +4121,8 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/rows", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows", string(table))
 	}
 	return call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -4139,8 +4139,8 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("PUT", server, body, "/v1/tables/%s/rows", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/rows", string(table))
 	}
 	return call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -4156,8 +4156,8 @@ func (c *Client) DeleteTableRows(ctx context.Context, table string, body gen.Del
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/rows/delete", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/delete", string(table))
 	}
 	return call[gen.DeleteTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -4173,8 +4173,8 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/rows/find", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/find", string(table))
 	}
 	return call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -4191,8 +4191,8 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 	if err := op.checkPath("table", string(table)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v1/tables/%s/rows/upsert", string(table))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/upsert", string(table))
 	}
 	return call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
 }
@@ -4204,8 +4204,8 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListAddons(ctx context.Context, opts ...Option) (*gen.ListAddonsResponse, error) {
 	op := operation{name: "listAddons", method: "GET", path: "/v2/billing/addons"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/addons")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/addons")
 	}
 	return call[gen.ListAddonsResponse](ctx, c, op, build, opts)
 }
@@ -4220,8 +4220,8 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 	if err := op.checkPath("addonId", string(addonID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/addons/%s", string(addonID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/addons/%s", string(addonID))
 	}
 	return call[gen.GetAddonResponse](ctx, c, op, build, opts)
 }
@@ -4234,8 +4234,8 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) (*gen.ListInvoicesResponse, error) {
 	op := operation{name: "listInvoices", method: "GET", path: "/v2/billing/invoices", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/invoices")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/invoices")
 	}
 	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
 }
@@ -4284,8 +4284,8 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 	if err := op.checkPath("invoiceId", string(invoiceID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v2/billing/invoices/%s/pay", string(invoiceID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/invoices/%s/pay", string(invoiceID))
 	}
 	return call[gen.Invoice](ctx, c, op, build, opts)
 }
@@ -4297,8 +4297,8 @@ func (c *Client) PayInvoice(ctx context.Context, invoiceID string, body gen.PayI
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.GetPaymentMethodResponse, error) {
 	op := operation{name: "getPaymentMethod", method: "GET", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/payment-methods")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/payment-methods")
 	}
 	return call[gen.GetPaymentMethodResponse](ctx, c, op, build, opts)
 }
@@ -4312,8 +4312,8 @@ func (c *Client) GetPaymentMethod(ctx context.Context, opts ...Option) (*gen.Get
 // An error answer comes back as a *errors.APIError.
 func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethodBody, opts ...Option) (*gen.SetPaymentMethodResponse, error) {
 	op := operation{name: "setPaymentMethod", method: "POST", path: "/v2/billing/payment-methods", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v2/billing/payment-methods")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/payment-methods")
 	}
 	return call[gen.SetPaymentMethodResponse](ctx, c, op, build, opts)
 }
@@ -4326,8 +4326,8 @@ func (c *Client) SetPaymentMethod(ctx context.Context, body gen.SetPaymentMethod
 // An error answer comes back as a *errors.APIError.
 func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreatePaymentMethodIntentBody, opts ...Option) (*gen.CreatePaymentMethodIntentResponse, error) {
 	op := operation{name: "createPaymentMethodIntent", method: "POST", path: "/v2/billing/payment-methods/intent", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("POST", server, body, "/v2/billing/payment-methods/intent")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/payment-methods/intent")
 	}
 	return call[gen.CreatePaymentMethodIntentResponse](ctx, c, op, build, opts)
 }
@@ -4339,8 +4339,8 @@ func (c *Client) CreatePaymentMethodIntent(ctx context.Context, body gen.CreateP
 // An error answer comes back as a *errors.APIError.
 func (c *Client) ListPlans(ctx context.Context, opts ...Option) (*gen.ListPlansResponse, error) {
 	op := operation{name: "listPlans", method: "GET", path: "/v2/billing/plans"}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/plans")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/plans")
 	}
 	return call[gen.ListPlansResponse](ctx, c, op, build, opts)
 }
@@ -4355,8 +4355,8 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 	if err := op.checkPath("planId", string(planID)); err != nil {
 		return nil, err
 	}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/plans/%s", string(planID))
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/plans/%s", string(planID))
 	}
 	return call[gen.GetPlanResponse](ctx, c, op, build, opts)
 }
@@ -4368,8 +4368,8 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.GetBillingReadonlyResponse, error) {
 	op := operation{name: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
-	build := func(server string) (*http.Request, error) {
-		return newRequest("GET", server, nil, "/v2/billing/readonly")
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/readonly")
 	}
 	return call[gen.GetBillingReadonlyResponse](ctx, c, op, build, opts)
 }

@@ -8,9 +8,17 @@
 // BP_BOT_ID and BP_WORKSPACE_ID; with -env, those lines are shell
 // commands (export BP_API_URL='...') to eval.
 //
+// It serves the Chat API too (see bptest.Server.ChatURL), for the first
+// bot: a Chat client takes BP_CHAT_API_URL as its API URL (webhook ID
+// included; BP_CHAT_WEBHOOK_ID is the webhook ID alone), and signs its own
+// user keys with BP_CHAT_ENCRYPTION_KEY if it wants to. Its bot echoes every
+// message a user sends (-bot-reply echo), or never answers (-bot-reply none).
+// These lines come after the four above, BP_CHAT_WEBHOOK_ID last.
+//
 // -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
 //
 //	botpress-mock -fault op=getUser,status=429,times=2,retry-after=1s -fault latency=50ms,rate=0.1
+//	botpress-mock -fault chat,op=listenConversation,drop-stream-after=2
 package main
 
 import (
@@ -55,8 +63,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rateLimit := fs.Int("rate-limit", 0, "requests admitted per window, as the API limits a workspace (0: no limit; the API admits 100 a second)")
 	rateWindow := fs.Duration("rate-window", time.Second, "length of the sliding window of -rate-limit")
 	env := fs.Bool("env", false, "print the settings as shell export lines (eval them), and the banner on stderr")
+	webhook := fs.String("chat-webhook", bptest.DefaultChatWebhookID, "webhook ID of the Chat API (the last segment of BP_CHAT_API_URL)")
+	chatKey := fs.String("chat-encryption-key", "", "your own encryption key for the Chat API's user keys: createUser is then refused, as the integration refuses it (default: the server issues keys, signed with "+bptest.DefaultChatEncryptionKey+")")
+	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
+	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	var faults []bptest.Fault
-	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop (repeatable)", func(v string) error {
+	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
 		f, err := parseFault(v)
 		if err == nil {
 			faults = append(faults, f)
@@ -72,9 +84,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags come as -name value)", fs.Arg(0))
 	}
+	var bot bptest.Bot
+	switch *botReply {
+	case "echo":
+		bot = bptest.EchoBot
+	case "none":
+	default:
+		return fmt.Errorf("-bot-reply %q: echo or none", *botReply)
+	}
 	opts := []bptest.Option{
 		bptest.WithAddr(*addr), bptest.WithToken(*token), bptest.WithBotID(strings.Split(*bots, ",")...),
 		bptest.WithWorkspaceID(*workspace), bptest.WithPageSize(*pageSize),
+		bptest.WithChatWebhookID(*webhook), bptest.WithChatKeepAlive(*keepAlive),
 		// A violation is reported by the program's own tests; a user's
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),
@@ -84,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-rate-window %v: must be positive", *rateWindow)
 		}
 		opts = append(opts, bptest.WithRateLimit(bptest.RateLimit{Requests: *rateLimit, Window: *rateWindow}))
+	}
+	if *chatKey != "" {
+		opts = append(opts, bptest.WithChatEncryptionKey(*chatKey))
 	}
 	if *seed != 0 {
 		opts = append(opts, bptest.WithSeed(*seed))
@@ -105,7 +129,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, f := range faults {
 		srv.InjectFault(f)
 	}
-	vars := [][2]string{{"BP_API_URL", srv.URL}, {"BP_TOKEN", srv.Token}, {"BP_BOT_ID", srv.BotID}, {"BP_WORKSPACE_ID", srv.WorkspaceID}}
+	srv.OnMessage(bot)
+	vars := [][2]string{
+		{"BP_API_URL", srv.URL}, {"BP_TOKEN", srv.Token}, {"BP_BOT_ID", srv.BotID}, {"BP_WORKSPACE_ID", srv.WorkspaceID},
+		{"BP_CHAT_API_URL", srv.ChatURL()}, {"BP_CHAT_ENCRYPTION_KEY", srv.ChatEncryptionKey()}, {"BP_CHAT_WEBHOOK_ID", srv.ChatWebhookID()},
+	}
 	if *env {
 		fmt.Fprintln(stderr, "botpress-mock listening on", srv.URL)
 		for _, kv := range vars {
@@ -132,7 +160,7 @@ func parseFault(v string) (bptest.Fault, error) {
 	var f bptest.Fault
 	for _, part := range strings.Split(v, ",") {
 		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok && key != "drop" {
+		if !ok && key != "drop" && key != "chat" && key != "error-in-200" {
 			return f, fmt.Errorf("fault %q: %q is not key=value", v, part)
 		}
 		var err error
@@ -163,15 +191,30 @@ func parseFault(v string) (bptest.Fault, error) {
 			if ok {
 				f.Drop, err = strconv.ParseBool(val)
 			}
+		case "error-in-200":
+			f.ErrorIn200 = true
+			if ok {
+				f.ErrorIn200, err = strconv.ParseBool(val)
+			}
+		case "chat":
+			f.Chat = true
+			if ok {
+				f.Chat, err = strconv.ParseBool(val)
+			}
+		case "drop-stream-after":
+			f.DropStreamAfter, err = strconv.Atoi(val)
+			if err == nil && f.DropStreamAfter < 0 {
+				err = errors.New("negative")
+			}
 		default:
-			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop)", v, key)
+			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, error-in-200)", v, key)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %s=%s: %v", v, key, val, err)
 		}
 	}
-	if f.Status == 0 && f.Latency == 0 && !f.Drop {
-		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency or drop", v)
+	if f.Status == 0 && f.Latency == 0 && !f.Drop && f.DropStreamAfter == 0 {
+		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency, drop or drop-stream-after", v)
 	}
 	return f, nil
 }

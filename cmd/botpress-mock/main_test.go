@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -92,7 +93,8 @@ func TestRunBadFlags(t *testing.T) {
 }
 
 // startMock runs botpress-mock with args until the test ends, and returns
-// what it printed on stdout up to its fourth settings line, and its log.
+// the settings lines it printed on stdout (up to BP_CHAT_WEBHOOK_ID, the
+// last), and its log.
 func startMock(t *testing.T, args ...string) (lines []string, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,13 +119,23 @@ func startMock(t *testing.T, args ...string) (lines []string, logs *syncBuffer) 
 		if strings.Contains(sc.Text(), "BP_") {
 			lines = append(lines, sc.Text())
 		}
-		if len(lines) == 4 {
+		if strings.Contains(sc.Text(), "BP_CHAT_WEBHOOK_ID=") {
 			break
 		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	require.Len(t, lines, 4, "settings printed")
+	require.Len(t, lines, 7, "settings printed")
 	return lines, logs
+}
+
+// mockEnv reads settings lines (NAME=value, or export NAME='value') into a map.
+func mockEnv(lines []string) map[string]string {
+	env := map[string]string{}
+	for _, l := range lines {
+		k, v, _ := strings.Cut(strings.TrimPrefix(l, "export "), "=")
+		env[k] = strings.Trim(v, "'")
+	}
+	return env
 }
 
 func TestRunHelp(t *testing.T) {
@@ -152,11 +164,7 @@ func TestRunEnv(t *testing.T) {
 
 func TestRunFaultsAndQueryLog(t *testing.T) {
 	lines, logs := startMock(t, "-fault", "op=listUsers,status=429,times=2,retry-after=2s")
-	env := map[string]string{}
-	for _, l := range lines {
-		k, v, _ := strings.Cut(l, "=")
-		env[k] = v
-	}
+	env := mockEnv(lines)
 	get := func() *http.Response {
 		req, _ := http.NewRequest("GET", env["BP_API_URL"]+"/v1/chat/users?tags.k=v", nil)
 		req.Header.Set("Authorization", "Bearer "+env["BP_TOKEN"])
@@ -184,9 +192,74 @@ func TestParseFault(t *testing.T) {
 	f, err = parseFault("drop")
 	require.NoError(t, err)
 	assert.True(t, f.Drop)
+	f, err = parseFault("chat,op=listenConversation,drop-stream-after=2")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Chat: true, Operation: "listenConversation", DropStreamAfter: 2}, f)
+	f, err = parseFault("chat,op=getUser,status=403,error-in-200")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Chat: true, Operation: "getUser", Status: 403, ErrorIn200: true}, f)
 	for _, bad := range []string{"", "op=getUser", "status=abc", "status=42", "rate=2", "times=-1",
-		"latency=soon", "colour=red", "status", "drop=maybe"} {
+		"latency=soon", "colour=red", "status", "drop=maybe", "chat", "chat=maybe,drop", "drop-stream-after=-1,drop"} {
 		_, err := parseFault(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestRunChat(t *testing.T) {
+	lines, logs := startMock(t, "-chat-webhook", "hook-1", "-chat-keep-alive", "1m")
+	env := mockEnv(lines)
+	assert.Equal(t, "hook-1", env["BP_CHAT_WEBHOOK_ID"])
+	assert.Equal(t, env["BP_API_URL"]+"/chat/hook-1", env["BP_CHAT_API_URL"])
+	assert.Equal(t, bptest.DefaultChatEncryptionKey, env["BP_CHAT_ENCRYPTION_KEY"])
+
+	post := func(path, key, body string) map[string]any {
+		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("x-user-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, 201, resp.StatusCode)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return out
+	}
+	key := post("/users", "", `{}`)["key"].(string)
+	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+
+	// Listen, send, and read the echo off the stream.
+	req, _ := http.NewRequest("GET", env["BP_CHAT_API_URL"]+"/conversations/"+conv+"/listen", nil)
+	req.Header.Set("x-user-key", key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco"}}`)
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"isBot":true`) {
+			assert.Contains(t, sc.Text(), `"text":"marco"`, "-bot-reply echo by default")
+			break
+		}
+	}
+	require.NoError(t, sc.Err())
+	assert.Contains(t, logs.String(), "path=/chat/hook-1/messages")
+}
+
+func TestRunChatFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.Error(t, run(context.Background(), []string{"-bot-reply", "sing"}, io.Discard, &stderr))
+	assert.Error(t, run(context.Background(), []string{"-chat-keep-alive", "0s"}, io.Discard, &stderr))
+
+	lines, _ := startMock(t, "-env", "-chat-encryption-key", "s3cret", "-bot-reply", "none")
+	env := mockEnv(lines)
+	assert.Equal(t, "s3cret", env["BP_CHAT_ENCRYPTION_KEY"])
+	req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+"/users", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode, "with your own key, createUser is refused")
 }

@@ -32,28 +32,16 @@ import (
 // table is the table the leads go to.
 const table = "LeadsImportTable"
 
-// Lead is one record to import: its fields are the table's columns.
+// Lead is one record to import: its fields are the table's columns, and
+// client.SchemaOf makes the table's schema from them. email is the key
+// column; stage takes one of four values.
 type Lead struct {
 	ID      int64   `json:"id,omitempty"` // the row ID, read back from the table
-	Email   string  `json:"email"`
-	Name    string  `json:"name"`
+	Email   string  `json:"email" botpress:"required,pattern=^[^@ ]+@[^@ ]+$"`
+	Name    string  `json:"name" botpress:"required,searchable"`
 	Company string  `json:"company"`
 	Score   float64 `json:"score"`
-	Stage   string  `json:"stage"`
-}
-
-// schema describes the table's columns: email is the key column, and
-// stage takes one of four values.
-var schema = map[string]any{
-	"type": "object",
-	"properties": map[string]any{
-		"email":   map[string]any{"type": "string", "pattern": "^[^@ ]+@[^@ ]+$"},
-		"name":    map[string]any{"type": "string", "x-zui": map[string]any{"searchable": true}},
-		"company": map[string]any{"type": "string"},
-		"score":   map[string]any{"type": "number"},
-		"stage":   map[string]any{"type": "string", "enum": []any{"new", "qualified", "won", "lost"}},
-	},
-	"required": []any{"email", "name"},
+	Stage   string  `json:"stage" botpress:"enum=new|qualified|won|lost"`
 }
 
 func main() {
@@ -95,6 +83,10 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	defer stop()
 	fmt.Fprintln(out, "talking to", addr)
 
+	schema, err := client.SchemaOf[Lead]()
+	if err != nil {
+		return err
+	}
 	body := gen.GetOrCreateTableBody{Schema: schema}
 	body.KeyColumn.Set("email")
 	t, err := c.GetOrCreateTable(ctx, table, body)

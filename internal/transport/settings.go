@@ -90,23 +90,26 @@ func (cfg *Config) CopyHeader(h http.Header, reserved func(canonicalKey string) 
 }
 
 // ResolveBase checks that baseURL is an absolute http(s) URL and returns it
-// without trailing slashes, and the server URL the operations' paths are
+// without trailing slashes, and the endpoint the operations' paths are
 // appended to: the base URL resolved as a directory, so that a path prefix
 // (https://proxy/botpress) stays in front of them. Resolving "./" once gives
 // the prefix every request URL starts with: resolving "./v1/..." gives the
 // same URL with the operation's path appended, as the path has no dot
 // segments.
-func ResolveBase(baseURL string) (base, server string, err error) {
+func ResolveBase(baseURL string) (base string, endpoint *Endpoint, err error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
 	}
 	base = strings.TrimRight(baseURL, "/")
 	s, err := url.Parse(base + "/")
-	if err != nil {
-		return "", "", fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+	if err == nil {
+		endpoint, err = NewEndpoint(s.ResolveReference(&url.URL{Path: "./"}).String())
 	}
-	return base, s.ResolveReference(&url.URL{Path: "./"}).String(), nil
+	if err != nil {
+		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+	}
+	return base, endpoint, nil
 }
 
 // Named is a setting sent as a header, named for errors: its value is

@@ -99,7 +99,9 @@ func Defaults() Config {
 // Do sends req, retrying as the config allows, and returns the body of a
 // 2xx answer, an *errors.APIError for any other answer, or the transport
 // error wrapped; name is the operation's, for errors and logs. It adds no
-// header: the caller has set them.
+// header: the caller has set them. req carries the context of the first
+// attempt, made by FirstAttemptContext(ctx), which the caller cancels once
+// Do returns; later attempts get their own.
 //
 // When the config has a Pacer, each attempt, retries included, first waits
 // for it, and the answer's header is handed back to it.
@@ -189,32 +191,64 @@ type result struct {
 	body   []byte
 }
 
-// attempt sends the request once, within the per-attempt timeout, and
-// reads the whole answer.
-func (cfg *Config) attempt(ctx context.Context, req *http.Request, n int) (result, error) {
-	if cfg.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
-		defer cancel()
+// noCancel is the CancelFunc of an attempt that needs no context of its
+// own.
+func noCancel() {}
+
+// AttemptContext returns the context an attempt runs under: ctx bounded by
+// the per-attempt timeout, or ctx itself when there is no timeout or when
+// ctx ends no later than the timeout would (a context of its own would
+// then cost allocations and a timer, and change nothing). The CancelFunc
+// is never nil.
+func (cfg *Config) AttemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.Timeout <= 0 {
+		return ctx, noCancel
 	}
-	var r *http.Request
-	if cfg.HTTPClient.Jar == nil {
+	if d, ok := ctx.Deadline(); ok && !d.After(time.Now().Add(cfg.Timeout)) {
+		return ctx, noCancel
+	}
+	return context.WithTimeout(ctx, cfg.Timeout)
+}
+
+// FirstAttemptContext returns the context to build a request with, for Do:
+// the first attempt's (AttemptContext), so that the request need not be
+// copied to carry it; or, with a Pacer, whose wait comes first and must not
+// eat into the attempt's timeout, ctx itself (Do then makes the attempt's
+// context after the wait). The caller cancels it once Do has returned.
+func (cfg *Config) FirstAttemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.Pacer != nil {
+		return ctx, noCancel
+	}
+	return cfg.AttemptContext(ctx)
+}
+
+// attempt sends the request once, within the per-attempt timeout, and
+// reads the whole answer. The first attempt (n is 0) sends req, which
+// already carries its context (see FirstAttemptContext), as it is; a later
+// one, or any attempt of a config with a Pacer, sends a copy with a context
+// of its own and, after the first, the body again.
+func (cfg *Config) attempt(ctx context.Context, req *http.Request, n int) (result, error) {
+	r := req
+	if n > 0 || cfg.Pacer != nil {
+		actx, cancel := cfg.AttemptContext(ctx)
+		defer cancel()
 		// Neither http.Client nor a RoundTripper (which must not modify
 		// the request) writes to the request's header or URL, so a shallow
 		// copy carrying the attempt's context is enough: no need to copy
-		// them for every attempt.
-		r = req.WithContext(ctx)
-	} else {
+		// them for every attempt (but see the jar below).
+		r = req.WithContext(actx)
+		if n > 0 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return result{}, err
+			}
+			r.Body = body
+		}
+	}
+	if cfg.HTTPClient.Jar != nil {
 		// http.Client adds the jar's cookies to the header of the request
 		// it is given: each attempt gets its own copy of the original.
-		r = req.Clone(ctx)
-	}
-	if n > 0 && req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return result{}, err
-		}
-		r.Body = body
+		r = r.Clone(r.Context())
 	}
 	resp, err := cfg.HTTPClient.Do(r)
 	if err != nil {

@@ -86,11 +86,15 @@ const median = (xs) => {
 
 async function measureCalls(op, conc) {
   const fn = ops[op];
-  await run(fn, WARMUP, conc);
+  await run(fn, WARMUP, conc); // warm-up, not measured
   const rounds = [];
+  const cpuRounds = [];
   for (let r = 0; r < ROUNDS; r++) {
+    const cpu0 = process.cpuUsage();
     const secs = await run(fn, CALLS, conc);
+    const cpu = process.cpuUsage(cpu0); // µs of user and system time, all threads
     rounds.push(CALLS / secs);
+    cpuRounds.push(((cpu.user + cpu.system) * 1e3) / CALLS);
   }
   const callsPerSec = median(rounds);
   const res = {
@@ -101,6 +105,7 @@ async function measureCalls(op, conc) {
     rounds: ROUNDS,
     callsPerSec,
     nsPerOp: 1e9 / callsPerSec,
+    cpuNsPerOp: median(cpuRounds), // the Node process's CPU time per call
     roundsCallsPerSec: rounds,
   };
   console.error(`${res.name}: ${callsPerSec.toFixed(0)} calls/s`);

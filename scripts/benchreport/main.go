@@ -43,6 +43,7 @@ func run(args []string) error {
 	goPath := fs.String("go", "", "output of `go test -bench` (text)")
 	tsPath := fs.String("ts", "", "JSON printed by scripts/bench-ts/bench.mjs")
 	soakPath := fs.String("soak", "", "JSON summary of the soak test (optional)")
+	coldPath := fs.String("coldbuild", "", "output of scripts/coldbuild, one run a line (optional)")
 	cmdPath := fs.String("commands", "", "the commands that produced the results, one a line (optional)")
 	load := fs.String("loadavg", "", "the load average (/proc/loadavg) before the runs, for the report (optional)")
 	out := fs.String("out", "BENCHMARKS.md", "Markdown report to write")
@@ -99,6 +100,15 @@ func run(args []string) error {
 		m.Load = strings.Join(f[:3], " ")
 	}
 	d := newData(goRun, ts, soak, m, commands)
+	if *coldPath != "" {
+		data, err := os.ReadFile(*coldPath)
+		if err != nil {
+			return err
+		}
+		if d.ColdBuild, err = parseColdBuild(string(data)); err != nil {
+			return fmt.Errorf("%s: %w", *coldPath, err)
+		}
+	}
 
 	svgRel, err := filepath.Rel(root, *svg)
 	if err != nil {

@@ -182,6 +182,7 @@ type TSResult struct {
 	Rounds            int     `json:"rounds"`
 	CallsPerSec       float64 `json:"callsPerSec"`
 	NsPerOp           float64 `json:"nsPerOp"`
+	CPUNsPerOp        float64 `json:"cpuNsPerOp"` // the Node process's CPU time per call
 	Items             int     `json:"items"`
 	ItemsPerSec       float64 `json:"itemsPerSec"`
 	PeakHeapUsedBytes float64 `json:"peakHeapUsedBytes"`

@@ -1,0 +1,231 @@
+package bptest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/botpress-go/sdk/chat/chatgen"
+	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/message"
+)
+
+// IncomingMessage is a message a user sent through the Chat API, as the
+// scripted bot (OnMessage) gets it.
+type IncomingMessage struct {
+	// ID is the message's ID, the same in both APIs.
+	ID string
+	// ConversationID and UserID are the Chat API's IDs of the conversation
+	// and of the message's author.
+	ConversationID, UserID string
+	// RuntimeConversationID and RuntimeUserID are the runtime API's IDs of
+	// the same conversation and user.
+	RuntimeConversationID, RuntimeUserID string
+	// Payload is the message's content: a *message.TextPayload, a
+	// *message.ChoicePayload, ...
+	Payload message.Payload
+	// Metadata is what the app sent with the message, or nil.
+	Metadata map[string]any
+}
+
+// Bot scripts the bot of the Chat integration: it gets each message users
+// send through the Chat API, one at a time and in order, and returns the
+// bot's replies. Each reply becomes a message of the bot in the message's
+// conversation, as if the bot had created it through the runtime API:
+// outgoing, authored by the bot (its user ID is Server.BotID), listed by both
+// APIs, and pushed to the conversation's listeners as message_created with
+// isBot true. ctx is done when the server closes.
+type Bot func(ctx context.Context, m IncomingMessage) []message.Payload
+
+// EchoBot is a Bot that answers every message with a copy of its payload.
+func EchoBot(_ context.Context, m IncomingMessage) []message.Payload {
+	return []message.Payload{m.Payload}
+}
+
+// OnMessage sets the bot's script: bot answers the messages users send
+// through the Chat API from now on (see Bot). nil, the default, makes a bot
+// that never answers. The script runs on a goroutine of the server's,
+// after the user's message is stored and signalled; WaitChatBot waits for
+// it.
+func (s *Server) OnMessage(bot Bot) {
+	s.chatBot.mu.Lock()
+	defer s.chatBot.mu.Unlock()
+	s.chatBot.fn = bot
+}
+
+// WaitChatBot waits until the scripted bot has answered every message sent
+// so far (its replies created), or ctx is done.
+func (s *Server) WaitChatBot(ctx context.Context) error {
+	s.chatBot.mu.Lock()
+	idle := s.chatBot.idle
+	s.chatBot.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SendChatEvent makes the bot send a custom event to a Chat conversation
+// (by its Chat API ID), as the Chat integration's sendEvent action does:
+// the conversation's listeners get an event_created signal with isBot true,
+// a null id and the bot as its user. Nothing is stored.
+func (s *Server) SendChatEvent(conversationID string, payload map[string]any) error {
+	tx, unlock, err := s.chatLock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	conv, err := tx.conversation(conversationID)
+	if err != nil {
+		return err
+	}
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	s.chatHub.publish(conv.ID, chatgen.SignalEventCreated{
+		Type: chatgen.SignalEventCreatedTypeEventCreated,
+		Data: chatgen.SignalEventCreatedData{
+			ID: nullable.NewNullNullable[string](), CreatedAt: tx.st.now().UTC(), Payload: payload,
+			ConversationID: tx.cs.convs.fidOf(conv.ID), UserID: s.BotID, IsBot: true,
+		},
+	})
+	return nil
+}
+
+// chatBot runs the script of OnMessage, one message at a time.
+type chatBot struct {
+	srv    *Server
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards what follows
+	fn      Bot
+	queue   []IncomingMessage
+	running bool
+	idle    chan struct{} // closed while nothing is queued or running
+	stopped bool
+}
+
+func newChatBot(s *Server) *chatBot {
+	ctx, cancel := context.WithCancel(context.Background())
+	idle := make(chan struct{})
+	close(idle)
+	return &chatBot{srv: s, ctx: ctx, cancel: cancel, idle: idle}
+}
+
+// enqueue hands a user's message to the script, if there is one.
+func (b *chatBot) enqueue(m IncomingMessage) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fn == nil || b.stopped {
+		return
+	}
+	b.queue = append(b.queue, m)
+	if !b.running {
+		b.running = true
+		b.idle = make(chan struct{})
+		go b.run()
+	}
+}
+
+// run answers the queued messages until there are none.
+func (b *chatBot) run() {
+	for {
+		b.mu.Lock()
+		if len(b.queue) == 0 || b.stopped {
+			b.queue = nil
+			b.running = false
+			close(b.idle)
+			b.mu.Unlock()
+			return
+		}
+		m, fn := b.queue[0], b.fn
+		b.queue = b.queue[1:]
+		b.mu.Unlock()
+		if fn != nil {
+			b.srv.chatReply(m, b.script(fn, m))
+		}
+	}
+}
+
+// script runs the test's script; a panic there is recorded, not fatal.
+func (b *chatBot) script(fn Bot, m IncomingMessage) (replies []message.Payload) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.srv.recordViolation(fmt.Sprintf("the Chat bot's script panicked on message %s: %v", m.ID, p))
+			replies = nil
+		}
+	}()
+	return fn(b.ctx, m)
+}
+
+// stop cancels the script's context and drops what is queued.
+func (b *chatBot) stop() {
+	b.cancel()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopped = true
+}
+
+// chatReply creates the bot's replies to a message, in its conversation,
+// if the conversation is still there.
+func (s *Server) chatReply(m IncomingMessage, replies []message.Payload) {
+	if len(replies) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state
+	b := st.bots[s.BotID]
+	if b == nil {
+		return
+	}
+	if _, ok := b.conversations.get(m.RuntimeConversationID); !ok {
+		return
+	}
+	for i, p := range replies {
+		if p == nil {
+			continue
+		}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			s.recordViolation(fmt.Sprintf("the Chat bot's reply %d to message %s: %v", i, m.ID, err))
+			continue
+		}
+		id, seq := st.ids.next("msg")
+		now := st.now().UTC()
+		msg := gen.Message{
+			ID: id, CreatedAt: now, UpdatedAt: now,
+			ConversationID: m.RuntimeConversationID, UserID: s.BotID, Type: p.MessageType(), Payload: raw,
+			Tags: map[string]string{}, Direction: gen.MessageDirectionOutgoing,
+		}
+		b.messages.add(id, seq, msg)
+		st.chatBotMessage(b, msg)
+	}
+}
+
+// chatBotMessage tells the listeners of a Chat conversation about a message
+// the bot created in it (through the runtime API or the script), as the
+// Chat integration's channel does: message_created with isBot true.
+func (st *state) chatBotMessage(b *botState, m gen.Message) {
+	if b.id != st.srv.BotID || m.Direction != gen.MessageDirectionOutgoing {
+		return
+	}
+	conv, ok := b.conversations.get(m.ConversationID)
+	if !ok || conv.Integration != chatIntegration || conv.Channel != chatChannel {
+		return
+	}
+	cm, ok := st.chat.chatMessage(m)
+	if !ok {
+		return
+	}
+	st.srv.chatHub.publish(conv.ID, chatgen.SignalMessageCreated{
+		Type: chatgen.SignalMessageCreatedTypeMessageCreated,
+		Data: signalMessageData(cm, true),
+	})
+}
