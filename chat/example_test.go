@@ -5,28 +5,37 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/botpress-go/sdk/bptest"
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
 	"github.com/botpress-go/sdk/message"
 )
 
-// echoBot starts a stand-in for https://chat.botpress.cloud/<webhook ID>
-// whose bot answers every message with "echo: " and the text; close it
-// when done.
-func echoBot() *fakeChat {
-	f := startFakeChat(func(format string, args ...any) { log.Printf(format, args...) })
-	f.onCreate = func(f *fakeChat, m chatgen.Message) { f.say(fkBot, "echo: "+text(m)) }
-	return f
+// echoBot starts bptest, an in-memory Botpress whose Chat API stands in for
+// https://chat.botpress.cloud/<webhook ID>, with a bot that answers every
+// message with "echo: " and its text; close it when done.
+func echoBot() *bptest.Server {
+	srv, err := bptest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.OnMessage(func(_ context.Context, m bptest.IncomingMessage) []message.Payload {
+		if t, ok := m.Payload.(*message.TextPayload); ok {
+			return []message.Payload{message.Text("echo: " + t.Text)}
+		}
+		return nil
+	})
+	return srv
 }
 
 // A new user starts a conversation, says hello and reads the bot's answer.
 func Example() {
-	bot := echoBot()
-	defer bot.srv.Close()
+	srv := echoBot()
+	defer srv.Close()
 	ctx := context.Background()
 
-	// With the real API: chat.Connect(ctx, "<webhook ID>").
-	c, err := chat.Connect(ctx, "", chat.WithBaseURL(bot.srv.URL))
+	// With Botpress Cloud: chat.Connect(ctx, "<webhook ID>").
+	c, err := chat.Connect(ctx, "", chat.WithBaseURL(srv.ChatURL()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -34,7 +43,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	reply, err := c.SendAndWait(ctx, conv.Conversation.ID, &message.TextPayload{Text: "Hello"})
+	reply, err := c.SendAndWait(ctx, conv.Conversation.ID, message.Text("Hello"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -45,19 +54,23 @@ func Example() {
 // Listen yields what happens in a conversation; the loop ends when it
 // breaks or ctx ends, and the connection with it.
 func ExampleClient_Listen() {
-	bot := echoBot()
-	defer bot.srv.Close()
+	srv := echoBot()
+	defer srv.Close()
 	ctx := context.Background()
-	c, err := chat.Connect(ctx, "", chat.WithBaseURL(bot.srv.URL))
+	c, err := chat.Connect(ctx, "", chat.WithBaseURL(srv.ChatURL()))
 	if err != nil {
 		log.Fatal(err)
 	}
-	sent, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: "conv_1", Payload: &message.TextPayload{Text: "Hi"}})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr("support-1")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sent, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv.Conversation.ID, Payload: message.Text("Hi")})
 	if err != nil {
 		log.Fatal(err)
 	}
 	// From the message sent on, so that an answer already there is not missed.
-	for sig, err := range c.Listen(ctx, "conv_1", chat.WithResumeAfter(sent.Message)) {
+	for sig, err := range c.Listen(ctx, conv.Conversation.ID, chat.WithResumeAfter(sent.Message)) {
 		if err != nil {
 			log.Fatal(err)
 		}
