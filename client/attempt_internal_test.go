@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -100,31 +99,4 @@ func TestFirstAttemptSendsTheBuiltRequest(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzFillURL checks that fillURL gives the URL url.Parse makes of the
-// base followed by the path with its parameters escaped, whether it
-// takes its short way (nothing to escape) or not.
-func FuzzFillURL(f *testing.F) {
-	for _, s := range [][2]string{
-		{"", "conv_01HZ"}, {"prefix/", "a/b"}, {"x%20y/", "a b"}, {"ü/", "ü"}, {"a%2Fb/", "id"},
-		{"p//", "a%2Fb"}, {"", "a+b:c"}, {"", ";,="}, {"", "%"}, {"", "..."}, {"", "~-._"},
-	} {
-		f.Add(s[0], s[1])
-	}
-	f.Fuzz(func(t *testing.T, prefix, id string) {
-		if id == "" || id == "." || id == ".." {
-			return // checkPath refuses them
-		}
-		c, err := New(WithToken("bp_pat_test"), WithBaseURL("http://api.test:8080/"+prefix))
-		if err != nil {
-			return
-		}
-		base := c.cfg.endpoint
-		var got url.URL
-		require.NoError(t, fillURL(&got, base, "/v1/chat/conversations/%s/x", []string{id}))
-		want, err := url.Parse(base.raw + "v1/chat/conversations/" + url.PathEscape(id) + "/x")
-		require.NoError(t, err)
-		assert.Equal(t, *want, got, "base %q, id %q", base.raw, id)
-	})
 }

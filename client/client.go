@@ -19,28 +19,26 @@ package client
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
-	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Defaults used when neither an option nor the environment says otherwise.
 const (
 	DefaultBaseURL    = "https://api.botpress.cloud"
-	DefaultTimeout    = 60 * time.Second
-	DefaultMaxRetries = 3
-	DefaultUserAgent  = "botpress-go"
+	DefaultTimeout    = transport.DefaultTimeout
+	DefaultMaxRetries = transport.DefaultMaxRetries
+	DefaultUserAgent  = transport.DefaultUserAgent
 	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the exponential backoff.
-	DefaultRetryBaseDelay = 500 * time.Millisecond
-	DefaultRetryMaxDelay  = 8 * time.Second
+	DefaultRetryBaseDelay = transport.DefaultRetryBaseDelay
+	DefaultRetryMaxDelay  = transport.DefaultRetryMaxDelay
 	// DefaultMaxRetryAfter is the longest Retry-After the client waits for;
 	// a longer one ends the retries and returns the error.
-	DefaultMaxRetryAfter = 60 * time.Second
+	DefaultMaxRetryAfter = transport.DefaultMaxRetryAfter
 	// MaxResponseBody bounds the body read from a successful answer.
-	MaxResponseBody = 100 << 20
+	MaxResponseBody = transport.MaxResponseBody
 )
 
 // Environment variables read by New when the matching option is not given.
@@ -67,29 +65,21 @@ type Client struct {
 }
 
 // config is everything an Option can set. A call works on a copy of the
-// client's config with the call's options applied.
+// client's config with the call's options applied. How requests are sent
+// (HTTP client, timeout, retries, logger, user agent, extra headers) is the
+// embedded transport.Config, shared with package chat.
 type config struct {
+	transport.Config
 	token            string
 	baseURL          string
 	botID            string
 	workspaceID      string
 	integrationID    string
 	integrationAlias string
-	httpClient       *http.Client
-	timeout          time.Duration
-	userAgent        string
-	header           http.Header
-	maxRetries       int
-	retryBase        time.Duration
-	retryMax         time.Duration
-	maxRetryAfter    time.Duration
-	logger           *slog.Logger
-	idempotent       bool
 	rateLimit        *rateLimit // set by WithRateLimit; New makes pacer from it
 	pacer            *pacer     // shared by every call of the client
 	rowsInFlight     int        // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
 	rowsPerCall      int        // ... and rows a call; 0 for MaxRowsPerCall
-	err              error
 
 	// Derived by validate from the settings above, once per client (or per
 	// call with options) rather than once per request.
@@ -103,17 +93,12 @@ type config struct {
 // token is set, or when an option is invalid.
 func New(opts ...Option) (*Client, error) {
 	cfg := config{
+		Config:        transport.Defaults(),
 		token:         os.Getenv(EnvToken),
 		baseURL:       os.Getenv(EnvAPIURL),
 		botID:         os.Getenv(EnvBotID),
 		workspaceID:   os.Getenv(EnvWorkspaceID),
 		integrationID: os.Getenv(EnvIntegrationID),
-		timeout:       DefaultTimeout,
-		userAgent:     DefaultUserAgent,
-		maxRetries:    DefaultMaxRetries,
-		retryBase:     DefaultRetryBaseDelay,
-		retryMax:      DefaultRetryMaxDelay,
-		maxRetryAfter: DefaultMaxRetryAfter,
 	}
 	if cfg.baseURL == "" {
 		cfg.baseURL = DefaultBaseURL
@@ -121,7 +106,7 @@ func New(opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.idempotent {
+	if cfg.Idempotent {
 		return nil, errors.New("botpress: WithIdempotent applies to one call; pass it to the call, not to New")
 	}
 	if err := cfg.validate(); err != nil {
@@ -130,68 +115,34 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.token == "" {
 		return nil, fmt.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
 	}
-	if cfg.httpClient == nil {
-		cfg.httpClient = &http.Client{}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
 	}
-	cfg.httpClient = guardRedirects(cfg.httpClient)
+	cfg.HTTPClient = transport.GuardRedirects(cfg.HTTPClient)
 	if cfg.rateLimit != nil {
-		cfg.pacer = newPacer(cfg.rateLimit.rps, cfg.rateLimit.burst, cfg.maxRetryAfter)
+		cfg.pacer = newPacer(cfg.rateLimit.rps, cfg.rateLimit.burst, cfg.MaxRetryAfter)
+		cfg.Pacer = cfg.pacer
 	}
 	return &Client{cfg: cfg}, nil
 }
 
-// validate reports the first invalid setting.
+// validate reports the first invalid setting, and derives the server URL,
+// the Authorization header and the secret errors must not show.
 func (cfg *config) validate() error {
-	if cfg.err != nil {
-		return cfg.err
+	if cfg.Err != nil {
+		return cfg.Err
 	}
-	u, err := url.Parse(cfg.baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
-	}
-	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
-	// The operations' paths are resolved against the base URL as a
-	// directory, so that a path prefix (https://proxy/botpress) stays in
-	// front of them. Resolving "./" once gives the prefix every request URL
-	// starts with: resolving "./v1/..." gives the same URL with the
-	// operation's path appended, as the path has no dot segments.
-	server, err := url.Parse(cfg.baseURL + "/")
-	if err != nil {
-		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
-	}
-	if cfg.endpoint, err = newEndpoint(server.ResolveReference(&url.URL{Path: "./"}).String()); err != nil {
-		return fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", cfg.baseURL)
+	var err error
+	if cfg.baseURL, cfg.endpoint, err = transport.ResolveBase(cfg.baseURL); err != nil {
+		return err
 	}
 	cfg.headerValues = cfg.makeHeaderValues()
-	for _, h := range []struct{ what, value string }{
-		{"token", cfg.token}, {"bot ID", cfg.botID}, {"workspace ID", cfg.workspaceID},
-		{"integration ID", cfg.integrationID}, {"integration alias", cfg.integrationAlias},
-		{"user agent", cfg.userAgent},
-	} {
-		if !validHeaderValue(h.value) {
-			// Never print the value: it may be the token.
-			return fmt.Errorf("botpress: the %s contains a control character", h.what)
-		}
-	}
-	for k, vs := range cfg.header {
-		for _, v := range vs {
-			if !validHeaderValue(v) || !validHeaderValue(k) {
-				return fmt.Errorf("botpress: header %q has a control character", k)
-			}
-		}
-	}
-	return nil
-}
-
-// validHeaderValue reports whether v can be sent in a header: no control
-// characters other than tab.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
+	cfg.Secret = cfg.token
+	return cfg.CheckHeaders(
+		transport.Named{What: "token", Value: cfg.token}, transport.Named{What: "bot ID", Value: cfg.botID},
+		transport.Named{What: "workspace ID", Value: cfg.workspaceID}, transport.Named{What: "integration ID", Value: cfg.integrationID},
+		transport.Named{What: "integration alias", Value: cfg.integrationAlias},
+	)
 }
 
 // with returns the config for one call: the client's, with opts applied.
@@ -219,62 +170,12 @@ func (c *Client) withOptions(opts []Option) (config, error) {
 		// client's, shared by all its calls.
 		return cfg, errors.New("botpress: WithRateLimit applies to a client; pass it to New, not to a call")
 	}
-	if cfg.httpClient == nil {
-		cfg.httpClient = c.cfg.httpClient
-	} else if cfg.httpClient != c.cfg.httpClient {
-		cfg.httpClient = guardRedirects(cfg.httpClient)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = c.cfg.HTTPClient
+	} else if cfg.HTTPClient != c.cfg.HTTPClient {
+		cfg.HTTPClient = transport.GuardRedirects(cfg.HTTPClient)
 	}
 	return cfg, nil
-}
-
-// credentialHeaders are the headers a redirect to another origin must not
-// carry.
-var credentialHeaders = []string{
-	"Authorization", "Proxy-Authorization", "Cookie", "Cookie2",
-	"Www-Authenticate", "Proxy-Authenticate",
-}
-
-// guardRedirects returns a copy of hc (same transport, jar and timeout)
-// whose redirect policy removes the credentials from a redirect that
-// leaves the origin (scheme, host and port) of the first request. net/http
-// removes them only when the host name changes, so on its own it sends the
-// token to another port of the same host, or from https to http. hc's own
-// CheckRedirect, if any, runs afterwards; without one, the default limit of
-// 10 redirects applies.
-func guardRedirects(hc *http.Client) *http.Client {
-	guarded := *hc
-	next := hc.CheckRedirect
-	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
-			for _, h := range credentialHeaders {
-				req.Header.Del(h)
-			}
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return &guarded
-}
-
-// origin is the scheme, host and port of u, with the scheme's default port
-// when u names none.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // BaseURL returns the API address the client calls.

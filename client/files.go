@@ -8,12 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // FileContent is what UploadFile sends. Make one with FileFromBytes,
@@ -120,7 +120,7 @@ func FileFromURL(url string) FileContent {
 		}
 		if err != nil {
 			remove()
-			return nil, fmt.Errorf("downloading %s: %w", redact(url), err)
+			return nil, fmt.Errorf("downloading %s: %w", transport.Redact(url), err)
 		}
 		name := tmp.Name()
 		src.body, src.size, src.cleanup = io.NopCloser(tmp), n, remove
@@ -199,7 +199,7 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 		return fail(UploadStepPut, file, fmt.Errorf("%w: upsertFile returned no uploadUrl", ErrMalformedResponse))
 	}
 	// The request carries the first attempt's context (see config.do).
-	actx, cancel := cfg.attemptContext(ctx)
+	actx, cancel := cfg.AttemptContext(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPut, file.UploadURL, src.body)
 	if err != nil {
@@ -216,13 +216,13 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 	if body.PublicContentImmediatelyAccessible != nil && *body.PublicContentImmediatelyAccessible {
 		req.Header.Set("x-amz-tagging", "public=true")
 	}
-	if cfg.userAgent != "" {
-		req.Header.Set("User-Agent", cfg.userAgent)
+	if cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", cfg.UserAgent)
 	}
 	// The storage host is not the API: its requests are not paced.
 	storage := cfg
-	storage.pacer = nil
-	if _, err := storage.do(ctx, "uploadFile", req); err != nil {
+	storage.Pacer = nil
+	if _, err := storage.Do(ctx, "uploadFile", req); err != nil {
 		return fail(UploadStepPut, file, err)
 	}
 	return file, nil
@@ -248,7 +248,7 @@ func (c *Client) DownloadURL(ctx context.Context, url string, w io.Writer, opts 
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return 0, fmt.Errorf("botpress: downloadFile: %w", unprefix(err))
+		return 0, fmt.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
 	}
 	resp, err := fetch(ctx, &cfg, url)
 	if err != nil {
@@ -270,14 +270,14 @@ func fetch(ctx context.Context, cfg *config, url string) (*http.Response, error)
 		return nil, fmt.Errorf("file URL: %w", err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return nil, fmt.Errorf("file URL %s is not http(s)", redact(url))
+		return nil, fmt.Errorf("file URL %s is not http(s)", transport.Redact(url))
 	}
-	if cfg.userAgent != "" {
-		req.Header.Set("User-Agent", cfg.userAgent)
+	if cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", cfg.UserAgent)
 	}
-	resp, err := cfg.httpClient.Do(req)
+	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, redactErr(err)
+		return nil, transport.RedactErr(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -287,24 +287,4 @@ func fetch(ctx context.Context, cfg *config, url string) (*http.Response, error)
 		return nil, e
 	}
 	return resp, nil
-}
-
-// redactErr removes the query from the URL a transport error quotes.
-func redactErr(err error) error {
-	var ue *neturl.Error
-	if errors.As(err, &ue) {
-		ue.URL = redact(ue.URL)
-	}
-	return err
-}
-
-// redact drops the query of a URL, where pre-signed URLs keep their
-// signature.
-func redact(url string) string {
-	for i := 0; i < len(url); i++ {
-		if url[i] == '?' {
-			return url[:i] + "?..."
-		}
-	}
-	return url
 }

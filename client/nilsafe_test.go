@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/api"
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 type nsInner struct {
@@ -43,7 +44,7 @@ func TestNilSafe(t *testing.T) {
 	}
 	before, err := json.Marshal(in)
 	require.NoError(t, err)
-	out, err := json.Marshal(nilSafe(in))
+	out, err := json.Marshal(transport.NilSafe(in))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"tags":{},"ids":[],"inner":{"tags":{}},"ptr":{"tags":{}},
 		"list":[{"tags":{}},{"tags":{"a":"b"}}],"byKey":{"k":{"tags":{}}},"null":null,"free":null}`, string(out))
@@ -55,7 +56,7 @@ func TestNilSafe(t *testing.T) {
 
 	// A pointer to the body works the same; set fields are kept as they are.
 	set := &nsBody{Tags: map[string]string{"x": "1"}, IDs: []string{"a"}, List: []nsInner{}}
-	out, err = json.Marshal(nilSafe(set))
+	out, err = json.Marshal(transport.NilSafe(set))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"tags":{"x":"1"},"ids":["a"],"inner":{"tags":{}},"list":[],"null":null,"free":null}`, string(out))
 
@@ -63,10 +64,10 @@ func TestNilSafe(t *testing.T) {
 	plain := struct {
 		A string `json:"a"`
 	}{"x"}
-	assert.Equal(t, plain, nilSafe(plain))
-	assert.Nil(t, nilSafe(nil))
+	assert.Equal(t, plain, transport.NilSafe(plain))
+	assert.Nil(t, transport.NilSafe(nil))
 	m := map[string]any{"k": nil}
-	assert.Equal(t, m, nilSafe(m))
+	assert.Equal(t, m, transport.NilSafe(m))
 }
 
 // nsRecursive is a type that refers to itself, as some schemas do.
@@ -76,7 +77,7 @@ type nsRecursive struct {
 }
 
 func TestNilSafeRecursive(t *testing.T) {
-	out, err := json.Marshal(nilSafe(nsRecursive{Next: &nsRecursive{Children: []nsRecursive{{}}}}))
+	out, err := json.Marshal(transport.NilSafe(nsRecursive{Next: &nsRecursive{Children: []nsRecursive{{}}}}))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"children":[],"next":{"children":[{"children":[]}]}}`, string(out))
 }
@@ -125,7 +126,7 @@ func TestNilSafeCoversTheSpec(t *testing.T) {
 
 		// And for real: the zero body, made nil-safe, sends {} or [] for
 		// every required container at the top.
-		data, err := json.Marshal(nilSafe(reflect.Zero(body).Interface()))
+		data, err := json.Marshal(transport.NilSafe(reflect.Zero(body).Interface()))
 		if err != nil {
 			continue // a zero value some field refuses, such as an empty email
 		}
@@ -168,7 +169,7 @@ func nsWalk(s *openapi3.Schema, t reflect.Type, path string, seen map[string]boo
 	switch {
 	case s.Type.Is("array") && s.Items != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
 		nsWalk(s.Items.Value, t.Elem(), path+"[]", seen, problems)
-	case t.Kind() == reflect.Map && !t.Implements(marshalerType):
+	case t.Kind() == reflect.Map && !t.Implements(reflect.TypeFor[json.Marshaler]()):
 		if s.AdditionalProperties.Schema != nil {
 			nsWalk(s.AdditionalProperties.Schema.Value, t.Elem(), path+".*", seen, problems)
 		}
@@ -192,14 +193,14 @@ func nsWalk(s *openapi3.Schema, t reflect.Type, path string, seen map[string]boo
 			ps := p.Value
 			container := ps.Type.Is("object") || ps.Type.Is("array")
 			if required[name] && container && !ps.Nullable {
-				fieldRequired, _ := jsonField(f)
+				fieldRequired, _ := transport.JSONField(f)
 				ft := f.Type
 				switch {
 				case ft.Kind() == reflect.Struct:
 				case ft.Kind() == reflect.Interface:
 					// A message payload: there is no empty one to send, the
 					// caller must give it (the API refuses null, naming it).
-				case isContainer(ft) && fieldRequired:
+				case transport.IsContainer(ft) && fieldRequired:
 				default:
 					*problems = append(*problems, fmt.Sprintf("%s.%s (%v)", path, name, ft))
 				}

@@ -54,87 +54,57 @@ func WithIntegrationAlias(alias string) Option {
 // token from a redirect to another origin (scheme, host and port), then
 // runs hc's own CheckRedirect.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) {
-		if hc == nil {
-			c.err = fmt.Errorf("botpress: WithHTTPClient(nil)")
-			return
-		}
-		c.httpClient = hc
-	}
+	return func(c *config) { c.SetHTTPClient(hc) }
 }
 
 // WithTimeout bounds each attempt of a call, from sending the request to
 // reading the whole answer. Zero means no limit. Default: 60 s.
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d < 0 {
-			c.err = fmt.Errorf("botpress: negative timeout %v", d)
-			return
-		}
-		c.timeout = d
-	}
+	return func(c *config) { c.SetTimeout(d) }
 }
 
 // WithUserAgent sets the User-Agent header. Default: "botpress-go".
 func WithUserAgent(ua string) Option {
-	return func(c *config) { c.userAgent = ua }
+	return func(c *config) { c.SetUserAgent(ua) }
 }
 
 // WithHeader adds a header to every request (or to one call's requests).
 // It cannot replace Authorization or the scope headers; use their options.
 func WithHeader(key, value string) Option {
-	return func(c *config) {
-		c.header = c.header.Clone()
-		if c.header == nil {
-			c.header = http.Header{}
-		}
-		c.header.Add(key, value)
-	}
+	return func(c *config) { c.AddHeader(key, value) }
 }
 
 // WithMaxRetries sets how many times a failed attempt is retried; 0 turns
 // retries off. Default: 3.
 func WithMaxRetries(n int) Option {
-	return func(c *config) {
-		if n < 0 {
-			c.err = fmt.Errorf("botpress: negative retry count %d", n)
-			return
-		}
-		c.maxRetries = n
-	}
+	return func(c *config) { c.SetMaxRetries(n) }
 }
 
 // WithRetryDelay sets the backoff between retries: the first waits about
 // base, each next one twice as long, never more than max; each wait is
 // jittered down by up to half. Defaults: 500 ms and 8 s.
 func WithRetryDelay(base, max time.Duration) Option {
-	return func(c *config) {
-		if base <= 0 || max < base {
-			c.err = fmt.Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, max)
-			return
-		}
-		c.retryBase, c.retryMax = base, max
-	}
+	return func(c *config) { c.SetRetryDelay(base, max) }
 }
 
 // WithMaxRetryAfter sets the longest Retry-After the client honours. A
 // server asking for a longer wait gets no retry: its error is returned.
 // Default: 60 s.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(c *config) { c.maxRetryAfter = d }
+	return func(c *config) { c.SetMaxRetryAfter(d) }
 }
 
 // WithLogger logs one debug record per attempt (method, path, status,
 // duration, attempt) to l. Tokens and headers are never logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
+	return func(c *config) { c.SetLogger(l) }
 }
 
 // WithIdempotent declares that this call is safe to repeat, so that it is
 // retried like a GET even when its method is POST or PATCH. Pass it to a
 // call, not to New.
 func WithIdempotent() Option {
-	return func(c *config) { c.idempotent = true }
+	return func(c *config) { c.SetIdempotent() }
 }
 
 // rateLimit is what WithRateLimit asks for. Each use of the option makes a
@@ -166,7 +136,7 @@ type rateLimit struct {
 func WithRateLimit(rps float64, burst int) Option {
 	return func(c *config) {
 		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
-			c.err = fmt.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
+			c.Err = fmt.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
 			return
 		}
 		c.rateLimit = &rateLimit{rps: rps, burst: burst}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // lowRemaining is the fraction of RateLimit-Limit at or below which the
@@ -69,10 +70,10 @@ func newPacer(rps float64, burst int, maxHold time.Duration) *pacer {
 	}
 }
 
-// wait blocks until an attempt may start, or ctx ends (its error is then
+// Wait blocks until an attempt may start, or ctx ends (its error is then
 // returned). It returns the attempt's turn: the attempt must then hand its
-// answer to observe with it, whatever the outcome.
-func (p *pacer) wait(ctx context.Context) (uint64, error) {
+// answer to Observe with it, whatever the outcome.
+func (p *pacer) Wait(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -85,7 +86,7 @@ func (p *pacer) wait(ctx context.Context) (uint64, error) {
 	// Reserve and sleep rather than Limiter.Wait, whose error when the
 	// wait would pass ctx's deadline wraps neither of ctx's errors.
 	r := p.limiter.Reserve()
-	if err := sleep(ctx, r.Delay()); err != nil {
+	if err := transport.Sleep(ctx, r.Delay()); err != nil {
 		r.Cancel() // give the token back
 		return 0, err
 	}
@@ -120,9 +121,9 @@ func (p *pacer) wait(ctx context.Context) (uint64, error) {
 	return p.turn, nil
 }
 
-// observe takes in the answer to the attempt of the given turn, received
+// Observe takes in the answer to the attempt of the given turn, received
 // at now: its header, nil when the attempt got no answer.
-func (p *pacer) observe(turn uint64, h http.Header, now time.Time) {
+func (p *pacer) Observe(turn uint64, h http.Header, now time.Time) {
 	rl := bperrors.ParseRateLimit(h)
 	p.mu.Lock()
 	defer p.mu.Unlock()

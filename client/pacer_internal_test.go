@@ -28,7 +28,7 @@ func pacerTurns(t *testing.T, p *pacer, n int) []uint64 {
 	t.Helper()
 	turns := make([]uint64, n)
 	for i := range turns {
-		turn, err := p.wait(context.Background())
+		turn, err := p.Wait(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,15 +49,15 @@ func TestPacerPlan(t *testing.T) {
 	t.Run("the newest answer wins", func(t *testing.T) {
 		p := newPacer(1e9, 1000, time.Minute)
 		turns := pacerTurns(t, p, 3)
-		p.observe(turns[1], low, now)
+		p.Observe(turns[1], low, now)
 		if !p.planned(now) {
 			t.Fatal("3 of 100 remaining: no plan")
 		}
-		p.observe(turns[0], plenty, now) // older: overtaken
+		p.Observe(turns[0], plenty, now) // older: overtaken
 		if !p.planned(now) {
 			t.Fatal("an older answer ended the plan")
 		}
-		p.observe(turns[2], plenty, now)
+		p.Observe(turns[2], plenty, now)
 		if p.planned(now) {
 			t.Fatal("a newer answer with plenty remaining did not end the plan")
 		}
@@ -66,11 +66,11 @@ func TestPacerPlan(t *testing.T) {
 		p := newPacer(1e9, 1000, time.Minute)
 		turns := pacerTurns(t, p, 6)
 		// 14 remaining less the 5 still in flight: 9, a tenth or less.
-		p.observe(turns[0], pacerHeader("100", "14", "30"), now)
+		p.Observe(turns[0], pacerHeader("100", "14", "30"), now)
 		if !p.planned(now) {
 			t.Fatal("in-flight attempts not counted")
 		}
-		p.observe(turns[1], pacerHeader("100", "15", "30"), now) // 15 - 4 = 11
+		p.Observe(turns[1], pacerHeader("100", "15", "30"), now) // 15 - 4 = 11
 		if p.planned(now) {
 			t.Fatal("a budget of 11 of 100 made a plan")
 		}
@@ -78,7 +78,7 @@ func TestPacerPlan(t *testing.T) {
 	t.Run("spacing", func(t *testing.T) {
 		p := newPacer(1e9, 1000, time.Minute)
 		turns := pacerTurns(t, p, 1)
-		p.observe(turns[0], pacerHeader("100", "3", "2"), now)
+		p.Observe(turns[0], pacerHeader("100", "3", "2"), now)
 		if p.interval != 500*time.Millisecond {
 			t.Fatalf("3 remaining over 2 s: interval %v, want 500ms", p.interval)
 		}
@@ -101,7 +101,7 @@ func TestPacerPlan(t *testing.T) {
 		} {
 			p := newPacer(1e9, 1000, time.Minute)
 			turns := pacerTurns(t, p, 1)
-			p.observe(turns[0], h, now)
+			p.Observe(turns[0], h, now)
 			if p.planned(now) {
 				t.Errorf("%s: a plan", name)
 			}
@@ -110,7 +110,7 @@ func TestPacerPlan(t *testing.T) {
 	t.Run("none remaining, limit unknown", func(t *testing.T) {
 		p := newPacer(1e9, 1000, time.Minute)
 		turns := pacerTurns(t, p, 1)
-		p.observe(turns[0], pacerHeader("", "0", "30"), now)
+		p.Observe(turns[0], pacerHeader("", "0", "30"), now)
 		if !p.planned(now) {
 			t.Fatal("0 remaining: no plan")
 		}
@@ -118,8 +118,8 @@ func TestPacerPlan(t *testing.T) {
 	t.Run("no answer", func(t *testing.T) {
 		p := newPacer(1e9, 1000, time.Minute)
 		turns := pacerTurns(t, p, 2)
-		p.observe(turns[0], nil, now)
-		p.observe(turns[1], nil, now)
+		p.Observe(turns[0], nil, now)
+		p.Observe(turns[1], nil, now)
 		if p.inFlight != 0 {
 			t.Fatalf("in flight %d after every attempt ended", p.inFlight)
 		}
@@ -131,10 +131,10 @@ func TestPacerPlan(t *testing.T) {
 func TestPacerPlanEndsEarly(t *testing.T) {
 	p := newPacer(1e9, 1000, time.Hour)
 	turns := pacerTurns(t, p, 2)
-	p.observe(turns[0], pacerHeader("100", "0", "1800"), time.Now())
+	p.Observe(turns[0], pacerHeader("100", "0", "1800"), time.Now())
 	done := make(chan error)
 	go func() {
-		_, err := p.wait(context.Background())
+		_, err := p.Wait(context.Background())
 		done <- err
 	}()
 	// Wait for the attempt to wait for its slot: it has made the channel
@@ -148,7 +148,7 @@ func TestPacerPlanEndsEarly(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	p.observe(turns[1], pacerHeader("100", "90", "1"), time.Now())
+	p.Observe(turns[1], pacerHeader("100", "90", "1"), time.Now())
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

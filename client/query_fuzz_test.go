@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // fzStatus mirrors gen's named string types for enums
@@ -93,7 +95,7 @@ func FuzzEncodeQuery(f *testing.F) {
 			p.Open = nestedValue
 		}
 
-		raw, err := encodeQuery(p)
+		raw, err := transport.EncodeQuery(p)
 		if err != nil {
 			t.Fatalf("encodeQuery: %v", err)
 		}
@@ -192,7 +194,7 @@ func FuzzEncodeQuery(f *testing.F) {
 
 		// The header fields go to headers, never to the query.
 		h := http.Header{}
-		if err := encodeHeaders(p, h); err != nil {
+		if err := transport.EncodeHeaders(p, h); err != nil {
 			t.Fatalf("encodeHeaders: %v", err)
 		}
 		if got := h.Get("x-bot-id"); got != tagKey {

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // AllTableRows walks every row of table that body selects (filter, search,
@@ -66,7 +67,7 @@ const DefaultRowsInFlight = 4
 func WithRowsInFlight(n int) Option {
 	return func(c *config) {
 		if n < 1 {
-			c.err = fmt.Errorf("botpress: WithRowsInFlight(%d): want 1 or more", n)
+			c.Err = fmt.Errorf("botpress: WithRowsInFlight(%d): want 1 or more", n)
 			return
 		}
 		c.rowsInFlight = n
@@ -79,7 +80,7 @@ func WithRowsInFlight(n int) Option {
 func WithRowsPerCall(n int) Option {
 	return func(c *config) {
 		if n < 1 || n > MaxRowsPerCall {
-			c.err = fmt.Errorf("botpress: WithRowsPerCall(%d): want 1 to %d", n, MaxRowsPerCall)
+			c.Err = fmt.Errorf("botpress: WithRowsPerCall(%d): want 1 to %d", n, MaxRowsPerCall)
 			return
 		}
 		c.rowsPerCall = n
@@ -284,7 +285,7 @@ func bulk[R any](ctx context.Context, c *Client, op string, n int, opts []Option
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op, unprefix(err))
+		return nil, fmt.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
 	}
 	per, inFlight := MaxRowsPerCall, DefaultRowsInFlight
 	if cfg.rowsPerCall > 0 {

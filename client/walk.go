@@ -2,151 +2,41 @@ package client
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"hash/maphash"
 	"iter"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // ErrRepeatedToken is yielded by a walker when the server hands back a
 // page token it already gave during the same walk, which would otherwise
 // make the walk loop forever.
-var ErrRepeatedToken = errors.New("server repeated a page token")
+var ErrRepeatedToken = transport.ErrRepeatedToken
 
-// fetchPage gets one page: its items and the token of the next page, ""
-// on the last one.
-type fetchPage[T any] func(ctx context.Context, token *string) ([]T, string, error)
-
-// tokenString reads a page token whether the answer holds it as a string
-// or as a pointer to one.
-func tokenString(t any) string {
-	switch v := t.(type) {
-	case string:
-		return v
-	case *string:
-		if v != nil {
-			return *v
-		}
-	}
-	return ""
-}
-
-// Page is one page of a list operation, as its page iterator yields it.
-type Page[T any] struct {
-	// Items are the page's items, in the order the API gave them. A page
-	// may be empty and still be followed by others.
-	Items []T
-	// Token is the token this page was fetched with; "" for the first page
-	// of a walk that started without one.
-	Token string
-	// NextToken is the token of the page after this one; "" on the last
-	// page. Once the items are handled, save it: a walk started with it
-	// (params.NextToken) resumes right after this page, with nothing
-	// skipped or repeated.
-	NextToken string
-}
-
-// Last reports whether no page follows this one.
-func (p Page[T]) Last() bool { return p.NextToken == "" }
-
-// pages is the one page iterator behind every *Pages method and, through
-// walk, every All* method. It fetches a page only when the loop has
-// consumed the previous one, follows nextToken through empty pages, stops
-// when the loop breaks, and yields an error at most once, as the last
-// element.
-func pages[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[Page[T], error] {
-	return func(yield func(Page[T], error) bool) {
-		if ctx == nil {
-			yield(Page[T]{}, fmt.Errorf("botpress: %s: nil context", op))
-			return
-		}
-		token := start
-		// Tokens are remembered as 64-bit hashes: a few bytes per page.
-		seed := maphash.MakeSeed()
-		seen := map[uint64]struct{}{}
-		if token != nil {
-			seen[maphash.String(seed, *token)] = struct{}{}
-		}
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(Page[T]{}, fmt.Errorf("botpress: %s: %w", op, err))
-				return
-			}
-			items, next, err := fetch(ctx, token)
-			if err != nil {
-				yield(Page[T]{}, err)
-				return
-			}
-			page := Page[T]{Items: items, NextToken: next}
-			if token != nil {
-				page.Token = *token
-			}
-			if next != "" {
-				h := maphash.String(seed, next)
-				if _, dup := seen[h]; dup {
-					// The page is yielded with no next token: the caller
-					// gets its items, then the error.
-					page.NextToken = ""
-					if yield(page, nil) {
-						yield(Page[T]{}, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
-					}
-					return
-				}
-				seen[h] = struct{}{}
-			}
-			if !yield(page, nil) || next == "" {
-				return
-			}
-			token = &next
-		}
-	}
-}
-
-// walk is the item walker behind the tests: the items of pages.
-func walk[T any](ctx context.Context, op string, start *string, fetch fetchPage[T]) iter.Seq2[T, error] {
-	return itemsOf(pages(ctx, op, start, fetch))
-}
-
-// itemsOf is the item walker behind every All* method: the items of the
-// pages seq yields, one at a time, and its error, if any, at the end.
-func itemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		for page, err := range seq {
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, item := range page.Items {
-				if !yield(item, nil) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// failedWalk is a walk, or a page iterator, that yields err and ends.
-func failedWalk[T any](err error) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		yield(zero, err)
-	}
-}
+// Page is one page of a list operation, as its page iterator yields it:
+// its Items, the Token it was fetched with ("" for the first page of a walk
+// that started without one) and the NextToken of the page after it ("" on
+// the last page). Once the items are handled, save NextToken: a walk
+// started with it (params.NextToken) resumes right after this page, with
+// nothing skipped or repeated. Last reports whether no page follows.
+//
+// It is the same type as chat.Page: both API packages walk pages alike.
+type Page[T any] = transport.Page[T]
 
 // Collect gathers the items of a walk into a slice, stopping after limit
 // items when limit > 0. It returns the items gathered so far with the
 // first error.
 func Collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
-	var out []T
-	for item, err := range seq {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, item)
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-	}
-	return out, nil
+	return transport.Collect(seq, limit)
 }
+
+// The generated walkers' helpers; see package transport.
+
+func pages[T any](ctx context.Context, op string, start *string, fetch transport.FetchPage[T]) iter.Seq2[Page[T], error] {
+	return transport.Pages(ctx, op, start, fetch)
+}
+
+func itemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] { return transport.ItemsOf(seq) }
+
+func failedWalk[T any](err error) iter.Seq2[T, error] { return transport.FailedWalk[T](err) }
+
+func tokenString(t any) string { return transport.TokenString(t) }

@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	bperrors "github.com/botpress-go/sdk/errors"
 )
 
-// isIdempotent reports whether a method may be repeated without changing
+// IsIdempotent reports whether a method may be repeated without changing
 // the outcome, and so may be retried.
-func isIdempotent(method string) bool {
+func IsIdempotent(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
 		return true
@@ -21,7 +21,7 @@ func isIdempotent(method string) bool {
 }
 
 // retryWait decides whether the failed attempt number n (from 0) is
-// retried, and how long to wait first. Nothing is retried past maxRetries,
+// retried, and how long to wait first. Nothing is retried past MaxRetries,
 // nor when the request's body cannot be sent again (resendable false).
 //
 //   - A 429 is retried whatever the method: a request the rate limiter
@@ -34,16 +34,16 @@ func isIdempotent(method string) bool {
 //     backoff.
 //
 // A wait the server asks for (Retry-After, RateLimit-Reset) longer than
-// maxRetryAfter ends the retries.
-func (cfg *config) retryWait(n int, repeatable, resendable bool, res result, err error) (time.Duration, bool) {
-	if !resendable || n >= cfg.maxRetries {
+// MaxRetryAfter ends the retries.
+func (cfg *Config) retryWait(n int, repeatable, resendable bool, res result, err error) (time.Duration, bool) {
+	if !resendable || n >= cfg.MaxRetries {
 		return 0, false
 	}
 	if err != nil {
 		if !repeatable || errors.Is(err, errTooLarge) {
 			return 0, false
 		}
-		return cfg.backoff(n), true
+		return Backoff(n, cfg.RetryBase, cfg.RetryMax), true
 	}
 	switch {
 	case res.status == http.StatusTooManyRequests:
@@ -58,19 +58,20 @@ func (cfg *config) retryWait(n int, repeatable, resendable bool, res result, err
 		}
 	}
 	if !ok {
-		return cfg.backoff(n), true
+		return Backoff(n, cfg.RetryBase, cfg.RetryMax), true
 	}
-	if d > cfg.maxRetryAfter {
+	if d > cfg.MaxRetryAfter {
 		return 0, false
 	}
 	return d, true
 }
 
-// backoff is base·2ⁿ capped at max, less a random part of up to a half.
-func (cfg *config) backoff(n int) time.Duration {
-	d := cfg.retryMax
+// Backoff is the wait before retry number n (from 0): base·2ⁿ capped at
+// maxDelay, less a random part of up to a half.
+func Backoff(n int, base, maxDelay time.Duration) time.Duration {
+	d := maxDelay
 	if n < 30 {
-		if e := cfg.retryBase << n; e > 0 && e < d {
+		if e := base << n; e > 0 && e < d {
 			d = e
 		}
 	}
@@ -78,8 +79,8 @@ func (cfg *config) backoff(n int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-// sleep waits for d, or returns early with the context's error.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or returns early with the context's error.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"fmt"
@@ -10,12 +10,12 @@ import (
 	"strings"
 )
 
-// encodeQuery writes the query string of a generated Params struct the way
+// EncodeQuery writes the query string of a generated Params struct the way
 // the Botpress API reads it: one key per field named by its `form` tag,
 // repeated for each element of a slice (ids=a&ids=b), and one dotted key
 // per entry of a map (tags.channel=web). Fields without a form tag (the
 // header parameters) and unset fields are skipped.
-func encodeQuery(params any) (string, error) {
+func EncodeQuery(params any) (string, error) {
 	v, ok, err := paramsStruct(params)
 	if !ok {
 		return "", err
@@ -96,10 +96,10 @@ func scalar(v reflect.Value) (string, error) {
 	return "", fmt.Errorf("cannot put a %s in a query string", v.Type())
 }
 
-// encodeHeaders sets the header parameters of a generated Params struct:
+// EncodeHeaders sets the header parameters of a generated Params struct:
 // the fields without a `form` tag, named by their `json` tag (x-bot-id,
 // x-destination-bot-id ...). Unset fields are skipped.
-func encodeHeaders(params any, h http.Header) error {
+func EncodeHeaders(params any, h http.Header) error {
 	v, ok, err := paramsStruct(params)
 	if !ok {
 		return err

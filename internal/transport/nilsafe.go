@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// nilSafe returns body with every required map or slice that is nil made
+// NilSafe returns body with every required map or slice that is nil made
 // empty, so that it is sent as {} or [] rather than null, which the API
 // refuses ("Value is not nullable"). A field is required when its json tag
 // has no omitempty: that is how the generated types mark what the spec
@@ -16,7 +16,7 @@ import (
 // a change is copied first (and only then). Values of interface type
 // (free-form JSON) and types with their own MarshalJSON that are not
 // structs (such as nullable.Nullable) are left as they are.
-func nilSafe(body any) any {
+func NilSafe(body any) any {
 	if body == nil {
 		return nil
 	}
@@ -61,11 +61,11 @@ func scanNilSafe(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
-			required, ok := jsonField(f)
+			required, ok := JSONField(f)
 			if !ok {
 				continue
 			}
-			if required && isContainer(f.Type) {
+			if required && IsContainer(f.Type) {
 				return true
 			}
 			if scanNilSafe(f.Type, visiting) {
@@ -76,9 +76,9 @@ func scanNilSafe(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	return false
 }
 
-// jsonField reads f's json tag: whether f is encoded at all, and whether
+// JSONField reads f's json tag: whether f is encoded at all, and whether
 // it is required (no omitempty).
-func jsonField(f reflect.StructField) (required, ok bool) {
+func JSONField(f reflect.StructField) (required, ok bool) {
 	if !f.IsExported() {
 		return false, false
 	}
@@ -95,9 +95,9 @@ func jsonField(f reflect.StructField) (required, ok bool) {
 	return true, true
 }
 
-// isContainer reports whether a nil value of t is encoded as null where
+// IsContainer reports whether a nil value of t is encoded as null where
 // the API wants {} or []: maps and slices without their own MarshalJSON.
-func isContainer(t reflect.Type) bool {
+func IsContainer(t reflect.Type) bool {
 	return (t.Kind() == reflect.Map || t.Kind() == reflect.Slice) && !t.Implements(marshalerType)
 }
 
@@ -170,12 +170,12 @@ func fillNil(v reflect.Value) (reflect.Value, bool) {
 		}
 		for i := range t.NumField() {
 			f := t.Field(i)
-			required, ok := jsonField(f)
+			required, ok := JSONField(f)
 			if !ok {
 				continue
 			}
 			fv := v.Field(i)
-			if required && isContainer(f.Type) && fv.IsNil() {
+			if required && IsContainer(f.Type) && fv.IsNil() {
 				if f.Type.Kind() == reflect.Map {
 					set(i, reflect.MakeMap(f.Type))
 				} else {

@@ -1,0 +1,77 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/botpress-go/sdk/chat/chatgen"
+)
+
+// Connect gets or creates a user and returns a client acting as that user,
+// as the official client's connect does. opts are New's; which user
+// depends on them:
+//
+//   - WithUserKey(key): the user the key names, got or created with
+//     getOrCreateUser;
+//   - WithEncryptionKey(key) with WithUserID(id): the key of user id,
+//     signed here (SignUserKey), then getOrCreateUser;
+//   - neither: a new user, made by createUser (with WithUserID's ID when
+//     given), whose key is the one the API answers. This works only when
+//     the Chat integration issues the keys itself.
+//
+// The returned client's User, UserID and UserKey say who it acts as.
+func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, error) {
+	c, err := New(webhookID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.userKey != "" {
+		res, err := c.GetOrCreateUser(ctx, chatgen.UserInput{})
+		if err != nil {
+			return nil, fmt.Errorf("botpress: connect: %w", err)
+		}
+		c.user = &res.User
+		return c, nil
+	}
+	var body chatgen.CreateUserJSONRequestBody
+	if c.cfg.userID != "" {
+		body.ID = Ptr(c.cfg.userID)
+	}
+	res, err := c.CreateUser(ctx, body)
+	if err != nil {
+		return nil, fmt.Errorf("botpress: connect: %w", err)
+	}
+	c.cfg.key = res.Key
+	if err := c.cfg.validate(); err != nil {
+		return nil, fmt.Errorf("botpress: connect: the key createUser answered: %w", err)
+	}
+	c.user = &res.User
+	return c, nil
+}
+
+// jwtHeader is the encoded header of every key SignUserKey makes:
+// base64url of {"alg":"HS256","typ":"JWT"} (TestSignUserKey checks it).
+const jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+
+// SignUserKey returns the user key of the user userID for a Chat
+// integration configured with encryptionKey: a JSON Web Token signed with
+// HMAC-SHA256 whose only claim is {"id": userID}. Such a key does not
+// expire; keep the encryption key on your server, never in an app.
+func SignUserKey(userID, encryptionKey string) string {
+	// As JSON.stringify writes it: <, > and & as they are.
+	var claims bytes.Buffer
+	enc := json.NewEncoder(&claims)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(struct {
+		ID string `json:"id"`
+	}{userID}) // a string always encodes
+	signing := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(bytes.TrimSuffix(claims.Bytes(), []byte("\n")))
+	mac := hmac.New(sha256.New, []byte(encryptionKey))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}

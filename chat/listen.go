@@ -1,0 +1,603 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/botpress-go/sdk/chat/chatgen"
+	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/transport"
+	"github.com/botpress-go/sdk/message"
+)
+
+// Defaults of Listen and SendAndWait.
+const (
+	// DefaultWatchdog is how long a stream may stay silent (the server
+	// sends a keep-alive about every 30 s) before it is taken for dead, as
+	// in the official client.
+	DefaultWatchdog = 60 * time.Second
+	// DefaultReconnectBaseDelay and DefaultReconnectMaxDelay bound the
+	// jittered exponential backoff between reconnections.
+	DefaultReconnectBaseDelay = 500 * time.Millisecond
+	DefaultReconnectMaxDelay  = 30 * time.Second
+	// DefaultLookback is how far before the newest message delivered a
+	// recovery looks, for messages whose creation time is a little older
+	// than one already delivered.
+	DefaultLookback = 30 * time.Second
+	// DefaultDedupWindow and DefaultDedupMax bound the message IDs kept to
+	// deliver each message once: those created at most the window before
+	// the newest delivered, and at most that many.
+	DefaultDedupWindow = 10 * time.Minute
+	DefaultDedupMax    = 10_000
+	// DefaultMaxSignalSize bounds one event of the stream (a line, or the
+	// data of an event). A larger one drops the stream; Listen recovers the
+	// message it carried with listMessages.
+	DefaultMaxSignalSize = 4 << 20
+	// DefaultReplyTimeout bounds SendAndWait's wait for the answer.
+	DefaultReplyTimeout = 60 * time.Second
+)
+
+// ListenOption configures Listen, ListenConversation or SendAndWait.
+type ListenOption func(*listenOptions)
+
+type listenOptions struct {
+	call          []Option
+	watchdog      time.Duration
+	base, max     time.Duration
+	maxReconnects int
+	lookback      time.Duration
+	dedupWindow   time.Duration
+	dedupMax      int
+	maxSignal     int
+	onReconnect   func(error)
+	after         *chatgen.Message
+	replyTimeout  time.Duration
+	err           error
+}
+
+func newListenOptions(opts []ListenOption) (listenOptions, error) {
+	lo := listenOptions{
+		watchdog:     DefaultWatchdog,
+		base:         DefaultReconnectBaseDelay,
+		max:          DefaultReconnectMaxDelay,
+		lookback:     DefaultLookback,
+		dedupWindow:  DefaultDedupWindow,
+		dedupMax:     DefaultDedupMax,
+		maxSignal:    DefaultMaxSignalSize,
+		replyTimeout: DefaultReplyTimeout,
+	}
+	for _, o := range opts {
+		o(&lo)
+	}
+	if lo.err == nil && lo.dedupWindow < lo.lookback {
+		lo.err = fmt.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
+	}
+	return lo, lo.err
+}
+
+func (lo *listenOptions) fail(format string, args ...any) {
+	lo.err = fmt.Errorf("botpress: "+format, args...)
+}
+
+// WithCallOptions applies opts to the requests of the listen: the stream's
+// and those of the recovery (listMessages, listParticipants), or
+// SendAndWait's. WithUserKey there listens as another user.
+func WithCallOptions(opts ...Option) ListenOption {
+	return func(lo *listenOptions) { lo.call = append(slices.Clip(lo.call), opts...) }
+}
+
+// WithWatchdog sets how long a stream may send nothing, not even a
+// keep-alive, before it is taken for dead and closed (Listen then
+// reconnects). Zero turns the watchdog off. Default: 60 s.
+func WithWatchdog(d time.Duration) ListenOption {
+	return func(lo *listenOptions) {
+		if d < 0 {
+			lo.fail("negative watchdog %v", d)
+			return
+		}
+		lo.watchdog = d
+	}
+}
+
+// WithReconnectDelay sets the backoff between Listen's reconnections: the
+// first waits about base, each next one twice as long, never more than
+// max, each jittered down by up to half. A stream that got through resets
+// it. The stream's own retry field, or a Retry-After, can make a wait
+// longer, up to max. Defaults: 500 ms and 30 s.
+func WithReconnectDelay(base, max time.Duration) ListenOption {
+	return func(lo *listenOptions) {
+		if base <= 0 || max < base {
+			lo.fail("invalid reconnect delays %v, %v: base must be positive and max at least base", base, max)
+			return
+		}
+		lo.base, lo.max = base, max
+	}
+}
+
+// WithMaxReconnects makes Listen give up, yielding the last error, after n
+// reconnections in a row that get no stream through. Zero, the default,
+// never gives up on errors that may pass (network errors, 408, 429, 5xx);
+// other errors (401, 403, 404 ...) end Listen at once.
+func WithMaxReconnects(n int) ListenOption {
+	return func(lo *listenOptions) {
+		if n < 0 {
+			lo.fail("negative reconnect count %d", n)
+			return
+		}
+		lo.maxReconnects = n
+	}
+}
+
+// WithLookback sets how far before the newest message delivered a
+// recovery looks for messages not delivered yet. Default: 30 s.
+func WithLookback(d time.Duration) ListenOption {
+	return func(lo *listenOptions) {
+		if d < 0 {
+			lo.fail("negative lookback %v", d)
+			return
+		}
+		lo.lookback = d
+	}
+}
+
+// WithDedup bounds the memory that keeps each message from being delivered
+// twice: the IDs of the messages created at most window before the newest
+// delivered, and at most max of them. window must be at least the
+// lookback. Defaults: 10 min and 10,000.
+func WithDedup(window time.Duration, max int) ListenOption {
+	return func(lo *listenOptions) {
+		if window <= 0 || max < 1 {
+			lo.fail("invalid dedup window %v and size %d: both must be positive", window, max)
+			return
+		}
+		lo.dedupWindow, lo.dedupMax = window, max
+	}
+}
+
+// WithMaxSignalSize bounds, in bytes, a line of the stream and the data of
+// one event. Default: 4 MiB.
+func WithMaxSignalSize(n int) ListenOption {
+	return func(lo *listenOptions) {
+		if n < 1 {
+			lo.fail("invalid signal size %d", n)
+			return
+		}
+		lo.maxSignal = n
+	}
+}
+
+// WithOnReconnect calls f, on Listen's goroutine, with the reason each time
+// the stream is lost (or could not be opened), before Listen waits and
+// reconnects.
+func WithOnReconnect(f func(err error)) ListenOption {
+	return func(lo *listenOptions) { lo.onReconnect = f }
+}
+
+// WithResumeAfter makes Listen start after m instead of now: once
+// connected, it first delivers the messages created after m (by
+// creation time; m excluded), as recovered ones, then the live signals. An
+// app that saved the last message it handled resumes with it after a
+// restart, with nothing lost. SendAndWait uses it with the message sent.
+func WithResumeAfter(m chatgen.Message) ListenOption {
+	return func(lo *listenOptions) { lo.after = &m }
+}
+
+// WithReplyTimeout bounds SendAndWait's wait for the answer; zero leaves
+// only ctx to bound it. Default: 60 s.
+func WithReplyTimeout(d time.Duration) ListenOption {
+	return func(lo *listenOptions) {
+		if d < 0 {
+			lo.fail("negative reply timeout %v", d)
+			return
+		}
+		lo.replyTimeout = d
+	}
+}
+
+// Listen yields the signals of a conversation as they happen, for as long
+// as ctx lasts or the loop goes on. It is ListenConversation made
+// reliable:
+//
+//   - A watchdog closes a stream that stays silent (WithWatchdog), and a
+//     lost stream is reopened after a jittered exponential backoff
+//     (WithReconnectDelay), as long as the error may pass; an error that
+//     will not (401, 403, 404: the user was removed from the conversation,
+//     say) is yielded once and ends Listen.
+//   - No message is lost, none is delivered twice: after each
+//     (re)connection, before the live signals, Listen delivers, oldest
+//     first, the messages created while it was not connected, read with
+//     listMessages (newest first, down to the newest message already
+//     delivered, less the lookback), as MessageCreated with Recovered set.
+//     Each message is delivered once, by ID; see WithDedup for the bound.
+//     To know where "new" starts, Listen first reads the newest message of
+//     the conversation (one listMessages call), unless WithResumeAfter says.
+//   - Only messages are recovered: the other signals sent while it was not
+//     connected (events, participants, deletions) are not.
+//   - The keep-alives, the events not named message, and the signals that
+//     cannot be read are skipped (a skipped message comes back with the
+//     next recovery only if the stream is lost); a signal of a type this
+//     package does not know comes as *UnknownSignal.
+//
+// Listen sends requests only while the loop runs, and ending the loop or
+// ctx closes the connection and returns once its goroutine has ended:
+// nothing is left running. ctx ending is not an error: the loop just ends.
+func (c *Client) Listen(ctx context.Context, conversationID string, opts ...ListenOption) iter.Seq2[Signal, error] {
+	op, build, err := listenConversationRequest(conversationID)
+	if err != nil {
+		return failed[Signal](err)
+	}
+	return func(yield func(Signal, error) bool) {
+		lo, cfg, err := c.listenSetup(ctx, op, opts)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		l := &listener{
+			c: c, cfg: cfg, op: op, build: build, convID: conversationID, lo: lo,
+			seen:    seenSet{ids: map[string]struct{}{}, window: lo.dedupWindow, max: lo.dedupMax},
+			authors: map[string]bool{},
+			self:    userIDOfKey(cfg.userKey),
+		}
+		if c.user != nil && cfg.userKey == c.cfg.userKey {
+			l.self = c.user.ID
+		}
+		if m := lo.after; m != nil {
+			l.mark, l.start, l.marked = m.CreatedAt, m.CreatedAt, true
+			l.seen.add(m.ID, m.CreatedAt)
+		}
+		l.run(ctx, yield)
+	}
+}
+
+// listener is the state of one Listen.
+type listener struct {
+	c      *Client
+	cfg    config
+	op     operation
+	build  transport.Builder
+	convID string
+	lo     listenOptions
+
+	seen   seenSet
+	mark   time.Time // newest creation time delivered, or of the first look
+	start  time.Time // where Listen started: no recovery looks before it
+	marked bool      // mark and start are known (zero: an empty conversation)
+
+	self    string          // the listening user's ID
+	authors map[string]bool // author → whether the bot, as learned
+
+	lastID string        // the stream's last event ID, sent back on reconnecting
+	retry  time.Duration // the stream's reconnection time, if it gave one
+}
+
+// maxAuthors bounds listener.authors; past it, what was learned is forgotten.
+const maxAuthors = 10_000
+
+// run connects, serves and reconnects until the loop stops, ctx ends, or
+// an error that will not pass.
+func (l *listener) run(ctx context.Context, yield func(Signal, error) bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	failures := 0
+	for {
+		got, err := l.session(ctx, yield)
+		if err == errStopped || ctx.Err() != nil {
+			return
+		}
+		if got {
+			failures = 0
+		}
+		wait, ok := l.delay(failures, err)
+		if !ok {
+			yield(nil, err)
+			return
+		}
+		if l.lo.maxReconnects > 0 && failures >= l.lo.maxReconnects {
+			yield(nil, fmt.Errorf("botpress: listen: gave up after %d reconnections: %w", failures, err))
+			return
+		}
+		failures++
+		if l.lo.onReconnect != nil {
+			l.lo.onReconnect(err)
+		}
+		if lg := l.cfg.Logger; lg != nil {
+			lg.LogAttrs(ctx, slog.LevelDebug, "botpress listen: reconnecting",
+				slog.String("conversation", l.convID), slog.String("error", err.Error()), slog.Duration("wait", wait))
+		}
+		if transport.Sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
+
+// session makes one connection: the first look if needed, the stream, the
+// recovery, then the live signals until the stream ends. got says whether
+// the stream got through (a byte came). It returns errStopped when the
+// loop stopped.
+func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) (got bool, err error) {
+	if !l.marked {
+		if err := l.firstLook(ctx); err != nil {
+			return false, err
+		}
+	}
+	cn, err := openStream(ctx, &l.cfg, l.op, l.build, &l.lo, l.lastID)
+	if err != nil {
+		return false, err
+	}
+	recovered := false
+	defer func() {
+		cn.close()
+		// A stream that got through, but not a recovery that failed:
+		// the backoff goes on growing for that.
+		got = recovered && cn.alive.Load()
+		l.lastID = cn.parser.lastID
+		if cn.parser.retry > 0 {
+			l.retry = cn.parser.retry
+		}
+	}()
+	missed, err := l.recover(ctx)
+	if err != nil {
+		return false, err
+	}
+	recovered = true
+	for _, s := range missed {
+		l.remember(s.Message)
+		if !yield(s, nil) {
+			return false, errStopped
+		}
+	}
+	err = cn.each(ctx, func(s Signal) bool {
+		if m, ok := s.(*MessageCreated); ok {
+			l.learn(m.Message.UserID, m.IsBot)
+			if l.seen.has(m.Message.ID) {
+				return true
+			}
+			l.remember(m.Message)
+		}
+		return yield(s, nil)
+	})
+	if errors.Is(err, io.EOF) {
+		err = errors.New("the server closed the stream")
+	}
+	if err != errStopped && err != ctx.Err() {
+		err = fmt.Errorf("botpress: %s: %w", l.op.name, err)
+	}
+	return false, err
+}
+
+// firstLook reads the newest message, before the first stream is opened:
+// its creation time is where Listen starts. The messages created then are
+// marked as seen, not delivered; no recovery looks before.
+func (l *listener) firstLook(ctx context.Context) error {
+walk:
+	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
+		if err != nil {
+			return err
+		}
+		for _, m := range page.Items {
+			if l.mark.IsZero() {
+				l.mark = m.CreatedAt
+			}
+			if m.CreatedAt.Before(l.mark) {
+				break walk
+			}
+			l.seen.add(m.ID, m.CreatedAt)
+		}
+	}
+	l.start, l.marked = l.mark, true
+	return nil
+}
+
+// recover returns, oldest first, the messages not delivered yet that were
+// created since the mark less the lookback (but not before the start),
+// read from the newest with listMessages.
+func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
+	floor := l.mark.Add(-l.lo.lookback)
+	if floor.Before(l.start) {
+		floor = l.start
+	}
+	var missed []chatgen.Message
+	// A message can come on two pages: one created during the walk shifts
+	// the pages of an API that pages by offset.
+	inBatch := map[string]bool{}
+walk:
+	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Items {
+			if !l.start.IsZero() && m.CreatedAt.Before(floor) {
+				break walk
+			}
+			if !l.seen.has(m.ID) && !inBatch[m.ID] {
+				inBatch[m.ID] = true
+				missed = append(missed, m)
+			}
+		}
+	}
+	if len(missed) == 0 {
+		return nil, nil
+	}
+	slices.Reverse(missed) // the API gives the newest first
+	slices.SortStableFunc(missed, func(a, b chatgen.Message) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	out := make([]*MessageCreated, 0, len(missed))
+	participants := false
+	for _, m := range missed {
+		isBot, known := l.isBot(m.UserID)
+		if !known && !participants {
+			participants = true
+			l.learnParticipants(ctx)
+			isBot, _ = l.isBot(m.UserID)
+		}
+		out = append(out, &MessageCreated{Message: m, IsBot: isBot, Recovered: true})
+	}
+	return out, nil
+}
+
+// isBot says whether author is the bot, as far as the listener knows, and
+// whether it knows: the listening user and the participants are not, an
+// author the stream named is as it said; an unknown author is taken for
+// the bot.
+func (l *listener) isBot(author string) (bot, known bool) {
+	if author == l.self {
+		return false, true
+	}
+	if b, ok := l.authors[author]; ok {
+		return b, true
+	}
+	return true, false
+}
+
+// learnParticipants notes the conversation's participants as users. A
+// failure leaves the guess as it is: it only tells recovered messages'
+// authors apart.
+func (l *listener) learnParticipants(ctx context.Context) {
+	for u, err := range l.c.AllParticipants(ctx, l.convID, nil, l.lo.call...) {
+		if err != nil {
+			if lg := l.cfg.Logger; lg != nil {
+				lg.LogAttrs(ctx, slog.LevelDebug, "botpress listen: participants unknown", slog.String("error", err.Error()))
+			}
+			return
+		}
+		l.learn(u.ID, false)
+	}
+}
+
+// learn notes whether author is the bot.
+func (l *listener) learn(author string, bot bool) {
+	if len(l.authors) >= maxAuthors {
+		clear(l.authors)
+	}
+	l.authors[author] = bot
+}
+
+// remember marks m as delivered.
+func (l *listener) remember(m chatgen.Message) {
+	l.seen.add(m.ID, m.CreatedAt)
+	if m.CreatedAt.After(l.mark) {
+		l.mark = m.CreatedAt
+	}
+	l.seen.prune(l.mark)
+}
+
+// delay is the wait before reconnection n (from 0) after err, and whether
+// to reconnect at all: not after an error that will not pass by waiting
+// (a 4xx other than 408 and 429, a missing argument, an answer that is not
+// a stream), nor when the server asks to wait longer than the client's
+// WithMaxRetryAfter.
+func (l *listener) delay(n int, err error) (time.Duration, bool) {
+	if errors.Is(err, ErrMissingArgument) || errors.Is(err, ErrInvalidArgument) ||
+		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrMalformedResponse) {
+		return 0, false
+	}
+	d := transport.Backoff(n, l.lo.base, l.lo.max)
+	if l.retry > d {
+		d = min(l.retry, l.lo.max)
+	}
+	var apiErr *bperrors.APIError
+	if errors.As(err, &apiErr) {
+		if s := apiErr.StatusCode; s != http.StatusRequestTimeout && s != http.StatusTooManyRequests && s < 500 {
+			return 0, false
+		}
+		if apiErr.HasRetryAfter {
+			if apiErr.RetryAfter > l.cfg.MaxRetryAfter {
+				return 0, false
+			}
+			d = max(d, apiErr.RetryAfter)
+		}
+	}
+	return d, true
+}
+
+// seenSet holds the IDs of the messages delivered, to deliver none twice,
+// in bounded memory: an ID goes once its message was created more than the
+// window before the mark (recoveries never look that far back), or when
+// the set holds more than max, the oldest added first.
+type seenSet struct {
+	ids    map[string]struct{}
+	queue  []seenEntry // in the order added; queue[head:] are live
+	head   int
+	window time.Duration
+	max    int
+}
+
+type seenEntry struct {
+	id string
+	at time.Time
+}
+
+func (s *seenSet) has(id string) bool {
+	_, ok := s.ids[id]
+	return ok
+}
+
+func (s *seenSet) add(id string, at time.Time) {
+	if s.has(id) {
+		return
+	}
+	s.ids[id] = struct{}{}
+	s.queue = append(s.queue, seenEntry{id, at})
+}
+
+// prune drops what the bounds allow, given the mark.
+func (s *seenSet) prune(mark time.Time) {
+	oldest := mark.Add(-s.window)
+	for s.head < len(s.queue) {
+		e := s.queue[s.head]
+		if len(s.queue)-s.head <= s.max && !e.at.Before(oldest) {
+			break
+		}
+		delete(s.ids, e.id)
+		s.queue[s.head] = seenEntry{}
+		s.head++
+	}
+	if s.head > 64 && s.head > len(s.queue)/2 {
+		n := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
+	}
+}
+
+// SendAndWait sends payload as a message of the user to the conversation
+// and returns the bot's answer: the first message the bot creates after the
+// one sent. It listens as Listen does, from the message sent
+// (WithResumeAfter), so that an answer that comes before the stream is open
+// is not missed. The wait is bounded by ctx and by WithReplyTimeout
+// (default 60 s); without an answer by then, the error wraps
+// context.DeadlineExceeded. To read more than the first answer, use
+// Listen with WithResumeAfter.
+func (c *Client) SendAndWait(ctx context.Context, conversationID string, payload message.Payload, opts ...ListenOption) (*chatgen.Message, error) {
+	if ctx == nil {
+		return nil, errors.New("botpress: sendAndWait: nil context")
+	}
+	lo, err := newListenOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("botpress: sendAndWait: %w", transport.Unprefix(err))
+	}
+	if lo.replyTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lo.replyTimeout)
+		defer cancel()
+	}
+	sent, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conversationID, Payload: payload}, lo.call...)
+	if err != nil {
+		return nil, err
+	}
+	for s, err := range c.Listen(ctx, conversationID, append(slices.Clip(opts), WithResumeAfter(sent.Message))...) {
+		if err != nil {
+			return nil, fmt.Errorf("botpress: sendAndWait: %w", err)
+		}
+		if m, ok := s.(*MessageCreated); ok && m.IsBot && m.Message.ID != sent.Message.ID {
+			return &m.Message, nil
+		}
+	}
+	return nil, fmt.Errorf("botpress: sendAndWait: no answer from the bot: %w", cmp.Or(ctx.Err(), context.DeadlineExceeded))
+}

@@ -1,0 +1,257 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"mime"
+	"sync/atomic"
+	"time"
+
+	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/transport"
+)
+
+// ErrStreamSilent is the error of a stream that sent no byte, not even a
+// keep-alive, for longer than the watchdog allows (WithWatchdog): the
+// connection is taken for dead and closed. Listen reconnects;
+// ListenConversation yields it.
+var ErrStreamSilent = errors.New("botpress: the stream stayed silent longer than the watchdog allows")
+
+// ErrNotEventStream is wrapped by the error of a stream request answered
+// with a success that is neither an event stream nor an error object.
+var ErrNotEventStream = errors.New("answer is not an event stream")
+
+// errConnectTimeout cancels a stream request that got no answer within
+// the client's timeout.
+var errConnectTimeout = errors.New("no answer within the timeout")
+
+// errStopped is what conn.each returns when its function asked to stop.
+var errStopped = errors.New("stopped")
+
+// streamItem is what the reader hands over: a signal, or the error that
+// ended the stream (io.EOF when the server closed it).
+type streamItem struct {
+	sig Signal
+	err error
+}
+
+// conn is one open stream and the goroutine that reads it. The goroutine
+// parses the events as they come and hands the signals over one at a time
+// on out (unbuffered: a slow consumer slows the reading, and TCP the
+// server); it ends after handing over the stream's error, or when close
+// says so, and closes done.
+type conn struct {
+	out    chan streamItem
+	stop   chan struct{} // closed by close: the reader must not hand over more
+	done   chan struct{} // closed by the reader when it returns
+	cancel context.CancelCauseFunc
+	body   io.ReadCloser
+	parser *sseParser // its lastID and retry may be read once done is closed
+	alive  atomic.Bool
+	closed bool
+}
+
+// openStream sends the stream request of op and, once the server answers
+// with an event stream, starts reading it. The request carries the user key
+// and the headers of cfg, Accept: text/event-stream, and lastID, when set,
+// as Last-Event-ID. The wait for the answer is bounded by cfg's timeout;
+// then the watchdog of lo takes over: a stream silent for that long is
+// closed with ErrStreamSilent. An error answer is an *errors.APIError.
+func openStream(ctx context.Context, cfg *config, op operation, build transport.Builder, lo *listenOptions, lastID string) (*conn, error) {
+	connCtx, cancel := context.WithCancelCause(ctx)
+	req, err := cfg.request(connCtx, op, build)
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Cache-Control", "no-cache")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	var timer *time.Timer
+	if cfg.Timeout > 0 {
+		timer = time.AfterFunc(cfg.Timeout, func() { cancel(errConnectTimeout) })
+	}
+	resp, err := cfg.HTTPClient.Do(req)
+	if timer != nil && !timer.Stop() && err == nil {
+		// The answer came as the timer fired: its context is gone.
+		resp.Body.Close()
+		err = errConnectTimeout
+	}
+	if err != nil {
+		if errors.Is(context.Cause(connCtx), errConnectTimeout) {
+			err = fmt.Errorf("%w (%v): %w", errConnectTimeout, cfg.Timeout, err)
+		}
+		cancel(nil)
+		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.RedactErr(err))
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode/100 != 2 || mt != "text/event-stream" {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, bperrors.MaxBody))
+		resp.Body.Close()
+		cancel(nil)
+		status := resp.StatusCode
+		if status/100 == 2 {
+			if status = statusInBody(body); status == 0 {
+				return nil, fmt.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotEventStream, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		}
+		return nil, cfg.ErrorOf(op.name, req, status, resp.Header, body)
+	}
+	cn := &conn{
+		out:    make(chan streamItem),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		cancel: cancel,
+		body:   resp.Body,
+	}
+	var watchdog *time.Timer
+	if lo.watchdog > 0 {
+		watchdog = time.AfterFunc(lo.watchdog, func() { cancel(ErrStreamSilent) })
+	}
+	cn.parser = newSSEParser(readFunc(func(b []byte) (int, error) {
+		n, err := resp.Body.Read(b)
+		if n > 0 {
+			cn.alive.Store(true)
+			if watchdog != nil {
+				watchdog.Reset(lo.watchdog)
+			}
+		}
+		return n, err
+	}), lo.maxSignal)
+	go cn.read(connCtx, watchdog, lo.watchdog, cfg.Logger)
+	return cn, nil
+}
+
+// readFunc is an io.Reader made of a function.
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(b []byte) (int, error) { return f(b) }
+
+// read is the reader goroutine: it parses events, skips the keep-alives
+// (data "ping"), the events not named message and the signals it cannot
+// read (logging them), and hands the others over. The watchdog is paused
+// while a signal waits for the consumer: a slow consumer is not a dead
+// stream.
+func (cn *conn) read(ctx context.Context, watchdog *time.Timer, d time.Duration, logger *slog.Logger) {
+	defer close(cn.done)
+	if watchdog != nil {
+		defer watchdog.Stop()
+	}
+	for {
+		ev, err := cn.parser.next()
+		if err != nil {
+			if ctx.Err() != nil {
+				err = context.Cause(ctx) // ErrStreamSilent, or the caller's
+			}
+			cn.hand(streamItem{err: err})
+			return
+		}
+		if ev.name != "message" || string(ev.data) == "ping" {
+			continue
+		}
+		sig, err := decodeSignal(ev.data)
+		if err != nil {
+			if logger != nil {
+				logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
+			}
+			continue
+		}
+		if watchdog != nil {
+			watchdog.Stop()
+		}
+		if !cn.hand(streamItem{sig: sig}) {
+			return
+		}
+		if watchdog != nil {
+			watchdog.Reset(d)
+		}
+	}
+}
+
+// hand gives it to the consumer, unless the consumer closed the stream.
+func (cn *conn) hand(it streamItem) bool {
+	select {
+	case cn.out <- it:
+		return true
+	case <-cn.stop:
+		return false
+	}
+}
+
+// each hands the stream's signals to f until f returns false (errStopped),
+// the stream ends (its error; io.EOF when the server closed it) or ctx ends
+// (ctx's error).
+func (cn *conn) each(ctx context.Context, f func(Signal) bool) error {
+	for {
+		select {
+		case it := <-cn.out:
+			if it.err != nil {
+				return it.err
+			}
+			if !f(it.sig) {
+				return errStopped
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// close closes the stream and waits for the reader goroutine to return.
+func (cn *conn) close() {
+	if cn.closed {
+		return
+	}
+	cn.closed = true
+	close(cn.stop)
+	cn.cancel(context.Canceled)
+	cn.body.Close()
+	<-cn.done
+}
+
+// stream is ListenConversation: the signals of one connection.
+func stream(ctx context.Context, c *Client, op operation, build transport.Builder, opts []ListenOption) iter.Seq2[Signal, error] {
+	return func(yield func(Signal, error) bool) {
+		lo, cfg, err := c.listenSetup(ctx, op, opts)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		cn, err := openStream(ctx, &cfg, op, build, &lo, "")
+		if err != nil {
+			if ctx.Err() == nil {
+				yield(nil, err)
+			}
+			return
+		}
+		defer cn.close()
+		err = cn.each(ctx, func(s Signal) bool { return yield(s, nil) })
+		if err == errStopped || errors.Is(err, io.EOF) || ctx.Err() != nil {
+			return
+		}
+		yield(nil, fmt.Errorf("botpress: %s: %w", op.name, err))
+	}
+}
+
+// listenSetup reads the options of a listen and the config of its calls.
+func (c *Client) listenSetup(ctx context.Context, op operation, opts []ListenOption) (listenOptions, config, error) {
+	if ctx == nil {
+		return listenOptions{}, config{}, fmt.Errorf("botpress: %s: nil context", op.name)
+	}
+	lo, err := newListenOptions(opts)
+	if err != nil {
+		return lo, config{}, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+	}
+	cfg, err := c.with(lo.call)
+	if err != nil {
+		return lo, cfg, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+	}
+	return lo, cfg, nil
+}
