@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
@@ -414,4 +415,88 @@ func keys[K comparable, V any](m map[K]V) []K {
 		out = append(out, k)
 	}
 	return out
+}
+
+// A listener that started on an empty conversation and has delivered more
+// than its dedup memory holds delivers none of the old messages again after
+// a reconnection: the recovery stops at the newest delivered, less the
+// lookback.
+func TestListenEmptyStartNoRedelivery(t *testing.T) {
+	ctx := guard(t)
+	clock := bptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv, c := bpStart(t, bptest.WithClock(clock.Now))
+	srv.OnMessage(nil) // no bot: only the user's messages
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	require.NoError(t, err)
+	convID := conv.Conversation.ID
+
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	got := make(chan string)
+	go func() {
+		defer close(got)
+		for s, err := range c.Listen(lctx, convID, fast(chat.WithLookback(time.Second), chat.WithDedup(time.Second, 2))...) {
+			if err != nil {
+				return
+			}
+			if m, ok := s.(*chat.MessageCreated); ok {
+				select {
+				case got <- text(m.Message):
+				case <-lctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	waitFor(t, ctx, func() bool { return srv.ChatStreams() == 1 })
+	say := func(s string) {
+		clock.Advance(time.Minute)
+		_, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text(s)})
+		require.NoError(t, err)
+	}
+	for i := range 5 {
+		say(fmt.Sprint("old ", i))
+		assert.Equal(t, fmt.Sprint("old ", i), <-got)
+	}
+	srv.DropChatStreams()
+	say("new")
+	assert.Equal(t, "new", <-got, "the first delivery after the reconnection")
+	stop()
+	for range got {
+	}
+	noReaderLeft(t)
+}
+
+// WithHistory delivers what was said before the loop started, once, then
+// the live messages.
+func TestListenWithHistory(t *testing.T) {
+	ctx := guard(t)
+	srv, c := bpStart(t)
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	require.NoError(t, err)
+	convID := conv.Conversation.ID
+	_, err = c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text("before")})
+	require.NoError(t, err)
+	require.NoError(t, srv.WaitChatBot(ctx))
+	var seen []string
+	for s, err := range c.Listen(ctx, convID, chat.WithHistory()) {
+		require.NoError(t, err)
+		m, ok := s.(*chat.MessageCreated)
+		if !ok {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("bot=%v recovered=%v %s", m.IsBot, m.Recovered, text(m.Message)))
+		if len(seen) == 2 {
+			_, err = c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text("after")})
+			require.NoError(t, err)
+		}
+		if len(seen) == 4 {
+			break
+		}
+	}
+	assert.Equal(t, []string{
+		"bot=false recovered=true before", "bot=true recovered=true before",
+		"bot=false recovered=false after", "bot=true recovered=false after",
+	}, seen)
+	noReaderLeft(t)
 }
