@@ -163,10 +163,10 @@ func offlineBot(_ context.Context, m bptest.IncomingMessage) []message.Payload {
 type transcript struct {
 	out     io.Writer
 	mu      sync.Mutex
-	printed map[string]bool       // IDs of the bot's messages printed
+	printed map[string]bool        // IDs of the bot's messages printed
 	options []message.ChoiceOption // of the last choice or dropdown
-	last    time.Time             // creation time of the bot's last message
-	notify  chan struct{}         // closed, and replaced, when the bot speaks
+	last    time.Time              // creation time of the bot's last message
+	notify  chan struct{}          // closed, and replaced, when the bot speaks
 }
 
 // show prints one message of the bot.
