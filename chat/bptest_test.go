@@ -61,7 +61,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 		{"createUser", func(t *testing.T) {
 			anon, err := chat.New("", chat.WithBaseURL(srv.ChatURL()))
 			require.NoError(t, err)
-			out, err := anon.CreateUser(ctx, chatgen.CreateUserJSONRequestBody{ID: chat.Ptr("carol"), Name: chat.Ptr("Carol")})
+			out, err := anon.CreateUser(ctx, chatgen.CreateUserBody{ID: chat.Ptr("carol"), Name: chat.Ptr("Carol")})
 			require.NoError(t, err)
 			assert.Equal(t, "carol", out.User.ID)
 			assert.NotEmpty(t, out.Key)
@@ -72,12 +72,12 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Equal(t, "Carol", *me.User.Name, "the key answered is the user's")
 		}},
 		{"getOrCreateUser", func(t *testing.T) {
-			out, err := bob.GetOrCreateUser(ctx, chatgen.UserInput{Name: chat.Ptr("Bob")})
+			out, err := bob.GetOrCreateUser(ctx, chatgen.GetOrCreateUserBody{Name: chat.Ptr("Bob")})
 			require.NoError(t, err)
 			assert.Equal(t, "bob", out.User.ID)
 		}},
 		{"updateUser", func(t *testing.T) {
-			out, err := c.UpdateUser(ctx, chatgen.UserInput{Name: chat.Ptr("Ada"), PictureURL: chat.Ptr("https://example.com/ada.png")})
+			out, err := c.UpdateUser(ctx, chatgen.UpdateUserBody{Name: chat.Ptr("Ada"), PictureURL: chat.Ptr("https://example.com/ada.png")})
 			require.NoError(t, err)
 			assert.Equal(t, "Ada", *out.User.Name)
 		}},
@@ -88,12 +88,12 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Equal(t, "https://example.com/ada.png", *out.User.PictureURL)
 		}},
 		{"createConversation", func(t *testing.T) {
-			out, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr(conv)})
+			out, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 			require.NoError(t, err)
 			assert.Equal(t, conv, out.Conversation.ID)
 		}},
 		{"getOrCreateConversation", func(t *testing.T) {
-			out, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationJSONRequestBody{ID: conv})
+			out, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationBody{ID: conv})
 			require.NoError(t, err)
 			assert.Equal(t, conv, out.Conversation.ID, "the existing one")
 		}},
@@ -111,7 +111,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Len(t, out.Conversations, 1)
 		}},
 		{"addParticipant", func(t *testing.T) {
-			out, err := c.AddParticipant(ctx, conv, chatgen.AddParticipantJSONRequestBody{UserID: "bob"})
+			out, err := c.AddParticipant(ctx, conv, chatgen.AddParticipantBody{UserID: "bob"})
 			require.NoError(t, err)
 			assert.Equal(t, "bob", out.Participant.ID)
 		}},
@@ -169,7 +169,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 		}},
 		{"createEvent", func(t *testing.T) {
-			out, err := c.CreateEvent(ctx, chatgen.CreateEventJSONRequestBody{ConversationID: conv, Payload: chatgen.EventPayload{"kind": "typing"}})
+			out, err := c.CreateEvent(ctx, chatgen.CreateEventBody{ConversationID: conv, Payload: chatgen.EventPayload{"kind": "typing"}})
 			require.NoError(t, err)
 			event = out.Event
 			assert.Equal(t, ada, event.UserID)
@@ -295,9 +295,9 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 		chat.WithEncryptionKey(srv.ChatEncryptionKey()), chat.WithUserID("bob"))
 	require.NoError(t, err)
 	const conv, sends = "drops", 40
-	_, err = c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr(conv)})
+	_, err = c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 	require.NoError(t, err)
-	_, err = c.AddParticipant(ctx, conv, chatgen.AddParticipantJSONRequestBody{UserID: "bob"})
+	_, err = c.AddParticipant(ctx, conv, chatgen.AddParticipantBody{UserID: "bob"})
 	require.NoError(t, err)
 
 	lctx, stop := context.WithCancel(ctx)
@@ -378,7 +378,7 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 func TestSendAndWaitAgainstBptest(t *testing.T) {
 	ctx := guard(t)
 	srv, c := bpStart(t)
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	require.NoError(t, err)
 	reply, err := c.SendAndWait(ctx, conv.Conversation.ID, message.Text("ping"))
 	require.NoError(t, err)
@@ -426,7 +426,7 @@ func TestListenEmptyStartNoRedelivery(t *testing.T) {
 	clock := bptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	srv, c := bpStart(t, bptest.WithClock(clock.Now))
 	srv.OnMessage(nil) // no bot: only the user's messages
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	require.NoError(t, err)
 	convID := conv.Conversation.ID
 
@@ -472,7 +472,7 @@ func TestListenEmptyStartNoRedelivery(t *testing.T) {
 func TestListenWithHistory(t *testing.T) {
 	ctx := guard(t)
 	srv, c := bpStart(t)
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	require.NoError(t, err)
 	convID := conv.Conversation.ID
 	_, err = c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text("before")})

@@ -53,7 +53,7 @@ func run(ctx context.Context, in io.Reader, out io.Writer, getenv func(string) s
 		return err
 	}
 	defer done()
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	if err != nil {
 		return fmt.Errorf("starting a conversation: %w", err)
 	}
