@@ -124,6 +124,11 @@ func TestChatConventions(t *testing.T) {
 			}
 			if op.RequestBody != nil {
 				assert.NotEmpty(t, op.RequestBody.Value.Description, "%s: request body", name)
+				if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil {
+					// A named body, as in the main spec: chatgen.<Op>Body.
+					want := "#/components/schemas/" + strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:] + "Body"
+					assert.Equal(t, want, mt.Schema.Ref, "%s: the JSON body should be the named schema", name)
+				}
 			}
 		}
 	}

@@ -329,7 +329,7 @@ func (s *Server) chatCreateUser(_ context.Context, c *chatCall) (int, any, error
 		return 0, nil, errorf(http.StatusUnauthorized, "Unauthorized",
 			"createUser works only when the Chat integration issues the user keys; with your own encryption key, sign the user's key and call getOrCreateUser")
 	}
-	var body chatgen.CreateUserJSONBody
+	var body chatgen.CreateUserBody
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}
@@ -453,7 +453,7 @@ func (s *Server) chatDeleteUser(_ context.Context, c *chatCall) (int, any, error
 // Conversations.
 
 func (s *Server) chatCreateConversation(_ context.Context, c *chatCall) (int, any, error) {
-	var body chatgen.CreateConversationJSONBody
+	var body chatgen.CreateConversationBody
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}
@@ -498,7 +498,7 @@ func (s *Server) chatGetConversation(_ context.Context, c *chatCall) (int, any, 
 }
 
 func (s *Server) chatGetOrCreateConversation(_ context.Context, c *chatCall) (int, any, error) {
-	var body chatgen.GetOrCreateConversationJSONBody
+	var body chatgen.GetOrCreateConversationBody
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}
@@ -714,7 +714,7 @@ func (s *Server) chatDeleteMessage(_ context.Context, c *chatCall) (int, any, er
 // Participants.
 
 func (s *Server) chatAddParticipant(_ context.Context, c *chatCall) (int, any, error) {
-	var body chatgen.AddParticipantJSONBody
+	var body chatgen.AddParticipantBody
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}
@@ -822,7 +822,7 @@ func (s *Server) chatListParticipants(_ context.Context, c *chatCall) (int, any,
 const chatEventType = "custom"
 
 func (s *Server) chatCreateEvent(_ context.Context, c *chatCall) (int, any, error) {
-	var body chatgen.CreateEventJSONBody
+	var body chatgen.CreateEventBody
 	if err := c.decode(&body); err != nil {
 		return 0, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
@@ -60,7 +61,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 		{"createUser", func(t *testing.T) {
 			anon, err := chat.New("", chat.WithBaseURL(srv.ChatURL()))
 			require.NoError(t, err)
-			out, err := anon.CreateUser(ctx, chatgen.CreateUserJSONRequestBody{ID: chat.Ptr("carol"), Name: chat.Ptr("Carol")})
+			out, err := anon.CreateUser(ctx, chatgen.CreateUserBody{ID: chat.Ptr("carol"), Name: chat.Ptr("Carol")})
 			require.NoError(t, err)
 			assert.Equal(t, "carol", out.User.ID)
 			assert.NotEmpty(t, out.Key)
@@ -71,12 +72,12 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Equal(t, "Carol", *me.User.Name, "the key answered is the user's")
 		}},
 		{"getOrCreateUser", func(t *testing.T) {
-			out, err := bob.GetOrCreateUser(ctx, chatgen.UserInput{Name: chat.Ptr("Bob")})
+			out, err := bob.GetOrCreateUser(ctx, chatgen.GetOrCreateUserBody{Name: chat.Ptr("Bob")})
 			require.NoError(t, err)
 			assert.Equal(t, "bob", out.User.ID)
 		}},
 		{"updateUser", func(t *testing.T) {
-			out, err := c.UpdateUser(ctx, chatgen.UserInput{Name: chat.Ptr("Ada"), PictureURL: chat.Ptr("https://example.com/ada.png")})
+			out, err := c.UpdateUser(ctx, chatgen.UpdateUserBody{Name: chat.Ptr("Ada"), PictureURL: chat.Ptr("https://example.com/ada.png")})
 			require.NoError(t, err)
 			assert.Equal(t, "Ada", *out.User.Name)
 		}},
@@ -87,12 +88,12 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Equal(t, "https://example.com/ada.png", *out.User.PictureURL)
 		}},
 		{"createConversation", func(t *testing.T) {
-			out, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr(conv)})
+			out, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 			require.NoError(t, err)
 			assert.Equal(t, conv, out.Conversation.ID)
 		}},
 		{"getOrCreateConversation", func(t *testing.T) {
-			out, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationJSONRequestBody{ID: conv})
+			out, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationBody{ID: conv})
 			require.NoError(t, err)
 			assert.Equal(t, conv, out.Conversation.ID, "the existing one")
 		}},
@@ -110,7 +111,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.Len(t, out.Conversations, 1)
 		}},
 		{"addParticipant", func(t *testing.T) {
-			out, err := c.AddParticipant(ctx, conv, chatgen.AddParticipantJSONRequestBody{UserID: "bob"})
+			out, err := c.AddParticipant(ctx, conv, chatgen.AddParticipantBody{UserID: "bob"})
 			require.NoError(t, err)
 			assert.Equal(t, "bob", out.Participant.ID)
 		}},
@@ -168,7 +169,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 			assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 		}},
 		{"createEvent", func(t *testing.T) {
-			out, err := c.CreateEvent(ctx, chatgen.CreateEventJSONRequestBody{ConversationID: conv, Payload: chatgen.EventPayload{"kind": "typing"}})
+			out, err := c.CreateEvent(ctx, chatgen.CreateEventBody{ConversationID: conv, Payload: chatgen.EventPayload{"kind": "typing"}})
 			require.NoError(t, err)
 			event = out.Event
 			assert.Equal(t, ada, event.UserID)
@@ -294,9 +295,9 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 		chat.WithEncryptionKey(srv.ChatEncryptionKey()), chat.WithUserID("bob"))
 	require.NoError(t, err)
 	const conv, sends = "drops", 40
-	_, err = c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr(conv)})
+	_, err = c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 	require.NoError(t, err)
-	_, err = c.AddParticipant(ctx, conv, chatgen.AddParticipantJSONRequestBody{UserID: "bob"})
+	_, err = c.AddParticipant(ctx, conv, chatgen.AddParticipantBody{UserID: "bob"})
 	require.NoError(t, err)
 
 	lctx, stop := context.WithCancel(ctx)
@@ -377,7 +378,7 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 func TestSendAndWaitAgainstBptest(t *testing.T) {
 	ctx := guard(t)
 	srv, c := bpStart(t)
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	require.NoError(t, err)
 	reply, err := c.SendAndWait(ctx, conv.Conversation.ID, message.Text("ping"))
 	require.NoError(t, err)
@@ -414,4 +415,88 @@ func keys[K comparable, V any](m map[K]V) []K {
 		out = append(out, k)
 	}
 	return out
+}
+
+// A listener that started on an empty conversation and has delivered more
+// than its dedup memory holds delivers none of the old messages again after
+// a reconnection: the recovery stops at the newest delivered, less the
+// lookback.
+func TestListenEmptyStartNoRedelivery(t *testing.T) {
+	ctx := guard(t)
+	clock := bptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv, c := bpStart(t, bptest.WithClock(clock.Now))
+	srv.OnMessage(nil) // no bot: only the user's messages
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
+	require.NoError(t, err)
+	convID := conv.Conversation.ID
+
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	got := make(chan string)
+	go func() {
+		defer close(got)
+		for s, err := range c.Listen(lctx, convID, fast(chat.WithLookback(time.Second), chat.WithDedup(time.Second, 2))...) {
+			if err != nil {
+				return
+			}
+			if m, ok := s.(*chat.MessageCreated); ok {
+				select {
+				case got <- text(m.Message):
+				case <-lctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	waitFor(t, ctx, func() bool { return srv.ChatStreams() == 1 })
+	say := func(s string) {
+		clock.Advance(time.Minute)
+		_, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text(s)})
+		require.NoError(t, err)
+	}
+	for i := range 5 {
+		say(fmt.Sprint("old ", i))
+		assert.Equal(t, fmt.Sprint("old ", i), <-got)
+	}
+	srv.DropChatStreams()
+	say("new")
+	assert.Equal(t, "new", <-got, "the first delivery after the reconnection")
+	stop()
+	for range got {
+	}
+	noReaderLeft(t)
+}
+
+// WithHistory delivers what was said before the loop started, once, then
+// the live messages.
+func TestListenWithHistory(t *testing.T) {
+	ctx := guard(t)
+	srv, c := bpStart(t)
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
+	require.NoError(t, err)
+	convID := conv.Conversation.ID
+	_, err = c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text("before")})
+	require.NoError(t, err)
+	require.NoError(t, srv.WaitChatBot(ctx))
+	var seen []string
+	for s, err := range c.Listen(ctx, convID, chat.WithHistory()) {
+		require.NoError(t, err)
+		m, ok := s.(*chat.MessageCreated)
+		if !ok {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("bot=%v recovered=%v %s", m.IsBot, m.Recovered, text(m.Message)))
+		if len(seen) == 2 {
+			_, err = c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text("after")})
+			require.NoError(t, err)
+		}
+		if len(seen) == 4 {
+			break
+		}
+	}
+	assert.Equal(t, []string{
+		"bot=false recovered=true before", "bot=true recovered=true before",
+		"bot=false recovered=false after", "bot=true recovered=false after",
+	}, seen)
+	noReaderLeft(t)
 }

@@ -18,7 +18,7 @@
 //   - SendAndWait, which sends a message and returns the bot's answer.
 //
 //     c, err := chat.Connect(ctx, "your-webhook-id") // a new user
-//     conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+//     conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 //     reply, err := c.SendAndWait(ctx, conv.Conversation.ID, &message.TextPayload{Text: "Hi"})
 //
 // The models live in package chat/chatgen; message payloads are package
@@ -240,5 +240,5 @@ func userIDOfKey(key string) string {
 }
 
 // Ptr returns a pointer to v, for the optional fields of request bodies:
-// chatgen.CreateUserJSONRequestBody{Name: chat.Ptr("Ada")}.
+// chatgen.CreateUserBody{Name: chat.Ptr("Ada")}.
 func Ptr[T any](v T) *T { return &v }

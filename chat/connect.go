@@ -31,14 +31,14 @@ func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, er
 		return nil, err
 	}
 	if c.cfg.userKey != "" {
-		res, err := c.GetOrCreateUser(ctx, chatgen.UserInput{})
+		res, err := c.GetOrCreateUser(ctx, chatgen.GetOrCreateUserBody{})
 		if err != nil {
 			return nil, fmt.Errorf("botpress: connect: %w", err)
 		}
 		c.user = &res.User
 		return c, nil
 	}
-	var body chatgen.CreateUserJSONRequestBody
+	var body chatgen.CreateUserBody
 	if c.cfg.userID != "" {
 		body.ID = Ptr(c.cfg.userID)
 	}

@@ -39,7 +39,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func ExampleClient_Listen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{ID: chat.Ptr("support-1")})
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr("support-1")})
 	if err != nil {
 		log.Fatal(err)
 	}

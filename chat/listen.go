@@ -59,6 +59,7 @@ type listenOptions struct {
 	maxSignal     int
 	onReconnect   func(error)
 	after         *chatgen.Message
+	history       bool
 	replyTimeout  time.Duration
 	err           error
 }
@@ -187,7 +188,17 @@ func WithOnReconnect(f func(err error)) ListenOption {
 // app that saved the last message it handled resumes with it after a
 // restart, with nothing lost. SendAndWait uses it with the message sent.
 func WithResumeAfter(m chatgen.Message) ListenOption {
-	return func(lo *listenOptions) { lo.after = &m }
+	return func(lo *listenOptions) { lo.after, lo.history = &m, false }
+}
+
+// WithHistory makes Listen start at the beginning of the conversation:
+// once connected, it first delivers every message already there, oldest
+// first, as recovered ones, then the live signals. It suits a conversation
+// the app has just created, where nothing can then be missed between its
+// creation and the loop's start (a bot that greets first, a message sent
+// before the stream is open); on a long conversation it reads all of it.
+func WithHistory() ListenOption {
+	return func(lo *listenOptions) { lo.after, lo.history = nil, true }
 }
 
 // WithReplyTimeout bounds SendAndWait's wait for the answer; zero leaves
@@ -218,7 +229,8 @@ func WithReplyTimeout(d time.Duration) ListenOption {
 //     delivered, less the lookback), as MessageCreated with Recovered set.
 //     Each message is delivered once, by ID; see WithDedup for the bound.
 //     To know where "new" starts, Listen first reads the newest message of
-//     the conversation (one listMessages call), unless WithResumeAfter says.
+//     the conversation (one listMessages call), unless WithResumeAfter or
+//     WithHistory says.
 //   - Only messages are recovered: the other signals sent while it was not
 //     connected (events, participants, deletions) are not.
 //   - The keep-alives, the events not named message, and the signals that
@@ -252,6 +264,9 @@ func (c *Client) Listen(ctx context.Context, conversationID string, opts ...List
 		if m := lo.after; m != nil {
 			l.mark, l.start, l.marked = m.CreatedAt, m.CreatedAt, true
 			l.seen.add(m.ID, m.CreatedAt)
+		}
+		if lo.history {
+			l.marked = true // from the beginning: no first look, no start
 		}
 		l.run(ctx, yield)
 	}
@@ -414,7 +429,11 @@ walk:
 			return nil, err
 		}
 		for _, m := range page.Items {
-			if !l.start.IsZero() && m.CreatedAt.Before(floor) {
+			// With nothing delivered yet and no start (an empty
+			// conversation, or WithHistory), everything is new; otherwise
+			// what is older than the floor was delivered, or was there
+			// before the start.
+			if !l.mark.IsZero() && m.CreatedAt.Before(floor) {
 				break walk
 			}
 			if !l.seen.has(m.ID) && !inBatch[m.ID] {

@@ -65,11 +65,11 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *chatgen.Lis
 // Starts a conversation with the bot, owned by the user, who is its first participant.
 //
 // It returns the decoded CreateConversationResponse.
-// body is a chatgen.CreateConversationJSONRequestBody; every field is optional.
+// body is a chatgen.CreateConversationBody; every field is optional.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConversationJSONRequestBody, opts ...Option) (*chatgen.CreateConversationResponse, error) {
+func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConversationBody, opts ...Option) (*chatgen.CreateConversationResponse, error) {
 	op := operation{name: "createConversation", method: "POST", path: "/conversations", auth: true}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/conversations")
@@ -81,12 +81,12 @@ func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConv
 // Returns the conversation with the ID given, creating it for the user when there is none. A conversation that exists must be the user's own.
 //
 // It returns the decoded GetOrCreateConversationResponse.
-// body is a chatgen.GetOrCreateConversationJSONRequestBody; required fields: id.
+// body is a chatgen.GetOrCreateConversationBody; required fields: id.
 // A required map or list left nil is sent empty.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) GetOrCreateConversation(ctx context.Context, body chatgen.GetOrCreateConversationJSONRequestBody, opts ...Option) (*chatgen.GetOrCreateConversationResponse, error) {
+func (c *Client) GetOrCreateConversation(ctx context.Context, body chatgen.GetOrCreateConversationBody, opts ...Option) (*chatgen.GetOrCreateConversationResponse, error) {
 	op := operation{name: "getOrCreateConversation", method: "POST", path: "/conversations/get-or-create", auth: true}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/conversations/get-or-create")
@@ -202,12 +202,12 @@ func (c *Client) ListParticipantsPages(ctx context.Context, conversationID strin
 // Adds a user to a conversation the caller owns. Listeners of the conversation get a participant_added signal.
 //
 // It returns the decoded AddParticipantResponse.
-// body is a chatgen.AddParticipantJSONRequestBody; required fields: userId.
+// body is a chatgen.AddParticipantBody; required fields: userId.
 // A required map or list left nil is sent empty.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) AddParticipant(ctx context.Context, conversationID string, body chatgen.AddParticipantJSONRequestBody, opts ...Option) (*chatgen.AddParticipantResponse, error) {
+func (c *Client) AddParticipant(ctx context.Context, conversationID string, body chatgen.AddParticipantBody, opts ...Option) (*chatgen.AddParticipantResponse, error) {
 	op := operation{name: "addParticipant", method: "POST", path: "/conversations/{conversationId}/participants", auth: true}
 	if err := op.checkPath("conversationId", conversationID); err != nil {
 		return nil, err
@@ -332,12 +332,12 @@ func listenConversationRequest(id string) (operation, transport.Builder, error) 
 // Sends the bot a custom event, with a payload of your own, in a conversation the user takes part in. Listeners of the conversation get an event_created signal.
 //
 // It returns the decoded CreateEventResponse.
-// body is a chatgen.CreateEventJSONRequestBody; required fields: payload, conversationId.
+// body is a chatgen.CreateEventBody; required fields: payload, conversationId.
 // A required map or list left nil is sent empty.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) CreateEvent(ctx context.Context, body chatgen.CreateEventJSONRequestBody, opts ...Option) (*chatgen.CreateEventResponse, error) {
+func (c *Client) CreateEvent(ctx context.Context, body chatgen.CreateEventBody, opts ...Option) (*chatgen.CreateEventResponse, error) {
 	op := operation{name: "createEvent", method: "POST", path: "/events", auth: true}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/events")
@@ -420,11 +420,11 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ch
 // Creates a user and returns, with it, the user key that every other call takes. It needs no key, and only works when the integration issues the keys itself; with an encryption key of your own, sign the key yourself and call getOrCreateUser instead.
 //
 // It returns the decoded CreateUserResponse.
-// body is a chatgen.CreateUserJSONRequestBody; every field is optional.
+// body is a chatgen.CreateUserBody; every field is optional.
 // It needs no user key, and sends none.
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserJSONRequestBody, opts ...Option) (*chatgen.CreateUserResponse, error) {
+func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserBody, opts ...Option) (*chatgen.CreateUserResponse, error) {
 	op := operation{name: "createUser", method: "POST", path: "/users"}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/users")
@@ -436,11 +436,11 @@ func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserJSONRequ
 // Returns the user the key names, creating it on first use, and sets the name, picture and profile sent. This is how a key signed with your own encryption key comes into use.
 //
 // It returns the decoded GetOrCreateUserResponse.
-// body is a chatgen.UserInput; every field is optional.
+// body is a chatgen.GetOrCreateUserBody; every field is optional.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) GetOrCreateUser(ctx context.Context, body chatgen.UserInput, opts ...Option) (*chatgen.GetOrCreateUserResponse, error) {
+func (c *Client) GetOrCreateUser(ctx context.Context, body chatgen.GetOrCreateUserBody, opts ...Option) (*chatgen.GetOrCreateUserResponse, error) {
 	op := operation{name: "getOrCreateUser", method: "POST", path: "/users/get-or-create", auth: true}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/users/get-or-create")
@@ -482,11 +482,11 @@ func (c *Client) GetUser(ctx context.Context, opts ...Option) (*chatgen.GetUserR
 // Changes the name, picture or profile of the user the key names.
 //
 // It returns the decoded UpdateUserResponse.
-// body is a chatgen.UserInput; every field is optional.
+// body is a chatgen.UpdateUserBody; every field is optional.
 // It sends the client's user key (x-user-key).
 // An error answer, or a success answer whose body is an error, comes back
 // as a *errors.APIError.
-func (c *Client) UpdateUser(ctx context.Context, body chatgen.UserInput, opts ...Option) (*chatgen.UpdateUserResponse, error) {
+func (c *Client) UpdateUser(ctx context.Context, body chatgen.UpdateUserBody, opts ...Option) (*chatgen.UpdateUserResponse, error) {
 	op := operation{name: "updateUser", method: "PUT", path: "/users/me", auth: true}
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "PUT", body, "/users/me")

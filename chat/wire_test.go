@@ -62,7 +62,7 @@ func wtCases() []wtCase {
 		{op: "createUser", status: 201, method: "POST", path: "/users",
 			answer: `{"user":` + wtUser("user_1") + `,"key":"k1"}`, body: `{"id":"user_1","name":"Ada"}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				out, err := c.CreateUser(ctx, chatgen.CreateUserJSONRequestBody{ID: chat.Ptr("user_1"), Name: chat.Ptr("Ada")})
+				out, err := c.CreateUser(ctx, chatgen.CreateUserBody{ID: chat.Ptr("user_1"), Name: chat.Ptr("Ada")})
 				require.NoError(t, err)
 				assert.Equal(t, "k1", out.Key)
 				assert.Equal(t, "user_1", out.User.ID)
@@ -76,7 +76,7 @@ func wtCases() []wtCase {
 		{op: "updateUser", status: 200, method: "PUT", path: "/users/me", answer: `{"user":` + wtUser("user_1") + `}`,
 			body: `{"name":"Ada","profile":"{}"}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				_, err := c.UpdateUser(ctx, chatgen.UserInput{Name: chat.Ptr("Ada"), Profile: chat.Ptr("{}")})
+				_, err := c.UpdateUser(ctx, chatgen.UpdateUserBody{Name: chat.Ptr("Ada"), Profile: chat.Ptr("{}")})
 				require.NoError(t, err)
 			}},
 		{op: "deleteUser", status: 200, method: "DELETE", path: "/users/me", answer: `{}`,
@@ -84,13 +84,13 @@ func wtCases() []wtCase {
 		{op: "getOrCreateUser", status: 201, method: "POST", path: "/users/get-or-create", answer: `{"user":` + wtUser("user_1") + `}`,
 			body: `{"pictureUrl":"https://example.com/a.png"}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				_, err := c.GetOrCreateUser(ctx, chatgen.UserInput{PictureURL: chat.Ptr("https://example.com/a.png")})
+				_, err := c.GetOrCreateUser(ctx, chatgen.GetOrCreateUserBody{PictureURL: chat.Ptr("https://example.com/a.png")})
 				require.NoError(t, err)
 			}},
 		{op: "createConversation", status: 201, method: "POST", path: "/conversations", answer: `{"conversation":` + wtConv("conv_1") + `}`,
 			body: `{}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				out, err := c.CreateConversation(ctx, chatgen.CreateConversationJSONRequestBody{})
+				out, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
 				require.NoError(t, err)
 				assert.Equal(t, "conv_1", out.Conversation.ID)
 			}},
@@ -104,7 +104,7 @@ func wtCases() []wtCase {
 		{op: "getOrCreateConversation", status: 201, method: "POST", path: "/conversations/get-or-create",
 			answer: `{"conversation":` + wtConv("conv 1") + `}`, body: `{"id":"conv 1"}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				_, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationJSONRequestBody{ID: "conv 1"})
+				_, err := c.GetOrCreateConversation(ctx, chatgen.GetOrCreateConversationBody{ID: "conv 1"})
 				require.NoError(t, err)
 			}},
 		{op: "getConversation", status: 200, method: "GET", path: "/conversations/conv%2F1%20x", answer: `{"conversation":` + wtConv("conv/1 x") + `}`,
@@ -141,7 +141,7 @@ func wtCases() []wtCase {
 		{op: "addParticipant", status: 200, method: "POST", path: "/conversations/conv_1/participants",
 			answer: `{"participant":` + wtUser("user_2") + `}`, body: `{"userId":"user_2"}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
-				_, err := c.AddParticipant(ctx, "conv_1", chatgen.AddParticipantJSONRequestBody{UserID: "user_2"})
+				_, err := c.AddParticipant(ctx, "conv_1", chatgen.AddParticipantBody{UserID: "user_2"})
 				require.NoError(t, err)
 			}},
 		{op: "listParticipants", status: 200, method: "GET", path: "/conversations/conv_1/participants",
@@ -185,7 +185,7 @@ func wtCases() []wtCase {
 			body: `{"conversationId":"conv_1","payload":{}}`,
 			run: func(t *testing.T, ctx context.Context, c *chat.Client) {
 				// A nil payload, required, goes out as {}.
-				_, err := c.CreateEvent(ctx, chatgen.CreateEventJSONRequestBody{ConversationID: "conv_1"})
+				_, err := c.CreateEvent(ctx, chatgen.CreateEventBody{ConversationID: "conv_1"})
 				require.NoError(t, err)
 			}},
 		{op: "getEvent", status: 200, method: "GET", path: "/events/evt_1", answer: `{"event":` + wtEvent("evt_1") + `}`,

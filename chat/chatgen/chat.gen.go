@@ -178,6 +178,12 @@ func (e SignalParticipantRemovedType) Valid() bool {
 	}
 }
 
+// AddParticipantBody The user to add to the conversation.
+type AddParticipantBody struct {
+	// UserID ID of the user to add.
+	UserID string `json:"userId"`
+}
+
 // AddParticipantResponse The user added.
 type AddParticipantResponse struct {
 	// Participant A person using the app, or another participant of their conversations.
@@ -199,10 +205,25 @@ type Conversation struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// CreateConversationBody The conversation to create; its ID is optional.
+type CreateConversationBody struct {
+	// ID ID to give the conversation, of your choosing; left out, the API picks one.
+	ID *string `json:"id,omitempty"`
+}
+
 // CreateConversationResponse The new conversation.
 type CreateConversationResponse struct {
 	// Conversation A conversation between the user, the bot and any other participants.
 	Conversation Conversation `json:"conversation"`
+}
+
+// CreateEventBody The custom event to send, and the conversation it happens in.
+type CreateEventBody struct {
+	// ConversationID Conversation the event happens in.
+	ConversationID string `json:"conversationId"`
+
+	// Payload The content of a custom event, any JSON object the app and the bot agree on.
+	Payload EventPayload `json:"payload"`
 }
 
 // CreateEventResponse The event sent.
@@ -227,6 +248,21 @@ type CreateMessageBody struct {
 type CreateMessageResponse struct {
 	// Message Something said in a conversation, by a user or by the bot.
 	Message Message `json:"message"`
+}
+
+// CreateUserBody The user to create; every field is optional.
+type CreateUserBody struct {
+	// ID ID to give the user, of your choosing; left out, the API picks one.
+	ID *string `json:"id,omitempty"`
+
+	// Name Display name of the user; several users may share one.
+	Name *UserName `json:"name,omitempty"`
+
+	// PictureURL Address (URL) of the user's picture.
+	PictureURL *UserPictureURL `json:"pictureUrl,omitempty"`
+
+	// Profile Free-form data about the user, as one string (JSON, say) of up to 1000 characters.
+	Profile *UserProfile `json:"profile,omitempty"`
 }
 
 // CreateUserResponse The new user and their key.
@@ -307,11 +343,20 @@ type GetMessageResponse struct {
 	Message Message `json:"message"`
 }
 
+// GetOrCreateConversationBody The ID of the conversation to find, or to create with that ID.
+type GetOrCreateConversationBody struct {
+	// ID ID of the conversation, of your choosing.
+	ID string `json:"id"`
+}
+
 // GetOrCreateConversationResponse The conversation, found or created.
 type GetOrCreateConversationResponse struct {
 	// Conversation A conversation between the user, the bot and any other participants.
 	Conversation Conversation `json:"conversation"`
 }
+
+// GetOrCreateUserBody The fields to give the user when it is created.
+type GetOrCreateUserBody = UserInput
 
 // GetOrCreateUserResponse The user, found or created.
 type GetOrCreateUserResponse struct {
@@ -519,6 +564,9 @@ type SignalParticipantRemoved struct {
 // SignalParticipantRemovedType What happened.
 type SignalParticipantRemovedType string
 
+// UpdateUserBody The fields of the user to change; those left out keep their value.
+type UpdateUserBody = UserInput
+
 // UpdateUserResponse The user as changed.
 type UpdateUserResponse struct {
 	// User A person using the app, or another participant of their conversations.
@@ -588,18 +636,6 @@ type ListConversationsParams struct {
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 }
 
-// CreateConversationJSONBody defines parameters for CreateConversation.
-type CreateConversationJSONBody struct {
-	// ID ID to give the conversation, of your choosing; left out, the API picks one.
-	ID *string `json:"id,omitempty"`
-}
-
-// GetOrCreateConversationJSONBody defines parameters for GetOrCreateConversation.
-type GetOrCreateConversationJSONBody struct {
-	// ID ID of the conversation, of your choosing.
-	ID string `json:"id"`
-}
-
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
@@ -612,59 +648,29 @@ type ListParticipantsParams struct {
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 }
 
-// AddParticipantJSONBody defines parameters for AddParticipant.
-type AddParticipantJSONBody struct {
-	// UserID ID of the user to add.
-	UserID string `json:"userId"`
-}
-
-// CreateEventJSONBody defines parameters for CreateEvent.
-type CreateEventJSONBody struct {
-	// ConversationID Conversation the event happens in.
-	ConversationID string `json:"conversationId"`
-
-	// Payload The content of a custom event, any JSON object the app and the bot agree on.
-	Payload EventPayload `json:"payload"`
-}
-
-// CreateUserJSONBody defines parameters for CreateUser.
-type CreateUserJSONBody struct {
-	// ID ID to give the user, of your choosing; left out, the API picks one.
-	ID *string `json:"id,omitempty"`
-
-	// Name Display name of the user; several users may share one.
-	Name *UserName `json:"name,omitempty"`
-
-	// PictureURL Address (URL) of the user's picture.
-	PictureURL *UserPictureURL `json:"pictureUrl,omitempty"`
-
-	// Profile Free-form data about the user, as one string (JSON, say) of up to 1000 characters.
-	Profile *UserProfile `json:"profile,omitempty"`
-}
-
 // CreateConversationJSONRequestBody defines body for CreateConversation for application/json ContentType.
-type CreateConversationJSONRequestBody CreateConversationJSONBody
+type CreateConversationJSONRequestBody = CreateConversationBody
 
 // GetOrCreateConversationJSONRequestBody defines body for GetOrCreateConversation for application/json ContentType.
-type GetOrCreateConversationJSONRequestBody GetOrCreateConversationJSONBody
+type GetOrCreateConversationJSONRequestBody = GetOrCreateConversationBody
 
 // AddParticipantJSONRequestBody defines body for AddParticipant for application/json ContentType.
-type AddParticipantJSONRequestBody AddParticipantJSONBody
+type AddParticipantJSONRequestBody = AddParticipantBody
 
 // CreateEventJSONRequestBody defines body for CreateEvent for application/json ContentType.
-type CreateEventJSONRequestBody CreateEventJSONBody
+type CreateEventJSONRequestBody = CreateEventBody
 
 // CreateMessageJSONRequestBody defines body for CreateMessage for application/json ContentType.
 type CreateMessageJSONRequestBody = CreateMessageBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
-type CreateUserJSONRequestBody CreateUserJSONBody
+type CreateUserJSONRequestBody = CreateUserBody
 
 // GetOrCreateUserJSONRequestBody defines body for GetOrCreateUser for application/json ContentType.
-type GetOrCreateUserJSONRequestBody = UserInput
+type GetOrCreateUserJSONRequestBody = GetOrCreateUserBody
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
-type UpdateUserJSONRequestBody = UserInput
+type UpdateUserJSONRequestBody = UpdateUserBody
 
 // AsSignalMessageCreated returns the union data inside the Signal as a SignalMessageCreated
 func (t Signal) AsSignalMessageCreated() (SignalMessageCreated, error) {
