@@ -52,11 +52,12 @@ type conn struct {
 }
 
 // openStream sends the stream request of op and, once the server answers
-// with an event stream, starts reading it. The request carries the user key
-// and the headers of cfg, Accept: text/event-stream, and lastID, when set,
-// as Last-Event-ID. The wait for the answer is bounded by cfg's timeout;
-// then the watchdog of lo takes over: a stream silent for that long is
-// closed with ErrStreamSilent. An error answer is an *errors.APIError.
+// with an event stream, returns it, for each to read. The request carries
+// the user key and the headers of cfg, Accept: text/event-stream, and
+// lastID, when set, as Last-Event-ID. The wait for the answer is bounded by
+// cfg's timeout; then, while each reads, the watchdog of lo: a stream
+// silent for that long is closed with ErrStreamSilent. An error answer is
+// an *errors.APIError.
 func openStream(ctx context.Context, cfg *config, op operation, build transport.Builder, lo *listenOptions, lastID string) (*conn, error) {
 	connCtx, cancel := context.WithCancelCause(ctx)
 	req, err := cfg.request(connCtx, op, build)

@@ -144,7 +144,7 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 	p("from just before a user's `createMessage` to each listener of the conversation having the message; one message\n")
 	p("at a time, round robin over the conversations, after a warm-up of two messages per conversation. The Go\n")
 	p("listeners share one `*http.Client` whose transport has 1 KiB read and write buffers and keeps up to 64 idle\n")
-	p("connections (see `chat.WithHTTPClient`); Node's use its default agent. Both speak HTTP/1.1: one connection per\n")
+	p("connections (see `chat.WithHTTPClient`); the Node client runs with its own defaults. Both speak HTTP/1.1: one connection per\n")
 	p("listener.\n\n")
 	if c.Go == nil && c.TS == nil {
 		p("Not measured.\n\n")
