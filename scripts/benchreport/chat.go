@@ -144,8 +144,8 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 	p("from just before a user's `createMessage` to each listener of the conversation having the message; one message\n")
 	p("at a time, round robin over the conversations, after a warm-up of two messages per conversation. The Go\n")
 	p("listeners share one `*http.Client` whose transport has 1 KiB read and write buffers and keeps up to 64 idle\n")
-	p("connections (see `chat.WithHTTPClient`); the Node client runs with its own defaults. Both speak HTTP/1.1: one connection per\n")
-	p("listener.\n\n")
+	p("connections (see `chat.WithHTTPClient`); the Node client runs with its own defaults. Both speak HTTP/1.1: one\n")
+	p("connection per listener.\n\n")
 	if c.Go == nil && c.TS == nil {
 		p("Not measured.\n\n")
 	} else {
@@ -192,10 +192,10 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 			if t.Met {
 				verdict = "met"
 			}
-			p("Memory per listener, Go at %s ÷ Node at %s: **%s** (%s); target %s: %s.", fmtInt(float64(c.GoListeners)),
+			p("Memory per listener, Go at %s ÷ Node at %s: **%s** (%s); target %s: %s.\n", fmtInt(float64(c.GoListeners)),
 				fmtInt(float64(c.TS.Listeners)), fmtRatio(t.Value), t.Detail, t.Target, verdict)
 			if !t.Met {
-				p(" Over HTTP/1.1 a Go listener holds a connection of `net/http`, with its two goroutines (`readLoop`,\n")
+				p("Over HTTP/1.1 a Go listener holds a connection of `net/http`, with its two goroutines (`readLoop`,\n")
 				p("`writeLoop`) and their stacks, and the goroutine that consumes `Listen`, reading the stream on its own stack:\n")
 				p("the stacks alone (%s) weigh more than a whole Node listener, which is a socket and a few objects on one event\n",
 					fmtBytes(metric(c.Go, "stack-B/listener")))
@@ -217,7 +217,10 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 		p("few seconds, by the server after so many signals (bptest's `Fault.DropStreamAfter`, as `botpress-mock -fault\n")
 		p("chat,op=listenConversation,drop-stream-after=N`) and at random moments by the test (`DropChatStreams`). At the end\n")
 		p("every listener's deliveries are checked against `listMessages`. bptest runs in the test's process: the goroutines\n")
-		p("and open files counted are the client's and the server's, sampled every second.\n\n")
+		p("and open files counted are the client's and the server's (a connection is two files and three goroutines),\n")
+		p("sampled every second. The start and the end are sampled with no idle connection in the pool, the end once every\n")
+		p("listener has caught up; the highest sample also counts the recoveries under way after the test dropped every\n")
+		p("stream at once (up to a connection per listener), where a leak would grow with the thousands of reconnections.\n\n")
 		v := func(k string) float64 {
 			if x, found := s[k]; found {
 				return x
