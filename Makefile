@@ -59,7 +59,7 @@ docs: ## Render the spec to build/docs/index.html, check it in headless Chromium
 spec-breaking: ## Fail on breaking spec changes since REF (default: the latest v* tag) without a major version bump
 	cd scripts && $(GO) run ./spec-breaking $(REF)
 
-bench: ## Benchmarks: SDK vs bare net/http vs @botpress/client, to BENCHMARKS.md and docs/bench-throughput.svg (SOAK=1 adds the soak); needs npm ci
+bench: ## Benchmarks: SDK vs bare net/http vs @botpress/client, chat listeners vs @botpress/chat, to BENCHMARKS.md and docs/bench-throughput.svg (SOAK=1 adds the soaks); needs npm ci
 	SOAK=$(SOAK) scripts/bench
 
 ci: ## What CI runs

@@ -238,9 +238,10 @@ func WithReplyTimeout(d time.Duration) ListenOption {
 //     next recovery only if the stream is lost); a signal of a type this
 //     package does not know comes as *UnknownSignal.
 //
-// Listen sends requests only while the loop runs, and ending the loop or
-// ctx closes the connection and returns once its goroutine has ended:
-// nothing is left running. ctx ending is not an error: the loop just ends.
+// Listen sends requests only while the loop runs, and reads the stream on
+// the loop's goroutine (it starts none of its own); ending the loop or ctx
+// closes the connection: nothing is left running. ctx ending is not an
+// error: the loop just ends.
 func (c *Client) Listen(ctx context.Context, conversationID string, opts ...ListenOption) iter.Seq2[Signal, error] {
 	op, build, err := listenConversationRequest(conversationID)
 	if err != nil {

@@ -50,8 +50,13 @@ type sseParser struct {
 	retry  time.Duration
 }
 
+// sseReadSize is the parser's read buffer: small, since a listener holds
+// one for as long as it listens and the HTTP transport buffers the
+// connection already. A longer line is gathered over several reads.
+const sseReadSize = 1024
+
 func newSSEParser(r io.Reader, max int) *sseParser {
-	return &sseParser{r: r, buf: make([]byte, 4096), max: max}
+	return &sseParser{r: r, buf: make([]byte, sseReadSize), max: max}
 }
 
 // next returns the next event, or the error that ended the stream (io.EOF

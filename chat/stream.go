@@ -32,35 +32,32 @@ var errConnectTimeout = errors.New("no answer within the timeout")
 // errStopped is what conn.each returns when its function asked to stop.
 var errStopped = errors.New("stopped")
 
-// streamItem is what the reader hands over: a signal, or the error that
-// ended the stream (io.EOF when the server closed it).
-type streamItem struct {
-	sig Signal
-	err error
-}
-
-// conn is one open stream and the goroutine that reads it. The goroutine
-// parses the events as they come and hands the signals over one at a time
-// on out (unbuffered: a slow consumer slows the reading, and TCP the
-// server); it ends after handing over the stream's error, or when close
-// says so, and closes done.
+// conn is one open stream, read on the consumer's goroutine: each
+// parses the events as they come and hands the signals to its function one
+// at a time (a slow consumer slows the reading, and TCP the server). No
+// goroutine of its own: a listener costs the memory of its connection and
+// of the goroutine that consumes it, nothing more. The watchdog runs only
+// while each waits for the stream, not while a signal is being handled: a
+// slow consumer is not a dead stream.
 type conn struct {
-	out    chan streamItem
-	stop   chan struct{} // closed by close: the reader must not hand over more
-	done   chan struct{} // closed by the reader when it returns
-	cancel context.CancelCauseFunc
-	body   io.ReadCloser
-	parser *sseParser // its lastID and retry may be read once done is closed
-	alive  atomic.Bool
-	closed bool
+	ctx      context.Context // the request's: its cause says why a read failed
+	cancel   context.CancelCauseFunc
+	body     io.ReadCloser
+	parser   *sseParser
+	watchdog *time.Timer // nil when off, or until each starts
+	wait     time.Duration
+	logger   *slog.Logger
+	alive    atomic.Bool
+	closed   bool
 }
 
 // openStream sends the stream request of op and, once the server answers
-// with an event stream, starts reading it. The request carries the user key
-// and the headers of cfg, Accept: text/event-stream, and lastID, when set,
-// as Last-Event-ID. The wait for the answer is bounded by cfg's timeout;
-// then the watchdog of lo takes over: a stream silent for that long is
-// closed with ErrStreamSilent. An error answer is an *errors.APIError.
+// with an event stream, returns it, for each to read. The request carries
+// the user key and the headers of cfg, Accept: text/event-stream, and
+// lastID, when set, as Last-Event-ID. The wait for the answer is bounded by
+// cfg's timeout; then, while each reads, the watchdog of lo: a stream
+// silent for that long is closed with ErrStreamSilent. An error answer is
+// an *errors.APIError.
 func openStream(ctx context.Context, cfg *config, op operation, build transport.Builder, lo *listenOptions, lastID string) (*conn, error) {
 	connCtx, cancel := context.WithCancelCause(ctx)
 	req, err := cfg.request(connCtx, op, build)
@@ -102,28 +99,17 @@ func openStream(ctx context.Context, cfg *config, op operation, build transport.
 		}
 		return nil, cfg.ErrorOf(op.name, req, status, resp.Header, body)
 	}
-	cn := &conn{
-		out:    make(chan streamItem),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
-		cancel: cancel,
-		body:   resp.Body,
-	}
-	var watchdog *time.Timer
-	if lo.watchdog > 0 {
-		watchdog = time.AfterFunc(lo.watchdog, func() { cancel(ErrStreamSilent) })
-	}
+	cn := &conn{ctx: connCtx, cancel: cancel, body: resp.Body, wait: lo.watchdog, logger: cfg.Logger}
 	cn.parser = newSSEParser(readFunc(func(b []byte) (int, error) {
 		n, err := resp.Body.Read(b)
 		if n > 0 {
 			cn.alive.Store(true)
-			if watchdog != nil {
-				watchdog.Reset(lo.watchdog)
+			if cn.watchdog != nil {
+				cn.watchdog.Reset(cn.wait)
 			}
 		}
 		return n, err
 	}), lo.maxSignal)
-	go cn.read(connCtx, watchdog, lo.watchdog, cfg.Logger)
 	return cn, nil
 }
 
@@ -132,86 +118,66 @@ type readFunc func([]byte) (int, error)
 
 func (f readFunc) Read(b []byte) (int, error) { return f(b) }
 
-// read is the reader goroutine: it parses events, skips the keep-alives
-// (data "ping"), the events not named message and the signals it cannot
-// read (logging them), and hands the others over. The watchdog is paused
-// while a signal waits for the consumer: a slow consumer is not a dead
-// stream.
-func (cn *conn) read(ctx context.Context, watchdog *time.Timer, d time.Duration, logger *slog.Logger) {
-	defer close(cn.done)
-	if watchdog != nil {
-		defer watchdog.Stop()
+// each reads the stream and hands its signals to f until f returns false
+// (errStopped), the stream ends (its error; io.EOF when the server closed
+// it; ErrStreamSilent when the watchdog closed it) or ctx ends (ctx's
+// error). It skips the keep-alives (data "ping"), the events not named
+// message and the signals it cannot read (logging them).
+func (cn *conn) each(ctx context.Context, f func(Signal) bool) error {
+	if cn.wait > 0 {
+		if cn.watchdog == nil {
+			cn.watchdog = time.AfterFunc(cn.wait, func() { cn.cancel(ErrStreamSilent) })
+		} else {
+			cn.watchdog.Reset(cn.wait)
+		}
 	}
 	for {
 		ev, err := cn.parser.next()
 		if err != nil {
 			if ctx.Err() != nil {
-				err = context.Cause(ctx) // ErrStreamSilent, or the caller's
+				return ctx.Err()
 			}
-			cn.hand(streamItem{err: err})
-			return
+			if cn.ctx.Err() != nil {
+				err = context.Cause(cn.ctx) // ErrStreamSilent
+			}
+			return err
 		}
 		if ev.name != "message" || string(ev.data) == "ping" {
 			continue
 		}
 		sig, err := decodeSignal(ev.data)
 		if err != nil {
-			if logger != nil {
-				logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
+			if cn.logger != nil {
+				cn.logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
 			}
 			continue
 		}
-		if watchdog != nil {
-			watchdog.Stop()
+		if cn.watchdog != nil {
+			cn.watchdog.Stop()
 		}
-		if !cn.hand(streamItem{sig: sig}) {
-			return
+		if !f(sig) {
+			return errStopped
 		}
-		if watchdog != nil {
-			watchdog.Reset(d)
-		}
-	}
-}
-
-// hand gives it to the consumer, unless the consumer closed the stream.
-func (cn *conn) hand(it streamItem) bool {
-	select {
-	case cn.out <- it:
-		return true
-	case <-cn.stop:
-		return false
-	}
-}
-
-// each hands the stream's signals to f until f returns false (errStopped),
-// the stream ends (its error; io.EOF when the server closed it) or ctx ends
-// (ctx's error).
-func (cn *conn) each(ctx context.Context, f func(Signal) bool) error {
-	for {
-		select {
-		case it := <-cn.out:
-			if it.err != nil {
-				return it.err
-			}
-			if !f(it.sig) {
-				return errStopped
-			}
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if cn.watchdog != nil {
+			cn.watchdog.Reset(cn.wait)
+		}
 	}
 }
 
-// close closes the stream and waits for the reader goroutine to return.
+// close closes the stream.
 func (cn *conn) close() {
 	if cn.closed {
 		return
 	}
 	cn.closed = true
-	close(cn.stop)
+	if cn.watchdog != nil {
+		cn.watchdog.Stop()
+	}
 	cn.cancel(context.Canceled)
 	cn.body.Close()
-	<-cn.done
 }
 
 // stream is ListenConversation: the signals of one connection.

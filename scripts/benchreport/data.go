@@ -72,6 +72,8 @@ type Data struct {
 	TS       *TSRun
 	Soak     []KV
 	SVGPath  string
+	// Chat holds the Chat API's listener figures; nil when not measured.
+	Chat *Chat
 	// ColdBuild holds the runs of scripts/coldbuild; nil when not measured.
 	ColdBuild []ColdBuild
 

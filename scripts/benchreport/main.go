@@ -8,6 +8,11 @@
 //	    [-soak ../build/bench/soak.json] [-commands ../build/bench/commands.txt] \
 //	    -out ../BENCHMARKS.md -svg ../docs/bench-throughput.svg
 //
+// The chat flags add the "Chat listeners" section: -chat-go is the output
+// of BenchmarkListeners (chat/bench_test.go) against botpress-mock, -chat-ts
+// what scripts/bench-ts/listeners.mjs prints, -chat-soak the listen soak's
+// summary (chat/soak_test.go), -chat-commands the commands that made them.
+//
 // -go is the text output of `go test ./client -bench . -benchmem`; -ts is
 // what scripts/bench-ts/bench.mjs prints (the official TypeScript client,
 // @botpress/client, against internal/cmd/benchserver); -soak is the JSON
@@ -45,6 +50,10 @@ func run(args []string) error {
 	soakPath := fs.String("soak", "", "JSON summary of the soak test (optional)")
 	coldPath := fs.String("coldbuild", "", "output of scripts/coldbuild, one run a line (optional)")
 	cmdPath := fs.String("commands", "", "the commands that produced the results, one a line (optional)")
+	chatGo := fs.String("chat-go", "", "output of `go test ./chat -bench Listeners` against botpress-mock (optional)")
+	chatTS := fs.String("chat-ts", "", "JSON printed by scripts/bench-ts/listeners.mjs (optional)")
+	chatSoak := fs.String("chat-soak", "", "JSON summary of the listen soak, chat/soak_test.go (optional)")
+	chatCmds := fs.String("chat-commands", "", "the commands that produced the chat results, one a line (optional)")
 	load := fs.String("loadavg", "", "the load average (/proc/loadavg) before the runs, for the report (optional)")
 	out := fs.String("out", "BENCHMARKS.md", "Markdown report to write")
 	svg := fs.String("svg", "docs/bench-throughput.svg", "throughput chart to write")
@@ -108,6 +117,13 @@ func run(args []string) error {
 		if d.ColdBuild, err = parseColdBuild(string(data)); err != nil {
 			return fmt.Errorf("%s: %w", *coldPath, err)
 		}
+	}
+
+	if d.Chat, err = readChat(*chatGo, *chatTS, *chatSoak, *chatCmds); err != nil {
+		return err
+	}
+	if d.Chat != nil && d.Chat.Target.Measured {
+		d.Targets = append(d.Targets, d.Chat.Target)
 	}
 
 	svgRel, err := filepath.Rel(root, *svg)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -81,5 +83,44 @@ func TestFormat(t *testing.T) {
 	}
 	if s := niceStep(13000); s != 20000 {
 		t.Errorf("niceStep(13000) = %v", s)
+	}
+}
+
+func TestReadChat(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		path := dir + "/" + name
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	goPath := write("chat-go.txt", `goos: linux
+BenchmarkListeners
+    bench_test.go:225: 10000 listeners over 100 conversations open in 8.7 s
+BenchmarkListeners/listeners=10000/conversations=100-2   	    1000	   9382701 ns/op	     44530 bytes/listener	         3.008 goroutines/listener	     37441 heap+stack-B/listener	         8.730 open-s	   6017342 p50-ns	  21858087 p99-ns	    100000 samples	     24579 stack-B/listener
+PASS
+`)
+	tsPath := write("chat-ts.json", `{"client":"@botpress/chat","clientVersion":"0.5.5","node":"v20","listeners":1000,"conversations":10,"rssBytesPerListener":16500,"p50Ns":14000000}`)
+	soakPath := write("chat-soak.json", `{"lost":0,"duplicated":0,"goroutines":{"start":551,"max":555,"end":551}}`)
+	c, err := readChat(goPath, tsPath, soakPath, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GoListeners != 10000 || c.GoConvs != 100 || c.TS.Listeners != 1000 {
+		t.Errorf("layout: %d/%d, %d", c.GoListeners, c.GoConvs, c.TS.Listeners)
+	}
+	if !c.Target.Measured || c.Target.Met || math.Abs(c.Target.Value-44530.0/16500) > 1e-9 {
+		t.Errorf("target: %+v", c.Target)
+	}
+	if c.Soak["goroutines.max"] != 555 {
+		t.Errorf("soak: %v", c.Soak)
+	}
+	var b strings.Builder
+	chatMarkdown(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, c)
+	for _, want := range []string{"| **Memory per listener (RSS)** | **43.5 KiB** | **16.1 KiB** |", "**missed**", "| **Lost, duplicated** | **0, 0** |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the section lacks %q:\n%s", want, b.String())
+		}
 	}
 }

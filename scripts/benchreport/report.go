@@ -238,6 +238,10 @@ func reportMarkdown(d *Data) []byte {
 		p("\n")
 	}
 
+	if d.Chat != nil {
+		chatMarkdown(p, d.Chat)
+	}
+
 	if len(d.ColdBuild) > 0 {
 		p("## Build time\n\n")
 		p("The cold build of a program that only uses package client (`internal/cmd/coldbuild`: `client.New`\n")
