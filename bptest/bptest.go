@@ -79,7 +79,17 @@ type settings struct {
 	chatKey       string
 	chatOwnKey    bool // chatKey is the bot owner's (WithChatEncryptionKey)
 	chatKeepAlive time.Duration
+	h2c           bool
 }
+
+// WithUnencryptedHTTP2 makes the server speak HTTP/2 without TLS (h2c,
+// with prior knowledge) beside HTTP/1.1, on the same address: a client
+// whose transport is set for unencrypted HTTP/2 (http.Transport.Protocols)
+// then carries many requests, and many Chat API streams, over one
+// connection, as it would over TLS with a server that offers HTTP/2.
+// Faults that drop a connection cannot do it over HTTP/2: they reset the
+// request's stream instead.
+func WithUnencryptedHTTP2() Option { return func(s *settings) { s.h2c = true } }
 
 // WithAddr sets the address to listen on. Default: 127.0.0.1:0, a free port.
 func WithAddr(addr string) Option { return func(s *settings) { s.addr = addr } }
@@ -259,6 +269,11 @@ func New(opts ...Option) (*Server, error) {
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if st.h2c {
+		s.http.Protocols = new(http.Protocols)
+		s.http.Protocols.SetHTTP1(true)
+		s.http.Protocols.SetUnencryptedHTTP2(true)
+	}
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
 }

@@ -169,6 +169,12 @@ func newListenBench(b *testing.B, url, key string, listeners, convs int) *listen
 	// while opening (listMessages) reuse connections, and buffers of 1 KiB
 	// instead of 4 (see chat.WithHTTPClient).
 	lb.tr = &http.Transport{MaxIdleConnsPerHost: benchOpenConcurrency, ReadBufferSize: 1024, WriteBufferSize: 1024}
+	if os.Getenv("BENCH_H2C") != "" {
+		// HTTP/2 without TLS (botpress-mock -h2c): the streams share
+		// connections, as over TLS with a server that offers HTTP/2.
+		lb.tr.Protocols = new(http.Protocols)
+		lb.tr.Protocols.SetUnencryptedHTTP2(true)
+	}
 	hc := &http.Client{Transport: openHook{lb.tr}}
 	lctx, cancel := context.WithCancel(ctx)
 	lb.cancel = cancel

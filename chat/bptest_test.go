@@ -3,9 +3,11 @@ package chat_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -498,5 +500,96 @@ func TestListenWithHistory(t *testing.T) {
 		"bot=false recovered=true before", "bot=true recovered=true before",
 		"bot=false recovered=false after", "bot=true recovered=false after",
 	}, seen)
+	noReaderLeft(t)
+}
+
+// protoRecorder records the protocol of every answer.
+type protoRecorder struct {
+	rt     http.RoundTripper
+	mu     sync.Mutex
+	protos map[string]int
+}
+
+func (p *protoRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := p.rt.RoundTrip(r)
+	if err == nil {
+		p.mu.Lock()
+		p.protos[resp.Proto]++
+		p.mu.Unlock()
+	}
+	return resp, err
+}
+
+// Over HTTP/2 (bptest.WithUnencryptedHTTP2, a transport set for it), many
+// listeners share a connection; a stream reset by a fault is reconnected
+// and recovered like a dropped connection: exactly once still.
+func TestListenOverHTTP2(t *testing.T) {
+	ctx := guard(t)
+	srv, c := bpStart(t, bptest.WithUnencryptedHTTP2())
+	remove := srv.InjectFault(bptest.Fault{Chat: true, Operation: "listenConversation", DropStreamAfter: 2})
+	defer remove()
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	rec := &protoRecorder{rt: tr, protos: map[string]int{}}
+	hc := &http.Client{Transport: rec}
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
+	require.NoError(t, err)
+	convID := conv.Conversation.ID
+
+	const listeners, sends = 5, 6
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	type delivery struct {
+		listener int
+		id       string
+	}
+	got := make(chan delivery)
+	var wg sync.WaitGroup
+	for i := range listeners {
+		u, err := chat.Connect(ctx, "", chat.WithBaseURL(srv.ChatURL()), chat.WithHTTPClient(hc),
+			chat.WithEncryptionKey(srv.ChatEncryptionKey()), chat.WithUserID(fmt.Sprint("h2-", i)))
+		require.NoError(t, err)
+		_, err = c.AddParticipant(ctx, convID, chatgen.AddParticipantBody{UserID: u.UserID()})
+		require.NoError(t, err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s, err := range u.Listen(lctx, convID, fast(chat.WithHistory())...) {
+				if err != nil {
+					return
+				}
+				if m, ok := s.(*chat.MessageCreated); ok {
+					select {
+					case got <- delivery{i, m.Message.ID}:
+					case <-lctx.Done():
+						return
+					}
+				}
+			}
+		}()
+	}
+	waitFor(t, ctx, func() bool { return srv.ChatStreams() == listeners })
+	for i := range sends {
+		_, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: convID, Payload: message.Text(fmt.Sprint("h2 ", i))})
+		require.NoError(t, err)
+	}
+	seen := map[delivery]bool{}
+	for len(seen) < listeners*2*sends { // each message and its echo, to each listener
+		var d delivery
+		select {
+		case d = <-got:
+		case <-ctx.Done():
+			t.Fatalf("%d deliveries of %d", len(seen), listeners*2*sends)
+		}
+		require.False(t, seen[d], "%v delivered twice", d)
+		seen[d] = true
+	}
+	stop()
+	wg.Wait()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Positive(t, rec.protos["HTTP/2.0"])
+	assert.Zero(t, rec.protos["HTTP/1.1"], "every answer over HTTP/2")
 	noReaderLeft(t)
 }

@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	webhook := fs.String("chat-webhook", bptest.DefaultChatWebhookID, "webhook ID of the Chat API (the last segment of BP_CHAT_API_URL)")
 	chatKey := fs.String("chat-encryption-key", "", "your own encryption key for the Chat API's user keys: createUser is then refused, as the integration refuses it (default: the server issues keys, signed with "+bptest.DefaultChatEncryptionKey+")")
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
+	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	var faults []bptest.Fault
 	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
@@ -105,6 +106,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-rate-window %v: must be positive", *rateWindow)
 		}
 		opts = append(opts, bptest.WithRateLimit(bptest.RateLimit{Requests: *rateLimit, Window: *rateWindow}))
+	}
+	if *h2c {
+		opts = append(opts, bptest.WithUnencryptedHTTP2())
 	}
 	if *chatKey != "" {
 		opts = append(opts, bptest.WithChatEncryptionKey(*chatKey))
