@@ -39,6 +39,7 @@ type ChatTS struct {
 type Chat struct {
 	Go                   *GoBench // the cross-process BenchmarkListeners
 	GoListeners, GoConvs int
+	GoH2                 *GoBench // the same over unencrypted HTTP/2 (BENCH_H2C)
 	TS                   *ChatTS
 	Soak                 map[string]float64
 	Commands             []string
@@ -46,30 +47,25 @@ type Chat struct {
 }
 
 // readChat reads the chat results; empty paths are left out.
-func readChat(goPath, tsPath, soakPath, cmdPath string) (*Chat, error) {
+func readChat(goPath, goH2Path, tsPath, soakPath, cmdPath string) (*Chat, error) {
 	if goPath == "" && tsPath == "" && soakPath == "" {
 		return nil, nil
 	}
 	c := &Chat{}
 	if goPath != "" {
-		f, err := os.Open(goPath)
+		b, err := readListeners(goPath)
 		if err != nil {
 			return nil, err
 		}
-		run, err := parseGo(f)
-		f.Close()
+		c.Go = b
+		fmt.Sscanf(strings.TrimPrefix(b.Name, "BenchmarkListeners/"), "listeners=%d/conversations=%d", &c.GoListeners, &c.GoConvs)
+	}
+	if goH2Path != "" {
+		b, err := readListeners(goH2Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", goPath, err)
+			return nil, err
 		}
-		for _, b := range run.Benches {
-			if strings.HasPrefix(b.Name, "BenchmarkListeners/listeners=") {
-				c.Go = b
-				fmt.Sscanf(strings.TrimPrefix(b.Name, "BenchmarkListeners/"), "listeners=%d/conversations=%d", &c.GoListeners, &c.GoConvs)
-			}
-		}
-		if c.Go == nil {
-			return nil, fmt.Errorf("%s: no cross-process BenchmarkListeners result (BenchmarkListeners/listeners=...)", goPath)
-		}
+		c.GoH2 = b
 	}
 	if tsPath != "" {
 		data, err := os.ReadFile(tsPath)
@@ -122,6 +118,30 @@ func readChat(goPath, tsPath, soakPath, cmdPath string) (*Chat, error) {
 	return c, nil
 }
 
+// readListeners reads the cross-process BenchmarkListeners result of a go
+// test output.
+func readListeners(path string) (*GoBench, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	run, err := parseGo(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var found *GoBench
+	for _, b := range run.Benches {
+		if strings.HasPrefix(b.Name, "BenchmarkListeners/listeners=") {
+			found = b
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%s: no cross-process BenchmarkListeners result (BenchmarkListeners/listeners=...)", path)
+	}
+	return found, nil
+}
+
 // fmtMs writes nanoseconds as milliseconds.
 func fmtMs(ns float64) string {
 	if !ok(ns) {
@@ -135,7 +155,7 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 	p("## Chat listeners\n\n")
 	p("Many listeners of the Chat API in one process: Go's `chat.Client.Listen` (`BenchmarkListeners` in\n")
 	p("`chat/bench_test.go`) and the official client `@botpress/chat`'s `listenConversation`\n")
-	p("(`scripts/bench-ts/listeners.mjs`), against one botpress-mock process (`-bot-reply none -page-size 100`), started\n")
+	p("(`scripts/bench-ts/listeners.mjs`), against one botpress-mock process (`-bot-reply none -page-size 100 -h2c`), started\n")
 	p("by scripts/bench, the clients in another process, one after the other. Each listener is its own user (a key\n")
 	p("signed with the encryption key), a participant of its conversation, with its own client; 100 listeners per\n")
 	p("conversation on both sides, opened 64 at a time. Memory per listener is the process's resident memory (RSS) once\n")
@@ -145,15 +165,27 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 	p("at a time, round robin over the conversations, after a warm-up of two messages per conversation. The Go\n")
 	p("listeners share one `*http.Client` whose transport has 1 KiB read and write buffers and keeps up to 64 idle\n")
 	p("connections (see `chat.WithHTTPClient`); the Node client runs with its own defaults. Both speak HTTP/1.1: one\n")
-	p("connection per listener.\n\n")
+	p("connection per listener; the Go listeners are measured over HTTP/2 too, when the report has that run.\n\n")
 	if c.Go == nil && c.TS == nil {
 		p("Not measured.\n\n")
 	} else {
-		goCol := func(s string) string {
-			if c.Go == nil {
-				return "–"
+		// One column per Go run: over HTTP/1.1, and over HTTP/2 when measured.
+		gos := []*GoBench{c.Go}
+		heads := []string{"Go, `chat.Client.Listen`"}
+		if c.GoH2 != nil {
+			heads = []string{"Go, HTTP/1.1", "Go, HTTP/2 (h2c)"}
+			gos = append(gos, c.GoH2)
+		}
+		goCols := func(f func(*GoBench) string) string {
+			var cols []string
+			for _, g := range gos {
+				if g == nil {
+					cols = append(cols, "–")
+				} else {
+					cols = append(cols, f(g))
+				}
 			}
-			return s
+			return strings.Join(cols, " | ")
 		}
 		tsCol := func(f func(*ChatTS) string) string {
 			if c.TS == nil {
@@ -165,25 +197,27 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 		if c.TS != nil {
 			tsName = c.TS.Client + " " + c.TS.ClientVersion + " (Node " + c.TS.Node + ")"
 		}
-		p("| | Go, `chat.Client.Listen` | %s |\n|---|---:|---:|\n", tsName)
+		p("| | %s | %s |\n|---|%s---:|\n", strings.Join(heads, " | "), tsName, strings.Repeat("---:|", len(gos)))
 		p("| Listeners | %s | %s |\n",
-			goCol(fmt.Sprintf("%s over %s conversations", fmtInt(float64(c.GoListeners)), fmtInt(float64(c.GoConvs)))),
+			goCols(func(*GoBench) string {
+				return fmt.Sprintf("%s over %s conversations", fmtInt(float64(c.GoListeners)), fmtInt(float64(c.GoConvs)))
+			}),
 			tsCol(func(t *ChatTS) string {
 				return fmt.Sprintf("%s over %s conversations", fmtInt(float64(t.Listeners)), fmtInt(float64(t.Conversations)))
 			}))
-		p("| **Memory per listener (RSS)** | **%s** | **%s** |\n", goCol(fmtBytes(metric(c.Go, "bytes/listener"))),
+		p("| **Memory per listener (RSS)** | %s | **%s** |\n", goCols(func(g *GoBench) string { return "**" + fmtBytes(metric(g, "bytes/listener")) + "**" }),
 			tsCol(func(t *ChatTS) string { return fmtBytes(t.RSSBytesPerListener) }))
 		p("| Heap per listener (Go: heap objects and goroutine stacks; Node: `heapUsed`) | %s | %s |\n",
-			goCol(fmtBytes(metric(c.Go, "heap+stack-B/listener"))),
+			goCols(func(g *GoBench) string { return fmtBytes(metric(g, "heap+stack-B/listener")) }),
 			tsCol(func(t *ChatTS) string { return fmtBytes(t.HeapUsedBytesPerListener) }))
-		p("| of which goroutine stacks | %s | – |\n", goCol(fmtBytes(metric(c.Go, "stack-B/listener"))))
-		p("| Goroutines per listener | %s | – |\n", goCol(fmtFloat(metric(c.Go, "goroutines/listener"), 2)))
-		p("| Time to open them all | %s | %s |\n", goCol(fmtFloat(metric(c.Go, "open-s"), 1)+" s"),
+		p("| of which goroutine stacks | %s | – |\n", goCols(func(g *GoBench) string { return fmtBytes(metric(g, "stack-B/listener")) }))
+		p("| Goroutines per listener | %s | – |\n", goCols(func(g *GoBench) string { return fmtFloat(metric(g, "goroutines/listener"), 2) }))
+		p("| Time to open them all | %s | %s |\n", goCols(func(g *GoBench) string { return fmtFloat(metric(g, "open-s"), 1) + " s" }),
 			tsCol(func(t *ChatTS) string { return fmtFloat(t.OpenSeconds, 1) + " s" }))
-		p("| Delivery latency p50 | %s | %s |\n", goCol(fmtMs(metric(c.Go, "p50-ns"))), tsCol(func(t *ChatTS) string { return fmtMs(t.P50Ns) }))
-		p("| Delivery latency p99 | %s | %s |\n", goCol(fmtMs(metric(c.Go, "p99-ns"))), tsCol(func(t *ChatTS) string { return fmtMs(t.P99Ns) }))
-		p("| One message to all its listeners | %s | %s |\n", goCol(fmtMs(metric(c.Go, "ns/op"))), tsCol(func(t *ChatTS) string { return fmtMs(t.NsPerMessage) }))
-		p("| Latency samples (messages × listeners) | %s | %s |\n", goCol(fmtInt(metric(c.Go, "samples"))),
+		p("| Delivery latency p50 | %s | %s |\n", goCols(func(g *GoBench) string { return fmtMs(metric(g, "p50-ns")) }), tsCol(func(t *ChatTS) string { return fmtMs(t.P50Ns) }))
+		p("| Delivery latency p99 | %s | %s |\n", goCols(func(g *GoBench) string { return fmtMs(metric(g, "p99-ns")) }), tsCol(func(t *ChatTS) string { return fmtMs(t.P99Ns) }))
+		p("| One message to all its listeners | %s | %s |\n", goCols(func(g *GoBench) string { return fmtMs(metric(g, "ns/op")) }), tsCol(func(t *ChatTS) string { return fmtMs(t.NsPerMessage) }))
+		p("| Latency samples (messages × listeners) | %s | %s |\n", goCols(func(g *GoBench) string { return fmtInt(metric(g, "samples")) }),
 			tsCol(func(t *ChatTS) string { return fmtInt(float64(t.Samples)) }))
 		p("\n")
 		t := c.Target
@@ -200,8 +234,16 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 				p("the stacks alone (%s) weigh more than a whole Node listener, which is a socket and a few objects on one event\n",
 					fmtBytes(metric(c.Go, "stack-B/listener")))
 				p("loop. Package chat starts no goroutine of its own per listener (the stream is read on the consumer's goroutine)\n")
-				p("and keeps its own buffer at 1 KiB; what is left is `net/http`'s per-connection cost, which only multiplexing the\n")
-				p("streams (HTTP/2, where the server offers it) would share.")
+				p("and keeps its own buffer at 1 KiB; what is left is `net/http`'s per-connection cost.")
+				if c.GoH2 != nil {
+					p(" Over HTTP/2 (botpress-mock `-h2c`,\n")
+					p("`BENCH_H2C=1`: unencrypted, as a TLS server that offers HTTP/2 would be) the streams share a few connections,\n")
+					p("but `net/http` still keeps a goroutine per stream besides the consumer's (%s goroutines per listener): %s.",
+						fmtFloat(metric(c.GoH2, "goroutines/listener"), 2), fmtBytes(metric(c.GoH2, "bytes/listener")))
+				}
+				p("\nA goroutine that blocks reading its stream is the least a listener costs with `net/http`, and its stack alone\n")
+				p("is about half a Node listener: a fifth would take an event loop of our own in place of `net/http`, which we chose\n")
+				p("not to write.")
 			}
 			p("\n\n")
 		}

@@ -103,7 +103,7 @@ PASS
 `)
 	tsPath := write("chat-ts.json", `{"client":"@botpress/chat","clientVersion":"0.5.5","node":"v20","listeners":1000,"conversations":10,"rssBytesPerListener":16500,"p50Ns":14000000}`)
 	soakPath := write("chat-soak.json", `{"lost":0,"duplicated":0,"goroutines":{"start":551,"max":555,"end":551}}`)
-	c, err := readChat(goPath, tsPath, soakPath, "")
+	c, err := readChat(goPath, goPath, tsPath, soakPath, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ PASS
 	}
 	var b strings.Builder
 	chatMarkdown(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, c)
-	for _, want := range []string{"| **Memory per listener (RSS)** | **43.5 KiB** | **16.1 KiB** |", "**missed**", "| **Lost, duplicated** | **0, 0** |"} {
+	for _, want := range []string{"| **Memory per listener (RSS)** | **43.5 KiB** | **43.5 KiB** | **16.1 KiB** |", "| | Go, HTTP/1.1 | Go, HTTP/2 (h2c) | @botpress/chat 0.5.5 (Node v20) |\n|---|---:|---:|---:|", "**missed**", "| **Lost, duplicated** | **0, 0** |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the section lacks %q:\n%s", want, b.String())
 		}
