@@ -86,8 +86,12 @@ func JSONField(f reflect.StructField) (required, ok bool) {
 	if tag == "-" {
 		return false, false
 	}
+	// The options after the name, read one at a time with Cut: no
+	// allocation (NilSafe reads the tags of every body at every call).
 	_, opts, _ := strings.Cut(tag, ",")
-	for _, o := range strings.Split(opts, ",") {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
 		if o == "omitempty" || o == "omitzero" {
 			return false, true
 		}

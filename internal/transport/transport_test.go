@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -66,5 +67,30 @@ func TestStatusInBody(t *testing.T) {
 	body, err := cfg.Do(context.Background(), "getX", req)
 	if err != nil || string(body) != `{"ok":true}` {
 		t.Fatalf("Do = %q, %v", body, err)
+	}
+}
+
+func TestJSONField(t *testing.T) {
+	type s struct {
+		A string `json:"a"`
+		B string `json:"b,omitempty"`
+		C string `json:"c,string,omitzero"`
+		D string `json:"-"`
+		E string `json:",omitempty"`
+		F string `json:"f,string"`
+		g string
+	}
+	want := []struct{ required, ok bool }{{true, true}, {false, true}, {false, true}, {false, false}, {false, true}, {true, true}, {false, false}}
+	typ := reflect.TypeOf(s{})
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		required, ok := JSONField(f)
+		if required != want[i].required || ok != want[i].ok {
+			t.Errorf("%s: got required %v, ok %v; want %v, %v", f.Name, required, ok, want[i].required, want[i].ok)
+		}
+		// NilSafe reads the tags of every body at every call.
+		if n := testing.AllocsPerRun(10, func() { JSONField(f) }); n != 0 {
+			t.Errorf("%s: %v allocations", f.Name, n)
+		}
 	}
 }
