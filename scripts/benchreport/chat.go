@@ -228,6 +228,8 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 			}
 			p("Memory per listener, Go at %s ÷ Node at %s: **%s** (%s); target %s: %s.\n", fmtInt(float64(c.GoListeners)),
 				fmtInt(float64(c.TS.Listeners)), fmtRatio(t.Value), t.Detail, t.Target, verdict)
+			p("Node's resident memory grows in steps (V8 reserves its heap by pages), so its figure per listener moves from\n")
+			p("one run to the next more than Go's; its `heapUsed` per listener is the steadier one.\n")
 			if !t.Met {
 				p("Over HTTP/1.1 a Go listener holds a connection of `net/http`, with its two goroutines (`readLoop`,\n")
 				p("`writeLoop`) and their stacks, and the goroutine that consumes `Listen`, reading the stream on its own stack:\n")
