@@ -3,10 +3,10 @@ package chat_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -242,7 +242,7 @@ func TestOperationsAgainstBptest(t *testing.T) {
 		}
 		covered = append(covered, s.op)
 	}
-	assert.Equal(t, chatOperationIDs(t), sorted(covered), "every operation of api/chat.yaml, once")
+	assert.Equal(t, chatOperationIDs(t), slices.Sorted(slices.Values(covered)), "every operation of api/chat.yaml, once")
 }
 
 // chatOperationIDs returns the operationIds of api/chat.yaml, sorted.
@@ -256,13 +256,7 @@ func chatOperationIDs(t *testing.T) []string {
 		}
 	}
 	require.Len(t, out, 21)
-	return sorted(out)
-}
-
-func sorted(s []string) []string {
-	s = slices.Clone(s)
-	sort.Strings(s)
-	return s
+	return slices.Sorted(slices.Values(out))
 }
 
 func ids[T any](items []T, id func(T) string) []string {
@@ -371,7 +365,7 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 
 	all, err := chat.Collect(c.AllMessages(ctx, conv, nil), 0)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, ids(all, func(m chatgen.Message) string { return m.ID }), keys(seen), "every message of the conversation, once")
+	assert.ElementsMatch(t, ids(all, func(m chatgen.Message) string { return m.ID }), slices.Collect(maps.Keys(seen)), "every message of the conversation, once")
 	assert.Positive(t, reconnects)
 	t.Logf("%d messages, %d reconnections, %d faults", len(seen), reconnects, srv.FaultHits())
 }
@@ -409,14 +403,6 @@ func TestSendAndWaitAgainstBptest(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 401, apiErr.StatusCode)
 	assert.NotContains(t, err.Error(), "not-a-key", "the key never shows in errors")
-}
-
-func keys[K comparable, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // A listener that started on an empty conversation and has delivered more

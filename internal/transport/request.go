@@ -63,7 +63,7 @@ func removeEmptyPort(host string) string {
 // path with %s in place of each path parameter, filled with params escaped
 // by url.PathEscape (see fillURL); and, when body is not nil, body encoded
 // by json.Marshal after NilSafe. The caller sets the headers, Content-Type
-// included (see SetJSON).
+// included (see HasBody).
 func NewRequest(ctx context.Context, base *Endpoint, method string, body any, path string, params ...string) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
