@@ -312,11 +312,15 @@ func TestInsertRowsFailureStopsNewCalls(t *testing.T) {
 	// TestInsertRowsFailingBatch pins it exactly.
 	const inFlight, batches = 3, 100
 	arrived := make(chan int, batches)
-	release := make(chan struct{})
+	fail := make(chan struct{})    // closed once the first calls have all arrived
+	release := make(chan struct{}) // closed to let the other calls answer
 	s := newBodyServer(t, func(w http.ResponseWriter, body []byte) {
 		n := firstN(body)
 		arrived <- n
 		if n == 0 {
+			// The failure waits for the other first calls: answered at
+			// once, it could stop the client before they start.
+			<-fail
 			reply(w, http.StatusBadRequest, `{"id":"err_1","code":400,"type":"InvalidPayload","message":"bad batch"}`)
 			return
 		}
@@ -336,6 +340,7 @@ func TestInsertRowsFailureStopsNewCalls(t *testing.T) {
 		seen[<-arrived] = true
 	}
 	assert.Equal(t, map[int]bool{0: true, 10: true, 20: true}, seen, "the first calls, at once")
+	close(fail)
 	close(release)
 	err := <-done
 	close(arrived)
