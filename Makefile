@@ -29,10 +29,10 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 	cd scripts && $(GO) vet ./...
 
-upstream-fetch: ## Fetch @botpress/api (VERSION=x.y.z, default info.version) from npm and export its OpenAPI to build/upstream/
+upstream-fetch: ## Fetch @botpress/api (VERSION=x.y.z, default info.x-botpress-api-package) from npm and export its OpenAPI to build/upstream/
 	scripts/upstream-fetch $(FETCH_VERSION)
 
-upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.version, operation by operation (fetches it if needed)
+upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.x-botpress-api-package, where @botpress/client agrees with it, operation by operation (fetches it if needed)
 	cd scripts && $(GO) run ./upstream-diff -all
 
 upstream-latest: ## List what the newest @botpress/api on npm changes since the version api/openapi.yaml matches

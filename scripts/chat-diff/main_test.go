@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/botpress-go/sdk/scripts/internal/tsdiff"
 	"github.com/botpress-go/sdk/scripts/internal/upstream"
 )
 
@@ -21,7 +22,7 @@ const (
 
 // fixtureKnown is the known differences of the fixture: its image payload
 // has a title that the package's does not.
-var fixtureKnown = []knownDifference{{Path: "{image}.title", What: onlyOurs, Reason: "the fixture's"}}
+var fixtureKnown = []tsdiff.Known{{Path: "{image}.title", What: tsdiff.OnlyOurs, Reason: "the fixture's"}}
 
 func fixture(t *testing.T) (*openapi3.T, *Package) {
 	t.Helper()
@@ -36,7 +37,7 @@ func fixture(t *testing.T) (*openapi3.T, *Package) {
 	return doc, pkg
 }
 
-func runCompare(t *testing.T, doc *openapi3.T, pkg *Package, known []knownDifference) (bool, string) {
+func runCompare(t *testing.T, doc *openapi3.T, pkg *Package, known []tsdiff.Known) (bool, string) {
 	t.Helper()
 	var out bytes.Buffer
 	ok, err := compare(&out, doc, pkg, known, true)
@@ -79,7 +80,7 @@ func TestCompareUnknownAndStaleKnownDifferences(t *testing.T) {
 	}
 	contains(t, out, "DIFFERS sendNote (POST /things/{id}/notes)\n    request body: payload{image}.title: in our spec, not in the package")
 
-	ok, out = runCompare(t, doc, pkg, append(fixtureKnown, knownDifference{Path: "{video}.title", What: onlyOurs}))
+	ok, out = runCompare(t, doc, pkg, append(fixtureKnown, tsdiff.Known{Path: "{video}.title", What: tsdiff.OnlyOurs}))
 	if ok {
 		t.Error("a stale known difference should fail")
 	}
@@ -101,7 +102,7 @@ func TestCompareDetects(t *testing.T) {
 	}, {
 		"answer property missing from ours", func(p *Package) {
 			thing := p.Operations["createThing"].Response.Properties["thing"]
-			thing.Properties["color"] = &Schema{Type: "string"}
+			thing.Properties["color"] = &tsdiff.Schema{Type: "string"}
 		},
 		[]string{"DIFFERS createThing (POST /things)\n    answer: thing.color: in the package, not in our spec"},
 	}, {
@@ -120,7 +121,7 @@ func TestCompareDetects(t *testing.T) {
 		[]string{"answer: key: required in our spec, optional in the package"},
 	}, {
 		"kind", func(p *Package) {
-			p.Operations["createThing"].Response.Properties["thing"].Properties["size"] = &Schema{Type: "string"}
+			p.Operations["createThing"].Response.Properties["thing"].Properties["size"] = &tsdiff.Schema{Type: "string"}
 		},
 		[]string{"answer: thing.size: type string in the package, number in our spec"},
 	}, {
@@ -129,20 +130,20 @@ func TestCompareDetects(t *testing.T) {
 	}, {
 		"union branch", func(p *Package) {
 			payload := p.Operations["sendNote"].Body.Properties["payload"]
-			payload.AnyOf = append(payload.AnyOf, &Schema{Type: "object", Properties: map[string]*Schema{
+			payload.AnyOf = append(payload.AnyOf, &tsdiff.Schema{Type: "object", Properties: map[string]*tsdiff.Schema{
 				"type": {Type: "string", Enum: []any{"video"}}, "videoUrl": {Type: "string"}}})
 		},
 		[]string{"request body: payload{video}: in the package, not in our spec"},
 	}, {
 		"query parameter", func(p *Package) {
-			p.Operations["listThings"].Query.Properties["limit"] = &Schema{Type: "number"}
+			p.Operations["listThings"].Query.Properties["limit"] = &tsdiff.Schema{Type: "number"}
 			p.Operations["listThings"].Sent.Query = append(p.Operations["listThings"].Sent.Query, "limit")
 		},
 		[]string{"query: limit: in the package, not in our spec", "query: limit: sent by the package's client, not in our spec"},
 	}, {
 		"user key sent where we need none", func(p *Package) {
 			op := p.Operations["createThing"]
-			op.Headers.Properties[userKeyHeader] = &Schema{Type: "string"}
+			op.Headers.Properties[userKeyHeader] = &tsdiff.Schema{Type: "string"}
 			op.Headers.Required = []string{userKeyHeader}
 			op.Sent.Headers = []string{userKeyHeader}
 		},
@@ -150,13 +151,13 @@ func TestCompareDetects(t *testing.T) {
 	}, {
 		"other header", func(p *Package) {
 			op := p.Operations["listThings"]
-			op.Headers.Properties["x-user-id"] = &Schema{Type: "string"}
+			op.Headers.Properties["x-user-id"] = &tsdiff.Schema{Type: "string"}
 			op.Headers.Required = append(op.Headers.Required, "x-user-id")
 		},
 		[]string{"headers: x-user-id: in the package, not in our spec"},
 	}, {
 		"operation missing", func(p *Package) {
-			p.Operations["deleteThing"] = &Operation{Method: "DELETE", Path: "/things/{id}"}
+			p.Operations["deleteThing"] = &tsdiff.Operation{Method: "DELETE", Path: "/things/{id}"}
 		},
 		[]string{"MISSING deleteThing (DELETE /things/{id}): in @example/chat@1.2.3, not in our spec"},
 	}, {
@@ -164,7 +165,7 @@ func TestCompareDetects(t *testing.T) {
 		[]string{"NOT IN PACKAGE sendNote (POST /things/{id}/notes): in our spec, not in @example/chat@1.2.3"},
 	}, {
 		"signal only theirs", func(p *Package) {
-			p.Signals["thing_deleted"] = &Schema{Type: "object", Properties: map[string]*Schema{
+			p.Signals["thing_deleted"] = &tsdiff.Schema{Type: "object", Properties: map[string]*tsdiff.Schema{
 				"type": {Type: "string", Enum: []any{"thing_deleted"}}}}
 		},
 		[]string{"DIFFERS signal thing_deleted\n    signal: in the package, not in our spec", "2 of 3 signals"},
@@ -186,7 +187,7 @@ func TestCompareDetects(t *testing.T) {
 
 func TestFromOpenAPIMergesAllOf(t *testing.T) {
 	doc, _ := fixture(t)
-	s, err := fromOpenAPI(doc.Components.Schemas["NoteImage"])
+	s, err := tsdiff.FromOpenAPI(doc.Components.Schemas["NoteImage"])
 	if err != nil {
 		t.Fatal(err)
 	}

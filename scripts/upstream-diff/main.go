@@ -15,11 +15,18 @@
 //	go -C scripts run ./upstream-diff [-spec ../api/openapi.yaml] [-version V] [-all] [upstream.json ...]
 //
 // With no upstream file it reads the definitions of @botpress/api at
-// version V (default: info.version of our spec) from the cache
+// version V (default: info.x-botpress-api-package of our spec) from the cache
 // build/upstream/V/, running scripts/upstream-fetch V first when they are
 // not there. It ends with the count of operations that match and exits 1
 // when an operation of our spec differs or is unknown upstream, or, with
 // -all, when an upstream operation is missing from our spec.
+//
+// @botpress/api lags behind the official client, @botpress/client, which
+// declares newer definitions (scripts/client-diff). Where the two disagree
+// on an operation, or the client has an operation that @botpress/api lacks,
+// the client is the newer truth: that operation is listed as NEWER and left
+// to client-diff. The client is read at info.x-botpress-client-package
+// (fetched if needed), unless -client=false.
 package main
 
 import (
@@ -46,8 +53,9 @@ var scopeHeaders = map[string]bool{
 
 func main() {
 	spec := flag.String("spec", "", "our spec (default: api/openapi.yaml of this repository)")
-	version := flag.String("version", "", "the @botpress/api version to compare with (default: info.version of our spec)")
+	version := flag.String("version", "", "the @botpress/api version to compare with (default: info.x-botpress-api-package of our spec)")
 	all := flag.Bool("all", false, "also fail when an upstream operation is missing from our spec")
+	useClient := flag.Bool("client", true, "leave to client-diff the operations where @botpress/client is newer than @botpress/api")
 	flag.Parse()
 	root, err := upstream.Root()
 	if err != nil {
@@ -68,7 +76,13 @@ func main() {
 		}
 		fmt.Fprintf(os.Stdout, "upstream: %s@%s\n", upstream.Package, *version)
 	}
-	ok, err := run(os.Stdout, *spec, paths, *all)
+	var newer map[string]string
+	if *useClient {
+		if newer, err = newerInClient(root, *spec, paths); err != nil {
+			fatal(err)
+		}
+	}
+	ok, err := run(os.Stdout, *spec, paths, *all, newer)
 	if err != nil {
 		fatal(err)
 	}
@@ -89,8 +103,44 @@ type op struct {
 
 func (o op) String() string { return fmt.Sprintf("%s (%s %s)", o.id, o.method, o.path) }
 
+// newerInClient names the operations on which @botpress/client, at the
+// version our spec follows, disagrees with the upstream definitions at
+// paths, or which only the client has; each with a line saying so.
+func newerInClient(root, specPath string, paths []string) (map[string]string, error) {
+	version, err := upstream.ClientVersion(specPath)
+	if err != nil {
+		return nil, err
+	}
+	path, err := upstream.EnsureClient(context.Background(), root, version)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := upstream.LoadClient(path)
+	if err != nil {
+		return nil, err
+	}
+	theirs, err := upstream.LoadMerged(paths)
+	if err != nil {
+		return nil, err
+	}
+	res, err := upstream.CompareClient(io.Discard, theirs, pkg, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	from := fmt.Sprintf("%s@%s (definitions %s)", pkg.Package, pkg.Version, pkg.APIVersion)
+	out := map[string]string{}
+	for _, id := range res.Differing {
+		out[id] = "differs from the upstream definition in " + from + ", which client-diff checks"
+	}
+	for _, id := range res.Missing {
+		out[id] = "not in the upstream definition, new in " + from + ", which client-diff checks"
+	}
+	return out, nil
+}
+
 // run prints the report and says whether everything compared matches.
-func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) (bool, error) {
+// Operations named in newer are listed with their reason and not compared.
+func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool, newer map[string]string) (bool, error) {
 	ours, err := upstream.Load(specPath)
 	if err != nil {
 		return false, err
@@ -151,8 +201,13 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return ourOps[keys[i]].id < ourOps[keys[j]].id })
-	matched, compared := 0, 0
+	matched, compared, skipped := 0, 0, 0
 	for _, k := range keys {
+		if why, ok := newer[ourOps[k].id]; ok {
+			skipped++
+			fmt.Fprintf(w, "NEWER %s: %s\n", ourOps[k], why)
+			continue
+		}
 		if _, found := theirOps[k]; !found {
 			continue
 		}
@@ -166,7 +221,13 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 		fmt.Fprintf(w, "DIFFERS %s\n%s\n", ourOps[k], indent(string(out)))
 	}
 	sortOps(extra)
+	var unknown []op
 	for _, o := range extra {
+		if _, ok := newer[o.id]; !ok {
+			unknown = append(unknown, o)
+		}
+	}
+	for _, o := range unknown {
 		fmt.Fprintf(w, "NOT UPSTREAM %s: in our spec, not in the upstream definition\n", o)
 	}
 	sortOps(missing)
@@ -175,10 +236,10 @@ func run(w io.Writer, specPath string, upstreamPaths []string, requireAll bool) 
 			fmt.Fprintf(w, "MISSING %s: upstream, not yet in our spec\n", o)
 		}
 	}
-	fmt.Fprintf(w, "\nupstream: %d operations; ours: %d; both: %d; missing from ours: %d; not upstream: %d\n",
-		len(theirOps), len(ourOps), compared, len(missing), len(extra))
-	fmt.Fprintf(w, "%d of %d operations match upstream\n", matched, len(ourOps))
-	ok := matched == len(ourOps)
+	fmt.Fprintf(w, "\nupstream: %d operations; ours: %d; both: %d; missing from ours: %d; not upstream: %d; newer in the client: %d\n",
+		len(theirOps), len(ourOps), compared, len(missing), len(extra), skipped)
+	fmt.Fprintf(w, "%d of %d operations compared match upstream\n", matched, compared)
+	ok := matched == compared && len(unknown) == 0
 	if requireAll && len(missing) > 0 {
 		ok = false
 	}

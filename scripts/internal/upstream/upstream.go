@@ -44,25 +44,33 @@ func Root() (string, error) {
 	}
 }
 
-// SpecVersion is info.version of the spec at path: the upstream release it
-// matches.
+// SpecVersion is the @botpress/api release the spec at path matches:
+// info.x-botpress-api-package, or info.version when the spec follows no
+// other definitions than that package's.
 func SpecVersion(path string) (string, error) {
+	if v, err := infoField(path, "x-botpress-api-package"); err == nil {
+		return v, nil
+	}
+	return infoField(path, "version")
+}
+
+// infoField is a string field of the spec's info object.
+func infoField(path, name string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	var doc struct {
-		Info struct {
-			Version string `yaml:"version"`
-		} `yaml:"info"`
+		Info map[string]any `yaml:"info"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	if doc.Info.Version == "" {
-		return "", fmt.Errorf("%s: no info.version", path)
+	v, _ := doc.Info[name].(string)
+	if v == "" {
+		return "", fmt.Errorf("%s: no info.%s", path, name)
 	}
-	return doc.Info.Version, nil
+	return v, nil
 }
 
 // CacheDir is the folder holding one sub-folder per fetched version:
@@ -97,15 +105,8 @@ func Ensure(ctx context.Context, root, version string, progress io.Writer) ([]st
 	if p := Paths(root, version); p != nil {
 		return p, nil
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "upstream-fetch"), version)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = progress, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = fmt.Sprintf("upstream-fetch %s: %v", version, err)
-		}
-		return nil, errors.New(msg)
+	if err := runScript(ctx, root, "upstream-fetch", version, progress); err != nil {
+		return nil, err
 	}
 	p := Paths(root, version)
 	if p == nil {
@@ -164,4 +165,20 @@ func KeepSuccess(o *openapi3.Operation) {
 			o.Responses.Delete(code)
 		}
 	}
+}
+
+// runScript runs scripts/<name> version, its progress to progress; its
+// one-line failure becomes the error.
+func runScript(ctx context.Context, root, name, version string, progress io.Writer) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", name), version)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = progress, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = fmt.Sprintf("%s %s: %v", name, version, err)
+		}
+		return errors.New(msg)
+	}
+	return nil
 }

@@ -1,4 +1,8 @@
-package main
+// Package tsdiff compares an OpenAPI document of ours with what an official
+// TypeScript client of Botpress declares (its operations' requests and
+// answers, read from its types by an extract script into a small
+// JSON-Schema-like form), and lists every difference on the wire.
+package tsdiff
 
 import (
 	"fmt"
@@ -11,7 +15,7 @@ import (
 
 // Schema is the small JSON-Schema-like form both sides are compared in:
 // what scripts/chat-diff/extract.cjs writes for the package's TypeScript
-// types, and what fromOpenAPI makes of our schemas. Only what travels on the
+// types, and what FromOpenAPI makes of our schemas. Only what travels on the
 // wire is kept: kinds, enums, nullability, property names, required sets,
 // array items and union branches. Type "" with nothing else is any value.
 type Schema struct {
@@ -25,17 +29,17 @@ type Schema struct {
 	AdditionalProperties *Schema            `json:"additionalProperties,omitempty"`
 }
 
-func (s *Schema) isAny() bool {
+func (s *Schema) IsAny() bool {
 	return s == nil || (s.Type == "" && len(s.AnyOf) == 0 && len(s.Properties) == 0 && s.Items == nil && len(s.Enum) == 0)
 }
 
-// hasProperties reports whether s describes an object with at least one
+// HasProperties reports whether s describes an object with at least one
 // property.
-func (s *Schema) hasProperties() bool { return s != nil && len(s.Properties) > 0 }
+func (s *Schema) HasProperties() bool { return s != nil && len(s.Properties) > 0 }
 
-// fromOpenAPI converts one of our schemas. allOf parts are merged into one
+// FromOpenAPI converts one of our schemas. allOf parts are merged into one
 // object; oneOf and anyOf become AnyOf.
-func fromOpenAPI(ref *openapi3.SchemaRef) (*Schema, error) {
+func FromOpenAPI(ref *openapi3.SchemaRef) (*Schema, error) {
 	return convert(ref, 0)
 }
 
@@ -163,39 +167,39 @@ func (d Difference) String() string {
 
 // The wording of property differences, which known differences match.
 const (
-	onlyOurs     = "in our spec, not in the package"
-	onlyTheirs   = "in the package, not in our spec"
-	requiredOurs = "required in our spec, optional in the package"
-	requiredThem = "required in the package, optional in our spec"
+	OnlyOurs     = "in our spec, not in the package"
+	OnlyTheirs   = "in the package, not in our spec"
+	RequiredOurs = "required in our spec, optional in the package"
+	RequiredThem = "required in the package, optional in our spec"
 )
 
-// diffSchemas lists how ours differs from theirs (the package's).
-func diffSchemas(part, path string, theirs, ours *Schema) []Difference {
+// DiffSchemas lists how ours differs from theirs (the package's).
+func DiffSchemas(part, path string, theirs, ours *Schema) []Difference {
 	var out []Difference
 	add := func(p, what string) { out = append(out, Difference{Part: part, Path: p, What: what}) }
 	var walk func(path string, t, o *Schema)
 	walk = func(path string, t, o *Schema) {
-		if t.isAny() || o.isAny() {
+		if t.IsAny() || o.IsAny() {
 			return
 		}
 		if t.Nullable != o.Nullable {
 			add(path, fmt.Sprintf("nullable: %t in the package, %t in our spec", t.Nullable, o.Nullable))
 		}
 		if len(t.AnyOf) > 0 || len(o.AnyOf) > 0 {
-			tb, terr := branches(t)
-			ob, oerr := branches(o)
+			tb, terr := Branches(t)
+			ob, oerr := Branches(o)
 			if terr != nil || oerr != nil {
 				add(path, fmt.Sprintf("unions differ: the package's %s, ours %s", describeUnion(t, terr), describeUnion(o, oerr)))
 				return
 			}
-			for _, k := range unionKeys(tb, ob) {
+			for _, k := range UnionKeys(tb, ob) {
 				switch tv, ov := tb[k], ob[k]; {
 				case ov == nil:
-					add(join(path, "{"+k+"}"), onlyTheirs)
+					add(Join(path, "{"+k+"}"), OnlyTheirs)
 				case tv == nil:
-					add(join(path, "{"+k+"}"), onlyOurs)
+					add(Join(path, "{"+k+"}"), OnlyOurs)
 				default:
-					walk(join(path, "{"+k+"}"), tv, ov)
+					walk(Join(path, "{"+k+"}"), tv, ov)
 				}
 			}
 			return
@@ -207,26 +211,35 @@ func diffSchemas(part, path string, theirs, ours *Schema) []Difference {
 		if te, oe := enumStrings(t.Enum), enumStrings(o.Enum); !slices.Equal(te, oe) {
 			add(path, fmt.Sprintf("values %v in the package, %v in our spec", te, oe))
 		}
-		for _, name := range unionKeys(t.Properties, o.Properties) {
+		for _, name := range UnionKeys(t.Properties, o.Properties) {
 			tp, op := t.Properties[name], o.Properties[name]
-			p := join(path, name)
+			p := Join(path, name)
 			switch {
 			case op == nil:
-				add(p, onlyTheirs)
+				add(p, OnlyTheirs)
 			case tp == nil:
-				add(p, onlyOurs)
+				add(p, OnlyOurs)
 			default:
 				treq, oreq := slices.Contains(t.Required, name), slices.Contains(o.Required, name)
 				if treq && !oreq {
-					add(p, requiredThem)
+					add(p, RequiredThem)
 				} else if oreq && !treq {
-					add(p, requiredOurs)
+					add(p, RequiredOurs)
 				}
 				walk(p, tp, op)
 			}
 		}
 		if t.Items != nil && o.Items != nil {
 			walk(path+"[]", t.Items, o.Items)
+		}
+		// A map's values: {*} stands for any key.
+		switch ta, oa := t.AdditionalProperties, o.AdditionalProperties; {
+		case ta != nil && oa != nil:
+			walk(Join(path, "{*}"), ta, oa)
+		case ta != nil && !ta.IsAny() && len(o.Properties) == 0:
+			add(Join(path, "{*}"), "a map in the package, not in our spec")
+		case oa != nil && !oa.IsAny() && len(t.Properties) == 0:
+			add(Join(path, "{*}"), "a map in our spec, not in the package")
 		}
 	}
 	walk(path, theirs, ours)
@@ -235,7 +248,7 @@ func diffSchemas(part, path string, theirs, ours *Schema) []Difference {
 
 // branches keys the branches of a union by the one value of their type
 // property (a lone schema is a union of one).
-func branches(s *Schema) (map[string]*Schema, error) {
+func Branches(s *Schema) (map[string]*Schema, error) {
 	list := s.AnyOf
 	if len(list) == 0 {
 		list = []*Schema{s}
@@ -265,7 +278,7 @@ func describeUnion(s *Schema, err error) string {
 	return fmt.Sprintf("one of %d", len(s.AnyOf))
 }
 
-func unionKeys[V any](a, b map[string]V) []string {
+func UnionKeys[V any](a, b map[string]V) []string {
 	var out []string
 	for k := range a {
 		out = append(out, k)
@@ -295,7 +308,7 @@ func orAny(t string) string {
 	return t
 }
 
-func join(path, name string) string {
+func Join(path, name string) string {
 	if path == "" || strings.HasPrefix(name, "{") {
 		return path + name
 	}
