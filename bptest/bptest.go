@@ -55,6 +55,7 @@ const (
 	DefaultBotID       = "bot_bptest00000000000000000000"
 	DefaultWorkspaceID = "wkspace_bptest0000000000000000"
 	DefaultPageSize    = 20
+	DefaultMaxPageSize = 100
 	DefaultMaxBodySize = 100 << 20
 )
 
@@ -67,6 +68,7 @@ type settings struct {
 	botIDs      []string
 	workspaceID string
 	pageSize    int
+	maxPageSize int
 	maxBody     int64
 	seed        uint64
 	logger      *slog.Logger
@@ -104,8 +106,14 @@ func WithBotID(ids ...string) Option { return func(s *settings) { s.botIDs = ids
 // WithWorkspaceID sets the ID of the server's workspace. Default: DefaultWorkspaceID.
 func WithWorkspaceID(id string) Option { return func(s *settings) { s.workspaceID = id } }
 
-// WithPageSize sets how many items a list answers per page. Default: 20.
+// WithPageSize sets how many items a list answers per page when the call
+// sets no pageSize. Default: 20.
 func WithPageSize(n int) Option { return func(s *settings) { s.pageSize = n } }
+
+// WithMaxPageSize sets the most items a list answers per page, whatever
+// pageSize a call asks for. Botpress caps page sizes without publishing the
+// limit; the default, DefaultMaxPageSize, is ours.
+func WithMaxPageSize(n int) Option { return func(s *settings) { s.maxPageSize = n } }
 
 // WithMaxBodySize sets the largest request body accepted; larger ones get
 // 413 PayloadTooLarge. Default: 100 MiB, as the API.
@@ -198,14 +206,14 @@ type Server struct {
 func New(opts ...Option) (*Server, error) {
 	st := settings{
 		addr: "127.0.0.1:0", token: DefaultToken, botIDs: []string{DefaultBotID},
-		workspaceID: DefaultWorkspaceID, pageSize: DefaultPageSize, maxBody: DefaultMaxBodySize,
+		workspaceID: DefaultWorkspaceID, pageSize: DefaultPageSize, maxPageSize: DefaultMaxPageSize, maxBody: DefaultMaxBodySize,
 		seed: uint64(time.Now().UnixNano()), validate: true,
 		chatWebhookID: DefaultChatWebhookID, chatKey: DefaultChatEncryptionKey, chatKeepAlive: DefaultChatKeepAlive,
 	}
 	for _, o := range opts {
 		o(&st)
 	}
-	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxBody < 1 {
+	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxPageSize < 1 || st.maxBody < 1 {
 		return nil, errors.New("bptest: invalid options: need a token, a bot, a page size and a body size")
 	}
 	for _, id := range st.botIDs {

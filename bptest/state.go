@@ -87,6 +87,18 @@ func (st *state) bot(id string) *botState { return st.bots[id] }
 // pageSize is how many items a list answers per page.
 func (st *state) pageSize() int { return st.srv.settings.pageSize }
 
+// pageSizeOf is the size of a page for a list that asked for requested
+// items (a list operation's pageSize parameter, nil when left out): the
+// server's page size when left out, never more than its maximum
+// (WithMaxPageSize). A size below 1 is refused by the spec's validation
+// before it gets here.
+func (st *state) pageSizeOf(requested *int) int {
+	if requested == nil {
+		return st.pageSize()
+	}
+	return max(1, min(*requested, st.srv.settings.maxPageSize))
+}
+
 // SeedData is what WithSeedData loads, and the JSON format of
 // botpress-mock's -seed file: runtime resources per bot, in the shapes the
 // API answers with. IDs may be left out; timestamps default to now.
