@@ -28,7 +28,7 @@ function schemaWriter(ts, checker) {
       parts = parts.filter((t) => !(t.flags & F.Null))
       if (parts.some((t) => t.flags & (F.Any | F.Unknown))) return {}
       let out
-      if (parts.every((t) => t.flags & F.BooleanLiteral)) out = { type: 'boolean' }
+      if (parts.length > 1 && parts.every((t) => t.flags & F.BooleanLiteral)) out = { type: 'boolean' }
       else if (parts.every((t) => t.flags & F.StringLiteral)) out = { type: 'string', enum: parts.map((t) => t.value).sort() }
       else if (parts.length === 1) out = write(parts[0], depth + 1)
       else out = { anyOf: parts.map((t) => write(t, depth + 1)) }

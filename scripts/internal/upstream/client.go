@@ -36,6 +36,10 @@ func CompareClient(w io.Writer, doc *openapi3.T, pkg *Client, known []tsdiff.Kno
 	var res ClientResult
 	r := tsdiff.NewReport(known)
 	ours := tsdiff.OurOperations(doc)
+	if doc.Info.Version != pkg.APIVersion {
+		r.Fail("DIFFERS info.version: %s in our spec, but %s@%s was built from definitions %s",
+			doc.Info.Version, pkg.Package, pkg.Version, pkg.APIVersion)
+	}
 	matched, compared, deprecated := 0, 0, 0
 	for _, name := range slices.Sorted(maps.Keys(ours)) {
 		o := ours[name]
