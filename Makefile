@@ -4,13 +4,15 @@ GO ?= go
 SOAK ?= 0
 # make upstream-fetch (or chat-fetch) VERSION=x.y.z fetches that version; only taken from the command line.
 FETCH_VERSION = $(if $(filter command line,$(origin VERSION)),$(VERSION))
-# make upstream-latest NEWEST=x.y.z compares with that version instead of npm's newest.
+# make upstream-latest NEWEST=x.y.z (NEWEST_CLIENT=x.y.z) compares with that version of
+# @botpress/api (@botpress/client) instead of npm's newest.
 NEWEST ?=
+NEWEST_CLIENT ?=
 # Redocly CLI: no telemetry, no update check.
 export REDOCLY_TELEMETRY = off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest client-fetch client-diff chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -35,8 +37,14 @@ upstream-fetch: ## Fetch @botpress/api (VERSION=x.y.z, default info.x-botpress-a
 upstream-diff: ## Compare api/openapi.yaml with @botpress/api at info.x-botpress-api-package, where @botpress/client agrees with it, operation by operation (fetches it if needed)
 	cd scripts && $(GO) run ./upstream-diff -all
 
-upstream-latest: ## List what the newest @botpress/api on npm changes since the version api/openapi.yaml matches
-	cd scripts && $(GO) run ./upstream-latest $(if $(NEWEST),-newest $(NEWEST))
+upstream-latest: ## List what the newest @botpress/api and @botpress/client on npm change since the versions api/openapi.yaml follows
+	cd scripts && $(GO) run ./upstream-latest $(if $(NEWEST),-newest $(NEWEST)) $(if $(NEWEST_CLIENT),-newest-client $(NEWEST_CLIENT))
+
+client-fetch: ## Fetch @botpress/client (VERSION=x.y.z, default info.x-botpress-client-package) from npm and extract its declared operations to build/upstream/; needs npm ci
+	scripts/client-fetch $(FETCH_VERSION)
+
+client-diff: ## Compare api/openapi.yaml with the declared types of @botpress/client, operation by operation and field by field (fetches it if needed; needs npm ci)
+	cd scripts && $(GO) run ./client-diff
 
 chat-fetch: ## Fetch @botpress/chat (VERSION=x.y.z, default api/chat.yaml's) from npm and extract its description to build/upstream/; needs npm ci
 	scripts/chat-fetch $(FETCH_VERSION)

@@ -1,21 +1,27 @@
-// Command upstream-latest tells what changed upstream since the release our
-// spec matches: it asks npm for the newest version of @botpress/api, fetches
-// that version and ours (info.version of api/openapi.yaml) into the cache
-// build/upstream/ with scripts/upstream-fetch when they are not there, and
-// lists, operation by operation, what the newest adds, removes and changes
-// on the wire (requests: parameters and bodies; answers: success
-// responses). The details are oasdiff's changelog. Prose, tags, examples and
-// upstream's "default" responses (which repeat the success body) are left
-// out, like in upstream-diff.
+// Command upstream-latest tells what changed upstream since the releases our
+// spec follows. Botpress publishes its definitions in two npm packages that
+// do not move together, and it reads both:
+//
+//   - @botpress/api, whose OpenAPI files upstream-diff reads: it fetches the
+//     newest version and ours (info.x-botpress-api-package of
+//     api/openapi.yaml) with scripts/upstream-fetch and lists, operation by
+//     operation, what the newest adds, removes and changes on the wire
+//     (requests: parameters and bodies; answers: success responses), with
+//     oasdiff's changelog as details. Prose, tags, examples and upstream's
+//     "default" responses are left out, like in upstream-diff.
+//   - @botpress/client, the official client, whose declared types
+//     client-diff reads: it fetches the newest version and ours
+//     (info.x-botpress-client-package) with scripts/client-fetch and lists
+//     the operations the newest adds, removes and changes, field by field.
 //
 // Usage, from the repository root:
 //
-//	go -C scripts run ./upstream-latest [-newest VERSION]
+//	go -C scripts run ./upstream-latest [-newest VERSION] [-newest-client VERSION]
 //
-// -newest compares with that version instead of the newest one. The last
-// line is always
+// -newest and -newest-client compare with those versions instead of the
+// newest ones. The last line is always one line naming both packages, such as
 //
-//	api/openapi.yaml matches A; newest is B: N operations added, M changed, K removed
+//	api/openapi.yaml follows @botpress/client 1.45.0 and @botpress/api 1.70.2; newest @botpress/client 1.46.0 is newer: 2 operations added, 1 changed, 0 removed; newest @botpress/api 1.70.2 is the one followed: 0 added, 0 changed, 0 removed
 //
 // and the command exits 0 whatever changed: it informs, it does not judge.
 package main
@@ -43,27 +49,40 @@ import (
 
 func main() {
 	newest := flag.String("newest", "", "compare with this version of @botpress/api instead of the newest")
+	newestClient := flag.String("newest-client", "", "compare with this version of @botpress/client instead of the newest")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *newest); err != nil {
+	if err := run(context.Background(), os.Stdout, *newest, *newestClient); err != nil {
 		fmt.Fprintln(os.Stderr, "upstream-latest:", err)
 		os.Exit(2)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, newest string) error {
+func run(ctx context.Context, w io.Writer, newest, newestClient string) error {
 	root, err := upstream.Root()
 	if err != nil {
 		return err
 	}
-	ours, err := upstream.SpecVersion(filepath.Join(root, "api", "openapi.yaml"))
+	spec := filepath.Join(root, "api", "openapi.yaml")
+	ours, err := upstream.SpecVersion(spec)
+	if err != nil {
+		return err
+	}
+	oursClient, err := upstream.ClientVersion(spec)
 	if err != nil {
 		return err
 	}
 	if newest == "" {
-		if newest, err = newestVersion(ctx); err != nil {
+		if newest, err = newestVersion(ctx, upstream.Package); err != nil {
 			return err
 		}
 	}
+	if newestClient == "" {
+		if newestClient, err = newestVersion(ctx, upstream.ClientPackage); err != nil {
+			return err
+		}
+	}
+
+	// @botpress/api
 	basePaths, err := upstream.Ensure(ctx, root, ours, os.Stderr)
 	if err != nil {
 		return err
@@ -80,20 +99,87 @@ func run(ctx context.Context, w io.Writer, newest string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "== %s %s → %s\n", upstream.Package, ours, newest)
 	s, err := changelog(w, base, rev)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "api/openapi.yaml matches %s; newest is %s: %d operations added, %d changed, %d removed\n",
-		ours, newest, s.added, s.changed, s.removed)
+
+	// @botpress/client
+	baseClient, err := loadClient(ctx, root, oursClient)
+	if err != nil {
+		return err
+	}
+	revClient, err := loadClient(ctx, root, newestClient)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "== %s %s → %s\n", upstream.ClientPackage, oursClient, newestClient)
+	sc := clientChangelog(w, baseClient, revClient)
+
+	fmt.Fprintln(w, summaryLine(
+		release{upstream.ClientPackage, oursClient, newestClient, sc},
+		release{upstream.Package, ours, newest, s}))
 	return nil
+}
+
+// release is what one package's newest version changes since ours.
+type release struct {
+	pkg, ours, newest string
+	s                 summary
+}
+
+// summaryLine is the last line of the report: both packages, which newest
+// is newer than the one followed, and what each changes.
+func summaryLine(rs ...release) string {
+	var follows, newest []string
+	for _, r := range rs {
+		follows = append(follows, r.pkg+" "+r.ours)
+		state := "is newer"
+		switch {
+		case r.newest == r.ours:
+			state = "is the one followed"
+		case compareVersions(r.newest, r.ours) < 0:
+			state = "is older"
+		}
+		newest = append(newest, fmt.Sprintf("newest %s %s %s: %d operations added, %d changed, %d removed",
+			r.pkg, r.newest, state, r.s.added, r.s.changed, r.s.removed))
+	}
+	return "api/openapi.yaml follows " + strings.Join(follows, " and ") + "; " + strings.Join(newest, "; ")
+}
+
+// compareVersions orders two versions x.y.z by their numbers (a
+// pre-release suffix is ignored).
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < 3; i++ {
+		var x, y int
+		if i < len(pa) {
+			fmt.Sscanf(pa[i], "%d", &x)
+		}
+		if i < len(pb) {
+			fmt.Sscanf(pb[i], "%d", &y)
+		}
+		if x != y {
+			return x - y
+		}
+	}
+	return 0
+}
+
+func loadClient(ctx context.Context, root, version string) (*upstream.Client, error) {
+	path, err := upstream.EnsureClient(ctx, root, version)
+	if err != nil {
+		return nil, err
+	}
+	return upstream.LoadClient(path)
 }
 
 var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*$`)
 
-// newestVersion asks the npm registry for the latest version of the package.
-func newestVersion(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, "npm", "view", upstream.Package, "version")
+// newestVersion asks the npm registry for the latest version of pkg.
+func newestVersion(ctx context.Context, pkg string) (string, error) {
+	cmd := exec.CommandContext(ctx, "npm", "view", pkg, "version")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -104,11 +190,11 @@ func newestVersion(ctx context.Context) (string, error) {
 				break
 			}
 		}
-		return "", fmt.Errorf("cannot ask the npm registry for the newest %s%s: %w", upstream.Package, code, err)
+		return "", fmt.Errorf("cannot ask the npm registry for the newest %s%s: %w", pkg, code, err)
 	}
 	v := strings.TrimSpace(stdout.String())
 	if !versionRE.MatchString(v) {
-		return "", fmt.Errorf("npm view %s version answered %q, not a version", upstream.Package, v)
+		return "", fmt.Errorf("npm view %s version answered %q, not a version", pkg, v)
 	}
 	return v, nil
 }
