@@ -1,5 +1,6 @@
 // Command spec-breaking fails when api/openapi.yaml breaks clients of an
-// earlier version of itself, unless info.version got a major bump.
+// earlier version of itself, unless info.version got a major bump, or the
+// spec moved to newer Botpress definitions.
 //
 // Usage, from the repository root:
 //
@@ -11,7 +12,10 @@
 // changes are oasdiff's (removed operations, parameters that became
 // required, narrowed types, removed answer properties ...); each is
 // printed, and they fail the check unless the major number of info.version
-// grew since REF.
+// grew since REF, or info.version (the version of Botpress's definitions the
+// spec follows) grew: Botpress changes its API within a major version, and
+// the spec follows it; client-diff checks that each such change is
+// Botpress's.
 package main
 
 import (
@@ -87,8 +91,12 @@ func run(args []string, w io.Writer) (bool, error) {
 	from, to := base.Spec.Info.Version, head.Spec.Info.Version
 	bumped := major(to) > major(from)
 	fmt.Fprintf(w, "spec-breaking: %d breaking change(s) since %s; info.version %s → %s\n", breaking, ref, from, to)
-	if breaking > 0 && !bumped {
-		fmt.Fprintln(w, "spec-breaking: breaking changes need a major bump of info.version")
+	switch {
+	case breaking == 0 || bumped:
+	case newer(to, from):
+		fmt.Fprintf(w, "spec-breaking: the breaking changes follow Botpress's definitions %s → %s (client-diff checks them)\n", from, to)
+	default:
+		fmt.Fprintln(w, "spec-breaking: breaking changes need a major bump of info.version, or newer Botpress definitions")
 		return false, nil
 	}
 	return true, nil
@@ -157,4 +165,22 @@ func major(v string) int {
 		return -1
 	}
 	return n
+}
+
+// newer reports whether version a (x.y.z) is above b.
+func newer(a, b string) bool {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < 3; i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x > y
+		}
+	}
+	return false
 }
