@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/botpress-go/sdk/scripts/internal/difftest"
 	"github.com/botpress-go/sdk/scripts/internal/tsdiff"
 	"github.com/botpress-go/sdk/scripts/internal/upstream"
 )
@@ -47,22 +46,13 @@ func runCompare(t *testing.T, doc *openapi3.T, pkg *Package, known []tsdiff.Know
 	return ok, out.String()
 }
 
-func contains(t *testing.T, out string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(out, l) {
-			t.Errorf("the report lacks %q:\n%s", l, out)
-		}
-	}
-}
-
 func TestCompareMatching(t *testing.T) {
 	doc, pkg := fixture(t)
 	ok, out := runCompare(t, doc, pkg, fixtureKnown)
 	if !ok {
 		t.Fatalf("the fixture should match:\n%s", out)
 	}
-	contains(t, out,
+	difftest.Contains(t, out,
 		"KNOWN {image}.title: in our spec, not in the package, in 2 places: the fixture's",
 		"    sendNote (POST /things/{id}/notes): request body: payload{image}.title: in our spec, not in the package",
 		"    signal note_sent: signal: data.payload{image}.title: in our spec, not in the package",
@@ -78,13 +68,13 @@ func TestCompareUnknownAndStaleKnownDifferences(t *testing.T) {
 	if ok {
 		t.Error("an image title the package lacks should fail without a known difference")
 	}
-	contains(t, out, "DIFFERS sendNote (POST /things/{id}/notes)\n    request body: payload{image}.title: in our spec, not in the package")
+	difftest.Contains(t, out, "DIFFERS sendNote (POST /things/{id}/notes)\n    request body: payload{image}.title: in our spec, not in the package")
 
 	ok, out = runCompare(t, doc, pkg, append(fixtureKnown, tsdiff.Known{Path: "{video}.title", What: tsdiff.OnlyOurs}))
 	if ok {
 		t.Error("a stale known difference should fail")
 	}
-	contains(t, out, `STALE known difference "{video}.title: in our spec, not in the package"`)
+	difftest.Contains(t, out, `STALE known difference "{video}.title: in our spec, not in the package"`)
 }
 
 // Each change to the package's description is reported where it is.
@@ -180,7 +170,7 @@ func TestCompareDetects(t *testing.T) {
 			if ok {
 				t.Errorf("the change went unnoticed:\n%s", out)
 			}
-			contains(t, out, tc.want...)
+			difftest.Contains(t, out, tc.want...)
 		})
 	}
 }
@@ -203,38 +193,5 @@ func TestFromOpenAPIMergesAllOf(t *testing.T) {
 // checks that it reads what chat-package.json holds. It needs node and the
 // repository's node_modules (npm ci), as CI has; without them it is skipped.
 func TestExtract(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	tsDir, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "typescript"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(tsDir); err != nil {
-		t.Skip("node_modules/typescript is missing: run npm ci")
-	}
-	cmd := exec.Command(node, "extract.cjs", filepath.Join("testdata", "fixture", "package"), tsDir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("extract.cjs: %v\n%s", err, stderr.String())
-	}
-	var got, want any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(fixturePackage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	g, _ := json.MarshalIndent(got, "", "  ")
-	w, _ := json.MarshalIndent(want, "", "  ")
-	if !bytes.Equal(g, w) {
-		t.Errorf("extract.cjs read something else than %s:\n%s", fixturePackage, g)
-	}
+	difftest.Check(t, "extract.cjs", filepath.Join("testdata", "fixture", "package"), fixturePackage)
 }

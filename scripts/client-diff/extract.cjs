@@ -30,7 +30,7 @@ if (!pkgDir) {
   process.exit(2)
 }
 const ts = require(tsPath || path.join(__dirname, '..', '..', 'node_modules', 'typescript'))
-const { schemaWriter, fail } = require('../internal/tsschema.cjs')
+const { schemaWriter, syntax, fail } = require('../internal/tsschema.cjs')
 
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'))
 const dist = path.join(pkgDir, 'dist')
@@ -62,30 +62,7 @@ const program = ts.createProgram(opFiles, options, host)
 const checker = program.getTypeChecker()
 const write = schemaWriter(ts, checker)
 
-const propName = (p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined)
-const objectProps = (obj) => {
-  const out = new Map()
-  for (const p of obj.properties) {
-    const name = propName(p)
-    if (name !== undefined && ts.isPropertyAssignment(p)) out.set(name, p.initializer)
-  }
-  return out
-}
-const keys = (node) => (node && ts.isObjectLiteralExpression(node) ? [...objectProps(node).keys()] : fail('not an object literal'))
-
-// `/v1/chat/users/${encodeURIComponent(input['id'])}` -> /v1/chat/users/{id}
-const pathOf = (node) => {
-  if (ts.isNoSubstitutionTemplateLiteral(node) || ts.isStringLiteral(node)) return node.text
-  if (!ts.isTemplateExpression(node)) fail('a request path is not a template')
-  let out = node.head.text
-  for (const span of node.templateSpans) {
-    let e = span.expression
-    if (ts.isCallExpression(e) && e.arguments.length === 1) e = e.arguments[0]
-    if (!ts.isElementAccessExpression(e) || !ts.isStringLiteral(e.argumentExpression)) fail("a path parameter is not input['name']")
-    out += `{${e.argumentExpression.text}}` + span.literal.text
-  }
-  return out
-}
+const { propName, objectProps, keys, pathOf } = syntax(ts)
 
 // What parseReq returns: {path, headers, query, params, body}.
 function readParseReq(sf) {

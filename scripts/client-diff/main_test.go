@@ -2,15 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/botpress-go/sdk/scripts/internal/difftest"
 	"github.com/botpress-go/sdk/scripts/internal/tsdiff"
 	"github.com/botpress-go/sdk/scripts/internal/upstream"
 )
@@ -43,22 +42,13 @@ func runCompare(t *testing.T, doc *openapi3.T, pkg *upstream.Client, known []tsd
 	return res, out.String()
 }
 
-func contains(t *testing.T, out string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(out, l) {
-			t.Errorf("the report lacks %q:\n%s", l, out)
-		}
-	}
-}
-
 func TestCompareMatching(t *testing.T) {
 	doc, pkg := fixture(t)
 	res, out := runCompare(t, doc, pkg, nil)
 	if !res.OK {
 		t.Fatalf("the fixture should match:\n%s", out)
 	}
-	contains(t, out,
+	difftest.Contains(t, out,
 		"DEPRECATED polishThing (POST /v1/things/{id}/polish): not in @example/client@1.2.3 (Botpress removed it), deprecated in our spec",
 		"4 of 4 operations of @example/client@1.2.3 match ours field by field (0 known differences)")
 	if strings.Contains(out, "DIFFERS") {
@@ -157,7 +147,7 @@ func TestCompareDetects(t *testing.T) {
 			if res.OK {
 				t.Errorf("the change went unnoticed:\n%s", out)
 			}
-			contains(t, out, tc.want...)
+			difftest.Contains(t, out, tc.want...)
 			for _, op := range tc.differ {
 				if !strings.Contains(strings.Join(res.Differing, ","), op) {
 					t.Errorf("Differing %v lacks %s", res.Differing, op)
@@ -188,7 +178,7 @@ func TestKnownDifferences(t *testing.T) {
 	if !res.OK {
 		t.Fatalf("a known difference should not fail:\n%s", out)
 	}
-	contains(t, out, "KNOWN getThing: thing.color: in the package, not in our spec, in 1 places: the fixture's")
+	difftest.Contains(t, out, "KNOWN getThing: thing.color: in the package, not in our spec, in 1 places: the fixture's")
 
 	// The same entry for another operation does not match, and is stale.
 	known[0].Operation = "listThings"
@@ -196,7 +186,7 @@ func TestKnownDifferences(t *testing.T) {
 	if res.OK {
 		t.Error("a known difference of another operation should not hide this one")
 	}
-	contains(t, out, `STALE known difference "listThings: thing.color: in the package, not in our spec"`)
+	difftest.Contains(t, out, `STALE known difference "listThings: thing.color: in the package, not in our spec"`)
 }
 
 // The repository's known.yaml parses, and every entry has a reason.
@@ -220,40 +210,7 @@ func TestKnownFile(t *testing.T) {
 // the repository's node_modules (npm ci), as CI has; without them it is
 // skipped.
 func TestExtract(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	tsDir, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "typescript"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(tsDir); err != nil {
-		t.Skip("node_modules/typescript is missing: run npm ci")
-	}
-	cmd := exec.Command(node, "extract.cjs", filepath.Join("testdata", "fixture", "package"), tsDir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("extract.cjs: %v\n%s", err, stderr.String())
-	}
-	var got, want any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(fixturePackage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	g, _ := json.MarshalIndent(got, "", "  ")
-	w, _ := json.MarshalIndent(want, "", "  ")
-	if !bytes.Equal(g, w) {
-		t.Errorf("extract.cjs read something else than %s:\n%s", fixturePackage, g)
-	}
+	difftest.Check(t, "extract.cjs", filepath.Join("testdata", "fixture", "package"), fixturePackage)
 
 	// An operation the declarations do not declare is refused: the layout
 	// has changed, and a silent partial read would hide operations.
@@ -262,17 +219,15 @@ func TestExtract(t *testing.T) {
 		t.Fatal(err)
 	}
 	dts := filepath.Join(pkgDir, "dist", "index.d.ts")
-	data, err = os.ReadFile(dts)
+	data, err := os.ReadFile(dts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(dts, bytes.ReplaceAll(data, []byte("readonly listThings"), []byte("readonly listThing")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd = exec.Command(node, "extract.cjs", pkgDir, tsDir)
-	stderr.Reset()
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "dist/index.d.ts does not declare listThings") {
-		t.Errorf("extract.cjs should refuse an undeclared operation: %v\n%s", err, stderr.String())
+	_, stderr, err := difftest.Run(t, "extract.cjs", pkgDir)
+	if err == nil || !strings.Contains(stderr, "dist/index.d.ts does not declare listThings") {
+		t.Errorf("extract.cjs should refuse an undeclared operation: %v\n%s", err, stderr)
 	}
 }

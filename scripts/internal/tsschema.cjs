@@ -2,7 +2,8 @@
 // checker sees them, in the small JSON-Schema-like form that
 // scripts/internal/tsdiff compares with our OpenAPI schemas: {type, enum,
 // nullable, properties, required, items, anyOf, additionalProperties}; an
-// `any` is {}. Shared by the extract scripts of chat-diff and client-diff.
+// `any` is {}. Shared by the extract scripts of chat-diff and client-diff,
+// with the reading of a generated client's code (syntax).
 'use strict'
 
 const fail = (msg) => {
@@ -55,4 +56,33 @@ function schemaWriter(ts, checker) {
 }
 
 
-module.exports = { schemaWriter, fail }
+// syntax reads the pieces of a generated client's code that both extract
+// scripts look for: property names, object literals, and request paths.
+function syntax(ts) {
+  const propName = (p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined)
+  const objectProps = (obj) => {
+    const out = new Map()
+    for (const p of obj.properties) {
+      const name = propName(p)
+      if (name !== undefined && ts.isPropertyAssignment(p)) out.set(name, p.initializer)
+    }
+    return out
+  }
+  const keys = (node) => (node && ts.isObjectLiteralExpression(node) ? [...objectProps(node).keys()] : fail('not an object literal'))
+  // `/users/${encodeURIComponent(input['id'])}/listen` -> /users/{id}/listen
+  const pathOf = (node) => {
+    if (ts.isNoSubstitutionTemplateLiteral(node) || ts.isStringLiteral(node)) return node.text
+    if (!ts.isTemplateExpression(node)) fail('a request path is not a template')
+    let out = node.head.text
+    for (const span of node.templateSpans) {
+      let e = span.expression
+      if (ts.isCallExpression(e) && e.arguments.length === 1) e = e.arguments[0]
+      if (!ts.isElementAccessExpression(e) || !ts.isStringLiteral(e.argumentExpression)) fail("a path parameter is not input['name']")
+      out += `{${e.argumentExpression.text}}` + span.literal.text
+    }
+    return out
+  }
+  return { propName, objectProps, keys, pathOf }
+}
+
+module.exports = { schemaWriter, syntax, fail }

@@ -6,6 +6,7 @@
 //   npm run ts:generate && npm run ts:build && node build/typescript/main.js
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/botpress.js";
+import { expect, required, run } from "./check.js";
 
 type Message = components["schemas"]["Message"];
 type ApiError = components["schemas"]["Error"];
@@ -101,17 +102,4 @@ function ok<T>(result: { data?: T; error?: unknown; response: Response }, what: 
   return result.data;
 }
 
-function expect(condition: boolean, message: string): void {
-  if (!condition) throw new Error(message);
-}
-
-function required(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-}
-
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+run(main);

@@ -6,6 +6,7 @@
 // signing secret rotation, the v2 billing and usage operations). It exits
 // non-zero on the first surprise.
 import { Client, billing } from "@botpress/client";
+import { expect, required, run } from "./check.js";
 
 const apiUrl = required("BP_API_URL");
 const token = required("BP_TOKEN");
@@ -81,17 +82,4 @@ async function main(): Promise<void> {
   );
 }
 
-function expect(condition: boolean, message: string): void {
-  if (!condition) throw new Error(message);
-}
-
-function required(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-}
-
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
-  process.exit(1);
-});
+run(main);
