@@ -35,12 +35,19 @@ type adminState struct {
 	members    map[string]*collection[gen.WorkspaceMember] // workspace ID → memberships by ID
 	people     map[string]openapi_types.UUID               // lower-cased email → user ID
 	bots       *collection[admBot]
+	// integrations and plugins: see admin_defs.go
+	integrations, plugins *admDefs
+	// signing secrets of bots and integrations, by ID: see admin_secrets.go
+	signing map[string]*signing
 }
 
-// admBot is a bot's admin record and the workspace it belongs to.
+// admBot is a bot's admin record, the workspace it belongs to and the
+// values of its secrets (bot.Secrets has their names). Its signing secret
+// is kept with the integrations' (admin.signing).
 type admBot struct {
 	workspace string
 	bot       gen.Bot
+	secrets   map[string]string
 }
 
 func newAdminState() *adminState {
@@ -49,6 +56,10 @@ func newAdminState() *adminState {
 		members:    map[string]*collection[gen.WorkspaceMember]{},
 		people:     map[string]openapi_types.UUID{},
 		bots:       newCollection[admBot](),
+
+		integrations: newAdmDefs(admIntegrationKind),
+		plugins:      newAdmDefs(admPluginKind),
+		signing:      map[string]*signing{},
 	}
 }
 
@@ -78,6 +89,7 @@ func (st *state) adm() *adminState {
 	}
 	for _, r := range a.bots.filter(func(b admBot) bool { return st.bots[b.bot.ID] == nil }) {
 		a.bots.remove(r.v.bot.ID)
+		delete(a.signing, r.v.bot.ID)
 	}
 	var missing []string
 	for id := range st.bots {
@@ -307,8 +319,8 @@ func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceReq
 	return gen.UpdateWorkspace200JSONResponse(admAs[gen.Workspace](out)), nil
 }
 
-// DeleteWorkspace removes a workspace with its members and its bots, whose
-// runtime resources go too.
+// DeleteWorkspace removes a workspace with its members, its bots (whose
+// runtime resources go too), integrations and plugins.
 func (h *server) DeleteWorkspace(ctx context.Context, req gen.DeleteWorkspaceRequestObject) (gen.DeleteWorkspaceResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
@@ -319,7 +331,15 @@ func (h *server) DeleteWorkspace(ctx context.Context, req gen.DeleteWorkspaceReq
 	delete(a.members, req.ID)
 	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == req.ID }) {
 		a.bots.remove(r.v.bot.ID)
+		delete(a.signing, r.v.bot.ID)
 		delete(st.bots, r.v.bot.ID)
+	}
+	for _, d := range []*admDefs{a.integrations, a.plugins} {
+		for _, r := range d.recs.filter(func(v admDef) bool { return v.workspace == req.ID }) {
+			id, _ := r.v.doc["id"].(string)
+			d.recs.remove(id)
+			delete(a.signing, id)
+		}
 	}
 	return gen.DeleteWorkspace200JSONResponse{}, nil
 }

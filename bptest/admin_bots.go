@@ -18,11 +18,12 @@ import (
 // resources). Bots belong to the workspace they were created in (the
 // server's bots to the server's workspace) and are only found from it.
 
-// admNewBot makes a bot record with every required property filled.
+// admNewBot makes a bot record with every required property filled, and
+// the bot's signing secret. A bot's type is studio unless set.
 func (st *state) admNewBot(id string, now time.Time) gen.Bot {
 	return gen.Bot{
-		ID: id, CreatedAt: now, UpdatedAt: now, Name: id,
-		SigningSecret:   fmt.Sprintf("bptest_secret_%016x%016x", st.ids.rng.Uint64(), st.ids.rng.Uint64()),
+		ID: id, CreatedAt: now, UpdatedAt: now, Name: id, Type: gen.BotTypeStudio, Secrets: []string{},
+		SigningSecret:   st.admNewSigning(id),
 		Integrations:    map[string]gen.Bot_Integrations{},
 		Plugins:         map[string]gen.Bot_Plugins{},
 		User:            gen.Bot_User{Tags: map[string]gen.Bot_User_Tags{}},
@@ -59,6 +60,38 @@ func admClip(s string, n int, def string) string {
 		return def
 	}
 	return s
+}
+
+// admBotView is the answer for a bot: its record with its current signing
+// secret.
+func (st *state) admBotView(b admBot) gen.Bot {
+	out := b.bot
+	out.SigningSecret = st.admSigningSecret(out.ID)
+	return out
+}
+
+// admSetSecrets applies secrets to a bot: a null value removes one. The
+// bot's record lists their names, sorted.
+func admSetSecrets(b *admBot, secrets map[string]*string) {
+	b.secrets = admMerge(b.secrets, secrets, false)
+	b.bot.Secrets = append([]string{}, slices.Sorted(maps.Keys(b.secrets))...)
+}
+
+// admMerge applies an update to a map of strings: null removes a key, and
+// so does "" when emptyRemoves (tags, as elsewhere in bptest).
+func admMerge(cur map[string]string, update map[string]*string, emptyRemoves bool) map[string]string {
+	out := maps.Clone(cur)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range update {
+		if v == nil || (emptyRemoves && *v == "") {
+			delete(out, k)
+		} else {
+			out[k] = *v
+		}
+	}
+	return out
 }
 
 // admIDOK reports whether id has the length the spec gives Botpress IDs.
@@ -144,9 +177,21 @@ func (h *server) CreateBot(ctx context.Context, req gen.CreateBotRequestObject) 
 	if in.Dev != nil {
 		b.Dev = *in.Dev
 	}
-	a.bots.add(id, seq, admBot{workspace: ws, bot: b})
+	if in.Type != nil {
+		b.Type = *in.Type
+	}
+	if in.MaxExecutionTime != nil {
+		b.MaxExecutionTime = ptr(float64(*in.MaxExecutionTime))
+	}
+	rec := admBot{workspace: ws, bot: b}
+	secrets := map[string]*string{}
+	for k, v := range in.Secrets {
+		secrets[k] = ptr(v)
+	}
+	admSetSecrets(&rec, secrets)
+	a.bots.add(id, seq, rec)
 	st.addBot(id)
-	return gen.CreateBot200JSONResponse{Bot: b}, nil
+	return gen.CreateBot200JSONResponse{Bot: st.admBotView(rec)}, nil
 }
 
 // admSubscriptions applies a subscriptions update: null subscribes to all
@@ -179,7 +224,7 @@ func (h *server) GetBot(ctx context.Context, req gen.GetBotRequestObject) (gen.G
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetBot200JSONResponse{Bot: b.bot}, nil
+	return gen.GetBot200JSONResponse{Bot: st.admBotView(b)}, nil
 }
 
 func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (gen.ListBotsResponseObject, error) {
@@ -194,14 +239,16 @@ func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (g
 	dev := p.Dev != nil && *p.Dev
 	tags := dotted(ctx, "tags")
 	recs := a.bots.filter(func(b admBot) bool {
-		return b.workspace == ws && b.bot.Dev == dev && matchTags(b.bot.Tags, tags)
+		return b.workspace == ws && b.bot.Dev == dev && matchTags(b.bot.Tags, tags) &&
+			admHasAll(b.bot.Integrations, p.IntegrationNames, func(i gen.Bot_Integrations) string { return i.Name }) &&
+			admHasAll(b.bot.Plugins, p.PluginNames, func(i gen.Bot_Plugins) string { return i.Name })
 	})
 	if p.SortField != nil && *p.SortField == gen.ListBotsParamsSortFieldUpdatedAt {
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(x, y *record[admBot]) int { return x.v.bot.UpdatedAt.Compare(y.v.bot.UpdatedAt) })
 	}
 	desc := p.SortDirection != nil && *p.SortDirection == gen.ListBotsParamsSortDirectionDesc
-	page, next, err := paginate(recs, p.NextToken, st.pageSize(), desc)
+	page, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +256,27 @@ func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (g
 	for _, b := range page {
 		out = append(out, gen.BotSummary{
 			ID: b.bot.ID, Name: b.bot.Name, CreatedAt: b.bot.CreatedAt, UpdatedAt: b.bot.UpdatedAt,
-			DeployedAt: b.bot.DeployedAt, Tags: maps.Clone(b.bot.Tags),
+			DeployedAt: b.bot.DeployedAt, Tags: maps.Clone(b.bot.Tags), Type: b.bot.Type,
 		})
 	}
 	return gen.ListBots200JSONResponse{Bots: out, Meta: gen.PageMeta{NextToken: next}}, nil
+}
+
+// admHasAll reports whether installed (a bot's integrations or plugins)
+// holds one named each of names. Botpress does not document whether
+// listBots's integrationNames and pluginNames want all the names or one of
+// them; bptest wants all.
+func admHasAll[T any](installed map[string]T, names []string, name func(T) string) bool {
+	have := map[string]bool{}
+	for _, v := range installed {
+		have[name(v)] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) (gen.UpdateBotResponseObject, error) {
@@ -234,7 +298,10 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 			b.Configuration.Schema = admObj(c.Schema)
 		}
 	}
-	b.Tags = mergeTags(b.Tags, in.Tags)
+	b.Tags = admMerge(b.Tags, in.Tags, true)
+	if in.Type != nil {
+		b.Type = *in.Type
+	}
 	if in.MaxExecutionTime != nil {
 		b.MaxExecutionTime = ptr(float64(*in.MaxExecutionTime))
 	}
@@ -333,8 +400,11 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 	}
 	b.UpdatedAt = now
 	rec.bot = b
+	if in.Secrets != nil {
+		admSetSecrets(&rec, in.Secrets)
+	}
 	st.admin.bots.put(b.ID, rec)
-	return gen.UpdateBot200JSONResponse{Bot: b}, nil
+	return gen.UpdateBot200JSONResponse{Bot: st.admBotView(rec)}, nil
 }
 
 // admCloneBot copies the maps of a bot that an update changes, so that an
@@ -477,6 +547,7 @@ func (h *server) DeleteBot(ctx context.Context, req gen.DeleteBotRequestObject) 
 		return nil, err
 	}
 	st.admin.bots.remove(req.ID)
+	delete(st.admin.signing, req.ID)
 	delete(st.bots, req.ID)
 	return gen.DeleteBot200JSONResponse{}, nil
 }

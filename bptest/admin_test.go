@@ -67,7 +67,7 @@ func TestAdminServerBotsHaveRecords(t *testing.T) {
 	c := srv.Client()
 	ctx := context.Background()
 
-	got, err := c.GetBot(ctx, srv.BotID, nil)
+	got, err := c.GetBot(ctx, srv.BotID)
 	require.NoError(t, err)
 	assert.Equal(t, srv.BotID, got.Bot.ID)
 	assert.NotEmpty(t, got.Bot.Name)
@@ -84,7 +84,7 @@ func TestAdminServerBotsHaveRecords(t *testing.T) {
 	assert.EqualValues(t, 3, ws.BotCount)
 	assert.Equal(t, bptest.DefaultAccountID, ws.OwnerID)
 
-	_, err = c.GetBot(ctx, "bot_missing00000000000000000000", nil)
+	_, err = c.GetBot(ctx, "bot_missing00000000000000000000")
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 }
 
@@ -114,7 +114,7 @@ func TestAdminCreatedBotWorksAtRuntime(t *testing.T) {
 	assert.Contains(t, bot.RecurringEvents, "tick")
 	assert.NotEmpty(t, bot.SigningSecret)
 
-	got, err := c.GetBot(ctx, bot.ID, nil)
+	got, err := c.GetBot(ctx, bot.ID)
 	require.NoError(t, err)
 	assert.Equal(t, bot.ID, got.Bot.ID)
 	assert.Equal(t, "answers questions", *got.Bot.Description)
@@ -130,7 +130,7 @@ func TestAdminCreatedBotWorksAtRuntime(t *testing.T) {
 	require.NoError(t, c.DeleteBot(ctx, bot.ID))
 	_, err = c.CreateUser(ctx, gen.CreateUserJSONRequestBody{Tags: map[string]string{}}, client.WithBotID(bot.ID))
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
-	_, err = c.GetBot(ctx, bot.ID, nil)
+	_, err = c.GetBot(ctx, bot.ID)
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	assert.ErrorIs(t, c.DeleteBot(ctx, bot.ID), bperrors.ErrResourceNotFound)
 	_, err = c.UpdateBot(ctx, bot.ID, gen.UpdateBotJSONRequestBody{Name: admPtr("x")})
@@ -152,7 +152,7 @@ func TestAdminUpdateBot(t *testing.T) {
 	integration := "intver_000000000000000000000000"
 	updated, err := c.UpdateBot(ctx, id, gen.UpdateBotJSONRequestBody{
 		Name:             admPtr("after"),
-		Tags:             map[string]string{"a": "", "c": "3"},
+		Tags:             map[string]*string{"a": nil, "b": admPtr("2"), "c": admPtr("3")},
 		MaxExecutionTime: admPtr(30),
 		AlwaysAlive:      admPtr(true),
 		Configuration:    &gen.UpdateBotBody_Configuration{Data: map[string]any{"apiKey": "k"}},
@@ -174,7 +174,7 @@ func TestAdminUpdateBot(t *testing.T) {
 	assert.True(t, b.Integrations["telegram"].Enabled)
 	assert.False(t, b.UpdatedAt.Before(b.CreatedAt))
 
-	got, err := c.GetBot(ctx, id, nil)
+	got, err := c.GetBot(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, b.Tags, got.Bot.Tags)
 	assert.Equal(t, "after", got.Bot.Name)
@@ -182,7 +182,7 @@ func TestAdminUpdateBot(t *testing.T) {
 	// null removes an event definition and an integration.
 	status, body := admRaw(t, srv, "PUT", "/v1/admin/bots/"+id, `{"events":{"ping":null},"integrations":{"telegram":null}}`)
 	require.Equal(t, 200, status, body)
-	got, err = c.GetBot(ctx, id, nil)
+	got, err = c.GetBot(ctx, id)
 	require.NoError(t, err)
 	assert.NotContains(t, got.Bot.Events, "ping")
 	assert.NotContains(t, got.Bot.Integrations, "telegram")
@@ -193,7 +193,7 @@ func TestAdminUpdateBot(t *testing.T) {
 		Integrations: map[string]*gen.BotIntegrationUpdate{"x": {IntegrationID: admPtr("short"), Enabled: admPtr(true)}},
 	})
 	assert.ErrorIs(t, err, bperrors.ErrReferenceNotFound)
-	got, err = c.GetBot(ctx, id, nil)
+	got, err = c.GetBot(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, "after", got.Bot.Name)
 }
@@ -225,7 +225,7 @@ func TestAdminUpdateBotNullRemoves(t *testing.T) {
 		Plugins:      map[string]*gen.BotPluginUpdate{"crm": {ID: "plugin_00000000000000000000000000"}},
 	})
 	require.NoError(t, err)
-	got, err := c.GetBot(ctx, id, nil)
+	got, err := c.GetBot(ctx, id)
 	require.NoError(t, err)
 	b := got.Bot
 	assert.Contains(t, b.User.Tags, "email")
@@ -251,7 +251,7 @@ func TestAdminUpdateBotNullRemoves(t *testing.T) {
 		Plugins:         map[string]*gen.BotPluginUpdate{"crm": nil},
 	})
 	require.NoError(t, err)
-	got, err = c.GetBot(ctx, id, nil)
+	got, err = c.GetBot(ctx, id)
 	require.NoError(t, err)
 	b = got.Bot
 	assert.NotContains(t, b.User.Tags, "email")
@@ -273,8 +273,10 @@ func TestAdminNullMapEntriesAccepted(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	ctx := context.Background()
-	id := "intver_000000000000000000000000"
-	_, err := c.UpdateIntegration(ctx, id, gen.UpdateIntegrationJSONRequestBody{
+	integration, err := c.CreateIntegration(ctx, gen.CreateIntegrationJSONRequestBody{Name: "chat", Version: "1.0.0"})
+	require.NoError(t, err)
+	id := integration.Integration.ID
+	_, err = c.UpdateIntegration(ctx, id, gen.UpdateIntegrationJSONRequestBody{
 		Channels: map[string]*gen.ChannelDefinitionUpdate{"old": nil, "chat": {
 			Messages: map[string]*gen.MessageDefinitionUpdate{"old": nil},
 			Message:  &gen.ChannelDefinitionUpdate_Message{Tags: map[string]*gen.TagDefinitionUpdate{"old": nil}},
@@ -293,7 +295,9 @@ func TestAdminNullMapEntriesAccepted(t *testing.T) {
 		Events:   map[string]*gen.EventDefinitionUpdate{"old": nil},
 	})
 	require.NoError(t, err)
-	_, err = c.UpdatePlugin(ctx, id, gen.UpdatePluginJSONRequestBody{
+	plugin, err := c.CreatePlugin(ctx, gen.CreatePluginJSONRequestBody{Name: "logger", Version: "1.0.0"})
+	require.NoError(t, err)
+	_, err = c.UpdatePlugin(ctx, plugin.Plugin.ID, gen.UpdatePluginJSONRequestBody{
 		Dependencies: &gen.UpdatePluginBody_Dependencies{
 			Integrations: map[string]*gen.PluginDependencyUpdate{"old": nil},
 			Interfaces:   map[string]*gen.PluginDependencyUpdate{"old": nil},
@@ -420,9 +424,9 @@ func TestAdminWorkspaces(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{b.Bot.ID}, admIDs(admAllBots(t, c, nil, other)))
 	assert.Equal(t, []string{srv.BotID}, admIDs(admAllBots(t, c, nil)))
-	_, err = c.GetBot(ctx, b.Bot.ID, nil)
+	_, err = c.GetBot(ctx, b.Bot.ID)
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
-	_, err = c.GetBot(ctx, b.Bot.ID, nil, other)
+	_, err = c.GetBot(ctx, b.Bot.ID, other)
 	require.NoError(t, err)
 	ws1, err := c.GetWorkspace(ctx, made[1])
 	require.NoError(t, err)

@@ -284,6 +284,14 @@ func (c canned) PublishFromBotJSON(ctx context.Context, _ gen.PublishFromBotJSON
 // VisitPublishFromBotJSONResponse writes the answer.
 func (a answer) VisitPublishFromBotJSONResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// RotateBotSigningSecrets answers rotateBotSigningSecrets (POST /v1/admin/bots/{id}/signing-secrets/rotate) with its example.
+func (c canned) RotateBotSigningSecrets(ctx context.Context, _ gen.RotateBotSigningSecretsRequestObject) (gen.RotateBotSigningSecretsResponseObject, error) {
+	return c.examples.answer("rotateBotSigningSecrets", 200)
+}
+
+// VisitRotateBotSigningSecretsResponse writes the answer.
+func (a answer) VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error { return a.write(w) }
+
 // TransferBot answers transferBot (POST /v1/admin/bots/{id}/transfer) with its example.
 func (c canned) TransferBot(ctx context.Context, _ gen.TransferBotRequestObject) (gen.TransferBotResponseObject, error) {
 	return c.examples.answer("transferBot", 200)
@@ -521,6 +529,16 @@ func (c canned) GetIntegrationLogs(ctx context.Context, _ gen.GetIntegrationLogs
 
 // VisitGetIntegrationLogsResponse writes the answer.
 func (a answer) VisitGetIntegrationLogsResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// RotateIntegrationSigningSecrets answers rotateIntegrationSigningSecrets (POST /v1/admin/integrations/{id}/signing-secrets/rotate) with its example.
+func (c canned) RotateIntegrationSigningSecrets(ctx context.Context, _ gen.RotateIntegrationSigningSecretsRequestObject) (gen.RotateIntegrationSigningSecretsResponseObject, error) {
+	return c.examples.answer("rotateIntegrationSigningSecrets", 200)
+}
+
+// VisitRotateIntegrationSigningSecretsResponse writes the answer.
+func (a answer) VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWriter) error {
+	return a.write(w)
+}
 
 // ValidateIntegrationUpdate answers validateIntegrationUpdate (PUT /v1/admin/integrations/{id}/validate) with its example.
 func (c canned) ValidateIntegrationUpdate(ctx context.Context, _ gen.ValidateIntegrationUpdateRequestObject) (gen.ValidateIntegrationUpdateResponseObject, error) {

@@ -424,10 +424,9 @@ func (c *Client) DeleteBot(ctx context.Context, id string, opts ...Option) error
 // Returns the full definition and status of one bot.
 //
 // It returns the decoded GetBotResponse.
-// params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetBot(ctx context.Context, id string, params *gen.GetBotParams, opts ...Option) (*gen.GetBotResponse, error) {
-	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", params: params, scopes: scopeWorkspace}
+func (c *Client) GetBot(ctx context.Context, id string, opts ...Option) (*gen.GetBotResponse, error) {
+	op := operation{name: "getBot", method: "GET", path: "/v1/admin/bots/{id}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
 	}
@@ -725,6 +724,22 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, body gen.Pub
 		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/publish-from-bot-json", string(id))
 	}
 	return call[gen.PublishFromBotJSONResponse](ctx, c, op, build, opts)
+}
+
+// RotateBotSigningSecrets calls rotateBotSigningSecrets, POST /v1/admin/bots/{id}/signing-secrets/rotate: rotate a bot's signing secret.
+// Gives the bot a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the bot's server can switch over without refusing signed requests.
+//
+// It returns the decoded RotateBotSigningSecretsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RotateBotSigningSecrets(ctx context.Context, id string, opts ...Option) (*gen.RotateBotSigningSecretsResponse, error) {
+	op := operation{name: "rotateBotSigningSecrets", method: "POST", path: "/v1/admin/bots/{id}/signing-secrets/rotate", scopes: scopeWorkspace}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", nil, "/v1/admin/bots/%s/signing-secrets/rotate", string(id))
+	}
+	return call[gen.RotateBotSigningSecretsResponse](ctx, c, op, build, opts)
 }
 
 // TransferBot calls transferBot, POST /v1/admin/bots/{id}/transfer: move a bot to another workspace.
@@ -1379,6 +1394,22 @@ func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params 
 		}
 		return page.Logs, tokenString(page.NextToken), nil
 	})
+}
+
+// RotateIntegrationSigningSecrets calls rotateIntegrationSigningSecrets, POST /v1/admin/integrations/{id}/signing-secrets/rotate: rotate an integration's signing secret.
+// Gives the integration version a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the integration's server can switch over without refusing signed requests.
+//
+// It returns the decoded RotateIntegrationSigningSecretsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RotateIntegrationSigningSecrets(ctx context.Context, id string, opts ...Option) (*gen.RotateIntegrationSigningSecretsResponse, error) {
+	op := operation{name: "rotateIntegrationSigningSecrets", method: "POST", path: "/v1/admin/integrations/{id}/signing-secrets/rotate", scopes: scopeWorkspace}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return nil, err
+	}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", nil, "/v1/admin/integrations/%s/signing-secrets/rotate", string(id))
+	}
+	return call[gen.RotateIntegrationSigningSecretsResponse](ctx, c, op, build, opts)
 }
 
 // ValidateIntegrationUpdate calls validateIntegrationUpdate, PUT /v1/admin/integrations/{id}/validate: check an integration update before applying it.

@@ -90,7 +90,7 @@ func waWalkers() []waWalker {
 		{
 			name: "AllBots", op: "listBots", path: "/v1/admin/bots", itemsKey: "bots", ids: waUUIDs(0xb0),
 			item: func(id string) string {
-				return fmt.Sprintf(`{"id":%q,%s,"name":"Support","tags":{"env":"prod"}}`, id, stamps)
+				return fmt.Sprintf(`{"id":%q,%s,"name":"Support","tags":{"env":"prod"},"type":"studio"}`, id, stamps)
 			},
 			query: url.Values{"tags.env": {"prod"}, "dev": {"false"}},
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {

@@ -182,7 +182,7 @@ func waBotJSON(id, name string) string {
 		`"public":true,"visibility":"public","verificationStatus":"approved","lifecycleStatus":"published"}},`+
 		`"plugins":{},"user":{"tags":{}},"conversation":{"tags":{}},"message":{"tags":{}},"states":{},`+
 		`"configuration":{"data":{},"schema":{}},"events":{},"recurringEvents":{},"subscriptions":{"events":{}},"actions":{},`+
-		`"tags":{"env":"prod"},"name":%q,"dev":false,"alwaysAlive":false,"status":"active","medias":[]}`,
+		`"tags":{"env":"prod"},"name":%q,"dev":false,"secrets":["API_KEY"],"alwaysAlive":false,"status":"active","medias":[],"type":"studio"}`,
 		id, waTS1, waTS2, waIntUUID, waIntUUID, waTS1, waTS1, name)
 }
 
@@ -236,7 +236,7 @@ func waPublicIntegrationSummaryJSON(id, name string) string {
 // waIntegrationBody is the part of a full integration shared by the
 // workspace's and the hub's answers.
 func waIntegrationBody(id, name, version string) string {
-	return fmt.Sprintf(`"id":%q,"createdAt":%q,"updatedAt":%q,"identifier":{},"url":"https://integrations.botpress.cloud/%s","name":%q,"version":%q,`+
+	return fmt.Sprintf(`"id":%q,"createdAt":%q,"updatedAt":%q,"identifier":{},"url":"https://integrations.botpress.cloud/%s","signingSecret":"whsec_7d1e4b","name":%q,"version":%q,`+
 		`"interfaces":{},"configuration":{"identifier":{"required":false},"schema":{"type":"object"}},"configurations":{},`+
 		`"channels":{"channel":{"messages":{"text":{"schema":{"type":"object"}}},"conversation":{"tags":{"id":{}},"creation":{"enabled":false,"requiredTags":[]}},"message":{"tags":{"id":{}}}}},`+
 		`"states":{},"events":{},"actions":{"sendEmail":{"input":{"schema":{"type":"object"}},"output":{"schema":{"type":"object"}}}},`+
@@ -331,10 +331,9 @@ func waCases() []waCase {
 		},
 		{
 			name: "GetBot", op: "getBot", method: "GET", path: "/v1/admin/bots/" + waBotUUID, header: waWS,
-			query:  url.Values{"shouldMergePlugins": {"true"}},
 			answer: `{"bot":` + waBotJSON(waBotUUID, "Support") + `}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.GetBot(ctx, waBotUUID, &gen.GetBotParams{ShouldMergePlugins: waPtr(true)})
+				out, err := c.GetBot(ctx, waBotUUID)
 				require.NoError(t, err)
 				assert.Equal(t, "whsec_5f2a9c", out.Bot.SigningSecret)
 				assert.Equal(t, map[string]string{"env": "prod"}, out.Bot.Tags)
@@ -347,7 +346,7 @@ func waCases() []waCase {
 			answer: `{"bot":` + waBotJSON(waBotUUID, "Support v2") + `}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateBot(ctx, waBotUUID, gen.UpdateBotJSONRequestBody{
-					Name: waPtr("Support v2"), AlwaysAlive: waPtr(true), Tags: map[string]string{"env": "staging"},
+					Name: waPtr("Support v2"), AlwaysAlive: waPtr(true), Tags: map[string]*string{"env": waPtr("staging")},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "Support v2", out.Bot.Name)
@@ -363,7 +362,7 @@ func waCases() []waCase {
 		{
 			name: "ListBots", op: "listBots", method: "GET", path: "/v1/admin/bots", header: waWS,
 			query: url.Values{"dev": {"false"}, "tags.env": {"prod"}, "sortField": {"updatedAt"}, "sortDirection": {"desc"}},
-			answer: fmt.Sprintf(`{"bots":[{"id":%q,"createdAt":%q,"updatedAt":%q,"name":"Support","tags":{"env":"prod"},"deployedAt":%q}],"meta":{}}`,
+			answer: fmt.Sprintf(`{"bots":[{"id":%q,"createdAt":%q,"updatedAt":%q,"name":"Support","tags":{"env":"prod"},"deployedAt":%q,"type":"studio"}],"meta":{}}`,
 				waBotUUID, waTS1, waTS2, waTS2),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListBots(ctx, &gen.ListBotsParams{

@@ -22,7 +22,7 @@ import (
 func wnPluginJSON(id, name string) string {
 	return fmt.Sprintf(`{"id":%q,"createdAt":%q,"updatedAt":%q,"name":%q,"version":"0.3.0","configuration":{"schema":{}},`+
 		`"states":{},"events":{},"actions":{},"dependencies":{"interfaces":{},"integrations":{}},"user":{"tags":{}},"conversation":{"tags":{}},`+
-		`"title":"Logger","description":"Logs every message","iconUrl":"","readmeUrl":"","public":false,"visibility":"private","lifecycleStatus":"published"}`,
+		`"message":{"tags":{}},"title":"Logger","description":"Logs every message","iconUrl":"","readmeUrl":"","public":false,"visibility":"private","lifecycleStatus":"published"}`,
 		id, waTS1, waTS2, name)
 }
 

@@ -368,7 +368,6 @@ func (e BotPluginsVisibility) Valid() bool {
 const (
 	BotStatesTypeBot          BotStatesType = "bot"
 	BotStatesTypeConversation BotStatesType = "conversation"
-	BotStatesTypeTask         BotStatesType = "task"
 	BotStatesTypeUser         BotStatesType = "user"
 )
 
@@ -378,8 +377,6 @@ func (e BotStatesType) Valid() bool {
 	case BotStatesTypeBot:
 		return true
 	case BotStatesTypeConversation:
-		return true
-	case BotStatesTypeTask:
 		return true
 	case BotStatesTypeUser:
 		return true
@@ -413,7 +410,6 @@ func (e BotStatus) Valid() bool {
 const (
 	BotStateDefinitionUpdateTypeBot          BotStateDefinitionUpdateType = "bot"
 	BotStateDefinitionUpdateTypeConversation BotStateDefinitionUpdateType = "conversation"
-	BotStateDefinitionUpdateTypeTask         BotStateDefinitionUpdateType = "task"
 	BotStateDefinitionUpdateTypeUser         BotStateDefinitionUpdateType = "user"
 )
 
@@ -424,9 +420,28 @@ func (e BotStateDefinitionUpdateType) Valid() bool {
 		return true
 	case BotStateDefinitionUpdateTypeConversation:
 		return true
-	case BotStateDefinitionUpdateTypeTask:
-		return true
 	case BotStateDefinitionUpdateTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotType.
+const (
+	BotTypeAdk    BotType = "adk"
+	BotTypeDesk   BotType = "desk"
+	BotTypeStudio BotType = "studio"
+)
+
+// Valid indicates whether the value is a known member of the BotType enum.
+func (e BotType) Valid() bool {
+	switch e {
+	case BotTypeAdk:
+		return true
+	case BotTypeDesk:
+		return true
+	case BotTypeStudio:
 		return true
 	default:
 		return false
@@ -473,7 +488,6 @@ func (e ConfigureIntegrationBodyScheduleRegisterCall) Valid() bool {
 const (
 	CreateBotBodyStatesTypeBot          CreateBotBodyStatesType = "bot"
 	CreateBotBodyStatesTypeConversation CreateBotBodyStatesType = "conversation"
-	CreateBotBodyStatesTypeTask         CreateBotBodyStatesType = "task"
 	CreateBotBodyStatesTypeUser         CreateBotBodyStatesType = "user"
 )
 
@@ -483,8 +497,6 @@ func (e CreateBotBodyStatesType) Valid() bool {
 	case CreateBotBodyStatesTypeBot:
 		return true
 	case CreateBotBodyStatesTypeConversation:
-		return true
-	case CreateBotBodyStatesTypeTask:
 		return true
 	case CreateBotBodyStatesTypeUser:
 		return true
@@ -554,7 +566,6 @@ func (e CreateMessageBodyOrigin) Valid() bool {
 const (
 	CreatePluginBodyStatesTypeBot          CreatePluginBodyStatesType = "bot"
 	CreatePluginBodyStatesTypeConversation CreatePluginBodyStatesType = "conversation"
-	CreatePluginBodyStatesTypeTask         CreatePluginBodyStatesType = "task"
 	CreatePluginBodyStatesTypeUser         CreatePluginBodyStatesType = "user"
 )
 
@@ -564,8 +575,6 @@ func (e CreatePluginBodyStatesType) Valid() bool {
 	case CreatePluginBodyStatesTypeBot:
 		return true
 	case CreatePluginBodyStatesTypeConversation:
-		return true
-	case CreatePluginBodyStatesTypeTask:
 		return true
 	case CreatePluginBodyStatesTypeUser:
 		return true
@@ -2174,7 +2183,6 @@ func (e PluginLifecycleStatus) Valid() bool {
 const (
 	PluginStatesTypeBot          PluginStatesType = "bot"
 	PluginStatesTypeConversation PluginStatesType = "conversation"
-	PluginStatesTypeTask         PluginStatesType = "task"
 	PluginStatesTypeUser         PluginStatesType = "user"
 )
 
@@ -2184,8 +2192,6 @@ func (e PluginStatesType) Valid() bool {
 	case PluginStatesTypeBot:
 		return true
 	case PluginStatesTypeConversation:
-		return true
-	case PluginStatesTypeTask:
 		return true
 	case PluginStatesTypeUser:
 		return true
@@ -2703,12 +2709,15 @@ func (e UpdateBotAllowlistBodySetting) Valid() bool {
 
 // Defines values for UpdateBotBodyAuthentication.
 const (
-	UpdateBotBodyAuthenticationIam UpdateBotBodyAuthentication = "iam"
+	UpdateBotBodyAuthenticationHmacSha256 UpdateBotBodyAuthentication = "hmac-sha256"
+	UpdateBotBodyAuthenticationIam        UpdateBotBodyAuthentication = "iam"
 )
 
 // Valid indicates whether the value is a known member of the UpdateBotBodyAuthentication enum.
 func (e UpdateBotBodyAuthentication) Valid() bool {
 	switch e {
+	case UpdateBotBodyAuthenticationHmacSha256:
+		return true
 	case UpdateBotBodyAuthenticationIam:
 		return true
 	default:
@@ -4506,6 +4515,9 @@ type Bot struct {
 	// RecurringEvents Events the bot fires on a cron schedule, by name, with their payload and failure counts.
 	RecurringEvents map[string]Bot_RecurringEvents `json:"recurringEvents"`
 
+	// Secrets Names of the secrets set on the bot (their values are never answered).
+	Secrets []string `json:"secrets"`
+
 	// SigningSecret Secret used to sign the requests Botpress sends to the bot.
 	SigningSecret string `json:"signingSecret"`
 
@@ -4520,6 +4532,9 @@ type Bot struct {
 
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type BotType `json:"type"`
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -4812,7 +4827,7 @@ type Bot_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// BotStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// BotStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type BotStatesType string
 
 // Bot_States defines model for Bot.States.
@@ -4823,7 +4838,7 @@ type Bot_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type BotStatesType `json:"type"`
 }
 
@@ -4940,9 +4955,15 @@ type BotSummary struct {
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags"`
 
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type BotType `json:"type"`
+
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
 }
+
+// BotType Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+type BotType string
 
 // BotUsage How much one bot consumed of a metered resource.
 type BotUsage struct {
@@ -5210,6 +5231,9 @@ type CreateBotBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload.
 	Events map[string]CreateBotBody_Events `json:"events,omitempty"`
 
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
 	// Medias Media files attached to the bot, each with a name and an address.
 	Medias []CreateBotBody_Medias `json:"medias,omitempty"`
 
@@ -5222,6 +5246,9 @@ type CreateBotBody struct {
 	// RecurringEvents Events the bot raises on a cron schedule, by name, each with the type and payload of the event raised.
 	RecurringEvents map[string]CreateBotBody_RecurringEvents `json:"recurringEvents,omitempty"`
 
+	// Secrets Secrets of the bot, by name in SCREAMING_SNAKE_CASE; its code reads each from the environment variable SECRET_<name>.
+	Secrets map[string]string `json:"secrets,omitempty"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]CreateBotBody_States `json:"states,omitempty"`
 
@@ -5230,6 +5257,9 @@ type CreateBotBody struct {
 
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags,omitempty"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type *BotType `json:"type,omitempty"`
 
 	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots, which run outside Botpress, such as on a developer's machine.
 	URL *string `json:"url,omitempty"`
@@ -5355,7 +5385,7 @@ type CreateBotBody_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type CreateBotBodyStatesType string
 
 // CreateBotBody_States defines model for CreateBotBody.States.
@@ -5366,7 +5396,7 @@ type CreateBotBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type CreateBotBodyStatesType `json:"type"`
 }
 
@@ -6142,6 +6172,9 @@ type CreatePluginBody struct {
 	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
 	Icon *string `json:"icon,omitempty"`
 
+	// Message Tags it declares for messages.
+	Message *CreatePluginBody_Message `json:"message,omitempty"`
+
 	// Name Name shared by all versions of the plugin; together with version it picks one.
 	Name string `json:"name"`
 
@@ -6291,7 +6324,22 @@ type CreatePluginBody_Events struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// CreatePluginBody_Message_Tags defines model for CreatePluginBody.Message.Tags.
+type CreatePluginBody_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_Message Tags it declares for messages.
+type CreatePluginBody_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
+	Tags map[string]CreatePluginBody_Message_Tags `json:"tags"`
+}
+
+// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type CreatePluginBodyStatesType string
 
 // CreatePluginBody_States defines model for CreatePluginBody.States.
@@ -6302,7 +6350,7 @@ type CreatePluginBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type CreatePluginBodyStatesType `json:"type"`
 }
 
@@ -6710,6 +6758,12 @@ type ExportTableResponse_Job struct {
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ExtraOperationUpdate An extra operation switched on or off in an update, or null to remove it.
+type ExtraOperationUpdate struct {
+	// Enabled True to have the operation passed to the integration's code; false removes it.
+	Enabled bool `json:"enabled"`
 }
 
 // File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
@@ -8007,6 +8061,9 @@ type GetPublicIntegrationByIDResponse_Integration struct {
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
 
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
 
@@ -8421,6 +8478,9 @@ type GetPublicIntegrationResponse_Integration struct {
 
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
+
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
 
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
@@ -8851,6 +8911,9 @@ type Integration struct {
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
 
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]Integration_States `json:"states"`
 
@@ -9181,6 +9244,9 @@ type IntegrationStateDefinitionUpdateType string
 
 // IntegrationSummary Short form of an integration version in a workspace listing.
 type IntegrationSummary struct {
+	// Attributes Free-form string labels from the integration's definition.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -10430,6 +10496,9 @@ type Plugin struct {
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
 	LifecycleStatus PluginLifecycleStatus `json:"lifecycleStatus"`
 
+	// Message Tags it declares for messages.
+	Message Plugin_Message `json:"message"`
+
 	// Name Name shared by all versions; together with version it picks one.
 	Name string `json:"name"`
 
@@ -10573,7 +10642,22 @@ type Plugin_Events struct {
 // PluginLifecycleStatus published, or deprecated once it may no longer be installed.
 type PluginLifecycleStatus string
 
-// PluginStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// Plugin_Message_Tags defines model for Plugin.Message.Tags.
+type Plugin_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// Plugin_Message Tags it declares for messages.
+type Plugin_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
+	Tags map[string]Plugin_Message_Tags `json:"tags"`
+}
+
+// PluginStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type PluginStatesType string
 
 // Plugin_States defines model for Plugin.States.
@@ -10584,7 +10668,7 @@ type Plugin_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type PluginStatesType `json:"type"`
 }
 
@@ -10666,6 +10750,9 @@ type PluginSummaryVisibility string
 
 // PublicIntegrationSummary Short form of an integration version listed on the Hub.
 type PublicIntegrationSummary struct {
+	// Attributes Free-form string labels from the integration's definition.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -10855,6 +10942,18 @@ type RenameTableColumnResponse struct {
 type RequestIntegrationVerificationBody struct {
 	// IntegrationID ID of the integration version to submit for review.
 	IntegrationID string `json:"integrationId"`
+}
+
+// RotateBotSigningSecretsResponse The bot's new signing secret.
+type RotateBotSigningSecretsResponse struct {
+	// NewSigningSecret The secret that signs from now on; the previous ones keep working for 24 hours.
+	NewSigningSecret string `json:"newSigningSecret"`
+}
+
+// RotateIntegrationSigningSecretsResponse The integration's new signing secret.
+type RotateIntegrationSigningSecretsResponse struct {
+	// NewSigningSecret The secret that signs from now on; the previous ones keep working for 24 hours.
+	NewSigningSecret string `json:"newSigningSecret"`
 }
 
 // Row One row of a table. Besides the fixed fields below, each column of the table appears as a property of its own, named after the column.
@@ -11369,7 +11468,7 @@ type UpdateBotBody struct {
 	// AlwaysAlive True to keep the bot running at all times rather than starting it on demand.
 	AlwaysAlive *bool `json:"alwaysAlive,omitempty"`
 
-	// Authentication How the bot authenticates; iam is the only value. Its effect is not documented.
+	// Authentication How the bot authenticates: iam, or hmac-sha256 (requests signed with its signing secret).
 	Authentication *UpdateBotBodyAuthentication `json:"authentication,omitempty"`
 
 	// Blocked Flag that blocks the bot; its effect and who may set it are not documented.
@@ -11414,8 +11513,8 @@ type UpdateBotBody struct {
 	// RecurringEvents Recurring events to change, by name; null stops one, a name left out keeps its schedule.
 	RecurringEvents map[string]*RecurringEventUpdate `json:"recurringEvents,omitempty"`
 
-	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
-	ShouldMergePlugins *bool `json:"shouldMergePlugins,omitempty"`
+	// Secrets Secrets to set, by name in SCREAMING_SNAKE_CASE; null removes one, a name left out keeps its value.
+	Secrets map[string]*string `json:"secrets,omitempty"`
 
 	// States States to change, by name; null removes one, a name left out keeps its definition.
 	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
@@ -11423,8 +11522,11 @@ type UpdateBotBody struct {
 	// Subscriptions Events the bot listens to.
 	Subscriptions *UpdateBotBody_Subscriptions `json:"subscriptions,omitempty"`
 
-	// Tags Key-value labels on the bot.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Tags Key-value labels to change; null removes one, a key left out keeps its value.
+	Tags map[string]*string `json:"tags,omitempty"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type *BotType `json:"type,omitempty"`
 
 	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots. null removes it.
 	URL nullable.Nullable[string] `json:"url,omitempty"`
@@ -11433,7 +11535,7 @@ type UpdateBotBody struct {
 	User *UpdateBotBody_User `json:"user,omitempty"`
 }
 
-// UpdateBotBodyAuthentication How the bot authenticates; iam is the only value. Its effect is not documented.
+// UpdateBotBodyAuthentication How the bot authenticates: iam, or hmac-sha256 (requests signed with its signing secret).
 type UpdateBotBodyAuthentication string
 
 // UpdateBotBody_Configuration Configuration values of the bot and the JSON schema they must follow.
@@ -11552,8 +11654,8 @@ type UpdateIntegrationBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
 	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
 
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]UpdateIntegrationBody_ExtraOperations `json:"extraOperations,omitempty"`
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. null or enabled false removes one; left out, they are kept.
+	ExtraOperations map[string]*ExtraOperationUpdate `json:"extraOperations,omitempty"`
 
 	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
 	Icon *string `json:"icon,omitempty"`
@@ -11621,12 +11723,6 @@ type UpdateIntegrationBody_Configuration struct {
 
 	// Title Human-readable name of the configuration.
 	Title *string `json:"title,omitempty"`
-}
-
-// UpdateIntegrationBody_ExtraOperations defines model for UpdateIntegrationBody.ExtraOperations.
-type UpdateIntegrationBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
 }
 
 // UpdateIntegrationBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
@@ -11790,6 +11886,9 @@ type UpdatePluginBody struct {
 	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
 	Icon *string `json:"icon,omitempty"`
 
+	// Message Changes to the tags it declares for messages.
+	Message *UpdatePluginBody_Message `json:"message,omitempty"`
+
 	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Public *bool `json:"public,omitempty"`
@@ -11847,6 +11946,12 @@ type UpdatePluginBody_Dependencies struct {
 
 	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
 	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
+}
+
+// UpdatePluginBody_Message Changes to the tags it declares for messages.
+type UpdatePluginBody_Message struct {
+	// Tags Tag definitions for messages to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginBody_User Changes to the tags it declares for users.
@@ -12733,8 +12838,8 @@ type ValidateIntegrationUpdateBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
 	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
 
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]ValidateIntegrationUpdateBody_ExtraOperations `json:"extraOperations,omitempty"`
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. null or enabled false removes one; left out, they are kept.
+	ExtraOperations map[string]*ExtraOperationUpdate `json:"extraOperations,omitempty"`
 
 	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
 	Icon *string `json:"icon,omitempty"`
@@ -12802,12 +12907,6 @@ type ValidateIntegrationUpdateBody_Configuration struct {
 
 	// Title Human-readable name of the configuration.
 	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateBody_ExtraOperations defines model for ValidateIntegrationUpdateBody.ExtraOperations.
-type ValidateIntegrationUpdateBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationUpdateBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
@@ -13047,6 +13146,9 @@ type IntegrationID = string
 // NextToken defines model for NextToken.
 type NextToken = string
 
+// PageSize defines model for PageSize.
+type PageSize = int
+
 // WorkspaceID defines model for WorkspaceId.
 type WorkspaceID = string
 
@@ -13076,8 +13178,17 @@ type ListBotsParams struct {
 	// Tags Keep only bots carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
+	// IntegrationNames Keep only bots with these integrations installed, by name (whether one or all of them must be is not documented). Repeat the key for each name.
+	IntegrationNames []string `form:"integrationNames,omitempty" json:"integrationNames,omitempty"`
+
+	// PluginNames Keep only bots with these plugins installed, by name (whether one or all of them must be is not documented). Repeat the key for each name.
+	PluginNames []string `form:"pluginNames,omitempty" json:"pluginNames,omitempty"`
+
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// SortField Date the bots are ordered by.
 	SortField *ListBotsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
@@ -13178,9 +13289,6 @@ type DeleteBotParams struct {
 
 // GetBotParams defines parameters for GetBot.
 type GetBotParams struct {
-	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
-	ShouldMergePlugins *bool `form:"shouldMergePlugins,omitempty" json:"shouldMergePlugins,omitempty"`
-
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -13204,6 +13312,9 @@ type ListActionRunsParams struct {
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13231,6 +13342,9 @@ type GetBotJSONParams struct {
 type ListBotIssuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13290,6 +13404,12 @@ type PublishFromBotJSONParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
+// RotateBotSigningSecretsParams defines parameters for RotateBotSigningSecrets.
+type RotateBotSigningSecretsParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
 // TransferBotParams defines parameters for TransferBot.
 type TransferBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
@@ -13337,6 +13457,9 @@ type ListPublicIntegrationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Limit Largest number of integrations to put on one page.
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -13382,6 +13505,9 @@ type ListPublicInterfacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Name Keep only the versions of the interface with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
@@ -13393,6 +13519,9 @@ type ListPublicInterfacesParams struct {
 type ListPublicPluginsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the plugin with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -13415,7 +13544,10 @@ type ListIntegrationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// Limit Largest number of integrations to put on one page.
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Limit Largest number of integrations to put on one page (an older form of pageSize).
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
@@ -13551,6 +13683,12 @@ type GetIntegrationLogsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
+// RotateIntegrationSigningSecretsParams defines parameters for RotateIntegrationSigningSecrets.
+type RotateIntegrationSigningSecretsParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
 // ValidateIntegrationUpdateParams defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
@@ -13567,6 +13705,9 @@ type GetIntegrationByNameParams struct {
 type ListInterfacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the interface with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -13612,6 +13753,9 @@ type GetInterfaceByNameParams struct {
 type ListPluginsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the plugin with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`

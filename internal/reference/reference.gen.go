@@ -375,7 +375,6 @@ func (e BotPluginsVisibility) Valid() bool {
 const (
 	BotStatesTypeBot          BotStatesType = "bot"
 	BotStatesTypeConversation BotStatesType = "conversation"
-	BotStatesTypeTask         BotStatesType = "task"
 	BotStatesTypeUser         BotStatesType = "user"
 )
 
@@ -385,8 +384,6 @@ func (e BotStatesType) Valid() bool {
 	case BotStatesTypeBot:
 		return true
 	case BotStatesTypeConversation:
-		return true
-	case BotStatesTypeTask:
 		return true
 	case BotStatesTypeUser:
 		return true
@@ -420,7 +417,6 @@ func (e BotStatus) Valid() bool {
 const (
 	BotStateDefinitionUpdateTypeBot          BotStateDefinitionUpdateType = "bot"
 	BotStateDefinitionUpdateTypeConversation BotStateDefinitionUpdateType = "conversation"
-	BotStateDefinitionUpdateTypeTask         BotStateDefinitionUpdateType = "task"
 	BotStateDefinitionUpdateTypeUser         BotStateDefinitionUpdateType = "user"
 )
 
@@ -431,9 +427,28 @@ func (e BotStateDefinitionUpdateType) Valid() bool {
 		return true
 	case BotStateDefinitionUpdateTypeConversation:
 		return true
-	case BotStateDefinitionUpdateTypeTask:
-		return true
 	case BotStateDefinitionUpdateTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotType.
+const (
+	BotTypeAdk    BotType = "adk"
+	BotTypeDesk   BotType = "desk"
+	BotTypeStudio BotType = "studio"
+)
+
+// Valid indicates whether the value is a known member of the BotType enum.
+func (e BotType) Valid() bool {
+	switch e {
+	case BotTypeAdk:
+		return true
+	case BotTypeDesk:
+		return true
+	case BotTypeStudio:
 		return true
 	default:
 		return false
@@ -480,7 +495,6 @@ func (e ConfigureIntegrationBodyScheduleRegisterCall) Valid() bool {
 const (
 	CreateBotBodyStatesTypeBot          CreateBotBodyStatesType = "bot"
 	CreateBotBodyStatesTypeConversation CreateBotBodyStatesType = "conversation"
-	CreateBotBodyStatesTypeTask         CreateBotBodyStatesType = "task"
 	CreateBotBodyStatesTypeUser         CreateBotBodyStatesType = "user"
 )
 
@@ -490,8 +504,6 @@ func (e CreateBotBodyStatesType) Valid() bool {
 	case CreateBotBodyStatesTypeBot:
 		return true
 	case CreateBotBodyStatesTypeConversation:
-		return true
-	case CreateBotBodyStatesTypeTask:
 		return true
 	case CreateBotBodyStatesTypeUser:
 		return true
@@ -561,7 +573,6 @@ func (e CreateMessageBodyOrigin) Valid() bool {
 const (
 	CreatePluginBodyStatesTypeBot          CreatePluginBodyStatesType = "bot"
 	CreatePluginBodyStatesTypeConversation CreatePluginBodyStatesType = "conversation"
-	CreatePluginBodyStatesTypeTask         CreatePluginBodyStatesType = "task"
 	CreatePluginBodyStatesTypeUser         CreatePluginBodyStatesType = "user"
 )
 
@@ -571,8 +582,6 @@ func (e CreatePluginBodyStatesType) Valid() bool {
 	case CreatePluginBodyStatesTypeBot:
 		return true
 	case CreatePluginBodyStatesTypeConversation:
-		return true
-	case CreatePluginBodyStatesTypeTask:
 		return true
 	case CreatePluginBodyStatesTypeUser:
 		return true
@@ -2181,7 +2190,6 @@ func (e PluginLifecycleStatus) Valid() bool {
 const (
 	PluginStatesTypeBot          PluginStatesType = "bot"
 	PluginStatesTypeConversation PluginStatesType = "conversation"
-	PluginStatesTypeTask         PluginStatesType = "task"
 	PluginStatesTypeUser         PluginStatesType = "user"
 )
 
@@ -2191,8 +2199,6 @@ func (e PluginStatesType) Valid() bool {
 	case PluginStatesTypeBot:
 		return true
 	case PluginStatesTypeConversation:
-		return true
-	case PluginStatesTypeTask:
 		return true
 	case PluginStatesTypeUser:
 		return true
@@ -2710,12 +2716,15 @@ func (e UpdateBotAllowlistBodySetting) Valid() bool {
 
 // Defines values for UpdateBotBodyAuthentication.
 const (
-	UpdateBotBodyAuthenticationIam UpdateBotBodyAuthentication = "iam"
+	UpdateBotBodyAuthenticationHmacSha256 UpdateBotBodyAuthentication = "hmac-sha256"
+	UpdateBotBodyAuthenticationIam        UpdateBotBodyAuthentication = "iam"
 )
 
 // Valid indicates whether the value is a known member of the UpdateBotBodyAuthentication enum.
 func (e UpdateBotBodyAuthentication) Valid() bool {
 	switch e {
+	case UpdateBotBodyAuthenticationHmacSha256:
+		return true
 	case UpdateBotBodyAuthenticationIam:
 		return true
 	default:
@@ -4513,6 +4522,9 @@ type Bot struct {
 	// RecurringEvents Events the bot fires on a cron schedule, by name, with their payload and failure counts.
 	RecurringEvents map[string]Bot_RecurringEvents `json:"recurringEvents"`
 
+	// Secrets Names of the secrets set on the bot (their values are never answered).
+	Secrets []string `json:"secrets"`
+
 	// SigningSecret Secret used to sign the requests Botpress sends to the bot.
 	SigningSecret string `json:"signingSecret"`
 
@@ -4527,6 +4539,9 @@ type Bot struct {
 
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type BotType `json:"type"`
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -4819,7 +4834,7 @@ type Bot_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// BotStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// BotStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type BotStatesType string
 
 // Bot_States defines model for Bot.States.
@@ -4830,7 +4845,7 @@ type Bot_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type BotStatesType `json:"type"`
 }
 
@@ -4947,9 +4962,15 @@ type BotSummary struct {
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags"`
 
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type BotType `json:"type"`
+
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
 }
+
+// BotType Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+type BotType string
 
 // BotUsage How much one bot consumed of a metered resource.
 type BotUsage struct {
@@ -5217,6 +5238,9 @@ type CreateBotBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload.
 	Events map[string]CreateBotBody_Events `json:"events,omitempty"`
 
+	// MaxExecutionTime Longest a single run may take, in seconds.
+	MaxExecutionTime *int `json:"maxExecutionTime,omitempty"`
+
 	// Medias Media files attached to the bot, each with a name and an address.
 	Medias []CreateBotBody_Medias `json:"medias,omitempty"`
 
@@ -5229,6 +5253,9 @@ type CreateBotBody struct {
 	// RecurringEvents Events the bot raises on a cron schedule, by name, each with the type and payload of the event raised.
 	RecurringEvents map[string]CreateBotBody_RecurringEvents `json:"recurringEvents,omitempty"`
 
+	// Secrets Secrets of the bot, by name in SCREAMING_SNAKE_CASE; its code reads each from the environment variable SECRET_<name>.
+	Secrets map[string]string `json:"secrets,omitempty"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]CreateBotBody_States `json:"states,omitempty"`
 
@@ -5237,6 +5264,9 @@ type CreateBotBody struct {
 
 	// Tags Key-value labels on the bot.
 	Tags map[string]string `json:"tags,omitempty"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type *BotType `json:"type,omitempty"`
 
 	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots, which run outside Botpress, such as on a developer's machine.
 	URL *string `json:"url,omitempty"`
@@ -5362,7 +5392,7 @@ type CreateBotBody_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type CreateBotBodyStatesType string
 
 // CreateBotBody_States defines model for CreateBotBody.States.
@@ -5373,7 +5403,7 @@ type CreateBotBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type CreateBotBodyStatesType `json:"type"`
 }
 
@@ -6149,6 +6179,9 @@ type CreatePluginBody struct {
 	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
 	Icon *string `json:"icon,omitempty"`
 
+	// Message Tags it declares for messages.
+	Message *CreatePluginBody_Message `json:"message,omitempty"`
+
 	// Name Name shared by all versions of the plugin; together with version it picks one.
 	Name string `json:"name"`
 
@@ -6298,7 +6331,22 @@ type CreatePluginBody_Events struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// CreatePluginBody_Message_Tags defines model for CreatePluginBody.Message.Tags.
+type CreatePluginBody_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// CreatePluginBody_Message Tags it declares for messages.
+type CreatePluginBody_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
+	Tags map[string]CreatePluginBody_Message_Tags `json:"tags"`
+}
+
+// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type CreatePluginBodyStatesType string
 
 // CreatePluginBody_States defines model for CreatePluginBody.States.
@@ -6309,7 +6357,7 @@ type CreatePluginBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type CreatePluginBodyStatesType `json:"type"`
 }
 
@@ -6717,6 +6765,12 @@ type ExportTableResponse_Job struct {
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ExtraOperationUpdate An extra operation switched on or off in an update, or null to remove it.
+type ExtraOperationUpdate struct {
+	// Enabled True to have the operation passed to the integration's code; false removes it.
+	Enabled bool `json:"enabled"`
 }
 
 // File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
@@ -8014,6 +8068,9 @@ type GetPublicIntegrationByIDResponse_Integration struct {
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
 
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]GetPublicIntegrationByIDResponse_Integration_States `json:"states"`
 
@@ -8428,6 +8485,9 @@ type GetPublicIntegrationResponse_Integration struct {
 
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
+
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
 
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]GetPublicIntegrationResponse_Integration_States `json:"states"`
@@ -8858,6 +8918,9 @@ type Integration struct {
 	// Secrets Names of the secrets the code reads from the environment, in SCREAMING_SNAKE_CASE.
 	Secrets []string `json:"secrets"`
 
+	// SigningSecret Secret used to sign the requests Botpress sends to the integration.
+	SigningSecret string `json:"signingSecret"`
+
 	// States States it declares, by name, each with its kind and a JSON schema.
 	States map[string]Integration_States `json:"states"`
 
@@ -9188,6 +9251,9 @@ type IntegrationStateDefinitionUpdateType string
 
 // IntegrationSummary Short form of an integration version in a workspace listing.
 type IntegrationSummary struct {
+	// Attributes Free-form string labels from the integration's definition.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -10437,6 +10503,9 @@ type Plugin struct {
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
 	LifecycleStatus PluginLifecycleStatus `json:"lifecycleStatus"`
 
+	// Message Tags it declares for messages.
+	Message Plugin_Message `json:"message"`
+
 	// Name Name shared by all versions; together with version it picks one.
 	Name string `json:"name"`
 
@@ -10580,7 +10649,22 @@ type Plugin_Events struct {
 // PluginLifecycleStatus published, or deprecated once it may no longer be installed.
 type PluginLifecycleStatus string
 
-// PluginStatesType What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+// Plugin_Message_Tags defines model for Plugin.Message.Tags.
+type Plugin_Message_Tags struct {
+	// Description Short text explaining the tag.
+	Description *string `json:"description,omitempty"`
+
+	// Title Human-readable name of the tag.
+	Title *string `json:"title,omitempty"`
+}
+
+// Plugin_Message Tags it declares for messages.
+type Plugin_Message struct {
+	// Tags Definitions of the tags messages can carry, by tag name.
+	Tags map[string]Plugin_Message_Tags `json:"tags"`
+}
+
+// PluginStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
 type PluginStatesType string
 
 // Plugin_States defines model for Plugin.States.
@@ -10591,7 +10675,7 @@ type Plugin_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
-	// Type What each value of the state belongs to: a conversation, a user, the bot itself, or a task.
+	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
 	Type PluginStatesType `json:"type"`
 }
 
@@ -10673,6 +10757,9 @@ type PluginSummaryVisibility string
 
 // PublicIntegrationSummary Short form of an integration version listed on the Hub.
 type PublicIntegrationSummary struct {
+	// Attributes Free-form string labels from the integration's definition.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -10862,6 +10949,18 @@ type RenameTableColumnResponse struct {
 type RequestIntegrationVerificationBody struct {
 	// IntegrationID ID of the integration version to submit for review.
 	IntegrationID string `json:"integrationId"`
+}
+
+// RotateBotSigningSecretsResponse The bot's new signing secret.
+type RotateBotSigningSecretsResponse struct {
+	// NewSigningSecret The secret that signs from now on; the previous ones keep working for 24 hours.
+	NewSigningSecret string `json:"newSigningSecret"`
+}
+
+// RotateIntegrationSigningSecretsResponse The integration's new signing secret.
+type RotateIntegrationSigningSecretsResponse struct {
+	// NewSigningSecret The secret that signs from now on; the previous ones keep working for 24 hours.
+	NewSigningSecret string `json:"newSigningSecret"`
 }
 
 // Row One row of a table. Besides the fixed fields below, each column of the table appears as a property of its own, named after the column.
@@ -11376,7 +11475,7 @@ type UpdateBotBody struct {
 	// AlwaysAlive True to keep the bot running at all times rather than starting it on demand.
 	AlwaysAlive *bool `json:"alwaysAlive,omitempty"`
 
-	// Authentication How the bot authenticates; iam is the only value. Its effect is not documented.
+	// Authentication How the bot authenticates: iam, or hmac-sha256 (requests signed with its signing secret).
 	Authentication *UpdateBotBodyAuthentication `json:"authentication,omitempty"`
 
 	// Blocked Flag that blocks the bot; its effect and who may set it are not documented.
@@ -11421,8 +11520,8 @@ type UpdateBotBody struct {
 	// RecurringEvents Recurring events to change, by name; null stops one, a name left out keeps its schedule.
 	RecurringEvents map[string]*RecurringEventUpdate `json:"recurringEvents,omitempty"`
 
-	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
-	ShouldMergePlugins *bool `json:"shouldMergePlugins,omitempty"`
+	// Secrets Secrets to set, by name in SCREAMING_SNAKE_CASE; null removes one, a name left out keeps its value.
+	Secrets map[string]*string `json:"secrets,omitempty"`
 
 	// States States to change, by name; null removes one, a name left out keeps its definition.
 	States map[string]*BotStateDefinitionUpdate `json:"states,omitempty"`
@@ -11430,8 +11529,11 @@ type UpdateBotBody struct {
 	// Subscriptions Events the bot listens to.
 	Subscriptions *UpdateBotBody_Subscriptions `json:"subscriptions,omitempty"`
 
-	// Tags Key-value labels on the bot.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Tags Key-value labels to change; null removes one, a key left out keeps its value.
+	Tags map[string]*string `json:"tags,omitempty"`
+
+	// Type Which product the bot is built with: studio, adk (the Agent Development Kit) or desk.
+	Type *BotType `json:"type,omitempty"`
 
 	// URL Address at which the bot's own server receives what Botpress sends it; used by development bots. null removes it.
 	URL nullable.Nullable[string] `json:"url,omitempty"`
@@ -11440,7 +11542,7 @@ type UpdateBotBody struct {
 	User *UpdateBotBody_User `json:"user,omitempty"`
 }
 
-// UpdateBotBodyAuthentication How the bot authenticates; iam is the only value. Its effect is not documented.
+// UpdateBotBodyAuthentication How the bot authenticates: iam, or hmac-sha256 (requests signed with its signing secret).
 type UpdateBotBodyAuthentication string
 
 // UpdateBotBody_Configuration Configuration values of the bot and the JSON schema they must follow.
@@ -11559,8 +11661,8 @@ type UpdateIntegrationBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
 	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
 
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]UpdateIntegrationBody_ExtraOperations `json:"extraOperations,omitempty"`
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. null or enabled false removes one; left out, they are kept.
+	ExtraOperations map[string]*ExtraOperationUpdate `json:"extraOperations,omitempty"`
 
 	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
 	Icon *string `json:"icon,omitempty"`
@@ -11628,12 +11730,6 @@ type UpdateIntegrationBody_Configuration struct {
 
 	// Title Human-readable name of the configuration.
 	Title *string `json:"title,omitempty"`
-}
-
-// UpdateIntegrationBody_ExtraOperations defines model for UpdateIntegrationBody.ExtraOperations.
-type UpdateIntegrationBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
 }
 
 // UpdateIntegrationBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
@@ -11797,6 +11893,9 @@ type UpdatePluginBody struct {
 	// Icon Icon as an SVG image encoded in base64. All versions of the plugin share one icon, so setting it changes the icon of every version.
 	Icon *string `json:"icon,omitempty"`
 
+	// Message Changes to the tags it declares for messages.
+	Message *UpdatePluginBody_Message `json:"message,omitempty"`
+
 	// Public Deprecated: set visibility instead. True to let anyone use it.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Public *bool `json:"public,omitempty"`
@@ -11854,6 +11953,12 @@ type UpdatePluginBody_Dependencies struct {
 
 	// Interfaces Interface dependencies to change, by alias; null drops one, an alias left out keeps its dependency.
 	Interfaces map[string]*PluginDependencyUpdate `json:"interfaces,omitempty"`
+}
+
+// UpdatePluginBody_Message Changes to the tags it declares for messages.
+type UpdatePluginBody_Message struct {
+	// Tags Tag definitions for messages to change, by tag name; null removes one, a name left out keeps its definition.
+	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
 
 // UpdatePluginBody_User Changes to the tags it declares for users.
@@ -12740,8 +12845,8 @@ type ValidateIntegrationUpdateBody struct {
 	// Events Events it declares, by name, each with a JSON schema for its payload; null in place of one removes it, and a name left out keeps it.
 	Events map[string]*EventDefinitionUpdate `json:"events,omitempty"`
 
-	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. Left out, they are kept.
-	ExtraOperations map[string]ValidateIntegrationUpdateBody_ExtraOperations `json:"extraOperations,omitempty"`
+	// ExtraOperations Experimental: extra operations, by operation name, each switched on or off for the integration; an operation switched on is passed to its code. Which names are accepted is not documented. null or enabled false removes one; left out, they are kept.
+	ExtraOperations map[string]*ExtraOperationUpdate `json:"extraOperations,omitempty"`
 
 	// Icon Icon as an SVG document, base64-encoded. The icon belongs to the integration, not the version: setting it changes it for every version.
 	Icon *string `json:"icon,omitempty"`
@@ -12809,12 +12914,6 @@ type ValidateIntegrationUpdateBody_Configuration struct {
 
 	// Title Human-readable name of the configuration.
 	Title *string `json:"title,omitempty"`
-}
-
-// ValidateIntegrationUpdateBody_ExtraOperations defines model for ValidateIntegrationUpdateBody.ExtraOperations.
-type ValidateIntegrationUpdateBody_ExtraOperations struct {
-	// Enabled True to have the operation passed to the integration's code; false to withhold it.
-	Enabled bool `json:"enabled"`
 }
 
 // ValidateIntegrationUpdateBody_Identifier VRL scripts that work out which installation an incoming webhook call is for, and handle calls without one. A script left out is kept; null removes it.
@@ -13054,6 +13153,9 @@ type IntegrationID = string
 // NextToken defines model for NextToken.
 type NextToken = string
 
+// PageSize defines model for PageSize.
+type PageSize = int
+
 // WorkspaceID defines model for WorkspaceId.
 type WorkspaceID = string
 
@@ -13083,8 +13185,17 @@ type ListBotsParams struct {
 	// Tags Keep only bots carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
+	// IntegrationNames Keep only bots with these integrations installed, by name (whether one or all of them must be is not documented). Repeat the key for each name.
+	IntegrationNames []string `form:"integrationNames,omitempty" json:"integrationNames,omitempty"`
+
+	// PluginNames Keep only bots with these plugins installed, by name (whether one or all of them must be is not documented). Repeat the key for each name.
+	PluginNames []string `form:"pluginNames,omitempty" json:"pluginNames,omitempty"`
+
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// SortField Date the bots are ordered by.
 	SortField *ListBotsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
@@ -13185,9 +13296,6 @@ type DeleteBotParams struct {
 
 // GetBotParams defines parameters for GetBot.
 type GetBotParams struct {
-	// ShouldMergePlugins Not used; the server disregards it and it is due to go away.
-	ShouldMergePlugins *bool `form:"shouldMergePlugins,omitempty" json:"shouldMergePlugins,omitempty"`
-
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -13211,6 +13319,9 @@ type ListActionRunsParams struct {
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13238,6 +13349,9 @@ type GetBotJSONParams struct {
 type ListBotIssuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13297,6 +13411,12 @@ type PublishFromBotJSONParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
+// RotateBotSigningSecretsParams defines parameters for RotateBotSigningSecrets.
+type RotateBotSigningSecretsParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
 // TransferBotParams defines parameters for TransferBot.
 type TransferBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
@@ -13344,6 +13464,9 @@ type ListPublicIntegrationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Limit Largest number of integrations to put on one page.
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -13389,6 +13512,9 @@ type ListPublicInterfacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Name Keep only the versions of the interface with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
@@ -13400,6 +13526,9 @@ type ListPublicInterfacesParams struct {
 type ListPublicPluginsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the plugin with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -13422,7 +13551,10 @@ type ListIntegrationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// Limit Largest number of integrations to put on one page.
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Limit Largest number of integrations to put on one page (an older form of pageSize).
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
@@ -13558,6 +13690,12 @@ type GetIntegrationLogsParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
+// RotateIntegrationSigningSecretsParams defines parameters for RotateIntegrationSigningSecrets.
+type RotateIntegrationSigningSecretsParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
 // ValidateIntegrationUpdateParams defines parameters for ValidateIntegrationUpdate.
 type ValidateIntegrationUpdateParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
@@ -13574,6 +13712,9 @@ type GetIntegrationByNameParams struct {
 type ListInterfacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the interface with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -13619,6 +13760,9 @@ type GetInterfaceByNameParams struct {
 type ListPluginsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Name Keep only the versions of the plugin with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -16227,6 +16371,13 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/bots/{id}/publish-from-bot-json (the `PublishFromBotJSON` operationId).
 	PublishFromBotJSON(ctx context.Context, id string, params *PublishFromBotJSONParams, body PublishFromBotJSONJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RotateBotSigningSecrets Rotate a bot's signing secret
+	//
+	// Gives the bot a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the bot's server can switch over without refusing signed requests.
+	//
+	// Corresponds with POST /v1/admin/bots/{id}/signing-secrets/rotate (the `RotateBotSigningSecrets` operationId).
+	RotateBotSigningSecrets(ctx context.Context, id string, params *RotateBotSigningSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// TransferBotWithBody Move a bot to another workspace
 	//
 	// Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
@@ -16528,6 +16679,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/admin/integrations/{id}/logs (the `GetIntegrationLogs` operationId).
 	GetIntegrationLogs(ctx context.Context, id string, params *GetIntegrationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateIntegrationSigningSecrets Rotate an integration's signing secret
+	//
+	// Gives the integration version a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the integration's server can switch over without refusing signed requests.
+	//
+	// Corresponds with POST /v1/admin/integrations/{id}/signing-secrets/rotate (the `RotateIntegrationSigningSecrets` operationId).
+	RotateIntegrationSigningSecrets(ctx context.Context, id string, params *RotateIntegrationSigningSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ValidateIntegrationUpdateWithBody Check an integration update before applying it
 	//
@@ -18892,6 +19050,23 @@ func (c *Client) PublishFromBotJSON(ctx context.Context, id string, params *Publ
 	return c.Client.Do(req)
 }
 
+// RotateBotSigningSecrets Rotate a bot's signing secret
+//
+// Gives the bot a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the bot's server can switch over without refusing signed requests.
+//
+// Corresponds with POST /v1/admin/bots/{id}/signing-secrets/rotate (the `RotateBotSigningSecrets` operationId).
+func (c *Client) RotateBotSigningSecrets(ctx context.Context, id string, params *RotateBotSigningSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateBotSigningSecretsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // TransferBotWithBody Move a bot to another workspace
 //
 // Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
@@ -19564,6 +19739,23 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, params *Updat
 // Corresponds with GET /v1/admin/integrations/{id}/logs (the `GetIntegrationLogs` operationId).
 func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *GetIntegrationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetIntegrationLogsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateIntegrationSigningSecrets Rotate an integration's signing secret
+//
+// Gives the integration version a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the integration's server can switch over without refusing signed requests.
+//
+// Corresponds with POST /v1/admin/integrations/{id}/signing-secrets/rotate (the `RotateIntegrationSigningSecrets` operationId).
+func (c *Client) RotateIntegrationSigningSecrets(ctx context.Context, id string, params *RotateIntegrationSigningSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateIntegrationSigningSecretsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -23568,9 +23760,45 @@ func NewListBotsRequest(server string, params *ListBotsParams) (*http.Request, e
 
 		}
 
+		if params.IntegrationNames != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "integrationNames", params.IntegrationNames, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PluginNames != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pluginNames", params.PluginNames, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -24388,33 +24616,6 @@ func NewGetBotRequest(server string, id string, params *GetBotParams) (*http.Req
 		return nil, err
 	}
 
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.ShouldMergePlugins != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "shouldMergePlugins", *params.ShouldMergePlugins, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -24570,6 +24771,18 @@ func NewListActionRunsRequest(server string, id string, params *ListActionRunsPa
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -24775,6 +24988,18 @@ func NewListBotIssuesRequest(server string, id string, params *ListBotIssuesPara
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -25180,6 +25405,55 @@ func NewPublishFromBotJSONRequestWithBody(server string, id string, params *Publ
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XWorkspaceID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", *params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-workspace-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateBotSigningSecretsRequest constructs an http.Request for the RotateBotSigningSecrets method
+func NewRotateBotSigningSecretsRequest(server string, id string, params *RotateBotSigningSecretsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/bots/%s/signing-secrets/rotate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -25642,6 +25916,18 @@ func NewListPublicIntegrationsRequest(server string, params *ListPublicIntegrati
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
@@ -25891,6 +26177,18 @@ func NewListPublicInterfacesRequest(server string, params *ListPublicInterfacesP
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Name != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -26035,6 +26333,18 @@ func NewListPublicPluginsRequest(server string, params *ListPublicPluginsParams)
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -26290,6 +26600,18 @@ func NewListIntegrationsRequest(server string, params *ListIntegrationsParams) (
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -27110,6 +27432,55 @@ func NewGetIntegrationLogsRequest(server string, id string, params *GetIntegrati
 	return req, nil
 }
 
+// NewRotateIntegrationSigningSecretsRequest constructs an http.Request for the RotateIntegrationSigningSecrets method
+func NewRotateIntegrationSigningSecretsRequest(server string, id string, params *RotateIntegrationSigningSecretsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/integrations/%s/signing-secrets/rotate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XWorkspaceID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", *params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-workspace-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewValidateIntegrationUpdateRequest calls the generic ValidateIntegrationUpdate builder with application/json body
 func NewValidateIntegrationUpdateRequest(server string, id string, params *ValidateIntegrationUpdateParams, body ValidateIntegrationUpdateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -27259,6 +27630,18 @@ func NewListInterfacesRequest(server string, params *ListInterfacesParams) (*htt
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -27663,6 +28046,18 @@ func NewListPluginsRequest(server string, params *ListPluginsParams) (*http.Requ
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -38086,6 +38481,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/admin/bots/{id}/publish-from-bot-json (the `PublishFromBotJSON` operationId).
 	PublishFromBotJSONWithResponse(ctx context.Context, id string, params *PublishFromBotJSONParams, body PublishFromBotJSONJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishFromBotJSONHTTPResponse, error)
 
+	// RotateBotSigningSecretsWithResponse Rotate a bot's signing secret
+	//
+	// Gives the bot a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the bot's server can switch over without refusing signed requests.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/bots/{id}/signing-secrets/rotate (the `RotateBotSigningSecrets` operationId).
+	RotateBotSigningSecretsWithResponse(ctx context.Context, id string, params *RotateBotSigningSecretsParams, reqEditors ...RequestEditorFn) (*RotateBotSigningSecretsHTTPResponse, error)
+
 	// TransferBotWithBodyWithResponse Move a bot to another workspace
 	//
 	// Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
@@ -38427,6 +38831,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/admin/integrations/{id}/logs (the `GetIntegrationLogs` operationId).
 	GetIntegrationLogsWithResponse(ctx context.Context, id string, params *GetIntegrationLogsParams, reqEditors ...RequestEditorFn) (*GetIntegrationLogsHTTPResponse, error)
+
+	// RotateIntegrationSigningSecretsWithResponse Rotate an integration's signing secret
+	//
+	// Gives the integration version a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the integration's server can switch over without refusing signed requests.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/integrations/{id}/signing-secrets/rotate (the `RotateIntegrationSigningSecrets` operationId).
+	RotateIntegrationSigningSecretsWithResponse(ctx context.Context, id string, params *RotateIntegrationSigningSecretsParams, reqEditors ...RequestEditorFn) (*RotateIntegrationSigningSecretsHTTPResponse, error)
 
 	// ValidateIntegrationUpdateWithBodyWithResponse Check an integration update before applying it
 	//
@@ -41953,6 +42366,61 @@ func (r PublishFromBotJSONHTTPResponse) ContentType() string {
 	return ""
 }
 
+type RotateBotSigningSecretsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RotateBotSigningSecretsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateBotSigningSecretsHTTPResponse) GetJSON200() *RotateBotSigningSecretsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r RotateBotSigningSecretsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RotateBotSigningSecretsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateBotSigningSecretsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateBotSigningSecretsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateBotSigningSecretsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateBotSigningSecretsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type TransferBotHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -43542,6 +44010,61 @@ func (r GetIntegrationLogsHTTPResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetIntegrationLogsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateIntegrationSigningSecretsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RotateIntegrationSigningSecretsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateIntegrationSigningSecretsHTTPResponse) GetJSON200() *RotateIntegrationSigningSecretsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r RotateIntegrationSigningSecretsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RotateIntegrationSigningSecretsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateIntegrationSigningSecretsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateIntegrationSigningSecretsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateIntegrationSigningSecretsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateIntegrationSigningSecretsHTTPResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -51713,6 +52236,21 @@ func (c *ClientWithResponses) PublishFromBotJSONWithResponse(ctx context.Context
 	return ParsePublishFromBotJSONHTTPResponse(rsp)
 }
 
+// RotateBotSigningSecretsWithResponse Rotate a bot's signing secret
+//
+// Gives the bot a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the bot's server can switch over without refusing signed requests.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/bots/{id}/signing-secrets/rotate (the `RotateBotSigningSecrets` operationId).
+func (c *ClientWithResponses) RotateBotSigningSecretsWithResponse(ctx context.Context, id string, params *RotateBotSigningSecretsParams, reqEditors ...RequestEditorFn) (*RotateBotSigningSecretsHTTPResponse, error) {
+	rsp, err := c.RotateBotSigningSecrets(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateBotSigningSecretsHTTPResponse(rsp)
+}
+
 // TransferBotWithBodyWithResponse Move a bot to another workspace
 //
 // Hands a bot over to the workspace named in the body. The caller needs rights in both workspaces.
@@ -52281,6 +52819,21 @@ func (c *ClientWithResponses) GetIntegrationLogsWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetIntegrationLogsHTTPResponse(rsp)
+}
+
+// RotateIntegrationSigningSecretsWithResponse Rotate an integration's signing secret
+//
+// Gives the integration version a new signing secret and returns it. The secrets it replaces stay valid for 24 hours, so that the integration's server can switch over without refusing signed requests.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/integrations/{id}/signing-secrets/rotate (the `RotateIntegrationSigningSecrets` operationId).
+func (c *ClientWithResponses) RotateIntegrationSigningSecretsWithResponse(ctx context.Context, id string, params *RotateIntegrationSigningSecretsParams, reqEditors ...RequestEditorFn) (*RotateIntegrationSigningSecretsHTTPResponse, error) {
+	rsp, err := c.RotateIntegrationSigningSecrets(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateIntegrationSigningSecretsHTTPResponse(rsp)
 }
 
 // ValidateIntegrationUpdateWithBodyWithResponse Check an integration update before applying it
@@ -56503,6 +57056,46 @@ func ParsePublishFromBotJSONHTTPResponse(rsp *http.Response) (*PublishFromBotJSO
 	return response, nil
 }
 
+// ParseRotateBotSigningSecretsHTTPResponse parses an HTTP response from a RotateBotSigningSecretsWithResponse call
+func ParseRotateBotSigningSecretsHTTPResponse(rsp *http.Response) (*RotateBotSigningSecretsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateBotSigningSecretsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RotateBotSigningSecretsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseTransferBotHTTPResponse parses an HTTP response from a TransferBotWithResponse call
 func ParseTransferBotHTTPResponse(rsp *http.Response) (*TransferBotHTTPResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -57639,6 +58232,46 @@ func ParseGetIntegrationLogsHTTPResponse(rsp *http.Response) (*GetIntegrationLog
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest GetIntegrationLogsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateIntegrationSigningSecretsHTTPResponse parses an HTTP response from a RotateIntegrationSigningSecretsWithResponse call
+func ParseRotateIntegrationSigningSecretsHTTPResponse(rsp *http.Response) (*RotateIntegrationSigningSecretsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateIntegrationSigningSecretsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RotateIntegrationSigningSecretsResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

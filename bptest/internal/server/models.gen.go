@@ -60,6 +60,7 @@ type (
 	BotStateDefinitionUpdate                                                    = gen.BotStateDefinitionUpdate
 	BotStateDefinitionUpdateType                                                = gen.BotStateDefinitionUpdateType
 	BotSummary                                                                  = gen.BotSummary
+	BotType                                                                     = gen.BotType
 	BotUsage                                                                    = gen.BotUsage
 	BreakDownWorkspaceUsageByBotResponse                                        = gen.BreakDownWorkspaceUsageByBotResponse
 	CallActionBody                                                              = gen.CallActionBody
@@ -180,6 +181,8 @@ type (
 	CreatePluginBody_Dependencies_Interfaces                                    = gen.CreatePluginBody_Dependencies_Interfaces
 	CreatePluginBody_Dependencies                                               = gen.CreatePluginBody_Dependencies
 	CreatePluginBody_Events                                                     = gen.CreatePluginBody_Events
+	CreatePluginBody_Message_Tags                                               = gen.CreatePluginBody_Message_Tags
+	CreatePluginBody_Message                                                    = gen.CreatePluginBody_Message
 	CreatePluginBodyStatesType                                                  = gen.CreatePluginBodyStatesType
 	CreatePluginBody_States                                                     = gen.CreatePluginBody_States
 	CreatePluginBody_User_Tags                                                  = gen.CreatePluginBody_User_Tags
@@ -220,6 +223,7 @@ type (
 	ExportTableResponseJobStatus                                                = gen.ExportTableResponseJobStatus
 	ExportTableResponseJobType                                                  = gen.ExportTableResponseJobType
 	ExportTableResponse_Job                                                     = gen.ExportTableResponse_Job
+	ExtraOperationUpdate                                                        = gen.ExtraOperationUpdate
 	File                                                                        = gen.File
 	FileAccessPolicies                                                          = gen.FileAccessPolicies
 	FileIndexingStack                                                           = gen.FileIndexingStack
@@ -563,6 +567,8 @@ type (
 	Plugin_Dependencies                                                         = gen.Plugin_Dependencies
 	Plugin_Events                                                               = gen.Plugin_Events
 	PluginLifecycleStatus                                                       = gen.PluginLifecycleStatus
+	Plugin_Message_Tags                                                         = gen.Plugin_Message_Tags
+	Plugin_Message                                                              = gen.Plugin_Message
 	PluginStatesType                                                            = gen.PluginStatesType
 	Plugin_States                                                               = gen.Plugin_States
 	Plugin_User_Tags                                                            = gen.Plugin_User_Tags
@@ -589,6 +595,8 @@ type (
 	RenameTableColumnBody                                                       = gen.RenameTableColumnBody
 	RenameTableColumnResponse                                                   = gen.RenameTableColumnResponse
 	RequestIntegrationVerificationBody                                          = gen.RequestIntegrationVerificationBody
+	RotateBotSigningSecretsResponse                                             = gen.RotateBotSigningSecretsResponse
+	RotateIntegrationSigningSecretsResponse                                     = gen.RotateIntegrationSigningSecretsResponse
 	Row                                                                         = gen.Row
 	Row_Computed                                                                = gen.Row_Computed
 	RunVrlBody                                                                  = gen.RunVrlBody
@@ -652,7 +660,6 @@ type (
 	UpdateIntegrationBody                                                       = gen.UpdateIntegrationBody
 	UpdateIntegrationBody_Configuration_Identifier                              = gen.UpdateIntegrationBody_Configuration_Identifier
 	UpdateIntegrationBody_Configuration                                         = gen.UpdateIntegrationBody_Configuration
-	UpdateIntegrationBody_ExtraOperations                                       = gen.UpdateIntegrationBody_ExtraOperations
 	UpdateIntegrationBody_Identifier                                            = gen.UpdateIntegrationBody_Identifier
 	UpdateIntegrationBody_User_Creation                                         = gen.UpdateIntegrationBody_User_Creation
 	UpdateIntegrationBody_User                                                  = gen.UpdateIntegrationBody_User
@@ -671,6 +678,7 @@ type (
 	UpdatePluginBody_Configuration                                              = gen.UpdatePluginBody_Configuration
 	UpdatePluginBody_Conversation                                               = gen.UpdatePluginBody_Conversation
 	UpdatePluginBody_Dependencies                                               = gen.UpdatePluginBody_Dependencies
+	UpdatePluginBody_Message                                                    = gen.UpdatePluginBody_Message
 	UpdatePluginBody_User                                                       = gen.UpdatePluginBody_User
 	UpdatePluginBodyVisibility                                                  = gen.UpdatePluginBodyVisibility
 	UpdatePluginResponse                                                        = gen.UpdatePluginResponse
@@ -748,7 +756,6 @@ type (
 	ValidateIntegrationUpdateBody                                               = gen.ValidateIntegrationUpdateBody
 	ValidateIntegrationUpdateBody_Configuration_Identifier                      = gen.ValidateIntegrationUpdateBody_Configuration_Identifier
 	ValidateIntegrationUpdateBody_Configuration                                 = gen.ValidateIntegrationUpdateBody_Configuration
-	ValidateIntegrationUpdateBody_ExtraOperations                               = gen.ValidateIntegrationUpdateBody_ExtraOperations
 	ValidateIntegrationUpdateBody_Identifier                                    = gen.ValidateIntegrationUpdateBody_Identifier
 	ValidateIntegrationUpdateBody_User_Creation                                 = gen.ValidateIntegrationUpdateBody_User_Creation
 	ValidateIntegrationUpdateBody_User                                          = gen.ValidateIntegrationUpdateBody_User
@@ -768,6 +775,7 @@ type (
 	IntegrationAlias                                                            = gen.IntegrationAlias
 	IntegrationID                                                               = gen.IntegrationID
 	NextToken                                                                   = gen.NextToken
+	PageSize                                                                    = gen.PageSize
 	WorkspaceID                                                                 = gen.WorkspaceID
 	WorkspaceIDRequired                                                         = gen.WorkspaceIDRequired
 	ListActivitiesParams                                                        = gen.ListActivitiesParams
@@ -796,6 +804,7 @@ type (
 	ListBotIssueEventsParams                                                    = gen.ListBotIssueEventsParams
 	GetBotLogsParams                                                            = gen.GetBotLogsParams
 	PublishFromBotJSONParams                                                    = gen.PublishFromBotJSONParams
+	RotateBotSigningSecretsParams                                               = gen.RotateBotSigningSecretsParams
 	TransferBotParams                                                           = gen.TransferBotParams
 	ListBotVersionsParams                                                       = gen.ListBotVersionsParams
 	CreateBotVersionParams                                                      = gen.CreateBotVersionParams
@@ -826,6 +835,7 @@ type (
 	GetIntegrationParams                                                        = gen.GetIntegrationParams
 	UpdateIntegrationParams                                                     = gen.UpdateIntegrationParams
 	GetIntegrationLogsParams                                                    = gen.GetIntegrationLogsParams
+	RotateIntegrationSigningSecretsParams                                       = gen.RotateIntegrationSigningSecretsParams
 	ValidateIntegrationUpdateParams                                             = gen.ValidateIntegrationUpdateParams
 	GetIntegrationByNameParams                                                  = gen.GetIntegrationByNameParams
 	ListInterfacesParams                                                        = gen.ListInterfacesParams
@@ -1127,15 +1137,16 @@ const (
 	BotPluginsVisibilityUnlisted                                            = gen.BotPluginsVisibilityUnlisted
 	BotStatesTypeBot                                                        = gen.BotStatesTypeBot
 	BotStatesTypeConversation                                               = gen.BotStatesTypeConversation
-	BotStatesTypeTask                                                       = gen.BotStatesTypeTask
 	BotStatesTypeUser                                                       = gen.BotStatesTypeUser
 	BotStatusActive                                                         = gen.BotStatusActive
 	BotStatusDeleting                                                       = gen.BotStatusDeleting
 	BotStatusDeploying                                                      = gen.BotStatusDeploying
 	BotStateDefinitionUpdateTypeBot                                         = gen.BotStateDefinitionUpdateTypeBot
 	BotStateDefinitionUpdateTypeConversation                                = gen.BotStateDefinitionUpdateTypeConversation
-	BotStateDefinitionUpdateTypeTask                                        = gen.BotStateDefinitionUpdateTypeTask
 	BotStateDefinitionUpdateTypeUser                                        = gen.BotStateDefinitionUpdateTypeUser
+	BotTypeAdk                                                              = gen.BotTypeAdk
+	BotTypeDesk                                                             = gen.BotTypeDesk
+	BotTypeStudio                                                           = gen.BotTypeStudio
 	ConfigureIntegrationBodyScheduleRegisterCallBiMonthly                   = gen.ConfigureIntegrationBodyScheduleRegisterCallBiMonthly
 	ConfigureIntegrationBodyScheduleRegisterCallBiWeekly                    = gen.ConfigureIntegrationBodyScheduleRegisterCallBiWeekly
 	ConfigureIntegrationBodyScheduleRegisterCallDaily                       = gen.ConfigureIntegrationBodyScheduleRegisterCallDaily
@@ -1146,7 +1157,6 @@ const (
 	ConfigureIntegrationBodyScheduleRegisterCallYearly                      = gen.ConfigureIntegrationBodyScheduleRegisterCallYearly
 	CreateBotBodyStatesTypeBot                                              = gen.CreateBotBodyStatesTypeBot
 	CreateBotBodyStatesTypeConversation                                     = gen.CreateBotBodyStatesTypeConversation
-	CreateBotBodyStatesTypeTask                                             = gen.CreateBotBodyStatesTypeTask
 	CreateBotBodyStatesTypeUser                                             = gen.CreateBotBodyStatesTypeUser
 	CreateIntegrationBodyStatesTypeConversation                             = gen.CreateIntegrationBodyStatesTypeConversation
 	CreateIntegrationBodyStatesTypeIntegration                              = gen.CreateIntegrationBodyStatesTypeIntegration
@@ -1157,7 +1167,6 @@ const (
 	CreateMessageBodyOriginSynthetic                                        = gen.CreateMessageBodyOriginSynthetic
 	CreatePluginBodyStatesTypeBot                                           = gen.CreatePluginBodyStatesTypeBot
 	CreatePluginBodyStatesTypeConversation                                  = gen.CreatePluginBodyStatesTypeConversation
-	CreatePluginBodyStatesTypeTask                                          = gen.CreatePluginBodyStatesTypeTask
 	CreatePluginBodyStatesTypeUser                                          = gen.CreatePluginBodyStatesTypeUser
 	CreatePluginBodyVisibilityPrivate                                       = gen.CreatePluginBodyVisibilityPrivate
 	CreatePluginBodyVisibilityPublic                                        = gen.CreatePluginBodyVisibilityPublic
@@ -1433,7 +1442,6 @@ const (
 	PluginLifecycleStatusPublished                                          = gen.PluginLifecycleStatusPublished
 	PluginStatesTypeBot                                                     = gen.PluginStatesTypeBot
 	PluginStatesTypeConversation                                            = gen.PluginStatesTypeConversation
-	PluginStatesTypeTask                                                    = gen.PluginStatesTypeTask
 	PluginStatesTypeUser                                                    = gen.PluginStatesTypeUser
 	PluginVisibilityPrivate                                                 = gen.PluginVisibilityPrivate
 	PluginVisibilityPublic                                                  = gen.PluginVisibilityPublic
@@ -1524,6 +1532,7 @@ const (
 	TaskStatusTimeout                                                       = gen.TaskStatusTimeout
 	UpdateBotAllowlistBodySettingALLWORKSPACEUSERS                          = gen.UpdateBotAllowlistBodySettingALLWORKSPACEUSERS
 	UpdateBotAllowlistBodySettingSELECTEDUSERS                              = gen.UpdateBotAllowlistBodySettingSELECTEDUSERS
+	UpdateBotBodyAuthenticationHmacSha256                                   = gen.UpdateBotBodyAuthenticationHmacSha256
 	UpdateBotBodyAuthenticationIam                                          = gen.UpdateBotBodyAuthenticationIam
 	UpdateFileMetadataBodyAccessPoliciesIntegrations                        = gen.UpdateFileMetadataBodyAccessPoliciesIntegrations
 	UpdateFileMetadataBodyAccessPoliciesPublicContent                       = gen.UpdateFileMetadataBodyAccessPoliciesPublicContent

@@ -115,6 +115,9 @@ type ServerInterface interface {
 	// PublishFromBotJSON Publish a bot from JSON
 	// (POST /v1/admin/bots/{id}/publish-from-bot-json)
 	PublishFromBotJSON(w http.ResponseWriter, r *http.Request, id string, params PublishFromBotJSONParams)
+	// RotateBotSigningSecrets Rotate a bot's signing secret
+	// (POST /v1/admin/bots/{id}/signing-secrets/rotate)
+	RotateBotSigningSecrets(w http.ResponseWriter, r *http.Request, id string, params RotateBotSigningSecretsParams)
 	// TransferBot Move a bot to another workspace
 	// (POST /v1/admin/bots/{id}/transfer)
 	TransferBot(w http.ResponseWriter, r *http.Request, id string, params TransferBotParams)
@@ -202,6 +205,9 @@ type ServerInterface interface {
 	// GetIntegrationLogs Get an integration's logs
 	// (GET /v1/admin/integrations/{id}/logs)
 	GetIntegrationLogs(w http.ResponseWriter, r *http.Request, id string, params GetIntegrationLogsParams)
+	// RotateIntegrationSigningSecrets Rotate an integration's signing secret
+	// (POST /v1/admin/integrations/{id}/signing-secrets/rotate)
+	RotateIntegrationSigningSecrets(w http.ResponseWriter, r *http.Request, id string, params RotateIntegrationSigningSecretsParams)
 	// ValidateIntegrationUpdate Check an integration update before applying it
 	// (PUT /v1/admin/integrations/{id}/validate)
 	ValidateIntegrationUpdate(w http.ResponseWriter, r *http.Request, id string, params ValidateIntegrationUpdateParams)
@@ -887,6 +893,32 @@ func (siw *ServerInterfaceWrapper) ListBots(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	// ------------- Optional query parameter "integrationNames" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "integrationNames", r.URL.Query(), &params.IntegrationNames, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "integrationNames"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "integrationNames", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pluginNames" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pluginNames", r.URL.Query(), &params.PluginNames, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pluginNames"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pluginNames", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "nextToken" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "nextToken", r.URL.Query(), &params.NextToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -896,6 +928,19 @@ func (siw *ServerInterfaceWrapper) ListBots(w http.ResponseWriter, r *http.Reque
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -1600,19 +1645,6 @@ func (siw *ServerInterfaceWrapper) GetBot(w http.ResponseWriter, r *http.Request
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetBotParams
 
-	// ------------- Optional query parameter "shouldMergePlugins" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "shouldMergePlugins", r.URL.Query(), &params.ShouldMergePlugins, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		var requiredError *runtime.RequiredParameterError
-		if errors.As(err, &requiredError) {
-			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "shouldMergePlugins"})
-		} else {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "shouldMergePlugins", Err: err})
-		}
-		return
-	}
-
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-workspace-id" -------------
@@ -1761,6 +1793,19 @@ func (siw *ServerInterfaceWrapper) ListActionRuns(w http.ResponseWriter, r *http
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -1950,6 +1995,19 @@ func (siw *ServerInterfaceWrapper) ListBotIssues(w http.ResponseWriter, r *http.
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -2367,6 +2425,56 @@ func (siw *ServerInterfaceWrapper) PublishFromBotJSON(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// RotateBotSigningSecrets operation middleware
+func (siw *ServerInterfaceWrapper) RotateBotSigningSecrets(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateBotSigningSecretsParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceID
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = &XWorkspaceID
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateBotSigningSecrets(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // TransferBot operation middleware
 func (siw *ServerInterfaceWrapper) TransferBot(w http.ResponseWriter, r *http.Request) {
 
@@ -2725,6 +2833,19 @@ func (siw *ServerInterfaceWrapper) ListPublicIntegrations(w http.ResponseWriter,
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "limit" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "number", Format: ""})
@@ -2949,6 +3070,19 @@ func (siw *ServerInterfaceWrapper) ListPublicInterfaces(w http.ResponseWriter, r
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "name" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -3065,6 +3199,19 @@ func (siw *ServerInterfaceWrapper) ListPublicPlugins(w http.ResponseWriter, r *h
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -3262,6 +3409,19 @@ func (siw *ServerInterfaceWrapper) ListIntegrations(w http.ResponseWriter, r *ht
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -4013,6 +4173,56 @@ func (siw *ServerInterfaceWrapper) GetIntegrationLogs(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// RotateIntegrationSigningSecrets operation middleware
+func (siw *ServerInterfaceWrapper) RotateIntegrationSigningSecrets(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateIntegrationSigningSecretsParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceID
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = &XWorkspaceID
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateIntegrationSigningSecrets(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ValidateIntegrationUpdate operation middleware
 func (siw *ServerInterfaceWrapper) ValidateIntegrationUpdate(w http.ResponseWriter, r *http.Request) {
 
@@ -4140,6 +4350,19 @@ func (siw *ServerInterfaceWrapper) ListInterfaces(w http.ResponseWriter, r *http
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -4484,6 +4707,19 @@ func (siw *ServerInterfaceWrapper) ListPlugins(w http.ResponseWriter, r *http.Re
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -14913,6 +15149,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/admin/bots/{id}", wrapper.DeleteBot)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/bots/{id}", wrapper.GetBot)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/admin/bots/{id}", wrapper.UpdateBot)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/admin/bots/{id}/signing-secrets/rotate", wrapper.RotateBotSigningSecrets)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/admin/bots/{id}/transfer", wrapper.TransferBot)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/bots/{id}/logs", wrapper.GetBotLogs)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/bots/{id}/webchat", wrapper.GetBotWebchat)
@@ -14946,6 +15183,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/admin/integrations/{id}", wrapper.DeleteIntegration)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/integrations/{id}", wrapper.GetIntegration)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/admin/integrations/{id}", wrapper.UpdateIntegration)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/admin/integrations/{id}/signing-secrets/rotate", wrapper.RotateIntegrationSigningSecrets)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/admin/integrations/{id}/validate", wrapper.ValidateIntegrationUpdate)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/integrations/{id}/logs", wrapper.GetIntegrationLogs)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/integrations/{name}/{version}", wrapper.GetIntegrationByName)
@@ -16876,6 +17114,63 @@ func (response PublishFromBotJSONdefaultJSONResponse) VisitPublishFromBotJSONRes
 	return err
 }
 
+type RotateBotSigningSecretsRequestObject struct {
+	ID     string `json:"id"`
+	Params RotateBotSigningSecretsParams
+}
+
+type RotateBotSigningSecretsResponseObject interface {
+	VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error
+}
+
+type RotateBotSigningSecrets200JSONResponse RotateBotSigningSecretsResponse
+
+func (response RotateBotSigningSecrets200JSONResponse) VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateBotSigningSecrets4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RotateBotSigningSecrets4XXJSONResponse) VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateBotSigningSecretsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RotateBotSigningSecretsdefaultJSONResponse) VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransferBotRequestObject struct {
 	ID     string `json:"id"`
 	Params TransferBotParams
@@ -18514,6 +18809,63 @@ type GetIntegrationLogsdefaultJSONResponse struct {
 }
 
 func (response GetIntegrationLogsdefaultJSONResponse) VisitGetIntegrationLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateIntegrationSigningSecretsRequestObject struct {
+	ID     string `json:"id"`
+	Params RotateIntegrationSigningSecretsParams
+}
+
+type RotateIntegrationSigningSecretsResponseObject interface {
+	VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWriter) error
+}
+
+type RotateIntegrationSigningSecrets200JSONResponse RotateIntegrationSigningSecretsResponse
+
+func (response RotateIntegrationSigningSecrets200JSONResponse) VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateIntegrationSigningSecrets4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RotateIntegrationSigningSecrets4XXJSONResponse) VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateIntegrationSigningSecretsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RotateIntegrationSigningSecretsdefaultJSONResponse) VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -26448,6 +26800,9 @@ type StrictServerInterface interface {
 	// PublishFromBotJSON Publish a bot from JSON
 	// (POST /v1/admin/bots/{id}/publish-from-bot-json)
 	PublishFromBotJSON(ctx context.Context, request PublishFromBotJSONRequestObject) (PublishFromBotJSONResponseObject, error)
+	// RotateBotSigningSecrets Rotate a bot's signing secret
+	// (POST /v1/admin/bots/{id}/signing-secrets/rotate)
+	RotateBotSigningSecrets(ctx context.Context, request RotateBotSigningSecretsRequestObject) (RotateBotSigningSecretsResponseObject, error)
 	// TransferBot Move a bot to another workspace
 	// (POST /v1/admin/bots/{id}/transfer)
 	TransferBot(ctx context.Context, request TransferBotRequestObject) (TransferBotResponseObject, error)
@@ -26535,6 +26890,9 @@ type StrictServerInterface interface {
 	// GetIntegrationLogs Get an integration's logs
 	// (GET /v1/admin/integrations/{id}/logs)
 	GetIntegrationLogs(ctx context.Context, request GetIntegrationLogsRequestObject) (GetIntegrationLogsResponseObject, error)
+	// RotateIntegrationSigningSecrets Rotate an integration's signing secret
+	// (POST /v1/admin/integrations/{id}/signing-secrets/rotate)
+	RotateIntegrationSigningSecrets(ctx context.Context, request RotateIntegrationSigningSecretsRequestObject) (RotateIntegrationSigningSecretsResponseObject, error)
 	// ValidateIntegrationUpdate Check an integration update before applying it
 	// (PUT /v1/admin/integrations/{id}/validate)
 	ValidateIntegrationUpdate(ctx context.Context, request ValidateIntegrationUpdateRequestObject) (ValidateIntegrationUpdateResponseObject, error)
@@ -27935,6 +28293,33 @@ func (sh *strictHandler) PublishFromBotJSON(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// RotateBotSigningSecrets operation middleware
+func (sh *strictHandler) RotateBotSigningSecrets(w http.ResponseWriter, r *http.Request, id string, params RotateBotSigningSecretsParams) {
+	var request RotateBotSigningSecretsRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateBotSigningSecrets(ctx, request.(RotateBotSigningSecretsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateBotSigningSecrets")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateBotSigningSecretsResponseObject); ok {
+		if err := validResponse.VisitRotateBotSigningSecretsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // TransferBot operation middleware
 func (sh *strictHandler) TransferBot(w http.ResponseWriter, r *http.Request, id string, params TransferBotParams) {
 	var request TransferBotRequestObject
@@ -28787,6 +29172,33 @@ func (sh *strictHandler) GetIntegrationLogs(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetIntegrationLogsResponseObject); ok {
 		if err := validResponse.VisitGetIntegrationLogsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateIntegrationSigningSecrets operation middleware
+func (sh *strictHandler) RotateIntegrationSigningSecrets(w http.ResponseWriter, r *http.Request, id string, params RotateIntegrationSigningSecretsParams) {
+	var request RotateIntegrationSigningSecretsRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateIntegrationSigningSecrets(ctx, request.(RotateIntegrationSigningSecretsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateIntegrationSigningSecrets")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateIntegrationSigningSecretsResponseObject); ok {
+		if err := validResponse.VisitRotateIntegrationSigningSecretsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
