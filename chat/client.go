@@ -109,9 +109,7 @@ type config struct {
 // client can only call CreateUser. Connect also makes sure the user exists.
 func New(webhookID string, opts ...Option) (*Client, error) {
 	cfg := config{Config: transport.Defaults()}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	transport.Apply(&cfg, opts)
 	if cfg.Idempotent {
 		return nil, errors.New("botpress: WithIdempotent applies to one call; pass it to the call, not to New")
 	}
@@ -181,9 +179,7 @@ func (c *Client) with(opts []Option) (config, error) {
 		return c.cfg, nil
 	}
 	cfg := c.cfg
-	for _, o := range opts {
-		o(&cfg)
-	}
+	transport.Apply(&cfg, opts)
 	if err := cfg.validate(); err != nil {
 		return cfg, err
 	}

@@ -75,9 +75,7 @@ func newListenOptions(opts []ListenOption) (listenOptions, error) {
 		maxSignal:    DefaultMaxSignalSize,
 		replyTimeout: DefaultReplyTimeout,
 	}
-	for _, o := range opts {
-		o(&lo)
-	}
+	transport.Apply(&lo, opts)
 	if lo.err == nil && lo.dedupWindow < lo.lookback {
 		lo.err = fmt.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
 	}

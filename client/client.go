@@ -103,9 +103,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.baseURL == "" {
 		cfg.baseURL = DefaultBaseURL
 	}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	transport.Apply(&cfg, opts)
 	if cfg.Idempotent {
 		return nil, errors.New("botpress: WithIdempotent applies to one call; pass it to the call, not to New")
 	}
@@ -159,9 +157,7 @@ func (c *Client) with(opts []Option) (config, error) {
 // withOptions is with for a call that has options.
 func (c *Client) withOptions(opts []Option) (config, error) {
 	cfg := c.cfg
-	for _, o := range opts {
-		o(&cfg)
-	}
+	transport.Apply(&cfg, opts)
 	if err := cfg.validate(); err != nil {
 		return cfg, err
 	}

@@ -714,3 +714,21 @@ func TestConfigRequiredScopeHeader(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ws_1", s.last(t).Header.Get("x-workspace-id"))
 }
+
+// TestConfigNilOptionIgnored: a nil Option is no option, for New and for a
+// call. A call that took a params struct before the API dropped its last
+// query parameter (getBot's shouldMergePlugins) still compiles with the
+// caller's nil, which then lands among the options: it must not panic.
+func TestConfigNilOptionIgnored(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, cfgtUserOK)
+	c, err := client.New(client.WithBaseURL(s.URL), client.WithToken("t"), nil)
+	require.NoError(t, err)
+	_, err = c.GetUser(context.Background(), "u1", nil)
+	require.NoError(t, err)
+	_, err = c.GetUser(context.Background(), "u1", nil, client.WithBotID("b"), nil)
+	require.NoError(t, err)
+	reqs := s.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "b", reqs[1].Header.Get("x-bot-id"), "the options around a nil one still apply")
+}
