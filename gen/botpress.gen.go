@@ -14996,7 +14996,7 @@ type ListFilePassagesParams struct {
 	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
-	// Limit Largest number of passages per page: 20 when left out, 200 at most.
+	// Limit Largest number of passages per page: 20 when left out, 200 at most. The client of Botpress sends it besides pageSize, and Botpress does not say which wins when both are set.
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
