@@ -122,7 +122,7 @@ func (st *state) adm() *adminState {
 }
 
 // admAddWorkspace records a workspace owned by the account, with the
-// account as its owner member.
+// account as its owner member, on billing v4 (see CreateWorkspace).
 func (st *state) admAddWorkspace(id, name string, now time.Time) gen.Workspace {
 	a := st.admin
 	_, seq := st.ids.next("wkspace")
@@ -233,13 +233,21 @@ func (st *state) admWorkspace(id string) (gen.Workspace, *apiError) {
 	return ws, nil
 }
 
+// CreateWorkspace records a workspace on the billing model the body asks
+// for (only v4 may be), or else on v3, the one before: migrateWorkspaceToV4
+// moves it to v4. The server's own workspace is on v4.
 func (h *server) CreateWorkspace(ctx context.Context, req gen.CreateWorkspaceRequestObject) (gen.CreateWorkspaceResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	st.adm()
+	a := st.adm()
 	id, _ := st.ids.next("wkspace")
-	st.admAddWorkspace(id, req.Body.Name, st.now().UTC())
-	ws, _ := st.admWorkspace(id)
+	ws := st.admAddWorkspace(id, req.Body.Name, st.now().UTC())
+	ws.BillingVersion = gen.WorkspaceBillingVersionV3
+	if v := req.Body.BillingVersion; v != nil {
+		ws.BillingVersion = gen.WorkspaceBillingVersion(*v)
+	}
+	a.workspaces.put(id, ws)
+	ws, _ = st.admWorkspace(id)
 	return gen.CreateWorkspace200JSONResponse(admAs[gen.Workspace](ws)), nil
 }
 
@@ -251,7 +259,7 @@ func (h *server) ListWorkspaces(ctx context.Context, req gen.ListWorkspacesReque
 	recs := a.workspaces.filter(func(ws gen.Workspace) bool {
 		return handle == nil || (ws.Handle != nil && *ws.Handle == *handle)
 	})
-	page, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	page, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +327,24 @@ func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceReq
 	return gen.UpdateWorkspace200JSONResponse(admAs[gen.Workspace](out)), nil
 }
 
+// MigrateWorkspaceToV4 moves a workspace to billing v4; one already on v4
+// stays there.
+func (h *server) MigrateWorkspaceToV4(ctx context.Context, req gen.MigrateWorkspaceToV4RequestObject) (gen.MigrateWorkspaceToV4ResponseObject, error) {
+	st, unlock := h.lock()
+	defer unlock()
+	a := st.adm()
+	ws, ok := a.workspaces.get(req.ID)
+	if !ok {
+		return nil, notFound("workspace", req.ID)
+	}
+	if ws.BillingVersion != gen.WorkspaceBillingVersionV4 {
+		ws.BillingVersion = gen.WorkspaceBillingVersionV4
+		ws.UpdatedAt = timestamp(st.now())
+		a.workspaces.put(ws.ID, ws)
+	}
+	return gen.MigrateWorkspaceToV4200JSONResponse{}, nil
+}
+
 // DeleteWorkspace removes a workspace with its members, its bots (whose
 // runtime resources go too), integrations and plugins.
 func (h *server) DeleteWorkspace(ctx context.Context, req gen.DeleteWorkspaceRequestObject) (gen.DeleteWorkspaceResponseObject, error) {
@@ -374,7 +400,7 @@ func (h *server) ListWorkspaceMembers(ctx context.Context, req gen.ListWorkspace
 	if aerr != nil {
 		return nil, aerr
 	}
-	page, next, err := paginate(members.filter(nil), req.Params.NextToken, st.pageSize(), false)
+	page, next, err := paginate(members.filter(nil), req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}

@@ -882,6 +882,14 @@ func (c canned) GetUpcomingInvoice(ctx context.Context, _ gen.GetUpcomingInvoice
 // VisitGetUpcomingInvoiceResponse writes the answer.
 func (a answer) VisitGetUpcomingInvoiceResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// MigrateWorkspaceToV4 answers migrateWorkspaceToV4 (POST /v1/admin/workspaces/{id}/migrate-to-v4) with its example.
+func (c canned) MigrateWorkspaceToV4(ctx context.Context, _ gen.MigrateWorkspaceToV4RequestObject) (gen.MigrateWorkspaceToV4ResponseObject, error) {
+	return c.examples.answer("migrateWorkspaceToV4", 200)
+}
+
+// VisitMigrateWorkspaceToV4Response writes the answer.
+func (a answer) VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error { return a.write(w) }
+
 // GetPublicWorkspace answers getPublicWorkspace (GET /v1/admin/workspaces/{id}/public) with its example.
 func (c canned) GetPublicWorkspace(ctx context.Context, _ gen.GetPublicWorkspaceRequestObject) (gen.GetPublicWorkspaceResponseObject, error) {
 	return c.examples.answer("getPublicWorkspace", 200)

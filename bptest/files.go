@@ -325,7 +325,7 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 		slices.SortStableFunc(recs, func(a, b *record[*fileEntry]) int { return cmp(a.v.file, b.v.file) })
 	}
 	desc := p.SortDirection != nil && *p.SortDirection == gen.ListFilesParamsSortDirectionDesc
-	page, next, err := paginate(recs, p.NextToken, st.pageSize(), desc)
+	page, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
 	}
@@ -534,7 +534,7 @@ func (h *server) ListFileTags(ctx context.Context, req gen.ListFileTagsRequestOb
 		}
 	}
 	recs := fs.tagKeys.filter(func(k string) bool { return inUse[k] })
-	tags, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	tags, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +557,7 @@ func (h *server) ListFileTagValues(ctx context.Context, req gen.ListFileTagValue
 			recs = append(recs, r)
 		}
 	}
-	values, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	values, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}
@@ -593,8 +593,9 @@ func (h *server) ListFilePassages(ctx context.Context, req gen.ListFilePassagesR
 	if !ok {
 		return nil, notFound("file", req.ID)
 	}
-	size := st.pageSize()
-	if l := req.Params.Limit; l != nil && *l >= 1 {
+	// pageSize, when given, wins over the older limit.
+	size := st.pageSizeOf(req.Params.PageSize)
+	if l := req.Params.Limit; l != nil && *l >= 1 && req.Params.PageSize == nil {
 		size = min(int(*l), 200)
 	}
 	recs := make([]*record[gen.FilePassage], len(e.passages))
@@ -678,7 +679,7 @@ func (h *server) ListKnowledgeBases(ctx context.Context, req gen.ListKnowledgeBa
 	st, unlock := h.lock()
 	defer unlock()
 	recs := st.bot(botOf(ctx)).files.kbs.filter(func(kb gen.KnowledgeBase) bool { return match(kb.Tags) })
-	kbs, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	kbs, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,13 @@ package bptest
 
 // Tables: create (409 on a taken name), get and get-or-create (by name or
 // ID), list (by tags), update, rename a column, delete, duplicate; rows:
-// create, get, find, update, upsert, delete.
+// create, get, find, update, upsert, delete; jobs: list.
+//
+// The server does at once what the API leaves to a background job, and
+// records the job, completed, for getTableJobs to list (newest first): a
+// duplicateTable that copies rows (a duplicate_table job of the copy) and a
+// deleteTableRows by filter (a delete_rows job of the table). Their
+// answers carry the job's ID and status.
 //
 // A table's schema may be given as a JSON schema ({"type": "object",
 // "properties": {...}}) or as an object of columns ({"name": {"type":
@@ -64,11 +70,13 @@ type tableState struct {
 	tables *collection[*tableEntry]
 }
 
-// tableEntry is a table and its rows, by row ID.
+// tableEntry is a table and its rows, by row ID, and the background jobs
+// that worked on it, oldest first.
 type tableEntry struct {
 	table  gen.Table
 	rows   *collection[gen.Row]
 	nextID int
+	jobs   []gen.TableJob
 }
 
 func newTableState() *tableState {
@@ -548,14 +556,44 @@ func (h *server) DuplicateTable(ctx context.Context, req gen.DuplicateTableReque
 		tb.Factor = ptr(*b.Factor)
 	}
 	t := &tableEntry{table: tb, rows: newCollection[gen.Row](), nextID: 1}
+	out := gen.DuplicateTable200JSONResponse{Table: tb, Rows: tblCounts(src)}
 	if b.SchemaOnly == nil || !*b.SchemaOnly {
 		for _, r := range src.rows.order {
 			t.rows.add(tblRowKey(r.v.ID), r.seq, r.v)
 		}
 		t.nextID = src.nextID
+		out.Job = st.tblJob(ctx, t, gen.TableJobTypeDuplicateTable)
 	}
 	ts.tables.add(id, seq, t)
-	return gen.DuplicateTable200JSONResponse{Table: tb, Rows: tblCounts(t)}, nil
+	return out, nil
+}
+
+// tblJob records a background job on a table, done at once, and returns
+// what a call that started it answers.
+func (st *state) tblJob(ctx context.Context, t *tableEntry, typ gen.TableJobType) *gen.TableJobHandle {
+	id, _ := st.ids.next("job")
+	now := st.now().UTC()
+	t.jobs = append(t.jobs, gen.TableJob{
+		ID: id, BotID: botOf(ctx), TableID: t.table.ID, Type: typ, Status: gen.TableJobStatusCompleted,
+		InputFileID: nullable.NewNullNullable[string](), OutputFileID: nullable.NewNullNullable[string](),
+		CreatedAt: now, UpdatedAt: now,
+	})
+	return &gen.TableJobHandle{ID: id, Status: string(gen.TableJobStatusCompleted)}
+}
+
+// GetTableJobs lists the jobs recorded on a table, newest first.
+func (h *server) GetTableJobs(ctx context.Context, req gen.GetTableJobsRequestObject) (gen.GetTableJobsResponseObject, error) {
+	_, t, unlock, err := h.tblGet(ctx, req.Table)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	jobs := slices.Clone(t.jobs)
+	slices.Reverse(jobs)
+	if jobs == nil {
+		jobs = []gen.TableJob{}
+	}
+	return gen.GetTableJobs200JSONResponse{Jobs: jobs}, nil
 }
 
 // Rows.
@@ -755,7 +793,8 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 }
 
 // DeleteTableRows deletes every row (deleteAllRows), or the rows that ids
-// or filter pick (either, when both are given).
+// or filter pick (either, when both are given). A deletion by filter
+// records a delete_rows job, as the API's, run in the background, does.
 func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsRequestObject) (gen.DeleteTableRowsResponseObject, error) {
 	b := req.Body
 	if b == nil {
@@ -765,7 +804,7 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	if !all && len(b.IDs) == 0 && len(b.Filter) == 0 {
 		return nil, invalidPayload("say which rows to delete: ids, filter or deleteAllRows")
 	}
-	_, t, unlock, err := h.tblGet(ctx, req.Table)
+	st, t, unlock, err := h.tblGet(ctx, req.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -786,7 +825,11 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	for _, r := range doomed {
 		t.rows.remove(tblRowKey(r.v.ID))
 	}
-	return gen.DeleteTableRows200JSONResponse{DeletedRows: float64(len(doomed))}, nil
+	out := gen.DeleteTableRows200JSONResponse{DeletedRows: float64(len(doomed))}
+	if match != nil {
+		out.Job = st.tblJob(ctx, t, gen.TableJobTypeDeleteRows)
+	}
+	return out, nil
 }
 
 func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequestObject) (gen.FindTableRowsResponseObject, error) {

@@ -2372,6 +2372,23 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Opti
 	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
 }
 
+// MigrateWorkspaceToV4 calls migrateWorkspaceToV4, POST /v1/admin/workspaces/{id}/migrate-to-v4: move a workspace to billing v4.
+// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+//
+// It returns nil on success.
+// body is a gen.MigrateWorkspaceToV4Body; every field is optional.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) MigrateWorkspaceToV4(ctx context.Context, id string, body gen.MigrateWorkspaceToV4Body, opts ...Option) error {
+	op := operation{name: "migrateWorkspaceToV4", method: "POST", path: "/v1/admin/workspaces/{id}/migrate-to-v4", scopes: scopeWorkspace}
+	if err := op.checkPath("id", string(id)); err != nil {
+		return err
+	}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces/%s/migrate-to-v4", string(id))
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
 // GetPublicWorkspace calls getPublicWorkspace, GET /v1/admin/workspaces/{id}/public: get a workspace's public profile.
 // Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
 //
@@ -3166,11 +3183,14 @@ func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen
 }
 
 // ListTasks calls listTasks, GET /v1/chat/tasks: list tasks.
-// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
+// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // It returns the decoded ListTasksResponse. Items come newest first.
 // params may be nil; it carries the query and header parameters.
 // An error answer comes back as a *errors.APIError.
+//
+// Deprecated: the spec marks listTasks deprecated, for the reason its description gives; the
+// method will be removed from this SDK in a later release.
 func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) (*gen.ListTasksResponse, error) {
 	op := operation{name: "listTasks", method: "GET", path: "/v1/chat/tasks", params: params, scopes: scopeBot}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
@@ -3184,6 +3204,9 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 // the walk starts. An error is yielded once and ends the walk.
 // Items come newest first.
 // ListTasksPages walks the same pages with their tokens, to checkpoint.
+//
+// Deprecated: ListTasks is deprecated, and this walker with it; it will be
+// removed from this SDK in a later release.
 func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[gen.Task, error] {
 	return itemsOf(c.ListTasksPages(ctx, params, opts...))
 }
@@ -3196,6 +3219,9 @@ func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts
 // API gives between others are yielded too. An error is yielded once and
 // ends the walk.
 // Items come newest first.
+//
+// Deprecated: ListTasks is deprecated, and this page iterator with it; it
+// will be removed from this SDK in a later release.
 func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[Page[gen.Task], error] {
 	var base gen.ListTasksParams
 	if params != nil {
@@ -3213,12 +3239,15 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 }
 
 // CreateTask calls createTask, POST /v1/chat/tasks: create a task.
-// Creates a task in a conversation.
+// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // It returns the decoded CreateTaskResponse.
 // body is a gen.CreateTaskBody; required fields: type, conversationId.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
+//
+// Deprecated: the spec marks createTask deprecated, for the reason its description gives; the
+// method will be removed from this SDK in a later release.
 func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts ...Option) (*gen.CreateTaskResponse, error) {
 	op := operation{name: "createTask", method: "POST", path: "/v1/chat/tasks", scopes: scopeBot}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
@@ -3228,10 +3257,13 @@ func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts .
 }
 
 // DeleteTask calls deleteTask, DELETE /v1/chat/tasks/{id}: delete a task.
-// Removes a task permanently.
+// Removes a task permanently. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // It returns nil on success.
 // An error answer comes back as a *errors.APIError.
+//
+// Deprecated: the spec marks deleteTask deprecated, for the reason its description gives; the
+// method will be removed from this SDK in a later release.
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) error {
 	op := operation{name: "deleteTask", method: "DELETE", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
@@ -3244,10 +3276,13 @@ func (c *Client) DeleteTask(ctx context.Context, id string, opts ...Option) erro
 }
 
 // GetTask calls getTask, GET /v1/chat/tasks/{id}: get a task.
-// Returns one task by ID.
+// Returns one task by ID. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // It returns the decoded GetTaskResponse.
 // An error answer comes back as a *errors.APIError.
+//
+// Deprecated: the spec marks getTask deprecated, for the reason its description gives; the
+// method will be removed from this SDK in a later release.
 func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.GetTaskResponse, error) {
 	op := operation{name: "getTask", method: "GET", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {
@@ -3260,11 +3295,14 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 }
 
 // UpdateTask calls updateTask, PUT /v1/chat/tasks/{id}: update a task.
-// Changes a task's status, data, tags or timeout.
+// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // It returns the decoded UpdateTaskResponse.
 // body is a gen.UpdateTaskBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
+//
+// Deprecated: the spec marks updateTask deprecated, for the reason its description gives; the
+// method will be removed from this SDK in a later release.
 func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskBody, opts ...Option) (*gen.UpdateTaskResponse, error) {
 	op := operation{name: "updateTask", method: "PUT", path: "/v1/chat/tasks/{id}", scopes: scopeBot}
 	if err := op.checkPath("id", string(id)); err != nil {

@@ -178,8 +178,10 @@ const (
 	AuditRecordActionUPDATEBOTCONFIG                AuditRecordAction = "UPDATE_BOT_CONFIG"
 	AuditRecordActionUPDATEPAYMENTMETHOD            AuditRecordAction = "UPDATE_PAYMENT_METHOD"
 	AuditRecordActionUPDATEWORKSPACE                AuditRecordAction = "UPDATE_WORKSPACE"
+	AuditRecordActionUPDATEWORKSPACEADDONSREADONLY  AuditRecordAction = "UPDATE_WORKSPACE_ADDONS_READONLY"
 	AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY AuditRecordAction = "UPDATE_WORKSPACE_BILLING_READONLY"
 	AuditRecordActionUPDATEWORKSPACEMEMBER          AuditRecordAction = "UPDATE_WORKSPACE_MEMBER"
+	AuditRecordActionUPDATEWORKSPACEPLANREADONLY    AuditRecordAction = "UPDATE_WORKSPACE_PLAN_READONLY"
 )
 
 // Valid indicates whether the value is a known member of the AuditRecordAction enum.
@@ -223,9 +225,13 @@ func (e AuditRecordAction) Valid() bool {
 		return true
 	case AuditRecordActionUPDATEWORKSPACE:
 		return true
+	case AuditRecordActionUPDATEWORKSPACEADDONSREADONLY:
+		return true
 	case AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY:
 		return true
 	case AuditRecordActionUPDATEWORKSPACEMEMBER:
+		return true
+	case AuditRecordActionUPDATEWORKSPACEPLANREADONLY:
 		return true
 	default:
 		return false
@@ -625,6 +631,21 @@ func (e CreateWorkflowBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for CreateWorkspaceBodyBillingVersion.
+const (
+	CreateWorkspaceBodyBillingVersionV4 CreateWorkspaceBodyBillingVersion = "v4"
+)
+
+// Valid indicates whether the value is a known member of the CreateWorkspaceBodyBillingVersion enum.
+func (e CreateWorkspaceBodyBillingVersion) Valid() bool {
+	switch e {
+	case CreateWorkspaceBodyBillingVersionV4:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateWorkspaceMemberBodyRole.
 const (
 	CreateWorkspaceMemberBodyRoleAdministrator CreateWorkspaceMemberBodyRole = "administrator"
@@ -828,10 +849,12 @@ func (e ExportTableResponseJobStatus) Valid() bool {
 
 // Defines values for ExportTableResponseJobType.
 const (
-	ExportTableResponseJobTypeClearColumn  ExportTableResponseJobType = "clear_column"
-	ExportTableResponseJobTypeClearVectors ExportTableResponseJobType = "clear_vectors"
-	ExportTableResponseJobTypeExport       ExportTableResponseJobType = "export"
-	ExportTableResponseJobTypeImport       ExportTableResponseJobType = "import"
+	ExportTableResponseJobTypeClearColumn    ExportTableResponseJobType = "clear_column"
+	ExportTableResponseJobTypeClearVectors   ExportTableResponseJobType = "clear_vectors"
+	ExportTableResponseJobTypeDeleteRows     ExportTableResponseJobType = "delete_rows"
+	ExportTableResponseJobTypeDuplicateTable ExportTableResponseJobType = "duplicate_table"
+	ExportTableResponseJobTypeExport         ExportTableResponseJobType = "export"
+	ExportTableResponseJobTypeImport         ExportTableResponseJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the ExportTableResponseJobType enum.
@@ -840,6 +863,10 @@ func (e ExportTableResponseJobType) Valid() bool {
 	case ExportTableResponseJobTypeClearColumn:
 		return true
 	case ExportTableResponseJobTypeClearVectors:
+		return true
+	case ExportTableResponseJobTypeDeleteRows:
+		return true
+	case ExportTableResponseJobTypeDuplicateTable:
 		return true
 	case ExportTableResponseJobTypeExport:
 		return true
@@ -1605,10 +1632,12 @@ func (e ImportTableResponseJobStatus) Valid() bool {
 
 // Defines values for ImportTableResponseJobType.
 const (
-	ImportTableResponseJobTypeClearColumn  ImportTableResponseJobType = "clear_column"
-	ImportTableResponseJobTypeClearVectors ImportTableResponseJobType = "clear_vectors"
-	ImportTableResponseJobTypeExport       ImportTableResponseJobType = "export"
-	ImportTableResponseJobTypeImport       ImportTableResponseJobType = "import"
+	ImportTableResponseJobTypeClearColumn    ImportTableResponseJobType = "clear_column"
+	ImportTableResponseJobTypeClearVectors   ImportTableResponseJobType = "clear_vectors"
+	ImportTableResponseJobTypeDeleteRows     ImportTableResponseJobType = "delete_rows"
+	ImportTableResponseJobTypeDuplicateTable ImportTableResponseJobType = "duplicate_table"
+	ImportTableResponseJobTypeExport         ImportTableResponseJobType = "export"
+	ImportTableResponseJobTypeImport         ImportTableResponseJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the ImportTableResponseJobType enum.
@@ -1617,6 +1646,10 @@ func (e ImportTableResponseJobType) Valid() bool {
 	case ImportTableResponseJobTypeClearColumn:
 		return true
 	case ImportTableResponseJobTypeClearVectors:
+		return true
+	case ImportTableResponseJobTypeDeleteRows:
+		return true
+	case ImportTableResponseJobTypeDuplicateTable:
 		return true
 	case ImportTableResponseJobTypeExport:
 		return true
@@ -2045,6 +2078,7 @@ func (e ListedWorkspaceBillingVersion) Valid() bool {
 const (
 	ListedWorkspacePlanCommunity  ListedWorkspacePlan = "community"
 	ListedWorkspacePlanEnterprise ListedWorkspacePlan = "enterprise"
+	ListedWorkspacePlanManaged    ListedWorkspacePlan = "managed"
 	ListedWorkspacePlanPlus       ListedWorkspacePlan = "plus"
 	ListedWorkspacePlanTeam       ListedWorkspacePlan = "team"
 )
@@ -2055,6 +2089,8 @@ func (e ListedWorkspacePlan) Valid() bool {
 	case ListedWorkspacePlanCommunity:
 		return true
 	case ListedWorkspacePlanEnterprise:
+		return true
+	case ListedWorkspacePlanManaged:
 		return true
 	case ListedWorkspacePlanPlus:
 		return true
@@ -2631,10 +2667,12 @@ func (e TableJobStatus) Valid() bool {
 
 // Defines values for TableJobType.
 const (
-	TableJobTypeClearColumn  TableJobType = "clear_column"
-	TableJobTypeClearVectors TableJobType = "clear_vectors"
-	TableJobTypeExport       TableJobType = "export"
-	TableJobTypeImport       TableJobType = "import"
+	TableJobTypeClearColumn    TableJobType = "clear_column"
+	TableJobTypeClearVectors   TableJobType = "clear_vectors"
+	TableJobTypeDeleteRows     TableJobType = "delete_rows"
+	TableJobTypeDuplicateTable TableJobType = "duplicate_table"
+	TableJobTypeExport         TableJobType = "export"
+	TableJobTypeImport         TableJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the TableJobType enum.
@@ -2643,6 +2681,10 @@ func (e TableJobType) Valid() bool {
 	case TableJobTypeClearColumn:
 		return true
 	case TableJobTypeClearVectors:
+		return true
+	case TableJobTypeDeleteRows:
+		return true
+	case TableJobTypeDuplicateTable:
 		return true
 	case TableJobTypeExport:
 		return true
@@ -3227,6 +3269,7 @@ func (e WorkspaceBillingVersion) Valid() bool {
 const (
 	WorkspacePlanCommunity  WorkspacePlan = "community"
 	WorkspacePlanEnterprise WorkspacePlan = "enterprise"
+	WorkspacePlanManaged    WorkspacePlan = "managed"
 	WorkspacePlanPlus       WorkspacePlan = "plus"
 	WorkspacePlanTeam       WorkspacePlan = "team"
 )
@@ -3237,6 +3280,8 @@ func (e WorkspacePlan) Valid() bool {
 	case WorkspacePlanCommunity:
 		return true
 	case WorkspacePlanEnterprise:
+		return true
+	case WorkspacePlanManaged:
 		return true
 	case WorkspacePlanPlus:
 		return true
@@ -6528,9 +6573,15 @@ type CreateWorkflowResponse struct {
 
 // CreateWorkspaceBody The body of a request to create a workspace.
 type CreateWorkspaceBody struct {
+	// BillingVersion Billing model to start the workspace on; only v4 may be asked for. Left out, the API picks the model.
+	BillingVersion *CreateWorkspaceBodyBillingVersion `json:"billingVersion,omitempty"`
+
 	// Name Display name of the new workspace.
 	Name string `json:"name"`
 }
+
+// CreateWorkspaceBodyBillingVersion Billing model to start the workspace on; only v4 may be asked for. Left out, the API picks the model.
+type CreateWorkspaceBodyBillingVersion string
 
 // CreateWorkspaceMemberBody The body of a request to create a workspace member.
 type CreateWorkspaceMemberBody struct {
@@ -6539,6 +6590,9 @@ type CreateWorkspaceMemberBody struct {
 
 	// Role Role the person gets in the workspace.
 	Role CreateWorkspaceMemberBodyRole `json:"role"`
+
+	// SendEmail Whether Botpress emails the person about the new membership. The API's default when left out is not documented.
+	SendEmail *bool `json:"sendEmail,omitempty"`
 }
 
 // CreateWorkspaceMemberBodyRole Role the person gets in the workspace.
@@ -6585,7 +6639,7 @@ type DeleteTableRowsBody struct {
 	// DeleteAllRows Delete every row of the table. There is no undo.
 	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
 
-	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
+	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}. The API deletes by filter in batches in the background and answers a job to follow.
 	Filter map[string]interface{} `json:"filter,omitempty"`
 
 	// IDs IDs of the rows to delete, 1000 at most.
@@ -6594,8 +6648,11 @@ type DeleteTableRowsBody struct {
 
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
-	// DeletedRows How many rows were deleted.
+	// DeletedRows How many rows were deleted by this call; a deletion by filter may go on after it, in its job.
 	DeletedRows float64 `json:"deletedRows"`
+
+	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+	Job *TableJobHandle `json:"job,omitempty"`
 }
 
 // DeployBotVersionBody The body of a request to deploy a bot version.
@@ -6618,7 +6675,10 @@ type DuplicateTableBody struct {
 
 // DuplicateTableResponse The table, rows.
 type DuplicateTableResponse struct {
-	// Rows How many rows the new table holds.
+	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+	Job *TableJobHandle `json:"job,omitempty"`
+
+	// Rows How many rows the source table holds.
 	Rows float64 `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -10377,6 +10437,9 @@ type MessageDefinitionUpdate struct {
 	Schema map[string]interface{} `json:"schema"`
 }
 
+// MigrateWorkspaceToV4Body The body of a request to move a workspace to billing v4; it carries nothing.
+type MigrateWorkspaceToV4Body = map[string]interface{}
+
 // PageMeta Paging information of a list answer.
 type PageMeta struct {
 	// NextToken Pass it as the nextToken query parameter to get the next page. Absent on the last page.
@@ -11313,7 +11376,7 @@ type Table_Schema struct {
 	Type TableSchemaType `json:"type"`
 }
 
-// TableJob A background job on a table: an import, an export, or clearing a column or its vectors.
+// TableJob A background job on a table: an import, an export, clearing a column or its vectors, deleting rows by filter, or copying a table.
 type TableJob struct {
 	// BotID Bot that owns the table.
 	BotID string `json:"botId"`
@@ -11351,6 +11414,15 @@ type TableJobStatus string
 
 // TableJobType What the job does.
 type TableJobType string
+
+// TableJobHandle A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+type TableJobHandle struct {
+	// ID ID of the job, as getTableJobs lists it.
+	ID string `json:"id"`
+
+	// Status Where the job stood when the call answered (pending, in_progress, completed...).
+	Status string `json:"status"`
+}
 
 // TagDefinitionUpdate A tag definition in an update, or null to remove the tag.
 type TagDefinitionUpdate struct {
@@ -13910,6 +13982,9 @@ type ListWorkspaceMembersParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -13943,6 +14018,9 @@ type ListWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Handle Keep only the workspace with this handle.
 	Handle *string `form:"handle,omitempty" json:"handle,omitempty"`
 }
@@ -13963,6 +14041,9 @@ type SetWorkspacePreferenceParams struct {
 type ListPublicWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// WorkspaceIDs Keep only these workspaces. Repeat the key for each ID.
 	WorkspaceIDs []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
@@ -13994,6 +14075,9 @@ type GetAuditRecordsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14012,6 +14096,12 @@ type ChargeWorkspaceUnpaidInvoicesParams struct {
 
 // GetUpcomingInvoiceParams defines parameters for GetUpcomingInvoice.
 type GetUpcomingInvoiceParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
+// MigrateWorkspaceToV4Params defines parameters for MigrateWorkspaceToV4.
+type MigrateWorkspaceToV4Params struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14816,6 +14906,9 @@ type ListFilesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// SortField Field the files are sorted by.
 	SortField *ListFilesParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
@@ -14863,6 +14956,9 @@ type UpsertFileParams struct {
 type ListKnowledgeBasesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only knowledge bases whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
 	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
@@ -14951,6 +15047,9 @@ type ListFileTagsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
 
@@ -14965,6 +15064,9 @@ type ListFileTagsParams struct {
 type ListFileTagValuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15032,7 +15134,10 @@ type ListFilePassagesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// Limit Largest number of passages per page: 20 when left out, 200 at most.
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Limit Largest number of passages per page: 20 when left out, 200 at most. The client of Botpress sends it besides pageSize, and Botpress does not say which wins when both are set.
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -15414,6 +15519,9 @@ type UpdateWorkspaceJSONRequestBody = UpdateWorkspaceBody
 // ChargeWorkspaceUnpaidInvoicesJSONRequestBody defines body for ChargeWorkspaceUnpaidInvoices for application/json ContentType.
 type ChargeWorkspaceUnpaidInvoicesJSONRequestBody = ChargeWorkspaceUnpaidInvoicesBody
 
+// MigrateWorkspaceToV4JSONRequestBody defines body for MigrateWorkspaceToV4 for application/json ContentType.
+type MigrateWorkspaceToV4JSONRequestBody = MigrateWorkspaceToV4Body
+
 // CallActionJSONRequestBody defines body for CallAction for application/json ContentType.
 type CallActionJSONRequestBody = CallActionBody
 
@@ -15466,9 +15574,13 @@ type SetStateExpiryJSONRequestBody = SetStateExpiryBody
 type GetOrSetStateJSONRequestBody = GetOrSetStateBody
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 type CreateTaskJSONRequestBody = CreateTaskBody
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 type UpdateTaskJSONRequestBody = UpdateTaskBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.

@@ -185,8 +185,10 @@ const (
 	AuditRecordActionUPDATEBOTCONFIG                AuditRecordAction = "UPDATE_BOT_CONFIG"
 	AuditRecordActionUPDATEPAYMENTMETHOD            AuditRecordAction = "UPDATE_PAYMENT_METHOD"
 	AuditRecordActionUPDATEWORKSPACE                AuditRecordAction = "UPDATE_WORKSPACE"
+	AuditRecordActionUPDATEWORKSPACEADDONSREADONLY  AuditRecordAction = "UPDATE_WORKSPACE_ADDONS_READONLY"
 	AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY AuditRecordAction = "UPDATE_WORKSPACE_BILLING_READONLY"
 	AuditRecordActionUPDATEWORKSPACEMEMBER          AuditRecordAction = "UPDATE_WORKSPACE_MEMBER"
+	AuditRecordActionUPDATEWORKSPACEPLANREADONLY    AuditRecordAction = "UPDATE_WORKSPACE_PLAN_READONLY"
 )
 
 // Valid indicates whether the value is a known member of the AuditRecordAction enum.
@@ -230,9 +232,13 @@ func (e AuditRecordAction) Valid() bool {
 		return true
 	case AuditRecordActionUPDATEWORKSPACE:
 		return true
+	case AuditRecordActionUPDATEWORKSPACEADDONSREADONLY:
+		return true
 	case AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY:
 		return true
 	case AuditRecordActionUPDATEWORKSPACEMEMBER:
+		return true
+	case AuditRecordActionUPDATEWORKSPACEPLANREADONLY:
 		return true
 	default:
 		return false
@@ -632,6 +638,21 @@ func (e CreateWorkflowBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for CreateWorkspaceBodyBillingVersion.
+const (
+	CreateWorkspaceBodyBillingVersionV4 CreateWorkspaceBodyBillingVersion = "v4"
+)
+
+// Valid indicates whether the value is a known member of the CreateWorkspaceBodyBillingVersion enum.
+func (e CreateWorkspaceBodyBillingVersion) Valid() bool {
+	switch e {
+	case CreateWorkspaceBodyBillingVersionV4:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateWorkspaceMemberBodyRole.
 const (
 	CreateWorkspaceMemberBodyRoleAdministrator CreateWorkspaceMemberBodyRole = "administrator"
@@ -835,10 +856,12 @@ func (e ExportTableResponseJobStatus) Valid() bool {
 
 // Defines values for ExportTableResponseJobType.
 const (
-	ExportTableResponseJobTypeClearColumn  ExportTableResponseJobType = "clear_column"
-	ExportTableResponseJobTypeClearVectors ExportTableResponseJobType = "clear_vectors"
-	ExportTableResponseJobTypeExport       ExportTableResponseJobType = "export"
-	ExportTableResponseJobTypeImport       ExportTableResponseJobType = "import"
+	ExportTableResponseJobTypeClearColumn    ExportTableResponseJobType = "clear_column"
+	ExportTableResponseJobTypeClearVectors   ExportTableResponseJobType = "clear_vectors"
+	ExportTableResponseJobTypeDeleteRows     ExportTableResponseJobType = "delete_rows"
+	ExportTableResponseJobTypeDuplicateTable ExportTableResponseJobType = "duplicate_table"
+	ExportTableResponseJobTypeExport         ExportTableResponseJobType = "export"
+	ExportTableResponseJobTypeImport         ExportTableResponseJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the ExportTableResponseJobType enum.
@@ -847,6 +870,10 @@ func (e ExportTableResponseJobType) Valid() bool {
 	case ExportTableResponseJobTypeClearColumn:
 		return true
 	case ExportTableResponseJobTypeClearVectors:
+		return true
+	case ExportTableResponseJobTypeDeleteRows:
+		return true
+	case ExportTableResponseJobTypeDuplicateTable:
 		return true
 	case ExportTableResponseJobTypeExport:
 		return true
@@ -1612,10 +1639,12 @@ func (e ImportTableResponseJobStatus) Valid() bool {
 
 // Defines values for ImportTableResponseJobType.
 const (
-	ImportTableResponseJobTypeClearColumn  ImportTableResponseJobType = "clear_column"
-	ImportTableResponseJobTypeClearVectors ImportTableResponseJobType = "clear_vectors"
-	ImportTableResponseJobTypeExport       ImportTableResponseJobType = "export"
-	ImportTableResponseJobTypeImport       ImportTableResponseJobType = "import"
+	ImportTableResponseJobTypeClearColumn    ImportTableResponseJobType = "clear_column"
+	ImportTableResponseJobTypeClearVectors   ImportTableResponseJobType = "clear_vectors"
+	ImportTableResponseJobTypeDeleteRows     ImportTableResponseJobType = "delete_rows"
+	ImportTableResponseJobTypeDuplicateTable ImportTableResponseJobType = "duplicate_table"
+	ImportTableResponseJobTypeExport         ImportTableResponseJobType = "export"
+	ImportTableResponseJobTypeImport         ImportTableResponseJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the ImportTableResponseJobType enum.
@@ -1624,6 +1653,10 @@ func (e ImportTableResponseJobType) Valid() bool {
 	case ImportTableResponseJobTypeClearColumn:
 		return true
 	case ImportTableResponseJobTypeClearVectors:
+		return true
+	case ImportTableResponseJobTypeDeleteRows:
+		return true
+	case ImportTableResponseJobTypeDuplicateTable:
 		return true
 	case ImportTableResponseJobTypeExport:
 		return true
@@ -2052,6 +2085,7 @@ func (e ListedWorkspaceBillingVersion) Valid() bool {
 const (
 	ListedWorkspacePlanCommunity  ListedWorkspacePlan = "community"
 	ListedWorkspacePlanEnterprise ListedWorkspacePlan = "enterprise"
+	ListedWorkspacePlanManaged    ListedWorkspacePlan = "managed"
 	ListedWorkspacePlanPlus       ListedWorkspacePlan = "plus"
 	ListedWorkspacePlanTeam       ListedWorkspacePlan = "team"
 )
@@ -2062,6 +2096,8 @@ func (e ListedWorkspacePlan) Valid() bool {
 	case ListedWorkspacePlanCommunity:
 		return true
 	case ListedWorkspacePlanEnterprise:
+		return true
+	case ListedWorkspacePlanManaged:
 		return true
 	case ListedWorkspacePlanPlus:
 		return true
@@ -2638,10 +2674,12 @@ func (e TableJobStatus) Valid() bool {
 
 // Defines values for TableJobType.
 const (
-	TableJobTypeClearColumn  TableJobType = "clear_column"
-	TableJobTypeClearVectors TableJobType = "clear_vectors"
-	TableJobTypeExport       TableJobType = "export"
-	TableJobTypeImport       TableJobType = "import"
+	TableJobTypeClearColumn    TableJobType = "clear_column"
+	TableJobTypeClearVectors   TableJobType = "clear_vectors"
+	TableJobTypeDeleteRows     TableJobType = "delete_rows"
+	TableJobTypeDuplicateTable TableJobType = "duplicate_table"
+	TableJobTypeExport         TableJobType = "export"
+	TableJobTypeImport         TableJobType = "import"
 )
 
 // Valid indicates whether the value is a known member of the TableJobType enum.
@@ -2650,6 +2688,10 @@ func (e TableJobType) Valid() bool {
 	case TableJobTypeClearColumn:
 		return true
 	case TableJobTypeClearVectors:
+		return true
+	case TableJobTypeDeleteRows:
+		return true
+	case TableJobTypeDuplicateTable:
 		return true
 	case TableJobTypeExport:
 		return true
@@ -3234,6 +3276,7 @@ func (e WorkspaceBillingVersion) Valid() bool {
 const (
 	WorkspacePlanCommunity  WorkspacePlan = "community"
 	WorkspacePlanEnterprise WorkspacePlan = "enterprise"
+	WorkspacePlanManaged    WorkspacePlan = "managed"
 	WorkspacePlanPlus       WorkspacePlan = "plus"
 	WorkspacePlanTeam       WorkspacePlan = "team"
 )
@@ -3244,6 +3287,8 @@ func (e WorkspacePlan) Valid() bool {
 	case WorkspacePlanCommunity:
 		return true
 	case WorkspacePlanEnterprise:
+		return true
+	case WorkspacePlanManaged:
 		return true
 	case WorkspacePlanPlus:
 		return true
@@ -6535,9 +6580,15 @@ type CreateWorkflowResponse struct {
 
 // CreateWorkspaceBody The body of a request to create a workspace.
 type CreateWorkspaceBody struct {
+	// BillingVersion Billing model to start the workspace on; only v4 may be asked for. Left out, the API picks the model.
+	BillingVersion *CreateWorkspaceBodyBillingVersion `json:"billingVersion,omitempty"`
+
 	// Name Display name of the new workspace.
 	Name string `json:"name"`
 }
+
+// CreateWorkspaceBodyBillingVersion Billing model to start the workspace on; only v4 may be asked for. Left out, the API picks the model.
+type CreateWorkspaceBodyBillingVersion string
 
 // CreateWorkspaceMemberBody The body of a request to create a workspace member.
 type CreateWorkspaceMemberBody struct {
@@ -6546,6 +6597,9 @@ type CreateWorkspaceMemberBody struct {
 
 	// Role Role the person gets in the workspace.
 	Role CreateWorkspaceMemberBodyRole `json:"role"`
+
+	// SendEmail Whether Botpress emails the person about the new membership. The API's default when left out is not documented.
+	SendEmail *bool `json:"sendEmail,omitempty"`
 }
 
 // CreateWorkspaceMemberBodyRole Role the person gets in the workspace.
@@ -6592,7 +6646,7 @@ type DeleteTableRowsBody struct {
 	// DeleteAllRows Delete every row of the table. There is no undo.
 	DeleteAllRows *bool `json:"deleteAllRows,omitempty"`
 
-	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}.
+	// Filter MongoDB-style condition picking the rows to delete, e.g. {"status": {"$eq": "done"}}. The API deletes by filter in batches in the background and answers a job to follow.
 	Filter map[string]interface{} `json:"filter,omitempty"`
 
 	// IDs IDs of the rows to delete, 1000 at most.
@@ -6601,8 +6655,11 @@ type DeleteTableRowsBody struct {
 
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
-	// DeletedRows How many rows were deleted.
+	// DeletedRows How many rows were deleted by this call; a deletion by filter may go on after it, in its job.
 	DeletedRows float64 `json:"deletedRows"`
+
+	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+	Job *TableJobHandle `json:"job,omitempty"`
 }
 
 // DeployBotVersionBody The body of a request to deploy a bot version.
@@ -6625,7 +6682,10 @@ type DuplicateTableBody struct {
 
 // DuplicateTableResponse The table, rows.
 type DuplicateTableResponse struct {
-	// Rows How many rows the new table holds.
+	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+	Job *TableJobHandle `json:"job,omitempty"`
+
+	// Rows How many rows the source table holds.
 	Rows float64 `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
@@ -10384,6 +10444,9 @@ type MessageDefinitionUpdate struct {
 	Schema map[string]interface{} `json:"schema"`
 }
 
+// MigrateWorkspaceToV4Body The body of a request to move a workspace to billing v4; it carries nothing.
+type MigrateWorkspaceToV4Body = map[string]interface{}
+
 // PageMeta Paging information of a list answer.
 type PageMeta struct {
 	// NextToken Pass it as the nextToken query parameter to get the next page. Absent on the last page.
@@ -11320,7 +11383,7 @@ type Table_Schema struct {
 	Type TableSchemaType `json:"type"`
 }
 
-// TableJob A background job on a table: an import, an export, or clearing a column or its vectors.
+// TableJob A background job on a table: an import, an export, clearing a column or its vectors, deleting rows by filter, or copying a table.
 type TableJob struct {
 	// BotID Bot that owns the table.
 	BotID string `json:"botId"`
@@ -11358,6 +11421,15 @@ type TableJobStatus string
 
 // TableJobType What the job does.
 type TableJobType string
+
+// TableJobHandle A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
+type TableJobHandle struct {
+	// ID ID of the job, as getTableJobs lists it.
+	ID string `json:"id"`
+
+	// Status Where the job stood when the call answered (pending, in_progress, completed...).
+	Status string `json:"status"`
+}
 
 // TagDefinitionUpdate A tag definition in an update, or null to remove the tag.
 type TagDefinitionUpdate struct {
@@ -13917,6 +13989,9 @@ type ListWorkspaceMembersParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -13950,6 +14025,9 @@ type ListWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// Handle Keep only the workspace with this handle.
 	Handle *string `form:"handle,omitempty" json:"handle,omitempty"`
 }
@@ -13970,6 +14048,9 @@ type SetWorkspacePreferenceParams struct {
 type ListPublicWorkspacesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// WorkspaceIDs Keep only these workspaces. Repeat the key for each ID.
 	WorkspaceIDs []string `form:"workspaceIds,omitempty" json:"workspaceIds,omitempty"`
@@ -14001,6 +14082,9 @@ type GetAuditRecordsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14019,6 +14103,12 @@ type ChargeWorkspaceUnpaidInvoicesParams struct {
 
 // GetUpcomingInvoiceParams defines parameters for GetUpcomingInvoice.
 type GetUpcomingInvoiceParams struct {
+	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
+	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
+}
+
+// MigrateWorkspaceToV4Params defines parameters for MigrateWorkspaceToV4.
+type MigrateWorkspaceToV4Params struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14823,6 +14913,9 @@ type ListFilesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// SortField Field the files are sorted by.
 	SortField *ListFilesParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
@@ -14870,6 +14963,9 @@ type UpsertFileParams struct {
 type ListKnowledgeBasesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only knowledge bases whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
 	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
@@ -14958,6 +15054,9 @@ type ListFileTagsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
 
@@ -14972,6 +15071,9 @@ type ListFileTagsParams struct {
 type ListFileTagValuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15039,7 +15141,10 @@ type ListFilePassagesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
-	// Limit Largest number of passages per page: 20 when left out, 200 at most.
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Limit Largest number of passages per page: 20 when left out, 200 at most. The client of Botpress sends it besides pageSize, and Botpress does not say which wins when both are set.
 	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -15421,6 +15526,9 @@ type UpdateWorkspaceJSONRequestBody = UpdateWorkspaceBody
 // ChargeWorkspaceUnpaidInvoicesJSONRequestBody defines body for ChargeWorkspaceUnpaidInvoices for application/json ContentType.
 type ChargeWorkspaceUnpaidInvoicesJSONRequestBody = ChargeWorkspaceUnpaidInvoicesBody
 
+// MigrateWorkspaceToV4JSONRequestBody defines body for MigrateWorkspaceToV4 for application/json ContentType.
+type MigrateWorkspaceToV4JSONRequestBody = MigrateWorkspaceToV4Body
+
 // CallActionJSONRequestBody defines body for CallAction for application/json ContentType.
 type CallActionJSONRequestBody = CallActionBody
 
@@ -15473,9 +15581,13 @@ type SetStateExpiryJSONRequestBody = SetStateExpiryBody
 type GetOrSetStateJSONRequestBody = GetOrSetStateBody
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 type CreateTaskJSONRequestBody = CreateTaskBody
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 type UpdateTaskJSONRequestBody = UpdateTaskBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
@@ -17135,6 +17247,24 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/admin/workspaces/{id}/billing/upcoming-invoice (the `GetUpcomingInvoice` operationId).
 	GetUpcomingInvoice(ctx context.Context, id string, params *GetUpcomingInvoiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// MigrateWorkspaceToV4WithBody Move a workspace to billing v4
+	//
+	// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+	MigrateWorkspaceToV4WithBody(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MigrateWorkspaceToV4 Move a workspace to billing v4
+	//
+	// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+	MigrateWorkspaceToV4(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, body MigrateWorkspaceToV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPublicWorkspace Get a workspace's public profile
 	//
 	// Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
@@ -17576,59 +17706,73 @@ type ClientInterface interface {
 
 	// ListTasks List tasks
 	//
-	// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
+	// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Corresponds with GET /v1/chat/tasks (the `ListTasks` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListTasks(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTaskWithBody Create a task
 	//
-	// Creates a task in a conversation.
+	// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTaskWithBody(ctx context.Context, params *CreateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTask Create a task
 	//
-	// Creates a task in a conversation.
+	// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTask(ctx context.Context, params *CreateTaskParams, body CreateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteTask Delete a task
 	//
-	// Removes a task permanently.
+	// Removes a task permanently. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Corresponds with DELETE /v1/chat/tasks/{id} (the `DeleteTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteTask(ctx context.Context, id string, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTask Get a task
 	//
-	// Returns one task by ID.
+	// Returns one task by ID. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Corresponds with GET /v1/chat/tasks/{id} (the `GetTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetTask(ctx context.Context, id string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskWithBody Update a task
 	//
-	// Changes a task's status, data, tags or timeout.
+	// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTaskWithBody(ctx context.Context, id string, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTask Update a task
 	//
-	// Changes a task's status, data, tags or timeout.
+	// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTask(ctx context.Context, id string, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
@@ -20774,6 +20918,44 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, params *GetU
 	return c.Client.Do(req)
 }
 
+// MigrateWorkspaceToV4WithBody Move a workspace to billing v4
+//
+// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+func (c *Client) MigrateWorkspaceToV4WithBody(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMigrateWorkspaceToV4RequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MigrateWorkspaceToV4 Move a workspace to billing v4
+//
+// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+func (c *Client) MigrateWorkspaceToV4(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, body MigrateWorkspaceToV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMigrateWorkspaceToV4Request(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPublicWorkspace Get a workspace's public profile
 //
 // Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
@@ -21745,9 +21927,10 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *ListTagV
 
 // ListTasks List tasks
 //
-// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
+// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Corresponds with GET /v1/chat/tasks (the `ListTasks` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) ListTasks(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListTasksRequest(c.Server, params)
 	if err != nil {
@@ -21762,11 +21945,12 @@ func (c *Client) ListTasks(ctx context.Context, params *ListTasksParams, reqEdit
 
 // CreateTaskWithBody Create a task
 //
-// Creates a task in a conversation.
+// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) CreateTaskWithBody(ctx context.Context, params *CreateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTaskRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
@@ -21781,11 +21965,12 @@ func (c *Client) CreateTaskWithBody(ctx context.Context, params *CreateTaskParam
 
 // CreateTask Create a task
 //
-// Creates a task in a conversation.
+// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) CreateTask(ctx context.Context, params *CreateTaskParams, body CreateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTaskRequest(c.Server, params, body)
 	if err != nil {
@@ -21800,9 +21985,10 @@ func (c *Client) CreateTask(ctx context.Context, params *CreateTaskParams, body 
 
 // DeleteTask Delete a task
 //
-// Removes a task permanently.
+// Removes a task permanently. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Corresponds with DELETE /v1/chat/tasks/{id} (the `DeleteTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) DeleteTask(ctx context.Context, id string, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteTaskRequest(c.Server, id, params)
 	if err != nil {
@@ -21817,9 +22003,10 @@ func (c *Client) DeleteTask(ctx context.Context, id string, params *DeleteTaskPa
 
 // GetTask Get a task
 //
-// Returns one task by ID.
+// Returns one task by ID. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Corresponds with GET /v1/chat/tasks/{id} (the `GetTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) GetTask(ctx context.Context, id string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTaskRequest(c.Server, id, params)
 	if err != nil {
@@ -21834,11 +22021,12 @@ func (c *Client) GetTask(ctx context.Context, id string, params *GetTaskParams, 
 
 // UpdateTaskWithBody Update a task
 //
-// Changes a task's status, data, tags or timeout.
+// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) UpdateTaskWithBody(ctx context.Context, id string, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
@@ -21853,11 +22041,12 @@ func (c *Client) UpdateTaskWithBody(ctx context.Context, id string, params *Upda
 
 // UpdateTask Update a task
 //
-// Changes a task's status, data, tags or timeout.
+// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) UpdateTask(ctx context.Context, id string, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskRequest(c.Server, id, params, body)
 	if err != nil {
@@ -29083,6 +29272,18 @@ func NewListWorkspaceMembersRequest(server string, params *ListWorkspaceMembersP
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -29360,6 +29561,18 @@ func NewListWorkspacesRequest(server string, params *ListWorkspacesParams) (*htt
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Handle != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "handle", *params.Handle, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -29608,6 +29821,18 @@ func NewListPublicWorkspacesRequest(server string, params *ListPublicWorkspacesP
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -29889,6 +30114,18 @@ func NewGetAuditRecordsRequest(server string, id string, params *GetAuditRecords
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -30059,6 +30296,68 @@ func NewGetUpcomingInvoiceRequest(server string, id string, params *GetUpcomingI
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.XWorkspaceID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", *params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-workspace-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewMigrateWorkspaceToV4Request calls the generic MigrateWorkspaceToV4 builder with application/json body
+func NewMigrateWorkspaceToV4Request(server string, id string, params *MigrateWorkspaceToV4Params, body MigrateWorkspaceToV4JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMigrateWorkspaceToV4RequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewMigrateWorkspaceToV4RequestWithBody constructs an http.Request for the MigrateWorkspaceToV4 method, with any body, and a specified content type
+func NewMigrateWorkspaceToV4RequestWithBody(server string, id string, params *MigrateWorkspaceToV4Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/workspaces/%s/migrate-to-v4", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -34818,6 +35117,18 @@ func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request,
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.SortField != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortField", *params.SortField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -35033,6 +35344,18 @@ func NewListKnowledgeBasesRequest(server string, params *ListKnowledgeBasesParam
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -35528,6 +35851,18 @@ func NewListFileTagsRequest(server string, params *ListFileTagsParams) (*http.Re
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -35617,6 +35952,18 @@ func NewListFileTagValuesRequest(server string, tag string, params *ListFileTagV
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -36043,6 +36390,18 @@ func NewListFilePassagesRequest(server string, id string, params *ListFilePassag
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -39345,6 +39704,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/admin/workspaces/{id}/billing/upcoming-invoice (the `GetUpcomingInvoice` operationId).
 	GetUpcomingInvoiceWithResponse(ctx context.Context, id string, params *GetUpcomingInvoiceParams, reqEditors ...RequestEditorFn) (*GetUpcomingInvoiceHTTPResponse, error)
 
+	// MigrateWorkspaceToV4WithBodyWithResponse Move a workspace to billing v4
+	//
+	// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+	MigrateWorkspaceToV4WithBodyWithResponse(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MigrateWorkspaceToV4HTTPResponse, error)
+
+	// MigrateWorkspaceToV4WithResponse Move a workspace to billing v4
+	//
+	// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+	MigrateWorkspaceToV4WithResponse(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, body MigrateWorkspaceToV4JSONRequestBody, reqEditors ...RequestEditorFn) (*MigrateWorkspaceToV4HTTPResponse, error)
+
 	// GetPublicWorkspaceWithResponse Get a workspace's public profile
 	//
 	// Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
@@ -39824,65 +40201,79 @@ type ClientWithResponsesInterface interface {
 
 	// ListTasksWithResponse List tasks
 	//
-	// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
+	// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/chat/tasks (the `ListTasks` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListTasksWithResponse(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*ListTasksHTTPResponse, error)
 
 	// CreateTaskWithBodyWithResponse Create a task
 	//
-	// Creates a task in a conversation.
+	// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTaskWithBodyWithResponse(ctx context.Context, params *CreateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTaskHTTPResponse, error)
 
 	// CreateTaskWithResponse Create a task
 	//
-	// Creates a task in a conversation.
+	// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTaskWithResponse(ctx context.Context, params *CreateTaskParams, body CreateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTaskHTTPResponse, error)
 
 	// DeleteTaskWithResponse Delete a task
 	//
-	// Removes a task permanently.
+	// Removes a task permanently. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/chat/tasks/{id} (the `DeleteTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteTaskWithResponse(ctx context.Context, id string, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskHTTPResponse, error)
 
 	// GetTaskWithResponse Get a task
 	//
-	// Returns one task by ID.
+	// Returns one task by ID. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/chat/tasks/{id} (the `GetTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetTaskWithResponse(ctx context.Context, id string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskHTTPResponse, error)
 
 	// UpdateTaskWithBodyWithResponse Update a task
 	//
-	// Changes a task's status, data, tags or timeout.
+	// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTaskWithBodyWithResponse(ctx context.Context, id string, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskHTTPResponse, error)
 
 	// UpdateTaskWithResponse Update a task
 	//
-	// Changes a task's status, data, tags or timeout.
+	// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTaskWithResponse(ctx context.Context, id string, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskHTTPResponse, error)
 
 	// ListUsersWithResponse List users
@@ -46375,6 +46766,61 @@ func (r GetUpcomingInvoiceHTTPResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetUpcomingInvoiceHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MigrateWorkspaceToV4HTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MigrateWorkspaceToV4HTTPResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r MigrateWorkspaceToV4HTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r MigrateWorkspaceToV4HTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r MigrateWorkspaceToV4HTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MigrateWorkspaceToV4HTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MigrateWorkspaceToV4HTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MigrateWorkspaceToV4HTTPResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -53676,6 +54122,36 @@ func (c *ClientWithResponses) GetUpcomingInvoiceWithResponse(ctx context.Context
 	return ParseGetUpcomingInvoiceHTTPResponse(rsp)
 }
 
+// MigrateWorkspaceToV4WithBodyWithResponse Move a workspace to billing v4
+//
+// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+func (c *ClientWithResponses) MigrateWorkspaceToV4WithBodyWithResponse(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MigrateWorkspaceToV4HTTPResponse, error) {
+	rsp, err := c.MigrateWorkspaceToV4WithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMigrateWorkspaceToV4HTTPResponse(rsp)
+}
+
+// MigrateWorkspaceToV4WithResponse Move a workspace to billing v4
+//
+// Switches the workspace to the fourth generation of Botpress's billing model; afterwards its billingVersion reads v4.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/workspaces/{id}/migrate-to-v4 (the `MigrateWorkspaceToV4` operationId).
+func (c *ClientWithResponses) MigrateWorkspaceToV4WithResponse(ctx context.Context, id string, params *MigrateWorkspaceToV4Params, body MigrateWorkspaceToV4JSONRequestBody, reqEditors ...RequestEditorFn) (*MigrateWorkspaceToV4HTTPResponse, error) {
+	rsp, err := c.MigrateWorkspaceToV4(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMigrateWorkspaceToV4HTTPResponse(rsp)
+}
+
 // GetPublicWorkspaceWithResponse Get a workspace's public profile
 //
 // Returns what a workspace shows to everyone: name, handle, about text, picture, contact address and links.
@@ -54473,11 +54949,13 @@ func (c *ClientWithResponses) ListTagValuesWithResponse(ctx context.Context, key
 
 // ListTasksWithResponse List tasks
 //
-// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type.
+// Returns tasks one page at a time, filtered by tags, conversation, user, parent, status or type. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/chat/tasks (the `ListTasks` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) ListTasksWithResponse(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*ListTasksHTTPResponse, error) {
 	rsp, err := c.ListTasks(ctx, params, reqEditors...)
 	if err != nil {
@@ -54488,11 +54966,13 @@ func (c *ClientWithResponses) ListTasksWithResponse(ctx context.Context, params 
 
 // CreateTaskWithBodyWithResponse Create a task
 //
-// Creates a task in a conversation.
+// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) CreateTaskWithBodyWithResponse(ctx context.Context, params *CreateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTaskHTTPResponse, error) {
 	rsp, err := c.CreateTaskWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -54503,11 +54983,12 @@ func (c *ClientWithResponses) CreateTaskWithBodyWithResponse(ctx context.Context
 
 // CreateTaskWithResponse Create a task
 //
-// Creates a task in a conversation.
+// Creates a task in a conversation. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/chat/tasks (the `CreateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) CreateTaskWithResponse(ctx context.Context, params *CreateTaskParams, body CreateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTaskHTTPResponse, error) {
 	rsp, err := c.CreateTask(ctx, params, body, reqEditors...)
 	if err != nil {
@@ -54518,11 +54999,13 @@ func (c *ClientWithResponses) CreateTaskWithResponse(ctx context.Context, params
 
 // DeleteTaskWithResponse Delete a task
 //
-// Removes a task permanently.
+// Removes a task permanently. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/chat/tasks/{id} (the `DeleteTask` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id string, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskHTTPResponse, error) {
 	rsp, err := c.DeleteTask(ctx, id, params, reqEditors...)
 	if err != nil {
@@ -54533,11 +55016,13 @@ func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id str
 
 // GetTaskWithResponse Get a task
 //
-// Returns one task by ID.
+// Returns one task by ID. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/chat/tasks/{id} (the `GetTask` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskHTTPResponse, error) {
 	rsp, err := c.GetTask(ctx, id, params, reqEditors...)
 	if err != nil {
@@ -54548,11 +55033,13 @@ func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id string
 
 // UpdateTaskWithBodyWithResponse Update a task
 //
-// Changes a task's status, data, tags or timeout.
+// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context, id string, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskHTTPResponse, error) {
 	rsp, err := c.UpdateTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -54563,11 +55050,12 @@ func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context
 
 // UpdateTaskWithResponse Update a task
 //
-// Changes a task's status, data, tags or timeout.
+// Changes a task's status, data, tags or timeout. Botpress has dropped the task operations from its API definitions (@botpress/client 1.45.0 has none), so this call is deprecated and will leave the SDK in a later release.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/chat/tasks/{id} (the `UpdateTask` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *ClientWithResponses) UpdateTaskWithResponse(ctx context.Context, id string, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskHTTPResponse, error) {
 	rsp, err := c.UpdateTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
@@ -59952,6 +60440,46 @@ func ParseGetUpcomingInvoiceHTTPResponse(rsp *http.Response) (*GetUpcomingInvoic
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest GetUpcomingInvoiceResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMigrateWorkspaceToV4HTTPResponse parses an HTTP response from a MigrateWorkspaceToV4WithResponse call
+func ParseMigrateWorkspaceToV4HTTPResponse(rsp *http.Response) (*MigrateWorkspaceToV4HTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MigrateWorkspaceToV4HTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -23,8 +23,9 @@
 //
 // @botpress/api lags behind the official client, @botpress/client, which
 // declares newer definitions (scripts/client-diff). Where the two disagree
-// on an operation, or the client has an operation that @botpress/api lacks,
-// the client is the newer truth: that operation is listed as NEWER and left
+// on an operation, the client has an operation that @botpress/api lacks or
+// lacks one that @botpress/api has (Botpress removed it), the client is the
+// newer truth: that operation is listed as NEWER and left
 // to client-diff. The client is read at info.x-botpress-client-package
 // (fetched if needed), unless -client=false.
 package main
@@ -105,7 +106,8 @@ func (o op) String() string { return fmt.Sprintf("%s (%s %s)", o.id, o.method, o
 
 // newerInClient names the operations on which @botpress/client, at the
 // version our spec follows, disagrees with the upstream definitions at
-// paths, or which only the client has; each with a line saying so.
+// paths, which only the client has, or which the client no longer has;
+// each with a line saying so.
 func newerInClient(root, specPath string, paths []string) (map[string]string, error) {
 	version, err := upstream.ClientVersion(specPath)
 	if err != nil {
@@ -134,6 +136,12 @@ func newerInClient(root, specPath string, paths []string) (map[string]string, er
 	}
 	for _, id := range res.Missing {
 		out[id] = "not in the upstream definition, new in " + from + ", which client-diff checks"
+	}
+	// Operations Botpress has since removed: client-diff fails on them
+	// unless our spec marks them deprecated, which @botpress/api, older,
+	// does not; comparing them here would only report that flag.
+	for _, id := range res.Extra {
+		out[id] = "removed in " + from + "; client-diff checks that our spec marks it deprecated"
 	}
 	return out, nil
 }

@@ -201,6 +201,7 @@ type (
 	CreateWorkflowBodyStatus                                                    = gen.CreateWorkflowBodyStatus
 	CreateWorkflowResponse                                                      = gen.CreateWorkflowResponse
 	CreateWorkspaceBody                                                         = gen.CreateWorkspaceBody
+	CreateWorkspaceBodyBillingVersion                                           = gen.CreateWorkspaceBodyBillingVersion
 	CreateWorkspaceMemberBody                                                   = gen.CreateWorkspaceMemberBody
 	CreateWorkspaceMemberBodyRole                                               = gen.CreateWorkspaceMemberBodyRole
 	DailyUsageActivity                                                          = gen.DailyUsageActivity
@@ -546,6 +547,7 @@ type (
 	MessageDirection                                                            = gen.MessageDirection
 	MessageOrigin                                                               = gen.MessageOrigin
 	MessageDefinitionUpdate                                                     = gen.MessageDefinitionUpdate
+	MigrateWorkspaceToV4Body                                                    = gen.MigrateWorkspaceToV4Body
 	PageMeta                                                                    = gen.PageMeta
 	PatchStateBody                                                              = gen.PatchStateBody
 	PatchStateResponse                                                          = gen.PatchStateResponse
@@ -633,6 +635,7 @@ type (
 	TableJob                                                                    = gen.TableJob
 	TableJobStatus                                                              = gen.TableJobStatus
 	TableJobType                                                                = gen.TableJobType
+	TableJobHandle                                                              = gen.TableJobHandle
 	TagDefinitionUpdate                                                         = gen.TagDefinitionUpdate
 	TagValue                                                                    = gen.TagValue
 	Task                                                                        = gen.Task
@@ -879,6 +882,7 @@ type (
 	ListWorkspaceInvoicesParams                                                 = gen.ListWorkspaceInvoicesParams
 	ChargeWorkspaceUnpaidInvoicesParams                                         = gen.ChargeWorkspaceUnpaidInvoicesParams
 	GetUpcomingInvoiceParams                                                    = gen.GetUpcomingInvoiceParams
+	MigrateWorkspaceToV4Params                                                  = gen.MigrateWorkspaceToV4Params
 	GetWorkspaceQuotaParams                                                     = gen.GetWorkspaceQuotaParams
 	GetWorkspaceQuotaParamsType                                                 = gen.GetWorkspaceQuotaParamsType
 	ListWorkspaceQuotasParams                                                   = gen.ListWorkspaceQuotasParams
@@ -1017,6 +1021,7 @@ type (
 	SetWorkspacePreferenceJSONRequestBody                                       = gen.SetWorkspacePreferenceJSONRequestBody
 	UpdateWorkspaceJSONRequestBody                                              = gen.UpdateWorkspaceJSONRequestBody
 	ChargeWorkspaceUnpaidInvoicesJSONRequestBody                                = gen.ChargeWorkspaceUnpaidInvoicesJSONRequestBody
+	MigrateWorkspaceToV4JSONRequestBody                                         = gen.MigrateWorkspaceToV4JSONRequestBody
 	CallActionJSONRequestBody                                                   = gen.CallActionJSONRequestBody
 	TrackAnalyticsJSONRequestBody                                               = gen.TrackAnalyticsJSONRequestBody
 	CreateConversationJSONRequestBody                                           = gen.CreateConversationJSONRequestBody
@@ -1113,8 +1118,10 @@ const (
 	AuditRecordActionUPDATEBOTCONFIG                                        = gen.AuditRecordActionUPDATEBOTCONFIG
 	AuditRecordActionUPDATEPAYMENTMETHOD                                    = gen.AuditRecordActionUPDATEPAYMENTMETHOD
 	AuditRecordActionUPDATEWORKSPACE                                        = gen.AuditRecordActionUPDATEWORKSPACE
+	AuditRecordActionUPDATEWORKSPACEADDONSREADONLY                          = gen.AuditRecordActionUPDATEWORKSPACEADDONSREADONLY
 	AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY                         = gen.AuditRecordActionUPDATEWORKSPACEBILLINGREADONLY
 	AuditRecordActionUPDATEWORKSPACEMEMBER                                  = gen.AuditRecordActionUPDATEWORKSPACEMEMBER
+	AuditRecordActionUPDATEWORKSPACEPLANREADONLY                            = gen.AuditRecordActionUPDATEWORKSPACEPLANREADONLY
 	BotIntegrationsLifecycleStatusDeprecated                                = gen.BotIntegrationsLifecycleStatusDeprecated
 	BotIntegrationsLifecycleStatusPublished                                 = gen.BotIntegrationsLifecycleStatusPublished
 	BotIntegrationsStatusRegistered                                         = gen.BotIntegrationsStatusRegistered
@@ -1174,6 +1181,7 @@ const (
 	CreateWorkflowBodyStatusInProgress                                      = gen.CreateWorkflowBodyStatusInProgress
 	CreateWorkflowBodyStatusListening                                       = gen.CreateWorkflowBodyStatusListening
 	CreateWorkflowBodyStatusPending                                         = gen.CreateWorkflowBodyStatusPending
+	CreateWorkspaceBodyBillingVersionV4                                     = gen.CreateWorkspaceBodyBillingVersionV4
 	CreateWorkspaceMemberBodyRoleAdministrator                              = gen.CreateWorkspaceMemberBodyRoleAdministrator
 	CreateWorkspaceMemberBodyRoleBilling                                    = gen.CreateWorkspaceMemberBodyRoleBilling
 	CreateWorkspaceMemberBodyRoleDeveloper                                  = gen.CreateWorkspaceMemberBodyRoleDeveloper
@@ -1223,6 +1231,8 @@ const (
 	ExportTableResponseJobStatusPending                                     = gen.ExportTableResponseJobStatusPending
 	ExportTableResponseJobTypeClearColumn                                   = gen.ExportTableResponseJobTypeClearColumn
 	ExportTableResponseJobTypeClearVectors                                  = gen.ExportTableResponseJobTypeClearVectors
+	ExportTableResponseJobTypeDeleteRows                                    = gen.ExportTableResponseJobTypeDeleteRows
+	ExportTableResponseJobTypeDuplicateTable                                = gen.ExportTableResponseJobTypeDuplicateTable
 	ExportTableResponseJobTypeExport                                        = gen.ExportTableResponseJobTypeExport
 	ExportTableResponseJobTypeImport                                        = gen.ExportTableResponseJobTypeImport
 	FileAccessPoliciesIntegrations                                          = gen.FileAccessPoliciesIntegrations
@@ -1358,6 +1368,8 @@ const (
 	ImportTableResponseJobStatusPending                                     = gen.ImportTableResponseJobStatusPending
 	ImportTableResponseJobTypeClearColumn                                   = gen.ImportTableResponseJobTypeClearColumn
 	ImportTableResponseJobTypeClearVectors                                  = gen.ImportTableResponseJobTypeClearVectors
+	ImportTableResponseJobTypeDeleteRows                                    = gen.ImportTableResponseJobTypeDeleteRows
+	ImportTableResponseJobTypeDuplicateTable                                = gen.ImportTableResponseJobTypeDuplicateTable
 	ImportTableResponseJobTypeExport                                        = gen.ImportTableResponseJobTypeExport
 	ImportTableResponseJobTypeImport                                        = gen.ImportTableResponseJobTypeImport
 	InitializeIncomingMessageBodyMessageOriginSynthetic                     = gen.InitializeIncomingMessageBodyMessageOriginSynthetic
@@ -1424,6 +1436,7 @@ const (
 	ListedWorkspaceBillingVersionV4                                         = gen.ListedWorkspaceBillingVersionV4
 	ListedWorkspacePlanCommunity                                            = gen.ListedWorkspacePlanCommunity
 	ListedWorkspacePlanEnterprise                                           = gen.ListedWorkspacePlanEnterprise
+	ListedWorkspacePlanManaged                                              = gen.ListedWorkspacePlanManaged
 	ListedWorkspacePlanPlus                                                 = gen.ListedWorkspacePlanPlus
 	ListedWorkspacePlanTeam                                                 = gen.ListedWorkspacePlanTeam
 	ListedWorkspaceMemberRoleAdministrator                                  = gen.ListedWorkspaceMemberRoleAdministrator
@@ -1520,6 +1533,8 @@ const (
 	TableJobStatusPending                                                   = gen.TableJobStatusPending
 	TableJobTypeClearColumn                                                 = gen.TableJobTypeClearColumn
 	TableJobTypeClearVectors                                                = gen.TableJobTypeClearVectors
+	TableJobTypeDeleteRows                                                  = gen.TableJobTypeDeleteRows
+	TableJobTypeDuplicateTable                                              = gen.TableJobTypeDuplicateTable
 	TableJobTypeExport                                                      = gen.TableJobTypeExport
 	TableJobTypeImport                                                      = gen.TableJobTypeImport
 	TaskStatusBlocked                                                       = gen.TaskStatusBlocked
@@ -1622,6 +1637,7 @@ const (
 	WorkspaceBillingVersionV4                                               = gen.WorkspaceBillingVersionV4
 	WorkspacePlanCommunity                                                  = gen.WorkspacePlanCommunity
 	WorkspacePlanEnterprise                                                 = gen.WorkspacePlanEnterprise
+	WorkspacePlanManaged                                                    = gen.WorkspacePlanManaged
 	WorkspacePlanPlus                                                       = gen.WorkspacePlanPlus
 	WorkspacePlanTeam                                                       = gen.WorkspacePlanTeam
 	WorkspaceInvoicePaymentStatusDeleted                                    = gen.WorkspaceInvoicePaymentStatusDeleted

@@ -334,6 +334,9 @@ type ServerInterface interface {
 	// GetUpcomingInvoice Preview the next invoice
 	// (GET /v1/admin/workspaces/{id}/billing/upcoming-invoice)
 	GetUpcomingInvoice(w http.ResponseWriter, r *http.Request, id string, params GetUpcomingInvoiceParams)
+	// MigrateWorkspaceToV4 Move a workspace to billing v4
+	// (POST /v1/admin/workspaces/{id}/migrate-to-v4)
+	MigrateWorkspaceToV4(w http.ResponseWriter, r *http.Request, id string, params MigrateWorkspaceToV4Params)
 	// GetPublicWorkspace Get a workspace's public profile
 	// (GET /v1/admin/workspaces/{id}/public)
 	GetPublicWorkspace(w http.ResponseWriter, r *http.Request, id string)
@@ -444,18 +447,28 @@ type ServerInterface interface {
 	ListTagValues(w http.ResponseWriter, r *http.Request, key string, params ListTagValuesParams)
 	// ListTasks List tasks
 	// (GET /v1/chat/tasks)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListTasks(w http.ResponseWriter, r *http.Request, params ListTasksParams)
 	// CreateTask Create a task
 	// (POST /v1/chat/tasks)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTask(w http.ResponseWriter, r *http.Request, params CreateTaskParams)
 	// DeleteTask Delete a task
 	// (DELETE /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteTask(w http.ResponseWriter, r *http.Request, id string, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetTask(w http.ResponseWriter, r *http.Request, id string, params GetTaskParams)
 	// UpdateTask Update a task
 	// (PUT /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTask(w http.ResponseWriter, r *http.Request, id string, params UpdateTaskParams)
 	// ListUsers List users
 	// (GET /v1/chat/users)
@@ -5640,6 +5653,19 @@ func (siw *ServerInterfaceWrapper) ListWorkspaceMembers(w http.ResponseWriter, r
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-workspace-id" -------------
@@ -5876,6 +5902,19 @@ func (siw *ServerInterfaceWrapper) ListWorkspaces(w http.ResponseWriter, r *http
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "handle" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "handle", r.URL.Query(), &params.Handle, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -6046,6 +6085,19 @@ func (siw *ServerInterfaceWrapper) ListPublicWorkspaces(w http.ResponseWriter, r
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -6282,6 +6334,19 @@ func (siw *ServerInterfaceWrapper) GetAuditRecords(w http.ResponseWriter, r *htt
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-workspace-id" -------------
@@ -6455,6 +6520,56 @@ func (siw *ServerInterfaceWrapper) GetUpcomingInvoice(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetUpcomingInvoice(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MigrateWorkspaceToV4 operation middleware
+func (siw *ServerInterfaceWrapper) MigrateWorkspaceToV4(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MigrateWorkspaceToV4Params
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceID
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = &XWorkspaceID
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MigrateWorkspaceToV4(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11544,6 +11659,19 @@ func (siw *ServerInterfaceWrapper) ListFiles(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "sortField" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortField", r.URL.Query(), &params.SortField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -11776,6 +11904,19 @@ func (siw *ServerInterfaceWrapper) ListKnowledgeBases(w http.ResponseWriter, r *
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -12310,6 +12451,19 @@ func (siw *ServerInterfaceWrapper) ListFileTags(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-bot-id" -------------
@@ -12407,6 +12561,19 @@ func (siw *ServerInterfaceWrapper) ListFileTagValues(w http.ResponseWriter, r *h
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -12888,6 +13055,19 @@ func (siw *ServerInterfaceWrapper) ListFilePassages(w http.ResponseWriter, r *ht
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -15219,6 +15399,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/admin/workspaces/handle-availability", wrapper.CheckHandleAvailability)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/workspaces/public", wrapper.ListPublicWorkspaces)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/workspaces/{id}/audit-records", wrapper.GetAuditRecords)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/admin/workspaces/{id}/migrate-to-v4", wrapper.MigrateWorkspaceToV4)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/workspaces/preferences/{key}", wrapper.GetWorkspacePreference)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/admin/workspaces/preferences/{key}", wrapper.SetWorkspacePreference)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/workspace-members", wrapper.ListWorkspaceMembers)
@@ -21270,6 +21451,64 @@ func (response GetUpcomingInvoicedefaultJSONResponse) VisitGetUpcomingInvoiceRes
 	return err
 }
 
+type MigrateWorkspaceToV4RequestObject struct {
+	ID     string `json:"id"`
+	Params MigrateWorkspaceToV4Params
+	Body   *MigrateWorkspaceToV4JSONRequestBody
+}
+
+type MigrateWorkspaceToV4ResponseObject interface {
+	VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error
+}
+
+type MigrateWorkspaceToV4200JSONResponse EmptyResponse
+
+func (response MigrateWorkspaceToV4200JSONResponse) VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MigrateWorkspaceToV44XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MigrateWorkspaceToV44XXJSONResponse) VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MigrateWorkspaceToV4defaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MigrateWorkspaceToV4defaultJSONResponse) VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPublicWorkspaceRequestObject struct {
 	ID string `json:"id"`
 }
@@ -27019,6 +27258,9 @@ type StrictServerInterface interface {
 	// GetUpcomingInvoice Preview the next invoice
 	// (GET /v1/admin/workspaces/{id}/billing/upcoming-invoice)
 	GetUpcomingInvoice(ctx context.Context, request GetUpcomingInvoiceRequestObject) (GetUpcomingInvoiceResponseObject, error)
+	// MigrateWorkspaceToV4 Move a workspace to billing v4
+	// (POST /v1/admin/workspaces/{id}/migrate-to-v4)
+	MigrateWorkspaceToV4(ctx context.Context, request MigrateWorkspaceToV4RequestObject) (MigrateWorkspaceToV4ResponseObject, error)
 	// GetPublicWorkspace Get a workspace's public profile
 	// (GET /v1/admin/workspaces/{id}/public)
 	GetPublicWorkspace(ctx context.Context, request GetPublicWorkspaceRequestObject) (GetPublicWorkspaceResponseObject, error)
@@ -27129,18 +27371,28 @@ type StrictServerInterface interface {
 	ListTagValues(ctx context.Context, request ListTagValuesRequestObject) (ListTagValuesResponseObject, error)
 	// ListTasks List tasks
 	// (GET /v1/chat/tasks)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListTasks(ctx context.Context, request ListTasksRequestObject) (ListTasksResponseObject, error)
 	// CreateTask Create a task
 	// (POST /v1/chat/tasks)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateTask(ctx context.Context, request CreateTaskRequestObject) (CreateTaskResponseObject, error)
 	// DeleteTask Delete a task
 	// (DELETE /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteTask(ctx context.Context, request DeleteTaskRequestObject) (DeleteTaskResponseObject, error)
 	// GetTask Get a task
 	// (GET /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetTask(ctx context.Context, request GetTaskRequestObject) (GetTaskResponseObject, error)
 	// UpdateTask Update a task
 	// (PUT /v1/chat/tasks/{id})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateTask(ctx context.Context, request UpdateTaskRequestObject) (UpdateTaskResponseObject, error)
 	// ListUsers List users
 	// (GET /v1/chat/users)
@@ -30454,6 +30706,43 @@ func (sh *strictHandler) GetUpcomingInvoice(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetUpcomingInvoiceResponseObject); ok {
 		if err := validResponse.VisitGetUpcomingInvoiceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MigrateWorkspaceToV4 operation middleware
+func (sh *strictHandler) MigrateWorkspaceToV4(w http.ResponseWriter, r *http.Request, id string, params MigrateWorkspaceToV4Params) {
+	var request MigrateWorkspaceToV4RequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body MigrateWorkspaceToV4JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MigrateWorkspaceToV4(ctx, request.(MigrateWorkspaceToV4RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MigrateWorkspaceToV4")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MigrateWorkspaceToV4ResponseObject); ok {
+		if err := validResponse.VisitMigrateWorkspaceToV4Response(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
