@@ -783,6 +783,17 @@ func wtCases() []wtCase {
 				require.NoError(t, c.TrackAnalytics(ctx, gen.TrackAnalyticsJSONRequestBody{Name: "signup", Count: 2}))
 			},
 		},
+		{
+			name: "CaptureObservation", status: 200, method: "POST", path: "/v1/chat/observations",
+			answer: `{}`,
+			body:   `{"name":"llm.call","data":{"tokens":12},"conversationId":"conv_1","traceId":"tr_1"}`,
+			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				require.NoError(t, c.CaptureObservation(ctx, gen.CaptureObservationJSONRequestBody{
+					Name: "llm.call", Data: map[string]any{"tokens": 12},
+					ConversationID: client.Ptr("conv_1"), TraceID: client.Ptr("tr_1"),
+				}))
+			},
+		},
 	}
 }
 
@@ -837,7 +848,7 @@ func TestWireOperationsCoverEverySection(t *testing.T) {
 		"CallAction", "ConfigureIntegration",
 		"CreateTask", "GetTask", "UpdateTask", "ListTasks", "DeleteTask",
 		"CreateWorkflow", "GetWorkflow", "UpdateWorkflow", "ListWorkflows", "GetOrCreateWorkflow", "DeleteWorkflow",
-		"ListTagValues", "TrackAnalytics",
+		"ListTagValues", "TrackAnalytics", "CaptureObservation",
 	}
 	have := map[string]bool{}
 	for _, tc := range wtCases() {
