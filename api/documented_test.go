@@ -71,6 +71,15 @@ func undocumented(node any, at string) []string {
 			}
 		}
 		for k, v := range n {
+			// A properties map is not a schema: go straight to each
+			// property's schema, so that a property named "properties"
+			// is not read as the map of another schema.
+			if props, ok := v.(map[string]any); ok && k == "properties" {
+				for name, p := range props {
+					out = append(out, undocumented(p, at+"/properties/"+escape(name))...)
+				}
+				continue
+			}
 			out = append(out, undocumented(v, at+"/"+escape(k))...)
 		}
 	case []any:

@@ -1134,6 +1134,14 @@ func (c canned) UpdateMessage(ctx context.Context, _ gen.UpdateMessageRequestObj
 // VisitUpdateMessageResponse writes the answer.
 func (a answer) VisitUpdateMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// CaptureObservation answers captureObservation (POST /v1/chat/observations) with its example.
+func (c canned) CaptureObservation(ctx context.Context, _ gen.CaptureObservationRequestObject) (gen.CaptureObservationResponseObject, error) {
+	return c.examples.answer("captureObservation", 200)
+}
+
+// VisitCaptureObservationResponse writes the answer.
+func (a answer) VisitCaptureObservationResponse(w http.ResponseWriter) error { return a.write(w) }
+
 // GetState answers getState (GET /v1/chat/states/{type}/{id}/{name}) with its example.
 func (c canned) GetState(ctx context.Context, _ gen.GetStateRequestObject) (gen.GetStateResponseObject, error) {
 	return c.examples.answer("getState", 200)

@@ -204,7 +204,7 @@ func (s *Server) chatReply(m IncomingMessage, replies []message.Payload) {
 			ConversationID: m.RuntimeConversationID, UserID: s.BotID, Type: p.MessageType(), Payload: raw,
 			Tags: map[string]string{}, Direction: gen.MessageDirectionOutgoing,
 		}
-		b.messages.add(id, seq, msg)
+		b.rtStoreMessage(id, seq, msg)
 		st.chatBotMessage(b, msg)
 	}
 }

@@ -351,7 +351,7 @@ func (s *Server) chatCreateUser(_ context.Context, c *chatCall) (int, any, error
 	if body.Profile != nil {
 		tags[chatTagProfile] = *body.Profile
 	}
-	u := tx.st.newUser(tx.b, tags, body.Name, body.PictureURL)
+	u := tx.st.newUser(tx.b, rtUser{tags: tags, name: body.Name, picture: body.PictureURL})
 	fid := u.ID
 	if body.ID != nil {
 		fid = *body.ID
@@ -413,7 +413,7 @@ func (s *Server) chatGetOrCreateUser(_ context.Context, c *chatCall) (int, any, 
 	if body.Profile != nil {
 		tags[chatTagProfile] = *body.Profile
 	}
-	u := tx.st.newUser(tx.b, tags, body.Name, body.PictureURL)
+	u := tx.st.newUser(tx.b, rtUser{tags: tags, name: body.Name, picture: body.PictureURL})
 	tx.cs.users.set(c.user, u.ID)
 	return http.StatusCreated, chatgen.GetOrCreateUserResponse{User: tx.cs.chatUser(u)}, nil
 }
@@ -476,7 +476,7 @@ func (s *Server) chatCreateConversation(_ context.Context, c *chatCall) (int, an
 		}
 		tags[chatTagFid] = *body.ID
 	}
-	conv := tx.st.rtNewConversation(tx.b, chatChannel, chatIntegration, tags)
+	conv := tx.st.rtNewConversation(tx.b, chatChannel, chatIntegration, tags, nil)
 	tx.b.addParticipant(tx.st, conv.ID, u.ID)
 	if body.ID != nil {
 		tx.cs.convs.set(*body.ID, conv.ID)
@@ -524,7 +524,7 @@ func (s *Server) chatGetOrCreateConversation(_ context.Context, c *chatCall) (in
 	if err := checkFid("conversation", body.ID); err != nil {
 		return 0, nil, err
 	}
-	conv := tx.st.rtNewConversation(tx.b, chatChannel, chatIntegration, map[string]string{chatTagOwner: u.ID})
+	conv := tx.st.rtNewConversation(tx.b, chatChannel, chatIntegration, map[string]string{chatTagOwner: u.ID}, nil)
 	tx.b.addParticipant(tx.st, conv.ID, u.ID)
 	tx.cs.convs.set(body.ID, conv.ID)
 	return http.StatusCreated, chatgen.GetOrCreateConversationResponse{Conversation: tx.cs.chatConversation(conv)}, nil
@@ -701,7 +701,7 @@ func (s *Server) chatDeleteMessage(_ context.Context, c *chatCall) (int, any, er
 	if m.UserID != u.ID {
 		return 0, nil, forbidden("you are not the sender of this message")
 	}
-	tx.b.messages.remove(id)
+	tx.b.rtDropMessage(id)
 	s.chatHub.publish(m.ConversationID, chatgen.SignalMessageDeleted{
 		Type: chatgen.SignalMessageDeletedTypeMessageDeleted,
 		Data: chatgen.SignalMessageDeletedData{

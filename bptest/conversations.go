@@ -13,13 +13,18 @@ import (
 // merge, current task), delete (with its messages, participants and
 // states). Participants: list (in the order they joined), add, get,
 // remove.
+//
+// A conversation keeps the properties it is given (set at creation, merged
+// by updates: null or "" removes a key) and counts its messages in
+// messageCount: created, imported or made by the Chat API and the bot's
+// script, less those deleted (messages.go keeps the count).
 
 func (h *server) CreateConversation(ctx context.Context, req gen.CreateConversationRequestObject) (gen.CreateConversationResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	integration := rtIntegration(req.Body.IntegrationName, req.Params.XIntegrationAlias, req.Params.XIntegrationID)
-	c := st.rtNewConversation(b, req.Body.Channel, integration, req.Body.Tags)
+	c := st.rtNewConversation(b, req.Body.Channel, integration, req.Body.Tags, req.Body.Properties)
 	return gen.CreateConversation201JSONResponse{Conversation: c}, nil
 }
 
@@ -35,28 +40,30 @@ func rtIntegration(name, alias, id *string) string {
 	return ""
 }
 
-func (st *state) rtNewConversation(b *botState, channel, integration string, tags map[string]string) gen.Conversation {
+func (st *state) rtNewConversation(b *botState, channel, integration string, tags, properties map[string]string) gen.Conversation {
 	id, seq := st.ids.next("conv")
 	now := st.now().UTC()
 	c := gen.Conversation{
 		ID: id, CreatedAt: now, UpdatedAt: now,
 		Channel: channel, Integration: integration, Tags: mergeTags(nil, tags),
+		Properties: rtFields(nil, properties),
 	}
 	b.conversations.add(id, seq, c)
 	return c
 }
 
 // rtGetOrCreateConversation finds the conversation of the integration and
-// channel whose tags match (see rtDiscriminate), or creates it.
-func (st *state) rtGetOrCreateConversation(b *botState, channel, integration string, tags map[string]string, by []string) gen.Conversation {
+// channel whose tags match (see rtDiscriminate), or creates it with these
+// tags and properties; true when it created it.
+func (st *state) rtGetOrCreateConversation(b *botState, channel, integration string, tags map[string]string, by []string, properties map[string]string) (gen.Conversation, bool) {
 	if want, ok := rtDiscriminate(tags, by); ok {
 		if c, found := b.conversations.find(func(c gen.Conversation) bool {
 			return c.Channel == channel && c.Integration == integration && matchTags(c.Tags, want)
 		}); found {
-			return c
+			return c, false
 		}
 	}
-	return st.rtNewConversation(b, channel, integration, tags)
+	return st.rtNewConversation(b, channel, integration, tags, properties), true
 }
 
 // rtDiscriminate returns the tags a get-or-create matches on (see
@@ -99,6 +106,10 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 				return false
 			}
 		}
+		if (p.MinMessageCount != nil && c.MessageCount < *p.MinMessageCount) ||
+			(p.MaxMessageCount != nil && c.MessageCount > *p.MaxMessageCount) {
+			return false
+		}
 		return matchTags(c.Tags, tags) && inRange(c.CreatedAt, p.AfterDate, p.BeforeDate)
 	})
 	if p.SortField != nil && *p.SortField == gen.ListConversationsParamsSortFieldUpdatedAt {
@@ -106,7 +117,7 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 	}
 	// Newest first unless asked otherwise.
 	desc := p.SortDirection == nil || *p.SortDirection != gen.ListConversationsParamsSortDirectionAsc
-	convs, next, err := paginate(recs, p.NextToken, st.pageSize(), desc)
+	convs, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +129,9 @@ func (h *server) GetOrCreateConversation(ctx context.Context, req gen.GetOrCreat
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	integration := rtIntegration(req.Body.IntegrationName, req.Params.XIntegrationAlias, req.Params.XIntegrationID)
-	c := st.rtGetOrCreateConversation(b, req.Body.Channel, integration, req.Body.Tags, req.Body.DiscriminateByTags)
-	return gen.GetOrCreateConversation200JSONResponse{Conversation: c}, nil
+	c, created := st.rtGetOrCreateConversation(b, req.Body.Channel, integration, rtStrings(req.Body.Tags),
+		req.Body.DiscriminateByTags, rtStrings(req.Body.Properties))
+	return gen.GetOrCreateConversation200JSONResponse{Conversation: c, Meta: gen.GetOrCreateMeta{Created: created}}, nil
 }
 
 func (h *server) UpdateConversation(ctx context.Context, req gen.UpdateConversationRequestObject) (gen.UpdateConversationResponseObject, error) {
@@ -136,7 +148,8 @@ func (h *server) UpdateConversation(ctx context.Context, req gen.UpdateConversat
 		}
 		c.CurrentTaskID = ptr(*t)
 	}
-	c.Tags = mergeTags(c.Tags, req.Body.Tags)
+	c.Tags = mergeTags(c.Tags, rtStrings(req.Body.Tags))
+	c.Properties = rtFields(c.Properties, rtStrings(req.Body.Properties))
 	c.UpdatedAt = st.now().UTC()
 	b.conversations.put(c.ID, c)
 	return gen.UpdateConversation200JSONResponse{Conversation: c}, nil
@@ -194,7 +207,7 @@ func (h *server) ListParticipants(ctx context.Context, req gen.ListParticipantsR
 			}
 		}
 	}
-	users, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	users, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (h *server) ListEvents(ctx context.Context, req gen.ListEventsRequestObject
 		}
 		return rtEq(p.ConversationID, e.ConversationID) && rtEq(p.UserID, e.UserID) && rtEq(p.MessageID, e.MessageID)
 	})
-	events, next, err := paginate(recs, p.NextToken, st.pageSize(), true)
+	events, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,8 @@ func Example() {
 	c := srv.Client() // URL, token, bot and workspace of the server
 	ctx := context.Background()
 
-	u1, _ := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{Tags: map[string]string{"email": "ada@example.com"}})
-	u2, _ := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{Tags: map[string]string{"email": "ada@example.com"}})
+	u1, _ := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"})})
+	u2, _ := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"})})
 	fmt.Println("same user:", u1.User.ID == u2.User.ID)
 
 	_, err = c.GetUser(ctx, "user_unknown00000000000000000")

@@ -11,9 +11,12 @@ import (
 
 // Messages: create (the author becomes a participant), get-or-create
 // (within the conversation, by tags or the tags named in
-// discriminateByTags), get, update (tags and payload replaced), list
+// discriminateByTags; a payload is needed only to create), get, update
+// (tags merged, null or "" removing a key; payload replaced), list
 // (newest first; by conversation, tags, dates), delete, import, and
 // initializeIncomingMessage (user, conversation and message in one call).
+// Every message stored or removed goes through rtStoreMessage or
+// rtDropMessage, which keep the conversation's messageCount.
 //
 // Payloads of a standard type are checked against api/messages.yaml before
 // the handlers run (payloads.go), except updateMessage's, whose type is the
@@ -82,9 +85,34 @@ func (st *state) rtNewMessage(b *botState, in rtMessage) gen.Message {
 		ConversationID: in.conv, UserID: in.user, Type: in.typ, Payload: payload,
 		Tags: mergeTags(nil, in.tags), Origin: in.origin, Direction: in.direction,
 	}
-	b.messages.add(id, seq, m)
+	b.rtStoreMessage(id, seq, m)
 	b.addParticipant(st, in.conv, in.user)
 	return m
+}
+
+// rtStoreMessage adds a message to its conversation's messages and count.
+func (b *botState) rtStoreMessage(id string, seq int64, m gen.Message) {
+	b.messages.add(id, seq, m)
+	b.rtCountMessages(m.ConversationID, 1)
+}
+
+// rtDropMessage removes a message, and from its conversation's count.
+func (b *botState) rtDropMessage(id string) bool {
+	m, ok := b.messages.get(id)
+	if !ok || !b.messages.remove(id) {
+		return false
+	}
+	b.rtCountMessages(m.ConversationID, -1)
+	return true
+}
+
+// rtCountMessages changes a conversation's messageCount by delta. It does
+// not change updatedAt.
+func (b *botState) rtCountMessages(conv string, delta int) {
+	if c, ok := b.conversations.get(conv); ok {
+		c.MessageCount = max(0, c.MessageCount+delta)
+		b.conversations.put(conv, c)
+	}
 }
 
 // rtRaw is the JSON of a payload as a message stores it: nil for none.
@@ -162,16 +190,20 @@ func (h *server) GetOrCreateMessage(ctx context.Context, req gen.GetOrCreateMess
 	if err := b.rtCheckAuthor(body.ConversationID, body.UserID); err != nil {
 		return nil, err
 	}
-	if m, ok := b.rtFindMessage(body.ConversationID, body.Tags, body.DiscriminateByTags); ok {
-		return gen.GetOrCreateMessage200JSONResponse{Message: m}, nil
+	tags := rtStrings(body.Tags)
+	if m, ok := b.rtFindMessage(body.ConversationID, tags, body.DiscriminateByTags); ok {
+		return gen.GetOrCreateMessage200JSONResponse{Message: m, Meta: gen.GetOrCreateMeta{Created: false}}, nil
+	}
+	if payload == nil {
+		return nil, invalidPayload("payload is required to create a message (no message of the conversation matches the tags)")
 	}
 	m := st.rtNewMessage(b, rtMessage{
-		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: payload, tags: body.Tags,
+		conv: body.ConversationID, user: body.UserID, typ: body.Type, payload: payload, tags: tags,
 		origin:    (*gen.MessageOrigin)(body.Origin),
 		direction: rtDirection(req.Params.XIntegrationID, req.Params.XIntegrationAlias),
 	})
 	st.chatBotMessage(b, m)
-	return gen.GetOrCreateMessage200JSONResponse{Message: m}, nil
+	return gen.GetOrCreateMessage200JSONResponse{Message: m, Meta: gen.GetOrCreateMeta{Created: true}}, nil
 }
 
 func (h *server) GetMessage(ctx context.Context, req gen.GetMessageRequestObject) (gen.GetMessageResponseObject, error) {
@@ -192,9 +224,8 @@ func (h *server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 	if !ok {
 		return nil, notFound("message", req.ID)
 	}
-	// The spec: "Replaces a message's tags and payload." The payload
-	// comes without its type (as a *message.Unknown): it is the stored
-	// message's.
+	// The payload comes without its type (as a *message.Unknown): it is
+	// the stored message's.
 	payload, err := rtRaw(req.Body.Payload)
 	if err != nil {
 		return nil, err
@@ -205,7 +236,7 @@ func (h *server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 		}
 		m.Payload = payload
 	}
-	m.Tags = mergeTags(nil, req.Body.Tags)
+	m.Tags = mergeTags(m.Tags, rtStrings(req.Body.Tags))
 	m.UpdatedAt = st.now().UTC()
 	b.messages.put(m.ID, m)
 	return gen.UpdateMessage200JSONResponse{Message: m}, nil
@@ -233,7 +264,7 @@ func (h *server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	})
 	// By creation date (imported messages carry their own), newest first.
 	recs = sortedBy(recs, func(m gen.Message) time.Time { return m.CreatedAt })
-	msgs, next, err := paginate(recs, p.NextToken, st.pageSize(), true)
+	msgs, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +274,7 @@ func (h *server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 func (h *server) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if !st.bot(botOf(ctx)).messages.remove(req.ID) {
+	if !st.bot(botOf(ctx)).rtDropMessage(req.ID) {
 		return nil, notFound("message", req.ID)
 	}
 	return gen.DeleteMessage200JSONResponse{}, nil
@@ -327,16 +358,18 @@ func (h *server) InitializeIncomingMessage(ctx context.Context, req gen.Initiali
 			user, found = b.users.find(func(x gen.User) bool { return matchTags(x.Tags, want) })
 		}
 		if !found {
-			user = st.newUser(b, u.Tags, u.Name, u.PictureURL)
+			user = st.newUser(b, rtUser{
+				tags: u.Tags, name: u.Name, picture: u.PictureURL, properties: u.Properties, attributes: u.Attributes,
+			})
 		}
 	}
 	if c := body.Conversation; c != nil {
 		integration := rtIntegration(c.IntegrationName, req.Params.XIntegrationAlias, req.Params.XIntegrationID)
-		conv = st.rtGetOrCreateConversation(b, c.Channel, integration, c.Tags, c.DiscriminateByTags)
+		conv, _ = st.rtGetOrCreateConversation(b, c.Channel, integration, c.Tags, c.DiscriminateByTags, c.Properties)
 	}
 	b.addParticipant(st, conv.ID, user.ID)
 
-	resp := gen.InitializeIncomingMessage200JSONResponse{User: user, Conversation: conv}
+	resp := gen.InitializeIncomingMessage200JSONResponse{User: user}
 	if in := body.Message; in != nil {
 		m, ok := b.rtFindMessage(conv.ID, in.Tags, in.DiscriminateByTags)
 		if !ok {
@@ -347,5 +380,7 @@ func (h *server) InitializeIncomingMessage(ctx context.Context, req gen.Initiali
 		}
 		resp.Message = &m
 	}
+	// As stored now, with the message counted.
+	resp.Conversation, _ = b.conversations.get(conv.ID)
 	return resp, nil
 }

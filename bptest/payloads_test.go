@@ -126,7 +126,7 @@ func TestPayloadValidationEveryOperation(t *testing.T) {
 	empty := raw("text", `{}`)
 
 	_, err := c.GetOrCreateMessage(ctx, gen.GetOrCreateMessageJSONRequestBody{
-		ConversationID: conv.ID, UserID: u.ID, Payload: empty, Tags: map[string]string{}})
+		ConversationID: conv.ID, UserID: u.ID, Payload: empty, Tags: client.NullableStrings(map[string]string{})})
 	invalid(t, err, "payload.text is required for a text message")
 
 	_, err = c.InitializeIncomingMessage(ctx, gen.InitializeIncomingMessageJSONRequestBody{
@@ -149,11 +149,11 @@ func TestPayloadValidationEveryOperation(t *testing.T) {
 
 	// updateMessage checks the new payload against the stored message's type.
 	m := rtMsg(t, c, conv.ID, u.ID, "hello", nil)
-	_, err = c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}, Payload: empty})
+	_, err = c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: client.NullableStrings(map[string]string{}), Payload: empty})
 	invalid(t, err, "payload.text is required for a text message")
-	_, err = c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}, Payload: message.Image("https://x/i.png")})
+	_, err = c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: client.NullableStrings(map[string]string{}), Payload: message.Image("https://x/i.png")})
 	invalid(t, err, "payload.text is required for a text message")
-	upd, err := c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}, Payload: message.Text("edited")})
+	upd, err := c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: client.NullableStrings(map[string]string{}), Payload: message.Text("edited")})
 	require.NoError(t, err)
 	p, err := message.Decode(upd.Message.Type, upd.Message.Payload)
 	require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestPayloadValidationEveryOperation(t *testing.T) {
 	own, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 		ConversationID: conv.ID, UserID: u.ID, Payload: raw("poll", `{"q":1}`), Tags: map[string]string{}})
 	require.NoError(t, err)
-	upd, err = c.UpdateMessage(ctx, own.Message.ID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}, Payload: raw("", `{"anything":true}`)})
+	upd, err = c.UpdateMessage(ctx, own.Message.ID, gen.UpdateMessageJSONRequestBody{Tags: client.NullableStrings(map[string]string{}), Payload: raw("", `{"anything":true}`)})
 	require.NoError(t, err)
 	assert.Equal(t, `{"anything":true}`, upd.Message.Payload.String())
 }

@@ -111,7 +111,7 @@ func TestRuntimeConversations(t *testing.T) {
 	task, err := c.CreateTask(ctx, gen.CreateTaskJSONRequestBody{ConversationID: conv.ID, Type: "support"})
 	require.NoError(t, err)
 	upd, err := c.UpdateConversation(ctx, conv.ID, gen.UpdateConversationJSONRequestBody{
-		Tags: map[string]string{"lang": "", "topic": "billing"}, CurrentTaskID: rtPtr(task.Task.ID),
+		Tags: client.NullableStrings(map[string]string{"lang": "", "topic": "billing"}), CurrentTaskID: rtPtr(task.Task.ID),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"room": "1", "topic": "billing"}, upd.Conversation.Tags)
@@ -142,7 +142,7 @@ func TestRuntimeGetOrCreateConversation(t *testing.T) {
 	ctx := context.Background()
 	srv := bptest.Start(t)
 	c := srv.Client()
-	body := gen.GetOrCreateConversationJSONRequestBody{Channel: "dm", Tags: map[string]string{"chatId": "42", "title": "a"}}
+	body := gen.GetOrCreateConversationJSONRequestBody{Channel: "dm", Tags: client.NullableStrings(map[string]string{"chatId": "42", "title": "a"})}
 
 	first, err := c.GetOrCreateConversation(ctx, body)
 	require.NoError(t, err)
@@ -151,13 +151,13 @@ func TestRuntimeGetOrCreateConversation(t *testing.T) {
 	assert.Equal(t, first.Conversation.ID, second.Conversation.ID)
 
 	// Other tags (all of them are compared): a new conversation.
-	body.Tags = map[string]string{"chatId": "42", "title": "b"}
+	body.Tags = client.NullableStrings(map[string]string{"chatId": "42", "title": "b"})
 	third, err := c.GetOrCreateConversation(ctx, body)
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Conversation.ID, third.Conversation.ID)
 
 	// discriminateByTags: only chatId is compared.
-	body.Tags = map[string]string{"chatId": "42", "title": "c"}
+	body.Tags = client.NullableStrings(map[string]string{"chatId": "42", "title": "c"})
 	body.DiscriminateByTags = []string{"chatId"}
 	fourth, err := c.GetOrCreateConversation(ctx, body)
 	require.NoError(t, err)
@@ -224,7 +224,7 @@ func TestRuntimeListConversations(t *testing.T) {
 
 	// updatedAt order: touching a moves it to the front.
 	clock.Advance(time.Millisecond)
-	_, err = c.UpdateConversation(ctx, a.ID, gen.UpdateConversationJSONRequestBody{Tags: map[string]string{"x": "1"}})
+	_, err = c.UpdateConversation(ctx, a.ID, gen.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"x": "1"})})
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID, e.ID, b.ID}, list(&gen.ListConversationsParams{
 		SortField: rtPtr(gen.ListConversationsParamsSortFieldUpdatedAt)}))
@@ -328,25 +328,29 @@ func TestRuntimeMessages(t *testing.T) {
 	_, err = c.GetMessage(ctx, rtUnknownID)
 	rtStatus(t, err, 404)
 
-	// Update replaces tags and payload.
+	// Update merges tags (null removes one) and replaces the payload.
 	upd, err := c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{
-		Tags: map[string]string{"edited": "yes"}, Payload: message.Text("hello!")})
+		Tags: client.NullableStrings(map[string]string{"edited": "yes"}), Payload: message.Text("hello!")})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"edited": "yes"}, upd.Message.Tags)
+	assert.Equal(t, map[string]string{"ext": "1", "edited": "yes"}, upd.Message.Tags)
 	p, err := message.Decode(upd.Message.Type, upd.Message.Payload)
 	require.NoError(t, err)
 	assert.Equal(t, message.Text("hello!"), p)
-	_, err = c.UpdateMessage(ctx, rtUnknownID, gen.UpdateMessageJSONRequestBody{Tags: map[string]string{}})
+	upd, err = c.UpdateMessage(ctx, m.ID, gen.UpdateMessageJSONRequestBody{Tags: map[string]*string{"ext": nil}})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"edited": "yes"}, upd.Message.Tags)
+	assert.JSONEq(t, `{"text":"hello!"}`, upd.Message.Payload.String(), "left out, the payload is kept")
+	_, err = c.UpdateMessage(ctx, rtUnknownID, gen.UpdateMessageJSONRequestBody{Tags: client.NullableStrings(map[string]string{})})
 	rtStatus(t, err, 404)
 
 	// get-or-create: the same message twice, within its conversation.
 	goc := gen.GetOrCreateMessageJSONRequestBody{
 		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("x"),
-		Tags: map[string]string{"ext": "99", "n": "1"}, DiscriminateByTags: []string{"ext"},
+		Tags: client.NullableStrings(map[string]string{"ext": "99", "n": "1"}), DiscriminateByTags: []string{"ext"},
 	}
 	g1, err := c.GetOrCreateMessage(ctx, goc)
 	require.NoError(t, err)
-	goc.Tags = map[string]string{"ext": "99", "n": "2"}
+	goc.Tags = client.NullableStrings(map[string]string{"ext": "99", "n": "2"})
 	g2, err := c.GetOrCreateMessage(ctx, goc)
 	require.NoError(t, err)
 	assert.Equal(t, g1.Message.ID, g2.Message.ID)
@@ -599,7 +603,7 @@ func TestRuntimeConcurrentMessages(t *testing.T) {
 			defer wg.Done()
 			// Each goroutine is its own user, got-or-created concurrently
 			// with the others, and posts one message.
-			u, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: map[string]string{"n": fmt.Sprint(i % 10)}})
+			u, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: client.NullableStrings(map[string]string{"n": fmt.Sprint(i % 10)})})
 			if err != nil {
 				errs <- err
 				return
@@ -646,7 +650,7 @@ func TestRuntimeConcurrentGetOrCreateConversation(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r, err := c.GetOrCreateConversation(ctx, gen.GetOrCreateConversationJSONRequestBody{
-				Channel: "dm", Tags: map[string]string{"chatId": "same"}})
+				Channel: "dm", Tags: client.NullableStrings(map[string]string{"chatId": "same"})})
 			if !assert.NoError(t, err) {
 				return
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/client"
 	"github.com/botpress-go/sdk/gen"
 )
 
@@ -340,7 +341,7 @@ func TestRuntimeWorkflows(t *testing.T) {
 	// Finishing sets completedAt; going back to work clears it.
 	done, err := c.UpdateWorkflow(ctx, child.Workflow.ID, gen.UpdateWorkflowJSONRequestBody{
 		Status: rtPtr(gen.UpdateWorkflowBodyStatusFailed), FailureReason: rtPtr("boom"),
-		Output: map[string]any{"ok": false}, Tags: map[string]string{"k": "v"},
+		Output: map[string]any{"ok": false}, Tags: client.NullableStrings(map[string]string{"k": "v"}),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, gen.WorkflowStatusFailed, done.Workflow.Status)
@@ -441,8 +442,6 @@ func TestRuntimeDeleteCascades(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.UpdateConversation(ctx, conv.ID, gen.UpdateConversationJSONRequestBody{CurrentTaskID: &task.Task.ID})
 	require.NoError(t, err)
-	_, err = c.SetState(ctx, gen.StateTypeTask, task.Task.ID, "s", gen.SetStateJSONRequestBody{Payload: nullable.NewNullableWithValue(map[string]any{})})
-	require.NoError(t, err)
 	_, err = c.SetState(ctx, gen.StateTypeConversation, conv.ID, "s", gen.SetStateJSONRequestBody{Payload: nullable.NewNullableWithValue(map[string]any{})})
 	require.NoError(t, err)
 
@@ -450,8 +449,6 @@ func TestRuntimeDeleteCascades(t *testing.T) {
 	got, err := c.GetConversation(ctx, conv.ID)
 	require.NoError(t, err)
 	assert.Nil(t, got.Conversation.CurrentTaskID)
-	_, err = c.GetState(ctx, gen.StateTypeTask, task.Task.ID, "s")
-	rtStatus(t, err, 404)
 
 	// States are keyed by their owner.
 	other := rtConv(t, c, "dm", nil)

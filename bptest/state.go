@@ -101,7 +101,8 @@ func (st *state) pageSizeOf(requested *int) int {
 
 // SeedData is what WithSeedData loads, and the JSON format of
 // botpress-mock's -seed file: runtime resources per bot, in the shapes the
-// API answers with. IDs may be left out; timestamps default to now.
+// API answers with. IDs may be left out; timestamps default to now. A
+// conversation's messageCount is counted from the seed's messages.
 type SeedData struct {
 	Bots map[string]BotSeed `json:"bots"`
 }
@@ -167,6 +168,7 @@ func (st *state) load(d *SeedData) error {
 			if c.Tags == nil {
 				c.Tags = map[string]string{}
 			}
+			c.MessageCount = 0 // counted from the seed's messages below
 			seq := fix(&c.ID, "conv", &c.CreatedAt, &c.UpdatedAt)
 			b.conversations.add(c.ID, seq, c)
 		}
@@ -195,7 +197,7 @@ func (st *state) load(d *SeedData) error {
 				m.Direction = gen.MessageDirectionIncoming
 			}
 			seq := fix(&m.ID, "msg", &m.CreatedAt, &m.UpdatedAt)
-			b.messages.add(m.ID, seq, m)
+			b.rtStoreMessage(m.ID, seq, m)
 		}
 		for _, t := range seed.Tasks {
 			if t.Tags == nil {

@@ -16,12 +16,13 @@ import (
 // and was returned as it was), patch (top-level keys of the payload are
 // merged in), and set the expiry.
 //
-// The owner must exist: the user, conversation, task or workflow of that
-// ID, or for a bot state the bot the call acts on; integration states are
-// not checked. An expiry is the idle time, in milliseconds, after which a
+// The owner must exist: the user, conversation or workflow of that ID, or
+// for a bot state the bot the call acts on; integration states are not
+// checked. An expiry is the idle time, in milliseconds, after which a
 // state is gone: every write (set, patch, get-or-set that writes, expiry
-// change) restarts it; reads do not. An expired state answers 404 and is
-// removed the first time it is looked up.
+// change) restarts it; reads do not. A state with an expiry answers it
+// (expiry) and when it will be gone if left idle (expiresAt). An expired
+// state answers 404 and is removed the first time it is looked up.
 
 func (h *server) GetState(ctx context.Context, req gen.GetStateRequestObject) (gen.GetStateResponseObject, error) {
 	st, unlock := h.lock()
@@ -96,6 +97,7 @@ func (h *server) PatchState(ctx context.Context, req gen.PatchStateRequestObject
 	}
 	maps.Copy(payload, req.Body.Payload)
 	e.state.Payload = payload
+	rtSetExpiry(e, req.Body.Expiry)
 	st.rtTouchState(e)
 	return gen.PatchState200JSONResponse{State: rtStateCopy(e)}, nil
 }
@@ -129,10 +131,6 @@ func (b *botState) rtStateOwner(typ gen.StateType, id string) *apiError {
 	case gen.StateTypeConversation:
 		if _, ok := b.conversations.get(id); !ok {
 			return notFound("conversation", id)
-		}
-	case gen.StateTypeTask:
-		if _, ok := b.tasks.get(id); !ok {
-			return notFound("task", id)
 		}
 	case gen.StateTypeWorkflow:
 		if _, ok := b.workflows.get(id); !ok {
@@ -207,10 +205,16 @@ func (st *state) rtTouchState(e *stateEntry) {
 	}
 }
 
-// rtStateCopy returns a state that later writes will not change.
+// rtStateCopy returns a state that later writes will not change, with
+// its expiry if it has one.
 func rtStateCopy(e *stateEntry) gen.State {
 	s := e.state
 	s.Payload = maps.Clone(s.Payload)
+	s.Expiry, s.ExpiresAt = nil, nil
+	if e.expiry > 0 {
+		s.Expiry = ptr(float64(e.expiry) / float64(time.Millisecond))
+		s.ExpiresAt = ptr(e.expiresAt.UTC())
+	}
 	return s
 }
 

@@ -37,7 +37,7 @@ func (h *server) ListTagValues(ctx context.Context, req gen.ListTagValuesRequest
 	default:
 		return nil, errorf(400, "InvalidQuery", "type must be conversation, user or message, not %q", req.Params.Type)
 	}
-	values, next, err := paginate(recs, req.Params.NextToken, st.pageSize(), false)
+	values, next, err := paginate(recs, req.Params.NextToken, st.pageSizeOf(req.Params.PageSize), false)
 	if err != nil {
 		return nil, err
 	}

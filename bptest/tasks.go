@@ -138,7 +138,6 @@ func (h *server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 	if !b.tasks.remove(req.ID) {
 		return nil, notFound("task", req.ID)
 	}
-	b.rtRemoveStates(gen.StateTypeTask, req.ID)
 	b.rtForget(req.ID, func(c *gen.Conversation) **string { return &c.CurrentTaskID })
 	return gen.DeleteTask200JSONResponse{}, nil
 }
@@ -270,9 +269,9 @@ func (h *server) GetOrCreateWorkflow(ctx context.Context, req gen.GetOrCreateWor
 		}
 		return true
 	}); ok {
-		return gen.GetOrCreateWorkflow200JSONResponse{Workflow: w}, nil
+		return gen.GetOrCreateWorkflow200JSONResponse{Workflow: w, Meta: gen.GetOrCreateMeta{Created: false}}, nil
 	}
-	return gen.GetOrCreateWorkflow200JSONResponse{Workflow: st.rtAddWorkflow(b, in)}, nil
+	return gen.GetOrCreateWorkflow200JSONResponse{Workflow: st.rtAddWorkflow(b, in), Meta: gen.GetOrCreateMeta{Created: true}}, nil
 }
 
 func (h *server) GetWorkflow(ctx context.Context, req gen.GetWorkflowRequestObject) (gen.GetWorkflowResponseObject, error) {
@@ -323,7 +322,7 @@ func (h *server) UpdateWorkflow(ctx context.Context, req gen.UpdateWorkflowReque
 	if body.UserID != nil {
 		w.UserID = ptr(*body.UserID)
 	}
-	w.Tags = mergeTags(w.Tags, body.Tags)
+	w.Tags = mergeTags(w.Tags, rtStrings(body.Tags))
 	w.UpdatedAt = now
 	b.workflows.put(w.ID, w)
 	return gen.UpdateWorkflow200JSONResponse{Workflow: w}, nil
@@ -370,7 +369,7 @@ func (h *server) ListWorkflows(ctx context.Context, req gen.ListWorkflowsRequest
 		return rtEq(p.ConversationID, w.ConversationID) && rtEq(p.UserID, w.UserID) &&
 			rtEq(p.ParentWorkflowID, w.ParentWorkflowID) && matchTags(w.Tags, tags)
 	})
-	workflows, next, err := paginate(recs, p.NextToken, st.pageSize(), true)
+	workflows, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if err != nil {
 		return nil, err
 	}

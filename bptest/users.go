@@ -10,18 +10,36 @@ import (
 
 // Users: create, get, list (by conversation, tags, dates), get-or-create
 // (by tags, or by the tags named in discriminateByTags), update, delete.
+// A user keeps the properties and (deprecated) attributes it is given:
+// set at creation, merged by updates (null or "" removes a key), and
+// answered wherever the user appears, participants included.
 
 func (h *server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	u := st.newUser(st.bot(botOf(ctx)), req.Body.Tags, req.Body.Name, req.Body.PictureURL)
+	body := req.Body
+	u := st.newUser(st.bot(botOf(ctx)), rtUser{
+		tags: body.Tags, name: body.Name, picture: body.PictureURL,
+		properties: body.Properties, attributes: body.Attributes,
+	})
 	return gen.CreateUser201JSONResponse{User: u}, nil
 }
 
-func (st *state) newUser(b *botState, tags map[string]string, name, picture *string) gen.User {
+// rtUser is what a new user is made of.
+type rtUser struct {
+	tags                   map[string]string
+	name, picture          *string
+	properties, attributes map[string]string
+}
+
+func (st *state) newUser(b *botState, in rtUser) gen.User {
 	id, seq := st.ids.next("user")
 	now := st.now().UTC()
-	u := gen.User{ID: id, CreatedAt: now, UpdatedAt: now, Tags: mergeTags(nil, tags), Name: name, PictureURL: picture}
+	u := gen.User{
+		ID: id, CreatedAt: now, UpdatedAt: now, Tags: mergeTags(nil, in.tags), Name: in.name, PictureURL: in.picture,
+		Properties: rtFields(nil, in.properties),
+		Attributes: rtFields(nil, in.attributes),
+	}
 	b.users.add(id, seq, u)
 	return u
 }
@@ -71,7 +89,7 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 		recs = sortedBy(recs, func(u gen.User) time.Time { return u.UpdatedAt })
 	}
 	desc := p.SortDirection != nil && *p.SortDirection == gen.ListUsersParamsSortDirectionDesc
-	users, next, err := paginate(recs, p.NextToken, st.pageSize(), desc)
+	users, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
 	}
@@ -82,14 +100,19 @@ func (h *server) GetOrCreateUser(ctx context.Context, req gen.GetOrCreateUserReq
 	st, unlock := h.lock()
 	defer unlock()
 	b := st.bot(botOf(ctx))
+	body := req.Body
+	tags := rtStrings(body.Tags)
 	// With no tags to match on, nothing matches: a new user is made.
-	if want := discriminate(req.Body.Tags, req.Body.DiscriminateByTags); len(want) > 0 {
+	if want := discriminate(tags, body.DiscriminateByTags); len(want) > 0 {
 		if u, ok := b.users.find(func(u gen.User) bool { return matchTags(u.Tags, want) }); ok {
-			return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+			return gen.GetOrCreateUser200JSONResponse{User: u, Meta: gen.GetOrCreateMeta{Created: false}}, nil
 		}
 	}
-	u := st.newUser(b, req.Body.Tags, req.Body.Name, req.Body.PictureURL)
-	return gen.GetOrCreateUser200JSONResponse{User: u}, nil
+	u := st.newUser(b, rtUser{
+		tags: tags, name: body.Name, picture: body.PictureURL,
+		properties: rtStrings(body.Properties), attributes: rtStrings(body.Attributes),
+	})
+	return gen.GetOrCreateUser200JSONResponse{User: u, Meta: gen.GetOrCreateMeta{Created: true}}, nil
 }
 
 func (h *server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
@@ -100,7 +123,9 @@ func (h *server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 	if !ok {
 		return nil, notFound("user", req.ID)
 	}
-	u.Tags = mergeTags(u.Tags, req.Body.Tags)
+	u.Tags = mergeTags(u.Tags, rtStrings(req.Body.Tags))
+	u.Properties = rtFields(u.Properties, rtStrings(req.Body.Properties))
+	u.Attributes = rtFields(u.Attributes, rtStrings(req.Body.Attributes))
 	setNullable(&u.Name, req.Body.Name)
 	setNullable(&u.PictureURL, req.Body.PictureURL)
 	u.UpdatedAt = st.now().UTC()
@@ -132,6 +157,36 @@ func (st *state) rtDeleteUser(b *botState, id string) bool {
 		st.srv.chatHub.end(func(s *chatStream) bool { return s.user == id })
 	}
 	return true
+}
+
+// rtStrings reads a map whose values may be null, as the tags, properties
+// and attributes of get-or-create and update calls are: a null value
+// becomes "", which removes a key in an update (mergeTags) and stands for
+// "no such key" in a lookup (matchTags).
+func rtStrings(m map[string]*string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v != nil {
+			out[k] = *v
+		} else {
+			out[k] = ""
+		}
+	}
+	return out
+}
+
+// rtFields applies an update to the properties or attributes of a user or
+// conversation, as mergeTags does to tags ("" removes a key); none left is
+// nil, which the answers leave out.
+func rtFields(fields, update map[string]string) map[string]string {
+	out := mergeTags(fields, update)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // discriminate returns the tags a get-or-create matches on: those named in

@@ -113,11 +113,11 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 			name:   "updateConversation",
 			answer: `{"conversation":{}}`,
 			call: func(ctx context.Context, c *client.Client, id string) error {
-				_, err := c.UpdateConversation(ctx, id, gen.UpdateConversationJSONRequestBody{Tags: map[string]string{"a": "b"}})
+				_, err := c.UpdateConversation(ctx, id, gen.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"a": "b"})})
 				return err
 			},
 			want: func(server, id string) (*http.Request, error) {
-				return reference.NewUpdateConversationRequest(server, id, nil, reference.UpdateConversationJSONRequestBody{Tags: map[string]string{"a": "b"}})
+				return reference.NewUpdateConversationRequest(server, id, nil, reference.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"a": "b"})})
 			},
 		},
 		{

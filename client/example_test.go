@@ -77,7 +77,7 @@ func Example() {
 	ctx := context.Background()
 
 	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
-		Tags: map[string]string{"email": "ada@example.com"},
+		Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"}),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -27,9 +27,9 @@ func TestFlowConversation(t *testing.T) {
 	c := srv.Client()
 	ctx := context.Background()
 
-	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: map[string]string{"email": "ada@example.com"}})
+	user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"})})
 	require.NoError(t, err)
-	again, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: map[string]string{"email": "ada@example.com"}})
+	again, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"})})
 	require.NoError(t, err)
 	assert.Equal(t, user.User.ID, again.User.ID)
 

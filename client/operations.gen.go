@@ -2513,7 +2513,7 @@ func (c *Client) TrackAnalytics(ctx context.Context, body gen.TrackAnalyticsBody
 }
 
 // ListConversations calls listConversations, GET /v1/chat/conversations: list conversations.
-// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
+// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel, date or number of messages.
 //
 // It returns the decoded ListConversationsResponse. Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // params may be nil; it carries the query and header parameters.
@@ -2622,7 +2622,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 }
 
 // UpdateConversation calls updateConversation, PUT /v1/chat/conversations/{id}: update a conversation.
-// Changes a conversation's tags or its current task or workflow.
+// Changes a conversation's tags, properties or current task.
 //
 // It returns the decoded UpdateConversationResponse.
 // body is a gen.UpdateConversationBody; every field is optional.
@@ -2932,7 +2932,7 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, 
 // Returns the message whose tags match, creating it first when none does.
 //
 // It returns the decoded GetOrCreateMessageResponse.
-// body is a gen.GetOrCreateMessageBody; required fields: payload, userId, conversationId, type, tags.
+// body is a gen.GetOrCreateMessageBody; required fields: userId, conversationId, type, tags.
 // A required map or list left nil is sent empty.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMessageBody, opts ...Option) (*gen.GetOrCreateMessageResponse, error) {
@@ -2991,11 +2991,10 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 }
 
 // UpdateMessage calls updateMessage, PUT /v1/chat/messages/{id}: update a message.
-// Replaces a message's tags and payload.
+// Changes a message's tags (merged into the current ones) or replaces its payload.
 //
 // It returns the decoded UpdateMessageResponse.
-// body is a gen.UpdateMessageBody; required fields: tags.
-// A required map or list left nil is sent empty.
+// body is a gen.UpdateMessageBody; every field is optional.
 // An error answer comes back as a *errors.APIError.
 func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMessageBody, opts ...Option) (*gen.UpdateMessageResponse, error) {
 	op := operation{name: "updateMessage", method: "PUT", path: "/v1/chat/messages/{id}", scopes: scopeBot}
@@ -3008,8 +3007,23 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 	return call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
 }
 
+// CaptureObservation calls captureObservation, POST /v1/chat/observations: capture an observation.
+// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+//
+// It returns nil on success.
+// body is a gen.CaptureObservationBody; required fields: name, data.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CaptureObservation(ctx context.Context, body gen.CaptureObservationBody, opts ...Option) error {
+	op := operation{name: "captureObservation", method: "POST", path: "/v1/chat/observations", scopes: scopeBot}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v1/chat/observations")
+	}
+	return callEmpty(ctx, c, op, build, opts)
+}
+
 // GetState calls getState, GET /v1/chat/states/{type}/{id}/{name}: get a state.
-// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
+// Returns the state with this name on a user, conversation, bot, integration or workflow.
 //
 // It returns the decoded GetStateResponse.
 // An error answer comes back as a *errors.APIError.

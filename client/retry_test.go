@@ -104,7 +104,7 @@ type rtOp struct {
 
 var rtUpdateBody = gen.UpdateUserJSONRequestBody{
 	Name: nullable.NewNullableWithValue("Ada Lovelace"),
-	Tags: map[string]string{"channel": "web", "lang": "fr"},
+	Tags: client.NullableStrings(map[string]string{"channel": "web", "lang": "fr"}),
 }
 
 var rtMessageBody = gen.CreateMessageJSONRequestBody{

@@ -322,7 +322,7 @@ func waWalkers() []waWalker {
 		{
 			name: "AllConversations", op: "listConversations", path: "/v1/chat/conversations", itemsKey: "conversations", ids: waUUIDs(0xc0),
 			item: func(id string) string {
-				return fmt.Sprintf(`{"id":%q,%s,"channel":"channel","integration":"webchat","tags":{"lang":"fr"}}`, id, stamps)
+				return fmt.Sprintf(`{"id":%q,%s,"channel":"channel","integration":"webchat","tags":{"lang":"fr"},"messageCount":2}`, id, stamps)
 			},
 			query: url.Values{"tags.lang": {"fr"}, "participantIds": {"u1", "u2"}},
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {

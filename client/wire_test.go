@@ -156,7 +156,7 @@ func wtCases() []wtCase {
 			body:   `{"name":"Ada","tags":{"email":"ada@example.com"},"discriminateByTags":["email"]}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{
-					Name: wtPtr("Ada"), Tags: map[string]string{"email": "ada@example.com"},
+					Name: wtPtr("Ada"), Tags: client.NullableStrings(map[string]string{"email": "ada@example.com"}),
 					DiscriminateByTags: []string{"email"},
 				})
 				require.NoError(t, err)
@@ -171,7 +171,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateUser(ctx, "user_1", gen.UpdateUserJSONRequestBody{
 					PictureURL: nullable.NewNullNullable[string](),
-					Tags:       map[string]string{"email": ""},
+					Tags:       client.NullableStrings(map[string]string{"email": ""}),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "user_1", out.User.ID)
@@ -241,7 +241,7 @@ func wtCases() []wtCase {
 			body:   `{"channel":"channel","tags":{"id":"123"},"discriminateByTags":["id"]}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateConversation(ctx, gen.GetOrCreateConversationJSONRequestBody{
-					Channel: "channel", Tags: map[string]string{"id": "123"}, DiscriminateByTags: []string{"id"},
+					Channel: "channel", Tags: client.NullableStrings(map[string]string{"id": "123"}), DiscriminateByTags: []string{"id"},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "conv_1", out.Conversation.ID)
@@ -253,7 +253,7 @@ func wtCases() []wtCase {
 			body:   `{"currentTaskId":"task_1","tags":{"lang":"en"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateConversation(ctx, "conv_1", gen.UpdateConversationJSONRequestBody{
-					CurrentTaskID: wtPtr("task_1"), Tags: map[string]string{"lang": "en"},
+					CurrentTaskID: wtPtr("task_1"), Tags: client.NullableStrings(map[string]string{"lang": "en"}),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "channel", out.Conversation.Channel)
@@ -461,7 +461,7 @@ func wtCases() []wtCase {
 			body:   `{"payload":{"text":"edited"},"tags":{"edited":"true"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateMessage(ctx, "msg_1", gen.UpdateMessageJSONRequestBody{
-					Payload: message.Text("edited"), Tags: map[string]string{"edited": "true"},
+					Payload: message.Text("edited"), Tags: client.NullableStrings(map[string]string{"edited": "true"}),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
@@ -481,7 +481,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateMessage(ctx, gen.GetOrCreateMessageJSONRequestBody{
 					ConversationID: "conv_1", UserID: "user_1", Type: "text",
-					Payload: message.Text("hello"), Tags: map[string]string{"ref": "r1"},
+					Payload: message.Text("hello"), Tags: client.NullableStrings(map[string]string{"ref": "r1"}),
 					DiscriminateByTags: []string{"ref"},
 				})
 				require.NoError(t, err)
@@ -589,15 +589,15 @@ func wtCases() []wtCase {
 			},
 		},
 		{
-			name: "SetStateExpiry", status: 200, method: "POST", path: "/v1/chat/states/task/task_1/cache/expiry",
-			answer: `{"state":` + wtStateJSON("task", "cache") + `}`,
+			name: "SetStateExpiry", status: 200, method: "POST", path: "/v1/chat/states/workflow/wflow_1/cache/expiry",
+			answer: `{"state":` + wtStateJSON("workflow", "cache") + `}`,
 			body:   `{"expiry":null}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.SetStateExpiry(ctx, gen.StateTypeTask, "task_1", "cache", gen.SetStateExpiryJSONRequestBody{
+				out, err := c.SetStateExpiry(ctx, gen.StateTypeWorkflow, "wflow_1", "cache", gen.SetStateExpiryJSONRequestBody{
 					Expiry: nullable.NewNullNullable[float64](),
 				})
 				require.NoError(t, err)
-				assert.Equal(t, gen.StateTypeTask, out.State.Type)
+				assert.Equal(t, gen.StateTypeWorkflow, out.State.Type)
 			},
 		},
 
@@ -783,6 +783,17 @@ func wtCases() []wtCase {
 				require.NoError(t, c.TrackAnalytics(ctx, gen.TrackAnalyticsJSONRequestBody{Name: "signup", Count: 2}))
 			},
 		},
+		{
+			name: "CaptureObservation", status: 200, method: "POST", path: "/v1/chat/observations",
+			answer: `{}`,
+			body:   `{"name":"llm.call","data":{"tokens":12},"conversationId":"conv_1","traceId":"tr_1"}`,
+			run: func(t *testing.T, ctx context.Context, c *client.Client) {
+				require.NoError(t, c.CaptureObservation(ctx, gen.CaptureObservationJSONRequestBody{
+					Name: "llm.call", Data: map[string]any{"tokens": 12},
+					ConversationID: client.Ptr("conv_1"), TraceID: client.Ptr("tr_1"),
+				}))
+			},
+		},
 	}
 }
 
@@ -837,7 +848,7 @@ func TestWireOperationsCoverEverySection(t *testing.T) {
 		"CallAction", "ConfigureIntegration",
 		"CreateTask", "GetTask", "UpdateTask", "ListTasks", "DeleteTask",
 		"CreateWorkflow", "GetWorkflow", "UpdateWorkflow", "ListWorkflows", "GetOrCreateWorkflow", "DeleteWorkflow",
-		"ListTagValues", "TrackAnalytics",
+		"ListTagValues", "TrackAnalytics", "CaptureObservation",
 	}
 	have := map[string]bool{}
 	for _, tc := range wtCases() {

@@ -2457,7 +2457,6 @@ const (
 	StateTypeBot          StateType = "bot"
 	StateTypeConversation StateType = "conversation"
 	StateTypeIntegration  StateType = "integration"
-	StateTypeTask         StateType = "task"
 	StateTypeUser         StateType = "user"
 	StateTypeWorkflow     StateType = "workflow"
 )
@@ -2470,8 +2469,6 @@ func (e StateType) Valid() bool {
 	case StateTypeConversation:
 		return true
 	case StateTypeIntegration:
-		return true
-	case StateTypeTask:
 		return true
 	case StateTypeUser:
 		return true
@@ -5049,6 +5046,36 @@ type CallActionResponse_Meta struct {
 	Cached bool `json:"cached"`
 }
 
+// CaptureObservationBody The body of a request to capture an observation.
+type CaptureObservationBody struct {
+	// ConversationID ID of the conversation the observation is about, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// Data The observed data, any JSON object.
+	Data map[string]interface{} `json:"data"`
+
+	// ErrorID ID of the error the observation is about, if any.
+	ErrorID *string `json:"errorId,omitempty"`
+
+	// EventID ID of the event the observation is about, if any.
+	EventID *string `json:"eventId,omitempty"`
+
+	// ID An identifier of the caller's choosing for the observation (the ID of an agent's context, say). The API neither checks nor guarantees that it is unique.
+	ID *string `json:"id,omitempty"`
+
+	// MessageID ID of the message the observation is about, if any.
+	MessageID *string `json:"messageId,omitempty"`
+
+	// Name What the observation is, by a name the caller chooses.
+	Name string `json:"name"`
+
+	// TraceID ID of the trace the observation belongs to, if any.
+	TraceID *string `json:"traceId,omitempty"`
+
+	// UserID ID of the user the observation is about, if any.
+	UserID *string `json:"userId,omitempty"`
+}
+
 // ChangeAISpendQuotaBody The body of a request to set the monthly AI spending limit.
 type ChangeAISpendQuotaBody struct {
 	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
@@ -5209,6 +5236,12 @@ type Conversation struct {
 
 	// Integration Name of the integration that owns the conversation.
 	Integration string `json:"integration"`
+
+	// MessageCount How many messages the conversation holds.
+	MessageCount int `json:"messageCount"`
+
+	// Properties Experimental. Free key-value pairs that the bot and its integrations can both read and write on the conversation.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -5495,6 +5528,9 @@ type CreateConversationBody struct {
 	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Properties Experimental. Key-value pairs to keep on the new conversation, readable and writable by the bot and its integrations.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
 	Tags map[string]string `json:"tags"`
@@ -6512,6 +6548,10 @@ type CreateTaskResponse struct {
 
 // CreateUserBody The body of a request to create a user.
 type CreateUserBody struct {
+	// Attributes Deprecated; use properties. Key-value pairs to keep on the new user.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
@@ -6521,6 +6561,9 @@ type CreateUserBody struct {
 
 	// PictureURL Address (URL) of the user's picture.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Key-value pairs to keep on the new user, readable and writable by the bot and its integrations.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
 	Tags map[string]string `json:"tags"`
@@ -7435,14 +7478,20 @@ type GetOrCreateConversationBody struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
 
-	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Properties Experimental. Properties set on the conversation if this call creates it; a null value sets nothing.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 }
 
 // GetOrCreateConversationResponse The conversation, found or created.
 type GetOrCreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
+
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
 }
 
 // GetOrCreateMessageBody The body of a request to get or create a message.
@@ -7456,14 +7505,14 @@ type GetOrCreateMessageBody struct {
 	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
 	Origin *GetOrCreateMessageBodyOrigin `json:"origin,omitempty"`
 
-	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
-	Payload message.Payload `json:"payload"`
+	// Payload Content of the message, stored if this call creates it, which it needs then. Its shape depends on type and must fit what the channel declares for that type.
+	Payload message.Payload `json:"payload,omitempty"`
 
 	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
 	Schedule *GetOrCreateMessageBody_Schedule `json:"schedule,omitempty"`
 
-	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 
 	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
 	Type string `json:"type"`
@@ -7488,6 +7537,15 @@ type GetOrCreateMessageBody_Schedule struct {
 type GetOrCreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
+
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+}
+
+// GetOrCreateMeta How a get-or-create call was answered.
+type GetOrCreateMeta struct {
+	// Created True when this call created the resource, false when it found an existing one.
+	Created bool `json:"created"`
 }
 
 // GetOrCreateTableBody The body of a request to get or create a table.
@@ -7531,6 +7589,10 @@ type GetOrCreateTableResponse struct {
 
 // GetOrCreateUserBody The body of a request to get or create a user.
 type GetOrCreateUserBody struct {
+	// Attributes Deprecated; use properties. Attributes set on the user if this call creates it; a null value sets nothing.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
 	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
 
@@ -7544,12 +7606,18 @@ type GetOrCreateUserBody struct {
 	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
 	PictureURL *string `json:"pictureUrl,omitempty"`
 
-	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Properties Experimental. Properties set on the user if this call creates it; a null value sets nothing.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 }
 
 // GetOrCreateUserResponse The user, found or created.
 type GetOrCreateUserResponse struct {
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
@@ -7598,6 +7666,9 @@ type GetOrCreateWorkflowBodyStatus string
 
 // GetOrCreateWorkflowResponse The workflow, found or created.
 type GetOrCreateWorkflowResponse struct {
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
@@ -7616,7 +7687,7 @@ type GetOrSetStateResponse struct {
 	// Meta Facts about how the answer was produced.
 	Meta GetOrSetStateResponse_Meta `json:"meta"`
 
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -8635,7 +8706,7 @@ type GetStateResponse struct {
 	// Meta Facts about how the answer was produced.
 	Meta GetStateResponse_Meta `json:"meta"`
 
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -8849,6 +8920,9 @@ type InitializeIncomingMessageBody_Conversation struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
 
+	// Properties Experimental. Properties set on the conversation if this call creates it.
+	Properties map[string]string `json:"properties,omitempty"`
+
 	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
 }
@@ -8876,6 +8950,10 @@ type InitializeIncomingMessageBody_Message struct {
 
 // InitializeIncomingMessageBody_User The sender, found by its tags or created. Give either user or userId, not both.
 type InitializeIncomingMessageBody_User struct {
+	// Attributes Deprecated; use properties. Attributes set on the user if this call creates it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
 
@@ -8888,6 +8966,9 @@ type InitializeIncomingMessageBody_User struct {
 
 	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Properties set on the user if this call creates it.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
@@ -10448,13 +10529,16 @@ type PageMeta struct {
 
 // PatchStateBody The body of a request to patch a state.
 type PatchStateBody struct {
+	// Expiry New idle time after which the state is deleted, in milliseconds (at most 30 days). Null removes the expiry; left out, the expiry is kept.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
 	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
 	Payload map[string]interface{} `json:"payload"`
 }
 
 // PatchStateResponse The state, patched.
 type PatchStateResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -11157,13 +11241,13 @@ type SetStateExpiryBody struct {
 
 // SetStateExpiryResponse The state, with its new expiry.
 type SetStateExpiryResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
 // SetStateResponse The state, written.
 type SetStateResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -11173,7 +11257,7 @@ type SetWorkspacePreferenceBody struct {
 	Value interface{} `json:"value,omitempty"`
 }
 
-// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 type State struct {
 	// BotID Bot that owns the state.
 	BotID string `json:"botId"`
@@ -11183,6 +11267,12 @@ type State struct {
 
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
+
+	// ExpiresAt When the state will be deleted if it stays idle (ISO 8601). Absent when the state does not expire.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Expiry Idle time after which the state is deleted, in milliseconds. Absent when the state does not expire.
+	Expiry *float64 `json:"expiry,omitempty"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -11663,8 +11753,11 @@ type UpdateConversationBody struct {
 	// CurrentTaskID ID of the task the conversation is now busy with.
 	CurrentTaskID *string `json:"currentTaskId,omitempty"`
 
-	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Properties Experimental. Properties to change, merged into the conversation's: keys left out keep their value, a key set to an empty string or null is removed.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateConversationResponse The conversation, updated.
@@ -11919,8 +12012,8 @@ type UpdateMessageBody struct {
 	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
 	Payload message.Payload `json:"payload,omitempty"`
 
-	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
-	Tags map[string]string `json:"tags"`
+	// Tags Tags to change, merged into the message's tags: keys left out keep their value and a key set to an empty string or null is removed. Left out, the tags are kept.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateMessageResponse The message, updated.
@@ -12134,14 +12227,21 @@ type UpdateTaskResponse struct {
 
 // UpdateUserBody The body of a request to update a user.
 type UpdateUserBody struct {
+	// Attributes Deprecated; use properties. Attributes to change, merged into the user's: keys left out keep their value, a key set to an empty string or null is removed.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
 	// Name New display name. Left out, the name is kept; null removes it.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
 	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
 	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
 
-	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Properties Experimental. Properties to change, merged into the user's: keys left out keep their value, a key set to an empty string or null is removed.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateUserResponse The user, updated.
@@ -12164,8 +12264,8 @@ type UpdateWorkflowBody struct {
 	// Status New status. Moving to in_progress requires eventId.
 	Status *UpdateWorkflowBodyStatus `json:"status,omitempty"`
 
-	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 
 	// TimeoutAt New moment at which the workflow times out (ISO 8601).
 	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
@@ -12504,6 +12604,10 @@ type UsageActivity struct {
 
 // User A person or system that talks to the bot through an integration.
 type User struct {
+	// Attributes Deprecated in favour of properties. Free key-value pairs kept on the user.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -12515,6 +12619,9 @@ type User struct {
 
 	// PictureURL Address of the user's picture.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Free key-value pairs that the bot and its integrations can both read and write on the user.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -13231,6 +13338,9 @@ type WorkspaceIDRequired = string
 type ListActivitiesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// TaskID Task whose log is read.
 	TaskID string `form:"taskId" json:"taskId"`
@@ -14189,6 +14299,9 @@ type ListConversationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// SortField Field the results are sorted by.
 	SortField *ListConversationsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
@@ -14212,6 +14325,12 @@ type ListConversationsParams struct {
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
 	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+
+	// MinMessageCount Keep only conversations holding at least this many messages.
+	MinMessageCount *int `form:"minMessageCount,omitempty" json:"minMessageCount,omitempty"`
+
+	// MaxMessageCount Keep only conversations holding at most this many messages.
+	MaxMessageCount *int `form:"maxMessageCount,omitempty" json:"maxMessageCount,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -14294,6 +14413,9 @@ type ListParticipantsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
 
@@ -14344,6 +14466,9 @@ type GetParticipantParams struct {
 type ListEventsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Type Keep only events of this type.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
@@ -14441,6 +14566,9 @@ type ListMessagesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// ConversationID Keep only resources of this conversation.
 	ConversationID *string `form:"conversationId,omitempty" json:"conversationId,omitempty"`
 
@@ -14535,6 +14663,18 @@ type UpdateMessageParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
+// CaptureObservationParams defines parameters for CaptureObservation.
+type CaptureObservationParams struct {
+	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
+	XBotID *BotID `json:"x-bot-id,omitempty"`
+
+	// XIntegrationID Integration making the call, when an integration acts on a bot.
+	XIntegrationID *IntegrationID `json:"x-integration-id,omitempty"`
+
+	// XIntegrationAlias Alias under which the bot installed the calling integration.
+	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
+}
+
 // GetStateParams defines parameters for GetState.
 type GetStateParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14599,6 +14739,9 @@ type GetOrSetStateParams struct {
 type ListTagValuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Type Kind of resource whose tags are read.
 	Type ListTagValuesParamsType `form:"type" json:"type"`
@@ -14705,6 +14848,9 @@ type ListUsersParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// ConversationID Keep only resources of this conversation.
 	ConversationID *string `form:"conversationId,omitempty" json:"conversationId,omitempty"`
 
@@ -14809,6 +14955,9 @@ type UpdateUserParams struct {
 type ListWorkflowsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only resources carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
@@ -15560,6 +15709,9 @@ type ImportMessagesJSONRequestBody = ImportMessagesBody
 
 // UpdateMessageJSONRequestBody defines body for UpdateMessage for application/json ContentType.
 type UpdateMessageJSONRequestBody = UpdateMessageBody
+
+// CaptureObservationJSONRequestBody defines body for CaptureObservation for application/json ContentType.
+type CaptureObservationJSONRequestBody = CaptureObservationBody
 
 // PatchStateJSONRequestBody defines body for PatchState for application/json ContentType.
 type PatchStateJSONRequestBody = PatchStateBody

@@ -39,13 +39,13 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	defer stop()
 
 	customer, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
-		Name: client.Ptr("Grace"), Tags: map[string]string{"email": "grace@example.com"},
+		Name: client.Ptr("Grace"), Tags: client.NullableStrings(map[string]string{"email": "grace@example.com"}),
 	})
 	if err != nil {
 		return fmt.Errorf("customer: %w", err)
 	}
 	bot, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserBody{
-		Name: client.Ptr("Support bot"), Tags: map[string]string{"role": "bot"},
+		Name: client.Ptr("Support bot"), Tags: client.NullableStrings(map[string]string{"role": "bot"}),
 	})
 	if err != nil {
 		return fmt.Errorf("bot user: %w", err)

@@ -2464,7 +2464,6 @@ const (
 	StateTypeBot          StateType = "bot"
 	StateTypeConversation StateType = "conversation"
 	StateTypeIntegration  StateType = "integration"
-	StateTypeTask         StateType = "task"
 	StateTypeUser         StateType = "user"
 	StateTypeWorkflow     StateType = "workflow"
 )
@@ -2477,8 +2476,6 @@ func (e StateType) Valid() bool {
 	case StateTypeConversation:
 		return true
 	case StateTypeIntegration:
-		return true
-	case StateTypeTask:
 		return true
 	case StateTypeUser:
 		return true
@@ -5056,6 +5053,36 @@ type CallActionResponse_Meta struct {
 	Cached bool `json:"cached"`
 }
 
+// CaptureObservationBody The body of a request to capture an observation.
+type CaptureObservationBody struct {
+	// ConversationID ID of the conversation the observation is about, if any.
+	ConversationID *string `json:"conversationId,omitempty"`
+
+	// Data The observed data, any JSON object.
+	Data map[string]interface{} `json:"data"`
+
+	// ErrorID ID of the error the observation is about, if any.
+	ErrorID *string `json:"errorId,omitempty"`
+
+	// EventID ID of the event the observation is about, if any.
+	EventID *string `json:"eventId,omitempty"`
+
+	// ID An identifier of the caller's choosing for the observation (the ID of an agent's context, say). The API neither checks nor guarantees that it is unique.
+	ID *string `json:"id,omitempty"`
+
+	// MessageID ID of the message the observation is about, if any.
+	MessageID *string `json:"messageId,omitempty"`
+
+	// Name What the observation is, by a name the caller chooses.
+	Name string `json:"name"`
+
+	// TraceID ID of the trace the observation belongs to, if any.
+	TraceID *string `json:"traceId,omitempty"`
+
+	// UserID ID of the user the observation is about, if any.
+	UserID *string `json:"userId,omitempty"`
+}
+
 // ChangeAISpendQuotaBody The body of a request to set the monthly AI spending limit.
 type ChangeAISpendQuotaBody struct {
 	// MonthlySpendingLimit Most the workspace may spend on AI in a month, in US dollars.
@@ -5216,6 +5243,12 @@ type Conversation struct {
 
 	// Integration Name of the integration that owns the conversation.
 	Integration string `json:"integration"`
+
+	// MessageCount How many messages the conversation holds.
+	MessageCount int `json:"messageCount"`
+
+	// Properties Experimental. Free key-value pairs that the bot and its integrations can both read and write on the conversation.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -5502,6 +5535,9 @@ type CreateConversationBody struct {
 	// IntegrationName Deprecated. Name of the integration that owns the conversation; from a bot, create conversations through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
+
+	// Properties Experimental. Key-value pairs to keep on the new conversation, readable and writable by the bot and its integrations.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the new conversation. Only keys that the bot or the channel's integration declare for conversations are accepted; the channel may require some.
 	Tags map[string]string `json:"tags"`
@@ -6519,6 +6555,10 @@ type CreateTaskResponse struct {
 
 // CreateUserBody The body of a request to create a user.
 type CreateUserBody struct {
+	// Attributes Deprecated; use properties. Key-value pairs to keep on the new user.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// IntegrationName Deprecated. Name of the integration the user belongs to; from a bot, create users through an action of the integration instead.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
@@ -6528,6 +6568,9 @@ type CreateUserBody struct {
 
 	// PictureURL Address (URL) of the user's picture.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Key-value pairs to keep on the new user, readable and writable by the bot and its integrations.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the new user. Only keys that the bot or its integrations declare for users are accepted; an integration may require some.
 	Tags map[string]string `json:"tags"`
@@ -7442,14 +7485,20 @@ type GetOrCreateConversationBody struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
 
-	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Properties Experimental. Properties set on the conversation if this call creates it; a null value sets nothing.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags of the conversation. They are what identifies an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 }
 
 // GetOrCreateConversationResponse The conversation, found or created.
 type GetOrCreateConversationResponse struct {
 	// Conversation A thread of messages between the bot and one or more users, tied to one channel of one integration.
 	Conversation Conversation `json:"conversation"`
+
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
 }
 
 // GetOrCreateMessageBody The body of a request to get or create a message.
@@ -7463,14 +7512,14 @@ type GetOrCreateMessageBody struct {
 	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
 	Origin *GetOrCreateMessageBodyOrigin `json:"origin,omitempty"`
 
-	// Payload Content of the message, stored if this call creates it. Its shape depends on type and must fit what the channel declares for that type.
-	Payload message.Payload `json:"payload"`
+	// Payload Content of the message, stored if this call creates it, which it needs then. Its shape depends on type and must fit what the channel declares for that type.
+	Payload message.Payload `json:"payload,omitempty"`
 
 	// Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
 	Schedule *GetOrCreateMessageBody_Schedule `json:"schedule,omitempty"`
 
-	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Tags Tags of the message. They are what identifies an existing message (see discriminateByTags), and a message created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 
 	// Type Message type, such as text, image or card; one of the types the conversation's channel declares.
 	Type string `json:"type"`
@@ -7495,6 +7544,15 @@ type GetOrCreateMessageBody_Schedule struct {
 type GetOrCreateMessageResponse struct {
 	// Message Something said in a conversation, by a user (incoming) or by the bot (outgoing).
 	Message Message `json:"message"`
+
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+}
+
+// GetOrCreateMeta How a get-or-create call was answered.
+type GetOrCreateMeta struct {
+	// Created True when this call created the resource, false when it found an existing one.
+	Created bool `json:"created"`
 }
 
 // GetOrCreateTableBody The body of a request to get or create a table.
@@ -7538,6 +7596,10 @@ type GetOrCreateTableResponse struct {
 
 // GetOrCreateUserBody The body of a request to get or create a user.
 type GetOrCreateUserBody struct {
+	// Attributes Deprecated; use properties. Attributes set on the user if this call creates it; a null value sets nothing.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
 	// DiscriminateByTags Keys of the tags that identify the existing user; only these are compared and the other tags are ignored in the lookup. Left out, every tag in tags must match, so a call in which any tag value differs (a display handle that changed, say) creates a second user instead of returning the first.
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
 
@@ -7551,12 +7613,18 @@ type GetOrCreateUserBody struct {
 	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
 	PictureURL *string `json:"pictureUrl,omitempty"`
 
-	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them.
-	Tags map[string]string `json:"tags"`
+	// Properties Experimental. Properties set on the user if this call creates it; a null value sets nothing.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags of the user. They are what identifies an existing user (see discriminateByTags), and a user created by this call gets all of them (a null value counts as no tag).
+	Tags map[string]*string `json:"tags"`
 }
 
 // GetOrCreateUserResponse The user, found or created.
 type GetOrCreateUserResponse struct {
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+
 	// User A person or system that talks to the bot through an integration.
 	User User `json:"user"`
 }
@@ -7605,6 +7673,9 @@ type GetOrCreateWorkflowBodyStatus string
 
 // GetOrCreateWorkflowResponse The workflow, found or created.
 type GetOrCreateWorkflowResponse struct {
+	// Meta How a get-or-create call was answered.
+	Meta GetOrCreateMeta `json:"meta"`
+
 	// Workflow A long-running flow the bot drives, with input, output and a status.
 	Workflow Workflow `json:"workflow"`
 }
@@ -7623,7 +7694,7 @@ type GetOrSetStateResponse struct {
 	// Meta Facts about how the answer was produced.
 	Meta GetOrSetStateResponse_Meta `json:"meta"`
 
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -8642,7 +8713,7 @@ type GetStateResponse struct {
 	// Meta Facts about how the answer was produced.
 	Meta GetStateResponse_Meta `json:"meta"`
 
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -8856,6 +8927,9 @@ type InitializeIncomingMessageBody_Conversation struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	IntegrationName *string `json:"integrationName,omitempty"`
 
+	// Properties Experimental. Properties set on the conversation if this call creates it.
+	Properties map[string]string `json:"properties,omitempty"`
+
 	// Tags Tags of the conversation. They identify an existing conversation (see discriminateByTags), and a conversation created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
 }
@@ -8883,6 +8957,10 @@ type InitializeIncomingMessageBody_Message struct {
 
 // InitializeIncomingMessageBody_User The sender, found by its tags or created. Give either user or userId, not both.
 type InitializeIncomingMessageBody_User struct {
+	// Attributes Deprecated; use properties. Attributes set on the user if this call creates it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// DiscriminateByTags Keys of the tags that identify the existing user (an ID on the external service, say); only these are compared, so other tags may change without creating a second user. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
 
@@ -8895,6 +8973,9 @@ type InitializeIncomingMessageBody_User struct {
 
 	// PictureURL Address (URL) of the user's picture, set on the user if this call creates it.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Properties set on the user if this call creates it.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Tags of the user. They identify an existing user (see discriminateByTags), and a user created by this call gets all of them.
 	Tags map[string]string `json:"tags"`
@@ -10455,13 +10536,16 @@ type PageMeta struct {
 
 // PatchStateBody The body of a request to patch a state.
 type PatchStateBody struct {
+	// Expiry New idle time after which the state is deleted, in milliseconds (at most 30 days). Null removes the expiry; left out, the expiry is kept.
+	Expiry nullable.Nullable[float64] `json:"expiry,omitempty"`
+
 	// Payload Fields to merge into the stored payload: top-level keys given here replace the stored ones, the other stored keys are kept.
 	Payload map[string]interface{} `json:"payload"`
 }
 
 // PatchStateResponse The state, patched.
 type PatchStateResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -11164,13 +11248,13 @@ type SetStateExpiryBody struct {
 
 // SetStateExpiryResponse The state, with its new expiry.
 type SetStateExpiryResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
 // SetStateResponse The state, written.
 type SetStateResponse struct {
-	// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+	// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 	State State `json:"state"`
 }
 
@@ -11180,7 +11264,7 @@ type SetWorkspacePreferenceBody struct {
 	Value interface{} `json:"value,omitempty"`
 }
 
-// State A named JSON document that the bot keeps on a user, a conversation, a task, a workflow, an integration or itself.
+// State A named JSON document that the bot keeps on a user, a conversation, a workflow, an integration or itself.
 type State struct {
 	// BotID Bot that owns the state.
 	BotID string `json:"botId"`
@@ -11190,6 +11274,12 @@ type State struct {
 
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
+
+	// ExpiresAt When the state will be deleted if it stays idle (ISO 8601). Absent when the state does not expire.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Expiry Idle time after which the state is deleted, in milliseconds. Absent when the state does not expire.
+	Expiry *float64 `json:"expiry,omitempty"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -11670,8 +11760,11 @@ type UpdateConversationBody struct {
 	// CurrentTaskID ID of the task the conversation is now busy with.
 	CurrentTaskID *string `json:"currentTaskId,omitempty"`
 
-	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Properties Experimental. Properties to change, merged into the conversation's: keys left out keep their value, a key set to an empty string or null is removed.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags to change, merged into the conversation's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateConversationResponse The conversation, updated.
@@ -11926,8 +12019,8 @@ type UpdateMessageBody struct {
 	// Payload New content of the message, replacing the old one; it must still fit the message's type, which cannot change. Left out, the payload is kept.
 	Payload message.Payload `json:"payload,omitempty"`
 
-	// Tags The message's tags after the update. They replace the current set, so repeat every key you want to keep.
-	Tags map[string]string `json:"tags"`
+	// Tags Tags to change, merged into the message's tags: keys left out keep their value and a key set to an empty string or null is removed. Left out, the tags are kept.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateMessageResponse The message, updated.
@@ -12141,14 +12234,21 @@ type UpdateTaskResponse struct {
 
 // UpdateUserBody The body of a request to update a user.
 type UpdateUserBody struct {
+	// Attributes Deprecated; use properties. Attributes to change, merged into the user's: keys left out keep their value, a key set to an empty string or null is removed.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]*string `json:"attributes,omitempty"`
+
 	// Name New display name. Left out, the name is kept; null removes it.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
 	// PictureURL New address (URL) of the user's picture. Left out, it is kept; null removes it.
 	PictureURL nullable.Nullable[string] `json:"pictureUrl,omitempty"`
 
-	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Properties Experimental. Properties to change, merged into the user's: keys left out keep their value, a key set to an empty string or null is removed.
+	Properties map[string]*string `json:"properties,omitempty"`
+
+	// Tags Tags to change, merged into the user's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 }
 
 // UpdateUserResponse The user, updated.
@@ -12171,8 +12271,8 @@ type UpdateWorkflowBody struct {
 	// Status New status. Moving to in_progress requires eventId.
 	Status *UpdateWorkflowBodyStatus `json:"status,omitempty"`
 
-	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string is removed.
-	Tags map[string]string `json:"tags,omitempty"`
+	// Tags Tags to change, merged into the workflow's tags: keys left out keep their value and a key set to an empty string or null is removed.
+	Tags map[string]*string `json:"tags,omitempty"`
 
 	// TimeoutAt New moment at which the workflow times out (ISO 8601).
 	TimeoutAt *time.Time `json:"timeoutAt,omitempty"`
@@ -12511,6 +12611,10 @@ type UsageActivity struct {
 
 // User A person or system that talks to the bot through an integration.
 type User struct {
+	// Attributes Deprecated in favour of properties. Free key-value pairs kept on the user.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Attributes map[string]string `json:"attributes,omitempty"`
+
 	// CreatedAt When it was created (ISO 8601).
 	CreatedAt time.Time `json:"createdAt"`
 
@@ -12522,6 +12626,9 @@ type User struct {
 
 	// PictureURL Address of the user's picture.
 	PictureURL *string `json:"pictureUrl,omitempty"`
+
+	// Properties Experimental. Free key-value pairs that the bot and its integrations can both read and write on the user.
+	Properties map[string]string `json:"properties,omitempty"`
 
 	// Tags Key-value labels. Which keys are allowed is declared by the bot or its integrations; setting a key to an empty string removes it.
 	Tags map[string]string `json:"tags"`
@@ -13238,6 +13345,9 @@ type WorkspaceIDRequired = string
 type ListActivitiesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// TaskID Task whose log is read.
 	TaskID string `form:"taskId" json:"taskId"`
@@ -14196,6 +14306,9 @@ type ListConversationsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// SortField Field the results are sorted by.
 	SortField *ListConversationsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
@@ -14219,6 +14332,12 @@ type ListConversationsParams struct {
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
 	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+
+	// MinMessageCount Keep only conversations holding at least this many messages.
+	MinMessageCount *int `form:"minMessageCount,omitempty" json:"minMessageCount,omitempty"`
+
+	// MaxMessageCount Keep only conversations holding at most this many messages.
+	MaxMessageCount *int `form:"maxMessageCount,omitempty" json:"maxMessageCount,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -14301,6 +14420,9 @@ type ListParticipantsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
 
@@ -14351,6 +14473,9 @@ type GetParticipantParams struct {
 type ListEventsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Type Keep only events of this type.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
@@ -14448,6 +14573,9 @@ type ListMessagesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// ConversationID Keep only resources of this conversation.
 	ConversationID *string `form:"conversationId,omitempty" json:"conversationId,omitempty"`
 
@@ -14542,6 +14670,18 @@ type UpdateMessageParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
+// CaptureObservationParams defines parameters for CaptureObservation.
+type CaptureObservationParams struct {
+	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
+	XBotID *BotID `json:"x-bot-id,omitempty"`
+
+	// XIntegrationID Integration making the call, when an integration acts on a bot.
+	XIntegrationID *IntegrationID `json:"x-integration-id,omitempty"`
+
+	// XIntegrationAlias Alias under which the bot installed the calling integration.
+	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
+}
+
 // GetStateParams defines parameters for GetState.
 type GetStateParams struct {
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
@@ -14606,6 +14746,9 @@ type GetOrSetStateParams struct {
 type ListTagValuesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Type Kind of resource whose tags are read.
 	Type ListTagValuesParamsType `form:"type" json:"type"`
@@ -14712,6 +14855,9 @@ type ListUsersParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// ConversationID Keep only resources of this conversation.
 	ConversationID *string `form:"conversationId,omitempty" json:"conversationId,omitempty"`
 
@@ -14816,6 +14962,9 @@ type UpdateUserParams struct {
 type ListWorkflowsParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only resources carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
@@ -15567,6 +15716,9 @@ type ImportMessagesJSONRequestBody = ImportMessagesBody
 
 // UpdateMessageJSONRequestBody defines body for UpdateMessage for application/json ContentType.
 type UpdateMessageJSONRequestBody = UpdateMessageBody
+
+// CaptureObservationJSONRequestBody defines body for CaptureObservation for application/json ContentType.
+type CaptureObservationJSONRequestBody = CaptureObservationBody
 
 // PatchStateJSONRequestBody defines body for PatchState for application/json ContentType.
 type PatchStateJSONRequestBody = PatchStateBody
@@ -17338,7 +17490,7 @@ type ClientInterface interface {
 
 	// ListConversations List conversations
 	//
-	// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
+	// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel, date or number of messages.
 	//
 	// Corresponds with GET /v1/chat/conversations (the `ListConversations` operationId).
 	ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -17395,7 +17547,7 @@ type ClientInterface interface {
 
 	// UpdateConversationWithBody Update a conversation
 	//
-	// Changes a conversation's tags or its current task or workflow.
+	// Changes a conversation's tags, properties or current task.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -17404,7 +17556,7 @@ type ClientInterface interface {
 
 	// UpdateConversation Update a conversation
 	//
-	// Changes a conversation's tags or its current task or workflow.
+	// Changes a conversation's tags, properties or current task.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -17602,7 +17754,7 @@ type ClientInterface interface {
 
 	// UpdateMessageWithBody Update a message
 	//
-	// Replaces a message's tags and payload.
+	// Changes a message's tags (merged into the current ones) or replaces its payload.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -17611,16 +17763,34 @@ type ClientInterface interface {
 
 	// UpdateMessage Update a message
 	//
-	// Replaces a message's tags and payload.
+	// Changes a message's tags (merged into the current ones) or replaces its payload.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/chat/messages/{id} (the `UpdateMessage` operationId).
 	UpdateMessage(ctx context.Context, id string, params *UpdateMessageParams, body UpdateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CaptureObservationWithBody Capture an observation
+	//
+	// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+	CaptureObservationWithBody(ctx context.Context, params *CaptureObservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CaptureObservation Capture an observation
+	//
+	// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+	CaptureObservation(ctx context.Context, params *CaptureObservationParams, body CaptureObservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetState Get a state
 	//
-	// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
+	// Returns the state with this name on a user, conversation, bot, integration or workflow.
 	//
 	// Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
 	GetState(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -21119,7 +21289,7 @@ func (c *Client) TrackAnalytics(ctx context.Context, params *TrackAnalyticsParam
 
 // ListConversations List conversations
 //
-// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
+// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel, date or number of messages.
 //
 // Corresponds with GET /v1/chat/conversations (the `ListConversations` operationId).
 func (c *Client) ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -21246,7 +21416,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, params *GetConv
 
 // UpdateConversationWithBody Update a conversation
 //
-// Changes a conversation's tags or its current task or workflow.
+// Changes a conversation's tags, properties or current task.
 //
 // Takes any type of body and a specified content type.
 //
@@ -21265,7 +21435,7 @@ func (c *Client) UpdateConversationWithBody(ctx context.Context, id string, para
 
 // UpdateConversation Update a conversation
 //
-// Changes a conversation's tags or its current task or workflow.
+// Changes a conversation's tags, properties or current task.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -21703,7 +21873,7 @@ func (c *Client) GetMessage(ctx context.Context, id string, params *GetMessagePa
 
 // UpdateMessageWithBody Update a message
 //
-// Replaces a message's tags and payload.
+// Changes a message's tags (merged into the current ones) or replaces its payload.
 //
 // Takes any type of body and a specified content type.
 //
@@ -21722,7 +21892,7 @@ func (c *Client) UpdateMessageWithBody(ctx context.Context, id string, params *U
 
 // UpdateMessage Update a message
 //
-// Replaces a message's tags and payload.
+// Changes a message's tags (merged into the current ones) or replaces its payload.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -21739,9 +21909,47 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, params *UpdateMes
 	return c.Client.Do(req)
 }
 
+// CaptureObservationWithBody Capture an observation
+//
+// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+func (c *Client) CaptureObservationWithBody(ctx context.Context, params *CaptureObservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCaptureObservationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CaptureObservation Capture an observation
+//
+// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+func (c *Client) CaptureObservation(ctx context.Context, params *CaptureObservationParams, body CaptureObservationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCaptureObservationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetState Get a state
 //
-// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
+// Returns the state with this name on a user, conversation, bot, integration or workflow.
 //
 // Corresponds with GET /v1/chat/states/{type}/{id}/{name} (the `GetState` operationId).
 func (c *Client) GetState(ctx context.Context, pType StateType, id string, name string, params *GetStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -23843,6 +24051,18 @@ func NewListActivitiesRequest(server string, params *ListActivitiesParams) (*htt
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -30933,6 +31153,18 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.SortField != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortField", *params.SortField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -31020,6 +31252,30 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 		if params.BeforeDate != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "beforeDate", *params.BeforeDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinMessageCount != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "minMessageCount", *params.MinMessageCount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MaxMessageCount != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "maxMessageCount", *params.MaxMessageCount, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -31507,6 +31763,18 @@ func NewListParticipantsRequest(server string, id string, params *ListParticipan
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -31829,6 +32097,18 @@ func NewListEventsRequest(server string, params *ListEventsParams) (*http.Reques
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -32365,6 +32645,18 @@ func NewListMessagesRequest(server string, params *ListMessagesParams) (*http.Re
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -32930,6 +33222,83 @@ func NewUpdateMessageRequestWithBody(server string, id string, params *UpdateMes
 	return req, nil
 }
 
+// NewCaptureObservationRequest calls the generic CaptureObservation builder with application/json body
+func NewCaptureObservationRequest(server string, params *CaptureObservationParams, body CaptureObservationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCaptureObservationRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCaptureObservationRequestWithBody constructs an http.Request for the CaptureObservation method, with any body, and a specified content type
+func NewCaptureObservationRequestWithBody(server string, params *CaptureObservationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chat/observations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XBotID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-bot-id", *params.XBotID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-bot-id", headerParam0)
+		}
+
+		if params.XIntegrationID != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "x-integration-id", *params.XIntegrationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-integration-id", headerParam1)
+		}
+
+		if params.XIntegrationAlias != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "x-integration-alias", *params.XIntegrationAlias, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-integration-alias", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetStateRequest constructs an http.Request for the GetState method
 func NewGetStateRequest(server string, pType StateType, id string, name string, params *GetStateParams) (*http.Request, error) {
 	var err error
@@ -33445,6 +33814,18 @@ func NewListTagValuesRequest(server string, key string, params *ListTagValuesPar
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -34019,6 +34400,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.ConversationID != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "conversationId", *params.ConversationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -34565,6 +34958,18 @@ func NewListWorkflowsRequest(server string, params *ListWorkflowsParams) (*http.
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -39805,7 +40210,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListConversationsWithResponse List conversations
 	//
-	// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
+	// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel, date or number of messages.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -39868,7 +40273,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateConversationWithBodyWithResponse Update a conversation
 	//
-	// Changes a conversation's tags or its current task or workflow.
+	// Changes a conversation's tags, properties or current task.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -39877,7 +40282,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateConversationWithResponse Update a conversation
 	//
-	// Changes a conversation's tags or its current task or workflow.
+	// Changes a conversation's tags, properties or current task.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -40093,7 +40498,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMessageWithBodyWithResponse Update a message
 	//
-	// Replaces a message's tags and payload.
+	// Changes a message's tags (merged into the current ones) or replaces its payload.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -40102,16 +40507,34 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMessageWithResponse Update a message
 	//
-	// Replaces a message's tags and payload.
+	// Changes a message's tags (merged into the current ones) or replaces its payload.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/chat/messages/{id} (the `UpdateMessage` operationId).
 	UpdateMessageWithResponse(ctx context.Context, id string, params *UpdateMessageParams, body UpdateMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageHTTPResponse, error)
 
+	// CaptureObservationWithBodyWithResponse Capture an observation
+	//
+	// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+	CaptureObservationWithBodyWithResponse(ctx context.Context, params *CaptureObservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CaptureObservationHTTPResponse, error)
+
+	// CaptureObservationWithResponse Capture an observation
+	//
+	// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+	CaptureObservationWithResponse(ctx context.Context, params *CaptureObservationParams, body CaptureObservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CaptureObservationHTTPResponse, error)
+
 	// GetStateWithResponse Get a state
 	//
-	// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
+	// Returns the state with this name on a user, conversation, bot, integration or workflow.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -48477,6 +48900,61 @@ func (r UpdateMessageHTTPResponse) ContentType() string {
 	return ""
 }
 
+type CaptureObservationHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CaptureObservationHTTPResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r CaptureObservationHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CaptureObservationHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CaptureObservationHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CaptureObservationHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CaptureObservationHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CaptureObservationHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetStateHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -54289,7 +54767,7 @@ func (c *ClientWithResponses) TrackAnalyticsWithResponse(ctx context.Context, pa
 
 // ListConversationsWithResponse List conversations
 //
-// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel or date.
+// Returns conversations newest first, one page at a time, filtered by tags, participants, integration, channel, date or number of messages.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -54394,7 +54872,7 @@ func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, i
 
 // UpdateConversationWithBodyWithResponse Update a conversation
 //
-// Changes a conversation's tags or its current task or workflow.
+// Changes a conversation's tags, properties or current task.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -54409,7 +54887,7 @@ func (c *ClientWithResponses) UpdateConversationWithBodyWithResponse(ctx context
 
 // UpdateConversationWithResponse Update a conversation
 //
-// Changes a conversation's tags or its current task or workflow.
+// Changes a conversation's tags, properties or current task.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -54769,7 +55247,7 @@ func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, id str
 
 // UpdateMessageWithBodyWithResponse Update a message
 //
-// Replaces a message's tags and payload.
+// Changes a message's tags (merged into the current ones) or replaces its payload.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -54784,7 +55262,7 @@ func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Cont
 
 // UpdateMessageWithResponse Update a message
 //
-// Replaces a message's tags and payload.
+// Changes a message's tags (merged into the current ones) or replaces its payload.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -54797,9 +55275,39 @@ func (c *ClientWithResponses) UpdateMessageWithResponse(ctx context.Context, id 
 	return ParseUpdateMessageHTTPResponse(rsp)
 }
 
+// CaptureObservationWithBodyWithResponse Capture an observation
+//
+// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+func (c *ClientWithResponses) CaptureObservationWithBodyWithResponse(ctx context.Context, params *CaptureObservationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CaptureObservationHTTPResponse, error) {
+	rsp, err := c.CaptureObservationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCaptureObservationHTTPResponse(rsp)
+}
+
+// CaptureObservationWithResponse Capture an observation
+//
+// Records a named observation (a piece of data the bot or an integration wants to keep for later analysis), optionally tied to a message, event, conversation, user, error or trace.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chat/observations (the `CaptureObservation` operationId).
+func (c *ClientWithResponses) CaptureObservationWithResponse(ctx context.Context, params *CaptureObservationParams, body CaptureObservationJSONRequestBody, reqEditors ...RequestEditorFn) (*CaptureObservationHTTPResponse, error) {
+	rsp, err := c.CaptureObservation(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCaptureObservationHTTPResponse(rsp)
+}
+
 // GetStateWithResponse Get a state
 //
-// Returns the state with this name on a user, conversation, bot, integration, task or workflow.
+// Returns the state with this name on a user, conversation, bot, integration or workflow.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -61680,6 +62188,46 @@ func ParseUpdateMessageHTTPResponse(rsp *http.Response) (*UpdateMessageHTTPRespo
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest UpdateMessageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCaptureObservationHTTPResponse parses an HTTP response from a CaptureObservationWithResponse call
+func ParseCaptureObservationHTTPResponse(rsp *http.Response) (*CaptureObservationHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CaptureObservationHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

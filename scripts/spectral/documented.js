@@ -95,7 +95,16 @@ function findings(source, data) {
         }
       });
     }
-    for (const [key, value] of Object.entries(node)) walk(value, [...path, key]);
+    for (const [key, value] of Object.entries(node)) {
+      // A properties map is not a schema: go straight to each property's
+      // schema, so that a property named "properties" is not read as the
+      // map of another schema.
+      if (key === 'properties' && isObject(value)) {
+        for (const [name, prop] of Object.entries(value)) walk(prop, [...path, key, name]);
+        continue;
+      }
+      walk(value, [...path, key]);
+    }
   };
   walk(data, []);
   if (isObject(data.paths)) {

@@ -66,6 +66,7 @@ type (
 	CallActionBody                                                              = gen.CallActionBody
 	CallActionResponse                                                          = gen.CallActionResponse
 	CallActionResponse_Meta                                                     = gen.CallActionResponse_Meta
+	CaptureObservationBody                                                      = gen.CaptureObservationBody
 	ChangeAISpendQuotaBody                                                      = gen.ChangeAISpendQuotaBody
 	ChannelDefinitionUpdate                                                     = gen.ChannelDefinitionUpdate
 	ChannelDefinitionUpdate_Conversation_Creation                               = gen.ChannelDefinitionUpdate_Conversation_Creation
@@ -290,6 +291,7 @@ type (
 	GetOrCreateMessageBodyOrigin                                                = gen.GetOrCreateMessageBodyOrigin
 	GetOrCreateMessageBody_Schedule                                             = gen.GetOrCreateMessageBody_Schedule
 	GetOrCreateMessageResponse                                                  = gen.GetOrCreateMessageResponse
+	GetOrCreateMeta                                                             = gen.GetOrCreateMeta
 	GetOrCreateTableBody                                                        = gen.GetOrCreateTableBody
 	GetOrCreateTableResponse                                                    = gen.GetOrCreateTableResponse
 	GetOrCreateUserBody                                                         = gen.GetOrCreateUserBody
@@ -918,6 +920,7 @@ type (
 	DeleteMessageParams                                                         = gen.DeleteMessageParams
 	GetMessageParams                                                            = gen.GetMessageParams
 	UpdateMessageParams                                                         = gen.UpdateMessageParams
+	CaptureObservationParams                                                    = gen.CaptureObservationParams
 	GetStateParams                                                              = gen.GetStateParams
 	PatchStateParams                                                            = gen.PatchStateParams
 	SetStateParams                                                              = gen.SetStateParams
@@ -1035,6 +1038,7 @@ type (
 	GetOrCreateMessageJSONRequestBody                                           = gen.GetOrCreateMessageJSONRequestBody
 	ImportMessagesJSONRequestBody                                               = gen.ImportMessagesJSONRequestBody
 	UpdateMessageJSONRequestBody                                                = gen.UpdateMessageJSONRequestBody
+	CaptureObservationJSONRequestBody                                           = gen.CaptureObservationJSONRequestBody
 	PatchStateJSONRequestBody                                                   = gen.PatchStateJSONRequestBody
 	SetStateJSONRequestBody                                                     = gen.SetStateJSONRequestBody
 	SetStateExpiryJSONRequestBody                                               = gen.SetStateExpiryJSONRequestBody
@@ -1499,7 +1503,6 @@ const (
 	StateTypeBot                                                            = gen.StateTypeBot
 	StateTypeConversation                                                   = gen.StateTypeConversation
 	StateTypeIntegration                                                    = gen.StateTypeIntegration
-	StateTypeTask                                                           = gen.StateTypeTask
 	StateTypeUser                                                           = gen.StateTypeUser
 	StateTypeWorkflow                                                       = gen.StateTypeWorkflow
 	TableSchemaAdditionalPropertiesTrue                                     = gen.TableSchemaAdditionalPropertiesTrue

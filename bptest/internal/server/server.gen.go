@@ -427,6 +427,9 @@ type ServerInterface interface {
 	// UpdateMessage Update a message
 	// (PUT /v1/chat/messages/{id})
 	UpdateMessage(w http.ResponseWriter, r *http.Request, id string, params UpdateMessageParams)
+	// CaptureObservation Capture an observation
+	// (POST /v1/chat/observations)
+	CaptureObservation(w http.ResponseWriter, r *http.Request, params CaptureObservationParams)
 	// GetState Get a state
 	// (GET /v1/chat/states/{type}/{id}/{name})
 	GetState(w http.ResponseWriter, r *http.Request, pType StateType, id string, name string, params GetStateParams)
@@ -809,6 +812,19 @@ func (siw *ServerInterfaceWrapper) ListActivities(w http.ResponseWriter, r *http
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -7076,6 +7092,19 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "sortField" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortField", r.URL.Query(), &params.SortField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -7176,6 +7205,32 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "beforeDate"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "beforeDate", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "minMessageCount" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "minMessageCount", r.URL.Query(), &params.MinMessageCount, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "minMessageCount"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "minMessageCount", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "maxMessageCount" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "maxMessageCount", r.URL.Query(), &params.MaxMessageCount, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "maxMessageCount"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "maxMessageCount", Err: err})
 		}
 		return
 	}
@@ -7703,6 +7758,19 @@ func (siw *ServerInterfaceWrapper) ListParticipants(w http.ResponseWriter, r *ht
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-bot-id" -------------
@@ -8073,6 +8141,19 @@ func (siw *ServerInterfaceWrapper) ListEvents(w http.ResponseWriter, r *http.Req
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -8656,6 +8737,19 @@ func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.R
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -9283,6 +9377,85 @@ func (siw *ServerInterfaceWrapper) UpdateMessage(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// CaptureObservation operation middleware
+func (siw *ServerInterfaceWrapper) CaptureObservation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CaptureObservationParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "x-bot-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-bot-id")]; found {
+		var XBotID BotID
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-bot-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-bot-id", valueList[0], &XBotID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-bot-id", Err: err})
+			return
+		}
+
+		params.XBotID = &XBotID
+
+	}
+
+	// ------------- Optional header parameter "x-integration-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-integration-id")]; found {
+		var XIntegrationID IntegrationID
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-integration-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-integration-id", valueList[0], &XIntegrationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-integration-id", Err: err})
+			return
+		}
+
+		params.XIntegrationID = &XIntegrationID
+
+	}
+
+	// ------------- Optional header parameter "x-integration-alias" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-integration-alias")]; found {
+		var XIntegrationAlias IntegrationAlias
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-integration-alias", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-integration-alias", valueList[0], &XIntegrationAlias, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-integration-alias", Err: err})
+			return
+		}
+
+		params.XIntegrationAlias = &XIntegrationAlias
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CaptureObservation(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetState operation middleware
 func (siw *ServerInterfaceWrapper) GetState(w http.ResponseWriter, r *http.Request) {
 
@@ -9840,6 +10013,19 @@ func (siw *ServerInterfaceWrapper) ListTagValues(w http.ResponseWriter, r *http.
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -10462,6 +10648,19 @@ func (siw *ServerInterfaceWrapper) ListUsers(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "conversationId" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "conversationId", r.URL.Query(), &params.ConversationID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -11063,6 +11262,19 @@ func (siw *ServerInterfaceWrapper) ListWorkflows(w http.ResponseWriter, r *http.
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -15313,6 +15525,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/chat/workflows/get-or-create", wrapper.GetOrCreateWorkflow)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/chat/tags/{key}/values", wrapper.ListTagValues)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/chat/analytics", wrapper.TrackAnalytics)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/chat/observations", wrapper.CaptureObservation)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/hub/integrations", wrapper.ListPublicIntegrations)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/hub/integrations/{id}", wrapper.GetPublicIntegrationByID)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/admin/hub/integrations/{name}/{version}", wrapper.GetPublicIntegration)
@@ -23220,6 +23433,63 @@ func (response UpdateMessagedefaultJSONResponse) VisitUpdateMessageResponse(w ht
 	return err
 }
 
+type CaptureObservationRequestObject struct {
+	Params CaptureObservationParams
+	Body   *CaptureObservationJSONRequestBody
+}
+
+type CaptureObservationResponseObject interface {
+	VisitCaptureObservationResponse(w http.ResponseWriter) error
+}
+
+type CaptureObservation200JSONResponse EmptyResponse
+
+func (response CaptureObservation200JSONResponse) VisitCaptureObservationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CaptureObservation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CaptureObservation4XXJSONResponse) VisitCaptureObservationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CaptureObservationdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CaptureObservationdefaultJSONResponse) VisitCaptureObservationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStateRequestObject struct {
 	Type   StateType `json:"type"`
 	ID     string    `json:"id"`
@@ -27351,6 +27621,9 @@ type StrictServerInterface interface {
 	// UpdateMessage Update a message
 	// (PUT /v1/chat/messages/{id})
 	UpdateMessage(ctx context.Context, request UpdateMessageRequestObject) (UpdateMessageResponseObject, error)
+	// CaptureObservation Capture an observation
+	// (POST /v1/chat/observations)
+	CaptureObservation(ctx context.Context, request CaptureObservationRequestObject) (CaptureObservationResponseObject, error)
 	// GetState Get a state
 	// (GET /v1/chat/states/{type}/{id}/{name})
 	GetState(ctx context.Context, request GetStateRequestObject) (GetStateResponseObject, error)
@@ -31671,6 +31944,42 @@ func (sh *strictHandler) UpdateMessage(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateMessageResponseObject); ok {
 		if err := validResponse.VisitUpdateMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CaptureObservation operation middleware
+func (sh *strictHandler) CaptureObservation(w http.ResponseWriter, r *http.Request, params CaptureObservationParams) {
+	var request CaptureObservationRequestObject
+
+	request.Params = params
+
+	var body CaptureObservationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CaptureObservation(ctx, request.(CaptureObservationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CaptureObservation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CaptureObservationResponseObject); ok {
+		if err := validResponse.VisitCaptureObservationResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
