@@ -6574,7 +6574,7 @@ type Discount struct {
 	Duration DiscountDuration `json:"duration"`
 
 	// DurationInMonths Number of months it applies, for a repeating discount; null otherwise.
-	DurationInMonths nullable.Nullable[float64] `json:"durationInMonths"`
+	DurationInMonths nullable.Nullable[int] `json:"durationInMonths"`
 
 	// End When it stops applying (ISO 8601); null when it does not end.
 	End nullable.Nullable[string] `json:"end"`
@@ -10703,7 +10703,7 @@ type PluginSummaryVisibility string
 // PreviewSubscriptionUpdateBody The body of a request to preview a change of subscription.
 type PreviewSubscriptionUpdateBody struct {
 	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
-	Addons map[string]float64 `json:"addons,omitempty"`
+	Addons map[string]int `json:"addons,omitempty"`
 
 	// CouponCode Promotion code to apply with the change.
 	CouponCode *string `json:"couponCode,omitempty"`
@@ -10805,7 +10805,7 @@ type PreviewedAddon struct {
 	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
 
 	// Quantity Number of units.
-	Quantity float64 `json:"quantity"`
+	Quantity int `json:"quantity"`
 }
 
 // PublicIntegrationSummary Short form of an integration version listed on the Hub.
@@ -11074,7 +11074,7 @@ type SetAccountPreferenceBody struct {
 // SetAddonsBody The body of a request to change the add-ons.
 type SetAddonsBody struct {
 	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
-	Addons map[string]float64 `json:"addons"`
+	Addons map[string]int `json:"addons"`
 
 	// CouponCode Promotion code to apply with the change.
 	CouponCode *string `json:"couponCode,omitempty"`
@@ -11293,7 +11293,7 @@ type SubscriptionAddon_Current struct {
 	ProratedPrice *float64 `json:"proratedPrice,omitempty"`
 
 	// Quantity Number of units.
-	Quantity float64 `json:"quantity"`
+	Quantity int `json:"quantity"`
 }
 
 // SubscriptionAddon_Next The units from the next period, when a change is scheduled; null otherwise.
@@ -11305,7 +11305,7 @@ type SubscriptionAddon_Next struct {
 	Price float64 `json:"price"`
 
 	// Quantity Number of units.
-	Quantity float64 `json:"quantity"`
+	Quantity int `json:"quantity"`
 }
 
 // SubscriptionLineItem One line of a cost preview.
@@ -11320,7 +11320,7 @@ type SubscriptionLineItem struct {
 	ID string `json:"id"`
 
 	// Quantity Number of units, for an add-on.
-	Quantity *float64 `json:"quantity,omitempty"`
+	Quantity *int `json:"quantity,omitempty"`
 
 	// Type What the line is for: a plan, an add-on, a credit or charge for the unused or added part of the period (proration), or a discount.
 	Type SubscriptionLineItemType `json:"type"`
