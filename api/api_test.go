@@ -94,7 +94,7 @@ func TestConventions(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 202, count)
+	assert.Equal(t, 218, count)
 }
 
 // TestErrorSchema checks the shared error body: both wire shapes and the

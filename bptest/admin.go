@@ -230,6 +230,7 @@ func (st *state) admWorkspace(id string) (gen.Workspace, *apiError) {
 		}
 	}
 	ws.BotCount = float64(n)
+	st.blWorkspaceView(&ws)
 	return ws, nil
 }
 

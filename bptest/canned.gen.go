@@ -1590,6 +1590,14 @@ func (c canned) ListAddons(ctx context.Context, _ gen.ListAddonsRequestObject) (
 // VisitListAddonsResponse writes the answer.
 func (a answer) VisitListAddonsResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// SetAddons answers setAddons (PATCH /v2/billing/addons) with its example.
+func (c canned) SetAddons(ctx context.Context, _ gen.SetAddonsRequestObject) (gen.SetAddonsResponseObject, error) {
+	return c.examples.answer("setAddons", 200)
+}
+
+// VisitSetAddonsResponse writes the answer.
+func (a answer) VisitSetAddonsResponse(w http.ResponseWriter) error { return a.write(w) }
+
 // GetAddon answers getAddon (GET /v2/billing/addons/{addonId}) with its example.
 func (c canned) GetAddon(ctx context.Context, _ gen.GetAddonRequestObject) (gen.GetAddonResponseObject, error) {
 	return c.examples.answer("getAddon", 200)
@@ -1597,6 +1605,46 @@ func (c canned) GetAddon(ctx context.Context, _ gen.GetAddonRequestObject) (gen.
 
 // VisitGetAddonResponse writes the answer.
 func (a answer) VisitGetAddonResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetBillingAddress answers getBillingAddress (GET /v2/billing/address) with its example.
+func (c canned) GetBillingAddress(ctx context.Context, _ gen.GetBillingAddressRequestObject) (gen.GetBillingAddressResponseObject, error) {
+	return c.examples.answer("getBillingAddress", 200)
+}
+
+// VisitGetBillingAddressResponse writes the answer.
+func (a answer) VisitGetBillingAddressResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// SetBillingAddress answers setBillingAddress (PUT /v2/billing/address) with its example.
+func (c canned) SetBillingAddress(ctx context.Context, _ gen.SetBillingAddressRequestObject) (gen.SetBillingAddressResponseObject, error) {
+	return c.examples.answer("setBillingAddress", 200)
+}
+
+// VisitSetBillingAddressResponse writes the answer.
+func (a answer) VisitSetBillingAddressResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetAutoRechargeSettings answers getAutoRechargeSettings (GET /v2/billing/auto-recharge/settings) with its example.
+func (c canned) GetAutoRechargeSettings(ctx context.Context, _ gen.GetAutoRechargeSettingsRequestObject) (gen.GetAutoRechargeSettingsResponseObject, error) {
+	return c.examples.answer("getAutoRechargeSettings", 200)
+}
+
+// VisitGetAutoRechargeSettingsResponse writes the answer.
+func (a answer) VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// SetAutoRechargeSettings answers setAutoRechargeSettings (PUT /v2/billing/auto-recharge/settings) with its example.
+func (c canned) SetAutoRechargeSettings(ctx context.Context, _ gen.SetAutoRechargeSettingsRequestObject) (gen.SetAutoRechargeSettingsResponseObject, error) {
+	return c.examples.answer("setAutoRechargeSettings", 200)
+}
+
+// VisitSetAutoRechargeSettingsResponse writes the answer.
+func (a answer) VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// CreateCreditGrant answers createCreditGrant (POST /v2/billing/credit-grants) with its example.
+func (c canned) CreateCreditGrant(ctx context.Context, _ gen.CreateCreditGrantRequestObject) (gen.CreateCreditGrantResponseObject, error) {
+	return c.examples.answer("createCreditGrant", 200)
+}
+
+// VisitCreateCreditGrantResponse writes the answer.
+func (a answer) VisitCreateCreditGrantResponse(w http.ResponseWriter) error { return a.write(w) }
 
 // ListInvoices answers listInvoices (GET /v2/billing/invoices) with its example.
 func (c canned) ListInvoices(ctx context.Context, _ gen.ListInvoicesRequestObject) (gen.ListInvoicesResponseObject, error) {
@@ -1648,6 +1696,14 @@ func (c canned) ListPlans(ctx context.Context, _ gen.ListPlansRequestObject) (ge
 // VisitListPlansResponse writes the answer.
 func (a answer) VisitListPlansResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// SetPlan answers setPlan (PUT /v2/billing/plans) with its example.
+func (c canned) SetPlan(ctx context.Context, _ gen.SetPlanRequestObject) (gen.SetPlanResponseObject, error) {
+	return c.examples.answer("setPlan", 200)
+}
+
+// VisitSetPlanResponse writes the answer.
+func (a answer) VisitSetPlanResponse(w http.ResponseWriter) error { return a.write(w) }
+
 // GetPlan answers getPlan (GET /v2/billing/plans/{planId}) with its example.
 func (c canned) GetPlan(ctx context.Context, _ gen.GetPlanRequestObject) (gen.GetPlanResponseObject, error) {
 	return c.examples.answer("getPlan", 200)
@@ -1656,6 +1712,14 @@ func (c canned) GetPlan(ctx context.Context, _ gen.GetPlanRequestObject) (gen.Ge
 // VisitGetPlanResponse writes the answer.
 func (a answer) VisitGetPlanResponse(w http.ResponseWriter) error { return a.write(w) }
 
+// GetQuotas answers getQuotas (GET /v2/billing/quotas) with its example.
+func (c canned) GetQuotas(ctx context.Context, _ gen.GetQuotasRequestObject) (gen.GetQuotasResponseObject, error) {
+	return c.examples.answer("getQuotas", 200)
+}
+
+// VisitGetQuotasResponse writes the answer.
+func (a answer) VisitGetQuotasResponse(w http.ResponseWriter) error { return a.write(w) }
+
 // GetBillingReadonly answers getBillingReadonly (GET /v2/billing/readonly) with its example.
 func (c canned) GetBillingReadonly(ctx context.Context, _ gen.GetBillingReadonlyRequestObject) (gen.GetBillingReadonlyResponseObject, error) {
 	return c.examples.answer("getBillingReadonly", 200)
@@ -1663,5 +1727,71 @@ func (c canned) GetBillingReadonly(ctx context.Context, _ gen.GetBillingReadonly
 
 // VisitGetBillingReadonlyResponse writes the answer.
 func (a answer) VisitGetBillingReadonlyResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetSubscription answers getSubscription (GET /v2/billing/subscriptions) with its example.
+func (c canned) GetSubscription(ctx context.Context, _ gen.GetSubscriptionRequestObject) (gen.GetSubscriptionResponseObject, error) {
+	return c.examples.answer("getSubscription", 200)
+}
+
+// VisitGetSubscriptionResponse writes the answer.
+func (a answer) VisitGetSubscriptionResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// SetCancelAtPeriodEnd answers setCancelAtPeriodEnd (POST /v2/billing/subscriptions/cancel) with its example.
+func (c canned) SetCancelAtPeriodEnd(ctx context.Context, _ gen.SetCancelAtPeriodEndRequestObject) (gen.SetCancelAtPeriodEndResponseObject, error) {
+	return c.examples.answer("setCancelAtPeriodEnd", 200)
+}
+
+// VisitSetCancelAtPeriodEndResponse writes the answer.
+func (a answer) VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// PreviewSubscriptionUpdate answers previewSubscriptionUpdate (POST /v2/billing/subscriptions/preview) with its example.
+func (c canned) PreviewSubscriptionUpdate(ctx context.Context, _ gen.PreviewSubscriptionUpdateRequestObject) (gen.PreviewSubscriptionUpdateResponseObject, error) {
+	return c.examples.answer("previewSubscriptionUpdate", 200)
+}
+
+// VisitPreviewSubscriptionUpdateResponse writes the answer.
+func (a answer) VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) error {
+	return a.write(w)
+}
+
+// RemoveTrial answers removeTrial (DELETE /v2/billing/trials) with its example.
+func (c canned) RemoveTrial(ctx context.Context, _ gen.RemoveTrialRequestObject) (gen.RemoveTrialResponseObject, error) {
+	return c.examples.answer("removeTrial", 200)
+}
+
+// VisitRemoveTrialResponse writes the answer.
+func (a answer) VisitRemoveTrialResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetTrials answers getTrials (GET /v2/billing/trials) with its example.
+func (c canned) GetTrials(ctx context.Context, _ gen.GetTrialsRequestObject) (gen.GetTrialsResponseObject, error) {
+	return c.examples.answer("getTrials", 200)
+}
+
+// VisitGetTrialsResponse writes the answer.
+func (a answer) VisitGetTrialsResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// CreateTrial answers createTrial (POST /v2/billing/trials) with its example.
+func (c canned) CreateTrial(ctx context.Context, _ gen.CreateTrialRequestObject) (gen.CreateTrialResponseObject, error) {
+	return c.examples.answer("createTrial", 200)
+}
+
+// VisitCreateTrialResponse writes the answer.
+func (a answer) VisitCreateTrialResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetWorkspaceUsage answers getWorkspaceUsage (GET /v2/usage/workspace-usage) with its example.
+func (c canned) GetWorkspaceUsage(ctx context.Context, _ gen.GetWorkspaceUsageRequestObject) (gen.GetWorkspaceUsageResponseObject, error) {
+	return c.examples.answer("getWorkspaceUsage", 200)
+}
+
+// VisitGetWorkspaceUsageResponse writes the answer.
+func (a answer) VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// GetWorkspaceUsages answers getWorkspaceUsages (GET /v2/usage/workspace-usages) with its example.
+func (c canned) GetWorkspaceUsages(ctx context.Context, _ gen.GetWorkspaceUsagesRequestObject) (gen.GetWorkspaceUsagesResponseObject, error) {
+	return c.examples.answer("getWorkspaceUsages", 200)
+}
+
+// VisitGetWorkspaceUsagesResponse writes the answer.
+func (a answer) VisitGetWorkspaceUsagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
 // No ClientWithResponses here.

@@ -20,6 +20,9 @@ type state struct {
 	bots  map[string]*botState
 	admin *adminState
 	chat  *chatState // the Chat API's IDs, for the server's first bot
+	// billing is each workspace's billing, made at its first billing call
+	// (billing.go).
+	billing map[string]*blState
 }
 
 // botState is what one bot owns: runtime resources, files and tables.

@@ -4293,8 +4293,23 @@ func (c *Client) ListAddons(ctx context.Context, opts ...Option) (*gen.ListAddon
 	return call[gen.ListAddonsResponse](ctx, c, op, build, opts)
 }
 
+// SetAddons calls setAddons, PATCH /v2/billing/addons: change the add-ons.
+// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+//
+// It returns the decoded SetAddonsResponse.
+// body is a gen.SetAddonsBody; required fields: addons.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetAddons(ctx context.Context, body gen.SetAddonsBody, opts ...Option) (*gen.SetAddonsResponse, error) {
+	op := operation{name: "setAddons", method: "PATCH", path: "/v2/billing/addons", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PATCH", body, "/v2/billing/addons")
+	}
+	return call[gen.SetAddonsResponse](ctx, c, op, build, opts)
+}
+
 // GetAddon calls getAddon, GET /v2/billing/addons/{addonId}: get an add-on.
-// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+// Returns one add-on by ID: what one unit of it adds to which features, and its prices.
 //
 // It returns the decoded GetAddonResponse.
 // An error answer comes back as a *errors.APIError.
@@ -4307,6 +4322,77 @@ func (c *Client) GetAddon(ctx context.Context, addonID string, opts ...Option) (
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/addons/%s", string(addonID))
 	}
 	return call[gen.GetAddonResponse](ctx, c, op, build, opts)
+}
+
+// GetBillingAddress calls getBillingAddress, GET /v2/billing/address: get the billing address.
+// Returns the postal address printed on the workspace's invoices; null when none is set.
+//
+// It returns the decoded GetBillingAddressResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetBillingAddress(ctx context.Context, opts ...Option) (*gen.GetBillingAddressResponse, error) {
+	op := operation{name: "getBillingAddress", method: "GET", path: "/v2/billing/address", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/address")
+	}
+	return call[gen.GetBillingAddressResponse](ctx, c, op, build, opts)
+}
+
+// SetBillingAddress calls setBillingAddress, PUT /v2/billing/address: set the billing address.
+// Replaces the postal address printed on the workspace's invoices.
+//
+// It returns the decoded SetBillingAddressResponse.
+// body is a gen.SetBillingAddressBody; required fields: lineOne, city, postalCode, country.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetBillingAddress(ctx context.Context, body gen.SetBillingAddressBody, opts ...Option) (*gen.SetBillingAddressResponse, error) {
+	op := operation{name: "setBillingAddress", method: "PUT", path: "/v2/billing/address", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v2/billing/address")
+	}
+	return call[gen.SetBillingAddressResponse](ctx, c, op, build, opts)
+}
+
+// GetAutoRechargeSettings calls getAutoRechargeSettings, GET /v2/billing/auto-recharge/settings: get the auto-recharge settings.
+// Returns, per feature, whether credit is bought automatically when the remaining amount runs low, and at what threshold.
+//
+// It returns the decoded GetAutoRechargeSettingsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetAutoRechargeSettings(ctx context.Context, opts ...Option) (*gen.GetAutoRechargeSettingsResponse, error) {
+	op := operation{name: "getAutoRechargeSettings", method: "GET", path: "/v2/billing/auto-recharge/settings", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/auto-recharge/settings")
+	}
+	return call[gen.GetAutoRechargeSettingsResponse](ctx, c, op, build, opts)
+}
+
+// SetAutoRechargeSettings calls setAutoRechargeSettings, PUT /v2/billing/auto-recharge/settings: change the auto-recharge settings.
+// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+//
+// It returns the decoded SetAutoRechargeSettingsResponse.
+// body is a gen.SetAutoRechargeSettingsBody; required fields: settings.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetAutoRechargeSettings(ctx context.Context, body gen.SetAutoRechargeSettingsBody, opts ...Option) (*gen.SetAutoRechargeSettingsResponse, error) {
+	op := operation{name: "setAutoRechargeSettings", method: "PUT", path: "/v2/billing/auto-recharge/settings", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v2/billing/auto-recharge/settings")
+	}
+	return call[gen.SetAutoRechargeSettingsResponse](ctx, c, op, build, opts)
+}
+
+// CreateCreditGrant calls createCreditGrant, POST /v2/billing/credit-grants: buy credit.
+// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+//
+// It returns the decoded CreateCreditGrantResponse.
+// body is a gen.CreateCreditGrantBody; required fields: amount, feature.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateCreditGrant(ctx context.Context, body gen.CreateCreditGrantBody, opts ...Option) (*gen.CreateCreditGrantResponse, error) {
+	op := operation{name: "createCreditGrant", method: "POST", path: "/v2/billing/credit-grants", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/credit-grants")
+	}
+	return call[gen.CreateCreditGrantResponse](ctx, c, op, build, opts)
 }
 
 // ListInvoices calls listInvoices, GET /v2/billing/invoices: list invoices.
@@ -4428,6 +4514,21 @@ func (c *Client) ListPlans(ctx context.Context, opts ...Option) (*gen.ListPlansR
 	return call[gen.ListPlansResponse](ctx, c, op, build, opts)
 }
 
+// SetPlan calls setPlan, PUT /v2/billing/plans: change the plan.
+// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+//
+// It returns the decoded SetPlanResponse.
+// body is a gen.SetPlanBody; required fields: planId, interval.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetPlan(ctx context.Context, body gen.SetPlanBody, opts ...Option) (*gen.SetPlanResponse, error) {
+	op := operation{name: "setPlan", method: "PUT", path: "/v2/billing/plans", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "PUT", body, "/v2/billing/plans")
+	}
+	return call[gen.SetPlanResponse](ctx, c, op, build, opts)
+}
+
 // GetPlan calls getPlan, GET /v2/billing/plans/{planId}: get a plan.
 // Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
 //
@@ -4444,8 +4545,21 @@ func (c *Client) GetPlan(ctx context.Context, planID string, opts ...Option) (*g
 	return call[gen.GetPlanResponse](ctx, c, op, build, opts)
 }
 
+// GetQuotas calls getQuotas, GET /v2/billing/quotas: get the quotas.
+// Returns how much of each feature the workspace may use per period: its plan's allowance, plus its add-ons and credit.
+//
+// It returns the decoded GetQuotasResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetQuotas(ctx context.Context, opts ...Option) (*gen.GetQuotasResponse, error) {
+	op := operation{name: "getQuotas", method: "GET", path: "/v2/billing/quotas", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/quotas")
+	}
+	return call[gen.GetQuotasResponse](ctx, c, op, build, opts)
+}
+
 // GetBillingReadonly calls getBillingReadonly, GET /v2/billing/readonly: check whether billing is read-only.
-// Tells whether the workspace's billing settings are locked against changes.
+// Tells whether the workspace's plan and add-ons are locked against changes.
 //
 // It returns the decoded GetBillingReadonlyResponse.
 // An error answer comes back as a *errors.APIError.
@@ -4455,6 +4569,123 @@ func (c *Client) GetBillingReadonly(ctx context.Context, opts ...Option) (*gen.G
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/readonly")
 	}
 	return call[gen.GetBillingReadonlyResponse](ctx, c, op, build, opts)
+}
+
+// GetSubscription calls getSubscription, GET /v2/billing/subscriptions: get the subscription.
+// Returns the workspace's subscription: its plan and add-ons, now and from the next period if a change is scheduled, and the discounts that apply.
+//
+// It returns the decoded GetSubscriptionResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetSubscription(ctx context.Context, opts ...Option) (*gen.GetSubscriptionResponse, error) {
+	op := operation{name: "getSubscription", method: "GET", path: "/v2/billing/subscriptions", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/subscriptions")
+	}
+	return call[gen.GetSubscriptionResponse](ctx, c, op, build, opts)
+}
+
+// SetCancelAtPeriodEnd calls setCancelAtPeriodEnd, POST /v2/billing/subscriptions/cancel: cancel the subscription at the end of the period.
+// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+//
+// It returns the decoded SetCancelAtPeriodEndResponse.
+// body is a gen.SetCancelAtPeriodEndBody; every field is optional.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) SetCancelAtPeriodEnd(ctx context.Context, body gen.SetCancelAtPeriodEndBody, opts ...Option) (*gen.SetCancelAtPeriodEndResponse, error) {
+	op := operation{name: "setCancelAtPeriodEnd", method: "POST", path: "/v2/billing/subscriptions/cancel", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/subscriptions/cancel")
+	}
+	return call[gen.SetCancelAtPeriodEndResponse](ctx, c, op, build, opts)
+}
+
+// PreviewSubscriptionUpdate calls previewSubscriptionUpdate, POST /v2/billing/subscriptions/preview: preview a change of subscription.
+// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+//
+// It returns the decoded PreviewSubscriptionUpdateResponse.
+// body is a gen.PreviewSubscriptionUpdateBody; required fields: plan.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) PreviewSubscriptionUpdate(ctx context.Context, body gen.PreviewSubscriptionUpdateBody, opts ...Option) (*gen.PreviewSubscriptionUpdateResponse, error) {
+	op := operation{name: "previewSubscriptionUpdate", method: "POST", path: "/v2/billing/subscriptions/preview", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/subscriptions/preview")
+	}
+	return call[gen.PreviewSubscriptionUpdateResponse](ctx, c, op, build, opts)
+}
+
+// RemoveTrial calls removeTrial, DELETE /v2/billing/trials: end the trial.
+// Ends the workspace's current trial now.
+//
+// It returns the decoded RemoveTrialResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) RemoveTrial(ctx context.Context, opts ...Option) (*gen.RemoveTrialResponse, error) {
+	op := operation{name: "removeTrial", method: "DELETE", path: "/v2/billing/trials", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "DELETE", nil, "/v2/billing/trials")
+	}
+	return call[gen.RemoveTrialResponse](ctx, c, op, build, opts)
+}
+
+// GetTrials calls getTrials, GET /v2/billing/trials: list trials.
+// Returns the workspace's trials of other plans, the current one and past ones.
+//
+// It returns the decoded GetTrialsResponse.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetTrials(ctx context.Context, opts ...Option) (*gen.GetTrialsResponse, error) {
+	op := operation{name: "getTrials", method: "GET", path: "/v2/billing/trials", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/billing/trials")
+	}
+	return call[gen.GetTrialsResponse](ctx, c, op, build, opts)
+}
+
+// CreateTrial calls createTrial, POST /v2/billing/trials: start a trial.
+// Lets the workspace try another plan for a number of days.
+//
+// It returns the decoded CreateTrialResponse.
+// body is a gen.CreateTrialBody; required fields: lengthInDays, plan.
+// A required map or list left nil is sent empty.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) CreateTrial(ctx context.Context, body gen.CreateTrialBody, opts ...Option) (*gen.CreateTrialResponse, error) {
+	op := operation{name: "createTrial", method: "POST", path: "/v2/billing/trials", requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "POST", body, "/v2/billing/trials")
+	}
+	return call[gen.CreateTrialResponse](ctx, c, op, build, opts)
+}
+
+// GetWorkspaceUsage calls getWorkspaceUsage, GET /v2/usage/workspace-usage: get the workspace's use of a feature.
+// Returns how much of one feature the workspace used in a billing month, next to its quota.
+//
+// It returns the decoded GetWorkspaceUsageResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspaceUsage(ctx context.Context, params *gen.GetWorkspaceUsageParams, opts ...Option) (*gen.GetWorkspaceUsageResponse, error) {
+	op := operation{name: "getWorkspaceUsage", method: "GET", path: "/v2/usage/workspace-usage", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usage")
+	}
+	return call[gen.GetWorkspaceUsageResponse](ctx, c, op, build, opts)
+}
+
+// GetWorkspaceUsages calls getWorkspaceUsages, GET /v2/usage/workspace-usages: get the workspace's use of every feature.
+// Returns how much of each feature the workspace used in a billing month, next to its quotas.
+//
+// It returns the decoded GetWorkspaceUsagesResponse.
+// params is required; it carries the query and header parameters.
+// An error answer comes back as a *errors.APIError.
+func (c *Client) GetWorkspaceUsages(ctx context.Context, params *gen.GetWorkspaceUsagesParams, opts ...Option) (*gen.GetWorkspaceUsagesResponse, error) {
+	op := operation{name: "getWorkspaceUsages", method: "GET", path: "/v2/usage/workspace-usages", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
+	if params == nil {
+		return nil, op.missing("params")
+	}
+	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
+		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usages")
+	}
+	return call[gen.GetWorkspaceUsagesResponse](ctx, c, op, build, opts)
 }
 
 // No low-level ClientWithResponses: package client is the SDK's client.

@@ -875,25 +875,29 @@ func waCases() []waCase {
 		// ---- billing
 		{
 			name: "GetBillingReadonly", op: "getBillingReadonly", method: "GET", path: "/v2/billing/readonly", header: waWS,
-			answer: `{"billingReadonly":true}`,
+			answer: `{"planReadonly":true,"addonsReadonly":false}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetBillingReadonly(ctx)
 				require.NoError(t, err)
-				assert.True(t, out.BillingReadonly)
+				assert.True(t, out.PlanReadonly)
+				assert.False(t, out.AddonsReadonly)
 			},
 		},
 		{
 			// listPlans answers a JSON array, not an object.
 			name: "ListPlans", op: "listPlans", method: "GET", path: "/v2/billing/plans",
-			answer: `[{"id":"plan_team","name":"Team","description":"For small teams","providerProductId":"prod_1",` +
-				`"prices":{"monthly":{"providerPriceId":"price_1","amount":495,"currency":"usd","interval":"month"}},"features":{"bots":10,"sso":null}}]`,
+			answer: `[{"id":"plan_team","name":"Team","description":"For small teams",` +
+				`"prices":{"month":{"amount":495,"currency":"usd"}},"features":{"bot_count":10}}]`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListPlans(ctx)
 				require.NoError(t, err)
 				require.NotNil(t, out)
 				require.Len(t, *out, 1)
 				assert.Equal(t, "plan_team", (*out)[0].ID)
-				assert.Equal(t, 495.0, (*out)[0].Prices["monthly"].Amount)
+				require.NotNil(t, (*out)[0].Prices.Month)
+				assert.Equal(t, 495.0, (*out)[0].Prices.Month.Amount)
+				assert.Nil(t, (*out)[0].Prices.Year)
+				assert.Equal(t, 10.0, (*out)[0].Features["bot_count"])
 			},
 		},
 		{
@@ -1172,8 +1176,8 @@ func TestWireAdminCopyFileDestinationHeader(t *testing.T) {
 // TestWireAdminArrayAnswers checks the two operations whose answer is a
 // JSON array rather than an object.
 func TestWireAdminArrayAnswers(t *testing.T) {
-	addons := `[{"id":"addon_hitl","name":"Human in the loop","description":"Hand conversations to agents","providerProductId":"prod_2",` +
-		`"feature":"human_in_the_loop","increment":1,"prices":{"monthly":{"providerPriceId":"price_2","amount":25,"currency":"usd","interval":"month"}}}]`
+	addons := `[{"id":"addon_hitl","name":"Human in the loop","description":"Hand conversations to agents",` +
+		`"increments":{"collaborator_count":1},"prices":{"monthly":{"amount":25,"currency":"usd","interval":"month"}}}]`
 	waCheckAnswer(t, "listAddons", 200, addons)
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, addons) })
 	c := newClient(t, s)
@@ -1182,4 +1186,6 @@ func TestWireAdminArrayAnswers(t *testing.T) {
 	require.NotNil(t, out)
 	require.Len(t, *out, 1)
 	assert.Equal(t, "addon_hitl", (*out)[0].ID)
+	assert.Equal(t, 1.0, (*out)[0].Increments["collaborator_count"])
+	assert.Equal(t, gen.BillingIntervalMonth, (*out)[0].Prices["monthly"].Interval)
 }

@@ -73,90 +73,6 @@ func (e ActivityCategory) Valid() bool {
 	}
 }
 
-// Defines values for AddonFeature.
-const (
-	AddonFeatureAlwaysAliveConcurrency  AddonFeature = "always_alive_concurrency"
-	AddonFeatureAlwaysAliveCount        AddonFeature = "always_alive_count"
-	AddonFeatureBotCount                AddonFeature = "bot_count"
-	AddonFeatureCollaboratorCount       AddonFeature = "collaborator_count"
-	AddonFeatureFileStorage             AddonFeature = "file_storage"
-	AddonFeatureHumanInTheLoop          AddonFeature = "human_in_the_loop"
-	AddonFeatureIncomingMessagesEvents  AddonFeature = "incoming_messages_events"
-	AddonFeatureIntegrationSpend        AddonFeature = "integration_spend"
-	AddonFeatureIntegrationSubscription AddonFeature = "integration_subscription"
-	AddonFeatureRatelimit               AddonFeature = "ratelimit"
-	AddonFeatureSavedVersions           AddonFeature = "saved_versions"
-	AddonFeatureTableRows               AddonFeature = "table_rows"
-	AddonFeatureVectorDBStorage         AddonFeature = "vector_db_storage"
-)
-
-// Valid indicates whether the value is a known member of the AddonFeature enum.
-func (e AddonFeature) Valid() bool {
-	switch e {
-	case AddonFeatureAlwaysAliveConcurrency:
-		return true
-	case AddonFeatureAlwaysAliveCount:
-		return true
-	case AddonFeatureBotCount:
-		return true
-	case AddonFeatureCollaboratorCount:
-		return true
-	case AddonFeatureFileStorage:
-		return true
-	case AddonFeatureHumanInTheLoop:
-		return true
-	case AddonFeatureIncomingMessagesEvents:
-		return true
-	case AddonFeatureIntegrationSpend:
-		return true
-	case AddonFeatureIntegrationSubscription:
-		return true
-	case AddonFeatureRatelimit:
-		return true
-	case AddonFeatureSavedVersions:
-		return true
-	case AddonFeatureTableRows:
-		return true
-	case AddonFeatureVectorDBStorage:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AddonPricesCurrency.
-const (
-	AddonPricesCurrencyUsd AddonPricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the AddonPricesCurrency enum.
-func (e AddonPricesCurrency) Valid() bool {
-	switch e {
-	case AddonPricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AddonPricesInterval.
-const (
-	AddonPricesIntervalMonth AddonPricesInterval = "month"
-	AddonPricesIntervalYear  AddonPricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the AddonPricesInterval enum.
-func (e AddonPricesInterval) Valid() bool {
-	switch e {
-	case AddonPricesIntervalMonth:
-		return true
-	case AddonPricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AuditRecordAction.
 const (
 	AuditRecordActionADDWORKSPACEMEMBER             AuditRecordAction = "ADD_WORKSPACE_MEMBER"
@@ -232,6 +148,69 @@ func (e AuditRecordAction) Valid() bool {
 	case AuditRecordActionUPDATEWORKSPACEMEMBER:
 		return true
 	case AuditRecordActionUPDATEWORKSPACEPLANREADONLY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingFeature.
+const (
+	BillingFeatureAiSpend                BillingFeature = "ai_spend"
+	BillingFeatureBotCount               BillingFeature = "bot_count"
+	BillingFeatureCollaboratorCount      BillingFeature = "collaborator_count"
+	BillingFeatureConversationSessions   BillingFeature = "conversation_sessions"
+	BillingFeatureFileStorage            BillingFeature = "file_storage"
+	BillingFeatureIncomingMessagesEvents BillingFeature = "incoming_messages_events"
+	BillingFeatureIndexedFileCount       BillingFeature = "indexed_file_count"
+	BillingFeatureIntegrationSpend       BillingFeature = "integration_spend"
+	BillingFeatureSavedVersions          BillingFeature = "saved_versions"
+	BillingFeatureTableRows              BillingFeature = "table_rows"
+	BillingFeatureVectorDBStorage        BillingFeature = "vector_db_storage"
+)
+
+// Valid indicates whether the value is a known member of the BillingFeature enum.
+func (e BillingFeature) Valid() bool {
+	switch e {
+	case BillingFeatureAiSpend:
+		return true
+	case BillingFeatureBotCount:
+		return true
+	case BillingFeatureCollaboratorCount:
+		return true
+	case BillingFeatureConversationSessions:
+		return true
+	case BillingFeatureFileStorage:
+		return true
+	case BillingFeatureIncomingMessagesEvents:
+		return true
+	case BillingFeatureIndexedFileCount:
+		return true
+	case BillingFeatureIntegrationSpend:
+		return true
+	case BillingFeatureSavedVersions:
+		return true
+	case BillingFeatureTableRows:
+		return true
+	case BillingFeatureVectorDBStorage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingInterval.
+const (
+	BillingIntervalMonth BillingInterval = "month"
+	BillingIntervalYear  BillingInterval = "year"
+)
+
+// Valid indicates whether the value is a known member of the BillingInterval enum.
+func (e BillingInterval) Valid() bool {
+	switch e {
+	case BillingIntervalMonth:
+		return true
+	case BillingIntervalYear:
 		return true
 	default:
 		return false
@@ -511,6 +490,21 @@ func (e CreateBotBodyStatesType) Valid() bool {
 	}
 }
 
+// Defines values for CreateCreditGrantBodyFeature.
+const (
+	CreateCreditGrantBodyFeatureIntegrationSpend CreateCreditGrantBodyFeature = "integration_spend"
+)
+
+// Valid indicates whether the value is a known member of the CreateCreditGrantBodyFeature enum.
+func (e CreateCreditGrantBodyFeature) Valid() bool {
+	switch e {
+	case CreateCreditGrantBodyFeatureIntegrationSpend:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateIntegrationBodyStatesType.
 const (
 	CreateIntegrationBodyStatesTypeConversation CreateIntegrationBodyStatesType = "conversation"
@@ -694,6 +688,27 @@ func (e DailyUsageActivityMetadataType) Valid() bool {
 	case DailyUsageActivityMetadataTypeIntegrationAction:
 		return true
 	case DailyUsageActivityMetadataTypeWebSearch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DiscountDuration.
+const (
+	DiscountDurationForever   DiscountDuration = "forever"
+	DiscountDurationOnce      DiscountDuration = "once"
+	DiscountDurationRepeating DiscountDuration = "repeating"
+)
+
+// Valid indicates whether the value is a known member of the DiscountDuration enum.
+func (e DiscountDuration) Valid() bool {
+	switch e {
+	case DiscountDurationForever:
+		return true
+	case DiscountDurationOnce:
+		return true
+	case DiscountDurationRepeating:
 		return true
 	default:
 		return false
@@ -1132,90 +1147,6 @@ func (e FindTableRowsBodyOrderDirection) Valid() bool {
 	}
 }
 
-// Defines values for GetAddonResponseFeature.
-const (
-	GetAddonResponseFeatureAlwaysAliveConcurrency  GetAddonResponseFeature = "always_alive_concurrency"
-	GetAddonResponseFeatureAlwaysAliveCount        GetAddonResponseFeature = "always_alive_count"
-	GetAddonResponseFeatureBotCount                GetAddonResponseFeature = "bot_count"
-	GetAddonResponseFeatureCollaboratorCount       GetAddonResponseFeature = "collaborator_count"
-	GetAddonResponseFeatureFileStorage             GetAddonResponseFeature = "file_storage"
-	GetAddonResponseFeatureHumanInTheLoop          GetAddonResponseFeature = "human_in_the_loop"
-	GetAddonResponseFeatureIncomingMessagesEvents  GetAddonResponseFeature = "incoming_messages_events"
-	GetAddonResponseFeatureIntegrationSpend        GetAddonResponseFeature = "integration_spend"
-	GetAddonResponseFeatureIntegrationSubscription GetAddonResponseFeature = "integration_subscription"
-	GetAddonResponseFeatureRatelimit               GetAddonResponseFeature = "ratelimit"
-	GetAddonResponseFeatureSavedVersions           GetAddonResponseFeature = "saved_versions"
-	GetAddonResponseFeatureTableRows               GetAddonResponseFeature = "table_rows"
-	GetAddonResponseFeatureVectorDBStorage         GetAddonResponseFeature = "vector_db_storage"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponseFeature enum.
-func (e GetAddonResponseFeature) Valid() bool {
-	switch e {
-	case GetAddonResponseFeatureAlwaysAliveConcurrency:
-		return true
-	case GetAddonResponseFeatureAlwaysAliveCount:
-		return true
-	case GetAddonResponseFeatureBotCount:
-		return true
-	case GetAddonResponseFeatureCollaboratorCount:
-		return true
-	case GetAddonResponseFeatureFileStorage:
-		return true
-	case GetAddonResponseFeatureHumanInTheLoop:
-		return true
-	case GetAddonResponseFeatureIncomingMessagesEvents:
-		return true
-	case GetAddonResponseFeatureIntegrationSpend:
-		return true
-	case GetAddonResponseFeatureIntegrationSubscription:
-		return true
-	case GetAddonResponseFeatureRatelimit:
-		return true
-	case GetAddonResponseFeatureSavedVersions:
-		return true
-	case GetAddonResponseFeatureTableRows:
-		return true
-	case GetAddonResponseFeatureVectorDBStorage:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAddonResponsePricesCurrency.
-const (
-	GetAddonResponsePricesCurrencyUsd GetAddonResponsePricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponsePricesCurrency enum.
-func (e GetAddonResponsePricesCurrency) Valid() bool {
-	switch e {
-	case GetAddonResponsePricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAddonResponsePricesInterval.
-const (
-	GetAddonResponsePricesIntervalMonth GetAddonResponsePricesInterval = "month"
-	GetAddonResponsePricesIntervalYear  GetAddonResponsePricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponsePricesInterval enum.
-func (e GetAddonResponsePricesInterval) Valid() bool {
-	switch e {
-	case GetAddonResponsePricesIntervalMonth:
-		return true
-	case GetAddonResponsePricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetAllWorkspaceQuotaCompletionResponseType.
 const (
 	GetAllWorkspaceQuotaCompletionResponseTypeAiSpend                    GetAllWorkspaceQuotaCompletionResponseType = "ai_spend"
@@ -1339,39 +1270,6 @@ func (e GetOrCreateWorkflowBodyStatus) Valid() bool {
 	case GetOrCreateWorkflowBodyStatusListening:
 		return true
 	case GetOrCreateWorkflowBodyStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPlanResponsePricesCurrency.
-const (
-	GetPlanResponsePricesCurrencyUsd GetPlanResponsePricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the GetPlanResponsePricesCurrency enum.
-func (e GetPlanResponsePricesCurrency) Valid() bool {
-	switch e {
-	case GetPlanResponsePricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPlanResponsePricesInterval.
-const (
-	GetPlanResponsePricesIntervalMonth GetPlanResponsePricesInterval = "month"
-	GetPlanResponsePricesIntervalYear  GetPlanResponsePricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the GetPlanResponsePricesInterval enum.
-func (e GetPlanResponsePricesInterval) Valid() bool {
-	switch e {
-	case GetPlanResponsePricesIntervalMonth:
-		return true
-	case GetPlanResponsePricesIntervalYear:
 		return true
 	default:
 		return false
@@ -2164,39 +2062,6 @@ func (e MessageOrigin) Valid() bool {
 	}
 }
 
-// Defines values for PlanPricesCurrency.
-const (
-	PlanPricesCurrencyUsd PlanPricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the PlanPricesCurrency enum.
-func (e PlanPricesCurrency) Valid() bool {
-	switch e {
-	case PlanPricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PlanPricesInterval.
-const (
-	PlanPricesIntervalMonth PlanPricesInterval = "month"
-	PlanPricesIntervalYear  PlanPricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the PlanPricesInterval enum.
-func (e PlanPricesInterval) Valid() bool {
-	switch e {
-	case PlanPricesIntervalMonth:
-		return true
-	case PlanPricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PluginLifecycleStatus.
 const (
 	PluginLifecycleStatusDeprecated PluginLifecycleStatus = "deprecated"
@@ -2290,6 +2155,27 @@ func (e PluginSummaryVisibility) Valid() bool {
 	case PluginSummaryVisibilityPublic:
 		return true
 	case PluginSummaryVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewSubscriptionUpdateResponseChangeType.
+const (
+	PreviewSubscriptionUpdateResponseChangeTypeDowngrade PreviewSubscriptionUpdateResponseChangeType = "downgrade"
+	PreviewSubscriptionUpdateResponseChangeTypeSame      PreviewSubscriptionUpdateResponseChangeType = "same"
+	PreviewSubscriptionUpdateResponseChangeTypeUpgrade   PreviewSubscriptionUpdateResponseChangeType = "upgrade"
+)
+
+// Valid indicates whether the value is a known member of the PreviewSubscriptionUpdateResponseChangeType enum.
+func (e PreviewSubscriptionUpdateResponseChangeType) Valid() bool {
+	switch e {
+	case PreviewSubscriptionUpdateResponseChangeTypeDowngrade:
+		return true
+	case PreviewSubscriptionUpdateResponseChangeTypeSame:
+		return true
+	case PreviewSubscriptionUpdateResponseChangeTypeUpgrade:
 		return true
 	default:
 		return false
@@ -2473,6 +2359,63 @@ func (e StateType) Valid() bool {
 	case StateTypeUser:
 		return true
 	case StateTypeWorkflow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionLineItemType.
+const (
+	SubscriptionLineItemTypeAddon           SubscriptionLineItemType = "addon"
+	SubscriptionLineItemTypeDiscount        SubscriptionLineItemType = "discount"
+	SubscriptionLineItemTypePlan            SubscriptionLineItemType = "plan"
+	SubscriptionLineItemTypeProrationCharge SubscriptionLineItemType = "proration_charge"
+	SubscriptionLineItemTypeProrationCredit SubscriptionLineItemType = "proration_credit"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionLineItemType enum.
+func (e SubscriptionLineItemType) Valid() bool {
+	switch e {
+	case SubscriptionLineItemTypeAddon:
+		return true
+	case SubscriptionLineItemTypeDiscount:
+		return true
+	case SubscriptionLineItemTypePlan:
+		return true
+	case SubscriptionLineItemTypeProrationCharge:
+		return true
+	case SubscriptionLineItemTypeProrationCredit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionPlanCurrentStatus.
+const (
+	SubscriptionPlanCurrentStatusActionRequired SubscriptionPlanCurrentStatus = "action_required"
+	SubscriptionPlanCurrentStatusActive         SubscriptionPlanCurrentStatus = "active"
+	SubscriptionPlanCurrentStatusCanceled       SubscriptionPlanCurrentStatus = "canceled"
+	SubscriptionPlanCurrentStatusGracePeriod    SubscriptionPlanCurrentStatus = "grace_period"
+	SubscriptionPlanCurrentStatusIncomplete     SubscriptionPlanCurrentStatus = "incomplete"
+	SubscriptionPlanCurrentStatusPastDue        SubscriptionPlanCurrentStatus = "past_due"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionPlanCurrentStatus enum.
+func (e SubscriptionPlanCurrentStatus) Valid() bool {
+	switch e {
+	case SubscriptionPlanCurrentStatusActionRequired:
+		return true
+	case SubscriptionPlanCurrentStatusActive:
+		return true
+	case SubscriptionPlanCurrentStatusCanceled:
+		return true
+	case SubscriptionPlanCurrentStatusGracePeriod:
+		return true
+	case SubscriptionPlanCurrentStatusIncomplete:
+		return true
+	case SubscriptionPlanCurrentStatusPastDue:
 		return true
 	default:
 		return false
@@ -4410,14 +4353,11 @@ type Addon struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Feature Feature the add-on extends.
-	Feature AddonFeature `json:"feature"`
-
 	// ID Unique identifier.
 	ID string `json:"id"`
 
-	// Increment How much one unit of the add-on adds to that feature.
-	Increment float64 `json:"increment"`
+	// Increments What one unit of the add-on adds, by feature name (bot_count, table_rows, ...).
+	Increments map[string]float64 `json:"increments"`
 
 	// Metadata Extra string labels.
 	Metadata map[string]string `json:"metadata,omitempty"`
@@ -4425,38 +4365,20 @@ type Addon struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval (month or year), the provider's price ID and optional labels.
-	Prices map[string]Addon_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider.
-	ProviderProductID string `json:"providerProductId"`
+	// Prices Prices by name; each gives an amount in dollars, a currency and a billing interval.
+	Prices map[string]AddonPrice `json:"prices"`
 }
 
-// AddonFeature Feature the add-on extends.
-type AddonFeature string
-
-// AddonPricesCurrency Currency of the amount; only usd so far.
-type AddonPricesCurrency string
-
-// AddonPricesInterval How often the amount is charged: every month or every year.
-type AddonPricesInterval string
-
-// Addon_Prices defines model for Addon.Prices.
-type Addon_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+// AddonPrice What one unit of an add-on costs for one billing interval.
+type AddonPrice struct {
+	// Amount Amount charged each interval, in dollars.
 	Amount float64 `json:"amount"`
 
-	// Currency Currency of the amount; only usd so far.
-	Currency AddonPricesCurrency `json:"currency"`
+	// Currency Currency of the amount, such as usd.
+	Currency string `json:"currency"`
 
-	// Interval How often the amount is charged: every month or every year.
-	Interval AddonPricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
 }
 
 // APIKeySummary An API key as listed: its identity and note, never its secret value.
@@ -4500,6 +4422,33 @@ type AuditRecord struct {
 
 // AuditRecordAction What was done.
 type AuditRecordAction string
+
+// AutoRechargeSetting Whether credit for one feature is bought automatically when it runs low.
+type AutoRechargeSetting struct {
+	// DisabledReason Why automatic purchase is off, when the API turned it off.
+	DisabledReason *string `json:"disabledReason,omitempty"`
+
+	// Enabled True when credit is bought automatically.
+	Enabled bool `json:"enabled"`
+
+	// Threshold Remaining amount, in dollars, below which credit is bought.
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+// AutoRechargeSettingUpdate The automatic credit purchase wanted for one feature.
+type AutoRechargeSettingUpdate struct {
+	// Enabled True to buy credit automatically.
+	Enabled bool `json:"enabled"`
+
+	// Threshold Remaining amount, in dollars, below which credit is bought.
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+// BillingFeature A feature whose use is metered and limited per period.
+type BillingFeature string
+
+// BillingInterval How often a price is charged: every month or every year.
+type BillingInterval string
 
 // Bot A bot of a workspace: its definition, what it has installed, and its status.
 type Bot struct {
@@ -5542,6 +5491,48 @@ type CreateConversationResponse struct {
 	Conversation Conversation `json:"conversation"`
 }
 
+// CreateCreditGrantBody The body of a request to buy credit.
+type CreateCreditGrantBody struct {
+	// Amount Value of the credit in nanodollars (10000000000 is $10.00).
+	Amount int64 `json:"amount"`
+
+	// Feature Feature the credit is for; only integration_spend so far.
+	Feature CreateCreditGrantBodyFeature `json:"feature"`
+}
+
+// CreateCreditGrantBodyFeature Feature the credit is for; only integration_spend so far.
+type CreateCreditGrantBodyFeature string
+
+// CreateCreditGrantResponse The credit grant, created.
+type CreateCreditGrantResponse struct {
+	// Amount Value of the credit in dollars.
+	Amount float64 `json:"amount"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Feature A feature whose use is metered and limited per period.
+	Feature BillingFeature `json:"feature"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InvoiceID ID of the invoice the credit was billed on.
+	InvoiceID string `json:"invoice_id"`
+
+	// PeriodEnd End of the period the credit applies to, excluded (ISO 8601).
+	PeriodEnd string `json:"period_end"`
+
+	// PeriodStart Start of the period the credit applies to, included (ISO 8601).
+	PeriodStart string `json:"period_start"`
+
+	// UpdatedAt When it was last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// WorkspaceID ID of the workspace the credit is for.
+	WorkspaceID string `json:"workspace_id"`
+}
+
 // CreateEventBody The body of a request to create an event.
 type CreateEventBody struct {
 	// ConversationID ID of the conversation the event concerns, if any.
@@ -6546,6 +6537,18 @@ type CreateTaskResponse struct {
 	Task Task `json:"task"`
 }
 
+// CreateTrialBody The body of a request to start a trial.
+type CreateTrialBody struct {
+	// LengthInDays How many days the trial lasts.
+	LengthInDays int `json:"lengthInDays"`
+
+	// Plan ID of the plan to try (see listPlans).
+	Plan string `json:"plan"`
+}
+
+// CreateTrialResponse A trial of another plan.
+type CreateTrialResponse = Trial
+
 // CreateUserBody The body of a request to create a user.
 type CreateUserBody struct {
 	// Attributes Deprecated; use properties. Key-value pairs to keep on the new user.
@@ -6703,6 +6706,45 @@ type DeployBotVersionBody struct {
 	// VersionID ID of the saved version to run, as listBotVersions returns it.
 	VersionID string `json:"versionId"`
 }
+
+// Discount A discount that applies to a subscription.
+type Discount struct {
+	// AmountOff Amount taken off in dollars, for a discount by amount; null otherwise.
+	AmountOff nullable.Nullable[float64] `json:"amountOff"`
+
+	// CouponID ID of the coupon the discount comes from.
+	CouponID string `json:"couponId"`
+
+	// Currency Currency of amountOff; null for a discount by percentage.
+	Currency nullable.Nullable[string] `json:"currency"`
+
+	// Duration How long it applies: forever, once, or for a number of months (repeating).
+	Duration DiscountDuration `json:"duration"`
+
+	// DurationInMonths Number of months it applies, for a repeating discount; null otherwise.
+	DurationInMonths nullable.Nullable[int] `json:"durationInMonths"`
+
+	// End When it stops applying (ISO 8601); null when it does not end.
+	End nullable.Nullable[string] `json:"end"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Name Display name of the coupon, if it has one.
+	Name nullable.Nullable[string] `json:"name"`
+
+	// PercentOff Percentage taken off, for a discount by percentage; null otherwise.
+	PercentOff nullable.Nullable[float64] `json:"percentOff"`
+
+	// PromotionCode Promotion code that was entered for it, if one was.
+	PromotionCode nullable.Nullable[string] `json:"promotionCode"`
+
+	// Start When it started to apply (ISO 8601).
+	Start string `json:"start"`
+}
+
+// DiscountDuration How long it applies: forever, once, or for a number of months (repeating).
+type DiscountDuration string
 
 // DuplicateTableBody The body of a request to duplicate a table.
 type DuplicateTableBody struct {
@@ -7130,19 +7172,16 @@ type GetAccountResponse struct {
 	Account Account `json:"account"`
 }
 
-// GetAddonResponse The id, name, description, provider product id, prices, feature, increment, metadata.
+// GetAddonResponse The add-on, with its prices and what it adds.
 type GetAddonResponse struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Feature Feature the add-on extends.
-	Feature GetAddonResponseFeature `json:"feature"`
-
 	// ID Unique identifier.
 	ID string `json:"id"`
 
-	// Increment How much one unit of the add-on adds to that feature.
-	Increment float64 `json:"increment"`
+	// Increments What one unit of the add-on adds, by feature name (bot_count, table_rows, ...).
+	Increments map[string]float64 `json:"increments"`
 
 	// Metadata Extra string labels.
 	Metadata map[string]string `json:"metadata,omitempty"`
@@ -7150,38 +7189,8 @@ type GetAddonResponse struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
-	Prices map[string]GetAddonResponse_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider (Stripe).
-	ProviderProductID string `json:"providerProductId"`
-}
-
-// GetAddonResponseFeature Feature the add-on extends.
-type GetAddonResponseFeature string
-
-// GetAddonResponsePricesCurrency Currency of the amount; only usd so far.
-type GetAddonResponsePricesCurrency string
-
-// GetAddonResponsePricesInterval How often the amount is charged: every month or every year.
-type GetAddonResponsePricesInterval string
-
-// GetAddonResponse_Prices defines model for GetAddonResponse.Prices.
-type GetAddonResponse_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
-	Amount float64 `json:"amount"`
-
-	// Currency Currency of the amount; only usd so far.
-	Currency GetAddonResponsePricesCurrency `json:"currency"`
-
-	// Interval How often the amount is charged: every month or every year.
-	Interval GetAddonResponsePricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Prices Prices by name; each gives an amount in dollars, a currency and a billing interval.
+	Prices map[string]AddonPrice `json:"prices"`
 }
 
 // GetAllWorkspaceQuotaCompletionResponse For each workspace, how much of its quotas it has used.
@@ -7205,10 +7214,46 @@ type GetAuditRecordsResponse struct {
 	Records []AuditRecord `json:"records"`
 }
 
-// GetBillingReadonlyResponse The requested billing readonly.
+// GetAutoRechargeSettingsResponse The auto-recharge settings.
+type GetAutoRechargeSettingsResponse struct {
+	// Settings Settings by feature name.
+	Settings map[string]AutoRechargeSetting `json:"settings"`
+}
+
+// GetBillingAddressResponse The billing address.
+type GetBillingAddressResponse struct {
+	// Address The address; null when none is set.
+	Address nullable.Nullable[GetBillingAddressResponse_Address] `json:"address"`
+}
+
+// GetBillingAddressResponse_Address The address; null when none is set.
+type GetBillingAddressResponse_Address struct {
+	// City City.
+	City string `json:"city"`
+
+	// Country Country.
+	Country string `json:"country"`
+
+	// LineOne First line of the street address.
+	LineOne string `json:"lineOne"`
+
+	// LineTwo Second line of the street address, when there is one.
+	LineTwo *string `json:"lineTwo,omitempty"`
+
+	// PostalCode Postal or ZIP code.
+	PostalCode string `json:"postalCode"`
+
+	// State State, province or region, where the country has them.
+	State *string `json:"state,omitempty"`
+}
+
+// GetBillingReadonlyResponse Whether the plan and the add-ons can be changed.
 type GetBillingReadonlyResponse struct {
-	// BillingReadonly True when the workspace's billing settings are locked, so calls that change them will be refused.
-	BillingReadonly bool `json:"billingReadonly"`
+	// AddonsReadonly True when the workspace's add-ons are locked, so calls that change them will be refused.
+	AddonsReadonly bool `json:"addonsReadonly"`
+
+	// PlanReadonly True when the workspace's plan is locked, so calls that change it will be refused.
+	PlanReadonly bool `json:"planReadonly"`
 }
 
 // GetBotAllowlistResponse The setting, users.
@@ -7736,13 +7781,13 @@ type GetPaymentMethodResponse_PaymentMethod struct {
 	Type string `json:"type"`
 }
 
-// GetPlanResponse The id, name, description, provider product id, prices, features, metadata.
+// GetPlanResponse The plan, with its prices and features.
 type GetPlanResponse struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Features What the plan includes, by feature name; the value's type depends on the feature.
-	Features map[string]*interface{} `json:"features"`
+	// Features What the plan includes, by feature name (bot_count, table_rows, ...); each value is the amount of that feature the plan allows.
+	Features map[string]float64 `json:"features"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -7753,35 +7798,8 @@ type GetPlanResponse struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
-	Prices map[string]GetPlanResponse_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider (Stripe).
-	ProviderProductID string `json:"providerProductId"`
-}
-
-// GetPlanResponsePricesCurrency Currency of the amount; only usd so far.
-type GetPlanResponsePricesCurrency string
-
-// GetPlanResponsePricesInterval How often the amount is charged: every month or every year.
-type GetPlanResponsePricesInterval string
-
-// GetPlanResponse_Prices defines model for GetPlanResponse.Prices.
-type GetPlanResponse_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
-	Amount float64 `json:"amount"`
-
-	// Currency Currency of the amount; only usd so far.
-	Currency GetPlanResponsePricesCurrency `json:"currency"`
-
-	// Interval How often the amount is charged: every month or every year.
-	Interval GetPlanResponsePricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Prices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+	Prices PlanPrices `json:"prices"`
 }
 
 // GetPluginByNameResponse The requested plugin.
@@ -8701,6 +8719,9 @@ type GetPublicWorkspaceResponse struct {
 	Website *string `json:"website,omitempty"`
 }
 
+// GetQuotasResponse How much of each feature the workspace may use per period, by feature name (bot_count, table_rows, ...).
+type GetQuotasResponse map[string]float64
+
 // GetStateResponse The requested state.
 type GetStateResponse struct {
 	// Meta Facts about how the answer was produced.
@@ -8715,6 +8736,9 @@ type GetStateResponse_Meta struct {
 	// Cached A flag the API sets when it answered from its cache; upstream does not document it further.
 	Cached bool `json:"cached"`
 }
+
+// GetSubscriptionResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type GetSubscriptionResponse = Subscription
 
 // GetTableJobsResponse The requested jobs.
 type GetTableJobsResponse struct {
@@ -8747,6 +8771,12 @@ type GetTableRowResponse struct {
 type GetTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
+}
+
+// GetTrialsResponse The workspace's trials.
+type GetTrialsResponse struct {
+	// Trials The trials, current and past, oldest first.
+	Trials []Trial `json:"trials"`
 }
 
 // GetUpcomingInvoiceResponse The total, line items.
@@ -8801,6 +8831,21 @@ type GetWorkspaceQuotaResponse_Quota struct {
 
 	// Value The limit itself.
 	Value float64 `json:"value"`
+}
+
+// GetWorkspaceUsageResponse The use of the feature and its quota.
+type GetWorkspaceUsageResponse struct {
+	// Quota Amount the workspace may use in the month.
+	Quota float64 `json:"quota"`
+
+	// Usage Amount used in the month.
+	Usage *float64 `json:"usage,omitempty"`
+}
+
+// GetWorkspaceUsagesResponse The use of every feature and its quota.
+type GetWorkspaceUsagesResponse struct {
+	// Quotas Use and quota by feature name.
+	Quotas map[string]WorkspaceUsage `json:"quotas"`
 }
 
 // ImportMessagesBody The body of a request to import messages.
@@ -10565,8 +10610,8 @@ type Plan struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Features What the plan includes, by feature name.
-	Features map[string]*interface{} `json:"features"`
+	// Features What the plan includes, by feature name (bot_count, table_rows, ...); each value is the amount of that feature the plan allows.
+	Features map[string]float64 `json:"features"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10577,35 +10622,26 @@ type Plan struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval (month or year), the provider's price ID and optional labels.
-	Prices map[string]Plan_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider.
-	ProviderProductID string `json:"providerProductId"`
+	// Prices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+	Prices PlanPrices `json:"prices"`
 }
 
-// PlanPricesCurrency Currency of the amount; only usd so far.
-type PlanPricesCurrency string
-
-// PlanPricesInterval How often the amount is charged: every month or every year.
-type PlanPricesInterval string
-
-// Plan_Prices defines model for Plan.Prices.
-type Plan_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+// PlanPrice What a plan costs for one billing interval.
+type PlanPrice struct {
+	// Amount Amount charged each interval, in dollars.
 	Amount float64 `json:"amount"`
 
-	// Currency Currency of the amount; only usd so far.
-	Currency PlanPricesCurrency `json:"currency"`
+	// Currency Currency of the amount, such as usd.
+	Currency string `json:"currency"`
+}
 
-	// Interval How often the amount is charged: every month or every year.
-	Interval PlanPricesInterval `json:"interval"`
+// PlanPrices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+type PlanPrices struct {
+	// Month What a plan costs for one billing interval.
+	Month *PlanPrice `json:"month,omitempty"`
 
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Year What a plan costs for one billing interval.
+	Year *PlanPrice `json:"year,omitempty"`
 }
 
 // Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
@@ -10895,6 +10931,114 @@ type PluginSummaryLifecycleStatus string
 // PluginSummaryVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type PluginSummaryVisibility string
 
+// PreviewSubscriptionUpdateBody The body of a request to preview a change of subscription.
+type PreviewSubscriptionUpdateBody struct {
+	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
+	Addons map[string]int `json:"addons,omitempty"`
+
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+
+	// Plan The plan and billing interval wanted.
+	Plan PreviewSubscriptionUpdateBody_Plan `json:"plan"`
+}
+
+// PreviewSubscriptionUpdateBody_Plan The plan and billing interval wanted.
+type PreviewSubscriptionUpdateBody_Plan struct {
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan (see listPlans).
+	PlanID string `json:"planId"`
+}
+
+// PreviewSubscriptionUpdateResponse What a change of subscription would give and cost.
+type PreviewSubscriptionUpdateResponse struct {
+	// ChangeType Whether the change costs more each period (upgrade), less (downgrade) or the same.
+	ChangeType PreviewSubscriptionUpdateResponseChangeType `json:"changeType"`
+
+	// Costs What the change would cost now and each period after.
+	Costs PreviewSubscriptionUpdateResponse_Costs `json:"costs"`
+
+	// Discounts The discounts that would apply.
+	Discounts []Discount `json:"discounts,omitempty"`
+
+	// NextBillingDate When the next period would be billed (ISO 8601).
+	NextBillingDate string `json:"nextBillingDate"`
+
+	// Subscription The subscription the change would give.
+	Subscription PreviewSubscriptionUpdateResponse_Subscription `json:"subscription"`
+}
+
+// PreviewSubscriptionUpdateResponseChangeType Whether the change costs more each period (upgrade), less (downgrade) or the same.
+type PreviewSubscriptionUpdateResponseChangeType string
+
+// PreviewSubscriptionUpdateResponse_Costs_Immediate The prorated charges due at once; nothing for a downgrade.
+type PreviewSubscriptionUpdateResponse_Costs_Immediate struct {
+	// AccountBalance Account balance applied, in dollars; negative when credit is used.
+	AccountBalance float64 `json:"accountBalance"`
+
+	// AmountDue What would be charged after the balance is applied, in dollars.
+	AmountDue float64 `json:"amountDue"`
+
+	// LineItems The lines of the charge.
+	LineItems []SubscriptionLineItem `json:"lineItems"`
+
+	// Total Sum of the prorated lines, in dollars.
+	Total float64 `json:"total"`
+}
+
+// PreviewSubscriptionUpdateResponse_Costs_NextCycle What each period would cost after the change, plan and add-ons together.
+type PreviewSubscriptionUpdateResponse_Costs_NextCycle struct {
+	// LineItems The lines of the charge.
+	LineItems []SubscriptionLineItem `json:"lineItems"`
+
+	// Total Sum of the lines, in dollars.
+	Total float64 `json:"total"`
+}
+
+// PreviewSubscriptionUpdateResponse_Costs What the change would cost now and each period after.
+type PreviewSubscriptionUpdateResponse_Costs struct {
+	// Immediate The prorated charges due at once; nothing for a downgrade.
+	Immediate PreviewSubscriptionUpdateResponse_Costs_Immediate `json:"immediate"`
+
+	// NextCycle What each period would cost after the change, plan and add-ons together.
+	NextCycle PreviewSubscriptionUpdateResponse_Costs_NextCycle `json:"nextCycle"`
+}
+
+// PreviewSubscriptionUpdateResponse_Subscription_Plan The plan and interval, and when they would take effect.
+type PreviewSubscriptionUpdateResponse_Subscription_Plan struct {
+	// EffectiveDate When the plan would take effect (ISO 8601); null for at once.
+	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+}
+
+// PreviewSubscriptionUpdateResponse_Subscription The subscription the change would give.
+type PreviewSubscriptionUpdateResponse_Subscription struct {
+	// Addons The add-ons, by add-on ID.
+	Addons map[string]PreviewedAddon `json:"addons"`
+
+	// Plan The plan and interval, and when they would take effect.
+	Plan PreviewSubscriptionUpdateResponse_Subscription_Plan `json:"plan"`
+}
+
+// PreviewedAddon An add-on in a previewed subscription.
+type PreviewedAddon struct {
+	// AutoAdjusted True when the quantity was changed to fit the new plan, not as asked.
+	AutoAdjusted *bool `json:"autoAdjusted,omitempty"`
+
+	// EffectiveDate When the quantity would take effect (ISO 8601); null for at once.
+	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
 // PublicIntegrationSummary Short form of an integration version listed on the Hub.
 type PublicIntegrationSummary struct {
 	// Attributes Free-form string labels from the integration's definition.
@@ -11070,6 +11214,9 @@ type RecurringEventUpdate_Schedule struct {
 	Cron string `json:"cron"`
 }
 
+// RemoveTrialResponse An empty answer.
+type RemoveTrialResponse = map[string]interface{}
+
 // RenameTableColumnBody The body of a request to rename a table column.
 type RenameTableColumnBody struct {
 	// Name Current name of the column.
@@ -11170,6 +11317,60 @@ type SetAccountPreferenceBody struct {
 	Value interface{} `json:"value,omitempty"`
 }
 
+// SetAddonsBody The body of a request to change the add-ons.
+type SetAddonsBody struct {
+	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
+	Addons map[string]int `json:"addons"`
+
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+}
+
+// SetAddonsResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetAddonsResponse = Subscription
+
+// SetAutoRechargeSettingsBody The body of a request to change the auto-recharge settings.
+type SetAutoRechargeSettingsBody struct {
+	// Settings Settings wanted, by feature name (integration_spend, ...); features not named keep theirs.
+	Settings map[string]AutoRechargeSettingUpdate `json:"settings"`
+}
+
+// SetAutoRechargeSettingsResponse The auto-recharge settings after the change.
+type SetAutoRechargeSettingsResponse struct {
+	// Settings Settings by feature name.
+	Settings map[string]AutoRechargeSetting `json:"settings"`
+}
+
+// SetBillingAddressBody The body of a request to set the billing address.
+type SetBillingAddressBody struct {
+	// City City.
+	City string `json:"city"`
+
+	// Country Country.
+	Country string `json:"country"`
+
+	// LineOne First line of the street address.
+	LineOne string `json:"lineOne"`
+
+	// LineTwo Second line of the street address, when there is one.
+	LineTwo *string `json:"lineTwo,omitempty"`
+
+	// PostalCode Postal or ZIP code.
+	PostalCode string `json:"postalCode"`
+
+	// State State, province or region, where the country has them.
+	State *string `json:"state,omitempty"`
+}
+
+// SetBillingAddressResponse An empty answer.
+type SetBillingAddressResponse = map[string]interface{}
+
+// SetCancelAtPeriodEndBody The body of a request to cancel the subscription at the end of the period.
+type SetCancelAtPeriodEndBody = map[string]interface{}
+
+// SetCancelAtPeriodEndResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetCancelAtPeriodEndResponse = Subscription
+
 // SetFilePassagesBody The body of a request to replace file passages.
 type SetFilePassagesBody struct {
 	// Passages The new passages, in the order in which they appear in the source document.
@@ -11223,6 +11424,24 @@ type SetPaymentMethodResponse_Card struct {
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
 }
+
+// SetPlanBody The body of a request to change the plan.
+type SetPlanBody struct {
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan to move to (see listPlans).
+	PlanID string `json:"planId"`
+
+	// TestReferenceTime Instant, in milliseconds since 1970, to compute the change as of instead of now; for tests.
+	TestReferenceTime *float64 `json:"testReferenceTime,omitempty"`
+}
+
+// SetPlanResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetPlanResponse = Subscription
 
 // SetStateBody The body of a request to set a state.
 type SetStateBody struct {
@@ -11295,6 +11514,123 @@ type State struct {
 
 // StateType Kind of resource a state is attached to.
 type StateType string
+
+// Subscription A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type Subscription struct {
+	// Addons The add-ons bought, by add-on ID.
+	Addons map[string]SubscriptionAddon `json:"addons"`
+
+	// Discounts The discounts that apply to the subscription now.
+	Discounts []Discount `json:"discounts"`
+
+	// Plan The plan of a subscription, now and, when a change is scheduled, from the next period.
+	Plan SubscriptionPlan `json:"plan"`
+}
+
+// SubscriptionAddon An add-on of a subscription, now and, when a change is scheduled, from the next period.
+type SubscriptionAddon struct {
+	// Current The units bought now.
+	Current SubscriptionAddon_Current `json:"current"`
+
+	// Next The units from the next period, when a change is scheduled; null otherwise.
+	Next nullable.Nullable[SubscriptionAddon_Next] `json:"next"`
+}
+
+// SubscriptionAddon_Current The units bought now.
+type SubscriptionAddon_Current struct {
+	// Price What the units cost each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// ProratedPrice What the units cost for the part of the current period they cover, in dollars, when bought during the period.
+	ProratedPrice *float64 `json:"proratedPrice,omitempty"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
+// SubscriptionAddon_Next The units from the next period, when a change is scheduled; null otherwise.
+type SubscriptionAddon_Next struct {
+	// EffectiveDate When the change takes effect (ISO 8601).
+	EffectiveDate string `json:"effectiveDate"`
+
+	// Price What the units will cost each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
+// SubscriptionLineItem One line of a cost preview.
+type SubscriptionLineItem struct {
+	// Amount Amount of the line in dollars; negative for a credit.
+	Amount float64 `json:"amount"`
+
+	// Description The line as a person reads it.
+	Description string `json:"description"`
+
+	// ID ID of the plan, add-on or discount the line is about.
+	ID string `json:"id"`
+
+	// Quantity Number of units, for an add-on.
+	Quantity *int `json:"quantity,omitempty"`
+
+	// Type What the line is for: a plan, an add-on, a credit or charge for the unused or added part of the period (proration), or a discount.
+	Type SubscriptionLineItemType `json:"type"`
+}
+
+// SubscriptionLineItemType What the line is for: a plan, an add-on, a credit or charge for the unused or added part of the period (proration), or a discount.
+type SubscriptionLineItemType string
+
+// SubscriptionPlan The plan of a subscription, now and, when a change is scheduled, from the next period.
+type SubscriptionPlan struct {
+	// Current The plan in effect now.
+	Current SubscriptionPlan_Current `json:"current"`
+
+	// Next The plan from the next period, when a change is scheduled; null otherwise.
+	Next nullable.Nullable[SubscriptionPlan_Next] `json:"next"`
+}
+
+// SubscriptionPlanCurrentStatus Where the subscription stands: active, canceled, past_due (a payment failed), action_required, incomplete or grace_period.
+type SubscriptionPlanCurrentStatus string
+
+// SubscriptionPlan_Current The plan in effect now.
+type SubscriptionPlan_Current struct {
+	// CancelAtPeriodEnd True when the subscription ends at the end of the current period.
+	CancelAtPeriodEnd bool `json:"cancelAtPeriodEnd"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PeriodEnd When the current period ends (ISO 8601).
+	PeriodEnd string `json:"periodEnd"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+
+	// Price What the plan costs each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// ProratedPrice What the plan costs for the part of the current period it covers, in dollars, when it started during the period.
+	ProratedPrice *float64 `json:"proratedPrice,omitempty"`
+
+	// Status Where the subscription stands: active, canceled, past_due (a payment failed), action_required, incomplete or grace_period.
+	Status SubscriptionPlanCurrentStatus `json:"status"`
+}
+
+// SubscriptionPlan_Next The plan from the next period, when a change is scheduled; null otherwise.
+type SubscriptionPlan_Next struct {
+	// EffectiveDate When the change takes effect (ISO 8601).
+	EffectiveDate string `json:"effectiveDate"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+
+	// Price What the plan will cost each interval, in dollars; null when not known.
+	Price nullable.Nullable[float64] `json:"price"`
+}
 
 // Table A table of rows that the bot stores, with a JSON schema describing its columns.
 type Table struct {
@@ -11590,6 +11926,24 @@ type TrackAnalyticsBody struct {
 type TransferBotBody struct {
 	// TargetWorkspaceID ID of the workspace that is to receive the bot.
 	TargetWorkspaceID string `json:"targetWorkspaceId"`
+}
+
+// Trial A trial of another plan.
+type Trial struct {
+	// EndsAt When the trial ends (ISO 8601).
+	EndsAt string `json:"endsAt"`
+
+	// FromPlan ID of the plan the workspace was on when the trial started.
+	FromPlan string `json:"fromPlan"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// IsActive True while the trial runs.
+	IsActive bool `json:"isActive"`
+
+	// TrialPlan ID of the plan tried.
+	TrialPlan string `json:"trialPlan"`
 }
 
 // UpdateAccountBody The body of a request to update my account.
@@ -13313,6 +13667,15 @@ type WorkspaceMember struct {
 // WorkspaceMemberRole What the person may do in the workspace.
 type WorkspaceMemberRole string
 
+// WorkspaceUsage How much of one feature a workspace used in a billing month, next to its quota.
+type WorkspaceUsage struct {
+	// Quota Amount the workspace may use in the month.
+	Quota float64 `json:"quota"`
+
+	// Usage Amount used in the month.
+	Usage *float64 `json:"usage,omitempty"`
+}
+
 // BotID defines model for BotId.
 type BotID = string
 
@@ -14047,6 +14410,9 @@ type ListUsageActivityParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14067,6 +14433,9 @@ type ListUsageActivityDailyParams struct {
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -15530,10 +15899,49 @@ type UpsertTableRowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
+// SetAddonsParams defines parameters for SetAddons.
+type SetAddonsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetBillingAddressParams defines parameters for GetBillingAddress.
+type GetBillingAddressParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetBillingAddressParams defines parameters for SetBillingAddress.
+type SetBillingAddressParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetAutoRechargeSettingsParams defines parameters for GetAutoRechargeSettings.
+type GetAutoRechargeSettingsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetAutoRechargeSettingsParams defines parameters for SetAutoRechargeSettings.
+type SetAutoRechargeSettingsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// CreateCreditGrantParams defines parameters for CreateCreditGrant.
+type CreateCreditGrantParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
 // ListInvoicesParams defines parameters for ListInvoices.
 type ListInvoicesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
@@ -15563,8 +15971,77 @@ type CreatePaymentMethodIntentParams struct {
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
 
+// SetPlanParams defines parameters for SetPlan.
+type SetPlanParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetQuotasParams defines parameters for GetQuotas.
+type GetQuotasParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
 // GetBillingReadonlyParams defines parameters for GetBillingReadonly.
 type GetBillingReadonlyParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetSubscriptionParams defines parameters for GetSubscription.
+type GetSubscriptionParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetCancelAtPeriodEndParams defines parameters for SetCancelAtPeriodEnd.
+type SetCancelAtPeriodEndParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// PreviewSubscriptionUpdateParams defines parameters for PreviewSubscriptionUpdate.
+type PreviewSubscriptionUpdateParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// RemoveTrialParams defines parameters for RemoveTrial.
+type RemoveTrialParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetTrialsParams defines parameters for GetTrials.
+type GetTrialsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// CreateTrialParams defines parameters for CreateTrial.
+type CreateTrialParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetWorkspaceUsageParams defines parameters for GetWorkspaceUsage.
+type GetWorkspaceUsageParams struct {
+	// Feature Feature to read.
+	Feature BillingFeature `form:"feature" json:"feature"`
+
+	// Period Any instant (ISO 8601) in the billing month to read; the month is what counts.
+	Period string `form:"period" json:"period"`
+
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetWorkspaceUsagesParams defines parameters for GetWorkspaceUsages.
+type GetWorkspaceUsagesParams struct {
+	// Period Any instant (ISO 8601) in the billing month to read; the month is what counts.
+	Period string `form:"period" json:"period"`
+
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
@@ -15804,6 +16281,18 @@ type FindTableRowsJSONRequestBody = FindTableRowsBody
 // UpsertTableRowsJSONRequestBody defines body for UpsertTableRows for application/json ContentType.
 type UpsertTableRowsJSONRequestBody = UpsertTableRowsBody
 
+// SetAddonsJSONRequestBody defines body for SetAddons for application/json ContentType.
+type SetAddonsJSONRequestBody = SetAddonsBody
+
+// SetBillingAddressJSONRequestBody defines body for SetBillingAddress for application/json ContentType.
+type SetBillingAddressJSONRequestBody = SetBillingAddressBody
+
+// SetAutoRechargeSettingsJSONRequestBody defines body for SetAutoRechargeSettings for application/json ContentType.
+type SetAutoRechargeSettingsJSONRequestBody = SetAutoRechargeSettingsBody
+
+// CreateCreditGrantJSONRequestBody defines body for CreateCreditGrant for application/json ContentType.
+type CreateCreditGrantJSONRequestBody = CreateCreditGrantBody
+
 // PayInvoiceJSONRequestBody defines body for PayInvoice for application/json ContentType.
 type PayInvoiceJSONRequestBody = PayInvoiceBody
 
@@ -15812,6 +16301,18 @@ type SetPaymentMethodJSONRequestBody = SetPaymentMethodBody
 
 // CreatePaymentMethodIntentJSONRequestBody defines body for CreatePaymentMethodIntent for application/json ContentType.
 type CreatePaymentMethodIntentJSONRequestBody = CreatePaymentMethodIntentBody
+
+// SetPlanJSONRequestBody defines body for SetPlan for application/json ContentType.
+type SetPlanJSONRequestBody = SetPlanBody
+
+// SetCancelAtPeriodEndJSONRequestBody defines body for SetCancelAtPeriodEnd for application/json ContentType.
+type SetCancelAtPeriodEndJSONRequestBody = SetCancelAtPeriodEndBody
+
+// PreviewSubscriptionUpdateJSONRequestBody defines body for PreviewSubscriptionUpdate for application/json ContentType.
+type PreviewSubscriptionUpdateJSONRequestBody = PreviewSubscriptionUpdateBody
+
+// CreateTrialJSONRequestBody defines body for CreateTrial for application/json ContentType.
+type CreateTrialJSONRequestBody = CreateTrialBody
 
 // Getter for additional properties for Row. Returns the specified
 // element and whether it was found

@@ -80,90 +80,6 @@ func (e ActivityCategory) Valid() bool {
 	}
 }
 
-// Defines values for AddonFeature.
-const (
-	AddonFeatureAlwaysAliveConcurrency  AddonFeature = "always_alive_concurrency"
-	AddonFeatureAlwaysAliveCount        AddonFeature = "always_alive_count"
-	AddonFeatureBotCount                AddonFeature = "bot_count"
-	AddonFeatureCollaboratorCount       AddonFeature = "collaborator_count"
-	AddonFeatureFileStorage             AddonFeature = "file_storage"
-	AddonFeatureHumanInTheLoop          AddonFeature = "human_in_the_loop"
-	AddonFeatureIncomingMessagesEvents  AddonFeature = "incoming_messages_events"
-	AddonFeatureIntegrationSpend        AddonFeature = "integration_spend"
-	AddonFeatureIntegrationSubscription AddonFeature = "integration_subscription"
-	AddonFeatureRatelimit               AddonFeature = "ratelimit"
-	AddonFeatureSavedVersions           AddonFeature = "saved_versions"
-	AddonFeatureTableRows               AddonFeature = "table_rows"
-	AddonFeatureVectorDBStorage         AddonFeature = "vector_db_storage"
-)
-
-// Valid indicates whether the value is a known member of the AddonFeature enum.
-func (e AddonFeature) Valid() bool {
-	switch e {
-	case AddonFeatureAlwaysAliveConcurrency:
-		return true
-	case AddonFeatureAlwaysAliveCount:
-		return true
-	case AddonFeatureBotCount:
-		return true
-	case AddonFeatureCollaboratorCount:
-		return true
-	case AddonFeatureFileStorage:
-		return true
-	case AddonFeatureHumanInTheLoop:
-		return true
-	case AddonFeatureIncomingMessagesEvents:
-		return true
-	case AddonFeatureIntegrationSpend:
-		return true
-	case AddonFeatureIntegrationSubscription:
-		return true
-	case AddonFeatureRatelimit:
-		return true
-	case AddonFeatureSavedVersions:
-		return true
-	case AddonFeatureTableRows:
-		return true
-	case AddonFeatureVectorDBStorage:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AddonPricesCurrency.
-const (
-	AddonPricesCurrencyUsd AddonPricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the AddonPricesCurrency enum.
-func (e AddonPricesCurrency) Valid() bool {
-	switch e {
-	case AddonPricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AddonPricesInterval.
-const (
-	AddonPricesIntervalMonth AddonPricesInterval = "month"
-	AddonPricesIntervalYear  AddonPricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the AddonPricesInterval enum.
-func (e AddonPricesInterval) Valid() bool {
-	switch e {
-	case AddonPricesIntervalMonth:
-		return true
-	case AddonPricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AuditRecordAction.
 const (
 	AuditRecordActionADDWORKSPACEMEMBER             AuditRecordAction = "ADD_WORKSPACE_MEMBER"
@@ -239,6 +155,69 @@ func (e AuditRecordAction) Valid() bool {
 	case AuditRecordActionUPDATEWORKSPACEMEMBER:
 		return true
 	case AuditRecordActionUPDATEWORKSPACEPLANREADONLY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingFeature.
+const (
+	BillingFeatureAiSpend                BillingFeature = "ai_spend"
+	BillingFeatureBotCount               BillingFeature = "bot_count"
+	BillingFeatureCollaboratorCount      BillingFeature = "collaborator_count"
+	BillingFeatureConversationSessions   BillingFeature = "conversation_sessions"
+	BillingFeatureFileStorage            BillingFeature = "file_storage"
+	BillingFeatureIncomingMessagesEvents BillingFeature = "incoming_messages_events"
+	BillingFeatureIndexedFileCount       BillingFeature = "indexed_file_count"
+	BillingFeatureIntegrationSpend       BillingFeature = "integration_spend"
+	BillingFeatureSavedVersions          BillingFeature = "saved_versions"
+	BillingFeatureTableRows              BillingFeature = "table_rows"
+	BillingFeatureVectorDBStorage        BillingFeature = "vector_db_storage"
+)
+
+// Valid indicates whether the value is a known member of the BillingFeature enum.
+func (e BillingFeature) Valid() bool {
+	switch e {
+	case BillingFeatureAiSpend:
+		return true
+	case BillingFeatureBotCount:
+		return true
+	case BillingFeatureCollaboratorCount:
+		return true
+	case BillingFeatureConversationSessions:
+		return true
+	case BillingFeatureFileStorage:
+		return true
+	case BillingFeatureIncomingMessagesEvents:
+		return true
+	case BillingFeatureIndexedFileCount:
+		return true
+	case BillingFeatureIntegrationSpend:
+		return true
+	case BillingFeatureSavedVersions:
+		return true
+	case BillingFeatureTableRows:
+		return true
+	case BillingFeatureVectorDBStorage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingInterval.
+const (
+	BillingIntervalMonth BillingInterval = "month"
+	BillingIntervalYear  BillingInterval = "year"
+)
+
+// Valid indicates whether the value is a known member of the BillingInterval enum.
+func (e BillingInterval) Valid() bool {
+	switch e {
+	case BillingIntervalMonth:
+		return true
+	case BillingIntervalYear:
 		return true
 	default:
 		return false
@@ -518,6 +497,21 @@ func (e CreateBotBodyStatesType) Valid() bool {
 	}
 }
 
+// Defines values for CreateCreditGrantBodyFeature.
+const (
+	CreateCreditGrantBodyFeatureIntegrationSpend CreateCreditGrantBodyFeature = "integration_spend"
+)
+
+// Valid indicates whether the value is a known member of the CreateCreditGrantBodyFeature enum.
+func (e CreateCreditGrantBodyFeature) Valid() bool {
+	switch e {
+	case CreateCreditGrantBodyFeatureIntegrationSpend:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateIntegrationBodyStatesType.
 const (
 	CreateIntegrationBodyStatesTypeConversation CreateIntegrationBodyStatesType = "conversation"
@@ -701,6 +695,27 @@ func (e DailyUsageActivityMetadataType) Valid() bool {
 	case DailyUsageActivityMetadataTypeIntegrationAction:
 		return true
 	case DailyUsageActivityMetadataTypeWebSearch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DiscountDuration.
+const (
+	DiscountDurationForever   DiscountDuration = "forever"
+	DiscountDurationOnce      DiscountDuration = "once"
+	DiscountDurationRepeating DiscountDuration = "repeating"
+)
+
+// Valid indicates whether the value is a known member of the DiscountDuration enum.
+func (e DiscountDuration) Valid() bool {
+	switch e {
+	case DiscountDurationForever:
+		return true
+	case DiscountDurationOnce:
+		return true
+	case DiscountDurationRepeating:
 		return true
 	default:
 		return false
@@ -1139,90 +1154,6 @@ func (e FindTableRowsBodyOrderDirection) Valid() bool {
 	}
 }
 
-// Defines values for GetAddonResponseFeature.
-const (
-	GetAddonResponseFeatureAlwaysAliveConcurrency  GetAddonResponseFeature = "always_alive_concurrency"
-	GetAddonResponseFeatureAlwaysAliveCount        GetAddonResponseFeature = "always_alive_count"
-	GetAddonResponseFeatureBotCount                GetAddonResponseFeature = "bot_count"
-	GetAddonResponseFeatureCollaboratorCount       GetAddonResponseFeature = "collaborator_count"
-	GetAddonResponseFeatureFileStorage             GetAddonResponseFeature = "file_storage"
-	GetAddonResponseFeatureHumanInTheLoop          GetAddonResponseFeature = "human_in_the_loop"
-	GetAddonResponseFeatureIncomingMessagesEvents  GetAddonResponseFeature = "incoming_messages_events"
-	GetAddonResponseFeatureIntegrationSpend        GetAddonResponseFeature = "integration_spend"
-	GetAddonResponseFeatureIntegrationSubscription GetAddonResponseFeature = "integration_subscription"
-	GetAddonResponseFeatureRatelimit               GetAddonResponseFeature = "ratelimit"
-	GetAddonResponseFeatureSavedVersions           GetAddonResponseFeature = "saved_versions"
-	GetAddonResponseFeatureTableRows               GetAddonResponseFeature = "table_rows"
-	GetAddonResponseFeatureVectorDBStorage         GetAddonResponseFeature = "vector_db_storage"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponseFeature enum.
-func (e GetAddonResponseFeature) Valid() bool {
-	switch e {
-	case GetAddonResponseFeatureAlwaysAliveConcurrency:
-		return true
-	case GetAddonResponseFeatureAlwaysAliveCount:
-		return true
-	case GetAddonResponseFeatureBotCount:
-		return true
-	case GetAddonResponseFeatureCollaboratorCount:
-		return true
-	case GetAddonResponseFeatureFileStorage:
-		return true
-	case GetAddonResponseFeatureHumanInTheLoop:
-		return true
-	case GetAddonResponseFeatureIncomingMessagesEvents:
-		return true
-	case GetAddonResponseFeatureIntegrationSpend:
-		return true
-	case GetAddonResponseFeatureIntegrationSubscription:
-		return true
-	case GetAddonResponseFeatureRatelimit:
-		return true
-	case GetAddonResponseFeatureSavedVersions:
-		return true
-	case GetAddonResponseFeatureTableRows:
-		return true
-	case GetAddonResponseFeatureVectorDBStorage:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAddonResponsePricesCurrency.
-const (
-	GetAddonResponsePricesCurrencyUsd GetAddonResponsePricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponsePricesCurrency enum.
-func (e GetAddonResponsePricesCurrency) Valid() bool {
-	switch e {
-	case GetAddonResponsePricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAddonResponsePricesInterval.
-const (
-	GetAddonResponsePricesIntervalMonth GetAddonResponsePricesInterval = "month"
-	GetAddonResponsePricesIntervalYear  GetAddonResponsePricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the GetAddonResponsePricesInterval enum.
-func (e GetAddonResponsePricesInterval) Valid() bool {
-	switch e {
-	case GetAddonResponsePricesIntervalMonth:
-		return true
-	case GetAddonResponsePricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetAllWorkspaceQuotaCompletionResponseType.
 const (
 	GetAllWorkspaceQuotaCompletionResponseTypeAiSpend                    GetAllWorkspaceQuotaCompletionResponseType = "ai_spend"
@@ -1346,39 +1277,6 @@ func (e GetOrCreateWorkflowBodyStatus) Valid() bool {
 	case GetOrCreateWorkflowBodyStatusListening:
 		return true
 	case GetOrCreateWorkflowBodyStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPlanResponsePricesCurrency.
-const (
-	GetPlanResponsePricesCurrencyUsd GetPlanResponsePricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the GetPlanResponsePricesCurrency enum.
-func (e GetPlanResponsePricesCurrency) Valid() bool {
-	switch e {
-	case GetPlanResponsePricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPlanResponsePricesInterval.
-const (
-	GetPlanResponsePricesIntervalMonth GetPlanResponsePricesInterval = "month"
-	GetPlanResponsePricesIntervalYear  GetPlanResponsePricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the GetPlanResponsePricesInterval enum.
-func (e GetPlanResponsePricesInterval) Valid() bool {
-	switch e {
-	case GetPlanResponsePricesIntervalMonth:
-		return true
-	case GetPlanResponsePricesIntervalYear:
 		return true
 	default:
 		return false
@@ -2171,39 +2069,6 @@ func (e MessageOrigin) Valid() bool {
 	}
 }
 
-// Defines values for PlanPricesCurrency.
-const (
-	PlanPricesCurrencyUsd PlanPricesCurrency = "usd"
-)
-
-// Valid indicates whether the value is a known member of the PlanPricesCurrency enum.
-func (e PlanPricesCurrency) Valid() bool {
-	switch e {
-	case PlanPricesCurrencyUsd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PlanPricesInterval.
-const (
-	PlanPricesIntervalMonth PlanPricesInterval = "month"
-	PlanPricesIntervalYear  PlanPricesInterval = "year"
-)
-
-// Valid indicates whether the value is a known member of the PlanPricesInterval enum.
-func (e PlanPricesInterval) Valid() bool {
-	switch e {
-	case PlanPricesIntervalMonth:
-		return true
-	case PlanPricesIntervalYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PluginLifecycleStatus.
 const (
 	PluginLifecycleStatusDeprecated PluginLifecycleStatus = "deprecated"
@@ -2297,6 +2162,27 @@ func (e PluginSummaryVisibility) Valid() bool {
 	case PluginSummaryVisibilityPublic:
 		return true
 	case PluginSummaryVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewSubscriptionUpdateResponseChangeType.
+const (
+	PreviewSubscriptionUpdateResponseChangeTypeDowngrade PreviewSubscriptionUpdateResponseChangeType = "downgrade"
+	PreviewSubscriptionUpdateResponseChangeTypeSame      PreviewSubscriptionUpdateResponseChangeType = "same"
+	PreviewSubscriptionUpdateResponseChangeTypeUpgrade   PreviewSubscriptionUpdateResponseChangeType = "upgrade"
+)
+
+// Valid indicates whether the value is a known member of the PreviewSubscriptionUpdateResponseChangeType enum.
+func (e PreviewSubscriptionUpdateResponseChangeType) Valid() bool {
+	switch e {
+	case PreviewSubscriptionUpdateResponseChangeTypeDowngrade:
+		return true
+	case PreviewSubscriptionUpdateResponseChangeTypeSame:
+		return true
+	case PreviewSubscriptionUpdateResponseChangeTypeUpgrade:
 		return true
 	default:
 		return false
@@ -2480,6 +2366,63 @@ func (e StateType) Valid() bool {
 	case StateTypeUser:
 		return true
 	case StateTypeWorkflow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionLineItemType.
+const (
+	SubscriptionLineItemTypeAddon           SubscriptionLineItemType = "addon"
+	SubscriptionLineItemTypeDiscount        SubscriptionLineItemType = "discount"
+	SubscriptionLineItemTypePlan            SubscriptionLineItemType = "plan"
+	SubscriptionLineItemTypeProrationCharge SubscriptionLineItemType = "proration_charge"
+	SubscriptionLineItemTypeProrationCredit SubscriptionLineItemType = "proration_credit"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionLineItemType enum.
+func (e SubscriptionLineItemType) Valid() bool {
+	switch e {
+	case SubscriptionLineItemTypeAddon:
+		return true
+	case SubscriptionLineItemTypeDiscount:
+		return true
+	case SubscriptionLineItemTypePlan:
+		return true
+	case SubscriptionLineItemTypeProrationCharge:
+		return true
+	case SubscriptionLineItemTypeProrationCredit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionPlanCurrentStatus.
+const (
+	SubscriptionPlanCurrentStatusActionRequired SubscriptionPlanCurrentStatus = "action_required"
+	SubscriptionPlanCurrentStatusActive         SubscriptionPlanCurrentStatus = "active"
+	SubscriptionPlanCurrentStatusCanceled       SubscriptionPlanCurrentStatus = "canceled"
+	SubscriptionPlanCurrentStatusGracePeriod    SubscriptionPlanCurrentStatus = "grace_period"
+	SubscriptionPlanCurrentStatusIncomplete     SubscriptionPlanCurrentStatus = "incomplete"
+	SubscriptionPlanCurrentStatusPastDue        SubscriptionPlanCurrentStatus = "past_due"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionPlanCurrentStatus enum.
+func (e SubscriptionPlanCurrentStatus) Valid() bool {
+	switch e {
+	case SubscriptionPlanCurrentStatusActionRequired:
+		return true
+	case SubscriptionPlanCurrentStatusActive:
+		return true
+	case SubscriptionPlanCurrentStatusCanceled:
+		return true
+	case SubscriptionPlanCurrentStatusGracePeriod:
+		return true
+	case SubscriptionPlanCurrentStatusIncomplete:
+		return true
+	case SubscriptionPlanCurrentStatusPastDue:
 		return true
 	default:
 		return false
@@ -4417,14 +4360,11 @@ type Addon struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Feature Feature the add-on extends.
-	Feature AddonFeature `json:"feature"`
-
 	// ID Unique identifier.
 	ID string `json:"id"`
 
-	// Increment How much one unit of the add-on adds to that feature.
-	Increment float64 `json:"increment"`
+	// Increments What one unit of the add-on adds, by feature name (bot_count, table_rows, ...).
+	Increments map[string]float64 `json:"increments"`
 
 	// Metadata Extra string labels.
 	Metadata map[string]string `json:"metadata,omitempty"`
@@ -4432,38 +4372,20 @@ type Addon struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval (month or year), the provider's price ID and optional labels.
-	Prices map[string]Addon_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider.
-	ProviderProductID string `json:"providerProductId"`
+	// Prices Prices by name; each gives an amount in dollars, a currency and a billing interval.
+	Prices map[string]AddonPrice `json:"prices"`
 }
 
-// AddonFeature Feature the add-on extends.
-type AddonFeature string
-
-// AddonPricesCurrency Currency of the amount; only usd so far.
-type AddonPricesCurrency string
-
-// AddonPricesInterval How often the amount is charged: every month or every year.
-type AddonPricesInterval string
-
-// Addon_Prices defines model for Addon.Prices.
-type Addon_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+// AddonPrice What one unit of an add-on costs for one billing interval.
+type AddonPrice struct {
+	// Amount Amount charged each interval, in dollars.
 	Amount float64 `json:"amount"`
 
-	// Currency Currency of the amount; only usd so far.
-	Currency AddonPricesCurrency `json:"currency"`
+	// Currency Currency of the amount, such as usd.
+	Currency string `json:"currency"`
 
-	// Interval How often the amount is charged: every month or every year.
-	Interval AddonPricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
 }
 
 // APIKeySummary An API key as listed: its identity and note, never its secret value.
@@ -4507,6 +4429,33 @@ type AuditRecord struct {
 
 // AuditRecordAction What was done.
 type AuditRecordAction string
+
+// AutoRechargeSetting Whether credit for one feature is bought automatically when it runs low.
+type AutoRechargeSetting struct {
+	// DisabledReason Why automatic purchase is off, when the API turned it off.
+	DisabledReason *string `json:"disabledReason,omitempty"`
+
+	// Enabled True when credit is bought automatically.
+	Enabled bool `json:"enabled"`
+
+	// Threshold Remaining amount, in dollars, below which credit is bought.
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+// AutoRechargeSettingUpdate The automatic credit purchase wanted for one feature.
+type AutoRechargeSettingUpdate struct {
+	// Enabled True to buy credit automatically.
+	Enabled bool `json:"enabled"`
+
+	// Threshold Remaining amount, in dollars, below which credit is bought.
+	Threshold *float64 `json:"threshold,omitempty"`
+}
+
+// BillingFeature A feature whose use is metered and limited per period.
+type BillingFeature string
+
+// BillingInterval How often a price is charged: every month or every year.
+type BillingInterval string
 
 // Bot A bot of a workspace: its definition, what it has installed, and its status.
 type Bot struct {
@@ -5549,6 +5498,48 @@ type CreateConversationResponse struct {
 	Conversation Conversation `json:"conversation"`
 }
 
+// CreateCreditGrantBody The body of a request to buy credit.
+type CreateCreditGrantBody struct {
+	// Amount Value of the credit in nanodollars (10000000000 is $10.00).
+	Amount int64 `json:"amount"`
+
+	// Feature Feature the credit is for; only integration_spend so far.
+	Feature CreateCreditGrantBodyFeature `json:"feature"`
+}
+
+// CreateCreditGrantBodyFeature Feature the credit is for; only integration_spend so far.
+type CreateCreditGrantBodyFeature string
+
+// CreateCreditGrantResponse The credit grant, created.
+type CreateCreditGrantResponse struct {
+	// Amount Value of the credit in dollars.
+	Amount float64 `json:"amount"`
+
+	// CreatedAt When it was created (ISO 8601).
+	CreatedAt string `json:"createdAt"`
+
+	// Feature A feature whose use is metered and limited per period.
+	Feature BillingFeature `json:"feature"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// InvoiceID ID of the invoice the credit was billed on.
+	InvoiceID string `json:"invoice_id"`
+
+	// PeriodEnd End of the period the credit applies to, excluded (ISO 8601).
+	PeriodEnd string `json:"period_end"`
+
+	// PeriodStart Start of the period the credit applies to, included (ISO 8601).
+	PeriodStart string `json:"period_start"`
+
+	// UpdatedAt When it was last changed (ISO 8601).
+	UpdatedAt string `json:"updatedAt"`
+
+	// WorkspaceID ID of the workspace the credit is for.
+	WorkspaceID string `json:"workspace_id"`
+}
+
 // CreateEventBody The body of a request to create an event.
 type CreateEventBody struct {
 	// ConversationID ID of the conversation the event concerns, if any.
@@ -6553,6 +6544,18 @@ type CreateTaskResponse struct {
 	Task Task `json:"task"`
 }
 
+// CreateTrialBody The body of a request to start a trial.
+type CreateTrialBody struct {
+	// LengthInDays How many days the trial lasts.
+	LengthInDays int `json:"lengthInDays"`
+
+	// Plan ID of the plan to try (see listPlans).
+	Plan string `json:"plan"`
+}
+
+// CreateTrialResponse A trial of another plan.
+type CreateTrialResponse = Trial
+
 // CreateUserBody The body of a request to create a user.
 type CreateUserBody struct {
 	// Attributes Deprecated; use properties. Key-value pairs to keep on the new user.
@@ -6710,6 +6713,45 @@ type DeployBotVersionBody struct {
 	// VersionID ID of the saved version to run, as listBotVersions returns it.
 	VersionID string `json:"versionId"`
 }
+
+// Discount A discount that applies to a subscription.
+type Discount struct {
+	// AmountOff Amount taken off in dollars, for a discount by amount; null otherwise.
+	AmountOff nullable.Nullable[float64] `json:"amountOff"`
+
+	// CouponID ID of the coupon the discount comes from.
+	CouponID string `json:"couponId"`
+
+	// Currency Currency of amountOff; null for a discount by percentage.
+	Currency nullable.Nullable[string] `json:"currency"`
+
+	// Duration How long it applies: forever, once, or for a number of months (repeating).
+	Duration DiscountDuration `json:"duration"`
+
+	// DurationInMonths Number of months it applies, for a repeating discount; null otherwise.
+	DurationInMonths nullable.Nullable[int] `json:"durationInMonths"`
+
+	// End When it stops applying (ISO 8601); null when it does not end.
+	End nullable.Nullable[string] `json:"end"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// Name Display name of the coupon, if it has one.
+	Name nullable.Nullable[string] `json:"name"`
+
+	// PercentOff Percentage taken off, for a discount by percentage; null otherwise.
+	PercentOff nullable.Nullable[float64] `json:"percentOff"`
+
+	// PromotionCode Promotion code that was entered for it, if one was.
+	PromotionCode nullable.Nullable[string] `json:"promotionCode"`
+
+	// Start When it started to apply (ISO 8601).
+	Start string `json:"start"`
+}
+
+// DiscountDuration How long it applies: forever, once, or for a number of months (repeating).
+type DiscountDuration string
 
 // DuplicateTableBody The body of a request to duplicate a table.
 type DuplicateTableBody struct {
@@ -7137,19 +7179,16 @@ type GetAccountResponse struct {
 	Account Account `json:"account"`
 }
 
-// GetAddonResponse The id, name, description, provider product id, prices, feature, increment, metadata.
+// GetAddonResponse The add-on, with its prices and what it adds.
 type GetAddonResponse struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Feature Feature the add-on extends.
-	Feature GetAddonResponseFeature `json:"feature"`
-
 	// ID Unique identifier.
 	ID string `json:"id"`
 
-	// Increment How much one unit of the add-on adds to that feature.
-	Increment float64 `json:"increment"`
+	// Increments What one unit of the add-on adds, by feature name (bot_count, table_rows, ...).
+	Increments map[string]float64 `json:"increments"`
 
 	// Metadata Extra string labels.
 	Metadata map[string]string `json:"metadata,omitempty"`
@@ -7157,38 +7196,8 @@ type GetAddonResponse struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
-	Prices map[string]GetAddonResponse_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider (Stripe).
-	ProviderProductID string `json:"providerProductId"`
-}
-
-// GetAddonResponseFeature Feature the add-on extends.
-type GetAddonResponseFeature string
-
-// GetAddonResponsePricesCurrency Currency of the amount; only usd so far.
-type GetAddonResponsePricesCurrency string
-
-// GetAddonResponsePricesInterval How often the amount is charged: every month or every year.
-type GetAddonResponsePricesInterval string
-
-// GetAddonResponse_Prices defines model for GetAddonResponse.Prices.
-type GetAddonResponse_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
-	Amount float64 `json:"amount"`
-
-	// Currency Currency of the amount; only usd so far.
-	Currency GetAddonResponsePricesCurrency `json:"currency"`
-
-	// Interval How often the amount is charged: every month or every year.
-	Interval GetAddonResponsePricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Prices Prices by name; each gives an amount in dollars, a currency and a billing interval.
+	Prices map[string]AddonPrice `json:"prices"`
 }
 
 // GetAllWorkspaceQuotaCompletionResponse For each workspace, how much of its quotas it has used.
@@ -7212,10 +7221,46 @@ type GetAuditRecordsResponse struct {
 	Records []AuditRecord `json:"records"`
 }
 
-// GetBillingReadonlyResponse The requested billing readonly.
+// GetAutoRechargeSettingsResponse The auto-recharge settings.
+type GetAutoRechargeSettingsResponse struct {
+	// Settings Settings by feature name.
+	Settings map[string]AutoRechargeSetting `json:"settings"`
+}
+
+// GetBillingAddressResponse The billing address.
+type GetBillingAddressResponse struct {
+	// Address The address; null when none is set.
+	Address nullable.Nullable[GetBillingAddressResponse_Address] `json:"address"`
+}
+
+// GetBillingAddressResponse_Address The address; null when none is set.
+type GetBillingAddressResponse_Address struct {
+	// City City.
+	City string `json:"city"`
+
+	// Country Country.
+	Country string `json:"country"`
+
+	// LineOne First line of the street address.
+	LineOne string `json:"lineOne"`
+
+	// LineTwo Second line of the street address, when there is one.
+	LineTwo *string `json:"lineTwo,omitempty"`
+
+	// PostalCode Postal or ZIP code.
+	PostalCode string `json:"postalCode"`
+
+	// State State, province or region, where the country has them.
+	State *string `json:"state,omitempty"`
+}
+
+// GetBillingReadonlyResponse Whether the plan and the add-ons can be changed.
 type GetBillingReadonlyResponse struct {
-	// BillingReadonly True when the workspace's billing settings are locked, so calls that change them will be refused.
-	BillingReadonly bool `json:"billingReadonly"`
+	// AddonsReadonly True when the workspace's add-ons are locked, so calls that change them will be refused.
+	AddonsReadonly bool `json:"addonsReadonly"`
+
+	// PlanReadonly True when the workspace's plan is locked, so calls that change it will be refused.
+	PlanReadonly bool `json:"planReadonly"`
 }
 
 // GetBotAllowlistResponse The setting, users.
@@ -7743,13 +7788,13 @@ type GetPaymentMethodResponse_PaymentMethod struct {
 	Type string `json:"type"`
 }
 
-// GetPlanResponse The id, name, description, provider product id, prices, features, metadata.
+// GetPlanResponse The plan, with its prices and features.
 type GetPlanResponse struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Features What the plan includes, by feature name; the value's type depends on the feature.
-	Features map[string]*interface{} `json:"features"`
+	// Features What the plan includes, by feature name (bot_count, table_rows, ...); each value is the amount of that feature the plan allows.
+	Features map[string]float64 `json:"features"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -7760,35 +7805,8 @@ type GetPlanResponse struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval and the provider's price ID.
-	Prices map[string]GetPlanResponse_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider (Stripe).
-	ProviderProductID string `json:"providerProductId"`
-}
-
-// GetPlanResponsePricesCurrency Currency of the amount; only usd so far.
-type GetPlanResponsePricesCurrency string
-
-// GetPlanResponsePricesInterval How often the amount is charged: every month or every year.
-type GetPlanResponsePricesInterval string
-
-// GetPlanResponse_Prices defines model for GetPlanResponse.Prices.
-type GetPlanResponse_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
-	Amount float64 `json:"amount"`
-
-	// Currency Currency of the amount; only usd so far.
-	Currency GetPlanResponsePricesCurrency `json:"currency"`
-
-	// Interval How often the amount is charged: every month or every year.
-	Interval GetPlanResponsePricesInterval `json:"interval"`
-
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Prices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+	Prices PlanPrices `json:"prices"`
 }
 
 // GetPluginByNameResponse The requested plugin.
@@ -8708,6 +8726,9 @@ type GetPublicWorkspaceResponse struct {
 	Website *string `json:"website,omitempty"`
 }
 
+// GetQuotasResponse How much of each feature the workspace may use per period, by feature name (bot_count, table_rows, ...).
+type GetQuotasResponse map[string]float64
+
 // GetStateResponse The requested state.
 type GetStateResponse struct {
 	// Meta Facts about how the answer was produced.
@@ -8722,6 +8743,9 @@ type GetStateResponse_Meta struct {
 	// Cached A flag the API sets when it answered from its cache; upstream does not document it further.
 	Cached bool `json:"cached"`
 }
+
+// GetSubscriptionResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type GetSubscriptionResponse = Subscription
 
 // GetTableJobsResponse The requested jobs.
 type GetTableJobsResponse struct {
@@ -8754,6 +8778,12 @@ type GetTableRowResponse struct {
 type GetTaskResponse struct {
 	// Task A unit of work the bot tracks in a conversation, with a status and its own data.
 	Task Task `json:"task"`
+}
+
+// GetTrialsResponse The workspace's trials.
+type GetTrialsResponse struct {
+	// Trials The trials, current and past, oldest first.
+	Trials []Trial `json:"trials"`
 }
 
 // GetUpcomingInvoiceResponse The total, line items.
@@ -8808,6 +8838,21 @@ type GetWorkspaceQuotaResponse_Quota struct {
 
 	// Value The limit itself.
 	Value float64 `json:"value"`
+}
+
+// GetWorkspaceUsageResponse The use of the feature and its quota.
+type GetWorkspaceUsageResponse struct {
+	// Quota Amount the workspace may use in the month.
+	Quota float64 `json:"quota"`
+
+	// Usage Amount used in the month.
+	Usage *float64 `json:"usage,omitempty"`
+}
+
+// GetWorkspaceUsagesResponse The use of every feature and its quota.
+type GetWorkspaceUsagesResponse struct {
+	// Quotas Use and quota by feature name.
+	Quotas map[string]WorkspaceUsage `json:"quotas"`
 }
 
 // ImportMessagesBody The body of a request to import messages.
@@ -10572,8 +10617,8 @@ type Plan struct {
 	// Description What it offers, for a person.
 	Description string `json:"description"`
 
-	// Features What the plan includes, by feature name.
-	Features map[string]*interface{} `json:"features"`
+	// Features What the plan includes, by feature name (bot_count, table_rows, ...); each value is the amount of that feature the plan allows.
+	Features map[string]float64 `json:"features"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10584,35 +10629,26 @@ type Plan struct {
 	// Name Display name.
 	Name string `json:"name"`
 
-	// Prices Prices by name; each gives an amount, a currency, a billing interval (month or year), the provider's price ID and optional labels.
-	Prices map[string]Plan_Prices `json:"prices"`
-
-	// ProviderProductID ID of the matching product at the payment provider.
-	ProviderProductID string `json:"providerProductId"`
+	// Prices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+	Prices PlanPrices `json:"prices"`
 }
 
-// PlanPricesCurrency Currency of the amount; only usd so far.
-type PlanPricesCurrency string
-
-// PlanPricesInterval How often the amount is charged: every month or every year.
-type PlanPricesInterval string
-
-// Plan_Prices defines model for Plan.Prices.
-type Plan_Prices struct {
-	// Amount Amount charged each interval, in the given currency. Upstream does not say whether it is in dollars or cents.
+// PlanPrice What a plan costs for one billing interval.
+type PlanPrice struct {
+	// Amount Amount charged each interval, in dollars.
 	Amount float64 `json:"amount"`
 
-	// Currency Currency of the amount; only usd so far.
-	Currency PlanPricesCurrency `json:"currency"`
+	// Currency Currency of the amount, such as usd.
+	Currency string `json:"currency"`
+}
 
-	// Interval How often the amount is charged: every month or every year.
-	Interval PlanPricesInterval `json:"interval"`
+// PlanPrices A plan's prices, by billing interval; an interval the plan cannot be bought for is left out.
+type PlanPrices struct {
+	// Month What a plan costs for one billing interval.
+	Month *PlanPrice `json:"month,omitempty"`
 
-	// Metadata Extra string labels on this price.
-	Metadata map[string]string `json:"metadata,omitempty"`
-
-	// ProviderPriceID ID of this price at the payment provider (Stripe).
-	ProviderPriceID string `json:"providerPriceId"`
+	// Year What a plan costs for one billing interval.
+	Year *PlanPrice `json:"year,omitempty"`
 }
 
 // Plugin One version of a plugin: logic a bot can install, with what it declares and depends on.
@@ -10902,6 +10938,114 @@ type PluginSummaryLifecycleStatus string
 // PluginSummaryVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
 type PluginSummaryVisibility string
 
+// PreviewSubscriptionUpdateBody The body of a request to preview a change of subscription.
+type PreviewSubscriptionUpdateBody struct {
+	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
+	Addons map[string]int `json:"addons,omitempty"`
+
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+
+	// Plan The plan and billing interval wanted.
+	Plan PreviewSubscriptionUpdateBody_Plan `json:"plan"`
+}
+
+// PreviewSubscriptionUpdateBody_Plan The plan and billing interval wanted.
+type PreviewSubscriptionUpdateBody_Plan struct {
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan (see listPlans).
+	PlanID string `json:"planId"`
+}
+
+// PreviewSubscriptionUpdateResponse What a change of subscription would give and cost.
+type PreviewSubscriptionUpdateResponse struct {
+	// ChangeType Whether the change costs more each period (upgrade), less (downgrade) or the same.
+	ChangeType PreviewSubscriptionUpdateResponseChangeType `json:"changeType"`
+
+	// Costs What the change would cost now and each period after.
+	Costs PreviewSubscriptionUpdateResponse_Costs `json:"costs"`
+
+	// Discounts The discounts that would apply.
+	Discounts []Discount `json:"discounts,omitempty"`
+
+	// NextBillingDate When the next period would be billed (ISO 8601).
+	NextBillingDate string `json:"nextBillingDate"`
+
+	// Subscription The subscription the change would give.
+	Subscription PreviewSubscriptionUpdateResponse_Subscription `json:"subscription"`
+}
+
+// PreviewSubscriptionUpdateResponseChangeType Whether the change costs more each period (upgrade), less (downgrade) or the same.
+type PreviewSubscriptionUpdateResponseChangeType string
+
+// PreviewSubscriptionUpdateResponse_Costs_Immediate The prorated charges due at once; nothing for a downgrade.
+type PreviewSubscriptionUpdateResponse_Costs_Immediate struct {
+	// AccountBalance Account balance applied, in dollars; negative when credit is used.
+	AccountBalance float64 `json:"accountBalance"`
+
+	// AmountDue What would be charged after the balance is applied, in dollars.
+	AmountDue float64 `json:"amountDue"`
+
+	// LineItems The lines of the charge.
+	LineItems []SubscriptionLineItem `json:"lineItems"`
+
+	// Total Sum of the prorated lines, in dollars.
+	Total float64 `json:"total"`
+}
+
+// PreviewSubscriptionUpdateResponse_Costs_NextCycle What each period would cost after the change, plan and add-ons together.
+type PreviewSubscriptionUpdateResponse_Costs_NextCycle struct {
+	// LineItems The lines of the charge.
+	LineItems []SubscriptionLineItem `json:"lineItems"`
+
+	// Total Sum of the lines, in dollars.
+	Total float64 `json:"total"`
+}
+
+// PreviewSubscriptionUpdateResponse_Costs What the change would cost now and each period after.
+type PreviewSubscriptionUpdateResponse_Costs struct {
+	// Immediate The prorated charges due at once; nothing for a downgrade.
+	Immediate PreviewSubscriptionUpdateResponse_Costs_Immediate `json:"immediate"`
+
+	// NextCycle What each period would cost after the change, plan and add-ons together.
+	NextCycle PreviewSubscriptionUpdateResponse_Costs_NextCycle `json:"nextCycle"`
+}
+
+// PreviewSubscriptionUpdateResponse_Subscription_Plan The plan and interval, and when they would take effect.
+type PreviewSubscriptionUpdateResponse_Subscription_Plan struct {
+	// EffectiveDate When the plan would take effect (ISO 8601); null for at once.
+	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+}
+
+// PreviewSubscriptionUpdateResponse_Subscription The subscription the change would give.
+type PreviewSubscriptionUpdateResponse_Subscription struct {
+	// Addons The add-ons, by add-on ID.
+	Addons map[string]PreviewedAddon `json:"addons"`
+
+	// Plan The plan and interval, and when they would take effect.
+	Plan PreviewSubscriptionUpdateResponse_Subscription_Plan `json:"plan"`
+}
+
+// PreviewedAddon An add-on in a previewed subscription.
+type PreviewedAddon struct {
+	// AutoAdjusted True when the quantity was changed to fit the new plan, not as asked.
+	AutoAdjusted *bool `json:"autoAdjusted,omitempty"`
+
+	// EffectiveDate When the quantity would take effect (ISO 8601); null for at once.
+	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
 // PublicIntegrationSummary Short form of an integration version listed on the Hub.
 type PublicIntegrationSummary struct {
 	// Attributes Free-form string labels from the integration's definition.
@@ -11077,6 +11221,9 @@ type RecurringEventUpdate_Schedule struct {
 	Cron string `json:"cron"`
 }
 
+// RemoveTrialResponse An empty answer.
+type RemoveTrialResponse = map[string]interface{}
+
 // RenameTableColumnBody The body of a request to rename a table column.
 type RenameTableColumnBody struct {
 	// Name Current name of the column.
@@ -11177,6 +11324,60 @@ type SetAccountPreferenceBody struct {
 	Value interface{} `json:"value,omitempty"`
 }
 
+// SetAddonsBody The body of a request to change the add-ons.
+type SetAddonsBody struct {
+	// Addons Number of units wanted, by add-on ID (see listAddons); 0 removes the add-on.
+	Addons map[string]int `json:"addons"`
+
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+}
+
+// SetAddonsResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetAddonsResponse = Subscription
+
+// SetAutoRechargeSettingsBody The body of a request to change the auto-recharge settings.
+type SetAutoRechargeSettingsBody struct {
+	// Settings Settings wanted, by feature name (integration_spend, ...); features not named keep theirs.
+	Settings map[string]AutoRechargeSettingUpdate `json:"settings"`
+}
+
+// SetAutoRechargeSettingsResponse The auto-recharge settings after the change.
+type SetAutoRechargeSettingsResponse struct {
+	// Settings Settings by feature name.
+	Settings map[string]AutoRechargeSetting `json:"settings"`
+}
+
+// SetBillingAddressBody The body of a request to set the billing address.
+type SetBillingAddressBody struct {
+	// City City.
+	City string `json:"city"`
+
+	// Country Country.
+	Country string `json:"country"`
+
+	// LineOne First line of the street address.
+	LineOne string `json:"lineOne"`
+
+	// LineTwo Second line of the street address, when there is one.
+	LineTwo *string `json:"lineTwo,omitempty"`
+
+	// PostalCode Postal or ZIP code.
+	PostalCode string `json:"postalCode"`
+
+	// State State, province or region, where the country has them.
+	State *string `json:"state,omitempty"`
+}
+
+// SetBillingAddressResponse An empty answer.
+type SetBillingAddressResponse = map[string]interface{}
+
+// SetCancelAtPeriodEndBody The body of a request to cancel the subscription at the end of the period.
+type SetCancelAtPeriodEndBody = map[string]interface{}
+
+// SetCancelAtPeriodEndResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetCancelAtPeriodEndResponse = Subscription
+
 // SetFilePassagesBody The body of a request to replace file passages.
 type SetFilePassagesBody struct {
 	// Passages The new passages, in the order in which they appear in the source document.
@@ -11230,6 +11431,24 @@ type SetPaymentMethodResponse_Card struct {
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
 }
+
+// SetPlanBody The body of a request to change the plan.
+type SetPlanBody struct {
+	// CouponCode Promotion code to apply with the change.
+	CouponCode *string `json:"couponCode,omitempty"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan to move to (see listPlans).
+	PlanID string `json:"planId"`
+
+	// TestReferenceTime Instant, in milliseconds since 1970, to compute the change as of instead of now; for tests.
+	TestReferenceTime *float64 `json:"testReferenceTime,omitempty"`
+}
+
+// SetPlanResponse A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type SetPlanResponse = Subscription
 
 // SetStateBody The body of a request to set a state.
 type SetStateBody struct {
@@ -11302,6 +11521,123 @@ type State struct {
 
 // StateType Kind of resource a state is attached to.
 type StateType string
+
+// Subscription A workspace's subscription: its plan and add-ons, now and from the next period, and its discounts.
+type Subscription struct {
+	// Addons The add-ons bought, by add-on ID.
+	Addons map[string]SubscriptionAddon `json:"addons"`
+
+	// Discounts The discounts that apply to the subscription now.
+	Discounts []Discount `json:"discounts"`
+
+	// Plan The plan of a subscription, now and, when a change is scheduled, from the next period.
+	Plan SubscriptionPlan `json:"plan"`
+}
+
+// SubscriptionAddon An add-on of a subscription, now and, when a change is scheduled, from the next period.
+type SubscriptionAddon struct {
+	// Current The units bought now.
+	Current SubscriptionAddon_Current `json:"current"`
+
+	// Next The units from the next period, when a change is scheduled; null otherwise.
+	Next nullable.Nullable[SubscriptionAddon_Next] `json:"next"`
+}
+
+// SubscriptionAddon_Current The units bought now.
+type SubscriptionAddon_Current struct {
+	// Price What the units cost each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// ProratedPrice What the units cost for the part of the current period they cover, in dollars, when bought during the period.
+	ProratedPrice *float64 `json:"proratedPrice,omitempty"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
+// SubscriptionAddon_Next The units from the next period, when a change is scheduled; null otherwise.
+type SubscriptionAddon_Next struct {
+	// EffectiveDate When the change takes effect (ISO 8601).
+	EffectiveDate string `json:"effectiveDate"`
+
+	// Price What the units will cost each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// Quantity Number of units.
+	Quantity int `json:"quantity"`
+}
+
+// SubscriptionLineItem One line of a cost preview.
+type SubscriptionLineItem struct {
+	// Amount Amount of the line in dollars; negative for a credit.
+	Amount float64 `json:"amount"`
+
+	// Description The line as a person reads it.
+	Description string `json:"description"`
+
+	// ID ID of the plan, add-on or discount the line is about.
+	ID string `json:"id"`
+
+	// Quantity Number of units, for an add-on.
+	Quantity *int `json:"quantity,omitempty"`
+
+	// Type What the line is for: a plan, an add-on, a credit or charge for the unused or added part of the period (proration), or a discount.
+	Type SubscriptionLineItemType `json:"type"`
+}
+
+// SubscriptionLineItemType What the line is for: a plan, an add-on, a credit or charge for the unused or added part of the period (proration), or a discount.
+type SubscriptionLineItemType string
+
+// SubscriptionPlan The plan of a subscription, now and, when a change is scheduled, from the next period.
+type SubscriptionPlan struct {
+	// Current The plan in effect now.
+	Current SubscriptionPlan_Current `json:"current"`
+
+	// Next The plan from the next period, when a change is scheduled; null otherwise.
+	Next nullable.Nullable[SubscriptionPlan_Next] `json:"next"`
+}
+
+// SubscriptionPlanCurrentStatus Where the subscription stands: active, canceled, past_due (a payment failed), action_required, incomplete or grace_period.
+type SubscriptionPlanCurrentStatus string
+
+// SubscriptionPlan_Current The plan in effect now.
+type SubscriptionPlan_Current struct {
+	// CancelAtPeriodEnd True when the subscription ends at the end of the current period.
+	CancelAtPeriodEnd bool `json:"cancelAtPeriodEnd"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PeriodEnd When the current period ends (ISO 8601).
+	PeriodEnd string `json:"periodEnd"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+
+	// Price What the plan costs each interval, in dollars.
+	Price float64 `json:"price"`
+
+	// ProratedPrice What the plan costs for the part of the current period it covers, in dollars, when it started during the period.
+	ProratedPrice *float64 `json:"proratedPrice,omitempty"`
+
+	// Status Where the subscription stands: active, canceled, past_due (a payment failed), action_required, incomplete or grace_period.
+	Status SubscriptionPlanCurrentStatus `json:"status"`
+}
+
+// SubscriptionPlan_Next The plan from the next period, when a change is scheduled; null otherwise.
+type SubscriptionPlan_Next struct {
+	// EffectiveDate When the change takes effect (ISO 8601).
+	EffectiveDate string `json:"effectiveDate"`
+
+	// Interval How often a price is charged: every month or every year.
+	Interval BillingInterval `json:"interval"`
+
+	// PlanID ID of the plan.
+	PlanID string `json:"planId"`
+
+	// Price What the plan will cost each interval, in dollars; null when not known.
+	Price nullable.Nullable[float64] `json:"price"`
+}
 
 // Table A table of rows that the bot stores, with a JSON schema describing its columns.
 type Table struct {
@@ -11597,6 +11933,24 @@ type TrackAnalyticsBody struct {
 type TransferBotBody struct {
 	// TargetWorkspaceID ID of the workspace that is to receive the bot.
 	TargetWorkspaceID string `json:"targetWorkspaceId"`
+}
+
+// Trial A trial of another plan.
+type Trial struct {
+	// EndsAt When the trial ends (ISO 8601).
+	EndsAt string `json:"endsAt"`
+
+	// FromPlan ID of the plan the workspace was on when the trial started.
+	FromPlan string `json:"fromPlan"`
+
+	// ID Unique identifier.
+	ID string `json:"id"`
+
+	// IsActive True while the trial runs.
+	IsActive bool `json:"isActive"`
+
+	// TrialPlan ID of the plan tried.
+	TrialPlan string `json:"trialPlan"`
 }
 
 // UpdateAccountBody The body of a request to update my account.
@@ -13320,6 +13674,15 @@ type WorkspaceMember struct {
 // WorkspaceMemberRole What the person may do in the workspace.
 type WorkspaceMemberRole string
 
+// WorkspaceUsage How much of one feature a workspace used in a billing month, next to its quota.
+type WorkspaceUsage struct {
+	// Quota Amount the workspace may use in the month.
+	Quota float64 `json:"quota"`
+
+	// Usage Amount used in the month.
+	Usage *float64 `json:"usage,omitempty"`
+}
+
 // BotID defines model for BotId.
 type BotID = string
 
@@ -14054,6 +14417,9 @@ type ListUsageActivityParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
@@ -14074,6 +14440,9 @@ type ListUsageActivityDailyParams struct {
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -15537,10 +15906,49 @@ type UpsertTableRowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
+// SetAddonsParams defines parameters for SetAddons.
+type SetAddonsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetBillingAddressParams defines parameters for GetBillingAddress.
+type GetBillingAddressParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetBillingAddressParams defines parameters for SetBillingAddress.
+type SetBillingAddressParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetAutoRechargeSettingsParams defines parameters for GetAutoRechargeSettings.
+type GetAutoRechargeSettingsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetAutoRechargeSettingsParams defines parameters for SetAutoRechargeSettings.
+type SetAutoRechargeSettingsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// CreateCreditGrantParams defines parameters for CreateCreditGrant.
+type CreateCreditGrantParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
 // ListInvoicesParams defines parameters for ListInvoices.
 type ListInvoicesParams struct {
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// PageSize Most items to answer in one page. Leave it out for the server's default; the server caps it at a limit of its own (Botpress does not publish it) and may answer fewer.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
@@ -15570,8 +15978,77 @@ type CreatePaymentMethodIntentParams struct {
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
 
+// SetPlanParams defines parameters for SetPlan.
+type SetPlanParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetQuotasParams defines parameters for GetQuotas.
+type GetQuotasParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
 // GetBillingReadonlyParams defines parameters for GetBillingReadonly.
 type GetBillingReadonlyParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetSubscriptionParams defines parameters for GetSubscription.
+type GetSubscriptionParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// SetCancelAtPeriodEndParams defines parameters for SetCancelAtPeriodEnd.
+type SetCancelAtPeriodEndParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// PreviewSubscriptionUpdateParams defines parameters for PreviewSubscriptionUpdate.
+type PreviewSubscriptionUpdateParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// RemoveTrialParams defines parameters for RemoveTrial.
+type RemoveTrialParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetTrialsParams defines parameters for GetTrials.
+type GetTrialsParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// CreateTrialParams defines parameters for CreateTrial.
+type CreateTrialParams struct {
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetWorkspaceUsageParams defines parameters for GetWorkspaceUsage.
+type GetWorkspaceUsageParams struct {
+	// Feature Feature to read.
+	Feature BillingFeature `form:"feature" json:"feature"`
+
+	// Period Any instant (ISO 8601) in the billing month to read; the month is what counts.
+	Period string `form:"period" json:"period"`
+
+	// XWorkspaceID Workspace the call acts on.
+	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
+}
+
+// GetWorkspaceUsagesParams defines parameters for GetWorkspaceUsages.
+type GetWorkspaceUsagesParams struct {
+	// Period Any instant (ISO 8601) in the billing month to read; the month is what counts.
+	Period string `form:"period" json:"period"`
+
 	// XWorkspaceID Workspace the call acts on.
 	XWorkspaceID WorkspaceIDRequired `json:"x-workspace-id"`
 }
@@ -15811,6 +16288,18 @@ type FindTableRowsJSONRequestBody = FindTableRowsBody
 // UpsertTableRowsJSONRequestBody defines body for UpsertTableRows for application/json ContentType.
 type UpsertTableRowsJSONRequestBody = UpsertTableRowsBody
 
+// SetAddonsJSONRequestBody defines body for SetAddons for application/json ContentType.
+type SetAddonsJSONRequestBody = SetAddonsBody
+
+// SetBillingAddressJSONRequestBody defines body for SetBillingAddress for application/json ContentType.
+type SetBillingAddressJSONRequestBody = SetBillingAddressBody
+
+// SetAutoRechargeSettingsJSONRequestBody defines body for SetAutoRechargeSettings for application/json ContentType.
+type SetAutoRechargeSettingsJSONRequestBody = SetAutoRechargeSettingsBody
+
+// CreateCreditGrantJSONRequestBody defines body for CreateCreditGrant for application/json ContentType.
+type CreateCreditGrantJSONRequestBody = CreateCreditGrantBody
+
 // PayInvoiceJSONRequestBody defines body for PayInvoice for application/json ContentType.
 type PayInvoiceJSONRequestBody = PayInvoiceBody
 
@@ -15819,6 +16308,18 @@ type SetPaymentMethodJSONRequestBody = SetPaymentMethodBody
 
 // CreatePaymentMethodIntentJSONRequestBody defines body for CreatePaymentMethodIntent for application/json ContentType.
 type CreatePaymentMethodIntentJSONRequestBody = CreatePaymentMethodIntentBody
+
+// SetPlanJSONRequestBody defines body for SetPlan for application/json ContentType.
+type SetPlanJSONRequestBody = SetPlanBody
+
+// SetCancelAtPeriodEndJSONRequestBody defines body for SetCancelAtPeriodEnd for application/json ContentType.
+type SetCancelAtPeriodEndJSONRequestBody = SetCancelAtPeriodEndBody
+
+// PreviewSubscriptionUpdateJSONRequestBody defines body for PreviewSubscriptionUpdate for application/json ContentType.
+type PreviewSubscriptionUpdateJSONRequestBody = PreviewSubscriptionUpdateBody
+
+// CreateTrialJSONRequestBody defines body for CreateTrial for application/json ContentType.
+type CreateTrialJSONRequestBody = CreateTrialBody
 
 // Getter for additional properties for Row. Returns the specified
 // element and whether it was found
@@ -18513,12 +19014,98 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/billing/addons (the `ListAddons` operationId).
 	ListAddons(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetAddonsWithBody Change the add-ons
+	//
+	// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+	SetAddonsWithBody(ctx context.Context, params *SetAddonsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetAddons Change the add-ons
+	//
+	// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+	SetAddons(ctx context.Context, params *SetAddonsParams, body SetAddonsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAddon Get an add-on
 	//
-	// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+	// Returns one add-on by ID: what one unit of it adds to which features, and its prices.
 	//
 	// Corresponds with GET /v2/billing/addons/{addonId} (the `GetAddon` operationId).
 	GetAddon(ctx context.Context, addonID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBillingAddress Get the billing address
+	//
+	// Returns the postal address printed on the workspace's invoices; null when none is set.
+	//
+	// Corresponds with GET /v2/billing/address (the `GetBillingAddress` operationId).
+	GetBillingAddress(ctx context.Context, params *GetBillingAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetBillingAddressWithBody Set the billing address
+	//
+	// Replaces the postal address printed on the workspace's invoices.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+	SetBillingAddressWithBody(ctx context.Context, params *SetBillingAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetBillingAddress Set the billing address
+	//
+	// Replaces the postal address printed on the workspace's invoices.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+	SetBillingAddress(ctx context.Context, params *SetBillingAddressParams, body SetBillingAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAutoRechargeSettings Get the auto-recharge settings
+	//
+	// Returns, per feature, whether credit is bought automatically when the remaining amount runs low, and at what threshold.
+	//
+	// Corresponds with GET /v2/billing/auto-recharge/settings (the `GetAutoRechargeSettings` operationId).
+	GetAutoRechargeSettings(ctx context.Context, params *GetAutoRechargeSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetAutoRechargeSettingsWithBody Change the auto-recharge settings
+	//
+	// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+	SetAutoRechargeSettingsWithBody(ctx context.Context, params *SetAutoRechargeSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetAutoRechargeSettings Change the auto-recharge settings
+	//
+	// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+	SetAutoRechargeSettings(ctx context.Context, params *SetAutoRechargeSettingsParams, body SetAutoRechargeSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCreditGrantWithBody Buy credit
+	//
+	// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+	CreateCreditGrantWithBody(ctx context.Context, params *CreateCreditGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCreditGrant Buy credit
+	//
+	// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+	CreateCreditGrant(ctx context.Context, params *CreateCreditGrantParams, body CreateCreditGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInvoices List invoices
 	//
@@ -18595,6 +19182,24 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/billing/plans (the `ListPlans` operationId).
 	ListPlans(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetPlanWithBody Change the plan
+	//
+	// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+	SetPlanWithBody(ctx context.Context, params *SetPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPlan Change the plan
+	//
+	// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+	SetPlan(ctx context.Context, params *SetPlanParams, body SetPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPlan Get a plan
 	//
 	// Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
@@ -18602,12 +19207,108 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/billing/plans/{planId} (the `GetPlan` operationId).
 	GetPlan(ctx context.Context, planID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetQuotas Get the quotas
+	//
+	// Returns how much of each feature the workspace may use per period: its plan's allowance, plus its add-ons and credit.
+	//
+	// Corresponds with GET /v2/billing/quotas (the `GetQuotas` operationId).
+	GetQuotas(ctx context.Context, params *GetQuotasParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBillingReadonly Check whether billing is read-only
 	//
-	// Tells whether the workspace's billing settings are locked against changes.
+	// Tells whether the workspace's plan and add-ons are locked against changes.
 	//
 	// Corresponds with GET /v2/billing/readonly (the `GetBillingReadonly` operationId).
 	GetBillingReadonly(ctx context.Context, params *GetBillingReadonlyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubscription Get the subscription
+	//
+	// Returns the workspace's subscription: its plan and add-ons, now and from the next period if a change is scheduled, and the discounts that apply.
+	//
+	// Corresponds with GET /v2/billing/subscriptions (the `GetSubscription` operationId).
+	GetSubscription(ctx context.Context, params *GetSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetCancelAtPeriodEndWithBody Cancel the subscription at the end of the period
+	//
+	// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+	SetCancelAtPeriodEndWithBody(ctx context.Context, params *SetCancelAtPeriodEndParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetCancelAtPeriodEnd Cancel the subscription at the end of the period
+	//
+	// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+	SetCancelAtPeriodEnd(ctx context.Context, params *SetCancelAtPeriodEndParams, body SetCancelAtPeriodEndJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSubscriptionUpdateWithBody Preview a change of subscription
+	//
+	// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+	PreviewSubscriptionUpdateWithBody(ctx context.Context, params *PreviewSubscriptionUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSubscriptionUpdate Preview a change of subscription
+	//
+	// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+	PreviewSubscriptionUpdate(ctx context.Context, params *PreviewSubscriptionUpdateParams, body PreviewSubscriptionUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveTrial End the trial
+	//
+	// Ends the workspace's current trial now.
+	//
+	// Corresponds with DELETE /v2/billing/trials (the `RemoveTrial` operationId).
+	RemoveTrial(ctx context.Context, params *RemoveTrialParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTrials List trials
+	//
+	// Returns the workspace's trials of other plans, the current one and past ones.
+	//
+	// Corresponds with GET /v2/billing/trials (the `GetTrials` operationId).
+	GetTrials(ctx context.Context, params *GetTrialsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTrialWithBody Start a trial
+	//
+	// Lets the workspace try another plan for a number of days.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+	CreateTrialWithBody(ctx context.Context, params *CreateTrialParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTrial Start a trial
+	//
+	// Lets the workspace try another plan for a number of days.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+	CreateTrial(ctx context.Context, params *CreateTrialParams, body CreateTrialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorkspaceUsage Get the workspace's use of a feature
+	//
+	// Returns how much of one feature the workspace used in a billing month, next to its quota.
+	//
+	// Corresponds with GET /v2/usage/workspace-usage (the `GetWorkspaceUsage` operationId).
+	GetWorkspaceUsage(ctx context.Context, params *GetWorkspaceUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorkspaceUsages Get the workspace's use of every feature
+	//
+	// Returns how much of each feature the workspace used in a billing month, next to its quotas.
+	//
+	// Corresponds with GET /v2/usage/workspace-usages (the `GetWorkspaceUsages` operationId).
+	GetWorkspaceUsages(ctx context.Context, params *GetWorkspaceUsagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetAccount Get my account
@@ -23515,13 +24216,199 @@ func (c *Client) ListAddons(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// SetAddonsWithBody Change the add-ons
+//
+// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+func (c *Client) SetAddonsWithBody(ctx context.Context, params *SetAddonsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAddonsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetAddons Change the add-ons
+//
+// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+func (c *Client) SetAddons(ctx context.Context, params *SetAddonsParams, body SetAddonsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAddonsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetAddon Get an add-on
 //
-// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+// Returns one add-on by ID: what one unit of it adds to which features, and its prices.
 //
 // Corresponds with GET /v2/billing/addons/{addonId} (the `GetAddon` operationId).
 func (c *Client) GetAddon(ctx context.Context, addonID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAddonRequest(c.Server, addonID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBillingAddress Get the billing address
+//
+// Returns the postal address printed on the workspace's invoices; null when none is set.
+//
+// Corresponds with GET /v2/billing/address (the `GetBillingAddress` operationId).
+func (c *Client) GetBillingAddress(ctx context.Context, params *GetBillingAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBillingAddressRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetBillingAddressWithBody Set the billing address
+//
+// Replaces the postal address printed on the workspace's invoices.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+func (c *Client) SetBillingAddressWithBody(ctx context.Context, params *SetBillingAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBillingAddressRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetBillingAddress Set the billing address
+//
+// Replaces the postal address printed on the workspace's invoices.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+func (c *Client) SetBillingAddress(ctx context.Context, params *SetBillingAddressParams, body SetBillingAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBillingAddressRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAutoRechargeSettings Get the auto-recharge settings
+//
+// Returns, per feature, whether credit is bought automatically when the remaining amount runs low, and at what threshold.
+//
+// Corresponds with GET /v2/billing/auto-recharge/settings (the `GetAutoRechargeSettings` operationId).
+func (c *Client) GetAutoRechargeSettings(ctx context.Context, params *GetAutoRechargeSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAutoRechargeSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetAutoRechargeSettingsWithBody Change the auto-recharge settings
+//
+// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+func (c *Client) SetAutoRechargeSettingsWithBody(ctx context.Context, params *SetAutoRechargeSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAutoRechargeSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetAutoRechargeSettings Change the auto-recharge settings
+//
+// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+func (c *Client) SetAutoRechargeSettings(ctx context.Context, params *SetAutoRechargeSettingsParams, body SetAutoRechargeSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAutoRechargeSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCreditGrantWithBody Buy credit
+//
+// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+func (c *Client) CreateCreditGrantWithBody(ctx context.Context, params *CreateCreditGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCreditGrantRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCreditGrant Buy credit
+//
+// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+func (c *Client) CreateCreditGrant(ctx context.Context, params *CreateCreditGrantParams, body CreateCreditGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCreditGrantRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -23697,6 +24584,44 @@ func (c *Client) ListPlans(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// SetPlanWithBody Change the plan
+//
+// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+func (c *Client) SetPlanWithBody(ctx context.Context, params *SetPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPlanRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPlan Change the plan
+//
+// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+func (c *Client) SetPlan(ctx context.Context, params *SetPlanParams, body SetPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPlanRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPlan Get a plan
 //
 // Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
@@ -23714,13 +24639,229 @@ func (c *Client) GetPlan(ctx context.Context, planID string, reqEditors ...Reque
 	return c.Client.Do(req)
 }
 
+// GetQuotas Get the quotas
+//
+// Returns how much of each feature the workspace may use per period: its plan's allowance, plus its add-ons and credit.
+//
+// Corresponds with GET /v2/billing/quotas (the `GetQuotas` operationId).
+func (c *Client) GetQuotas(ctx context.Context, params *GetQuotasParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQuotasRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetBillingReadonly Check whether billing is read-only
 //
-// Tells whether the workspace's billing settings are locked against changes.
+// Tells whether the workspace's plan and add-ons are locked against changes.
 //
 // Corresponds with GET /v2/billing/readonly (the `GetBillingReadonly` operationId).
 func (c *Client) GetBillingReadonly(ctx context.Context, params *GetBillingReadonlyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBillingReadonlyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubscription Get the subscription
+//
+// Returns the workspace's subscription: its plan and add-ons, now and from the next period if a change is scheduled, and the discounts that apply.
+//
+// Corresponds with GET /v2/billing/subscriptions (the `GetSubscription` operationId).
+func (c *Client) GetSubscription(ctx context.Context, params *GetSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubscriptionRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetCancelAtPeriodEndWithBody Cancel the subscription at the end of the period
+//
+// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+func (c *Client) SetCancelAtPeriodEndWithBody(ctx context.Context, params *SetCancelAtPeriodEndParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetCancelAtPeriodEndRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetCancelAtPeriodEnd Cancel the subscription at the end of the period
+//
+// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+func (c *Client) SetCancelAtPeriodEnd(ctx context.Context, params *SetCancelAtPeriodEndParams, body SetCancelAtPeriodEndJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetCancelAtPeriodEndRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSubscriptionUpdateWithBody Preview a change of subscription
+//
+// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+func (c *Client) PreviewSubscriptionUpdateWithBody(ctx context.Context, params *PreviewSubscriptionUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSubscriptionUpdateRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSubscriptionUpdate Preview a change of subscription
+//
+// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+func (c *Client) PreviewSubscriptionUpdate(ctx context.Context, params *PreviewSubscriptionUpdateParams, body PreviewSubscriptionUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSubscriptionUpdateRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveTrial End the trial
+//
+// Ends the workspace's current trial now.
+//
+// Corresponds with DELETE /v2/billing/trials (the `RemoveTrial` operationId).
+func (c *Client) RemoveTrial(ctx context.Context, params *RemoveTrialParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveTrialRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTrials List trials
+//
+// Returns the workspace's trials of other plans, the current one and past ones.
+//
+// Corresponds with GET /v2/billing/trials (the `GetTrials` operationId).
+func (c *Client) GetTrials(ctx context.Context, params *GetTrialsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTrialsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTrialWithBody Start a trial
+//
+// Lets the workspace try another plan for a number of days.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+func (c *Client) CreateTrialWithBody(ctx context.Context, params *CreateTrialParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTrialRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTrial Start a trial
+//
+// Lets the workspace try another plan for a number of days.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+func (c *Client) CreateTrial(ctx context.Context, params *CreateTrialParams, body CreateTrialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTrialRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorkspaceUsage Get the workspace's use of a feature
+//
+// Returns how much of one feature the workspace used in a billing month, next to its quota.
+//
+// Corresponds with GET /v2/usage/workspace-usage (the `GetWorkspaceUsage` operationId).
+func (c *Client) GetWorkspaceUsage(ctx context.Context, params *GetWorkspaceUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorkspaceUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorkspaceUsages Get the workspace's use of every feature
+//
+// Returns how much of each feature the workspace used in a billing month, next to its quotas.
+//
+// Corresponds with GET /v2/usage/workspace-usages (the `GetWorkspaceUsages` operationId).
+func (c *Client) GetWorkspaceUsages(ctx context.Context, params *GetWorkspaceUsagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorkspaceUsagesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -29243,6 +30384,18 @@ func NewListUsageActivityRequest(server string, id string, params *ListUsageActi
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -29342,6 +30495,18 @@ func NewListUsageActivityDailyRequest(server string, id string, params *ListUsag
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -38415,6 +39580,59 @@ func NewListAddonsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewSetAddonsRequest calls the generic SetAddons builder with application/json body
+func NewSetAddonsRequest(server string, params *SetAddonsParams, body SetAddonsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetAddonsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetAddonsRequestWithBody constructs an http.Request for the SetAddons method, with any body, and a specified content type
+func NewSetAddonsRequestWithBody(server string, params *SetAddonsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/addons")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetAddonRequest constructs an http.Request for the GetAddon method
 func NewGetAddonRequest(server string, addonID string) (*http.Request, error) {
 	var err error
@@ -38444,6 +39662,245 @@ func NewGetAddonRequest(server string, addonID string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBillingAddressRequest constructs an http.Request for the GetBillingAddress method
+func NewGetBillingAddressRequest(server string, params *GetBillingAddressParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/address")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewSetBillingAddressRequest calls the generic SetBillingAddress builder with application/json body
+func NewSetBillingAddressRequest(server string, params *SetBillingAddressParams, body SetBillingAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetBillingAddressRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetBillingAddressRequestWithBody constructs an http.Request for the SetBillingAddress method, with any body, and a specified content type
+func NewSetBillingAddressRequestWithBody(server string, params *SetBillingAddressParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/address")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetAutoRechargeSettingsRequest constructs an http.Request for the GetAutoRechargeSettings method
+func NewGetAutoRechargeSettingsRequest(server string, params *GetAutoRechargeSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/auto-recharge/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewSetAutoRechargeSettingsRequest calls the generic SetAutoRechargeSettings builder with application/json body
+func NewSetAutoRechargeSettingsRequest(server string, params *SetAutoRechargeSettingsParams, body SetAutoRechargeSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetAutoRechargeSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetAutoRechargeSettingsRequestWithBody constructs an http.Request for the SetAutoRechargeSettings method, with any body, and a specified content type
+func NewSetAutoRechargeSettingsRequestWithBody(server string, params *SetAutoRechargeSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/auto-recharge/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateCreditGrantRequest calls the generic CreateCreditGrant builder with application/json body
+func NewCreateCreditGrantRequest(server string, params *CreateCreditGrantParams, body CreateCreditGrantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCreditGrantRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCreditGrantRequestWithBody constructs an http.Request for the CreateCreditGrant method, with any body, and a specified content type
+func NewCreateCreditGrantRequestWithBody(server string, params *CreateCreditGrantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/credit-grants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
 	}
 
 	return req, nil
@@ -38480,6 +39937,18 @@ func NewListInvoicesRequest(server string, params *ListInvoicesParams) (*http.Re
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -38749,6 +40218,59 @@ func NewListPlansRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewSetPlanRequest calls the generic SetPlan builder with application/json body
+func NewSetPlanRequest(server string, params *SetPlanParams, body SetPlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetPlanRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetPlanRequestWithBody constructs an http.Request for the SetPlan method, with any body, and a specified content type
+func NewSetPlanRequestWithBody(server string, params *SetPlanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetPlanRequest constructs an http.Request for the GetPlan method
 func NewGetPlanRequest(server string, planID string) (*http.Request, error) {
 	var err error
@@ -38783,6 +40305,46 @@ func NewGetPlanRequest(server string, planID string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetQuotasRequest constructs an http.Request for the GetQuotas method
+func NewGetQuotasRequest(server string, params *GetQuotasParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/quotas")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetBillingReadonlyRequest constructs an http.Request for the GetBillingReadonly method
 func NewGetBillingReadonlyRequest(server string, params *GetBillingReadonlyParams) (*http.Request, error) {
 	var err error
@@ -38800,6 +40362,419 @@ func NewGetBillingReadonlyRequest(server string, params *GetBillingReadonlyParam
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubscriptionRequest constructs an http.Request for the GetSubscription method
+func NewGetSubscriptionRequest(server string, params *GetSubscriptionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewSetCancelAtPeriodEndRequest calls the generic SetCancelAtPeriodEnd builder with application/json body
+func NewSetCancelAtPeriodEndRequest(server string, params *SetCancelAtPeriodEndParams, body SetCancelAtPeriodEndJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetCancelAtPeriodEndRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetCancelAtPeriodEndRequestWithBody constructs an http.Request for the SetCancelAtPeriodEnd method, with any body, and a specified content type
+func NewSetCancelAtPeriodEndRequestWithBody(server string, params *SetCancelAtPeriodEndParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/subscriptions/cancel")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewPreviewSubscriptionUpdateRequest calls the generic PreviewSubscriptionUpdate builder with application/json body
+func NewPreviewSubscriptionUpdateRequest(server string, params *PreviewSubscriptionUpdateParams, body PreviewSubscriptionUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewSubscriptionUpdateRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPreviewSubscriptionUpdateRequestWithBody constructs an http.Request for the PreviewSubscriptionUpdate method, with any body, and a specified content type
+func NewPreviewSubscriptionUpdateRequestWithBody(server string, params *PreviewSubscriptionUpdateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/subscriptions/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRemoveTrialRequest constructs an http.Request for the RemoveTrial method
+func NewRemoveTrialRequest(server string, params *RemoveTrialParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/trials")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetTrialsRequest constructs an http.Request for the GetTrials method
+func NewGetTrialsRequest(server string, params *GetTrialsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/trials")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateTrialRequest calls the generic CreateTrial builder with application/json body
+func NewCreateTrialRequest(server string, params *CreateTrialParams, body CreateTrialJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTrialRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateTrialRequestWithBody constructs an http.Request for the CreateTrial method, with any body, and a specified content type
+func NewCreateTrialRequestWithBody(server string, params *CreateTrialParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/billing/trials")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetWorkspaceUsageRequest constructs an http.Request for the GetWorkspaceUsage method
+func NewGetWorkspaceUsageRequest(server string, params *GetWorkspaceUsageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/usage/workspace-usage")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "feature", params.Feature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-workspace-id", params.XWorkspaceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-workspace-id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetWorkspaceUsagesRequest constructs an http.Request for the GetWorkspaceUsages method
+func NewGetWorkspaceUsagesRequest(server string, params *GetWorkspaceUsagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/usage/workspace-usages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -41311,14 +43286,104 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/billing/addons (the `ListAddons` operationId).
 	ListAddonsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAddonsHTTPResponse, error)
 
+	// SetAddonsWithBodyWithResponse Change the add-ons
+	//
+	// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+	SetAddonsWithBodyWithResponse(ctx context.Context, params *SetAddonsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAddonsHTTPResponse, error)
+
+	// SetAddonsWithResponse Change the add-ons
+	//
+	// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+	SetAddonsWithResponse(ctx context.Context, params *SetAddonsParams, body SetAddonsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAddonsHTTPResponse, error)
+
 	// GetAddonWithResponse Get an add-on
 	//
-	// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+	// Returns one add-on by ID: what one unit of it adds to which features, and its prices.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/billing/addons/{addonId} (the `GetAddon` operationId).
 	GetAddonWithResponse(ctx context.Context, addonID string, reqEditors ...RequestEditorFn) (*GetAddonHTTPResponse, error)
+
+	// GetBillingAddressWithResponse Get the billing address
+	//
+	// Returns the postal address printed on the workspace's invoices; null when none is set.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/billing/address (the `GetBillingAddress` operationId).
+	GetBillingAddressWithResponse(ctx context.Context, params *GetBillingAddressParams, reqEditors ...RequestEditorFn) (*GetBillingAddressHTTPResponse, error)
+
+	// SetBillingAddressWithBodyWithResponse Set the billing address
+	//
+	// Replaces the postal address printed on the workspace's invoices.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+	SetBillingAddressWithBodyWithResponse(ctx context.Context, params *SetBillingAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBillingAddressHTTPResponse, error)
+
+	// SetBillingAddressWithResponse Set the billing address
+	//
+	// Replaces the postal address printed on the workspace's invoices.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+	SetBillingAddressWithResponse(ctx context.Context, params *SetBillingAddressParams, body SetBillingAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBillingAddressHTTPResponse, error)
+
+	// GetAutoRechargeSettingsWithResponse Get the auto-recharge settings
+	//
+	// Returns, per feature, whether credit is bought automatically when the remaining amount runs low, and at what threshold.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/billing/auto-recharge/settings (the `GetAutoRechargeSettings` operationId).
+	GetAutoRechargeSettingsWithResponse(ctx context.Context, params *GetAutoRechargeSettingsParams, reqEditors ...RequestEditorFn) (*GetAutoRechargeSettingsHTTPResponse, error)
+
+	// SetAutoRechargeSettingsWithBodyWithResponse Change the auto-recharge settings
+	//
+	// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+	SetAutoRechargeSettingsWithBodyWithResponse(ctx context.Context, params *SetAutoRechargeSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAutoRechargeSettingsHTTPResponse, error)
+
+	// SetAutoRechargeSettingsWithResponse Change the auto-recharge settings
+	//
+	// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+	SetAutoRechargeSettingsWithResponse(ctx context.Context, params *SetAutoRechargeSettingsParams, body SetAutoRechargeSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAutoRechargeSettingsHTTPResponse, error)
+
+	// CreateCreditGrantWithBodyWithResponse Buy credit
+	//
+	// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+	CreateCreditGrantWithBodyWithResponse(ctx context.Context, params *CreateCreditGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCreditGrantHTTPResponse, error)
+
+	// CreateCreditGrantWithResponse Buy credit
+	//
+	// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+	CreateCreditGrantWithResponse(ctx context.Context, params *CreateCreditGrantParams, body CreateCreditGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCreditGrantHTTPResponse, error)
 
 	// ListInvoicesWithResponse List invoices
 	//
@@ -41401,6 +43466,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/billing/plans (the `ListPlans` operationId).
 	ListPlansWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPlansHTTPResponse, error)
 
+	// SetPlanWithBodyWithResponse Change the plan
+	//
+	// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+	SetPlanWithBodyWithResponse(ctx context.Context, params *SetPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPlanHTTPResponse, error)
+
+	// SetPlanWithResponse Change the plan
+	//
+	// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+	SetPlanWithResponse(ctx context.Context, params *SetPlanParams, body SetPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPlanHTTPResponse, error)
+
 	// GetPlanWithResponse Get a plan
 	//
 	// Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
@@ -41410,14 +43493,122 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/billing/plans/{planId} (the `GetPlan` operationId).
 	GetPlanWithResponse(ctx context.Context, planID string, reqEditors ...RequestEditorFn) (*GetPlanHTTPResponse, error)
 
+	// GetQuotasWithResponse Get the quotas
+	//
+	// Returns how much of each feature the workspace may use per period: its plan's allowance, plus its add-ons and credit.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/billing/quotas (the `GetQuotas` operationId).
+	GetQuotasWithResponse(ctx context.Context, params *GetQuotasParams, reqEditors ...RequestEditorFn) (*GetQuotasHTTPResponse, error)
+
 	// GetBillingReadonlyWithResponse Check whether billing is read-only
 	//
-	// Tells whether the workspace's billing settings are locked against changes.
+	// Tells whether the workspace's plan and add-ons are locked against changes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/billing/readonly (the `GetBillingReadonly` operationId).
 	GetBillingReadonlyWithResponse(ctx context.Context, params *GetBillingReadonlyParams, reqEditors ...RequestEditorFn) (*GetBillingReadonlyHTTPResponse, error)
+
+	// GetSubscriptionWithResponse Get the subscription
+	//
+	// Returns the workspace's subscription: its plan and add-ons, now and from the next period if a change is scheduled, and the discounts that apply.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/billing/subscriptions (the `GetSubscription` operationId).
+	GetSubscriptionWithResponse(ctx context.Context, params *GetSubscriptionParams, reqEditors ...RequestEditorFn) (*GetSubscriptionHTTPResponse, error)
+
+	// SetCancelAtPeriodEndWithBodyWithResponse Cancel the subscription at the end of the period
+	//
+	// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+	SetCancelAtPeriodEndWithBodyWithResponse(ctx context.Context, params *SetCancelAtPeriodEndParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCancelAtPeriodEndHTTPResponse, error)
+
+	// SetCancelAtPeriodEndWithResponse Cancel the subscription at the end of the period
+	//
+	// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+	SetCancelAtPeriodEndWithResponse(ctx context.Context, params *SetCancelAtPeriodEndParams, body SetCancelAtPeriodEndJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCancelAtPeriodEndHTTPResponse, error)
+
+	// PreviewSubscriptionUpdateWithBodyWithResponse Preview a change of subscription
+	//
+	// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+	PreviewSubscriptionUpdateWithBodyWithResponse(ctx context.Context, params *PreviewSubscriptionUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSubscriptionUpdateHTTPResponse, error)
+
+	// PreviewSubscriptionUpdateWithResponse Preview a change of subscription
+	//
+	// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+	PreviewSubscriptionUpdateWithResponse(ctx context.Context, params *PreviewSubscriptionUpdateParams, body PreviewSubscriptionUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSubscriptionUpdateHTTPResponse, error)
+
+	// RemoveTrialWithResponse End the trial
+	//
+	// Ends the workspace's current trial now.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/billing/trials (the `RemoveTrial` operationId).
+	RemoveTrialWithResponse(ctx context.Context, params *RemoveTrialParams, reqEditors ...RequestEditorFn) (*RemoveTrialHTTPResponse, error)
+
+	// GetTrialsWithResponse List trials
+	//
+	// Returns the workspace's trials of other plans, the current one and past ones.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/billing/trials (the `GetTrials` operationId).
+	GetTrialsWithResponse(ctx context.Context, params *GetTrialsParams, reqEditors ...RequestEditorFn) (*GetTrialsHTTPResponse, error)
+
+	// CreateTrialWithBodyWithResponse Start a trial
+	//
+	// Lets the workspace try another plan for a number of days.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+	CreateTrialWithBodyWithResponse(ctx context.Context, params *CreateTrialParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTrialHTTPResponse, error)
+
+	// CreateTrialWithResponse Start a trial
+	//
+	// Lets the workspace try another plan for a number of days.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+	CreateTrialWithResponse(ctx context.Context, params *CreateTrialParams, body CreateTrialJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTrialHTTPResponse, error)
+
+	// GetWorkspaceUsageWithResponse Get the workspace's use of a feature
+	//
+	// Returns how much of one feature the workspace used in a billing month, next to its quota.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/usage/workspace-usage (the `GetWorkspaceUsage` operationId).
+	GetWorkspaceUsageWithResponse(ctx context.Context, params *GetWorkspaceUsageParams, reqEditors ...RequestEditorFn) (*GetWorkspaceUsageHTTPResponse, error)
+
+	// GetWorkspaceUsagesWithResponse Get the workspace's use of every feature
+	//
+	// Returns how much of each feature the workspace used in a billing month, next to its quotas.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/usage/workspace-usages (the `GetWorkspaceUsages` operationId).
+	GetWorkspaceUsagesWithResponse(ctx context.Context, params *GetWorkspaceUsagesParams, reqEditors ...RequestEditorFn) (*GetWorkspaceUsagesHTTPResponse, error)
 }
 
 type GetAccountHTTPResponse struct {
@@ -52035,6 +54226,61 @@ func (r ListAddonsHTTPResponse) ContentType() string {
 	return ""
 }
 
+type SetAddonsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetAddonsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetAddonsHTTPResponse) GetJSON200() *SetAddonsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r SetAddonsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SetAddonsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetAddonsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetAddonsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetAddonsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetAddonsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetAddonHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -52084,6 +54330,281 @@ func (r GetAddonHTTPResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAddonHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetBillingAddressHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetBillingAddressResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBillingAddressHTTPResponse) GetJSON200() *GetBillingAddressResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetBillingAddressHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetBillingAddressHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBillingAddressHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBillingAddressHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBillingAddressHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBillingAddressHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetBillingAddressHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetBillingAddressResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetBillingAddressHTTPResponse) GetJSON200() *SetBillingAddressResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r SetBillingAddressHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SetBillingAddressHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetBillingAddressHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetBillingAddressHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetBillingAddressHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetBillingAddressHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAutoRechargeSettingsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetAutoRechargeSettingsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAutoRechargeSettingsHTTPResponse) GetJSON200() *GetAutoRechargeSettingsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetAutoRechargeSettingsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetAutoRechargeSettingsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAutoRechargeSettingsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAutoRechargeSettingsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAutoRechargeSettingsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAutoRechargeSettingsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetAutoRechargeSettingsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetAutoRechargeSettingsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetAutoRechargeSettingsHTTPResponse) GetJSON200() *SetAutoRechargeSettingsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r SetAutoRechargeSettingsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SetAutoRechargeSettingsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetAutoRechargeSettingsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetAutoRechargeSettingsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetAutoRechargeSettingsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetAutoRechargeSettingsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCreditGrantHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateCreditGrantResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateCreditGrantHTTPResponse) GetJSON200() *CreateCreditGrantResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r CreateCreditGrantHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateCreditGrantHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCreditGrantHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCreditGrantHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCreditGrantHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCreditGrantHTTPResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -52420,6 +54941,61 @@ func (r ListPlansHTTPResponse) ContentType() string {
 	return ""
 }
 
+type SetPlanHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetPlanResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetPlanHTTPResponse) GetJSON200() *SetPlanResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r SetPlanHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SetPlanHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetPlanHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetPlanHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetPlanHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetPlanHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetPlanHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -52475,6 +55051,61 @@ func (r GetPlanHTTPResponse) ContentType() string {
 	return ""
 }
 
+type GetQuotasHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetQuotasResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQuotasHTTPResponse) GetJSON200() *GetQuotasResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetQuotasHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetQuotasHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQuotasHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQuotasHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQuotasHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQuotasHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetBillingReadonlyHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -52524,6 +55155,446 @@ func (r GetBillingReadonlyHTTPResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBillingReadonlyHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubscriptionHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetSubscriptionResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubscriptionHTTPResponse) GetJSON200() *GetSubscriptionResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetSubscriptionHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetSubscriptionHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubscriptionHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubscriptionHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubscriptionHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubscriptionHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetCancelAtPeriodEndHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetCancelAtPeriodEndResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetCancelAtPeriodEndHTTPResponse) GetJSON200() *SetCancelAtPeriodEndResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r SetCancelAtPeriodEndHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SetCancelAtPeriodEndHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetCancelAtPeriodEndHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetCancelAtPeriodEndHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetCancelAtPeriodEndHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetCancelAtPeriodEndHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PreviewSubscriptionUpdateHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PreviewSubscriptionUpdateResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewSubscriptionUpdateHTTPResponse) GetJSON200() *PreviewSubscriptionUpdateResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r PreviewSubscriptionUpdateHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PreviewSubscriptionUpdateHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewSubscriptionUpdateHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewSubscriptionUpdateHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewSubscriptionUpdateHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewSubscriptionUpdateHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemoveTrialHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RemoveTrialResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveTrialHTTPResponse) GetJSON200() *RemoveTrialResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r RemoveTrialHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RemoveTrialHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveTrialHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveTrialHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveTrialHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveTrialHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTrialsHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetTrialsResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTrialsHTTPResponse) GetJSON200() *GetTrialsResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetTrialsHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetTrialsHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTrialsHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTrialsHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTrialsHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTrialsHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateTrialHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateTrialResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateTrialHTTPResponse) GetJSON200() *CreateTrialResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r CreateTrialHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateTrialHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTrialHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTrialHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTrialHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTrialHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetWorkspaceUsageHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetWorkspaceUsageResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorkspaceUsageHTTPResponse) GetJSON200() *GetWorkspaceUsageResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetWorkspaceUsageHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWorkspaceUsageHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorkspaceUsageHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorkspaceUsageHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorkspaceUsageHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorkspaceUsageHTTPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetWorkspaceUsagesHTTPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetWorkspaceUsagesResponse
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorkspaceUsagesHTTPResponse) GetJSON200() *GetWorkspaceUsagesResponse {
+	return r.JSON200
+}
+
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r GetWorkspaceUsagesHTTPResponse) GetJSON4XX() *Error {
+	return r.JSON4XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWorkspaceUsagesHTTPResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorkspaceUsagesHTTPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorkspaceUsagesHTTPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorkspaceUsagesHTTPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorkspaceUsagesHTTPResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -56592,9 +59663,39 @@ func (c *ClientWithResponses) ListAddonsWithResponse(ctx context.Context, reqEdi
 	return ParseListAddonsHTTPResponse(rsp)
 }
 
+// SetAddonsWithBodyWithResponse Change the add-ons
+//
+// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+func (c *ClientWithResponses) SetAddonsWithBodyWithResponse(ctx context.Context, params *SetAddonsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAddonsHTTPResponse, error) {
+	rsp, err := c.SetAddonsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAddonsHTTPResponse(rsp)
+}
+
+// SetAddonsWithResponse Change the add-ons
+//
+// Sets how many units of each named add-on the workspace buys (0 removes one; add-ons not named stay as they are), and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/billing/addons (the `SetAddons` operationId).
+func (c *ClientWithResponses) SetAddonsWithResponse(ctx context.Context, params *SetAddonsParams, body SetAddonsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAddonsHTTPResponse, error) {
+	rsp, err := c.SetAddons(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAddonsHTTPResponse(rsp)
+}
+
 // GetAddonWithResponse Get an add-on
 //
-// Returns one add-on by ID: the feature it extends, by how much, and its prices.
+// Returns one add-on by ID: what one unit of it adds to which features, and its prices.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -56605,6 +59706,126 @@ func (c *ClientWithResponses) GetAddonWithResponse(ctx context.Context, addonID 
 		return nil, err
 	}
 	return ParseGetAddonHTTPResponse(rsp)
+}
+
+// GetBillingAddressWithResponse Get the billing address
+//
+// Returns the postal address printed on the workspace's invoices; null when none is set.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/billing/address (the `GetBillingAddress` operationId).
+func (c *ClientWithResponses) GetBillingAddressWithResponse(ctx context.Context, params *GetBillingAddressParams, reqEditors ...RequestEditorFn) (*GetBillingAddressHTTPResponse, error) {
+	rsp, err := c.GetBillingAddress(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBillingAddressHTTPResponse(rsp)
+}
+
+// SetBillingAddressWithBodyWithResponse Set the billing address
+//
+// Replaces the postal address printed on the workspace's invoices.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+func (c *ClientWithResponses) SetBillingAddressWithBodyWithResponse(ctx context.Context, params *SetBillingAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBillingAddressHTTPResponse, error) {
+	rsp, err := c.SetBillingAddressWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetBillingAddressHTTPResponse(rsp)
+}
+
+// SetBillingAddressWithResponse Set the billing address
+//
+// Replaces the postal address printed on the workspace's invoices.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/address (the `SetBillingAddress` operationId).
+func (c *ClientWithResponses) SetBillingAddressWithResponse(ctx context.Context, params *SetBillingAddressParams, body SetBillingAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBillingAddressHTTPResponse, error) {
+	rsp, err := c.SetBillingAddress(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetBillingAddressHTTPResponse(rsp)
+}
+
+// GetAutoRechargeSettingsWithResponse Get the auto-recharge settings
+//
+// Returns, per feature, whether credit is bought automatically when the remaining amount runs low, and at what threshold.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/billing/auto-recharge/settings (the `GetAutoRechargeSettings` operationId).
+func (c *ClientWithResponses) GetAutoRechargeSettingsWithResponse(ctx context.Context, params *GetAutoRechargeSettingsParams, reqEditors ...RequestEditorFn) (*GetAutoRechargeSettingsHTTPResponse, error) {
+	rsp, err := c.GetAutoRechargeSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAutoRechargeSettingsHTTPResponse(rsp)
+}
+
+// SetAutoRechargeSettingsWithBodyWithResponse Change the auto-recharge settings
+//
+// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+func (c *ClientWithResponses) SetAutoRechargeSettingsWithBodyWithResponse(ctx context.Context, params *SetAutoRechargeSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAutoRechargeSettingsHTTPResponse, error) {
+	rsp, err := c.SetAutoRechargeSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAutoRechargeSettingsHTTPResponse(rsp)
+}
+
+// SetAutoRechargeSettingsWithResponse Change the auto-recharge settings
+//
+// Turns automatic credit purchase on or off for the features named, with their thresholds, and returns every feature's settings.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/auto-recharge/settings (the `SetAutoRechargeSettings` operationId).
+func (c *ClientWithResponses) SetAutoRechargeSettingsWithResponse(ctx context.Context, params *SetAutoRechargeSettingsParams, body SetAutoRechargeSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAutoRechargeSettingsHTTPResponse, error) {
+	rsp, err := c.SetAutoRechargeSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAutoRechargeSettingsHTTPResponse(rsp)
+}
+
+// CreateCreditGrantWithBodyWithResponse Buy credit
+//
+// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+func (c *ClientWithResponses) CreateCreditGrantWithBodyWithResponse(ctx context.Context, params *CreateCreditGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCreditGrantHTTPResponse, error) {
+	rsp, err := c.CreateCreditGrantWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCreditGrantHTTPResponse(rsp)
+}
+
+// CreateCreditGrantWithResponse Buy credit
+//
+// Adds prepaid credit to a feature billed by spending (integration spending) for the current period, and returns the grant.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/credit-grants (the `CreateCreditGrant` operationId).
+func (c *ClientWithResponses) CreateCreditGrantWithResponse(ctx context.Context, params *CreateCreditGrantParams, body CreateCreditGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCreditGrantHTTPResponse, error) {
+	rsp, err := c.CreateCreditGrant(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCreditGrantHTTPResponse(rsp)
 }
 
 // ListInvoicesWithResponse List invoices
@@ -56742,6 +59963,36 @@ func (c *ClientWithResponses) ListPlansWithResponse(ctx context.Context, reqEdit
 	return ParseListPlansHTTPResponse(rsp)
 }
 
+// SetPlanWithBodyWithResponse Change the plan
+//
+// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+func (c *ClientWithResponses) SetPlanWithBodyWithResponse(ctx context.Context, params *SetPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPlanHTTPResponse, error) {
+	rsp, err := c.SetPlanWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPlanHTTPResponse(rsp)
+}
+
+// SetPlanWithResponse Change the plan
+//
+// Moves the workspace to another plan and billing interval, and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v2/billing/plans (the `SetPlan` operationId).
+func (c *ClientWithResponses) SetPlanWithResponse(ctx context.Context, params *SetPlanParams, body SetPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPlanHTTPResponse, error) {
+	rsp, err := c.SetPlan(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPlanHTTPResponse(rsp)
+}
+
 // GetPlanWithResponse Get a plan
 //
 // Returns one subscription plan by ID, with its prices per billing interval and the features it includes.
@@ -56757,9 +60008,24 @@ func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, planID st
 	return ParseGetPlanHTTPResponse(rsp)
 }
 
+// GetQuotasWithResponse Get the quotas
+//
+// Returns how much of each feature the workspace may use per period: its plan's allowance, plus its add-ons and credit.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/billing/quotas (the `GetQuotas` operationId).
+func (c *ClientWithResponses) GetQuotasWithResponse(ctx context.Context, params *GetQuotasParams, reqEditors ...RequestEditorFn) (*GetQuotasHTTPResponse, error) {
+	rsp, err := c.GetQuotas(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQuotasHTTPResponse(rsp)
+}
+
 // GetBillingReadonlyWithResponse Check whether billing is read-only
 //
-// Tells whether the workspace's billing settings are locked against changes.
+// Tells whether the workspace's plan and add-ons are locked against changes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -56770,6 +60036,171 @@ func (c *ClientWithResponses) GetBillingReadonlyWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetBillingReadonlyHTTPResponse(rsp)
+}
+
+// GetSubscriptionWithResponse Get the subscription
+//
+// Returns the workspace's subscription: its plan and add-ons, now and from the next period if a change is scheduled, and the discounts that apply.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/billing/subscriptions (the `GetSubscription` operationId).
+func (c *ClientWithResponses) GetSubscriptionWithResponse(ctx context.Context, params *GetSubscriptionParams, reqEditors ...RequestEditorFn) (*GetSubscriptionHTTPResponse, error) {
+	rsp, err := c.GetSubscription(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubscriptionHTTPResponse(rsp)
+}
+
+// SetCancelAtPeriodEndWithBodyWithResponse Cancel the subscription at the end of the period
+//
+// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+func (c *ClientWithResponses) SetCancelAtPeriodEndWithBodyWithResponse(ctx context.Context, params *SetCancelAtPeriodEndParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetCancelAtPeriodEndHTTPResponse, error) {
+	rsp, err := c.SetCancelAtPeriodEndWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetCancelAtPeriodEndHTTPResponse(rsp)
+}
+
+// SetCancelAtPeriodEndWithResponse Cancel the subscription at the end of the period
+//
+// Schedules the end of the workspace's paid subscription for the end of the current period, and returns the subscription as it stands afterwards.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/subscriptions/cancel (the `SetCancelAtPeriodEnd` operationId).
+func (c *ClientWithResponses) SetCancelAtPeriodEndWithResponse(ctx context.Context, params *SetCancelAtPeriodEndParams, body SetCancelAtPeriodEndJSONRequestBody, reqEditors ...RequestEditorFn) (*SetCancelAtPeriodEndHTTPResponse, error) {
+	rsp, err := c.SetCancelAtPeriodEnd(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetCancelAtPeriodEndHTTPResponse(rsp)
+}
+
+// PreviewSubscriptionUpdateWithBodyWithResponse Preview a change of subscription
+//
+// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+func (c *ClientWithResponses) PreviewSubscriptionUpdateWithBodyWithResponse(ctx context.Context, params *PreviewSubscriptionUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSubscriptionUpdateHTTPResponse, error) {
+	rsp, err := c.PreviewSubscriptionUpdateWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSubscriptionUpdateHTTPResponse(rsp)
+}
+
+// PreviewSubscriptionUpdateWithResponse Preview a change of subscription
+//
+// Tells what a change of plan or add-ons would cost, now and each period after, without making it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/subscriptions/preview (the `PreviewSubscriptionUpdate` operationId).
+func (c *ClientWithResponses) PreviewSubscriptionUpdateWithResponse(ctx context.Context, params *PreviewSubscriptionUpdateParams, body PreviewSubscriptionUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSubscriptionUpdateHTTPResponse, error) {
+	rsp, err := c.PreviewSubscriptionUpdate(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSubscriptionUpdateHTTPResponse(rsp)
+}
+
+// RemoveTrialWithResponse End the trial
+//
+// Ends the workspace's current trial now.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/billing/trials (the `RemoveTrial` operationId).
+func (c *ClientWithResponses) RemoveTrialWithResponse(ctx context.Context, params *RemoveTrialParams, reqEditors ...RequestEditorFn) (*RemoveTrialHTTPResponse, error) {
+	rsp, err := c.RemoveTrial(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveTrialHTTPResponse(rsp)
+}
+
+// GetTrialsWithResponse List trials
+//
+// Returns the workspace's trials of other plans, the current one and past ones.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/billing/trials (the `GetTrials` operationId).
+func (c *ClientWithResponses) GetTrialsWithResponse(ctx context.Context, params *GetTrialsParams, reqEditors ...RequestEditorFn) (*GetTrialsHTTPResponse, error) {
+	rsp, err := c.GetTrials(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTrialsHTTPResponse(rsp)
+}
+
+// CreateTrialWithBodyWithResponse Start a trial
+//
+// Lets the workspace try another plan for a number of days.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+func (c *ClientWithResponses) CreateTrialWithBodyWithResponse(ctx context.Context, params *CreateTrialParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTrialHTTPResponse, error) {
+	rsp, err := c.CreateTrialWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTrialHTTPResponse(rsp)
+}
+
+// CreateTrialWithResponse Start a trial
+//
+// Lets the workspace try another plan for a number of days.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/billing/trials (the `CreateTrial` operationId).
+func (c *ClientWithResponses) CreateTrialWithResponse(ctx context.Context, params *CreateTrialParams, body CreateTrialJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTrialHTTPResponse, error) {
+	rsp, err := c.CreateTrial(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTrialHTTPResponse(rsp)
+}
+
+// GetWorkspaceUsageWithResponse Get the workspace's use of a feature
+//
+// Returns how much of one feature the workspace used in a billing month, next to its quota.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/usage/workspace-usage (the `GetWorkspaceUsage` operationId).
+func (c *ClientWithResponses) GetWorkspaceUsageWithResponse(ctx context.Context, params *GetWorkspaceUsageParams, reqEditors ...RequestEditorFn) (*GetWorkspaceUsageHTTPResponse, error) {
+	rsp, err := c.GetWorkspaceUsage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorkspaceUsageHTTPResponse(rsp)
+}
+
+// GetWorkspaceUsagesWithResponse Get the workspace's use of every feature
+//
+// Returns how much of each feature the workspace used in a billing month, next to its quotas.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/usage/workspace-usages (the `GetWorkspaceUsages` operationId).
+func (c *ClientWithResponses) GetWorkspaceUsagesWithResponse(ctx context.Context, params *GetWorkspaceUsagesParams, reqEditors ...RequestEditorFn) (*GetWorkspaceUsagesHTTPResponse, error) {
+	rsp, err := c.GetWorkspaceUsages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorkspaceUsagesHTTPResponse(rsp)
 }
 
 // ParseGetAccountHTTPResponse parses an HTTP response from a GetAccountWithResponse call
@@ -64492,6 +67923,46 @@ func ParseListAddonsHTTPResponse(rsp *http.Response) (*ListAddonsHTTPResponse, e
 	return response, nil
 }
 
+// ParseSetAddonsHTTPResponse parses an HTTP response from a SetAddonsWithResponse call
+func ParseSetAddonsHTTPResponse(rsp *http.Response) (*SetAddonsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetAddonsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetAddonsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetAddonHTTPResponse parses an HTTP response from a GetAddonWithResponse call
 func ParseGetAddonHTTPResponse(rsp *http.Response) (*GetAddonHTTPResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -64508,6 +67979,206 @@ func ParseGetAddonHTTPResponse(rsp *http.Response) (*GetAddonHTTPResponse, error
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest GetAddonResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetBillingAddressHTTPResponse parses an HTTP response from a GetBillingAddressWithResponse call
+func ParseGetBillingAddressHTTPResponse(rsp *http.Response) (*GetBillingAddressHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBillingAddressHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetBillingAddressResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetBillingAddressHTTPResponse parses an HTTP response from a SetBillingAddressWithResponse call
+func ParseSetBillingAddressHTTPResponse(rsp *http.Response) (*SetBillingAddressHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetBillingAddressHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetBillingAddressResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAutoRechargeSettingsHTTPResponse parses an HTTP response from a GetAutoRechargeSettingsWithResponse call
+func ParseGetAutoRechargeSettingsHTTPResponse(rsp *http.Response) (*GetAutoRechargeSettingsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAutoRechargeSettingsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetAutoRechargeSettingsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetAutoRechargeSettingsHTTPResponse parses an HTTP response from a SetAutoRechargeSettingsWithResponse call
+func ParseSetAutoRechargeSettingsHTTPResponse(rsp *http.Response) (*SetAutoRechargeSettingsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetAutoRechargeSettingsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetAutoRechargeSettingsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCreditGrantHTTPResponse parses an HTTP response from a CreateCreditGrantWithResponse call
+func ParseCreateCreditGrantHTTPResponse(rsp *http.Response) (*CreateCreditGrantHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCreditGrantHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateCreditGrantResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -64772,6 +68443,46 @@ func ParseListPlansHTTPResponse(rsp *http.Response) (*ListPlansHTTPResponse, err
 	return response, nil
 }
 
+// ParseSetPlanHTTPResponse parses an HTTP response from a SetPlanWithResponse call
+func ParseSetPlanHTTPResponse(rsp *http.Response) (*SetPlanHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetPlanHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetPlanResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetPlanHTTPResponse parses an HTTP response from a GetPlanWithResponse call
 func ParseGetPlanHTTPResponse(rsp *http.Response) (*GetPlanHTTPResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -64812,6 +68523,46 @@ func ParseGetPlanHTTPResponse(rsp *http.Response) (*GetPlanHTTPResponse, error) 
 	return response, nil
 }
 
+// ParseGetQuotasHTTPResponse parses an HTTP response from a GetQuotasWithResponse call
+func ParseGetQuotasHTTPResponse(rsp *http.Response) (*GetQuotasHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQuotasHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetQuotasResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetBillingReadonlyHTTPResponse parses an HTTP response from a GetBillingReadonlyWithResponse call
 func ParseGetBillingReadonlyHTTPResponse(rsp *http.Response) (*GetBillingReadonlyHTTPResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -64828,6 +68579,326 @@ func ParseGetBillingReadonlyHTTPResponse(rsp *http.Response) (*GetBillingReadonl
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest GetBillingReadonlyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubscriptionHTTPResponse parses an HTTP response from a GetSubscriptionWithResponse call
+func ParseGetSubscriptionHTTPResponse(rsp *http.Response) (*GetSubscriptionHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubscriptionHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetSubscriptionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetCancelAtPeriodEndHTTPResponse parses an HTTP response from a SetCancelAtPeriodEndWithResponse call
+func ParseSetCancelAtPeriodEndHTTPResponse(rsp *http.Response) (*SetCancelAtPeriodEndHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetCancelAtPeriodEndHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetCancelAtPeriodEndResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewSubscriptionUpdateHTTPResponse parses an HTTP response from a PreviewSubscriptionUpdateWithResponse call
+func ParsePreviewSubscriptionUpdateHTTPResponse(rsp *http.Response) (*PreviewSubscriptionUpdateHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewSubscriptionUpdateHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PreviewSubscriptionUpdateResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveTrialHTTPResponse parses an HTTP response from a RemoveTrialWithResponse call
+func ParseRemoveTrialHTTPResponse(rsp *http.Response) (*RemoveTrialHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveTrialHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RemoveTrialResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTrialsHTTPResponse parses an HTTP response from a GetTrialsWithResponse call
+func ParseGetTrialsHTTPResponse(rsp *http.Response) (*GetTrialsHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTrialsHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetTrialsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateTrialHTTPResponse parses an HTTP response from a CreateTrialWithResponse call
+func ParseCreateTrialHTTPResponse(rsp *http.Response) (*CreateTrialHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTrialHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateTrialResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWorkspaceUsageHTTPResponse parses an HTTP response from a GetWorkspaceUsageWithResponse call
+func ParseGetWorkspaceUsageHTTPResponse(rsp *http.Response) (*GetWorkspaceUsageHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorkspaceUsageHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetWorkspaceUsageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWorkspaceUsagesHTTPResponse parses an HTTP response from a GetWorkspaceUsagesWithResponse call
+func ParseGetWorkspaceUsagesHTTPResponse(rsp *http.Response) (*GetWorkspaceUsagesHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorkspaceUsagesHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetWorkspaceUsagesResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -608,9 +608,27 @@ type ServerInterface interface {
 	// ListAddons List add-ons
 	// (GET /v2/billing/addons)
 	ListAddons(w http.ResponseWriter, r *http.Request)
+	// SetAddons Change the add-ons
+	// (PATCH /v2/billing/addons)
+	SetAddons(w http.ResponseWriter, r *http.Request, params SetAddonsParams)
 	// GetAddon Get an add-on
 	// (GET /v2/billing/addons/{addonId})
 	GetAddon(w http.ResponseWriter, r *http.Request, addonID string)
+	// GetBillingAddress Get the billing address
+	// (GET /v2/billing/address)
+	GetBillingAddress(w http.ResponseWriter, r *http.Request, params GetBillingAddressParams)
+	// SetBillingAddress Set the billing address
+	// (PUT /v2/billing/address)
+	SetBillingAddress(w http.ResponseWriter, r *http.Request, params SetBillingAddressParams)
+	// GetAutoRechargeSettings Get the auto-recharge settings
+	// (GET /v2/billing/auto-recharge/settings)
+	GetAutoRechargeSettings(w http.ResponseWriter, r *http.Request, params GetAutoRechargeSettingsParams)
+	// SetAutoRechargeSettings Change the auto-recharge settings
+	// (PUT /v2/billing/auto-recharge/settings)
+	SetAutoRechargeSettings(w http.ResponseWriter, r *http.Request, params SetAutoRechargeSettingsParams)
+	// CreateCreditGrant Buy credit
+	// (POST /v2/billing/credit-grants)
+	CreateCreditGrant(w http.ResponseWriter, r *http.Request, params CreateCreditGrantParams)
 	// ListInvoices List invoices
 	// (GET /v2/billing/invoices)
 	ListInvoices(w http.ResponseWriter, r *http.Request, params ListInvoicesParams)
@@ -629,12 +647,42 @@ type ServerInterface interface {
 	// ListPlans List plans
 	// (GET /v2/billing/plans)
 	ListPlans(w http.ResponseWriter, r *http.Request)
+	// SetPlan Change the plan
+	// (PUT /v2/billing/plans)
+	SetPlan(w http.ResponseWriter, r *http.Request, params SetPlanParams)
 	// GetPlan Get a plan
 	// (GET /v2/billing/plans/{planId})
 	GetPlan(w http.ResponseWriter, r *http.Request, planID string)
+	// GetQuotas Get the quotas
+	// (GET /v2/billing/quotas)
+	GetQuotas(w http.ResponseWriter, r *http.Request, params GetQuotasParams)
 	// GetBillingReadonly Check whether billing is read-only
 	// (GET /v2/billing/readonly)
 	GetBillingReadonly(w http.ResponseWriter, r *http.Request, params GetBillingReadonlyParams)
+	// GetSubscription Get the subscription
+	// (GET /v2/billing/subscriptions)
+	GetSubscription(w http.ResponseWriter, r *http.Request, params GetSubscriptionParams)
+	// SetCancelAtPeriodEnd Cancel the subscription at the end of the period
+	// (POST /v2/billing/subscriptions/cancel)
+	SetCancelAtPeriodEnd(w http.ResponseWriter, r *http.Request, params SetCancelAtPeriodEndParams)
+	// PreviewSubscriptionUpdate Preview a change of subscription
+	// (POST /v2/billing/subscriptions/preview)
+	PreviewSubscriptionUpdate(w http.ResponseWriter, r *http.Request, params PreviewSubscriptionUpdateParams)
+	// RemoveTrial End the trial
+	// (DELETE /v2/billing/trials)
+	RemoveTrial(w http.ResponseWriter, r *http.Request, params RemoveTrialParams)
+	// GetTrials List trials
+	// (GET /v2/billing/trials)
+	GetTrials(w http.ResponseWriter, r *http.Request, params GetTrialsParams)
+	// CreateTrial Start a trial
+	// (POST /v2/billing/trials)
+	CreateTrial(w http.ResponseWriter, r *http.Request, params CreateTrialParams)
+	// GetWorkspaceUsage Get the workspace's use of a feature
+	// (GET /v2/usage/workspace-usage)
+	GetWorkspaceUsage(w http.ResponseWriter, r *http.Request, params GetWorkspaceUsageParams)
+	// GetWorkspaceUsages Get the workspace's use of every feature
+	// (GET /v2/usage/workspace-usages)
+	GetWorkspaceUsages(w http.ResponseWriter, r *http.Request, params GetWorkspaceUsagesParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -5450,6 +5498,19 @@ func (siw *ServerInterfaceWrapper) ListUsageActivity(w http.ResponseWriter, r *h
 		return
 	}
 
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "x-workspace-id" -------------
@@ -5548,6 +5609,19 @@ func (siw *ServerInterfaceWrapper) ListUsageActivityDaily(w http.ResponseWriter,
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -14999,6 +15073,51 @@ func (siw *ServerInterfaceWrapper) ListAddons(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// SetAddons operation middleware
+func (siw *ServerInterfaceWrapper) SetAddons(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetAddonsParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetAddons(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetAddon operation middleware
 func (siw *ServerInterfaceWrapper) GetAddon(w http.ResponseWriter, r *http.Request) {
 
@@ -15016,6 +15135,231 @@ func (siw *ServerInterfaceWrapper) GetAddon(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetAddon(w, r, addonID)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetBillingAddress operation middleware
+func (siw *ServerInterfaceWrapper) GetBillingAddress(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBillingAddressParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetBillingAddress(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetBillingAddress operation middleware
+func (siw *ServerInterfaceWrapper) SetBillingAddress(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetBillingAddressParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetBillingAddress(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAutoRechargeSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetAutoRechargeSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAutoRechargeSettingsParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAutoRechargeSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetAutoRechargeSettings operation middleware
+func (siw *ServerInterfaceWrapper) SetAutoRechargeSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetAutoRechargeSettingsParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetAutoRechargeSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateCreditGrant operation middleware
+func (siw *ServerInterfaceWrapper) CreateCreditGrant(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCreditGrantParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateCreditGrant(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -15043,6 +15387,19 @@ func (siw *ServerInterfaceWrapper) ListInvoices(w http.ResponseWriter, r *http.R
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "nextToken"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "nextToken", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pageSize"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pageSize", Err: err})
 		}
 		return
 	}
@@ -15286,6 +15643,51 @@ func (siw *ServerInterfaceWrapper) ListPlans(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// SetPlan operation middleware
+func (siw *ServerInterfaceWrapper) SetPlan(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetPlanParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetPlan(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetPlan operation middleware
 func (siw *ServerInterfaceWrapper) GetPlan(w http.ResponseWriter, r *http.Request) {
 
@@ -15303,6 +15705,51 @@ func (siw *ServerInterfaceWrapper) GetPlan(w http.ResponseWriter, r *http.Reques
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetPlan(w, r, planID)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetQuotas operation middleware
+func (siw *ServerInterfaceWrapper) GetQuotas(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetQuotasParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetQuotas(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -15348,6 +15795,405 @@ func (siw *ServerInterfaceWrapper) GetBillingReadonly(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetBillingReadonly(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSubscription operation middleware
+func (siw *ServerInterfaceWrapper) GetSubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSubscriptionParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSubscription(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetCancelAtPeriodEnd operation middleware
+func (siw *ServerInterfaceWrapper) SetCancelAtPeriodEnd(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetCancelAtPeriodEndParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetCancelAtPeriodEnd(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PreviewSubscriptionUpdate operation middleware
+func (siw *ServerInterfaceWrapper) PreviewSubscriptionUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PreviewSubscriptionUpdateParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PreviewSubscriptionUpdate(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveTrial operation middleware
+func (siw *ServerInterfaceWrapper) RemoveTrial(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RemoveTrialParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveTrial(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTrials operation middleware
+func (siw *ServerInterfaceWrapper) GetTrials(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTrialsParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTrials(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateTrial operation middleware
+func (siw *ServerInterfaceWrapper) CreateTrial(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTrialParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateTrial(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetWorkspaceUsage operation middleware
+func (siw *ServerInterfaceWrapper) GetWorkspaceUsage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWorkspaceUsageParams
+
+	// ------------- Required query parameter "feature" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "feature", r.URL.Query(), &params.Feature, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "feature"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "feature", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "period", r.URL.Query(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "period"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "period", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetWorkspaceUsage(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetWorkspaceUsages operation middleware
+func (siw *ServerInterfaceWrapper) GetWorkspaceUsages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWorkspaceUsagesParams
+
+	// ------------- Required query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "period", r.URL.Query(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "period"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "period", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "x-workspace-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-workspace-id")]; found {
+		var XWorkspaceID WorkspaceIDRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-workspace-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-workspace-id", valueList[0], &XWorkspaceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-workspace-id", Err: err})
+			return
+		}
+
+		params.XWorkspaceID = XWorkspaceID
+
+	} else {
+		err := fmt.Errorf("Header parameter x-workspace-id is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "x-workspace-id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetWorkspaceUsages(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -15672,13 +16518,29 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/readonly", wrapper.GetBillingReadonly)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/plans/{planId}", wrapper.GetPlan)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/plans", wrapper.ListPlans)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v2/billing/plans", wrapper.SetPlan)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/addons/{addonId}", wrapper.GetAddon)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/addons", wrapper.ListAddons)
+	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/v2/billing/addons", wrapper.SetAddons)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/invoices", wrapper.ListInvoices)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/invoices/{invoiceId}/pay", wrapper.PayInvoice)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/payment-methods", wrapper.GetPaymentMethod)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/payment-methods", wrapper.SetPaymentMethod)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/payment-methods/intent", wrapper.CreatePaymentMethodIntent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/subscriptions", wrapper.GetSubscription)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/subscriptions/preview", wrapper.PreviewSubscriptionUpdate)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/subscriptions/cancel", wrapper.SetCancelAtPeriodEnd)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v2/billing/trials", wrapper.RemoveTrial)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/trials", wrapper.GetTrials)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/trials", wrapper.CreateTrial)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/billing/credit-grants", wrapper.CreateCreditGrant)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/auto-recharge/settings", wrapper.GetAutoRechargeSettings)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v2/billing/auto-recharge/settings", wrapper.SetAutoRechargeSettings)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/address", wrapper.GetBillingAddress)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v2/billing/address", wrapper.SetBillingAddress)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/billing/quotas", wrapper.GetQuotas)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/usage/workspace-usage", wrapper.GetWorkspaceUsage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/usage/workspace-usages", wrapper.GetWorkspaceUsages)
 
 	return m
 }
@@ -26704,6 +27566,63 @@ func (response ListAddonsdefaultJSONResponse) VisitListAddonsResponse(w http.Res
 	return err
 }
 
+type SetAddonsRequestObject struct {
+	Params SetAddonsParams
+	Body   *SetAddonsJSONRequestBody
+}
+
+type SetAddonsResponseObject interface {
+	VisitSetAddonsResponse(w http.ResponseWriter) error
+}
+
+type SetAddons200JSONResponse SetAddonsResponse
+
+func (response SetAddons200JSONResponse) VisitSetAddonsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAddons4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetAddons4XXJSONResponse) VisitSetAddonsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAddonsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetAddonsdefaultJSONResponse) VisitSetAddonsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAddonRequestObject struct {
 	AddonID string `json:"addonId"`
 }
@@ -26749,6 +27668,289 @@ type GetAddondefaultJSONResponse struct {
 }
 
 func (response GetAddondefaultJSONResponse) VisitGetAddonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBillingAddressRequestObject struct {
+	Params GetBillingAddressParams
+}
+
+type GetBillingAddressResponseObject interface {
+	VisitGetBillingAddressResponse(w http.ResponseWriter) error
+}
+
+type GetBillingAddress200JSONResponse GetBillingAddressResponse
+
+func (response GetBillingAddress200JSONResponse) VisitGetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBillingAddress4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetBillingAddress4XXJSONResponse) VisitGetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBillingAddressdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetBillingAddressdefaultJSONResponse) VisitGetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBillingAddressRequestObject struct {
+	Params SetBillingAddressParams
+	Body   *SetBillingAddressJSONRequestBody
+}
+
+type SetBillingAddressResponseObject interface {
+	VisitSetBillingAddressResponse(w http.ResponseWriter) error
+}
+
+type SetBillingAddress200JSONResponse SetBillingAddressResponse
+
+func (response SetBillingAddress200JSONResponse) VisitSetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBillingAddress4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetBillingAddress4XXJSONResponse) VisitSetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBillingAddressdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetBillingAddressdefaultJSONResponse) VisitSetBillingAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAutoRechargeSettingsRequestObject struct {
+	Params GetAutoRechargeSettingsParams
+}
+
+type GetAutoRechargeSettingsResponseObject interface {
+	VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetAutoRechargeSettings200JSONResponse GetAutoRechargeSettingsResponse
+
+func (response GetAutoRechargeSettings200JSONResponse) VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAutoRechargeSettings4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetAutoRechargeSettings4XXJSONResponse) VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAutoRechargeSettingsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetAutoRechargeSettingsdefaultJSONResponse) VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRechargeSettingsRequestObject struct {
+	Params SetAutoRechargeSettingsParams
+	Body   *SetAutoRechargeSettingsJSONRequestBody
+}
+
+type SetAutoRechargeSettingsResponseObject interface {
+	VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error
+}
+
+type SetAutoRechargeSettings200JSONResponse SetAutoRechargeSettingsResponse
+
+func (response SetAutoRechargeSettings200JSONResponse) VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRechargeSettings4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetAutoRechargeSettings4XXJSONResponse) VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRechargeSettingsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetAutoRechargeSettingsdefaultJSONResponse) VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCreditGrantRequestObject struct {
+	Params CreateCreditGrantParams
+	Body   *CreateCreditGrantJSONRequestBody
+}
+
+type CreateCreditGrantResponseObject interface {
+	VisitCreateCreditGrantResponse(w http.ResponseWriter) error
+}
+
+type CreateCreditGrant200JSONResponse CreateCreditGrantResponse
+
+func (response CreateCreditGrant200JSONResponse) VisitCreateCreditGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCreditGrant4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateCreditGrant4XXJSONResponse) VisitCreateCreditGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCreditGrantdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateCreditGrantdefaultJSONResponse) VisitCreateCreditGrantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -27099,6 +28301,63 @@ func (response ListPlansdefaultJSONResponse) VisitListPlansResponse(w http.Respo
 	return err
 }
 
+type SetPlanRequestObject struct {
+	Params SetPlanParams
+	Body   *SetPlanJSONRequestBody
+}
+
+type SetPlanResponseObject interface {
+	VisitSetPlanResponse(w http.ResponseWriter) error
+}
+
+type SetPlan200JSONResponse SetPlanResponse
+
+func (response SetPlan200JSONResponse) VisitSetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPlan4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetPlan4XXJSONResponse) VisitSetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPlandefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetPlandefaultJSONResponse) VisitSetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPlanRequestObject struct {
 	PlanID string `json:"planId"`
 }
@@ -27155,6 +28414,62 @@ func (response GetPlandefaultJSONResponse) VisitGetPlanResponse(w http.ResponseW
 	return err
 }
 
+type GetQuotasRequestObject struct {
+	Params GetQuotasParams
+}
+
+type GetQuotasResponseObject interface {
+	VisitGetQuotasResponse(w http.ResponseWriter) error
+}
+
+type GetQuotas200JSONResponse GetQuotasResponse
+
+func (response GetQuotas200JSONResponse) VisitGetQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotas4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetQuotas4XXJSONResponse) VisitGetQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotasdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetQuotasdefaultJSONResponse) VisitGetQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetBillingReadonlyRequestObject struct {
 	Params GetBillingReadonlyParams
 }
@@ -27200,6 +28515,457 @@ type GetBillingReadonlydefaultJSONResponse struct {
 }
 
 func (response GetBillingReadonlydefaultJSONResponse) VisitGetBillingReadonlyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionRequestObject struct {
+	Params GetSubscriptionParams
+}
+
+type GetSubscriptionResponseObject interface {
+	VisitGetSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type GetSubscription200JSONResponse GetSubscriptionResponse
+
+func (response GetSubscription200JSONResponse) VisitGetSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscription4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetSubscription4XXJSONResponse) VisitGetSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptiondefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetSubscriptiondefaultJSONResponse) VisitGetSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetCancelAtPeriodEndRequestObject struct {
+	Params SetCancelAtPeriodEndParams
+	Body   *SetCancelAtPeriodEndJSONRequestBody
+}
+
+type SetCancelAtPeriodEndResponseObject interface {
+	VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error
+}
+
+type SetCancelAtPeriodEnd200JSONResponse SetCancelAtPeriodEndResponse
+
+func (response SetCancelAtPeriodEnd200JSONResponse) VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetCancelAtPeriodEnd4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetCancelAtPeriodEnd4XXJSONResponse) VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetCancelAtPeriodEnddefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetCancelAtPeriodEnddefaultJSONResponse) VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewSubscriptionUpdateRequestObject struct {
+	Params PreviewSubscriptionUpdateParams
+	Body   *PreviewSubscriptionUpdateJSONRequestBody
+}
+
+type PreviewSubscriptionUpdateResponseObject interface {
+	VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) error
+}
+
+type PreviewSubscriptionUpdate200JSONResponse PreviewSubscriptionUpdateResponse
+
+func (response PreviewSubscriptionUpdate200JSONResponse) VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewSubscriptionUpdate4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PreviewSubscriptionUpdate4XXJSONResponse) VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewSubscriptionUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PreviewSubscriptionUpdatedefaultJSONResponse) VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTrialRequestObject struct {
+	Params RemoveTrialParams
+}
+
+type RemoveTrialResponseObject interface {
+	VisitRemoveTrialResponse(w http.ResponseWriter) error
+}
+
+type RemoveTrial200JSONResponse RemoveTrialResponse
+
+func (response RemoveTrial200JSONResponse) VisitRemoveTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTrial4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveTrial4XXJSONResponse) VisitRemoveTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveTrialdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveTrialdefaultJSONResponse) VisitRemoveTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTrialsRequestObject struct {
+	Params GetTrialsParams
+}
+
+type GetTrialsResponseObject interface {
+	VisitGetTrialsResponse(w http.ResponseWriter) error
+}
+
+type GetTrials200JSONResponse GetTrialsResponse
+
+func (response GetTrials200JSONResponse) VisitGetTrialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTrials4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetTrials4XXJSONResponse) VisitGetTrialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTrialsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetTrialsdefaultJSONResponse) VisitGetTrialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTrialRequestObject struct {
+	Params CreateTrialParams
+	Body   *CreateTrialJSONRequestBody
+}
+
+type CreateTrialResponseObject interface {
+	VisitCreateTrialResponse(w http.ResponseWriter) error
+}
+
+type CreateTrial200JSONResponse CreateTrialResponse
+
+func (response CreateTrial200JSONResponse) VisitCreateTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTrial4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateTrial4XXJSONResponse) VisitCreateTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTrialdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateTrialdefaultJSONResponse) VisitCreateTrialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsageRequestObject struct {
+	Params GetWorkspaceUsageParams
+}
+
+type GetWorkspaceUsageResponseObject interface {
+	VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error
+}
+
+type GetWorkspaceUsage200JSONResponse GetWorkspaceUsageResponse
+
+func (response GetWorkspaceUsage200JSONResponse) VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsage4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetWorkspaceUsage4XXJSONResponse) VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetWorkspaceUsagedefaultJSONResponse) VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsagesRequestObject struct {
+	Params GetWorkspaceUsagesParams
+}
+
+type GetWorkspaceUsagesResponseObject interface {
+	VisitGetWorkspaceUsagesResponse(w http.ResponseWriter) error
+}
+
+type GetWorkspaceUsages200JSONResponse GetWorkspaceUsagesResponse
+
+func (response GetWorkspaceUsages200JSONResponse) VisitGetWorkspaceUsagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsages4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetWorkspaceUsages4XXJSONResponse) VisitGetWorkspaceUsagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkspaceUsagesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetWorkspaceUsagesdefaultJSONResponse) VisitGetWorkspaceUsagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -27802,9 +29568,27 @@ type StrictServerInterface interface {
 	// ListAddons List add-ons
 	// (GET /v2/billing/addons)
 	ListAddons(ctx context.Context, request ListAddonsRequestObject) (ListAddonsResponseObject, error)
+	// SetAddons Change the add-ons
+	// (PATCH /v2/billing/addons)
+	SetAddons(ctx context.Context, request SetAddonsRequestObject) (SetAddonsResponseObject, error)
 	// GetAddon Get an add-on
 	// (GET /v2/billing/addons/{addonId})
 	GetAddon(ctx context.Context, request GetAddonRequestObject) (GetAddonResponseObject, error)
+	// GetBillingAddress Get the billing address
+	// (GET /v2/billing/address)
+	GetBillingAddress(ctx context.Context, request GetBillingAddressRequestObject) (GetBillingAddressResponseObject, error)
+	// SetBillingAddress Set the billing address
+	// (PUT /v2/billing/address)
+	SetBillingAddress(ctx context.Context, request SetBillingAddressRequestObject) (SetBillingAddressResponseObject, error)
+	// GetAutoRechargeSettings Get the auto-recharge settings
+	// (GET /v2/billing/auto-recharge/settings)
+	GetAutoRechargeSettings(ctx context.Context, request GetAutoRechargeSettingsRequestObject) (GetAutoRechargeSettingsResponseObject, error)
+	// SetAutoRechargeSettings Change the auto-recharge settings
+	// (PUT /v2/billing/auto-recharge/settings)
+	SetAutoRechargeSettings(ctx context.Context, request SetAutoRechargeSettingsRequestObject) (SetAutoRechargeSettingsResponseObject, error)
+	// CreateCreditGrant Buy credit
+	// (POST /v2/billing/credit-grants)
+	CreateCreditGrant(ctx context.Context, request CreateCreditGrantRequestObject) (CreateCreditGrantResponseObject, error)
 	// ListInvoices List invoices
 	// (GET /v2/billing/invoices)
 	ListInvoices(ctx context.Context, request ListInvoicesRequestObject) (ListInvoicesResponseObject, error)
@@ -27823,12 +29607,42 @@ type StrictServerInterface interface {
 	// ListPlans List plans
 	// (GET /v2/billing/plans)
 	ListPlans(ctx context.Context, request ListPlansRequestObject) (ListPlansResponseObject, error)
+	// SetPlan Change the plan
+	// (PUT /v2/billing/plans)
+	SetPlan(ctx context.Context, request SetPlanRequestObject) (SetPlanResponseObject, error)
 	// GetPlan Get a plan
 	// (GET /v2/billing/plans/{planId})
 	GetPlan(ctx context.Context, request GetPlanRequestObject) (GetPlanResponseObject, error)
+	// GetQuotas Get the quotas
+	// (GET /v2/billing/quotas)
+	GetQuotas(ctx context.Context, request GetQuotasRequestObject) (GetQuotasResponseObject, error)
 	// GetBillingReadonly Check whether billing is read-only
 	// (GET /v2/billing/readonly)
 	GetBillingReadonly(ctx context.Context, request GetBillingReadonlyRequestObject) (GetBillingReadonlyResponseObject, error)
+	// GetSubscription Get the subscription
+	// (GET /v2/billing/subscriptions)
+	GetSubscription(ctx context.Context, request GetSubscriptionRequestObject) (GetSubscriptionResponseObject, error)
+	// SetCancelAtPeriodEnd Cancel the subscription at the end of the period
+	// (POST /v2/billing/subscriptions/cancel)
+	SetCancelAtPeriodEnd(ctx context.Context, request SetCancelAtPeriodEndRequestObject) (SetCancelAtPeriodEndResponseObject, error)
+	// PreviewSubscriptionUpdate Preview a change of subscription
+	// (POST /v2/billing/subscriptions/preview)
+	PreviewSubscriptionUpdate(ctx context.Context, request PreviewSubscriptionUpdateRequestObject) (PreviewSubscriptionUpdateResponseObject, error)
+	// RemoveTrial End the trial
+	// (DELETE /v2/billing/trials)
+	RemoveTrial(ctx context.Context, request RemoveTrialRequestObject) (RemoveTrialResponseObject, error)
+	// GetTrials List trials
+	// (GET /v2/billing/trials)
+	GetTrials(ctx context.Context, request GetTrialsRequestObject) (GetTrialsResponseObject, error)
+	// CreateTrial Start a trial
+	// (POST /v2/billing/trials)
+	CreateTrial(ctx context.Context, request CreateTrialRequestObject) (CreateTrialResponseObject, error)
+	// GetWorkspaceUsage Get the workspace's use of a feature
+	// (GET /v2/usage/workspace-usage)
+	GetWorkspaceUsage(ctx context.Context, request GetWorkspaceUsageRequestObject) (GetWorkspaceUsageResponseObject, error)
+	// GetWorkspaceUsages Get the workspace's use of every feature
+	// (GET /v2/usage/workspace-usages)
+	GetWorkspaceUsages(ctx context.Context, request GetWorkspaceUsagesRequestObject) (GetWorkspaceUsagesResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -33781,6 +35595,42 @@ func (sh *strictHandler) ListAddons(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SetAddons operation middleware
+func (sh *strictHandler) SetAddons(w http.ResponseWriter, r *http.Request, params SetAddonsParams) {
+	var request SetAddonsRequestObject
+
+	request.Params = params
+
+	var body SetAddonsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetAddons(ctx, request.(SetAddonsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetAddons")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetAddonsResponseObject); ok {
+		if err := validResponse.VisitSetAddonsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetAddon operation middleware
 func (sh *strictHandler) GetAddon(w http.ResponseWriter, r *http.Request, addonID string) {
 	var request GetAddonRequestObject
@@ -33800,6 +35650,166 @@ func (sh *strictHandler) GetAddon(w http.ResponseWriter, r *http.Request, addonI
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetAddonResponseObject); ok {
 		if err := validResponse.VisitGetAddonResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetBillingAddress operation middleware
+func (sh *strictHandler) GetBillingAddress(w http.ResponseWriter, r *http.Request, params GetBillingAddressParams) {
+	var request GetBillingAddressRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBillingAddress(ctx, request.(GetBillingAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBillingAddress")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetBillingAddressResponseObject); ok {
+		if err := validResponse.VisitGetBillingAddressResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetBillingAddress operation middleware
+func (sh *strictHandler) SetBillingAddress(w http.ResponseWriter, r *http.Request, params SetBillingAddressParams) {
+	var request SetBillingAddressRequestObject
+
+	request.Params = params
+
+	var body SetBillingAddressJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetBillingAddress(ctx, request.(SetBillingAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetBillingAddress")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetBillingAddressResponseObject); ok {
+		if err := validResponse.VisitSetBillingAddressResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAutoRechargeSettings operation middleware
+func (sh *strictHandler) GetAutoRechargeSettings(w http.ResponseWriter, r *http.Request, params GetAutoRechargeSettingsParams) {
+	var request GetAutoRechargeSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAutoRechargeSettings(ctx, request.(GetAutoRechargeSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAutoRechargeSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAutoRechargeSettingsResponseObject); ok {
+		if err := validResponse.VisitGetAutoRechargeSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetAutoRechargeSettings operation middleware
+func (sh *strictHandler) SetAutoRechargeSettings(w http.ResponseWriter, r *http.Request, params SetAutoRechargeSettingsParams) {
+	var request SetAutoRechargeSettingsRequestObject
+
+	request.Params = params
+
+	var body SetAutoRechargeSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetAutoRechargeSettings(ctx, request.(SetAutoRechargeSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetAutoRechargeSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetAutoRechargeSettingsResponseObject); ok {
+		if err := validResponse.VisitSetAutoRechargeSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateCreditGrant operation middleware
+func (sh *strictHandler) CreateCreditGrant(w http.ResponseWriter, r *http.Request, params CreateCreditGrantParams) {
+	var request CreateCreditGrantRequestObject
+
+	request.Params = params
+
+	var body CreateCreditGrantJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCreditGrant(ctx, request.(CreateCreditGrantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCreditGrant")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateCreditGrantResponseObject); ok {
+		if err := validResponse.VisitCreateCreditGrantResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -33992,6 +36002,42 @@ func (sh *strictHandler) ListPlans(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SetPlan operation middleware
+func (sh *strictHandler) SetPlan(w http.ResponseWriter, r *http.Request, params SetPlanParams) {
+	var request SetPlanRequestObject
+
+	request.Params = params
+
+	var body SetPlanJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetPlan(ctx, request.(SetPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetPlan")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetPlanResponseObject); ok {
+		if err := validResponse.VisitSetPlanResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetPlan operation middleware
 func (sh *strictHandler) GetPlan(w http.ResponseWriter, r *http.Request, planID string) {
 	var request GetPlanRequestObject
@@ -34018,6 +36064,32 @@ func (sh *strictHandler) GetPlan(w http.ResponseWriter, r *http.Request, planID 
 	}
 }
 
+// GetQuotas operation middleware
+func (sh *strictHandler) GetQuotas(w http.ResponseWriter, r *http.Request, params GetQuotasParams) {
+	var request GetQuotasRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQuotas(ctx, request.(GetQuotasRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQuotas")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetQuotasResponseObject); ok {
+		if err := validResponse.VisitGetQuotasResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetBillingReadonly operation middleware
 func (sh *strictHandler) GetBillingReadonly(w http.ResponseWriter, r *http.Request, params GetBillingReadonlyParams) {
 	var request GetBillingReadonlyRequestObject
@@ -34037,6 +36109,244 @@ func (sh *strictHandler) GetBillingReadonly(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetBillingReadonlyResponseObject); ok {
 		if err := validResponse.VisitGetBillingReadonlyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetSubscription operation middleware
+func (sh *strictHandler) GetSubscription(w http.ResponseWriter, r *http.Request, params GetSubscriptionParams) {
+	var request GetSubscriptionRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubscription(ctx, request.(GetSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSubscriptionResponseObject); ok {
+		if err := validResponse.VisitGetSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetCancelAtPeriodEnd operation middleware
+func (sh *strictHandler) SetCancelAtPeriodEnd(w http.ResponseWriter, r *http.Request, params SetCancelAtPeriodEndParams) {
+	var request SetCancelAtPeriodEndRequestObject
+
+	request.Params = params
+
+	var body SetCancelAtPeriodEndJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetCancelAtPeriodEnd(ctx, request.(SetCancelAtPeriodEndRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetCancelAtPeriodEnd")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetCancelAtPeriodEndResponseObject); ok {
+		if err := validResponse.VisitSetCancelAtPeriodEndResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PreviewSubscriptionUpdate operation middleware
+func (sh *strictHandler) PreviewSubscriptionUpdate(w http.ResponseWriter, r *http.Request, params PreviewSubscriptionUpdateParams) {
+	var request PreviewSubscriptionUpdateRequestObject
+
+	request.Params = params
+
+	var body PreviewSubscriptionUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PreviewSubscriptionUpdate(ctx, request.(PreviewSubscriptionUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PreviewSubscriptionUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PreviewSubscriptionUpdateResponseObject); ok {
+		if err := validResponse.VisitPreviewSubscriptionUpdateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveTrial operation middleware
+func (sh *strictHandler) RemoveTrial(w http.ResponseWriter, r *http.Request, params RemoveTrialParams) {
+	var request RemoveTrialRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveTrial(ctx, request.(RemoveTrialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveTrial")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveTrialResponseObject); ok {
+		if err := validResponse.VisitRemoveTrialResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTrials operation middleware
+func (sh *strictHandler) GetTrials(w http.ResponseWriter, r *http.Request, params GetTrialsParams) {
+	var request GetTrialsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTrials(ctx, request.(GetTrialsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTrials")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetTrialsResponseObject); ok {
+		if err := validResponse.VisitGetTrialsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateTrial operation middleware
+func (sh *strictHandler) CreateTrial(w http.ResponseWriter, r *http.Request, params CreateTrialParams) {
+	var request CreateTrialRequestObject
+
+	request.Params = params
+
+	var body CreateTrialJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTrial(ctx, request.(CreateTrialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTrial")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateTrialResponseObject); ok {
+		if err := validResponse.VisitCreateTrialResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetWorkspaceUsage operation middleware
+func (sh *strictHandler) GetWorkspaceUsage(w http.ResponseWriter, r *http.Request, params GetWorkspaceUsageParams) {
+	var request GetWorkspaceUsageRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWorkspaceUsage(ctx, request.(GetWorkspaceUsageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWorkspaceUsage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetWorkspaceUsageResponseObject); ok {
+		if err := validResponse.VisitGetWorkspaceUsageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetWorkspaceUsages operation middleware
+func (sh *strictHandler) GetWorkspaceUsages(w http.ResponseWriter, r *http.Request, params GetWorkspaceUsagesParams) {
+	var request GetWorkspaceUsagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWorkspaceUsages(ctx, request.(GetWorkspaceUsagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWorkspaceUsages")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetWorkspaceUsagesResponseObject); ok {
+		if err := validResponse.VisitGetWorkspaceUsagesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
