@@ -59,8 +59,10 @@ async function main(): Promise<void> {
 
   // The v2 billing API: a plan, an address, trials, usage.
   const plans = await bill.listPlans({});
-  const plan = plans[plans.length - 1];
-  if (!plan) throw new Error("listPlans answered no plan");
+  // Another plan sold per month than the workspace's.
+  const before = await bill.getSubscription({});
+  const plan = plans.find((p) => p.prices.month !== undefined && p.id !== before.plan.current.planId);
+  if (!plan) throw new Error("listPlans answered no other plan sold per month");
   await bill.setPlan({ planId: plan.id, interval: "month" });
   const sub = await bill.getSubscription({});
   expect(sub.plan.current.planId === plan.id, `subscription plan ${sub.plan.current.planId}, want ${plan.id}`);
@@ -69,7 +71,10 @@ async function main(): Promise<void> {
   const { address } = await bill.getBillingAddress({});
   expect(address?.city === "Montreal", `billing address ${JSON.stringify(address)}`);
 
-  const trial = await bill.createTrial({ plan: plan.id, lengthInDays: 14 });
+  // A trial of a plan above the one just set.
+  const trialPlan = plans.find((p) => p.id !== plan.id && p.id !== before.plan.current.planId);
+  if (!trialPlan) throw new Error("listPlans answered no third plan to try");
+  const trial = await bill.createTrial({ plan: trialPlan.id, lengthInDays: 14 });
   const { trials } = await bill.getTrials({});
   expect(trials.some((t) => t.id === trial.id), `getTrials lacks trial ${trial.id}`);
 
