@@ -96,3 +96,63 @@ func ExampleServer_OnMessage() {
 	// outgoing text {"text":"you said: hello"}
 	// incoming text {"text":"hello"}
 }
+
+// Rotating a bot's signing secret: getBot answers the new one, and the
+// server still accepts the old one for a while (Server.SigningSecrets).
+func ExampleServer_SigningSecrets() {
+	srv, err := bptest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+
+	rotated, err := c.RotateBotSigningSecrets(ctx, srv.BotID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	bot, err := c.GetBot(ctx, srv.BotID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	secrets := srv.SigningSecrets(srv.BotID)
+	fmt.Println("getBot answers the new secret:", bot.Bot.SigningSecret == rotated.NewSigningSecret)
+	fmt.Println("secrets that verify:", len(secrets), "- the new one first:", secrets[0] == rotated.NewSigningSecret)
+	// Output:
+	// getBot answers the new secret: true
+	// secrets that verify: 2 - the new one first: true
+}
+
+// The v2 billing API against bptest's own catalogue: move the workspace to
+// another plan, read the subscription back, and read a usage figure that
+// the server counts from what it holds.
+func ExampleServer_billing() {
+	srv, err := bptest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+
+	if _, err := c.SetPlan(ctx, gen.SetPlanBody{PlanID: "team", Interval: gen.BillingIntervalMonth}); err != nil {
+		log.Fatal(err)
+	}
+	sub, err := c.GetSubscription(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	usage, err := c.GetWorkspaceUsage(ctx, &gen.GetWorkspaceUsageParams{
+		Feature: gen.BillingFeatureBotCount,
+		Period:  time.Now().UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("plan:", sub.Plan.Current.PlanID)
+	fmt.Printf("bots: %.0f of %.0f\n", *usage.Usage, usage.Quota)
+	// Output:
+	// plan: team
+	// bots: 1 of 10
+}
