@@ -237,7 +237,7 @@ func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (g
 	}
 	p := req.Params
 	dev := p.Dev != nil && *p.Dev
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	recs := a.bots.filter(func(b admBot) bool {
 		return b.workspace == ws && b.bot.Dev == dev && matchTags(b.bot.Tags, tags) &&
 			admHasAll(b.bot.Integrations, p.IntegrationNames, func(i gen.Bot_Integrations) string { return i.Name }) &&

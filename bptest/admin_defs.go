@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 
 	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
@@ -504,8 +506,8 @@ func (h *server) GetPlugin(ctx context.Context, req gen.GetPluginRequestObject) 
 	return gen.GetPlugin200JSONResponse{Plugin: admAs[gen.Plugin](v.doc)}, nil
 }
 
-// GetDereferencedPlugin answers the plugin as getPlugin does: bptest keeps
-// no interface definitions to resolve its references with.
+// GetDereferencedPlugin answers the plugin with its references to
+// interfaces resolved (admDereference).
 func (h *server) GetDereferencedPlugin(ctx context.Context, req gen.GetDereferencedPluginRequestObject) (gen.GetDereferencedPluginResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
@@ -513,7 +515,163 @@ func (h *server) GetDereferencedPlugin(ctx context.Context, req gen.GetDereferen
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetDereferencedPlugin200JSONResponse{Plugin: admAs[gen.Plugin](v.doc)}, nil
+	doc, err := st.admDereference(ctx, v.doc, req.Params.Interfaces)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetDereferencedPlugin200JSONResponse{Plugin: admAs[gen.Plugin](doc)}, nil
+}
+
+// admDereference resolves a plugin's references to interfaces with the
+// integrations a getDereferencedPlugin call names, one per interface alias
+// of the plugin (interfaces.ALIAS=INTEGRATION_ID).
+//
+// A reference is a JSON schema {"$ref": "interface:ALIAS/entities/ENTITY"}
+// anywhere in the schemas of the plugin's configuration, states, events and
+// actions, as the Botpress SDK writes an interface's entity; it is replaced
+// by the schema of the integration's entity that stands for ENTITY (the
+// entity its interfaces entry maps ENTITY to, or ENTITY itself). The rest of
+// the plugin, dependencies included, is answered as getPlugin does.
+//
+// bptest keeps no interface definitions (the interface operations answer
+// their examples): what resolves a reference is the integration's record of
+// the interface it implements. The integration implements the plugin's
+// interface when one of its interfaces entries has the same ID, or the
+// same name and version. Errors:
+//   - an alias the plugin has no interface dependency under: 404 ResourceNotFound;
+//   - an integration not in the workspace: 404 ResourceNotFound;
+//   - an interface alias of the plugin left out of the query, or paired
+//     with an integration that does not implement it: 400 InvalidQuery;
+//   - a reference the integrations cannot resolve (unknown alias or entity,
+//     or another form than interface:ALIAS/entities/ENTITY): 400 ReferenceNotFound.
+func (st *state) admDereference(ctx context.Context, plugin map[string]any, chosen map[string]string) (map[string]any, *apiError) {
+	deps, _ := plugin["dependencies"].(map[string]any)
+	ifaces, _ := deps["interfaces"].(map[string]any)
+	pluginID, _ := plugin["id"].(string)
+	for _, alias := range slices.Sorted(maps.Keys(chosen)) {
+		if _, ok := ifaces[alias]; !ok {
+			return nil, errorf(http.StatusNotFound, "ResourceNotFound", "plugin %q has no interface %q: its interface aliases are %q",
+				pluginID, alias, slices.Sorted(maps.Keys(ifaces)))
+		}
+	}
+	impls := map[string]admImplementation{}
+	for _, alias := range slices.Sorted(maps.Keys(ifaces)) {
+		dep, _ := ifaces[alias].(map[string]any)
+		id, ok := chosen[alias]
+		if !ok {
+			return nil, errorf(http.StatusBadRequest, "InvalidQuery", "interfaces.%s: no integration given for interface %q of plugin %q", alias, alias, pluginID)
+		}
+		integ, err := st.admin.integrations.of(st, ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		impl, ok := admImplementationOf(integ.doc, dep)
+		if !ok {
+			return nil, errorf(http.StatusBadRequest, "InvalidQuery", "interfaces.%s: integration %q does not implement interface %v@%v (%v)",
+				alias, id, dep["name"], dep["version"], dep["id"])
+		}
+		impls[alias] = impl
+	}
+	out := admClone(plugin).(map[string]any)
+	for _, key := range []string{"configuration", "states", "events", "actions"} {
+		v, err := admResolveRefs(out[key], impls)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[key] = v
+		}
+	}
+	return out, nil
+}
+
+// admImplementation is how an integration implements an interface: its
+// entities, and its entry of the interface (which of its entities stands
+// for each of the interface's).
+type admImplementation struct {
+	integration string
+	entities    map[string]any
+	entry       map[string]any
+}
+
+// admImplementationOf finds the entry of an integration's interfaces that
+// implements a plugin's interface dependency: same ID, or same name and
+// version.
+func admImplementationOf(integ, dep map[string]any) (admImplementation, bool) {
+	impls, _ := integ["interfaces"].(map[string]any)
+	for _, key := range slices.Sorted(maps.Keys(impls)) {
+		e, _ := impls[key].(map[string]any)
+		if e == nil {
+			continue
+		}
+		if e["id"] == dep["id"] || (e["name"] == dep["name"] && e["version"] == dep["version"]) {
+			entities, _ := integ["entities"].(map[string]any)
+			id, _ := integ["id"].(string)
+			return admImplementation{integration: id, entities: entities, entry: e}, true
+		}
+	}
+	return admImplementation{}, false
+}
+
+// admResolveRefs copies a JSON value with each interface reference in it
+// replaced by the schema it stands for (see admDereference).
+func admResolveRefs(v any, impls map[string]admImplementation) (any, *apiError) {
+	switch v := v.(type) {
+	case map[string]any:
+		if ref, ok := v["$ref"].(string); ok && strings.HasPrefix(ref, "interface:") {
+			return admResolveRef(ref, impls)
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			r, err := admResolveRefs(e, impls)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			r, err := admResolveRefs(e, impls)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// admResolveRef answers the schema a reference interface:ALIAS/entities/ENTITY
+// stands for.
+func admResolveRef(ref string, impls map[string]admImplementation) (any, *apiError) {
+	unresolved := func(format string, args ...any) *apiError {
+		return errorf(http.StatusBadRequest, "ReferenceNotFound", "reference %q: %s", ref, fmt.Sprintf(format, args...))
+	}
+	parts := strings.Split(strings.TrimPrefix(ref, "interface:"), "/")
+	if len(parts) != 3 || parts[1] != "entities" {
+		return nil, unresolved("bptest resolves interface:ALIAS/entities/ENTITY only")
+	}
+	alias, entity := parts[0], parts[2]
+	impl, ok := impls[alias]
+	if !ok {
+		return nil, unresolved("the plugin has no interface %q", alias)
+	}
+	name := entity
+	mapping, _ := impl.entry["entities"].(map[string]any)
+	if to, _ := mapping[entity].(map[string]any); to != nil {
+		if n, _ := to["name"].(string); n != "" {
+			name = n
+		}
+	}
+	def, _ := impl.entities[name].(map[string]any)
+	schema, ok := def["schema"].(map[string]any)
+	if !ok {
+		return nil, unresolved("integration %q has no entity %q for interface entity %q", impl.integration, name, entity)
+	}
+	return admClone(schema), nil
 }
 
 func (h *server) GetPluginByName(ctx context.Context, req gen.GetPluginByNameRequestObject) (gen.GetPluginByNameResponseObject, error) {

@@ -149,6 +149,8 @@ type specIndex struct {
 	// payloadOps the operations whose body can carry one (payloads.go).
 	payloads   payloadSchemas
 	payloadOps map[string]*openapi3.Schema
+	// queryMaps are the object-typed query parameters (querymaps.go).
+	queryMaps queryMapIndex
 }
 
 var parsedSpec = sync.OnceValues(func() (specIndex, error) {
@@ -165,7 +167,7 @@ var parsedSpec = sync.OnceValues(func() (specIndex, error) {
 	if err != nil {
 		return specIndex{}, err
 	}
-	return specIndex{doc: doc, router: router, payloads: payloads, payloadOps: payloadOperations(doc)}, nil
+	return specIndex{doc: doc, router: router, payloads: payloads, payloadOps: payloadOperations(doc), queryMaps: newQueryMapIndex(doc)}, nil
 })
 
 // Server is a running in-memory Botpress API.
@@ -252,7 +254,7 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	impl := &server{canned: canned{examples: newExamples(doc)}, s: s}
-	strict := gen.NewStrictHandlerWithOptions(impl, nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(impl, []gen.StrictMiddlewareFunc{fillQueryMaps}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, invalidPayload("%v", err))
 		},
@@ -271,6 +273,9 @@ func New(opts ...Option) (*Server, error) {
 			writeError(w, errorf(http.StatusBadRequest, "InvalidPayload", "%v", err))
 		},
 	})
+	for pattern, wrap := range requiredMapWrappers {
+		s.ops[pattern] = wrap.serve(strict)
+	}
 	ln, err := net.Listen("tcp", st.addr)
 	if err != nil {
 		return nil, fmt.Errorf("bptest: %w", err)

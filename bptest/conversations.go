@@ -93,7 +93,7 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
 		return nil, err
 	}
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	recs := b.conversations.filter(func(c gen.Conversation) bool {
 		if p.IntegrationName != nil && *p.IntegrationName != "" && c.Integration != *p.IntegrationName {
 			return false

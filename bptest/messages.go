@@ -255,7 +255,7 @@ func (h *server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 			return nil, notFound("conversation", *p.ConversationID)
 		}
 	}
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	recs := b.messages.filter(func(m gen.Message) bool {
 		if p.ConversationID != nil && *p.ConversationID != "" && m.ConversationID != *p.ConversationID {
 			return false

@@ -25,6 +25,7 @@ const (
 	botKey ctxKey = iota
 	workspaceKey
 	queryKey
+	queryMapsKey
 )
 
 // botOf returns the bot a request acts on (its x-bot-id).
@@ -34,24 +35,12 @@ func botOf(ctx context.Context) string { s, _ := ctx.Value(botKey).(string); ret
 // or the server's workspace).
 func workspaceOf(ctx context.Context) string { s, _ := ctx.Value(workspaceKey).(string); return s }
 
-// dotted reads a map query parameter in the form the API uses,
-// name.key=value (tags.channel=web).
-func dotted(ctx context.Context, name string) map[string]string {
-	q, _ := ctx.Value(queryKey).(url.Values)
-	out := map[string]string{}
-	for k, vs := range q {
-		if key, ok := strings.CutPrefix(k, name+"."); ok && len(vs) > 0 {
-			out[key] = vs[0]
-		}
-	}
-	return out
-}
-
 // serve runs a request through the checks the real API makes, then the
 // operation's handler (a request of the Chat API goes to serveChat):
 // faults → file storage → rate limit (429) → route (404/405) → token (401) → size (413) →
-// content type (415) → a body where the operation takes one (400) → spec
-// validation (400) → message payloads of a standard type (400, payloads.go)
+// content type (415) → a body where the operation takes one (400) → map
+// query parameters read from their dotted keys (400, querymaps.go) → spec
+// validation of the rest (400) → message payloads of a standard type (400, payloads.go)
 // → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -135,6 +124,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Request: r, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
+	qmaps, err := s.spec.queryMaps.read(input)
+	if err != nil {
+		writeError(rec, validationError(err))
+		return
+	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		writeError(rec, validationError(err))
 		return
@@ -148,6 +142,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
+	ctx = context.WithValue(ctx, queryMapsKey, qmaps)
 	ws := r.Header.Get("x-workspace-id")
 	if ws == "" {
 		ws = s.WorkspaceID

@@ -384,7 +384,7 @@ func (h *server) GetOrCreateTable(ctx context.Context, req gen.GetOrCreateTableR
 }
 
 func (h *server) ListTables(ctx context.Context, req gen.ListTablesRequestObject) (gen.ListTablesResponseObject, error) {
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	st, unlock := h.lock()
 	defer unlock()
 	tables := []gen.Table{}

@@ -152,7 +152,7 @@ func (h *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	recs := b.tasks.filter(func(t gen.Task) bool {
 		if p.Type != nil && *p.Type != "" && t.Type != *p.Type {
 			return false
@@ -358,7 +358,7 @@ func (h *server) ListWorkflows(ctx context.Context, req gen.ListWorkflowsRequest
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	recs := b.workflows.filter(func(w gen.Workflow) bool {
 		if p.Name != nil && *p.Name != "" && w.Name != *p.Name {
 			return false

@@ -62,7 +62,7 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
 		return nil, err
 	}
-	tags := dotted(ctx, "tags")
+	tags := req.Params.Tags
 	var members *collection[string]
 	if p.ConversationID != nil {
 		members = b.participants[*p.ConversationID]
