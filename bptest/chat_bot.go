@@ -38,6 +38,12 @@ type IncomingMessage struct {
 // outgoing, authored by the bot (its user ID is Server.BotID), listed by both
 // APIs, and pushed to the conversation's listeners as message_created with
 // isBot true. ctx is done when the server closes.
+//
+// The script runs apart from the requests, as the real bot does: the
+// replies to a message come after it and after the replies to the messages
+// before it, but users' later messages may come before them. A test that
+// needs each message answered before the next is sent calls WaitChatBot in
+// between.
 type Bot func(ctx context.Context, m IncomingMessage) []message.Payload
 
 // EchoBot is a Bot that answers every message with a copy of its payload.
@@ -47,9 +53,10 @@ func EchoBot(_ context.Context, m IncomingMessage) []message.Payload {
 
 // OnMessage sets the bot's script: bot answers the messages users send
 // through the Chat API from now on (see Bot). nil, the default, makes a bot
-// that never answers. The script runs on a goroutine of the server's,
-// after the user's message is stored and signalled; WaitChatBot waits for
-// it.
+// that never answers. A message is answered by the script that was set when
+// it was sent, even if it is still waiting its turn when OnMessage changes
+// the script. The script runs on a goroutine of the server's, after the
+// user's message is stored and signalled; WaitChatBot waits for it.
 func (s *Server) OnMessage(bot Bot) {
 	s.chatBot.mu.Lock()
 	defer s.chatBot.mu.Unlock()
@@ -105,10 +112,17 @@ type chatBot struct {
 
 	mu      sync.Mutex // guards what follows
 	fn      Bot
-	queue   []IncomingMessage
+	queue   []botTurn
 	running bool
 	idle    chan struct{} // closed while nothing is queued or running
 	stopped bool
+}
+
+// botTurn is a message waiting for its answer, with the script that was set
+// when it was sent.
+type botTurn struct {
+	fn Bot
+	m  IncomingMessage
 }
 
 func newChatBot(s *Server) *chatBot {
@@ -125,7 +139,7 @@ func (b *chatBot) enqueue(m IncomingMessage) {
 	if b.fn == nil || b.stopped {
 		return
 	}
-	b.queue = append(b.queue, m)
+	b.queue = append(b.queue, botTurn{fn: b.fn, m: m})
 	if !b.running {
 		b.running = true
 		b.idle = make(chan struct{})
@@ -144,12 +158,10 @@ func (b *chatBot) run() {
 			b.mu.Unlock()
 			return
 		}
-		m, fn := b.queue[0], b.fn
+		turn := b.queue[0]
 		b.queue = b.queue[1:]
 		b.mu.Unlock()
-		if fn != nil {
-			b.srv.chatReply(m, b.script(fn, m))
-		}
+		b.srv.chatReply(turn.m, b.script(turn.fn, turn.m))
 	}
 }
 

@@ -228,6 +228,9 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 			}
 			sent++
 			if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
+				// Forgotten before the drop: once its client sees the
+				// drop, ChatStreams no longer counts the stream.
+				s.chatHub.unsubscribe(st)
 				dropConnection(w)
 				return 0, nil, nil
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,7 +349,9 @@ func TestChatBot(t *testing.T) {
 	assert.Equal(t, "text", rt.Message.Type)
 	assert.Equal(t, in.RuntimeConversationID, rt.Message.ConversationID)
 
-	// WaitChatBot: every message answered.
+	// WaitChatBot: every message answered. The bot answers apart from the
+	// requests, so its echoes may come after ann's later messages: only
+	// each echo after its message, and the echoes in order, are certain.
 	srv.OnMessage(bptest.EchoBot)
 	for _, text := range []string{"a", "b", "c"} {
 		ann.send("room", message.Text(text))
@@ -358,7 +361,20 @@ func TestChatBot(t *testing.T) {
 	require.Len(t, list.Messages, 9)
 	assert.Equal(t, message.Text("c"), list.Messages[0].Payload, "the echo of the last message, last")
 	assert.Equal(t, srv.BotID, list.Messages[0].UserID)
-	assert.Equal(t, "ann", list.Messages[1].UserID)
+	var anns, echoes []string
+	for i := 5; i >= 0; i-- { // oldest first
+		m := list.Messages[i]
+		text := m.Payload.(*message.TextPayload).Text
+		if m.UserID == "ann" {
+			anns = append(anns, text)
+		} else {
+			assert.Equal(t, srv.BotID, m.UserID)
+			assert.Contains(t, anns, text, "the echo of %q after it", text)
+			echoes = append(echoes, text)
+		}
+	}
+	assert.Equal(t, []string{"a", "b", "c"}, anns)
+	assert.Equal(t, []string{"a", "b", "c"}, echoes, "answered in order")
 
 	// No script: no answer.
 	srv.OnMessage(nil)
@@ -366,6 +382,70 @@ func TestChatBot(t *testing.T) {
 	require.NoError(t, srv.WaitChatBot(ctx))
 	ann.call("GET", "/conversations/room/messages", nil).into(t, &list)
 	assert.Len(t, list.Messages, 10)
+}
+
+// A message is answered by the script that was set when it was sent, even
+// if it still waits its turn when the script changes.
+func TestChatBotScriptOfTheMessage(t *testing.T) {
+	srv := bptest.Start(t)
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	srv.OnMessage(func(ctx context.Context, m bptest.IncomingMessage) []message.Payload {
+		text := m.Payload.(*message.TextPayload).Text
+		if text == "first" {
+			close(started)
+			select { // held until released, or the server closes
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return []message.Payload{message.Text("old " + text)}
+	})
+	ann, _ := newChatUser(t, srv, `{"id":"ann"}`)
+	ann.newConversation(`{"id":"room"}`)
+	ann.send("room", message.Text("first"))
+	<-started // the script holds "first": "second" waits its turn
+	ann.send("room", message.Text("second"))
+	srv.OnMessage(func(_ context.Context, m bptest.IncomingMessage) []message.Payload {
+		return []message.Payload{message.Text("new " + m.Payload.(*message.TextPayload).Text)}
+	})
+	ann.send("room", message.Text("third"))
+	close(release)
+	require.NoError(t, srv.WaitChatBot(ctx))
+	var list chatgen.ListMessagesResponse
+	ann.call("GET", "/conversations/room/messages", nil).into(t, &list)
+	var replies []message.Payload
+	for _, m := range slices.Backward(list.Messages) {
+		if m.UserID == srv.BotID {
+			replies = append(replies, m.Payload)
+		}
+	}
+	assert.Equal(t, []message.Payload{message.Text("old first"), message.Text("old second"), message.Text("new third")}, replies)
+
+	// A message sent before the script is removed is still answered.
+	started, release = make(chan struct{}), make(chan struct{})
+	srv.OnMessage(func(ctx context.Context, m bptest.IncomingMessage) []message.Payload {
+		if m.Payload.(*message.TextPayload).Text == "first" {
+			close(started)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return []message.Payload{message.Text("answered")}
+	})
+	ann.send("room", message.Text("first"))
+	<-started
+	ann.send("room", message.Text("queued"))
+	srv.OnMessage(nil)
+	ann.send("room", message.Text("unanswered"))
+	close(release)
+	require.NoError(t, srv.WaitChatBot(ctx))
+	ann.call("GET", "/conversations/room/messages", nil).into(t, &list)
+	require.Len(t, list.Messages, 11, "two answers, none to the message sent with no script")
+	assert.Equal(t, message.Text("answered"), list.Messages[0].Payload)
+	assert.Equal(t, message.Text("answered"), list.Messages[1].Payload)
+	assert.Equal(t, message.Text("unanswered"), list.Messages[2].Payload)
 }
 
 func TestChatBotScriptPanics(t *testing.T) {
