@@ -39,6 +39,8 @@ type adminState struct {
 	integrations, plugins *admDefs
 	// signing secrets of bots and integrations, by ID: see admin_secrets.go
 	signing map[string]*signing
+	// audit records by workspace ID, made at the first: see audit.go
+	audit map[string]*collection[gen.AuditRecord]
 }
 
 // admBot is a bot's admin record, the workspace it belongs to and the
@@ -248,6 +250,7 @@ func (h *server) CreateWorkspace(ctx context.Context, req gen.CreateWorkspaceReq
 		ws.BillingVersion = gen.WorkspaceBillingVersion(*v)
 	}
 	a.workspaces.put(id, ws)
+	st.audit(id, gen.AuditRecordActionCREATEWORKSPACE, id, ws.Name, "")
 	ws, _ = st.admWorkspace(id)
 	return gen.CreateWorkspace200JSONResponse(admAs[gen.Workspace](ws)), nil
 }
@@ -324,6 +327,13 @@ func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceReq
 	}
 	ws.UpdatedAt = timestamp(st.now())
 	a.workspaces.put(ws.ID, ws)
+	if b.Handle != nil || b.Name != nil || b.About != nil || b.ProfilePicture != nil || b.ContactEmail != nil ||
+		b.Website != nil || b.SocialAccounts != nil || b.IsPublic != nil {
+		st.audit(ws.ID, gen.AuditRecordActionUPDATEWORKSPACE, ws.ID, ws.Name, "")
+	}
+	if b.SpendingLimit != nil {
+		st.audit(ws.ID, gen.AuditRecordActionSETSPENDINGLIMIT, ws.ID, ws.Name, fmt.Sprint(*b.SpendingLimit))
+	}
 	out, _ := st.admWorkspace(ws.ID)
 	return gen.UpdateWorkspace200JSONResponse(admAs[gen.Workspace](out)), nil
 }
@@ -356,6 +366,7 @@ func (h *server) DeleteWorkspace(ctx context.Context, req gen.DeleteWorkspaceReq
 		return nil, notFound("workspace", req.ID)
 	}
 	delete(a.members, req.ID)
+	delete(a.audit, req.ID)
 	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == req.ID }) {
 		a.bots.remove(r.v.bot.ID)
 		delete(a.signing, r.v.bot.ID)
@@ -423,6 +434,7 @@ func (h *server) CreateWorkspaceMember(ctx context.Context, req gen.CreateWorksp
 		return nil, alreadyExists("workspace member", email)
 	}
 	m := st.admAddMember(members, email, gen.WorkspaceMemberRole(req.Body.Role), st.now().UTC())
+	st.audit(workspaceOf(ctx), gen.AuditRecordActionADDWORKSPACEMEMBER, m.ID, m.Email, string(m.Role))
 	return gen.CreateWorkspaceMember200JSONResponse(admAs[gen.WorkspaceMember](st.admMemberView(m))), nil
 }
 
@@ -456,6 +468,7 @@ func (h *server) UpdateWorkspaceMember(ctx context.Context, req gen.UpdateWorksp
 	if req.Body.Role != nil {
 		m.Role = gen.WorkspaceMemberRole(*req.Body.Role)
 		members.put(m.ID, m)
+		st.audit(workspaceOf(ctx), gen.AuditRecordActionUPDATEWORKSPACEMEMBER, m.ID, m.Email, string(m.Role))
 	}
 	return gen.UpdateWorkspaceMember200JSONResponse(admAs[gen.WorkspaceMember](st.admMemberView(m))), nil
 }
@@ -467,8 +480,11 @@ func (h *server) DeleteWorkspaceMember(ctx context.Context, req gen.DeleteWorksp
 	if aerr != nil {
 		return nil, aerr
 	}
-	if !members.remove(req.ID) {
+	m, ok := members.get(req.ID)
+	if !ok {
 		return nil, notFound("workspace member", req.ID)
 	}
+	members.remove(req.ID)
+	st.audit(workspaceOf(ctx), gen.AuditRecordActionREMOVEWORKSPACEMEMBER, m.ID, m.Email, "")
 	return gen.DeleteWorkspaceMember200JSONResponse{}, nil
 }

@@ -191,6 +191,7 @@ func (h *server) CreateBot(ctx context.Context, req gen.CreateBotRequestObject) 
 	admSetSecrets(&rec, secrets)
 	a.bots.add(id, seq, rec)
 	st.addBot(id)
+	st.audit(ws, gen.AuditRecordActionCREATEBOT, id, b.Name, "")
 	return gen.CreateBot200JSONResponse{Bot: st.admBotView(rec)}, nil
 }
 
@@ -404,6 +405,7 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 		admSetSecrets(&rec, in.Secrets)
 	}
 	st.admin.bots.put(b.ID, rec)
+	st.audit(rec.workspace, gen.AuditRecordActionUPDATEBOT, b.ID, b.Name, "")
 	return gen.UpdateBot200JSONResponse{Bot: st.admBotView(rec)}, nil
 }
 
@@ -543,10 +545,12 @@ func (st *state) admApplyPlugin(b *gen.Bot, key string, v *gen.BotPluginUpdate, 
 func (h *server) DeleteBot(ctx context.Context, req gen.DeleteBotRequestObject) (gen.DeleteBotResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if _, err := st.admBotOf(ctx, req.ID); err != nil {
+	b, err := st.admBotOf(ctx, req.ID)
+	if err != nil {
 		return nil, err
 	}
 	st.admin.bots.remove(req.ID)
+	st.audit(b.workspace, gen.AuditRecordActionDELETEBOT, b.bot.ID, b.bot.Name, "")
 	delete(st.admin.signing, req.ID)
 	delete(st.bots, req.ID)
 	return gen.DeleteBot200JSONResponse{}, nil
