@@ -135,3 +135,97 @@ func TestAuditRecords(t *testing.T) {
 	_, err = c.GetAuditRecords(ctx, "wkspace_missing000000000000000", nil)
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 }
+
+// TestPublicWorkspaces: only workspaces made public are listed and
+// answered, filtered by IDs and search text, in pages; a private or unknown
+// one is 404.
+func TestPublicWorkspaces(t *testing.T) {
+	ctx := context.Background()
+	srv := bptest.Start(t)
+	c := srv.Client()
+	yes, no := true, false
+
+	var ids []string
+	for _, name := range []string{"Alpha Labs", "Beta", "Gamma"} {
+		ws, err := c.CreateWorkspace(ctx, gen.CreateWorkspaceJSONRequestBody{Name: name})
+		require.NoError(t, err)
+		ids = append(ids, ws.ID)
+	}
+	_, err := c.UpdateWorkspace(ctx, ids[0], gen.UpdateWorkspaceBody{IsPublic: &yes, About: admPtr("we build bots"), Handle: admPtr("alpha")})
+	require.NoError(t, err)
+	_, err = c.UpdateWorkspace(ctx, ids[2], gen.UpdateWorkspaceBody{IsPublic: &yes, Handle: admPtr("gamma-co"), SocialAccounts: []string{"https://example.com/g"}})
+	require.NoError(t, err)
+
+	list := func(p *gen.ListPublicWorkspacesParams) []string {
+		t.Helper()
+		var out []string
+		for ws, err := range c.AllPublicWorkspaces(ctx, p) {
+			require.NoError(t, err)
+			out = append(out, ws.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{ids[0], ids[2]}, list(nil), "the server's workspace and Beta are private")
+	one := 1
+	page, err := c.ListPublicWorkspaces(ctx, &gen.ListPublicWorkspacesParams{PageSize: &one})
+	require.NoError(t, err)
+	require.Len(t, page.Workspaces, 1)
+	assert.NotNil(t, page.Meta.NextToken)
+	assert.Equal(t, []string{ids[0], ids[2]}, list(&gen.ListPublicWorkspacesParams{PageSize: &one}))
+	assert.Equal(t, []string{ids[2]}, list(&gen.ListPublicWorkspacesParams{WorkspaceIDs: []string{ids[1], ids[2]}}))
+	assert.Equal(t, []string{ids[0]}, list(&gen.ListPublicWorkspacesParams{Search: admPtr("LABS")}), "name, any case")
+	assert.Equal(t, []string{ids[2]}, list(&gen.ListPublicWorkspacesParams{Search: admPtr("gamma-")}), "handle")
+	assert.Empty(t, list(&gen.ListPublicWorkspacesParams{Search: admPtr("beta")}))
+
+	got, err := c.GetPublicWorkspace(ctx, ids[0])
+	require.NoError(t, err)
+	assert.Equal(t, "Alpha Labs", got.Name)
+	assert.Equal(t, "we build bots", *got.About)
+	assert.Equal(t, "alpha", *got.Handle)
+	for _, id := range []string{ids[1], srv.WorkspaceID, "wkspace_missing000000000000000"} {
+		_, err = c.GetPublicWorkspace(ctx, id)
+		assert.ErrorIs(t, err, bperrors.ErrResourceNotFound, id)
+	}
+	_, err = c.UpdateWorkspace(ctx, ids[0], gen.UpdateWorkspaceBody{IsPublic: &no})
+	require.NoError(t, err)
+	_, err = c.GetPublicWorkspace(ctx, ids[0])
+	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound, "private again")
+	assert.Equal(t, []string{ids[2]}, list(nil))
+}
+
+// TestCheckHandleAvailability: a handle a workspace holds is taken, by it,
+// with free handles suggested that updateWorkspace accepts; another is free.
+func TestCheckHandleAvailability(t *testing.T) {
+	ctx := context.Background()
+	srv := bptest.Start(t)
+	c := srv.Client()
+
+	free, err := c.CheckHandleAvailability(ctx, gen.CheckHandleAvailabilityBody{Handle: "nobody"})
+	require.NoError(t, err)
+	assert.True(t, free.Available)
+	assert.Empty(t, free.Suggestions)
+	assert.Nil(t, free.UsedBy)
+
+	// The server's workspace holds "bptest"; "bptest-1" goes to another.
+	ws, err := c.CreateWorkspace(ctx, gen.CreateWorkspaceJSONRequestBody{Name: "other"})
+	require.NoError(t, err)
+	_, err = c.UpdateWorkspace(ctx, ws.ID, gen.UpdateWorkspaceBody{Handle: admPtr("bptest-1")})
+	require.NoError(t, err)
+
+	taken, err := c.CheckHandleAvailability(ctx, gen.CheckHandleAvailabilityBody{Handle: "bptest"})
+	require.NoError(t, err)
+	assert.False(t, taken.Available)
+	assert.Equal(t, srv.WorkspaceID, *taken.UsedBy)
+	assert.Equal(t, []string{"bptest-2", "bptest-3", "bptest-4"}, taken.Suggestions)
+	taken, err = c.CheckHandleAvailability(ctx, gen.CheckHandleAvailabilityBody{Handle: "bptest-1"})
+	require.NoError(t, err)
+	assert.Equal(t, ws.ID, *taken.UsedBy)
+	assert.Equal(t, []string{"bptest-1-1", "bptest-1-2", "bptest-1-3"}, taken.Suggestions)
+
+	// A suggestion can be taken.
+	_, err = c.UpdateWorkspace(ctx, ws.ID, gen.UpdateWorkspaceBody{Handle: &taken.Suggestions[0]})
+	require.NoError(t, err)
+	again, err := c.CheckHandleAvailability(ctx, gen.CheckHandleAvailabilityBody{Handle: "bptest-1"})
+	require.NoError(t, err)
+	assert.True(t, again.Available, "released when its workspace changed handle")
+}
