@@ -13,8 +13,9 @@
 // that breaks it gets a 400 in the API's error shape, a missing or wrong
 // token a 401, an unknown ID a 404. Users, conversations, participants,
 // messages, events, states, tags, tasks, workflows, files, tables and rows,
-// bots, workspaces, members, the account and billing (plans, subscriptions,
-// trials, credit, invoices, quotas and usage: see billing.go) are stateful;
+// bots, workspaces, members, the account, audit records, public profiles
+// and handles (see audit.go) and billing (plans, subscriptions, trials,
+// credit, invoices, quotas and usage: see billing.go) are stateful;
 // every other operation answers a schema-valid example. Lists paginate with opaque
 // tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
 // can be injected per operation or by probability, to test retry paths, and
