@@ -5,10 +5,11 @@ package bptest
 // create, get, find, update, upsert, delete; jobs: list.
 //
 // The server does at once what the API leaves to a background job, and
-// records the job, completed, for getTableJobs to list (newest first): a
-// duplicateTable that copies rows (a duplicate_table job of the copy) and a
-// deleteTableRows by filter (a delete_rows job of the table). Their
-// answers carry the job's ID and status.
+// records the job, finished, for getTableJobs to list (newest first): a
+// duplicateTable that copies rows (a duplicate_table job of the copy), a
+// deleteTableRows by filter (a delete_rows job of the table), and
+// exportTable and importTable (tables_jobs.go). Their answers carry the
+// job.
 //
 // A table's schema may be given as a JSON schema ({"type": "object",
 // "properties": {...}}) or as an object of columns ({"name": {"type":
@@ -77,6 +78,9 @@ type tableEntry struct {
 	rows   *collection[gen.Row]
 	nextID int
 	jobs   []gen.TableJob
+	// jobErrors says why a failed job failed (gen.TableJob has no field
+	// for it), by job ID.
+	jobErrors map[string][]string
 }
 
 func newTableState() *tableState {
@@ -571,14 +575,21 @@ func (h *server) DuplicateTable(ctx context.Context, req gen.DuplicateTableReque
 // tblJob records a background job on a table, done at once, and returns
 // what a call that started it answers.
 func (st *state) tblJob(ctx context.Context, t *tableEntry, typ gen.TableJobType) *gen.TableJobHandle {
+	j := st.tblRecordJob(ctx, t, typ, gen.TableJobStatusCompleted)
+	return &gen.TableJobHandle{ID: j.ID, Status: string(j.Status)}
+}
+
+// tblRecordJob records a finished job on a table, without files, and
+// returns it to be completed before the table's next job.
+func (st *state) tblRecordJob(ctx context.Context, t *tableEntry, typ gen.TableJobType, status gen.TableJobStatus) *gen.TableJob {
 	id, _ := st.ids.next("job")
 	now := st.now().UTC()
 	t.jobs = append(t.jobs, gen.TableJob{
-		ID: id, BotID: botOf(ctx), TableID: t.table.ID, Type: typ, Status: gen.TableJobStatusCompleted,
+		ID: id, BotID: botOf(ctx), TableID: t.table.ID, Type: typ, Status: status,
 		InputFileID: nullable.NewNullNullable[string](), OutputFileID: nullable.NewNullNullable[string](),
 		CreatedAt: now, UpdatedAt: now,
 	})
-	return &gen.TableJobHandle{ID: id, Status: string(gen.TableJobStatusCompleted)}
+	return &t.jobs[len(t.jobs)-1]
 }
 
 // GetTableJobs lists the jobs recorded on a table, newest first.
