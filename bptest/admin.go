@@ -35,8 +35,8 @@ type adminState struct {
 	members    map[string]*collection[gen.WorkspaceMember] // workspace ID → memberships by ID
 	people     map[string]openapi_types.UUID               // lower-cased email → user ID
 	bots       *collection[admBot]
-	// integrations and plugins: see admin_defs.go
-	integrations, plugins *admDefs
+	// integrations, plugins and interfaces: see admin_defs.go
+	integrations, plugins, interfaces *admDefs
 	// signing secrets of bots and integrations, by ID: see admin_secrets.go
 	signing map[string]*signing
 	// audit records by workspace ID, made at the first: see audit.go
@@ -61,6 +61,7 @@ func newAdminState() *adminState {
 
 		integrations: newAdmDefs(admIntegrationKind),
 		plugins:      newAdmDefs(admPluginKind),
+		interfaces:   newAdmDefs(admInterfaceKind),
 		signing:      map[string]*signing{},
 	}
 }

@@ -12,9 +12,9 @@ import (
 	gen "github.com/botpress-go/sdk/bptest/internal/server"
 )
 
-// Integrations and plugins of a workspace: create, get (by ID or by name
-// and version), list (by name and version, pageSize honoured), update,
-// delete. Both are definitions of many nested maps, so each version is kept
+// Integrations, plugins and interfaces of a workspace: create, get (by ID
+// or by name and version), list (by name and version, pageSize honoured),
+// update, delete. All are definitions of many nested maps, so each version is kept
 // as the JSON object the API answers and converted to the generated type on
 // the way out. A create or update body is merged into that object the same
 // way: a definition map (channels, actions, states, ...) changes entry by
@@ -23,11 +23,13 @@ import (
 // likewise; other fields are replaced. Then the required fields the body
 // left out get their defaults (admDefKind.fill), so that every answer
 // matches the spec. Integrations also have a signing secret (see
-// admin_secrets.go).
+// admin_secrets.go); a plugin's code is kept too, for getPublicPluginCode
+// (no answer of the definition carries it). Interfaces are served in
+// admin_interfaces.go, and what is public in hub.go.
 
-// admDefKind is what differs between integrations and plugins.
+// admDefKind is what differs between integrations, plugins and interfaces.
 type admDefKind struct {
-	name    string          // "integration" or "plugin", for errors
+	name    string          // "integration", "plugin" or "interface", for errors
 	prefix  string          // of the IDs
 	maps    map[string]bool // top-level definition maps, merged entry by entry
 	nested  map[string]bool // top-level objects whose maps are merged entry by entry
@@ -46,10 +48,16 @@ var (
 	}
 	admPluginKind = &admDefKind{
 		name: "plugin", prefix: "plugver",
-		maps:   set("states", "events", "actions", "attributes"),
+		maps:   set("states", "events", "actions", "attributes", "code"),
 		nested: set("user", "conversation", "message", "dependencies"),
-		skip:   set("code", "icon", "readme", "sdkVersion"),
+		skip:   set("icon", "readme", "sdkVersion"),
 		fill:   admFillPlugin,
+	}
+	admInterfaceKind = &admDefKind{
+		name: "interface", prefix: "intface",
+		maps: set("entities", "events", "actions", "channels", "attributes"),
+		skip: set("icon", "readme", "sdkVersion"),
+		fill: admFillInterface,
 	}
 )
 
@@ -77,33 +85,72 @@ func newAdmDefs(kind *admDefKind) *admDefs {
 	return &admDefs{kind: kind, recs: newCollection[admDef]()}
 }
 
-// of finds a version of the workspace a request acts on.
-func (d *admDefs) of(st *state, ctx context.Context, id string) (admDef, *apiError) {
+// admScope says which versions a request may see.
+type admScope func(admDef) bool
+
+// workspace is the scope of the workspace a request acts on.
+func (d *admDefs) workspace(st *state, ctx context.Context) (admScope, *apiError) {
 	ws, err := st.admWorkspaceOf(ctx)
 	if err != nil {
-		return admDef{}, err
+		return nil, err
 	}
+	return func(v admDef) bool { return v.workspace == ws }, nil
+}
+
+// get finds a version by ID within a scope.
+func (d *admDefs) get(in admScope, id string) (admDef, *apiError) {
 	v, ok := d.recs.get(id)
-	if !ok || v.workspace != ws {
+	if !ok || !in(v) {
 		return admDef{}, notFound(d.kind.name, id)
 	}
 	return v, nil
 }
 
-// byName finds a version of the workspace by name and version; "latest"
+// named finds a version by name and version within a scope; "latest"
 // picks the one created last.
-func (d *admDefs) byName(st *state, ctx context.Context, name, version string) (admDef, *apiError) {
-	ws, err := st.admWorkspaceOf(ctx)
-	if err != nil {
-		return admDef{}, err
-	}
-	recs := d.recs.filter(func(v admDef) bool {
-		return v.workspace == ws && v.doc["name"] == name && (version == "latest" || v.doc["version"] == version)
-	})
+func (d *admDefs) named(in admScope, name, version string) (admDef, *apiError) {
+	recs := d.where(in, &name, &version)
 	if len(recs) == 0 {
 		return admDef{}, notFound(d.kind.name, name+"@"+version)
 	}
 	return recs[len(recs)-1].v, nil
+}
+
+// where answers the versions of a scope in creation order, filtered by
+// name and version when given; version "latest" keeps, of each name, the
+// version created last.
+func (d *admDefs) where(in admScope, name, version *string) []*record[admDef] {
+	recs := d.recs.filter(func(v admDef) bool {
+		return in(v) && (name == nil || v.doc["name"] == *name) &&
+			(version == nil || *version == "latest" || v.doc["version"] == *version)
+	})
+	if version != nil && *version == "latest" {
+		last := map[any]int64{}
+		for _, r := range recs {
+			last[r.v.doc["name"]] = r.seq
+		}
+		recs = slices.DeleteFunc(recs, func(r *record[admDef]) bool { return last[r.v.doc["name"]] != r.seq })
+	}
+	return recs
+}
+
+// of finds a version of the workspace a request acts on.
+func (d *admDefs) of(st *state, ctx context.Context, id string) (admDef, *apiError) {
+	in, err := d.workspace(st, ctx)
+	if err != nil {
+		return admDef{}, err
+	}
+	return d.get(in, id)
+}
+
+// byName finds a version of the workspace by name and version; "latest"
+// picks the one created last.
+func (d *admDefs) byName(st *state, ctx context.Context, name, version string) (admDef, *apiError) {
+	in, err := d.workspace(st, ctx)
+	if err != nil {
+		return admDef{}, err
+	}
+	return d.named(in, name, version)
 }
 
 // create adds a version made from a create body.
@@ -159,16 +206,13 @@ func (d *admDefs) remove(st *state, ctx context.Context, id string) *apiError {
 }
 
 // list answers a page of the workspace's versions, filtered by name and
-// version when given.
+// version when given (see where) and by keep.
 func (d *admDefs) list(st *state, ctx context.Context, name, version, token *string, size int, keep func(map[string]any) bool) ([]map[string]any, *string, error) {
-	ws, aerr := st.admWorkspaceOf(ctx)
+	in, aerr := d.workspace(st, ctx)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
-	recs := d.recs.filter(func(v admDef) bool {
-		return v.workspace == ws && (name == nil || v.doc["name"] == *name) &&
-			(version == nil || *version == "latest" || v.doc["version"] == *version) && (keep == nil || keep(v.doc))
-	})
+	recs := d.where(func(v admDef) bool { return in(v) && (keep == nil || keep(v.doc)) }, name, version)
 	page, next, err := paginate(recs, token, size, false)
 	if err != nil {
 		return nil, nil, err
@@ -363,16 +407,36 @@ func admFillIntegration(st *state, doc map[string]any) {
 		admFill(c, map[string]any{"identifier": map[string]any{"required": false}, "schema": map[string]any{}})
 	})
 	admEach(doc, "interfaces", func(k string, i map[string]any) {
+		st.admRef(st.admin.interfaces, k, i)
 		admFill(i, map[string]any{
-			"actions": map[string]any{}, "channels": map[string]any{}, "entities": map[string]any{},
-			"events": map[string]any{}, "name": k, "version": "0.0.0",
+			"actions": map[string]any{}, "channels": map[string]any{}, "entities": map[string]any{}, "events": map[string]any{},
 		})
 	})
 }
 
+// admRef fills a reference to a version of d (an integration's interface,
+// a plugin's dependency) from the version it names, of any workspace: the
+// name and version of the one with its ID or, when it has no ID, the ID of
+// the one of its name and version created last, or else a new ID; what is
+// still missing then is the key as name and 0.0.0 as version.
+func (st *state) admRef(d *admDefs, key string, ref map[string]any) {
+	id, _ := ref["id"].(string)
+	if v, ok := d.recs.get(id); ok {
+		admFill(ref, map[string]any{"name": v.doc["name"], "version": v.doc["version"]})
+	} else if !admIDOK(id) {
+		name, nok := ref["name"].(string)
+		version, vok := ref["version"].(string)
+		if recs := d.where(func(admDef) bool { return nok && vok }, &name, &version); len(recs) > 0 {
+			ref["id"] = recs[len(recs)-1].v.doc["id"]
+		} else {
+			ref["id"], _ = st.ids.next(d.kind.prefix)
+		}
+	}
+	admFill(ref, map[string]any{"name": key, "version": "0.0.0"})
+}
+
 // admFillPlugin gives a plugin version the required fields its bodies left
-// out; a dependency given by name and version gets an ID, one given by ID
-// its key as name.
+// out, and its dependencies what admRef finds for them.
 func admFillPlugin(st *state, doc map[string]any) {
 	admFill(doc, map[string]any{
 		"configuration": map[string]any{"schema": map[string]any{}},
@@ -384,13 +448,8 @@ func admFillPlugin(st *state, doc map[string]any) {
 		"public": false, "visibility": "private", "lifecycleStatus": "published",
 	})
 	deps, _ := doc["dependencies"].(map[string]any)
-	for kind, prefix := range map[string]string{"interfaces": "intface", "integrations": "intver"} {
-		admEach(deps, kind, func(k string, dep map[string]any) {
-			if id, _ := dep["id"].(string); !admIDOK(id) {
-				dep["id"], _ = st.ids.next(prefix)
-			}
-			admFill(dep, map[string]any{"name": k, "version": "0.0.0"})
-		})
+	for _, d := range []*admDefs{st.admin.integrations, st.admin.interfaces} {
+		admEach(deps, d.kind.name+"s", func(k string, dep map[string]any) { st.admRef(d, k, dep) })
 	}
 }
 
@@ -469,11 +528,7 @@ func (h *server) ListIntegrations(ctx context.Context, req gen.ListIntegrationsR
 	st, unlock := h.lock()
 	defer unlock()
 	p := req.Params
-	size := p.PageSize
-	if size == nil && p.Limit != nil {
-		size = ptr(max(1, int(*p.Limit)))
-	}
-	page, next, err := st.admin.integrations.list(st, ctx, p.Name, p.Version, p.NextToken, st.pageSizeOf(size), func(doc map[string]any) bool {
+	page, next, err := st.admin.integrations.list(st, ctx, p.Name, p.Version, p.NextToken, st.pageSizeOf(pageSizeOrLimit(p.PageSize, p.Limit)), func(doc map[string]any) bool {
 		return (p.Dev == nil || doc["dev"] == *p.Dev) &&
 			(p.Visibility == nil || doc["visibility"] == string(*p.Visibility)) &&
 			(p.VerificationStatus == nil || doc["verificationStatus"] == string(*p.VerificationStatus))
@@ -482,6 +537,15 @@ func (h *server) ListIntegrations(ctx context.Context, req gen.ListIntegrationsR
 		return nil, err
 	}
 	return gen.ListIntegrations200JSONResponse{Integrations: admAs[[]gen.IntegrationSummary](page), Meta: gen.PageMeta{NextToken: next}}, nil
+}
+
+// pageSizeOrLimit is the page size a list of integrations asks for: its
+// pageSize, or else its older limit.
+func pageSizeOrLimit(pageSize *int, limit *float64) *int {
+	if pageSize == nil && limit != nil {
+		return ptr(max(1, int(*limit)))
+	}
+	return pageSize
 }
 
 // --- Plugins ---
@@ -515,7 +579,11 @@ func (h *server) GetDereferencedPlugin(ctx context.Context, req gen.GetDereferen
 	if err != nil {
 		return nil, err
 	}
-	doc, err := st.admDereference(ctx, v.doc, req.Params.Interfaces)
+	integrations, err := st.admin.integrations.workspace(st, ctx)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := st.admDereference(v.doc, req.Params.Interfaces, integrations)
 	if err != nil {
 		return nil, err
 	}
@@ -524,7 +592,9 @@ func (h *server) GetDereferencedPlugin(ctx context.Context, req gen.GetDereferen
 
 // admDereference resolves a plugin's references to interfaces with the
 // integrations a getDereferencedPlugin call names, one per interface alias
-// of the plugin (interfaces.ALIAS=INTEGRATION_ID).
+// of the plugin (interfaces.ALIAS=INTEGRATION_ID), taken from a scope: the
+// workspace's integrations here, the Hub's for
+// getDereferencedPublicPluginById.
 //
 // A reference is a JSON schema {"$ref": "interface:ALIAS/entities/ENTITY"}
 // anywhere in the schemas of the plugin's configuration, states, events and
@@ -533,18 +603,19 @@ func (h *server) GetDereferencedPlugin(ctx context.Context, req gen.GetDereferen
 // entity its interfaces entry maps ENTITY to, or ENTITY itself). The rest of
 // the plugin, dependencies included, is answered as getPlugin does.
 //
-// bptest keeps no interface definitions (the interface operations answer
-// their examples): what resolves a reference is the integration's record of
-// the interface it implements. The integration implements the plugin's
+// What resolves a reference is the integration's record of the interface
+// it implements; the interface definitions bptest keeps (createInterface)
+// are not consulted, so a plugin may name an interface by an ID bptest
+// never made. The integration implements the plugin's
 // interface when one of its interfaces entries has the same ID, or the
 // same name and version. Errors:
 //   - an alias the plugin has no interface dependency under: 404 ResourceNotFound;
-//   - an integration not in the workspace: 404 ResourceNotFound;
+//   - an integration not in the scope: 404 ResourceNotFound;
 //   - an interface alias of the plugin left out of the query, or paired
 //     with an integration that does not implement it: 400 InvalidQuery;
 //   - a reference the integrations cannot resolve (unknown alias or entity,
 //     or another form than interface:ALIAS/entities/ENTITY): 400 ReferenceNotFound.
-func (st *state) admDereference(ctx context.Context, plugin map[string]any, chosen map[string]string) (map[string]any, *apiError) {
+func (st *state) admDereference(plugin map[string]any, chosen map[string]string, integrations admScope) (map[string]any, *apiError) {
 	deps, _ := plugin["dependencies"].(map[string]any)
 	ifaces, _ := deps["interfaces"].(map[string]any)
 	pluginID, _ := plugin["id"].(string)
@@ -561,7 +632,7 @@ func (st *state) admDereference(ctx context.Context, plugin map[string]any, chos
 		if !ok {
 			return nil, errorf(http.StatusBadRequest, "InvalidQuery", "interfaces.%s: no integration given for interface %q of plugin %q", alias, alias, pluginID)
 		}
-		integ, err := st.admin.integrations.of(st, ctx, id)
+		integ, err := st.admin.integrations.get(integrations, id)
 		if err != nil {
 			return nil, err
 		}

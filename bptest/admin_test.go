@@ -290,7 +290,9 @@ func TestAdminNullMapEntriesAccepted(t *testing.T) {
 		States:   map[string]*gen.IntegrationStateDefinitionUpdate{"old": nil},
 		Entities: map[string]*gen.EntityDefinitionUpdate{"old": nil},
 	}))
-	_, err = c.UpdateInterface(ctx, id, gen.UpdateInterfaceJSONRequestBody{
+	iface, err := c.CreateInterface(ctx, gen.CreateInterfaceJSONRequestBody{Name: "chat", Version: "1.0.0"})
+	require.NoError(t, err)
+	_, err = c.UpdateInterface(ctx, iface.Interface.ID, gen.UpdateInterfaceJSONRequestBody{
 		Channels: map[string]*gen.InterfaceChannelDefinitionUpdate{"old": nil},
 		Events:   map[string]*gen.EventDefinitionUpdate{"old": nil},
 	})

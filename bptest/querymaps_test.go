@@ -56,15 +56,36 @@ func TestDereferencedMissingInterfaces(t *testing.T) {
 	assert.Empty(t, srv.ResponseViolations())
 }
 
-// TestDereferencedPublicPlugin: the Hub's operation reads its map too; the
-// Hub is canned in bptest, so it answers its example plugin.
+// derefPublic creates a public plugin with a tracker interface and a
+// public integration implementing it; it answers their IDs.
+func derefPublic(t *testing.T, c *client.Client) (plugin, integration string) {
+	t.Helper()
+	ctx := context.Background()
+	integ, err := c.CreateIntegration(ctx, gen.CreateIntegrationJSONRequestBody{
+		Name: "linear", Version: "1.0.0", Public: admPtr(true),
+		Interfaces: map[string]gen.CreateIntegrationBody_Interfaces{"tracker": {ID: derefTracker}},
+	})
+	require.NoError(t, err)
+	p, err := c.CreatePlugin(ctx, gen.CreatePluginJSONRequestBody{
+		Name: "triage", Version: "1.0.0", Public: admPtr(true),
+		Dependencies: &gen.CreatePluginBody_Dependencies{Interfaces: map[string]gen.CreatePluginBody_Dependencies_Interfaces{
+			"tracker": {ID: admPtr(derefTracker)},
+		}},
+	})
+	require.NoError(t, err)
+	return p.Plugin.ID, integ.Integration.ID
+}
+
+// TestDereferencedPublicPlugin: the Hub's operation reads its map too
+// (hub_test.go tests what it answers).
 func TestDereferencedPublicPlugin(t *testing.T) {
 	srv := bptest.Start(t)
 	c := derefClient(t, srv)
-	got, err := c.GetDereferencedPublicPluginByID(context.Background(), "plugver_anyplugin0000000000000000",
-		&gen.GetDereferencedPublicPluginByIDParams{Interfaces: map[string]string{"tracker": "intver_anyintegration00000000000"}})
+	plugin, integ := derefPublic(t, c)
+	got, err := c.GetDereferencedPublicPluginByID(context.Background(), plugin,
+		&gen.GetDereferencedPublicPluginByIDParams{Interfaces: map[string]string{"tracker": integ}})
 	require.NoError(t, err)
-	assert.NotEmpty(t, got.Plugin.ID)
+	assert.Equal(t, plugin, got.Plugin.ID)
 	assert.Empty(t, srv.ResponseViolations())
 }
 
@@ -74,15 +95,14 @@ func TestDereferencedPublicPlugin(t *testing.T) {
 func TestQueryMapsOnTheWire(t *testing.T) {
 	srv := bptest.Start(t)
 	c := derefClient(t, srv)
-	p, err := c.CreatePlugin(context.Background(), gen.CreatePluginJSONRequestBody{Name: "triage", Version: "1.0.0"})
-	require.NoError(t, err)
-	deref := "/v1/admin/plugins/" + p.Plugin.ID + "/dereferenced?"
+	plugin, integ := derefPublic(t, c)
+	deref := "/v1/admin/plugins/" + plugin + "/dereferenced?"
 	for _, tc := range []struct {
 		path, param string
 		status      int
 		typ         string
 	}{
-		{"/v1/admin/hub/plugins/" + p.Plugin.ID + "/dereferenced?" + url.Values{"interfaces.tracker": {"intver_x"}}.Encode(), "", http.StatusOK, ""},
+		{"/v1/admin/hub/plugins/" + plugin + "/dereferenced?" + url.Values{"interfaces.tracker": {integ}}.Encode(), "", http.StatusOK, ""},
 		{deref + url.Values{"interfaces": {"tracker"}}.Encode(), "interfaces", http.StatusBadRequest, "InvalidQuery"},
 		{deref + url.Values{"interfaces.tracker": {"a", "b"}}.Encode(), "interfaces", http.StatusBadRequest, "InvalidQuery"},
 		{"/v1/admin/bots?" + url.Values{"tags.env": {"prod"}}.Encode(), "", http.StatusOK, ""},
