@@ -274,12 +274,37 @@ func (h *server) GetPublicPluginCode(ctx context.Context, req gen.GetPublicPlugi
 	if err != nil {
 		return nil, err
 	}
-	code, _ := v.doc["code"].(map[string]any)
-	s, ok := code[string(req.Platform)].(string)
-	if !ok {
-		return nil, errorf(404, "ResourceNotFound", "plugin %q has no code for platform %s", req.ID, req.Platform)
+	code, err := pluginCode(v.doc, req.ID, string(req.Platform))
+	if err != nil {
+		return nil, err
 	}
-	return gen.GetPublicPluginCode200JSONResponse{Code: s}, nil
+	return gen.GetPublicPluginCode200JSONResponse{Code: code}, nil
+}
+
+// GetPluginCode answers a plugin of the caller's workspace's code for one
+// platform, as created or last updated.
+func (h *server) GetPluginCode(ctx context.Context, req gen.GetPluginCodeRequestObject) (gen.GetPluginCodeResponseObject, error) {
+	st, unlock := h.lock()
+	defer unlock()
+	v, err := st.admin.plugins.of(st, ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	code, err := pluginCode(v.doc, req.ID, string(req.Platform))
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetPluginCode200JSONResponse{Code: code}, nil
+}
+
+// pluginCode is a stored plugin's code for platform; 404 when none is kept.
+func pluginCode(doc map[string]any, id, platform string) (string, *apiError) {
+	code, _ := doc["code"].(map[string]any)
+	s, ok := code[platform].(string)
+	if !ok {
+		return "", errorf(404, "ResourceNotFound", "plugin %q has no code for platform %s", id, platform)
+	}
+	return s, nil
 }
 
 // GetDereferencedPublicPluginByID answers a plugin of the Hub as

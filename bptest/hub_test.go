@@ -468,3 +468,24 @@ func TestHubPageSize(t *testing.T) {
 
 	assert.Empty(t, srv.ResponseViolations())
 }
+
+// The admin getPluginCode answers the code stored by createPlugin, per
+// platform, for the plugins of the caller's workspace, private ones too.
+func TestGetPluginCode(t *testing.T) {
+	srv := bptest.Start(t)
+	c := srv.Client()
+	ctx := context.Background()
+	created, err := c.CreatePlugin(ctx, gen.CreatePluginBody{
+		Name: "codeplugin", Version: "1.0.0",
+		Code: gen.CreatePluginBody_Code{Node: "module.exports = 1", Browser: "export default 1"},
+	})
+	require.NoError(t, err)
+	got, err := c.GetPluginCode(ctx, created.Plugin.ID, gen.GetPluginCodeParamsPlatformNode)
+	require.NoError(t, err)
+	require.Equal(t, "module.exports = 1", got.Code)
+	got, err = c.GetPluginCode(ctx, created.Plugin.ID, gen.GetPluginCodeParamsPlatformBrowser)
+	require.NoError(t, err)
+	require.Equal(t, "export default 1", got.Code)
+	_, err = c.GetPluginCode(ctx, "plugin_unknown", gen.GetPluginCodeParamsPlatformNode)
+	require.ErrorIs(t, err, bperrors.ErrResourceNotFound)
+}
