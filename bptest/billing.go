@@ -2,6 +2,7 @@ package bptest
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"math"
 	"net/http"
@@ -883,64 +884,79 @@ func (b *blState) quota(f gen.BillingFeature, month, now time.Time) float64 {
 }
 
 // usage is how much of a feature the workspace used in [from, to), by the
-// rules of the package comment.
+// rules of the package comment: the sum of what blCounted counts, from the
+// start for all features but incoming_messages_events.
 func (st *state) blUsage(ws string, f gen.BillingFeature, from, to time.Time) float64 {
+	n := 0.0
+	st.blCounted(ws, "", f, func(_ string, at time.Time, v float64, _ string) {
+		if at.Before(to) && (f != gen.BillingFeatureIncomingMessagesEvents || !at.Before(from)) {
+			n += v
+		}
+	})
+	return n
+}
+
+// blCounted calls add for each thing the server holds that counts towards
+// feature f of workspace ws (of its bot only, when only is set; bot_count
+// and collaborator_count count nothing then): a key naming it, when it was
+// made (the zero time when unknown), how much it counts and the bot it
+// belongs to. blUsage sums them; listUsageActivity lists them
+// (usage_activity.go).
+func (st *state) blCounted(ws, only string, f gen.BillingFeature, add func(key string, at time.Time, v float64, bot string)) {
 	a := st.adm()
-	before := func(t time.Time) bool { return t.Before(to) }
-	beforeTS := func(s string) bool {
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return err != nil || t.Before(to)
+	stamp := func(s string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, s)
+		return t
 	}
 	var bots []*botState
-	n := 0.0
-	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == ws }) {
-		if before(r.v.bot.CreatedAt) {
-			n++
+	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == ws && (only == "" || b.bot.ID == only) }) {
+		if f == gen.BillingFeatureBotCount && only == "" {
+			add("bot/"+r.v.bot.ID, r.v.bot.CreatedAt, 1, r.v.bot.ID)
 		}
 		if b := st.bots[r.v.bot.ID]; b != nil {
 			bots = append(bots, b)
 		}
 	}
-	switch f {
-	case gen.BillingFeatureBotCount:
-		return n
-	case gen.BillingFeatureCollaboratorCount:
-		n = 0
+	if f == gen.BillingFeatureCollaboratorCount && only == "" {
 		if m := a.members[ws]; m != nil {
-			n = float64(len(m.filter(func(m gen.WorkspaceMember) bool { return beforeTS(m.CreatedAt) })))
+			for _, r := range m.order {
+				add("member/"+r.v.ID, stamp(r.v.CreatedAt), 1, "")
+			}
 		}
-		return n
 	}
-	n = 0
-	during := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	for _, b := range bots {
 		switch f {
 		case gen.BillingFeatureIncomingMessagesEvents:
-			n += float64(len(b.messages.filter(func(m gen.Message) bool {
-				return m.Direction == gen.MessageDirectionIncoming && during(m.CreatedAt)
-			})))
-			n += float64(len(b.events.filter(func(e gen.Event) bool { return during(e.CreatedAt) })))
+			for _, r := range b.messages.filter(func(m gen.Message) bool { return m.Direction == gen.MessageDirectionIncoming }) {
+				add("message/"+b.id+"/"+r.v.ID, r.v.CreatedAt, 1, b.id)
+			}
+			for _, r := range b.events.order {
+				add("event/"+b.id+"/"+r.v.ID, r.v.CreatedAt, 1, b.id)
+			}
 		case gen.BillingFeatureTableRows:
 			for _, t := range b.tables.tables.order {
-				n += float64(len(t.v.rows.filter(func(r gen.Row) bool { return r.CreatedAt == nil || before(*r.CreatedAt) })))
+				for _, r := range t.v.rows.order {
+					var at time.Time
+					if r.v.CreatedAt != nil {
+						at = *r.v.CreatedAt
+					}
+					add(fmt.Sprintf("row/%s/%s/%d", b.id, t.v.table.ID, r.v.ID), at, 1, b.id)
+				}
 			}
 		case gen.BillingFeatureFileStorage, gen.BillingFeatureIndexedFileCount:
 			for _, r := range b.files.files.order {
 				file := r.v.file
-				if !beforeTS(file.CreatedAt) {
-					continue
-				}
+				key := "file/" + b.id + "/" + file.ID
 				if f == gen.BillingFeatureIndexedFileCount {
 					if file.Index {
-						n++
+						add(key, stamp(file.CreatedAt), 1, b.id)
 					}
 				} else if size, err := file.Size.Get(); err == nil {
-					n += size
+					add(key, stamp(file.CreatedAt), size, b.id)
 				}
 			}
 		}
 	}
-	return n
 }
 
 // blPeriod reads the period parameter of the usage calls: an instant in

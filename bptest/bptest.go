@@ -15,8 +15,12 @@
 // messages, events, states, tags, tasks, workflows, files, tables and rows,
 // bots, workspaces, members, the account, audit records, public profiles
 // and handles (see audit.go) and billing (plans, subscriptions, trials,
-// credit, invoices, quotas and usage: see billing.go) are stateful;
-// every other operation answers a schema-valid example. Lists paginate with opaque
+// credit, invoices, quotas and usage: see billing.go) are stateful; so are
+// what Botpress records while bots run (issues, action runs, task
+// activities, logs: see observed.go) and usage activity
+// (usage_activity.go), loaded as seed data (SeedData, Server.Seed) or, for
+// usage, counted by the server; every other operation answers a
+// schema-valid example. Lists paginate with opaque
 // tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
 // can be injected per operation or by probability, to test retry paths, and
 // a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
@@ -138,7 +142,8 @@ func WithResponseValidation(on bool) Option { return func(s *settings) { s.valid
 // sleeping. Default: time.Now.
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
 
-// WithSeedData loads resources into the server before it starts.
+// WithSeedData loads resources into the server before it starts;
+// Server.Seed adds more to a running server.
 func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
 
 // specIndex is what the server reads from the embedded spec: parsed once

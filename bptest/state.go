@@ -23,6 +23,11 @@ type state struct {
 	// billing is each workspace's billing, made at its first billing call
 	// (billing.go).
 	billing map[string]*blState
+	// usage holds the seeded usage activity entries, by usageKey (id and
+	// type), and integrationLogs the seeded logs of integrations, by
+	// integration ID (observed.go).
+	usage           map[string]*collection[gen.UsageActivity]
+	integrationLogs map[string]*collection[gen.LogEntry]
 }
 
 // botState is what one bot owns: runtime resources, files and tables.
@@ -40,6 +45,11 @@ type botState struct {
 	workflows     *collection[gen.Workflow]
 	files         *fileState
 	tables        *tableState
+	// What Botpress observes while the bot runs, seeded (observed.go).
+	issues     *collection[IssueSeed]
+	actionRuns *collection[gen.ActionRun]
+	activities *collection[gen.Activity]
+	logs       *collection[gen.LogEntry]
 }
 
 // stateEntry is a stored state and when it expires, if it does.
@@ -56,7 +66,10 @@ func newState(s *Server, rng *rand.Rand) *state {
 	if now == nil {
 		now = time.Now
 	}
-	return &state{srv: s, ids: ids{rng: rng}, now: now, bots: map[string]*botState{}, admin: newAdminState(), chat: newChatState()}
+	return &state{
+		srv: s, ids: ids{rng: rng}, now: now, bots: map[string]*botState{}, admin: newAdminState(), chat: newChatState(),
+		usage: map[string]*collection[gen.UsageActivity]{}, integrationLogs: map[string]*collection[gen.LogEntry]{},
+	}
 }
 
 // addBot gives a bot its (empty) resources, once.
@@ -78,6 +91,10 @@ func (st *state) addBot(id string) *botState {
 		workflows:     newCollection[gen.Workflow](),
 		files:         newFileState(),
 		tables:        newTableState(),
+		issues:        newCollection[IssueSeed](),
+		actionRuns:    newCollection[gen.ActionRun](),
+		activities:    newCollection[gen.Activity](),
+		logs:          newCollection[gen.LogEntry](),
 	}
 	st.bots[id] = b
 	return b
@@ -102,12 +119,19 @@ func (st *state) pageSizeOf(requested *int) int {
 	return max(1, min(*requested, st.srv.settings.maxPageSize))
 }
 
-// SeedData is what WithSeedData loads, and the JSON format of
-// botpress-mock's -seed file: runtime resources per bot, in the shapes the
-// API answers with. IDs may be left out; timestamps default to now. A
-// conversation's messageCount is counted from the seed's messages.
+// SeedData is what WithSeedData loads and Server.Seed adds, and the JSON
+// format of botpress-mock's -seed-data file: runtime resources per bot, and
+// what Botpress records about bots, integrations and workspaces (issues,
+// action runs, activities, logs, usage activity; see observed.go), in the
+// shapes the API answers with. IDs may be left out; timestamps default to
+// now. A conversation's messageCount is counted from the seed's messages.
 type SeedData struct {
 	Bots map[string]BotSeed `json:"bots"`
+	// UsageActivity maps the ID of a bot or workspace to usage types
+	// (invocation_calls, ai_spend, ...) and their entries.
+	UsageActivity map[string]map[string][]gen.UsageActivity `json:"usageActivity"`
+	// IntegrationLogs maps an integration ID to its log lines.
+	IntegrationLogs map[string][]gen.LogEntry `json:"integrationLogs"`
 }
 
 // BotSeed holds the resources of one bot.
@@ -119,6 +143,26 @@ type BotSeed struct {
 	Workflows     []gen.Workflow     `json:"workflows"`
 	// Participants maps a conversation ID to the IDs of its users.
 	Participants map[string][]string `json:"participants"`
+	// Issues are the bot's issues, each with its events.
+	Issues []IssueSeed `json:"issues"`
+	// ActionRuns are the bot's calls to integration actions; each names
+	// its integrationName.
+	ActionRuns []gen.ActionRun `json:"actionRuns"`
+	// Activities are the log entries of the bot's tasks; each names its
+	// taskId.
+	Activities []gen.Activity `json:"activities"`
+	// Logs are the bot's log lines.
+	Logs []gen.LogEntry `json:"logs"`
+}
+
+// IssueSeed is a bot issue, in the shape getBotIssue answers, and its
+// events. Left out: id, createdAt (its earliest event's, or now),
+// lastSeenAt (its latest event's, or createdAt), eventsCount (the number
+// of events), category (other), resolutionLink (null); an event's id and
+// createdAt (now).
+type IssueSeed struct {
+	gen.Issue
+	Events []gen.IssueEvent `json:"events"`
 }
 
 // ReadSeedData reads seed data from a JSON file.
@@ -157,6 +201,11 @@ func (st *state) load(d *SeedData) error {
 			*updated = now
 		}
 		return seq
+	}
+	for botID := range d.Bots {
+		if !admIDOK(botID) {
+			return fmt.Errorf("bot ID %q must be 28 to 36 characters long, as the API's are", botID)
+		}
 	}
 	for botID, seed := range d.Bots {
 		b := st.addBot(botID)
@@ -237,6 +286,22 @@ func (st *state) load(d *SeedData) error {
 			seq := fix(&w.ID, "wflow", &w.CreatedAt, &w.UpdatedAt)
 			b.workflows.add(w.ID, seq, w)
 		}
+		if err := st.loadObserved(b, seed, now); err != nil {
+			return fmt.Errorf("bot %s: %w", botID, err)
+		}
+	}
+	return st.loadObservedTop(d, now)
+}
+
+// Seed adds d to the running server, as WithSeedData loads it at start:
+// bots it names are created, resources added (nothing is signalled to the
+// Chat API's listeners). On an error, what came before it is kept. The
+// server keeps d's maps: do not change them afterwards.
+func (s *Server) Seed(d *SeedData) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.state.load(d); err != nil {
+		return fmt.Errorf("bptest: seed data: %w", err)
 	}
 	return nil
 }

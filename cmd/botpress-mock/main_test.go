@@ -36,7 +36,8 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestRun(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
-	require.NoError(t, os.WriteFile(seed, []byte(`{"bots":{"bot_cli000000000000000000000000":{"users":[{"id":"user_cli00000000000000000000000","tags":{}}]}}}`), 0o600))
+	require.NoError(t, os.WriteFile(seed, []byte(`{"bots":{"bot_cli000000000000000000000000":{"users":[{"id":"user_cli00000000000000000000000","tags":{}}],
+		"issues":[{"id":"issue_cli","code":"timeout","title":"t","description":"d"}]}}}`), 0o600))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -70,6 +71,15 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode, "seed data is loaded")
 	assert.Equal(t, "100", resp.Header.Get("RateLimit-Limit"), "-rate-limit")
 	assert.Equal(t, "99", resp.Header.Get("RateLimit-Remaining"))
+
+	req, _ = http.NewRequest("GET", env["BP_API_URL"]+"/v1/admin/bots/"+env["BP_BOT_ID"]+"/issues/issue_cli", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "a seeded issue")
+	assert.Contains(t, string(body), `"code":"timeout"`)
 
 	cancel()
 	select {
