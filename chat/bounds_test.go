@@ -173,6 +173,13 @@ func TestListenEndlessPaging(t *testing.T) {
 			streams: 1,
 		},
 		{
+			name:    "resume after an ID",
+			opts:    []chat.ListenOption{chat.WithResumeAfterID("msg_never"), chat.WithRecoveryLimit(30, 1_000_000)},
+			lists:   30,
+			errHas:  []string{`without reaching message "msg_never"`, "more than 30 pages"},
+			streams: 1,
+		},
+		{
 			name:     "history, bytes",
 			opts:     []chat.ListenOption{chat.WithHistory(), chat.WithRecoveryBytes(1 << 20)},
 			pageSize: 10, pad: 10 << 10, // about 100 KiB a page
@@ -321,7 +328,7 @@ func liveHeap() uint64 {
 func TestRecoveryLimitOptions(t *testing.T) {
 	c := newHostileChat(t).client(t)
 	for _, opt := range []chat.ListenOption{
-		chat.WithRecoveryLimit(0, 10), chat.WithRecoveryLimit(10, 0), chat.WithRecoveryBytes(0),
+		chat.WithRecoveryLimit(0, 10), chat.WithRecoveryLimit(10, 0), chat.WithRecoveryBytes(0), chat.WithResumeAfterID(""),
 	} {
 		_, errs := listenErrs(t, c, opt)
 		require.Len(t, errs, 1)

@@ -68,6 +68,12 @@ const (
 // from the newest message, start a new Listen without WithHistory.
 var ErrRecoveryLimit = errors.New("past the recovery limit")
 
+// ErrResumeNotFound is wrapped by the error that ends Listen started with
+// WithResumeAfterID when listMessages, read to the beginning of the
+// conversation, does not hold that message (deleted, or of another
+// conversation).
+var ErrResumeNotFound = errors.New("message to resume after not found")
+
 // ListenOption configures Listen, ListenConversation or SendAndWait.
 type ListenOption func(*listenOptions)
 
@@ -83,6 +89,8 @@ type listenOptions struct {
 	onReconnect   func(error)
 	from          startFrom
 	after         *chatgen.Message // startAfterMessage
+	afterID       string           // startAfterID
+	afterTime     time.Time        // startAfterTime
 	replyTimeout  time.Duration
 
 	recoveryPages, recoveryMessages, recoveryBytes int
@@ -97,6 +105,8 @@ const (
 	startNow          startFrom = iota // after the newest message: the first look
 	startAfterMessage                  // WithResumeAfter
 	startHistory                       // WithHistory
+	startAfterID                       // WithResumeAfterID
+	startAfterTime                     // WithResumeAfterTime
 )
 
 func newListenOptions(opts []ListenOption) (listenOptions, error) {
@@ -224,9 +234,45 @@ func WithOnReconnect(f func(err error)) ListenOption {
 // creation time; m excluded), as recovered ones, then the live signals. An
 // app that saved the last message it handled resumes with it after a
 // restart, with nothing lost. SendAndWait uses it with the message sent.
-// Of WithResumeAfter and WithHistory, the last given wins.
+// Of WithResumeAfter, WithResumeAfterID, WithResumeAfterTime and
+// WithHistory, the last given wins.
 func WithResumeAfter(m chatgen.Message) ListenOption {
 	return func(lo *listenOptions) { lo.from, lo.after = startAfterMessage, &m }
+}
+
+// WithResumeAfterID makes Listen start after the message with this ID,
+// when only its ID is known: the Last-Event-ID a browser's EventSource
+// sends back when a server relays the conversation to it with each
+// message's ID as the event ID, or an ID an app saved. Once connected,
+// Listen reads listMessages from the newest message down to that one (no
+// getMessage) and delivers every message newer than it, oldest first, as
+// recovered ones, each once, then the live signals. Messages created in the
+// same millisecond are told apart by listMessages' order: those it lists
+// after the ID (older) are not delivered.
+//
+// If listMessages, read to the beginning of the conversation, does not
+// hold the message, Listen ends with an error wrapping ErrResumeNotFound;
+// if reaching it takes more than the recovery bounds (WithRecoveryLimit,
+// WithRecoveryBytes), with one wrapping ErrRecoveryLimit. An empty id is
+// an invalid option.
+func WithResumeAfterID(id string) ListenOption {
+	return func(lo *listenOptions) {
+		if id == "" {
+			lo.fail("WithResumeAfterID: empty message ID")
+			return
+		}
+		lo.from, lo.afterID = startAfterID, id
+	}
+}
+
+// WithResumeAfterTime makes Listen start after a time: once connected, it
+// first delivers, oldest first and as recovered ones, the messages created
+// strictly after t (one created at t itself is not delivered: to resume
+// after a message, use WithResumeAfterID or WithResumeAfter), then the live
+// signals. The zero time starts at the beginning of the conversation, as
+// WithHistory.
+func WithResumeAfterTime(t time.Time) ListenOption {
+	return func(lo *listenOptions) { lo.from, lo.afterTime = startAfterTime, t }
 }
 
 // WithHistory makes Listen start at the beginning of the conversation:
@@ -243,8 +289,9 @@ func WithHistory() ListenOption {
 
 // WithRecoveryLimit bounds each walk of listMessages that Listen makes
 // (the first look, which finds where "new" starts, and the recovery after
-// each connection, which reads back to the messages already delivered,
-// or, under WithHistory, to the beginning): at most pages pages and messages messages read. With
+// each connection, which reads back to the messages already delivered, to
+// the message WithResumeAfterID names, or, under WithHistory, to the
+// beginning): at most pages pages and messages messages read. With
 // WithRecoveryBytes, this bounds the memory a walk holds (the messages it
 // will deliver, oldest first, once it is done) and its work, whatever a
 // server answers. A walk that needs more ends Listen with an error wrapping
@@ -349,6 +396,12 @@ func (c *Client) Listen(ctx context.Context, conversationID string, opts ...List
 			l.seen.add(m.ID, m.CreatedAt)
 		case startHistory:
 			l.marked = true // from the beginning: no first look, no start
+		case startAfterID:
+			// No first look: the first recovery reads down to the message.
+			l.resumeID, l.marked = lo.afterID, true
+		case startAfterTime:
+			t := lo.afterTime
+			l.mark, l.start, l.marked, l.startExcluded = t, t, true, !t.IsZero()
 		}
 		l.run(ctx, yield)
 	}
@@ -363,10 +416,12 @@ type listener struct {
 	convID string
 	lo     listenOptions
 
-	seen   seenSet
-	mark   time.Time // newest creation time delivered, or of the first look
-	start  time.Time // where Listen started: no recovery looks before it
-	marked bool      // mark and start are known (zero: an empty conversation)
+	seen          seenSet
+	mark          time.Time // newest creation time delivered, or of the first look
+	start         time.Time // where Listen started: no recovery looks before it
+	startExcluded bool      // a message created at start itself is not new (WithResumeAfterTime)
+	marked        bool      // mark and start are known (zero: an empty conversation)
+	resumeID      string    // WithResumeAfterID's message, until a recovery found it
 
 	self    string          // the listening user's ID
 	authors map[string]bool // author → whether the bot, as learned
@@ -501,7 +556,8 @@ func (l *listener) firstLook(ctx context.Context) error {
 
 // recover returns, oldest first, the messages not delivered yet that were
 // created since the mark less the lookback (but not before the start),
-// read from the newest with listMessages.
+// read from the newest with listMessages; or, while resumeID is set, the
+// messages newer than that one.
 func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	floor := l.mark.Add(-l.lo.lookback)
 	if floor.Before(l.start) {
@@ -509,6 +565,8 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	}
 	target := "the messages already delivered"
 	switch {
+	case l.resumeID != "":
+		target = fmt.Sprintf("message %q (WithResumeAfterID)", l.resumeID)
 	case l.mark.IsZero():
 		target = "the beginning of the conversation"
 	}
@@ -516,12 +574,27 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	// A message can come on two pages: one created during the walk shifts
 	// the pages of an API that pages by offset.
 	inBatch := map[string]bool{}
+	// Resuming after an ID: the message, once found, and those listed after
+	// it that were created in the same millisecond (older, by the API's
+	// order) are marked as seen, not delivered.
+	var found bool
+	var at time.Time
+	var older []seenEntry
 	err := l.walkMessages(ctx, "a recovery", target, func(m chatgen.Message) bool {
 		switch {
+		case l.resumeID != "":
+			if found || m.ID == l.resumeID {
+				if found && !m.CreatedAt.Equal(at) {
+					return false
+				}
+				found, at = true, m.CreatedAt
+				older = append(older, seenEntry{m.ID, m.CreatedAt})
+				return true
+			}
 		case l.mark.IsZero():
 			// Nothing delivered yet and no start (an empty conversation, or
 			// WithHistory): everything is new.
-		case m.CreatedAt.Before(floor):
+		case m.CreatedAt.Before(floor), l.startExcluded && !m.CreatedAt.After(l.start):
 			// Delivered already, or there before the start.
 			return false
 		}
@@ -533,6 +606,19 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if l.resumeID != "" {
+		if !found {
+			return nil, fmt.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
+		}
+		for _, e := range older {
+			l.seen.add(e.id, e.at)
+		}
+		l.start, l.resumeID = at, ""
+		if at.After(l.mark) {
+			l.mark = at
+		}
+		l.seen.prune(l.mark)
 	}
 	if len(missed) == 0 {
 		return nil, nil
@@ -679,7 +765,7 @@ func (l *listener) remember(m chatgen.Message) {
 func (l *listener) delay(n int, err error) (time.Duration, bool) {
 	if errors.Is(err, ErrMissingArgument) || errors.Is(err, ErrInvalidArgument) ||
 		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrMalformedResponse) ||
-		errors.Is(err, ErrRecoveryLimit) ||
+		errors.Is(err, ErrRecoveryLimit) || errors.Is(err, ErrResumeNotFound) ||
 		errors.Is(err, transport.ErrRepeatedToken) {
 		return 0, false
 	}
