@@ -48,7 +48,8 @@ const (
 	// after each connection): at most that many pages, and that many
 	// messages read. The messages default is the dedup memory's
 	// (DefaultDedupMax); the pages default leaves room for pages of 20
-	// (Botpress's) and for empty ones. See WithRecoveryLimit.
+	// (bptest's default page size) and for empty ones. See
+	// WithRecoveryLimit.
 	DefaultRecoveryPages    = 1_000
 	DefaultRecoveryMessages = 10_000
 	// DefaultRecoveryBytes bounds the bytes of listMessages answers that one
