@@ -13,7 +13,12 @@ import (
 // User keys of the Chat API: HS256 JSON Web Tokens whose claim id is the
 // Chat user's ID, signed with the integration's encryption key. Only what
 // the keys use is read: the header's alg, the claims id and, when present,
-// exp and nbf (seconds since the epoch), as a JWT library checks them.
+// exp and nbf (seconds since the epoch), as the integration's
+// jsonwebtoken.verify checks them (it does not look at iat). So the keys of
+// both versions of @botpress/chat are accepted: 1.x signs with jose, header
+// {"alg":"HS256"} and claims {id, iat}; 0.5.5 with jsonwebtoken, header
+// {"alg":"HS256","typ":"JWT"} and claims {id, iat}. The keys the server
+// issues (createUser) are of the integration's form, jsonwebtoken's.
 
 // jwtHeader is the header of every key the server signs.
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))

@@ -69,6 +69,11 @@ func (c *Client) send(ctx context.Context, op operation, build transport.Builder
 	if err != nil {
 		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
+	return cfg.send(ctx, op, build)
+}
+
+// send is Client.send with the config of the call already made.
+func (cfg *config) send(ctx context.Context, op operation, build transport.Builder) ([]byte, error) {
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
 	actx, cancel := cfg.FirstAttemptContext(ctx)

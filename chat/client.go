@@ -94,8 +94,9 @@ type config struct {
 	userID        string
 
 	// Derived by validate.
-	endpoint *transport.Endpoint // baseURL resolved as a directory
-	userKey  string              // key, else signed from encryptionKey and userID
+	endpoint  *transport.Endpoint // baseURL resolved as a directory
+	userKey   string              // key, else signed from encryptionKey and userID
+	signedFor string              // the userID and encryptionKey userKey was signed from
 }
 
 // New returns a Client for the Chat API of the bot whose Chat integration
@@ -165,7 +166,12 @@ func (cfg *config) validate() error {
 	case cfg.key != "":
 		cfg.userKey = cfg.key
 	case cfg.encryptionKey != "" && cfg.userID != "":
-		cfg.userKey = SignUserKey(cfg.userID, cfg.encryptionKey)
+		// Signed once: a call's options leave the key as it is, unless
+		// they change what it is signed from.
+		if cfg.userKey == "" || cfg.signedFor != cfg.userID+"\x00"+cfg.encryptionKey {
+			cfg.userKey = SignUserKey(cfg.userID, cfg.encryptionKey)
+			cfg.signedFor = cfg.userID + "\x00" + cfg.encryptionKey
+		}
 	default:
 		cfg.userKey = ""
 	}

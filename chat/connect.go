@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/botpress-go/sdk/chat/chatgen"
 )
@@ -55,21 +56,33 @@ func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, er
 }
 
 // jwtHeader is the encoded header of every key SignUserKey makes:
-// base64url of {"alg":"HS256","typ":"JWT"} (TestSignUserKey checks it).
-const jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+// base64url of {"alg":"HS256"}, as @botpress/chat 1.x writes it
+// (TestSignUserKey checks it).
+const jwtHeader = "eyJhbGciOiJIUzI1NiJ9"
 
 // SignUserKey returns the user key of the user userID for a Chat
-// integration configured with encryptionKey: a JSON Web Token signed with
-// HMAC-SHA256 whose only claim is {"id": userID}. Such a key does not
-// expire; keep the encryption key on your server, never in an app.
+// integration configured with encryptionKey, as @botpress/chat 1.x signs
+// it: a JSON Web Token signed with HMAC-SHA256, header {"alg":"HS256"},
+// claims {"id": userID, "iat": now, in seconds since the epoch}. The Chat
+// integration accepts it, as it accepts the keys of 0.5.5 (header with
+// "typ":"JWT"); such a key does not expire. Keep the encryption key on
+// your server, never in an app. New and Connect sign with it once per
+// client; SignUserKeyAt gives the same key for the same instant.
 func SignUserKey(userID, encryptionKey string) string {
-	// As JSON.stringify writes it: <, > and & as they are.
+	return SignUserKeyAt(userID, encryptionKey, time.Now())
+}
+
+// SignUserKeyAt is SignUserKey with the time the key says it was issued
+// at (its claim iat, whole seconds): the same arguments make the same key.
+func SignUserKeyAt(userID, encryptionKey string, issuedAt time.Time) string {
+	// As JSON.stringify writes it: <, > and & as they are; id, then iat.
 	var claims bytes.Buffer
 	enc := json.NewEncoder(&claims)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(struct {
-		ID string `json:"id"`
-	}{userID}) // a string always encodes
+		ID  string `json:"id"`
+		Iat int64  `json:"iat"`
+	}{userID, issuedAt.Unix()}) // a string and a number always encode
 	signing := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(bytes.TrimSuffix(claims.Bytes(), []byte("\n")))
 	mac := hmac.New(sha256.New, []byte(encryptionKey))
 	mac.Write([]byte(signing))

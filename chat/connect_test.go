@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,16 +25,43 @@ import (
 	"github.com/botpress-go/sdk/message"
 )
 
-// The expected keys were computed apart from this package (Python's hmac
-// and base64): header {"alg":"HS256","typ":"JWT"}, claims {"id": ...}
-// written as JSON.stringify writes them.
+// Keys are signed as @botpress/chat 1.x signs them (jose's SignJWT with
+// setIssuedAt): header {"alg":"HS256"}, claims {"id": ..., "iat": ...}
+// written as JSON.stringify writes them. The expected keys were computed
+// apart from this package (Python's hmac and base64).
 func TestSignUserKey(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC) // iat 1767323045: whole seconds
 	assert.Equal(t,
-		"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpZCI6InVzZXItNDIifQ.MtUvz08Fug7GnC0W4QrKESTnXCUqfjEFuJ0X0umXTrk",
-		chat.SignUserKey("user-42", "my-encryption-key"))
+		"eyJhbGciOiJIUzI1NiJ9.eyJpZCI6InVzZXItNDIiLCJpYXQiOjE3NjczMjMwNDV9.RXrLk6KpbjdXC1zcK_I5hESX_zfLy0FMxBlaoNUROis",
+		chat.SignUserKeyAt("user-42", "my-encryption-key", at))
 	assert.Equal(t,
-		"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpZCI6ImE8Yj4mw6kifQ.ggCou2qP2fUNlv_f2fe0mRYVqkf7rTcdsbovnmC7jSQ",
-		chat.SignUserKey("a<b>&é", "k"))
+		"eyJhbGciOiJIUzI1NiJ9.eyJpZCI6ImE8Yj4mw6kiLCJpYXQiOjE3NjczMjMwNDV9.QuoITwgzOaLHHIxGQUkEgdV1DXfunu5NwBygEmihIKk",
+		chat.SignUserKeyAt("a<b>&é", "k", at))
+
+	// SignUserKey: issued now.
+	before := time.Now().Unix()
+	key := chat.SignUserKey("user-42", cnSecret)
+	after := time.Now().Unix()
+	header, claims := jwtParts(t, key)
+	assert.Equal(t, map[string]any{"alg": "HS256"}, header)
+	assert.Equal(t, "user-42", claims["id"])
+	assert.Len(t, claims, 2)
+	iat := int64(claims["iat"].(float64))
+	assert.True(t, before <= iat && iat <= after, "iat %d not in [%d, %d]", iat, before, after)
+	assert.Equal(t, "user-42", cnVerify(key))
+}
+
+// jwtParts decodes a key's header and claims.
+func jwtParts(t *testing.T, key string) (header, claims map[string]any) {
+	t.Helper()
+	parts := strings.Split(key, ".")
+	require.Len(t, parts, 3)
+	for i, v := range []*map[string]any{&header, &claims} {
+		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, v))
+	}
+	return header, claims
 }
 
 // cnServer is a Chat API for Connect: createUser issues keys, and
@@ -125,7 +153,7 @@ func TestConnectWithEncryptionKey(t *testing.T) {
 	c, err := chat.Connect(context.Background(), "", chat.WithBaseURL(s.URL),
 		chat.WithEncryptionKey(cnSecret), chat.WithUserID("user-42"))
 	require.NoError(t, err)
-	assert.Equal(t, chat.SignUserKey("user-42", cnSecret), c.UserKey())
+	assert.Equal(t, "user-42", cnVerify(c.UserKey()), "a key of user-42 signed with the encryption key")
 	assert.Equal(t, "user-42", c.User().ID)
 	assert.Equal(t, []string{"POST /users/get-or-create " + c.UserKey()}, s.log())
 	assert.NotContains(t, strings.Join(s.log(), " ")+strings.Join(s.bodies, " "), cnSecret, "the encryption key is never sent")
@@ -152,9 +180,25 @@ func TestConnectWithUserKey(t *testing.T) {
 func TestNewUserKeyFromEncryptionKey(t *testing.T) {
 	c, err := chat.New("wh", chat.WithEncryptionKey(cnSecret), chat.WithUserID("u1"))
 	require.NoError(t, err)
-	assert.Equal(t, chat.SignUserKey("u1", cnSecret), c.UserKey())
+	assert.Equal(t, "u1", cnVerify(c.UserKey()))
 	assert.Equal(t, "u1", c.UserID())
 	assert.Nil(t, c.User())
+	_, claims := jwtParts(t, c.UserKey())
+	assert.Contains(t, claims, "iat", "a 1.x key")
+
+	// A call sends the client's key, whatever options it takes; one that
+	// changes the user signs anew (see also TestKeySignedOnce).
+	s := newCNServer(t)
+	c, err = chat.New("", chat.WithBaseURL(s.URL), chat.WithEncryptionKey(cnSecret), chat.WithUserID("u1"))
+	require.NoError(t, err)
+	_, err = c.GetUser(context.Background(), chat.WithTimeout(time.Minute))
+	require.NoError(t, err)
+	_, err = c.GetUser(context.Background(), chat.WithUserID("u2"))
+	require.NoError(t, err)
+	log := s.log()
+	require.Len(t, log, 2)
+	assert.Equal(t, "GET /users/me "+c.UserKey(), log[0])
+	assert.Equal(t, "u2", cnVerify(strings.TrimPrefix(log[1], "GET /users/me ")))
 
 	c, err = chat.New("wh", chat.WithEncryptionKey(cnSecret), chat.WithUserID("u1"), chat.WithUserKey("explicit"))
 	require.NoError(t, err)

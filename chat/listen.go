@@ -43,7 +43,37 @@ const (
 	DefaultMaxSignalSize = 4 << 20
 	// DefaultReplyTimeout bounds SendAndWait's wait for the answer.
 	DefaultReplyTimeout = 60 * time.Second
+	// DefaultRecoveryPages and DefaultRecoveryMessages bound each walk of
+	// listMessages that Listen makes (its first look, and the recovery
+	// after each connection): at most that many pages, and that many
+	// messages read. The messages default is the dedup memory's
+	// (DefaultDedupMax); the pages default leaves room for pages of 20
+	// (bptest's default page size) and for empty ones. See
+	// WithRecoveryLimit.
+	DefaultRecoveryPages    = 1_000
+	DefaultRecoveryMessages = 10_000
+	// DefaultRecoveryBytes bounds the bytes of listMessages answers that one
+	// walk reads, all pages together; a single page is bounded by what is
+	// left. See WithRecoveryBytes.
+	DefaultRecoveryBytes = 64 << 20
 )
+
+// ErrRecoveryLimit is wrapped by the error that ends Listen when one of its
+// walks of listMessages (the first look, or a recovery) would read more
+// pages, messages or bytes than WithRecoveryLimit and WithRecoveryBytes
+// allow before reaching where it stops: a conversation longer than the
+// bound under WithHistory, a listener away for longer than the bound's worth
+// of messages, or a server that never stops paging. Listen does not skip
+// ahead (the messages past the bound would be lost without a word): it ends,
+// and the error names the bound and the option that raises it. To go on
+// from the newest message, start a new Listen without WithHistory.
+var ErrRecoveryLimit = errors.New("past the recovery limit")
+
+// ErrResumeNotFound is wrapped by the error that ends Listen started with
+// WithResumeAfterID when listMessages, read to the beginning of the
+// conversation, does not hold that message (deleted, or of another
+// conversation).
+var ErrResumeNotFound = errors.New("message to resume after not found")
 
 // ListenOption configures Listen, ListenConversation or SendAndWait.
 type ListenOption func(*listenOptions)
@@ -58,11 +88,27 @@ type listenOptions struct {
 	dedupMax      int
 	maxSignal     int
 	onReconnect   func(error)
-	after         *chatgen.Message
-	history       bool
+	from          startFrom
+	after         *chatgen.Message // startAfterMessage
+	afterID       string           // startAfterID
+	afterTime     time.Time        // startAfterTime
 	replyTimeout  time.Duration
-	err           error
+
+	recoveryPages, recoveryMessages, recoveryBytes int
+
+	err error
 }
+
+// startFrom says where Listen starts.
+type startFrom int
+
+const (
+	startNow          startFrom = iota // after the newest message: the first look
+	startAfterMessage                  // WithResumeAfter
+	startHistory                       // WithHistory
+	startAfterID                       // WithResumeAfterID
+	startAfterTime                     // WithResumeAfterTime
+)
 
 func newListenOptions(opts []ListenOption) (listenOptions, error) {
 	lo := listenOptions{
@@ -74,6 +120,10 @@ func newListenOptions(opts []ListenOption) (listenOptions, error) {
 		dedupMax:     DefaultDedupMax,
 		maxSignal:    DefaultMaxSignalSize,
 		replyTimeout: DefaultReplyTimeout,
+
+		recoveryPages:    DefaultRecoveryPages,
+		recoveryMessages: DefaultRecoveryMessages,
+		recoveryBytes:    DefaultRecoveryBytes,
 	}
 	transport.Apply(&lo, opts)
 	if lo.err == nil && lo.dedupWindow < lo.lookback {
@@ -185,8 +235,45 @@ func WithOnReconnect(f func(err error)) ListenOption {
 // creation time; m excluded), as recovered ones, then the live signals. An
 // app that saved the last message it handled resumes with it after a
 // restart, with nothing lost. SendAndWait uses it with the message sent.
+// Of WithResumeAfter, WithResumeAfterID, WithResumeAfterTime and
+// WithHistory, the last given wins.
 func WithResumeAfter(m chatgen.Message) ListenOption {
-	return func(lo *listenOptions) { lo.after, lo.history = &m, false }
+	return func(lo *listenOptions) { lo.from, lo.after = startAfterMessage, &m }
+}
+
+// WithResumeAfterID makes Listen start after the message with this ID,
+// when only its ID is known: the Last-Event-ID a browser's EventSource
+// sends back when a server relays the conversation to it with each
+// message's ID as the event ID, or an ID an app saved. Once connected,
+// Listen reads listMessages from the newest message down to that one (no
+// getMessage) and delivers every message newer than it, oldest first, as
+// recovered ones, each once, then the live signals. Messages created in the
+// same millisecond are told apart by listMessages' order: those it lists
+// after the ID (older) are not delivered.
+//
+// If listMessages, read to the beginning of the conversation, does not
+// hold the message, Listen ends with an error wrapping ErrResumeNotFound;
+// if reaching it takes more than the recovery bounds (WithRecoveryLimit,
+// WithRecoveryBytes), with one wrapping ErrRecoveryLimit. An empty id is
+// an invalid option.
+func WithResumeAfterID(id string) ListenOption {
+	return func(lo *listenOptions) {
+		if id == "" {
+			lo.fail("WithResumeAfterID: empty message ID")
+			return
+		}
+		lo.from, lo.afterID = startAfterID, id
+	}
+}
+
+// WithResumeAfterTime makes Listen start after a time: once connected, it
+// first delivers, oldest first and as recovered ones, the messages created
+// strictly after t (one created at t itself is not delivered: to resume
+// after a message, use WithResumeAfterID or WithResumeAfter), then the live
+// signals. The zero time starts at the beginning of the conversation, as
+// WithHistory.
+func WithResumeAfterTime(t time.Time) ListenOption {
+	return func(lo *listenOptions) { lo.from, lo.afterTime = startAfterTime, t }
 }
 
 // WithHistory makes Listen start at the beginning of the conversation:
@@ -194,9 +281,46 @@ func WithResumeAfter(m chatgen.Message) ListenOption {
 // first, as recovered ones, then the live signals. It suits a conversation
 // the app has just created, where nothing can then be missed between its
 // creation and the loop's start (a bot that greets first, a message sent
-// before the stream is open); on a long conversation it reads all of it.
+// before the stream is open); on a long conversation it reads all of it,
+// and one longer than the recovery bounds ends Listen with an error
+// wrapping ErrRecoveryLimit (see WithRecoveryLimit).
 func WithHistory() ListenOption {
-	return func(lo *listenOptions) { lo.after, lo.history = nil, true }
+	return func(lo *listenOptions) { lo.from = startHistory }
+}
+
+// WithRecoveryLimit bounds each walk of listMessages that Listen makes
+// (the first look, which finds where "new" starts, and the recovery after
+// each connection, which reads back to the messages already delivered, to
+// the message WithResumeAfterID names, or, under WithHistory, to the
+// beginning): at most pages pages and messages messages read. With
+// WithRecoveryBytes, this bounds the memory a walk holds (the messages it
+// will deliver, oldest first, once it is done) and its work, whatever a
+// server answers. A walk that needs more ends Listen with an error wrapping
+// ErrRecoveryLimit that names the bound. Both must be positive. Defaults:
+// 1,000 pages and 10,000 messages.
+func WithRecoveryLimit(pages, messages int) ListenOption {
+	return func(lo *listenOptions) {
+		if pages < 1 || messages < 1 {
+			lo.fail("invalid recovery limit of %d pages and %d messages: both must be positive", pages, messages)
+			return
+		}
+		lo.recoveryPages, lo.recoveryMessages = pages, messages
+	}
+}
+
+// WithRecoveryBytes bounds the bytes of the listMessages answers that one
+// walk of Listen reads, all pages together (a page is read no further than
+// what is left); past it, Listen ends with an error wrapping
+// ErrRecoveryLimit. The listParticipants answers a recovery reads to tell
+// users from the bot are bounded by it too, each. Default: 64 MiB.
+func WithRecoveryBytes(n int) ListenOption {
+	return func(lo *listenOptions) {
+		if n < 1 {
+			lo.fail("invalid recovery size %d: must be positive", n)
+			return
+		}
+		lo.recoveryBytes = n
+	}
 }
 
 // WithReplyTimeout bounds SendAndWait's wait for the answer; zero leaves
@@ -235,6 +359,12 @@ func WithReplyTimeout(d time.Duration) ListenOption {
 //     cannot be read are skipped (a skipped message comes back with the
 //     next recovery only if the stream is lost); a signal of a type this
 //     package does not know comes as *UnknownSignal.
+//   - Its memory is bounded whatever the server sends: a signal by
+//     WithMaxSignalSize (a larger one drops the stream, ErrSignalTooLarge),
+//     the IDs it remembers by WithDedup, and each walk of listMessages by
+//     WithRecoveryLimit and WithRecoveryBytes. A walk that would go past
+//     its bound ends Listen with an error wrapping ErrRecoveryLimit, rather
+//     than skip messages.
 //
 // Listen sends requests only while the loop runs, and reads the stream on
 // the loop's goroutine (it starts none of its own); ending the loop or ctx
@@ -260,12 +390,19 @@ func (c *Client) Listen(ctx context.Context, conversationID string, opts ...List
 		if c.user != nil && cfg.userKey == c.cfg.userKey {
 			l.self = c.user.ID
 		}
-		if m := lo.after; m != nil {
+		switch lo.from {
+		case startAfterMessage:
+			m := lo.after
 			l.mark, l.start, l.marked = m.CreatedAt, m.CreatedAt, true
 			l.seen.add(m.ID, m.CreatedAt)
-		}
-		if lo.history {
+		case startHistory:
 			l.marked = true // from the beginning: no first look, no start
+		case startAfterID:
+			// No first look: the first recovery reads down to the message.
+			l.resumeID, l.marked = lo.afterID, true
+		case startAfterTime:
+			t := lo.afterTime
+			l.mark, l.start, l.marked, l.startExcluded = t, t, true, !t.IsZero()
 		}
 		l.run(ctx, yield)
 	}
@@ -280,10 +417,12 @@ type listener struct {
 	convID string
 	lo     listenOptions
 
-	seen   seenSet
-	mark   time.Time // newest creation time delivered, or of the first look
-	start  time.Time // where Listen started: no recovery looks before it
-	marked bool      // mark and start are known (zero: an empty conversation)
+	seen          seenSet
+	mark          time.Time // newest creation time delivered, or of the first look
+	start         time.Time // where Listen started: no recovery looks before it
+	startExcluded bool      // a message created at start itself is not new (WithResumeAfterTime)
+	marked        bool      // mark and start are known (zero: an empty conversation)
+	resumeID      string    // WithResumeAfterID's message, until a recovery found it
 
 	self    string          // the listening user's ID
 	authors map[string]bool // author → whether the bot, as learned
@@ -349,9 +488,10 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 	recovered := false
 	defer func() {
 		cn.close()
-		// A stream that got through, but not a recovery that failed:
-		// the backoff goes on growing for that.
-		got = recovered && cn.alive.Load()
+		// A stream that got through, but not a recovery that failed, nor a
+		// stream that sent a signal too large: the backoff goes on growing
+		// for those.
+		got = recovered && cn.alive.Load() && !errors.Is(err, ErrSignalTooLarge)
 		l.lastID = cn.parser.lastID
 		if cn.parser.retry > 0 {
 			l.retry = cn.parser.retry
@@ -362,7 +502,8 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 		return false, err
 	}
 	recovered = true
-	for _, s := range missed {
+	for i, s := range missed {
+		missed[i] = nil // delivered: not held while the loop runs
 		l.remember(s.Message)
 		if !yield(s, nil) {
 			return false, errStopped
@@ -391,55 +532,94 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 // its creation time is where Listen starts. The messages created then are
 // marked as seen, not delivered; no recovery looks before.
 func (l *listener) firstLook(ctx context.Context) error {
-walk:
-	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
-		if err != nil {
-			return err
+	var mark time.Time
+	var ids []seenEntry
+	err := l.walkMessages(ctx, "the first look", "a message older than the newest", func(m chatgen.Message) bool {
+		if mark.IsZero() {
+			mark = m.CreatedAt
 		}
-		for _, m := range page.Items {
-			if l.mark.IsZero() {
-				l.mark = m.CreatedAt
-			}
-			if m.CreatedAt.Before(l.mark) {
-				break walk
-			}
-			l.seen.add(m.ID, m.CreatedAt)
+		if m.CreatedAt.Before(mark) {
+			return false
 		}
+		ids = append(ids, seenEntry{m.ID, m.CreatedAt})
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	l.start, l.marked = l.mark, true
+	for _, e := range ids {
+		l.seen.add(e.id, e.at)
+	}
+	l.seen.prune(mark)
+	l.mark, l.start, l.marked = mark, mark, true
 	return nil
 }
 
 // recover returns, oldest first, the messages not delivered yet that were
 // created since the mark less the lookback (but not before the start),
-// read from the newest with listMessages.
+// read from the newest with listMessages; or, while resumeID is set, the
+// messages newer than that one.
 func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	floor := l.mark.Add(-l.lo.lookback)
 	if floor.Before(l.start) {
 		floor = l.start
 	}
+	target := "the messages already delivered"
+	switch {
+	case l.resumeID != "":
+		target = fmt.Sprintf("message %q (WithResumeAfterID)", l.resumeID)
+	case l.mark.IsZero():
+		target = "the beginning of the conversation"
+	}
 	var missed []chatgen.Message
 	// A message can come on two pages: one created during the walk shifts
 	// the pages of an API that pages by offset.
 	inBatch := map[string]bool{}
-walk:
-	for page, err := range l.c.ListMessagesPages(ctx, l.convID, nil, l.lo.call...) {
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page.Items {
-			// With nothing delivered yet and no start (an empty
-			// conversation, or WithHistory), everything is new; otherwise
-			// what is older than the floor was delivered, or was there
-			// before the start.
-			if !l.mark.IsZero() && m.CreatedAt.Before(floor) {
-				break walk
+	// Resuming after an ID: the message, once found, and those listed after
+	// it that were created in the same millisecond (older, by the API's
+	// order) are marked as seen, not delivered.
+	var found bool
+	var at time.Time
+	var older []seenEntry
+	err := l.walkMessages(ctx, "a recovery", target, func(m chatgen.Message) bool {
+		switch {
+		case l.resumeID != "":
+			if found || m.ID == l.resumeID {
+				if found && !m.CreatedAt.Equal(at) {
+					return false
+				}
+				found, at = true, m.CreatedAt
+				older = append(older, seenEntry{m.ID, m.CreatedAt})
+				return true
 			}
-			if !l.seen.has(m.ID) && !inBatch[m.ID] {
-				inBatch[m.ID] = true
-				missed = append(missed, m)
-			}
+		case l.mark.IsZero():
+			// Nothing delivered yet and no start (an empty conversation, or
+			// WithHistory): everything is new.
+		case m.CreatedAt.Before(floor), l.startExcluded && !m.CreatedAt.After(l.start):
+			// Delivered already, or there before the start.
+			return false
 		}
+		if !l.seen.has(m.ID) && !inBatch[m.ID] {
+			inBatch[m.ID] = true
+			missed = append(missed, m)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if l.resumeID != "" {
+		if !found {
+			return nil, fmt.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
+		}
+		for _, e := range older {
+			l.seen.add(e.id, e.at)
+		}
+		l.start, l.resumeID = at, ""
+		if at.After(l.mark) {
+			l.mark = at
+		}
+		l.seen.prune(l.mark)
 	}
 	if len(missed) == 0 {
 		return nil, nil
@@ -460,6 +640,67 @@ walk:
 	return out, nil
 }
 
+// walkMessages reads listMessages from the newest message, one page at a
+// time, handing each message to f until f returns false or the last page
+// is read, within the bounds of one walk (WithRecoveryLimit,
+// WithRecoveryBytes): past one, it returns an error wrapping
+// ErrRecoveryLimit that names the walk (what), where it was going (target)
+// and the bound.
+func (l *listener) walkMessages(ctx context.Context, what, target string, f func(chatgen.Message) bool) error {
+	lo := &l.lo
+	past := func(n int, unit, option string) error {
+		return fmt.Errorf("botpress: listen: %w: %s would read more than %d %s of listMessages without reaching %s; %s raises the bound",
+			ErrRecoveryLimit, what, n, unit, target, option)
+	}
+	op := operation{name: "listMessages", method: "GET", path: "/conversations/{conversationId}/messages", auth: true}
+	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
+		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/messages", l.convID)
+	}
+	pages, messages, size := 0, 0, 0
+	fetch := func(ctx context.Context, token *string) ([]chatgen.Message, string, error) {
+		if pages == lo.recoveryPages {
+			return nil, "", past(lo.recoveryPages, "pages", "chat.WithRecoveryLimit")
+		}
+		if size >= lo.recoveryBytes {
+			return nil, "", past(lo.recoveryBytes, "bytes", "chat.WithRecoveryBytes")
+		}
+		pages++
+		cfg := l.cfg
+		cfg.MaxBody = lo.recoveryBytes - size
+		op := op
+		op.params = &chatgen.ListMessagesParams{NextToken: token}
+		body, err := cfg.send(ctx, op, build)
+		var tooLarge *transport.TooLargeError
+		if errors.As(err, &tooLarge) {
+			return nil, "", past(lo.recoveryBytes, "bytes", "chat.WithRecoveryBytes")
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		size += len(body)
+		page, err := transport.Decode[chatgen.ListMessagesResponse](op.name, body)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Messages, transport.TokenString(page.Meta.NextToken), nil
+	}
+	for page, err := range transport.Pages(ctx, op.name, nil, fetch) {
+		if err != nil {
+			return err
+		}
+		for _, m := range page.Items {
+			if messages == lo.recoveryMessages {
+				return past(lo.recoveryMessages, "messages", "chat.WithRecoveryLimit")
+			}
+			messages++
+			if !f(m) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
 // isBot says whether author is the bot, as far as the listener knows, and
 // whether it knows: the listening user and the participants are not, an
 // author the stream named is as it said; an unknown author is taken for
@@ -477,15 +718,26 @@ func (l *listener) isBot(author string) (bot, known bool) {
 // learnParticipants notes the conversation's participants as users. A
 // failure leaves the guess as it is: it only tells recovered messages'
 // authors apart.
+//
+// It reads at most the pages of WithRecoveryLimit, each bounded by
+// WithRecoveryBytes, and forgets nothing it learned when stopped there.
 func (l *listener) learnParticipants(ctx context.Context) {
-	for u, err := range l.c.AllParticipants(ctx, l.convID, nil, l.lo.call...) {
-		if err != nil {
-			if lg := l.cfg.Logger; lg != nil {
-				lg.LogAttrs(ctx, slog.LevelDebug, "botpress listen: participants unknown", slog.String("error", err.Error()))
+	pages := 0
+	opts := append(slices.Clip(l.lo.call), withMaxBody(l.lo.recoveryBytes))
+	for page, err := range l.c.ListParticipantsPages(ctx, l.convID, nil, opts...) {
+		if err == nil {
+			for _, u := range page.Items {
+				l.learn(u.ID, false)
 			}
-			return
+			if pages++; pages < l.lo.recoveryPages || page.Last() {
+				continue
+			}
+			err = fmt.Errorf("%w: more than %d pages of listParticipants (chat.WithRecoveryLimit)", ErrRecoveryLimit, pages)
 		}
-		l.learn(u.ID, false)
+		if lg := l.cfg.Logger; lg != nil {
+			lg.LogAttrs(ctx, slog.LevelDebug, "botpress listen: participants unknown", slog.String("error", err.Error()))
+		}
+		return
 	}
 }
 
@@ -513,7 +765,9 @@ func (l *listener) remember(m chatgen.Message) {
 // WithMaxRetryAfter.
 func (l *listener) delay(n int, err error) (time.Duration, bool) {
 	if errors.Is(err, ErrMissingArgument) || errors.Is(err, ErrInvalidArgument) ||
-		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrMalformedResponse) {
+		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrMalformedResponse) ||
+		errors.Is(err, ErrRecoveryLimit) || errors.Is(err, ErrResumeNotFound) ||
+		errors.Is(err, transport.ErrRepeatedToken) {
 		return 0, false
 	}
 	d := transport.Backoff(n, l.lo.base, l.lo.max)

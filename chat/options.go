@@ -108,3 +108,9 @@ func WithLogger(l *slog.Logger) Option {
 func WithIdempotent() Option {
 	return func(c *config) { c.SetIdempotent() }
 }
+
+// withMaxBody bounds the body of a call's answer below
+// client.MaxResponseBody (see transport.Config.MaxBody).
+func withMaxBody(n int) Option {
+	return func(c *config) { c.MaxBody = n }
+}

@@ -9,10 +9,13 @@ import (
 	"time"
 )
 
-// errEventTooLarge is wrapped by the parser's error when a line or an
-// event's data is longer than allowed: the stream is then dropped (and,
-// under Listen, the messages it would have carried are recovered).
-var errEventTooLarge = errors.New("server-sent event larger than allowed")
+// ErrSignalTooLarge is wrapped by the error that ends a stream when a line
+// of it, or the data of one of its events, is longer than WithMaxSignalSize
+// allows (default DefaultMaxSignalSize): the stream is dropped, having held
+// no more than that. ListenConversation yields it; Listen reconnects (the
+// backoff goes on growing: such a stream does not count as one that got
+// through) and recovers the messages the stream would have carried.
+var ErrSignalTooLarge = errors.New("server-sent event larger than allowed")
 
 // sseEvent is one event of a text/event-stream, as the parser dispatches it.
 type sseEvent struct {
@@ -55,6 +58,10 @@ type sseParser struct {
 // connection already. A longer line is gathered over several reads.
 const sseReadSize = 1024
 
+// sseKeep is the largest data buffer the parser keeps between events; a
+// larger one, grown for one large event, is let go once it is dispatched.
+const sseKeep = 16 << 10
+
 func newSSEParser(r io.Reader, max int) *sseParser {
 	return &sseParser{r: r, buf: make([]byte, sseReadSize), max: max}
 }
@@ -77,6 +84,9 @@ func (p *sseParser) next() (sseEvent, error) {
 				ev.name = string(p.name)
 			}
 			p.name, p.data, p.hasData = p.name[:0], p.data[:0], false
+			if cap(p.data) > sseKeep {
+				p.data = nil // a large event: not kept for the connection's life
+			}
 			return ev, nil
 		}
 		if line[0] == ':' {
@@ -92,7 +102,7 @@ func (p *sseParser) next() (sseEvent, error) {
 			p.name = append(p.name[:0], value...)
 		case "data":
 			if len(p.data)+len(value)+1 > p.max {
-				return sseEvent{}, fmt.Errorf("%w: data over %d bytes", errEventTooLarge, p.max)
+				return sseEvent{}, fmt.Errorf("%w: data over %d bytes (chat.WithMaxSignalSize)", ErrSignalTooLarge, p.max)
 			}
 			p.data = append(append(p.data, value...), '\n')
 			p.hasData = true
@@ -139,7 +149,7 @@ func (p *sseParser) line() ([]byte, error) {
 			}
 			if i := bytes.IndexAny(chunk, "\r\n"); i >= 0 {
 				if len(long)+i > p.max {
-					return nil, fmt.Errorf("%w: a line over %d bytes", errEventTooLarge, p.max)
+					return nil, fmt.Errorf("%w: a line over %d bytes (chat.WithMaxSignalSize)", ErrSignalTooLarge, p.max)
 				}
 				p.skipLF = chunk[i] == '\r'
 				p.start += i + 1
@@ -149,7 +159,7 @@ func (p *sseParser) line() ([]byte, error) {
 				return chunk[:i], nil
 			}
 			if len(long)+len(chunk) > p.max {
-				return nil, fmt.Errorf("%w: a line over %d bytes", errEventTooLarge, p.max)
+				return nil, fmt.Errorf("%w: a line over %d bytes (chat.WithMaxSignalSize)", ErrSignalTooLarge, p.max)
 			}
 			long = append(long, chunk...)
 			p.start = p.end

@@ -74,13 +74,28 @@ func TestSSEParserBounds(t *testing.T) {
 		strings.Repeat("y", 10_000),
 	} {
 		_, _, err := parseAll(in, 100, iotest.OneByteReader)
-		assert.ErrorIs(t, err, errEventTooLarge)
+		assert.ErrorIs(t, err, ErrSignalTooLarge)
 		_, _, err = parseAll(in, 100, func(r io.Reader) io.Reader { return r })
-		assert.ErrorIs(t, err, errEventTooLarge)
+		assert.ErrorIs(t, err, ErrSignalTooLarge)
 	}
 	got, _, err := parseAll(strings.Repeat("data: 0123456789\n", 5)+"\n", 100, iotest.OneByteReader)
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Len(t, got, 1)
+}
+
+// A data buffer grown for one large event is let go once it is
+// dispatched; a small one is kept for the next events.
+func TestSSEParserForgetsLargeBuffers(t *testing.T) {
+	big := strings.Repeat("x", 4*sseKeep)
+	p := newSSEParser(strings.NewReader("data: "+big+"\n\ndata: small\n\n"), 8*sseKeep)
+	ev, err := p.next()
+	require.NoError(t, err)
+	assert.Len(t, ev.data, len(big))
+	assert.Zero(t, cap(p.data), "the large buffer is let go")
+	ev, err = p.next()
+	require.NoError(t, err)
+	assert.Equal(t, "small", string(ev.data))
+	assert.NotZero(t, cap(p.data), "a small one is kept")
 }
 
 // A read error other than EOF is returned as it is.
@@ -104,7 +119,7 @@ func FuzzSSEParser(f *testing.F) {
 		whole, _, errWhole := parseAll(in, 64, func(r io.Reader) io.Reader { return r })
 		bytes, _, errBytes := parseAll(in, 64, iotest.OneByteReader)
 		assert.Equal(t, whole, bytes)
-		assert.Equal(t, errors.Is(errWhole, errEventTooLarge), errors.Is(errBytes, errEventTooLarge))
+		assert.Equal(t, errors.Is(errWhole, ErrSignalTooLarge), errors.Is(errBytes, ErrSignalTooLarge))
 		for _, ev := range whole {
 			_, data, _ := strings.Cut(ev, "|")
 			assert.LessOrEqual(t, len(data), 64)

@@ -40,7 +40,8 @@ func (cfg *Config) retryWait(n int, repeatable, resendable bool, res result, err
 		return 0, false
 	}
 	if err != nil {
-		if !repeatable || errors.Is(err, errTooLarge) {
+		var tooLarge *TooLargeError
+		if !repeatable || errors.As(err, &tooLarge) {
 			return 0, false
 		}
 		return Backoff(n, cfg.RetryBase, cfg.RetryMax), true

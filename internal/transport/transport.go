@@ -80,6 +80,10 @@ type Config struct {
 	// answer is then handled as one of that status (retried as such, and
 	// returned as an *errors.APIError).
 	StatusInBody func(body []byte) int
+	// MaxBody, when positive, bounds the body read from an answer below
+	// MaxResponseBody: a longer one fails the call with a *TooLargeError,
+	// and is not retried.
+	MaxBody int
 	// Err is the first invalid setting an option met; see Fail.
 	Err error
 }
@@ -256,35 +260,47 @@ func (cfg *Config) attempt(ctx context.Context, req *http.Request, n int) (resul
 		return result{}, RedactErr(err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp.Body, resp.ContentLength)
+	limit := MaxResponseBody
+	if cfg.MaxBody > 0 && cfg.MaxBody < limit {
+		limit = cfg.MaxBody
+	}
+	body, err := readBody(resp.Body, resp.ContentLength, limit)
 	res := result{status: resp.StatusCode, header: resp.Header, body: body}
 	if err != nil {
 		return res, fmt.Errorf("reading %d answer: %w", resp.StatusCode, err)
 	}
-	if len(body) > MaxResponseBody {
-		return res, errTooLarge
+	if len(body) > limit {
+		res.body = nil // not kept: the caller gets the error only
+		return res, &TooLargeError{Limit: limit}
 	}
 	return res, nil
 }
 
-var errTooLarge = fmt.Errorf("answer larger than %d bytes", MaxResponseBody)
+// TooLargeError is the error of an answer whose body is longer than
+// allowed (MaxResponseBody, or Config.MaxBody): reading stopped past the
+// limit. Such a call is not retried.
+type TooLargeError struct {
+	// Limit is the number of bytes allowed.
+	Limit int
+}
+
+func (e *TooLargeError) Error() string { return fmt.Sprintf("answer larger than %d bytes", e.Limit) }
 
 // maxSizeHint bounds the buffer readBody reserves from the announced size,
 // so that a wrong Content-Length cannot make it reserve much more than the
 // answer holds.
 const maxSizeHint = 1 << 20
 
-// readBody reads r to its end, or to MaxResponseBody+1 bytes if it is
-// longer (so that the caller can tell), like
-// io.ReadAll(io.LimitReader(r, MaxResponseBody+1)). It starts from a buffer
+// readBody reads r to its end, or to max+1 bytes if it is longer (so that
+// the caller can tell), like io.ReadAll(io.LimitReader(r, max+1)). It starts from a buffer
 // of the announced size (size, -1 when unknown; up to maxSizeHint) plus one
 // byte, so that an answer of the size announced is read into one
 // allocation, where io.ReadAll would grow its buffer several times.
-func readBody(r io.Reader, size int64) ([]byte, error) {
-	const limit = MaxResponseBody + 1
+func readBody(r io.Reader, size int64, max int) ([]byte, error) {
+	limit := max + 1
 	capacity := 512
 	if size >= 0 {
-		capacity = int(min(size, maxSizeHint)) + 1
+		capacity = int(min(size, maxSizeHint, int64(max))) + 1
 	}
 	b := make([]byte, 0, capacity)
 	for {

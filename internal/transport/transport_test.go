@@ -94,3 +94,49 @@ func TestJSONField(t *testing.T) {
 		}
 	}
 }
+
+// MaxBody bounds the body read: a longer answer is a *TooLargeError, read
+// no further than the limit and not retried; one of exactly the limit is
+// read whole.
+func TestMaxBody(t *testing.T) {
+	var calls atomic.Int32
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.URL.Path == "/exact" {
+			io.WriteString(w, strings.Repeat("x", 100))
+			return
+		}
+		// An endless answer: it ends when the client stops reading.
+		chunk := []byte(strings.Repeat("y", 1024))
+		for {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := Defaults()
+	cfg.HTTPClient = srv.Client()
+	cfg.RetryBase, cfg.RetryMax = time.Microsecond, time.Microsecond
+	cfg.MaxBody = 100
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/exact", nil)
+	body, err := cfg.Do(context.Background(), "getX", req)
+	if err != nil || len(body) != 100 {
+		t.Fatalf("Do = %d bytes, %v; want 100", len(body), err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/endless", nil)
+	body, err = cfg.Do(context.Background(), "getX", req)
+	var tooLarge *TooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.Limit != 100 || body != nil {
+		t.Fatalf("Do = %d bytes, %v; want a *TooLargeError of 100 bytes", len(body), err)
+	}
+	if !strings.Contains(err.Error(), "answer larger than 100 bytes") {
+		t.Errorf("error %q does not name the limit", err)
+	}
+	if got := calls.Load(); got != 2 {
+		t.Errorf("%d calls, want 2: a body too large is not retried", got)
+	}
+}
