@@ -50,6 +50,7 @@ type admBot struct {
 	workspace string
 	bot       gen.Bot
 	secrets   map[string]string
+	versions  *collection[botVersion] // made at the first (admin_versions.go)
 }
 
 func newAdminState() *adminState {

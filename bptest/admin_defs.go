@@ -160,11 +160,8 @@ func (d *admDefs) create(st *state, ctx context.Context, body any) (admDef, *api
 		return admDef{}, err
 	}
 	in := admJSON(body)
-	name, version := in["name"], in["version"]
-	if _, dup := d.recs.find(func(v admDef) bool {
-		return v.workspace == ws && v.doc["name"] == name && v.doc["version"] == version
-	}); dup {
-		return admDef{}, alreadyExists(d.kind.name, fmt.Sprintf("%v@%v", name, version))
+	if err := d.checkNew(ws, in); err != nil {
+		return admDef{}, err
 	}
 	id, seq := st.ids.next(d.kind.prefix)
 	now := timestamp(st.now())
@@ -176,6 +173,18 @@ func (d *admDefs) create(st *state, ctx context.Context, body any) (admDef, *api
 		st.admNewSigning(id)
 	}
 	return v, nil
+}
+
+// checkNew makes the checks of a create body (as JSON) in workspace ws:
+// no version of the workspace has its name and version.
+func (d *admDefs) checkNew(ws string, in map[string]any) *apiError {
+	name, version := in["name"], in["version"]
+	if _, dup := d.recs.find(func(v admDef) bool {
+		return v.workspace == ws && v.doc["name"] == name && v.doc["version"] == version
+	}); dup {
+		return alreadyExists(d.kind.name, fmt.Sprintf("%v@%v", name, version))
+	}
+	return nil
 }
 
 // update merges an update body into a version.

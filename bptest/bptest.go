@@ -205,10 +205,11 @@ type Server struct {
 	vmu        sync.Mutex // guards violations, apart: signals are checked under mu
 	violations []string
 
-	mu     sync.Mutex // guards everything below
-	state  *state
-	faults []*faultEntry
-	rng    *rand.Rand
+	mu       sync.Mutex // guards everything below
+	state    *state
+	faults   []*faultEntry
+	rng      *rand.Rand
+	onAction ActionHandler // callAction's script (actions.go)
 }
 
 // New starts a server. Close it when done.

@@ -9,7 +9,8 @@ import (
 // storagePrefix is where the server plays the storage host of files:
 // upsertFile hands out uploadUrl = URL+storagePrefix+"<bot>/<file ID>?sig=..."
 // (a PUT of the content) and the file's url is the same address (a GET). As
-// pre-signed storage URLs, they take no bearer token.
+// pre-signed storage URLs, they take no bearer token. getBotVersion's url
+// is there too: a GET answers the version's saved JSON.
 const storagePrefix = "/_bptest/storage/"
 
 // storageURL is the address of a file's content.
@@ -40,7 +41,14 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet, http.MethodHead:
 		s.mu.Lock()
-		data, contentType, err := s.state.content(bot, fileID)
+		var data []byte
+		var contentType string
+		var err error
+		if strings.HasPrefix(fileID, botVersionPrefix+"_") {
+			data, contentType, err = s.state.versionContent(bot, fileID)
+		} else {
+			data, contentType, err = s.state.content(bot, fileID)
+		}
 		s.mu.Unlock()
 		if err != nil {
 			writeError(w, err.(*apiError))
