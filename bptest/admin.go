@@ -41,6 +41,9 @@ type adminState struct {
 	signing map[string]*signing
 	// audit records by workspace ID, made at the first: see audit.go
 	audit map[string]*collection[gen.AuditRecord]
+	// API keys, personal access tokens, shareable IDs, preferences and
+	// allowlists: see admin_keys.go
+	keys *admKeysState
 }
 
 // admBot is a bot's admin record, the workspace it belongs to and the
@@ -64,6 +67,7 @@ func newAdminState() *adminState {
 		plugins:      newAdmDefs(admPluginKind),
 		interfaces:   newAdmDefs(admInterfaceKind),
 		signing:      map[string]*signing{},
+		keys:         newAdmKeysState(),
 	}
 }
 
@@ -93,7 +97,7 @@ func (st *state) adm() *adminState {
 	}
 	for _, r := range a.bots.filter(func(b admBot) bool { return st.bots[b.bot.ID] == nil }) {
 		a.bots.remove(r.v.bot.ID)
-		delete(a.signing, r.v.bot.ID)
+		st.admForget(r.v.bot.ID)
 	}
 	var missing []string
 	for id := range st.bots {
@@ -369,16 +373,17 @@ func (h *server) DeleteWorkspace(ctx context.Context, req gen.DeleteWorkspaceReq
 	}
 	delete(a.members, req.ID)
 	delete(a.audit, req.ID)
+	delete(a.keys.workspacePrefs, req.ID)
 	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == req.ID }) {
 		a.bots.remove(r.v.bot.ID)
-		delete(a.signing, r.v.bot.ID)
+		st.admForget(r.v.bot.ID)
 		delete(st.bots, r.v.bot.ID)
 	}
 	for _, d := range []*admDefs{a.integrations, a.plugins} {
 		for _, r := range d.recs.filter(func(v admDef) bool { return v.workspace == req.ID }) {
 			id, _ := r.v.doc["id"].(string)
 			d.recs.remove(id)
-			delete(a.signing, id)
+			st.admForget(id)
 		}
 	}
 	return gen.DeleteWorkspace200JSONResponse{}, nil

@@ -551,7 +551,7 @@ func (h *server) DeleteBot(ctx context.Context, req gen.DeleteBotRequestObject) 
 	}
 	st.admin.bots.remove(req.ID)
 	st.audit(b.workspace, gen.AuditRecordActionDELETEBOT, b.bot.ID, b.bot.Name, "")
-	delete(st.admin.signing, req.ID)
+	st.admForget(req.ID)
 	delete(st.bots, req.ID)
 	return gen.DeleteBot200JSONResponse{}, nil
 }

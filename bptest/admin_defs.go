@@ -210,7 +210,7 @@ func (d *admDefs) remove(st *state, ctx context.Context, id string) *apiError {
 		return err
 	}
 	d.recs.remove(id)
-	delete(st.admin.signing, id)
+	st.admForget(id)
 	return nil
 }
 

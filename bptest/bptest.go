@@ -14,7 +14,9 @@
 // token a 401, an unknown ID a 404. Users, conversations, participants,
 // messages, events, states, tags, tasks, workflows, files, tables and rows,
 // bots, workspaces, members, the account, audit records, public profiles
-// and handles (see audit.go) and billing (plans, subscriptions, trials,
+// and handles (see audit.go), API keys, personal access tokens (whose
+// values authenticate), shareable IDs, preferences, allowlists and webchat
+// codes (admin_keys.go) and billing (plans, subscriptions, trials,
 // credit, invoices, quotas and usage: see billing.go) are stateful; so are
 // what Botpress records while bots run (issues, action runs, task
 // activities, logs: see observed.go) and usage activity
@@ -180,7 +182,8 @@ var parsedSpec = sync.OnceValues(func() (specIndex, error) {
 type Server struct {
 	// URL is the server's base URL, such as http://127.0.0.1:41234.
 	URL string
-	// Token is the bearer token it accepts.
+	// Token is the bearer token it accepts, besides the personal access
+	// tokens made with createPersonalAccessToken and not deleted.
 	Token string
 	// BotID is the bot Client acts on; WorkspaceID the workspace.
 	BotID, WorkspaceID string

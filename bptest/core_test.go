@@ -106,8 +106,9 @@ func TestCoreCannedAnswers(t *testing.T) {
 	assert.NotNil(t, plans)
 	_, err = c.GetBotAnalytics(ctx, srv.BotID, &gen.GetBotAnalyticsParams{StartDate: "2026-01-01T00:00:00Z", EndDate: "2026-01-02T00:00:00Z"})
 	require.NoError(t, err)
+	// API keys are kept now (admin_keys.go): an unknown integration is 404.
 	_, err = c.ListIntegrationAPIKeys(ctx, &gen.ListIntegrationAPIKeysParams{IntegrationID: "int_000000000000000000000000000"})
-	require.NoError(t, err)
+	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	assert.Empty(t, srv.ResponseViolations())
 }
 

@@ -90,7 +90,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, r.URL.Path))
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+	if !s.authorized(r.Header.Get("Authorization")) {
 		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token"))
 		return
 	}
@@ -177,6 +177,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rec.capture {
 		s.checkResponse(input, rec)
 	}
+}
+
+// authorized reports whether an Authorization header carries a token the
+// server accepts: its own (WithToken), or a personal access token made
+// with createPersonalAccessToken and not deleted since.
+func (s *Server) authorized(header string) bool {
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	return token == s.Token || s.patAccepted(token)
 }
 
 // opMux collects the generated handlers by their pattern, "METHOD /path/{param}".
