@@ -41,6 +41,8 @@ type adminState struct {
 	signing map[string]*signing
 	// audit records by workspace ID, made at the first: see audit.go
 	audit map[string]*collection[gen.AuditRecord]
+	// deleted is set by deleteAccount: the token is refused (helpers.go)
+	deleted bool
 }
 
 // admBot is a bot's admin record, the workspace it belongs to and the
