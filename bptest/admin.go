@@ -44,6 +44,8 @@ type adminState struct {
 	// API keys, personal access tokens, shareable IDs, preferences and
 	// allowlists: see admin_keys.go
 	keys *admKeysState
+	// deleted is set by deleteAccount: the token is refused (helpers.go)
+	deleted bool
 }
 
 // admBot is a bot's admin record, the workspace it belongs to and the

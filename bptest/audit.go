@@ -18,7 +18,8 @@ import (
 // updateWorkspace (SET_SPENDING_LIMIT when it sets spendingLimit, with the
 // limit as value; UPDATE_WORKSPACE when it sets anything else), the
 // members' calls (ADD_, UPDATE_ and REMOVE_WORKSPACE_MEMBER, with the role
-// as value) and the bots' (CREATE_, UPDATE_ and DELETE_BOT). The account of
+// as value), the bots' (CREATE_, UPDATE_ and DELETE_BOT), changeAISpendQuota
+// (SET_AI_SPENDING_LIMIT) and setPaymentMethod (UPDATE_PAYMENT_METHOD). The account of
 // the server's token acts; the server's clock dates the record. A deleted
 // workspace's records go with it. getAuditRecords answers them newest
 // first.

@@ -48,7 +48,8 @@ import (
 // until endsAt or removeTrial (404 when none runs), and while it runs the
 // workspace's quotas are those of the trial's plan and its activeTrialId
 // names it. createCreditGrant adds the credit, in dollars, to the
-// integration_spend quota of the current month and records a paid invoice.
+// integration_spend quota of the current month and records a paid invoice;
+// changeAISpendQuota sets the ai_spend quota in place of the plan's.
 // listInvoices answers those invoices, newest first; payInvoice refuses
 // them as already paid (400) and answers 404 for another workspace's.
 // Auto-recharge settings and the billing address are kept as set.
@@ -57,7 +58,8 @@ import (
 // computed from the server's state; a billing month is a calendar month in
 // UTC. A quota is the current plan's (or running trial's) allowance plus
 // each add-on's increments times its quantity, plus, for
-// integration_spend, the month's credit grants. Usage, for the month asked:
+// integration_spend, the month's credit grants; ai_spend is the limit
+// changeAISpendQuota set, once it is. Usage, for the month asked:
 //
 //   - bot_count: the workspace's bots created before the month ends;
 //   - collaborator_count: its members who joined before the month ends;
@@ -220,6 +222,12 @@ type blState struct {
 	invoices   *collection[gen.Invoice]
 	recharge   map[string]gen.AutoRechargeSetting
 	address    *gen.GetBillingAddressResponse_Address
+	// What the v1 workspace billing calls keep (billing_workspace.go,
+	// usage.go): the AI spending limit changeAISpendQuota set (nil: the
+	// plan's), the payment method, failed charges by invoice ID.
+	aiSpend  *float64
+	payment  *gen.GetPaymentMethodResponse_PaymentMethod
+	attempts map[string]int
 }
 
 // blSub is a plan, an interval and add-ons: a subscription's content.
@@ -256,8 +264,12 @@ func blMoney(v float64) float64 { return math.Round(v*100) / 100 }
 // blOf returns the billing of the workspace a request acts on, its periods
 // brought up to now.
 func (st *state) blOf(ctx context.Context) (*blState, *apiError) {
+	return st.blFor(workspaceOf(ctx))
+}
+
+// blFor returns the billing of workspace ws, its periods brought up to now.
+func (st *state) blFor(ws string) (*blState, *apiError) {
 	a := st.adm()
-	ws := workspaceOf(ctx)
 	w, ok := a.workspaces.get(ws)
 	if !ok {
 		return nil, notFound("workspace", ws)
@@ -274,7 +286,7 @@ func (st *state) blOf(ctx context.Context) (*blState, *apiError) {
 		start := blMonth(st.now())
 		b = &blState{
 			ws: ws, planID: plan, interval: gen.BillingIntervalMonth, start: start, end: blAdd(start, gen.BillingIntervalMonth),
-			addons: map[string]int{}, invoices: newCollection[gen.Invoice](),
+			addons: map[string]int{}, invoices: newCollection[gen.Invoice](), attempts: map[string]int{},
 			recharge: map[string]gen.AutoRechargeSetting{string(gen.BillingFeatureIntegrationSpend): {Enabled: false}},
 		}
 		st.billing[ws] = b
@@ -861,11 +873,15 @@ func (h *server) SetBillingAddress(ctx context.Context, req gen.SetBillingAddres
 // --- Quotas and usage ---
 
 // quota is how much of a feature the workspace may use in the month that
-// starts at month.
+// starts at month: for ai_spend, the limit changeAISpendQuota set, if one
+// is.
 func (b *blState) quota(f gen.BillingFeature, month, now time.Time) float64 {
 	planID := b.planID
 	if t := b.activeTrial(now); t != nil {
 		planID = t.plan
+	}
+	if f == gen.BillingFeatureAiSpend && b.aiSpend != nil {
+		return *b.aiSpend
 	}
 	p, _ := blFindPlan(planID)
 	q := p.features[f]

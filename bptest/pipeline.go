@@ -94,6 +94,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token"))
 		return
 	}
+	s.mu.Lock()
+	gone := s.state.admin.deleted
+	s.mu.Unlock()
+	if gone {
+		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "the account of this token was deleted (deleteAccount)"))
+		return
+	}
 	if r.ContentLength > s.settings.maxBody {
 		writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, s.settings.maxBody))
 		return

@@ -50,6 +50,8 @@ type botState struct {
 	actionRuns *collection[gen.ActionRun]
 	activities *collection[gen.Activity]
 	logs       *collection[gen.LogEntry]
+	// analytics holds the seeded analytics records by UTC day (2006-01-02).
+	analytics map[string]gen.GetBotAnalyticsResponse_Records
 }
 
 // stateEntry is a stored state and when it expires, if it does.
@@ -95,6 +97,7 @@ func (st *state) addBot(id string) *botState {
 		actionRuns:    newCollection[gen.ActionRun](),
 		activities:    newCollection[gen.Activity](),
 		logs:          newCollection[gen.LogEntry](),
+		analytics:     map[string]gen.GetBotAnalyticsResponse_Records{},
 	}
 	st.bots[id] = b
 	return b
@@ -132,6 +135,9 @@ type SeedData struct {
 	UsageActivity map[string]map[string][]gen.UsageActivity `json:"usageActivity"`
 	// IntegrationLogs maps an integration ID to its log lines.
 	IntegrationLogs map[string][]gen.LogEntry `json:"integrationLogs"`
+	// Invoices maps a workspace ID to invoices it was issued, in the shape
+	// listInvoices answers (billing_workspace.go).
+	Invoices map[string][]gen.Invoice `json:"invoices"`
 }
 
 // BotSeed holds the resources of one bot.
@@ -153,6 +159,9 @@ type BotSeed struct {
 	Activities []gen.Activity `json:"activities"`
 	// Logs are the bot's log lines.
 	Logs []gen.LogEntry `json:"logs"`
+	// Analytics are the bot's daily analytics records, in the shape
+	// getBotAnalytics answers (analytics.go).
+	Analytics []gen.GetBotAnalyticsResponse_Records `json:"analytics"`
 }
 
 // IssueSeed is a bot issue, in the shape getBotIssue answers, and its
@@ -289,8 +298,14 @@ func (st *state) load(d *SeedData) error {
 		if err := st.loadObserved(b, seed, now); err != nil {
 			return fmt.Errorf("bot %s: %w", botID, err)
 		}
+		if err := b.loadAnalytics(seed.Analytics); err != nil {
+			return fmt.Errorf("bot %s: %w", botID, err)
+		}
 	}
-	return st.loadObservedTop(d, now)
+	if err := st.loadObservedTop(d, now); err != nil {
+		return err
+	}
+	return st.loadInvoices(d.Invoices, now)
 }
 
 // Seed adds d to the running server, as WithSeedData loads it at start:
