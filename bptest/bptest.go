@@ -65,23 +65,88 @@ const (
 	DefaultMaxBodySize = 100 << 20
 )
 
+// Default timeouts of a Server (see Timeouts).
+const (
+	DefaultReadHeaderTimeout  = 10 * time.Second
+	DefaultReadTimeout        = time.Minute
+	DefaultWriteTimeout       = time.Minute
+	DefaultIdleTimeout        = 2 * time.Minute
+	DefaultStreamWriteTimeout = 10 * time.Second
+)
+
+// Timeouts bound how long the server waits on a client, so that a client
+// that stalls (slow headers, a slow body, an idle keep-alive connection, a
+// stream it stops reading) cannot hold a connection and its goroutines
+// for ever. A zero field keeps its default; a negative one turns that
+// timeout off.
+type Timeouts struct {
+	// ReadHeader bounds the reading of a request's headers. Default:
+	// DefaultReadHeaderTimeout, 10 s.
+	ReadHeader time.Duration
+	// Read bounds the reading of a whole request, body included: a body
+	// still arriving after it is cut, and its request gets 408
+	// OperationTimeout if an answer can still be written. Default:
+	// DefaultReadTimeout, 1 min.
+	Read time.Duration
+	// Write bounds the writing of an answer, from the end of the request's
+	// headers. listenConversation streams are exempt: they are bounded by
+	// StreamWrite instead. Default: DefaultWriteTimeout, 1 min.
+	Write time.Duration
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request. Default: DefaultIdleTimeout, 2 min.
+	Idle time.Duration
+	// StreamWrite bounds each write of a listenConversation stream: a
+	// client that stops reading is cut as soon as a write cannot go out
+	// within it, and the stream's goroutines end. Default:
+	// DefaultStreamWriteTimeout, 10 s.
+	StreamWrite time.Duration
+}
+
+// withDefaults fills the zero fields with the defaults, and turns the
+// negative ones into 0 (no timeout), as http.Server reads them.
+func (t Timeouts) withDefaults() Timeouts {
+	pick := func(v, def time.Duration) time.Duration {
+		switch {
+		case v == 0:
+			return def
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Timeouts{
+		ReadHeader:  pick(t.ReadHeader, DefaultReadHeaderTimeout),
+		Read:        pick(t.Read, DefaultReadTimeout),
+		Write:       pick(t.Write, DefaultWriteTimeout),
+		Idle:        pick(t.Idle, DefaultIdleTimeout),
+		StreamWrite: pick(t.StreamWrite, DefaultStreamWriteTimeout),
+	}
+}
+
+// WithTimeouts sets the server's timeouts; zero fields keep their
+// defaults (see Timeouts).
+func WithTimeouts(t Timeouts) Option { return func(s *settings) { s.timeouts = t } }
+
 // Option configures a Server.
 type Option func(*settings)
 
 type settings struct {
-	addr        string
-	token       string
-	botIDs      []string
-	workspaceID string
-	pageSize    int
-	maxPageSize int
-	maxBody     int64
-	seed        uint64
-	logger      *slog.Logger
-	validate    bool
-	seedData    *SeedData
-	clock       func() time.Time
-	rateLimit   RateLimit
+	addr         string
+	token        string
+	botIDs       []string
+	workspaceID  string
+	pageSize     int
+	maxPageSize  int
+	maxBody      int64
+	seed         uint64
+	logger       *slog.Logger
+	validate     bool
+	seedData     *SeedData
+	clock        func() time.Time
+	rateLimit    RateLimit
+	timeouts     Timeouts
+	strict       bool
+	lenientScope bool
 
 	chatWebhookID string
 	chatKey       string
@@ -201,6 +266,9 @@ type Server struct {
 	chatSpec chatSpecIndex
 	chatHub  *chatHub
 	chatBot  *chatBot
+	// chatListening counts the listenConversation handlers running, for
+	// the tests that check a stream's goroutine ends.
+	chatListening atomic.Int64
 
 	vmu        sync.Mutex // guards violations, apart: signals are checked under mu
 	violations []string
@@ -288,7 +356,12 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.settings.timeouts = st.timeouts.withDefaults()
+	to := s.settings.timeouts
+	s.http = &http.Server{
+		Handler: s, ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read,
+		WriteTimeout: to.Write, IdleTimeout: to.Idle,
+	}
 	if st.h2c {
 		s.http.Protocols = new(http.Protocols)
 		s.http.Protocols.SetHTTP1(true)

@@ -94,18 +94,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token"))
 		return
 	}
-	if r.ContentLength > s.settings.maxBody {
-		writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, s.settings.maxBody))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, s.settings.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body larger than %d bytes", s.settings.maxBody))
-			return
-		}
-		writeError(rec, invalidPayload("reading the body: %v", err))
+	body, bodyErr := s.readBody(rec, r)
+	if bodyErr != nil {
+		writeError(rec, bodyErr)
 		return
 	}
 	if len(body) > 0 {
@@ -119,7 +110,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, invalidPayload("%s needs a JSON body", route.Operation.OperationID))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
@@ -129,16 +119,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, validationError(err))
 		return
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+	value, err := validateRequest(r, input, body)
+	if err != nil {
 		writeError(rec, validationError(err))
 		return
 	}
-	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil {
-		if err := s.spec.payloads.checkBody(schema, body); err != nil {
+	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil && value != nil {
+		if err := s.spec.payloads.checkBody(schema, value); err != nil {
 			writeError(rec, err)
 			return
 		}
 	}
+	// The handler decodes the bytes as sent: oapi-codegen's binding of an
+	// already decoded value (runtime.BindJSONValue) would lose the order of
+	// raw JSON members.
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
