@@ -207,6 +207,21 @@ func WithResponseValidation(on bool) Option { return func(s *settings) { s.valid
 // sleeping. Default: time.Now.
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
 
+// WithStrict refuses, with 501 in the API's error shape naming the
+// operation, every operation that bptest answers only with a fixed example
+// built from the spec (those README's coverage table lists as "example"),
+// instead of answering it marked with ExampleHeader. A test in strict mode
+// is sure that every answer it reads comes from state, seed data or a
+// documented rule.
+func WithStrict() Option { return func(s *settings) { s.strict = true } }
+
+// WithLenientScope lets a workspace-scoped call (an operation whose spec
+// declares x-workspace-id: bots, integrations, workspaces, usage ...)
+// without that header act on the server's workspace. By default such a
+// call gets 400 InvalidPayload naming the header, as Botpress Cloud
+// answers it; Client sets the header, so only hand-made requests notice.
+func WithLenientScope() Option { return func(s *settings) { s.lenientScope = true } }
+
 // WithSeedData loads resources into the server before it starts;
 // Server.Seed adds more to a running server.
 func WithSeedData(d *SeedData) Option { return func(s *settings) { s.seedData = d } }
@@ -327,7 +342,7 @@ func New(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("bptest: seed data: %w", err)
 		}
 	}
-	impl := &server{canned: canned{examples: newExamples(doc)}, s: s}
+	impl := &server{canned: canned{examples: newExamples(doc), srv: s}, s: s}
 	strict := gen.NewStrictHandlerWithOptions(impl, []gen.StrictMiddlewareFunc{fillQueryMaps}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, invalidPayload("%v", err))

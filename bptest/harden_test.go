@@ -201,3 +201,37 @@ func TestLargeBodiesAreReadOnceAndBounded(t *testing.T) {
 	t.Logf("a chunked body of 64 MiB over a limit of %d: %d bytes allocated", limit, n)
 	assert.Less(t, n, uint64(3*limit), "a chunked body over the limit was read past it")
 }
+
+func TestWorkspaceScopedCallsNeedTheWorkspaceHeader(t *testing.T) {
+	listBots := func(srv *bptest.Server, workspace string) (int, map[string]string) {
+		header := map[string]string{"Authorization": "Bearer " + srv.Token}
+		if workspace != "" {
+			header["x-workspace-id"] = workspace
+		}
+		status, body := coreDo(t, srv, "GET", "/v1/admin/bots", "", "", header)
+		out := map[string]string{}
+		for k, v := range body {
+			out[k] = fmt.Sprint(v)
+		}
+		return status, out
+	}
+	srv := bptest.Start(t)
+	// As Botpress Cloud answers it, and as a bot-scoped call without x-bot-id.
+	status, body := listBots(srv, "")
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "InvalidPayload", body["type"])
+	assert.Contains(t, body["message"], "x-workspace-id")
+	assert.Contains(t, body["message"], "listBots")
+	status, _ = listBots(srv, srv.WorkspaceID)
+	assert.Equal(t, 200, status)
+	// Client sets the header.
+	_, err := srv.Client().ListBots(t.Context(), nil)
+	require.NoError(t, err)
+	// Account and Hub calls are not workspace-scoped.
+	status, _ = coreDo(t, srv, "GET", "/v1/admin/account/me", "", "", map[string]string{"Authorization": "Bearer " + srv.Token})
+	assert.Equal(t, 200, status)
+
+	lenient := bptest.Start(t, bptest.WithLenientScope())
+	status, _ = listBots(lenient, "")
+	assert.Equal(t, 200, status, "WithLenientScope: the server's workspace")
+}

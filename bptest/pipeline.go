@@ -41,7 +41,7 @@ func workspaceOf(ctx context.Context) string { s, _ := ctx.Value(workspaceKey).(
 // content type (415) → a body where the operation takes one (400) → map
 // query parameters read from their dotted keys (400, querymaps.go) → spec
 // validation of the rest (400) → message payloads of a standard type (400, payloads.go)
-// → bot scope → handler, with
+// → workspace scope (400 without x-workspace-id, unless WithLenientScope) → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -138,6 +138,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
 	ctx = context.WithValue(ctx, queryMapsKey, qmaps)
 	ws := r.Header.Get("x-workspace-id")
+	if ws == "" && declares(route.Operation, "x-workspace-id") && !s.settings.lenientScope {
+		// As Cloud: a workspace-scoped call names its workspace.
+		writeError(rec, invalidPayload("%s acts on a workspace: set the x-workspace-id header", route.Operation.OperationID))
+		return
+	}
 	if ws == "" {
 		ws = s.WorkspaceID
 	}
