@@ -20,11 +20,16 @@
 // activities, logs: see observed.go) and usage activity
 // (usage_activity.go), loaded as seed data (SeedData, Server.Seed) or, for
 // usage, counted by the server; every other operation answers a
-// schema-valid example. Lists paginate with opaque
+// schema-valid example, marked with ExampleHeader and logged, or refused
+// with 501 in strict mode (WithStrict). Lists paginate with opaque
 // tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
 // can be injected per operation or by probability, to test retry paths, and
 // a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
 // on every answer, 429 RateLimited over the limit.
+//
+// A workspace-scoped call without x-workspace-id gets 400, as from
+// Botpress Cloud (WithLenientScope relaxes it). Bodies are bounded before
+// they are read, and timeouts (WithTimeouts) cut clients that stall.
 //
 // The server speaks the Chat API too, the user's side of the first bot,
 // under ChatURL, on the same state: user keys, the 21 operations, the
