@@ -22,11 +22,16 @@
 // activities, logs: see observed.go) and usage activity
 // (usage_activity.go), loaded as seed data (SeedData, Server.Seed) or, for
 // usage, counted by the server; every other operation answers a
-// schema-valid example. Lists paginate with opaque
+// schema-valid example, marked with ExampleHeader and logged, or refused
+// with 501 in strict mode (WithStrict). Lists paginate with opaque
 // tokens. Faults (429 with Retry-After, 5xx, latency, dropped connections)
 // can be injected per operation or by probability, to test retry paths, and
 // a rate limit (see RateLimit) answers like the API's: RateLimit-* headers
 // on every answer, 429 RateLimited over the limit.
+//
+// A workspace-scoped call without x-workspace-id gets 400, as from
+// Botpress Cloud (WithLenientScope relaxes it). Bodies are bounded before
+// they are read, and timeouts (WithTimeouts) cut clients that stall.
 //
 // The server speaks the Chat API too, the user's side of the first bot,
 // under ChatURL, on the same state: user keys, the 21 operations, the
@@ -67,23 +72,88 @@ const (
 	DefaultMaxBodySize = 100 << 20
 )
 
+// Default timeouts of a Server (see Timeouts).
+const (
+	DefaultReadHeaderTimeout  = 10 * time.Second
+	DefaultReadTimeout        = time.Minute
+	DefaultWriteTimeout       = time.Minute
+	DefaultIdleTimeout        = 2 * time.Minute
+	DefaultStreamWriteTimeout = 10 * time.Second
+)
+
+// Timeouts bound how long the server waits on a client, so that a client
+// that stalls (slow headers, a slow body, an idle keep-alive connection, a
+// stream it stops reading) cannot hold a connection and its goroutines
+// for ever. A zero field keeps its default; a negative one turns that
+// timeout off.
+type Timeouts struct {
+	// ReadHeader bounds the reading of a request's headers. Default:
+	// DefaultReadHeaderTimeout, 10 s.
+	ReadHeader time.Duration
+	// Read bounds the reading of a whole request, body included: a body
+	// still arriving after it is cut, and its request gets 408
+	// OperationTimeout if an answer can still be written. Default:
+	// DefaultReadTimeout, 1 min.
+	Read time.Duration
+	// Write bounds the writing of an answer, from the end of the request's
+	// headers. listenConversation streams are exempt: they are bounded by
+	// StreamWrite instead. Default: DefaultWriteTimeout, 1 min.
+	Write time.Duration
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request. Default: DefaultIdleTimeout, 2 min.
+	Idle time.Duration
+	// StreamWrite bounds each write of a listenConversation stream: a
+	// client that stops reading is cut as soon as a write cannot go out
+	// within it, and the stream's goroutines end. Default:
+	// DefaultStreamWriteTimeout, 10 s.
+	StreamWrite time.Duration
+}
+
+// withDefaults fills the zero fields with the defaults, and turns the
+// negative ones into 0 (no timeout), as http.Server reads them.
+func (t Timeouts) withDefaults() Timeouts {
+	pick := func(v, def time.Duration) time.Duration {
+		switch {
+		case v == 0:
+			return def
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Timeouts{
+		ReadHeader:  pick(t.ReadHeader, DefaultReadHeaderTimeout),
+		Read:        pick(t.Read, DefaultReadTimeout),
+		Write:       pick(t.Write, DefaultWriteTimeout),
+		Idle:        pick(t.Idle, DefaultIdleTimeout),
+		StreamWrite: pick(t.StreamWrite, DefaultStreamWriteTimeout),
+	}
+}
+
+// WithTimeouts sets the server's timeouts; zero fields keep their
+// defaults (see Timeouts).
+func WithTimeouts(t Timeouts) Option { return func(s *settings) { s.timeouts = t } }
+
 // Option configures a Server.
 type Option func(*settings)
 
 type settings struct {
-	addr        string
-	token       string
-	botIDs      []string
-	workspaceID string
-	pageSize    int
-	maxPageSize int
-	maxBody     int64
-	seed        uint64
-	logger      *slog.Logger
-	validate    bool
-	seedData    *SeedData
-	clock       func() time.Time
-	rateLimit   RateLimit
+	addr         string
+	token        string
+	botIDs       []string
+	workspaceID  string
+	pageSize     int
+	maxPageSize  int
+	maxBody      int64
+	seed         uint64
+	logger       *slog.Logger
+	validate     bool
+	seedData     *SeedData
+	clock        func() time.Time
+	rateLimit    RateLimit
+	timeouts     Timeouts
+	strict       bool
+	lenientScope bool
 
 	chatWebhookID string
 	chatKey       string
@@ -143,6 +213,21 @@ func WithResponseValidation(on bool) Option { return func(s *settings) { s.valid
 // test of expiries passes a clock that it moves forward itself instead of
 // sleeping. Default: time.Now.
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
+
+// WithStrict refuses, with 501 in the API's error shape naming the
+// operation, every operation that bptest answers only with a fixed example
+// built from the spec (those README's coverage table lists as "example"),
+// instead of answering it marked with ExampleHeader. A test in strict mode
+// is sure that every answer it reads comes from state, seed data or a
+// documented rule.
+func WithStrict() Option { return func(s *settings) { s.strict = true } }
+
+// WithLenientScope lets a workspace-scoped call (an operation whose spec
+// declares x-workspace-id: bots, integrations, workspaces, usage ...)
+// without that header act on the server's workspace. By default such a
+// call gets 400 InvalidPayload naming the header, as Botpress Cloud
+// answers it; Client sets the header, so only hand-made requests notice.
+func WithLenientScope() Option { return func(s *settings) { s.lenientScope = true } }
 
 // WithSeedData loads resources into the server before it starts;
 // Server.Seed adds more to a running server.
@@ -204,6 +289,9 @@ type Server struct {
 	chatSpec chatSpecIndex
 	chatHub  *chatHub
 	chatBot  *chatBot
+	// chatListening counts the listenConversation handlers running, for
+	// the tests that check a stream's goroutine ends.
+	chatListening atomic.Int64
 
 	vmu        sync.Mutex // guards violations, apart: signals are checked under mu
 	violations []string
@@ -263,7 +351,7 @@ func New(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("bptest: seed data: %w", err)
 		}
 	}
-	impl := &server{canned: canned{examples: newExamples(doc)}, s: s}
+	impl := &server{canned: canned{examples: newExamples(doc), srv: s}, s: s}
 	strict := gen.NewStrictHandlerWithOptions(impl, []gen.StrictMiddlewareFunc{fillQueryMaps}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, invalidPayload("%v", err))
@@ -292,7 +380,12 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.settings.timeouts = st.timeouts.withDefaults()
+	to := s.settings.timeouts
+	s.http = &http.Server{
+		Handler: s, ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read,
+		WriteTimeout: to.Write, IdleTimeout: to.Idle,
+	}
 	if st.h2c {
 		s.http.Protocols = new(http.Protocols)
 		s.http.Protocols.SetHTTP1(true)

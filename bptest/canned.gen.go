@@ -11,46 +11,48 @@ import (
 
 // canned answers every operation with an example of its success answer,
 // built from the spec. server embeds it and replaces the operations it keeps
-// state for; the rest keep these answers.
+// state for; the rest keep these answers, marked as examples (see
+// canned.example), or refused in strict mode (WithStrict).
 type canned struct {
 	examples *examples
+	srv      *Server
 }
 
-// GetAccount answers getAccount (GET /v1/admin/account/me) with its example.
+// GetAccount answers getAccount (GET /v1/admin/account/me) with its example, marked.
 func (c canned) GetAccount(ctx context.Context, _ gen.GetAccountRequestObject) (gen.GetAccountResponseObject, error) {
-	return c.examples.answer("getAccount", 200)
+	return c.example(ctx, "getAccount", 200)
 }
 
 // VisitGetAccountResponse writes the answer.
 func (a answer) VisitGetAccountResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteAccount answers deleteAccount (POST /v1/admin/account/me) with its example.
+// DeleteAccount answers deleteAccount (POST /v1/admin/account/me) with its example, marked.
 func (c canned) DeleteAccount(ctx context.Context, _ gen.DeleteAccountRequestObject) (gen.DeleteAccountResponseObject, error) {
-	return c.examples.answer("deleteAccount", 200)
+	return c.example(ctx, "deleteAccount", 200)
 }
 
 // VisitDeleteAccountResponse writes the answer.
 func (a answer) VisitDeleteAccountResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateAccount answers updateAccount (PUT /v1/admin/account/me) with its example.
+// UpdateAccount answers updateAccount (PUT /v1/admin/account/me) with its example, marked.
 func (c canned) UpdateAccount(ctx context.Context, _ gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
-	return c.examples.answer("updateAccount", 200)
+	return c.example(ctx, "updateAccount", 200)
 }
 
 // VisitUpdateAccountResponse writes the answer.
 func (a answer) VisitUpdateAccountResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPersonalAccessTokens answers listPersonalAccessTokens (GET /v1/admin/account/pats) with its example.
+// ListPersonalAccessTokens answers listPersonalAccessTokens (GET /v1/admin/account/pats) with its example, marked.
 func (c canned) ListPersonalAccessTokens(ctx context.Context, _ gen.ListPersonalAccessTokensRequestObject) (gen.ListPersonalAccessTokensResponseObject, error) {
-	return c.examples.answer("listPersonalAccessTokens", 200)
+	return c.example(ctx, "listPersonalAccessTokens", 200)
 }
 
 // VisitListPersonalAccessTokensResponse writes the answer.
 func (a answer) VisitListPersonalAccessTokensResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreatePersonalAccessToken answers createPersonalAccessToken (POST /v1/admin/account/pats) with its example.
+// CreatePersonalAccessToken answers createPersonalAccessToken (POST /v1/admin/account/pats) with its example, marked.
 func (c canned) CreatePersonalAccessToken(ctx context.Context, _ gen.CreatePersonalAccessTokenRequestObject) (gen.CreatePersonalAccessTokenResponseObject, error) {
-	return c.examples.answer("createPersonalAccessToken", 200)
+	return c.example(ctx, "createPersonalAccessToken", 200)
 }
 
 // VisitCreatePersonalAccessTokenResponse writes the answer.
@@ -58,9 +60,9 @@ func (a answer) VisitCreatePersonalAccessTokenResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// DeletePersonalAccessToken answers deletePersonalAccessToken (DELETE /v1/admin/account/pats/{id}) with its example.
+// DeletePersonalAccessToken answers deletePersonalAccessToken (DELETE /v1/admin/account/pats/{id}) with its example, marked.
 func (c canned) DeletePersonalAccessToken(ctx context.Context, _ gen.DeletePersonalAccessTokenRequestObject) (gen.DeletePersonalAccessTokenResponseObject, error) {
-	return c.examples.answer("deletePersonalAccessToken", 200)
+	return c.example(ctx, "deletePersonalAccessToken", 200)
 }
 
 // VisitDeletePersonalAccessTokenResponse writes the answer.
@@ -68,89 +70,89 @@ func (a answer) VisitDeletePersonalAccessTokenResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// GetAccountPreference answers getAccountPreference (GET /v1/admin/account/preferences/{key}) with its example.
+// GetAccountPreference answers getAccountPreference (GET /v1/admin/account/preferences/{key}) with its example, marked.
 func (c canned) GetAccountPreference(ctx context.Context, _ gen.GetAccountPreferenceRequestObject) (gen.GetAccountPreferenceResponseObject, error) {
-	return c.examples.answer("getAccountPreference", 200)
+	return c.example(ctx, "getAccountPreference", 200)
 }
 
 // VisitGetAccountPreferenceResponse writes the answer.
 func (a answer) VisitGetAccountPreferenceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetAccountPreference answers setAccountPreference (POST /v1/admin/account/preferences/{key}) with its example.
+// SetAccountPreference answers setAccountPreference (POST /v1/admin/account/preferences/{key}) with its example, marked.
 func (c canned) SetAccountPreference(ctx context.Context, _ gen.SetAccountPreferenceRequestObject) (gen.SetAccountPreferenceResponseObject, error) {
-	return c.examples.answer("setAccountPreference", 200)
+	return c.example(ctx, "setAccountPreference", 200)
 }
 
 // VisitSetAccountPreferenceResponse writes the answer.
 func (a answer) VisitSetAccountPreferenceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListActivities answers listActivities (GET /v1/admin/activities) with its example.
+// ListActivities answers listActivities (GET /v1/admin/activities) with its example, marked.
 func (c canned) ListActivities(ctx context.Context, _ gen.ListActivitiesRequestObject) (gen.ListActivitiesResponseObject, error) {
-	return c.examples.answer("listActivities", 200)
+	return c.example(ctx, "listActivities", 200)
 }
 
 // VisitListActivitiesResponse writes the answer.
 func (a answer) VisitListActivitiesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListBots answers listBots (GET /v1/admin/bots) with its example.
+// ListBots answers listBots (GET /v1/admin/bots) with its example, marked.
 func (c canned) ListBots(ctx context.Context, _ gen.ListBotsRequestObject) (gen.ListBotsResponseObject, error) {
-	return c.examples.answer("listBots", 200)
+	return c.example(ctx, "listBots", 200)
 }
 
 // VisitListBotsResponse writes the answer.
 func (a answer) VisitListBotsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateBot answers createBot (POST /v1/admin/bots) with its example.
+// CreateBot answers createBot (POST /v1/admin/bots) with its example, marked.
 func (c canned) CreateBot(ctx context.Context, _ gen.CreateBotRequestObject) (gen.CreateBotResponseObject, error) {
-	return c.examples.answer("createBot", 200)
+	return c.example(ctx, "createBot", 200)
 }
 
 // VisitCreateBotResponse writes the answer.
 func (a answer) VisitCreateBotResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListBotAPIKeys answers listBotApiKeys (GET /v1/admin/bots/baks) with its example.
+// ListBotAPIKeys answers listBotApiKeys (GET /v1/admin/bots/baks) with its example, marked.
 func (c canned) ListBotAPIKeys(ctx context.Context, _ gen.ListBotAPIKeysRequestObject) (gen.ListBotAPIKeysResponseObject, error) {
-	return c.examples.answer("listBotApiKeys", 200)
+	return c.example(ctx, "listBotApiKeys", 200)
 }
 
 // VisitListBotAPIKeysResponse writes the answer.
 func (a answer) VisitListBotAPIKeysResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateBotAPIKey answers createBotApiKey (POST /v1/admin/bots/baks) with its example.
+// CreateBotAPIKey answers createBotApiKey (POST /v1/admin/bots/baks) with its example, marked.
 func (c canned) CreateBotAPIKey(ctx context.Context, _ gen.CreateBotAPIKeyRequestObject) (gen.CreateBotAPIKeyResponseObject, error) {
-	return c.examples.answer("createBotApiKey", 200)
+	return c.example(ctx, "createBotApiKey", 200)
 }
 
 // VisitCreateBotAPIKeyResponse writes the answer.
 func (a answer) VisitCreateBotAPIKeyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteBotAPIKey answers deleteBotApiKey (DELETE /v1/admin/bots/baks/{id}) with its example.
+// DeleteBotAPIKey answers deleteBotApiKey (DELETE /v1/admin/bots/baks/{id}) with its example, marked.
 func (c canned) DeleteBotAPIKey(ctx context.Context, _ gen.DeleteBotAPIKeyRequestObject) (gen.DeleteBotAPIKeyResponseObject, error) {
-	return c.examples.answer("deleteBotApiKey", 200)
+	return c.example(ctx, "deleteBotApiKey", 200)
 }
 
 // VisitDeleteBotAPIKeyResponse writes the answer.
 func (a answer) VisitDeleteBotAPIKeyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotAllowlist answers getBotAllowlist (GET /v1/admin/bots/{botId}/allowlist) with its example.
+// GetBotAllowlist answers getBotAllowlist (GET /v1/admin/bots/{botId}/allowlist) with its example, marked.
 func (c canned) GetBotAllowlist(ctx context.Context, _ gen.GetBotAllowlistRequestObject) (gen.GetBotAllowlistResponseObject, error) {
-	return c.examples.answer("getBotAllowlist", 200)
+	return c.example(ctx, "getBotAllowlist", 200)
 }
 
 // VisitGetBotAllowlistResponse writes the answer.
 func (a answer) VisitGetBotAllowlistResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateBotAllowlist answers updateBotAllowlist (PUT /v1/admin/bots/{botId}/allowlist) with its example.
+// UpdateBotAllowlist answers updateBotAllowlist (PUT /v1/admin/bots/{botId}/allowlist) with its example, marked.
 func (c canned) UpdateBotAllowlist(ctx context.Context, _ gen.UpdateBotAllowlistRequestObject) (gen.UpdateBotAllowlistResponseObject, error) {
-	return c.examples.answer("updateBotAllowlist", 200)
+	return c.example(ctx, "updateBotAllowlist", 200)
 }
 
 // VisitUpdateBotAllowlistResponse writes the answer.
 func (a answer) VisitUpdateBotAllowlistResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UnlinkSandboxedConversations answers unlinkSandboxedConversations (DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations) with its example.
+// UnlinkSandboxedConversations answers unlinkSandboxedConversations (DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations) with its example, marked.
 func (c canned) UnlinkSandboxedConversations(ctx context.Context, _ gen.UnlinkSandboxedConversationsRequestObject) (gen.UnlinkSandboxedConversationsResponseObject, error) {
-	return c.examples.answer("unlinkSandboxedConversations", 200)
+	return c.example(ctx, "unlinkSandboxedConversations", 200)
 }
 
 // VisitUnlinkSandboxedConversationsResponse writes the answer.
@@ -158,9 +160,9 @@ func (a answer) VisitUnlinkSandboxedConversationsResponse(w http.ResponseWriter)
 	return a.write(w)
 }
 
-// DeleteIntegrationShareableID answers deleteIntegrationShareableId (DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example.
+// DeleteIntegrationShareableID answers deleteIntegrationShareableId (DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example, marked.
 func (c canned) DeleteIntegrationShareableID(ctx context.Context, _ gen.DeleteIntegrationShareableIDRequestObject) (gen.DeleteIntegrationShareableIDResponseObject, error) {
-	return c.examples.answer("deleteIntegrationShareableId", 200)
+	return c.example(ctx, "deleteIntegrationShareableId", 200)
 }
 
 // VisitDeleteIntegrationShareableIDResponse writes the answer.
@@ -168,9 +170,9 @@ func (a answer) VisitDeleteIntegrationShareableIDResponse(w http.ResponseWriter)
 	return a.write(w)
 }
 
-// GetIntegrationShareableID answers getIntegrationShareableId (GET /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example.
+// GetIntegrationShareableID answers getIntegrationShareableId (GET /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example, marked.
 func (c canned) GetIntegrationShareableID(ctx context.Context, _ gen.GetIntegrationShareableIDRequestObject) (gen.GetIntegrationShareableIDResponseObject, error) {
-	return c.examples.answer("getIntegrationShareableId", 200)
+	return c.example(ctx, "getIntegrationShareableId", 200)
 }
 
 // VisitGetIntegrationShareableIDResponse writes the answer.
@@ -178,9 +180,9 @@ func (a answer) VisitGetIntegrationShareableIDResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// CreateIntegrationShareableID answers createIntegrationShareableId (POST /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example.
+// CreateIntegrationShareableID answers createIntegrationShareableId (POST /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id) with its example, marked.
 func (c canned) CreateIntegrationShareableID(ctx context.Context, _ gen.CreateIntegrationShareableIDRequestObject) (gen.CreateIntegrationShareableIDResponseObject, error) {
-	return c.examples.answer("createIntegrationShareableId", 200)
+	return c.example(ctx, "createIntegrationShareableId", 200)
 }
 
 // VisitCreateIntegrationShareableIDResponse writes the answer.
@@ -188,241 +190,241 @@ func (a answer) VisitCreateIntegrationShareableIDResponse(w http.ResponseWriter)
 	return a.write(w)
 }
 
-// DeleteBot answers deleteBot (DELETE /v1/admin/bots/{id}) with its example.
+// DeleteBot answers deleteBot (DELETE /v1/admin/bots/{id}) with its example, marked.
 func (c canned) DeleteBot(ctx context.Context, _ gen.DeleteBotRequestObject) (gen.DeleteBotResponseObject, error) {
-	return c.examples.answer("deleteBot", 200)
+	return c.example(ctx, "deleteBot", 200)
 }
 
 // VisitDeleteBotResponse writes the answer.
 func (a answer) VisitDeleteBotResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBot answers getBot (GET /v1/admin/bots/{id}) with its example.
+// GetBot answers getBot (GET /v1/admin/bots/{id}) with its example, marked.
 func (c canned) GetBot(ctx context.Context, _ gen.GetBotRequestObject) (gen.GetBotResponseObject, error) {
-	return c.examples.answer("getBot", 200)
+	return c.example(ctx, "getBot", 200)
 }
 
 // VisitGetBotResponse writes the answer.
 func (a answer) VisitGetBotResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateBot answers updateBot (PUT /v1/admin/bots/{id}) with its example.
+// UpdateBot answers updateBot (PUT /v1/admin/bots/{id}) with its example, marked.
 func (c canned) UpdateBot(ctx context.Context, _ gen.UpdateBotRequestObject) (gen.UpdateBotResponseObject, error) {
-	return c.examples.answer("updateBot", 200)
+	return c.example(ctx, "updateBot", 200)
 }
 
 // VisitUpdateBotResponse writes the answer.
 func (a answer) VisitUpdateBotResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListActionRuns answers listActionRuns (GET /v1/admin/bots/{id}/action-runs) with its example.
+// ListActionRuns answers listActionRuns (GET /v1/admin/bots/{id}/action-runs) with its example, marked.
 func (c canned) ListActionRuns(ctx context.Context, _ gen.ListActionRunsRequestObject) (gen.ListActionRunsResponseObject, error) {
-	return c.examples.answer("listActionRuns", 200)
+	return c.example(ctx, "listActionRuns", 200)
 }
 
 // VisitListActionRunsResponse writes the answer.
 func (a answer) VisitListActionRunsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotAnalytics answers getBotAnalytics (GET /v1/admin/bots/{id}/analytics) with its example.
+// GetBotAnalytics answers getBotAnalytics (GET /v1/admin/bots/{id}/analytics) with its example, marked.
 func (c canned) GetBotAnalytics(ctx context.Context, _ gen.GetBotAnalyticsRequestObject) (gen.GetBotAnalyticsResponseObject, error) {
-	return c.examples.answer("getBotAnalytics", 200)
+	return c.example(ctx, "getBotAnalytics", 200)
 }
 
 // VisitGetBotAnalyticsResponse writes the answer.
 func (a answer) VisitGetBotAnalyticsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotJSON answers getBotJson (GET /v1/admin/bots/{id}/bot-json) with its example.
+// GetBotJSON answers getBotJson (GET /v1/admin/bots/{id}/bot-json) with its example, marked.
 func (c canned) GetBotJSON(ctx context.Context, _ gen.GetBotJSONRequestObject) (gen.GetBotJSONResponseObject, error) {
-	return c.examples.answer("getBotJson", 200)
+	return c.example(ctx, "getBotJson", 200)
 }
 
 // VisitGetBotJSONResponse writes the answer.
 func (a answer) VisitGetBotJSONResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListBotIssues answers listBotIssues (GET /v1/admin/bots/{id}/issues) with its example.
+// ListBotIssues answers listBotIssues (GET /v1/admin/bots/{id}/issues) with its example, marked.
 func (c canned) ListBotIssues(ctx context.Context, _ gen.ListBotIssuesRequestObject) (gen.ListBotIssuesResponseObject, error) {
-	return c.examples.answer("listBotIssues", 200)
+	return c.example(ctx, "listBotIssues", 200)
 }
 
 // VisitListBotIssuesResponse writes the answer.
 func (a answer) VisitListBotIssuesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteBotIssue answers deleteBotIssue (DELETE /v1/admin/bots/{id}/issues/{issueId}) with its example.
+// DeleteBotIssue answers deleteBotIssue (DELETE /v1/admin/bots/{id}/issues/{issueId}) with its example, marked.
 func (c canned) DeleteBotIssue(ctx context.Context, _ gen.DeleteBotIssueRequestObject) (gen.DeleteBotIssueResponseObject, error) {
-	return c.examples.answer("deleteBotIssue", 200)
+	return c.example(ctx, "deleteBotIssue", 200)
 }
 
 // VisitDeleteBotIssueResponse writes the answer.
 func (a answer) VisitDeleteBotIssueResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotIssue answers getBotIssue (GET /v1/admin/bots/{id}/issues/{issueId}) with its example.
+// GetBotIssue answers getBotIssue (GET /v1/admin/bots/{id}/issues/{issueId}) with its example, marked.
 func (c canned) GetBotIssue(ctx context.Context, _ gen.GetBotIssueRequestObject) (gen.GetBotIssueResponseObject, error) {
-	return c.examples.answer("getBotIssue", 200)
+	return c.example(ctx, "getBotIssue", 200)
 }
 
 // VisitGetBotIssueResponse writes the answer.
 func (a answer) VisitGetBotIssueResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListBotIssueEvents answers listBotIssueEvents (GET /v1/admin/bots/{id}/issues/{issueId}/events) with its example.
+// ListBotIssueEvents answers listBotIssueEvents (GET /v1/admin/bots/{id}/issues/{issueId}/events) with its example, marked.
 func (c canned) ListBotIssueEvents(ctx context.Context, _ gen.ListBotIssueEventsRequestObject) (gen.ListBotIssueEventsResponseObject, error) {
-	return c.examples.answer("listBotIssueEvents", 200)
+	return c.example(ctx, "listBotIssueEvents", 200)
 }
 
 // VisitListBotIssueEventsResponse writes the answer.
 func (a answer) VisitListBotIssueEventsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotLogs answers getBotLogs (GET /v1/admin/bots/{id}/logs) with its example.
+// GetBotLogs answers getBotLogs (GET /v1/admin/bots/{id}/logs) with its example, marked.
 func (c canned) GetBotLogs(ctx context.Context, _ gen.GetBotLogsRequestObject) (gen.GetBotLogsResponseObject, error) {
-	return c.examples.answer("getBotLogs", 200)
+	return c.example(ctx, "getBotLogs", 200)
 }
 
 // VisitGetBotLogsResponse writes the answer.
 func (a answer) VisitGetBotLogsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// PublishFromBotJSON answers publishFromBotJson (POST /v1/admin/bots/{id}/publish-from-bot-json) with its example.
+// PublishFromBotJSON answers publishFromBotJson (POST /v1/admin/bots/{id}/publish-from-bot-json) with its example, marked.
 func (c canned) PublishFromBotJSON(ctx context.Context, _ gen.PublishFromBotJSONRequestObject) (gen.PublishFromBotJSONResponseObject, error) {
-	return c.examples.answer("publishFromBotJson", 200)
+	return c.example(ctx, "publishFromBotJson", 200)
 }
 
 // VisitPublishFromBotJSONResponse writes the answer.
 func (a answer) VisitPublishFromBotJSONResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RotateBotSigningSecrets answers rotateBotSigningSecrets (POST /v1/admin/bots/{id}/signing-secrets/rotate) with its example.
+// RotateBotSigningSecrets answers rotateBotSigningSecrets (POST /v1/admin/bots/{id}/signing-secrets/rotate) with its example, marked.
 func (c canned) RotateBotSigningSecrets(ctx context.Context, _ gen.RotateBotSigningSecretsRequestObject) (gen.RotateBotSigningSecretsResponseObject, error) {
-	return c.examples.answer("rotateBotSigningSecrets", 200)
+	return c.example(ctx, "rotateBotSigningSecrets", 200)
 }
 
 // VisitRotateBotSigningSecretsResponse writes the answer.
 func (a answer) VisitRotateBotSigningSecretsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// TransferBot answers transferBot (POST /v1/admin/bots/{id}/transfer) with its example.
+// TransferBot answers transferBot (POST /v1/admin/bots/{id}/transfer) with its example, marked.
 func (c canned) TransferBot(ctx context.Context, _ gen.TransferBotRequestObject) (gen.TransferBotResponseObject, error) {
-	return c.examples.answer("transferBot", 200)
+	return c.example(ctx, "transferBot", 200)
 }
 
 // VisitTransferBotResponse writes the answer.
 func (a answer) VisitTransferBotResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListBotVersions answers listBotVersions (GET /v1/admin/bots/{id}/versions) with its example.
+// ListBotVersions answers listBotVersions (GET /v1/admin/bots/{id}/versions) with its example, marked.
 func (c canned) ListBotVersions(ctx context.Context, _ gen.ListBotVersionsRequestObject) (gen.ListBotVersionsResponseObject, error) {
-	return c.examples.answer("listBotVersions", 200)
+	return c.example(ctx, "listBotVersions", 200)
 }
 
 // VisitListBotVersionsResponse writes the answer.
 func (a answer) VisitListBotVersionsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateBotVersion answers createBotVersion (POST /v1/admin/bots/{id}/versions) with its example.
+// CreateBotVersion answers createBotVersion (POST /v1/admin/bots/{id}/versions) with its example, marked.
 func (c canned) CreateBotVersion(ctx context.Context, _ gen.CreateBotVersionRequestObject) (gen.CreateBotVersionResponseObject, error) {
-	return c.examples.answer("createBotVersion", 200)
+	return c.example(ctx, "createBotVersion", 200)
 }
 
 // VisitCreateBotVersionResponse writes the answer.
 func (a answer) VisitCreateBotVersionResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeployBotVersion answers deployBotVersion (POST /v1/admin/bots/{id}/versions/deploy) with its example.
+// DeployBotVersion answers deployBotVersion (POST /v1/admin/bots/{id}/versions/deploy) with its example, marked.
 func (c canned) DeployBotVersion(ctx context.Context, _ gen.DeployBotVersionRequestObject) (gen.DeployBotVersionResponseObject, error) {
-	return c.examples.answer("deployBotVersion", 200)
+	return c.example(ctx, "deployBotVersion", 200)
 }
 
 // VisitDeployBotVersionResponse writes the answer.
 func (a answer) VisitDeployBotVersionResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotVersion answers getBotVersion (GET /v1/admin/bots/{id}/versions/{versionId}) with its example.
+// GetBotVersion answers getBotVersion (GET /v1/admin/bots/{id}/versions/{versionId}) with its example, marked.
 func (c canned) GetBotVersion(ctx context.Context, _ gen.GetBotVersionRequestObject) (gen.GetBotVersionResponseObject, error) {
-	return c.examples.answer("getBotVersion", 200)
+	return c.example(ctx, "getBotVersion", 200)
 }
 
 // VisitGetBotVersionResponse writes the answer.
 func (a answer) VisitGetBotVersionResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBotWebchat answers getBotWebchat (GET /v1/admin/bots/{id}/webchat) with its example.
+// GetBotWebchat answers getBotWebchat (GET /v1/admin/bots/{id}/webchat) with its example, marked.
 func (c canned) GetBotWebchat(ctx context.Context, _ gen.GetBotWebchatRequestObject) (gen.GetBotWebchatResponseObject, error) {
-	return c.examples.answer("getBotWebchat", 200)
+	return c.example(ctx, "getBotWebchat", 200)
 }
 
 // VisitGetBotWebchatResponse writes the answer.
 func (a answer) VisitGetBotWebchatResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RunVrl answers runVrl (POST /v1/admin/helper/vrl) with its example.
+// RunVrl answers runVrl (POST /v1/admin/helper/vrl) with its example, marked.
 func (c canned) RunVrl(ctx context.Context, _ gen.RunVrlRequestObject) (gen.RunVrlResponseObject, error) {
-	return c.examples.answer("runVrl", 200)
+	return c.example(ctx, "runVrl", 200)
 }
 
 // VisitRunVrlResponse writes the answer.
 func (a answer) VisitRunVrlResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPublicIntegrations answers listPublicIntegrations (GET /v1/admin/hub/integrations) with its example.
+// ListPublicIntegrations answers listPublicIntegrations (GET /v1/admin/hub/integrations) with its example, marked.
 func (c canned) ListPublicIntegrations(ctx context.Context, _ gen.ListPublicIntegrationsRequestObject) (gen.ListPublicIntegrationsResponseObject, error) {
-	return c.examples.answer("listPublicIntegrations", 200)
+	return c.example(ctx, "listPublicIntegrations", 200)
 }
 
 // VisitListPublicIntegrationsResponse writes the answer.
 func (a answer) VisitListPublicIntegrationsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicIntegrationByID answers getPublicIntegrationById (GET /v1/admin/hub/integrations/{id}) with its example.
+// GetPublicIntegrationByID answers getPublicIntegrationById (GET /v1/admin/hub/integrations/{id}) with its example, marked.
 func (c canned) GetPublicIntegrationByID(ctx context.Context, _ gen.GetPublicIntegrationByIDRequestObject) (gen.GetPublicIntegrationByIDResponseObject, error) {
-	return c.examples.answer("getPublicIntegrationById", 200)
+	return c.example(ctx, "getPublicIntegrationById", 200)
 }
 
 // VisitGetPublicIntegrationByIDResponse writes the answer.
 func (a answer) VisitGetPublicIntegrationByIDResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicIntegration answers getPublicIntegration (GET /v1/admin/hub/integrations/{name}/{version}) with its example.
+// GetPublicIntegration answers getPublicIntegration (GET /v1/admin/hub/integrations/{name}/{version}) with its example, marked.
 func (c canned) GetPublicIntegration(ctx context.Context, _ gen.GetPublicIntegrationRequestObject) (gen.GetPublicIntegrationResponseObject, error) {
-	return c.examples.answer("getPublicIntegration", 200)
+	return c.example(ctx, "getPublicIntegration", 200)
 }
 
 // VisitGetPublicIntegrationResponse writes the answer.
 func (a answer) VisitGetPublicIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPublicInterfaces answers listPublicInterfaces (GET /v1/admin/hub/interfaces) with its example.
+// ListPublicInterfaces answers listPublicInterfaces (GET /v1/admin/hub/interfaces) with its example, marked.
 func (c canned) ListPublicInterfaces(ctx context.Context, _ gen.ListPublicInterfacesRequestObject) (gen.ListPublicInterfacesResponseObject, error) {
-	return c.examples.answer("listPublicInterfaces", 200)
+	return c.example(ctx, "listPublicInterfaces", 200)
 }
 
 // VisitListPublicInterfacesResponse writes the answer.
 func (a answer) VisitListPublicInterfacesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicInterfaceByID answers getPublicInterfaceById (GET /v1/admin/hub/interfaces/{id}) with its example.
+// GetPublicInterfaceByID answers getPublicInterfaceById (GET /v1/admin/hub/interfaces/{id}) with its example, marked.
 func (c canned) GetPublicInterfaceByID(ctx context.Context, _ gen.GetPublicInterfaceByIDRequestObject) (gen.GetPublicInterfaceByIDResponseObject, error) {
-	return c.examples.answer("getPublicInterfaceById", 200)
+	return c.example(ctx, "getPublicInterfaceById", 200)
 }
 
 // VisitGetPublicInterfaceByIDResponse writes the answer.
 func (a answer) VisitGetPublicInterfaceByIDResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicInterface answers getPublicInterface (GET /v1/admin/hub/interfaces/{name}/{version}) with its example.
+// GetPublicInterface answers getPublicInterface (GET /v1/admin/hub/interfaces/{name}/{version}) with its example, marked.
 func (c canned) GetPublicInterface(ctx context.Context, _ gen.GetPublicInterfaceRequestObject) (gen.GetPublicInterfaceResponseObject, error) {
-	return c.examples.answer("getPublicInterface", 200)
+	return c.example(ctx, "getPublicInterface", 200)
 }
 
 // VisitGetPublicInterfaceResponse writes the answer.
 func (a answer) VisitGetPublicInterfaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPublicPlugins answers listPublicPlugins (GET /v1/admin/hub/plugins) with its example.
+// ListPublicPlugins answers listPublicPlugins (GET /v1/admin/hub/plugins) with its example, marked.
 func (c canned) ListPublicPlugins(ctx context.Context, _ gen.ListPublicPluginsRequestObject) (gen.ListPublicPluginsResponseObject, error) {
-	return c.examples.answer("listPublicPlugins", 200)
+	return c.example(ctx, "listPublicPlugins", 200)
 }
 
 // VisitListPublicPluginsResponse writes the answer.
 func (a answer) VisitListPublicPluginsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicPluginByID answers getPublicPluginById (GET /v1/admin/hub/plugins/{id}) with its example.
+// GetPublicPluginByID answers getPublicPluginById (GET /v1/admin/hub/plugins/{id}) with its example, marked.
 func (c canned) GetPublicPluginByID(ctx context.Context, _ gen.GetPublicPluginByIDRequestObject) (gen.GetPublicPluginByIDResponseObject, error) {
-	return c.examples.answer("getPublicPluginById", 200)
+	return c.example(ctx, "getPublicPluginById", 200)
 }
 
 // VisitGetPublicPluginByIDResponse writes the answer.
 func (a answer) VisitGetPublicPluginByIDResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicPluginCode answers getPublicPluginCode (GET /v1/admin/hub/plugins/{id}/code/{platform}) with its example.
+// GetPublicPluginCode answers getPublicPluginCode (GET /v1/admin/hub/plugins/{id}/code/{platform}) with its example, marked.
 func (c canned) GetPublicPluginCode(ctx context.Context, _ gen.GetPublicPluginCodeRequestObject) (gen.GetPublicPluginCodeResponseObject, error) {
-	return c.examples.answer("getPublicPluginCode", 200)
+	return c.example(ctx, "getPublicPluginCode", 200)
 }
 
 // VisitGetPublicPluginCodeResponse writes the answer.
 func (a answer) VisitGetPublicPluginCodeResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetDereferencedPublicPluginByID answers getDereferencedPublicPluginById (GET /v1/admin/hub/plugins/{id}/dereferenced) with its example.
+// GetDereferencedPublicPluginByID answers getDereferencedPublicPluginById (GET /v1/admin/hub/plugins/{id}/dereferenced) with its example, marked.
 func (c canned) GetDereferencedPublicPluginByID(ctx context.Context, _ gen.GetDereferencedPublicPluginByIDRequestObject) (gen.GetDereferencedPublicPluginByIDResponseObject, error) {
-	return c.examples.answer("getDereferencedPublicPluginById", 200)
+	return c.example(ctx, "getDereferencedPublicPluginById", 200)
 }
 
 // VisitGetDereferencedPublicPluginByIDResponse writes the answer.
@@ -430,57 +432,57 @@ func (a answer) VisitGetDereferencedPublicPluginByIDResponse(w http.ResponseWrit
 	return a.write(w)
 }
 
-// GetPublicPlugin answers getPublicPlugin (GET /v1/admin/hub/plugins/{name}/{version}) with its example.
+// GetPublicPlugin answers getPublicPlugin (GET /v1/admin/hub/plugins/{name}/{version}) with its example, marked.
 func (c canned) GetPublicPlugin(ctx context.Context, _ gen.GetPublicPluginRequestObject) (gen.GetPublicPluginResponseObject, error) {
-	return c.examples.answer("getPublicPlugin", 200)
+	return c.example(ctx, "getPublicPlugin", 200)
 }
 
 // VisitGetPublicPluginResponse writes the answer.
 func (a answer) VisitGetPublicPluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListIntegrations answers listIntegrations (GET /v1/admin/integrations) with its example.
+// ListIntegrations answers listIntegrations (GET /v1/admin/integrations) with its example, marked.
 func (c canned) ListIntegrations(ctx context.Context, _ gen.ListIntegrationsRequestObject) (gen.ListIntegrationsResponseObject, error) {
-	return c.examples.answer("listIntegrations", 200)
+	return c.example(ctx, "listIntegrations", 200)
 }
 
 // VisitListIntegrationsResponse writes the answer.
 func (a answer) VisitListIntegrationsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateIntegration answers createIntegration (POST /v1/admin/integrations) with its example.
+// CreateIntegration answers createIntegration (POST /v1/admin/integrations) with its example, marked.
 func (c canned) CreateIntegration(ctx context.Context, _ gen.CreateIntegrationRequestObject) (gen.CreateIntegrationResponseObject, error) {
-	return c.examples.answer("createIntegration", 200)
+	return c.example(ctx, "createIntegration", 200)
 }
 
 // VisitCreateIntegrationResponse writes the answer.
 func (a answer) VisitCreateIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListIntegrationAPIKeys answers listIntegrationApiKeys (GET /v1/admin/integrations/iaks) with its example.
+// ListIntegrationAPIKeys answers listIntegrationApiKeys (GET /v1/admin/integrations/iaks) with its example, marked.
 func (c canned) ListIntegrationAPIKeys(ctx context.Context, _ gen.ListIntegrationAPIKeysRequestObject) (gen.ListIntegrationAPIKeysResponseObject, error) {
-	return c.examples.answer("listIntegrationApiKeys", 200)
+	return c.example(ctx, "listIntegrationApiKeys", 200)
 }
 
 // VisitListIntegrationAPIKeysResponse writes the answer.
 func (a answer) VisitListIntegrationAPIKeysResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateIntegrationAPIKey answers createIntegrationApiKey (POST /v1/admin/integrations/iaks) with its example.
+// CreateIntegrationAPIKey answers createIntegrationApiKey (POST /v1/admin/integrations/iaks) with its example, marked.
 func (c canned) CreateIntegrationAPIKey(ctx context.Context, _ gen.CreateIntegrationAPIKeyRequestObject) (gen.CreateIntegrationAPIKeyResponseObject, error) {
-	return c.examples.answer("createIntegrationApiKey", 200)
+	return c.example(ctx, "createIntegrationApiKey", 200)
 }
 
 // VisitCreateIntegrationAPIKeyResponse writes the answer.
 func (a answer) VisitCreateIntegrationAPIKeyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteIntegrationAPIKey answers deleteIntegrationApiKey (DELETE /v1/admin/integrations/iaks/{id}) with its example.
+// DeleteIntegrationAPIKey answers deleteIntegrationApiKey (DELETE /v1/admin/integrations/iaks/{id}) with its example, marked.
 func (c canned) DeleteIntegrationAPIKey(ctx context.Context, _ gen.DeleteIntegrationAPIKeyRequestObject) (gen.DeleteIntegrationAPIKeyResponseObject, error) {
-	return c.examples.answer("deleteIntegrationApiKey", 200)
+	return c.example(ctx, "deleteIntegrationApiKey", 200)
 }
 
 // VisitDeleteIntegrationAPIKeyResponse writes the answer.
 func (a answer) VisitDeleteIntegrationAPIKeyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RequestIntegrationVerification answers requestIntegrationVerification (POST /v1/admin/integrations/request-verification) with its example.
+// RequestIntegrationVerification answers requestIntegrationVerification (POST /v1/admin/integrations/request-verification) with its example, marked.
 func (c canned) RequestIntegrationVerification(ctx context.Context, _ gen.RequestIntegrationVerificationRequestObject) (gen.RequestIntegrationVerificationResponseObject, error) {
-	return c.examples.answer("requestIntegrationVerification", 200)
+	return c.example(ctx, "requestIntegrationVerification", 200)
 }
 
 // VisitRequestIntegrationVerificationResponse writes the answer.
@@ -488,9 +490,9 @@ func (a answer) VisitRequestIntegrationVerificationResponse(w http.ResponseWrite
 	return a.write(w)
 }
 
-// ValidateIntegrationCreation answers validateIntegrationCreation (POST /v1/admin/integrations/validate) with its example.
+// ValidateIntegrationCreation answers validateIntegrationCreation (POST /v1/admin/integrations/validate) with its example, marked.
 func (c canned) ValidateIntegrationCreation(ctx context.Context, _ gen.ValidateIntegrationCreationRequestObject) (gen.ValidateIntegrationCreationResponseObject, error) {
-	return c.examples.answer("validateIntegrationCreation", 200)
+	return c.example(ctx, "validateIntegrationCreation", 200)
 }
 
 // VisitValidateIntegrationCreationResponse writes the answer.
@@ -498,41 +500,41 @@ func (a answer) VisitValidateIntegrationCreationResponse(w http.ResponseWriter) 
 	return a.write(w)
 }
 
-// DeleteIntegration answers deleteIntegration (DELETE /v1/admin/integrations/{id}) with its example.
+// DeleteIntegration answers deleteIntegration (DELETE /v1/admin/integrations/{id}) with its example, marked.
 func (c canned) DeleteIntegration(ctx context.Context, _ gen.DeleteIntegrationRequestObject) (gen.DeleteIntegrationResponseObject, error) {
-	return c.examples.answer("deleteIntegration", 200)
+	return c.example(ctx, "deleteIntegration", 200)
 }
 
 // VisitDeleteIntegrationResponse writes the answer.
 func (a answer) VisitDeleteIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetIntegration answers getIntegration (GET /v1/admin/integrations/{id}) with its example.
+// GetIntegration answers getIntegration (GET /v1/admin/integrations/{id}) with its example, marked.
 func (c canned) GetIntegration(ctx context.Context, _ gen.GetIntegrationRequestObject) (gen.GetIntegrationResponseObject, error) {
-	return c.examples.answer("getIntegration", 200)
+	return c.example(ctx, "getIntegration", 200)
 }
 
 // VisitGetIntegrationResponse writes the answer.
 func (a answer) VisitGetIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateIntegration answers updateIntegration (PUT /v1/admin/integrations/{id}) with its example.
+// UpdateIntegration answers updateIntegration (PUT /v1/admin/integrations/{id}) with its example, marked.
 func (c canned) UpdateIntegration(ctx context.Context, _ gen.UpdateIntegrationRequestObject) (gen.UpdateIntegrationResponseObject, error) {
-	return c.examples.answer("updateIntegration", 200)
+	return c.example(ctx, "updateIntegration", 200)
 }
 
 // VisitUpdateIntegrationResponse writes the answer.
 func (a answer) VisitUpdateIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetIntegrationLogs answers getIntegrationLogs (GET /v1/admin/integrations/{id}/logs) with its example.
+// GetIntegrationLogs answers getIntegrationLogs (GET /v1/admin/integrations/{id}/logs) with its example, marked.
 func (c canned) GetIntegrationLogs(ctx context.Context, _ gen.GetIntegrationLogsRequestObject) (gen.GetIntegrationLogsResponseObject, error) {
-	return c.examples.answer("getIntegrationLogs", 200)
+	return c.example(ctx, "getIntegrationLogs", 200)
 }
 
 // VisitGetIntegrationLogsResponse writes the answer.
 func (a answer) VisitGetIntegrationLogsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RotateIntegrationSigningSecrets answers rotateIntegrationSigningSecrets (POST /v1/admin/integrations/{id}/signing-secrets/rotate) with its example.
+// RotateIntegrationSigningSecrets answers rotateIntegrationSigningSecrets (POST /v1/admin/integrations/{id}/signing-secrets/rotate) with its example, marked.
 func (c canned) RotateIntegrationSigningSecrets(ctx context.Context, _ gen.RotateIntegrationSigningSecretsRequestObject) (gen.RotateIntegrationSigningSecretsResponseObject, error) {
-	return c.examples.answer("rotateIntegrationSigningSecrets", 200)
+	return c.example(ctx, "rotateIntegrationSigningSecrets", 200)
 }
 
 // VisitRotateIntegrationSigningSecretsResponse writes the answer.
@@ -540,9 +542,9 @@ func (a answer) VisitRotateIntegrationSigningSecretsResponse(w http.ResponseWrit
 	return a.write(w)
 }
 
-// ValidateIntegrationUpdate answers validateIntegrationUpdate (PUT /v1/admin/integrations/{id}/validate) with its example.
+// ValidateIntegrationUpdate answers validateIntegrationUpdate (PUT /v1/admin/integrations/{id}/validate) with its example, marked.
 func (c canned) ValidateIntegrationUpdate(ctx context.Context, _ gen.ValidateIntegrationUpdateRequestObject) (gen.ValidateIntegrationUpdateResponseObject, error) {
-	return c.examples.answer("validateIntegrationUpdate", 200)
+	return c.example(ctx, "validateIntegrationUpdate", 200)
 }
 
 // VisitValidateIntegrationUpdateResponse writes the answer.
@@ -550,273 +552,273 @@ func (a answer) VisitValidateIntegrationUpdateResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// GetIntegrationByName answers getIntegrationByName (GET /v1/admin/integrations/{name}/{version}) with its example.
+// GetIntegrationByName answers getIntegrationByName (GET /v1/admin/integrations/{name}/{version}) with its example, marked.
 func (c canned) GetIntegrationByName(ctx context.Context, _ gen.GetIntegrationByNameRequestObject) (gen.GetIntegrationByNameResponseObject, error) {
-	return c.examples.answer("getIntegrationByName", 200)
+	return c.example(ctx, "getIntegrationByName", 200)
 }
 
 // VisitGetIntegrationByNameResponse writes the answer.
 func (a answer) VisitGetIntegrationByNameResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListInterfaces answers listInterfaces (GET /v1/admin/interfaces) with its example.
+// ListInterfaces answers listInterfaces (GET /v1/admin/interfaces) with its example, marked.
 func (c canned) ListInterfaces(ctx context.Context, _ gen.ListInterfacesRequestObject) (gen.ListInterfacesResponseObject, error) {
-	return c.examples.answer("listInterfaces", 200)
+	return c.example(ctx, "listInterfaces", 200)
 }
 
 // VisitListInterfacesResponse writes the answer.
 func (a answer) VisitListInterfacesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateInterface answers createInterface (POST /v1/admin/interfaces) with its example.
+// CreateInterface answers createInterface (POST /v1/admin/interfaces) with its example, marked.
 func (c canned) CreateInterface(ctx context.Context, _ gen.CreateInterfaceRequestObject) (gen.CreateInterfaceResponseObject, error) {
-	return c.examples.answer("createInterface", 200)
+	return c.example(ctx, "createInterface", 200)
 }
 
 // VisitCreateInterfaceResponse writes the answer.
 func (a answer) VisitCreateInterfaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteInterface answers deleteInterface (DELETE /v1/admin/interfaces/{id}) with its example.
+// DeleteInterface answers deleteInterface (DELETE /v1/admin/interfaces/{id}) with its example, marked.
 func (c canned) DeleteInterface(ctx context.Context, _ gen.DeleteInterfaceRequestObject) (gen.DeleteInterfaceResponseObject, error) {
-	return c.examples.answer("deleteInterface", 200)
+	return c.example(ctx, "deleteInterface", 200)
 }
 
 // VisitDeleteInterfaceResponse writes the answer.
 func (a answer) VisitDeleteInterfaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetInterface answers getInterface (GET /v1/admin/interfaces/{id}) with its example.
+// GetInterface answers getInterface (GET /v1/admin/interfaces/{id}) with its example, marked.
 func (c canned) GetInterface(ctx context.Context, _ gen.GetInterfaceRequestObject) (gen.GetInterfaceResponseObject, error) {
-	return c.examples.answer("getInterface", 200)
+	return c.example(ctx, "getInterface", 200)
 }
 
 // VisitGetInterfaceResponse writes the answer.
 func (a answer) VisitGetInterfaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateInterface answers updateInterface (PUT /v1/admin/interfaces/{id}) with its example.
+// UpdateInterface answers updateInterface (PUT /v1/admin/interfaces/{id}) with its example, marked.
 func (c canned) UpdateInterface(ctx context.Context, _ gen.UpdateInterfaceRequestObject) (gen.UpdateInterfaceResponseObject, error) {
-	return c.examples.answer("updateInterface", 200)
+	return c.example(ctx, "updateInterface", 200)
 }
 
 // VisitUpdateInterfaceResponse writes the answer.
 func (a answer) VisitUpdateInterfaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetInterfaceByName answers getInterfaceByName (GET /v1/admin/interfaces/{name}/{version}) with its example.
+// GetInterfaceByName answers getInterfaceByName (GET /v1/admin/interfaces/{name}/{version}) with its example, marked.
 func (c canned) GetInterfaceByName(ctx context.Context, _ gen.GetInterfaceByNameRequestObject) (gen.GetInterfaceByNameResponseObject, error) {
-	return c.examples.answer("getInterfaceByName", 200)
+	return c.example(ctx, "getInterfaceByName", 200)
 }
 
 // VisitGetInterfaceByNameResponse writes the answer.
 func (a answer) VisitGetInterfaceByNameResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// Introspect answers introspect (POST /v1/admin/introspect) with its example.
+// Introspect answers introspect (POST /v1/admin/introspect) with its example, marked.
 func (c canned) Introspect(ctx context.Context, _ gen.IntrospectRequestObject) (gen.IntrospectResponseObject, error) {
-	return c.examples.answer("introspect", 200)
+	return c.example(ctx, "introspect", 200)
 }
 
 // VisitIntrospectResponse writes the answer.
 func (a answer) VisitIntrospectResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPlugins answers listPlugins (GET /v1/admin/plugins) with its example.
+// ListPlugins answers listPlugins (GET /v1/admin/plugins) with its example, marked.
 func (c canned) ListPlugins(ctx context.Context, _ gen.ListPluginsRequestObject) (gen.ListPluginsResponseObject, error) {
-	return c.examples.answer("listPlugins", 200)
+	return c.example(ctx, "listPlugins", 200)
 }
 
 // VisitListPluginsResponse writes the answer.
 func (a answer) VisitListPluginsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreatePlugin answers createPlugin (POST /v1/admin/plugins) with its example.
+// CreatePlugin answers createPlugin (POST /v1/admin/plugins) with its example, marked.
 func (c canned) CreatePlugin(ctx context.Context, _ gen.CreatePluginRequestObject) (gen.CreatePluginResponseObject, error) {
-	return c.examples.answer("createPlugin", 200)
+	return c.example(ctx, "createPlugin", 200)
 }
 
 // VisitCreatePluginResponse writes the answer.
 func (a answer) VisitCreatePluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeletePlugin answers deletePlugin (DELETE /v1/admin/plugins/{id}) with its example.
+// DeletePlugin answers deletePlugin (DELETE /v1/admin/plugins/{id}) with its example, marked.
 func (c canned) DeletePlugin(ctx context.Context, _ gen.DeletePluginRequestObject) (gen.DeletePluginResponseObject, error) {
-	return c.examples.answer("deletePlugin", 200)
+	return c.example(ctx, "deletePlugin", 200)
 }
 
 // VisitDeletePluginResponse writes the answer.
 func (a answer) VisitDeletePluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPlugin answers getPlugin (GET /v1/admin/plugins/{id}) with its example.
+// GetPlugin answers getPlugin (GET /v1/admin/plugins/{id}) with its example, marked.
 func (c canned) GetPlugin(ctx context.Context, _ gen.GetPluginRequestObject) (gen.GetPluginResponseObject, error) {
-	return c.examples.answer("getPlugin", 200)
+	return c.example(ctx, "getPlugin", 200)
 }
 
 // VisitGetPluginResponse writes the answer.
 func (a answer) VisitGetPluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdatePlugin answers updatePlugin (PUT /v1/admin/plugins/{id}) with its example.
+// UpdatePlugin answers updatePlugin (PUT /v1/admin/plugins/{id}) with its example, marked.
 func (c canned) UpdatePlugin(ctx context.Context, _ gen.UpdatePluginRequestObject) (gen.UpdatePluginResponseObject, error) {
-	return c.examples.answer("updatePlugin", 200)
+	return c.example(ctx, "updatePlugin", 200)
 }
 
 // VisitUpdatePluginResponse writes the answer.
 func (a answer) VisitUpdatePluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPluginCode answers getPluginCode (GET /v1/admin/plugins/{id}/code/{platform}) with its example.
+// GetPluginCode answers getPluginCode (GET /v1/admin/plugins/{id}/code/{platform}) with its example, marked.
 func (c canned) GetPluginCode(ctx context.Context, _ gen.GetPluginCodeRequestObject) (gen.GetPluginCodeResponseObject, error) {
-	return c.examples.answer("getPluginCode", 200)
+	return c.example(ctx, "getPluginCode", 200)
 }
 
 // VisitGetPluginCodeResponse writes the answer.
 func (a answer) VisitGetPluginCodeResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetDereferencedPlugin answers getDereferencedPlugin (GET /v1/admin/plugins/{id}/dereferenced) with its example.
+// GetDereferencedPlugin answers getDereferencedPlugin (GET /v1/admin/plugins/{id}/dereferenced) with its example, marked.
 func (c canned) GetDereferencedPlugin(ctx context.Context, _ gen.GetDereferencedPluginRequestObject) (gen.GetDereferencedPluginResponseObject, error) {
-	return c.examples.answer("getDereferencedPlugin", 200)
+	return c.example(ctx, "getDereferencedPlugin", 200)
 }
 
 // VisitGetDereferencedPluginResponse writes the answer.
 func (a answer) VisitGetDereferencedPluginResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPluginByName answers getPluginByName (GET /v1/admin/plugins/{name}/{version}) with its example.
+// GetPluginByName answers getPluginByName (GET /v1/admin/plugins/{name}/{version}) with its example, marked.
 func (c canned) GetPluginByName(ctx context.Context, _ gen.GetPluginByNameRequestObject) (gen.GetPluginByNameResponseObject, error) {
-	return c.examples.answer("getPluginByName", 200)
+	return c.example(ctx, "getPluginByName", 200)
 }
 
 // VisitGetPluginByNameResponse writes the answer.
 func (a answer) VisitGetPluginByNameResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ChangeAISpendQuota answers changeAISpendQuota (PUT /v1/admin/quotas/ai-spend) with its example.
+// ChangeAISpendQuota answers changeAISpendQuota (PUT /v1/admin/quotas/ai-spend) with its example, marked.
 func (c canned) ChangeAISpendQuota(ctx context.Context, _ gen.ChangeAISpendQuotaRequestObject) (gen.ChangeAISpendQuotaResponseObject, error) {
-	return c.examples.answer("changeAISpendQuota", 200)
+	return c.example(ctx, "changeAISpendQuota", 200)
 }
 
 // VisitChangeAISpendQuotaResponse writes the answer.
 func (a answer) VisitChangeAISpendQuotaResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetMultipleUsages answers getMultipleUsages (GET /v1/admin/usages/multiple) with its example.
+// GetMultipleUsages answers getMultipleUsages (GET /v1/admin/usages/multiple) with its example, marked.
 func (c canned) GetMultipleUsages(ctx context.Context, _ gen.GetMultipleUsagesRequestObject) (gen.GetMultipleUsagesResponseObject, error) {
-	return c.examples.answer("getMultipleUsages", 200)
+	return c.example(ctx, "getMultipleUsages", 200)
 }
 
 // VisitGetMultipleUsagesResponse writes the answer.
 func (a answer) VisitGetMultipleUsagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetUsage answers getUsage (GET /v1/admin/usages/{id}) with its example.
+// GetUsage answers getUsage (GET /v1/admin/usages/{id}) with its example, marked.
 func (c canned) GetUsage(ctx context.Context, _ gen.GetUsageRequestObject) (gen.GetUsageResponseObject, error) {
-	return c.examples.answer("getUsage", 200)
+	return c.example(ctx, "getUsage", 200)
 }
 
 // VisitGetUsageResponse writes the answer.
 func (a answer) VisitGetUsageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListUsageActivity answers listUsageActivity (GET /v1/admin/usages/{id}/activity) with its example.
+// ListUsageActivity answers listUsageActivity (GET /v1/admin/usages/{id}/activity) with its example, marked.
 func (c canned) ListUsageActivity(ctx context.Context, _ gen.ListUsageActivityRequestObject) (gen.ListUsageActivityResponseObject, error) {
-	return c.examples.answer("listUsageActivity", 200)
+	return c.example(ctx, "listUsageActivity", 200)
 }
 
 // VisitListUsageActivityResponse writes the answer.
 func (a answer) VisitListUsageActivityResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListUsageActivityDaily answers listUsageActivityDaily (GET /v1/admin/usages/{id}/daily-activity) with its example.
+// ListUsageActivityDaily answers listUsageActivityDaily (GET /v1/admin/usages/{id}/daily-activity) with its example, marked.
 func (c canned) ListUsageActivityDaily(ctx context.Context, _ gen.ListUsageActivityDailyRequestObject) (gen.ListUsageActivityDailyResponseObject, error) {
-	return c.examples.answer("listUsageActivityDaily", 200)
+	return c.example(ctx, "listUsageActivityDaily", 200)
 }
 
 // VisitListUsageActivityDailyResponse writes the answer.
 func (a answer) VisitListUsageActivityDailyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListUsageHistory answers listUsageHistory (GET /v1/admin/usages/{id}/history) with its example.
+// ListUsageHistory answers listUsageHistory (GET /v1/admin/usages/{id}/history) with its example, marked.
 func (c canned) ListUsageHistory(ctx context.Context, _ gen.ListUsageHistoryRequestObject) (gen.ListUsageHistoryResponseObject, error) {
-	return c.examples.answer("listUsageHistory", 200)
+	return c.example(ctx, "listUsageHistory", 200)
 }
 
 // VisitListUsageHistoryResponse writes the answer.
 func (a answer) VisitListUsageHistoryResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkspaceMembers answers listWorkspaceMembers (GET /v1/admin/workspace-members) with its example.
+// ListWorkspaceMembers answers listWorkspaceMembers (GET /v1/admin/workspace-members) with its example, marked.
 func (c canned) ListWorkspaceMembers(ctx context.Context, _ gen.ListWorkspaceMembersRequestObject) (gen.ListWorkspaceMembersResponseObject, error) {
-	return c.examples.answer("listWorkspaceMembers", 200)
+	return c.example(ctx, "listWorkspaceMembers", 200)
 }
 
 // VisitListWorkspaceMembersResponse writes the answer.
 func (a answer) VisitListWorkspaceMembersResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateWorkspaceMember answers createWorkspaceMember (POST /v1/admin/workspace-members) with its example.
+// CreateWorkspaceMember answers createWorkspaceMember (POST /v1/admin/workspace-members) with its example, marked.
 func (c canned) CreateWorkspaceMember(ctx context.Context, _ gen.CreateWorkspaceMemberRequestObject) (gen.CreateWorkspaceMemberResponseObject, error) {
-	return c.examples.answer("createWorkspaceMember", 200)
+	return c.example(ctx, "createWorkspaceMember", 200)
 }
 
 // VisitCreateWorkspaceMemberResponse writes the answer.
 func (a answer) VisitCreateWorkspaceMemberResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspaceMember answers getWorkspaceMember (GET /v1/admin/workspace-members/me) with its example.
+// GetWorkspaceMember answers getWorkspaceMember (GET /v1/admin/workspace-members/me) with its example, marked.
 func (c canned) GetWorkspaceMember(ctx context.Context, _ gen.GetWorkspaceMemberRequestObject) (gen.GetWorkspaceMemberResponseObject, error) {
-	return c.examples.answer("getWorkspaceMember", 200)
+	return c.example(ctx, "getWorkspaceMember", 200)
 }
 
 // VisitGetWorkspaceMemberResponse writes the answer.
 func (a answer) VisitGetWorkspaceMemberResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteWorkspaceMember answers deleteWorkspaceMember (DELETE /v1/admin/workspace-members/{id}) with its example.
+// DeleteWorkspaceMember answers deleteWorkspaceMember (DELETE /v1/admin/workspace-members/{id}) with its example, marked.
 func (c canned) DeleteWorkspaceMember(ctx context.Context, _ gen.DeleteWorkspaceMemberRequestObject) (gen.DeleteWorkspaceMemberResponseObject, error) {
-	return c.examples.answer("deleteWorkspaceMember", 200)
+	return c.example(ctx, "deleteWorkspaceMember", 200)
 }
 
 // VisitDeleteWorkspaceMemberResponse writes the answer.
 func (a answer) VisitDeleteWorkspaceMemberResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateWorkspaceMember answers updateWorkspaceMember (PUT /v1/admin/workspace-members/{id}) with its example.
+// UpdateWorkspaceMember answers updateWorkspaceMember (PUT /v1/admin/workspace-members/{id}) with its example, marked.
 func (c canned) UpdateWorkspaceMember(ctx context.Context, _ gen.UpdateWorkspaceMemberRequestObject) (gen.UpdateWorkspaceMemberResponseObject, error) {
-	return c.examples.answer("updateWorkspaceMember", 200)
+	return c.example(ctx, "updateWorkspaceMember", 200)
 }
 
 // VisitUpdateWorkspaceMemberResponse writes the answer.
 func (a answer) VisitUpdateWorkspaceMemberResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkspaces answers listWorkspaces (GET /v1/admin/workspaces) with its example.
+// ListWorkspaces answers listWorkspaces (GET /v1/admin/workspaces) with its example, marked.
 func (c canned) ListWorkspaces(ctx context.Context, _ gen.ListWorkspacesRequestObject) (gen.ListWorkspacesResponseObject, error) {
-	return c.examples.answer("listWorkspaces", 200)
+	return c.example(ctx, "listWorkspaces", 200)
 }
 
 // VisitListWorkspacesResponse writes the answer.
 func (a answer) VisitListWorkspacesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateWorkspace answers createWorkspace (POST /v1/admin/workspaces) with its example.
+// CreateWorkspace answers createWorkspace (POST /v1/admin/workspaces) with its example, marked.
 func (c canned) CreateWorkspace(ctx context.Context, _ gen.CreateWorkspaceRequestObject) (gen.CreateWorkspaceResponseObject, error) {
-	return c.examples.answer("createWorkspace", 200)
+	return c.example(ctx, "createWorkspace", 200)
 }
 
 // VisitCreateWorkspaceResponse writes the answer.
 func (a answer) VisitCreateWorkspaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CheckHandleAvailability answers checkHandleAvailability (PUT /v1/admin/workspaces/handle-availability) with its example.
+// CheckHandleAvailability answers checkHandleAvailability (PUT /v1/admin/workspaces/handle-availability) with its example, marked.
 func (c canned) CheckHandleAvailability(ctx context.Context, _ gen.CheckHandleAvailabilityRequestObject) (gen.CheckHandleAvailabilityResponseObject, error) {
-	return c.examples.answer("checkHandleAvailability", 200)
+	return c.example(ctx, "checkHandleAvailability", 200)
 }
 
 // VisitCheckHandleAvailabilityResponse writes the answer.
 func (a answer) VisitCheckHandleAvailabilityResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspacePreference answers getWorkspacePreference (GET /v1/admin/workspaces/preferences/{key}) with its example.
+// GetWorkspacePreference answers getWorkspacePreference (GET /v1/admin/workspaces/preferences/{key}) with its example, marked.
 func (c canned) GetWorkspacePreference(ctx context.Context, _ gen.GetWorkspacePreferenceRequestObject) (gen.GetWorkspacePreferenceResponseObject, error) {
-	return c.examples.answer("getWorkspacePreference", 200)
+	return c.example(ctx, "getWorkspacePreference", 200)
 }
 
 // VisitGetWorkspacePreferenceResponse writes the answer.
 func (a answer) VisitGetWorkspacePreferenceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetWorkspacePreference answers setWorkspacePreference (POST /v1/admin/workspaces/preferences/{key}) with its example.
+// SetWorkspacePreference answers setWorkspacePreference (POST /v1/admin/workspaces/preferences/{key}) with its example, marked.
 func (c canned) SetWorkspacePreference(ctx context.Context, _ gen.SetWorkspacePreferenceRequestObject) (gen.SetWorkspacePreferenceResponseObject, error) {
-	return c.examples.answer("setWorkspacePreference", 200)
+	return c.example(ctx, "setWorkspacePreference", 200)
 }
 
 // VisitSetWorkspacePreferenceResponse writes the answer.
 func (a answer) VisitSetWorkspacePreferenceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListPublicWorkspaces answers listPublicWorkspaces (GET /v1/admin/workspaces/public) with its example.
+// ListPublicWorkspaces answers listPublicWorkspaces (GET /v1/admin/workspaces/public) with its example, marked.
 func (c canned) ListPublicWorkspaces(ctx context.Context, _ gen.ListPublicWorkspacesRequestObject) (gen.ListPublicWorkspacesResponseObject, error) {
-	return c.examples.answer("listPublicWorkspaces", 200)
+	return c.example(ctx, "listPublicWorkspaces", 200)
 }
 
 // VisitListPublicWorkspacesResponse writes the answer.
 func (a answer) VisitListPublicWorkspacesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetAllWorkspaceQuotaCompletion answers getAllWorkspaceQuotaCompletion (GET /v1/admin/workspaces/usages/quota-completion) with its example.
+// GetAllWorkspaceQuotaCompletion answers getAllWorkspaceQuotaCompletion (GET /v1/admin/workspaces/usages/quota-completion) with its example, marked.
 func (c canned) GetAllWorkspaceQuotaCompletion(ctx context.Context, _ gen.GetAllWorkspaceQuotaCompletionRequestObject) (gen.GetAllWorkspaceQuotaCompletionResponseObject, error) {
-	return c.examples.answer("getAllWorkspaceQuotaCompletion", 200)
+	return c.example(ctx, "getAllWorkspaceQuotaCompletion", 200)
 }
 
 // VisitGetAllWorkspaceQuotaCompletionResponse writes the answer.
@@ -824,49 +826,49 @@ func (a answer) VisitGetAllWorkspaceQuotaCompletionResponse(w http.ResponseWrite
 	return a.write(w)
 }
 
-// DeleteWorkspace answers deleteWorkspace (DELETE /v1/admin/workspaces/{id}) with its example.
+// DeleteWorkspace answers deleteWorkspace (DELETE /v1/admin/workspaces/{id}) with its example, marked.
 func (c canned) DeleteWorkspace(ctx context.Context, _ gen.DeleteWorkspaceRequestObject) (gen.DeleteWorkspaceResponseObject, error) {
-	return c.examples.answer("deleteWorkspace", 200)
+	return c.example(ctx, "deleteWorkspace", 200)
 }
 
 // VisitDeleteWorkspaceResponse writes the answer.
 func (a answer) VisitDeleteWorkspaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspace answers getWorkspace (GET /v1/admin/workspaces/{id}) with its example.
+// GetWorkspace answers getWorkspace (GET /v1/admin/workspaces/{id}) with its example, marked.
 func (c canned) GetWorkspace(ctx context.Context, _ gen.GetWorkspaceRequestObject) (gen.GetWorkspaceResponseObject, error) {
-	return c.examples.answer("getWorkspace", 200)
+	return c.example(ctx, "getWorkspace", 200)
 }
 
 // VisitGetWorkspaceResponse writes the answer.
 func (a answer) VisitGetWorkspaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateWorkspace answers updateWorkspace (PUT /v1/admin/workspaces/{id}) with its example.
+// UpdateWorkspace answers updateWorkspace (PUT /v1/admin/workspaces/{id}) with its example, marked.
 func (c canned) UpdateWorkspace(ctx context.Context, _ gen.UpdateWorkspaceRequestObject) (gen.UpdateWorkspaceResponseObject, error) {
-	return c.examples.answer("updateWorkspace", 200)
+	return c.example(ctx, "updateWorkspace", 200)
 }
 
 // VisitUpdateWorkspaceResponse writes the answer.
 func (a answer) VisitUpdateWorkspaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetAuditRecords answers getAuditRecords (GET /v1/admin/workspaces/{id}/audit-records) with its example.
+// GetAuditRecords answers getAuditRecords (GET /v1/admin/workspaces/{id}/audit-records) with its example, marked.
 func (c canned) GetAuditRecords(ctx context.Context, _ gen.GetAuditRecordsRequestObject) (gen.GetAuditRecordsResponseObject, error) {
-	return c.examples.answer("getAuditRecords", 200)
+	return c.example(ctx, "getAuditRecords", 200)
 }
 
 // VisitGetAuditRecordsResponse writes the answer.
 func (a answer) VisitGetAuditRecordsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkspaceInvoices answers listWorkspaceInvoices (GET /v1/admin/workspaces/{id}/billing/invoices) with its example.
+// ListWorkspaceInvoices answers listWorkspaceInvoices (GET /v1/admin/workspaces/{id}/billing/invoices) with its example, marked.
 func (c canned) ListWorkspaceInvoices(ctx context.Context, _ gen.ListWorkspaceInvoicesRequestObject) (gen.ListWorkspaceInvoicesResponseObject, error) {
-	return c.examples.answer("listWorkspaceInvoices", 200)
+	return c.example(ctx, "listWorkspaceInvoices", 200)
 }
 
 // VisitListWorkspaceInvoicesResponse writes the answer.
 func (a answer) VisitListWorkspaceInvoicesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ChargeWorkspaceUnpaidInvoices answers chargeWorkspaceUnpaidInvoices (POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid) with its example.
+// ChargeWorkspaceUnpaidInvoices answers chargeWorkspaceUnpaidInvoices (POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid) with its example, marked.
 func (c canned) ChargeWorkspaceUnpaidInvoices(ctx context.Context, _ gen.ChargeWorkspaceUnpaidInvoicesRequestObject) (gen.ChargeWorkspaceUnpaidInvoicesResponseObject, error) {
-	return c.examples.answer("chargeWorkspaceUnpaidInvoices", 200)
+	return c.example(ctx, "chargeWorkspaceUnpaidInvoices", 200)
 }
 
 // VisitChargeWorkspaceUnpaidInvoicesResponse writes the answer.
@@ -874,57 +876,57 @@ func (a answer) VisitChargeWorkspaceUnpaidInvoicesResponse(w http.ResponseWriter
 	return a.write(w)
 }
 
-// GetUpcomingInvoice answers getUpcomingInvoice (GET /v1/admin/workspaces/{id}/billing/upcoming-invoice) with its example.
+// GetUpcomingInvoice answers getUpcomingInvoice (GET /v1/admin/workspaces/{id}/billing/upcoming-invoice) with its example, marked.
 func (c canned) GetUpcomingInvoice(ctx context.Context, _ gen.GetUpcomingInvoiceRequestObject) (gen.GetUpcomingInvoiceResponseObject, error) {
-	return c.examples.answer("getUpcomingInvoice", 200)
+	return c.example(ctx, "getUpcomingInvoice", 200)
 }
 
 // VisitGetUpcomingInvoiceResponse writes the answer.
 func (a answer) VisitGetUpcomingInvoiceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// MigrateWorkspaceToV4 answers migrateWorkspaceToV4 (POST /v1/admin/workspaces/{id}/migrate-to-v4) with its example.
+// MigrateWorkspaceToV4 answers migrateWorkspaceToV4 (POST /v1/admin/workspaces/{id}/migrate-to-v4) with its example, marked.
 func (c canned) MigrateWorkspaceToV4(ctx context.Context, _ gen.MigrateWorkspaceToV4RequestObject) (gen.MigrateWorkspaceToV4ResponseObject, error) {
-	return c.examples.answer("migrateWorkspaceToV4", 200)
+	return c.example(ctx, "migrateWorkspaceToV4", 200)
 }
 
 // VisitMigrateWorkspaceToV4Response writes the answer.
 func (a answer) VisitMigrateWorkspaceToV4Response(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPublicWorkspace answers getPublicWorkspace (GET /v1/admin/workspaces/{id}/public) with its example.
+// GetPublicWorkspace answers getPublicWorkspace (GET /v1/admin/workspaces/{id}/public) with its example, marked.
 func (c canned) GetPublicWorkspace(ctx context.Context, _ gen.GetPublicWorkspaceRequestObject) (gen.GetPublicWorkspaceResponseObject, error) {
-	return c.examples.answer("getPublicWorkspace", 200)
+	return c.example(ctx, "getPublicWorkspace", 200)
 }
 
 // VisitGetPublicWorkspaceResponse writes the answer.
 func (a answer) VisitGetPublicWorkspaceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspaceQuota answers getWorkspaceQuota (GET /v1/admin/workspaces/{id}/quota) with its example.
+// GetWorkspaceQuota answers getWorkspaceQuota (GET /v1/admin/workspaces/{id}/quota) with its example, marked.
 func (c canned) GetWorkspaceQuota(ctx context.Context, _ gen.GetWorkspaceQuotaRequestObject) (gen.GetWorkspaceQuotaResponseObject, error) {
-	return c.examples.answer("getWorkspaceQuota", 200)
+	return c.example(ctx, "getWorkspaceQuota", 200)
 }
 
 // VisitGetWorkspaceQuotaResponse writes the answer.
 func (a answer) VisitGetWorkspaceQuotaResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkspaceQuotas answers listWorkspaceQuotas (GET /v1/admin/workspaces/{id}/quotas) with its example.
+// ListWorkspaceQuotas answers listWorkspaceQuotas (GET /v1/admin/workspaces/{id}/quotas) with its example, marked.
 func (c canned) ListWorkspaceQuotas(ctx context.Context, _ gen.ListWorkspaceQuotasRequestObject) (gen.ListWorkspaceQuotasResponseObject, error) {
-	return c.examples.answer("listWorkspaceQuotas", 200)
+	return c.example(ctx, "listWorkspaceQuotas", 200)
 }
 
 // VisitListWorkspaceQuotasResponse writes the answer.
 func (a answer) VisitListWorkspaceQuotasResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkspaceUsages answers listWorkspaceUsages (GET /v1/admin/workspaces/{id}/usages) with its example.
+// ListWorkspaceUsages answers listWorkspaceUsages (GET /v1/admin/workspaces/{id}/usages) with its example, marked.
 func (c canned) ListWorkspaceUsages(ctx context.Context, _ gen.ListWorkspaceUsagesRequestObject) (gen.ListWorkspaceUsagesResponseObject, error) {
-	return c.examples.answer("listWorkspaceUsages", 200)
+	return c.example(ctx, "listWorkspaceUsages", 200)
 }
 
 // VisitListWorkspaceUsagesResponse writes the answer.
 func (a answer) VisitListWorkspaceUsagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// BreakDownWorkspaceUsageByBot answers breakDownWorkspaceUsageByBot (GET /v1/admin/workspaces/{id}/usages/by-bot) with its example.
+// BreakDownWorkspaceUsageByBot answers breakDownWorkspaceUsageByBot (GET /v1/admin/workspaces/{id}/usages/by-bot) with its example, marked.
 func (c canned) BreakDownWorkspaceUsageByBot(ctx context.Context, _ gen.BreakDownWorkspaceUsageByBotRequestObject) (gen.BreakDownWorkspaceUsageByBotResponseObject, error) {
-	return c.examples.answer("breakDownWorkspaceUsageByBot", 200)
+	return c.example(ctx, "breakDownWorkspaceUsageByBot", 200)
 }
 
 // VisitBreakDownWorkspaceUsageByBotResponse writes the answer.
@@ -932,137 +934,137 @@ func (a answer) VisitBreakDownWorkspaceUsageByBotResponse(w http.ResponseWriter)
 	return a.write(w)
 }
 
-// CallAction answers callAction (POST /v1/chat/actions) with its example.
+// CallAction answers callAction (POST /v1/chat/actions) with its example, marked.
 func (c canned) CallAction(ctx context.Context, _ gen.CallActionRequestObject) (gen.CallActionResponseObject, error) {
-	return c.examples.answer("callAction", 200)
+	return c.example(ctx, "callAction", 200)
 }
 
 // VisitCallActionResponse writes the answer.
 func (a answer) VisitCallActionResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// TrackAnalytics answers trackAnalytics (POST /v1/chat/analytics) with its example.
+// TrackAnalytics answers trackAnalytics (POST /v1/chat/analytics) with its example, marked.
 func (c canned) TrackAnalytics(ctx context.Context, _ gen.TrackAnalyticsRequestObject) (gen.TrackAnalyticsResponseObject, error) {
-	return c.examples.answer("trackAnalytics", 200)
+	return c.example(ctx, "trackAnalytics", 200)
 }
 
 // VisitTrackAnalyticsResponse writes the answer.
 func (a answer) VisitTrackAnalyticsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListConversations answers listConversations (GET /v1/chat/conversations) with its example.
+// ListConversations answers listConversations (GET /v1/chat/conversations) with its example, marked.
 func (c canned) ListConversations(ctx context.Context, _ gen.ListConversationsRequestObject) (gen.ListConversationsResponseObject, error) {
-	return c.examples.answer("listConversations", 200)
+	return c.example(ctx, "listConversations", 200)
 }
 
 // VisitListConversationsResponse writes the answer.
 func (a answer) VisitListConversationsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateConversation answers createConversation (POST /v1/chat/conversations) with its example.
+// CreateConversation answers createConversation (POST /v1/chat/conversations) with its example, marked.
 func (c canned) CreateConversation(ctx context.Context, _ gen.CreateConversationRequestObject) (gen.CreateConversationResponseObject, error) {
-	return c.examples.answer("createConversation", 201)
+	return c.example(ctx, "createConversation", 201)
 }
 
 // VisitCreateConversationResponse writes the answer.
 func (a answer) VisitCreateConversationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrCreateConversation answers getOrCreateConversation (POST /v1/chat/conversations/get-or-create) with its example.
+// GetOrCreateConversation answers getOrCreateConversation (POST /v1/chat/conversations/get-or-create) with its example, marked.
 func (c canned) GetOrCreateConversation(ctx context.Context, _ gen.GetOrCreateConversationRequestObject) (gen.GetOrCreateConversationResponseObject, error) {
-	return c.examples.answer("getOrCreateConversation", 200)
+	return c.example(ctx, "getOrCreateConversation", 200)
 }
 
 // VisitGetOrCreateConversationResponse writes the answer.
 func (a answer) VisitGetOrCreateConversationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteConversation answers deleteConversation (DELETE /v1/chat/conversations/{id}) with its example.
+// DeleteConversation answers deleteConversation (DELETE /v1/chat/conversations/{id}) with its example, marked.
 func (c canned) DeleteConversation(ctx context.Context, _ gen.DeleteConversationRequestObject) (gen.DeleteConversationResponseObject, error) {
-	return c.examples.answer("deleteConversation", 200)
+	return c.example(ctx, "deleteConversation", 200)
 }
 
 // VisitDeleteConversationResponse writes the answer.
 func (a answer) VisitDeleteConversationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetConversation answers getConversation (GET /v1/chat/conversations/{id}) with its example.
+// GetConversation answers getConversation (GET /v1/chat/conversations/{id}) with its example, marked.
 func (c canned) GetConversation(ctx context.Context, _ gen.GetConversationRequestObject) (gen.GetConversationResponseObject, error) {
-	return c.examples.answer("getConversation", 200)
+	return c.example(ctx, "getConversation", 200)
 }
 
 // VisitGetConversationResponse writes the answer.
 func (a answer) VisitGetConversationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateConversation answers updateConversation (PUT /v1/chat/conversations/{id}) with its example.
+// UpdateConversation answers updateConversation (PUT /v1/chat/conversations/{id}) with its example, marked.
 func (c canned) UpdateConversation(ctx context.Context, _ gen.UpdateConversationRequestObject) (gen.UpdateConversationResponseObject, error) {
-	return c.examples.answer("updateConversation", 200)
+	return c.example(ctx, "updateConversation", 200)
 }
 
 // VisitUpdateConversationResponse writes the answer.
 func (a answer) VisitUpdateConversationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListParticipants answers listParticipants (GET /v1/chat/conversations/{id}/participants) with its example.
+// ListParticipants answers listParticipants (GET /v1/chat/conversations/{id}/participants) with its example, marked.
 func (c canned) ListParticipants(ctx context.Context, _ gen.ListParticipantsRequestObject) (gen.ListParticipantsResponseObject, error) {
-	return c.examples.answer("listParticipants", 200)
+	return c.example(ctx, "listParticipants", 200)
 }
 
 // VisitListParticipantsResponse writes the answer.
 func (a answer) VisitListParticipantsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// AddParticipant answers addParticipant (POST /v1/chat/conversations/{id}/participants) with its example.
+// AddParticipant answers addParticipant (POST /v1/chat/conversations/{id}/participants) with its example, marked.
 func (c canned) AddParticipant(ctx context.Context, _ gen.AddParticipantRequestObject) (gen.AddParticipantResponseObject, error) {
-	return c.examples.answer("addParticipant", 200)
+	return c.example(ctx, "addParticipant", 200)
 }
 
 // VisitAddParticipantResponse writes the answer.
 func (a answer) VisitAddParticipantResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RemoveParticipant answers removeParticipant (DELETE /v1/chat/conversations/{id}/participants/{userId}) with its example.
+// RemoveParticipant answers removeParticipant (DELETE /v1/chat/conversations/{id}/participants/{userId}) with its example, marked.
 func (c canned) RemoveParticipant(ctx context.Context, _ gen.RemoveParticipantRequestObject) (gen.RemoveParticipantResponseObject, error) {
-	return c.examples.answer("removeParticipant", 200)
+	return c.example(ctx, "removeParticipant", 200)
 }
 
 // VisitRemoveParticipantResponse writes the answer.
 func (a answer) VisitRemoveParticipantResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetParticipant answers getParticipant (GET /v1/chat/conversations/{id}/participants/{userId}) with its example.
+// GetParticipant answers getParticipant (GET /v1/chat/conversations/{id}/participants/{userId}) with its example, marked.
 func (c canned) GetParticipant(ctx context.Context, _ gen.GetParticipantRequestObject) (gen.GetParticipantResponseObject, error) {
-	return c.examples.answer("getParticipant", 200)
+	return c.example(ctx, "getParticipant", 200)
 }
 
 // VisitGetParticipantResponse writes the answer.
 func (a answer) VisitGetParticipantResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListEvents answers listEvents (GET /v1/chat/events) with its example.
+// ListEvents answers listEvents (GET /v1/chat/events) with its example, marked.
 func (c canned) ListEvents(ctx context.Context, _ gen.ListEventsRequestObject) (gen.ListEventsResponseObject, error) {
-	return c.examples.answer("listEvents", 200)
+	return c.example(ctx, "listEvents", 200)
 }
 
 // VisitListEventsResponse writes the answer.
 func (a answer) VisitListEventsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateEvent answers createEvent (POST /v1/chat/events) with its example.
+// CreateEvent answers createEvent (POST /v1/chat/events) with its example, marked.
 func (c canned) CreateEvent(ctx context.Context, _ gen.CreateEventRequestObject) (gen.CreateEventResponseObject, error) {
-	return c.examples.answer("createEvent", 201)
+	return c.example(ctx, "createEvent", 201)
 }
 
 // VisitCreateEventResponse writes the answer.
 func (a answer) VisitCreateEventResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CancelScheduledEvent answers cancelScheduledEvent (DELETE /v1/chat/events/scheduled/{id}) with its example.
+// CancelScheduledEvent answers cancelScheduledEvent (DELETE /v1/chat/events/scheduled/{id}) with its example, marked.
 func (c canned) CancelScheduledEvent(ctx context.Context, _ gen.CancelScheduledEventRequestObject) (gen.CancelScheduledEventResponseObject, error) {
-	return c.examples.answer("cancelScheduledEvent", 200)
+	return c.example(ctx, "cancelScheduledEvent", 200)
 }
 
 // VisitCancelScheduledEventResponse writes the answer.
 func (a answer) VisitCancelScheduledEventResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetEvent answers getEvent (GET /v1/chat/events/{id}) with its example.
+// GetEvent answers getEvent (GET /v1/chat/events/{id}) with its example, marked.
 func (c canned) GetEvent(ctx context.Context, _ gen.GetEventRequestObject) (gen.GetEventResponseObject, error) {
-	return c.examples.answer("getEvent", 200)
+	return c.example(ctx, "getEvent", 200)
 }
 
 // VisitGetEventResponse writes the answer.
 func (a answer) VisitGetEventResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// InitializeIncomingMessage answers initializeIncomingMessage (POST /v1/chat/initialize-incoming-message) with its example.
+// InitializeIncomingMessage answers initializeIncomingMessage (POST /v1/chat/initialize-incoming-message) with its example, marked.
 func (c canned) InitializeIncomingMessage(ctx context.Context, _ gen.InitializeIncomingMessageRequestObject) (gen.InitializeIncomingMessageResponseObject, error) {
-	return c.examples.answer("initializeIncomingMessage", 200)
+	return c.example(ctx, "initializeIncomingMessage", 200)
 }
 
 // VisitInitializeIncomingMessageResponse writes the answer.
@@ -1070,617 +1072,617 @@ func (a answer) VisitInitializeIncomingMessageResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// ConfigureIntegration answers configureIntegration (POST /v1/chat/integrations/configure) with its example.
+// ConfigureIntegration answers configureIntegration (POST /v1/chat/integrations/configure) with its example, marked.
 func (c canned) ConfigureIntegration(ctx context.Context, _ gen.ConfigureIntegrationRequestObject) (gen.ConfigureIntegrationResponseObject, error) {
-	return c.examples.answer("configureIntegration", 200)
+	return c.example(ctx, "configureIntegration", 200)
 }
 
 // VisitConfigureIntegrationResponse writes the answer.
 func (a answer) VisitConfigureIntegrationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListMessages answers listMessages (GET /v1/chat/messages) with its example.
+// ListMessages answers listMessages (GET /v1/chat/messages) with its example, marked.
 func (c canned) ListMessages(ctx context.Context, _ gen.ListMessagesRequestObject) (gen.ListMessagesResponseObject, error) {
-	return c.examples.answer("listMessages", 200)
+	return c.example(ctx, "listMessages", 200)
 }
 
 // VisitListMessagesResponse writes the answer.
 func (a answer) VisitListMessagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateMessage answers createMessage (POST /v1/chat/messages) with its example.
+// CreateMessage answers createMessage (POST /v1/chat/messages) with its example, marked.
 func (c canned) CreateMessage(ctx context.Context, _ gen.CreateMessageRequestObject) (gen.CreateMessageResponseObject, error) {
-	return c.examples.answer("createMessage", 201)
+	return c.example(ctx, "createMessage", 201)
 }
 
 // VisitCreateMessageResponse writes the answer.
 func (a answer) VisitCreateMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrCreateMessage answers getOrCreateMessage (POST /v1/chat/messages/get-or-create) with its example.
+// GetOrCreateMessage answers getOrCreateMessage (POST /v1/chat/messages/get-or-create) with its example, marked.
 func (c canned) GetOrCreateMessage(ctx context.Context, _ gen.GetOrCreateMessageRequestObject) (gen.GetOrCreateMessageResponseObject, error) {
-	return c.examples.answer("getOrCreateMessage", 200)
+	return c.example(ctx, "getOrCreateMessage", 200)
 }
 
 // VisitGetOrCreateMessageResponse writes the answer.
 func (a answer) VisitGetOrCreateMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ImportMessages answers importMessages (POST /v1/chat/messages/import-messages) with its example.
+// ImportMessages answers importMessages (POST /v1/chat/messages/import-messages) with its example, marked.
 func (c canned) ImportMessages(ctx context.Context, _ gen.ImportMessagesRequestObject) (gen.ImportMessagesResponseObject, error) {
-	return c.examples.answer("importMessages", 200)
+	return c.example(ctx, "importMessages", 200)
 }
 
 // VisitImportMessagesResponse writes the answer.
 func (a answer) VisitImportMessagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteMessage answers deleteMessage (DELETE /v1/chat/messages/{id}) with its example.
+// DeleteMessage answers deleteMessage (DELETE /v1/chat/messages/{id}) with its example, marked.
 func (c canned) DeleteMessage(ctx context.Context, _ gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
-	return c.examples.answer("deleteMessage", 200)
+	return c.example(ctx, "deleteMessage", 200)
 }
 
 // VisitDeleteMessageResponse writes the answer.
 func (a answer) VisitDeleteMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetMessage answers getMessage (GET /v1/chat/messages/{id}) with its example.
+// GetMessage answers getMessage (GET /v1/chat/messages/{id}) with its example, marked.
 func (c canned) GetMessage(ctx context.Context, _ gen.GetMessageRequestObject) (gen.GetMessageResponseObject, error) {
-	return c.examples.answer("getMessage", 200)
+	return c.example(ctx, "getMessage", 200)
 }
 
 // VisitGetMessageResponse writes the answer.
 func (a answer) VisitGetMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateMessage answers updateMessage (PUT /v1/chat/messages/{id}) with its example.
+// UpdateMessage answers updateMessage (PUT /v1/chat/messages/{id}) with its example, marked.
 func (c canned) UpdateMessage(ctx context.Context, _ gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
-	return c.examples.answer("updateMessage", 200)
+	return c.example(ctx, "updateMessage", 200)
 }
 
 // VisitUpdateMessageResponse writes the answer.
 func (a answer) VisitUpdateMessageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CaptureObservation answers captureObservation (POST /v1/chat/observations) with its example.
+// CaptureObservation answers captureObservation (POST /v1/chat/observations) with its example, marked.
 func (c canned) CaptureObservation(ctx context.Context, _ gen.CaptureObservationRequestObject) (gen.CaptureObservationResponseObject, error) {
-	return c.examples.answer("captureObservation", 200)
+	return c.example(ctx, "captureObservation", 200)
 }
 
 // VisitCaptureObservationResponse writes the answer.
 func (a answer) VisitCaptureObservationResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetState answers getState (GET /v1/chat/states/{type}/{id}/{name}) with its example.
+// GetState answers getState (GET /v1/chat/states/{type}/{id}/{name}) with its example, marked.
 func (c canned) GetState(ctx context.Context, _ gen.GetStateRequestObject) (gen.GetStateResponseObject, error) {
-	return c.examples.answer("getState", 200)
+	return c.example(ctx, "getState", 200)
 }
 
 // VisitGetStateResponse writes the answer.
 func (a answer) VisitGetStateResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// PatchState answers patchState (PATCH /v1/chat/states/{type}/{id}/{name}) with its example.
+// PatchState answers patchState (PATCH /v1/chat/states/{type}/{id}/{name}) with its example, marked.
 func (c canned) PatchState(ctx context.Context, _ gen.PatchStateRequestObject) (gen.PatchStateResponseObject, error) {
-	return c.examples.answer("patchState", 200)
+	return c.example(ctx, "patchState", 200)
 }
 
 // VisitPatchStateResponse writes the answer.
 func (a answer) VisitPatchStateResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetState answers setState (POST /v1/chat/states/{type}/{id}/{name}) with its example.
+// SetState answers setState (POST /v1/chat/states/{type}/{id}/{name}) with its example, marked.
 func (c canned) SetState(ctx context.Context, _ gen.SetStateRequestObject) (gen.SetStateResponseObject, error) {
-	return c.examples.answer("setState", 200)
+	return c.example(ctx, "setState", 200)
 }
 
 // VisitSetStateResponse writes the answer.
 func (a answer) VisitSetStateResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetStateExpiry answers setStateExpiry (POST /v1/chat/states/{type}/{id}/{name}/expiry) with its example.
+// SetStateExpiry answers setStateExpiry (POST /v1/chat/states/{type}/{id}/{name}/expiry) with its example, marked.
 func (c canned) SetStateExpiry(ctx context.Context, _ gen.SetStateExpiryRequestObject) (gen.SetStateExpiryResponseObject, error) {
-	return c.examples.answer("setStateExpiry", 200)
+	return c.example(ctx, "setStateExpiry", 200)
 }
 
 // VisitSetStateExpiryResponse writes the answer.
 func (a answer) VisitSetStateExpiryResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrSetState answers getOrSetState (POST /v1/chat/states/{type}/{id}/{name}/get-or-set) with its example.
+// GetOrSetState answers getOrSetState (POST /v1/chat/states/{type}/{id}/{name}/get-or-set) with its example, marked.
 func (c canned) GetOrSetState(ctx context.Context, _ gen.GetOrSetStateRequestObject) (gen.GetOrSetStateResponseObject, error) {
-	return c.examples.answer("getOrSetState", 200)
+	return c.example(ctx, "getOrSetState", 200)
 }
 
 // VisitGetOrSetStateResponse writes the answer.
 func (a answer) VisitGetOrSetStateResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListTagValues answers listTagValues (GET /v1/chat/tags/{key}/values) with its example.
+// ListTagValues answers listTagValues (GET /v1/chat/tags/{key}/values) with its example, marked.
 func (c canned) ListTagValues(ctx context.Context, _ gen.ListTagValuesRequestObject) (gen.ListTagValuesResponseObject, error) {
-	return c.examples.answer("listTagValues", 200)
+	return c.example(ctx, "listTagValues", 200)
 }
 
 // VisitListTagValuesResponse writes the answer.
 func (a answer) VisitListTagValuesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListTasks answers listTasks (GET /v1/chat/tasks) with its example.
+// ListTasks answers listTasks (GET /v1/chat/tasks) with its example, marked.
 func (c canned) ListTasks(ctx context.Context, _ gen.ListTasksRequestObject) (gen.ListTasksResponseObject, error) {
-	return c.examples.answer("listTasks", 200)
+	return c.example(ctx, "listTasks", 200)
 }
 
 // VisitListTasksResponse writes the answer.
 func (a answer) VisitListTasksResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateTask answers createTask (POST /v1/chat/tasks) with its example.
+// CreateTask answers createTask (POST /v1/chat/tasks) with its example, marked.
 func (c canned) CreateTask(ctx context.Context, _ gen.CreateTaskRequestObject) (gen.CreateTaskResponseObject, error) {
-	return c.examples.answer("createTask", 201)
+	return c.example(ctx, "createTask", 201)
 }
 
 // VisitCreateTaskResponse writes the answer.
 func (a answer) VisitCreateTaskResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteTask answers deleteTask (DELETE /v1/chat/tasks/{id}) with its example.
+// DeleteTask answers deleteTask (DELETE /v1/chat/tasks/{id}) with its example, marked.
 func (c canned) DeleteTask(ctx context.Context, _ gen.DeleteTaskRequestObject) (gen.DeleteTaskResponseObject, error) {
-	return c.examples.answer("deleteTask", 200)
+	return c.example(ctx, "deleteTask", 200)
 }
 
 // VisitDeleteTaskResponse writes the answer.
 func (a answer) VisitDeleteTaskResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetTask answers getTask (GET /v1/chat/tasks/{id}) with its example.
+// GetTask answers getTask (GET /v1/chat/tasks/{id}) with its example, marked.
 func (c canned) GetTask(ctx context.Context, _ gen.GetTaskRequestObject) (gen.GetTaskResponseObject, error) {
-	return c.examples.answer("getTask", 200)
+	return c.example(ctx, "getTask", 200)
 }
 
 // VisitGetTaskResponse writes the answer.
 func (a answer) VisitGetTaskResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateTask answers updateTask (PUT /v1/chat/tasks/{id}) with its example.
+// UpdateTask answers updateTask (PUT /v1/chat/tasks/{id}) with its example, marked.
 func (c canned) UpdateTask(ctx context.Context, _ gen.UpdateTaskRequestObject) (gen.UpdateTaskResponseObject, error) {
-	return c.examples.answer("updateTask", 200)
+	return c.example(ctx, "updateTask", 200)
 }
 
 // VisitUpdateTaskResponse writes the answer.
 func (a answer) VisitUpdateTaskResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListUsers answers listUsers (GET /v1/chat/users) with its example.
+// ListUsers answers listUsers (GET /v1/chat/users) with its example, marked.
 func (c canned) ListUsers(ctx context.Context, _ gen.ListUsersRequestObject) (gen.ListUsersResponseObject, error) {
-	return c.examples.answer("listUsers", 200)
+	return c.example(ctx, "listUsers", 200)
 }
 
 // VisitListUsersResponse writes the answer.
 func (a answer) VisitListUsersResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateUser answers createUser (POST /v1/chat/users) with its example.
+// CreateUser answers createUser (POST /v1/chat/users) with its example, marked.
 func (c canned) CreateUser(ctx context.Context, _ gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
-	return c.examples.answer("createUser", 201)
+	return c.example(ctx, "createUser", 201)
 }
 
 // VisitCreateUserResponse writes the answer.
 func (a answer) VisitCreateUserResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrCreateUser answers getOrCreateUser (POST /v1/chat/users/get-or-create) with its example.
+// GetOrCreateUser answers getOrCreateUser (POST /v1/chat/users/get-or-create) with its example, marked.
 func (c canned) GetOrCreateUser(ctx context.Context, _ gen.GetOrCreateUserRequestObject) (gen.GetOrCreateUserResponseObject, error) {
-	return c.examples.answer("getOrCreateUser", 200)
+	return c.example(ctx, "getOrCreateUser", 200)
 }
 
 // VisitGetOrCreateUserResponse writes the answer.
 func (a answer) VisitGetOrCreateUserResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteUser answers deleteUser (DELETE /v1/chat/users/{id}) with its example.
+// DeleteUser answers deleteUser (DELETE /v1/chat/users/{id}) with its example, marked.
 func (c canned) DeleteUser(ctx context.Context, _ gen.DeleteUserRequestObject) (gen.DeleteUserResponseObject, error) {
-	return c.examples.answer("deleteUser", 200)
+	return c.example(ctx, "deleteUser", 200)
 }
 
 // VisitDeleteUserResponse writes the answer.
 func (a answer) VisitDeleteUserResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetUser answers getUser (GET /v1/chat/users/{id}) with its example.
+// GetUser answers getUser (GET /v1/chat/users/{id}) with its example, marked.
 func (c canned) GetUser(ctx context.Context, _ gen.GetUserRequestObject) (gen.GetUserResponseObject, error) {
-	return c.examples.answer("getUser", 200)
+	return c.example(ctx, "getUser", 200)
 }
 
 // VisitGetUserResponse writes the answer.
 func (a answer) VisitGetUserResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateUser answers updateUser (PUT /v1/chat/users/{id}) with its example.
+// UpdateUser answers updateUser (PUT /v1/chat/users/{id}) with its example, marked.
 func (c canned) UpdateUser(ctx context.Context, _ gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
-	return c.examples.answer("updateUser", 200)
+	return c.example(ctx, "updateUser", 200)
 }
 
 // VisitUpdateUserResponse writes the answer.
 func (a answer) VisitUpdateUserResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListWorkflows answers listWorkflows (GET /v1/chat/workflows) with its example.
+// ListWorkflows answers listWorkflows (GET /v1/chat/workflows) with its example, marked.
 func (c canned) ListWorkflows(ctx context.Context, _ gen.ListWorkflowsRequestObject) (gen.ListWorkflowsResponseObject, error) {
-	return c.examples.answer("listWorkflows", 200)
+	return c.example(ctx, "listWorkflows", 200)
 }
 
 // VisitListWorkflowsResponse writes the answer.
 func (a answer) VisitListWorkflowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateWorkflow answers createWorkflow (POST /v1/chat/workflows) with its example.
+// CreateWorkflow answers createWorkflow (POST /v1/chat/workflows) with its example, marked.
 func (c canned) CreateWorkflow(ctx context.Context, _ gen.CreateWorkflowRequestObject) (gen.CreateWorkflowResponseObject, error) {
-	return c.examples.answer("createWorkflow", 201)
+	return c.example(ctx, "createWorkflow", 201)
 }
 
 // VisitCreateWorkflowResponse writes the answer.
 func (a answer) VisitCreateWorkflowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrCreateWorkflow answers getOrCreateWorkflow (POST /v1/chat/workflows/get-or-create) with its example.
+// GetOrCreateWorkflow answers getOrCreateWorkflow (POST /v1/chat/workflows/get-or-create) with its example, marked.
 func (c canned) GetOrCreateWorkflow(ctx context.Context, _ gen.GetOrCreateWorkflowRequestObject) (gen.GetOrCreateWorkflowResponseObject, error) {
-	return c.examples.answer("getOrCreateWorkflow", 200)
+	return c.example(ctx, "getOrCreateWorkflow", 200)
 }
 
 // VisitGetOrCreateWorkflowResponse writes the answer.
 func (a answer) VisitGetOrCreateWorkflowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteWorkflow answers deleteWorkflow (DELETE /v1/chat/workflows/{id}) with its example.
+// DeleteWorkflow answers deleteWorkflow (DELETE /v1/chat/workflows/{id}) with its example, marked.
 func (c canned) DeleteWorkflow(ctx context.Context, _ gen.DeleteWorkflowRequestObject) (gen.DeleteWorkflowResponseObject, error) {
-	return c.examples.answer("deleteWorkflow", 200)
+	return c.example(ctx, "deleteWorkflow", 200)
 }
 
 // VisitDeleteWorkflowResponse writes the answer.
 func (a answer) VisitDeleteWorkflowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkflow answers getWorkflow (GET /v1/chat/workflows/{id}) with its example.
+// GetWorkflow answers getWorkflow (GET /v1/chat/workflows/{id}) with its example, marked.
 func (c canned) GetWorkflow(ctx context.Context, _ gen.GetWorkflowRequestObject) (gen.GetWorkflowResponseObject, error) {
-	return c.examples.answer("getWorkflow", 200)
+	return c.example(ctx, "getWorkflow", 200)
 }
 
 // VisitGetWorkflowResponse writes the answer.
 func (a answer) VisitGetWorkflowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateWorkflow answers updateWorkflow (PUT /v1/chat/workflows/{id}) with its example.
+// UpdateWorkflow answers updateWorkflow (PUT /v1/chat/workflows/{id}) with its example, marked.
 func (c canned) UpdateWorkflow(ctx context.Context, _ gen.UpdateWorkflowRequestObject) (gen.UpdateWorkflowResponseObject, error) {
-	return c.examples.answer("updateWorkflow", 200)
+	return c.example(ctx, "updateWorkflow", 200)
 }
 
 // VisitUpdateWorkflowResponse writes the answer.
 func (a answer) VisitUpdateWorkflowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListFiles answers listFiles (GET /v1/files) with its example.
+// ListFiles answers listFiles (GET /v1/files) with its example, marked.
 func (c canned) ListFiles(ctx context.Context, _ gen.ListFilesRequestObject) (gen.ListFilesResponseObject, error) {
-	return c.examples.answer("listFiles", 200)
+	return c.example(ctx, "listFiles", 200)
 }
 
 // VisitListFilesResponse writes the answer.
 func (a answer) VisitListFilesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpsertFile answers upsertFile (PUT /v1/files) with its example.
+// UpsertFile answers upsertFile (PUT /v1/files) with its example, marked.
 func (c canned) UpsertFile(ctx context.Context, _ gen.UpsertFileRequestObject) (gen.UpsertFileResponseObject, error) {
-	return c.examples.answer("upsertFile", 200)
+	return c.example(ctx, "upsertFile", 200)
 }
 
 // VisitUpsertFileResponse writes the answer.
 func (a answer) VisitUpsertFileResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListKnowledgeBases answers listKnowledgeBases (GET /v1/files/knowledge-bases) with its example.
+// ListKnowledgeBases answers listKnowledgeBases (GET /v1/files/knowledge-bases) with its example, marked.
 func (c canned) ListKnowledgeBases(ctx context.Context, _ gen.ListKnowledgeBasesRequestObject) (gen.ListKnowledgeBasesResponseObject, error) {
-	return c.examples.answer("listKnowledgeBases", 200)
+	return c.example(ctx, "listKnowledgeBases", 200)
 }
 
 // VisitListKnowledgeBasesResponse writes the answer.
 func (a answer) VisitListKnowledgeBasesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateKnowledgeBase answers createKnowledgeBase (POST /v1/files/knowledge-bases) with its example.
+// CreateKnowledgeBase answers createKnowledgeBase (POST /v1/files/knowledge-bases) with its example, marked.
 func (c canned) CreateKnowledgeBase(ctx context.Context, _ gen.CreateKnowledgeBaseRequestObject) (gen.CreateKnowledgeBaseResponseObject, error) {
-	return c.examples.answer("createKnowledgeBase", 200)
+	return c.example(ctx, "createKnowledgeBase", 200)
 }
 
 // VisitCreateKnowledgeBaseResponse writes the answer.
 func (a answer) VisitCreateKnowledgeBaseResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteKnowledgeBase answers deleteKnowledgeBase (DELETE /v1/files/knowledge-bases/{id}) with its example.
+// DeleteKnowledgeBase answers deleteKnowledgeBase (DELETE /v1/files/knowledge-bases/{id}) with its example, marked.
 func (c canned) DeleteKnowledgeBase(ctx context.Context, _ gen.DeleteKnowledgeBaseRequestObject) (gen.DeleteKnowledgeBaseResponseObject, error) {
-	return c.examples.answer("deleteKnowledgeBase", 200)
+	return c.example(ctx, "deleteKnowledgeBase", 200)
 }
 
 // VisitDeleteKnowledgeBaseResponse writes the answer.
 func (a answer) VisitDeleteKnowledgeBaseResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateKnowledgeBase answers updateKnowledgeBase (PUT /v1/files/knowledge-bases/{id}) with its example.
+// UpdateKnowledgeBase answers updateKnowledgeBase (PUT /v1/files/knowledge-bases/{id}) with its example, marked.
 func (c canned) UpdateKnowledgeBase(ctx context.Context, _ gen.UpdateKnowledgeBaseRequestObject) (gen.UpdateKnowledgeBaseResponseObject, error) {
-	return c.examples.answer("updateKnowledgeBase", 200)
+	return c.example(ctx, "updateKnowledgeBase", 200)
 }
 
 // VisitUpdateKnowledgeBaseResponse writes the answer.
 func (a answer) VisitUpdateKnowledgeBaseResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SearchFiles answers searchFiles (GET /v1/files/search) with its example.
+// SearchFiles answers searchFiles (GET /v1/files/search) with its example, marked.
 func (c canned) SearchFiles(ctx context.Context, _ gen.SearchFilesRequestObject) (gen.SearchFilesResponseObject, error) {
-	return c.examples.answer("searchFiles", 200)
+	return c.example(ctx, "searchFiles", 200)
 }
 
 // VisitSearchFilesResponse writes the answer.
 func (a answer) VisitSearchFilesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListFileTags answers listFileTags (GET /v1/files/tags) with its example.
+// ListFileTags answers listFileTags (GET /v1/files/tags) with its example, marked.
 func (c canned) ListFileTags(ctx context.Context, _ gen.ListFileTagsRequestObject) (gen.ListFileTagsResponseObject, error) {
-	return c.examples.answer("listFileTags", 200)
+	return c.example(ctx, "listFileTags", 200)
 }
 
 // VisitListFileTagsResponse writes the answer.
 func (a answer) VisitListFileTagsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListFileTagValues answers listFileTagValues (GET /v1/files/tags/{tag}/values) with its example.
+// ListFileTagValues answers listFileTagValues (GET /v1/files/tags/{tag}/values) with its example, marked.
 func (c canned) ListFileTagValues(ctx context.Context, _ gen.ListFileTagValuesRequestObject) (gen.ListFileTagValuesResponseObject, error) {
-	return c.examples.answer("listFileTagValues", 200)
+	return c.example(ctx, "listFileTagValues", 200)
 }
 
 // VisitListFileTagValuesResponse writes the answer.
 func (a answer) VisitListFileTagValuesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CopyFile answers copyFile (POST /v1/files/{idOrKey}/{destinationKey}) with its example.
+// CopyFile answers copyFile (POST /v1/files/{idOrKey}/{destinationKey}) with its example, marked.
 func (c canned) CopyFile(ctx context.Context, _ gen.CopyFileRequestObject) (gen.CopyFileResponseObject, error) {
-	return c.examples.answer("copyFile", 200)
+	return c.example(ctx, "copyFile", 200)
 }
 
 // VisitCopyFileResponse writes the answer.
 func (a answer) VisitCopyFileResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteFile answers deleteFile (DELETE /v1/files/{id}) with its example.
+// DeleteFile answers deleteFile (DELETE /v1/files/{id}) with its example, marked.
 func (c canned) DeleteFile(ctx context.Context, _ gen.DeleteFileRequestObject) (gen.DeleteFileResponseObject, error) {
-	return c.examples.answer("deleteFile", 200)
+	return c.example(ctx, "deleteFile", 200)
 }
 
 // VisitDeleteFileResponse writes the answer.
 func (a answer) VisitDeleteFileResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetFile answers getFile (GET /v1/files/{id}) with its example.
+// GetFile answers getFile (GET /v1/files/{id}) with its example, marked.
 func (c canned) GetFile(ctx context.Context, _ gen.GetFileRequestObject) (gen.GetFileResponseObject, error) {
-	return c.examples.answer("getFile", 200)
+	return c.example(ctx, "getFile", 200)
 }
 
 // VisitGetFileResponse writes the answer.
 func (a answer) VisitGetFileResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateFileMetadata answers updateFileMetadata (PUT /v1/files/{id}) with its example.
+// UpdateFileMetadata answers updateFileMetadata (PUT /v1/files/{id}) with its example, marked.
 func (c canned) UpdateFileMetadata(ctx context.Context, _ gen.UpdateFileMetadataRequestObject) (gen.UpdateFileMetadataResponseObject, error) {
-	return c.examples.answer("updateFileMetadata", 200)
+	return c.example(ctx, "updateFileMetadata", 200)
 }
 
 // VisitUpdateFileMetadataResponse writes the answer.
 func (a answer) VisitUpdateFileMetadataResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListFilePassages answers listFilePassages (GET /v1/files/{id}/passages) with its example.
+// ListFilePassages answers listFilePassages (GET /v1/files/{id}/passages) with its example, marked.
 func (c canned) ListFilePassages(ctx context.Context, _ gen.ListFilePassagesRequestObject) (gen.ListFilePassagesResponseObject, error) {
-	return c.examples.answer("listFilePassages", 200)
+	return c.example(ctx, "listFilePassages", 200)
 }
 
 // VisitListFilePassagesResponse writes the answer.
 func (a answer) VisitListFilePassagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetFilePassages answers setFilePassages (PUT /v1/files/{id}/passages) with its example.
+// SetFilePassages answers setFilePassages (PUT /v1/files/{id}/passages) with its example, marked.
 func (c canned) SetFilePassages(ctx context.Context, _ gen.SetFilePassagesRequestObject) (gen.SetFilePassagesResponseObject, error) {
-	return c.examples.answer("setFilePassages", 200)
+	return c.example(ctx, "setFilePassages", 200)
 }
 
 // VisitSetFilePassagesResponse writes the answer.
 func (a answer) VisitSetFilePassagesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListTables answers listTables (GET /v1/tables) with its example.
+// ListTables answers listTables (GET /v1/tables) with its example, marked.
 func (c canned) ListTables(ctx context.Context, _ gen.ListTablesRequestObject) (gen.ListTablesResponseObject, error) {
-	return c.examples.answer("listTables", 200)
+	return c.example(ctx, "listTables", 200)
 }
 
 // VisitListTablesResponse writes the answer.
 func (a answer) VisitListTablesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateTable answers createTable (POST /v1/tables) with its example.
+// CreateTable answers createTable (POST /v1/tables) with its example, marked.
 func (c canned) CreateTable(ctx context.Context, _ gen.CreateTableRequestObject) (gen.CreateTableResponseObject, error) {
-	return c.examples.answer("createTable", 200)
+	return c.example(ctx, "createTable", 200)
 }
 
 // VisitCreateTableResponse writes the answer.
 func (a answer) VisitCreateTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DuplicateTable answers duplicateTable (POST /v1/tables/{sourceTableId}/duplicate) with its example.
+// DuplicateTable answers duplicateTable (POST /v1/tables/{sourceTableId}/duplicate) with its example, marked.
 func (c canned) DuplicateTable(ctx context.Context, _ gen.DuplicateTableRequestObject) (gen.DuplicateTableResponseObject, error) {
-	return c.examples.answer("duplicateTable", 200)
+	return c.example(ctx, "duplicateTable", 200)
 }
 
 // VisitDuplicateTableResponse writes the answer.
 func (a answer) VisitDuplicateTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteTable answers deleteTable (DELETE /v1/tables/{table}) with its example.
+// DeleteTable answers deleteTable (DELETE /v1/tables/{table}) with its example, marked.
 func (c canned) DeleteTable(ctx context.Context, _ gen.DeleteTableRequestObject) (gen.DeleteTableResponseObject, error) {
-	return c.examples.answer("deleteTable", 200)
+	return c.example(ctx, "deleteTable", 200)
 }
 
 // VisitDeleteTableResponse writes the answer.
 func (a answer) VisitDeleteTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetTable answers getTable (GET /v1/tables/{table}) with its example.
+// GetTable answers getTable (GET /v1/tables/{table}) with its example, marked.
 func (c canned) GetTable(ctx context.Context, _ gen.GetTableRequestObject) (gen.GetTableResponseObject, error) {
-	return c.examples.answer("getTable", 200)
+	return c.example(ctx, "getTable", 200)
 }
 
 // VisitGetTableResponse writes the answer.
 func (a answer) VisitGetTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetOrCreateTable answers getOrCreateTable (POST /v1/tables/{table}) with its example.
+// GetOrCreateTable answers getOrCreateTable (POST /v1/tables/{table}) with its example, marked.
 func (c canned) GetOrCreateTable(ctx context.Context, _ gen.GetOrCreateTableRequestObject) (gen.GetOrCreateTableResponseObject, error) {
-	return c.examples.answer("getOrCreateTable", 200)
+	return c.example(ctx, "getOrCreateTable", 200)
 }
 
 // VisitGetOrCreateTableResponse writes the answer.
 func (a answer) VisitGetOrCreateTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateTable answers updateTable (PUT /v1/tables/{table}) with its example.
+// UpdateTable answers updateTable (PUT /v1/tables/{table}) with its example, marked.
 func (c canned) UpdateTable(ctx context.Context, _ gen.UpdateTableRequestObject) (gen.UpdateTableResponseObject, error) {
-	return c.examples.answer("updateTable", 200)
+	return c.example(ctx, "updateTable", 200)
 }
 
 // VisitUpdateTableResponse writes the answer.
 func (a answer) VisitUpdateTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// RenameTableColumn answers renameTableColumn (PUT /v1/tables/{table}/column) with its example.
+// RenameTableColumn answers renameTableColumn (PUT /v1/tables/{table}/column) with its example, marked.
 func (c canned) RenameTableColumn(ctx context.Context, _ gen.RenameTableColumnRequestObject) (gen.RenameTableColumnResponseObject, error) {
-	return c.examples.answer("renameTableColumn", 200)
+	return c.example(ctx, "renameTableColumn", 200)
 }
 
 // VisitRenameTableColumnResponse writes the answer.
 func (a answer) VisitRenameTableColumnResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ExportTable answers exportTable (GET /v1/tables/{table}/export) with its example.
+// ExportTable answers exportTable (GET /v1/tables/{table}/export) with its example, marked.
 func (c canned) ExportTable(ctx context.Context, _ gen.ExportTableRequestObject) (gen.ExportTableResponseObject, error) {
-	return c.examples.answer("exportTable", 200)
+	return c.example(ctx, "exportTable", 200)
 }
 
 // VisitExportTableResponse writes the answer.
 func (a answer) VisitExportTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ImportTable answers importTable (POST /v1/tables/{table}/import) with its example.
+// ImportTable answers importTable (POST /v1/tables/{table}/import) with its example, marked.
 func (c canned) ImportTable(ctx context.Context, _ gen.ImportTableRequestObject) (gen.ImportTableResponseObject, error) {
-	return c.examples.answer("importTable", 200)
+	return c.example(ctx, "importTable", 200)
 }
 
 // VisitImportTableResponse writes the answer.
 func (a answer) VisitImportTableResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetTableJobs answers getTableJobs (GET /v1/tables/{table}/jobs) with its example.
+// GetTableJobs answers getTableJobs (GET /v1/tables/{table}/jobs) with its example, marked.
 func (c canned) GetTableJobs(ctx context.Context, _ gen.GetTableJobsRequestObject) (gen.GetTableJobsResponseObject, error) {
-	return c.examples.answer("getTableJobs", 200)
+	return c.example(ctx, "getTableJobs", 200)
 }
 
 // VisitGetTableJobsResponse writes the answer.
 func (a answer) VisitGetTableJobsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetTableRow answers getTableRow (GET /v1/tables/{table}/row) with its example.
+// GetTableRow answers getTableRow (GET /v1/tables/{table}/row) with its example, marked.
 func (c canned) GetTableRow(ctx context.Context, _ gen.GetTableRowRequestObject) (gen.GetTableRowResponseObject, error) {
-	return c.examples.answer("getTableRow", 200)
+	return c.example(ctx, "getTableRow", 200)
 }
 
 // VisitGetTableRowResponse writes the answer.
 func (a answer) VisitGetTableRowResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateTableRows answers createTableRows (POST /v1/tables/{table}/rows) with its example.
+// CreateTableRows answers createTableRows (POST /v1/tables/{table}/rows) with its example, marked.
 func (c canned) CreateTableRows(ctx context.Context, _ gen.CreateTableRowsRequestObject) (gen.CreateTableRowsResponseObject, error) {
-	return c.examples.answer("createTableRows", 200)
+	return c.example(ctx, "createTableRows", 200)
 }
 
 // VisitCreateTableRowsResponse writes the answer.
 func (a answer) VisitCreateTableRowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpdateTableRows answers updateTableRows (PUT /v1/tables/{table}/rows) with its example.
+// UpdateTableRows answers updateTableRows (PUT /v1/tables/{table}/rows) with its example, marked.
 func (c canned) UpdateTableRows(ctx context.Context, _ gen.UpdateTableRowsRequestObject) (gen.UpdateTableRowsResponseObject, error) {
-	return c.examples.answer("updateTableRows", 200)
+	return c.example(ctx, "updateTableRows", 200)
 }
 
 // VisitUpdateTableRowsResponse writes the answer.
 func (a answer) VisitUpdateTableRowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// DeleteTableRows answers deleteTableRows (POST /v1/tables/{table}/rows/delete) with its example.
+// DeleteTableRows answers deleteTableRows (POST /v1/tables/{table}/rows/delete) with its example, marked.
 func (c canned) DeleteTableRows(ctx context.Context, _ gen.DeleteTableRowsRequestObject) (gen.DeleteTableRowsResponseObject, error) {
-	return c.examples.answer("deleteTableRows", 200)
+	return c.example(ctx, "deleteTableRows", 200)
 }
 
 // VisitDeleteTableRowsResponse writes the answer.
 func (a answer) VisitDeleteTableRowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// FindTableRows answers findTableRows (POST /v1/tables/{table}/rows/find) with its example.
+// FindTableRows answers findTableRows (POST /v1/tables/{table}/rows/find) with its example, marked.
 func (c canned) FindTableRows(ctx context.Context, _ gen.FindTableRowsRequestObject) (gen.FindTableRowsResponseObject, error) {
-	return c.examples.answer("findTableRows", 200)
+	return c.example(ctx, "findTableRows", 200)
 }
 
 // VisitFindTableRowsResponse writes the answer.
 func (a answer) VisitFindTableRowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// UpsertTableRows answers upsertTableRows (POST /v1/tables/{table}/rows/upsert) with its example.
+// UpsertTableRows answers upsertTableRows (POST /v1/tables/{table}/rows/upsert) with its example, marked.
 func (c canned) UpsertTableRows(ctx context.Context, _ gen.UpsertTableRowsRequestObject) (gen.UpsertTableRowsResponseObject, error) {
-	return c.examples.answer("upsertTableRows", 200)
+	return c.example(ctx, "upsertTableRows", 200)
 }
 
 // VisitUpsertTableRowsResponse writes the answer.
 func (a answer) VisitUpsertTableRowsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListAddons answers listAddons (GET /v2/billing/addons) with its example.
+// ListAddons answers listAddons (GET /v2/billing/addons) with its example, marked.
 func (c canned) ListAddons(ctx context.Context, _ gen.ListAddonsRequestObject) (gen.ListAddonsResponseObject, error) {
-	return c.examples.answer("listAddons", 200)
+	return c.example(ctx, "listAddons", 200)
 }
 
 // VisitListAddonsResponse writes the answer.
 func (a answer) VisitListAddonsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetAddons answers setAddons (PATCH /v2/billing/addons) with its example.
+// SetAddons answers setAddons (PATCH /v2/billing/addons) with its example, marked.
 func (c canned) SetAddons(ctx context.Context, _ gen.SetAddonsRequestObject) (gen.SetAddonsResponseObject, error) {
-	return c.examples.answer("setAddons", 200)
+	return c.example(ctx, "setAddons", 200)
 }
 
 // VisitSetAddonsResponse writes the answer.
 func (a answer) VisitSetAddonsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetAddon answers getAddon (GET /v2/billing/addons/{addonId}) with its example.
+// GetAddon answers getAddon (GET /v2/billing/addons/{addonId}) with its example, marked.
 func (c canned) GetAddon(ctx context.Context, _ gen.GetAddonRequestObject) (gen.GetAddonResponseObject, error) {
-	return c.examples.answer("getAddon", 200)
+	return c.example(ctx, "getAddon", 200)
 }
 
 // VisitGetAddonResponse writes the answer.
 func (a answer) VisitGetAddonResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBillingAddress answers getBillingAddress (GET /v2/billing/address) with its example.
+// GetBillingAddress answers getBillingAddress (GET /v2/billing/address) with its example, marked.
 func (c canned) GetBillingAddress(ctx context.Context, _ gen.GetBillingAddressRequestObject) (gen.GetBillingAddressResponseObject, error) {
-	return c.examples.answer("getBillingAddress", 200)
+	return c.example(ctx, "getBillingAddress", 200)
 }
 
 // VisitGetBillingAddressResponse writes the answer.
 func (a answer) VisitGetBillingAddressResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetBillingAddress answers setBillingAddress (PUT /v2/billing/address) with its example.
+// SetBillingAddress answers setBillingAddress (PUT /v2/billing/address) with its example, marked.
 func (c canned) SetBillingAddress(ctx context.Context, _ gen.SetBillingAddressRequestObject) (gen.SetBillingAddressResponseObject, error) {
-	return c.examples.answer("setBillingAddress", 200)
+	return c.example(ctx, "setBillingAddress", 200)
 }
 
 // VisitSetBillingAddressResponse writes the answer.
 func (a answer) VisitSetBillingAddressResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetAutoRechargeSettings answers getAutoRechargeSettings (GET /v2/billing/auto-recharge/settings) with its example.
+// GetAutoRechargeSettings answers getAutoRechargeSettings (GET /v2/billing/auto-recharge/settings) with its example, marked.
 func (c canned) GetAutoRechargeSettings(ctx context.Context, _ gen.GetAutoRechargeSettingsRequestObject) (gen.GetAutoRechargeSettingsResponseObject, error) {
-	return c.examples.answer("getAutoRechargeSettings", 200)
+	return c.example(ctx, "getAutoRechargeSettings", 200)
 }
 
 // VisitGetAutoRechargeSettingsResponse writes the answer.
 func (a answer) VisitGetAutoRechargeSettingsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetAutoRechargeSettings answers setAutoRechargeSettings (PUT /v2/billing/auto-recharge/settings) with its example.
+// SetAutoRechargeSettings answers setAutoRechargeSettings (PUT /v2/billing/auto-recharge/settings) with its example, marked.
 func (c canned) SetAutoRechargeSettings(ctx context.Context, _ gen.SetAutoRechargeSettingsRequestObject) (gen.SetAutoRechargeSettingsResponseObject, error) {
-	return c.examples.answer("setAutoRechargeSettings", 200)
+	return c.example(ctx, "setAutoRechargeSettings", 200)
 }
 
 // VisitSetAutoRechargeSettingsResponse writes the answer.
 func (a answer) VisitSetAutoRechargeSettingsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateCreditGrant answers createCreditGrant (POST /v2/billing/credit-grants) with its example.
+// CreateCreditGrant answers createCreditGrant (POST /v2/billing/credit-grants) with its example, marked.
 func (c canned) CreateCreditGrant(ctx context.Context, _ gen.CreateCreditGrantRequestObject) (gen.CreateCreditGrantResponseObject, error) {
-	return c.examples.answer("createCreditGrant", 200)
+	return c.example(ctx, "createCreditGrant", 200)
 }
 
 // VisitCreateCreditGrantResponse writes the answer.
 func (a answer) VisitCreateCreditGrantResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// ListInvoices answers listInvoices (GET /v2/billing/invoices) with its example.
+// ListInvoices answers listInvoices (GET /v2/billing/invoices) with its example, marked.
 func (c canned) ListInvoices(ctx context.Context, _ gen.ListInvoicesRequestObject) (gen.ListInvoicesResponseObject, error) {
-	return c.examples.answer("listInvoices", 200)
+	return c.example(ctx, "listInvoices", 200)
 }
 
 // VisitListInvoicesResponse writes the answer.
 func (a answer) VisitListInvoicesResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// PayInvoice answers payInvoice (POST /v2/billing/invoices/{invoiceId}/pay) with its example.
+// PayInvoice answers payInvoice (POST /v2/billing/invoices/{invoiceId}/pay) with its example, marked.
 func (c canned) PayInvoice(ctx context.Context, _ gen.PayInvoiceRequestObject) (gen.PayInvoiceResponseObject, error) {
-	return c.examples.answer("payInvoice", 200)
+	return c.example(ctx, "payInvoice", 200)
 }
 
 // VisitPayInvoiceResponse writes the answer.
 func (a answer) VisitPayInvoiceResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPaymentMethod answers getPaymentMethod (GET /v2/billing/payment-methods) with its example.
+// GetPaymentMethod answers getPaymentMethod (GET /v2/billing/payment-methods) with its example, marked.
 func (c canned) GetPaymentMethod(ctx context.Context, _ gen.GetPaymentMethodRequestObject) (gen.GetPaymentMethodResponseObject, error) {
-	return c.examples.answer("getPaymentMethod", 200)
+	return c.example(ctx, "getPaymentMethod", 200)
 }
 
 // VisitGetPaymentMethodResponse writes the answer.
 func (a answer) VisitGetPaymentMethodResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetPaymentMethod answers setPaymentMethod (POST /v2/billing/payment-methods) with its example.
+// SetPaymentMethod answers setPaymentMethod (POST /v2/billing/payment-methods) with its example, marked.
 func (c canned) SetPaymentMethod(ctx context.Context, _ gen.SetPaymentMethodRequestObject) (gen.SetPaymentMethodResponseObject, error) {
-	return c.examples.answer("setPaymentMethod", 200)
+	return c.example(ctx, "setPaymentMethod", 200)
 }
 
 // VisitSetPaymentMethodResponse writes the answer.
 func (a answer) VisitSetPaymentMethodResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreatePaymentMethodIntent answers createPaymentMethodIntent (POST /v2/billing/payment-methods/intent) with its example.
+// CreatePaymentMethodIntent answers createPaymentMethodIntent (POST /v2/billing/payment-methods/intent) with its example, marked.
 func (c canned) CreatePaymentMethodIntent(ctx context.Context, _ gen.CreatePaymentMethodIntentRequestObject) (gen.CreatePaymentMethodIntentResponseObject, error) {
-	return c.examples.answer("createPaymentMethodIntent", 200)
+	return c.example(ctx, "createPaymentMethodIntent", 200)
 }
 
 // VisitCreatePaymentMethodIntentResponse writes the answer.
@@ -1688,65 +1690,65 @@ func (a answer) VisitCreatePaymentMethodIntentResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// ListPlans answers listPlans (GET /v2/billing/plans) with its example.
+// ListPlans answers listPlans (GET /v2/billing/plans) with its example, marked.
 func (c canned) ListPlans(ctx context.Context, _ gen.ListPlansRequestObject) (gen.ListPlansResponseObject, error) {
-	return c.examples.answer("listPlans", 200)
+	return c.example(ctx, "listPlans", 200)
 }
 
 // VisitListPlansResponse writes the answer.
 func (a answer) VisitListPlansResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetPlan answers setPlan (PUT /v2/billing/plans) with its example.
+// SetPlan answers setPlan (PUT /v2/billing/plans) with its example, marked.
 func (c canned) SetPlan(ctx context.Context, _ gen.SetPlanRequestObject) (gen.SetPlanResponseObject, error) {
-	return c.examples.answer("setPlan", 200)
+	return c.example(ctx, "setPlan", 200)
 }
 
 // VisitSetPlanResponse writes the answer.
 func (a answer) VisitSetPlanResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetPlan answers getPlan (GET /v2/billing/plans/{planId}) with its example.
+// GetPlan answers getPlan (GET /v2/billing/plans/{planId}) with its example, marked.
 func (c canned) GetPlan(ctx context.Context, _ gen.GetPlanRequestObject) (gen.GetPlanResponseObject, error) {
-	return c.examples.answer("getPlan", 200)
+	return c.example(ctx, "getPlan", 200)
 }
 
 // VisitGetPlanResponse writes the answer.
 func (a answer) VisitGetPlanResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetQuotas answers getQuotas (GET /v2/billing/quotas) with its example.
+// GetQuotas answers getQuotas (GET /v2/billing/quotas) with its example, marked.
 func (c canned) GetQuotas(ctx context.Context, _ gen.GetQuotasRequestObject) (gen.GetQuotasResponseObject, error) {
-	return c.examples.answer("getQuotas", 200)
+	return c.example(ctx, "getQuotas", 200)
 }
 
 // VisitGetQuotasResponse writes the answer.
 func (a answer) VisitGetQuotasResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetBillingReadonly answers getBillingReadonly (GET /v2/billing/readonly) with its example.
+// GetBillingReadonly answers getBillingReadonly (GET /v2/billing/readonly) with its example, marked.
 func (c canned) GetBillingReadonly(ctx context.Context, _ gen.GetBillingReadonlyRequestObject) (gen.GetBillingReadonlyResponseObject, error) {
-	return c.examples.answer("getBillingReadonly", 200)
+	return c.example(ctx, "getBillingReadonly", 200)
 }
 
 // VisitGetBillingReadonlyResponse writes the answer.
 func (a answer) VisitGetBillingReadonlyResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetSubscription answers getSubscription (GET /v2/billing/subscriptions) with its example.
+// GetSubscription answers getSubscription (GET /v2/billing/subscriptions) with its example, marked.
 func (c canned) GetSubscription(ctx context.Context, _ gen.GetSubscriptionRequestObject) (gen.GetSubscriptionResponseObject, error) {
-	return c.examples.answer("getSubscription", 200)
+	return c.example(ctx, "getSubscription", 200)
 }
 
 // VisitGetSubscriptionResponse writes the answer.
 func (a answer) VisitGetSubscriptionResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// SetCancelAtPeriodEnd answers setCancelAtPeriodEnd (POST /v2/billing/subscriptions/cancel) with its example.
+// SetCancelAtPeriodEnd answers setCancelAtPeriodEnd (POST /v2/billing/subscriptions/cancel) with its example, marked.
 func (c canned) SetCancelAtPeriodEnd(ctx context.Context, _ gen.SetCancelAtPeriodEndRequestObject) (gen.SetCancelAtPeriodEndResponseObject, error) {
-	return c.examples.answer("setCancelAtPeriodEnd", 200)
+	return c.example(ctx, "setCancelAtPeriodEnd", 200)
 }
 
 // VisitSetCancelAtPeriodEndResponse writes the answer.
 func (a answer) VisitSetCancelAtPeriodEndResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// PreviewSubscriptionUpdate answers previewSubscriptionUpdate (POST /v2/billing/subscriptions/preview) with its example.
+// PreviewSubscriptionUpdate answers previewSubscriptionUpdate (POST /v2/billing/subscriptions/preview) with its example, marked.
 func (c canned) PreviewSubscriptionUpdate(ctx context.Context, _ gen.PreviewSubscriptionUpdateRequestObject) (gen.PreviewSubscriptionUpdateResponseObject, error) {
-	return c.examples.answer("previewSubscriptionUpdate", 200)
+	return c.example(ctx, "previewSubscriptionUpdate", 200)
 }
 
 // VisitPreviewSubscriptionUpdateResponse writes the answer.
@@ -1754,41 +1756,41 @@ func (a answer) VisitPreviewSubscriptionUpdateResponse(w http.ResponseWriter) er
 	return a.write(w)
 }
 
-// RemoveTrial answers removeTrial (DELETE /v2/billing/trials) with its example.
+// RemoveTrial answers removeTrial (DELETE /v2/billing/trials) with its example, marked.
 func (c canned) RemoveTrial(ctx context.Context, _ gen.RemoveTrialRequestObject) (gen.RemoveTrialResponseObject, error) {
-	return c.examples.answer("removeTrial", 200)
+	return c.example(ctx, "removeTrial", 200)
 }
 
 // VisitRemoveTrialResponse writes the answer.
 func (a answer) VisitRemoveTrialResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetTrials answers getTrials (GET /v2/billing/trials) with its example.
+// GetTrials answers getTrials (GET /v2/billing/trials) with its example, marked.
 func (c canned) GetTrials(ctx context.Context, _ gen.GetTrialsRequestObject) (gen.GetTrialsResponseObject, error) {
-	return c.examples.answer("getTrials", 200)
+	return c.example(ctx, "getTrials", 200)
 }
 
 // VisitGetTrialsResponse writes the answer.
 func (a answer) VisitGetTrialsResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// CreateTrial answers createTrial (POST /v2/billing/trials) with its example.
+// CreateTrial answers createTrial (POST /v2/billing/trials) with its example, marked.
 func (c canned) CreateTrial(ctx context.Context, _ gen.CreateTrialRequestObject) (gen.CreateTrialResponseObject, error) {
-	return c.examples.answer("createTrial", 200)
+	return c.example(ctx, "createTrial", 200)
 }
 
 // VisitCreateTrialResponse writes the answer.
 func (a answer) VisitCreateTrialResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspaceUsage answers getWorkspaceUsage (GET /v2/usage/workspace-usage) with its example.
+// GetWorkspaceUsage answers getWorkspaceUsage (GET /v2/usage/workspace-usage) with its example, marked.
 func (c canned) GetWorkspaceUsage(ctx context.Context, _ gen.GetWorkspaceUsageRequestObject) (gen.GetWorkspaceUsageResponseObject, error) {
-	return c.examples.answer("getWorkspaceUsage", 200)
+	return c.example(ctx, "getWorkspaceUsage", 200)
 }
 
 // VisitGetWorkspaceUsageResponse writes the answer.
 func (a answer) VisitGetWorkspaceUsageResponse(w http.ResponseWriter) error { return a.write(w) }
 
-// GetWorkspaceUsages answers getWorkspaceUsages (GET /v2/usage/workspace-usages) with its example.
+// GetWorkspaceUsages answers getWorkspaceUsages (GET /v2/usage/workspace-usages) with its example, marked.
 func (c canned) GetWorkspaceUsages(ctx context.Context, _ gen.GetWorkspaceUsagesRequestObject) (gen.GetWorkspaceUsagesResponseObject, error) {
-	return c.examples.answer("getWorkspaceUsages", 200)
+	return c.example(ctx, "getWorkspaceUsages", 200)
 }
 
 // VisitGetWorkspaceUsagesResponse writes the answer.

@@ -191,18 +191,9 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 		}
 		call.user = user
 	}
-	if r.ContentLength > s.settings.maxBody {
-		writeError(w, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, s.settings.maxBody))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body larger than %d bytes", s.settings.maxBody))
-			return
-		}
-		writeError(w, invalidPayload("reading the body: %v", err))
+	body, bodyErr := s.readBody(w, r)
+	if bodyErr != nil {
+		writeError(w, bodyErr)
 		return
 	}
 	if len(body) > 0 {
@@ -217,12 +208,11 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 		return
 	}
 	probe := chatProbe(r, sub)
-	probe.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{
 		Request: probe, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+	if _, err := validateRequest(probe, input, body); err != nil {
 		writeError(w, validationError(err))
 		return
 	}

@@ -186,6 +186,8 @@ func (s *Server) recordViolation(v string) {
 // chatListen serves listenConversation: it checks the caller, opens the
 // stream, and writes its signals and keep-alives until it ends.
 func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) {
+	s.chatListening.Add(1)
+	defer s.chatListening.Add(-1)
 	tx, unlock, err := s.chatLock()
 	if err != nil {
 		return 0, nil, err
@@ -205,12 +207,27 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	// A stream lasts longer than the server's read and write timeouts: it
+	// is not read from, and each of its writes has a deadline of its own
+	// (Timeouts.StreamWrite), so that a client that stops reading is cut
+	// at its first write that cannot go out, not held for ever.
+	_ = rc.SetReadDeadline(time.Time{})
+	writeTimeout := s.settings.timeouts.StreamWrite
+	deadline := func() {
+		if writeTimeout > 0 {
+			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		} else {
+			_ = rc.SetWriteDeadline(time.Time{})
+		}
+	}
+	deadline()
+	w.WriteHeader(http.StatusOK)
 	if err := rc.Flush(); err != nil {
 		return 0, nil, nil
 	}
 	send := func(data []byte) bool {
+		deadline()
 		if _, err := fmt.Fprintf(w, "event: message\ndata: %s\n\n", data); err != nil {
 			return false
 		}

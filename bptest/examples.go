@@ -1,8 +1,10 @@
 package bptest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,9 +18,20 @@ import (
 type answer struct {
 	status int
 	body   []byte
+	// example marks an answer made up from the spec, not from state.
+	example bool
 }
 
+// ExampleHeader is the header, set to "true", of an answer that is a fixed
+// example built from the spec, not something the server keeps: the
+// operation has no stateful implementation in bptest yet. The server logs
+// such answers too, and refuses them with 501 in strict mode (WithStrict).
+const ExampleHeader = "X-Bptest-Example"
+
 func (a answer) write(w http.ResponseWriter) error {
+	if a.example {
+		w.Header().Set(ExampleHeader, "true")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(a.status)
 	_, err := w.Write(a.body)
@@ -67,6 +80,24 @@ func (e *examples) answer(operationID string, status int) (answer, error) {
 		e.cache[operationID] = body
 	}
 	return answer{status: status, body: body}, nil
+}
+
+// example answers an operation that bptest keeps no state for with its
+// example, marked with ExampleHeader and logged through the server's
+// logger; in strict mode it refuses it instead, with 501 naming the
+// operation.
+func (c canned) example(ctx context.Context, operationID string, status int) (answer, error) {
+	if c.srv != nil && c.srv.settings.strict {
+		return answer{}, errorf(http.StatusNotImplemented, "Unknown",
+			"bptest keeps no state for %s and answers it only with a fixed example: strict mode (WithStrict) refuses it", operationID)
+	}
+	if c.srv != nil && c.srv.settings.logger != nil {
+		c.srv.settings.logger.LogAttrs(ctx, slog.LevelWarn, "example answer",
+			slog.String("operation", operationID), slog.String("header", ExampleHeader+": true"))
+	}
+	a, err := c.examples.answer(operationID, status)
+	a.example = true
+	return a, err
 }
 
 // exampleTime is the instant every example date-time holds.

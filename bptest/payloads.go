@@ -93,12 +93,8 @@ func payloadOperations(doc *openapi3.T) map[string]*openapi3.Schema {
 }
 
 // checkBody checks the message payloads of a JSON request body of the
-// given schema.
-func (ps payloadSchemas) checkBody(schema *openapi3.Schema, body []byte) *apiError {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return invalidPayload("the body is not JSON: %v", err)
-	}
+// given schema, decoded (v).
+func (ps payloadSchemas) checkBody(schema *openapi3.Schema, v any) *apiError {
 	return ps.walk(schema, v, "")
 }
 

@@ -41,7 +41,7 @@ func workspaceOf(ctx context.Context) string { s, _ := ctx.Value(workspaceKey).(
 // content type (415) → a body where the operation takes one (400) → map
 // query parameters read from their dotted keys (400, querymaps.go) → spec
 // validation of the rest (400) → message payloads of a standard type (400, payloads.go)
-// → bot scope → handler, with
+// → workspace scope (400 without x-workspace-id, unless WithLenientScope) → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -101,18 +101,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "the account of this token was deleted (deleteAccount)"))
 		return
 	}
-	if r.ContentLength > s.settings.maxBody {
-		writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, s.settings.maxBody))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, s.settings.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(rec, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body larger than %d bytes", s.settings.maxBody))
-			return
-		}
-		writeError(rec, invalidPayload("reading the body: %v", err))
+	body, bodyErr := s.readBody(rec, r)
+	if bodyErr != nil {
+		writeError(rec, bodyErr)
 		return
 	}
 	if len(body) > 0 {
@@ -126,7 +117,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, invalidPayload("%s needs a JSON body", route.Operation.OperationID))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
@@ -136,21 +126,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, validationError(err))
 		return
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+	value, err := validateRequest(r, input, body)
+	if err != nil {
 		writeError(rec, validationError(err))
 		return
 	}
-	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil {
-		if err := s.spec.payloads.checkBody(schema, body); err != nil {
+	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil && value != nil {
+		if err := s.spec.payloads.checkBody(schema, value); err != nil {
 			writeError(rec, err)
 			return
 		}
 	}
+	// The handler decodes the bytes as sent: oapi-codegen's binding of an
+	// already decoded value (runtime.BindJSONValue) would lose the order of
+	// raw JSON members.
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
 	ctx = context.WithValue(ctx, queryMapsKey, qmaps)
 	ws := r.Header.Get("x-workspace-id")
+	if ws == "" && declares(route.Operation, "x-workspace-id") && !s.settings.lenientScope {
+		// As Cloud: a workspace-scoped call names its workspace.
+		writeError(rec, invalidPayload("%s acts on a workspace: set the x-workspace-id header", route.Operation.OperationID))
+		return
+	}
 	if ws == "" {
 		ws = s.WorkspaceID
 	}

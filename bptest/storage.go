@@ -1,7 +1,6 @@
 package bptest
 
 import (
-	"io"
 	"net/http"
 	"strings"
 )
@@ -26,13 +25,13 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodPut:
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.maxBody))
-		if err != nil {
-			writeError(w, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "%v", err))
+		data, bodyErr := s.readBody(w, r)
+		if bodyErr != nil {
+			writeError(w, bodyErr)
 			return
 		}
 		s.mu.Lock()
-		err = s.state.storeContent(bot, fileID, r.URL.Query().Get("sig"), data, r.Header.Get("Content-Type"))
+		err := s.state.storeContent(bot, fileID, r.URL.Query().Get("sig"), data, r.Header.Get("Content-Type"))
 		s.mu.Unlock()
 		if err != nil {
 			writeError(w, err.(*apiError))

@@ -19,6 +19,13 @@
 //
 //	botpress-mock -fault op=getUser,status=429,times=2,retry-after=1s -fault latency=50ms,rate=0.1
 //	botpress-mock -fault chat,op=listenConversation,drop-stream-after=2
+//
+// Operations that bptest answers only with a fixed example built from the
+// spec carry the header X-Bptest-Example: true and log a line; -strict
+// answers them 501 instead. A workspace-scoped call without x-workspace-id
+// gets 400, as from Botpress Cloud, unless -lenient-scope. Timeouts
+// (-read-header-timeout, -read-timeout, -write-timeout, -idle-timeout,
+// -stream-write-timeout) cut clients that stall.
 package main
 
 import (
@@ -68,6 +75,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
 	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
+	strict := fs.Bool("strict", false, "answer 501 for the operations bptest answers only with a fixed example (without it, those answers carry the header "+bptest.ExampleHeader+": true)")
+	lenientScope := fs.Bool("lenient-scope", false, "let a workspace-scoped call without x-workspace-id act on the server's workspace (Botpress Cloud answers it 400)")
+	var timeouts bptest.Timeouts
+	fs.DurationVar(&timeouts.ReadHeader, "read-header-timeout", bptest.DefaultReadHeaderTimeout, "longest time to read a request's headers (negative: none)")
+	fs.DurationVar(&timeouts.Read, "read-timeout", bptest.DefaultReadTimeout, "longest time to read a whole request, body included (negative: none)")
+	fs.DurationVar(&timeouts.Write, "write-timeout", bptest.DefaultWriteTimeout, "longest time to write an answer; Chat streams use -stream-write-timeout instead (negative: none)")
+	fs.DurationVar(&timeouts.Idle, "idle-timeout", bptest.DefaultIdleTimeout, "longest time a keep-alive connection waits for its next request (negative: none)")
+	fs.DurationVar(&timeouts.StreamWrite, "stream-write-timeout", bptest.DefaultStreamWriteTimeout, "longest time each write of a Chat stream may take before the stream is cut (negative: none)")
 	var faults []bptest.Fault
 	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
 		f, err := parseFault(v)
@@ -100,6 +115,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// A violation is reported by the program's own tests; a user's
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),
+		bptest.WithTimeouts(timeouts),
+	}
+	if *strict {
+		opts = append(opts, bptest.WithStrict())
+	}
+	if *lenientScope {
+		opts = append(opts, bptest.WithLenientScope())
 	}
 	if *rateLimit > 0 {
 		if *rateWindow <= 0 {

@@ -74,6 +74,7 @@ func TestRun(t *testing.T) {
 
 	req, _ = http.NewRequest("GET", env["BP_API_URL"]+"/v1/admin/bots/"+env["BP_BOT_ID"]+"/issues/issue_cli", nil)
 	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("x-workspace-id", env["BP_WORKSPACE_ID"])
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
