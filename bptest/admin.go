@@ -125,6 +125,7 @@ func (st *state) adm() *adminState {
 		for _, id := range missing {
 			_, seq := st.ids.next("bot")
 			b := st.admNewBot(id, st.bots[id].createdAt.UTC())
+			st.bots[id].applyRecord(&b)
 			a.bots.add(id, seq, admBot{workspace: st.srv.WorkspaceID, bot: b})
 		}
 	}

@@ -256,6 +256,7 @@ func (st *state) loadInvoices(byWorkspace map[string][]gen.Invoice, now time.Tim
 			if inv.ID == "" {
 				inv.ID = id
 			}
+			st.ids.observe(inv.ID)
 			if _, dup := b.invoices.get(inv.ID); dup {
 				return fmt.Errorf("workspace %s: invoice %s given twice", ws, inv.ID)
 			}

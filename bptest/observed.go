@@ -45,6 +45,7 @@ func seedAll[T any](st *state, c *collection[T], items []T, prefix string, fill 
 		if _, dup := c.get(key); dup {
 			return fmt.Errorf("%s %s given twice", prefix, key)
 		}
+		st.ids.observe(key)
 		c.add(key, seq, v)
 	}
 	return nil
@@ -92,6 +93,7 @@ func (st *state) loadObserved(b *botState, seed BotSeed, now time.Time) error {
 			if e.ID == "" {
 				e.ID, _ = st.ids.next("issueevt")
 			}
+			st.ids.observe(e.ID)
 			if e.CreatedAt.IsZero() {
 				e.CreatedAt = now
 			}

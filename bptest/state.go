@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"time"
@@ -34,6 +35,8 @@ type state struct {
 type botState struct {
 	id            string
 	createdAt     time.Time
+	name          string            // the seeded name, if any
+	tags          map[string]string // the seeded tags, if any
 	users         *collection[gen.User]
 	conversations *collection[gen.Conversation]
 	participants  map[string]*collection[string] // conversation ID → user IDs
@@ -128,6 +131,7 @@ func (st *state) pageSizeOf(requested *int) int {
 // action runs, activities, logs, usage activity; see observed.go), in the
 // shapes the API answers with. IDs may be left out; timestamps default to
 // now. A conversation's messageCount is counted from the seed's messages.
+// Server.Dump writes a server's state in this format.
 type SeedData struct {
 	Bots map[string]BotSeed `json:"bots"`
 	// UsageActivity maps the ID of a bot or workspace to usage types
@@ -142,6 +146,11 @@ type SeedData struct {
 
 // BotSeed holds the resources of one bot.
 type BotSeed struct {
+	// Name, Tags and CreatedAt are the bot's, as getBot and listBots
+	// answer them: by default its ID, none and now.
+	Name          string             `json:"name,omitempty"`
+	Tags          map[string]string  `json:"tags,omitempty"`
+	CreatedAt     time.Time          `json:"createdAt,omitzero"`
 	Users         []gen.User         `json:"users"`
 	Conversations []gen.Conversation `json:"conversations"`
 	Messages      []gen.Message      `json:"messages"`
@@ -203,6 +212,7 @@ func (st *state) load(d *SeedData) error {
 		if *id == "" {
 			*id = gen
 		}
+		st.ids.observe(*id)
 		if created != nil && created.IsZero() {
 			*created = now
 		}
@@ -218,6 +228,7 @@ func (st *state) load(d *SeedData) error {
 	}
 	for botID, seed := range d.Bots {
 		b := st.addBot(botID)
+		b.seedRecord(st, seed)
 		for _, u := range seed.Users {
 			if u.Tags == nil {
 				u.Tags = map[string]string{}
@@ -331,5 +342,34 @@ func (b *botState) addParticipant(st *state, conv, user string) {
 	if _, ok := p.get(user); !ok {
 		_, seq := st.ids.next("part")
 		p.add(user, seq, user)
+	}
+}
+
+// seedRecord applies the name, tags and creation time of a bot's seed, to
+// its admin record too if it has one already.
+func (b *botState) seedRecord(st *state, seed BotSeed) {
+	if !seed.CreatedAt.IsZero() {
+		b.createdAt = seed.CreatedAt.UTC()
+	}
+	if seed.Name != "" {
+		b.name = seed.Name
+	}
+	if seed.Tags != nil {
+		b.tags = maps.Clone(seed.Tags)
+	}
+	if rec, ok := st.admin.bots.get(b.id); ok {
+		b.applyRecord(&rec.bot)
+		st.admin.bots.put(b.id, rec)
+	}
+}
+
+// applyRecord gives a bot's admin record what its seed said.
+func (b *botState) applyRecord(bot *gen.Bot) {
+	bot.CreatedAt = b.createdAt.UTC()
+	if b.name != "" {
+		bot.Name = b.name
+	}
+	if b.tags != nil {
+		bot.Tags = maps.Clone(b.tags)
 	}
 }

@@ -26,10 +26,16 @@
 // gets 400, as from Botpress Cloud, unless -lenient-scope. Timeouts
 // (-read-header-timeout, -read-timeout, -write-timeout, -idle-timeout,
 // -stream-write-timeout) cut clients that stall.
+//
+// -dump FILE writes the server's state to FILE when it stops (Ctrl-C or
+// SIGTERM), in the format -seed-data reads: a later run with -seed-data
+// FILE starts where this one stopped, for what the format holds (see
+// bptest.Server.Dump for what a dump leaves out).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	workspace := fs.String("workspace", bptest.DefaultWorkspaceID, "workspace ID")
 	pageSize := fs.Int("page-size", bptest.DefaultPageSize, "items per page of list answers")
 	seedFile := fs.String("seed-data", "", "JSON file of resources to load at start (see bptest.SeedData)")
+	dumpFile := fs.String("dump", "", "JSON file the server's state is written to when it stops (Ctrl-C, SIGTERM), in the format of -seed-data (see bptest.Server.Dump)")
 	seed := fs.Uint64("seed", 0, "seed of identifiers and fault probabilities (0: random)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	rateLimit := fs.Int("rate-limit", 0, "requests admitted per window, as the API limits a workspace (0: no limit; the API admits 100 a second)")
@@ -172,7 +179,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	<-ctx.Done()
+	if *dumpFile != "" {
+		if err := dump(srv, *dumpFile); err != nil {
+			srv.Close()
+			return err
+		}
+	}
 	return srv.Close()
+}
+
+// dump writes the server's state to path, in the seed format, through a
+// temporary file so that path never holds half a dump.
+func dump(srv *bptest.Server, path string) error {
+	d, err := srv.Dump()
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	return nil
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -36,6 +36,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestRun(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
+	dumpFile := filepath.Join(t.TempDir(), "dump.json")
 	require.NoError(t, os.WriteFile(seed, []byte(`{"bots":{"bot_cli000000000000000000000000":{"users":[{"id":"user_cli00000000000000000000000","tags":{}}],
 		"issues":[{"id":"issue_cli","code":"timeout","title":"t","description":"d"}]}}}`), 0o600))
 
@@ -45,7 +46,7 @@ func TestRun(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-bot", "bot_cli000000000000000000000000",
-			"-page-size", "5", "-seed-data", seed, "-rate-limit", "100"}, pw, &logs)
+			"-page-size", "5", "-seed-data", seed, "-rate-limit", "100", "-dump", dumpFile}, pw, &logs)
 		pw.Close()
 	}()
 	env := map[string]string{}
@@ -91,6 +92,15 @@ func TestRun(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), "path=/v1/chat/users/user_cli00000000000000000000000")
 	assert.Contains(t, logs.String(), "status=200")
+
+	// -dump wrote the state on the way out, as seed data.
+	d, err := bptest.ReadSeedData(dumpFile)
+	require.NoError(t, err)
+	bot := d.Bots["bot_cli000000000000000000000000"]
+	require.Len(t, bot.Users, 1)
+	assert.Equal(t, "user_cli00000000000000000000000", bot.Users[0].ID)
+	require.Len(t, bot.Issues, 1)
+	assert.Equal(t, "timeout", bot.Issues[0].Code)
 }
 
 func TestRunBadFlags(t *testing.T) {
