@@ -12,7 +12,8 @@
 // Every request is checked against the spec: a body, parameter or header
 // that breaks it gets a 400 in the API's error shape, a missing or wrong
 // token a 401, an unknown ID a 404. Users, conversations, participants,
-// messages, events, states, tags, tasks, workflows, files, tables and rows,
+// messages, events, states, tags, tasks, workflows, files (indexed in
+// steps a test can watch: indexing.go), tables and rows,
 // bots, workspaces, members, the account, audit records, public profiles
 // and handles (see audit.go), API keys, personal access tokens (whose
 // values authenticate), shareable IDs, preferences, allowlists and webchat
@@ -154,6 +155,8 @@ type settings struct {
 	timeouts     Timeouts
 	strict       bool
 	lenientScope bool
+	// indexingDelay moves indexing on the clock when positive (indexing.go).
+	indexingDelay time.Duration
 
 	chatWebhookID string
 	chatKey       string

@@ -160,7 +160,7 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 	if routeErr == nil {
 		op = route.Operation.OperationID
 	}
-	done, dropAfter := s.applyFaults(w, r, true, func() string { return op })
+	done, dropAfter, _ := s.applyFaults(w, r, true, func() string { return op })
 	if done {
 		return
 	}

@@ -41,6 +41,13 @@ type Fault struct {
 	// failure would, after it has carried that many signals (keep-alives
 	// do not count); 0 means the stream is not dropped.
 	DropStreamAfter int
+	// Indexing, IndexingCompleted or IndexingFailed, decides how the
+	// indexing of the file made by the upsertFile request it hits ends,
+	// whatever its content (see WithIndexingDelay for the steps before):
+	// "failed" gives indexing_failed with a failedStatusReason naming the
+	// fault, "completed" indexing_completed. A fault with Indexing hits
+	// only upsertFile requests, and lets them run.
+	Indexing string
 }
 
 type faultEntry struct {
@@ -79,18 +86,22 @@ func (s *Server) FaultHits() int {
 
 // applyFaults runs the faults that hit this request, a request of the Chat
 // API when chat is set, whose operation opName names; it reports whether
-// one of them answered (or dropped) it, and the smallest DropStreamAfter of
-// those that hit it (0 for none).
-func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, opName func() string) (done bool, dropStreamAfter int) {
+// one of them answered (or dropped) it, the smallest DropStreamAfter of
+// those that hit it (0 for none), and the indexing outcome one forces on
+// the file an upsertFile makes ("" for none).
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, opName func() string) (done bool, dropStreamAfter int, indexing string) {
 	s.mu.Lock()
 	if len(s.faults) == 0 {
 		s.mu.Unlock()
-		return false, 0
+		return false, 0, ""
 	}
 	op := opName()
 	var hit []Fault
 	for _, f := range s.faults {
 		if f.Chat != chat || (f.Operation != "" && f.Operation != op) {
+			continue
+		}
+		if f.Indexing != "" && (chat || op != "upsertFile") {
 			continue
 		}
 		if f.Times > 0 && f.hits >= f.Times {
@@ -104,6 +115,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 	}
 	s.mu.Unlock()
 	for _, f := range hit {
+		if f.Indexing != "" {
+			indexing = f.Indexing
+		}
 		if f.DropStreamAfter > 0 && (dropStreamAfter == 0 || f.DropStreamAfter < dropStreamAfter) {
 			dropStreamAfter = f.DropStreamAfter
 		}
@@ -111,12 +125,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 			select {
 			case <-time.After(f.Latency):
 			case <-r.Context().Done():
-				return true, 0
+				return true, 0, ""
 			}
 		}
 		if f.Drop {
 			dropConnection(w)
-			return true, 0
+			return true, 0, ""
 		}
 		if f.Status != 0 {
 			if f.RetryAfter > 0 {
@@ -131,10 +145,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 			} else {
 				writeError(w, e)
 			}
-			return true, 0
+			return true, 0, ""
 		}
 	}
-	return false, dropStreamAfter
+	return false, dropStreamAfter, indexing
 }
 
 // dropConnection closes the connection of a request without (finishing

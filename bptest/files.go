@@ -21,8 +21,8 @@ import (
 // storage.go), get and delete by ID or key, list (tags, ids, indexed, sort),
 // update metadata, copy (to the same bot or another), tag keys and values,
 // passages (set, list; text files that ask for indexing get one passage per
-// paragraph when their content arrives), a word-count search over passages,
-// and knowledge bases.
+// paragraph when their indexing completes: see indexing.go for its steps),
+// a word-count search over passages, and knowledge bases.
 //
 // The tags filter of listFiles, searchFiles and listKnowledgeBases is read
 // from the query as the official client sends it: tags.K=V (repeated: any
@@ -50,6 +50,11 @@ type fileEntry struct {
 	content  []byte
 	uploaded bool
 	passages []gen.FilePassage
+	// indexing is the progress of its indexing once its content has
+	// arrived, nil before and after (indexing.go); forceIndexing the
+	// outcome a fault forces on it ("" for none).
+	indexing      *fileIndexing
+	forceIndexing string
 	// sig signs the upload URL last handed out; a PUT must carry it.
 	sig string
 }
@@ -83,16 +88,7 @@ func (st *state) storeContent(bot, fileID, sig string, data []byte, contentType 
 		f.file.ContentType = contentType
 	}
 	if f.file.Index {
-		// Indexing is instant: text content becomes one passage per
-		// paragraph; other content gets no passages.
-		f.passages = nil
-		if fileIsText(f.file.ContentType) {
-			for i, p := range fileParagraphs(string(data)) {
-				f.passages = append(f.passages, filePassage(f.file.ID, i, p, nil, nil))
-			}
-		}
-		f.file.Status = gen.FileStatusIndexingCompleted
-		f.file.IndexingStack = ptr(gen.FileIndexingStackV2)
+		st.startIndexing(f)
 	}
 	f.file.UpdatedAt = timestamp(st.now())
 	return nil
@@ -196,11 +192,6 @@ func fileContentType(given *string, key string) string {
 	return "application/octet-stream"
 }
 
-func fileIsText(contentType string) bool {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	return strings.HasPrefix(mt, "text/") || mt == "application/json" || mt == "application/xml"
-}
-
 // fileParagraphs splits text on blank lines.
 func fileParagraphs(text string) []string {
 	var out []string
@@ -237,6 +228,7 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 	if err != nil {
 		return nil, err
 	}
+	force, _ := ctx.Value(indexingFaultKey).(string)
 	st, unlock := h.lock()
 	defer unlock()
 	bot := botOf(ctx)
@@ -267,11 +259,11 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 	if old, ok := fs.fileByKey(body.Key); ok {
 		f.ID, f.CreatedAt = old.file.ID, old.file.CreatedAt
 		f.URL = h.s.storageURL(bot, f.ID)
-		fs.files.put(f.ID, &fileEntry{file: f})
+		fs.files.put(f.ID, &fileEntry{file: f, forceIndexing: force})
 	} else {
 		id, seq := st.ids.next("file")
 		f.ID, f.URL = id, h.s.storageURL(bot, id)
-		fs.files.add(id, seq, &fileEntry{file: f})
+		fs.files.add(id, seq, &fileEntry{file: f, forceIndexing: force})
 	}
 	st.fileRemember(fs, f.Tags)
 	out := fileAs[gen.UpsertFileResponse_File](f)
@@ -286,10 +278,13 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 func (h *server) GetFile(ctx context.Context, req gen.GetFileRequestObject) (gen.GetFileResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	f, ok := st.bot(botOf(ctx)).files.fileFind(req.ID)
+	fs := st.bot(botOf(ctx)).files
+	st.settleIndexing(fs)
+	f, ok := fs.fileFind(req.ID)
 	if !ok {
 		return nil, notFound("file", req.ID)
 	}
+	st.readIndexing(f)
 	return gen.GetFile200JSONResponse{File: f.file}, nil
 }
 
@@ -310,7 +305,9 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 	st, unlock := h.lock()
 	defer unlock()
 	p := req.Params
-	recs := st.bot(botOf(ctx)).files.files.filter(func(f *fileEntry) bool {
+	fs := st.bot(botOf(ctx)).files
+	st.settleIndexing(fs)
+	recs := fs.files.filter(func(f *fileEntry) bool {
 		if len(p.IDs) > 0 && !slices.Contains(p.IDs, f.file.ID) {
 			return false
 		}
@@ -331,6 +328,7 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 	}
 	files := make([]gen.ListedFile, len(page))
 	for i, f := range page {
+		st.readIndexing(f)
 		files[i] = fileAs[gen.ListedFile](f.file)
 	}
 	return gen.ListFiles200JSONResponse{Files: files, Meta: gen.PageMeta{NextToken: next}}, nil
@@ -416,6 +414,7 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 	st, unlock := h.lock()
 	defer unlock()
 	fs := st.bot(botOf(ctx)).files
+	st.settleIndexing(fs)
 	e, ok := fs.fileFind(req.ID)
 	if !ok {
 		return nil, notFound("file", req.ID)
@@ -478,6 +477,7 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 	st, unlock := h.lock()
 	defer unlock()
 	srcBot := botOf(ctx)
+	st.settleIndexing(st.bot(srcBot).files)
 	src, ok := st.bot(srcBot).files.fileFind(req.IDOrKey)
 	if !ok {
 		return nil, notFound("file", req.IDOrKey)
@@ -502,7 +502,11 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 	f := src.file
 	f.BotID, f.Key, f.CreatedAt, f.UpdatedAt = dstBot, req.DestinationKey, now, now
 	f.Owner = gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(dstBot)}
-	e := &fileEntry{content: src.content, uploaded: src.uploaded}
+	// The copy goes on with the source's indexing where it is.
+	e := &fileEntry{content: src.content, uploaded: src.uploaded, forceIndexing: src.forceIndexing}
+	if src.indexing != nil {
+		e.indexing = ptr(*src.indexing)
+	}
 	var seq int64
 	if taken {
 		f.ID, f.CreatedAt = old.file.ID, old.file.CreatedAt
@@ -580,6 +584,8 @@ func (h *server) SetFilePassages(ctx context.Context, req gen.SetFilePassagesReq
 		passages = append(passages, filePassage(e.file.ID, i, p.Content, sub, p.PageNumber))
 	}
 	e.passages = passages
+	e.indexing = nil // the passages given are the outcome
+	e.file.FailedStatusReason = nil
 	e.file.Status = gen.FileStatusIndexingCompleted
 	e.file.IndexingStack = ptr(gen.FileIndexingStackV2)
 	e.file.UpdatedAt = timestamp(st.now())
@@ -589,7 +595,9 @@ func (h *server) SetFilePassages(ctx context.Context, req gen.SetFilePassagesReq
 func (h *server) ListFilePassages(ctx context.Context, req gen.ListFilePassagesRequestObject) (gen.ListFilePassagesResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	e, ok := st.bot(botOf(ctx)).files.fileFind(req.ID)
+	fs := st.bot(botOf(ctx)).files
+	st.settleIndexing(fs)
+	e, ok := fs.fileFind(req.ID)
 	if !ok {
 		return nil, notFound("file", req.ID)
 	}
@@ -598,9 +606,12 @@ func (h *server) ListFilePassages(ctx context.Context, req gen.ListFilePassagesR
 	if l := req.Params.Limit; l != nil && *l >= 1 && req.Params.PageSize == nil {
 		size = min(int(*l), 200)
 	}
-	recs := make([]*record[gen.FilePassage], len(e.passages))
-	for i, p := range e.passages {
-		recs[i] = &record[gen.FilePassage]{seq: int64(i), v: p}
+	// Only a file whose indexing completed has passages to list.
+	var recs []*record[gen.FilePassage]
+	if e.file.Status == gen.FileStatusIndexingCompleted {
+		for i, p := range e.passages {
+			recs = append(recs, &record[gen.FilePassage]{seq: int64(i), v: p})
+		}
 	}
 	passages, next, err := paginate(recs, req.Params.NextToken, size, false)
 	if err != nil {
@@ -609,8 +620,9 @@ func (h *server) ListFilePassages(ctx context.Context, req gen.ListFilePassagesR
 	return gen.ListFilePassages200JSONResponse{Passages: passages, Meta: gen.PageMeta{NextToken: next}}, nil
 }
 
-// SearchFiles scores each passage of the matching files by how many of the
-// query's words it contains (case-insensitive) and answers the best ones.
+// SearchFiles scores each passage of the matching files whose indexing
+// completed by how many of the query's words it contains
+// (case-insensitive) and answers the best ones.
 func (h *server) SearchFiles(ctx context.Context, req gen.SearchFilesRequestObject) (gen.SearchFilesResponseObject, error) {
 	match := fileTagFilter(ctx)
 	words := strings.Fields(strings.ToLower(req.Params.Query))
@@ -625,9 +637,12 @@ func (h *server) SearchFiles(ctx context.Context, req gen.SearchFilesRequestObje
 		score float64
 	}
 	var hits []hit
-	for _, r := range st.bot(botOf(ctx)).files.files.order {
+	fs := st.bot(botOf(ctx)).files
+	st.settleIndexing(fs)
+	for _, r := range fs.files.order {
 		f := r.v
-		if !match(f.file.Tags) {
+		// Only files whose indexing completed are searched.
+		if f.file.Status != gen.FileStatusIndexingCompleted || !match(f.file.Tags) {
 			continue
 		}
 		for _, p := range f.passages {

@@ -47,6 +47,7 @@ func TestFilesListsPageSize(t *testing.T) {
 	doc, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "doc.txt", Index: filePtr(true)},
 		client.FileFromBytes([]byte(strings.Join(paragraphs, "\n\n"))))
 	require.NoError(t, err)
+	require.NoError(t, srv.CompleteIndexing(doc.ID))
 	// 6 files, 6 tag keys (k0..k4, shared), 5 values of shared, 5
 	// passages, 5 knowledge bases.
 	for _, tc := range []struct {

@@ -363,9 +363,7 @@ func TestFilesPassagesAndSearch(t *testing.T) {
 	text := "Refunds are accepted within 30 days.\n\nShipping takes two days.\n\nContact support for refunds of damaged goods."
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "faq.txt", Index: filePtr(true), Tags: map[string]string{"kb": "faq"}}, client.FileFromBytes([]byte(text)))
 	require.NoError(t, err)
-	got, err := c.GetFile(ctx, f.ID)
-	require.NoError(t, err)
-	assert.Equal(t, gen.FileStatusIndexingCompleted, got.File.Status)
+	assert.Equal(t, gen.FileStatusIndexingCompleted, waitIndexed(t, c, f.ID).Status)
 
 	var passages []string
 	for p, err := range c.AllFilePassages(ctx, "faq.txt", nil) {

@@ -26,6 +26,7 @@ const (
 	workspaceKey
 	queryKey
 	queryMapsKey
+	indexingFaultKey // the indexing outcome a fault forces (faults.go)
 )
 
 // botOf returns the bot a request acts on (its x-bot-id).
@@ -66,12 +67,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveChat(rec, r)
 		return
 	}
-	if done, _ := s.applyFaults(rec, r, false, func() string {
+	done, _, forceIndexing := s.applyFaults(rec, r, false, func() string {
 		if route, _, err := s.findRoute(r); err == nil {
 			return route.Operation.OperationID
 		}
 		return ""
-	}); done {
+	})
+	if done {
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, storagePrefix) {
@@ -144,6 +146,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	ctx := context.WithValue(r.Context(), queryKey, r.URL.Query())
 	ctx = context.WithValue(ctx, queryMapsKey, qmaps)
+	if forceIndexing != "" {
+		ctx = context.WithValue(ctx, indexingFaultKey, forceIndexing)
+	}
 	ws := r.Header.Get("x-workspace-id")
 	if ws == "" && declares(route.Operation, "x-workspace-id") && !s.settings.lenientScope {
 		// As Cloud: a workspace-scoped call names its workspace.

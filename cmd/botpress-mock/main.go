@@ -19,6 +19,12 @@
 //
 //	botpress-mock -fault op=getUser,status=429,times=2,retry-after=1s -fault latency=50ms,rate=0.1
 //	botpress-mock -fault chat,op=listenConversation,drop-stream-after=2
+//	botpress-mock -fault op=upsertFile,indexing=failed,times=1
+//
+// A file uploaded with index: true goes through upload_completed and
+// indexing_pending before its indexing completes or fails: one step per
+// getFile or listFiles answer that shows it, or, with -indexing-delay d,
+// one step per d of real time (see bptest.WithIndexingDelay).
 //
 // Operations that bptest answers only with a fixed example built from the
 // spec carry the header X-Bptest-Example: true and log a line; -strict
@@ -91,7 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&timeouts.Idle, "idle-timeout", bptest.DefaultIdleTimeout, "longest time a keep-alive connection waits for its next request (negative: none)")
 	fs.DurationVar(&timeouts.StreamWrite, "stream-write-timeout", bptest.DefaultStreamWriteTimeout, "longest time each write of a Chat stream may take before the stream is cut (negative: none)")
 	var faults []bptest.Fault
-	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after (repeatable)", func(v string) error {
+	indexingDelay := fs.Duration("indexing-delay", 0, "how long each step of a file's indexing lasts (upload_completed, then indexing_pending); 0: one step per getFile or listFiles answer that shows the file")
+	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after, indexing (completed or failed: how the indexing of the file an upsertFile makes ends) (repeatable)", func(v string) error {
 		f, err := parseFault(v)
 		if err == nil {
 			faults = append(faults, f)
@@ -129,6 +136,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *lenientScope {
 		opts = append(opts, bptest.WithLenientScope())
+	}
+	if *indexingDelay < 0 {
+		return fmt.Errorf("-indexing-delay %v: must not be negative", *indexingDelay)
+	}
+	if *indexingDelay > 0 {
+		opts = append(opts, bptest.WithIndexingDelay(*indexingDelay))
 	}
 	if *rateLimit > 0 {
 		if *rateWindow <= 0 {
@@ -261,20 +274,28 @@ func parseFault(v string) (bptest.Fault, error) {
 			if ok {
 				f.Chat, err = strconv.ParseBool(val)
 			}
+		case "indexing":
+			f.Indexing = val
+			if val != bptest.IndexingCompleted && val != bptest.IndexingFailed {
+				err = errors.New("completed or failed")
+			}
 		case "drop-stream-after":
 			f.DropStreamAfter, err = strconv.Atoi(val)
 			if err == nil && f.DropStreamAfter < 0 {
 				err = errors.New("negative")
 			}
 		default:
-			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, error-in-200)", v, key)
+			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, error-in-200, indexing)", v, key)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %s=%s: %v", v, key, val, err)
 		}
 	}
-	if f.Status == 0 && f.Latency == 0 && !f.Drop && f.DropStreamAfter == 0 {
-		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency, drop or drop-stream-after", v)
+	if f.Status == 0 && f.Latency == 0 && !f.Drop && f.DropStreamAfter == 0 && f.Indexing == "" {
+		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency, drop, drop-stream-after or indexing", v)
+	}
+	if f.Indexing != "" && (f.Chat || (f.Operation != "" && f.Operation != "upsertFile")) {
+		return f, fmt.Errorf("fault %q: indexing applies to upsertFile only", v)
 	}
 	return f, nil
 }

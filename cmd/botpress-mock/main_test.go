@@ -219,7 +219,13 @@ func TestParseFault(t *testing.T) {
 	f, err = parseFault("chat,op=getUser,status=403,error-in-200")
 	require.NoError(t, err)
 	assert.Equal(t, bptest.Fault{Chat: true, Operation: "getUser", Status: 403, ErrorIn200: true}, f)
-	for _, bad := range []string{"", "op=getUser", "status=abc", "status=42", "rate=2", "times=-1",
+	f, err = parseFault("op=upsertFile,indexing=failed,times=1")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Operation: "upsertFile", Indexing: bptest.IndexingFailed, Times: 1}, f)
+	f, err = parseFault("indexing=completed")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Indexing: bptest.IndexingCompleted}, f)
+	for _, bad := range []string{"", "op=getUser", "indexing=maybe", "op=getFile,indexing=failed", "chat,indexing=failed", "status=abc", "status=42", "rate=2", "times=-1",
 		"latency=soon", "colour=red", "status", "drop=maybe", "chat", "chat=maybe,drop", "drop-stream-after=-1,drop"} {
 		_, err := parseFault(bad)
 		assert.Error(t, err, bad)
