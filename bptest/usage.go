@@ -395,9 +395,8 @@ func (h *server) ChangeAISpendQuota(ctx context.Context, req gen.ChangeAISpendQu
 	if limit < 0 {
 		return nil, invalidPayload("monthlySpendingLimit must be at least 0, got %v", limit)
 	}
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
