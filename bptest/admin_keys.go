@@ -123,22 +123,57 @@ func (st *state) admNewKey(keys *collection[admKey], prefix, owner string, note 
 	return k
 }
 
-// admKeysOf lists an owner's keys.
-func admKeysOf(keys *collection[admKey], owner string) []gen.APIKeySummary {
-	out := []gen.APIKeySummary{}
-	for _, r := range keys.filter(func(k admKey) bool { return k.owner == owner }) {
-		out = append(out, r.v.summary)
-	}
-	return out
+// admKeyKind is one kind of API key (of bots, of integrations): where the
+// keys are kept, the prefix of their IDs, what a 404 calls them and how an
+// owner the request can see is found (an error otherwise).
+type admKeyKind struct {
+	keys   *collection[admKey]
+	prefix string
+	name   string
+	owner  func(id string) *apiError
 }
 
-// admDeleteKey removes a key whose owner the request can see (ownerOK).
-func admDeleteKey(keys *collection[admKey], kind, id string, ownerOK func(owner string) bool) *apiError {
-	k, ok := keys.get(id)
-	if !ok || !ownerOK(k.owner) {
-		return notFound(kind, id)
+func (st *state) admBotKeys(ctx context.Context) admKeyKind {
+	return admKeyKind{st.admin.keys.botKeys, "bak", "bot API key", func(bot string) *apiError {
+		_, err := st.admBotOf(ctx, bot)
+		return err
+	}}
+}
+
+func (st *state) admIntegrationKeys(ctx context.Context) admKeyKind {
+	return admKeyKind{st.admin.keys.integrationKeys, "iak", "integration API key", func(integration string) *apiError {
+		_, err := st.admin.integrations.of(st, ctx, integration)
+		return err
+	}}
+}
+
+// list lists an owner's keys.
+func (k admKeyKind) list(owner string) ([]gen.APIKeySummary, *apiError) {
+	if err := k.owner(owner); err != nil {
+		return nil, err
 	}
-	keys.remove(id)
+	out := []gen.APIKeySummary{}
+	for _, r := range k.keys.filter(func(v admKey) bool { return v.owner == owner }) {
+		out = append(out, r.v.summary)
+	}
+	return out, nil
+}
+
+// create records a key for an owner.
+func (k admKeyKind) create(st *state, owner string, note *string) (admKey, *apiError) {
+	if err := k.owner(owner); err != nil {
+		return admKey{}, err
+	}
+	return st.admNewKey(k.keys, k.prefix, owner, note), nil
+}
+
+// remove removes a key whose owner the request can see.
+func (k admKeyKind) remove(id string) *apiError {
+	v, ok := k.keys.get(id)
+	if !ok || k.owner(v.owner) != nil {
+		return notFound(k.name, id)
+	}
+	k.keys.remove(id)
 	return nil
 }
 
@@ -147,19 +182,20 @@ func admDeleteKey(keys *collection[admKey], kind, id string, ownerOK func(owner 
 func (h *server) ListBotAPIKeys(ctx context.Context, req gen.ListBotAPIKeysRequestObject) (gen.ListBotAPIKeysResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if _, err := st.admBotOf(ctx, req.Params.BotID); err != nil {
+	keys, err := st.admBotKeys(ctx).list(req.Params.BotID)
+	if err != nil {
 		return nil, err
 	}
-	return gen.ListBotAPIKeys200JSONResponse{Baks: admKeysOf(st.admin.keys.botKeys, req.Params.BotID)}, nil
+	return gen.ListBotAPIKeys200JSONResponse{Baks: keys}, nil
 }
 
 func (h *server) CreateBotAPIKey(ctx context.Context, req gen.CreateBotAPIKeyRequestObject) (gen.CreateBotAPIKeyResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if _, err := st.admBotOf(ctx, req.Body.BotID); err != nil {
+	k, err := st.admBotKeys(ctx).create(st, req.Body.BotID, req.Body.Note)
+	if err != nil {
 		return nil, err
 	}
-	k := st.admNewKey(st.admin.keys.botKeys, "bak", req.Body.BotID, req.Body.Note)
 	s := k.summary
 	return gen.CreateBotAPIKey200JSONResponse{ID: s.ID, CreatedAt: s.CreatedAt, Note: s.Note, Value: k.value}, nil
 }
@@ -167,11 +203,7 @@ func (h *server) CreateBotAPIKey(ctx context.Context, req gen.CreateBotAPIKeyReq
 func (h *server) DeleteBotAPIKey(ctx context.Context, req gen.DeleteBotAPIKeyRequestObject) (gen.DeleteBotAPIKeyResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	err := admDeleteKey(st.admin.keys.botKeys, "bot API key", req.ID, func(bot string) bool {
-		_, err := st.admBotOf(ctx, bot)
-		return err == nil
-	})
-	if err != nil {
+	if err := st.admBotKeys(ctx).remove(req.ID); err != nil {
 		return nil, err
 	}
 	return gen.DeleteBotAPIKey200JSONResponse{}, nil
@@ -182,19 +214,20 @@ func (h *server) DeleteBotAPIKey(ctx context.Context, req gen.DeleteBotAPIKeyReq
 func (h *server) ListIntegrationAPIKeys(ctx context.Context, req gen.ListIntegrationAPIKeysRequestObject) (gen.ListIntegrationAPIKeysResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if _, err := st.admin.integrations.of(st, ctx, req.Params.IntegrationID); err != nil {
+	keys, err := st.admIntegrationKeys(ctx).list(req.Params.IntegrationID)
+	if err != nil {
 		return nil, err
 	}
-	return gen.ListIntegrationAPIKeys200JSONResponse{Iaks: admKeysOf(st.admin.keys.integrationKeys, req.Params.IntegrationID)}, nil
+	return gen.ListIntegrationAPIKeys200JSONResponse{Iaks: keys}, nil
 }
 
 func (h *server) CreateIntegrationAPIKey(ctx context.Context, req gen.CreateIntegrationAPIKeyRequestObject) (gen.CreateIntegrationAPIKeyResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	if _, err := st.admin.integrations.of(st, ctx, req.Body.IntegrationID); err != nil {
+	k, err := st.admIntegrationKeys(ctx).create(st, req.Body.IntegrationID, req.Body.Note)
+	if err != nil {
 		return nil, err
 	}
-	k := st.admNewKey(st.admin.keys.integrationKeys, "iak", req.Body.IntegrationID, req.Body.Note)
 	s := k.summary
 	return gen.CreateIntegrationAPIKey200JSONResponse{ID: s.ID, CreatedAt: s.CreatedAt, Note: s.Note, Value: k.value}, nil
 }
@@ -202,11 +235,7 @@ func (h *server) CreateIntegrationAPIKey(ctx context.Context, req gen.CreateInte
 func (h *server) DeleteIntegrationAPIKey(ctx context.Context, req gen.DeleteIntegrationAPIKeyRequestObject) (gen.DeleteIntegrationAPIKeyResponseObject, error) {
 	st, unlock := h.lock()
 	defer unlock()
-	err := admDeleteKey(st.admin.keys.integrationKeys, "integration API key", req.ID, func(integration string) bool {
-		_, err := st.admin.integrations.of(st, ctx, integration)
-		return err == nil
-	})
-	if err != nil {
+	if err := st.admIntegrationKeys(ctx).remove(req.ID); err != nil {
 		return nil, err
 	}
 	return gen.DeleteIntegrationAPIKey200JSONResponse{}, nil

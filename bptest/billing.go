@@ -267,6 +267,14 @@ func (st *state) blOf(ctx context.Context) (*blState, *apiError) {
 	return st.blFor(workspaceOf(ctx))
 }
 
+// blLock locks the server and returns its state and the billing of the
+// workspace a request acts on (blOf); unlock is to be called in any case.
+func (h *server) blLock(ctx context.Context) (*state, *blState, func(), *apiError) {
+	st, unlock := h.lock()
+	b, err := st.blOf(ctx)
+	return st, b, unlock, err
+}
+
 // blFor returns the billing of workspace ws, its periods brought up to now.
 func (st *state) blFor(ws string) (*blState, *apiError) {
 	a := st.adm()
@@ -381,12 +389,17 @@ func (st *state) blWorkspaceView(ws *gen.Workspace) {
 
 // --- Catalogue ---
 
-func (h *server) ListPlans(ctx context.Context, req gen.ListPlansRequestObject) (gen.ListPlansResponseObject, error) {
-	out := make(gen.ListPlans200JSONResponse, 0, len(blPlans))
-	for i := range blPlans {
-		out = append(out, blPlans[i].view())
+// blViews is the views of a catalogue, in its order.
+func blViews[T any, V any](all []T, view func(*T) V) []V {
+	out := make([]V, 0, len(all))
+	for i := range all {
+		out = append(out, view(&all[i]))
 	}
-	return out, nil
+	return out
+}
+
+func (h *server) ListPlans(ctx context.Context, req gen.ListPlansRequestObject) (gen.ListPlansResponseObject, error) {
+	return gen.ListPlans200JSONResponse(blViews(blPlans, (*blPlan).view)), nil
 }
 
 func (h *server) GetPlan(ctx context.Context, req gen.GetPlanRequestObject) (gen.GetPlanResponseObject, error) {
@@ -398,11 +411,7 @@ func (h *server) GetPlan(ctx context.Context, req gen.GetPlanRequestObject) (gen
 }
 
 func (h *server) ListAddons(ctx context.Context, req gen.ListAddonsRequestObject) (gen.ListAddonsResponseObject, error) {
-	out := make(gen.ListAddons200JSONResponse, 0, len(blAddons))
-	for i := range blAddons {
-		out = append(out, blAddons[i].view())
-	}
-	return out, nil
+	return gen.ListAddons200JSONResponse(blViews(blAddons, (*blAddon).view)), nil
 }
 
 func (h *server) GetAddon(ctx context.Context, req gen.GetAddonRequestObject) (gen.GetAddonResponseObject, error) {
@@ -475,9 +484,8 @@ func (b *blState) subscription() gen.Subscription {
 }
 
 func (h *server) GetSubscription(ctx context.Context, req gen.GetSubscriptionRequestObject) (gen.GetSubscriptionResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -597,9 +605,8 @@ func (st *state) blApply(b *blState, c blChange, now time.Time) {
 }
 
 func (h *server) SetPlan(ctx context.Context, req gen.SetPlanRequestObject) (gen.SetPlanResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -618,9 +625,8 @@ func (h *server) SetPlan(ctx context.Context, req gen.SetPlanRequestObject) (gen
 }
 
 func (h *server) SetAddons(ctx context.Context, req gen.SetAddonsRequestObject) (gen.SetAddonsResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -634,9 +640,8 @@ func (h *server) SetAddons(ctx context.Context, req gen.SetAddonsRequestObject) 
 }
 
 func (h *server) PreviewSubscriptionUpdate(ctx context.Context, req gen.PreviewSubscriptionUpdateRequestObject) (gen.PreviewSubscriptionUpdateResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -674,9 +679,8 @@ func (h *server) PreviewSubscriptionUpdate(ctx context.Context, req gen.PreviewS
 }
 
 func (h *server) SetCancelAtPeriodEnd(ctx context.Context, req gen.SetCancelAtPeriodEndRequestObject) (gen.SetCancelAtPeriodEndResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -694,9 +698,8 @@ func (t *blTrial) view(now time.Time) gen.Trial {
 }
 
 func (h *server) GetTrials(ctx context.Context, req gen.GetTrialsRequestObject) (gen.GetTrialsResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -709,9 +712,8 @@ func (h *server) GetTrials(ctx context.Context, req gen.GetTrialsRequestObject) 
 }
 
 func (h *server) CreateTrial(ctx context.Context, req gen.CreateTrialRequestObject) (gen.CreateTrialResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -736,9 +738,8 @@ func (h *server) CreateTrial(ctx context.Context, req gen.CreateTrialRequestObje
 }
 
 func (h *server) RemoveTrial(ctx context.Context, req gen.RemoveTrialRequestObject) (gen.RemoveTrialResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -754,9 +755,8 @@ func (h *server) RemoveTrial(ctx context.Context, req gen.RemoveTrialRequestObje
 // --- Credit, invoices, settings ---
 
 func (h *server) CreateCreditGrant(ctx context.Context, req gen.CreateCreditGrantRequestObject) (gen.CreateCreditGrantResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -791,9 +791,8 @@ func (h *server) ListInvoices(ctx context.Context, req gen.ListInvoicesRequestOb
 }
 
 func (h *server) PayInvoice(ctx context.Context, req gen.PayInvoiceRequestObject) (gen.PayInvoiceResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -810,9 +809,8 @@ func (h *server) PayInvoice(ctx context.Context, req gen.PayInvoiceRequestObject
 }
 
 func (h *server) GetAutoRechargeSettings(ctx context.Context, req gen.GetAutoRechargeSettingsRequestObject) (gen.GetAutoRechargeSettingsResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -822,9 +820,8 @@ func (h *server) GetAutoRechargeSettings(ctx context.Context, req gen.GetAutoRec
 // SetAutoRechargeSettings changes the features it names, which must be
 // metered features, with a threshold of at least 0; the others keep theirs.
 func (h *server) SetAutoRechargeSettings(ctx context.Context, req gen.SetAutoRechargeSettingsRequestObject) (gen.SetAutoRechargeSettingsResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -843,23 +840,17 @@ func (h *server) SetAutoRechargeSettings(ctx context.Context, req gen.SetAutoRec
 }
 
 func (h *server) GetBillingAddress(ctx context.Context, req gen.GetBillingAddressRequestObject) (gen.GetBillingAddressResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := gen.GetBillingAddress200JSONResponse{Address: nullable.NewNullNullable[gen.GetBillingAddressResponse_Address]()}
-	if b.address != nil {
-		out.Address.Set(*b.address)
-	}
-	return out, nil
+	return gen.GetBillingAddress200JSONResponse{Address: nullableOf(b.address)}, nil
 }
 
 func (h *server) SetBillingAddress(ctx context.Context, req gen.SetBillingAddressRequestObject) (gen.SetBillingAddressResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -987,9 +978,8 @@ func blPeriod(s string) (time.Time, *apiError) {
 }
 
 func (h *server) GetQuotas(ctx context.Context, req gen.GetQuotasRequestObject) (gen.GetQuotasResponseObject, error) {
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -1006,9 +996,8 @@ func (h *server) GetWorkspaceUsage(ctx context.Context, req gen.GetWorkspaceUsag
 	if aerr != nil {
 		return nil, aerr
 	}
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -1024,9 +1013,8 @@ func (h *server) GetWorkspaceUsages(ctx context.Context, req gen.GetWorkspaceUsa
 	if aerr != nil {
 		return nil, aerr
 	}
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -190,17 +190,12 @@ func (h *server) ChargeWorkspaceUnpaidInvoices(ctx context.Context, req gen.Char
 }
 
 func (h *server) GetPaymentMethod(ctx context.Context, req gen.GetPaymentMethodRequestObject) (gen.GetPaymentMethodResponseObject, error) {
-	st, unlock := h.lock()
+	_, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := gen.GetPaymentMethod200JSONResponse{PaymentMethod: nullable.NewNullNullable[gen.GetPaymentMethodResponse_PaymentMethod]()}
-	if b.payment != nil {
-		out.PaymentMethod.Set(*b.payment)
-	}
-	return out, nil
+	return gen.GetPaymentMethod200JSONResponse{PaymentMethod: nullableOf(b.payment)}, nil
 }
 
 func (h *server) SetPaymentMethod(ctx context.Context, req gen.SetPaymentMethodRequestObject) (gen.SetPaymentMethodResponseObject, error) {
@@ -213,9 +208,8 @@ func (h *server) SetPaymentMethod(ctx context.Context, req gen.SetPaymentMethodR
 		known := slices.Sorted(maps.Keys(stripeTestCards))
 		return nil, invalidPayload("no such payment method %q: bptest knows Stripe's test payment methods only (%s)", id, strings.Join(known, ", "))
 	}
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -18,3 +18,11 @@ func setNullable[T any](dst **T, v nullable.Nullable[T]) {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// nullableOf is *p, or null where p is nil.
+func nullableOf[T any](p *T) nullable.Nullable[T] {
+	if p == nil {
+		return nullable.NewNullNullable[T]()
+	}
+	return nullable.NewNullableWithValue(*p)
+}

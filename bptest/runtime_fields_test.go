@@ -290,7 +290,7 @@ func TestRuntimeMessageCountFilter(t *testing.T) {
 	}
 	ids := func(p *gen.ListConversationsParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllConversations(ctx, p)), convID)
+		return hubIDs(hubAll(t, c.AllConversations(ctx, p)), convID)
 	}
 	assert.ElementsMatch(t, []string{byCount[2], byCount[3]}, ids(&gen.ListConversationsParams{MinMessageCount: rtPtr(2)}))
 	assert.ElementsMatch(t, []string{byCount[0], byCount[1]}, ids(&gen.ListConversationsParams{MaxMessageCount: rtPtr(1)}))
@@ -328,7 +328,7 @@ func TestRuntimePageSize(t *testing.T) {
 		_, err = c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "w", Status: gen.CreateWorkflowBodyStatusPending})
 		require.NoError(t, err)
 	}
-	for _, o := range rtCollect(t, c.AllUsers(ctx, nil)) {
+	for _, o := range hubAll(t, c.AllUsers(ctx, nil)) {
 		_, err := c.AddParticipant(ctx, conv.ID, gen.AddParticipantJSONRequestBody{UserID: o.ID})
 		require.NoError(t, err)
 	}
@@ -364,7 +364,7 @@ func TestRuntimePageSize(t *testing.T) {
 	assert.Len(t, msgs.Messages, 2)
 
 	// The walkers pass it on, and every item comes once.
-	all := rtCollect(t, c.AllMessages(ctx, &gen.ListMessagesParams{PageSize: rtPtr(3), ConversationID: &conv.ID}))
+	all := hubAll(t, c.AllMessages(ctx, &gen.ListMessagesParams{PageSize: rtPtr(3), ConversationID: &conv.ID}))
 	assert.Len(t, all, 5)
 	_, err = c.ListMessages(ctx, &gen.ListMessagesParams{PageSize: rtPtr(0)})
 	rtStatus(t, err, 400)

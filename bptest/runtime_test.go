@@ -62,24 +62,6 @@ func rtMsg(t *testing.T, c *client.Client, conv, user, text string, tags map[str
 	return r.Message
 }
 
-func rtCollect[T any](t *testing.T, seq func(func(T, error) bool)) []T {
-	t.Helper()
-	var out []T
-	for v, err := range seq {
-		require.NoError(t, err)
-		out = append(out, v)
-	}
-	return out
-}
-
-func rtIDs[T any](items []T, id func(T) string) []string {
-	out := make([]string, len(items))
-	for i, v := range items {
-		out[i] = id(v)
-	}
-	return out
-}
-
 func convID(c gen.Conversation) string { return c.ID }
 func msgID(m gen.Message) string       { return m.ID }
 func userID(u gen.User) string         { return u.ID }
@@ -134,7 +116,7 @@ func TestRuntimeConversations(t *testing.T) {
 	_, err = c.GetParticipant(ctx, conv.ID, u.ID)
 	rtStatus(t, err, 404)
 	rtStatus(t, c.DeleteConversation(ctx, conv.ID), 404)
-	all := rtCollect(t, c.AllMessages(ctx, nil))
+	all := hubAll(t, c.AllMessages(ctx, nil))
 	assert.Empty(t, all)
 }
 
@@ -180,7 +162,7 @@ func TestRuntimeGetOrCreateConversation(t *testing.T) {
 	theirs, err := c2.GetOrCreateConversation(ctx, body)
 	require.NoError(t, err)
 	assert.NotEqual(t, fifth.Conversation.ID, theirs.Conversation.ID)
-	assert.Len(t, rtCollect(t, c2.AllConversations(ctx, nil)), 1)
+	assert.Len(t, hubAll(t, c2.AllConversations(ctx, nil)), 1)
 }
 
 func TestRuntimeListConversations(t *testing.T) {
@@ -208,7 +190,7 @@ func TestRuntimeListConversations(t *testing.T) {
 
 	list := func(p *gen.ListConversationsParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllConversations(ctx, p)), convID)
+		return hubIDs(hubAll(t, c.AllConversations(ctx, p)), convID)
 	}
 	assert.Equal(t, []string{e.ID, b.ID, a.ID}, list(nil), "newest first")
 	assert.Equal(t, []string{a.ID, b.ID, e.ID}, list(&gen.ListConversationsParams{
@@ -251,8 +233,8 @@ func TestRuntimeParticipants(t *testing.T) {
 	_, err := c.AddParticipant(ctx, conv.ID, gen.AddParticipantJSONRequestBody{UserID: users[0].ID})
 	require.NoError(t, err)
 
-	got := rtCollect(t, c.AllParticipants(ctx, conv.ID, nil))
-	assert.Equal(t, rtIDs(users, userID), rtIDs(got, userID), "in the order they joined")
+	got := hubAll(t, c.AllParticipants(ctx, conv.ID, nil))
+	assert.Equal(t, hubIDs(users, userID), hubIDs(got, userID), "in the order they joined")
 
 	p, err := c.GetParticipant(ctx, conv.ID, users[2].ID)
 	require.NoError(t, err)
@@ -275,12 +257,12 @@ func TestRuntimeParticipants(t *testing.T) {
 	rtStatus(t, err, 404)
 	rtStatus(t, c.RemoveParticipant(ctx, conv.ID, users[2].ID), 404)
 	rtStatus(t, c.RemoveParticipant(ctx, rtUnknownID, users[0].ID), 404)
-	got = rtCollect(t, c.AllParticipants(ctx, conv.ID, nil))
-	assert.Equal(t, []string{users[0].ID, users[1].ID, users[3].ID, users[4].ID}, rtIDs(got, userID))
+	got = hubAll(t, c.AllParticipants(ctx, conv.ID, nil))
+	assert.Equal(t, []string{users[0].ID, users[1].ID, users[3].ID, users[4].ID}, hubIDs(got, userID))
 
 	// listUsers sees the same participants.
-	listed := rtCollect(t, c.AllUsers(ctx, &gen.ListUsersParams{ConversationID: &conv.ID}))
-	assert.ElementsMatch(t, rtIDs(got, userID), rtIDs(listed, userID))
+	listed := hubAll(t, c.AllUsers(ctx, &gen.ListUsersParams{ConversationID: &conv.ID}))
+	assert.ElementsMatch(t, hubIDs(got, userID), hubIDs(listed, userID))
 }
 
 func TestRuntimeMessages(t *testing.T) {
@@ -362,7 +344,7 @@ func TestRuntimeMessages(t *testing.T) {
 	// Filters.
 	list := func(p *gen.ListMessagesParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllMessages(ctx, p)), msgID)
+		return hubIDs(hubAll(t, c.AllMessages(ctx, p)), msgID)
 	}
 	assert.Equal(t, []string{g3.Message.ID, g1.Message.ID, in.Message.ID, m.ID}, list(nil), "newest first")
 	assert.Equal(t, []string{g1.Message.ID, in.Message.ID, m.ID}, list(&gen.ListMessagesParams{ConversationID: &conv.ID}))
@@ -430,9 +412,9 @@ func TestRuntimeInitializeIncomingMessage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, fourth.Message)
 
-	msgs := rtCollect(t, c.AllMessages(ctx, &gen.ListMessagesParams{ConversationID: &first.Conversation.ID}))
+	msgs := hubAll(t, c.AllMessages(ctx, &gen.ListMessagesParams{ConversationID: &first.Conversation.ID}))
 	assert.Len(t, msgs, 2)
-	users := rtCollect(t, c.AllUsers(ctx, nil))
+	users := hubAll(t, c.AllUsers(ctx, nil))
 	assert.Len(t, users, 1)
 
 	// Unknown IDs, and neither an ID nor a description.
@@ -472,15 +454,15 @@ func TestRuntimeImportMessages(t *testing.T) {
 	again, err := c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{item("a", old)}})
 	require.NoError(t, err)
 	assert.Equal(t, r.Messages[0].ID, again.Messages[0].ID)
-	msgs := rtCollect(t, c.AllMessages(ctx, nil))
-	assert.Equal(t, []string{live.ID, r.Messages[1].ID, r.Messages[0].ID}, rtIDs(msgs, msgID), "by creation date, newest first")
+	msgs := hubAll(t, c.AllMessages(ctx, nil))
+	assert.Equal(t, []string{live.ID, r.Messages[1].ID, r.Messages[0].ID}, hubIDs(msgs, msgID), "by creation date, newest first")
 
 	// One bad item: nothing imported.
 	bad := item("c", old)
 	bad.ConversationID = rtUnknownID
 	_, err = c.ImportMessages(ctx, gen.ImportMessagesJSONRequestBody{Messages: []gen.ImportMessagesBody_Messages{item("d", old), bad}})
 	rtStatus(t, err, 404)
-	assert.Len(t, rtCollect(t, c.AllMessages(ctx, nil)), 3)
+	assert.Len(t, hubAll(t, c.AllMessages(ctx, nil)), 3)
 }
 
 func TestRuntimeTagValues(t *testing.T) {
@@ -498,7 +480,7 @@ func TestRuntimeTagValues(t *testing.T) {
 	values := func(typ gen.ListTagValuesParamsType) []string {
 		t.Helper()
 		var out []string
-		for _, v := range rtCollect(t, c.AllTagValues(ctx, "lang", &gen.ListTagValuesParams{Type: typ})) {
+		for _, v := range hubAll(t, c.AllTagValues(ctx, "lang", &gen.ListTagValuesParams{Type: typ})) {
 			out = append(out, v.Value)
 		}
 		return out
@@ -625,15 +607,15 @@ func TestRuntimeConcurrentMessages(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	msgs := rtCollect(t, c.AllMessages(ctx, &gen.ListMessagesParams{ConversationID: &conv.ID}))
+	msgs := hubAll(t, c.AllMessages(ctx, &gen.ListMessagesParams{ConversationID: &conv.ID}))
 	require.Len(t, msgs, n)
-	assert.ElementsMatch(t, ids, rtIDs(msgs, msgID))
+	assert.ElementsMatch(t, ids, hubIDs(msgs, msgID))
 	unique := map[string]bool{}
 	for _, m := range msgs {
 		unique[m.ID] = true
 	}
 	assert.Len(t, unique, n)
-	parts := rtCollect(t, c.AllParticipants(ctx, conv.ID, nil))
+	parts := hubAll(t, c.AllParticipants(ctx, conv.ID, nil))
 	assert.Len(t, parts, 10, "ten distinct users, each a participant once")
 }
 
@@ -661,6 +643,6 @@ func TestRuntimeConcurrentGetOrCreateConversation(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Len(t, got, 1, "one conversation for all")
-	all := rtCollect(t, c.AllConversations(ctx, nil))
+	all := hubAll(t, c.AllConversations(ctx, nil))
 	assert.Len(t, all, 1)
 }

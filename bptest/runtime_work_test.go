@@ -70,7 +70,7 @@ func TestRuntimeEvents(t *testing.T) {
 
 	list := func(p *gen.ListEventsParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllEvents(ctx, p)), eventID)
+		return hubIDs(hubAll(t, c.AllEvents(ctx, p)), eventID)
 	}
 	assert.Equal(t, []string{at.Event.ID, later.Event.ID, now.Event.ID}, list(nil))
 	assert.Equal(t, []string{at.Event.ID, later.Event.ID}, list(&gen.ListEventsParams{Type: rtPtr("reminder")}))
@@ -280,7 +280,7 @@ func TestRuntimeTasks(t *testing.T) {
 
 	list := func(params *gen.ListTasksParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllTasks(ctx, params)), taskID)
+		return hubIDs(hubAll(t, c.AllTasks(ctx, params)), taskID)
 	}
 	assert.Equal(t, []string{third.Task.ID, child.Task.ID, p.ID}, list(nil))
 	assert.Equal(t, []string{child.Task.ID, p.ID}, list(&gen.ListTasksParams{ConversationID: &conv.ID}))
@@ -363,7 +363,7 @@ func TestRuntimeWorkflows(t *testing.T) {
 
 	list := func(p *gen.ListWorkflowsParams) []string {
 		t.Helper()
-		return rtIDs(rtCollect(t, c.AllWorkflows(ctx, p)), workflowID)
+		return hubIDs(hubAll(t, c.AllWorkflows(ctx, p)), workflowID)
 	}
 	assert.Equal(t, []string{child.Workflow.ID, w.ID}, list(nil))
 	assert.Equal(t, []string{w.ID}, list(&gen.ListWorkflowsParams{ConversationID: &conv.ID}))

@@ -173,9 +173,8 @@ func (st *state) usageRecord(ws, bot, typ string, month time.Time) (gen.Usage, *
 }
 
 func (h *server) GetUsage(ctx context.Context, req gen.GetUsageRequestObject) (gen.GetUsageResponseObject, error) {
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(req.Params.Period)
 	defer unlock()
-	month, err := st.usageMonth(req.Params.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -199,9 +198,8 @@ func (h *server) GetMultipleUsages(ctx context.Context, req gen.GetMultipleUsage
 			return nil, errorf(http.StatusBadRequest, "InvalidQuery", "types: unknown usage type %q", t)
 		}
 	}
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(p.Period)
 	defer unlock()
-	month, err := st.usageMonth(p.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +266,14 @@ func (h *server) ListUsageHistory(ctx context.Context, req gen.ListUsageHistoryR
 	return out, nil
 }
 
+// usageLock locks the server and returns its state and the month a
+// period query names (usageMonth); unlock is to be called in any case.
+func (h *server) usageLock(period *string) (*state, time.Time, func(), *apiError) {
+	st, unlock := h.lock()
+	month, err := st.usageMonth(period)
+	return st, month, unlock, err
+}
+
 // usageWorkspace checks the workspace of a /v1/admin/workspaces/{id} call.
 func (st *state) usageWorkspace(id string) *apiError {
 	if _, ok := st.adm().workspaces.get(id); !ok {
@@ -278,9 +284,8 @@ func (st *state) usageWorkspace(id string) *apiError {
 
 // ListWorkspaceUsages answers one record: the workspace's.
 func (h *server) ListWorkspaceUsages(ctx context.Context, req gen.ListWorkspaceUsagesRequestObject) (gen.ListWorkspaceUsagesResponseObject, error) {
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(req.Params.Period)
 	defer unlock()
-	month, err := st.usageMonth(req.Params.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -299,9 +304,8 @@ func (h *server) ListWorkspaceUsages(ctx context.Context, req gen.ListWorkspaceU
 // plus the usage activity seeded for the workspace in the month whose
 // metadata.botId names the bot.
 func (h *server) BreakDownWorkspaceUsageByBot(ctx context.Context, req gen.BreakDownWorkspaceUsageByBotRequestObject) (gen.BreakDownWorkspaceUsageByBotResponseObject, error) {
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(req.Params.Period)
 	defer unlock()
-	month, err := st.usageMonth(req.Params.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -319,9 +323,8 @@ func (h *server) BreakDownWorkspaceUsageByBot(ctx context.Context, req gen.Break
 }
 
 func (h *server) GetWorkspaceQuota(ctx context.Context, req gen.GetWorkspaceQuotaRequestObject) (gen.GetWorkspaceQuotaResponseObject, error) {
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(req.Params.Period)
 	defer unlock()
-	month, err := st.usageMonth(req.Params.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -336,9 +339,8 @@ func (h *server) GetWorkspaceQuota(ctx context.Context, req gen.GetWorkspaceQuot
 
 // ListWorkspaceQuotas answers one quota per usage type, in the enum's order.
 func (h *server) ListWorkspaceQuotas(ctx context.Context, req gen.ListWorkspaceQuotasRequestObject) (gen.ListWorkspaceQuotasResponseObject, error) {
-	st, unlock := h.lock()
+	st, month, unlock, err := h.usageLock(req.Params.Period)
 	defer unlock()
-	month, err := st.usageMonth(req.Params.Period)
 	if err != nil {
 		return nil, err
 	}
@@ -395,9 +397,8 @@ func (h *server) ChangeAISpendQuota(ctx context.Context, req gen.ChangeAISpendQu
 	if limit < 0 {
 		return nil, invalidPayload("monthlySpendingLimit must be at least 0, got %v", limit)
 	}
-	st, unlock := h.lock()
+	st, b, unlock, err := h.blLock(ctx)
 	defer unlock()
-	b, err := st.blOf(ctx)
 	if err != nil {
 		return nil, err
 	}
