@@ -223,11 +223,11 @@ func TestListenPingsKeepTheStreamAlive(t *testing.T) {
 	f := newFakeChat(t)
 	f.listen = func(w http.ResponseWriter, r *http.Request) {
 		fkStreamHeader(w)
-		// Keep-alives back to back (each write waits for the client to
-		// take it in), for twice as long as the 250 ms watchdog: without
-		// them the stream would be taken for dead.
+		// Keep-alives back to back, for twice as long as the 1 s watchdog:
+		// without them the stream would be taken for dead. (A watchdog
+		// of 250 ms was cut by a loaded machine's scheduling alone.)
 		start := time.Now()
-		for i := 0; time.Since(start) < 500*time.Millisecond; i++ {
+		for i := 0; time.Since(start) < 2*time.Second; i++ {
 			ping := "event: message\ndata: ping\n\n"
 			if i%2 == 1 {
 				ping = ": keep-alive\n\n"
@@ -241,7 +241,7 @@ func TestListenPingsKeepTheStreamAlive(t *testing.T) {
 	}
 	c := f.client(t)
 	reconnected := false
-	for s, err := range c.Listen(ctx, fkConv, fast(chat.WithWatchdog(250*time.Millisecond), chat.WithOnReconnect(func(error) { reconnected = true }))...) {
+	for s, err := range c.Listen(ctx, fkConv, fast(chat.WithWatchdog(time.Second), chat.WithOnReconnect(func(error) { reconnected = true }))...) {
 		require.NoError(t, err)
 		assert.Equal(t, &chat.ParticipantAdded{SignalParticipantData: chatgen.SignalParticipantData{ConversationID: fkConv, ParticipantID: "user_2"}}, s)
 		break
