@@ -56,6 +56,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/botpress-go/sdk/api"
 	gen "github.com/botpress-go/sdk/bptest/internal/server"
@@ -145,6 +146,7 @@ type settings struct {
 	pageSize     int
 	maxPageSize  int
 	maxBody      int64
+	limits       Limits
 	seed         uint64
 	logger       *slog.Logger
 	validate     bool
@@ -193,8 +195,11 @@ func WithPageSize(n int) Option { return func(s *settings) { s.pageSize = n } }
 // limit; the default, DefaultMaxPageSize, is ours.
 func WithMaxPageSize(n int) Option { return func(s *settings) { s.maxPageSize = n } }
 
-// WithMaxBodySize sets the largest request body accepted; larger ones get
-// 413 PayloadTooLarge. Default: 100 MiB, as the API.
+// WithMaxBodySize sets the largest request body accepted, whatever the
+// operation; larger ones get 413 PayloadTooLarge. Default: 100 MiB, as the
+// API. It is the outer cap: the limits of each area of the API (Limits,
+// WithLimits) are smaller by default, and it alone bounds the content of
+// files (the PUT to a file's uploadUrl).
 func WithMaxBodySize(n int64) Option { return func(s *settings) { s.maxBody = n } }
 
 // WithSeed makes identifiers and fault probabilities reproducible.
@@ -281,6 +286,9 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 
+	// largeBodies admits large bodies a few at a time (limits.go).
+	largeBodies *semaphore.Weighted
+
 	limiter    atomic.Pointer[rateLimiter] // nil when requests are not limited
 	rlAdmitted atomic.Int64
 	rlRefused  atomic.Int64
@@ -317,6 +325,7 @@ func New(opts ...Option) (*Server, error) {
 	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxPageSize < 1 || st.maxBody < 1 {
 		return nil, errors.New("bptest: invalid options: need a token, a bot, a page size and a body size")
 	}
+	st.limits = st.limits.resolved()
 	for _, id := range st.botIDs {
 		if err := checkBotID(id); err != nil {
 			return nil, err
@@ -337,7 +346,8 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
 		settings: st, spec: spec, doc: doc, router: spec.router, chatSpec: chatSpec,
-		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
+		rng:         rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
+		largeBodies: semaphore.NewWeighted(largeBodyBudget),
 	}
 	s.chatHub = newChatHub(s)
 	s.chatBot = newChatBot(s)
