@@ -287,7 +287,8 @@ type Server struct {
 	http     *http.Server
 
 	// largeBodies admits large bodies a few at a time (limits.go).
-	largeBodies *semaphore.Weighted
+	largeBodies  *semaphore.Weighted
+	largeWaiting atomic.Int64 // requests waiting on largeBodies
 
 	limiter    atomic.Pointer[rateLimiter] // nil when requests are not limited
 	rlAdmitted atomic.Int64

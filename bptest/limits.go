@@ -200,7 +200,10 @@ func (s *Server) admitBody(w http.ResponseWriter, r *http.Request, limit int64) 
 	if s.largeBodies.TryAcquire(n) {
 		return func() { s.largeBodies.Release(n) }, nil
 	}
-	if err := s.largeBodies.Acquire(r.Context(), n); err != nil {
+	s.largeWaiting.Add(1)
+	err := s.largeBodies.Acquire(r.Context(), n)
+	s.largeWaiting.Add(-1)
+	if err != nil {
 		return nil, errorf(http.StatusRequestTimeout, "OperationTimeout", "the request ended while waiting to be read: %v", err)
 	}
 	rc := http.NewResponseController(w)
