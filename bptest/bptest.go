@@ -31,7 +31,10 @@
 //
 // A workspace-scoped call without x-workspace-id gets 400, as from
 // Botpress Cloud (WithLenientScope relaxes it). Bodies are bounded before
-// they are read, and timeouts (WithTimeouts) cut clients that stall.
+// they are read, by Cloud's documented limits of each area of the API, as
+// are message payloads and table rows (Limits; WithLimits and WithoutLimits
+// relax them), large bodies are admitted a few at a time, and timeouts
+// (WithTimeouts) cut clients that stall.
 //
 // The server speaks the Chat API too, the user's side of the first bot,
 // under ChatURL, on the same state: user keys, the 21 operations, the
