@@ -14,17 +14,17 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
-// readBody reads a request's body once, bounded by the server's body size
-// limit before a byte is read: a Content-Length over the limit is refused
+// readBody reads a request's body once, bounded by limit (bodyLimitOf)
+// before a byte is read: a Content-Length over the limit is refused
 // at once, and a body of unknown length (chunked) is cut by
 // http.MaxBytesReader as soon as it passes the limit. A body of known
 // length is read into one buffer of exactly its size, so a large body costs
 // its size once, not the doubling copies of io.ReadAll. A client too slow
 // to send it is cut by the server's read timeout (WithTimeouts).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	limit := s.settings.maxBody
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, bl bodyLimit) ([]byte, *apiError) {
+	limit := bl.n
 	if r.ContentLength > limit {
-		return nil, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body of %d bytes is larger than %d", r.ContentLength, limit)
+		return nil, tooLarge("the body", r.ContentLength, bl)
 	}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil, nil
@@ -45,9 +45,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 		data, err = readChunks(body)
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body larger than %d bytes", limit)
+		var overLimit *http.MaxBytesError
+		if errors.As(err, &overLimit) {
+			return nil, tooLarge("the body", -1, bl)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, errorf(http.StatusRequestTimeout, "OperationTimeout", "the body was not received within the server's read timeout")

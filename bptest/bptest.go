@@ -32,7 +32,10 @@
 //
 // A workspace-scoped call without x-workspace-id gets 400, as from
 // Botpress Cloud (WithLenientScope relaxes it). Bodies are bounded before
-// they are read, and timeouts (WithTimeouts) cut clients that stall.
+// they are read, by Cloud's documented limits of each area of the API, as
+// are message payloads and table rows (Limits; WithLimits and WithoutLimits
+// relax them), large bodies are admitted a few at a time, and timeouts
+// (WithTimeouts) cut clients that stall.
 //
 // The server speaks the Chat API too, the user's side of the first bot,
 // under ChatURL, on the same state: user keys, the 21 operations, the
@@ -57,6 +60,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/botpress-go/sdk/api"
 	gen "github.com/botpress-go/sdk/bptest/internal/server"
@@ -146,6 +150,7 @@ type settings struct {
 	pageSize     int
 	maxPageSize  int
 	maxBody      int64
+	limits       Limits
 	seed         uint64
 	logger       *slog.Logger
 	validate     bool
@@ -196,8 +201,11 @@ func WithPageSize(n int) Option { return func(s *settings) { s.pageSize = n } }
 // limit; the default, DefaultMaxPageSize, is ours.
 func WithMaxPageSize(n int) Option { return func(s *settings) { s.maxPageSize = n } }
 
-// WithMaxBodySize sets the largest request body accepted; larger ones get
-// 413 PayloadTooLarge. Default: 100 MiB, as the API.
+// WithMaxBodySize sets the largest request body accepted, whatever the
+// operation; larger ones get 413 PayloadTooLarge. Default: 100 MiB, as the
+// API. It is the outer cap: the limits of each area of the API (Limits,
+// WithLimits) are smaller by default, and it alone bounds the content of
+// files (the PUT to a file's uploadUrl).
 func WithMaxBodySize(n int64) Option { return func(s *settings) { s.maxBody = n } }
 
 // WithSeed makes identifiers and fault probabilities reproducible.
@@ -284,6 +292,10 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 
+	// largeBodies admits large bodies a few at a time (limits.go).
+	largeBodies  *semaphore.Weighted
+	largeWaiting atomic.Int64 // requests waiting on largeBodies
+
 	limiter    atomic.Pointer[rateLimiter] // nil when requests are not limited
 	rlAdmitted atomic.Int64
 	rlRefused  atomic.Int64
@@ -320,6 +332,7 @@ func New(opts ...Option) (*Server, error) {
 	if len(st.botIDs) == 0 || st.token == "" || st.pageSize < 1 || st.maxPageSize < 1 || st.maxBody < 1 {
 		return nil, errors.New("bptest: invalid options: need a token, a bot, a page size and a body size")
 	}
+	st.limits = st.limits.resolved()
 	for _, id := range st.botIDs {
 		if err := checkBotID(id); err != nil {
 			return nil, err
@@ -340,7 +353,8 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		Token: st.token, BotID: st.botIDs[0], WorkspaceID: st.workspaceID,
 		settings: st, spec: spec, doc: doc, router: spec.router, chatSpec: chatSpec,
-		rng: rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
+		rng:         rand.New(rand.NewPCG(st.seed, st.seed^0x9e3779b97f4a7c15)),
+		largeBodies: semaphore.NewWeighted(largeBodyBudget),
 	}
 	s.chatHub = newChatHub(s)
 	s.chatBot = newChatBot(s)

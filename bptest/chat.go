@@ -148,8 +148,9 @@ type chatHandler func(ctx context.Context, c *chatCall) (int, any, error)
 
 // serveChat runs a Chat API request through the checks the Chat API makes,
 // then its handler: faults → webhook ID (404) → /hello → route (404/405) →
-// user key (401) → size (413) → content type (415) → a body where the
-// operation takes one (400) → spec validation (400) → handler, with the
+// user key (401) → size (413, the Chat API body limit) → content type (415) →
+// a body where the operation takes one (400) → spec validation (400) → a
+// message payload's size (413) → handler, with the
 // answer checked against the spec.
 func (s *Server) serveChat(w *recorder, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), chatPrefix)
@@ -191,7 +192,14 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 		}
 		call.user = user
 	}
-	body, bodyErr := s.readBody(w, r)
+	limit := s.bodyLimitOf(sub, true)
+	release, bodyErr := s.admitBody(w, r, limit.n)
+	if bodyErr != nil {
+		writeError(w, bodyErr)
+		return
+	}
+	defer release()
+	body, bodyErr := s.readBody(w, r, limit)
 	if bodyErr != nil {
 		writeError(w, bodyErr)
 		return
@@ -214,6 +222,10 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 	}
 	if _, err := validateRequest(probe, input, body); err != nil {
 		writeError(w, validationError(err))
+		return
+	}
+	if err := s.checkMessagePayload(op, body); err != nil {
+		writeError(w, err)
 		return
 	}
 	call.body, call.r = body, r

@@ -161,7 +161,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 
 func TestLargeBodiesAreReadOnceAndBounded(t *testing.T) {
 	const limit = 4 << 20
-	srv := bptest.Start(t, bptest.WithMaxBodySize(limit), bptest.WithResponseValidation(false))
+	srv := bptest.Start(t, bptest.WithMaxBodySize(limit), bptest.WithLimits(bptest.Limits{RuntimeBody: -1}), bptest.WithResponseValidation(false))
 	post := func(body io.Reader, length int64) int {
 		req, err := http.NewRequest("POST", srv.URL+"/v1/chat/states/bot/"+srv.BotID+"/big", body)
 		require.NoError(t, err)

@@ -38,10 +38,12 @@ func workspaceOf(ctx context.Context) string { s, _ := ctx.Value(workspaceKey).(
 
 // serve runs a request through the checks the real API makes, then the
 // operation's handler (a request of the Chat API goes to serveChat):
-// faults → file storage → rate limit (429) → route (404/405) → token (401) → size (413) →
+// faults → file storage → rate limit (429) → route (404/405) → token (401) →
+// size, by the limit of the operation's area (413, limits.go) →
 // content type (415) → a body where the operation takes one (400) → map
 // query parameters read from their dotted keys (400, querymaps.go) → spec
-// validation of the rest (400) → message payloads of a standard type (400, payloads.go)
+// validation of the rest (400) → a message payload's size (413, limits.go) →
+// message payloads of a standard type (400, payloads.go)
 // → workspace scope (400 without x-workspace-id, unless WithLenientScope) → bot scope → handler, with
 // the answer checked against the spec.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +105,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, errorf(http.StatusUnauthorized, "Unauthorized", "the account of this token was deleted (deleteAccount)"))
 		return
 	}
-	body, bodyErr := s.readBody(rec, r)
+	limit := s.bodyLimitOf(r.URL.Path, false)
+	release, bodyErr := s.admitBody(rec, r, limit.n)
+	if bodyErr != nil {
+		writeError(rec, bodyErr)
+		return
+	}
+	defer release()
+	body, bodyErr := s.readBody(rec, r, limit)
 	if bodyErr != nil {
 		writeError(rec, bodyErr)
 		return
@@ -131,6 +140,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	value, err := validateRequest(r, input, body)
 	if err != nil {
 		writeError(rec, validationError(err))
+		return
+	}
+	if err := s.checkMessagePayload(route.Operation.OperationID, body); err != nil {
+		writeError(rec, err)
 		return
 	}
 	if schema := s.spec.payloadOps[route.Operation.OperationID]; schema != nil && value != nil {

@@ -25,7 +25,8 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodPut:
-		data, bodyErr := s.readBody(w, r)
+		// A file's content is not a JSON body: only the outer cap bounds it.
+		data, bodyErr := s.readBody(w, r, bodyLimit{s.settings.maxBody, "server's body limit (WithMaxBodySize)"})
 		if bodyErr != nil {
 			writeError(w, bodyErr)
 			return

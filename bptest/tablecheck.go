@@ -34,10 +34,11 @@ type tblRowCheck struct {
 	schema   gen.Table_Schema
 	unknown  map[string]bool
 	patterns map[string]*regexp.Regexp // compiled column patterns; nil for one that does not compile
+	maxRow   int64                     // the table row limit (Limits.TableRow); negative: none
 }
 
-func newTblRowCheck(t *tableEntry) *tblRowCheck {
-	return &tblRowCheck{schema: t.table.Schema, unknown: map[string]bool{}, patterns: map[string]*regexp.Regexp{}}
+func newTblRowCheck(t *tableEntry, maxRow int64) *tblRowCheck {
+	return &tblRowCheck{schema: t.table.Schema, unknown: map[string]bool{}, patterns: map[string]*regexp.Regexp{}, maxRow: maxRow}
 }
 
 // columns returns the user columns of a row as sent that the schema
@@ -63,14 +64,14 @@ func (rc *tblRowCheck) columns(in map[string]any) (map[string]any, error) {
 }
 
 // complete checks that a row as it would be stored sets every required
-// column.
+// column, and fits in the table row limit.
 func (rc *tblRowCheck) complete(cols map[string]any) error {
 	for _, r := range rc.schema.Required {
 		if v, ok := cols[r]; !ok || v == nil {
 			return fmt.Errorf("column %q is required", r)
 		}
 	}
-	return nil
+	return rowTooLarge(cols, rc.maxRow)
 }
 
 // warnings names, once, the columns that were not stored.

@@ -680,7 +680,7 @@ func (h *server) CreateTableRows(ctx context.Context, req gen.CreateTableRowsReq
 	}
 	defer unlock()
 	out := gen.CreateTableRowsResponse{Rows: []gen.Row{}}
-	check := newTblRowCheck(t)
+	check := newTblRowCheck(t, st.srv.settings.limits.TableRow)
 	for i, in := range req.Body.Rows {
 		cols, err := check.columns(in)
 		if err == nil {
@@ -719,7 +719,7 @@ func (h *server) UpdateTableRows(ctx context.Context, req gen.UpdateTableRowsReq
 	}
 	defer unlock()
 	out := gen.UpdateTableRowsResponse{Rows: []gen.Row{}}
-	check := newTblRowCheck(t)
+	check := newTblRowCheck(t, st.srv.settings.limits.TableRow)
 	for i, in := range req.Body.Rows {
 		row, ok := t.rows.get(tblRowKey(in.ID))
 		if !ok {
@@ -761,7 +761,7 @@ func (h *server) UpsertTableRows(ctx context.Context, req gen.UpsertTableRowsReq
 		}
 	}
 	out := gen.UpsertTableRowsResponse{Inserted: []gen.Row{}, Updated: []gen.Row{}}
-	check := newTblRowCheck(t)
+	check := newTblRowCheck(t, st.srv.settings.limits.TableRow)
 	for i, in := range req.Body.Rows {
 		cols, err := check.columns(in.AdditionalProperties)
 		if err != nil {

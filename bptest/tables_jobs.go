@@ -210,7 +210,7 @@ func (st *state) tblImport(t *tableEntry, data []byte) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	check := newTblRowCheck(t)
+	check := newTblRowCheck(t, st.srv.settings.limits.TableRow)
 	var errs, added []string
 	nextID := t.nextID
 	for i, in := range rows {

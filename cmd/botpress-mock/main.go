@@ -90,6 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	strict := fs.Bool("strict", false, "answer 501 for the operations bptest answers only with a fixed example (without it, those answers carry the header "+bptest.ExampleHeader+": true)")
 	lenientScope := fs.Bool("lenient-scope", false, "let a workspace-scoped call without x-workspace-id act on the server's workspace (Botpress Cloud answers it 400)")
+	noLimits := fs.Bool("no-limits", false, "turn off Botpress Cloud's size limits of bodies, message payloads and table rows (bodies are then bounded by 100 MiB alone)")
+	var limits bptest.Limits
+	fs.Int64Var(&limits.RuntimeBody, "limit-runtime-body", 0, "largest JSON body of the runtime (/v1/chat), Files and Chat API operations, in bytes (0: Cloud's 1 MB; negative: none)")
+	fs.Int64Var(&limits.AdminBody, "limit-admin-body", 0, "largest JSON body of the admin (/v1/admin) and /v2 operations, in bytes (0: Cloud's 50 MB; negative: none)")
+	fs.Int64Var(&limits.TablesBody, "limit-tables-body", 0, "largest JSON body of the tables operations, in bytes (0: Cloud's 40 MB; negative: none)")
+	fs.Int64Var(&limits.MessagePayload, "limit-message-payload", 0, "largest message payload, in bytes of JSON (0: Cloud's 128 KB; negative: none)")
+	fs.Int64Var(&limits.TableRow, "limit-table-row", 0, "largest table row, in bytes of JSON (0: Cloud's 4 KB; negative: none)")
 	var timeouts bptest.Timeouts
 	fs.DurationVar(&timeouts.ReadHeader, "read-header-timeout", bptest.DefaultReadHeaderTimeout, "longest time to read a request's headers (negative: none)")
 	fs.DurationVar(&timeouts.Read, "read-timeout", bptest.DefaultReadTimeout, "longest time to read a whole request, body included (negative: none)")
@@ -130,6 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),
 		bptest.WithTimeouts(timeouts),
+	}
+	if *noLimits {
+		opts = append(opts, bptest.WithoutLimits())
+	} else {
+		opts = append(opts, bptest.WithLimits(limits))
 	}
 	if *strict {
 		opts = append(opts, bptest.WithStrict())

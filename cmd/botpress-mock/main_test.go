@@ -290,3 +290,30 @@ func TestRunChatFlags(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode, "with your own key, createUser is refused")
 }
+
+func TestRunLimitFlags(t *testing.T) {
+	post := func(env map[string]string, size int) int {
+		body := `{"tags":{}}` + strings.Repeat(" ", size-11) // valid JSON of size bytes
+		req, _ := http.NewRequest("POST", env["BP_API_URL"]+"/v1/chat/users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+env["BP_TOKEN"])
+		req.Header.Set("x-bot-id", env["BP_BOT_ID"])
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Cloud's 1 MB runtime limit by default.
+	lines, _ := startMock(t)
+	env := mockEnv(lines)
+	assert.Equal(t, 201, post(env, 1<<20))
+	assert.Equal(t, 413, post(env, 1<<20+1))
+	// Relaxed by its flag, or all at once.
+	lines, _ = startMock(t, "-limit-runtime-body", "2000000")
+	env = mockEnv(lines)
+	assert.Equal(t, 201, post(env, 2000000))
+	assert.Equal(t, 413, post(env, 2000001))
+	lines, _ = startMock(t, "-no-limits")
+	assert.Equal(t, 201, post(mockEnv(lines), 2000001))
+}
