@@ -363,11 +363,6 @@ func New(opts ...Option) (*Server, error) {
 	for _, id := range st.botIDs {
 		s.state.addBot(id)
 	}
-	if st.seedData != nil {
-		if err := s.state.load(st.seedData); err != nil {
-			return nil, fmt.Errorf("bptest: seed data: %w", err)
-		}
-	}
 	impl := &server{canned: canned{examples: newExamples(doc), srv: s}, s: s}
 	strict := gen.NewStrictHandlerWithOptions(impl, []gen.StrictMiddlewareFunc{fillQueryMaps}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -397,6 +392,14 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
+	// Seed data is loaded once the server has its URL: seeded files are
+	// served from it.
+	if st.seedData != nil {
+		if err := s.state.load(st.seedData); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("bptest: seed data: %w", err)
+		}
+	}
 	s.settings.timeouts = st.timeouts.withDefaults()
 	to := s.settings.timeouts
 	s.http = &http.Server{

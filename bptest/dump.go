@@ -17,18 +17,21 @@ import (
 // gives the same answers to the calls that read what the format holds. It
 // holds, for every bot: its name, tags and creation time, users,
 // conversations, participants, messages, tasks, workflows, issues with
-// their events, action runs, activities, logs and analytics records; and
-// the seeded usage activity (what the server counts itself, it counts again
-// from the dumped resources), integration logs and the server's workspace's
-// invoices. Items keep their IDs and their order.
+// their events, action runs, activities, logs, analytics records, tables
+// with their rows, and uploaded files with their content and passages; the
+// integrations, plugins and interfaces of the server's workspace and its
+// billing plan; and the seeded usage activity (what the server counts
+// itself, it counts again from the dumped resources), integration logs and
+// the server's workspace's invoices. Items keep their IDs and their order.
 //
-// A dump leaves out what the seed format cannot hold: states, events, files
-// and knowledge bases, tables and their rows and jobs; admin resources
-// other than a bot's name, tags and creation time (its definitions,
-// secrets, versions, API keys, integrations, interfaces, plugins, personal
-// access tokens, preferences, allowlists, members, audit records, other
-// workspaces, bots of other workspaces — dumped as bots of the server's
-// workspace — and their invoices); billing plans, add-ons, payment
+// A dump leaves out what the seed format cannot hold: states, events,
+// files whose content never arrived, knowledge bases, table jobs; admin
+// resources other than a bot's name, tags and creation time and the
+// definitions above (its definitions, secrets, versions, API keys,
+// personal access tokens, preferences, allowlists, members, audit records,
+// other workspaces and their definitions, bots of other workspaces —
+// dumped as bots of the server's workspace — and their invoices); billing
+// add-ons, scheduled changes, trials, payment
 // methods and spend limits; the Chat API's keys. Page tokens of the
 // dumped server do not work on the new one.
 func (s *Server) Dump() (*SeedData, error) {
@@ -79,7 +82,16 @@ func (st *state) dump() *SeedData {
 		for _, day := range slices.Sorted(maps.Keys(b.analytics)) {
 			seed.Analytics = append(seed.Analytics, b.analytics[day])
 		}
+		seed.Tables = dumpTables(b)
+		seed.Files = dumpFiles(b)
 		d.Bots[id] = seed
+	}
+	ws := st.srv.WorkspaceID
+	d.Integrations = dumpDefs(a.integrations, ws)
+	d.Plugins = dumpDefs(a.plugins, ws)
+	d.Interfaces = dumpDefs(a.interfaces, ws)
+	if b := st.billing[ws]; b != nil && (b.planID != blFreePlan || b.interval != gen.BillingIntervalMonth) {
+		d.Billing = map[string]BillingSeed{ws: {Plan: b.planID, Interval: b.interval}}
 	}
 	for key, c := range st.usage {
 		i := strings.LastIndexByte(key, '/')

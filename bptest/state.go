@@ -142,6 +142,17 @@ type SeedData struct {
 	// Invoices maps a workspace ID to invoices it was issued, in the shape
 	// listInvoices answers (billing_workspace.go).
 	Invoices map[string][]gen.Invoice `json:"invoices"`
+	// Billing maps a workspace ID to its subscription: a plan of the
+	// catalogue and its interval (seed_more.go).
+	Billing map[string]BillingSeed `json:"billing,omitempty"`
+	// Integrations, Plugins and Interfaces are versions of the server's
+	// workspace, each as the JSON object its get call answers (or its
+	// create body), with its visibility (public, unlisted or private;
+	// interfaces: public true or false): what the Hub answers from
+	// (hub.go).
+	Integrations []map[string]any `json:"integrations,omitempty"`
+	Plugins      []map[string]any `json:"plugins,omitempty"`
+	Interfaces   []map[string]any `json:"interfaces,omitempty"`
 }
 
 // BotSeed holds the resources of one bot.
@@ -171,6 +182,11 @@ type BotSeed struct {
 	// Analytics are the bot's daily analytics records, in the shape
 	// getBotAnalytics answers (analytics.go).
 	Analytics []gen.GetBotAnalyticsResponse_Records `json:"analytics"`
+	// Tables are the bot's tables with their schemas and rows.
+	Tables []TableSeed `json:"tables,omitempty"`
+	// Files are the bot's files, uploaded (and indexed when they ask to
+	// be).
+	Files []FileSeed `json:"files,omitempty"`
 }
 
 // IssueSeed is a bot issue, in the shape getBotIssue answers, and its
@@ -312,8 +328,26 @@ func (st *state) load(d *SeedData) error {
 		if err := b.loadAnalytics(seed.Analytics); err != nil {
 			return fmt.Errorf("bot %s: %w", botID, err)
 		}
+		if err := st.loadTables(b, seed.Tables, now); err != nil {
+			return fmt.Errorf("bot %s: %w", botID, err)
+		}
+		if err := st.loadFiles(b, seed.Files, now); err != nil {
+			return fmt.Errorf("bot %s: %w", botID, err)
+		}
 	}
 	if err := st.loadObservedTop(d, now); err != nil {
+		return err
+	}
+	a := st.adm()
+	for _, k := range []struct {
+		d    *admDefs
+		docs []map[string]any
+	}{{a.interfaces, d.Interfaces}, {a.integrations, d.Integrations}, {a.plugins, d.Plugins}} {
+		if err := st.loadDefs(k.d, k.docs, now); err != nil {
+			return err
+		}
+	}
+	if err := st.loadBilling(d.Billing); err != nil {
 		return err
 	}
 	return st.loadInvoices(d.Invoices, now)
