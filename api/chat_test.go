@@ -312,7 +312,8 @@ func TestChatSignals(t *testing.T) {
 		assert.Equal(t, typ, branchType(t, branch.Value))
 		assert.ElementsMatch(t, []string{"type", "data"}, branch.Value.Required, ref.Ref)
 	}
-	assert.ElementsMatch(t, []string{"message_created", "event_created", "participant_added", "participant_removed", "message_deleted"}, got)
+	assert.ElementsMatch(t, []string{"message_created", "event_created", "participant_added", "participant_removed", "message_deleted",
+		"message_stream_delta", "message_stream_complete", "message_stream_abort"}, got)
 
 	listen := doc.Paths.Find("/conversations/{id}/listen").Get
 	assert.Equal(t, "#/components/schemas/Signal", listen.Responses.Status(200).Value.Content.Get("text/event-stream").Schema.Ref)
@@ -326,4 +327,38 @@ func TestChatSignals(t *testing.T) {
 	assert.NoError(t, s.VisitJSON(v))
 	require.NoError(t, json.Unmarshal([]byte(`{"type":"message_created","data":{"id":"m"}}`), &v))
 	assert.Error(t, s.VisitJSON(v))
+
+	// The signals of a streamed reply, as Botpress's source at
+	// info.x-botpress-chat-source sends them.
+	for _, ok := range []string{
+		`{"type":"message_stream_delta","data":{"streamId":"s","conversationId":"c","userId":"b","createdAt":"2026-08-01T10:00:00.000Z","sequence":0,"delta":"Hel"}}`,
+		`{"type":"message_stream_delta","data":{"streamId":"s","conversationId":"c","userId":"b","createdAt":"x","clientMessageId":"cm","sequence":3,"delta":""}}`,
+		`{"type":"message_stream_complete","data":{"streamId":"s","message":{"id":"m","createdAt":"2024-05-01T10:00:00.000Z",
+			"payload":{"type":"text","text":"Hello"},"userId":"b","conversationId":"c","metadata":{"streamId":"s"}}}}`,
+		`{"type":"message_stream_abort","data":{"streamId":"s","conversationId":"c"}}`,
+	} {
+		require.NoError(t, json.Unmarshal([]byte(ok), &v))
+		assert.NoError(t, s.VisitJSON(v), ok)
+	}
+	for _, bad := range []string{
+		`{"type":"message_stream_delta","data":{"streamId":"s","conversationId":"c","userId":"b","createdAt":"x","delta":"Hel"}}`,
+		`{"type":"message_stream_complete","data":{"streamId":"s"}}`,
+		`{"type":"message_stream_abort","data":{"streamId":"s"}}`,
+	} {
+		require.NoError(t, json.Unmarshal([]byte(bad), &v))
+		assert.Error(t, s.VisitJSON(v), bad)
+	}
+
+	// Where those facts come from, and the other two ways signals travel.
+	src, _ := doc.Info.Extensions["x-botpress-chat-source"].(string)
+	assert.Regexp(t, `^[0-9a-f]{40}$`, src, "info.x-botpress-chat-source names a commit of github.com/botpress/botpress")
+	ws, _ := listen.Extensions["x-botpress-websocket"].(map[string]any)
+	require.NotNil(t, ws, "listenConversation describes its WebSocket form")
+	assert.Contains(t, ws["url"], "?x-user-key=")
+	assert.EqualValues(t, 30, ws["keepAliveSeconds"])
+	hook, _ := listen.Extensions["x-botpress-webhook"].(map[string]any)
+	require.NotNil(t, hook, "listenConversation describes the webhook delivery")
+	assert.Equal(t, "POST", hook["method"])
+	assert.Equal(t, "#/components/schemas/Signal", hook["body"])
+	assert.Contains(t, hook["headers"], "x-secret-key")
 }

@@ -148,6 +148,51 @@ func (e SignalMessageDeletedType) Valid() bool {
 	}
 }
 
+// Defines values for SignalMessageStreamAbortType.
+const (
+	SignalMessageStreamAbortTypeMessageStreamAbort SignalMessageStreamAbortType = "message_stream_abort"
+)
+
+// Valid indicates whether the value is a known member of the SignalMessageStreamAbortType enum.
+func (e SignalMessageStreamAbortType) Valid() bool {
+	switch e {
+	case SignalMessageStreamAbortTypeMessageStreamAbort:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignalMessageStreamCompleteType.
+const (
+	SignalMessageStreamCompleteTypeMessageStreamComplete SignalMessageStreamCompleteType = "message_stream_complete"
+)
+
+// Valid indicates whether the value is a known member of the SignalMessageStreamCompleteType enum.
+func (e SignalMessageStreamCompleteType) Valid() bool {
+	switch e {
+	case SignalMessageStreamCompleteTypeMessageStreamComplete:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignalMessageStreamDeltaType.
+const (
+	SignalMessageStreamDeltaTypeMessageStreamDelta SignalMessageStreamDeltaType = "message_stream_delta"
+)
+
+// Valid indicates whether the value is a known member of the SignalMessageStreamDeltaType enum.
+func (e SignalMessageStreamDeltaType) Valid() bool {
+	switch e {
+	case SignalMessageStreamDeltaTypeMessageStreamDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SignalParticipantAddedType.
 const (
 	SignalParticipantAddedTypeParticipantAdded SignalParticipantAddedType = "participant_added"
@@ -531,6 +576,84 @@ type SignalMessageDeletedData struct {
 	UserID string `json:"userId"`
 }
 
+// SignalMessageStreamAbort The bot gave up the reply it was streaming; no message_stream_complete will come for it.
+type SignalMessageStreamAbort struct {
+	// Data Which stream was given up.
+	Data SignalMessageStreamAbortData `json:"data"`
+
+	// Type What happened.
+	Type SignalMessageStreamAbortType `json:"type"`
+}
+
+// SignalMessageStreamAbortType What happened.
+type SignalMessageStreamAbortType string
+
+// SignalMessageStreamAbortData Which stream was given up.
+type SignalMessageStreamAbortData struct {
+	// ConversationID Conversation it was streamed in.
+	ConversationID string `json:"conversationId"`
+
+	// StreamID Identifier of the stream given up.
+	StreamID string `json:"streamId"`
+}
+
+// SignalMessageStreamComplete The bot's reply being streamed is done; its final message follows in data.
+type SignalMessageStreamComplete struct {
+	// Data Which stream is done, and the message it made. The same message also comes, after this signal, as a message_created signal: a client shows it once.
+	Data SignalMessageStreamCompleteData `json:"data"`
+
+	// Type What happened.
+	Type SignalMessageStreamCompleteType `json:"type"`
+}
+
+// SignalMessageStreamCompleteType What happened.
+type SignalMessageStreamCompleteType string
+
+// SignalMessageStreamCompleteData Which stream is done, and the message it made. The same message also comes, after this signal, as a message_created signal: a client shows it once.
+type SignalMessageStreamCompleteData struct {
+	// Message Something said in a conversation, by a user or by the bot.
+	Message Message `json:"message"`
+
+	// StreamID Identifier of the stream that is done.
+	StreamID string `json:"streamId"`
+}
+
+// SignalMessageStreamDelta The bot's reply being streamed grew by a piece of text.
+type SignalMessageStreamDelta struct {
+	// Data One piece of a streamed reply. The pieces of one stream share its streamId; joined in the order of their sequence numbers, they make the reply's text so far. A listener may get them out of order, more than once, or not at all (the final message comes anyway with message_stream_complete).
+	Data SignalMessageStreamDeltaData `json:"data"`
+
+	// Type What happened.
+	Type SignalMessageStreamDeltaType `json:"type"`
+}
+
+// SignalMessageStreamDeltaType What happened.
+type SignalMessageStreamDeltaType string
+
+// SignalMessageStreamDeltaData One piece of a streamed reply. The pieces of one stream share its streamId; joined in the order of their sequence numbers, they make the reply's text so far. A listener may get them out of order, more than once, or not at all (the final message comes anyway with message_stream_complete).
+type SignalMessageStreamDeltaData struct {
+	// ClientMessageID Identifier the bot gave the message it streams, when it gave one.
+	ClientMessageID *string `json:"clientMessageId,omitempty"`
+
+	// ConversationID Conversation the reply is streamed in.
+	ConversationID string `json:"conversationId"`
+
+	// CreatedAt When the bot produced the piece, as the bot gave it (an ISO 8601 time, not checked by the integration).
+	CreatedAt string `json:"createdAt"`
+
+	// Delta The text the piece adds to the reply.
+	Delta string `json:"delta"`
+
+	// Sequence Position of the piece in the stream; later pieces have greater numbers. Botpress's source declares it a JSON number; it counts pieces, so it is an integer here.
+	Sequence int64 `json:"sequence"`
+
+	// StreamID Identifier of the stream, the same in every signal of one streamed reply.
+	StreamID string `json:"streamId"`
+
+	// UserID User who writes the reply (the bot's user).
+	UserID string `json:"userId"`
+}
+
 // SignalParticipantAdded A user was added to the conversation.
 type SignalParticipantAdded struct {
 	// Data Which user joined or left which conversation.
@@ -842,6 +965,108 @@ func (t *Signal) MergeSignalMessageDeleted(v SignalMessageDeleted) error {
 	return err
 }
 
+// AsSignalMessageStreamDelta returns the union data inside the Signal as a SignalMessageStreamDelta
+func (t Signal) AsSignalMessageStreamDelta() (SignalMessageStreamDelta, error) {
+	var body SignalMessageStreamDelta
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSignalMessageStreamDelta overwrites any union data inside the Signal as the provided SignalMessageStreamDelta
+func (t *Signal) FromSignalMessageStreamDelta(v SignalMessageStreamDelta) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_delta"}`))
+	t.union = b
+	return err
+}
+
+// MergeSignalMessageStreamDelta performs a merge with any union data inside the Signal, using the provided SignalMessageStreamDelta
+func (t *Signal) MergeSignalMessageStreamDelta(v SignalMessageStreamDelta) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_delta"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSignalMessageStreamComplete returns the union data inside the Signal as a SignalMessageStreamComplete
+func (t Signal) AsSignalMessageStreamComplete() (SignalMessageStreamComplete, error) {
+	var body SignalMessageStreamComplete
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSignalMessageStreamComplete overwrites any union data inside the Signal as the provided SignalMessageStreamComplete
+func (t *Signal) FromSignalMessageStreamComplete(v SignalMessageStreamComplete) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_complete"}`))
+	t.union = b
+	return err
+}
+
+// MergeSignalMessageStreamComplete performs a merge with any union data inside the Signal, using the provided SignalMessageStreamComplete
+func (t *Signal) MergeSignalMessageStreamComplete(v SignalMessageStreamComplete) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_complete"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSignalMessageStreamAbort returns the union data inside the Signal as a SignalMessageStreamAbort
+func (t Signal) AsSignalMessageStreamAbort() (SignalMessageStreamAbort, error) {
+	var body SignalMessageStreamAbort
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSignalMessageStreamAbort overwrites any union data inside the Signal as the provided SignalMessageStreamAbort
+func (t *Signal) FromSignalMessageStreamAbort(v SignalMessageStreamAbort) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_abort"}`))
+	t.union = b
+	return err
+}
+
+// MergeSignalMessageStreamAbort performs a merge with any union data inside the Signal, using the provided SignalMessageStreamAbort
+func (t *Signal) MergeSignalMessageStreamAbort(v SignalMessageStreamAbort) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"message_stream_abort"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t Signal) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -862,6 +1087,12 @@ func (t Signal) ValueByDiscriminator() (interface{}, error) {
 		return t.AsSignalMessageCreated()
 	case "message_deleted":
 		return t.AsSignalMessageDeleted()
+	case "message_stream_abort":
+		return t.AsSignalMessageStreamAbort()
+	case "message_stream_complete":
+		return t.AsSignalMessageStreamComplete()
+	case "message_stream_delta":
+		return t.AsSignalMessageStreamDelta()
 	case "participant_added":
 		return t.AsSignalParticipantAdded()
 	case "participant_removed":

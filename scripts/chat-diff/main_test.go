@@ -77,6 +77,41 @@ func TestCompareUnknownAndStaleKnownDifferences(t *testing.T) {
 	difftest.Contains(t, out, `STALE known difference "{video}.title: in our spec, not in the package"`)
 }
 
+// A whole signal only in our spec is a known difference when an entry names
+// that signal with an empty Path, and such an entry matches nothing inside
+// a signal both have.
+func TestCompareSignalOnlyOurs(t *testing.T) {
+	only := tsdiff.Known{Operation: "signal thing_renamed", What: tsdiff.OnlyOurs, Reason: "newer than the package"}
+
+	doc, pkg := fixture(t)
+	delete(pkg.Signals, "thing_renamed")
+	ok, out := runCompare(t, doc, pkg, fixtureKnown)
+	if ok {
+		t.Errorf("a signal only ours should fail without a known difference:\n%s", out)
+	}
+	difftest.Contains(t, out, "DIFFERS signal thing_renamed\n    signal: in our spec, not in the package")
+
+	ok, out = runCompare(t, doc, pkg, append(fixtureKnown, only))
+	if !ok {
+		t.Errorf("a signal only ours, known, should pass:\n%s", out)
+	}
+	difftest.Contains(t, out,
+		"KNOWN signal thing_renamed: in our spec, not in the package, in 1 places: newer than the package",
+		"2 of 2 signals match")
+
+	// The package has the signal but lacks a property of ours: the entry
+	// for the whole signal does not hide it, and is stale.
+	doc, pkg = fixture(t)
+	delete(pkg.Signals["thing_renamed"].Properties["data"].Properties, "size")
+	ok, out = runCompare(t, doc, pkg, append(fixtureKnown, only))
+	if ok {
+		t.Errorf("a property only ours should not be hidden by an entry for the whole signal:\n%s", out)
+	}
+	difftest.Contains(t, out,
+		"DIFFERS signal thing_renamed\n    signal: data.size: in our spec, not in the package",
+		`STALE known difference "signal thing_renamed: in our spec, not in the package"`)
+}
+
 // Each change to the package's description is reported where it is.
 func TestCompareDetects(t *testing.T) {
 	for _, tc := range []struct {

@@ -8,7 +8,10 @@ import (
 
 // Known is a difference between our spec and a package that we keep on
 // purpose. It matches a Difference whose Path ends with Path and whose What
-// is What, in the operation named Operation (any, when empty). A report
+// is What, in the operation named Operation (any, when empty). An empty
+// Path matches only a difference of the whole operation or signal (one with
+// no path), such as a signal only in our spec: with Operation ("signal
+// <type>"), it names that one signal and nothing inside another. A report
 // lists each with the places it was seen, and fails when one is no longer
 // seen (a stale entry).
 type Known struct {
@@ -19,6 +22,9 @@ type Known struct {
 }
 
 func (k Known) matches(op string, d Difference) bool {
+	if k.Path == "" && d.Path != "" {
+		return false
+	}
 	return d.What == k.What && strings.HasSuffix(d.Path, k.Path) && (k.Operation == "" || k.Operation == op)
 }
 
@@ -87,6 +93,9 @@ func (r *Report) Write(w io.Writer, where string, verbose bool) int {
 		seen := r.seen[i]
 		count += len(seen)
 		name := k.Path + ": " + k.What
+		if k.Path == "" {
+			name = k.What
+		}
 		if k.Operation != "" {
 			name = k.Operation + ": " + name
 		}
