@@ -11,8 +11,10 @@ import (
 
 // Signal is one thing that happened in a conversation, as Listen and
 // ListenConversation yield it: one of *MessageCreated, *EventCreated,
-// *ParticipantAdded, *ParticipantRemoved, *MessageDeleted, or
-// *UnknownSignal for a type this package does not know. Tell them apart
+// *ParticipantAdded, *ParticipantRemoved, *MessageDeleted, the signals of a
+// streamed bot reply (*MessageStreamDelta, *MessageStreamComplete,
+// *MessageStreamAbort), or *UnknownSignal for a type this package does not
+// know. Tell them apart
 // with a type switch:
 //
 //	switch s := sig.(type) {
@@ -34,6 +36,12 @@ const (
 	TypeParticipantAdded   = "participant_added"
 	TypeParticipantRemoved = "participant_removed"
 	TypeMessageDeleted     = "message_deleted"
+
+	// The signals of a streamed bot reply, which Botpress's chat-api 1.x
+	// sends (not @botpress/chat 0.5.5).
+	TypeMessageStreamDelta    = "message_stream_delta"
+	TypeMessageStreamComplete = "message_stream_complete"
+	TypeMessageStreamAbort    = "message_stream_abort"
 )
 
 // MessageCreated says that a message was sent to the conversation, by the
@@ -67,6 +75,34 @@ type MessageDeleted struct {
 	chatgen.SignalMessageDeletedData
 }
 
+// MessageStreamDelta says that the bot's reply being streamed grew by a
+// piece of text (Delta). The pieces of one reply share its StreamID; joined
+// in the order of Sequence they make the reply's text so far. They may
+// come out of order, more than once, or not at all: the reply's final
+// message comes with MessageStreamComplete, then again as MessageCreated.
+// Listen passes each piece on as it comes; it neither orders nor joins
+// them, and does not recover them after a reconnection.
+type MessageStreamDelta struct {
+	chatgen.SignalMessageStreamDeltaData
+}
+
+// MessageStreamComplete says that a streamed reply is done: Message is its
+// final message, which a MessageCreated of the same ID follows (Listen
+// yields both).
+type MessageStreamComplete struct {
+	// StreamID identifies the stream that is done.
+	StreamID string
+	// Message is the final message, its payload decoded as in
+	// MessageCreated.
+	Message chatgen.Message
+}
+
+// MessageStreamAbort says that the bot gave up the reply it was streaming:
+// no MessageStreamComplete will come for StreamID.
+type MessageStreamAbort struct {
+	chatgen.SignalMessageStreamAbortData
+}
+
 // UnknownSignal is a signal of a type this package does not know, kept as
 // it came: newer servers may send more types.
 type UnknownSignal struct {
@@ -91,15 +127,27 @@ func (*ParticipantRemoved) Type() string { return TypeParticipantRemoved }
 // Type returns "message_deleted".
 func (*MessageDeleted) Type() string { return TypeMessageDeleted }
 
+// Type returns "message_stream_delta".
+func (*MessageStreamDelta) Type() string { return TypeMessageStreamDelta }
+
+// Type returns "message_stream_complete".
+func (*MessageStreamComplete) Type() string { return TypeMessageStreamComplete }
+
+// Type returns "message_stream_abort".
+func (*MessageStreamAbort) Type() string { return TypeMessageStreamAbort }
+
 // Type returns the signal's type as it came.
 func (s *UnknownSignal) Type() string { return s.SignalType }
 
-func (*MessageCreated) signal()     {}
-func (*EventCreated) signal()       {}
-func (*ParticipantAdded) signal()   {}
-func (*ParticipantRemoved) signal() {}
-func (*MessageDeleted) signal()     {}
-func (*UnknownSignal) signal()      {}
+func (*MessageCreated) signal()        {}
+func (*EventCreated) signal()          {}
+func (*ParticipantAdded) signal()      {}
+func (*ParticipantRemoved) signal()    {}
+func (*MessageDeleted) signal()        {}
+func (*MessageStreamDelta) signal()    {}
+func (*MessageStreamComplete) signal() {}
+func (*MessageStreamAbort) signal()    {}
+func (*UnknownSignal) signal()         {}
 
 // errMalformedSignal is wrapped by the error of a signal that cannot be
 // read; the listener skips such signals.
@@ -148,6 +196,19 @@ func decodeSignal(data []byte) (Signal, error) {
 	case TypeMessageDeleted:
 		s := &MessageDeleted{}
 		return decodeData(env.Type, raw, &s.SignalMessageDeletedData, func() (Signal, bool) { return s, s.ID != "" })
+	case TypeMessageStreamDelta:
+		s := &MessageStreamDelta{}
+		return decodeData(env.Type, raw, &s.SignalMessageStreamDeltaData, func() (Signal, bool) { return s, s.StreamID != "" })
+	case TypeMessageStreamComplete:
+		var d chatgen.SignalMessageStreamCompleteData
+		s := &MessageStreamComplete{}
+		return decodeData(env.Type, raw, &d, func() (Signal, bool) {
+			s.StreamID, s.Message = d.StreamID, d.Message
+			return s, d.StreamID != "" && d.Message.ID != ""
+		})
+	case TypeMessageStreamAbort:
+		s := &MessageStreamAbort{}
+		return decodeData(env.Type, raw, &s.SignalMessageStreamAbortData, func() (Signal, bool) { return s, s.StreamID != "" })
 	}
 	return &UnknownSignal{SignalType: env.Type, Data: bytes.Clone(raw)}, nil
 }
