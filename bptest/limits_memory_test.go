@@ -91,7 +91,7 @@ func TestTenConcurrentLargeAdminBodiesStayUnderAGiB(t *testing.T) {
 	// createBot with 50 MiB of code: the largest body an admin call takes.
 	createBot := func(i int) *http.Request {
 		head := fmt.Sprintf(`{"name":"big-%d","code":"`, i)
-		body := io.MultiReader(strings.NewReader(head), &zeros{n: size - int64(len(head)) - 2}, strings.NewReader(`"}`))
+		body := io.MultiReader(strings.NewReader(head), &repeated{n: size - int64(len(head)) - 2}, strings.NewReader(`"}`))
 		req, err := http.NewRequest("POST", srv.URL+"/v1/admin/bots", body)
 		require.NoError(t, err)
 		req.ContentLength = size
@@ -124,7 +124,7 @@ func TestTenConcurrentOversizedRuntimeBodiesAreNotRead(t *testing.T) {
 	srv := bptest.Start(t)
 	post := func(length int64) func(int) *http.Request {
 		return func(int) *http.Request {
-			body := io.MultiReader(strings.NewReader(`{"tags":{"a":"`), &zeros{n: size})
+			body := io.MultiReader(strings.NewReader(`{"tags":{"a":"`), &repeated{n: size})
 			req, err := http.NewRequest("POST", srv.URL+"/v1/chat/users", body)
 			require.NoError(t, err)
 			req.ContentLength = length
@@ -168,7 +168,7 @@ func TestLargeBodiesWaitTheirTurnAndSmallOnesDoNot(t *testing.T) {
 	second := make(chan int, 1)
 	go func() {
 		second <- concurrently(t, 1, func(int) *http.Request {
-			body := io.MultiReader(strings.NewReader(head(1)), &zeros{n: size - int64(len(head(1))) - 2}, strings.NewReader(`"}`))
+			body := io.MultiReader(strings.NewReader(head(1)), &repeated{n: size - int64(len(head(1))) - 2}, strings.NewReader(`"}`))
 			req, err := http.NewRequest("POST", srv.URL+"/v1/admin/bots", body)
 			require.NoError(t, err)
 			req.ContentLength = size
@@ -190,7 +190,7 @@ func TestLargeBodiesWaitTheirTurnAndSmallOnesDoNot(t *testing.T) {
 	assert.EqualValues(t, 1, bptest.LargeBodiesWaiting(srv))
 
 	// The first ends; the second is admitted and answered.
-	_, err = io.Copy(conn, io.MultiReader(&zeros{n: size - int64(len(head(0))) - 2}, strings.NewReader(`"}`)))
+	_, err = io.Copy(conn, io.MultiReader(&repeated{n: size - int64(len(head(0))) - 2}, strings.NewReader(`"}`)))
 	require.NoError(t, err)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)

@@ -16,27 +16,10 @@ import (
 	"github.com/botpress-go/sdk/gen"
 )
 
-// spaces is n bytes of JSON whitespace, made as it is read.
-type spaces struct{ n int64 }
-
-func (s *spaces) Read(p []byte) (int, error) {
-	if s.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > s.n {
-		p = p[:s.n]
-	}
-	for i := range p {
-		p[i] = ' '
-	}
-	s.n -= int64(len(p))
-	return len(p), nil
-}
-
 // padded is the JSON text js followed by whitespace up to size bytes: a
 // valid body of exactly that size, that the test does not hold.
 func padded(js string, size int64) io.Reader {
-	return io.MultiReader(strings.NewReader(js), &spaces{n: size - int64(len(js))})
+	return io.MultiReader(strings.NewReader(js), &repeated{b: ' ', n: size - int64(len(js))})
 }
 
 // limDo sends a body of the given length and returns the status and the
