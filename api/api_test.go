@@ -21,7 +21,7 @@ func load(t *testing.T) *openapi3.T {
 }
 
 // TestConventions checks the rules every operation of the spec follows;
-// see "The spec and the generated code" in the README.
+// see "The spec and the generated code" in CONTRIBUTING.md.
 func TestConventions(t *testing.T) {
 	doc := load(t)
 	require.Contains(t, doc.Components.SecuritySchemes, "bearerAuth")

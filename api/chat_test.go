@@ -37,7 +37,7 @@ var chatOperations = []string{
 
 // TestChatConventions checks that api/chat.yaml follows the conventions of
 // api/openapi.yaml (TestConventions), with the Chat API's own server and
-// user-key authentication; see "Chat API spec" in the README.
+// user-key authentication; see "Chat API spec" in CONTRIBUTING.md.
 func TestChatConventions(t *testing.T) {
 	doc := loadChat(t)
 

@@ -227,7 +227,7 @@ func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock
 
 // WithStrict refuses, with 501 in the API's error shape naming the
 // operation, every operation that bptest answers only with a fixed example
-// built from the spec (those README's coverage table lists as "example"),
+// built from the spec (those the coverage table of docs/testing.md lists as "example"),
 // instead of answering it marked with ExampleHeader. A test in strict mode
 // is sure that every answer it reads comes from state, seed data or a
 // documented rule.

@@ -27,13 +27,13 @@ import (
 	"github.com/botpress-go/sdk/bptest"
 )
 
-var updateCoverage = flag.Bool("update-coverage", false, "rewrite README.md's bptest coverage table from the code")
+var updateCoverage = flag.Bool("update-coverage", false, "rewrite docs/testing.md's bptest coverage table from the code")
 
-// The table sits between these lines of README.md.
+// The table sits between these lines of docs/testing.md.
 const (
 	coverageBegin = "<!-- bptest-coverage:begin (go test ./bptest -run TestCoverageTable -update-coverage) -->"
 	coverageEnd   = "<!-- bptest-coverage:end -->"
-	readmePath    = "../README.md"
+	readmePath    = "../docs/testing.md"
 )
 
 // cannedOperations returns the operations that bptest answers with a fixed
@@ -117,13 +117,13 @@ func specOperations(t *testing.T) map[string]string {
 
 var coverageRow = regexp.MustCompile("^\\| ([^|]*) \\| `([A-Za-z0-9]+)` \\| (.+) \\|$")
 
-// readCoverage returns the README's table: operation → how it is answered.
+// readCoverage returns docs/testing.md's table: operation → how it is answered.
 func readCoverage(t *testing.T, readme string) (map[string]string, string, string) {
 	t.Helper()
 	before, rest, ok := strings.Cut(readme, coverageBegin+"\n")
-	require.True(t, ok, "README.md has no line %q", coverageBegin)
+	require.True(t, ok, "docs/testing.md has no line %q", coverageBegin)
 	table, after, ok := strings.Cut(rest, coverageEnd)
-	require.True(t, ok, "README.md has no line %q", coverageEnd)
+	require.True(t, ok, "docs/testing.md has no line %q", coverageEnd)
 	rows := map[string]string{}
 	for _, line := range strings.Split(table, "\n") {
 		if m := coverageRow.FindStringSubmatch(line); m != nil {
@@ -133,7 +133,7 @@ func readCoverage(t *testing.T, readme string) (map[string]string, string, strin
 	return rows, before, after
 }
 
-// TestCoverageTable keeps README.md's coverage table true: every operation
+// TestCoverageTable keeps docs/testing.md's coverage table true: every operation
 // of the spec has a row, and exactly the operations the code still answers
 // with a fixed example say "example". Run with -update-coverage to rewrite
 // the table from the code (rows that stop being examples become "state";
@@ -183,7 +183,7 @@ func TestCoverageTable(t *testing.T) {
 	}
 	slices.Sort(problems)
 	if len(problems) > 0 {
-		t.Errorf("README.md's bptest coverage table is out of date (go test ./bptest -run TestCoverageTable -update-coverage rewrites it):\n%s",
+		t.Errorf("docs/testing.md's bptest coverage table is out of date (go test ./bptest -run TestCoverageTable -update-coverage rewrites it):\n%s",
 			strings.Join(problems, "\n"))
 	}
 }

@@ -125,7 +125,7 @@ type rateLimit struct {
 // less, it spreads what is left over the time until RateLimit-Reset (or
 // Retry-After), and with nothing left it holds new requests until then,
 // unless that is longer than WithMaxRetryAfter; a newer answer with more
-// room ends the slowdown. See the README's section on rate limits.
+// room ends the slowdown. See docs/errors.md on rate limits.
 //
 // The Botpress API admits 100 requests a second per workspace: a client
 // that has the workspace to itself can use WithRateLimit(100, 1), one that
