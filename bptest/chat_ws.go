@@ -3,6 +3,7 @@ package bptest
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -60,6 +61,22 @@ func chatUserKeyOf(r *http.Request, op string) string {
 		return r.URL.Query().Get("x-user-key")
 	}
 	return r.Header.Get("x-user-key")
+}
+
+// maskUserKeyQuery returns a raw query with the value of x-user-key (the
+// key of a Chat WebSocket) masked, for the request log.
+func maskUserKeyQuery(raw string) string {
+	if !strings.Contains(raw, "x-user-key=") {
+		return raw
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return "[a query with a user key]"
+	}
+	if q.Has("x-user-key") {
+		q.Set("x-user-key", "[user key]")
+	}
+	return q.Encode()
 }
 
 // chatListenWebSocket serves an open stream st over a WebSocket: it
