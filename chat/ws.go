@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -139,7 +140,15 @@ func (wc *wsConn) dialError(cfg *config, op operation, req *http.Request, resp *
 				return wc.mask(fmt.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotWebSocket, resp.StatusCode, resp.Header.Get("Content-Type")))
 			}
 		}
-		return cfg.ErrorOf(op.name, req, status, resp.Header, body)
+		e := cfg.ErrorOf(op.name, req, status, resp.Header, body) // the key masked
+		if esc := url.QueryEscape(wc.key); len(wc.key) >= 4 && esc != wc.key {
+			// and as the query escaped it, should the server echo the query.
+			e.Message = strings.ReplaceAll(e.Message, esc, "[user key]")
+			e.Type = strings.ReplaceAll(e.Type, esc, "[user key]")
+			e.ID = strings.ReplaceAll(e.ID, esc, "[user key]")
+			e.Body = bytes.ReplaceAll(e.Body, []byte(esc), []byte("[user key]"))
+		}
+		return e
 	}
 	err = transport.RedactErr(err)
 	switch {
