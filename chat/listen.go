@@ -367,6 +367,9 @@ func WithReplyTimeout(d time.Duration) ListenOption {
 //     its bound ends Listen with an error wrapping ErrRecoveryLimit, rather
 //     than skip messages.
 //
+// It listens over server-sent events, or, with WithWebSocket, over a
+// WebSocket, with the same guarantees.
+//
 // Listen sends requests only while the loop runs, and reads the stream on
 // the loop's goroutine (it starts none of its own); ending the loop or ctx
 // closes the connection: nothing is left running. ctx ending is not an
