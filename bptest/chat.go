@@ -185,7 +185,7 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 	}
 	call := &chatCall{w: w, op: op, params: pathParams, dropStreamAfter: dropAfter}
 	if op != "createUser" {
-		user, err := verifyUserKey(s.settings.chatKey, r.Header.Get("x-user-key"), s.state.now())
+		user, err := verifyUserKey(s.settings.chatKey, chatUserKeyOf(r, op), s.state.now())
 		if err != nil {
 			writeError(w, errorf(http.StatusUnauthorized, "Unauthorized", "%v", err))
 			return

@@ -201,6 +201,10 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 	st := s.chatHub.subscribe(conv.ID, u.ID)
 	unlock()
 	defer s.chatHub.unsubscribe(st)
+	if isChatWebSocket(c.r) {
+		s.chatListenWebSocket(c, st) // chat_ws.go
+		return 0, nil, nil
+	}
 
 	w := c.w
 	h := w.Header()

@@ -59,7 +59,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if l := s.settings.logger; l != nil {
 			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path)}
 			if r.URL.RawQuery != "" {
-				attrs = append(attrs, slog.String("query", r.URL.RawQuery))
+				attrs = append(attrs, slog.String("query", maskUserKeyQuery(r.URL.RawQuery)))
 			}
 			attrs = append(attrs, slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
 			l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)

@@ -49,8 +49,12 @@ import (
 // include the server's share of each stream and are not the client's.
 // BENCH_LISTENERS (10,000 cross-process, 200 in process) and
 // BENCH_CONVERSATIONS (listeners ÷ 100, at least 1) change the layout.
+// BENCH_WS=1 listens over WebSocket (chat.WithWebSocket) instead of SSE,
+// BENCH_H2C=1 over unencrypted HTTP/2 (SSE only: a WebSocket needs
+// HTTP/1.1).
 //
 //	go test ./chat -run '^$' -bench Listeners -benchtime 1000x
+//	BENCH_WS=1 go test ./chat -run '^$' -bench Listeners -benchtime 1000x
 func BenchmarkListeners(b *testing.B) {
 	url, key := os.Getenv("BENCH_CHAT_URL"), os.Getenv("BENCH_CHAT_KEY")
 	name, listeners := "", 10_000
@@ -86,6 +90,7 @@ type listenBench struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	tr      *http.Transport
+	opts    []chat.ListenOption // WithWebSocket under BENCH_WS
 
 	rss, heapStack, stacks, goroutines float64 // per listener
 	openSeconds                        float64
@@ -107,12 +112,12 @@ type benchRound struct {
 type openedKey struct{}
 
 // openHook calls the function in the request's context, if any, when a
-// listenConversation request gets a 200.
+// listenConversation request gets a 200 (SSE) or a 101 (WebSocket).
 type openHook struct{ next http.RoundTripper }
 
 func (h openHook) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := h.next.RoundTrip(r)
-	if err == nil && resp.StatusCode == http.StatusOK && strings.HasSuffix(r.URL.Path, "/listen") {
+	if err == nil && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusSwitchingProtocols) && strings.HasSuffix(r.URL.Path, "/listen") {
 		if f, ok := r.Context().Value(openedKey{}).(func()); ok {
 			f()
 		}
@@ -127,6 +132,9 @@ func newListenBench(b *testing.B, url, key string, listeners, convs int) *listen
 	ctx := context.Background()
 	prefix := "bench" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	lb := &listenBench{b: b, url: url, errs: make(chan error, 1)}
+	if os.Getenv("BENCH_WS") != "" {
+		lb.opts = []chat.ListenOption{chat.WithWebSocket()}
+	}
 	// The setup's requests go through their own transport, closed before
 	// the baseline.
 	setupTr := &http.Transport{MaxIdleConnsPerHost: benchOpenConcurrency}
@@ -169,7 +177,7 @@ func newListenBench(b *testing.B, url, key string, listeners, convs int) *listen
 	// while opening (listMessages) reuse connections, and buffers of 1 KiB
 	// instead of 4 (see chat.WithHTTPClient).
 	lb.tr = &http.Transport{MaxIdleConnsPerHost: benchOpenConcurrency, ReadBufferSize: 1024, WriteBufferSize: 1024}
-	if os.Getenv("BENCH_H2C") != "" {
+	if os.Getenv("BENCH_H2C") != "" && lb.opts == nil {
 		// HTTP/2 without TLS (botpress-mock -h2c): the streams share
 		// connections, as over TLS with a server that offers HTTP/2.
 		lb.tr.Protocols = new(http.Protocols)
@@ -228,15 +236,15 @@ func newListenBench(b *testing.B, url, key string, listeners, convs int) *listen
 	lb.heapStack = (after.heapStack - before.heapStack) / n
 	lb.goroutines = (after.goroutines - before.goroutines) / n
 	lb.stacks = (after.stacks - before.stacks) / n
-	b.Logf("%d listeners over %d conversations open in %.1f s: RSS %.0f B/listener, heap+stack %.0f B/listener (stacks %.0f), %.2f goroutines/listener",
-		listeners, convs, lb.openSeconds, lb.rss, lb.heapStack, lb.stacks, lb.goroutines)
+	b.Logf("%d listeners (websocket: %t) over %d conversations open in %.1f s: RSS %.0f B/listener, heap+stack %.0f B/listener (stacks %.0f), %.2f goroutines/listener",
+		listeners, lb.opts != nil, convs, lb.openSeconds, lb.rss, lb.heapStack, lb.stacks, lb.goroutines)
 	return lb
 }
 
 // listen is one listener: it hands each message of a round to the round.
 func (lb *listenBench) listen(ctx context.Context, c *chat.Client, conv string) {
 	defer lb.wg.Done()
-	for s, err := range c.Listen(ctx, conv) {
+	for s, err := range c.Listen(ctx, conv, lb.opts...) {
 		if err != nil {
 			select {
 			case lb.errs <- fmt.Errorf("listener of %s: %w", conv, err):

@@ -93,6 +93,7 @@ type listenOptions struct {
 	afterID       string           // startAfterID
 	afterTime     time.Time        // startAfterTime
 	replyTimeout  time.Duration
+	websocket     bool // WithWebSocket (ws.go)
 
 	recoveryPages, recoveryMessages, recoveryBytes int
 
@@ -366,6 +367,9 @@ func WithReplyTimeout(d time.Duration) ListenOption {
 //     its bound ends Listen with an error wrapping ErrRecoveryLimit, rather
 //     than skip messages.
 //
+// It listens over server-sent events, or, with WithWebSocket, over a
+// WebSocket, with the same guarantees.
+//
 // Listen sends requests only while the loop runs, and reads the stream on
 // the loop's goroutine (it starts none of its own); ending the loop or ctx
 // closes the connection: nothing is left running. ctx ending is not an
@@ -481,7 +485,7 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 			return false, err
 		}
 	}
-	cn, err := openStream(ctx, &l.cfg, l.op, l.build, &l.lo, l.lastID)
+	cn, err := openListen(ctx, &l.cfg, l.op, l.build, &l.lo, l.lastID)
 	if err != nil {
 		return false, err
 	}
@@ -491,10 +495,11 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 		// A stream that got through, but not a recovery that failed, nor a
 		// stream that sent a signal too large: the backoff goes on growing
 		// for those.
-		got = recovered && cn.alive.Load() && !errors.Is(err, ErrSignalTooLarge)
-		l.lastID = cn.parser.lastID
-		if cn.parser.retry > 0 {
-			l.retry = cn.parser.retry
+		got = recovered && cn.gotThrough() && !errors.Is(err, ErrSignalTooLarge)
+		var retry time.Duration
+		l.lastID, retry = cn.resumeState()
+		if retry > 0 {
+			l.retry = retry
 		}
 	}()
 	missed, err := l.recover(ctx)
@@ -765,7 +770,7 @@ func (l *listener) remember(m chatgen.Message) {
 // WithMaxRetryAfter.
 func (l *listener) delay(n int, err error) (time.Duration, bool) {
 	if errors.Is(err, ErrMissingArgument) || errors.Is(err, ErrInvalidArgument) ||
-		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrMalformedResponse) ||
+		errors.Is(err, ErrNotEventStream) || errors.Is(err, ErrNotWebSocket) || errors.Is(err, ErrMalformedResponse) ||
 		errors.Is(err, ErrRecoveryLimit) || errors.Is(err, ErrResumeNotFound) ||
 		errors.Is(err, transport.ErrRepeatedToken) {
 		return 0, false

@@ -51,6 +51,38 @@ type conn struct {
 	closed   bool
 }
 
+// listenConn is one open connection of a listen: an SSE stream (conn) or
+// a WebSocket (wsConn, WithWebSocket).
+type listenConn interface {
+	// each hands the signals to f until f returns false (errStopped), the
+	// connection ends or ctx ends.
+	each(ctx context.Context, f func(Signal) bool) error
+	// close closes the connection; it may be called more than once.
+	close()
+	// gotThrough reports whether anything came on the connection.
+	gotThrough() bool
+	// resumeState is the last event ID and the reconnection time the
+	// stream gave, if any.
+	resumeState() (lastID string, retry time.Duration)
+}
+
+// openListen opens the connection of a listen: a WebSocket under
+// WithWebSocket, an SSE stream otherwise.
+func openListen(ctx context.Context, cfg *config, op operation, build transport.Builder, lo *listenOptions, lastID string) (listenConn, error) {
+	if lo.websocket {
+		wc, err := openWebSocket(ctx, cfg, op, build, lo)
+		if err != nil {
+			return nil, err
+		}
+		return wc, nil
+	}
+	cn, err := openStream(ctx, cfg, op, build, lo, lastID)
+	if err != nil {
+		return nil, err
+	}
+	return cn, nil
+}
+
 // openStream sends the stream request of op and, once the server answers
 // with an event stream, returns it, for each to read. The request carries
 // the user key and the headers of cfg, Accept: text/event-stream, and
@@ -167,6 +199,12 @@ func (cn *conn) each(ctx context.Context, f func(Signal) bool) error {
 	}
 }
 
+// gotThrough reports whether a byte of the stream came.
+func (cn *conn) gotThrough() bool { return cn.alive.Load() }
+
+// resumeState is the stream's last event ID and reconnection time.
+func (cn *conn) resumeState() (string, time.Duration) { return cn.parser.lastID, cn.parser.retry }
+
 // close closes the stream.
 func (cn *conn) close() {
 	if cn.closed {
@@ -190,7 +228,7 @@ func stream(ctx context.Context, c *Client, op operation, build transport.Builde
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		cn, err := openStream(ctx, &cfg, op, build, &lo, "")
+		cn, err := openListen(ctx, &cfg, op, build, &lo, "")
 		if err != nil {
 			if ctx.Err() == nil {
 				yield(nil, err)

@@ -7,14 +7,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -273,6 +276,31 @@ func TestRunChat(t *testing.T) {
 	}
 	require.NoError(t, sc.Err())
 	assert.Contains(t, logs.String(), "path=/chat/hook-1/messages")
+
+	// The same over a WebSocket, the key in the query, which the log masks.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(env["BP_CHAT_API_URL"], "http") + "/conversations/" + conv + "/listen?x-user-key=" + url.QueryEscape(key)
+	ws, _, err := websocket.Dial(ctx, wsURL, nil)
+	require.NoError(t, err)
+	defer ws.CloseNow()
+	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"polo"}}`)
+	for {
+		_, data, err := ws.Read(ctx)
+		require.NoError(t, err)
+		if strings.Contains(string(data), `"isBot":true`) {
+			assert.Contains(t, string(data), `"text":"polo"`)
+			break
+		}
+	}
+	// Its request is logged once it ends.
+	ws.CloseNow()
+	for !strings.Contains(logs.String(), "x-user-key=") {
+		require.NoError(t, ctx.Err(), "the WebSocket request was never logged")
+		runtime.Gosched()
+	}
+	assert.Contains(t, logs.String(), "x-user-key=%5Buser+key%5D")
+	assert.NotContains(t, logs.String(), url.QueryEscape(key), "the key is masked in the log")
 }
 
 func TestRunChatFlags(t *testing.T) {

@@ -40,6 +40,7 @@ type Chat struct {
 	Go                   *GoBench // the cross-process BenchmarkListeners
 	GoListeners, GoConvs int
 	GoH2                 *GoBench // the same over unencrypted HTTP/2 (BENCH_H2C)
+	GoWS                 *GoBench // the same over WebSocket (BENCH_WS)
 	TS                   *ChatTS
 	Soak                 map[string]float64
 	Commands             []string
@@ -169,12 +170,20 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 	if c.Go == nil && c.TS == nil {
 		p("Not measured.\n\n")
 	} else {
-		// One column per Go run: over HTTP/1.1, and over HTTP/2 when measured.
+		// One column per Go run: over HTTP/1.1, and over HTTP/2 and
+		// WebSocket when measured.
 		gos := []*GoBench{c.Go}
 		heads := []string{"Go, `chat.Client.Listen`"}
+		if c.GoH2 != nil || c.GoWS != nil {
+			heads = []string{"Go, HTTP/1.1"}
+		}
 		if c.GoH2 != nil {
-			heads = []string{"Go, HTTP/1.1", "Go, HTTP/2 (h2c)"}
+			heads = append(heads, "Go, HTTP/2 (h2c)")
 			gos = append(gos, c.GoH2)
+		}
+		if c.GoWS != nil {
+			heads = append(heads, "Go, WebSocket")
+			gos = append(gos, c.GoWS)
 		}
 		goCols := func(f func(*GoBench) string) string {
 			var cols []string
@@ -248,6 +257,12 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 				p("not to write.")
 			}
 			p("\n\n")
+		}
+		if c.GoWS != nil {
+			p("The WebSocket column listens with `chat.WithWebSocket()` (`BENCH_WS=1`), one HTTP/1.1 connection per listener\n")
+			p("taken over by `github.com/coder/websocket` once the handshake is done: `net/http` keeps no goroutine for it, and\n")
+			p("the frames are read on the consumer's goroutine (%s goroutines per listener): %s per listener.\n\n",
+				fmtFloat(metric(c.GoWS, "goroutines/listener"), 2), fmtBytes(metric(c.GoWS, "bytes/listener")))
 		}
 		if c.Go != nil {
 			p("`%s-%d`: %s iterations (messages).\n\n", c.Go.Name, c.Go.Procs, fmtInt(float64(c.Go.N)))

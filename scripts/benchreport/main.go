@@ -52,6 +52,7 @@ func run(args []string) error {
 	cmdPath := fs.String("commands", "", "the commands that produced the results, one a line (optional)")
 	chatGo := fs.String("chat-go", "", "output of `go test ./chat -bench Listeners` against botpress-mock (optional)")
 	chatGoH2 := fs.String("chat-go-h2", "", "the same with BENCH_H2C=1, over unencrypted HTTP/2 (optional)")
+	chatGoWS := fs.String("chat-go-ws", "", "the same with BENCH_WS=1, over WebSocket (optional)")
 	chatTS := fs.String("chat-ts", "", "JSON printed by scripts/bench-ts/listeners.mjs (optional)")
 	chatSoak := fs.String("chat-soak", "", "JSON summary of the listen soak, chat/soak_test.go (optional)")
 	chatCmds := fs.String("chat-commands", "", "the commands that produced the chat results, one a line (optional)")
@@ -122,6 +123,11 @@ func run(args []string) error {
 
 	if d.Chat, err = readChat(*chatGo, *chatGoH2, *chatTS, *chatSoak, *chatCmds); err != nil {
 		return err
+	}
+	if d.Chat != nil && *chatGoWS != "" {
+		if d.Chat.GoWS, err = readListeners(*chatGoWS); err != nil {
+			return err
+		}
 	}
 	if d.Chat != nil && d.Chat.Target.Measured {
 		d.Targets = append(d.Targets, d.Chat.Target)

@@ -116,9 +116,10 @@ PASS
 	if c.Soak["goroutines.max"] != 555 {
 		t.Errorf("soak: %v", c.Soak)
 	}
+	c.GoWS = c.Go
 	var b strings.Builder
 	chatMarkdown(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, c)
-	for _, want := range []string{"| **Memory per listener (RSS)** | **43.5 KiB** | **43.5 KiB** | **16.1 KiB** |", "| | Go, HTTP/1.1 | Go, HTTP/2 (h2c) | @botpress/chat 0.5.5 (Node v20) |\n|---|---:|---:|---:|", "**missed**", "| **Lost, duplicated** | **0, 0** |"} {
+	for _, want := range []string{"| **Memory per listener (RSS)** | **43.5 KiB** | **43.5 KiB** | **43.5 KiB** | **16.1 KiB** |", "| | Go, HTTP/1.1 | Go, HTTP/2 (h2c) | Go, WebSocket | @botpress/chat 0.5.5 (Node v20) |\n|---|---:|---:|---:|---:|", "The WebSocket column", "**missed**", "| **Lost, duplicated** | **0, 0** |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the section lacks %q:\n%s", want, b.String())
 		}
