@@ -223,11 +223,12 @@ func TestListenPingsKeepTheStreamAlive(t *testing.T) {
 	f := newFakeChat(t)
 	f.listen = func(w http.ResponseWriter, r *http.Request) {
 		fkStreamHeader(w)
-		// Keep-alives back to back, for twice as long as the 1 s watchdog:
-		// without them the stream would be taken for dead. (A watchdog
-		// of 250 ms was cut by a loaded machine's scheduling alone.)
+		// Keep-alives back to back, for longer than the 3 s watchdog:
+		// without them the stream would be taken for dead. (Watchdogs of
+		// 250 ms and then 1 s were cut by a loaded machine's scheduling
+		// alone, under -race with a load average of 16 on 2 cores.)
 		start := time.Now()
-		for i := 0; time.Since(start) < 2*time.Second; i++ {
+		for i := 0; time.Since(start) < 4*time.Second; i++ {
 			ping := "event: message\ndata: ping\n\n"
 			if i%2 == 1 {
 				ping = ": keep-alive\n\n"
@@ -241,7 +242,7 @@ func TestListenPingsKeepTheStreamAlive(t *testing.T) {
 	}
 	c := f.client(t)
 	reconnected := false
-	for s, err := range c.Listen(ctx, fkConv, fast(chat.WithWatchdog(time.Second), chat.WithOnReconnect(func(error) { reconnected = true }))...) {
+	for s, err := range c.Listen(ctx, fkConv, fast(chat.WithWatchdog(3*time.Second), chat.WithOnReconnect(func(error) { reconnected = true }))...) {
 		require.NoError(t, err)
 		assert.Equal(t, &chat.ParticipantAdded{SignalParticipantData: chatgen.SignalParticipantData{ConversationID: fkConv, ParticipantID: "user_2"}}, s)
 		break
