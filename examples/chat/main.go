@@ -198,13 +198,13 @@ func answer(m bptest.IncomingMessage) []message.Payload {
 type transcript struct {
 	out     io.Writer
 	mu      sync.Mutex
-	printed map[string]bool        // IDs of the bot's messages printed
+	printed map[string]bool // IDs of the bot's messages printed
 	// streaming holds the text printed so far of each reply being
 	// streamed, by stream ID, until its final message comes.
 	streaming map[string]string
-	options []message.ChoiceOption // of the last choice or dropdown
-	last    time.Time              // creation time of the bot's last message
-	notify  chan struct{}          // closed, and replaced, when the bot speaks
+	options   []message.ChoiceOption // of the last choice or dropdown
+	last      time.Time              // creation time of the bot's last message
+	notify    chan struct{}          // closed, and replaced, when the bot speaks
 }
 
 // grow prints what a streamed reply's text adds, on the line of the reply.
