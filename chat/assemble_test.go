@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -290,4 +291,63 @@ func TestAssemblerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, 10, messages, "each final message once")
+}
+
+// A hostile server streams pieces without end: to a few streams in order
+// (their text grows to the bound), and to ever new streams out of order
+// (held, then evicted). Listen through Assemble holds a bounded heap.
+func TestAssembleHostileServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 30,000 signals")
+	}
+	ctx := guard(t)
+	f := newFakeChat(t)
+	delta := strings.Repeat("x", 1024)
+	f.listen = func(w http.ResponseWriter, r *http.Request) {
+		fkStreamHeader(w)
+		<-f.listed // the first look
+		<-f.listed // the recovery
+		for i := 0; ; i++ {
+			stream, seq := fmt.Sprintf("fixed-%d", i%4), int64(i/8+1)
+			if i%2 == 1 {
+				stream, seq = fmt.Sprintf("new-%d", i), int64(i%97+2)
+			}
+			ev := fmt.Sprintf(`{"type":"message_stream_delta","data":{"streamId":%q,"conversationId":"conv_1",`+
+				`"userId":"bot_user","createdAt":"2026-08-01T10:00:00.000Z","sequence":%d,"delta":%q}}`, stream, seq, delta)
+			if !fkWrite(w, "data: "+ev+"\n\n") {
+				return
+			}
+		}
+	}
+	c := f.client(t)
+	const n = 30_000
+	base := liveHeap()
+	var peak uint64
+	consumed := 0
+	source := func(yield func(chat.Signal, error) bool) {
+		for s, err := range c.Listen(ctx, fkConv, fast()...) {
+			if consumed++; consumed == n {
+				peak = liveHeap() // the assembler holds what it holds
+				return
+			}
+			if !yield(s, err) {
+				return
+			}
+		}
+	}
+	longest, texts := 0, 0
+	for s, err := range chat.Assemble(source, chat.WithMaxStreams(8), chat.WithMaxStreamBytes(16<<10)) {
+		require.NoError(t, err)
+		if st, ok := s.(*chat.StreamText); ok {
+			texts++
+			longest = max(longest, len(st.Text))
+		}
+	}
+	require.Equal(t, n, consumed)
+	assert.Equal(t, 16<<10, longest, "the fixed streams' text stops at the bound")
+	assert.Positive(t, texts)
+	grew := int64(peak) - int64(base)
+	t.Logf("heap: %d KiB before, %+d KiB after %d signals", base>>10, grew>>10, n)
+	assert.Less(t, grew, int64(4<<20), "heap growth")
+	noReaderLeft(t)
 }

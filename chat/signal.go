@@ -14,8 +14,8 @@ import (
 // *ParticipantAdded, *ParticipantRemoved, *MessageDeleted, the signals of a
 // streamed bot reply (*MessageStreamDelta, *MessageStreamComplete,
 // *MessageStreamAbort), or *UnknownSignal for a type this package does not
-// know. Tell them apart
-// with a type switch:
+// know; Assemble also yields *StreamText, the growing text of a streamed
+// reply. Tell them apart with a type switch:
 //
 //	switch s := sig.(type) {
 //	case *chat.MessageCreated:
