@@ -141,8 +141,10 @@ func WithAssembleMemory(n int) AssembleOption {
 //     count up by one from 0 or 1: a piece that comes early is held until
 //     those before it came (at most WithMaxPending pieces, then the missing
 //     ones are given up), a piece that comes again is ignored, and so is a
-//     piece of a stream that has ended. A reply streamed with no piece at
-//     sequence 0 or 1 starts at the lowest one held once WithMaxPending are.
+//     piece of a stream that has ended. The text starts at the first piece
+//     of sequence 0 or 1 to come (a piece 0 that comes after piece 1 is left
+//     out of the text; the final message has it), or, when neither comes,
+//     at the lowest held once WithMaxPending are.
 //   - *MessageStreamComplete: a *MessageCreated of the final message, IsBot
 //     set and StreamID the stream's. The stream ends.
 //   - *MessageCreated of a streamed message (its metadata has streamId,
