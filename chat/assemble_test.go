@@ -298,11 +298,11 @@ func TestAssemblerConcurrent(t *testing.T) {
 // (held, then evicted). Listen through Assemble holds a bounded heap.
 func TestAssembleHostileServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("reads 30,000 signals")
+		t.Skip("reads 6,000 signals")
 	}
 	ctx := guard(t)
 	f := newFakeChat(t)
-	delta := strings.Repeat("x", 1024)
+	delta := strings.Repeat("x", 256)
 	f.listen = func(w http.ResponseWriter, r *http.Request) {
 		fkStreamHeader(w)
 		<-f.listed // the first look
@@ -320,7 +320,7 @@ func TestAssembleHostileServer(t *testing.T) {
 		}
 	}
 	c := f.client(t)
-	const n = 30_000
+	const n = 6_000
 	base := liveHeap()
 	var peak uint64
 	consumed := 0
@@ -336,7 +336,7 @@ func TestAssembleHostileServer(t *testing.T) {
 		}
 	}
 	longest, texts := 0, 0
-	for s, err := range chat.Assemble(source, chat.WithMaxStreams(8), chat.WithMaxStreamBytes(16<<10)) {
+	for s, err := range chat.Assemble(source, chat.WithMaxStreams(8), chat.WithMaxStreamBytes(4<<10)) {
 		require.NoError(t, err)
 		if st, ok := s.(*chat.StreamText); ok {
 			texts++
@@ -344,7 +344,7 @@ func TestAssembleHostileServer(t *testing.T) {
 		}
 	}
 	require.Equal(t, n, consumed)
-	assert.Equal(t, 16<<10, longest, "the fixed streams' text stops at the bound")
+	assert.Equal(t, 4<<10, longest, "the fixed streams' text stops at the bound")
 	assert.Positive(t, texts)
 	grew := int64(peak) - int64(base)
 	t.Logf("heap: %d KiB before, %+d KiB after %d signals", base>>10, grew>>10, n)
