@@ -127,6 +127,9 @@ type chatCall struct {
 	// dropStreamAfter, for listenConversation, drops the stream after that
 	// many signals (Fault.DropStreamAfter); 0 for never.
 	dropStreamAfter int
+	// stream holds what the faults do to a listenConversation stream
+	// (Fault.Deltas, Fault.DropStreamAfterDeltas).
+	stream streamFaults
 }
 
 // decode reads the JSON body into v.
@@ -161,7 +164,7 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 	if routeErr == nil {
 		op = route.Operation.OperationID
 	}
-	done, dropAfter, _ := s.applyFaults(w, r, true, func() string { return op })
+	done, sf, _ := s.applyFaults(w, r, true, func() string { return op })
 	if done {
 		return
 	}
@@ -183,7 +186,7 @@ func (s *Server) serveChat(w *recorder, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "ResourceNotFound", "no operation at %s %s", r.Method, sub))
 		return
 	}
-	call := &chatCall{w: w, op: op, params: pathParams, dropStreamAfter: dropAfter}
+	call := &chatCall{w: w, op: op, params: pathParams, dropStreamAfter: sf.dropAfter, stream: sf}
 	if op != "createUser" {
 		user, err := verifyUserKey(s.settings.chatKey, chatUserKeyOf(r, op), s.state.now())
 		if err != nil {

@@ -2,7 +2,6 @@ package bptest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -161,7 +160,7 @@ func (b *chatBot) run() {
 		turn := b.queue[0]
 		b.queue = b.queue[1:]
 		b.mu.Unlock()
-		b.srv.chatReply(turn.m, b.script(turn.fn, turn.m))
+		b.srv.chatReply(b.ctx, turn.m, b.script(turn.fn, turn.m))
 	}
 }
 
@@ -185,45 +184,59 @@ func (b *chatBot) stop() {
 }
 
 // chatReply creates the bot's replies to a message, in its conversation,
-// if the conversation is still there.
-func (s *Server) chatReply(m IncomingMessage, replies []message.Payload) {
-	if len(replies) == 0 {
-		return
+// while the conversation is still there: a message for each payload, a
+// stream for each *StreamedReply.
+func (s *Server) chatReply(ctx context.Context, m IncomingMessage, replies []message.Payload) {
+	for i, p := range replies {
+		ok := true
+		switch r := p.(type) {
+		case nil:
+		case *StreamedReply:
+			ok = s.chatStreamReply(ctx, m, i, r)
+		default:
+			ok = s.chatReplyMessage(m, i, p, nil)
+		}
+		if !ok {
+			return
+		}
 	}
+}
+
+// chatReplyMessage creates one reply of the bot, with metadata if not nil;
+// false if the conversation is gone.
+func (s *Server) chatReplyMessage(m IncomingMessage, i int, p message.Payload, metadata *chatgen.MessageMetadata) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.state
 	b := st.bots[s.BotID]
 	if b == nil {
-		return
+		return false
 	}
 	if _, ok := b.conversations.get(m.RuntimeConversationID); !ok {
-		return
+		return false
 	}
-	for i, p := range replies {
-		if p == nil {
-			continue
-		}
-		raw, err := json.Marshal(p)
-		if err != nil {
-			s.recordViolation(fmt.Sprintf("the Chat bot's reply %d to message %s: %v", i, m.ID, err))
-			continue
-		}
-		id, seq := st.ids.next("msg")
-		now := st.now().UTC()
-		msg := gen.Message{
-			ID: id, CreatedAt: now, UpdatedAt: now,
-			ConversationID: m.RuntimeConversationID, UserID: s.BotID, Type: p.MessageType(), Payload: raw,
-			Tags: map[string]string{}, Direction: gen.MessageDirectionOutgoing,
-		}
-		b.rtStoreMessage(id, seq, msg)
-		st.chatBotMessage(b, msg)
+	raw, err := runtimePayload(p, metadata)
+	if err != nil {
+		s.recordViolation(fmt.Sprintf("the Chat bot's reply %d to message %s: %v", i, m.ID, err))
+		return true
 	}
+	id, seq := st.ids.next("msg")
+	now := st.now().UTC()
+	msg := gen.Message{
+		ID: id, CreatedAt: now, UpdatedAt: now,
+		ConversationID: m.RuntimeConversationID, UserID: s.BotID, Type: p.MessageType(), Payload: raw,
+		Tags: map[string]string{}, Direction: gen.MessageDirectionOutgoing,
+	}
+	b.rtStoreMessage(id, seq, msg)
+	st.chatBotMessage(b, msg)
+	return true
 }
 
 // chatBotMessage tells the listeners of a Chat conversation about a message
 // the bot created in it (through the runtime API or the script), as the
-// Chat integration's channel does: message_created with isBot true.
+// Chat integration's channel does: message_created with isBot true, after
+// message_stream_complete when the message's metadata has a streamId (the
+// final message of a streamed reply).
 func (st *state) chatBotMessage(b *botState, m gen.Message) {
 	if b.id != st.srv.BotID || m.Direction != gen.MessageDirectionOutgoing {
 		return
@@ -235,6 +248,14 @@ func (st *state) chatBotMessage(b *botState, m gen.Message) {
 	cm, ok := st.chat.chatMessage(m)
 	if !ok {
 		return
+	}
+	if id, _ := metadataMap(cm.Metadata)["streamId"].(string); id != "" {
+		// A streamed reply's final message: the Chat integration announces
+		// it first.
+		st.srv.chatHub.publish(conv.ID, chatgen.SignalMessageStreamComplete{
+			Type: chatgen.SignalMessageStreamCompleteTypeMessageStreamComplete,
+			Data: chatgen.SignalMessageStreamCompleteData{StreamID: id, Message: cm},
+		})
 	}
 	st.srv.chatHub.publish(conv.ID, chatgen.SignalMessageCreated{
 		Type: chatgen.SignalMessageCreatedTypeMessageCreated,

@@ -29,9 +29,15 @@ import (
 // deleted and when the server closes. Each signal is checked against the
 // spec's Signal schema.
 //
+// The scripted bot's streamed replies (StreamedReply) come as
+// message_stream_delta signals, then message_stream_complete and the final
+// message's message_created, or message_stream_abort.
+//
 // Faults: the usual faults of the listenConversation operation (Fault.Chat)
 // apply before the stream opens; Fault.DropStreamAfter drops its connection
-// after so many signals, and DropChatStreams drops every open stream.
+// after so many signals, Fault.DropStreamAfterDeltas after so many pieces
+// of streamed replies (mid-reply), Fault.Deltas drops, reorders or repeats
+// those pieces, and DropChatStreams drops every open stream.
 
 // chatStreamBuffer is how many signals a stream holds for a slow reader
 // before the server drops it, as a proxy would.
@@ -241,14 +247,22 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 	idle := time.NewTimer(keepAlive)
 	defer idle.Stop()
 	sent := 0
+	shaper := &deltaShaper{faults: c.stream}
 	for {
 		select {
 		case data := <-st.signals:
-			if !send(data) {
-				return 0, nil, nil
+			out, cut := shaper.shape(data)
+			for _, data := range out {
+				if !send(data) {
+					return 0, nil, nil
+				}
+				sent++
+				if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
+					cut = true
+					break
+				}
 			}
-			sent++
-			if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
+			if cut {
 				// Forgotten before the drop: once its client sees the
 				// drop, ChatStreams no longer counts the stream.
 				s.chatHub.unsubscribe(st)
@@ -273,10 +287,16 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 			for {
 				select {
 				case data := <-st.signals:
-					if !send(data) {
-						return 0, nil, nil
+					out, _ := shaper.shape(data)
+					for _, data := range out {
+						if !send(data) {
+							return 0, nil, nil
+						}
 					}
 				default:
+					if held := shaper.flush(); held != nil {
+						send(held)
+					}
 					return 0, nil, nil
 				}
 			}
@@ -284,4 +304,54 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 			return 0, nil, nil
 		}
 	}
+}
+
+// deltaShaper applies a stream's delta faults (Fault.Deltas,
+// Fault.DropStreamAfterDeltas) to the signals it carries.
+type deltaShaper struct {
+	faults streamFaults
+	deltas int    // message_stream_delta signals come so far
+	held   []byte // DeltasReorder: a piece waiting for its pair
+}
+
+// shape returns the signals to write for one signal, in order, and whether
+// to cut the stream after them.
+func (d *deltaShaper) shape(data []byte) (out [][]byte, cut bool) {
+	if d.faults.deltas == "" && d.faults.dropAfterDeltas == 0 {
+		return [][]byte{data}, false
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(data, &head) != nil || head.Type != "message_stream_delta" {
+		if held := d.flush(); held != nil {
+			out = append(out, held)
+		}
+		return append(out, data), false
+	}
+	d.deltas++
+	switch d.faults.deltas {
+	case DeltasDrop:
+		if d.deltas%2 == 1 {
+			out = append(out, data)
+		}
+	case DeltasReorder:
+		if d.held == nil {
+			d.held = data
+		} else {
+			out = append(out, data, d.flush())
+		}
+	case DeltasRepeat:
+		out = append(out, data, data)
+	default:
+		out = append(out, data)
+	}
+	return out, d.faults.dropAfterDeltas > 0 && d.deltas >= d.faults.dropAfterDeltas
+}
+
+// flush returns the piece held for reordering, if any, and forgets it.
+func (d *deltaShaper) flush() []byte {
+	held := d.held
+	d.held = nil
+	return held
 }

@@ -22,9 +22,10 @@ import (
 // Everything else is as for the SSE stream (chat_stream.go): the same
 // checks (the key, 401 without a valid one; the caller a participant, 403
 // or 404 otherwise), the same signals from the same hub, the same faults
-// (Fault.Chat on listenConversation before the upgrade, Fault.DropStreamAfter
-// after it), DropChatStreams (the connection is closed without a close
-// frame, as a network failure would), and ChatStreams counts WebSocket
+// (Fault.Chat on listenConversation before the upgrade; Fault.DropStreamAfter,
+// Fault.Deltas and Fault.DropStreamAfterDeltas after it), DropChatStreams
+// (the connection is closed without a close frame, as a network failure
+// would), and ChatStreams counts WebSocket
 // streams too. A stream that ends (its user removed, the server closing)
 // sends the signals it holds, then a close frame with status 1000.
 
@@ -115,14 +116,22 @@ func (s *Server) chatListenWebSocket(c *chatCall, st *chatStream) {
 	idle := time.NewTimer(keepAlive)
 	defer idle.Stop()
 	sent := 0
+	shaper := &deltaShaper{faults: c.stream} // the delta faults, as for SSE
 	for {
 		select {
 		case data := <-st.signals:
-			if !send(data) {
-				return
+			out, cut := shaper.shape(data)
+			for _, data := range out {
+				if !send(data) {
+					return
+				}
+				sent++
+				if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
+					cut = true
+					break
+				}
 			}
-			sent++
-			if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
+			if cut {
 				s.chatHub.unsubscribe(st) // forgotten before the drop, as for SSE
 				return                    // CloseNow: no close frame
 			}
@@ -143,10 +152,16 @@ func (s *Server) chatListenWebSocket(c *chatCall, st *chatStream) {
 			for {
 				select {
 				case data := <-st.signals:
-					if !send(data) {
-						return
+					out, _ := shaper.shape(data)
+					for _, data := range out {
+						if !send(data) {
+							return
+						}
 					}
 				default:
+					if held := shaper.flush(); held != nil {
+						send(held)
+					}
 					break drain
 				}
 			}

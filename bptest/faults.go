@@ -41,6 +41,17 @@ type Fault struct {
 	// failure would, after it has carried that many signals (keep-alives
 	// do not count); 0 means the stream is not dropped.
 	DropStreamAfter int
+	// Deltas, on a listenConversation request of the Chat API, changes the
+	// message_stream_delta signals (the pieces of streamed replies) its
+	// stream carries: DeltasDrop, DeltasReorder or DeltasRepeat. The other
+	// signals go through as they are.
+	Deltas DeltaFault
+	// DropStreamAfterDeltas, on a listenConversation request of the Chat
+	// API, drops its stream's connection right after it has carried that
+	// many message_stream_delta signals (those that Deltas drops count):
+	// the stream is cut mid-reply, as a network failure would cut it; 0
+	// means never.
+	DropStreamAfterDeltas int
 	// Indexing, IndexingCompleted or IndexingFailed, decides how the
 	// indexing of the file made by the upsertFile request it hits ends,
 	// whatever its content (see WithIndexingDelay for the steps before):
@@ -49,6 +60,23 @@ type Fault struct {
 	// only upsertFile requests, and lets them run.
 	Indexing string
 }
+
+// DeltaFault is how a fault changes the pieces of streamed replies a
+// listenConversation stream carries (Fault.Deltas). The pieces are counted
+// per stream, across replies.
+type DeltaFault string
+
+// The delta faults.
+const (
+	// DeltasDrop sends every second piece (the 2nd, the 4th ...) never.
+	DeltasDrop DeltaFault = "drop"
+	// DeltasReorder sends each pair of pieces (the 1st and 2nd, the 3rd and
+	// 4th ...) in the reverse order; a piece waiting for its pair goes out
+	// before any other signal, and when the stream ends.
+	DeltasReorder DeltaFault = "reorder"
+	// DeltasRepeat sends every piece twice.
+	DeltasRepeat DeltaFault = "repeat"
+)
 
 type faultEntry struct {
 	Fault
@@ -86,14 +114,15 @@ func (s *Server) FaultHits() int {
 
 // applyFaults runs the faults that hit this request, a request of the Chat
 // API when chat is set, whose operation opName names; it reports whether
-// one of them answered (or dropped) it, the smallest DropStreamAfter of
-// those that hit it (0 for none), and the indexing outcome one forces on
+// one of them answered (or dropped) it, what they do to a stream (the
+// smallest DropStreamAfter and DropStreamAfterDeltas of those that hit it,
+// 0 for none, and the last Deltas), and the indexing outcome one forces on
 // the file an upsertFile makes ("" for none).
-func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, opName func() string) (done bool, dropStreamAfter int, indexing string) {
+func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, opName func() string) (done bool, sf streamFaults, indexing string) {
 	s.mu.Lock()
 	if len(s.faults) == 0 {
 		s.mu.Unlock()
-		return false, 0, ""
+		return false, sf, ""
 	}
 	op := opName()
 	var hit []Fault
@@ -118,19 +147,25 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 		if f.Indexing != "" {
 			indexing = f.Indexing
 		}
-		if f.DropStreamAfter > 0 && (dropStreamAfter == 0 || f.DropStreamAfter < dropStreamAfter) {
-			dropStreamAfter = f.DropStreamAfter
+		if f.DropStreamAfter > 0 && (sf.dropAfter == 0 || f.DropStreamAfter < sf.dropAfter) {
+			sf.dropAfter = f.DropStreamAfter
+		}
+		if f.DropStreamAfterDeltas > 0 && (sf.dropAfterDeltas == 0 || f.DropStreamAfterDeltas < sf.dropAfterDeltas) {
+			sf.dropAfterDeltas = f.DropStreamAfterDeltas
+		}
+		if f.Deltas != "" {
+			sf.deltas = f.Deltas
 		}
 		if f.Latency > 0 {
 			select {
 			case <-time.After(f.Latency):
 			case <-r.Context().Done():
-				return true, 0, ""
+				return true, streamFaults{}, ""
 			}
 		}
 		if f.Drop {
 			dropConnection(w)
-			return true, 0, ""
+			return true, streamFaults{}, ""
 		}
 		if f.Status != 0 {
 			if f.RetryAfter > 0 {
@@ -145,10 +180,18 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, chat bool, 
 			} else {
 				writeError(w, e)
 			}
-			return true, 0, ""
+			return true, streamFaults{}, ""
 		}
 	}
-	return false, dropStreamAfter, indexing
+	return false, sf, indexing
+}
+
+// streamFaults is what the faults that hit a listenConversation request do
+// to its stream.
+type streamFaults struct {
+	dropAfter       int // Fault.DropStreamAfter
+	dropAfterDeltas int // Fault.DropStreamAfterDeltas
+	deltas          DeltaFault
 }
 
 // dropConnection closes the connection of a request without (finishing

@@ -86,3 +86,44 @@ func ExampleClient_Listen() {
 	}
 	// Output: bot: echo: Hi
 }
+
+// Assemble turns the pieces of a streamed reply into its growing text and
+// gives its final message once, here from signals as a server may send
+// them: out of order, repeated, then the final message twice (complete,
+// then created).
+func ExampleAssemble() {
+	piece := func(seq int64, text string) chat.Signal {
+		d := &chat.MessageStreamDelta{}
+		d.StreamID, d.Sequence, d.Delta = "stream-1", seq, text
+		return d
+	}
+	final := chatgen.Message{ID: "msg-1", Payload: message.Text("Hello, world"),
+		Metadata: &chatgen.MessageMetadata{"streamId": "stream-1"}}
+	signals := []chat.Signal{
+		piece(1, "Hello"), piece(3, "world"), piece(2, ", "), piece(2, ", "),
+		&chat.MessageStreamComplete{StreamID: "stream-1", Message: final},
+		&chat.MessageCreated{Message: final, IsBot: true},
+	}
+	source := func(yield func(chat.Signal, error) bool) {
+		for _, s := range signals {
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
+	for sig, err := range chat.Assemble(source) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		switch s := sig.(type) {
+		case *chat.StreamText:
+			fmt.Printf("text: %q\n", s.Text)
+		case *chat.MessageCreated:
+			fmt.Println("final:", s.Message.Payload.(*message.TextPayload).Text, "of", s.StreamID)
+		}
+	}
+	// Output:
+	// text: "Hello"
+	// text: "Hello, world"
+	// final: Hello, world of stream-1
+}

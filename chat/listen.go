@@ -843,6 +843,11 @@ func (s *seenSet) prune(mark time.Time) {
 	}
 }
 
+// ErrStreamAborted is wrapped by the error of SendAndWait and SendAndStream
+// when the bot gives up the reply it was streaming (message_stream_abort)
+// before it answers with a message.
+var ErrStreamAborted = errors.New("the bot aborted its streamed reply")
+
 // SendAndWait sends payload as a message of the user to the conversation
 // and returns the bot's answer: the first message the bot creates after the
 // one sent. It listens as Listen does, from the message sent
@@ -851,13 +856,31 @@ func (s *seenSet) prune(mark time.Time) {
 // (default 60 s); without an answer by then, the error wraps
 // context.DeadlineExceeded. To read more than the first answer, use
 // Listen with WithResumeAfter.
+//
+// A reply the bot streams is returned as its final message, as soon as
+// message_stream_complete brings it (or message_created, if that one is
+// lost); if the bot aborts it first, the error wraps ErrStreamAborted.
+// SendAndStream also shows the text as it grows.
 func (c *Client) SendAndWait(ctx context.Context, conversationID string, payload message.Payload, opts ...ListenOption) (*chatgen.Message, error) {
+	return c.sendAndWait(ctx, "sendAndWait", conversationID, payload, nil, opts)
+}
+
+// SendAndStream is SendAndWait that calls onText, on its goroutine, each
+// time the text of the bot's streamed reply grows (see Assemble: the pieces
+// in order, each StreamText holding the whole text so far), before it
+// returns the reply's final message. A reply that is not streamed calls
+// onText never. A nil onText makes it SendAndWait.
+func (c *Client) SendAndStream(ctx context.Context, conversationID string, payload message.Payload, onText func(*StreamText), opts ...ListenOption) (*chatgen.Message, error) {
+	return c.sendAndWait(ctx, "sendAndStream", conversationID, payload, onText, opts)
+}
+
+func (c *Client) sendAndWait(ctx context.Context, name, conversationID string, payload message.Payload, onText func(*StreamText), opts []ListenOption) (*chatgen.Message, error) {
 	if ctx == nil {
-		return nil, errors.New("botpress: sendAndWait: nil context")
+		return nil, fmt.Errorf("botpress: %s: nil context", name)
 	}
 	lo, err := newListenOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: sendAndWait: %w", transport.Unprefix(err))
+		return nil, fmt.Errorf("botpress: %s: %w", name, transport.Unprefix(err))
 	}
 	if lo.replyTimeout > 0 {
 		var cancel context.CancelFunc
@@ -868,13 +891,24 @@ func (c *Client) SendAndWait(ctx context.Context, conversationID string, payload
 	if err != nil {
 		return nil, err
 	}
-	for s, err := range c.Listen(ctx, conversationID, append(slices.Clip(opts), WithResumeAfter(sent.Message))...) {
+	// Assembled: a streamed reply's final message comes once, with its
+	// message_stream_complete; the pieces make the text.
+	for s, err := range Assemble(c.Listen(ctx, conversationID, append(slices.Clip(opts), WithResumeAfter(sent.Message))...)) {
 		if err != nil {
-			return nil, fmt.Errorf("botpress: sendAndWait: %w", err)
+			return nil, fmt.Errorf("botpress: %s: %w", name, err)
 		}
-		if m, ok := s.(*MessageCreated); ok && m.IsBot && m.Message.ID != sent.Message.ID {
-			return &m.Message, nil
+		switch s := s.(type) {
+		case *StreamText:
+			if onText != nil {
+				onText(s)
+			}
+		case *MessageStreamAbort:
+			return nil, fmt.Errorf("botpress: %s: stream %q: %w", name, s.StreamID, ErrStreamAborted)
+		case *MessageCreated:
+			if s.IsBot && s.Message.ID != sent.Message.ID {
+				return &s.Message, nil
+			}
 		}
 	}
-	return nil, fmt.Errorf("botpress: sendAndWait: no answer from the bot: %w", cmp.Or(ctx.Err(), context.DeadlineExceeded))
+	return nil, fmt.Errorf("botpress: %s: no answer from the bot: %w", name, cmp.Or(ctx.Err(), context.DeadlineExceeded))
 }

@@ -14,8 +14,8 @@ import (
 // *ParticipantAdded, *ParticipantRemoved, *MessageDeleted, the signals of a
 // streamed bot reply (*MessageStreamDelta, *MessageStreamComplete,
 // *MessageStreamAbort), or *UnknownSignal for a type this package does not
-// know. Tell them apart
-// with a type switch:
+// know; Assemble also yields *StreamText, the growing text of a streamed
+// reply. Tell them apart with a type switch:
 //
 //	switch s := sig.(type) {
 //	case *chat.MessageCreated:
@@ -58,6 +58,10 @@ type MessageCreated struct {
 	// author the stream named as the bot, or else neither the listening
 	// user nor a participant of the conversation.
 	Recovered bool
+	// StreamID is set by Assemble (and Assembler) on the final message of a
+	// streamed reply: the ID of the stream whose StreamText it ends. Listen
+	// leaves it empty; StreamIDOf reads it from the message's metadata.
+	StreamID string
 }
 
 // EventCreated says that a custom event was sent in the conversation.
@@ -81,14 +85,15 @@ type MessageDeleted struct {
 // come out of order, more than once, or not at all: the reply's final
 // message comes with MessageStreamComplete, then again as MessageCreated.
 // Listen passes each piece on as it comes; it neither orders nor joins
-// them, and does not recover them after a reconnection.
+// them, and does not recover them after a reconnection: Assemble does the
+// joining, and delivers the final message once.
 type MessageStreamDelta struct {
 	chatgen.SignalMessageStreamDeltaData
 }
 
 // MessageStreamComplete says that a streamed reply is done: Message is its
 // final message, which a MessageCreated of the same ID follows (Listen
-// yields both).
+// yields both; Assemble delivers it once).
 type MessageStreamComplete struct {
 	// StreamID identifies the stream that is done.
 	StreamID string

@@ -13,12 +13,18 @@
 // included; BP_CHAT_WEBHOOK_ID is the webhook ID alone), and signs its own
 // user keys with BP_CHAT_ENCRYPTION_KEY if it wants to. Its bot echoes every
 // message a user sends (-bot-reply echo), or never answers (-bot-reply none).
-// These lines come after the four above, BP_CHAT_WEBHOOK_ID last.
+// These lines come after the four above, BP_CHAT_WEBHOOK_ID last. With
+// -chat-stream, the echo of a text message is streamed, as a bot on
+// Botpress streams its replies: a message_stream_delta signal per word,
+// then message_stream_complete and message_created of the whole text
+// (-chat-stream-interval paces the words, for a demo).
 //
 // -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
 //
 //	botpress-mock -fault op=getUser,status=429,times=2,retry-after=1s -fault latency=50ms,rate=0.1
 //	botpress-mock -fault chat,op=listenConversation,drop-stream-after=2
+//	botpress-mock -chat-stream -fault chat,op=listenConversation,deltas=reorder
+//	botpress-mock -chat-stream -fault chat,op=listenConversation,drop-stream-after-deltas=1,times=1
 //	botpress-mock -fault op=upsertFile,indexing=failed,times=1
 //
 // A file uploaded with index: true goes through upload_completed and
@@ -55,6 +61,7 @@ import (
 	"time"
 
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/message"
 )
 
 func main() {
@@ -88,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
 	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
+	chatStream := fs.Bool("chat-stream", false, "the echo bot streams its copy of a text message: a message_stream_delta signal per word, then message_stream_complete and message_created of the whole text")
+	chatStreamInterval := fs.Duration("chat-stream-interval", 0, "with -chat-stream, the pause before each word but the first and before the final message (0: none)")
 	strict := fs.Bool("strict", false, "answer 501 for the operations bptest answers only with a fixed example (without it, those answers carry the header "+bptest.ExampleHeader+": true)")
 	lenientScope := fs.Bool("lenient-scope", false, "let a workspace-scoped call without x-workspace-id act on the server's workspace (Botpress Cloud answers it 400)")
 	noLimits := fs.Bool("no-limits", false, "turn off Botpress Cloud's size limits of bodies, message payloads and table rows (bodies are then bounded by 100 MiB alone)")
@@ -105,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&timeouts.StreamWrite, "stream-write-timeout", bptest.DefaultStreamWriteTimeout, "longest time each write of a Chat stream may take before the stream is cut (negative: none)")
 	var faults []bptest.Fault
 	indexingDelay := fs.Duration("indexing-delay", 0, "how long each step of a file's indexing lasts (upload_completed, then indexing_pending); 0: one step per getFile or listFiles answer that shows the file")
-	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after, indexing (completed or failed: how the indexing of the file an upsertFile makes ends) (repeatable)", func(v string) error {
+	fs.Func("fault", "inject a fault, as comma-separated key=value: op, status, times, rate, latency, retry-after, drop, error-in-200, chat (the Chat API's operations), drop-stream-after, indexing (completed or failed: how the indexing of the file an upsertFile makes ends), deltas (drop, reorder or repeat the pieces of streamed replies on a listenConversation stream), drop-stream-after-deltas (cut the stream mid-reply after that many pieces) (repeatable)", func(v string) error {
 		f, err := parseFault(v)
 		if err == nil {
 			faults = append(faults, f)
@@ -118,6 +127,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	if *chatStreamInterval < 0 {
+		return fmt.Errorf("-chat-stream-interval %v: must not be negative", *chatStreamInterval)
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags come as -name value)", fs.Arg(0))
 	}
@@ -125,7 +137,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch *botReply {
 	case "echo":
 		bot = bptest.EchoBot
+		if *chatStream {
+			bot = streamingEcho(*chatStreamInterval)
+		}
 	case "none":
+		if *chatStream {
+			return errors.New("-chat-stream streams the echo: it needs -bot-reply echo")
+		}
 	default:
 		return fmt.Errorf("-bot-reply %q: echo or none", *botReply)
 	}
@@ -234,6 +252,19 @@ func dump(srv *bptest.Server, path string) error {
 	return nil
 }
 
+// streamingEcho is bptest.StreamingEchoBot, its words paced by interval.
+func streamingEcho(interval time.Duration) bptest.Bot {
+	return func(ctx context.Context, m bptest.IncomingMessage) []message.Payload {
+		replies := bptest.StreamingEchoBot(ctx, m)
+		for _, r := range replies {
+			if s, ok := r.(*bptest.StreamedReply); ok {
+				s.Interval = interval
+			}
+		}
+		return replies
+	}
+}
+
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -291,20 +322,32 @@ func parseFault(v string) (bptest.Fault, error) {
 			if val != bptest.IndexingCompleted && val != bptest.IndexingFailed {
 				err = errors.New("completed or failed")
 			}
+		case "deltas":
+			f.Deltas = bptest.DeltaFault(val)
+			switch f.Deltas {
+			case bptest.DeltasDrop, bptest.DeltasReorder, bptest.DeltasRepeat:
+			default:
+				err = errors.New("drop, reorder or repeat")
+			}
+		case "drop-stream-after-deltas":
+			f.DropStreamAfterDeltas, err = strconv.Atoi(val)
+			if err == nil && f.DropStreamAfterDeltas < 0 {
+				err = errors.New("negative")
+			}
 		case "drop-stream-after":
 			f.DropStreamAfter, err = strconv.Atoi(val)
 			if err == nil && f.DropStreamAfter < 0 {
 				err = errors.New("negative")
 			}
 		default:
-			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, error-in-200, indexing)", v, key)
+			return f, fmt.Errorf("fault %q: unknown key %q (op, status, times, rate, latency, retry-after, drop, chat, drop-stream-after, drop-stream-after-deltas, deltas, error-in-200, indexing)", v, key)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %s=%s: %v", v, key, val, err)
 		}
 	}
-	if f.Status == 0 && f.Latency == 0 && !f.Drop && f.DropStreamAfter == 0 && f.Indexing == "" {
-		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency, drop, drop-stream-after or indexing", v)
+	if f.Status == 0 && f.Latency == 0 && !f.Drop && f.DropStreamAfter == 0 && f.DropStreamAfterDeltas == 0 && f.Deltas == "" && f.Indexing == "" {
+		return f, fmt.Errorf("fault %q: says nothing to do: give status, latency, drop, drop-stream-after, drop-stream-after-deltas, deltas or indexing", v)
 	}
 	if f.Indexing != "" && (f.Chat || (f.Operation != "" && f.Operation != "upsertFile")) {
 		return f, fmt.Errorf("fault %q: indexing applies to upsertFile only", v)

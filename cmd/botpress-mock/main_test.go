@@ -167,6 +167,8 @@ func TestRunHelp(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-h"}, io.Discard, &stderr), "-h is not an error")
 	assert.Contains(t, stderr.String(), "-fault")
 	assert.Contains(t, stderr.String(), "-env")
+	assert.Contains(t, stderr.String(), "-chat-stream")
+	assert.Contains(t, stderr.String(), "drop-stream-after-deltas")
 	assert.Error(t, run(context.Background(), []string{"stray"}, io.Discard, &stderr))
 }
 
@@ -219,6 +221,12 @@ func TestParseFault(t *testing.T) {
 	f, err = parseFault("chat,op=listenConversation,drop-stream-after=2")
 	require.NoError(t, err)
 	assert.Equal(t, bptest.Fault{Chat: true, Operation: "listenConversation", DropStreamAfter: 2}, f)
+	f, err = parseFault("chat,op=listenConversation,deltas=reorder")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Chat: true, Operation: "listenConversation", Deltas: bptest.DeltasReorder}, f)
+	f, err = parseFault("chat,drop-stream-after-deltas=3,times=1")
+	require.NoError(t, err)
+	assert.Equal(t, bptest.Fault{Chat: true, DropStreamAfterDeltas: 3, Times: 1}, f)
 	f, err = parseFault("chat,op=getUser,status=403,error-in-200")
 	require.NoError(t, err)
 	assert.Equal(t, bptest.Fault{Chat: true, Operation: "getUser", Status: 403, ErrorIn200: true}, f)
@@ -229,7 +237,8 @@ func TestParseFault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bptest.Fault{Indexing: bptest.IndexingCompleted}, f)
 	for _, bad := range []string{"", "op=getUser", "indexing=maybe", "op=getFile,indexing=failed", "chat,indexing=failed", "status=abc", "status=42", "rate=2", "times=-1",
-		"latency=soon", "colour=red", "status", "drop=maybe", "chat", "chat=maybe,drop", "drop-stream-after=-1,drop"} {
+		"latency=soon", "colour=red", "status", "drop=maybe", "chat", "chat=maybe,drop", "drop-stream-after=-1,drop",
+		"chat,deltas=shuffle", "chat,drop-stream-after-deltas=-1", "chat,deltas"} {
 		_, err := parseFault(bad)
 		assert.Error(t, err, bad)
 	}
@@ -344,4 +353,61 @@ func TestRunLimitFlags(t *testing.T) {
 	assert.Equal(t, 413, post(env, 2000001))
 	lines, _ = startMock(t, "-no-limits")
 	assert.Equal(t, 201, post(mockEnv(lines), 2000001))
+}
+
+// -chat-stream: the echo of a text is streamed word by word, then comes
+// whole; -fault deltas=repeat sends each word twice.
+func TestRunChatStream(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.ErrorContains(t, run(context.Background(), []string{"-chat-stream", "-bot-reply", "none"}, io.Discard, &stderr), "-bot-reply echo")
+	assert.Error(t, run(context.Background(), []string{"-chat-stream", "-chat-stream-interval", "-1s"}, io.Discard, &stderr))
+
+	lines, _ := startMock(t, "-chat-stream", "-fault", "chat,op=listenConversation,deltas=repeat")
+	env := mockEnv(lines)
+	post := func(path, key, body string) map[string]any {
+		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("x-user-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, 201, resp.StatusCode)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return out
+	}
+	key := post("/users", "", `{}`)["key"].(string)
+	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+	req, _ := http.NewRequest("GET", env["BP_CHAT_API_URL"]+"/conversations/"+conv+"/listen", nil)
+	req.Header.Set("x-user-key", key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco polo"}}`)
+	var got []string
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok || data == "ping" {
+			continue
+		}
+		var sig struct {
+			Type string `json:"type"`
+			Data struct {
+				Delta string `json:"delta"`
+				IsBot bool   `json:"isBot"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(data), &sig))
+		got = append(got, sig.Type+" "+sig.Data.Delta)
+		if sig.Type == "message_created" && sig.Data.IsBot {
+			break
+		}
+	}
+	require.NoError(t, sc.Err())
+	assert.Equal(t, []string{"message_created ", "message_stream_delta marco ", "message_stream_delta marco ",
+		"message_stream_delta polo", "message_stream_delta polo", "message_stream_complete ", "message_created "}, got)
 }

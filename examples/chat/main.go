@@ -1,10 +1,13 @@
 // Command chat is a terminal chat with a Botpress bot through the Chat API:
-// type a line and press Enter; the bot's answers appear as they come.
+// type a line and press Enter; the bot's answers appear as they come, and a
+// reply the bot streams grows word by word (chat.Assemble joins its pieces,
+// and delivers its final message once).
 //
 //	go run ./examples/chat
 //
 // Offline by default: the bot is bptest's, in this process; it answers
-// "menu" with a choice and anything else with an echo. With
+// "menu" with a choice and anything else with an echo, which it streams a
+// word at a time (paced for the eye when the output is a terminal). With
 // BP_CHAT_WEBHOOK_ID set (the webhook ID of your bot's Chat integration) it
 // talks to that bot on Botpress Cloud, as a new user; with
 // BP_CHAT_ENCRYPTION_KEY and BP_CHAT_USER_ID as well, as that user, whose
@@ -48,7 +51,7 @@ func main() {
 }
 
 func run(ctx context.Context, in io.Reader, out io.Writer, getenv func(string) string) error {
-	c, where, done, err := connect(ctx, getenv)
+	c, where, done, err := connect(ctx, getenv, pace(out))
 	if err != nil {
 		return err
 	}
@@ -60,21 +63,30 @@ func run(ctx context.Context, in io.Reader, out io.Writer, getenv func(string) s
 	convID := conv.Conversation.ID
 	fmt.Fprintf(out, "Talking to %s. Type a message, /quit to leave.\n", where)
 
-	t := &transcript{out: out, printed: map[string]bool{}, notify: make(chan struct{})}
+	t := &transcript{out: out, printed: map[string]bool{}, streaming: map[string]string{}, notify: make(chan struct{})}
 	// The listener runs beside the input loop. WithHistory: it starts at the
 	// beginning of this new conversation, so that nothing is missed, not
-	// even what is said before its stream is open.
+	// even what is said before its stream is open. Assemble turns the
+	// pieces of a streamed reply into its growing text, and gives its final
+	// message once.
 	lctx, stopListening := context.WithCancel(ctx)
 	listened := make(chan error, 1)
 	go func() {
 		defer close(listened)
-		for s, err := range c.Listen(lctx, convID, chat.WithHistory()) {
+		for s, err := range chat.Assemble(c.Listen(lctx, convID, chat.WithHistory())) {
 			if err != nil {
 				listened <- err
 				return
 			}
-			if m, ok := s.(*chat.MessageCreated); ok && m.IsBot {
-				t.show(m.Message)
+			switch s := s.(type) {
+			case *chat.StreamText:
+				t.grow(s)
+			case *chat.MessageStreamAbort:
+				t.abort(s.StreamID)
+			case *chat.MessageCreated:
+				if s.IsBot {
+					t.show(s.Message, s.StreamID)
+				}
 			}
 		}
 	}()
@@ -105,7 +117,7 @@ func run(ctx context.Context, in io.Reader, out io.Writer, getenv func(string) s
 
 // connect returns a client of the Chat API acting as a user, where it
 // talks to (for the banner), and what to call when done.
-func connect(ctx context.Context, getenv func(string) string) (*chat.Client, string, func(), error) {
+func connect(ctx context.Context, getenv func(string) string, pace time.Duration) (*chat.Client, string, func(), error) {
 	webhookID, apiURL := getenv(chat.EnvWebhookID), getenv(chat.EnvAPIURL)
 	var opts []chat.Option
 	where, done := "the bot of webhook "+webhookID, func() {}
@@ -115,7 +127,7 @@ func connect(ctx context.Context, getenv func(string) string) (*chat.Client, str
 		if err != nil {
 			return nil, "", nil, err
 		}
-		srv.OnMessage(offlineBot)
+		srv.OnMessage(offlineBot(pace))
 		opts = append(opts, chat.WithBaseURL(srv.ChatURL()))
 		where, done = "the offline bot (try: menu)", func() { srv.Close() }
 	case apiURL != "":
@@ -137,8 +149,31 @@ func connect(ctx context.Context, getenv func(string) string) (*chat.Client, str
 	return c, where, done, nil
 }
 
-// offlineBot is the bot of the offline mode.
-func offlineBot(_ context.Context, m bptest.IncomingMessage) []message.Payload {
+// pace is how long the offline bot waits between the words it streams: a
+// little for a terminal, so that the text is seen growing, none otherwise.
+func pace(out io.Writer) time.Duration {
+	if f, ok := out.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return 80 * time.Millisecond
+		}
+	}
+	return 0
+}
+
+// offlineBot is the bot of the offline mode; it streams its echoes, pace
+// between words.
+func offlineBot(pace time.Duration) bptest.Bot {
+	return func(ctx context.Context, m bptest.IncomingMessage) []message.Payload {
+		replies := answer(m)
+		if echo, ok := replies[0].(*message.TextPayload); ok && strings.HasPrefix(echo.Text, "You said: ") {
+			return []message.Payload{&bptest.StreamedReply{Parts: bptest.SplitWords(echo.Text), Interval: pace}}
+		}
+		return replies
+	}
+}
+
+// answer is what the offline bot answers m.
+func answer(m bptest.IncomingMessage) []message.Payload {
 	text, _ := m.Payload.(*message.TextPayload)
 	if text == nil {
 		return []message.Payload{message.Text("I only read text.")}
@@ -163,20 +198,56 @@ func offlineBot(_ context.Context, m bptest.IncomingMessage) []message.Payload {
 type transcript struct {
 	out     io.Writer
 	mu      sync.Mutex
-	printed map[string]bool        // IDs of the bot's messages printed
-	options []message.ChoiceOption // of the last choice or dropdown
-	last    time.Time              // creation time of the bot's last message
-	notify  chan struct{}          // closed, and replaced, when the bot speaks
+	printed map[string]bool // IDs of the bot's messages printed
+	// streaming holds the text printed so far of each reply being
+	// streamed, by stream ID, until its final message comes.
+	streaming map[string]string
+	options   []message.ChoiceOption // of the last choice or dropdown
+	last      time.Time              // creation time of the bot's last message
+	notify    chan struct{}          // closed, and replaced, when the bot speaks
 }
 
-// show prints one message of the bot.
-func (t *transcript) show(m chatgen.Message) {
+// grow prints what a streamed reply's text adds, on the line of the reply.
+func (t *transcript) grow(s *chat.StreamText) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, started := t.streaming[s.StreamID]; !started {
+		fmt.Fprint(t.out, "bot: ")
+	}
+	fmt.Fprint(t.out, s.Delta)
+	t.streaming[s.StreamID] = s.Text
+}
+
+// abort ends the line of a streamed reply the bot gave up.
+func (t *transcript) abort(streamID string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, started := t.streaming[streamID]; started {
+		delete(t.streaming, streamID)
+		fmt.Fprintln(t.out, " [the bot gave up]")
+	}
+}
+
+// show prints one message of the bot. The final message of a streamed
+// reply (streamID set) ends the line its text grew on: what it adds is
+// printed, or, when it is not the text shown plus more (pieces were lost),
+// the whole message on a line of its own.
+func (t *transcript) show(m chatgen.Message, streamID string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.printed[m.ID] {
 		return
 	}
 	t.printed[m.ID] = true
+	if shown, ok := t.streaming[streamID]; ok {
+		delete(t.streaming, streamID)
+		if p, ok := m.Payload.(*message.TextPayload); ok && strings.HasPrefix(p.Text, shown) {
+			fmt.Fprintln(t.out, p.Text[len(shown):])
+			t.spoke(m)
+			return
+		}
+		fmt.Fprintln(t.out)
+	}
 	switch p := m.Payload.(type) {
 	case *message.TextPayload:
 		fmt.Fprintf(t.out, "bot: %s\n", p.Text)
@@ -197,6 +268,11 @@ func (t *transcript) show(m chatgen.Message) {
 	default:
 		fmt.Fprintf(t.out, "bot: [%s message]\n", p.MessageType())
 	}
+	t.spoke(m)
+}
+
+// spoke notes that the bot said m; t.mu is held.
+func (t *transcript) spoke(m chatgen.Message) {
 	if m.CreatedAt.After(t.last) {
 		t.last = m.CreatedAt
 	}

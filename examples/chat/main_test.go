@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,4 +83,68 @@ func TestChatErrors(t *testing.T) {
 		return map[string]string{"BP_CHAT_USER_ID": "ada"}[k]
 	})
 	require.ErrorContains(t, err, "BP_CHAT_ENCRYPTION_KEY")
+}
+
+// writes records each write to it.
+type writes struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all = append(w.all, string(p))
+	return len(p), nil
+}
+
+func (w *writes) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.all, "")
+}
+
+// Offline, the echo is streamed: its text grows on its line, a word per
+// write, and the final message ends the line. (The second answer: once the
+// first is printed, the listener's stream is open, so the second's pieces
+// come live.)
+func TestChatStreamedOffline(t *testing.T) {
+	out := &writes{}
+	require.NoError(t, run(guard(t), strings.NewReader("hello\nhow are you\n"), out, func(string) string { return "" }))
+	assert.Equal(t, `Talking to the offline bot (try: menu). Type a message, /quit to leave.
+bot: You said: hello
+bot: You said: how are you
+`, out.String())
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	want := []string{"bot: ", "You ", "said: ", "how ", "are ", "you", "\n"}
+	assert.Subset(t, out.all, want)
+	i := slices.Index(out.all, "how ")
+	require.GreaterOrEqual(t, i, 3)
+	assert.Equal(t, want, out.all[i-3:i+4], "the text grows a word at a time")
+}
+
+// Against a server whose bot streams, with pieces dropped, reordered,
+// repeated, or the stream cut mid-reply: each answer is printed whole,
+// once.
+func TestChatStreamedFaults(t *testing.T) {
+	for _, f := range []bptest.Fault{
+		{Deltas: bptest.DeltasDrop}, {Deltas: bptest.DeltasReorder}, {Deltas: bptest.DeltasRepeat},
+		{DropStreamAfterDeltas: 2, Times: 1},
+	} {
+		t.Run(fmt.Sprintf("%s%d", f.Deltas, f.DropStreamAfterDeltas), func(t *testing.T) {
+			srv := bptest.Start(t)
+			srv.OnMessage(bptest.StreamingEchoBot)
+			f.Chat, f.Operation = true, "listenConversation"
+			srv.InjectFault(f)
+			env := map[string]string{
+				"BP_CHAT_API_URL":        srv.ChatURL(),
+				"BP_CHAT_ENCRYPTION_KEY": srv.ChatEncryptionKey(),
+				"BP_CHAT_USER_ID":        "ada",
+			}
+			out := &writes{}
+			require.NoError(t, run(guard(t), strings.NewReader("ping pong\none two three four\n"), out, func(k string) string { return env[k] }))
+			assert.Equal(t, "Talking to "+srv.ChatURL()+". Type a message, /quit to leave.\nbot: ping pong\nbot: one two three four\n", out.String())
+		})
+	}
 }
