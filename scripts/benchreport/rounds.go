@@ -8,12 +8,13 @@ import (
 	"strings"
 )
 
-// Reads and writes in interleaved rounds: scripts/bench runs the read and
-// write benchmarks of ./client (BenchmarkGetConversation,
-// BenchmarkCreateMessage, BenchmarkCreateTableRows: the SDK then bare
-// net/http, sequential then 32 in flight) several times over, one round
-// after the other, against the one benchserver process, and writes each
-// round's `go test -bench` output after a line "# round N <loadavg>".
+// Reads and writes in interleaved rounds: scripts/bench-rounds runs the
+// read and write benchmarks of ./client (BenchmarkGetConversation,
+// BenchmarkCreateMessage, BenchmarkCreateTableRows: the SDK and bare
+// net/http, each in a process of its own, which goes first alternating,
+// sequential then 32 in flight) several times over, one round after the
+// other, against the one benchserver process, and writes each round's
+// `go test -bench` output after a line "# round N <loadavg>".
 // On a machine shared with other work, the load drifts between rounds more
 // than within one, so each SDK ÷ bare net/http ratio is taken within a
 // round and the report gives the median of those ratios, beside the
@@ -106,12 +107,14 @@ func roundsMarkdown(r *Rounds) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("%s\n## Reads and writes\n\n", roundsBegin)
 	p("The SDK against bare net/http for a read (`getConversation`) and two writes (`createMessage` with a typed text\n")
-	p("payload; `createTableRows` with 20 rows), in %s interleaved rounds: each round runs, for every call, the SDK and\n", fmtInt(float64(len(r.Runs))))
-	p("then bare net/http, sequential and then with 32 in flight, every client against the same benchserver process, each\n")
-	p("after its warm-up (`go test ./client -bench 'GetConversation|CreateMessage|CreateTableRows' -benchtime 1s`, once a\n")
-	p("round, by scripts/bench). The machine's 2 cores are shared with other work, whose load drifts from one round to\n")
-	p("the next more than within one: each SDK ÷ bare net/http ratio is taken within a round, and the table gives the\n")
-	p("median of those ratios beside the median of each figure. Load averages at the start of the rounds: %s.\n\n", strings.Join(r.Loads, "; "))
+	p("payload; `createTableRows` with 20 rows), in %s interleaved rounds (`make bench-rounds`, scripts/bench-rounds):\n", fmtInt(float64(len(r.Runs))))
+	p("each round runs, for every call, the SDK and bare net/http, each in a process of its own (the SDK first in odd\n")
+	p("rounds, bare net/http in even ones), sequential and then with 32 in flight, each after its warm-up, for 1 s each,\n")
+	p("every client against the same benchserver process. The machine's 2 cores are shared with other work, whose load\n")
+	p("drifts from one round to the next more than within one: each SDK ÷ bare net/http ratio is taken within a round, and\n")
+	p("the table gives the median of those ratios beside the median of each figure; with such load, CPU ns/op (the\n")
+	p("client process's CPU time per call) and the allocations say more than calls/s. Load averages (1, 5, 15 min) at the\n")
+	p("start of the rounds: %s.\n\n", strings.Join(r.Loads, "; "))
 	p("| Call | | Concurrency | calls/s SDK | calls/s bare | throughput SDK ÷ bare | CPU ns/op SDK | CPU ns/op bare | CPU SDK ÷ bare | allocs/op SDK | allocs/op bare | B/op SDK | B/op bare |\n")
 	p("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range roundCalls {
