@@ -137,8 +137,10 @@ func (c *Client) WaitFileIndexed(ctx context.Context, ids []string, opts ...Opti
 	}
 	failed := func() *IndexingError {
 		var e IndexingError
+		named := make(map[string]bool, len(failures))
 		for _, id := range ids {
-			if f, ok := failures[id]; ok && !slices.ContainsFunc(e.Failed, func(g FileIndexingFailure) bool { return g.ID == id }) {
+			if f, ok := failures[id]; ok && !named[id] {
+				named[id] = true
 				e.Failed = append(e.Failed, f)
 			}
 		}
