@@ -12,7 +12,7 @@ NEWEST_CLIENT ?=
 export REDOCLY_TELEMETRY = off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest client-fetch client-diff chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest client-fetch client-diff chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench bench-rounds ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ spec-breaking: ## Fail on breaking spec changes since REF (default: the latest v
 
 bench: ## Benchmarks: SDK vs bare net/http vs @botpress/client, chat listeners vs @botpress/chat, to BENCHMARKS.md and docs/bench-throughput.svg (SOAK=1 adds the soaks); needs npm ci
 	SOAK=$(SOAK) scripts/bench
+
+bench-rounds: ## Reads and writes, SDK vs bare net/http, in interleaved rounds (ROUNDS=5): rewrites that section of BENCHMARKS.md
+	scripts/bench-rounds
 
 ci: ## What CI runs
 	bash .ci/run

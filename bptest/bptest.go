@@ -162,6 +162,9 @@ type settings struct {
 	lenientScope bool
 	// indexingDelay moves indexing on the clock when positive (indexing.go).
 	indexingDelay time.Duration
+	// holdTableJobs shows table jobs in_progress until CompleteTableJob
+	// (tables_jobs.go).
+	holdTableJobs bool
 
 	chatWebhookID string
 	chatKey       string

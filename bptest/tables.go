@@ -81,6 +81,9 @@ type tableEntry struct {
 	// jobErrors says why a failed job failed (gen.TableJob has no field
 	// for it), by job ID.
 	jobErrors map[string][]string
+	// held are the jobs that WithTableJobsHeld keeps in_progress until
+	// Server.CompleteTableJob, by job ID.
+	held map[string]bool
 }
 
 func newTableState() *tableState {
@@ -576,7 +579,7 @@ func (h *server) DuplicateTable(ctx context.Context, req gen.DuplicateTableReque
 // what a call that started it answers.
 func (st *state) tblJob(ctx context.Context, t *tableEntry, typ gen.TableJobType) *gen.TableJobHandle {
 	j := st.tblRecordJob(ctx, t, typ, gen.TableJobStatusCompleted)
-	return &gen.TableJobHandle{ID: j.ID, Status: string(j.Status)}
+	return &gen.TableJobHandle{ID: j.ID, Status: string(t.jobView(*j).Status)}
 }
 
 // tblRecordJob records a finished job on a table, without files, and
@@ -589,7 +592,24 @@ func (st *state) tblRecordJob(ctx context.Context, t *tableEntry, typ gen.TableJ
 		InputFileID: nullable.NewNullNullable[string](), OutputFileID: nullable.NewNullNullable[string](),
 		CreatedAt: now, UpdatedAt: now,
 	})
+	if st.srv.settings.holdTableJobs {
+		if t.held == nil {
+			t.held = map[string]bool{}
+		}
+		t.held[id] = true
+	}
 	return &t.jobs[len(t.jobs)-1]
+}
+
+// jobView is a job as answers show it: a job that WithTableJobsHeld holds
+// is in_progress, halfway, with no output file yet.
+func (t *tableEntry) jobView(j gen.TableJob) gen.TableJob {
+	if t.held[j.ID] {
+		j.Status = gen.TableJobStatusInProgress
+		j.Progress = ptr(0.5)
+		j.OutputFileID = nullable.NewNullNullable[string]()
+	}
+	return j
 }
 
 // GetTableJobs lists the jobs recorded on a table, newest first.
@@ -599,8 +619,10 @@ func (h *server) GetTableJobs(ctx context.Context, req gen.GetTableJobsRequestOb
 		return nil, err
 	}
 	defer unlock()
-	jobs := slices.Clone(t.jobs)
-	slices.Reverse(jobs)
+	jobs := make([]gen.TableJob, 0, len(t.jobs))
+	for i := len(t.jobs) - 1; i >= 0; i-- {
+		jobs = append(jobs, t.jobView(t.jobs[i]))
+	}
 	if jobs == nil {
 		jobs = []gen.TableJob{}
 	}

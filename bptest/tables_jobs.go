@@ -28,6 +28,11 @@ package bptest
 // the import is all or nothing: when the content cannot be read, or any
 // row is refused, no row is stored and the job fails. The API's job has
 // no field for why; Server.TableJobErrors tells it.
+//
+// With WithTableJobsHeld, the work is still done at once, but answers
+// show every job started from then on in_progress (progress 0.5, no
+// output file) until Server.CompleteTableJob releases it, with its
+// outcome: a test can watch a program wait for a job.
 
 import (
 	"bytes"
@@ -75,7 +80,7 @@ func (h *server) ExportTable(ctx context.Context, req gen.ExportTableRequestObje
 	}
 	f := st.fileWrite(h.s, botOf(ctx), key, contentType, data)
 	job.OutputFileID = nullable.NewNullableWithValue(f.ID)
-	return gen.ExportTable200JSONResponse{Job: admAs[gen.ExportTableResponse_Job](*job)}, nil
+	return gen.ExportTable200JSONResponse{Job: admAs[gen.ExportTableResponse_Job](t.jobView(*job))}, nil
 }
 
 // tblColumns lists a table's columns in schema order.
@@ -166,7 +171,7 @@ func (h *server) ImportTable(ctx context.Context, req gen.ImportTableRequestObje
 		}
 		t.jobErrors[job.ID] = errs
 	}
-	return gen.ImportTable200JSONResponse{Job: admAs[gen.ImportTableResponse_Job](*job)}, nil
+	return gen.ImportTable200JSONResponse{Job: admAs[gen.ImportTableResponse_Job](t.jobView(*job))}, nil
 }
 
 // tblImportSource returns the ID and content of the file an import names:
@@ -351,4 +356,37 @@ func (s *Server) TableJobErrors(jobID string) []string {
 		}
 	}
 	return nil
+}
+
+// WithTableJobsHeld holds table jobs: exportTable, importTable,
+// deleteTableRows by filter and duplicateTable still do their work at
+// once, but their answers and getTableJobs show the job in_progress until
+// Server.CompleteTableJob releases it, completed or failed as the work
+// went. Off by default: jobs are shown finished at once.
+func WithTableJobsHeld() Option {
+	return func(s *settings) { s.holdTableJobs = true }
+}
+
+// CompleteTableJob releases a job held by WithTableJobsHeld (of any bot,
+// by ID): answers show it as it ended, completed or failed. A job not held
+// is left as it is; an unknown job is an error.
+func (s *Server) CompleteTableJob(jobID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.state.bots {
+		for _, r := range b.tables.tables.order {
+			t := r.v
+			for i := range t.jobs {
+				if t.jobs[i].ID != jobID {
+					continue
+				}
+				if t.held[jobID] {
+					delete(t.held, jobID)
+					t.jobs[i].UpdatedAt = s.state.now().UTC()
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("bptest: CompleteTableJob: %w", notFound("table job", jobID))
 }

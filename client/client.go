@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/botpress-go/sdk/internal/transport"
 )
@@ -76,10 +77,12 @@ type config struct {
 	workspaceID      string
 	integrationID    string
 	integrationAlias string
-	rateLimit        *rateLimit // set by WithRateLimit; New makes pacer from it
-	pacer            *pacer     // shared by every call of the client
-	rowsInFlight     int        // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
-	rowsPerCall      int        // ... and rows a call; 0 for MaxRowsPerCall
+	rateLimit        *rateLimit    // set by WithRateLimit; New makes pacer from it
+	pacer            *pacer        // shared by every call of the client
+	rowsInFlight     int           // InsertRows, UpdateRows, UpsertRows: calls at once; 0 for DefaultRowsInFlight
+	rowsPerCall      int           // ... and rows a call; 0 for MaxRowsPerCall
+	pollFirst        time.Duration // WaitFileIndexed, WaitTableJob: first wait; 0 for DefaultPollInterval
+	pollMax          time.Duration // ... and the longest; 0 for DefaultMaxPollInterval
 
 	// Derived by validate from the settings above, once per client (or per
 	// call with options) rather than once per request.

@@ -142,3 +142,18 @@ func WithRateLimit(rps float64, burst int) Option {
 		c.rateLimit = &rateLimit{rps: rps, burst: burst}
 	}
 }
+
+// WithPollInterval sets how WaitFileIndexed and WaitTableJob poll: the
+// first wait between two looks is first, each next one twice as long,
+// never more than max. Defaults: DefaultPollInterval and
+// DefaultMaxPollInterval. Every look is an ordinary call, paced by
+// WithRateLimit and retried on 429 like any other.
+func WithPollInterval(first, max time.Duration) Option {
+	return func(c *config) {
+		if first <= 0 || max < first {
+			c.Err = fmt.Errorf("botpress: WithPollInterval(%v, %v): the first wait must be positive and max at least as long", first, max)
+			return
+		}
+		c.pollFirst, c.pollMax = first, max
+	}
+}

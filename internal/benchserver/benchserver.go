@@ -26,9 +26,28 @@ var Conversation = []byte(`{"conversation":{"id":"conv_01HZXW3D9P4V7Q2M8K5N6R1T0
 // Message is the body of createMessage.
 var Message = []byte(`{"message":{"id":"msg_01HZXW3D9P4V7Q2M8K5N6R1T0Y","type":"text","payload":{"text":"Hello"},"direction":"outgoing","userId":"user_01HZXW3D9P4V7Q2M8K5N6R1T0Y","conversationId":"conv_01HZXW3D9P4V7Q2M8K5N6R1T0Y","tags":{},` + ts + `}}`)
 
+// RowsPerWrite is how many rows the createTableRows benchmarks send in a
+// call, and Rows answers.
+const RowsPerWrite = 20
+
+// Rows is the body of createTableRows: RowsPerWrite rows as stored.
+var Rows = func() []byte {
+	var b strings.Builder
+	b.WriteString(`{"rows":[`)
+	for i := range RowsPerWrite {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"name":"lead %d","email":"lead%d@example.com","score":%d,"computed":{},`+ts+`}`, i+1, i, i, i*7)
+	}
+	b.WriteString(`],"warnings":[],"errors":[]}`)
+	return []byte(b.String())
+}()
+
 // Server answers:
 //   - GET  /v1/chat/conversations/{id}  with Conversation;
 //   - POST /v1/chat/messages            with Message (201), after reading the body;
+//   - POST /v1/tables/{table}/rows      with Rows, after reading the body;
 //   - GET  /v1/chat/messages            with page nextToken (0 when absent) of a
 //     walk of Walks[0] pages of PageSize messages;
 //   - GET  /pages/{n}/v1/chat/messages  the same, for a walk of n pages, n one of
@@ -95,6 +114,10 @@ func (s *Server) Handler(base string) http.Handler {
 	mux.HandleFunc("POST /v1/chat/messages", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		write(w, http.StatusCreated, Message)
+	})
+	mux.HandleFunc("POST /v1/tables/{table}/rows", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		write(w, http.StatusOK, Rows)
 	})
 	mux.HandleFunc("GET /v1/chat/messages", func(w http.ResponseWriter, r *http.Request) {
 		s.walk(w, r, s.Walks[0])

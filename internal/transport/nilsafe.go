@@ -21,10 +21,11 @@ func NilSafe(body any) any {
 		return nil
 	}
 	v := reflect.ValueOf(body)
-	if !needsNilSafe(v.Type()) {
+	p := planOf(v.Type())
+	if p == nil {
 		return body
 	}
-	if nv, changed := fillNil(v); changed {
+	if nv, changed := p.fill(v); changed {
 		return nv.Interface()
 	}
 	return body
@@ -105,14 +106,69 @@ func IsContainer(t reflect.Type) bool {
 	return (t.Kind() == reflect.Map || t.Kind() == reflect.Slice) && !t.Implements(marshalerType)
 }
 
+// plan is what fillNil does with a value of one type that needsNilSafe:
+// made once per type (planOf) so that a body is walked without reading
+// struct tags or looking at fields that cannot need a change. For a
+// struct, fields lists only the fields that can; for a pointer, slice,
+// array or map, the element needs a walk.
+type plan struct {
+	kind   reflect.Kind
+	fields []fieldPlan
+}
+
+// fieldPlan is a struct field that can need a change: a required
+// container (fill: made empty when nil), or a value to walk (walk).
+type fieldPlan struct {
+	index int
+	typ   reflect.Type
+	fill  bool
+	walk  bool
+}
+
+// plans caches planOf, per type; a type that needs nothing has a nil plan.
+var plans sync.Map // reflect.Type → *plan
+
+// planOf returns the plan of t, nil when no value of t can need a change.
+func planOf(t reflect.Type) *plan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*plan)
+	}
+	var p *plan
+	if needsNilSafe(t) {
+		p = &plan{kind: t.Kind()}
+		if t.Kind() == reflect.Struct {
+			for i := range t.NumField() {
+				f := t.Field(i)
+				required, ok := JSONField(f)
+				if !ok {
+					continue
+				}
+				fill := required && IsContainer(f.Type)
+				walk := needsNilSafe(f.Type)
+				if fill || walk {
+					p.fields = append(p.fields, fieldPlan{index: i, typ: f.Type, fill: fill, walk: walk})
+				}
+			}
+		}
+	}
+	plans.Store(t, p)
+	return p
+}
+
 // fillNil returns v with required nil containers made empty, and whether
 // anything changed; when nothing did, it returns v itself.
 func fillNil(v reflect.Value) (reflect.Value, bool) {
-	t := v.Type()
-	if !needsNilSafe(t) {
+	p := planOf(v.Type())
+	if p == nil {
 		return v, false
 	}
-	switch t.Kind() {
+	return p.fill(v)
+}
+
+// fill is fillNil for a value of the plan's type.
+func (p *plan) fill(v reflect.Value) (reflect.Value, bool) {
+	t := v.Type()
+	switch p.kind {
 	case reflect.Pointer:
 		if v.IsNil() {
 			return v, false
@@ -121,9 +177,9 @@ func fillNil(v reflect.Value) (reflect.Value, bool) {
 		if !changed {
 			return v, false
 		}
-		p := reflect.New(t.Elem())
-		p.Elem().Set(elem)
-		return p, true
+		ptr := reflect.New(t.Elem())
+		ptr.Elem().Set(elem)
+		return ptr, true
 	case reflect.Slice, reflect.Array:
 		var out reflect.Value
 		for i := range v.Len() {
@@ -172,23 +228,20 @@ func fillNil(v reflect.Value) (reflect.Value, bool) {
 			}
 			out.Field(i).Set(x)
 		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			required, ok := JSONField(f)
-			if !ok {
-				continue
-			}
-			fv := v.Field(i)
-			if required && IsContainer(f.Type) && fv.IsNil() {
-				if f.Type.Kind() == reflect.Map {
-					set(i, reflect.MakeMap(f.Type))
+		for _, f := range p.fields {
+			fv := v.Field(f.index)
+			if f.fill && fv.IsNil() {
+				if f.typ.Kind() == reflect.Map {
+					set(f.index, reflect.MakeMap(f.typ))
 				} else {
-					set(i, reflect.MakeSlice(f.Type, 0, 0))
+					set(f.index, reflect.MakeSlice(f.typ, 0, 0))
 				}
 				continue
 			}
-			if nv, changed := fillNil(fv); changed {
-				set(i, nv)
+			if f.walk {
+				if nv, changed := fillNil(fv); changed {
+					set(f.index, nv)
+				}
 			}
 		}
 		if out.IsValid() {

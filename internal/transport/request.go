@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Missing is the error of a call that lacks a required argument: what.
@@ -62,12 +64,12 @@ func removeEmptyPort(host string) string {
 // without parsing URLs: method; the URL made of base and path, the spec's
 // path with %s in place of each path parameter, filled with params escaped
 // by url.PathEscape (see fillURL); and, when body is not nil, body encoded
-// by json.Marshal after NilSafe. The caller sets the headers, Content-Type
+// by EncodeBody. The caller sets the headers, Content-Type
 // included (see HasBody).
 func NewRequest(ctx context.Context, base *Endpoint, method string, body any, path string, params ...string) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
-		buf, err := json.Marshal(NilSafe(body))
+		buf, err := EncodeBody(body)
 		if err != nil {
 			return nil, err
 		}
@@ -84,6 +86,42 @@ func NewRequest(ctx context.Context, base *Endpoint, method string, body any, pa
 	}
 	req.Host = req.URL.Host
 	return req, nil
+}
+
+// generatedPackages are the packages whose types' MarshalJSON methods are
+// generated (from gen/templates and chat/chatgen/templates) and end in
+// json.Marshal: their output is compact, valid JSON, with HTML escaped.
+var generatedPackages = [...]string{
+	"github.com/botpress-go/sdk/gen",
+	"github.com/botpress-go/sdk/chat/chatgen",
+}
+
+// trustedMarshalers caches, per type, whether EncodeBody may call the
+// type's MarshalJSON itself.
+var trustedMarshalers sync.Map // reflect.Type → bool
+
+// EncodeBody returns the JSON of a request body: body after NilSafe, as
+// json.Marshal encodes it. A body of a generated type with a MarshalJSON
+// of its own (the bodies that carry a message payload) is encoded by
+// calling that method: its output is json.Marshal's already, which
+// json.Marshal would scan and copy a second time.
+func EncodeBody(body any) ([]byte, error) {
+	body = NilSafe(body)
+	if m, ok := body.(json.Marshaler); ok && trustedMarshaler(reflect.TypeOf(body)) {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(body)
+}
+
+// trustedMarshaler reports whether t is a struct of one of the
+// generatedPackages.
+func trustedMarshaler(t reflect.Type) bool {
+	if v, ok := trustedMarshalers.Load(t); ok {
+		return v.(bool)
+	}
+	trusted := t.Kind() == reflect.Struct && slices.Contains(generatedPackages[:], t.PkgPath())
+	trustedMarshalers.Store(t, trusted)
+	return trusted
 }
 
 // HasBody reports whether req carries a body, which NewRequest made JSON.

@@ -76,6 +76,9 @@ type Data struct {
 	Chat *Chat
 	// ColdBuild holds the runs of scripts/coldbuild; nil when not measured.
 	ColdBuild []ColdBuild
+	// Rounds holds the interleaved rounds of reads and writes; nil when
+	// not measured.
+	Rounds *Rounds
 
 	// Calls[op][conc][client]
 	Calls   [][][nClients]Call

@@ -57,10 +57,32 @@ func run(args []string) error {
 	chatSoak := fs.String("chat-soak", "", "JSON summary of the listen soak, chat/soak_test.go (optional)")
 	chatCmds := fs.String("chat-commands", "", "the commands that produced the chat results, one a line (optional)")
 	load := fs.String("loadavg", "", "the load average (/proc/loadavg) before the runs, for the report (optional)")
+	roundsPath := fs.String("rounds", "", "interleaved rounds of the read and write benchmarks, each after a line \"# round N <loadavg>\" (optional; see rounds.go)")
+	splice := fs.Bool("splice", false, "with -rounds: rewrite only the reads-and-writes section of -out, leaving the rest of it as it is (-go and -ts not needed)")
 	out := fs.String("out", "BENCHMARKS.md", "Markdown report to write")
 	svg := fs.String("svg", "docs/bench-throughput.svg", "throughput chart to write")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var rounds *Rounds
+	if *roundsPath != "" {
+		data, err := os.ReadFile(*roundsPath)
+		if err != nil {
+			return err
+		}
+		if rounds, err = parseRounds(data); err != nil {
+			return fmt.Errorf("%s: %w", *roundsPath, err)
+		}
+	}
+	if *splice {
+		if rounds == nil {
+			return errors.New("-splice needs -rounds")
+		}
+		if err := spliceRounds(*out, roundsMarkdown(rounds)); err != nil {
+			return err
+		}
+		fmt.Printf("benchreport: rewrote the reads-and-writes section of %s (%d rounds)\n", *out, len(rounds.Runs))
+		return nil
 	}
 	if *goPath == "" || *tsPath == "" {
 		return errors.New("-go and -ts are required")
@@ -111,6 +133,7 @@ func run(args []string) error {
 		m.Load = strings.Join(f[:3], " ")
 	}
 	d := newData(goRun, ts, soak, m, commands)
+	d.Rounds = rounds
 	if *coldPath != "" {
 		data, err := os.ReadFile(*coldPath)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -123,5 +124,48 @@ PASS
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the section lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+func TestRounds(t *testing.T) {
+	const in = `# round 1 1.00 2.00 3.00 1/100 42
+goos: linux
+BenchmarkCreateMessage/sdk/seq-2   	 100	 1000 ns/op	 900 cpu-ns/op	 10 B/op	 2 allocs/op
+BenchmarkCreateMessage/nethttp/seq-2	 100	 1100 ns/op	 950 cpu-ns/op	 12 B/op	 3 allocs/op
+# round 2 4.00 5.00 6.00 1/100 42
+BenchmarkCreateMessage/sdk/seq-2   	 100	 2000 ns/op	 900 cpu-ns/op	 10 B/op	 2 allocs/op
+BenchmarkCreateMessage/nethttp/seq-2	 100	 1900 ns/op	 950 cpu-ns/op	 12 B/op	 3 allocs/op
+# round 3 7.00 8.00 9.00 1/100 42
+BenchmarkCreateMessage/sdk/seq-2   	 100	 3000 ns/op	 900 cpu-ns/op	 10 B/op	 2 allocs/op
+BenchmarkCreateMessage/nethttp/seq-2	 100	 3300 ns/op	 950 cpu-ns/op	 12 B/op	 3 allocs/op
+`
+	r, err := parseRounds([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Runs) != 3 || r.Loads[2] != "7.00 8.00 9.00" {
+		t.Fatalf("got %d rounds, loads %q", len(r.Runs), r.Loads)
+	}
+	s, b, ratio, n := r.figure("BenchmarkCreateMessage/sdk/seq", "BenchmarkCreateMessage/nethttp/seq", "ns/op", true)
+	// Per-round throughput ratios 1.1, 0.95, 1.1: the median is 1.1.
+	if s != 2000 || b != 1900 || n != 3 || ratio < 1.0999 || ratio > 1.1001 {
+		t.Fatalf("got %v %v %v %d", s, b, ratio, n)
+	}
+	md := roundsMarkdown(r)
+	if !strings.Contains(md, "| createMessage | write | sequential | 500,000 | 526,316 | **1.10×** |") {
+		t.Fatal(md)
+	}
+	path := filepath.Join(t.TempDir(), "B.md")
+	if err := os.WriteFile(path, []byte("# B\n\n## Walking a list\n\nx\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // inserted, then rewritten in place
+		if err := spliceRounds(path, md); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := os.ReadFile(path)
+	if strings.Count(string(got), roundsBegin) != 1 || !strings.HasSuffix(string(got), "## Walking a list\n\nx\n") {
+		t.Fatal(string(got))
 	}
 }

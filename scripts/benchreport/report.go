@@ -139,6 +139,9 @@ func reportMarkdown(d *Data) []byte {
 		p("does not make.\n\n")
 	}
 
+	if d.Rounds != nil {
+		p("%s\n", roundsMarkdown(d.Rounds))
+	}
 	p("## Walking a list\n\n")
 	if len(d.Walks) == 0 {
 		p("No `BenchmarkWalk` results.\n\n")
