@@ -30,7 +30,6 @@ const (
 	DefaultBaseURL    = "https://api.botpress.cloud"
 	DefaultTimeout    = transport.DefaultTimeout
 	DefaultMaxRetries = transport.DefaultMaxRetries
-	DefaultUserAgent  = transport.DefaultUserAgent
 	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the exponential backoff.
 	DefaultRetryBaseDelay = transport.DefaultRetryBaseDelay
 	DefaultRetryMaxDelay  = transport.DefaultRetryMaxDelay
