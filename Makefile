@@ -8,11 +8,13 @@ FETCH_VERSION = $(if $(filter command line,$(origin VERSION)),$(VERSION))
 # @botpress/api (@botpress/client) instead of npm's newest.
 NEWEST ?=
 NEWEST_CLIENT ?=
+# make release VERSION=x.y.z DRY_RUN=1 checks everything and tags nothing.
+DRY_RUN ?= 0
 # Redocly CLI: no telemetry, no update check.
 export REDOCLY_TELEMETRY = off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE = true
 
-.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest client-fetch client-diff chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking bench bench-rounds ci
+.PHONY: help generate check-generated test lint upstream-fetch upstream-diff upstream-latest client-fetch client-diff chat-fetch chat-diff lint-spec check-ts check-chat docs spec-breaking api-compat release bench bench-rounds ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -66,6 +68,12 @@ docs: ## Render the spec to build/docs/index.html, check it in headless Chromium
 
 spec-breaking: ## Fail on breaking spec changes since REF (default: the latest v* tag) without a major version bump
 	cd scripts && $(GO) run ./spec-breaking $(REF)
+
+api-compat: ## Fail on Go API changes since the latest v* tag that neither a major bump nor a **Breaking** CHANGELOG entry allows (apidiff)
+	$(GO) -C scripts run ./api-compat
+
+release: ## Check the CHANGELOG, internal/version, the Go API and CI, then tag vVERSION (VERSION=x.y.z; DRY_RUN=1 tags nothing; never pushes)
+	VERSION=$(VERSION) DRY_RUN=$(DRY_RUN) scripts/release
 
 bench: ## Benchmarks: SDK vs bare net/http vs @botpress/client, chat listeners vs @botpress/chat, to BENCHMARKS.md and docs/bench-throughput.svg (SOAK=1 adds the soaks); needs npm ci
 	SOAK=$(SOAK) scripts/bench

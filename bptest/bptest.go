@@ -5,7 +5,7 @@
 //	func TestMyService(t *testing.T) {
 //		srv := bptest.Start(t)           // closed when the test ends
 //		c := srv.Client()                // a *client.Client for it
-//		user, err := c.GetOrCreateUser(ctx, gen.GetOrCreateUserJSONRequestBody{Tags: tags})
+//		user, err := c.GetOrCreateUser(t.Context(), gen.GetOrCreateUserBody{})
 //		...
 //	}
 //

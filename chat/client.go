@@ -17,9 +17,11 @@
 //
 //   - SendAndWait, which sends a message and returns the bot's answer.
 //
-//     c, err := chat.Connect(ctx, "your-webhook-id") // a new user
-//     conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
-//     reply, err := c.SendAndWait(ctx, conv.Conversation.ID, &message.TextPayload{Text: "Hi"})
+// A user's first words with a bot (Example shows it whole, errors checked):
+//
+//	c, err := chat.Connect(ctx, "your-webhook-id") // a new user
+//	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
+//	reply, err := c.SendAndWait(ctx, conv.Conversation.ID, message.Text("Hi"))
 //
 // The models live in package chat/chatgen; message payloads are package
 // message's. Errors are those of package client: an error answer, or a

@@ -67,7 +67,8 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.SetTimeout(d) }
 }
 
-// WithUserAgent is client.WithUserAgent. Default: "botpress-go".
+// WithUserAgent is client.WithUserAgent. Default: client.DefaultUserAgent(),
+// "botpress-go/<version> go/<go version>".
 func WithUserAgent(ua string) Option {
 	return func(c *config) { c.SetUserAgent(ua) }
 }

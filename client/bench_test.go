@@ -215,7 +215,7 @@ func benchSetHeaders(h http.Header) {
 	h.Set("Authorization", "Bearer "+benchToken)
 	h.Set(client.HeaderBotID, benchBotID)
 	h.Set("Accept", "application/json")
-	h.Set("User-Agent", client.DefaultUserAgent)
+	h.Set("User-Agent", client.DefaultUserAgent())
 }
 
 // benchDo is the sending half of a careful hand-written client: it sends

@@ -14,6 +14,11 @@
 //
 // The request and response types live in package gen. Every option works
 // both on New and on a single call; the call's options win.
+//
+// The guides (calls and configuration, messages, files, tables, pagination,
+// errors and retries, the Chat API, testing offline) are in the repository's
+// docs directory: https://github.com/botpress-go/sdk/tree/main/docs. Version is
+// this SDK's version, which clients send in their User-Agent.
 package client
 
 import (
@@ -31,7 +36,6 @@ const (
 	DefaultBaseURL    = "https://api.botpress.cloud"
 	DefaultTimeout    = transport.DefaultTimeout
 	DefaultMaxRetries = transport.DefaultMaxRetries
-	DefaultUserAgent  = transport.DefaultUserAgent
 	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the exponential backoff.
 	DefaultRetryBaseDelay = transport.DefaultRetryBaseDelay
 	DefaultRetryMaxDelay  = transport.DefaultRetryMaxDelay

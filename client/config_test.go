@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -234,8 +235,8 @@ func TestConfigDefaultHeaders(t *testing.T) {
 	cfgtGetUser(t, newClient(t, s))
 	r := s.last(t)
 	assert.Equal(t, []string{"Bearer " + testToken}, r.Header.Values("Authorization"))
-	assert.Equal(t, []string{"botpress-go"}, r.Header.Values("User-Agent"))
-	assert.Equal(t, client.DefaultUserAgent, r.Header.Get("User-Agent"))
+	assert.Equal(t, []string{"botpress-go/" + client.Version + " go/" + strings.TrimPrefix(runtime.Version(), "go")}, r.Header.Values("User-Agent"))
+	assert.Equal(t, client.DefaultUserAgent(), r.Header.Get("User-Agent"))
 	assert.Equal(t, "application/json", r.Header.Get("Accept"))
 	assert.Equal(t, []string{"bot_1"}, r.Header.Values("x-bot-id"))
 }

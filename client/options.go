@@ -63,7 +63,8 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.SetTimeout(d) }
 }
 
-// WithUserAgent sets the User-Agent header. Default: "botpress-go".
+// WithUserAgent sets the User-Agent header. Default: DefaultUserAgent(),
+// "botpress-go/<version> go/<go version>".
 func WithUserAgent(ua string) Option {
 	return func(c *config) { c.SetUserAgent(ua) }
 }

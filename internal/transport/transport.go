@@ -20,13 +20,13 @@ import (
 	"time"
 
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/version"
 )
 
 // Defaults shared by both API packages.
 const (
 	DefaultTimeout        = 60 * time.Second
 	DefaultMaxRetries     = 3
-	DefaultUserAgent      = "botpress-go"
 	DefaultRetryBaseDelay = 500 * time.Millisecond
 	DefaultRetryMaxDelay  = 8 * time.Second
 	DefaultMaxRetryAfter  = 60 * time.Second
@@ -92,7 +92,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Timeout:       DefaultTimeout,
-		UserAgent:     DefaultUserAgent,
+		UserAgent:     version.UserAgent(),
 		MaxRetries:    DefaultMaxRetries,
 		RetryBase:     DefaultRetryBaseDelay,
 		RetryMax:      DefaultRetryMaxDelay,
