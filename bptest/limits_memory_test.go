@@ -160,6 +160,10 @@ func TestLargeBodiesWaitTheirTurnAndSmallOnesDoNot(t *testing.T) {
 
 	// The first large body arrives slowly: admitted, it holds its share.
 	conn := rawConn(t, srv)
+	// Two 40 MiB bodies read and validated under -race on a loaded machine
+	// took more than rawConn's 30 s failsafe: this one is longer (it only
+	// stops a hung test).
+	require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Minute)))
 	_, err := fmt.Fprintf(conn, "POST /v1/admin/bots HTTP/1.1\r\nHost: bptest\r\nAuthorization: Bearer %s\r\nx-workspace-id: %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", srv.Token, srv.WorkspaceID, size, head(0))
 	require.NoError(t, err)
