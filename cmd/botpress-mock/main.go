@@ -13,7 +13,11 @@
 // included; BP_CHAT_WEBHOOK_ID is the webhook ID alone), and signs its own
 // user keys with BP_CHAT_ENCRYPTION_KEY if it wants to. Its bot echoes every
 // message a user sends (-bot-reply echo), or never answers (-bot-reply none).
-// These lines come after the four above, BP_CHAT_WEBHOOK_ID last.
+// These lines come after the four above, BP_CHAT_WEBHOOK_ID last. With
+// -chat-webhook-url URL (and -chat-webhook-secret S), every signal of the
+// Chat API is also POSTed to URL with x-secret-key: S, as the Chat
+// integration does with its webhookUrl and webhookSecret (see
+// bptest.ChatWebhook).
 //
 // -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
 //
@@ -86,6 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	webhook := fs.String("chat-webhook", bptest.DefaultChatWebhookID, "webhook ID of the Chat API (the last segment of BP_CHAT_API_URL)")
 	chatKey := fs.String("chat-encryption-key", "", "your own encryption key for the Chat API's user keys: createUser is then refused, as the integration refuses it (default: the server issues keys, signed with "+bptest.DefaultChatEncryptionKey+")")
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
+	var hook bptest.ChatWebhook
+	fs.StringVar(&hook.URL, "chat-webhook-url", "", "POST every signal of the Chat API to this URL, as the Chat integration does with its webhookUrl (it posts to the URL with one trailing /)")
+	fs.StringVar(&hook.Secret, "chat-webhook-secret", "", "secret sent in the x-secret-key header of each webhook delivery (webhookSecret)")
+	fs.DurationVar(&hook.Timeout, "chat-webhook-timeout", bptest.DefaultChatWebhookTimeout, "longest time one webhook delivery may take")
 	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	strict := fs.Bool("strict", false, "answer 501 for the operations bptest answers only with a fixed example (without it, those answers carry the header "+bptest.ExampleHeader+": true)")
@@ -132,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := []bptest.Option{
 		bptest.WithAddr(*addr), bptest.WithToken(*token), bptest.WithBotID(strings.Split(*bots, ",")...),
 		bptest.WithWorkspaceID(*workspace), bptest.WithPageSize(*pageSize),
-		bptest.WithChatWebhookID(*webhook), bptest.WithChatKeepAlive(*keepAlive),
+		bptest.WithChatWebhookID(*webhook), bptest.WithChatKeepAlive(*keepAlive), bptest.WithChatWebhook(hook),
 		// A violation is reported by the program's own tests; a user's
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),
