@@ -1,12 +1,12 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -237,19 +237,24 @@ func (h *WebhookHandler) readBody(w http.ResponseWriter, r *http.Request) ([]byt
 	rc := http.NewResponseController(w)
 	deadline := h.opts.readTimeout > 0 && rc.SetReadDeadline(time.Now().Add(h.opts.readTimeout)) == nil
 	max := h.opts.maxBody
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1) // ≤ max+1: checked by the caller
-	}
 	// MaxBytesReader also makes the server close the connection when the
 	// body is too large, instead of reading the rest of it.
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	body := http.MaxBytesReader(w, r.Body, max)
+	var data []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// ≤ max: checked by the caller. net/http ends the body there.
+		data = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(body, data)
+	} else {
+		data, err = io.ReadAll(body)
+	}
 	if deadline {
 		// The body is read: the function's time is not the sender's.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	if err == nil {
-		return buf.Bytes(), 0, nil
+		return data, 0, nil
 	}
 	var tooLarge *http.MaxBytesError
 	switch {
