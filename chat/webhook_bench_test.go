@@ -93,6 +93,7 @@ func BenchmarkWebhook(b *testing.B) {
 				b.Fatalf("%d signals handled of %d sent", n, b.N)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+			b.ReportMetric(float64(len(benchHookBody)), "body-B")
 		})
 	}
 }
