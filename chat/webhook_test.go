@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,6 +254,23 @@ func TestWebhookHandlerBodyBound(t *testing.T) {
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+
+	// The default bound, 1 MiB: what the handler allocates for a body that
+	// never ends is bounded too (all its allocations summed, the buffer's
+	// growth included).
+	hd := newHook(t, rc)
+	body = &endless{}
+	r = hookRequest("")
+	r.Body = io.NopCloser(body)
+	r.ContentLength = -1
+	w = httptest.NewRecorder()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	hd.ServeHTTP(w, r)
+	runtime.ReadMemStats(&after)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.LessOrEqual(t, body.n.Load(), int64(chat.DefaultWebhookMaxBody+1))
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8*chat.DefaultWebhookMaxBody))
 
 	// Exactly the bound is accepted.
 	pad := max - len(hookMessage)
