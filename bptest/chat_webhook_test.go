@@ -204,7 +204,7 @@ func TestChatWebhookFailures(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	srv := bptest.Start(t, bptest.WithChatWebhook(bptest.ChatWebhook{URL: hook.URL, Secret: "s", Timeout: 100 * time.Millisecond}))
+	srv := bptest.Start(t, bptest.WithChatWebhook(bptest.ChatWebhook{URL: hook.URL, Secret: "s", Timeout: time.Second}))
 	ann, _ := newChatUser(t, srv, `{"id":"ann"}`)
 	ann.newConversation(`{"id":"room"}`)
 	ann.send("room", message.Text("fail"))

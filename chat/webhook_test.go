@@ -326,31 +326,39 @@ func TestWebhookHandlerSlowBody(t *testing.T) {
 	assert.Empty(t, rc.got())
 }
 
-// The read deadline is cleared once the body is read: a function slower
-// than the read timeout still answers, and its context is not cancelled
-// by the deadline.
+// The read timeout bounds the body, not the function: a function slower
+// than the read timeout still answers, and its context is not cancelled.
+// Both kinds of body: of a known length, and chunked (read to its end).
 func TestWebhookHandlerSlowFunction(t *testing.T) {
-	release := make(chan struct{})
-	var ctxErr error
-	h, err := chat.NewWebhookHandler(hookSecret, func(ctx context.Context, s chat.Signal) error {
-		// Longer than the read timeout: the timer's channel is the event.
-		<-time.After(100 * time.Millisecond)
-		ctxErr = ctx.Err()
-		close(release)
-		return nil
-	}, chat.WithWebhookReadTimeout(20*time.Millisecond))
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/hook/", strings.NewReader(hookMessage))
-	require.NoError(t, err)
-	req.Header.Set(chat.HeaderSecretKey, hookSecret)
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	<-release
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	assert.NoError(t, ctxErr)
+	for _, chunked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
+			var ctxErr error
+			h, err := chat.NewWebhookHandler(hookSecret, func(ctx context.Context, s chat.Signal) error {
+				// Longer than the read timeout, unless the context ends.
+				select {
+				case <-ctx.Done():
+					ctxErr = ctx.Err()
+				case <-time.After(300 * time.Millisecond):
+				}
+				return nil
+			}, chat.WithWebhookReadTimeout(50*time.Millisecond))
+			require.NoError(t, err)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			var body io.Reader = strings.NewReader(hookMessage)
+			if chunked {
+				body = io.MultiReader(body) // no length known: sent chunked
+			}
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/hook/", body)
+			require.NoError(t, err)
+			req.Header.Set(chat.HeaderSecretKey, hookSecret)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+			assert.NoError(t, ctxErr)
+		})
+	}
 }
 
 // Many senders at once, over a server (run with -race).
