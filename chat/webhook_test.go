@@ -326,6 +326,25 @@ func TestWebhookHandlerSlowBody(t *testing.T) {
 	assert.Empty(t, rc.got())
 }
 
+// Slowloris: a sender that never finishes its headers never reaches the
+// handler; the server's ReadHeaderTimeout, which the handler's
+// documentation asks for, cuts it.
+func TestWebhookHandlerSlowHeaders(t *testing.T) {
+	rc := &recorded{}
+	srv := httptest.NewUnstartedServer(newHook(t, rc))
+	srv.Config.ReadHeaderTimeout = 50 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /hook/ HTTP/1.1\r\nHost: x\r\n%s: %s\r\n", chat.HeaderSecretKey, hookSecret) // and no more
+	// The server closes the connection once the timeout has passed.
+	_, err = io.ReadAll(conn)
+	assert.NoError(t, err, "closed by the server")
+	assert.Empty(t, rc.got())
+}
+
 // The read timeout bounds the body, not the function: a function slower
 // than the read timeout still answers, and its context is not cancelled.
 // Both kinds of body: of a known length, and chunked (read to its end).
