@@ -3,9 +3,12 @@ package bptest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/chat"
+	"github.com/botpress-go/sdk/chat/chatgen"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -259,4 +264,58 @@ func TestChatWebhookClose(t *testing.T) {
 	require.NoError(t, srv.Close())
 	require.NoError(t, srv.WaitChatWebhook(context.Background()), "nothing left waiting")
 	assert.Len(t, srv.ChatWebhookFailures(), 2)
+}
+
+// A test of a webhook receiver: bptest delivers the signals of its Chat API
+// to it, as the Chat integration does, and the test waits for them.
+func ExampleWithChatWebhook() {
+	var mu sync.Mutex
+	var got []string
+	h, err := chat.NewWebhookHandler("s3cret", func(_ context.Context, s chat.Signal) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if m, ok := s.(*chat.MessageCreated); ok {
+			got = append(got, fmt.Sprintf("bot=%v %s", m.IsBot, m.Message.Payload.(*message.TextPayload).Text))
+		}
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	recv := httptest.NewServer(h) // the receiver, served where the integration posts
+	defer recv.Close()
+
+	srv, err := bptest.New(bptest.WithChatWebhook(bptest.ChatWebhook{URL: recv.URL + "/botpress", Secret: "s3cret"}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.OnMessage(bptest.EchoBot)
+	ctx := context.Background()
+	c, err := chat.Connect(ctx, "", chat.WithBaseURL(srv.ChatURL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	conv, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv.Conversation.ID, Payload: message.Text("hello")}); err != nil {
+		log.Fatal(err)
+	}
+	// The bot's reply created, then every signal delivered.
+	if err := srv.WaitChatBot(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.WaitChatWebhook(ctx); err != nil {
+		log.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Println(strings.Join(got, "\n"))
+	fmt.Println("failed:", len(srv.ChatWebhookFailures()))
+	// Output:
+	// bot=false hello
+	// bot=true hello
+	// failed: 0
 }
