@@ -56,6 +56,9 @@ type ChatWebhook struct {
 	// (webhookSecret); none is sent when it is empty.
 	Secret string
 	// Timeout bounds each delivery; 0 means DefaultChatWebhookTimeout.
+	// (The integration's HTTP client sets no timeout of its own: a
+	// receiver that never answers holds the request that caused the
+	// signal for as long as Botpress lets it run.)
 	Timeout time.Duration
 }
 
