@@ -76,6 +76,17 @@ func webhookMarkdown(p func(string, ...any), w *Webhook) {
 		row("The handler alone", w.Handler)
 	}
 	p("\n")
+	if len(w.Senders) > 1 {
+		first, best := metric(w.Senders[0], "signals/s"), 0.0
+		for _, b := range w.Senders[1:] {
+			best = max(best, metric(b, "signals/s"))
+		}
+		if ok(first) && ok(best) && best <= first {
+			p("More senders did not give more signals per second here: the senders, the server and any other work\n")
+			p("on the machine share its %d cores, so these runs say what one handler takes at the least, not how far it\n", w.Senders[0].Procs)
+			p("scales on a machine of its own.\n\n")
+		}
+	}
 	var names []string
 	for _, b := range w.Senders {
 		names = append(names, fmt.Sprintf("`%s-%d`: %s", b.Name, b.Procs, fmtInt(float64(b.N))))
