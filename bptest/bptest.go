@@ -170,6 +170,7 @@ type settings struct {
 	chatKey       string
 	chatOwnKey    bool // chatKey is the bot owner's (WithChatEncryptionKey)
 	chatKeepAlive time.Duration
+	chatWebhook   ChatWebhook
 	h2c           bool
 }
 
@@ -307,6 +308,8 @@ type Server struct {
 	chatSpec chatSpecIndex
 	chatHub  *chatHub
 	chatBot  *chatBot
+	// chatWebhook delivers the Chat API's signals to a URL (chat_webhook.go).
+	chatWebhook *chatWebhook
 	// chatListening counts the listenConversation handlers running, for
 	// the tests that check a stream's goroutine ends.
 	chatListening atomic.Int64
@@ -344,6 +347,9 @@ func New(opts ...Option) (*Server, error) {
 	if st.chatWebhookID == "" || strings.ContainsAny(st.chatWebhookID, "/?#") || st.chatKey == "" || st.chatKeepAlive <= 0 {
 		return nil, errors.New("bptest: invalid Chat options: need a webhook ID without /, ? or #, an encryption key and a positive keep-alive")
 	}
+	if err := checkChatWebhook(st.chatWebhook); err != nil {
+		return nil, err
+	}
 	spec, err := parsedSpec()
 	if err != nil {
 		return nil, err
@@ -361,6 +367,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.chatHub = newChatHub(s)
 	s.chatBot = newChatBot(s)
+	s.chatWebhook = newChatWebhook(s, st.chatWebhook)
 	s.limiter.Store(newRateLimiter(st.rateLimit))
 	s.state = newState(s, rand.New(rand.NewPCG(st.seed+1, st.seed)))
 	for _, id := range st.botIDs {
@@ -457,6 +464,7 @@ func (s *Server) Client(opts ...client.Option) *client.Client {
 func (s *Server) Close() error {
 	s.chatBot.stop()
 	s.chatHub.close()
+	s.chatWebhook.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := s.http.Shutdown(ctx); err != nil {

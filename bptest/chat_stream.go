@@ -97,7 +97,8 @@ func (h *chatHub) stopLocked(st *chatStream, drop bool) {
 	close(st.stop)
 }
 
-// publish sends a signal to the streams of a runtime conversation.
+// publish sends a signal to the streams of a runtime conversation, and
+// queues it for webhook delivery (chat_webhook.go).
 func (h *chatHub) publish(conv string, signal any) {
 	data, err := json.Marshal(signal)
 	if err != nil {
@@ -105,6 +106,7 @@ func (h *chatHub) publish(conv string, signal any) {
 		return
 	}
 	h.srv.checkSignal(data)
+	h.srv.chatWebhook.deliver(conv, data)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for st := range h.streams {

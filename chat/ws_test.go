@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -520,8 +519,8 @@ func TestWebSocketHostileServers(t *testing.T) {
 // The key is in no log record either, whatever fails.
 func TestWebSocketKeyNotLogged(t *testing.T) {
 	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	lw := &lockedWriter{w: &logs} // webhook_test.go
+	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A closed server: the connection is refused.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
@@ -541,23 +540,12 @@ func TestWebSocketKeyNotLogged(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, reasons)
-	mu.Lock()
-	defer mu.Unlock()
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
 	require.NotEmpty(t, logs.String())
 	for _, err := range reasons {
 		assertNoKey(t, hostileKey, err)
 	}
 	assertNoKey(t, hostileKey, nil, logs.String())
 	assert.Contains(t, reasons[len(reasons)-1].Error(), "refused")
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }

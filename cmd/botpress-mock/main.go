@@ -17,7 +17,11 @@
 // -chat-stream, the echo of a text message is streamed, as a bot on
 // Botpress streams its replies: a message_stream_delta signal per word,
 // then message_stream_complete and message_created of the whole text
-// (-chat-stream-interval paces the words, for a demo).
+// (-chat-stream-interval paces the words, for a demo). With
+// -chat-webhook-url URL (and -chat-webhook-secret S), every signal of the
+// Chat API is also POSTed to URL with x-secret-key: S, as the Chat
+// integration does with its webhookUrl and webhookSecret (see
+// bptest.ChatWebhook).
 //
 // -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
 //
@@ -93,6 +97,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	webhook := fs.String("chat-webhook", bptest.DefaultChatWebhookID, "webhook ID of the Chat API (the last segment of BP_CHAT_API_URL)")
 	chatKey := fs.String("chat-encryption-key", "", "your own encryption key for the Chat API's user keys: createUser is then refused, as the integration refuses it (default: the server issues keys, signed with "+bptest.DefaultChatEncryptionKey+")")
 	keepAlive := fs.Duration("chat-keep-alive", bptest.DefaultChatKeepAlive, "silence after which a listenConversation stream gets a keep-alive")
+	var hook bptest.ChatWebhook
+	fs.StringVar(&hook.URL, "chat-webhook-url", "", "POST every signal of the Chat API to this URL, as the Chat integration does with its webhookUrl (it posts to the URL with one trailing /)")
+	fs.StringVar(&hook.Secret, "chat-webhook-secret", "", "secret sent in the x-secret-key header of each webhook delivery (webhookSecret)")
+	fs.DurationVar(&hook.Timeout, "chat-webhook-timeout", bptest.DefaultChatWebhookTimeout, "longest time one webhook delivery may take")
 	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	chatStream := fs.Bool("chat-stream", false, "the echo bot streams its copy of a text message: a message_stream_delta signal per word, then message_stream_complete and message_created of the whole text")
@@ -150,7 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := []bptest.Option{
 		bptest.WithAddr(*addr), bptest.WithToken(*token), bptest.WithBotID(strings.Split(*bots, ",")...),
 		bptest.WithWorkspaceID(*workspace), bptest.WithPageSize(*pageSize),
-		bptest.WithChatWebhookID(*webhook), bptest.WithChatKeepAlive(*keepAlive),
+		bptest.WithChatWebhookID(*webhook), bptest.WithChatKeepAlive(*keepAlive), bptest.WithChatWebhook(hook),
 		// A violation is reported by the program's own tests; a user's
 		// request must never be refused for it.
 		bptest.WithResponseValidation(false),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -326,6 +327,42 @@ func TestRunChatFlags(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode, "with your own key, createUser is refused")
+}
+
+// -chat-webhook-url and -chat-webhook-secret: every signal is POSTed,
+// with the secret, to the URL and its trailing slash.
+func TestRunChatWebhook(t *testing.T) {
+	got := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- r.URL.Path + " " + r.Header.Get("x-secret-key") + " " + string(body)
+	}))
+	defer hook.Close()
+	var stderr bytes.Buffer
+	assert.Error(t, run(context.Background(), []string{"-chat-webhook-url", "nowhere"}, io.Discard, &stderr))
+
+	lines, _ := startMock(t, "-chat-webhook-url", hook.URL+"/hook", "-chat-webhook-secret", "s3cret", "-chat-webhook-timeout", "5s", "-bot-reply", "none")
+	env := mockEnv(lines)
+	post := func(path, key, body string) map[string]any {
+		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("x-user-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return out
+	}
+	key := post("/users", "", `{}`)["key"].(string)
+	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco"}}`)
+	delivery := <-got
+	assert.True(t, strings.HasPrefix(delivery, "/hook/ s3cret {"), delivery)
+	assert.Contains(t, delivery, `"type":"message_created"`)
+	assert.Contains(t, delivery, `"text":"marco"`)
 }
 
 func TestRunLimitFlags(t *testing.T) {

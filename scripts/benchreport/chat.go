@@ -45,6 +45,7 @@ type Chat struct {
 	Soak                 map[string]float64
 	Commands             []string
 	Target               Target
+	Webhook              *Webhook // webhook.go
 }
 
 // readChat reads the chat results; empty paths are left out.
@@ -267,6 +268,9 @@ func chatMarkdown(p func(string, ...any), c *Chat) {
 		if c.Go != nil {
 			p("`%s-%d`: %s iterations (messages).\n\n", c.Go.Name, c.Go.Procs, fmtInt(float64(c.Go.N)))
 		}
+	}
+	if c.Webhook != nil {
+		webhookMarkdown(p, c.Webhook)
 	}
 	if len(c.Soak) > 0 {
 		s := c.Soak

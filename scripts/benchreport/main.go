@@ -11,7 +11,9 @@
 // The chat flags add the "Chat listeners" section: -chat-go is the output
 // of BenchmarkListeners (chat/bench_test.go) against botpress-mock, -chat-ts
 // what scripts/bench-ts/listeners.mjs prints, -chat-soak the listen soak's
-// summary (chat/soak_test.go), -chat-commands the commands that made them.
+// summary (chat/soak_test.go), -chat-webhook the output of BenchmarkWebhook
+// and BenchmarkWebhookHandler (chat/webhook_bench_test.go), -chat-commands
+// the commands that made them.
 //
 // -go is the text output of `go test ./client -bench . -benchmem`; -ts is
 // what scripts/bench-ts/bench.mjs prints (the official TypeScript client,
@@ -55,6 +57,7 @@ func run(args []string) error {
 	chatGoWS := fs.String("chat-go-ws", "", "the same with BENCH_WS=1, over WebSocket (optional)")
 	chatTS := fs.String("chat-ts", "", "JSON printed by scripts/bench-ts/listeners.mjs (optional)")
 	chatSoak := fs.String("chat-soak", "", "JSON summary of the listen soak, chat/soak_test.go (optional)")
+	chatWebhook := fs.String("chat-webhook", "", "output of `go test ./chat -bench Webhook` (optional)")
 	chatCmds := fs.String("chat-commands", "", "the commands that produced the chat results, one a line (optional)")
 	load := fs.String("loadavg", "", "the load average (/proc/loadavg) before the runs, for the report (optional)")
 	roundsPath := fs.String("rounds", "", "interleaved rounds of the read and write benchmarks, each after a line \"# round N <loadavg>\" (optional; see rounds.go)")
@@ -149,6 +152,14 @@ func run(args []string) error {
 	}
 	if d.Chat != nil && *chatGoWS != "" {
 		if d.Chat.GoWS, err = readListeners(*chatGoWS); err != nil {
+			return err
+		}
+	}
+	if *chatWebhook != "" {
+		if d.Chat == nil {
+			d.Chat = &Chat{}
+		}
+		if d.Chat.Webhook, err = readWebhook(*chatWebhook); err != nil {
 			return err
 		}
 	}
