@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
 	"net/http"
 	"strconv"
@@ -63,11 +62,11 @@ func callEmpty(ctx context.Context, c *Client, op operation, build transport.Bui
 // transport error wrapped.
 func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
+		return nil, transport.Errorf("botpress: %s: nil context", op.name)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
 	return cfg.send(ctx, op, build)
 }
@@ -90,7 +89,7 @@ func (cfg *config) send(ctx context.Context, op operation, build transport.Build
 // Content-Type for a JSON body, and User-Agent.
 func (cfg *config) request(ctx context.Context, op operation, build transport.Builder) (*http.Request, error) {
 	if op.auth && cfg.userKey == "" {
-		return nil, fmt.Errorf("botpress: %s: %w: no user key; use chat.Connect, chat.WithUserKey, or chat.WithEncryptionKey with chat.WithUserID", op.name, ErrMissingArgument)
+		return nil, transport.Errorf("botpress: %s: %w: no user key; use chat.Connect, chat.WithUserKey, or chat.WithEncryptionKey with chat.WithUserID", op.name, ErrMissingArgument)
 	}
 	req, err := transport.Prepare(ctx, op.name, cfg.endpoint, build, op.params)
 	if err != nil {

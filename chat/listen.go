@@ -127,13 +127,13 @@ func newListenOptions(opts []ListenOption) (listenOptions, error) {
 	}
 	transport.Apply(&lo, opts)
 	if lo.err == nil && lo.dedupWindow < lo.lookback {
-		lo.err = fmt.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
+		lo.err = transport.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
 	}
 	return lo, lo.err
 }
 
 func (lo *listenOptions) fail(format string, args ...any) {
-	lo.err = fmt.Errorf("botpress: "+format, args...)
+	lo.err = transport.Errorf("botpress: "+format, args...)
 }
 
 // WithCallOptions applies opts to the requests of the listen: the stream's
@@ -454,7 +454,7 @@ func (l *listener) run(ctx context.Context, yield func(Signal, error) bool) {
 			return
 		}
 		if l.lo.maxReconnects > 0 && failures >= l.lo.maxReconnects {
-			yield(nil, fmt.Errorf("botpress: listen: gave up after %d reconnections: %w", failures, err))
+			yield(nil, transport.Errorf("botpress: listen: gave up after %d reconnections: %w", failures, err))
 			return
 		}
 		failures++
@@ -523,7 +523,7 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 		err = errors.New("the server closed the stream")
 	}
 	if err != errStopped && err != ctx.Err() {
-		err = fmt.Errorf("botpress: %s: %w", l.op.name, err)
+		err = transport.Errorf("botpress: %s: %w", l.op.name, err)
 	}
 	return false, err
 }
@@ -610,7 +610,7 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	}
 	if l.resumeID != "" {
 		if !found {
-			return nil, fmt.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
+			return nil, transport.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
 		}
 		for _, e := range older {
 			l.seen.add(e.id, e.at)
@@ -649,7 +649,7 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 func (l *listener) walkMessages(ctx context.Context, what, target string, f func(chatgen.Message) bool) error {
 	lo := &l.lo
 	past := func(n int, unit, option string) error {
-		return fmt.Errorf("botpress: listen: %w: %s would read more than %d %s of listMessages without reaching %s; %s raises the bound",
+		return transport.Errorf("botpress: listen: %w: %s would read more than %d %s of listMessages without reaching %s; %s raises the bound",
 			ErrRecoveryLimit, what, n, unit, target, option)
 	}
 	op := operation{name: "listMessages", method: "GET", path: "/conversations/{conversationId}/messages", auth: true}
@@ -852,7 +852,7 @@ func (c *Client) SendAndWait(ctx context.Context, conversationID string, payload
 	}
 	lo, err := newListenOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: sendAndWait: %w", transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: sendAndWait: %w", transport.Unprefix(err))
 	}
 	if lo.replyTimeout > 0 {
 		var cancel context.CancelFunc
@@ -865,11 +865,11 @@ func (c *Client) SendAndWait(ctx context.Context, conversationID string, payload
 	}
 	for s, err := range c.Listen(ctx, conversationID, append(slices.Clip(opts), WithResumeAfter(sent.Message))...) {
 		if err != nil {
-			return nil, fmt.Errorf("botpress: sendAndWait: %w", err)
+			return nil, transport.Errorf("botpress: sendAndWait: %w", err)
 		}
 		if m, ok := s.(*MessageCreated); ok && m.IsBot && m.Message.ID != sent.Message.ID {
 			return &m.Message, nil
 		}
 	}
-	return nil, fmt.Errorf("botpress: sendAndWait: no answer from the bot: %w", cmp.Or(ctx.Err(), context.DeadlineExceeded))
+	return nil, transport.Errorf("botpress: sendAndWait: no answer from the bot: %w", cmp.Or(ctx.Err(), context.DeadlineExceeded))
 }

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	bperrors "github.com/botpress-go/sdk/errors"
@@ -114,11 +113,11 @@ func callEmpty(ctx context.Context, c *Client, op operation, build transport.Bui
 // answer, or the transport error wrapped.
 func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
+		return nil, transport.Errorf("botpress: %s: nil context", op.name)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
@@ -131,7 +130,7 @@ func (c *Client) send(ctx context.Context, op operation, build transport.Builder
 	cfg.setHeaders(req)
 	for _, h := range op.requiredHeaders {
 		if req.Header.Get(h) == "" {
-			return nil, fmt.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
+			return nil, transport.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
 		}
 	}
 	body, err := cfg.Do(ctx, op.name, req)

@@ -18,7 +18,6 @@ package client
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 
@@ -111,7 +110,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if cfg.token == "" {
-		return nil, fmt.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
+		return nil, transport.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}

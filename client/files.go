@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
@@ -147,9 +148,18 @@ type UploadError struct {
 	Err  error
 }
 
-// Error reads like `botpress: uploading file "a.txt": put: ...`.
+// Error reads like `botpress: uploading file "a.txt": put: ...`, with one
+// "botpress: " and the step named once: the cause's message follows
+// without its own prefix.
 func (e *UploadError) Error() string {
-	return fmt.Sprintf("botpress: uploading file %q: %s: %v", e.Key, e.Step, e.Err)
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = transport.Trim(e.Err)
+	}
+	if !strings.HasPrefix(msg, e.Step+": ") {
+		msg = e.Step + ": " + msg
+	}
+	return fmt.Sprintf("botpress: uploading file %q: %s", e.Key, msg)
 }
 
 // Unwrap returns the cause, often an *errors.APIError.
@@ -248,16 +258,16 @@ func (c *Client) DownloadURL(ctx context.Context, url string, w io.Writer, opts 
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return 0, fmt.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
+		return 0, transport.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
 	}
 	resp, err := fetch(ctx, &cfg, url)
 	if err != nil {
-		return 0, fmt.Errorf("botpress: downloadFile: %w", err)
+		return 0, transport.Errorf("botpress: downloadFile: %w", err)
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		return n, fmt.Errorf("botpress: downloadFile: after %d bytes: %w", n, err)
+		return n, transport.Errorf("botpress: downloadFile: after %d bytes: %w", n, err)
 	}
 	return n, nil
 }

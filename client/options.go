@@ -1,11 +1,12 @@
 package client
 
 import (
-	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Option configures a Client when passed to New, or a single call when
@@ -136,7 +137,7 @@ type rateLimit struct {
 func WithRateLimit(rps float64, burst int) Option {
 	return func(c *config) {
 		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
-			c.Err = fmt.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
+			c.Err = transport.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
 			return
 		}
 		c.rateLimit = &rateLimit{rps: rps, burst: burst}

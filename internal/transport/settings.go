@@ -2,7 +2,6 @@ package transport
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -30,7 +29,7 @@ func (cfg *Config) SetHTTPClient(hc *http.Client) {
 // SetTimeout bounds each attempt; zero means no bound.
 func (cfg *Config) SetTimeout(d time.Duration) {
 	if d < 0 {
-		cfg.Fail(fmt.Errorf("botpress: negative timeout %v", d))
+		cfg.Fail(Errorf("botpress: negative timeout %v", d))
 		return
 	}
 	cfg.Timeout = d
@@ -39,7 +38,7 @@ func (cfg *Config) SetTimeout(d time.Duration) {
 // SetMaxRetries sets how many times a failed attempt is retried.
 func (cfg *Config) SetMaxRetries(n int) {
 	if n < 0 {
-		cfg.Fail(fmt.Errorf("botpress: negative retry count %d", n))
+		cfg.Fail(Errorf("botpress: negative retry count %d", n))
 		return
 	}
 	cfg.MaxRetries = n
@@ -48,7 +47,7 @@ func (cfg *Config) SetMaxRetries(n int) {
 // SetRetryDelay sets the bounds of the backoff between retries.
 func (cfg *Config) SetRetryDelay(base, maxDelay time.Duration) {
 	if base <= 0 || maxDelay < base {
-		cfg.Fail(fmt.Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, maxDelay))
+		cfg.Fail(Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, maxDelay))
 		return
 	}
 	cfg.RetryBase, cfg.RetryMax = base, maxDelay
@@ -99,7 +98,7 @@ func (cfg *Config) CopyHeader(h http.Header, reserved func(canonicalKey string) 
 func ResolveBase(baseURL string) (base string, endpoint *Endpoint, err error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+		return "", nil, Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
 	}
 	base = strings.TrimRight(baseURL, "/")
 	s, err := url.Parse(base + "/")
@@ -107,7 +106,7 @@ func ResolveBase(baseURL string) (base string, endpoint *Endpoint, err error) {
 		endpoint, err = NewEndpoint(s.ResolveReference(&url.URL{Path: "./"}).String())
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+		return "", nil, Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
 	}
 	return base, endpoint, nil
 }
@@ -122,13 +121,13 @@ func (cfg *Config) CheckHeaders(named ...Named) error {
 	for _, h := range append(named, Named{"user agent", cfg.UserAgent}) {
 		if !ValidHeaderValue(h.Value) {
 			// Never print the value: it may be the token.
-			return fmt.Errorf("botpress: the %s contains a control character", h.What)
+			return Errorf("botpress: the %s contains a control character", h.What)
 		}
 	}
 	for k, vs := range cfg.Header {
 		for _, v := range vs {
 			if !ValidHeaderValue(v) || !ValidHeaderValue(k) {
-				return fmt.Errorf("botpress: header %q has a control character", k)
+				return Errorf("botpress: header %q has a control character", k)
 			}
 		}
 	}

@@ -118,7 +118,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		if cfg.Pacer != nil {
 			var err error
 			if turn, err = cfg.Pacer.Wait(ctx); err != nil {
-				return nil, fmt.Errorf("botpress: %s: waiting for the rate limit: %w", name, err)
+				return nil, Errorf("botpress: %s: waiting for the rate limit: %w", name, err)
 			}
 		}
 		var start time.Time
@@ -142,7 +142,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		}
 		if ctx.Err() != nil {
 			// The caller gave up: report that, whatever the attempt saw.
-			return nil, fmt.Errorf("botpress: %s: %w", name, ctx.Err())
+			return nil, Errorf("botpress: %s: %w", name, ctx.Err())
 		}
 		var apiErr *bperrors.APIError
 		if err == nil {
@@ -154,12 +154,12 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 				return nil, apiErr
 			}
 			if attempt > 0 {
-				return nil, fmt.Errorf("botpress: %s: after %d attempts: %w", name, attempt+1, err)
+				return nil, Errorf("botpress: %s: after %d attempts: %w", name, attempt+1, err)
 			}
-			return nil, fmt.Errorf("botpress: %s: %w", name, err)
+			return nil, Errorf("botpress: %s: %w", name, err)
 		}
 		if err := Sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", name, err)
+			return nil, Errorf("botpress: %s: waiting to retry: %w", name, err)
 		}
 	}
 }

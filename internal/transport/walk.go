@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/maphash"
 	"iter"
 )
@@ -57,7 +56,7 @@ func (p Page[T]) Last() bool { return p.NextToken == "" }
 func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage[T]) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
 		if ctx == nil {
-			yield(Page[T]{}, fmt.Errorf("botpress: %s: nil context", op))
+			yield(Page[T]{}, Errorf("botpress: %s: nil context", op))
 			return
 		}
 		token := start
@@ -69,7 +68,7 @@ func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage
 		}
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(Page[T]{}, fmt.Errorf("botpress: %s: %w", op, err))
+				yield(Page[T]{}, Errorf("botpress: %s: %w", op, err))
 				return
 			}
 			items, next, err := fetch(ctx, token)
@@ -88,7 +87,7 @@ func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage
 					// gets its items, then the error.
 					page.NextToken = ""
 					if yield(page, nil) {
-						yield(Page[T]{}, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
+						yield(Page[T]{}, Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
 					}
 					return
 				}

@@ -1,0 +1,50 @@
+package client_test
+
+// Tests of issue 18 (items 4 to 6): one prefix per message, retries of
+// requests that never left, walkers that stop, and hostile servers.
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/botpress-go/sdk/client"
+	"github.com/botpress-go/sdk/gen"
+)
+
+// onePrefix checks that err's message says "botpress:" once, at its start.
+func onePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	assert.True(t, strings.HasPrefix(msg, "botpress: "), "no prefix: %s", msg)
+	assert.Equal(t, 1, strings.Count(msg, "botpress:"), "repeated prefix: %s", msg)
+}
+
+func TestOnePrefixPerMessage(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 400, `{"type":"InvalidPayload","message":"bad key"}`)
+	})
+	c := newClient(t, s, client.WithMaxRetries(0))
+	ctx := context.Background()
+
+	_, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "x.txt"}, client.FileFromBytes([]byte("hi")))
+	onePrefix(t, err)
+	assert.Equal(t, `botpress: uploading file "x.txt": upsertFile: 400 InvalidPayload: bad key`, err.Error())
+
+	_, err = c.DownloadFile(ctx, "file_1", io.Discard)
+	onePrefix(t, err)
+
+	ctx2, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = c.GetBot(ctx2, "bot_1")
+	onePrefix(t, err)
+	for _, err := range c.AllConversations(ctx2, nil) {
+		onePrefix(t, err)
+	}
+}
