@@ -6,8 +6,11 @@ package client_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,4 +50,24 @@ func TestOnePrefixPerMessage(t *testing.T) {
 	for _, err := range c.AllConversations(ctx2, nil) {
 		onePrefix(t, err)
 	}
+}
+
+// A POST whose connection was refused never left: it is retried.
+func TestRefusedPostIsRetried(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens there now: connections are refused
+	var dials atomic.Int32
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, a)
+	}}}
+	c, err := client.New(client.WithToken(testToken), client.WithBaseURL("http://"+addr), client.WithHTTPClient(hc),
+		client.WithMaxRetries(2), client.WithRetryDelay(time.Millisecond, 2*time.Millisecond))
+	require.NoError(t, err)
+	_, err = c.CreateUser(context.Background(), gen.CreateUserBody{})
+	require.Error(t, err)
+	onePrefix(t, err)
+	assert.EqualValues(t, 3, dials.Load(), "a refused POST is sent again: it never left")
 }
