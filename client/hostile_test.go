@@ -4,19 +4,23 @@ package client_test
 // requests that never left, walkers that stop, and hostile servers.
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/client"
+	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
 )
 
@@ -70,4 +74,55 @@ func TestRefusedPostIsRetried(t *testing.T) {
 	require.Error(t, err)
 	onePrefix(t, err)
 	assert.EqualValues(t, 3, dials.Load(), "a refused POST is sent again: it never left")
+}
+
+// writeHuge writes a JSON object of about n bytes whose message is n
+// bytes of x, one chunk at a time, stopping when the client goes away.
+func writeHuge(w http.ResponseWriter, status int, prefix string, n int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(prefix)+n+2))
+	w.WriteHeader(status)
+	if _, err := io.WriteString(w, prefix); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	for n > 0 {
+		c := chunk[:min(n, len(chunk))]
+		if _, err := w.Write(c); err != nil {
+			return
+		}
+		n -= len(c)
+	}
+	_, _ = io.WriteString(w, `"}`)
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// An error answer of 101 MiB (over the 100 MiB a success answer may have)
+// is still an *APIError with its status, and the error keeps a bounded
+// part of it alive, not the whole body.
+func TestHugeErrorAnswer(t *testing.T) {
+	for _, size := range []int{99 << 20, 101 << 20} {
+		t.Run(strconv.Itoa(size>>20)+"MiB", func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				writeHuge(w, http.StatusBadRequest, `{"type":"InvalidPayload","message":"`, size)
+			})
+			c := newClient(t, s)
+			before := heapInUse()
+			_, err := c.GetBot(context.Background(), "bot_1")
+			apiErr := errtAPIError(t, err)
+			assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+			assert.LessOrEqual(t, len(apiErr.Body), bperrors.MaxBody)
+			assert.LessOrEqual(t, len(apiErr.Message), bperrors.MaxBody+3)
+			kept := int64(heapInUse()) - int64(before)
+			assert.Less(t, kept, int64(4<<20), "the error keeps %d bytes alive", kept)
+			runtime.KeepAlive(apiErr)
+		})
+	}
 }

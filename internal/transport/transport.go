@@ -260,6 +260,21 @@ func (cfg *Config) attempt(ctx context.Context, req *http.Request, n int) (resul
 		return result{}, RedactErr(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// An error answer: only its first bperrors.MaxErrorRead bytes are
+		// read, whatever its length (the rest is not read: the connection
+		// is closed), so that it keeps its status and becomes an
+		// *APIError, which keeps a bounded part of it.
+		body, err := readBody(resp.Body, resp.ContentLength, bperrors.MaxErrorRead)
+		if len(body) > bperrors.MaxErrorRead {
+			body = body[:bperrors.MaxErrorRead]
+		}
+		res := result{status: resp.StatusCode, header: resp.Header, body: body}
+		if err != nil && len(body) == 0 {
+			return res, fmt.Errorf("reading %d answer: %w", resp.StatusCode, err)
+		}
+		return res, nil
+	}
 	limit := MaxResponseBody
 	if cfg.MaxBody > 0 && cfg.MaxBody < limit {
 		limit = cfg.MaxBody
