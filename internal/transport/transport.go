@@ -301,16 +301,25 @@ type TooLargeError struct {
 
 func (e *TooLargeError) Error() string { return fmt.Sprintf("answer larger than %d bytes", e.Limit) }
 
-// maxSizeHint bounds the buffer readBody reserves from the announced size,
-// so that a wrong Content-Length cannot make it reserve much more than the
-// answer holds.
+// maxSizeHint bounds the buffer readBody reserves from the announced size
+// before any of the answer came, so that a wrong Content-Length cannot
+// make it reserve much more than the answer holds; and it is the size of
+// the chunks a long answer of unknown length is read in.
 const maxSizeHint = 1 << 20
 
 // readBody reads r to its end, or to max+1 bytes if it is longer (so that
-// the caller can tell), like io.ReadAll(io.LimitReader(r, max+1)). It starts from a buffer
-// of the announced size (size, -1 when unknown; up to maxSizeHint) plus one
-// byte, so that an answer of the size announced is read into one
-// allocation, where io.ReadAll would grow its buffer several times.
+// the caller can tell), like io.ReadAll(io.LimitReader(r, max+1)), with
+// memory close to the answer's size where io.ReadAll would grow its buffer
+// many times (allocating about five times a large answer's size):
+//
+//   - size is the announced size (-1 when unknown). The buffer starts at
+//     that size (up to maxSizeHint) plus one byte; once it is full, an
+//     answer that keeps coming is believed, and the buffer grows once to
+//     the announced size plus one byte: a correct answer takes at most two
+//     allocations, the second of its size.
+//   - An answer of unknown size past maxSizeHint is read in chunks of
+//     maxSizeHint bytes, copied once into a buffer of its size at the end:
+//     twice its size in all.
 func readBody(r io.Reader, size int64, max int) ([]byte, error) {
 	limit := max + 1
 	capacity := 512
@@ -318,23 +327,49 @@ func readBody(r io.Reader, size int64, max int) ([]byte, error) {
 		capacity = int(min(size, maxSizeHint, int64(max))) + 1
 	}
 	b := make([]byte, 0, capacity)
+	var chunks [][]byte // full chunks of an answer of unknown size, before b
+	read := 0           // bytes in chunks
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // grow as append does
+			switch {
+			case size >= 0 && int64(cap(b)) <= size && size < int64(limit):
+				// Believe the announced size now that this much came.
+				nb := make([]byte, len(b), int(size)+1)
+				copy(nb, b)
+				b = nb
+			case len(b) < maxSizeHint:
+				nb := make([]byte, len(b), min(2*cap(b), maxSizeHint))
+				copy(nb, b)
+				b = nb
+			default:
+				chunks = append(chunks, b)
+				read += len(b)
+				b = make([]byte, 0, maxSizeHint)
+			}
 		}
 		buf := b[len(b):cap(b)]
-		if rest := limit - len(b); len(buf) > rest {
+		if rest := limit - read - len(b); len(buf) > rest {
 			buf = buf[:rest]
 		}
+		var n int
+		var err error
 		if len(buf) == 0 {
-			return b, nil
+			err = io.EOF // the limit is reached: stop there
+		} else {
+			n, err = r.Read(buf)
+			b = b[:len(b)+n]
 		}
-		n, err := r.Read(buf)
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
+		if err == io.EOF || err != nil {
+			if chunks != nil {
+				all := make([]byte, 0, read+len(b))
+				for _, c := range chunks {
+					all = append(all, c...)
+				}
+				b = append(all, b...)
+			}
+			if err == io.EOF {
+				return b, nil
+			}
 			return b, err
 		}
 	}
