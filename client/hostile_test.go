@@ -6,6 +6,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -185,4 +186,44 @@ func writeHugeChunked(w http.ResponseWriter, prefix string, n int) {
 		n -= len(c)
 	}
 	_, _ = io.WriteString(w, `"}}`)
+}
+
+// A redirect that leaves the origin carries none of the headers the client
+// was given: not the token, nor the scope headers, nor WithHeader's.
+func TestRedirectDropsEveryGivenHeader(t *testing.T) {
+	other := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"bot":{"id":"bot_1"}}`)
+	})
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	c := newClient(t, s, client.WithWorkspaceID("wkspace_1"), client.WithIntegrationID("intver_1"),
+		client.WithIntegrationAlias("alias"), client.WithHeader("X-Custom", "mine"))
+	_, err := c.GetBot(context.Background(), "bot_1")
+	require.NoError(t, err)
+	got := other.last(t).Header
+	for _, h := range []string{"Authorization", "X-Bot-Id", "X-Workspace-Id", "X-Integration-Id", "X-Integration-Alias", "X-Custom"} {
+		assert.Empty(t, got.Get(h), "%s followed the redirect to another origin", h)
+	}
+	assert.NotEmpty(t, got.Get("User-Agent"))
+	// The first request had them all.
+	first := s.last(t).Header
+	assert.Equal(t, "bot_1", first.Get("X-Bot-Id"))
+	assert.Equal(t, "mine", first.Get("X-Custom"))
+}
+
+// A token the server echoes back is masked everywhere in the error: its
+// metadata and header too.
+func TestEchoedTokenMaskedEverywhere(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+		reply(w, 401, `{"type":"Unauthorized","message":"bad","metadata":{"token":"`+testToken+`","list":["`+testToken+`"],"`+testToken+`":1}}`)
+	})
+	c := newClient(t, s)
+	_, err := c.GetBot(context.Background(), "bot_1")
+	apiErr := errtAPIError(t, err)
+	assert.NotContains(t, fmt.Sprint(apiErr.Metadata), testToken)
+	assert.NotContains(t, fmt.Sprint(apiErr.Header), testToken)
+	assert.Contains(t, fmt.Sprint(apiErr.Metadata), "[token]")
+	assert.Equal(t, "Bearer [token]", apiErr.Header.Get("X-Echo"))
 }

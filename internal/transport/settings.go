@@ -145,28 +145,37 @@ func ValidHeaderValue(v string) bool {
 	return true
 }
 
-// credentialHeaders are the headers a redirect to another origin must not
-// carry.
-var credentialHeaders = []string{
-	"Authorization", "Proxy-Authorization", "Cookie", "Cookie2",
-	"Www-Authenticate", "Proxy-Authenticate",
+// keptHeaders are the headers a redirect to another origin keeps: those
+// that say nothing of who sends the request. Every other header the
+// request had (the token, the scope headers, the user key, the headers of
+// WithHeader, cookies) is dropped.
+var keptHeaders = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true,
+	"User-Agent": true, "Content-Type": true, "Content-Length": true,
+	"Referer": true,
 }
 
 // GuardRedirects returns a copy of hc (same transport, jar and timeout)
-// whose redirect policy removes the credentials (the standard ones and the
-// extra headers named) from a redirect that leaves the origin (scheme, host
-// and port) of the first request. net/http removes the standard ones only
-// when the host name changes, so on its own it sends the token to another
-// port of the same host, or from https to http. hc's own CheckRedirect, if
-// any, runs afterwards; without one, the default limit of 10 redirects
-// applies.
+// whose redirect policy drops from a redirect that leaves the origin
+// (scheme, host and port) of the first request every header but those
+// that say nothing of the sender (Accept, User-Agent, Content-Type ...):
+// the credentials, the scope headers (x-bot-id ...), the user key, and the
+// extra headers of WithHeader. net/http removes the standard credentials
+// only, and only when the host name changes, so on its own it sends the
+// token to another port of the same host, or from https to http, and the
+// other headers anywhere. hc's own CheckRedirect, if any, runs afterwards;
+// without one, the default limit of 10 redirects applies. extra names
+// headers to drop too (kept for callers; every header not kept is dropped
+// anyway).
 func GuardRedirects(hc *http.Client, extra ...string) *http.Client {
 	guarded := *hc
 	next := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
-			for _, h := range credentialHeaders {
-				req.Header.Del(h)
+			for k := range req.Header {
+				if !keptHeaders[k] {
+					delete(req.Header, k)
+				}
 			}
 			for _, h := range extra {
 				req.Header.Del(h)

@@ -174,7 +174,8 @@ func (cfg *Config) ErrorOf(name string, req *http.Request, status int, header ht
 }
 
 // scrubSecret masks the secret where a server echoed it back (a proxy's
-// "invalid token bp_pat_..." page, say), so that no error string carries it.
+// "invalid token bp_pat_..." page, say), so that no error carries it: in
+// its message, ID, type, body, metadata and header.
 func scrubSecret(e *bperrors.APIError, secret string) {
 	if len(secret) < 4 {
 		return // too short to tell apart from ordinary text
@@ -186,6 +187,53 @@ func scrubSecret(e *bperrors.APIError, secret string) {
 	if bytes.Contains(e.Body, []byte(secret)) {
 		e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte(mask))
 	}
+	if e.Metadata != nil {
+		e.Metadata, _ = scrubValue(e.Metadata, secret, mask).(map[string]any)
+	}
+	for k, vs := range e.Header {
+		for _, v := range vs {
+			if strings.Contains(v, secret) || strings.Contains(k, secret) {
+				e.Header = scrubHeader(e.Header, secret, mask)
+				return
+			}
+		}
+	}
+}
+
+// scrubHeader returns a copy of h with secret replaced by mask in its keys
+// and values: the answer's header is not written to.
+func scrubHeader(h http.Header, secret, mask string) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = strings.ReplaceAll(v, secret, mask)
+		}
+		out[strings.ReplaceAll(k, secret, mask)] = c
+	}
+	return out
+}
+
+// scrubValue replaces secret by mask in the strings of a decoded JSON
+// value, map keys included.
+func scrubValue(v any, secret, mask string) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, secret, mask)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[strings.ReplaceAll(k, secret, mask)] = scrubValue(x, secret, mask)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = scrubValue(x, secret, mask)
+		}
+		return out
+	}
+	return v
 }
 
 // result is what one attempt got back.
