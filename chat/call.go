@@ -73,6 +73,8 @@ func (c *Client) send(ctx context.Context, op operation, build transport.Builder
 
 // send is Client.send with the config of the call already made.
 func (cfg *config) send(ctx context.Context, op operation, build transport.Builder) ([]byte, error) {
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
 	actx, cancel := cfg.FirstAttemptContext(ctx)

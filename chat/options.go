@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Option configures a Client when passed to New or Connect, or a single
@@ -12,7 +14,7 @@ import (
 //
 // The options that say how requests are sent (WithHTTPClient, WithTimeout,
 // WithUserAgent, WithHeader, WithMaxRetries, WithRetryDelay,
-// WithMaxRetryAfter, WithLogger, WithIdempotent) are those of package
+// WithMaxRetryAfter, WithMaxElapsed, WithLogger, WithIdempotent) are those of package
 // client, with the same meaning and defaults, applied by the same code:
 // see there for the details.
 type Option func(*config)
@@ -90,6 +92,16 @@ func WithMaxRetries(n int) Option {
 func WithRetryDelay(base, max time.Duration) Option {
 	return func(c *config) { c.SetRetryDelay(base, max) }
 }
+
+// WithMaxElapsed is client.WithMaxElapsed: a bound on a whole call,
+// attempts and waits together; the error wraps ErrMaxElapsed. It bounds
+// each call, not a Listen (see WithWatchdog). Default: none.
+func WithMaxElapsed(d time.Duration) Option {
+	return func(c *config) { c.SetMaxElapsed(d) }
+}
+
+// ErrMaxElapsed is client.ErrMaxElapsed.
+var ErrMaxElapsed = transport.ErrMaxElapsed
 
 // WithMaxRetryAfter is client.WithMaxRetryAfter: the longest Retry-After
 // waited for, by calls and by Listen. Default: 60 s.

@@ -119,6 +119,8 @@ func (c *Client) send(ctx context.Context, op operation, build transport.Builder
 	if err != nil {
 		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
 	actx, cancel := cfg.FirstAttemptContext(ctx)

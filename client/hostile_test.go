@@ -227,3 +227,118 @@ func TestEchoedTokenMaskedEverywhere(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(apiErr.Metadata), "[token]")
 	assert.Equal(t, "Bearer [token]", apiErr.Header.Get("X-Echo"))
 }
+
+// hang is a handler that never answers until the test ends.
+func hang(t *testing.T) http.HandlerFunc {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // runs before the server's Close
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}
+}
+
+// guard is a context that ends long after any bound under test, so that
+// a regression fails the test instead of hanging it.
+func guard(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Downloads honour WithTimeout as an idle timeout: a host that never
+// answers, or stops sending, fails the download.
+func TestDownloadIdleTimeout(t *testing.T) {
+	ctx := guard(t)
+	hung := newServer(t, hang(t))
+	c := newClient(t, hung, client.WithTimeout(50*time.Millisecond))
+
+	_, err := c.DownloadURL(ctx, hung.URL+"/file", io.Discard)
+	require.ErrorIs(t, err, client.ErrIdleTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, ctx.Err(), "the call's own timeout ended it, not the test's")
+	onePrefix(t, err)
+
+	_, err = c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "a.txt"}, client.FileFromURL(hung.URL+"/file"))
+	require.ErrorIs(t, err, client.ErrIdleTimeout)
+	require.NoError(t, ctx.Err())
+
+	// Stopping in the middle of the body.
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	stalls := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte("0123456789"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	var got bytes.Buffer
+	n, err := c.DownloadURL(ctx, stalls.URL+"/file", &got)
+	require.ErrorIs(t, err, client.ErrIdleTimeout)
+	require.NoError(t, ctx.Err())
+	assert.EqualValues(t, 10, n)
+}
+
+// slowWriter takes longer than the timeout over each write: the time the
+// caller spends with the data is not the host's.
+type slowWriter struct {
+	d time.Duration
+	n int
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.d) // the consumer's pace, not a synchronisation
+	w.n += len(p)
+	return len(p), nil
+}
+
+// A download that keeps receiving data is not cut by the timeout, however
+// long it takes in all.
+func TestDownloadStreamsPastTheTimeout(t *testing.T) {
+	const chunks = 4
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		for range chunks {
+			_, _ = w.Write(bytes.Repeat([]byte("y"), 64<<10))
+			w.(http.Flusher).Flush()
+		}
+	})
+	c := newClient(t, s, client.WithTimeout(30*time.Millisecond))
+	w := &slowWriter{d: 40 * time.Millisecond}
+	n, err := c.DownloadURL(guard(t), s.URL+"/file", w)
+	require.NoError(t, err)
+	assert.EqualValues(t, chunks*64<<10, n)
+}
+
+// WithMaxElapsed bounds a whole call: a Retry-After longer than what is
+// left ends the call with the answer at once, and a hung server fails it.
+func TestMaxElapsed(t *testing.T) {
+	ctx := guard(t)
+	var calls atomic.Int32
+	limited := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "59")
+		reply(w, 429, `{"type":"RateLimited","message":"slow down"}`)
+	})
+	c := newClient(t, limited, client.WithMaxElapsed(time.Second))
+	_, err := c.GetBot(ctx, "bot_1")
+	apiErr := errtAPIError(t, err)
+	assert.Equal(t, 429, apiErr.StatusCode)
+	assert.EqualValues(t, 1, calls.Load(), "no wait of 59 s within a bound of 1 s")
+	require.NoError(t, ctx.Err())
+
+	hung := newServer(t, hang(t))
+	c = newClient(t, hung, client.WithMaxElapsed(100*time.Millisecond))
+	_, err = c.GetBot(ctx, "bot_1")
+	require.ErrorIs(t, err, client.ErrMaxElapsed)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, ctx.Err())
+	onePrefix(t, err)
+
+	_, err = client.New(client.WithToken(testToken), client.WithMaxElapsed(-1))
+	assert.Error(t, err)
+}

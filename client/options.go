@@ -88,6 +88,23 @@ func WithRetryDelay(base, max time.Duration) Option {
 	return func(c *config) { c.SetRetryDelay(base, max) }
 }
 
+// WithMaxElapsed bounds a whole call: its attempts and every wait between
+// them (backoff, Retry-After, WithRateLimit's pacing) together, where
+// WithTimeout bounds each attempt. A call that reaches it fails with an
+// error wrapping ErrMaxElapsed and context.DeadlineExceeded; a retry whose
+// wait would go past it is not made, and the last attempt's error is
+// returned at once. It bounds UploadFile, DownloadFile and DownloadURL
+// whole too, transfers included, and each page of a walk. Zero (the
+// default) means no bound: a call then lasts at most about
+// (MaxRetries+1) × (WithTimeout + WithMaxRetryAfter).
+func WithMaxElapsed(d time.Duration) Option {
+	return func(c *config) { c.SetMaxElapsed(d) }
+}
+
+// ErrMaxElapsed is wrapped, with context.DeadlineExceeded, by the error of
+// a call that took longer than WithMaxElapsed allows.
+var ErrMaxElapsed = transport.ErrMaxElapsed
+
 // WithMaxRetryAfter sets the longest Retry-After the client honours. A
 // server asking for a longer wait gets no retry: its error is returned.
 // Default: 60 s.

@@ -53,6 +53,16 @@ func (cfg *Config) SetRetryDelay(base, maxDelay time.Duration) {
 	cfg.RetryBase, cfg.RetryMax = base, maxDelay
 }
 
+// SetMaxElapsed bounds a whole call, attempts and waits together; zero
+// means no bound.
+func (cfg *Config) SetMaxElapsed(d time.Duration) {
+	if d < 0 {
+		cfg.Fail(Errorf("botpress: negative WithMaxElapsed %v", d))
+		return
+	}
+	cfg.MaxElapsed = d
+}
+
 // SetMaxRetryAfter sets the longest Retry-After honoured.
 func (cfg *Config) SetMaxRetryAfter(d time.Duration) { cfg.MaxRetryAfter = d }
 

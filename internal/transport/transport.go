@@ -59,6 +59,21 @@ type Pacer interface {
 	Observe(turn uint64, h http.Header, now time.Time)
 }
 
+// ErrMaxElapsed is wrapped by the error of a call that took longer than
+// its bound (WithMaxElapsed), with context.DeadlineExceeded.
+var ErrMaxElapsed = errors.New("the call took longer than WithMaxElapsed allows")
+
+// CallContext returns the context a whole call runs under: ctx bounded by
+// MaxElapsed, when set, whose error then wraps ErrMaxElapsed (see
+// context.Cause). The CancelFunc is never nil.
+func (cfg *Config) CallContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.MaxElapsed <= 0 {
+		return ctx, noCancel
+	}
+	return context.WithTimeoutCause(ctx, cfg.MaxElapsed,
+		fmt.Errorf("%w (%v): %w", ErrMaxElapsed, cfg.MaxElapsed, context.DeadlineExceeded))
+}
+
 // Config is how requests are sent. The API packages embed it in their own
 // configuration; a call works on a copy.
 type Config struct {
@@ -68,11 +83,15 @@ type Config struct {
 	RetryBase     time.Duration
 	RetryMax      time.Duration
 	MaxRetryAfter time.Duration
-	Logger        *slog.Logger // one debug record per attempt when set
-	Idempotent    bool         // retry the call like a GET whatever its method
-	UserAgent     string
-	Header        http.Header // extra headers; see CopyHeader
-	Pacer         Pacer       // nil: no pacing
+	// MaxElapsed, when positive, bounds a whole call: its attempts and
+	// the waits between them (backoff, Retry-After, the rate limit); see
+	// CallContext.
+	MaxElapsed time.Duration
+	Logger     *slog.Logger // one debug record per attempt when set
+	Idempotent bool         // retry the call like a GET whatever its method
+	UserAgent  string
+	Header     http.Header // extra headers; see CopyHeader
+	Pacer      Pacer       // nil: no pacing
 	// Secret, when set, is masked in error answers that echo it back.
 	Secret string
 	// StatusInBody, when set, reads the body of a 2xx answer and returns
@@ -118,7 +137,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		if cfg.Pacer != nil {
 			var err error
 			if turn, err = cfg.Pacer.Wait(ctx); err != nil {
-				return nil, Errorf("botpress: %s: waiting for the rate limit: %w", name, err)
+				return nil, Errorf("botpress: %s: waiting for the rate limit: %w", name, cause(ctx, err))
 			}
 		}
 		var start time.Time
@@ -142,7 +161,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		}
 		if ctx.Err() != nil {
 			// The caller gave up: report that, whatever the attempt saw.
-			return nil, Errorf("botpress: %s: %w", name, ctx.Err())
+			return nil, Errorf("botpress: %s: %w", name, context.Cause(ctx))
 		}
 		var apiErr *bperrors.APIError
 		if err == nil {
@@ -158,10 +177,26 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 			}
 			return nil, Errorf("botpress: %s: %w", name, err)
 		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			// The wait would outlast the call: fail now, with what the
+			// last attempt got and the deadline.
+			if apiErr != nil {
+				return nil, Errorf("botpress: %w (not retried: waiting %v would pass the deadline: %w)", apiErr, wait.Round(time.Millisecond), context.DeadlineExceeded)
+			}
+			return nil, Errorf("botpress: %s: after %d attempts: %w (not retried: waiting %v would pass the deadline: %w)", name, attempt+1, err, wait.Round(time.Millisecond), context.DeadlineExceeded)
+		}
 		if err := Sleep(ctx, wait); err != nil {
-			return nil, Errorf("botpress: %s: waiting to retry: %w", name, err)
+			return nil, Errorf("botpress: %s: waiting to retry: %w", name, cause(ctx, err))
 		}
 	}
+}
+
+// cause is context.Cause(ctx) when err is ctx's error, else err.
+func cause(ctx context.Context, err error) error {
+	if err != nil && err == ctx.Err() {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 // ErrorOf is the *errors.APIError of an answer of status to req, sent for
