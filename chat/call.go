@@ -138,5 +138,15 @@ func statusInBody(body []byte) int {
 	return int(code)
 }
 
+// pages walks the pages of op with the walk bounds of the client's config
+// with opts applied.
+func pages[T any](ctx context.Context, c *Client, opts []Option, op string, start *string, fetch transport.FetchPage[T]) iter.Seq2[Page[T], error] {
+	cfg, err := c.with(opts)
+	if err != nil {
+		return failed[Page[T]](transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err)))
+	}
+	return transport.Pages(ctx, op, start, cfg.MaxEmptyPages, fetch)
+}
+
 // failed is an iterator that yields err and ends.
 func failed[T any](err error) iter.Seq2[T, error] { return transport.FailedWalk[T](err) }

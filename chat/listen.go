@@ -684,7 +684,7 @@ func (l *listener) walkMessages(ctx context.Context, what, target string, f func
 		}
 		return page.Messages, transport.TokenString(page.Meta.NextToken), nil
 	}
-	for page, err := range transport.Pages(ctx, op.name, nil, fetch) {
+	for page, err := range transport.Pages(ctx, op.name, nil, l.cfg.MaxEmptyPages, fetch) {
 		if err != nil {
 			return err
 		}

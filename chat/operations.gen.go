@@ -34,7 +34,7 @@ func (c *Client) ListConversations(ctx context.Context, params *chatgen.ListConv
 // Items come newest first (by creation).
 // ListConversationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllConversations(ctx context.Context, params *chatgen.ListConversationsParams, opts ...Option) iter.Seq2[chatgen.Conversation, error] {
-	return transport.ItemsOf(c.ListConversationsPages(ctx, params, opts...))
+	return transport.ItemsOf(ctx, "listConversations", c.ListConversationsPages(ctx, params, opts...))
 }
 
 // ListConversationsPages walks the pages of ListConversations, fetching each as the loop
@@ -50,7 +50,7 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *chatgen.Lis
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Conversation, string, error) {
+	return pages(ctx, c, opts, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
@@ -119,7 +119,7 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, params
 // Items come newest first.
 // ListMessagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllMessages(ctx context.Context, conversationID string, params *chatgen.ListMessagesParams, opts ...Option) iter.Seq2[chatgen.Message, error] {
-	return transport.ItemsOf(c.ListMessagesPages(ctx, conversationID, params, opts...))
+	return transport.ItemsOf(ctx, "listMessages", c.ListMessagesPages(ctx, conversationID, params, opts...))
 }
 
 // ListMessagesPages walks the pages of ListMessages, fetching each as the loop
@@ -135,7 +135,7 @@ func (c *Client) ListMessagesPages(ctx context.Context, conversationID string, p
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Message, string, error) {
+	return pages(ctx, c, opts, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, conversationID, &p, opts...)
@@ -171,7 +171,7 @@ func (c *Client) ListParticipants(ctx context.Context, conversationID string, pa
 // Items come newest first (by creation).
 // ListParticipantsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllParticipants(ctx context.Context, conversationID string, params *chatgen.ListParticipantsParams, opts ...Option) iter.Seq2[chatgen.User, error] {
-	return transport.ItemsOf(c.ListParticipantsPages(ctx, conversationID, params, opts...))
+	return transport.ItemsOf(ctx, "listParticipants", c.ListParticipantsPages(ctx, conversationID, params, opts...))
 }
 
 // ListParticipantsPages walks the pages of ListParticipants, fetching each as the loop
@@ -187,7 +187,7 @@ func (c *Client) ListParticipantsPages(ctx context.Context, conversationID strin
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.User, string, error) {
+	return pages(ctx, c, opts, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, conversationID, &p, opts...)

@@ -103,6 +103,16 @@ func WithMaxElapsed(d time.Duration) Option {
 // ErrMaxElapsed is client.ErrMaxElapsed.
 var ErrMaxElapsed = transport.ErrMaxElapsed
 
+// WithMaxEmptyPages is client.WithMaxEmptyPages: how many empty pages in
+// a row a walk takes before it ends with ErrEmptyPages. Default: 100; 0
+// means no bound.
+func WithMaxEmptyPages(n int) Option {
+	return func(c *config) { c.SetMaxEmptyPages(n) }
+}
+
+// ErrEmptyPages is client.ErrEmptyPages.
+var ErrEmptyPages = transport.ErrEmptyPages
+
 // WithMaxRetryAfter is client.WithMaxRetryAfter: the longest Retry-After
 // waited for, by calls and by Listen. Default: 60 s.
 func WithMaxRetryAfter(d time.Duration) Option {

@@ -342,3 +342,97 @@ func TestMaxElapsed(t *testing.T) {
 	_, err = client.New(client.WithToken(testToken), client.WithMaxElapsed(-1))
 	assert.Error(t, err)
 }
+
+// conversationsPage is a page of n conversations numbered from first,
+// followed by the page token next ("" on the last page).
+func conversationsPage(first, n int, next string) string {
+	var b strings.Builder
+	b.WriteString(`{"conversations":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"conv_%d","channel":"c","integration":"i","tags":{},"createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"}`, first+i)
+	}
+	b.WriteString(`],"meta":{`)
+	if next != "" {
+		fmt.Fprintf(&b, `"nextToken":%q`, next)
+	}
+	b.WriteString(`}}`)
+	return b.String()
+}
+
+// A walk stops as soon as its context ends: cancelled at item 150 of
+// pages of 100, it yields no item after, only the context's error.
+func TestWalkStopsAtOnceWhenCancelled(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
+		reply(w, 200, conversationsPage(page*100, 100, strconv.Itoa(page+1)))
+	})
+	c := newClient(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	var last error
+	for conv, err := range c.AllConversations(ctx, nil) {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+		assert.Equal(t, fmt.Sprintf("conv_%d", n-1), conv.ID)
+		if n == 150 {
+			cancel()
+		}
+	}
+	assert.Equal(t, 150, n, "no item after the cancel")
+	require.ErrorIs(t, last, context.Canceled)
+	onePrefix(t, last)
+	assert.Len(t, s.requests(), 2)
+}
+
+// A server that hands empty pages with fresh tokens forever does not keep
+// a walk going: it ends with ErrEmptyPages after the bound.
+func TestWalkEndlessEmptyPages(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
+		reply(w, 200, conversationsPage(0, 0, strconv.Itoa(page+1)))
+	})
+	for _, tc := range []struct {
+		opts []client.Option
+		want int
+	}{
+		{nil, client.DefaultMaxEmptyPages},
+		{[]client.Option{client.WithMaxEmptyPages(5)}, 5},
+	} {
+		c := newClient(t, s, tc.opts...)
+		before := len(s.requests())
+		pages := 0
+		var last error
+		for page, err := range c.ListConversationsPages(context.Background(), nil) {
+			if err != nil {
+				last = err
+				break
+			}
+			assert.Empty(t, page.Items)
+			pages++
+		}
+		require.ErrorIs(t, last, client.ErrEmptyPages)
+		onePrefix(t, last)
+		assert.Equal(t, tc.want, pages)
+		assert.Equal(t, tc.want, len(s.requests())-before)
+	}
+	// A run of empty pages shorter than the bound, then items, is fine.
+	s2 := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
+		switch {
+		case page < 4:
+			reply(w, 200, conversationsPage(0, 0, strconv.Itoa(page+1)))
+		case page == 4:
+			reply(w, 200, conversationsPage(0, 3, ""))
+		}
+	})
+	got, err := client.Collect(newClient(t, s2, client.WithMaxEmptyPages(5)).AllConversations(context.Background(), nil), 0)
+	require.NoError(t, err)
+	assert.Len(t, got, 3)
+}

@@ -151,7 +151,7 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListActivitiesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[gen.Activity, error] {
-	return itemsOf(c.ListActivitiesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listActivities", c.ListActivitiesPages(ctx, params, opts...))
 }
 
 // ListActivitiesPages walks the pages of ListActivities, fetching each as the loop
@@ -170,7 +170,7 @@ func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivi
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
+	return pages(ctx, c, opts, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActivities(ctx, &p, opts...)
@@ -201,7 +201,7 @@ func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts 
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListBotsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) iter.Seq2[gen.BotSummary, error] {
-	return itemsOf(c.ListBotsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listBots", c.ListBotsPages(ctx, params, opts...))
 }
 
 // ListBotsPages walks the pages of ListBots, fetching each as the loop
@@ -217,7 +217,7 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
+	return pages(ctx, c, opts, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBots(ctx, &p, opts...)
@@ -479,7 +479,7 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 // Items come in an order the API does not document, so do not rely on it.
 // ListActionRunsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[gen.ActionRun, error] {
-	return itemsOf(c.ListActionRunsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listActionRuns", c.ListActionRunsPages(ctx, id, params, opts...))
 }
 
 // ListActionRunsPages walks the pages of ListActionRuns, fetching each as the loop
@@ -498,7 +498,7 @@ func (c *Client) ListActionRunsPages(ctx context.Context, id string, params *gen
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
+	return pages(ctx, c, opts, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActionRuns(ctx, id, &p, opts...)
@@ -568,7 +568,7 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 // Items come in an order the API does not document, so do not rely on it.
 // ListBotIssuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.ListedIssue, error] {
-	return itemsOf(c.ListBotIssuesPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listBotIssues", c.ListBotIssuesPages(ctx, id, params, opts...))
 }
 
 // ListBotIssuesPages walks the pages of ListBotIssues, fetching each as the loop
@@ -584,7 +584,7 @@ func (c *Client) ListBotIssuesPages(ctx context.Context, id string, params *gen.
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
+	return pages(ctx, c, opts, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBotIssues(ctx, id, &p, opts...)
@@ -678,7 +678,7 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 // Items come in an order the API does not document, so do not rely on it.
 // GetBotLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
-	return itemsOf(c.GetBotLogsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getBotLogs", c.GetBotLogsPages(ctx, id, params, opts...))
 }
 
 // GetBotLogsPages walks the pages of GetBotLogs, fetching each as the loop
@@ -697,7 +697,7 @@ func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.Get
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, c, opts, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetBotLogs(ctx, id, &p, opts...)
@@ -886,7 +886,7 @@ func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPub
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListPublicIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) iter.Seq2[gen.PublicIntegrationSummary, error] {
-	return itemsOf(c.ListPublicIntegrationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicIntegrations", c.ListPublicIntegrationsPages(ctx, params, opts...))
 }
 
 // ListPublicIntegrationsPages walks the pages of ListPublicIntegrations, fetching each as the loop
@@ -902,7 +902,7 @@ func (c *Client) ListPublicIntegrationsPages(ctx context.Context, params *gen.Li
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicIntegrations(ctx, &p, opts...)
@@ -968,7 +968,7 @@ func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPubli
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
-	return itemsOf(c.ListPublicInterfacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicInterfaces", c.ListPublicInterfacesPages(ctx, params, opts...))
 }
 
 // ListPublicInterfacesPages walks the pages of ListPublicInterfaces, fetching each as the loop
@@ -984,7 +984,7 @@ func (c *Client) ListPublicInterfacesPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicInterfaces(ctx, &p, opts...)
@@ -1050,7 +1050,7 @@ func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPl
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
-	return itemsOf(c.ListPublicPluginsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicPlugins", c.ListPublicPluginsPages(ctx, params, opts...))
 }
 
 // ListPublicPluginsPages walks the pages of ListPublicPlugins, fetching each as the loop
@@ -1066,7 +1066,7 @@ func (c *Client) ListPublicPluginsPages(ctx context.Context, params *gen.ListPub
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicPlugins(ctx, &p, opts...)
@@ -1171,7 +1171,7 @@ func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrati
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) iter.Seq2[gen.IntegrationSummary, error] {
-	return itemsOf(c.ListIntegrationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listIntegrations", c.ListIntegrationsPages(ctx, params, opts...))
 }
 
 // ListIntegrationsPages walks the pages of ListIntegrations, fetching each as the loop
@@ -1187,7 +1187,7 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
+	return pages(ctx, c, opts, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListIntegrations(ctx, &p, opts...)
@@ -1366,7 +1366,7 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 // GetIntegrationLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
-	return itemsOf(c.GetIntegrationLogsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getIntegrationLogs", c.GetIntegrationLogsPages(ctx, id, params, opts...))
 }
 
 // GetIntegrationLogsPages walks the pages of GetIntegrationLogs, fetching each as the loop
@@ -1385,7 +1385,7 @@ func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params 
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, c, opts, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetIntegrationLogs(ctx, id, &p, opts...)
@@ -1468,7 +1468,7 @@ func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
-	return itemsOf(c.ListInterfacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listInterfaces", c.ListInterfacesPages(ctx, params, opts...))
 }
 
 // ListInterfacesPages walks the pages of ListInterfaces, fetching each as the loop
@@ -1484,7 +1484,7 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, c, opts, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInterfaces(ctx, &p, opts...)
@@ -1613,7 +1613,7 @@ func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams,
 // Items come in an order the API does not document, so do not rely on it.
 // ListPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
-	return itemsOf(c.ListPluginsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPlugins", c.ListPluginsPages(ctx, params, opts...))
 }
 
 // ListPluginsPages walks the pages of ListPlugins, fetching each as the loop
@@ -1629,7 +1629,7 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, c, opts, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPlugins(ctx, &p, opts...)
@@ -1840,7 +1840,7 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 // Items come in an order the API does not document, so do not rely on it.
 // ListUsageActivityPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[gen.UsageActivity, error] {
-	return itemsOf(c.ListUsageActivityPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listUsageActivity", c.ListUsageActivityPages(ctx, id, params, opts...))
 }
 
 // ListUsageActivityPages walks the pages of ListUsageActivity, fetching each as the loop
@@ -1859,7 +1859,7 @@ func (c *Client) ListUsageActivityPages(ctx context.Context, id string, params *
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
+	return pages(ctx, c, opts, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivity(ctx, id, &p, opts...)
@@ -1896,7 +1896,7 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 // Items come in an order the API does not document, so do not rely on it.
 // ListUsageActivityDailyPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[gen.DailyUsageActivity, error] {
-	return itemsOf(c.ListUsageActivityDailyPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listUsageActivityDaily", c.ListUsageActivityDailyPages(ctx, id, params, opts...))
 }
 
 // ListUsageActivityDailyPages walks the pages of ListUsageActivityDaily, fetching each as the loop
@@ -1915,7 +1915,7 @@ func (c *Client) ListUsageActivityDailyPages(ctx context.Context, id string, par
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
+	return pages(ctx, c, opts, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivityDaily(ctx, id, &p, opts...)
@@ -1966,7 +1966,7 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 // Items come in an order the API does not document, so do not rely on it.
 // ListWorkspaceMembersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.ListedWorkspaceMember, error] {
-	return itemsOf(c.ListWorkspaceMembersPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkspaceMembers", c.ListWorkspaceMembersPages(ctx, params, opts...))
 }
 
 // ListWorkspaceMembersPages walks the pages of ListWorkspaceMembers, fetching each as the loop
@@ -1982,7 +1982,7 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
+	return pages(ctx, c, opts, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaceMembers(ctx, &p, opts...)
@@ -2074,7 +2074,7 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.ListedWorkspace, error] {
-	return itemsOf(c.ListWorkspacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkspaces", c.ListWorkspacesPages(ctx, params, opts...))
 }
 
 // ListWorkspacesPages walks the pages of ListWorkspaces, fetching each as the loop
@@ -2090,7 +2090,7 @@ func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorksp
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
+	return pages(ctx, c, opts, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaces(ctx, &p, opts...)
@@ -2184,7 +2184,7 @@ func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPubli
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) iter.Seq2[gen.PublicWorkspace, error] {
-	return itemsOf(c.ListPublicWorkspacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicWorkspaces", c.ListPublicWorkspacesPages(ctx, params, opts...))
 }
 
 // ListPublicWorkspacesPages walks the pages of ListPublicWorkspaces, fetching each as the loop
@@ -2200,7 +2200,7 @@ func (c *Client) ListPublicWorkspacesPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
+	return pages(ctx, c, opts, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicWorkspaces(ctx, &p, opts...)
@@ -2296,7 +2296,7 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 // Items come newest first.
 // GetAuditRecordsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) iter.Seq2[gen.AuditRecord, error] {
-	return itemsOf(c.GetAuditRecordsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getAuditRecords", c.GetAuditRecordsPages(ctx, id, params, opts...))
 }
 
 // GetAuditRecordsPages walks the pages of GetAuditRecords, fetching each as the loop
@@ -2312,7 +2312,7 @@ func (c *Client) GetAuditRecordsPages(ctx context.Context, id string, params *ge
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
+	return pages(ctx, c, opts, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetAuditRecords(ctx, id, &p, opts...)
@@ -2532,7 +2532,7 @@ func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversa
 // Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // ListConversationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) iter.Seq2[gen.Conversation, error] {
-	return itemsOf(c.ListConversationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listConversations", c.ListConversationsPages(ctx, params, opts...))
 }
 
 // ListConversationsPages walks the pages of ListConversations, fetching each as the loop
@@ -2548,7 +2548,7 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
+	return pages(ctx, c, opts, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
@@ -2661,7 +2661,7 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 // ListParticipantsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) iter.Seq2[gen.User, error] {
-	return itemsOf(c.ListParticipantsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listParticipants", c.ListParticipantsPages(ctx, id, params, opts...))
 }
 
 // ListParticipantsPages walks the pages of ListParticipants, fetching each as the loop
@@ -2677,7 +2677,7 @@ func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *g
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, c, opts, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, id, &p, opts...)
@@ -2764,7 +2764,7 @@ func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, o
 // Items come newest first.
 // ListEventsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) iter.Seq2[gen.Event, error] {
-	return itemsOf(c.ListEventsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listEvents", c.ListEventsPages(ctx, params, opts...))
 }
 
 // ListEventsPages walks the pages of ListEvents, fetching each as the loop
@@ -2780,7 +2780,7 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
+	return pages(ctx, c, opts, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListEvents(ctx, &p, opts...)
@@ -2886,7 +2886,7 @@ func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParam
 // Items come newest first.
 // ListMessagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) iter.Seq2[gen.Message, error] {
-	return itemsOf(c.ListMessagesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listMessages", c.ListMessagesPages(ctx, params, opts...))
 }
 
 // ListMessagesPages walks the pages of ListMessages, fetching each as the loop
@@ -2902,7 +2902,7 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
+	return pages(ctx, c, opts, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, &p, opts...)
@@ -3166,7 +3166,7 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 // Items come in an order the API does not document, so do not rely on it.
 // ListTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.TagValue, error] {
-	return itemsOf(c.ListTagValuesPages(ctx, key, params, opts...))
+	return itemsOf(ctx, "listTagValues", c.ListTagValuesPages(ctx, key, params, opts...))
 }
 
 // ListTagValuesPages walks the pages of ListTagValues, fetching each as the loop
@@ -3185,7 +3185,7 @@ func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
+	return pages(ctx, c, opts, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTagValues(ctx, key, &p, opts...)
@@ -3222,7 +3222,7 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 // Deprecated: ListTasks is deprecated, and this walker with it; it will be
 // removed from this SDK in a later release.
 func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[gen.Task, error] {
-	return itemsOf(c.ListTasksPages(ctx, params, opts...))
+	return itemsOf(ctx, "listTasks", c.ListTasksPages(ctx, params, opts...))
 }
 
 // ListTasksPages walks the pages of ListTasks, fetching each as the loop
@@ -3241,7 +3241,7 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
+	return pages(ctx, c, opts, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTasks(ctx, &p, opts...)
@@ -3348,7 +3348,7 @@ func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opt
 // Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // ListUsersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) iter.Seq2[gen.User, error] {
-	return itemsOf(c.ListUsersPages(ctx, params, opts...))
+	return itemsOf(ctx, "listUsers", c.ListUsersPages(ctx, params, opts...))
 }
 
 // ListUsersPages walks the pages of ListUsers, fetching each as the loop
@@ -3364,7 +3364,7 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, c, opts, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsers(ctx, &p, opts...)
@@ -3474,7 +3474,7 @@ func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsPar
 // Items come newest first.
 // ListWorkflowsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) iter.Seq2[gen.Workflow, error] {
-	return itemsOf(c.ListWorkflowsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkflows", c.ListWorkflowsPages(ctx, params, opts...))
 }
 
 // ListWorkflowsPages walks the pages of ListWorkflows, fetching each as the loop
@@ -3490,7 +3490,7 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
+	return pages(ctx, c, opts, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkflows(ctx, &p, opts...)
@@ -3600,7 +3600,7 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListFilesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.ListedFile, error] {
-	return itemsOf(c.ListFilesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listFiles", c.ListFilesPages(ctx, params, opts...))
 }
 
 // ListFilesPages walks the pages of ListFiles, fetching each as the loop
@@ -3616,7 +3616,7 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
+	return pages(ctx, c, opts, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFiles(ctx, &p, opts...)
@@ -3662,7 +3662,7 @@ func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowled
 // Items come in an order the API does not document, so do not rely on it.
 // ListKnowledgeBasesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) iter.Seq2[gen.KnowledgeBase, error] {
-	return itemsOf(c.ListKnowledgeBasesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listKnowledgeBases", c.ListKnowledgeBasesPages(ctx, params, opts...))
 }
 
 // ListKnowledgeBasesPages walks the pages of ListKnowledgeBases, fetching each as the loop
@@ -3678,7 +3678,7 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
+	return pages(ctx, c, opts, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListKnowledgeBases(ctx, &p, opts...)
@@ -3775,7 +3775,7 @@ func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParam
 // Items come in an order the API does not document, so do not rely on it.
 // ListFileTagsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) iter.Seq2[string, error] {
-	return itemsOf(c.ListFileTagsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listFileTags", c.ListFileTagsPages(ctx, params, opts...))
 }
 
 // ListFileTagsPages walks the pages of ListFileTags, fetching each as the loop
@@ -3791,7 +3791,7 @@ func (c *Client) ListFileTagsPages(ctx context.Context, params *gen.ListFileTags
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, c, opts, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTags(ctx, &p, opts...)
@@ -3825,7 +3825,7 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 // ListFileTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) iter.Seq2[string, error] {
-	return itemsOf(c.ListFileTagValuesPages(ctx, tag, params, opts...))
+	return itemsOf(ctx, "listFileTagValues", c.ListFileTagValuesPages(ctx, tag, params, opts...))
 }
 
 // ListFileTagValuesPages walks the pages of ListFileTagValues, fetching each as the loop
@@ -3841,7 +3841,7 @@ func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params 
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, c, opts, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTagValues(ctx, tag, &p, opts...)
@@ -3945,7 +3945,7 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 // ListFilePassagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) iter.Seq2[gen.FilePassage, error] {
-	return itemsOf(c.ListFilePassagesPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listFilePassages", c.ListFilePassagesPages(ctx, id, params, opts...))
 }
 
 // ListFilePassagesPages walks the pages of ListFilePassages, fetching each as the loop
@@ -3961,7 +3961,7 @@ func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *g
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
+	return pages(ctx, c, opts, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFilePassages(ctx, id, &p, opts...)
@@ -4415,7 +4415,7 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 // Items come in an order the API does not document, so do not rely on it.
 // ListInvoicesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.ListedInvoice, error] {
-	return itemsOf(c.ListInvoicesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listInvoices", c.ListInvoicesPages(ctx, params, opts...))
 }
 
 // ListInvoicesPages walks the pages of ListInvoices, fetching each as the loop
@@ -4431,7 +4431,7 @@ func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoices
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
+	return pages(ctx, c, opts, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInvoices(ctx, &p, opts...)

@@ -105,6 +105,14 @@ func WithMaxElapsed(d time.Duration) Option {
 // a call that took longer than WithMaxElapsed allows.
 var ErrMaxElapsed = transport.ErrMaxElapsed
 
+// WithMaxEmptyPages sets how many empty pages in a row, each followed by
+// another, a walk (All*, *Pages) takes before it ends with ErrEmptyPages:
+// a server handing empty pages with fresh tokens forever would otherwise
+// keep it going. Default: DefaultMaxEmptyPages (100); 0 means no bound.
+func WithMaxEmptyPages(n int) Option {
+	return func(c *config) { c.SetMaxEmptyPages(n) }
+}
+
 // WithMaxRetryAfter sets the longest Retry-After the client honours. A
 // server asking for a longer wait gets no retry: its error is returned.
 // Default: 60 s.

@@ -37,7 +37,7 @@ func (c *Client) AllTableRows(ctx context.Context, table string, body gen.FindTa
 	// The offset of each call travels as the page token, so that pages'
 	// guard against a token that does not move covers an answer claiming
 	// more rows while giving none.
-	return itemsOf(pages(ctx, "findTableRows", &first, func(ctx context.Context, token *string) ([]gen.Row, string, error) {
+	return itemsOf(ctx, "findTableRows", pages(ctx, c, opts, "findTableRows", &first, func(ctx context.Context, token *string) ([]gen.Row, string, error) {
 		offset, _ := strconv.Atoi(*token) // always written by this function
 		b := body
 		b.Offset = &offset

@@ -63,6 +63,16 @@ func (cfg *Config) SetMaxElapsed(d time.Duration) {
 	cfg.MaxElapsed = d
 }
 
+// SetMaxEmptyPages bounds the empty pages in a row a walk takes; zero
+// means no bound.
+func (cfg *Config) SetMaxEmptyPages(n int) {
+	if n < 0 {
+		cfg.Fail(Errorf("botpress: negative WithMaxEmptyPages %d", n))
+		return
+	}
+	cfg.MaxEmptyPages = n
+}
+
 // SetMaxRetryAfter sets the longest Retry-After honoured.
 func (cfg *Config) SetMaxRetryAfter(d time.Duration) { cfg.MaxRetryAfter = d }
 

@@ -87,11 +87,14 @@ type Config struct {
 	// the waits between them (backoff, Retry-After, the rate limit); see
 	// CallContext.
 	MaxElapsed time.Duration
-	Logger     *slog.Logger // one debug record per attempt when set
-	Idempotent bool         // retry the call like a GET whatever its method
-	UserAgent  string
-	Header     http.Header // extra headers; see CopyHeader
-	Pacer      Pacer       // nil: no pacing
+	// MaxEmptyPages bounds the empty pages in a row a walk takes, each
+	// followed by another, before it ends with ErrEmptyPages; 0: no bound.
+	MaxEmptyPages int
+	Logger        *slog.Logger // one debug record per attempt when set
+	Idempotent    bool         // retry the call like a GET whatever its method
+	UserAgent     string
+	Header        http.Header // extra headers; see CopyHeader
+	Pacer         Pacer       // nil: no pacing
 	// Secret, when set, is masked in error answers that echo it back.
 	Secret string
 	// StatusInBody, when set, reads the body of a 2xx answer and returns
@@ -116,6 +119,7 @@ func Defaults() Config {
 		RetryBase:     DefaultRetryBaseDelay,
 		RetryMax:      DefaultRetryMaxDelay,
 		MaxRetryAfter: DefaultMaxRetryAfter,
+		MaxEmptyPages: DefaultMaxEmptyPages,
 	}
 }
 
