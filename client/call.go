@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/internal/transport"
@@ -78,6 +79,10 @@ func (op operation) hint(status int, req *http.Request) string {
 }
 
 func (op operation) missing(what string) error { return transport.Missing(op.name, what) }
+
+// zero reports whether *p is its type's zero value: a required parameter
+// left unset. It takes a pointer so that nothing is copied or allocated.
+func zero[T any](p *T) bool { return reflect.ValueOf(p).Elem().IsZero() }
 
 // checkPath refuses a path parameter that is empty or a dot segment.
 func (op operation) checkPath(name, value string) error {

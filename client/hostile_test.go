@@ -436,3 +436,19 @@ func TestWalkEndlessEmptyPages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 3)
 }
+
+// A missing required parameter is named: the Params struct's field.
+func TestMissingArgumentNamesTheField(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{}`) })
+	c := newClient(t, s)
+	ctx := context.Background()
+	for _, err := range c.AllBotLogs(ctx, "bot_1", nil) {
+		require.ErrorIs(t, err, client.ErrMissingArgument)
+		assert.Contains(t, err.Error(), "GetBotLogsParams.TimeStart")
+		onePrefix(t, err)
+	}
+	_, err := c.GetBotLogs(ctx, "bot_1", &gen.GetBotLogsParams{})
+	require.ErrorIs(t, err, client.ErrMissingArgument)
+	assert.Contains(t, err.Error(), "GetBotLogsParams.TimeStart")
+	assert.Empty(t, s.requests(), "nothing sent")
+}

@@ -137,7 +137,13 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
 	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListActivitiesParams.TaskID")
+	}
+	if zero(&params.TaskID) {
+		return nil, op.missing("ListActivitiesParams.TaskID")
+	}
+	if zero(&params.BotID) {
+		return nil, op.missing("ListActivitiesParams.BotID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/activities")
@@ -164,7 +170,7 @@ func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesPa
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[Page[gen.Activity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.Activity]](operation{name: "listActivities"}.missing("params"))
+		return failedWalk[Page[gen.Activity]](operation{name: "listActivities"}.missing("ListActivitiesParams.TaskID"))
 	}
 	var base gen.ListActivitiesParams
 	if params != nil {
@@ -251,7 +257,10 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...
 func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysParams, opts ...Option) (*gen.ListBotAPIKeysResponse, error) {
 	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListBotAPIKeysParams.BotID")
+	}
+	if zero(&params.BotID) {
+		return nil, op.missing("ListBotAPIKeysParams.BotID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/baks")
@@ -465,7 +474,10 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListActionRunsParams.IntegrationName")
+	}
+	if zero(&params.IntegrationName) {
+		return nil, op.missing("ListActionRunsParams.IntegrationName")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/action-runs", string(id))
@@ -492,7 +504,7 @@ func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListA
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListActionRunsPages(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[Page[gen.ActionRun], error] {
 	if params == nil {
-		return failedWalk[Page[gen.ActionRun]](operation{name: "listActionRuns"}.missing("params"))
+		return failedWalk[Page[gen.ActionRun]](operation{name: "listActionRuns"}.missing("ListActionRunsParams.IntegrationName"))
 	}
 	var base gen.ListActionRunsParams
 	if params != nil {
@@ -521,7 +533,13 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotAnalyticsParams.StartDate")
+	}
+	if zero(&params.StartDate) {
+		return nil, op.missing("GetBotAnalyticsParams.StartDate")
+	}
+	if zero(&params.EndDate) {
+		return nil, op.missing("GetBotAnalyticsParams.EndDate")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/analytics", string(id))
@@ -664,7 +682,10 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotLogsParams.TimeStart")
+	}
+	if zero(&params.TimeStart) {
+		return nil, op.missing("GetBotLogsParams.TimeStart")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/logs", string(id))
@@ -691,7 +712,7 @@ func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[Page[gen.LogEntry]](operation{name: "getBotLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getBotLogs"}.missing("GetBotLogsParams.TimeStart"))
 	}
 	var base gen.GetBotLogsParams
 	if params != nil {
@@ -843,7 +864,10 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotWebchatParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetBotWebchatParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/webchat", string(id))
@@ -1124,7 +1148,7 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetDereferencedPublicPluginByIDParams.Interfaces")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
@@ -1222,7 +1246,10 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListIntegrationAPIKeysParams, opts ...Option) (*gen.ListIntegrationAPIKeysResponse, error) {
 	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListIntegrationAPIKeysParams.IntegrationID")
+	}
+	if zero(&params.IntegrationID) {
+		return nil, op.missing("ListIntegrationAPIKeysParams.IntegrationID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/iaks")
@@ -1352,7 +1379,10 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetIntegrationLogsParams.TimeStart")
+	}
+	if zero(&params.TimeStart) {
+		return nil, op.missing("GetIntegrationLogsParams.TimeStart")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/logs", string(id))
@@ -1379,7 +1409,7 @@ func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[Page[gen.LogEntry]](operation{name: "getIntegrationLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getIntegrationLogs"}.missing("GetIntegrationLogsParams.TimeStart"))
 	}
 	var base gen.GetIntegrationLogsParams
 	if params != nil {
@@ -1735,7 +1765,7 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetDereferencedPluginParams.Interfaces")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/dereferenced", string(id))
@@ -1786,7 +1816,7 @@ func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQ
 func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleUsagesParams, opts ...Option) (*gen.GetMultipleUsagesResponse, error) {
 	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetMultipleUsagesParams.Types")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/multiple")
@@ -1806,7 +1836,10 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetUsageParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetUsageParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s", string(id))
@@ -1826,7 +1859,10 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageActivityParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageActivityParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/activity", string(id))
@@ -1853,7 +1889,7 @@ func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListUsageActivityPages(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[Page[gen.UsageActivity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.UsageActivity]](operation{name: "listUsageActivity"}.missing("params"))
+		return failedWalk[Page[gen.UsageActivity]](operation{name: "listUsageActivity"}.missing("ListUsageActivityParams.Type"))
 	}
 	var base gen.ListUsageActivityParams
 	if params != nil {
@@ -1882,7 +1918,10 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageActivityDailyParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageActivityDailyParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/daily-activity", string(id))
@@ -1909,7 +1948,7 @@ func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *g
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListUsageActivityDailyPages(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[Page[gen.DailyUsageActivity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.DailyUsageActivity]](operation{name: "listUsageActivityDaily"}.missing("params"))
+		return failedWalk[Page[gen.DailyUsageActivity]](operation{name: "listUsageActivityDaily"}.missing("ListUsageActivityDailyParams.Type"))
 	}
 	var base gen.ListUsageActivityDailyParams
 	if params != nil {
@@ -1938,7 +1977,10 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageHistoryParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageHistoryParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/history", string(id))
@@ -2417,7 +2459,10 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceQuotaParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetWorkspaceQuotaParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quota", string(id))
@@ -2454,7 +2499,10 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListWorkspaceUsagesParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListWorkspaceUsagesParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages", string(id))
@@ -2474,7 +2522,10 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("BreakDownWorkspaceUsageByBotParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("BreakDownWorkspaceUsageByBotParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
@@ -3152,7 +3203,10 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListTagValuesParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListTagValuesParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tags/%s/values", string(key))
@@ -3179,7 +3233,7 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[Page[gen.TagValue], error] {
 	if params == nil {
-		return failedWalk[Page[gen.TagValue]](operation{name: "listTagValues"}.missing("params"))
+		return failedWalk[Page[gen.TagValue]](operation{name: "listTagValues"}.missing("ListTagValuesParams.Type"))
 	}
 	var base gen.ListTagValuesParams
 	if params != nil {
@@ -3747,7 +3801,10 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams, opts ...Option) (*gen.SearchFilesResponse, error) {
 	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", params: params, scopes: scopeBot}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("SearchFilesParams.Query")
+	}
+	if zero(&params.Query) {
+		return nil, op.missing("SearchFilesParams.Query")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/search")
@@ -4184,7 +4241,7 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetTableRowParams.ID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/row", string(table))
@@ -4663,7 +4720,13 @@ func (c *Client) CreateTrial(ctx context.Context, body gen.CreateTrialBody, opts
 func (c *Client) GetWorkspaceUsage(ctx context.Context, params *gen.GetWorkspaceUsageParams, opts ...Option) (*gen.GetWorkspaceUsageResponse, error) {
 	op := operation{name: "getWorkspaceUsage", method: "GET", path: "/v2/usage/workspace-usage", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceUsageParams.Feature")
+	}
+	if zero(&params.Feature) {
+		return nil, op.missing("GetWorkspaceUsageParams.Feature")
+	}
+	if zero(&params.Period) {
+		return nil, op.missing("GetWorkspaceUsageParams.Period")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usage")
@@ -4680,7 +4743,10 @@ func (c *Client) GetWorkspaceUsage(ctx context.Context, params *gen.GetWorkspace
 func (c *Client) GetWorkspaceUsages(ctx context.Context, params *gen.GetWorkspaceUsagesParams, opts ...Option) (*gen.GetWorkspaceUsagesResponse, error) {
 	op := operation{name: "getWorkspaceUsages", method: "GET", path: "/v2/usage/workspace-usages", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceUsagesParams.Period")
+	}
+	if zero(&params.Period) {
+		return nil, op.missing("GetWorkspaceUsagesParams.Period")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usages")
