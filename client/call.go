@@ -80,6 +80,12 @@ func (op operation) hint(status int, req *http.Request) string {
 
 func (op operation) missing(what string) error { return transport.Missing(op.name, what) }
 
+// malformed is the error of a success answer that lacks field, a
+// required top-level field of the operation's answer (or has it null).
+func (op operation) malformed(field string) error {
+	return transport.Errorf("botpress: %s: %w: the answer lacks %q, which the API always sends", op.name, ErrMalformedResponse, field)
+}
+
 // zero reports whether *p is its type's zero value: a required parameter
 // left unset. It takes a pointer so that nothing is copied or allocated.
 func zero[T any](p *T) bool { return reflect.ValueOf(p).Elem().IsZero() }

@@ -20,7 +20,14 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/me")
 	}
-	return call[gen.GetAccountResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetAccountResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Account) {
+		return nil, op.malformed("account")
+	}
+	return out, nil
 }
 
 // DeleteAccount calls deleteAccount, POST /v1/admin/account/me: delete my account.
@@ -48,7 +55,14 @@ func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountBody, 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/account/me")
 	}
-	return call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Account) {
+		return nil, op.malformed("account")
+	}
+	return out, nil
 }
 
 // ListPersonalAccessTokens calls listPersonalAccessTokens, GET /v1/admin/account/pats: list personal access tokens.
@@ -61,7 +75,14 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/pats")
 	}
-	return call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Pats == nil {
+		return nil, op.malformed("pats")
+	}
+	return out, nil
 }
 
 // CreatePersonalAccessToken calls createPersonalAccessToken, POST /v1/admin/account/pats: create a personal access token.
@@ -76,7 +97,14 @@ func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreateP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/account/pats")
 	}
-	return call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Pat) {
+		return nil, op.malformed("pat")
+	}
+	return out, nil
 }
 
 // DeletePersonalAccessToken calls deletePersonalAccessToken, DELETE /v1/admin/account/pats/{id}: revoke a personal access token.
@@ -148,7 +176,14 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/activities")
 	}
-	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Activities == nil {
+		return nil, op.malformed("activities")
+	}
+	return out, nil
 }
 
 // AllActivities walks every item of ListActivities, fetching one page at a time as
@@ -198,7 +233,14 @@ func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots")
 	}
-	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Bots == nil {
+		return nil, op.malformed("bots")
+	}
+	return out, nil
 }
 
 // AllBots walks every item of ListBots, fetching one page at a time as
@@ -245,7 +287,14 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/bots")
 	}
-	return call[gen.CreateBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // ListBotAPIKeys calls listBotApiKeys, GET /v1/admin/bots/baks: list bot API keys.
@@ -265,7 +314,14 @@ func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/baks")
 	}
-	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Baks == nil {
+		return nil, op.malformed("baks")
+	}
+	return out, nil
 }
 
 // CreateBotAPIKey calls createBotApiKey, POST /v1/admin/bots/baks: create a bot API key.
@@ -312,7 +368,14 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
-	return call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Users == nil {
+		return nil, op.malformed("users")
+	}
+	return out, nil
 }
 
 // UpdateBotAllowlist calls updateBotAllowlist, PUT /v1/admin/bots/{botId}/allowlist: update a bot's allowlist.
@@ -442,7 +505,14 @@ func (c *Client) GetBot(ctx context.Context, id string, opts ...Option) (*gen.Ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s", string(id))
 	}
-	return call[gen.GetBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // UpdateBot calls updateBot, PUT /v1/admin/bots/{id}: update a bot.
@@ -459,7 +529,14 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotBod
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/bots/%s", string(id))
 	}
-	return call[gen.UpdateBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // ListActionRuns calls listActionRuns, GET /v1/admin/bots/{id}/action-runs: list a bot's action runs.
@@ -482,7 +559,14 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/action-runs", string(id))
 	}
-	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllActionRuns walks every item of ListActionRuns, fetching one page at a time as
@@ -544,7 +628,14 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/analytics", string(id))
 	}
-	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Records == nil {
+		return nil, op.malformed("records")
+	}
+	return out, nil
 }
 
 // GetBotJSON calls getBotJson, GET /v1/admin/bots/{id}/bot-json: export a bot as JSON.
@@ -577,7 +668,14 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues", string(id))
 	}
-	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Issues == nil {
+		return nil, op.malformed("issues")
+	}
+	return out, nil
 }
 
 // AllBotIssues walks every item of ListBotIssues, fetching one page at a time as
@@ -648,7 +746,14 @@ func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
-	return call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Issue) {
+		return nil, op.malformed("issue")
+	}
+	return out, nil
 }
 
 // ListBotIssueEvents calls listBotIssueEvents, GET /v1/admin/bots/{id}/issues/{issueId}/events: list occurrences of a bot issue.
@@ -667,7 +772,14 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s/events", string(id), string(issueID))
 	}
-	return call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.IssueEvents == nil {
+		return nil, op.malformed("issueEvents")
+	}
+	return out, nil
 }
 
 // GetBotLogs calls getBotLogs, GET /v1/admin/bots/{id}/logs: get a bot's logs.
@@ -690,7 +802,14 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/logs", string(id))
 	}
-	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Logs == nil {
+		return nil, op.malformed("logs")
+	}
+	return out, nil
 }
 
 // AllBotLogs walks every item of GetBotLogs, fetching one page at a time as
@@ -794,7 +913,14 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/versions", string(id))
 	}
-	return call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Versions == nil {
+		return nil, op.malformed("versions")
+	}
+	return out, nil
 }
 
 // CreateBotVersion calls createBotVersion, POST /v1/admin/bots/{id}/versions: create a bot version.
@@ -812,7 +938,14 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/versions", string(id))
 	}
-	return call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Version) {
+		return nil, op.malformed("version")
+	}
+	return out, nil
 }
 
 // DeployBotVersion calls deployBotVersion, POST /v1/admin/bots/{id}/versions/deploy: deploy a bot version.
@@ -887,7 +1020,14 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlBody, opts ...Option
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/helper/vrl")
 	}
-	return call[gen.RunVrlResponse](ctx, c, op, build, opts)
+	out, err := call[gen.RunVrlResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // ListPublicIntegrations calls listPublicIntegrations, GET /v1/admin/hub/integrations: list integrations published on the Hub.
@@ -901,7 +1041,14 @@ func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPub
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations")
 	}
-	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Integrations == nil {
+		return nil, op.malformed("integrations")
+	}
+	return out, nil
 }
 
 // AllPublicIntegrations walks every item of ListPublicIntegrations, fetching one page at a time as
@@ -950,7 +1097,14 @@ func (c *Client) GetPublicIntegrationByID(ctx context.Context, id string, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s", string(id))
 	}
-	return call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // GetPublicIntegration calls getPublicIntegration, GET /v1/admin/hub/integrations/{name}/{version}: get a public integration by name and version.
@@ -969,7 +1123,14 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListPublicInterfaces calls listPublicInterfaces, GET /v1/admin/hub/interfaces: list interfaces published on the Hub.
@@ -983,7 +1144,14 @@ func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPubli
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces")
 	}
-	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Interfaces == nil {
+		return nil, op.malformed("interfaces")
+	}
+	return out, nil
 }
 
 // AllPublicInterfaces walks every item of ListPublicInterfaces, fetching one page at a time as
@@ -1032,7 +1200,14 @@ func (c *Client) GetPublicInterfaceByID(ctx context.Context, id string, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s", string(id))
 	}
-	return call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // GetPublicInterface calls getPublicInterface, GET /v1/admin/hub/interfaces/{name}/{version}: get a public interface by name and version.
@@ -1051,7 +1226,14 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // ListPublicPlugins calls listPublicPlugins, GET /v1/admin/hub/plugins: list plugins published on the Hub.
@@ -1065,7 +1247,14 @@ func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPl
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins")
 	}
-	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plugins == nil {
+		return nil, op.malformed("plugins")
+	}
+	return out, nil
 }
 
 // AllPublicPlugins walks every item of ListPublicPlugins, fetching one page at a time as
@@ -1114,7 +1303,14 @@ func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s", string(id))
 	}
-	return call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPublicPluginCode calls getPublicPluginCode, GET /v1/admin/hub/plugins/{id}/code/{platform}: get a public plugin's code.
@@ -1153,7 +1349,14 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
 	}
-	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPublicPlugin calls getPublicPlugin, GET /v1/admin/hub/plugins/{name}/{version}: get a public plugin by name and version.
@@ -1172,7 +1375,14 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // ListIntegrations calls listIntegrations, GET /v1/admin/integrations: list integrations.
@@ -1186,7 +1396,14 @@ func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrati
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations")
 	}
-	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Integrations == nil {
+		return nil, op.malformed("integrations")
+	}
+	return out, nil
 }
 
 // AllIntegrations walks every item of ListIntegrations, fetching one page at a time as
@@ -1234,7 +1451,14 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations")
 	}
-	return call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListIntegrationAPIKeys calls listIntegrationApiKeys, GET /v1/admin/integrations/iaks: list integration API keys.
@@ -1254,7 +1478,14 @@ func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListInt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/iaks")
 	}
-	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Iaks == nil {
+		return nil, op.malformed("iaks")
+	}
+	return out, nil
 }
 
 // CreateIntegrationAPIKey calls createIntegrationApiKey, POST /v1/admin/integrations/iaks: create an integration API key.
@@ -1347,7 +1578,14 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s", string(id))
 	}
-	return call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // UpdateIntegration calls updateIntegration, PUT /v1/admin/integrations/{id}: update an integration.
@@ -1364,7 +1602,14 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/integrations/%s", string(id))
 	}
-	return call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // GetIntegrationLogs calls getIntegrationLogs, GET /v1/admin/integrations/{id}/logs: get an integration's logs.
@@ -1387,7 +1632,14 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/logs", string(id))
 	}
-	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Logs == nil {
+		return nil, op.malformed("logs")
+	}
+	return out, nil
 }
 
 // AllIntegrationLogs walks every item of GetIntegrationLogs, fetching one page at a time as
@@ -1475,7 +1727,14 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListInterfaces calls listInterfaces, GET /v1/admin/interfaces: list interface versions.
@@ -1489,7 +1748,14 @@ func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces")
 	}
-	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Interfaces == nil {
+		return nil, op.malformed("interfaces")
+	}
+	return out, nil
 }
 
 // AllInterfaces walks every item of ListInterfaces, fetching one page at a time as
@@ -1537,7 +1803,14 @@ func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceBo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/interfaces")
 	}
-	return call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // DeleteInterface calls deleteInterface, DELETE /v1/admin/interfaces/{id}: delete an interface.
@@ -1569,7 +1842,14 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s", string(id))
 	}
-	return call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // UpdateInterface calls updateInterface, PUT /v1/admin/interfaces/{id}: update an interface.
@@ -1586,7 +1866,14 @@ func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.Update
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/interfaces/%s", string(id))
 	}
-	return call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // GetInterfaceByName calls getInterfaceByName, GET /v1/admin/interfaces/{name}/{version}: get an interface by name and version.
@@ -1605,7 +1892,14 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // Introspect calls introspect, POST /v1/admin/introspect: look up the workspace of a bot.
@@ -1634,7 +1928,14 @@ func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins")
 	}
-	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPluginsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plugins == nil {
+		return nil, op.malformed("plugins")
+	}
+	return out, nil
 }
 
 // AllPlugins walks every item of ListPlugins, fetching one page at a time as
@@ -1682,7 +1983,14 @@ func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginBody, op
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/plugins")
 	}
-	return call[gen.CreatePluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreatePluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // DeletePlugin calls deletePlugin, DELETE /v1/admin/plugins/{id}: delete a plugin.
@@ -1714,7 +2022,14 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s", string(id))
 	}
-	return call[gen.GetPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // UpdatePlugin calls updatePlugin, PUT /v1/admin/plugins/{id}: update a plugin.
@@ -1731,7 +2046,14 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/plugins/%s", string(id))
 	}
-	return call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPluginCode calls getPluginCode, GET /v1/admin/plugins/{id}/code/{platform}: get a plugin's code.
@@ -1770,7 +2092,14 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/dereferenced", string(id))
 	}
-	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPluginByName calls getPluginByName, GET /v1/admin/plugins/{name}/{version}: get a plugin by name and version.
@@ -1789,7 +2118,14 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // ChangeAISpendQuota calls changeAISpendQuota, PUT /v1/admin/quotas/ai-spend: set the monthly AI spending limit.
@@ -1821,7 +2157,14 @@ func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleU
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/multiple")
 	}
-	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // GetUsage calls getUsage, GET /v1/admin/usages/{id}: get a usage figure.
@@ -1844,7 +2187,14 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s", string(id))
 	}
-	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUsageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Usage) {
+		return nil, op.malformed("usage")
+	}
+	return out, nil
 }
 
 // ListUsageActivity calls listUsageActivity, GET /v1/admin/usages/{id}/activity: list usage activity.
@@ -1867,7 +2217,14 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/activity", string(id))
 	}
-	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllUsageActivity walks every item of ListUsageActivity, fetching one page at a time as
@@ -1926,7 +2283,14 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/daily-activity", string(id))
 	}
-	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllUsageActivityDaily walks every item of ListUsageActivityDaily, fetching one page at a time as
@@ -1985,7 +2349,14 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/history", string(id))
 	}
-	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // ListWorkspaceMembers calls listWorkspaceMembers, GET /v1/admin/workspace-members: list workspace members.
@@ -1999,7 +2370,14 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspace-members")
 	}
-	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Members == nil {
+		return nil, op.malformed("members")
+	}
+	return out, nil
 }
 
 // AllWorkspaceMembers walks every item of ListWorkspaceMembers, fetching one page at a time as
@@ -2107,7 +2485,14 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces")
 	}
-	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workspaces == nil {
+		return nil, op.malformed("workspaces")
+	}
+	return out, nil
 }
 
 // AllWorkspaces walks every item of ListWorkspaces, fetching one page at a time as
@@ -2170,7 +2555,14 @@ func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHand
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/workspaces/handle-availability")
 	}
-	return call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Suggestions == nil {
+		return nil, op.malformed("suggestions")
+	}
+	return out, nil
 }
 
 // GetWorkspacePreference calls getWorkspacePreference, GET /v1/admin/workspaces/preferences/{key}: get a workspace preference.
@@ -2217,7 +2609,14 @@ func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPubli
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/public")
 	}
-	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workspaces == nil {
+		return nil, op.malformed("workspaces")
+	}
+	return out, nil
 }
 
 // AllPublicWorkspaces walks every item of ListPublicWorkspaces, fetching one page at a time as
@@ -2329,7 +2728,14 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/audit-records", string(id))
 	}
-	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Records == nil {
+		return nil, op.malformed("records")
+	}
+	return out, nil
 }
 
 // AllAuditRecords walks every item of GetAuditRecords, fetching one page at a time as
@@ -2378,7 +2784,14 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/invoices", string(id))
 	}
-	return call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Invoices == nil {
+		return nil, op.malformed("invoices")
+	}
+	return out, nil
 }
 
 // ChargeWorkspaceUnpaidInvoices calls chargeWorkspaceUnpaidInvoices, POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid: charge outstanding invoices.
@@ -2395,7 +2808,17 @@ func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, b
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces/%s/billing/invoices/charge-unpaid", string(id))
 	}
-	return call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.ChargedInvoices == nil {
+		return nil, op.malformed("chargedInvoices")
+	}
+	if out.FailedInvoices == nil {
+		return nil, op.malformed("failedInvoices")
+	}
+	return out, nil
 }
 
 // GetUpcomingInvoice calls getUpcomingInvoice, GET /v1/admin/workspaces/{id}/billing/upcoming-invoice: preview the next invoice.
@@ -2411,7 +2834,14 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/upcoming-invoice", string(id))
 	}
-	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.LineItems == nil {
+		return nil, op.malformed("lineItems")
+	}
+	return out, nil
 }
 
 // MigrateWorkspaceToV4 calls migrateWorkspaceToV4, POST /v1/admin/workspaces/{id}/migrate-to-v4: move a workspace to billing v4.
@@ -2467,7 +2897,14 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quota", string(id))
 	}
-	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Quota) {
+		return nil, op.malformed("quota")
+	}
+	return out, nil
 }
 
 // ListWorkspaceQuotas calls listWorkspaceQuotas, GET /v1/admin/workspaces/{id}/quotas: list all quotas of a workspace.
@@ -2484,7 +2921,14 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quotas", string(id))
 	}
-	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Quotas == nil {
+		return nil, op.malformed("quotas")
+	}
+	return out, nil
 }
 
 // ListWorkspaceUsages calls listWorkspaceUsages, GET /v1/admin/workspaces/{id}/usages: list workspace usage for one type.
@@ -2507,7 +2951,14 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages", string(id))
 	}
-	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // BreakDownWorkspaceUsageByBot calls breakDownWorkspaceUsageByBot, GET /v1/admin/workspaces/{id}/usages/by-bot: split workspace usage across bots.
@@ -2530,7 +2981,14 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
 	}
-	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // CallAction calls callAction, POST /v1/chat/actions: call an action.
@@ -2545,7 +3003,14 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/actions")
 	}
-	return call[gen.CallActionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CallActionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Output == nil {
+		return nil, op.malformed("output")
+	}
+	return out, nil
 }
 
 // TrackAnalytics calls trackAnalytics, POST /v1/chat/analytics: track an analytics event.
@@ -2574,7 +3039,14 @@ func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations")
 	}
-	return call[gen.ListConversationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListConversationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Conversations == nil {
+		return nil, op.malformed("conversations")
+	}
+	return out, nil
 }
 
 // AllConversations walks every item of ListConversations, fetching one page at a time as
@@ -2622,7 +3094,14 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations")
 	}
-	return call[gen.CreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // GetOrCreateConversation calls getOrCreateConversation, POST /v1/chat/conversations/get-or-create: get or create a conversation.
@@ -2637,7 +3116,14 @@ func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCrea
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/get-or-create")
 	}
-	return call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // DeleteConversation calls deleteConversation, DELETE /v1/chat/conversations/{id}: delete a conversation.
@@ -2669,7 +3155,14 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s", string(id))
 	}
-	return call[gen.GetConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // UpdateConversation calls updateConversation, PUT /v1/chat/conversations/{id}: update a conversation.
@@ -2686,7 +3179,14 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/conversations/%s", string(id))
 	}
-	return call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ListParticipants calls listParticipants, GET /v1/chat/conversations/{id}/participants: list participants.
@@ -2703,7 +3203,14 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants", string(id))
 	}
-	return call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Participants == nil {
+		return nil, op.malformed("participants")
+	}
+	return out, nil
 }
 
 // AllParticipants walks every item of ListParticipants, fetching one page at a time as
@@ -2754,7 +3261,14 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/%s/participants", string(id))
 	}
-	return call[gen.AddParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[gen.AddParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // RemoveParticipant calls removeParticipant, DELETE /v1/chat/conversations/{id}/participants/{userId}: remove a participant.
@@ -2792,7 +3306,14 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
-	return call[gen.GetParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // ListEvents calls listEvents, GET /v1/chat/events: list events.
@@ -2806,7 +3327,14 @@ func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/events")
 	}
-	return call[gen.ListEventsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListEventsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Events == nil {
+		return nil, op.malformed("events")
+	}
+	return out, nil
 }
 
 // AllEvents walks every item of ListEvents, fetching one page at a time as
@@ -2854,7 +3382,14 @@ func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventBody, opts
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/events")
 	}
-	return call[gen.CreateEventResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // CancelScheduledEvent calls cancelScheduledEvent, DELETE /v1/chat/events/scheduled/{id}: cancel a scheduled event.
@@ -2886,7 +3421,14 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/events/%s", string(id))
 	}
-	return call[gen.GetEventResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // InitializeIncomingMessage calls initializeIncomingMessage, POST /v1/chat/initialize-incoming-message: initialize an incoming message.
@@ -2900,7 +3442,17 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/initialize-incoming-message")
 	}
-	return call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ConfigureIntegration calls configureIntegration, POST /v1/chat/integrations/configure: configure an integration.
@@ -2928,7 +3480,14 @@ func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages")
 	}
-	return call[gen.ListMessagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListMessagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Messages == nil {
+		return nil, op.malformed("messages")
+	}
+	return out, nil
 }
 
 // AllMessages walks every item of ListMessages, fetching one page at a time as
@@ -2976,7 +3535,14 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages")
 	}
-	return call[gen.CreateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // GetOrCreateMessage calls getOrCreateMessage, POST /v1/chat/messages/get-or-create: get or create a message.
@@ -2991,7 +3557,14 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/get-or-create")
 	}
-	return call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // ImportMessages calls importMessages, POST /v1/chat/messages/import-messages: import messages.
@@ -3006,7 +3579,14 @@ func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesBody
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/import-messages")
 	}
-	return call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Messages == nil {
+		return nil, op.malformed("messages")
+	}
+	return out, nil
 }
 
 // DeleteMessage calls deleteMessage, DELETE /v1/chat/messages/{id}: delete a message.
@@ -3038,7 +3618,14 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages/%s", string(id))
 	}
-	return call[gen.GetMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // UpdateMessage calls updateMessage, PUT /v1/chat/messages/{id}: update a message.
@@ -3055,7 +3642,14 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/messages/%s", string(id))
 	}
-	return call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // CaptureObservation calls captureObservation, POST /v1/chat/observations: capture an observation.
@@ -3092,7 +3686,14 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.GetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // PatchState calls patchState, PATCH /v1/chat/states/{type}/{id}/{name}: patch a state.
@@ -3116,7 +3717,14 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PATCH", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.PatchStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.PatchStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // SetState calls setState, POST /v1/chat/states/{type}/{id}/{name}: set a state.
@@ -3140,7 +3748,14 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.SetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // SetStateExpiry calls setStateExpiry, POST /v1/chat/states/{type}/{id}/{name}/expiry: set a state's expiry.
@@ -3164,7 +3779,14 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/expiry", string(pType), string(id), string(name))
 	}
-	return call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // GetOrSetState calls getOrSetState, POST /v1/chat/states/{type}/{id}/{name}/get-or-set: get or set a state.
@@ -3188,7 +3810,14 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/get-or-set", string(pType), string(id), string(name))
 	}
-	return call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // ListTagValues calls listTagValues, GET /v1/chat/tags/{key}/values: list tag values.
@@ -3211,7 +3840,14 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tags/%s/values", string(key))
 	}
-	return call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tags == nil {
+		return nil, op.malformed("tags")
+	}
+	return out, nil
 }
 
 // AllTagValues walks every item of ListTagValues, fetching one page at a time as
@@ -3264,7 +3900,14 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks")
 	}
-	return call[gen.ListTasksResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTasksResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tasks == nil {
+		return nil, op.malformed("tasks")
+	}
+	return out, nil
 }
 
 // AllTasks walks every item of ListTasks, fetching one page at a time as
@@ -3321,7 +3964,14 @@ func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/tasks")
 	}
-	return call[gen.CreateTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // DeleteTask calls deleteTask, DELETE /v1/chat/tasks/{id}: delete a task.
@@ -3359,7 +4009,14 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks/%s", string(id))
 	}
-	return call[gen.GetTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // UpdateTask calls updateTask, PUT /v1/chat/tasks/{id}: update a task.
@@ -3379,7 +4036,14 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/tasks/%s", string(id))
 	}
-	return call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // ListUsers calls listUsers, GET /v1/chat/users: list users.
@@ -3393,7 +4057,14 @@ func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/users")
 	}
-	return call[gen.ListUsersResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsersResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Users == nil {
+		return nil, op.malformed("users")
+	}
+	return out, nil
 }
 
 // AllUsers walks every item of ListUsers, fetching one page at a time as
@@ -3441,7 +4112,14 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/users")
 	}
-	return call[gen.CreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // GetOrCreateUser calls getOrCreateUser, POST /v1/chat/users/get-or-create: get or create a user.
@@ -3456,7 +4134,14 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserBo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/users/get-or-create")
 	}
-	return call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // DeleteUser calls deleteUser, DELETE /v1/chat/users/{id}: delete a user.
@@ -3488,7 +4173,14 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/users/%s", string(id))
 	}
-	return call[gen.GetUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // UpdateUser calls updateUser, PUT /v1/chat/users/{id}: update a user.
@@ -3505,7 +4197,14 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/users/%s", string(id))
 	}
-	return call[gen.UpdateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // ListWorkflows calls listWorkflows, GET /v1/chat/workflows: list workflows.
@@ -3519,7 +4218,14 @@ func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsPar
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows")
 	}
-	return call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workflows == nil {
+		return nil, op.malformed("workflows")
+	}
+	return out, nil
 }
 
 // AllWorkflows walks every item of ListWorkflows, fetching one page at a time as
@@ -3567,7 +4273,14 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowBody
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows")
 	}
-	return call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // GetOrCreateWorkflow calls getOrCreateWorkflow, POST /v1/chat/workflows/get-or-create: get or create a workflow.
@@ -3582,7 +4295,14 @@ func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows/get-or-create")
 	}
-	return call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // DeleteWorkflow calls deleteWorkflow, DELETE /v1/chat/workflows/{id}: delete a workflow.
@@ -3614,7 +4334,14 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows/%s", string(id))
 	}
-	return call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // UpdateWorkflow calls updateWorkflow, PUT /v1/chat/workflows/{id}: update a workflow.
@@ -3631,7 +4358,14 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/workflows/%s", string(id))
 	}
-	return call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // ListFiles calls listFiles, GET /v1/files: list files.
@@ -3645,7 +4379,14 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files")
 	}
-	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFilesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Files == nil {
+		return nil, op.malformed("files")
+	}
+	return out, nil
 }
 
 // AllFiles walks every item of ListFiles, fetching one page at a time as
@@ -3693,7 +4434,14 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files")
 	}
-	return call[gen.UpsertFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpsertFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // ListKnowledgeBases calls listKnowledgeBases, GET /v1/files/knowledge-bases: list knowledge bases.
@@ -3707,7 +4455,14 @@ func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowled
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/knowledge-bases")
 	}
-	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.KnowledgeBases == nil {
+		return nil, op.malformed("knowledgeBases")
+	}
+	return out, nil
 }
 
 // AllKnowledgeBases walks every item of ListKnowledgeBases, fetching one page at a time as
@@ -3755,7 +4510,14 @@ func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowled
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/files/knowledge-bases")
 	}
-	return call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.KnowledgeBase) {
+		return nil, op.malformed("knowledgeBase")
+	}
+	return out, nil
 }
 
 // DeleteKnowledgeBase calls deleteKnowledgeBase, DELETE /v1/files/knowledge-bases/{id}: delete a knowledge base.
@@ -3789,7 +4551,14 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files/knowledge-bases/%s", string(id))
 	}
-	return call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.KnowledgeBase) {
+		return nil, op.malformed("knowledgeBase")
+	}
+	return out, nil
 }
 
 // SearchFiles calls searchFiles, GET /v1/files/search: search file passages.
@@ -3809,7 +4578,14 @@ func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/search")
 	}
-	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SearchFilesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Passages == nil {
+		return nil, op.malformed("passages")
+	}
+	return out, nil
 }
 
 // ListFileTags calls listFileTags, GET /v1/files/tags: list file tag keys.
@@ -3823,7 +4599,14 @@ func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/tags")
 	}
-	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tags == nil {
+		return nil, op.malformed("tags")
+	}
+	return out, nil
 }
 
 // AllFileTags walks every item of ListFileTags, fetching one page at a time as
@@ -3873,7 +4656,14 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/tags/%s/values", string(tag))
 	}
-	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Values == nil {
+		return nil, op.malformed("values")
+	}
+	return out, nil
 }
 
 // AllFileTagValues walks every item of ListFileTagValues, fetching one page at a time as
@@ -3927,7 +4717,14 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/files/%s/%s", string(idOrKey), string(destinationKey))
 	}
-	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CopyFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // DeleteFile calls deleteFile, DELETE /v1/files/{id}: delete a file.
@@ -3959,7 +4756,14 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/%s", string(id))
 	}
-	return call[gen.GetFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // UpdateFileMetadata calls updateFileMetadata, PUT /v1/files/{id}: update a file's metadata.
@@ -3976,7 +4780,14 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files/%s", string(id))
 	}
-	return call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // ListFilePassages calls listFilePassages, GET /v1/files/{id}/passages: list file passages.
@@ -3993,7 +4804,14 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/%s/passages", string(id))
 	}
-	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Passages == nil {
+		return nil, op.malformed("passages")
+	}
+	return out, nil
 }
 
 // AllFilePassages walks every item of ListFilePassages, fetching one page at a time as
@@ -4058,7 +4876,14 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables")
 	}
-	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTablesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tables == nil {
+		return nil, op.malformed("tables")
+	}
+	return out, nil
 }
 
 // CreateTable calls createTable, POST /v1/tables: create a table.
@@ -4073,7 +4898,14 @@ func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableBody, opts
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables")
 	}
-	return call[gen.CreateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // DuplicateTable calls duplicateTable, POST /v1/tables/{sourceTableId}/duplicate: duplicate a table.
@@ -4090,7 +4922,14 @@ func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/duplicate", string(sourceTableID))
 	}
-	return call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // DeleteTable calls deleteTable, DELETE /v1/tables/{table}: delete a table.
@@ -4122,7 +4961,14 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s", string(table))
 	}
-	return call[gen.GetTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // GetOrCreateTable calls getOrCreateTable, POST /v1/tables/{table}: get or create a table.
@@ -4140,7 +4986,14 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s", string(table))
 	}
-	return call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // UpdateTable calls updateTable, PUT /v1/tables/{table}: update a table.
@@ -4157,7 +5010,14 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s", string(table))
 	}
-	return call[gen.UpdateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // RenameTableColumn calls renameTableColumn, PUT /v1/tables/{table}/column: rename a table column.
@@ -4175,7 +5035,14 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/column", string(table))
 	}
-	return call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
+	out, err := call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // ExportTable calls exportTable, GET /v1/tables/{table}/export: export a table.
@@ -4192,7 +5059,14 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/export", string(table))
 	}
-	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ExportTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Job) {
+		return nil, op.malformed("job")
+	}
+	return out, nil
 }
 
 // ImportTable calls importTable, POST /v1/tables/{table}/import: import rows into a table.
@@ -4210,7 +5084,14 @@ func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/import", string(table))
 	}
-	return call[gen.ImportTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ImportTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Job) {
+		return nil, op.malformed("job")
+	}
+	return out, nil
 }
 
 // GetTableJobs calls getTableJobs, GET /v1/tables/{table}/jobs: list table jobs.
@@ -4226,7 +5107,14 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/jobs", string(table))
 	}
-	return call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Jobs == nil {
+		return nil, op.malformed("jobs")
+	}
+	return out, nil
 }
 
 // GetTableRow calls getTableRow, GET /v1/tables/{table}/row: get a table row.
@@ -4264,7 +5152,14 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows", string(table))
 	}
-	return call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // UpdateTableRows calls updateTableRows, PUT /v1/tables/{table}/rows: update table rows.
@@ -4282,7 +5177,14 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/rows", string(table))
 	}
-	return call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // DeleteTableRows calls deleteTableRows, POST /v1/tables/{table}/rows/delete: delete table rows.
@@ -4316,7 +5218,14 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/find", string(table))
 	}
-	return call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // UpsertTableRows calls upsertTableRows, POST /v1/tables/{table}/rows/upsert: upsert table rows.
@@ -4334,7 +5243,17 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/upsert", string(table))
 	}
-	return call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Inserted == nil {
+		return nil, op.malformed("inserted")
+	}
+	if out.Updated == nil {
+		return nil, op.malformed("updated")
+	}
+	return out, nil
 }
 
 // ListAddons calls listAddons, GET /v2/billing/addons: list add-ons.
@@ -4362,7 +5281,14 @@ func (c *Client) SetAddons(ctx context.Context, body gen.SetAddonsBody, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PATCH", body, "/v2/billing/addons")
 	}
-	return call[gen.SetAddonsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetAddonsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // GetAddon calls getAddon, GET /v2/billing/addons/{addonId}: get an add-on.
@@ -4463,7 +5389,14 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/invoices")
 	}
-	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Invoices == nil {
+		return nil, op.malformed("invoices")
+	}
+	return out, nil
 }
 
 // AllInvoices walks every item of ListInvoices, fetching one page at a time as
@@ -4583,7 +5516,14 @@ func (c *Client) SetPlan(ctx context.Context, body gen.SetPlanBody, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v2/billing/plans")
 	}
-	return call[gen.SetPlanResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetPlanResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // GetPlan calls getPlan, GET /v2/billing/plans/{planId}: get a plan.
@@ -4638,7 +5578,14 @@ func (c *Client) GetSubscription(ctx context.Context, opts ...Option) (*gen.GetS
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/subscriptions")
 	}
-	return call[gen.GetSubscriptionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetSubscriptionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // SetCancelAtPeriodEnd calls setCancelAtPeriodEnd, POST /v2/billing/subscriptions/cancel: cancel the subscription at the end of the period.
@@ -4652,7 +5599,14 @@ func (c *Client) SetCancelAtPeriodEnd(ctx context.Context, body gen.SetCancelAtP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v2/billing/subscriptions/cancel")
 	}
-	return call[gen.SetCancelAtPeriodEndResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetCancelAtPeriodEndResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // PreviewSubscriptionUpdate calls previewSubscriptionUpdate, POST /v2/billing/subscriptions/preview: preview a change of subscription.
@@ -4693,7 +5647,14 @@ func (c *Client) GetTrials(ctx context.Context, opts ...Option) (*gen.GetTrialsR
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/trials")
 	}
-	return call[gen.GetTrialsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTrialsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Trials == nil {
+		return nil, op.malformed("trials")
+	}
+	return out, nil
 }
 
 // CreateTrial calls createTrial, POST /v2/billing/trials: start a trial.

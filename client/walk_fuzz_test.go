@@ -200,6 +200,11 @@ func fzwModel(pages []fzwPage) fzwWant {
 			w.outcome = fzwMalformed
 			return w
 		}
+		if page.Messages == nil {
+			// messages, required, is missing or null.
+			w.outcome = fzwMalformed
+			return w
+		}
 		w.items += len(page.Messages)
 		next := ""
 		if page.Meta.NextToken != nil {

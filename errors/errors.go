@@ -15,6 +15,7 @@ package errors
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,6 +23,13 @@ import (
 	"time"
 	"unicode/utf8"
 )
+
+// ErrMalformedResponse is wrapped by the error of a call whose server
+// answered with a success status but a body that is not what the
+// operation promises: not the JSON object it describes, or one that lacks
+// a field the API says it always sends (or has it null). It is
+// client.ErrMalformedResponse and chat.ErrMalformedResponse.
+var ErrMalformedResponse = errors.New("malformed response")
 
 // Kind is the type of the sentinel errors: one value per error type of the
 // API. Compare with errors.Is, never by its fields.

@@ -46,7 +46,7 @@ var ErrInvalidArgument = errors.New("invalid argument")
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
 // object the operation promises.
-var ErrMalformedResponse = errors.New("malformed response")
+var ErrMalformedResponse = bperrors.ErrMalformedResponse
 
 // Pacer spaces the attempts of a client (package client's WithRateLimit):
 // Do waits for it before each attempt and hands it each answer's header.
