@@ -98,7 +98,8 @@ func FileFromPath(path string) FileContent {
 // the download to the upload (so a failed transfer to storage is not
 // retried); otherwise it is first written to a temporary file, removed
 // afterwards, and a failed transfer is retried like any PUT. Memory use
-// stays small either way.
+// stays small either way. The download honours the client's timeout as an
+// idle timeout, as DownloadURL does.
 func FileFromURL(url string) FileContent {
 	return FileContent{open: func(ctx context.Context, cfg *config) (*fileSource, error) {
 		resp, err := fetch(ctx, cfg, url)
@@ -244,7 +245,8 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 // DownloadFile writes the content of a file, named by ID or key, to w and
 // returns the number of bytes written. It reads the file's URL with
 // getFile, then streams the content from that URL, sending no credentials
-// there.
+// there. Timeouts are as for DownloadURL; WithMaxElapsed bounds getFile
+// and the download together.
 func (c *Client) DownloadFile(ctx context.Context, idOrKey string, w io.Writer, opts ...Option) (int64, error) {
 	if ctx == nil {
 		return 0, errors.New("botpress: downloadFile: nil context")
@@ -263,7 +265,12 @@ func (c *Client) DownloadFile(ctx context.Context, idOrKey string, w io.Writer, 
 }
 
 // DownloadURL streams what a file URL serves to w, and returns the number
-// of bytes written. No credentials are sent to url.
+// of bytes written. No credentials are sent to url. The client's timeout
+// (WithTimeout) is an idle timeout here: it bounds the wait for the answer
+// and each wait for more data, not the whole transfer, so a large file
+// streams for as long as data keeps coming; a host that sends nothing for
+// that long fails the download with an error wrapping ErrIdleTimeout.
+// WithMaxElapsed, when set, bounds the whole download.
 func (c *Client) DownloadURL(ctx context.Context, url string, w io.Writer, opts ...Option) (int64, error) {
 	if ctx == nil {
 		return 0, errors.New("botpress: downloadFile: nil context")
