@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"iter"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/botpress-go/sdk/internal/transport"
@@ -35,6 +36,15 @@ type operation struct {
 	params any    // *chatgen.XxxParams with its query parameters, or nil
 	auth   bool   // sends the user key: every operation but createUser
 }
+
+// malformed is the error of a success answer that lacks field, a
+// required top-level field of the operation's answer (or has it null).
+func (op operation) malformed(field string) error {
+	return transport.Errorf("botpress: %s: %w: the answer lacks %q, which the API always sends", op.name, ErrMalformedResponse, field)
+}
+
+// zero reports whether *p is its type's zero value.
+func zero[T any](p *T) bool { return reflect.ValueOf(p).Elem().IsZero() }
 
 // checkPath refuses a path parameter that is empty or a dot segment.
 func (op operation) checkPath(name, value string) error {

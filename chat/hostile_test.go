@@ -84,3 +84,17 @@ func TestChatWalkers(t *testing.T) {
 	}
 	require.ErrorIs(t, last, chat.ErrEmptyPages)
 }
+
+// A success answer lacking a required top-level field is malformed.
+func TestChatMissingRequiredField(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"conversation":null}`))
+	}))
+	t.Cleanup(s.Close)
+	c, err := chat.New("", chat.WithBaseURL(s.URL), chat.WithUserKey("key"))
+	require.NoError(t, err)
+	_, err = c.GetConversation(context.Background(), "conv_1")
+	require.ErrorIs(t, err, chat.ErrMalformedResponse)
+	onePrefix(t, err)
+}
