@@ -21,7 +21,9 @@ var ErrInvalidArgument = transport.ErrInvalidArgument
 
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
-// object the operation promises.
+// object the operation promises, or one that lacks a top-level field the
+// API says it always sends (or has it null). It is
+// errors.ErrMalformedResponse.
 var ErrMalformedResponse = transport.ErrMalformedResponse
 
 // operation describes one call for the generic machinery below; the

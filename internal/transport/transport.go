@@ -43,9 +43,8 @@ var ErrMissingArgument = errors.New("missing argument")
 // path the request goes to.
 var ErrInvalidArgument = errors.New("invalid argument")
 
-// ErrMalformedResponse is wrapped by the error a call returns when the
-// server answered with a success status but a body that is not the JSON
-// object the operation promises.
+// ErrMalformedResponse is errors.ErrMalformedResponse: a success answer
+// that is not what the operation promises.
 var ErrMalformedResponse = bperrors.ErrMalformedResponse
 
 // Pacer spaces the attempts of a client (package client's WithRateLimit):
