@@ -427,6 +427,16 @@ func TestWalkEndlessEmptyPages(t *testing.T) {
 		assert.Equal(t, tc.want, pages)
 		assert.Equal(t, tc.want, len(s.requests())-before)
 	}
+	// WithMaxEmptyPages(0): no bound; the loop decides.
+	pages := 0
+	for _, err := range newClient(t, s, client.WithMaxEmptyPages(0)).ListConversationsPages(context.Background(), nil) {
+		require.NoError(t, err)
+		if pages++; pages == client.DefaultMaxEmptyPages+20 {
+			break
+		}
+	}
+	_, err := client.New(client.WithToken(testToken), client.WithMaxEmptyPages(-1))
+	assert.Error(t, err)
 	// A run of empty pages shorter than the bound, then items, is fine.
 	s2 := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("nextToken"))
