@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"testing"
 	"testing/iotest"
 )
@@ -53,5 +55,30 @@ func TestReadBody(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A dial error or a DNS failure says the request never left; a read
+// error after sending does not.
+func TestNeverSent(t *testing.T) {
+	dns := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}
+	refused := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
+	bareDNS := &net.DNSError{Err: "no such host", Name: "x"}
+	read := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset")}}
+	for _, err := range []error{dns, refused, bareDNS} {
+		if !NeverSent(err) {
+			t.Errorf("%v: never sent", err)
+		}
+	}
+	if NeverSent(read) || NeverSent(context.DeadlineExceeded) {
+		t.Error("a read error or a timeout may follow a request that was sent")
+	}
+	// retryWait retries them for a POST (not repeatable).
+	cfg := Defaults()
+	if _, again := cfg.retryWait(0, false, true, result{}, dns); !again {
+		t.Error("a POST that never left is retried")
+	}
+	if _, again := cfg.retryWait(0, false, true, result{}, read); again {
+		t.Error("a POST that may have been applied is not retried")
 	}
 }
