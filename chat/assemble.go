@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"fmt"
 	"iter"
 	"strings"
 	"sync"
@@ -77,7 +76,7 @@ type assembleOptions struct {
 func WithMaxStreams(n int) AssembleOption {
 	return func(o *assembleOptions) {
 		if n < 1 {
-			o.err = fmt.Errorf("botpress: assemble: invalid stream count %d: must be positive", n)
+			o.err = transport.Errorf("botpress: assemble: invalid stream count %d: must be positive", n)
 			return
 		}
 		o.maxStreams = n
@@ -91,7 +90,7 @@ func WithMaxStreams(n int) AssembleOption {
 func WithMaxStreamBytes(n int) AssembleOption {
 	return func(o *assembleOptions) {
 		if n < 1 {
-			o.err = fmt.Errorf("botpress: assemble: invalid stream size %d: must be positive", n)
+			o.err = transport.Errorf("botpress: assemble: invalid stream size %d: must be positive", n)
 			return
 		}
 		o.maxBytes = n
@@ -106,7 +105,7 @@ func WithMaxStreamBytes(n int) AssembleOption {
 func WithMaxPending(n int) AssembleOption {
 	return func(o *assembleOptions) {
 		if n < 1 {
-			o.err = fmt.Errorf("botpress: assemble: invalid pending count %d: must be positive", n)
+			o.err = transport.Errorf("botpress: assemble: invalid pending count %d: must be positive", n)
 			return
 		}
 		o.maxPending = n
@@ -120,7 +119,7 @@ func WithMaxPending(n int) AssembleOption {
 func WithAssembleMemory(n int) AssembleOption {
 	return func(o *assembleOptions) {
 		if n < 1 {
-			o.err = fmt.Errorf("botpress: assemble: invalid memory %d: must be positive", n)
+			o.err = transport.Errorf("botpress: assemble: invalid memory %d: must be positive", n)
 			return
 		}
 		o.memory = n

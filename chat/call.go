@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/botpress-go/sdk/internal/transport"
@@ -24,7 +24,9 @@ var ErrInvalidArgument = transport.ErrInvalidArgument
 
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
-// object the operation promises. It is client.ErrMalformedResponse.
+// object the operation promises, or one that lacks a top-level field the
+// API says it always sends (or has it null). It is
+// errors.ErrMalformedResponse. It is client.ErrMalformedResponse.
 var ErrMalformedResponse = transport.ErrMalformedResponse
 
 // operation describes one call for the machinery below; the generated
@@ -36,6 +38,15 @@ type operation struct {
 	params any    // *chatgen.XxxParams with its query parameters, or nil
 	auth   bool   // sends the user key: every operation but createUser
 }
+
+// malformed is the error of a success answer that lacks field, a
+// required top-level field of the operation's answer (or has it null).
+func (op operation) malformed(field string) error {
+	return transport.Errorf("botpress: %s: %w: the answer lacks %q, which the API always sends", op.name, ErrMalformedResponse, field)
+}
+
+// zero reports whether *p is its type's zero value.
+func zero[T any](p *T) bool { return reflect.ValueOf(p).Elem().IsZero() }
 
 // checkPath refuses a path parameter that is empty or a dot segment.
 func (op operation) checkPath(name, value string) error {
@@ -63,17 +74,19 @@ func callEmpty(ctx context.Context, c *Client, op operation, build transport.Bui
 // transport error wrapped.
 func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
+		return nil, transport.Errorf("botpress: %s: nil context", op.name)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
 	return cfg.send(ctx, op, build)
 }
 
 // send is Client.send with the config of the call already made.
 func (cfg *config) send(ctx context.Context, op operation, build transport.Builder) ([]byte, error) {
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
 	actx, cancel := cfg.FirstAttemptContext(ctx)
@@ -90,7 +103,7 @@ func (cfg *config) send(ctx context.Context, op operation, build transport.Build
 // Content-Type for a JSON body, and User-Agent.
 func (cfg *config) request(ctx context.Context, op operation, build transport.Builder) (*http.Request, error) {
 	if op.auth && cfg.userKey == "" {
-		return nil, fmt.Errorf("botpress: %s: %w: no user key; use chat.Connect, chat.WithUserKey, or chat.WithEncryptionKey with chat.WithUserID", op.name, ErrMissingArgument)
+		return nil, transport.Errorf("botpress: %s: %w: no user key; use chat.Connect, chat.WithUserKey, or chat.WithEncryptionKey with chat.WithUserID", op.name, ErrMissingArgument)
 	}
 	req, err := transport.Prepare(ctx, op.name, cfg.endpoint, build, op.params)
 	if err != nil {
@@ -135,6 +148,16 @@ func statusInBody(body []byte) int {
 		return 0
 	}
 	return int(code)
+}
+
+// pages walks the pages of op with the walk bounds of the client's config
+// with opts applied.
+func pages[T any](ctx context.Context, c *Client, opts []Option, op string, start *string, fetch transport.FetchPage[T]) iter.Seq2[Page[T], error] {
+	cfg, err := c.with(opts)
+	if err != nil {
+		return failed[Page[T]](transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err)))
+	}
+	return transport.Pages(ctx, op, start, cfg.MaxEmptyPages, fetch)
 }
 
 // failed is an iterator that yields err and ends.

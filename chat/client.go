@@ -35,7 +35,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -124,7 +123,7 @@ func New(webhookID string, opts ...Option) (*Client, error) {
 		cfg.baseURL = base
 	}
 	if cfg.encryptionKey != "" && cfg.userID == "" && cfg.key == "" {
-		return nil, fmt.Errorf("botpress: WithEncryptionKey needs WithUserID: the ID of the user to sign a key for, of your choosing: %w", transport.ErrMissingArgument)
+		return nil, transport.Errorf("botpress: WithEncryptionKey needs WithUserID: the ID of the user to sign a key for, of your choosing: %w", transport.ErrMissingArgument)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -146,10 +145,10 @@ func apiURL(webhookID string) (string, error) {
 		webhookID = os.Getenv(EnvWebhookID)
 	}
 	if webhookID == "" {
-		return "", fmt.Errorf("botpress: no webhook ID: pass the Chat integration's to chat.New, or set %s (or %s, or use chat.WithBaseURL)", EnvWebhookID, EnvAPIURL)
+		return "", transport.Errorf("botpress: no webhook ID: pass the Chat integration's to chat.New, or set %s (or %s, or use chat.WithBaseURL)", EnvWebhookID, EnvAPIURL)
 	}
 	if webhookID == "." || webhookID == ".." {
-		return "", fmt.Errorf("botpress: webhook ID %q: %w", webhookID, transport.ErrInvalidArgument)
+		return "", transport.Errorf("botpress: webhook ID %q: %w", webhookID, transport.ErrInvalidArgument)
 	}
 	return DefaultHost + "/" + url.PathEscape(webhookID), nil
 }

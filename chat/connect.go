@@ -7,10 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/botpress-go/sdk/chat/chatgen"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Connect gets or creates a user and returns a client acting as that user,
@@ -34,7 +35,7 @@ func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, er
 	if c.cfg.userKey != "" {
 		res, err := c.GetOrCreateUser(ctx, chatgen.GetOrCreateUserBody{})
 		if err != nil {
-			return nil, fmt.Errorf("botpress: connect: %w", err)
+			return nil, transport.Errorf("botpress: connect: %w", err)
 		}
 		c.user = &res.User
 		return c, nil
@@ -45,11 +46,11 @@ func Connect(ctx context.Context, webhookID string, opts ...Option) (*Client, er
 	}
 	res, err := c.CreateUser(ctx, body)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: connect: %w", err)
+		return nil, transport.Errorf("botpress: connect: %w", err)
 	}
 	c.cfg.key = res.Key
 	if err := c.cfg.validate(); err != nil {
-		return nil, fmt.Errorf("botpress: connect: the key createUser answered: %w", err)
+		return nil, transport.Errorf("botpress: connect: the key createUser answered: %w", err)
 	}
 	c.user = &res.User
 	return c, nil

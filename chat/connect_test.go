@@ -310,16 +310,17 @@ func TestErrorInSuccessBody(t *testing.T) {
 }
 
 // The user key does not follow a redirect to another origin.
+// ... and the headers of WithHeader.
 func TestRedirectDropsTheUserKey(t *testing.T) {
 	var got atomic.Value
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.Store(r.Header.Get(chat.HeaderUserKey) + "|")
+		got.Store(r.Header.Get(chat.HeaderUserKey) + "|" + r.Header.Get("X-Trace"))
 		fkReply(w, 200, `{"user":`+wtUser("u")+`}`)
 	}))
 	defer other.Close()
 	srv := httptest.NewServer(http.RedirectHandler(other.URL+"/users/me", http.StatusTemporaryRedirect))
 	defer srv.Close()
-	c, err := chat.New("", chat.WithBaseURL(srv.URL), chat.WithUserKey("secret-key"))
+	c, err := chat.New("", chat.WithBaseURL(srv.URL), chat.WithUserKey("secret-key"), chat.WithHeader("X-Trace", "t1"))
 	require.NoError(t, err)
 	_, err = c.GetUser(context.Background())
 	require.NoError(t, err)

@@ -128,13 +128,13 @@ func newListenOptions(opts []ListenOption) (listenOptions, error) {
 	}
 	transport.Apply(&lo, opts)
 	if lo.err == nil && lo.dedupWindow < lo.lookback {
-		lo.err = fmt.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
+		lo.err = transport.Errorf("botpress: the dedup window %v is shorter than the lookback %v", lo.dedupWindow, lo.lookback)
 	}
 	return lo, lo.err
 }
 
 func (lo *listenOptions) fail(format string, args ...any) {
-	lo.err = fmt.Errorf("botpress: "+format, args...)
+	lo.err = transport.Errorf("botpress: "+format, args...)
 }
 
 // WithCallOptions applies opts to the requests of the listen: the stream's
@@ -458,7 +458,7 @@ func (l *listener) run(ctx context.Context, yield func(Signal, error) bool) {
 			return
 		}
 		if l.lo.maxReconnects > 0 && failures >= l.lo.maxReconnects {
-			yield(nil, fmt.Errorf("botpress: listen: gave up after %d reconnections: %w", failures, err))
+			yield(nil, transport.Errorf("botpress: listen: gave up after %d reconnections: %w", failures, err))
 			return
 		}
 		failures++
@@ -528,7 +528,7 @@ func (l *listener) session(ctx context.Context, yield func(Signal, error) bool) 
 		err = errors.New("the server closed the stream")
 	}
 	if err != errStopped && err != ctx.Err() {
-		err = fmt.Errorf("botpress: %s: %w", l.op.name, err)
+		err = transport.Errorf("botpress: %s: %w", l.op.name, err)
 	}
 	return false, err
 }
@@ -615,7 +615,7 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 	}
 	if l.resumeID != "" {
 		if !found {
-			return nil, fmt.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
+			return nil, transport.Errorf("botpress: listen: %w: message %q is not among the messages of conversation %q (WithResumeAfterID)", ErrResumeNotFound, l.resumeID, l.convID)
 		}
 		for _, e := range older {
 			l.seen.add(e.id, e.at)
@@ -654,7 +654,7 @@ func (l *listener) recover(ctx context.Context) ([]*MessageCreated, error) {
 func (l *listener) walkMessages(ctx context.Context, what, target string, f func(chatgen.Message) bool) error {
 	lo := &l.lo
 	past := func(n int, unit, option string) error {
-		return fmt.Errorf("botpress: listen: %w: %s would read more than %d %s of listMessages without reaching %s; %s raises the bound",
+		return transport.Errorf("botpress: listen: %w: %s would read more than %d %s of listMessages without reaching %s; %s raises the bound",
 			ErrRecoveryLimit, what, n, unit, target, option)
 	}
 	op := operation{name: "listMessages", method: "GET", path: "/conversations/{conversationId}/messages", auth: true}
@@ -689,7 +689,7 @@ func (l *listener) walkMessages(ctx context.Context, what, target string, f func
 		}
 		return page.Messages, transport.TokenString(page.Meta.NextToken), nil
 	}
-	for page, err := range transport.Pages(ctx, op.name, nil, fetch) {
+	for page, err := range transport.Pages(ctx, op.name, nil, l.cfg.MaxEmptyPages, fetch) {
 		if err != nil {
 			return err
 		}
@@ -876,11 +876,11 @@ func (c *Client) SendAndStream(ctx context.Context, conversationID string, paylo
 
 func (c *Client) sendAndWait(ctx context.Context, name, conversationID string, payload message.Payload, onText func(*StreamText), opts []ListenOption) (*chatgen.Message, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", name)
+		return nil, transport.Errorf("botpress: %s: nil context", name)
 	}
 	lo, err := newListenOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", name, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", name, transport.Unprefix(err))
 	}
 	if lo.replyTimeout > 0 {
 		var cancel context.CancelFunc
@@ -895,7 +895,7 @@ func (c *Client) sendAndWait(ctx context.Context, name, conversationID string, p
 	// message_stream_complete; the pieces make the text.
 	for s, err := range Assemble(c.Listen(ctx, conversationID, append(slices.Clip(opts), WithResumeAfter(sent.Message))...)) {
 		if err != nil {
-			return nil, fmt.Errorf("botpress: %s: %w", name, err)
+			return nil, transport.Errorf("botpress: %s: %w", name, err)
 		}
 		switch s := s.(type) {
 		case *StreamText:
@@ -903,12 +903,12 @@ func (c *Client) sendAndWait(ctx context.Context, name, conversationID string, p
 				onText(s)
 			}
 		case *MessageStreamAbort:
-			return nil, fmt.Errorf("botpress: %s: stream %q: %w", name, s.StreamID, ErrStreamAborted)
+			return nil, transport.Errorf("botpress: %s: stream %q: %w", name, s.StreamID, ErrStreamAborted)
 		case *MessageCreated:
 			if s.IsBot && s.Message.ID != sent.Message.ID {
 				return &s.Message, nil
 			}
 		}
 	}
-	return nil, fmt.Errorf("botpress: %s: no answer from the bot: %w", name, cmp.Or(ctx.Err(), context.DeadlineExceeded))
+	return nil, transport.Errorf("botpress: %s: no answer from the bot: %w", name, cmp.Or(ctx.Err(), context.DeadlineExceeded))
 }

@@ -214,6 +214,7 @@ func TestListenWatchdog(t *testing.T) {
 		got = err
 	}
 	assert.ErrorIs(t, got, chat.ErrStreamSilent)
+	onePrefix(t, got) // not "botpress: listenConversation: botpress: the stream..."
 }
 
 // Keep-alives and comments keep a stream alive past the watchdog, and are

@@ -25,7 +25,14 @@ func (c *Client) ListConversations(ctx context.Context, params *chatgen.ListConv
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/conversations")
 	}
-	return call[chatgen.ListConversationsResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.ListConversationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Conversations == nil {
+		return nil, op.malformed("conversations")
+	}
+	return out, nil
 }
 
 // AllConversations walks every item of ListConversations, fetching one page at a time as
@@ -34,7 +41,7 @@ func (c *Client) ListConversations(ctx context.Context, params *chatgen.ListConv
 // Items come newest first (by creation).
 // ListConversationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllConversations(ctx context.Context, params *chatgen.ListConversationsParams, opts ...Option) iter.Seq2[chatgen.Conversation, error] {
-	return transport.ItemsOf(c.ListConversationsPages(ctx, params, opts...))
+	return transport.ItemsOf(ctx, "listConversations", c.ListConversationsPages(ctx, params, opts...))
 }
 
 // ListConversationsPages walks the pages of ListConversations, fetching each as the loop
@@ -50,7 +57,7 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *chatgen.Lis
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Conversation, string, error) {
+	return pages(ctx, c, opts, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
@@ -74,7 +81,14 @@ func (c *Client) CreateConversation(ctx context.Context, body chatgen.CreateConv
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/conversations")
 	}
-	return call[chatgen.CreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.CreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // GetOrCreateConversation calls getOrCreateConversation, POST /conversations/get-or-create: get or create a conversation.
@@ -91,7 +105,14 @@ func (c *Client) GetOrCreateConversation(ctx context.Context, body chatgen.GetOr
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/conversations/get-or-create")
 	}
-	return call[chatgen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ListMessages calls listMessages, GET /conversations/{conversationId}/messages: list messages.
@@ -110,7 +131,14 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, params
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/messages", conversationID)
 	}
-	return call[chatgen.ListMessagesResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.ListMessagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Messages == nil {
+		return nil, op.malformed("messages")
+	}
+	return out, nil
 }
 
 // AllMessages walks every item of ListMessages, fetching one page at a time as
@@ -119,7 +147,7 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, params
 // Items come newest first.
 // ListMessagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllMessages(ctx context.Context, conversationID string, params *chatgen.ListMessagesParams, opts ...Option) iter.Seq2[chatgen.Message, error] {
-	return transport.ItemsOf(c.ListMessagesPages(ctx, conversationID, params, opts...))
+	return transport.ItemsOf(ctx, "listMessages", c.ListMessagesPages(ctx, conversationID, params, opts...))
 }
 
 // ListMessagesPages walks the pages of ListMessages, fetching each as the loop
@@ -135,7 +163,7 @@ func (c *Client) ListMessagesPages(ctx context.Context, conversationID string, p
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Message, string, error) {
+	return pages(ctx, c, opts, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, conversationID, &p, opts...)
@@ -162,7 +190,14 @@ func (c *Client) ListParticipants(ctx context.Context, conversationID string, pa
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/participants", conversationID)
 	}
-	return call[chatgen.ListParticipantsResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.ListParticipantsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Participants == nil {
+		return nil, op.malformed("participants")
+	}
+	return out, nil
 }
 
 // AllParticipants walks every item of ListParticipants, fetching one page at a time as
@@ -171,7 +206,7 @@ func (c *Client) ListParticipants(ctx context.Context, conversationID string, pa
 // Items come newest first (by creation).
 // ListParticipantsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllParticipants(ctx context.Context, conversationID string, params *chatgen.ListParticipantsParams, opts ...Option) iter.Seq2[chatgen.User, error] {
-	return transport.ItemsOf(c.ListParticipantsPages(ctx, conversationID, params, opts...))
+	return transport.ItemsOf(ctx, "listParticipants", c.ListParticipantsPages(ctx, conversationID, params, opts...))
 }
 
 // ListParticipantsPages walks the pages of ListParticipants, fetching each as the loop
@@ -187,7 +222,7 @@ func (c *Client) ListParticipantsPages(ctx context.Context, conversationID strin
 	if params != nil {
 		base = *params
 	}
-	return transport.Pages(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.User, string, error) {
+	return pages(ctx, c, opts, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]chatgen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, conversationID, &p, opts...)
@@ -215,7 +250,14 @@ func (c *Client) AddParticipant(ctx context.Context, conversationID string, body
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/conversations/%s/participants", conversationID)
 	}
-	return call[chatgen.AddParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.AddParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // RemoveParticipant calls removeParticipant, DELETE /conversations/{conversationId}/participants/{userId}: remove a participant.
@@ -257,7 +299,14 @@ func (c *Client) GetParticipant(ctx context.Context, conversationID string, user
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s/participants/%s", conversationID, userID)
 	}
-	return call[chatgen.GetParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // DeleteConversation calls deleteConversation, DELETE /conversations/{id}: delete a conversation.
@@ -293,7 +342,14 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/conversations/%s", id)
 	}
-	return call[chatgen.GetConversationResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ListenConversation calls listenConversation, GET /conversations/{id}/listen: listen to a conversation.
@@ -342,7 +398,14 @@ func (c *Client) CreateEvent(ctx context.Context, body chatgen.CreateEventBody, 
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/events")
 	}
-	return call[chatgen.CreateEventResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.CreateEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // GetEvent calls getEvent, GET /events/{id}: get a custom event.
@@ -360,7 +423,14 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*chat
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/events/%s", id)
 	}
-	return call[chatgen.GetEventResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // CreateMessage calls createMessage, POST /messages: send a message.
@@ -377,7 +447,14 @@ func (c *Client) CreateMessage(ctx context.Context, body chatgen.CreateMessageBo
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/messages")
 	}
-	return call[chatgen.CreateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.CreateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // DeleteMessage calls deleteMessage, DELETE /messages/{id}: delete a message.
@@ -413,7 +490,14 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ch
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/messages/%s", id)
 	}
-	return call[chatgen.GetMessageResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // CreateUser calls createUser, POST /users: create a user.
@@ -429,7 +513,14 @@ func (c *Client) CreateUser(ctx context.Context, body chatgen.CreateUserBody, op
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/users")
 	}
-	return call[chatgen.CreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.CreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // GetOrCreateUser calls getOrCreateUser, POST /users/get-or-create: get or create the user.
@@ -445,7 +536,14 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body chatgen.GetOrCreateUs
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "POST", body, "/users/get-or-create")
 	}
-	return call[chatgen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // DeleteUser calls deleteUser, DELETE /users/me: delete the user.
@@ -475,7 +573,14 @@ func (c *Client) GetUser(ctx context.Context, opts ...Option) (*chatgen.GetUserR
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "GET", nil, "/users/me")
 	}
-	return call[chatgen.GetUserResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.GetUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // UpdateUser calls updateUser, PUT /users/me: update the user.
@@ -491,7 +596,14 @@ func (c *Client) UpdateUser(ctx context.Context, body chatgen.UpdateUserBody, op
 	build := func(ctx context.Context, base *transport.Endpoint) (*http.Request, error) {
 		return transport.NewRequest(ctx, base, "PUT", body, "/users/me")
 	}
-	return call[chatgen.UpdateUserResponse](ctx, c, op, build, opts)
+	out, err := call[chatgen.UpdateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // No low-level ClientWithResponses: package client is the SDK's client.

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Option configures a Client when passed to New or Connect, or a single
@@ -12,7 +14,7 @@ import (
 //
 // The options that say how requests are sent (WithHTTPClient, WithTimeout,
 // WithUserAgent, WithHeader, WithMaxRetries, WithRetryDelay,
-// WithMaxRetryAfter, WithLogger, WithIdempotent) are those of package
+// WithMaxRetryAfter, WithMaxElapsed, WithLogger, WithIdempotent) are those of package
 // client, with the same meaning and defaults, applied by the same code:
 // see there for the details.
 type Option func(*config)
@@ -91,6 +93,26 @@ func WithMaxRetries(n int) Option {
 func WithRetryDelay(base, max time.Duration) Option {
 	return func(c *config) { c.SetRetryDelay(base, max) }
 }
+
+// WithMaxElapsed is client.WithMaxElapsed: a bound on a whole call,
+// attempts and waits together; the error wraps ErrMaxElapsed. It bounds
+// each call, not a Listen (see WithWatchdog). Default: none.
+func WithMaxElapsed(d time.Duration) Option {
+	return func(c *config) { c.SetMaxElapsed(d) }
+}
+
+// ErrMaxElapsed is client.ErrMaxElapsed.
+var ErrMaxElapsed = transport.ErrMaxElapsed
+
+// WithMaxEmptyPages is client.WithMaxEmptyPages: how many empty pages in
+// a row a walk takes before it ends with ErrEmptyPages. Default: 100; 0
+// means no bound.
+func WithMaxEmptyPages(n int) Option {
+	return func(c *config) { c.SetMaxEmptyPages(n) }
+}
+
+// ErrEmptyPages is client.ErrEmptyPages.
+var ErrEmptyPages = transport.ErrEmptyPages
 
 // WithMaxRetryAfter is client.WithMaxRetryAfter: the longest Retry-After
 // waited for, by calls and by Listen. Default: 60 s.

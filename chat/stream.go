@@ -117,7 +117,7 @@ func openStream(ctx context.Context, cfg *config, op operation, build transport.
 			err = fmt.Errorf("%w (%v): %w", errConnectTimeout, cfg.Timeout, err)
 		}
 		cancel(nil)
-		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.RedactErr(err))
+		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.RedactErr(err))
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode/100 != 2 || mt != "text/event-stream" {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, bperrors.MaxBody))
@@ -126,7 +126,7 @@ func openStream(ctx context.Context, cfg *config, op operation, build transport.
 		status := resp.StatusCode
 		if status/100 == 2 {
 			if status = statusInBody(body); status == 0 {
-				return nil, fmt.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotEventStream, resp.StatusCode, resp.Header.Get("Content-Type"))
+				return nil, transport.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotEventStream, resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 		}
 		return nil, cfg.ErrorOf(op.name, req, status, resp.Header, body)
@@ -240,22 +240,22 @@ func stream(ctx context.Context, c *Client, op operation, build transport.Builde
 		if err == errStopped || errors.Is(err, io.EOF) || ctx.Err() != nil {
 			return
 		}
-		yield(nil, fmt.Errorf("botpress: %s: %w", op.name, err))
+		yield(nil, transport.Errorf("botpress: %s: %w", op.name, err))
 	}
 }
 
 // listenSetup reads the options of a listen and the config of its calls.
 func (c *Client) listenSetup(ctx context.Context, op operation, opts []ListenOption) (listenOptions, config, error) {
 	if ctx == nil {
-		return listenOptions{}, config{}, fmt.Errorf("botpress: %s: nil context", op.name)
+		return listenOptions{}, config{}, transport.Errorf("botpress: %s: nil context", op.name)
 	}
 	lo, err := newListenOptions(opts)
 	if err != nil {
-		return lo, config{}, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return lo, config{}, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
 	cfg, err := c.with(lo.call)
 	if err != nil {
-		return lo, cfg, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return lo, cfg, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
 	return lo, cfg, nil
 }

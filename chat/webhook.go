@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Receiving signals by webhook.
@@ -166,10 +168,10 @@ type WebhookHandler struct {
 //		})
 func NewWebhookHandler(secret string, fn func(ctx context.Context, s Signal) error, opts ...WebhookOption) (*WebhookHandler, error) {
 	if secret == "" {
-		return nil, fmt.Errorf("botpress: webhook handler: %w: the secret (the integration's webhookSecret) is empty", ErrMissingArgument)
+		return nil, transport.Errorf("botpress: webhook handler: %w: the secret (the integration's webhookSecret) is empty", ErrMissingArgument)
 	}
 	if fn == nil {
-		return nil, fmt.Errorf("botpress: webhook handler: %w: the function is nil", ErrMissingArgument)
+		return nil, transport.Errorf("botpress: webhook handler: %w: the function is nil", ErrMissingArgument)
 	}
 	o := webhookOptions{maxBody: DefaultWebhookMaxBody, readTimeout: DefaultWebhookReadTimeout}
 	for _, opt := range opts {
@@ -178,7 +180,7 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, s Signal) err
 		}
 	}
 	if o.err != nil {
-		return nil, fmt.Errorf("botpress: webhook handler: %w", o.err)
+		return nil, transport.Errorf("botpress: webhook handler: %w", o.err)
 	}
 	return &WebhookHandler{secretSum: sha256.Sum256([]byte(secret)), fn: fn, opts: o}, nil
 }

@@ -137,7 +137,7 @@ func (wc *wsConn) dialError(cfg *config, op operation, req *http.Request, resp *
 		status := resp.StatusCode
 		if status/100 == 2 {
 			if status = statusInBody(body); status == 0 {
-				return wc.mask(fmt.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotWebSocket, resp.StatusCode, resp.Header.Get("Content-Type")))
+				return wc.mask(transport.Errorf("botpress: %s: %w: %d with Content-Type %q", op.name, ErrNotWebSocket, resp.StatusCode, resp.Header.Get("Content-Type")))
 			}
 		}
 		e := cfg.ErrorOf(op.name, req, status, resp.Header, body) // the key masked
@@ -158,7 +158,7 @@ func (wc *wsConn) dialError(cfg *config, op operation, req *http.Request, resp *
 		// 101, but not a WebSocket as the protocol says.
 		err = fmt.Errorf("%w: %w", ErrNotWebSocket, err)
 	}
-	return wc.mask(fmt.Errorf("botpress: %s: %w", op.name, err))
+	return wc.mask(transport.Errorf("botpress: %s: %w", op.name, err))
 }
 
 // wsHTTPClient is hc for a WebSocket handshake that carries key in its

@@ -79,7 +79,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 	checks := []check{
 		{
 			name:   "getConversation",
-			answer: `{"conversation":{}}`,
+			answer: `{"conversation":{"id":"c"}}`,
 			call: func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.GetConversation(ctx, id)
 				return err
@@ -100,7 +100,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 		},
 		{
 			name:   "createMessage",
-			answer: `{"message":{}}`,
+			answer: `{"message":{"id":"m"}}`,
 			call: func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.CreateMessage(ctx, body)
 				return err
@@ -111,7 +111,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 		},
 		{
 			name:   "updateConversation",
-			answer: `{"conversation":{}}`,
+			answer: `{"conversation":{"id":"c"}}`,
 			call: func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.UpdateConversation(ctx, id, gen.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"a": "b"})})
 				return err
@@ -122,7 +122,7 @@ func TestRequestsMatchGenBuilders(t *testing.T) {
 		},
 		{
 			name:   "getState",
-			answer: `{"state":{}}`,
+			answer: `{"state":{"id":"s"}}`,
 			call: func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.GetState(ctx, gen.StateType("conversation"), id, "name "+id)
 				return err

@@ -3,8 +3,8 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
+	"reflect"
 
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/internal/transport"
@@ -21,7 +21,9 @@ var ErrInvalidArgument = transport.ErrInvalidArgument
 
 // ErrMalformedResponse is wrapped by the error a call returns when the
 // server answered with a success status but a body that is not the JSON
-// object the operation promises.
+// object the operation promises, or one that lacks a top-level field the
+// API says it always sends (or has it null). It is
+// errors.ErrMalformedResponse.
 var ErrMalformedResponse = transport.ErrMalformedResponse
 
 // operation describes one call for the generic machinery below; the
@@ -80,6 +82,16 @@ func (op operation) hint(status int, req *http.Request) string {
 
 func (op operation) missing(what string) error { return transport.Missing(op.name, what) }
 
+// malformed is the error of a success answer that lacks field, a
+// required top-level field of the operation's answer (or has it null).
+func (op operation) malformed(field string) error {
+	return transport.Errorf("botpress: %s: %w: the answer lacks %q, which the API always sends", op.name, ErrMalformedResponse, field)
+}
+
+// zero reports whether *p is its type's zero value: a required parameter
+// left unset. It takes a pointer so that nothing is copied or allocated.
+func zero[T any](p *T) bool { return reflect.ValueOf(p).Elem().IsZero() }
+
 // checkPath refuses a path parameter that is empty or a dot segment.
 func (op operation) checkPath(name, value string) error {
 	return transport.CheckPath(op.name, name, value)
@@ -114,12 +126,14 @@ func callEmpty(ctx context.Context, c *Client, op operation, build transport.Bui
 // answer, or the transport error wrapped.
 func (c *Client) send(ctx context.Context, op operation, build transport.Builder, opts []Option) ([]byte, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op.name)
+		return nil, transport.Errorf("botpress: %s: nil context", op.name)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op.name, transport.Unprefix(err))
 	}
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	// The request is built for the first attempt, with the context that
 	// attempt runs under (see transport.Config.FirstAttemptContext).
 	actx, cancel := cfg.FirstAttemptContext(ctx)
@@ -131,7 +145,7 @@ func (c *Client) send(ctx context.Context, op operation, build transport.Builder
 	cfg.setHeaders(req)
 	for _, h := range op.requiredHeaders {
 		if req.Header.Get(h) == "" {
-			return nil, fmt.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
+			return nil, transport.Errorf("botpress: %s: %w: the %s header; set it with an option such as WithWorkspaceID or the matching BP_ environment variable", op.name, ErrMissingArgument, h)
 		}
 	}
 	body, err := cfg.Do(ctx, op.name, req)

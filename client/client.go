@@ -23,7 +23,6 @@ package client
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"time"
@@ -118,7 +117,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if cfg.token == "" {
-		return nil, fmt.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
+		return nil, transport.Errorf("botpress: no token: set %s or pass client.WithToken", EnvToken)
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}

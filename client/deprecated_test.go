@@ -47,7 +47,8 @@ func TestDeprecatedOperations(t *testing.T) {
 
 	// Each function of the file is tied to its spec operation by what it
 	// calls: a method builds operation{name: "<id>"}, a page iterator calls
-	// pages(ctx, "<id>", ...), a walker calls itemsOf(c.<X>Pages(...)).
+	// pages(ctx, c, opts, "<id>", ...), a walker calls
+	// itemsOf(ctx, "<id>", c.<X>Pages(...)).
 	type fn struct {
 		name, kind string
 		deprecated bool
@@ -147,7 +148,7 @@ func operationName(d *ast.FuncDecl) (string, bool) {
 	return id, id != ""
 }
 
-// pagesOperation finds pages(ctx, "<id>", ...) in a page iterator's body.
+// pagesOperation finds pages(ctx, c, opts, "<id>", ...) in a page iterator's body.
 func pagesOperation(d *ast.FuncDecl) (string, bool) {
 	var id string
 	ast.Inspect(d.Body, func(n ast.Node) bool {
@@ -155,8 +156,8 @@ func pagesOperation(d *ast.FuncDecl) (string, bool) {
 		if !ok || id != "" {
 			return id == ""
 		}
-		if f, ok := call.Fun.(*ast.Ident); ok && f.Name == "pages" && len(call.Args) > 1 {
-			if s, ok := call.Args[1].(*ast.BasicLit); ok {
+		if f, ok := call.Fun.(*ast.Ident); ok && f.Name == "pages" && len(call.Args) > 3 {
+			if s, ok := call.Args[3].(*ast.BasicLit); ok {
 				id, _ = strconv.Unquote(s.Value)
 			}
 		}
@@ -165,7 +166,7 @@ func pagesOperation(d *ast.FuncDecl) (string, bool) {
 	return id, id != ""
 }
 
-// walkerTarget finds c.<X>Pages in itemsOf(c.<X>Pages(...)).
+// walkerTarget finds c.<X>Pages in itemsOf(ctx, "<id>", c.<X>Pages(...)).
 func walkerTarget(d *ast.FuncDecl) string {
 	var name string
 	ast.Inspect(d.Body, func(n ast.Node) bool {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
@@ -96,7 +98,8 @@ func FileFromPath(path string) FileContent {
 // the download to the upload (so a failed transfer to storage is not
 // retried); otherwise it is first written to a temporary file, removed
 // afterwards, and a failed transfer is retried like any PUT. Memory use
-// stays small either way.
+// stays small either way. The download honours the client's timeout as an
+// idle timeout, as DownloadURL does.
 func FileFromURL(url string) FileContent {
 	return FileContent{open: func(ctx context.Context, cfg *config) (*fileSource, error) {
 		resp, err := fetch(ctx, cfg, url)
@@ -147,9 +150,18 @@ type UploadError struct {
 	Err  error
 }
 
-// Error reads like `botpress: uploading file "a.txt": put: ...`.
+// Error reads like `botpress: uploading file "a.txt": put: ...`, with one
+// "botpress: " and the step named once: the cause's message follows
+// without its own prefix.
 func (e *UploadError) Error() string {
-	return fmt.Sprintf("botpress: uploading file %q: %s: %v", e.Key, e.Step, e.Err)
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = transport.Trim(e.Err)
+	}
+	if !strings.HasPrefix(msg, e.Step+": ") {
+		msg = e.Step + ": " + msg
+	}
+	return fmt.Sprintf("botpress: uploading file %q: %s", e.Key, msg)
 }
 
 // Unwrap returns the cause, often an *errors.APIError.
@@ -181,6 +193,8 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 	if err != nil {
 		return fail(UploadStepRead, nil, err)
 	}
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	src, err := content.open(ctx, &cfg)
 	if err != nil {
 		return fail(UploadStepRead, nil, err)
@@ -231,8 +245,18 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 // DownloadFile writes the content of a file, named by ID or key, to w and
 // returns the number of bytes written. It reads the file's URL with
 // getFile, then streams the content from that URL, sending no credentials
-// there.
+// there. Timeouts are as for DownloadURL; WithMaxElapsed bounds getFile
+// and the download together.
 func (c *Client) DownloadFile(ctx context.Context, idOrKey string, w io.Writer, opts ...Option) (int64, error) {
+	if ctx == nil {
+		return 0, errors.New("botpress: downloadFile: nil context")
+	}
+	cfg, err := c.with(opts)
+	if err != nil {
+		return 0, transport.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
+	}
+	ctx, end := cfg.CallContext(ctx) // getFile and the download together
+	defer end()
 	rec, err := c.GetFile(ctx, idOrKey, opts...)
 	if err != nil {
 		return 0, err
@@ -241,50 +265,136 @@ func (c *Client) DownloadFile(ctx context.Context, idOrKey string, w io.Writer, 
 }
 
 // DownloadURL streams what a file URL serves to w, and returns the number
-// of bytes written. No credentials are sent to url.
+// of bytes written. No credentials are sent to url. The client's timeout
+// (WithTimeout) is an idle timeout here: it bounds the wait for the answer
+// and each wait for more data, not the whole transfer, so a large file
+// streams for as long as data keeps coming; a host that sends nothing for
+// that long fails the download with an error wrapping ErrIdleTimeout.
+// WithMaxElapsed, when set, bounds the whole download.
 func (c *Client) DownloadURL(ctx context.Context, url string, w io.Writer, opts ...Option) (int64, error) {
 	if ctx == nil {
 		return 0, errors.New("botpress: downloadFile: nil context")
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return 0, fmt.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
+		return 0, transport.Errorf("botpress: downloadFile: %w", transport.Unprefix(err))
 	}
+	ctx, end := cfg.CallContext(ctx)
+	defer end()
 	resp, err := fetch(ctx, &cfg, url)
 	if err != nil {
-		return 0, fmt.Errorf("botpress: downloadFile: %w", err)
+		return 0, transport.Errorf("botpress: downloadFile: %w", err)
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		return n, fmt.Errorf("botpress: downloadFile: after %d bytes: %w", n, err)
+		return n, transport.Errorf("botpress: downloadFile: after %d bytes: %w", n, err)
 	}
 	return n, nil
 }
 
 // fetch GETs a file URL with no credentials, and returns the response of a
-// 2xx answer with its body open. Other answers become *errors.APIError.
+// 2xx answer with its body open; closing it ends the request. Other answers
+// become *errors.APIError. The per-attempt timeout (WithTimeout) bounds the
+// wait for the answer's header, then each read of its body: it is an idle
+// timeout, so that a large file streams for as long as data keeps coming,
+// while a host that stops sending fails the download.
 func fetch(ctx context.Context, cfg *config, url string) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
+		cancel(nil)
 		return nil, fmt.Errorf("file URL: %w", err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		cancel(nil)
 		return nil, fmt.Errorf("file URL %s is not http(s)", transport.Redact(url))
 	}
 	if cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", cfg.UserAgent)
 	}
+	idle := newIdleTimer(cfg.Timeout, cancel)
+	idle.start()
 	resp, err := cfg.HTTPClient.Do(req)
+	idle.stop()
 	if err != nil {
+		cancel(nil)
+		if c := context.Cause(ctx); errors.Is(c, ErrIdleTimeout) {
+			return nil, c
+		}
 		return nil, transport.RedactErr(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer cancel(nil)
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, bperrors.MaxBody))
 		e := bperrors.FromResponse(resp.StatusCode, resp.Header, body)
 		e.Method, e.Path = http.MethodGet, req.URL.Path
 		return nil, e
 	}
+	resp.Body = &idleBody{body: resp.Body, idle: idle, ctx: ctx, cancel: cancel}
 	return resp, nil
+}
+
+// ErrIdleTimeout is wrapped, with context.DeadlineExceeded, by the error of
+// a download (DownloadFile, DownloadURL, FileFromURL) whose host sent
+// nothing for longer than the per-attempt timeout (WithTimeout): no answer,
+// or no data in the middle of the body.
+var ErrIdleTimeout = errors.New("no data from the file host within the timeout")
+
+// idleTimer cancels a download's context when it runs out; nil when there
+// is no timeout.
+type idleTimer struct {
+	d time.Duration
+	t *time.Timer
+}
+
+func newIdleTimer(d time.Duration, cancel context.CancelCauseFunc) *idleTimer {
+	if d <= 0 {
+		return nil
+	}
+	err := fmt.Errorf("%w (%v, WithTimeout): %w", ErrIdleTimeout, d, context.DeadlineExceeded)
+	t := time.AfterFunc(time.Hour, func() { cancel(err) })
+	t.Stop()
+	return &idleTimer{d: d, t: t}
+}
+
+func (it *idleTimer) start() {
+	if it != nil {
+		it.t.Reset(it.d)
+	}
+}
+
+func (it *idleTimer) stop() {
+	if it != nil {
+		it.t.Stop()
+	}
+}
+
+// idleBody is a download's body: each Read is bounded by the idle timer,
+// and Close ends the request.
+type idleBody struct {
+	body   io.ReadCloser
+	idle   *idleTimer
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.idle.start()
+	n, err := b.body.Read(p)
+	b.idle.stop()
+	if err != nil && err != io.EOF {
+		if c := context.Cause(b.ctx); errors.Is(c, ErrIdleTimeout) {
+			err = c
+		}
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	err := b.body.Close()
+	b.idle.stop()
+	b.cancel(nil)
+	return err
 }

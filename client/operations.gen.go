@@ -20,7 +20,14 @@ func (c *Client) GetAccount(ctx context.Context, opts ...Option) (*gen.GetAccoun
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/me")
 	}
-	return call[gen.GetAccountResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetAccountResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Account) {
+		return nil, op.malformed("account")
+	}
+	return out, nil
 }
 
 // DeleteAccount calls deleteAccount, POST /v1/admin/account/me: delete my account.
@@ -48,7 +55,14 @@ func (c *Client) UpdateAccount(ctx context.Context, body gen.UpdateAccountBody, 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/account/me")
 	}
-	return call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateAccountResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Account) {
+		return nil, op.malformed("account")
+	}
+	return out, nil
 }
 
 // ListPersonalAccessTokens calls listPersonalAccessTokens, GET /v1/admin/account/pats: list personal access tokens.
@@ -61,7 +75,14 @@ func (c *Client) ListPersonalAccessTokens(ctx context.Context, opts ...Option) (
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/account/pats")
 	}
-	return call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPersonalAccessTokensResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Pats == nil {
+		return nil, op.malformed("pats")
+	}
+	return out, nil
 }
 
 // CreatePersonalAccessToken calls createPersonalAccessToken, POST /v1/admin/account/pats: create a personal access token.
@@ -76,7 +97,14 @@ func (c *Client) CreatePersonalAccessToken(ctx context.Context, body gen.CreateP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/account/pats")
 	}
-	return call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreatePersonalAccessTokenResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Pat) {
+		return nil, op.malformed("pat")
+	}
+	return out, nil
 }
 
 // DeletePersonalAccessToken calls deletePersonalAccessToken, DELETE /v1/admin/account/pats/{id}: revoke a personal access token.
@@ -137,12 +165,25 @@ func (c *Client) SetAccountPreference(ctx context.Context, key string, body gen.
 func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) (*gen.ListActivitiesResponse, error) {
 	op := operation{name: "listActivities", method: "GET", path: "/v1/admin/activities", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListActivitiesParams.TaskID")
+	}
+	if zero(&params.TaskID) {
+		return nil, op.missing("ListActivitiesParams.TaskID")
+	}
+	if zero(&params.BotID) {
+		return nil, op.missing("ListActivitiesParams.BotID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/activities")
 	}
-	return call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListActivitiesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Activities == nil {
+		return nil, op.malformed("activities")
+	}
+	return out, nil
 }
 
 // AllActivities walks every item of ListActivities, fetching one page at a time as
@@ -151,7 +192,7 @@ func (c *Client) ListActivities(ctx context.Context, params *gen.ListActivitiesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListActivitiesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[gen.Activity, error] {
-	return itemsOf(c.ListActivitiesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listActivities", c.ListActivitiesPages(ctx, params, opts...))
 }
 
 // ListActivitiesPages walks the pages of ListActivities, fetching each as the loop
@@ -164,13 +205,13 @@ func (c *Client) AllActivities(ctx context.Context, params *gen.ListActivitiesPa
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListActivitiesPages(ctx context.Context, params *gen.ListActivitiesParams, opts ...Option) iter.Seq2[Page[gen.Activity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.Activity]](operation{name: "listActivities"}.missing("params"))
+		return failedWalk[Page[gen.Activity]](operation{name: "listActivities"}.missing("ListActivitiesParams.TaskID"))
 	}
 	var base gen.ListActivitiesParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
+	return pages(ctx, c, opts, "listActivities", base.NextToken, func(ctx context.Context, token *string) ([]gen.Activity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActivities(ctx, &p, opts...)
@@ -192,7 +233,14 @@ func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots")
 	}
-	return call[gen.ListBotsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Bots == nil {
+		return nil, op.malformed("bots")
+	}
+	return out, nil
 }
 
 // AllBots walks every item of ListBots, fetching one page at a time as
@@ -201,7 +249,7 @@ func (c *Client) ListBots(ctx context.Context, params *gen.ListBotsParams, opts 
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListBotsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBots(ctx context.Context, params *gen.ListBotsParams, opts ...Option) iter.Seq2[gen.BotSummary, error] {
-	return itemsOf(c.ListBotsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listBots", c.ListBotsPages(ctx, params, opts...))
 }
 
 // ListBotsPages walks the pages of ListBots, fetching each as the loop
@@ -217,7 +265,7 @@ func (c *Client) ListBotsPages(ctx context.Context, params *gen.ListBotsParams, 
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
+	return pages(ctx, c, opts, "listBots", base.NextToken, func(ctx context.Context, token *string) ([]gen.BotSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBots(ctx, &p, opts...)
@@ -239,7 +287,14 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/bots")
 	}
-	return call[gen.CreateBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // ListBotAPIKeys calls listBotApiKeys, GET /v1/admin/bots/baks: list bot API keys.
@@ -251,12 +306,22 @@ func (c *Client) CreateBot(ctx context.Context, body gen.CreateBotBody, opts ...
 func (c *Client) ListBotAPIKeys(ctx context.Context, params *gen.ListBotAPIKeysParams, opts ...Option) (*gen.ListBotAPIKeysResponse, error) {
 	op := operation{name: "listBotApiKeys", method: "GET", path: "/v1/admin/bots/baks", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListBotAPIKeysParams.BotID")
+	}
+	if zero(&params.BotID) {
+		return nil, op.missing("ListBotAPIKeysParams.BotID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/baks")
 	}
-	return call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotAPIKeysResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Baks == nil {
+		return nil, op.malformed("baks")
+	}
+	return out, nil
 }
 
 // CreateBotAPIKey calls createBotApiKey, POST /v1/admin/bots/baks: create a bot API key.
@@ -303,7 +368,14 @@ func (c *Client) GetBotAllowlist(ctx context.Context, botID string, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/allowlist", string(botID))
 	}
-	return call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotAllowlistResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Users == nil {
+		return nil, op.malformed("users")
+	}
+	return out, nil
 }
 
 // UpdateBotAllowlist calls updateBotAllowlist, PUT /v1/admin/bots/{botId}/allowlist: update a bot's allowlist.
@@ -433,7 +505,14 @@ func (c *Client) GetBot(ctx context.Context, id string, opts ...Option) (*gen.Ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s", string(id))
 	}
-	return call[gen.GetBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // UpdateBot calls updateBot, PUT /v1/admin/bots/{id}: update a bot.
@@ -450,7 +529,14 @@ func (c *Client) UpdateBot(ctx context.Context, id string, body gen.UpdateBotBod
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/bots/%s", string(id))
 	}
-	return call[gen.UpdateBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Bot) {
+		return nil, op.malformed("bot")
+	}
+	return out, nil
 }
 
 // ListActionRuns calls listActionRuns, GET /v1/admin/bots/{id}/action-runs: list a bot's action runs.
@@ -465,12 +551,22 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListActionRunsParams.IntegrationName")
+	}
+	if zero(&params.IntegrationName) {
+		return nil, op.missing("ListActionRunsParams.IntegrationName")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/action-runs", string(id))
 	}
-	return call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListActionRunsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllActionRuns walks every item of ListActionRuns, fetching one page at a time as
@@ -479,7 +575,7 @@ func (c *Client) ListActionRuns(ctx context.Context, id string, params *gen.List
 // Items come in an order the API does not document, so do not rely on it.
 // ListActionRunsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[gen.ActionRun, error] {
-	return itemsOf(c.ListActionRunsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listActionRuns", c.ListActionRunsPages(ctx, id, params, opts...))
 }
 
 // ListActionRunsPages walks the pages of ListActionRuns, fetching each as the loop
@@ -492,13 +588,13 @@ func (c *Client) AllActionRuns(ctx context.Context, id string, params *gen.ListA
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListActionRunsPages(ctx context.Context, id string, params *gen.ListActionRunsParams, opts ...Option) iter.Seq2[Page[gen.ActionRun], error] {
 	if params == nil {
-		return failedWalk[Page[gen.ActionRun]](operation{name: "listActionRuns"}.missing("params"))
+		return failedWalk[Page[gen.ActionRun]](operation{name: "listActionRuns"}.missing("ListActionRunsParams.IntegrationName"))
 	}
 	var base gen.ListActionRunsParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
+	return pages(ctx, c, opts, "listActionRuns", base.NextToken, func(ctx context.Context, token *string) ([]gen.ActionRun, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListActionRuns(ctx, id, &p, opts...)
@@ -521,12 +617,25 @@ func (c *Client) GetBotAnalytics(ctx context.Context, id string, params *gen.Get
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotAnalyticsParams.StartDate")
+	}
+	if zero(&params.StartDate) {
+		return nil, op.missing("GetBotAnalyticsParams.StartDate")
+	}
+	if zero(&params.EndDate) {
+		return nil, op.missing("GetBotAnalyticsParams.EndDate")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/analytics", string(id))
 	}
-	return call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotAnalyticsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Records == nil {
+		return nil, op.malformed("records")
+	}
+	return out, nil
 }
 
 // GetBotJSON calls getBotJson, GET /v1/admin/bots/{id}/bot-json: export a bot as JSON.
@@ -559,7 +668,14 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues", string(id))
 	}
-	return call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotIssuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Issues == nil {
+		return nil, op.malformed("issues")
+	}
+	return out, nil
 }
 
 // AllBotIssues walks every item of ListBotIssues, fetching one page at a time as
@@ -568,7 +684,7 @@ func (c *Client) ListBotIssues(ctx context.Context, id string, params *gen.ListB
 // Items come in an order the API does not document, so do not rely on it.
 // ListBotIssuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotIssues(ctx context.Context, id string, params *gen.ListBotIssuesParams, opts ...Option) iter.Seq2[gen.ListedIssue, error] {
-	return itemsOf(c.ListBotIssuesPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listBotIssues", c.ListBotIssuesPages(ctx, id, params, opts...))
 }
 
 // ListBotIssuesPages walks the pages of ListBotIssues, fetching each as the loop
@@ -584,7 +700,7 @@ func (c *Client) ListBotIssuesPages(ctx context.Context, id string, params *gen.
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
+	return pages(ctx, c, opts, "listBotIssues", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedIssue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListBotIssues(ctx, id, &p, opts...)
@@ -630,7 +746,14 @@ func (c *Client) GetBotIssue(ctx context.Context, id string, issueID string, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s", string(id), string(issueID))
 	}
-	return call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotIssueResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Issue) {
+		return nil, op.malformed("issue")
+	}
+	return out, nil
 }
 
 // ListBotIssueEvents calls listBotIssueEvents, GET /v1/admin/bots/{id}/issues/{issueId}/events: list occurrences of a bot issue.
@@ -649,7 +772,14 @@ func (c *Client) ListBotIssueEvents(ctx context.Context, id string, issueID stri
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/issues/%s/events", string(id), string(issueID))
 	}
-	return call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotIssueEventsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.IssueEvents == nil {
+		return nil, op.malformed("issueEvents")
+	}
+	return out, nil
 }
 
 // GetBotLogs calls getBotLogs, GET /v1/admin/bots/{id}/logs: get a bot's logs.
@@ -664,12 +794,22 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotLogsParams.TimeStart")
+	}
+	if zero(&params.TimeStart) {
+		return nil, op.missing("GetBotLogsParams.TimeStart")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/logs", string(id))
 	}
-	return call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetBotLogsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Logs == nil {
+		return nil, op.malformed("logs")
+	}
+	return out, nil
 }
 
 // AllBotLogs walks every item of GetBotLogs, fetching one page at a time as
@@ -678,7 +818,7 @@ func (c *Client) GetBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 // Items come in an order the API does not document, so do not rely on it.
 // GetBotLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
-	return itemsOf(c.GetBotLogsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getBotLogs", c.GetBotLogsPages(ctx, id, params, opts...))
 }
 
 // GetBotLogsPages walks the pages of GetBotLogs, fetching each as the loop
@@ -691,13 +831,13 @@ func (c *Client) AllBotLogs(ctx context.Context, id string, params *gen.GetBotLo
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) GetBotLogsPages(ctx context.Context, id string, params *gen.GetBotLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[Page[gen.LogEntry]](operation{name: "getBotLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getBotLogs"}.missing("GetBotLogsParams.TimeStart"))
 	}
 	var base gen.GetBotLogsParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, c, opts, "getBotLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetBotLogs(ctx, id, &p, opts...)
@@ -773,7 +913,14 @@ func (c *Client) ListBotVersions(ctx context.Context, id string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/versions", string(id))
 	}
-	return call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListBotVersionsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Versions == nil {
+		return nil, op.malformed("versions")
+	}
+	return out, nil
 }
 
 // CreateBotVersion calls createBotVersion, POST /v1/admin/bots/{id}/versions: create a bot version.
@@ -791,7 +938,14 @@ func (c *Client) CreateBotVersion(ctx context.Context, id string, body gen.Creat
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/bots/%s/versions", string(id))
 	}
-	return call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateBotVersionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Version) {
+		return nil, op.malformed("version")
+	}
+	return out, nil
 }
 
 // DeployBotVersion calls deployBotVersion, POST /v1/admin/bots/{id}/versions/deploy: deploy a bot version.
@@ -843,7 +997,10 @@ func (c *Client) GetBotWebchat(ctx context.Context, id string, params *gen.GetBo
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetBotWebchatParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetBotWebchatParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/bots/%s/webchat", string(id))
@@ -863,7 +1020,14 @@ func (c *Client) RunVrl(ctx context.Context, body gen.RunVrlBody, opts ...Option
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/helper/vrl")
 	}
-	return call[gen.RunVrlResponse](ctx, c, op, build, opts)
+	out, err := call[gen.RunVrlResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // ListPublicIntegrations calls listPublicIntegrations, GET /v1/admin/hub/integrations: list integrations published on the Hub.
@@ -877,7 +1041,14 @@ func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPub
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations")
 	}
-	return call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicIntegrationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Integrations == nil {
+		return nil, op.malformed("integrations")
+	}
+	return out, nil
 }
 
 // AllPublicIntegrations walks every item of ListPublicIntegrations, fetching one page at a time as
@@ -886,7 +1057,7 @@ func (c *Client) ListPublicIntegrations(ctx context.Context, params *gen.ListPub
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListPublicIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicIntegrations(ctx context.Context, params *gen.ListPublicIntegrationsParams, opts ...Option) iter.Seq2[gen.PublicIntegrationSummary, error] {
-	return itemsOf(c.ListPublicIntegrationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicIntegrations", c.ListPublicIntegrationsPages(ctx, params, opts...))
 }
 
 // ListPublicIntegrationsPages walks the pages of ListPublicIntegrations, fetching each as the loop
@@ -902,7 +1073,7 @@ func (c *Client) ListPublicIntegrationsPages(ctx context.Context, params *gen.Li
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicIntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicIntegrations(ctx, &p, opts...)
@@ -926,7 +1097,14 @@ func (c *Client) GetPublicIntegrationByID(ctx context.Context, id string, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s", string(id))
 	}
-	return call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicIntegrationByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // GetPublicIntegration calls getPublicIntegration, GET /v1/admin/hub/integrations/{name}/{version}: get a public integration by name and version.
@@ -945,7 +1123,14 @@ func (c *Client) GetPublicIntegration(ctx context.Context, name string, version 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/integrations/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListPublicInterfaces calls listPublicInterfaces, GET /v1/admin/hub/interfaces: list interfaces published on the Hub.
@@ -959,7 +1144,14 @@ func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPubli
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces")
 	}
-	return call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicInterfacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Interfaces == nil {
+		return nil, op.malformed("interfaces")
+	}
+	return out, nil
 }
 
 // AllPublicInterfaces walks every item of ListPublicInterfaces, fetching one page at a time as
@@ -968,7 +1160,7 @@ func (c *Client) ListPublicInterfaces(ctx context.Context, params *gen.ListPubli
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicInterfaces(ctx context.Context, params *gen.ListPublicInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
-	return itemsOf(c.ListPublicInterfacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicInterfaces", c.ListPublicInterfacesPages(ctx, params, opts...))
 }
 
 // ListPublicInterfacesPages walks the pages of ListPublicInterfaces, fetching each as the loop
@@ -984,7 +1176,7 @@ func (c *Client) ListPublicInterfacesPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicInterfaces(ctx, &p, opts...)
@@ -1008,7 +1200,14 @@ func (c *Client) GetPublicInterfaceByID(ctx context.Context, id string, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s", string(id))
 	}
-	return call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicInterfaceByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // GetPublicInterface calls getPublicInterface, GET /v1/admin/hub/interfaces/{name}/{version}: get a public interface by name and version.
@@ -1027,7 +1226,14 @@ func (c *Client) GetPublicInterface(ctx context.Context, name string, version st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/interfaces/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // ListPublicPlugins calls listPublicPlugins, GET /v1/admin/hub/plugins: list plugins published on the Hub.
@@ -1041,7 +1247,14 @@ func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPl
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins")
 	}
-	return call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicPluginsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plugins == nil {
+		return nil, op.malformed("plugins")
+	}
+	return out, nil
 }
 
 // AllPublicPlugins walks every item of ListPublicPlugins, fetching one page at a time as
@@ -1050,7 +1263,7 @@ func (c *Client) ListPublicPlugins(ctx context.Context, params *gen.ListPublicPl
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicPlugins(ctx context.Context, params *gen.ListPublicPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
-	return itemsOf(c.ListPublicPluginsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicPlugins", c.ListPublicPluginsPages(ctx, params, opts...))
 }
 
 // ListPublicPluginsPages walks the pages of ListPublicPlugins, fetching each as the loop
@@ -1066,7 +1279,7 @@ func (c *Client) ListPublicPluginsPages(ctx context.Context, params *gen.ListPub
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, c, opts, "listPublicPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicPlugins(ctx, &p, opts...)
@@ -1090,7 +1303,14 @@ func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s", string(id))
 	}
-	return call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicPluginByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPublicPluginCode calls getPublicPluginCode, GET /v1/admin/hub/plugins/{id}/code/{platform}: get a public plugin's code.
@@ -1124,12 +1344,19 @@ func (c *Client) GetDereferencedPublicPluginByID(ctx context.Context, id string,
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetDereferencedPublicPluginByIDParams.Interfaces")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/dereferenced", string(id))
 	}
-	return call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetDereferencedPublicPluginByIDResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPublicPlugin calls getPublicPlugin, GET /v1/admin/hub/plugins/{name}/{version}: get a public plugin by name and version.
@@ -1148,7 +1375,14 @@ func (c *Client) GetPublicPlugin(ctx context.Context, name string, version strin
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/hub/plugins/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPublicPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // ListIntegrations calls listIntegrations, GET /v1/admin/integrations: list integrations.
@@ -1162,7 +1396,14 @@ func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrati
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations")
 	}
-	return call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListIntegrationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Integrations == nil {
+		return nil, op.malformed("integrations")
+	}
+	return out, nil
 }
 
 // AllIntegrations walks every item of ListIntegrations, fetching one page at a time as
@@ -1171,7 +1412,7 @@ func (c *Client) ListIntegrations(ctx context.Context, params *gen.ListIntegrati
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListIntegrationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrations(ctx context.Context, params *gen.ListIntegrationsParams, opts ...Option) iter.Seq2[gen.IntegrationSummary, error] {
-	return itemsOf(c.ListIntegrationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listIntegrations", c.ListIntegrationsPages(ctx, params, opts...))
 }
 
 // ListIntegrationsPages walks the pages of ListIntegrations, fetching each as the loop
@@ -1187,7 +1428,7 @@ func (c *Client) ListIntegrationsPages(ctx context.Context, params *gen.ListInte
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
+	return pages(ctx, c, opts, "listIntegrations", base.NextToken, func(ctx context.Context, token *string) ([]gen.IntegrationSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListIntegrations(ctx, &p, opts...)
@@ -1210,7 +1451,14 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/integrations")
 	}
-	return call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListIntegrationAPIKeys calls listIntegrationApiKeys, GET /v1/admin/integrations/iaks: list integration API keys.
@@ -1222,12 +1470,22 @@ func (c *Client) CreateIntegration(ctx context.Context, body gen.CreateIntegrati
 func (c *Client) ListIntegrationAPIKeys(ctx context.Context, params *gen.ListIntegrationAPIKeysParams, opts ...Option) (*gen.ListIntegrationAPIKeysResponse, error) {
 	op := operation{name: "listIntegrationApiKeys", method: "GET", path: "/v1/admin/integrations/iaks", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListIntegrationAPIKeysParams.IntegrationID")
+	}
+	if zero(&params.IntegrationID) {
+		return nil, op.missing("ListIntegrationAPIKeysParams.IntegrationID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/iaks")
 	}
-	return call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListIntegrationAPIKeysResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Iaks == nil {
+		return nil, op.malformed("iaks")
+	}
+	return out, nil
 }
 
 // CreateIntegrationAPIKey calls createIntegrationApiKey, POST /v1/admin/integrations/iaks: create an integration API key.
@@ -1320,7 +1578,14 @@ func (c *Client) GetIntegration(ctx context.Context, id string, opts ...Option) 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s", string(id))
 	}
-	return call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // UpdateIntegration calls updateIntegration, PUT /v1/admin/integrations/{id}: update an integration.
@@ -1337,7 +1602,14 @@ func (c *Client) UpdateIntegration(ctx context.Context, id string, body gen.Upda
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/integrations/%s", string(id))
 	}
-	return call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateIntegrationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // GetIntegrationLogs calls getIntegrationLogs, GET /v1/admin/integrations/{id}/logs: get an integration's logs.
@@ -1352,12 +1624,22 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetIntegrationLogsParams.TimeStart")
+	}
+	if zero(&params.TimeStart) {
+		return nil, op.missing("GetIntegrationLogsParams.TimeStart")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/logs", string(id))
 	}
-	return call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationLogsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Logs == nil {
+		return nil, op.malformed("logs")
+	}
+	return out, nil
 }
 
 // AllIntegrationLogs walks every item of GetIntegrationLogs, fetching one page at a time as
@@ -1366,7 +1648,7 @@ func (c *Client) GetIntegrationLogs(ctx context.Context, id string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 // GetIntegrationLogsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[gen.LogEntry, error] {
-	return itemsOf(c.GetIntegrationLogsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getIntegrationLogs", c.GetIntegrationLogsPages(ctx, id, params, opts...))
 }
 
 // GetIntegrationLogsPages walks the pages of GetIntegrationLogs, fetching each as the loop
@@ -1379,13 +1661,13 @@ func (c *Client) AllIntegrationLogs(ctx context.Context, id string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) GetIntegrationLogsPages(ctx context.Context, id string, params *gen.GetIntegrationLogsParams, opts ...Option) iter.Seq2[Page[gen.LogEntry], error] {
 	if params == nil {
-		return failedWalk[Page[gen.LogEntry]](operation{name: "getIntegrationLogs"}.missing("params"))
+		return failedWalk[Page[gen.LogEntry]](operation{name: "getIntegrationLogs"}.missing("GetIntegrationLogsParams.TimeStart"))
 	}
 	var base gen.GetIntegrationLogsParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
+	return pages(ctx, c, opts, "getIntegrationLogs", base.NextToken, func(ctx context.Context, token *string) ([]gen.LogEntry, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetIntegrationLogs(ctx, id, &p, opts...)
@@ -1445,7 +1727,14 @@ func (c *Client) GetIntegrationByName(ctx context.Context, name string, version 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/integrations/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetIntegrationByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Integration) {
+		return nil, op.malformed("integration")
+	}
+	return out, nil
 }
 
 // ListInterfaces calls listInterfaces, GET /v1/admin/interfaces: list interface versions.
@@ -1459,7 +1748,14 @@ func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces")
 	}
-	return call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListInterfacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Interfaces == nil {
+		return nil, op.malformed("interfaces")
+	}
+	return out, nil
 }
 
 // AllInterfaces walks every item of ListInterfaces, fetching one page at a time as
@@ -1468,7 +1764,7 @@ func (c *Client) ListInterfaces(ctx context.Context, params *gen.ListInterfacesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListInterfacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInterfaces(ctx context.Context, params *gen.ListInterfacesParams, opts ...Option) iter.Seq2[gen.InterfaceSummary, error] {
-	return itemsOf(c.ListInterfacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listInterfaces", c.ListInterfacesPages(ctx, params, opts...))
 }
 
 // ListInterfacesPages walks the pages of ListInterfaces, fetching each as the loop
@@ -1484,7 +1780,7 @@ func (c *Client) ListInterfacesPages(ctx context.Context, params *gen.ListInterf
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
+	return pages(ctx, c, opts, "listInterfaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.InterfaceSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInterfaces(ctx, &p, opts...)
@@ -1507,7 +1803,14 @@ func (c *Client) CreateInterface(ctx context.Context, body gen.CreateInterfaceBo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/interfaces")
 	}
-	return call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // DeleteInterface calls deleteInterface, DELETE /v1/admin/interfaces/{id}: delete an interface.
@@ -1539,7 +1842,14 @@ func (c *Client) GetInterface(ctx context.Context, id string, opts ...Option) (*
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s", string(id))
 	}
-	return call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // UpdateInterface calls updateInterface, PUT /v1/admin/interfaces/{id}: update an interface.
@@ -1556,7 +1866,14 @@ func (c *Client) UpdateInterface(ctx context.Context, id string, body gen.Update
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/interfaces/%s", string(id))
 	}
-	return call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateInterfaceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // GetInterfaceByName calls getInterfaceByName, GET /v1/admin/interfaces/{name}/{version}: get an interface by name and version.
@@ -1575,7 +1892,14 @@ func (c *Client) GetInterfaceByName(ctx context.Context, name string, version st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/interfaces/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetInterfaceByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Interface) {
+		return nil, op.malformed("interface")
+	}
+	return out, nil
 }
 
 // Introspect calls introspect, POST /v1/admin/introspect: look up the workspace of a bot.
@@ -1604,7 +1928,14 @@ func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins")
 	}
-	return call[gen.ListPluginsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPluginsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plugins == nil {
+		return nil, op.malformed("plugins")
+	}
+	return out, nil
 }
 
 // AllPlugins walks every item of ListPlugins, fetching one page at a time as
@@ -1613,7 +1944,7 @@ func (c *Client) ListPlugins(ctx context.Context, params *gen.ListPluginsParams,
 // Items come in an order the API does not document, so do not rely on it.
 // ListPluginsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPlugins(ctx context.Context, params *gen.ListPluginsParams, opts ...Option) iter.Seq2[gen.PluginSummary, error] {
-	return itemsOf(c.ListPluginsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPlugins", c.ListPluginsPages(ctx, params, opts...))
 }
 
 // ListPluginsPages walks the pages of ListPlugins, fetching each as the loop
@@ -1629,7 +1960,7 @@ func (c *Client) ListPluginsPages(ctx context.Context, params *gen.ListPluginsPa
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
+	return pages(ctx, c, opts, "listPlugins", base.NextToken, func(ctx context.Context, token *string) ([]gen.PluginSummary, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPlugins(ctx, &p, opts...)
@@ -1652,7 +1983,14 @@ func (c *Client) CreatePlugin(ctx context.Context, body gen.CreatePluginBody, op
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/plugins")
 	}
-	return call[gen.CreatePluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreatePluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // DeletePlugin calls deletePlugin, DELETE /v1/admin/plugins/{id}: delete a plugin.
@@ -1684,7 +2022,14 @@ func (c *Client) GetPlugin(ctx context.Context, id string, opts ...Option) (*gen
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s", string(id))
 	}
-	return call[gen.GetPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // UpdatePlugin calls updatePlugin, PUT /v1/admin/plugins/{id}: update a plugin.
@@ -1701,7 +2046,14 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/plugins/%s", string(id))
 	}
-	return call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdatePluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPluginCode calls getPluginCode, GET /v1/admin/plugins/{id}/code/{platform}: get a plugin's code.
@@ -1735,12 +2087,19 @@ func (c *Client) GetDereferencedPlugin(ctx context.Context, id string, params *g
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetDereferencedPluginParams.Interfaces")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/dereferenced", string(id))
 	}
-	return call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetDereferencedPluginResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // GetPluginByName calls getPluginByName, GET /v1/admin/plugins/{name}/{version}: get a plugin by name and version.
@@ -1759,7 +2118,14 @@ func (c *Client) GetPluginByName(ctx context.Context, name string, version strin
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/plugins/%s/%s", string(name), string(version))
 	}
-	return call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetPluginByNameResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Plugin) {
+		return nil, op.malformed("plugin")
+	}
+	return out, nil
 }
 
 // ChangeAISpendQuota calls changeAISpendQuota, PUT /v1/admin/quotas/ai-spend: set the monthly AI spending limit.
@@ -1786,12 +2152,19 @@ func (c *Client) ChangeAISpendQuota(ctx context.Context, body gen.ChangeAISpendQ
 func (c *Client) GetMultipleUsages(ctx context.Context, params *gen.GetMultipleUsagesParams, opts ...Option) (*gen.GetMultipleUsagesResponse, error) {
 	op := operation{name: "getMultipleUsages", method: "GET", path: "/v1/admin/usages/multiple", params: params, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetMultipleUsagesParams.Types")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/multiple")
 	}
-	return call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetMultipleUsagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // GetUsage calls getUsage, GET /v1/admin/usages/{id}: get a usage figure.
@@ -1806,12 +2179,22 @@ func (c *Client) GetUsage(ctx context.Context, id string, params *gen.GetUsagePa
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetUsageParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetUsageParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s", string(id))
 	}
-	return call[gen.GetUsageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUsageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Usage) {
+		return nil, op.malformed("usage")
+	}
+	return out, nil
 }
 
 // ListUsageActivity calls listUsageActivity, GET /v1/admin/usages/{id}/activity: list usage activity.
@@ -1826,12 +2209,22 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageActivityParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageActivityParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/activity", string(id))
 	}
-	return call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageActivityResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllUsageActivity walks every item of ListUsageActivity, fetching one page at a time as
@@ -1840,7 +2233,7 @@ func (c *Client) ListUsageActivity(ctx context.Context, id string, params *gen.L
 // Items come in an order the API does not document, so do not rely on it.
 // ListUsageActivityPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[gen.UsageActivity, error] {
-	return itemsOf(c.ListUsageActivityPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listUsageActivity", c.ListUsageActivityPages(ctx, id, params, opts...))
 }
 
 // ListUsageActivityPages walks the pages of ListUsageActivity, fetching each as the loop
@@ -1853,13 +2246,13 @@ func (c *Client) AllUsageActivity(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListUsageActivityPages(ctx context.Context, id string, params *gen.ListUsageActivityParams, opts ...Option) iter.Seq2[Page[gen.UsageActivity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.UsageActivity]](operation{name: "listUsageActivity"}.missing("params"))
+		return failedWalk[Page[gen.UsageActivity]](operation{name: "listUsageActivity"}.missing("ListUsageActivityParams.Type"))
 	}
 	var base gen.ListUsageActivityParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
+	return pages(ctx, c, opts, "listUsageActivity", base.NextToken, func(ctx context.Context, token *string) ([]gen.UsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivity(ctx, id, &p, opts...)
@@ -1882,12 +2275,22 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageActivityDailyParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageActivityDailyParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/daily-activity", string(id))
 	}
-	return call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageActivityDailyResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // AllUsageActivityDaily walks every item of ListUsageActivityDaily, fetching one page at a time as
@@ -1896,7 +2299,7 @@ func (c *Client) ListUsageActivityDaily(ctx context.Context, id string, params *
 // Items come in an order the API does not document, so do not rely on it.
 // ListUsageActivityDailyPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[gen.DailyUsageActivity, error] {
-	return itemsOf(c.ListUsageActivityDailyPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listUsageActivityDaily", c.ListUsageActivityDailyPages(ctx, id, params, opts...))
 }
 
 // ListUsageActivityDailyPages walks the pages of ListUsageActivityDaily, fetching each as the loop
@@ -1909,13 +2312,13 @@ func (c *Client) AllUsageActivityDaily(ctx context.Context, id string, params *g
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListUsageActivityDailyPages(ctx context.Context, id string, params *gen.ListUsageActivityDailyParams, opts ...Option) iter.Seq2[Page[gen.DailyUsageActivity], error] {
 	if params == nil {
-		return failedWalk[Page[gen.DailyUsageActivity]](operation{name: "listUsageActivityDaily"}.missing("params"))
+		return failedWalk[Page[gen.DailyUsageActivity]](operation{name: "listUsageActivityDaily"}.missing("ListUsageActivityDailyParams.Type"))
 	}
 	var base gen.ListUsageActivityDailyParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
+	return pages(ctx, c, opts, "listUsageActivityDaily", base.NextToken, func(ctx context.Context, token *string) ([]gen.DailyUsageActivity, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsageActivityDaily(ctx, id, &p, opts...)
@@ -1938,12 +2341,22 @@ func (c *Client) ListUsageHistory(ctx context.Context, id string, params *gen.Li
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListUsageHistoryParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListUsageHistoryParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/usages/%s/history", string(id))
 	}
-	return call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsageHistoryResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // ListWorkspaceMembers calls listWorkspaceMembers, GET /v1/admin/workspace-members: list workspace members.
@@ -1957,7 +2370,14 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspace-members")
 	}
-	return call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceMembersResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Members == nil {
+		return nil, op.malformed("members")
+	}
+	return out, nil
 }
 
 // AllWorkspaceMembers walks every item of ListWorkspaceMembers, fetching one page at a time as
@@ -1966,7 +2386,7 @@ func (c *Client) ListWorkspaceMembers(ctx context.Context, params *gen.ListWorks
 // Items come in an order the API does not document, so do not rely on it.
 // ListWorkspaceMembersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaceMembers(ctx context.Context, params *gen.ListWorkspaceMembersParams, opts ...Option) iter.Seq2[gen.ListedWorkspaceMember, error] {
-	return itemsOf(c.ListWorkspaceMembersPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkspaceMembers", c.ListWorkspaceMembersPages(ctx, params, opts...))
 }
 
 // ListWorkspaceMembersPages walks the pages of ListWorkspaceMembers, fetching each as the loop
@@ -1982,7 +2402,7 @@ func (c *Client) ListWorkspaceMembersPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
+	return pages(ctx, c, opts, "listWorkspaceMembers", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspaceMember, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaceMembers(ctx, &p, opts...)
@@ -2065,7 +2485,14 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces")
 	}
-	return call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workspaces == nil {
+		return nil, op.malformed("workspaces")
+	}
+	return out, nil
 }
 
 // AllWorkspaces walks every item of ListWorkspaces, fetching one page at a time as
@@ -2074,7 +2501,7 @@ func (c *Client) ListWorkspaces(ctx context.Context, params *gen.ListWorkspacesP
 // Items come in an order the API does not document, so do not rely on it.
 // ListWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkspaces(ctx context.Context, params *gen.ListWorkspacesParams, opts ...Option) iter.Seq2[gen.ListedWorkspace, error] {
-	return itemsOf(c.ListWorkspacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkspaces", c.ListWorkspacesPages(ctx, params, opts...))
 }
 
 // ListWorkspacesPages walks the pages of ListWorkspaces, fetching each as the loop
@@ -2090,7 +2517,7 @@ func (c *Client) ListWorkspacesPages(ctx context.Context, params *gen.ListWorksp
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
+	return pages(ctx, c, opts, "listWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkspaces(ctx, &p, opts...)
@@ -2128,7 +2555,14 @@ func (c *Client) CheckHandleAvailability(ctx context.Context, body gen.CheckHand
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/admin/workspaces/handle-availability")
 	}
-	return call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CheckHandleAvailabilityResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Suggestions == nil {
+		return nil, op.malformed("suggestions")
+	}
+	return out, nil
 }
 
 // GetWorkspacePreference calls getWorkspacePreference, GET /v1/admin/workspaces/preferences/{key}: get a workspace preference.
@@ -2175,7 +2609,14 @@ func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPubli
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/public")
 	}
-	return call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListPublicWorkspacesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workspaces == nil {
+		return nil, op.malformed("workspaces")
+	}
+	return out, nil
 }
 
 // AllPublicWorkspaces walks every item of ListPublicWorkspaces, fetching one page at a time as
@@ -2184,7 +2625,7 @@ func (c *Client) ListPublicWorkspaces(ctx context.Context, params *gen.ListPubli
 // Items come in an order the API does not document, so do not rely on it.
 // ListPublicWorkspacesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllPublicWorkspaces(ctx context.Context, params *gen.ListPublicWorkspacesParams, opts ...Option) iter.Seq2[gen.PublicWorkspace, error] {
-	return itemsOf(c.ListPublicWorkspacesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listPublicWorkspaces", c.ListPublicWorkspacesPages(ctx, params, opts...))
 }
 
 // ListPublicWorkspacesPages walks the pages of ListPublicWorkspaces, fetching each as the loop
@@ -2200,7 +2641,7 @@ func (c *Client) ListPublicWorkspacesPages(ctx context.Context, params *gen.List
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
+	return pages(ctx, c, opts, "listPublicWorkspaces", base.NextToken, func(ctx context.Context, token *string) ([]gen.PublicWorkspace, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListPublicWorkspaces(ctx, &p, opts...)
@@ -2287,7 +2728,14 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/audit-records", string(id))
 	}
-	return call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetAuditRecordsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Records == nil {
+		return nil, op.malformed("records")
+	}
+	return out, nil
 }
 
 // AllAuditRecords walks every item of GetAuditRecords, fetching one page at a time as
@@ -2296,7 +2744,7 @@ func (c *Client) GetAuditRecords(ctx context.Context, id string, params *gen.Get
 // Items come newest first.
 // GetAuditRecordsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllAuditRecords(ctx context.Context, id string, params *gen.GetAuditRecordsParams, opts ...Option) iter.Seq2[gen.AuditRecord, error] {
-	return itemsOf(c.GetAuditRecordsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "getAuditRecords", c.GetAuditRecordsPages(ctx, id, params, opts...))
 }
 
 // GetAuditRecordsPages walks the pages of GetAuditRecords, fetching each as the loop
@@ -2312,7 +2760,7 @@ func (c *Client) GetAuditRecordsPages(ctx context.Context, id string, params *ge
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
+	return pages(ctx, c, opts, "getAuditRecords", base.NextToken, func(ctx context.Context, token *string) ([]gen.AuditRecord, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.GetAuditRecords(ctx, id, &p, opts...)
@@ -2336,7 +2784,14 @@ func (c *Client) ListWorkspaceInvoices(ctx context.Context, id string, opts ...O
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/invoices", string(id))
 	}
-	return call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Invoices == nil {
+		return nil, op.malformed("invoices")
+	}
+	return out, nil
 }
 
 // ChargeWorkspaceUnpaidInvoices calls chargeWorkspaceUnpaidInvoices, POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid: charge outstanding invoices.
@@ -2353,7 +2808,17 @@ func (c *Client) ChargeWorkspaceUnpaidInvoices(ctx context.Context, id string, b
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/admin/workspaces/%s/billing/invoices/charge-unpaid", string(id))
 	}
-	return call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ChargeWorkspaceUnpaidInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.ChargedInvoices == nil {
+		return nil, op.malformed("chargedInvoices")
+	}
+	if out.FailedInvoices == nil {
+		return nil, op.malformed("failedInvoices")
+	}
+	return out, nil
 }
 
 // GetUpcomingInvoice calls getUpcomingInvoice, GET /v1/admin/workspaces/{id}/billing/upcoming-invoice: preview the next invoice.
@@ -2369,7 +2834,14 @@ func (c *Client) GetUpcomingInvoice(ctx context.Context, id string, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/billing/upcoming-invoice", string(id))
 	}
-	return call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUpcomingInvoiceResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.LineItems == nil {
+		return nil, op.malformed("lineItems")
+	}
+	return out, nil
 }
 
 // MigrateWorkspaceToV4 calls migrateWorkspaceToV4, POST /v1/admin/workspaces/{id}/migrate-to-v4: move a workspace to billing v4.
@@ -2417,12 +2889,22 @@ func (c *Client) GetWorkspaceQuota(ctx context.Context, id string, params *gen.G
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceQuotaParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("GetWorkspaceQuotaParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quota", string(id))
 	}
-	return call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetWorkspaceQuotaResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Quota) {
+		return nil, op.malformed("quota")
+	}
+	return out, nil
 }
 
 // ListWorkspaceQuotas calls listWorkspaceQuotas, GET /v1/admin/workspaces/{id}/quotas: list all quotas of a workspace.
@@ -2439,7 +2921,14 @@ func (c *Client) ListWorkspaceQuotas(ctx context.Context, id string, params *gen
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/quotas", string(id))
 	}
-	return call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceQuotasResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Quotas == nil {
+		return nil, op.malformed("quotas")
+	}
+	return out, nil
 }
 
 // ListWorkspaceUsages calls listWorkspaceUsages, GET /v1/admin/workspaces/{id}/usages: list workspace usage for one type.
@@ -2454,12 +2943,22 @@ func (c *Client) ListWorkspaceUsages(ctx context.Context, id string, params *gen
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListWorkspaceUsagesParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListWorkspaceUsagesParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages", string(id))
 	}
-	return call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkspaceUsagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Usages == nil {
+		return nil, op.malformed("usages")
+	}
+	return out, nil
 }
 
 // BreakDownWorkspaceUsageByBot calls breakDownWorkspaceUsageByBot, GET /v1/admin/workspaces/{id}/usages/by-bot: split workspace usage across bots.
@@ -2474,12 +2973,22 @@ func (c *Client) BreakDownWorkspaceUsageByBot(ctx context.Context, id string, pa
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("BreakDownWorkspaceUsageByBotParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("BreakDownWorkspaceUsageByBotParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/admin/workspaces/%s/usages/by-bot", string(id))
 	}
-	return call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
+	out, err := call[gen.BreakDownWorkspaceUsageByBotResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data == nil {
+		return nil, op.malformed("data")
+	}
+	return out, nil
 }
 
 // CallAction calls callAction, POST /v1/chat/actions: call an action.
@@ -2494,7 +3003,14 @@ func (c *Client) CallAction(ctx context.Context, body gen.CallActionBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/actions")
 	}
-	return call[gen.CallActionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CallActionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Output == nil {
+		return nil, op.malformed("output")
+	}
+	return out, nil
 }
 
 // TrackAnalytics calls trackAnalytics, POST /v1/chat/analytics: track an analytics event.
@@ -2523,7 +3039,14 @@ func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations")
 	}
-	return call[gen.ListConversationsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListConversationsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Conversations == nil {
+		return nil, op.malformed("conversations")
+	}
+	return out, nil
 }
 
 // AllConversations walks every item of ListConversations, fetching one page at a time as
@@ -2532,7 +3055,7 @@ func (c *Client) ListConversations(ctx context.Context, params *gen.ListConversa
 // Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // ListConversationsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllConversations(ctx context.Context, params *gen.ListConversationsParams, opts ...Option) iter.Seq2[gen.Conversation, error] {
-	return itemsOf(c.ListConversationsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listConversations", c.ListConversationsPages(ctx, params, opts...))
 }
 
 // ListConversationsPages walks the pages of ListConversations, fetching each as the loop
@@ -2548,7 +3071,7 @@ func (c *Client) ListConversationsPages(ctx context.Context, params *gen.ListCon
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
+	return pages(ctx, c, opts, "listConversations", base.NextToken, func(ctx context.Context, token *string) ([]gen.Conversation, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListConversations(ctx, &p, opts...)
@@ -2571,7 +3094,14 @@ func (c *Client) CreateConversation(ctx context.Context, body gen.CreateConversa
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations")
 	}
-	return call[gen.CreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // GetOrCreateConversation calls getOrCreateConversation, POST /v1/chat/conversations/get-or-create: get or create a conversation.
@@ -2586,7 +3116,14 @@ func (c *Client) GetOrCreateConversation(ctx context.Context, body gen.GetOrCrea
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/get-or-create")
 	}
-	return call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // DeleteConversation calls deleteConversation, DELETE /v1/chat/conversations/{id}: delete a conversation.
@@ -2618,7 +3155,14 @@ func (c *Client) GetConversation(ctx context.Context, id string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s", string(id))
 	}
-	return call[gen.GetConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // UpdateConversation calls updateConversation, PUT /v1/chat/conversations/{id}: update a conversation.
@@ -2635,7 +3179,14 @@ func (c *Client) UpdateConversation(ctx context.Context, id string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/conversations/%s", string(id))
 	}
-	return call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateConversationResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ListParticipants calls listParticipants, GET /v1/chat/conversations/{id}/participants: list participants.
@@ -2652,7 +3203,14 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants", string(id))
 	}
-	return call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListParticipantsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Participants == nil {
+		return nil, op.malformed("participants")
+	}
+	return out, nil
 }
 
 // AllParticipants walks every item of ListParticipants, fetching one page at a time as
@@ -2661,7 +3219,7 @@ func (c *Client) ListParticipants(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 // ListParticipantsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllParticipants(ctx context.Context, id string, params *gen.ListParticipantsParams, opts ...Option) iter.Seq2[gen.User, error] {
-	return itemsOf(c.ListParticipantsPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listParticipants", c.ListParticipantsPages(ctx, id, params, opts...))
 }
 
 // ListParticipantsPages walks the pages of ListParticipants, fetching each as the loop
@@ -2677,7 +3235,7 @@ func (c *Client) ListParticipantsPages(ctx context.Context, id string, params *g
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, c, opts, "listParticipants", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListParticipants(ctx, id, &p, opts...)
@@ -2703,7 +3261,14 @@ func (c *Client) AddParticipant(ctx context.Context, id string, body gen.AddPart
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/conversations/%s/participants", string(id))
 	}
-	return call[gen.AddParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[gen.AddParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // RemoveParticipant calls removeParticipant, DELETE /v1/chat/conversations/{id}/participants/{userId}: remove a participant.
@@ -2741,7 +3306,14 @@ func (c *Client) GetParticipant(ctx context.Context, id string, userID string, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/conversations/%s/participants/%s", string(id), string(userID))
 	}
-	return call[gen.GetParticipantResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetParticipantResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Participant) {
+		return nil, op.malformed("participant")
+	}
+	return out, nil
 }
 
 // ListEvents calls listEvents, GET /v1/chat/events: list events.
@@ -2755,7 +3327,14 @@ func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/events")
 	}
-	return call[gen.ListEventsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListEventsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Events == nil {
+		return nil, op.malformed("events")
+	}
+	return out, nil
 }
 
 // AllEvents walks every item of ListEvents, fetching one page at a time as
@@ -2764,7 +3343,7 @@ func (c *Client) ListEvents(ctx context.Context, params *gen.ListEventsParams, o
 // Items come newest first.
 // ListEventsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllEvents(ctx context.Context, params *gen.ListEventsParams, opts ...Option) iter.Seq2[gen.Event, error] {
-	return itemsOf(c.ListEventsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listEvents", c.ListEventsPages(ctx, params, opts...))
 }
 
 // ListEventsPages walks the pages of ListEvents, fetching each as the loop
@@ -2780,7 +3359,7 @@ func (c *Client) ListEventsPages(ctx context.Context, params *gen.ListEventsPara
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
+	return pages(ctx, c, opts, "listEvents", base.NextToken, func(ctx context.Context, token *string) ([]gen.Event, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListEvents(ctx, &p, opts...)
@@ -2803,7 +3382,14 @@ func (c *Client) CreateEvent(ctx context.Context, body gen.CreateEventBody, opts
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/events")
 	}
-	return call[gen.CreateEventResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // CancelScheduledEvent calls cancelScheduledEvent, DELETE /v1/chat/events/scheduled/{id}: cancel a scheduled event.
@@ -2835,7 +3421,14 @@ func (c *Client) GetEvent(ctx context.Context, id string, opts ...Option) (*gen.
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/events/%s", string(id))
 	}
-	return call[gen.GetEventResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetEventResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Event) {
+		return nil, op.malformed("event")
+	}
+	return out, nil
 }
 
 // InitializeIncomingMessage calls initializeIncomingMessage, POST /v1/chat/initialize-incoming-message: initialize an incoming message.
@@ -2849,7 +3442,17 @@ func (c *Client) InitializeIncomingMessage(ctx context.Context, body gen.Initial
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/initialize-incoming-message")
 	}
-	return call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.InitializeIncomingMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	if zero(&out.Conversation) {
+		return nil, op.malformed("conversation")
+	}
+	return out, nil
 }
 
 // ConfigureIntegration calls configureIntegration, POST /v1/chat/integrations/configure: configure an integration.
@@ -2877,7 +3480,14 @@ func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages")
 	}
-	return call[gen.ListMessagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListMessagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Messages == nil {
+		return nil, op.malformed("messages")
+	}
+	return out, nil
 }
 
 // AllMessages walks every item of ListMessages, fetching one page at a time as
@@ -2886,7 +3496,7 @@ func (c *Client) ListMessages(ctx context.Context, params *gen.ListMessagesParam
 // Items come newest first.
 // ListMessagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllMessages(ctx context.Context, params *gen.ListMessagesParams, opts ...Option) iter.Seq2[gen.Message, error] {
-	return itemsOf(c.ListMessagesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listMessages", c.ListMessagesPages(ctx, params, opts...))
 }
 
 // ListMessagesPages walks the pages of ListMessages, fetching each as the loop
@@ -2902,7 +3512,7 @@ func (c *Client) ListMessagesPages(ctx context.Context, params *gen.ListMessages
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
+	return pages(ctx, c, opts, "listMessages", base.NextToken, func(ctx context.Context, token *string) ([]gen.Message, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListMessages(ctx, &p, opts...)
@@ -2925,7 +3535,14 @@ func (c *Client) CreateMessage(ctx context.Context, body gen.CreateMessageBody, 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages")
 	}
-	return call[gen.CreateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // GetOrCreateMessage calls getOrCreateMessage, POST /v1/chat/messages/get-or-create: get or create a message.
@@ -2940,7 +3557,14 @@ func (c *Client) GetOrCreateMessage(ctx context.Context, body gen.GetOrCreateMes
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/get-or-create")
 	}
-	return call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // ImportMessages calls importMessages, POST /v1/chat/messages/import-messages: import messages.
@@ -2955,7 +3579,14 @@ func (c *Client) ImportMessages(ctx context.Context, body gen.ImportMessagesBody
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/messages/import-messages")
 	}
-	return call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ImportMessagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Messages == nil {
+		return nil, op.malformed("messages")
+	}
+	return out, nil
 }
 
 // DeleteMessage calls deleteMessage, DELETE /v1/chat/messages/{id}: delete a message.
@@ -2987,7 +3618,14 @@ func (c *Client) GetMessage(ctx context.Context, id string, opts ...Option) (*ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/messages/%s", string(id))
 	}
-	return call[gen.GetMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // UpdateMessage calls updateMessage, PUT /v1/chat/messages/{id}: update a message.
@@ -3004,7 +3642,14 @@ func (c *Client) UpdateMessage(ctx context.Context, id string, body gen.UpdateMe
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/messages/%s", string(id))
 	}
-	return call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateMessageResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Message) {
+		return nil, op.malformed("message")
+	}
+	return out, nil
 }
 
 // CaptureObservation calls captureObservation, POST /v1/chat/observations: capture an observation.
@@ -3041,7 +3686,14 @@ func (c *Client) GetState(ctx context.Context, pType gen.StateType, id string, n
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.GetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // PatchState calls patchState, PATCH /v1/chat/states/{type}/{id}/{name}: patch a state.
@@ -3065,7 +3717,14 @@ func (c *Client) PatchState(ctx context.Context, pType gen.StateType, id string,
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PATCH", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.PatchStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.PatchStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // SetState calls setState, POST /v1/chat/states/{type}/{id}/{name}: set a state.
@@ -3089,7 +3748,14 @@ func (c *Client) SetState(ctx context.Context, pType gen.StateType, id string, n
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s", string(pType), string(id), string(name))
 	}
-	return call[gen.SetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // SetStateExpiry calls setStateExpiry, POST /v1/chat/states/{type}/{id}/{name}/expiry: set a state's expiry.
@@ -3113,7 +3779,14 @@ func (c *Client) SetStateExpiry(ctx context.Context, pType gen.StateType, id str
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/expiry", string(pType), string(id), string(name))
 	}
-	return call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetStateExpiryResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // GetOrSetState calls getOrSetState, POST /v1/chat/states/{type}/{id}/{name}/get-or-set: get or set a state.
@@ -3137,7 +3810,14 @@ func (c *Client) GetOrSetState(ctx context.Context, pType gen.StateType, id stri
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/states/%s/%s/%s/get-or-set", string(pType), string(id), string(name))
 	}
-	return call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrSetStateResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.State) {
+		return nil, op.malformed("state")
+	}
+	return out, nil
 }
 
 // ListTagValues calls listTagValues, GET /v1/chat/tags/{key}/values: list tag values.
@@ -3152,12 +3832,22 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("ListTagValuesParams.Type")
+	}
+	if zero(&params.Type) {
+		return nil, op.missing("ListTagValuesParams.Type")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tags/%s/values", string(key))
 	}
-	return call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTagValuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tags == nil {
+		return nil, op.malformed("tags")
+	}
+	return out, nil
 }
 
 // AllTagValues walks every item of ListTagValues, fetching one page at a time as
@@ -3166,7 +3856,7 @@ func (c *Client) ListTagValues(ctx context.Context, key string, params *gen.List
 // Items come in an order the API does not document, so do not rely on it.
 // ListTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[gen.TagValue, error] {
-	return itemsOf(c.ListTagValuesPages(ctx, key, params, opts...))
+	return itemsOf(ctx, "listTagValues", c.ListTagValuesPages(ctx, key, params, opts...))
 }
 
 // ListTagValuesPages walks the pages of ListTagValues, fetching each as the loop
@@ -3179,13 +3869,13 @@ func (c *Client) AllTagValues(ctx context.Context, key string, params *gen.ListT
 // Items come in an order the API does not document, so do not rely on it.
 func (c *Client) ListTagValuesPages(ctx context.Context, key string, params *gen.ListTagValuesParams, opts ...Option) iter.Seq2[Page[gen.TagValue], error] {
 	if params == nil {
-		return failedWalk[Page[gen.TagValue]](operation{name: "listTagValues"}.missing("params"))
+		return failedWalk[Page[gen.TagValue]](operation{name: "listTagValues"}.missing("ListTagValuesParams.Type"))
 	}
 	var base gen.ListTagValuesParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
+	return pages(ctx, c, opts, "listTagValues", base.NextToken, func(ctx context.Context, token *string) ([]gen.TagValue, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTagValues(ctx, key, &p, opts...)
@@ -3210,7 +3900,14 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks")
 	}
-	return call[gen.ListTasksResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTasksResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tasks == nil {
+		return nil, op.malformed("tasks")
+	}
+	return out, nil
 }
 
 // AllTasks walks every item of ListTasks, fetching one page at a time as
@@ -3222,7 +3919,7 @@ func (c *Client) ListTasks(ctx context.Context, params *gen.ListTasksParams, opt
 // Deprecated: ListTasks is deprecated, and this walker with it; it will be
 // removed from this SDK in a later release.
 func (c *Client) AllTasks(ctx context.Context, params *gen.ListTasksParams, opts ...Option) iter.Seq2[gen.Task, error] {
-	return itemsOf(c.ListTasksPages(ctx, params, opts...))
+	return itemsOf(ctx, "listTasks", c.ListTasksPages(ctx, params, opts...))
 }
 
 // ListTasksPages walks the pages of ListTasks, fetching each as the loop
@@ -3241,7 +3938,7 @@ func (c *Client) ListTasksPages(ctx context.Context, params *gen.ListTasksParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
+	return pages(ctx, c, opts, "listTasks", base.NextToken, func(ctx context.Context, token *string) ([]gen.Task, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListTasks(ctx, &p, opts...)
@@ -3267,7 +3964,14 @@ func (c *Client) CreateTask(ctx context.Context, body gen.CreateTaskBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/tasks")
 	}
-	return call[gen.CreateTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // DeleteTask calls deleteTask, DELETE /v1/chat/tasks/{id}: delete a task.
@@ -3305,7 +4009,14 @@ func (c *Client) GetTask(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/tasks/%s", string(id))
 	}
-	return call[gen.GetTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // UpdateTask calls updateTask, PUT /v1/chat/tasks/{id}: update a task.
@@ -3325,7 +4036,14 @@ func (c *Client) UpdateTask(ctx context.Context, id string, body gen.UpdateTaskB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/tasks/%s", string(id))
 	}
-	return call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTaskResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Task) {
+		return nil, op.malformed("task")
+	}
+	return out, nil
 }
 
 // ListUsers calls listUsers, GET /v1/chat/users: list users.
@@ -3339,7 +4057,14 @@ func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/users")
 	}
-	return call[gen.ListUsersResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListUsersResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Users == nil {
+		return nil, op.malformed("users")
+	}
+	return out, nil
 }
 
 // AllUsers walks every item of ListUsers, fetching one page at a time as
@@ -3348,7 +4073,7 @@ func (c *Client) ListUsers(ctx context.Context, params *gen.ListUsersParams, opt
 // Items come newest first (by creation), unless sortField and sortDirection ask for another order.
 // ListUsersPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllUsers(ctx context.Context, params *gen.ListUsersParams, opts ...Option) iter.Seq2[gen.User, error] {
-	return itemsOf(c.ListUsersPages(ctx, params, opts...))
+	return itemsOf(ctx, "listUsers", c.ListUsersPages(ctx, params, opts...))
 }
 
 // ListUsersPages walks the pages of ListUsers, fetching each as the loop
@@ -3364,7 +4089,7 @@ func (c *Client) ListUsersPages(ctx context.Context, params *gen.ListUsersParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
+	return pages(ctx, c, opts, "listUsers", base.NextToken, func(ctx context.Context, token *string) ([]gen.User, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListUsers(ctx, &p, opts...)
@@ -3387,7 +4112,14 @@ func (c *Client) CreateUser(ctx context.Context, body gen.CreateUserBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/users")
 	}
-	return call[gen.CreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // GetOrCreateUser calls getOrCreateUser, POST /v1/chat/users/get-or-create: get or create a user.
@@ -3402,7 +4134,14 @@ func (c *Client) GetOrCreateUser(ctx context.Context, body gen.GetOrCreateUserBo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/users/get-or-create")
 	}
-	return call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // DeleteUser calls deleteUser, DELETE /v1/chat/users/{id}: delete a user.
@@ -3434,7 +4173,14 @@ func (c *Client) GetUser(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/users/%s", string(id))
 	}
-	return call[gen.GetUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // UpdateUser calls updateUser, PUT /v1/chat/users/{id}: update a user.
@@ -3451,7 +4197,14 @@ func (c *Client) UpdateUser(ctx context.Context, id string, body gen.UpdateUserB
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/users/%s", string(id))
 	}
-	return call[gen.UpdateUserResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateUserResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.User) {
+		return nil, op.malformed("user")
+	}
+	return out, nil
 }
 
 // ListWorkflows calls listWorkflows, GET /v1/chat/workflows: list workflows.
@@ -3465,7 +4218,14 @@ func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsPar
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows")
 	}
-	return call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListWorkflowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Workflows == nil {
+		return nil, op.malformed("workflows")
+	}
+	return out, nil
 }
 
 // AllWorkflows walks every item of ListWorkflows, fetching one page at a time as
@@ -3474,7 +4234,7 @@ func (c *Client) ListWorkflows(ctx context.Context, params *gen.ListWorkflowsPar
 // Items come newest first.
 // ListWorkflowsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllWorkflows(ctx context.Context, params *gen.ListWorkflowsParams, opts ...Option) iter.Seq2[gen.Workflow, error] {
-	return itemsOf(c.ListWorkflowsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listWorkflows", c.ListWorkflowsPages(ctx, params, opts...))
 }
 
 // ListWorkflowsPages walks the pages of ListWorkflows, fetching each as the loop
@@ -3490,7 +4250,7 @@ func (c *Client) ListWorkflowsPages(ctx context.Context, params *gen.ListWorkflo
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
+	return pages(ctx, c, opts, "listWorkflows", base.NextToken, func(ctx context.Context, token *string) ([]gen.Workflow, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListWorkflows(ctx, &p, opts...)
@@ -3513,7 +4273,14 @@ func (c *Client) CreateWorkflow(ctx context.Context, body gen.CreateWorkflowBody
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows")
 	}
-	return call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // GetOrCreateWorkflow calls getOrCreateWorkflow, POST /v1/chat/workflows/get-or-create: get or create a workflow.
@@ -3528,7 +4295,14 @@ func (c *Client) GetOrCreateWorkflow(ctx context.Context, body gen.GetOrCreateWo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/chat/workflows/get-or-create")
 	}
-	return call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // DeleteWorkflow calls deleteWorkflow, DELETE /v1/chat/workflows/{id}: delete a workflow.
@@ -3560,7 +4334,14 @@ func (c *Client) GetWorkflow(ctx context.Context, id string, opts ...Option) (*g
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/chat/workflows/%s", string(id))
 	}
-	return call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // UpdateWorkflow calls updateWorkflow, PUT /v1/chat/workflows/{id}: update a workflow.
@@ -3577,7 +4358,14 @@ func (c *Client) UpdateWorkflow(ctx context.Context, id string, body gen.UpdateW
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/chat/workflows/%s", string(id))
 	}
-	return call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateWorkflowResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Workflow) {
+		return nil, op.malformed("workflow")
+	}
+	return out, nil
 }
 
 // ListFiles calls listFiles, GET /v1/files: list files.
@@ -3591,7 +4379,14 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files")
 	}
-	return call[gen.ListFilesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFilesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Files == nil {
+		return nil, op.malformed("files")
+	}
+	return out, nil
 }
 
 // AllFiles walks every item of ListFiles, fetching one page at a time as
@@ -3600,7 +4395,7 @@ func (c *Client) ListFiles(ctx context.Context, params *gen.ListFilesParams, opt
 // Items come in the order the sort parameters ask for; the default order is not documented, so set them when the order matters.
 // ListFilesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFiles(ctx context.Context, params *gen.ListFilesParams, opts ...Option) iter.Seq2[gen.ListedFile, error] {
-	return itemsOf(c.ListFilesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listFiles", c.ListFilesPages(ctx, params, opts...))
 }
 
 // ListFilesPages walks the pages of ListFiles, fetching each as the loop
@@ -3616,7 +4411,7 @@ func (c *Client) ListFilesPages(ctx context.Context, params *gen.ListFilesParams
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
+	return pages(ctx, c, opts, "listFiles", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedFile, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFiles(ctx, &p, opts...)
@@ -3639,7 +4434,14 @@ func (c *Client) UpsertFile(ctx context.Context, body gen.UpsertFileBody, opts .
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files")
 	}
-	return call[gen.UpsertFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpsertFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // ListKnowledgeBases calls listKnowledgeBases, GET /v1/files/knowledge-bases: list knowledge bases.
@@ -3653,7 +4455,14 @@ func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowled
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/knowledge-bases")
 	}
-	return call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListKnowledgeBasesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.KnowledgeBases == nil {
+		return nil, op.malformed("knowledgeBases")
+	}
+	return out, nil
 }
 
 // AllKnowledgeBases walks every item of ListKnowledgeBases, fetching one page at a time as
@@ -3662,7 +4471,7 @@ func (c *Client) ListKnowledgeBases(ctx context.Context, params *gen.ListKnowled
 // Items come in an order the API does not document, so do not rely on it.
 // ListKnowledgeBasesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllKnowledgeBases(ctx context.Context, params *gen.ListKnowledgeBasesParams, opts ...Option) iter.Seq2[gen.KnowledgeBase, error] {
-	return itemsOf(c.ListKnowledgeBasesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listKnowledgeBases", c.ListKnowledgeBasesPages(ctx, params, opts...))
 }
 
 // ListKnowledgeBasesPages walks the pages of ListKnowledgeBases, fetching each as the loop
@@ -3678,7 +4487,7 @@ func (c *Client) ListKnowledgeBasesPages(ctx context.Context, params *gen.ListKn
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
+	return pages(ctx, c, opts, "listKnowledgeBases", base.NextToken, func(ctx context.Context, token *string) ([]gen.KnowledgeBase, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListKnowledgeBases(ctx, &p, opts...)
@@ -3701,7 +4510,14 @@ func (c *Client) CreateKnowledgeBase(ctx context.Context, body gen.CreateKnowled
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/files/knowledge-bases")
 	}
-	return call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.KnowledgeBase) {
+		return nil, op.malformed("knowledgeBase")
+	}
+	return out, nil
 }
 
 // DeleteKnowledgeBase calls deleteKnowledgeBase, DELETE /v1/files/knowledge-bases/{id}: delete a knowledge base.
@@ -3735,7 +4551,14 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files/knowledge-bases/%s", string(id))
 	}
-	return call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateKnowledgeBaseResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.KnowledgeBase) {
+		return nil, op.malformed("knowledgeBase")
+	}
+	return out, nil
 }
 
 // SearchFiles calls searchFiles, GET /v1/files/search: search file passages.
@@ -3747,12 +4570,22 @@ func (c *Client) UpdateKnowledgeBase(ctx context.Context, id string, body gen.Up
 func (c *Client) SearchFiles(ctx context.Context, params *gen.SearchFilesParams, opts ...Option) (*gen.SearchFilesResponse, error) {
 	op := operation{name: "searchFiles", method: "GET", path: "/v1/files/search", params: params, scopes: scopeBot}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("SearchFilesParams.Query")
+	}
+	if zero(&params.Query) {
+		return nil, op.missing("SearchFilesParams.Query")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/search")
 	}
-	return call[gen.SearchFilesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SearchFilesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Passages == nil {
+		return nil, op.malformed("passages")
+	}
+	return out, nil
 }
 
 // ListFileTags calls listFileTags, GET /v1/files/tags: list file tag keys.
@@ -3766,7 +4599,14 @@ func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/tags")
 	}
-	return call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFileTagsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tags == nil {
+		return nil, op.malformed("tags")
+	}
+	return out, nil
 }
 
 // AllFileTags walks every item of ListFileTags, fetching one page at a time as
@@ -3775,7 +4615,7 @@ func (c *Client) ListFileTags(ctx context.Context, params *gen.ListFileTagsParam
 // Items come in an order the API does not document, so do not rely on it.
 // ListFileTagsPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTags(ctx context.Context, params *gen.ListFileTagsParams, opts ...Option) iter.Seq2[string, error] {
-	return itemsOf(c.ListFileTagsPages(ctx, params, opts...))
+	return itemsOf(ctx, "listFileTags", c.ListFileTagsPages(ctx, params, opts...))
 }
 
 // ListFileTagsPages walks the pages of ListFileTags, fetching each as the loop
@@ -3791,7 +4631,7 @@ func (c *Client) ListFileTagsPages(ctx context.Context, params *gen.ListFileTags
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, c, opts, "listFileTags", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTags(ctx, &p, opts...)
@@ -3816,7 +4656,14 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/tags/%s/values", string(tag))
 	}
-	return call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFileTagValuesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Values == nil {
+		return nil, op.malformed("values")
+	}
+	return out, nil
 }
 
 // AllFileTagValues walks every item of ListFileTagValues, fetching one page at a time as
@@ -3825,7 +4672,7 @@ func (c *Client) ListFileTagValues(ctx context.Context, tag string, params *gen.
 // Items come in an order the API does not document, so do not rely on it.
 // ListFileTagValuesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFileTagValues(ctx context.Context, tag string, params *gen.ListFileTagValuesParams, opts ...Option) iter.Seq2[string, error] {
-	return itemsOf(c.ListFileTagValuesPages(ctx, tag, params, opts...))
+	return itemsOf(ctx, "listFileTagValues", c.ListFileTagValuesPages(ctx, tag, params, opts...))
 }
 
 // ListFileTagValuesPages walks the pages of ListFileTagValues, fetching each as the loop
@@ -3841,7 +4688,7 @@ func (c *Client) ListFileTagValuesPages(ctx context.Context, tag string, params 
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
+	return pages(ctx, c, opts, "listFileTagValues", base.NextToken, func(ctx context.Context, token *string) ([]string, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFileTagValues(ctx, tag, &p, opts...)
@@ -3870,7 +4717,14 @@ func (c *Client) CopyFile(ctx context.Context, idOrKey string, destinationKey st
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/files/%s/%s", string(idOrKey), string(destinationKey))
 	}
-	return call[gen.CopyFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CopyFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // DeleteFile calls deleteFile, DELETE /v1/files/{id}: delete a file.
@@ -3902,7 +4756,14 @@ func (c *Client) GetFile(ctx context.Context, id string, opts ...Option) (*gen.G
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/%s", string(id))
 	}
-	return call[gen.GetFileResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetFileResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // UpdateFileMetadata calls updateFileMetadata, PUT /v1/files/{id}: update a file's metadata.
@@ -3919,7 +4780,14 @@ func (c *Client) UpdateFileMetadata(ctx context.Context, id string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/files/%s", string(id))
 	}
-	return call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateFileMetadataResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.File) {
+		return nil, op.malformed("file")
+	}
+	return out, nil
 }
 
 // ListFilePassages calls listFilePassages, GET /v1/files/{id}/passages: list file passages.
@@ -3936,7 +4804,14 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/files/%s/passages", string(id))
 	}
-	return call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListFilePassagesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Passages == nil {
+		return nil, op.malformed("passages")
+	}
+	return out, nil
 }
 
 // AllFilePassages walks every item of ListFilePassages, fetching one page at a time as
@@ -3945,7 +4820,7 @@ func (c *Client) ListFilePassages(ctx context.Context, id string, params *gen.Li
 // Items come in an order the API does not document, so do not rely on it.
 // ListFilePassagesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllFilePassages(ctx context.Context, id string, params *gen.ListFilePassagesParams, opts ...Option) iter.Seq2[gen.FilePassage, error] {
-	return itemsOf(c.ListFilePassagesPages(ctx, id, params, opts...))
+	return itemsOf(ctx, "listFilePassages", c.ListFilePassagesPages(ctx, id, params, opts...))
 }
 
 // ListFilePassagesPages walks the pages of ListFilePassages, fetching each as the loop
@@ -3961,7 +4836,7 @@ func (c *Client) ListFilePassagesPages(ctx context.Context, id string, params *g
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
+	return pages(ctx, c, opts, "listFilePassages", base.NextToken, func(ctx context.Context, token *string) ([]gen.FilePassage, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListFilePassages(ctx, id, &p, opts...)
@@ -4001,7 +4876,14 @@ func (c *Client) ListTables(ctx context.Context, params *gen.ListTablesParams, o
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables")
 	}
-	return call[gen.ListTablesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListTablesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Tables == nil {
+		return nil, op.malformed("tables")
+	}
+	return out, nil
 }
 
 // CreateTable calls createTable, POST /v1/tables: create a table.
@@ -4016,7 +4898,14 @@ func (c *Client) CreateTable(ctx context.Context, body gen.CreateTableBody, opts
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables")
 	}
-	return call[gen.CreateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // DuplicateTable calls duplicateTable, POST /v1/tables/{sourceTableId}/duplicate: duplicate a table.
@@ -4033,7 +4922,14 @@ func (c *Client) DuplicateTable(ctx context.Context, sourceTableID string, body 
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/duplicate", string(sourceTableID))
 	}
-	return call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.DuplicateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // DeleteTable calls deleteTable, DELETE /v1/tables/{table}: delete a table.
@@ -4065,7 +4961,14 @@ func (c *Client) GetTable(ctx context.Context, table string, opts ...Option) (*g
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s", string(table))
 	}
-	return call[gen.GetTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // GetOrCreateTable calls getOrCreateTable, POST /v1/tables/{table}: get or create a table.
@@ -4083,7 +4986,14 @@ func (c *Client) GetOrCreateTable(ctx context.Context, table string, body gen.Ge
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s", string(table))
 	}
-	return call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetOrCreateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // UpdateTable calls updateTable, PUT /v1/tables/{table}: update a table.
@@ -4100,7 +5010,14 @@ func (c *Client) UpdateTable(ctx context.Context, table string, body gen.UpdateT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s", string(table))
 	}
-	return call[gen.UpdateTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // RenameTableColumn calls renameTableColumn, PUT /v1/tables/{table}/column: rename a table column.
@@ -4118,7 +5035,14 @@ func (c *Client) RenameTableColumn(ctx context.Context, table string, body gen.R
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/column", string(table))
 	}
-	return call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
+	out, err := call[gen.RenameTableColumnResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Table) {
+		return nil, op.malformed("table")
+	}
+	return out, nil
 }
 
 // ExportTable calls exportTable, GET /v1/tables/{table}/export: export a table.
@@ -4135,7 +5059,14 @@ func (c *Client) ExportTable(ctx context.Context, table string, params *gen.Expo
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/export", string(table))
 	}
-	return call[gen.ExportTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ExportTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Job) {
+		return nil, op.malformed("job")
+	}
+	return out, nil
 }
 
 // ImportTable calls importTable, POST /v1/tables/{table}/import: import rows into a table.
@@ -4153,7 +5084,14 @@ func (c *Client) ImportTable(ctx context.Context, table string, body gen.ImportT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/import", string(table))
 	}
-	return call[gen.ImportTableResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ImportTableResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if zero(&out.Job) {
+		return nil, op.malformed("job")
+	}
+	return out, nil
 }
 
 // GetTableJobs calls getTableJobs, GET /v1/tables/{table}/jobs: list table jobs.
@@ -4169,7 +5107,14 @@ func (c *Client) GetTableJobs(ctx context.Context, table string, opts ...Option)
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/jobs", string(table))
 	}
-	return call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTableJobsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Jobs == nil {
+		return nil, op.malformed("jobs")
+	}
+	return out, nil
 }
 
 // GetTableRow calls getTableRow, GET /v1/tables/{table}/row: get a table row.
@@ -4184,7 +5129,7 @@ func (c *Client) GetTableRow(ctx context.Context, table string, params *gen.GetT
 		return nil, err
 	}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetTableRowParams.ID")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v1/tables/%s/row", string(table))
@@ -4207,7 +5152,14 @@ func (c *Client) CreateTableRows(ctx context.Context, table string, body gen.Cre
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows", string(table))
 	}
-	return call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.CreateTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // UpdateTableRows calls updateTableRows, PUT /v1/tables/{table}/rows: update table rows.
@@ -4225,7 +5177,14 @@ func (c *Client) UpdateTableRows(ctx context.Context, table string, body gen.Upd
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v1/tables/%s/rows", string(table))
 	}
-	return call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpdateTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // DeleteTableRows calls deleteTableRows, POST /v1/tables/{table}/rows/delete: delete table rows.
@@ -4259,7 +5218,14 @@ func (c *Client) FindTableRows(ctx context.Context, table string, body gen.FindT
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/find", string(table))
 	}
-	return call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.FindTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Rows == nil {
+		return nil, op.malformed("rows")
+	}
+	return out, nil
 }
 
 // UpsertTableRows calls upsertTableRows, POST /v1/tables/{table}/rows/upsert: upsert table rows.
@@ -4277,7 +5243,17 @@ func (c *Client) UpsertTableRows(ctx context.Context, table string, body gen.Ups
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v1/tables/%s/rows/upsert", string(table))
 	}
-	return call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.UpsertTableRowsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Inserted == nil {
+		return nil, op.malformed("inserted")
+	}
+	if out.Updated == nil {
+		return nil, op.malformed("updated")
+	}
+	return out, nil
 }
 
 // ListAddons calls listAddons, GET /v2/billing/addons: list add-ons.
@@ -4305,7 +5281,14 @@ func (c *Client) SetAddons(ctx context.Context, body gen.SetAddonsBody, opts ...
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PATCH", body, "/v2/billing/addons")
 	}
-	return call[gen.SetAddonsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetAddonsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // GetAddon calls getAddon, GET /v2/billing/addons/{addonId}: get an add-on.
@@ -4406,7 +5389,14 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/invoices")
 	}
-	return call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
+	out, err := call[gen.ListInvoicesResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Invoices == nil {
+		return nil, op.malformed("invoices")
+	}
+	return out, nil
 }
 
 // AllInvoices walks every item of ListInvoices, fetching one page at a time as
@@ -4415,7 +5405,7 @@ func (c *Client) ListInvoices(ctx context.Context, params *gen.ListInvoicesParam
 // Items come in an order the API does not document, so do not rely on it.
 // ListInvoicesPages walks the same pages with their tokens, to checkpoint.
 func (c *Client) AllInvoices(ctx context.Context, params *gen.ListInvoicesParams, opts ...Option) iter.Seq2[gen.ListedInvoice, error] {
-	return itemsOf(c.ListInvoicesPages(ctx, params, opts...))
+	return itemsOf(ctx, "listInvoices", c.ListInvoicesPages(ctx, params, opts...))
 }
 
 // ListInvoicesPages walks the pages of ListInvoices, fetching each as the loop
@@ -4431,7 +5421,7 @@ func (c *Client) ListInvoicesPages(ctx context.Context, params *gen.ListInvoices
 	if params != nil {
 		base = *params
 	}
-	return pages(ctx, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
+	return pages(ctx, c, opts, "listInvoices", base.NextToken, func(ctx context.Context, token *string) ([]gen.ListedInvoice, string, error) {
 		p := base
 		p.NextToken = token
 		page, err := c.ListInvoices(ctx, &p, opts...)
@@ -4526,7 +5516,14 @@ func (c *Client) SetPlan(ctx context.Context, body gen.SetPlanBody, opts ...Opti
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "PUT", body, "/v2/billing/plans")
 	}
-	return call[gen.SetPlanResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetPlanResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // GetPlan calls getPlan, GET /v2/billing/plans/{planId}: get a plan.
@@ -4581,7 +5578,14 @@ func (c *Client) GetSubscription(ctx context.Context, opts ...Option) (*gen.GetS
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/subscriptions")
 	}
-	return call[gen.GetSubscriptionResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetSubscriptionResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // SetCancelAtPeriodEnd calls setCancelAtPeriodEnd, POST /v2/billing/subscriptions/cancel: cancel the subscription at the end of the period.
@@ -4595,7 +5599,14 @@ func (c *Client) SetCancelAtPeriodEnd(ctx context.Context, body gen.SetCancelAtP
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "POST", body, "/v2/billing/subscriptions/cancel")
 	}
-	return call[gen.SetCancelAtPeriodEndResponse](ctx, c, op, build, opts)
+	out, err := call[gen.SetCancelAtPeriodEndResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Discounts == nil {
+		return nil, op.malformed("discounts")
+	}
+	return out, nil
 }
 
 // PreviewSubscriptionUpdate calls previewSubscriptionUpdate, POST /v2/billing/subscriptions/preview: preview a change of subscription.
@@ -4636,7 +5647,14 @@ func (c *Client) GetTrials(ctx context.Context, opts ...Option) (*gen.GetTrialsR
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/billing/trials")
 	}
-	return call[gen.GetTrialsResponse](ctx, c, op, build, opts)
+	out, err := call[gen.GetTrialsResponse](ctx, c, op, build, opts)
+	if err != nil {
+		return nil, err
+	}
+	if out.Trials == nil {
+		return nil, op.malformed("trials")
+	}
+	return out, nil
 }
 
 // CreateTrial calls createTrial, POST /v2/billing/trials: start a trial.
@@ -4663,7 +5681,13 @@ func (c *Client) CreateTrial(ctx context.Context, body gen.CreateTrialBody, opts
 func (c *Client) GetWorkspaceUsage(ctx context.Context, params *gen.GetWorkspaceUsageParams, opts ...Option) (*gen.GetWorkspaceUsageResponse, error) {
 	op := operation{name: "getWorkspaceUsage", method: "GET", path: "/v2/usage/workspace-usage", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceUsageParams.Feature")
+	}
+	if zero(&params.Feature) {
+		return nil, op.missing("GetWorkspaceUsageParams.Feature")
+	}
+	if zero(&params.Period) {
+		return nil, op.missing("GetWorkspaceUsageParams.Period")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usage")
@@ -4680,7 +5704,10 @@ func (c *Client) GetWorkspaceUsage(ctx context.Context, params *gen.GetWorkspace
 func (c *Client) GetWorkspaceUsages(ctx context.Context, params *gen.GetWorkspaceUsagesParams, opts ...Option) (*gen.GetWorkspaceUsagesResponse, error) {
 	op := operation{name: "getWorkspaceUsages", method: "GET", path: "/v2/usage/workspace-usages", params: params, requiredHeaders: []string{"x-workspace-id"}, scopes: scopeWorkspace}
 	if params == nil {
-		return nil, op.missing("params")
+		return nil, op.missing("GetWorkspaceUsagesParams.Period")
+	}
+	if zero(&params.Period) {
+		return nil, op.missing("GetWorkspaceUsagesParams.Period")
 	}
 	build := func(ctx context.Context, base *endpoint) (*http.Request, error) {
 		return newRequest(ctx, base, "GET", nil, "/v2/usage/workspace-usages")

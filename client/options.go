@@ -1,11 +1,12 @@
 package client
 
 import (
-	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // Option configures a Client when passed to New, or a single call when
@@ -88,6 +89,31 @@ func WithRetryDelay(base, max time.Duration) Option {
 	return func(c *config) { c.SetRetryDelay(base, max) }
 }
 
+// WithMaxElapsed bounds a whole call: its attempts and every wait between
+// them (backoff, Retry-After, WithRateLimit's pacing) together, where
+// WithTimeout bounds each attempt. A call that reaches it fails with an
+// error wrapping ErrMaxElapsed and context.DeadlineExceeded; a retry whose
+// wait would go past it is not made, and the last attempt's error is
+// returned at once. It bounds UploadFile, DownloadFile and DownloadURL
+// whole too, transfers included, and each page of a walk. Zero (the
+// default) means no bound: a call then lasts at most about
+// (MaxRetries+1) × (WithTimeout + WithMaxRetryAfter).
+func WithMaxElapsed(d time.Duration) Option {
+	return func(c *config) { c.SetMaxElapsed(d) }
+}
+
+// ErrMaxElapsed is wrapped, with context.DeadlineExceeded, by the error of
+// a call that took longer than WithMaxElapsed allows.
+var ErrMaxElapsed = transport.ErrMaxElapsed
+
+// WithMaxEmptyPages sets how many empty pages in a row, each followed by
+// another, a walk (All*, *Pages) takes before it ends with ErrEmptyPages:
+// a server handing empty pages with fresh tokens forever would otherwise
+// keep it going. Default: DefaultMaxEmptyPages (100); 0 means no bound.
+func WithMaxEmptyPages(n int) Option {
+	return func(c *config) { c.SetMaxEmptyPages(n) }
+}
+
 // WithMaxRetryAfter sets the longest Retry-After the client honours. A
 // server asking for a longer wait gets no retry: its error is returned.
 // Default: 60 s.
@@ -137,7 +163,7 @@ type rateLimit struct {
 func WithRateLimit(rps float64, burst int) Option {
 	return func(c *config) {
 		if !(rps > 0) || math.IsInf(rps, 0) || burst < 1 {
-			c.Err = fmt.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
+			c.Err = transport.Errorf("botpress: WithRateLimit(%v, %d): the rate and the burst must be positive", rps, burst)
 			return
 		}
 		c.rateLimit = &rateLimit{rps: rps, burst: burst}
@@ -152,7 +178,7 @@ func WithRateLimit(rps float64, burst int) Option {
 func WithPollInterval(first, max time.Duration) Option {
 	return func(c *config) {
 		if first <= 0 || max < first {
-			c.Err = fmt.Errorf("botpress: WithPollInterval(%v, %v): the first wait must be positive and max at least as long", first, max)
+			c.Err = transport.Errorf("botpress: WithPollInterval(%v, %v): the first wait must be positive and max at least as long", first, max)
 			return
 		}
 		c.pollFirst, c.pollMax = first, max

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/botpress-go/sdk/internal/transport"
 )
 
 // SchemaOf returns the JSON schema of a table whose columns are the fields
@@ -29,7 +31,7 @@ import (
 func SchemaOf[T any]() (map[string]any, error) {
 	s, err := schemaOf(reflect.TypeFor[T]())
 	if err != nil {
-		return nil, fmt.Errorf("botpress: SchemaOf: %w", err)
+		return nil, transport.Errorf("botpress: SchemaOf: %w", err)
 	}
 	return s, nil
 }

@@ -37,7 +37,7 @@ func (c *Client) AllTableRows(ctx context.Context, table string, body gen.FindTa
 	// The offset of each call travels as the page token, so that pages'
 	// guard against a token that does not move covers an answer claiming
 	// more rows while giving none.
-	return itemsOf(pages(ctx, "findTableRows", &first, func(ctx context.Context, token *string) ([]gen.Row, string, error) {
+	return itemsOf(ctx, "findTableRows", pages(ctx, c, opts, "findTableRows", &first, func(ctx context.Context, token *string) ([]gen.Row, string, error) {
 		offset, _ := strconv.Atoi(*token) // always written by this function
 		b := body
 		b.Offset = &offset
@@ -67,7 +67,7 @@ const DefaultRowsInFlight = 4
 func WithRowsInFlight(n int) Option {
 	return func(c *config) {
 		if n < 1 {
-			c.Err = fmt.Errorf("botpress: WithRowsInFlight(%d): want 1 or more", n)
+			c.Err = transport.Errorf("botpress: WithRowsInFlight(%d): want 1 or more", n)
 			return
 		}
 		c.rowsInFlight = n
@@ -80,7 +80,7 @@ func WithRowsInFlight(n int) Option {
 func WithRowsPerCall(n int) Option {
 	return func(c *config) {
 		if n < 1 || n > MaxRowsPerCall {
-			c.Err = fmt.Errorf("botpress: WithRowsPerCall(%d): want 1 to %d", n, MaxRowsPerCall)
+			c.Err = transport.Errorf("botpress: WithRowsPerCall(%d): want 1 to %d", n, MaxRowsPerCall)
 			return
 		}
 		c.rowsPerCall = n
@@ -281,11 +281,11 @@ type bulkAnswer struct {
 func bulk[R any](ctx context.Context, c *Client, op string, n int, opts []Option,
 	send func(ctx context.Context, s Span) (*R, error), read func(*R) bulkAnswer) ([]*R, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op)
+		return nil, transport.Errorf("botpress: %s: nil context", op)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
 	}
 	per, inFlight := MaxRowsPerCall, DefaultRowsInFlight
 	if cfg.rowsPerCall > 0 {
@@ -346,7 +346,7 @@ func bulk[R any](ctx context.Context, c *Client, op string, n int, opts []Option
 	}
 	if len(notSent) > 0 || len(failedSpans) > 0 {
 		if first == nil {
-			first = fmt.Errorf("botpress: %s: %w", op, ctx.Err())
+			first = transport.Errorf("botpress: %s: %w", op, ctx.Err())
 		}
 		return answers, &BatchError{Operation: op, Total: n, Failed: failedSpans, NotSent: notSent, Refused: refused, Err: first}
 	}
@@ -424,7 +424,7 @@ func (c *Client) UpdateRows(ctx context.Context, table string, rows []map[string
 			err = errors.New("no id")
 		}
 		if err != nil {
-			return out, fmt.Errorf("botpress: %s: %w: row %d: %v", name, ErrInvalidArgument, i, err)
+			return out, transport.Errorf("botpress: %s: %w: row %d: %v", name, ErrInvalidArgument, i, err)
 		}
 		body[i] = gen.UpdateTableRowsBody_Rows{ID: id, AdditionalProperties: columnsOf(r)}
 	}
@@ -464,7 +464,7 @@ func (c *Client) UpsertRows(ctx context.Context, table, keyColumn string, rows [
 	for i, r := range rows {
 		id, ok, err := rowID(r["id"])
 		if err != nil {
-			return out, fmt.Errorf("botpress: %s: %w: row %d: %v", name, ErrInvalidArgument, i, err)
+			return out, transport.Errorf("botpress: %s: %w: row %d: %v", name, ErrInvalidArgument, i, err)
 		}
 		body[i].AdditionalProperties = columnsOf(r)
 		if ok {
@@ -577,13 +577,13 @@ func RowsOf[T any](items []T) ([]map[string]any, error) {
 	for i := range items {
 		b, err := json.Marshal(items[i])
 		if err != nil {
-			return nil, fmt.Errorf("botpress: RowsOf: %w: item %d: %v", ErrInvalidArgument, i, err)
+			return nil, transport.Errorf("botpress: RowsOf: %w: item %d: %v", ErrInvalidArgument, i, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil || m == nil {
-			return nil, fmt.Errorf("botpress: RowsOf: %w: item %d is not a JSON object", ErrInvalidArgument, i)
+			return nil, transport.Errorf("botpress: RowsOf: %w: item %d is not a JSON object", ErrInvalidArgument, i)
 		}
 		rows[i] = m
 	}
@@ -600,7 +600,7 @@ func DecodeRow[T any](row gen.Row) (T, error) {
 		err = json.Unmarshal(b, &v)
 	}
 	if err != nil {
-		return v, fmt.Errorf("botpress: DecodeRow: row %d: %w", row.ID, err)
+		return v, transport.Errorf("botpress: DecodeRow: row %d: %w", row.ID, err)
 	}
 	return v, nil
 }

@@ -108,11 +108,11 @@ func (e *IndexingError) Is(target error) bool { return target == ErrIndexingFail
 func (c *Client) WaitFileIndexed(ctx context.Context, ids []string, opts ...Option) ([]gen.ListedFile, error) {
 	const op = "waitFileIndexed"
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op)
+		return nil, transport.Errorf("botpress: %s: nil context", op)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
 	}
 	for i, id := range ids {
 		if id == "" {
@@ -158,7 +158,7 @@ func (c *Client) WaitFileIndexed(ctx context.Context, ids []string, opts ...Opti
 			}
 			names = append(names, fmt.Sprintf("%s (%s)", id, latest[id].Status))
 		}
-		err := fmt.Errorf("botpress: %s: %d %s still pending: %s: %w", op, len(pending), plural(len(pending), "file", "files"), strings.Join(names, ", "), cause)
+		err := transport.Errorf("botpress: %s: %d %s still pending: %s: %w", op, len(pending), plural(len(pending), "file", "files"), strings.Join(names, ", "), cause)
 		if f := failed(); f != nil {
 			return errors.Join(f, err)
 		}
@@ -240,11 +240,11 @@ func (e *TableJobError) Is(target error) bool { return target == ErrTableJobFail
 func (c *Client) WaitTableJob(ctx context.Context, table, jobID string, opts ...Option) (*gen.TableJob, error) {
 	const op = "waitTableJob"
 	if ctx == nil {
-		return nil, fmt.Errorf("botpress: %s: nil context", op)
+		return nil, transport.Errorf("botpress: %s: nil context", op)
 	}
 	cfg, err := c.with(opts)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
+		return nil, transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err))
 	}
 	if err := transport.CheckPath(op, "table", table); err != nil {
 		return nil, err
@@ -255,13 +255,13 @@ func (c *Client) WaitTableJob(ctx context.Context, table, jobID string, opts ...
 	var last *gen.TableJob
 	stillRunning := func(cause error) error {
 		if last == nil {
-			return fmt.Errorf("botpress: %s: job %s on table %s: %w", op, jobID, table, cause)
+			return transport.Errorf("botpress: %s: job %s on table %s: %w", op, jobID, table, cause)
 		}
 		progress := ""
 		if last.Progress != nil {
 			progress = fmt.Sprintf(", progress %v", *last.Progress)
 		}
-		return fmt.Errorf("botpress: %s: %s job %s on table %s still %s%s: %w", op, last.Type, jobID, table, last.Status, progress, cause)
+		return transport.Errorf("botpress: %s: %s job %s on table %s still %s%s: %w", op, last.Type, jobID, table, last.Status, progress, cause)
 	}
 	wait := newPoll(&cfg)
 	for {
@@ -274,7 +274,7 @@ func (c *Client) WaitTableJob(ctx context.Context, table, jobID string, opts ...
 		}
 		i := slices.IndexFunc(res.Jobs, func(j gen.TableJob) bool { return j.ID == jobID })
 		if i < 0 {
-			return last, fmt.Errorf("botpress: %s: job %s is not among the latest jobs of table %s", op, jobID, table)
+			return last, transport.Errorf("botpress: %s: job %s is not among the latest jobs of table %s", op, jobID, table)
 		}
 		job := res.Jobs[i]
 		last = &job

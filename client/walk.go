@@ -12,6 +12,16 @@ import (
 // make the walk loop forever.
 var ErrRepeatedToken = transport.ErrRepeatedToken
 
+// ErrEmptyPages is yielded by a walker when the server hands more empty
+// pages in a row, each with a new token, than WithMaxEmptyPages allows
+// (DefaultMaxEmptyPages, 100, by default), which would otherwise make the
+// walk go on forever.
+var ErrEmptyPages = transport.ErrEmptyPages
+
+// DefaultMaxEmptyPages is how many empty pages in a row a walk takes
+// unless WithMaxEmptyPages says otherwise.
+const DefaultMaxEmptyPages = transport.DefaultMaxEmptyPages
+
 // Page is one page of a list operation, as its page iterator yields it:
 // its Items, the Token it was fetched with ("" for the first page of a walk
 // that started without one) and the NextToken of the page after it ("" on
@@ -31,11 +41,20 @@ func Collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 
 // The generated walkers' helpers; see package transport.
 
-func pages[T any](ctx context.Context, op string, start *string, fetch transport.FetchPage[T]) iter.Seq2[Page[T], error] {
-	return transport.Pages(ctx, op, start, fetch)
+// pages walks the pages of op with the walk bounds of the client's config
+// with opts applied.
+func pages[T any](ctx context.Context, c *Client, opts []Option, op string, start *string, fetch transport.FetchPage[T]) iter.Seq2[Page[T], error] {
+	cfg, err := c.with(opts)
+	if err != nil {
+		return failedWalk[Page[T]](transport.Errorf("botpress: %s: %w", op, transport.Unprefix(err)))
+	}
+	return transport.Pages(ctx, op, start, cfg.MaxEmptyPages, fetch)
 }
 
-func itemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] { return transport.ItemsOf(seq) }
+// itemsOf walks the items of the pages of op, checking ctx before each.
+func itemsOf[T any](ctx context.Context, op string, seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
+	return transport.ItemsOf(ctx, op, seq)
+}
 
 func failedWalk[T any](err error) iter.Seq2[T, error] { return transport.FailedWalk[T](err) }
 

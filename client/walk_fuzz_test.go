@@ -157,9 +157,10 @@ const (
 	fzwMalformed                   // client.ErrMalformedResponse
 	fzwRepeated                    // client.ErrRepeatedToken
 	fzwTransport                   // a transport error
+	fzwEmpty                       // client.ErrEmptyPages
 )
 
-var fzwOutcomeNames = []string{"done", "API error", "malformed", "repeated token", "transport error"}
+var fzwOutcomeNames = []string{"done", "API error", "malformed", "repeated token", "transport error", "too many empty pages"}
 
 // fzwWant is what the walk of a script must give.
 type fzwWant struct {
@@ -177,6 +178,7 @@ func fzwModel(pages []fzwPage) fzwWant {
 	var w fzwWant
 	var token *string
 	seen := map[string]bool{}
+	empty := 0 // empty pages in a row, each with a next token
 	for i := 0; ; i++ {
 		p := pages[i%len(pages)]
 		w.requests++
@@ -200,6 +202,11 @@ func fzwModel(pages []fzwPage) fzwWant {
 			w.outcome = fzwMalformed
 			return w
 		}
+		if page.Messages == nil {
+			// messages, required, is missing or null.
+			w.outcome = fzwMalformed
+			return w
+		}
 		w.items += len(page.Messages)
 		next := ""
 		if page.Meta.NextToken != nil {
@@ -213,6 +220,15 @@ func fzwModel(pages []fzwPage) fzwWant {
 			return w
 		}
 		seen[next] = true
+		if len(page.Messages) == 0 {
+			empty++
+		} else {
+			empty = 0
+		}
+		if empty >= client.DefaultMaxEmptyPages {
+			w.outcome = fzwEmpty
+			return w
+		}
 		token = &next
 	}
 }
@@ -449,6 +465,8 @@ func FuzzWalk(f *testing.F) {
 			got = fzwMalformed
 		case errors.Is(last, client.ErrRepeatedToken):
 			got = fzwRepeated
+		case errors.Is(last, client.ErrEmptyPages):
+			got = fzwEmpty
 		case errors.Is(last, context.Canceled), errors.Is(last, context.DeadlineExceeded):
 			t.Fatalf("the walk ended on its context: %v; script:%s", last, script())
 		}

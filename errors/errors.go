@@ -16,12 +16,20 @@ package errors
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
+
+// ErrMalformedResponse is wrapped by the error of a call whose server
+// answered with a success status but a body that is not what the
+// operation promises: not the JSON object it describes, or one that lacks
+// a field the API says it always sends (or has it null). It is
+// client.ErrMalformedResponse and chat.ErrMalformedResponse.
+var ErrMalformedResponse = errors.New("malformed response")
 
 // Kind is the type of the sentinel errors: one value per error type of the
 // API. Compare with errors.Is, never by its fields.
@@ -140,7 +148,16 @@ type APIError struct {
 	RetryAfter time.Duration
 	// HasRetryAfter says whether the answer asked for a wait at all.
 	HasRetryAfter bool
-	// Body is the raw body of the answer, at most MaxBody bytes of it.
+	// Body is the raw body of the answer, at most MaxBody bytes of it: of
+	// a longer body, FromResponse keeps a copy of the first MaxBody bytes,
+	// never a slice of the whole.
+	//
+	// An APIError holds a bounded amount: Body, Message and Metadata at
+	// most MaxBody bytes each (Message is cut, Metadata dropped when its
+	// JSON is longer), ID and Type at most 1000 bytes, besides its Header
+	// (which net/http bounds: 1 MB by default, see
+	// http.Transport.MaxResponseHeaderBytes). The client reads at most
+	// MaxErrorRead bytes of an error answer.
 	Body []byte
 	// Kind is the sentinel this error unwraps to.
 	Kind *Kind
@@ -151,8 +168,15 @@ type APIError struct {
 	Hint string
 }
 
-// MaxBody bounds how much of an error answer's body is kept in APIError.Body.
+// MaxBody bounds how much of an error answer's body is kept in
+// APIError.Body, and the length of its Message and of its Metadata's JSON.
 const MaxBody = 64 << 10
+
+// MaxErrorRead bounds how much of an error answer the clients read (and
+// FromResponse parses): the rest is not read, and the connection is
+// closed. A longer answer still gives an APIError with its status, but
+// its JSON fields, cut short, are not read.
+const MaxErrorRead = 1 << 20
 
 // excerptLen bounds how much of a non-JSON body goes into the error
 // string, and maxMessage how much of the server's message.
@@ -213,11 +237,12 @@ func (e *APIError) Unwrap() error {
 // and Retry-After are read too; see RateLimit and ParseRetryAfter.
 func FromResponse(status int, header http.Header, body []byte) *APIError {
 	e := &APIError{StatusCode: status, Header: header, Body: body}
+	if len(body) > MaxBody {
+		// A copy, so that the error does not keep the whole body alive.
+		e.Body = bytes.Clone(body[:MaxBody])
+	}
 	e.RateLimit = ParseRateLimit(header)
 	e.RetryAfter, e.HasRetryAfter = ParseRetryAfter(header, time.Now())
-	if len(body) > MaxBody {
-		e.Body = body[:MaxBody]
-	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		e.Kind = kindOfStatus(status)
@@ -228,14 +253,14 @@ func FromResponse(status int, header http.Header, body []byte) *APIError {
 		_ = json.Unmarshal(fields[key], &v)
 		return v
 	}
-	e.Message = firstNonEmpty(str("message"), str("description"))
-	e.ID = str("id")
-	if raw := fields["metadata"]; len(raw) > 0 {
+	e.Message = clip(firstNonEmpty(str("message"), str("description")), MaxBody)
+	e.ID = clip(str("id"), maxMessage)
+	if raw := fields["metadata"]; len(raw) > 0 && len(raw) <= MaxBody {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber() // keep large numbers exact
 		_ = dec.Decode(&e.Metadata)
 	}
-	e.Type = str("type")
+	e.Type = clip(str("type"), maxMessage)
 	if e.Type == "" {
 		e.Kind = kindOfStatus(status)
 	} else {

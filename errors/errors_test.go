@@ -692,11 +692,26 @@ func TestFromResponseLenientFields(t *testing.T) {
 
 // A huge message is cut in the error string, but kept whole in Message.
 func TestAPIErrorLongMessage(t *testing.T) {
-	msg := strings.Repeat("é", 50_000)
+	msg := strings.Repeat("é", 30_000) // 60 kB: within MaxBody
 	e := bperrors.FromResponse(400, nil, []byte(`{"type":"InvalidPayload","message":"`+msg+`"}`))
 	assert.Equal(t, msg, e.Message)
 	s := e.Error()
 	assert.Less(t, len(s), 1100)
 	assert.True(t, utf8.ValidString(s))
 	assert.True(t, strings.HasSuffix(s, "..."))
+}
+
+// Of a body longer than MaxBody, the error keeps a copy of its first
+// MaxBody bytes, not the whole body, and a cut message: an APIError never
+// holds more than its bound.
+func TestAPIErrorBodyBoundedAndCopied(t *testing.T) {
+	body := []byte(`{"type":"InvalidPayload","message":"` + strings.Repeat("x", 2*bperrors.MaxBody) + `"}`)
+	e := bperrors.FromResponse(404, nil, body)
+	assert.Equal(t, 404, e.StatusCode)
+	assert.ErrorIs(t, e, bperrors.ErrInvalidPayload)
+	assert.Len(t, e.Body, bperrors.MaxBody)
+	assert.LessOrEqual(t, cap(e.Body), bperrors.MaxBody+64, "a copy, not a slice of the whole body")
+	assert.Len(t, e.Message, bperrors.MaxBody+len("..."), "cut")
+	body[0] = 'X'
+	assert.Equal(t, byte('{'), e.Body[0], "a copy")
 }

@@ -17,7 +17,7 @@ import (
 
 // Missing is the error of a call that lacks a required argument: what.
 func Missing(op, what string) error {
-	return fmt.Errorf("botpress: %s: %w: %s is empty", op, ErrMissingArgument, what)
+	return Errorf("botpress: %s: %w: %s is empty", op, ErrMissingArgument, what)
 }
 
 // CheckPath refuses a path parameter that is empty or a dot segment.
@@ -26,7 +26,7 @@ func CheckPath(op, name, value string) error {
 	case "":
 		return Missing(op, name)
 	case ".", "..":
-		return fmt.Errorf("botpress: %s: %w: %s is %q", op, ErrInvalidArgument, name, value)
+		return Errorf("botpress: %s: %w: %s is %q", op, ErrInvalidArgument, name, value)
 	}
 	return nil
 }
@@ -217,16 +217,16 @@ type Builder func(ctx context.Context, base *Endpoint) (*http.Request, error)
 func Prepare(ctx context.Context, op string, base *Endpoint, build Builder, params any) (*http.Request, error) {
 	req, err := build(ctx, base)
 	if err != nil {
-		return nil, fmt.Errorf("botpress: %s: building request: %w", op, err)
+		return nil, Errorf("botpress: %s: building request: %w", op, err)
 	}
 	if params != nil {
 		q, err := EncodeQuery(params)
 		if err != nil {
-			return nil, fmt.Errorf("botpress: %s: encoding query: %w", op, err)
+			return nil, Errorf("botpress: %s: encoding query: %w", op, err)
 		}
 		req.URL.RawQuery = q
 		if err := EncodeHeaders(params, req.Header); err != nil {
-			return nil, fmt.Errorf("botpress: %s: encoding headers: %w", op, err)
+			return nil, Errorf("botpress: %s: encoding headers: %w", op, err)
 		}
 	}
 	return req, nil
@@ -238,7 +238,7 @@ func Prepare(ctx context.Context, op string, base *Endpoint, build Builder, para
 func Decode[T any](op string, body []byte) (*T, error) {
 	out := new(T)
 	if err := DecodeObject(body, out); err != nil {
-		return nil, fmt.Errorf("botpress: %s: %w: %v", op, ErrMalformedResponse, err)
+		return nil, Errorf("botpress: %s: %w: %v", op, ErrMalformedResponse, err)
 	}
 	return out, nil
 }

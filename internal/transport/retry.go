@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"time"
 
@@ -28,10 +29,13 @@ func IsIdempotent(method string) bool {
 //     refused was not processed, so sending it again cannot apply it twice.
 //     The wait is the answer's Retry-After (or retry-after-ms), else its
 //     RateLimit-Reset when above zero, else the backoff.
-//   - A 5xx answer or a network error is retried only when the call may be
-//     repeated (repeatable: an idempotent method, or WithIdempotent), as the
-//     request may have been applied. The wait is Retry-After, else the
-//     backoff.
+//   - A request that never left (the connection could not be made:
+//     refused, DNS failure, dial timeout) is retried whatever the method,
+//     with the backoff: the server cannot have applied it.
+//   - A 5xx answer or another network error is retried only when the call
+//     may be repeated (repeatable: an idempotent method, or WithIdempotent),
+//     as the request may have been applied. The wait is Retry-After, else
+//     the backoff.
 //
 // A wait the server asks for (Retry-After, RateLimit-Reset) longer than
 // MaxRetryAfter ends the retries.
@@ -41,7 +45,7 @@ func (cfg *Config) retryWait(n int, repeatable, resendable bool, res result, err
 	}
 	if err != nil {
 		var tooLarge *TooLargeError
-		if !repeatable || errors.As(err, &tooLarge) {
+		if (!repeatable && !NeverSent(err)) || errors.As(err, &tooLarge) {
 			return 0, false
 		}
 		return Backoff(n, cfg.RetryBase, cfg.RetryMax), true
@@ -65,6 +69,18 @@ func (cfg *Config) retryWait(n int, repeatable, resendable bool, res result, err
 		return 0, false
 	}
 	return d, true
+}
+
+// NeverSent reports whether err says that the request never left: dialing
+// the server failed (connection refused, DNS failure, dial timeout), so
+// nothing was sent.
+func NeverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 // Backoff is the wait before retry number n (from 0): base·2ⁿ capped at

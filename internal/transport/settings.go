@@ -2,7 +2,6 @@ package transport
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -30,7 +29,7 @@ func (cfg *Config) SetHTTPClient(hc *http.Client) {
 // SetTimeout bounds each attempt; zero means no bound.
 func (cfg *Config) SetTimeout(d time.Duration) {
 	if d < 0 {
-		cfg.Fail(fmt.Errorf("botpress: negative timeout %v", d))
+		cfg.Fail(Errorf("botpress: negative timeout %v", d))
 		return
 	}
 	cfg.Timeout = d
@@ -39,7 +38,7 @@ func (cfg *Config) SetTimeout(d time.Duration) {
 // SetMaxRetries sets how many times a failed attempt is retried.
 func (cfg *Config) SetMaxRetries(n int) {
 	if n < 0 {
-		cfg.Fail(fmt.Errorf("botpress: negative retry count %d", n))
+		cfg.Fail(Errorf("botpress: negative retry count %d", n))
 		return
 	}
 	cfg.MaxRetries = n
@@ -48,10 +47,30 @@ func (cfg *Config) SetMaxRetries(n int) {
 // SetRetryDelay sets the bounds of the backoff between retries.
 func (cfg *Config) SetRetryDelay(base, maxDelay time.Duration) {
 	if base <= 0 || maxDelay < base {
-		cfg.Fail(fmt.Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, maxDelay))
+		cfg.Fail(Errorf("botpress: invalid retry delays %v, %v: base must be positive and max at least base", base, maxDelay))
 		return
 	}
 	cfg.RetryBase, cfg.RetryMax = base, maxDelay
+}
+
+// SetMaxElapsed bounds a whole call, attempts and waits together; zero
+// means no bound.
+func (cfg *Config) SetMaxElapsed(d time.Duration) {
+	if d < 0 {
+		cfg.Fail(Errorf("botpress: negative WithMaxElapsed %v", d))
+		return
+	}
+	cfg.MaxElapsed = d
+}
+
+// SetMaxEmptyPages bounds the empty pages in a row a walk takes; zero
+// means no bound.
+func (cfg *Config) SetMaxEmptyPages(n int) {
+	if n < 0 {
+		cfg.Fail(Errorf("botpress: negative WithMaxEmptyPages %d", n))
+		return
+	}
+	cfg.MaxEmptyPages = n
 }
 
 // SetMaxRetryAfter sets the longest Retry-After honoured.
@@ -99,7 +118,7 @@ func (cfg *Config) CopyHeader(h http.Header, reserved func(canonicalKey string) 
 func ResolveBase(baseURL string) (base string, endpoint *Endpoint, err error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+		return "", nil, Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
 	}
 	base = strings.TrimRight(baseURL, "/")
 	s, err := url.Parse(base + "/")
@@ -107,7 +126,7 @@ func ResolveBase(baseURL string) (base string, endpoint *Endpoint, err error) {
 		endpoint, err = NewEndpoint(s.ResolveReference(&url.URL{Path: "./"}).String())
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
+		return "", nil, Errorf("botpress: base URL %q is not an absolute http(s) URL", baseURL)
 	}
 	return base, endpoint, nil
 }
@@ -122,13 +141,13 @@ func (cfg *Config) CheckHeaders(named ...Named) error {
 	for _, h := range append(named, Named{"user agent", cfg.UserAgent}) {
 		if !ValidHeaderValue(h.Value) {
 			// Never print the value: it may be the token.
-			return fmt.Errorf("botpress: the %s contains a control character", h.What)
+			return Errorf("botpress: the %s contains a control character", h.What)
 		}
 	}
 	for k, vs := range cfg.Header {
 		for _, v := range vs {
 			if !ValidHeaderValue(v) || !ValidHeaderValue(k) {
-				return fmt.Errorf("botpress: header %q has a control character", k)
+				return Errorf("botpress: header %q has a control character", k)
 			}
 		}
 	}
@@ -146,28 +165,37 @@ func ValidHeaderValue(v string) bool {
 	return true
 }
 
-// credentialHeaders are the headers a redirect to another origin must not
-// carry.
-var credentialHeaders = []string{
-	"Authorization", "Proxy-Authorization", "Cookie", "Cookie2",
-	"Www-Authenticate", "Proxy-Authenticate",
+// keptHeaders are the headers a redirect to another origin keeps: those
+// that say nothing of who sends the request. Every other header the
+// request had (the token, the scope headers, the user key, the headers of
+// WithHeader, cookies) is dropped.
+var keptHeaders = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true,
+	"User-Agent": true, "Content-Type": true, "Content-Length": true,
+	"Referer": true,
 }
 
 // GuardRedirects returns a copy of hc (same transport, jar and timeout)
-// whose redirect policy removes the credentials (the standard ones and the
-// extra headers named) from a redirect that leaves the origin (scheme, host
-// and port) of the first request. net/http removes the standard ones only
-// when the host name changes, so on its own it sends the token to another
-// port of the same host, or from https to http. hc's own CheckRedirect, if
-// any, runs afterwards; without one, the default limit of 10 redirects
-// applies.
+// whose redirect policy drops from a redirect that leaves the origin
+// (scheme, host and port) of the first request every header but those
+// that say nothing of the sender (Accept, User-Agent, Content-Type ...):
+// the credentials, the scope headers (x-bot-id ...), the user key, and the
+// extra headers of WithHeader. net/http removes the standard credentials
+// only, and only when the host name changes, so on its own it sends the
+// token to another port of the same host, or from https to http, and the
+// other headers anywhere. hc's own CheckRedirect, if any, runs afterwards;
+// without one, the default limit of 10 redirects applies. extra names
+// headers to drop too (kept for callers; every header not kept is dropped
+// anyway).
 func GuardRedirects(hc *http.Client, extra ...string) *http.Client {
 	guarded := *hc
 	next := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
-			for _, h := range credentialHeaders {
-				req.Header.Del(h)
+			for k := range req.Header {
+				if !keptHeaders[k] {
+					delete(req.Header, k)
+				}
 			}
 			for _, h := range extra {
 				req.Header.Del(h)

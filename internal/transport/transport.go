@@ -43,10 +43,9 @@ var ErrMissingArgument = errors.New("missing argument")
 // path the request goes to.
 var ErrInvalidArgument = errors.New("invalid argument")
 
-// ErrMalformedResponse is wrapped by the error a call returns when the
-// server answered with a success status but a body that is not the JSON
-// object the operation promises.
-var ErrMalformedResponse = errors.New("malformed response")
+// ErrMalformedResponse is errors.ErrMalformedResponse: a success answer
+// that is not what the operation promises.
+var ErrMalformedResponse = bperrors.ErrMalformedResponse
 
 // Pacer spaces the attempts of a client (package client's WithRateLimit):
 // Do waits for it before each attempt and hands it each answer's header.
@@ -59,6 +58,21 @@ type Pacer interface {
 	Observe(turn uint64, h http.Header, now time.Time)
 }
 
+// ErrMaxElapsed is wrapped by the error of a call that took longer than
+// its bound (WithMaxElapsed), with context.DeadlineExceeded.
+var ErrMaxElapsed = errors.New("the call took longer than WithMaxElapsed allows")
+
+// CallContext returns the context a whole call runs under: ctx bounded by
+// MaxElapsed, when set, whose error then wraps ErrMaxElapsed (see
+// context.Cause). The CancelFunc is never nil.
+func (cfg *Config) CallContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cfg.MaxElapsed <= 0 {
+		return ctx, noCancel
+	}
+	return context.WithTimeoutCause(ctx, cfg.MaxElapsed,
+		fmt.Errorf("%w (%v): %w", ErrMaxElapsed, cfg.MaxElapsed, context.DeadlineExceeded))
+}
+
 // Config is how requests are sent. The API packages embed it in their own
 // configuration; a call works on a copy.
 type Config struct {
@@ -68,6 +82,13 @@ type Config struct {
 	RetryBase     time.Duration
 	RetryMax      time.Duration
 	MaxRetryAfter time.Duration
+	// MaxElapsed, when positive, bounds a whole call: its attempts and
+	// the waits between them (backoff, Retry-After, the rate limit); see
+	// CallContext.
+	MaxElapsed time.Duration
+	// MaxEmptyPages bounds the empty pages in a row a walk takes, each
+	// followed by another, before it ends with ErrEmptyPages; 0: no bound.
+	MaxEmptyPages int
 	Logger        *slog.Logger // one debug record per attempt when set
 	Idempotent    bool         // retry the call like a GET whatever its method
 	UserAgent     string
@@ -97,6 +118,7 @@ func Defaults() Config {
 		RetryBase:     DefaultRetryBaseDelay,
 		RetryMax:      DefaultRetryMaxDelay,
 		MaxRetryAfter: DefaultMaxRetryAfter,
+		MaxEmptyPages: DefaultMaxEmptyPages,
 	}
 }
 
@@ -118,7 +140,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		if cfg.Pacer != nil {
 			var err error
 			if turn, err = cfg.Pacer.Wait(ctx); err != nil {
-				return nil, fmt.Errorf("botpress: %s: waiting for the rate limit: %w", name, err)
+				return nil, Errorf("botpress: %s: waiting for the rate limit: %w", name, cause(ctx, err))
 			}
 		}
 		var start time.Time
@@ -142,7 +164,7 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 		}
 		if ctx.Err() != nil {
 			// The caller gave up: report that, whatever the attempt saw.
-			return nil, fmt.Errorf("botpress: %s: %w", name, ctx.Err())
+			return nil, Errorf("botpress: %s: %w", name, context.Cause(ctx))
 		}
 		var apiErr *bperrors.APIError
 		if err == nil {
@@ -154,14 +176,30 @@ func (cfg *Config) Do(ctx context.Context, name string, req *http.Request) ([]by
 				return nil, apiErr
 			}
 			if attempt > 0 {
-				return nil, fmt.Errorf("botpress: %s: after %d attempts: %w", name, attempt+1, err)
+				return nil, Errorf("botpress: %s: after %d attempts: %w", name, attempt+1, err)
 			}
-			return nil, fmt.Errorf("botpress: %s: %w", name, err)
+			return nil, Errorf("botpress: %s: %w", name, err)
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			// The wait would outlast the call: fail now, with what the
+			// last attempt got and the deadline.
+			if apiErr != nil {
+				return nil, Errorf("botpress: %w (not retried: waiting %v would pass the deadline: %w)", apiErr, wait.Round(time.Millisecond), context.DeadlineExceeded)
+			}
+			return nil, Errorf("botpress: %s: after %d attempts: %w (not retried: waiting %v would pass the deadline: %w)", name, attempt+1, err, wait.Round(time.Millisecond), context.DeadlineExceeded)
 		}
 		if err := Sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("botpress: %s: waiting to retry: %w", name, err)
+			return nil, Errorf("botpress: %s: waiting to retry: %w", name, cause(ctx, err))
 		}
 	}
+}
+
+// cause is context.Cause(ctx) when err is ctx's error, else err.
+func cause(ctx context.Context, err error) error {
+	if err != nil && err == ctx.Err() {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 // ErrorOf is the *errors.APIError of an answer of status to req, sent for
@@ -174,7 +212,8 @@ func (cfg *Config) ErrorOf(name string, req *http.Request, status int, header ht
 }
 
 // scrubSecret masks the secret where a server echoed it back (a proxy's
-// "invalid token bp_pat_..." page, say), so that no error string carries it.
+// "invalid token bp_pat_..." page, say), so that no error carries it: in
+// its message, ID, type, body, metadata and header.
 func scrubSecret(e *bperrors.APIError, secret string) {
 	if len(secret) < 4 {
 		return // too short to tell apart from ordinary text
@@ -186,6 +225,53 @@ func scrubSecret(e *bperrors.APIError, secret string) {
 	if bytes.Contains(e.Body, []byte(secret)) {
 		e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte(mask))
 	}
+	if e.Metadata != nil {
+		e.Metadata, _ = scrubValue(e.Metadata, secret, mask).(map[string]any)
+	}
+	for k, vs := range e.Header {
+		for _, v := range vs {
+			if strings.Contains(v, secret) || strings.Contains(k, secret) {
+				e.Header = scrubHeader(e.Header, secret, mask)
+				return
+			}
+		}
+	}
+}
+
+// scrubHeader returns a copy of h with secret replaced by mask in its keys
+// and values: the answer's header is not written to.
+func scrubHeader(h http.Header, secret, mask string) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = strings.ReplaceAll(v, secret, mask)
+		}
+		out[strings.ReplaceAll(k, secret, mask)] = c
+	}
+	return out
+}
+
+// scrubValue replaces secret by mask in the strings of a decoded JSON
+// value, map keys included.
+func scrubValue(v any, secret, mask string) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, secret, mask)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[strings.ReplaceAll(k, secret, mask)] = scrubValue(x, secret, mask)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = scrubValue(x, secret, mask)
+		}
+		return out
+	}
+	return v
 }
 
 // result is what one attempt got back.
@@ -260,6 +346,21 @@ func (cfg *Config) attempt(ctx context.Context, req *http.Request, n int) (resul
 		return result{}, RedactErr(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// An error answer: only its first bperrors.MaxErrorRead bytes are
+		// read, whatever its length (the rest is not read: the connection
+		// is closed), so that it keeps its status and becomes an
+		// *APIError, which keeps a bounded part of it.
+		body, err := readBody(resp.Body, resp.ContentLength, bperrors.MaxErrorRead)
+		if len(body) > bperrors.MaxErrorRead {
+			body = body[:bperrors.MaxErrorRead]
+		}
+		res := result{status: resp.StatusCode, header: resp.Header, body: body}
+		if err != nil && len(body) == 0 {
+			return res, fmt.Errorf("reading %d answer: %w", resp.StatusCode, err)
+		}
+		return res, nil
+	}
 	limit := MaxResponseBody
 	if cfg.MaxBody > 0 && cfg.MaxBody < limit {
 		limit = cfg.MaxBody
@@ -286,16 +387,25 @@ type TooLargeError struct {
 
 func (e *TooLargeError) Error() string { return fmt.Sprintf("answer larger than %d bytes", e.Limit) }
 
-// maxSizeHint bounds the buffer readBody reserves from the announced size,
-// so that a wrong Content-Length cannot make it reserve much more than the
-// answer holds.
+// maxSizeHint bounds the buffer readBody reserves from the announced size
+// before any of the answer came, so that a wrong Content-Length cannot
+// make it reserve much more than the answer holds; and it is the size of
+// the chunks a long answer of unknown length is read in.
 const maxSizeHint = 1 << 20
 
 // readBody reads r to its end, or to max+1 bytes if it is longer (so that
-// the caller can tell), like io.ReadAll(io.LimitReader(r, max+1)). It starts from a buffer
-// of the announced size (size, -1 when unknown; up to maxSizeHint) plus one
-// byte, so that an answer of the size announced is read into one
-// allocation, where io.ReadAll would grow its buffer several times.
+// the caller can tell), like io.ReadAll(io.LimitReader(r, max+1)), with
+// memory close to the answer's size where io.ReadAll would grow its buffer
+// many times (allocating about five times a large answer's size):
+//
+//   - size is the announced size (-1 when unknown). The buffer starts at
+//     that size (up to maxSizeHint) plus one byte; once it is full, an
+//     answer that keeps coming is believed, and the buffer grows once to
+//     the announced size plus one byte: a correct answer takes at most two
+//     allocations, the second of its size.
+//   - An answer of unknown size past maxSizeHint is read in chunks of
+//     maxSizeHint bytes, copied once into a buffer of its size at the end:
+//     twice its size in all.
 func readBody(r io.Reader, size int64, max int) ([]byte, error) {
 	limit := max + 1
 	capacity := 512
@@ -303,23 +413,49 @@ func readBody(r io.Reader, size int64, max int) ([]byte, error) {
 		capacity = int(min(size, maxSizeHint, int64(max))) + 1
 	}
 	b := make([]byte, 0, capacity)
+	var chunks [][]byte // full chunks of an answer of unknown size, before b
+	read := 0           // bytes in chunks
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // grow as append does
+			switch {
+			case size >= 0 && int64(cap(b)) <= size && size < int64(limit):
+				// Believe the announced size now that this much came.
+				nb := make([]byte, len(b), int(size)+1)
+				copy(nb, b)
+				b = nb
+			case len(b) < maxSizeHint:
+				nb := make([]byte, len(b), min(2*cap(b), maxSizeHint))
+				copy(nb, b)
+				b = nb
+			default:
+				chunks = append(chunks, b)
+				read += len(b)
+				b = make([]byte, 0, maxSizeHint)
+			}
 		}
 		buf := b[len(b):cap(b)]
-		if rest := limit - len(b); len(buf) > rest {
+		if rest := limit - read - len(b); len(buf) > rest {
 			buf = buf[:rest]
 		}
+		var n int
+		var err error
 		if len(buf) == 0 {
-			return b, nil
+			err = io.EOF // the limit is reached: stop there
+		} else {
+			n, err = r.Read(buf)
+			b = b[:len(b)+n]
 		}
-		n, err := r.Read(buf)
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
+		if err == io.EOF || err != nil {
+			if chunks != nil {
+				all := make([]byte, 0, read+len(b))
+				for _, c := range chunks {
+					all = append(all, c...)
+				}
+				b = append(all, b...)
+			}
+			if err == io.EOF {
+				return b, nil
+			}
 			return b, err
 		}
 	}

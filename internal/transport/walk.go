@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/maphash"
 	"iter"
 )
@@ -12,6 +11,15 @@ import (
 // page token it already gave during the same walk, which would otherwise
 // make the walk loop forever.
 var ErrRepeatedToken = errors.New("server repeated a page token")
+
+// ErrEmptyPages is yielded by a walker when the server hands more empty
+// pages in a row than the walk allows (MaxEmptyPages), each with a new
+// token, which would otherwise make the walk go on forever.
+var ErrEmptyPages = errors.New("server gave too many empty pages in a row")
+
+// DefaultMaxEmptyPages is how many empty pages in a row, each followed by
+// another, a walk takes before it ends with ErrEmptyPages.
+const DefaultMaxEmptyPages = 100
 
 // FetchPage gets one page: its items and the token of the next page, ""
 // on the last one.
@@ -50,14 +58,16 @@ type Page[T any] struct {
 func (p Page[T]) Last() bool { return p.NextToken == "" }
 
 // Pages is the one page iterator behind every *Pages method of packages
-// client and chat and, through ItemsOf, every All* method. It fetches a page only when the loop has
-// consumed the previous one, follows nextToken through empty pages, stops
-// when the loop breaks, and yields an error at most once, as the last
-// element.
-func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage[T]) iter.Seq2[Page[T], error] {
+// client and chat and, through ItemsOf, every All* method. It fetches a
+// page only when the loop has consumed the previous one, follows nextToken
+// through empty pages, stops when the loop breaks or ctx ends (checked
+// before each page), and yields an error at most once, as the last
+// element. A walk that gets more than maxEmpty empty pages in a row, each
+// with a next token, ends with ErrEmptyPages (maxEmpty <= 0: no bound).
+func Pages[T any](ctx context.Context, op string, start *string, maxEmpty int, fetch FetchPage[T]) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
 		if ctx == nil {
-			yield(Page[T]{}, fmt.Errorf("botpress: %s: nil context", op))
+			yield(Page[T]{}, Errorf("botpress: %s: nil context", op))
 			return
 		}
 		token := start
@@ -67,9 +77,10 @@ func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage
 		if token != nil {
 			seen[maphash.String(seed, *token)] = struct{}{}
 		}
+		empty := 0 // empty pages in a row
 		for {
-			if err := ctx.Err(); err != nil {
-				yield(Page[T]{}, fmt.Errorf("botpress: %s: %w", op, err))
+			if ctx.Err() != nil {
+				yield(Page[T]{}, Errorf("botpress: %s: %w", op, context.Cause(ctx)))
 				return
 			}
 			items, next, err := fetch(ctx, token)
@@ -88,13 +99,26 @@ func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage
 					// gets its items, then the error.
 					page.NextToken = ""
 					if yield(page, nil) {
-						yield(Page[T]{}, fmt.Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
+						yield(Page[T]{}, Errorf("botpress: %s: %w: %.32q", op, ErrRepeatedToken, next))
 					}
 					return
 				}
 				seen[h] = struct{}{}
 			}
+			if len(items) == 0 && next != "" {
+				empty++
+			} else {
+				empty = 0
+			}
+			if ctx.Err() != nil {
+				yield(Page[T]{}, Errorf("botpress: %s: %w", op, context.Cause(ctx)))
+				return
+			}
 			if !yield(page, nil) || next == "" {
+				return
+			}
+			if maxEmpty > 0 && empty >= maxEmpty {
+				yield(Page[T]{}, Errorf("botpress: %s: %w: %d (the bound is set with WithMaxEmptyPages)", op, ErrEmptyPages, empty))
 				return
 			}
 			token = &next
@@ -103,8 +127,10 @@ func Pages[T any](ctx context.Context, op string, start *string, fetch FetchPage
 }
 
 // ItemsOf is the item walker behind every All* method: the items of the
-// pages seq yields, one at a time, and its error, if any, at the end.
-func ItemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
+// pages seq yields, one at a time, and its error, if any, at the end. It
+// checks ctx before each item: once ctx ends, no item comes, only ctx's
+// error (named after op).
+func ItemsOf[T any](ctx context.Context, op string, seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		for page, err := range seq {
@@ -113,6 +139,10 @@ func ItemsOf[T any](seq iter.Seq2[Page[T], error]) iter.Seq2[T, error] {
 				return
 			}
 			for _, item := range page.Items {
+				if ctx != nil && ctx.Err() != nil {
+					yield(zero, Errorf("botpress: %s: %w", op, context.Cause(ctx)))
+					return
+				}
 				if !yield(item, nil) {
 					return
 				}
