@@ -25,7 +25,10 @@ import (
 // posted one at a time, in the order they happened; those of different
 // conversations at once. Like the integration, bptest counts any 2xx as
 // delivered and does not retry; it records each failed delivery
-// (ChatWebhookFailures) and logs it (WithLogger).
+// (ChatWebhookFailures) and logs it (WithLogger). Faults:
+// DropChatWebhookDeliveries loses signals; ChatWebhook.Deltas and
+// ChatWebhook.DropAfterDeltas change the pieces of streamed replies as
+// Fault.Deltas and Fault.DropStreamAfterDeltas change a stream's.
 
 // Defaults of webhook delivery.
 const (
