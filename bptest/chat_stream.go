@@ -309,7 +309,9 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 }
 
 // deltaShaper applies a stream's delta faults (Fault.Deltas,
-// Fault.DropStreamAfterDeltas) to the signals it carries.
+// Fault.DropStreamAfterDeltas) to the signals it carries, and those of
+// webhook delivery (ChatWebhook.Deltas, ChatWebhook.DropAfterDeltas) to the
+// signals of a conversation (hookShaping, chat_webhook.go).
 type deltaShaper struct {
 	faults streamFaults
 	deltas int    // message_stream_delta signals come so far

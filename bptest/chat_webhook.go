@@ -25,7 +25,10 @@ import (
 // posted one at a time, in the order they happened; those of different
 // conversations at once. Like the integration, bptest counts any 2xx as
 // delivered and does not retry; it records each failed delivery
-// (ChatWebhookFailures) and logs it (WithLogger).
+// (ChatWebhookFailures) and logs it (WithLogger). Faults:
+// DropChatWebhookDeliveries loses signals; ChatWebhook.Deltas and
+// ChatWebhook.DropAfterDeltas change the pieces of streamed replies as
+// Fault.Deltas and Fault.DropStreamAfterDeltas change a stream's.
 
 // Defaults of webhook delivery.
 const (
@@ -60,6 +63,25 @@ type ChatWebhook struct {
 	// receiver that never answers holds the request that caused the
 	// signal for as long as Botpress lets it run.)
 	Timeout time.Duration
+	// Deltas is a fault: it changes the message_stream_delta signals (the
+	// pieces of streamed replies) delivered, as Fault.Deltas does on a
+	// listenConversation stream: DeltasDrop, DeltasReorder or DeltasRepeat.
+	// The pieces are counted per conversation, across replies; a piece
+	// DeltasReorder holds for its pair goes out before the conversation's
+	// next signal. The pieces not sent are not failures. "" sends them as
+	// they are.
+	Deltas DeltaFault
+	// DropAfterDeltas is a fault: the rest of a streamed reply is lost
+	// mid-reply, once per conversation, right after the conversation's
+	// DropAfterDeltas-th piece (counted from its first, across replies,
+	// those Deltas drops included). The reply's later pieces and its
+	// message_stream_complete (or message_stream_abort) are not delivered,
+	// each recorded as a failure; a piece DeltasReorder held is lost too.
+	// The final message's message_created, and every signal after it, go
+	// out as usual: a receiver gets the final message once, as
+	// message_created only (an aborted reply gets no end at all). 0 means
+	// never.
+	DropAfterDeltas int
 }
 
 // ChatWebhookFailure is a delivery that failed: no answer within the
@@ -152,6 +174,14 @@ func checkChatWebhook(hook ChatWebhook) error {
 	if hook.Timeout < 0 {
 		return fmt.Errorf("bptest: Chat webhook timeout %v: must not be negative", hook.Timeout)
 	}
+	switch hook.Deltas {
+	case "", DeltasDrop, DeltasReorder, DeltasRepeat:
+	default:
+		return fmt.Errorf("bptest: Chat webhook delta fault %q: must be %q, %q or %q", hook.Deltas, DeltasDrop, DeltasReorder, DeltasRepeat)
+	}
+	if hook.DropAfterDeltas < 0 {
+		return fmt.Errorf("bptest: Chat webhook DropAfterDeltas %d: must not be negative", hook.DropAfterDeltas)
+	}
 	return nil
 }
 
@@ -171,6 +201,7 @@ type chatWebhook struct {
 	mu        sync.Mutex // guards what follows
 	hook      ChatWebhook
 	queues    map[string][]hookDelivery // by runtime conversation, while its sender runs
+	shaping   map[string]*hookShaping   // by runtime conversation, once a delta fault hit it
 	pending   int                       // signals queued or being posted
 	idle      chan struct{}             // closed while pending is 0
 	delivered int
@@ -191,7 +222,7 @@ func newChatWebhook(s *Server, hook ChatWebhook) *chatWebhook {
 	idle := make(chan struct{})
 	close(idle)
 	return &chatWebhook{
-		srv: s, ctx: ctx, cancel: cancel, hook: hook, queues: map[string][]hookDelivery{}, idle: idle,
+		srv: s, ctx: ctx, cancel: cancel, hook: hook, queues: map[string][]hookDelivery{}, shaping: map[string]*hookShaping{}, idle: idle,
 		client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 	}
 }
@@ -246,21 +277,93 @@ func (w *chatWebhook) send(conv string) {
 		d := q[0]
 		q[0] = hookDelivery{}
 		w.queues[conv] = q[1:]
+		sh := w.shaping[conv]
+		if sh == nil && (d.hook.Deltas != "" || d.hook.DropAfterDeltas > 0) {
+			sh = &hookShaping{}
+			w.shaping[conv] = sh
+		}
 		w.mu.Unlock()
 
-		status, err := w.post(d)
+		// The shaping of a conversation is used by its one sender at a
+		// time (a sender starts and ends under w.mu).
+		out, lost := [][]byte{d.data}, [][]byte(nil)
+		if sh != nil {
+			out, lost = sh.shape(d)
+		}
+		for _, data := range out {
+			status, err := w.post(hookDelivery{hook: d.hook, data: data})
+			w.mu.Lock()
+			if err == nil {
+				w.delivered++
+			} else {
+				w.failLocked(data, status, err.Error())
+			}
+			w.mu.Unlock()
+		}
 
 		w.mu.Lock()
-		if err == nil {
-			w.delivered++
-		} else {
-			w.failLocked(d.data, status, err.Error())
+		for _, data := range lost {
+			w.failLocked(data, 0, "lost mid-reply by the test (ChatWebhook.DropAfterDeltas)")
 		}
 		if w.pending--; w.pending == 0 {
 			close(w.idle)
 		}
 		w.mu.Unlock()
 	}
+}
+
+// hookShaping applies the delta faults of ChatWebhook to the signals of
+// one conversation, with the deltaShaper of listenConversation streams.
+type hookShaping struct {
+	shaper deltaShaper
+	cut    bool   // DropAfterDeltas has cut a reply
+	lost   string // the stream being lost, until it ends
+}
+
+// shape returns the signals to post for one, in order, and those lost to
+// DropAfterDeltas.
+func (h *hookShaping) shape(d hookDelivery) (out, lost [][]byte) {
+	if h.lost != "" {
+		typ, stream := streamSignal(d.data)
+		if stream == h.lost {
+			if typ != "message_stream_delta" {
+				h.lost = "" // its end: complete or abort
+			}
+			return nil, [][]byte{d.data}
+		}
+	}
+	h.shaper.faults = streamFaults{deltas: d.hook.Deltas}
+	if !h.cut {
+		h.shaper.faults.dropAfterDeltas = d.hook.DropAfterDeltas
+	}
+	out, cut := h.shaper.shape(d.data)
+	if cut {
+		h.cut = true
+		_, h.lost = streamSignal(d.data)
+		if held := h.shaper.flush(); held != nil { // held for its pair: lost with the rest
+			lost = append(lost, held)
+		}
+	}
+	return out, lost
+}
+
+// streamSignal returns the type of a signal and, for the signals of
+// streamed replies, their stream's ID.
+func streamSignal(data []byte) (typ, stream string) {
+	var env struct {
+		Type string `json:"type"`
+		Data struct {
+			StreamID string `json:"streamId"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return "", ""
+	}
+	switch env.Type {
+	case "message_stream_delta", "message_stream_complete", "message_stream_abort":
+		return env.Type, env.Data.StreamID
+	}
+	return env.Type, ""
 }
 
 // post makes one delivery and returns the receiver's status.

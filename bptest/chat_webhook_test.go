@@ -319,3 +319,54 @@ func ExampleWithChatWebhook() {
 	// bot=true hello
 	// failed: 0
 }
+
+// The delta faults of webhook delivery, per conversation: pieces repeated,
+// and each conversation's first reply cut after its second piece (its
+// third piece and message_stream_complete lost, its message_created
+// delivered); the next reply comes whole.
+func TestChatWebhookDeltaFaults(t *testing.T) {
+	hook := newHookReceiver(t, nil)
+	srv := bptest.Start(t, bptest.WithChatWebhook(bptest.ChatWebhook{URL: hook.URL, Secret: "s", Deltas: bptest.DeltasRepeat, DropAfterDeltas: 2}))
+	srv.OnMessage(func(context.Context, bptest.IncomingMessage) []message.Payload {
+		return []message.Payload{bptest.StreamedText("a", "b", "c")}
+	})
+	ann, _ := newChatUser(t, srv, `{"id":"ann"}`)
+	for _, conv := range []string{"r1", "r2"} {
+		ann.newConversation(`{"id":"` + conv + `"}`)
+		for range 2 {
+			ann.send(conv, message.Text("hi"))
+			waitHook(t, srv)
+		}
+	}
+	byConv := map[string][]string{}
+	for _, r := range hook.requests() {
+		var d struct {
+			ConversationID string `json:"conversationId"`
+			Delta          string `json:"delta"`
+			Message        struct {
+				ConversationID string `json:"conversationId"`
+			} `json:"message"` // message_stream_complete
+		}
+		require.NoError(t, json.Unmarshal(r.Data, &d))
+		if d.ConversationID == "" {
+			d.ConversationID = d.Message.ConversationID
+		}
+		byConv[d.ConversationID] = append(byConv[d.ConversationID], strings.TrimSpace(r.Type+" "+d.Delta))
+	}
+	require.Len(t, byConv, 2)
+	user := "message_created"
+	first := []string{user, "message_stream_delta a", "message_stream_delta a", "message_stream_delta b", "message_stream_delta b", "message_created"}
+	second := []string{user, "message_stream_delta a", "message_stream_delta a", "message_stream_delta b", "message_stream_delta b",
+		"message_stream_delta c", "message_stream_delta c", "message_stream_complete", "message_created"}
+	for conv, got := range byConv {
+		assert.Equal(t, append(first, second...), got, conv)
+	}
+	failures := srv.ChatWebhookFailures()
+	require.Len(t, failures, 4, "per conversation: the third piece and message_stream_complete")
+	for _, f := range failures {
+		assert.Contains(t, f.Err, "DropAfterDeltas")
+	}
+
+	assert.ErrorContains(t, srv.SetChatWebhook(bptest.ChatWebhook{URL: hook.URL, Deltas: "shuffle"}), "shuffle")
+	assert.ErrorContains(t, srv.SetChatWebhook(bptest.ChatWebhook{URL: hook.URL, DropAfterDeltas: -1}), "negative")
+}

@@ -21,7 +21,9 @@
 // -chat-webhook-url URL (and -chat-webhook-secret S), every signal of the
 // Chat API is also POSTed to URL with x-secret-key: S, as the Chat
 // integration does with its webhookUrl and webhookSecret (see
-// bptest.ChatWebhook).
+// bptest.ChatWebhook); -chat-webhook-deltas drop, reorder or repeat and
+// -chat-webhook-drop-after-deltas N apply the delta faults to those
+// deliveries (ChatWebhook.Deltas, ChatWebhook.DropAfterDeltas).
 //
 // -fault, repeatable, makes it misbehave on purpose, as bptest.Fault does:
 //
@@ -101,6 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&hook.URL, "chat-webhook-url", "", "POST every signal of the Chat API to this URL, as the Chat integration does with its webhookUrl (it posts to the URL with one trailing /)")
 	fs.StringVar(&hook.Secret, "chat-webhook-secret", "", "secret sent in the x-secret-key header of each webhook delivery (webhookSecret)")
 	fs.DurationVar(&hook.Timeout, "chat-webhook-timeout", bptest.DefaultChatWebhookTimeout, "longest time one webhook delivery may take")
+	fs.Func("chat-webhook-deltas", "drop, reorder or repeat the pieces of streamed replies (message_stream_delta) delivered by webhook", func(v string) error {
+		hook.Deltas = bptest.DeltaFault(v)
+		return nil
+	})
+	fs.IntVar(&hook.DropAfterDeltas, "chat-webhook-drop-after-deltas", 0, "lose the rest of a streamed reply delivered by webhook after that many pieces, once per conversation: its final message still comes as message_created (0: never)")
 	h2c := fs.Bool("h2c", false, "also speak HTTP/2 without TLS (prior knowledge) on the same address")
 	botReply := fs.String("bot-reply", "echo", "what the bot answers a message sent through the Chat API: echo (a copy of it) or none")
 	chatStream := fs.Bool("chat-stream", false, "the echo bot streams its copy of a text message: a message_stream_delta signal per word, then message_stream_complete and message_created of the whole text")

@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -340,6 +340,8 @@ func TestRunChatWebhook(t *testing.T) {
 	defer hook.Close()
 	var stderr bytes.Buffer
 	assert.Error(t, run(context.Background(), []string{"-chat-webhook-url", "nowhere"}, io.Discard, &stderr))
+	assert.Error(t, run(context.Background(), []string{"-chat-webhook-url", hook.URL, "-chat-webhook-deltas", "shuffle"}, io.Discard, &stderr))
+	assert.Error(t, run(context.Background(), []string{"-chat-webhook-url", hook.URL, "-chat-webhook-drop-after-deltas", "-1"}, io.Discard, &stderr))
 
 	lines, _ := startMock(t, "-chat-webhook-url", hook.URL+"/hook", "-chat-webhook-secret", "s3cret", "-chat-webhook-timeout", "5s", "-bot-reply", "none")
 	env := mockEnv(lines)
