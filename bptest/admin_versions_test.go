@@ -325,5 +325,5 @@ func TestCallAction(t *testing.T) {
 	assert.Equal(t, map[string]any{"to": "a@b.c"}, ok.Input)
 	assert.Equal(t, true, ok.Output.MustGet()["sent"])
 	assert.EqualValues(t, 250, ok.DurationMs)
-	assert.Equal(t, "2026-03-04T05:06:07.000Z", ok.Timestamp)
+	assert.Equal(t, mustTime("2026-03-04T05:06:07.000Z"), ok.Timestamp)
 }

@@ -59,12 +59,10 @@ var stripeTestCards = map[string][2]string{
 }
 
 func wsInvoiceView(inv gen.Invoice, attempts int) gen.WorkspaceInvoice {
-	created := stampOf(inv.CreatedAt)
+	created := inv.CreatedAt
 	period := created
-	if s, err := inv.PeriodStart.Get(); err == nil {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			period = t
-		}
+	if t, err := inv.PeriodStart.Get(); err == nil {
+		period = t
 	}
 	period = period.UTC()
 	out := gen.WorkspaceInvoice{
@@ -94,7 +92,7 @@ func (h *server) ListWorkspaceInvoices(ctx context.Context, req gen.ListWorkspac
 	if err != nil {
 		return nil, err
 	}
-	recs := sortedBy(b.invoices.filter(nil), func(inv gen.Invoice) time.Time { return stampOf(inv.CreatedAt) })
+	recs := sortedBy(b.invoices.filter(nil), func(inv gen.Invoice) time.Time { return inv.CreatedAt })
 	out := gen.ListWorkspaceInvoices200JSONResponse{Invoices: make([]gen.WorkspaceInvoice, 0, len(recs))}
 	for _, r := range slices.Backward(recs) {
 		out.Invoices = append(out.Invoices, wsInvoiceView(r.v, b.attempts[r.v.ID]))
@@ -266,18 +264,13 @@ func (st *state) loadInvoices(byWorkspace map[string][]gen.Invoice, now time.Tim
 			if !inv.Status.Valid() {
 				return fmt.Errorf("workspace %s: invoice %s: unknown status %q", ws, inv.ID, inv.Status)
 			}
-			for name, f := range map[string]*nullable.Nullable[string]{
-				"dueDate": &inv.DueDate, "periodStart": &inv.PeriodStart, "periodEnd": &inv.PeriodEnd, "pdfUrl": &inv.PdfURL,
-			} {
-				s, err := f.Get()
-				switch {
-				case err != nil:
+			for _, f := range []*nullable.Nullable[time.Time]{&inv.DueDate, &inv.PeriodStart, &inv.PeriodEnd} {
+				if _, err := f.Get(); err != nil {
 					f.SetNull()
-				case name != "pdfUrl":
-					if _, err := time.Parse(time.RFC3339, s); err != nil {
-						return fmt.Errorf("workspace %s: invoice %s: %s %q is not an ISO 8601 date-time", ws, inv.ID, name, s)
-					}
 				}
+			}
+			if _, err := inv.PdfURL.Get(); err != nil {
+				inv.PdfURL.SetNull()
 			}
 			b.invoices.add(inv.ID, seq, inv)
 		}

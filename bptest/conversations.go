@@ -90,9 +90,6 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
-		return nil, err
-	}
 	tags := req.Params.Tags
 	recs := b.conversations.filter(func(c gen.Conversation) bool {
 		if p.IntegrationName != nil && *p.IntegrationName != "" && c.Integration != *p.IntegrationName {

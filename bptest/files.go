@@ -90,7 +90,7 @@ func (st *state) storeContent(bot, fileID, sig string, data []byte, contentType 
 	if f.file.Index {
 		st.startIndexing(f)
 	}
-	f.file.UpdatedAt = timestamp(st.now())
+	f.file.UpdatedAt = instant(st.now())
 	return nil
 }
 
@@ -233,7 +233,7 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 	defer unlock()
 	bot := botOf(ctx)
 	fs := st.bot(bot).files
-	now := timestamp(st.now())
+	now := instant(st.now())
 	f := gen.File{
 		BotID:          bot,
 		Key:            body.Key,
@@ -252,7 +252,7 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 		f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicies(p))
 	}
 	if body.ExpiresAt != nil {
-		f.ExpiresAt = ptr(timestamp(*body.ExpiresAt))
+		f.ExpiresAt = ptr(instant(*body.ExpiresAt))
 	}
 	// The same key replaces the record, keeping its ID and creation time
 	// and dropping its content.
@@ -350,9 +350,9 @@ func fileSortKey(field gen.ListFilesParamsSortField) func(a, b gen.File) int {
 	case gen.ListFilesParamsSortFieldStatus:
 		return func(a, b gen.File) int { return strings.Compare(string(a.Status), string(b.Status)) }
 	case gen.ListFilesParamsSortFieldUpdatedAt:
-		return func(a, b gen.File) int { return strings.Compare(a.UpdatedAt, b.UpdatedAt) }
+		return func(a, b gen.File) int { return a.UpdatedAt.Compare(b.UpdatedAt) }
 	}
-	return func(a, b gen.File) int { return strings.Compare(a.CreatedAt, b.CreatedAt) }
+	return func(a, b gen.File) int { return a.CreatedAt.Compare(b.CreatedAt) }
 }
 
 func compareFloat(a, b float64) int {
@@ -460,10 +460,10 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 		if body.ExpiresAt.IsNull() {
 			f.ExpiresAt = nil
 		} else {
-			f.ExpiresAt = ptr(timestamp(body.ExpiresAt.MustGet()))
+			f.ExpiresAt = ptr(instant(body.ExpiresAt.MustGet()))
 		}
 	}
-	f.UpdatedAt = timestamp(st.now())
+	f.UpdatedAt = instant(st.now())
 	e.file = f
 	st.fileRemember(fs, f.Tags)
 	return gen.UpdateFileMetadata200JSONResponse{File: f}, nil
@@ -498,7 +498,7 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 	if taken && old == src {
 		return gen.CopyFile200JSONResponse{File: src.file}, nil
 	}
-	now := timestamp(st.now())
+	now := instant(st.now())
 	f := src.file
 	f.BotID, f.Key, f.CreatedAt, f.UpdatedAt = dstBot, req.DestinationKey, now, now
 	f.Owner = gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(dstBot)}
@@ -588,7 +588,7 @@ func (h *server) SetFilePassages(ctx context.Context, req gen.SetFilePassagesReq
 	e.file.FailedStatusReason = nil
 	e.file.Status = gen.FileStatusIndexingCompleted
 	e.file.IndexingStack = ptr(gen.FileIndexingStackV2)
-	e.file.UpdatedAt = timestamp(st.now())
+	e.file.UpdatedAt = instant(st.now())
 	return gen.SetFilePassages200JSONResponse{}, nil
 }
 
@@ -682,7 +682,7 @@ func (h *server) CreateKnowledgeBase(ctx context.Context, req gen.CreateKnowledg
 	defer unlock()
 	fs := st.bot(botOf(ctx)).files
 	id, seq := st.ids.next("kb")
-	kb := gen.KnowledgeBase{ID: id, Name: req.Body.Name, Tags: mergeTags(nil, req.Body.Tags), CreatedAt: timestamp(st.now())}
+	kb := gen.KnowledgeBase{ID: id, Name: req.Body.Name, Tags: mergeTags(nil, req.Body.Tags), CreatedAt: instant(st.now())}
 	fs.kbs.add(id, seq, kb)
 	return gen.CreateKnowledgeBase200JSONResponse{KnowledgeBase: gen.CreateKnowledgeBaseResponse_KnowledgeBase{
 		ID: kb.ID, Name: kb.Name, Tags: kb.Tags,

@@ -51,23 +51,12 @@ func seedAll[T any](st *state, c *collection[T], items []T, prefix string, fill 
 	return nil
 }
 
-// seedStamp defaults a timestamp to now and refuses one that is not an
-// ISO 8601 date-time.
-func seedStamp(s *string, now time.Time) error {
-	if *s == "" {
-		*s = timestamp(now)
-		return nil
-	}
-	if _, err := time.Parse(time.RFC3339, *s); err != nil {
-		return fmt.Errorf("timestamp %q is not an ISO 8601 date-time", *s)
+// seedStamp defaults a timestamp to now.
+func seedStamp(t *time.Time, now time.Time) error {
+	if t.IsZero() {
+		*t = instant(now)
 	}
 	return nil
-}
-
-// stampOf reads a timestamp that seedStamp checked.
-func stampOf(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339, s)
-	return t
 }
 
 // seedLog gives a log line its defaults; lines have no ID.
@@ -202,7 +191,7 @@ func (st *state) loadObservedTop(d *SeedData, now time.Time) error {
 					return "", fmt.Errorf("usage activity of %s: %w", id, err)
 				}
 				if u.Period == "" {
-					u.Period = usagePeriod(stampOf(u.Timestamp))
+					u.Period = usagePeriod(u.Timestamp)
 				}
 				if u.Metadata == nil {
 					u.Metadata = map[string]*any{}
@@ -318,9 +307,6 @@ func (h *server) ListBotIssueEvents(ctx context.Context, req gen.ListBotIssueEve
 
 func (h *server) ListActionRuns(ctx context.Context, req gen.ListActionRunsRequestObject) (gen.ListActionRunsResponseObject, error) {
 	p := req.Params
-	if err := checkDates(map[string]*string{"timestampFrom": p.TimestampFrom, "timestampUntil": p.TimestampUntil}); err != nil {
-		return nil, err
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b, err := st.obsBot(ctx, req.ID)
@@ -328,8 +314,8 @@ func (h *server) ListActionRuns(ctx context.Context, req gen.ListActionRunsReque
 		return nil, err
 	}
 	recs := sortedBy(b.actionRuns.filter(func(r gen.ActionRun) bool {
-		return *r.IntegrationName == p.IntegrationName && inRange(stampOf(r.Timestamp), p.TimestampFrom, p.TimestampUntil)
-	}), func(r gen.ActionRun) time.Time { return stampOf(r.Timestamp) })
+		return *r.IntegrationName == p.IntegrationName && inRange(r.Timestamp, p.TimestampFrom, p.TimestampUntil)
+	}), func(r gen.ActionRun) time.Time { return r.Timestamp })
 	page, next, perr := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if perr != nil {
 		return nil, perr
@@ -358,26 +344,24 @@ func (h *server) ListActivities(ctx context.Context, req gen.ListActivitiesReque
 
 // logQuery is what getBotLogs and getIntegrationLogs filter on.
 type logQuery struct {
-	start                                          string
-	end, level, user, workflow, conv, text, cursor *string
+	start                                     time.Time
+	end                                       *time.Time
+	level, user, workflow, conv, text, cursor *string
 }
 
 // pageLogs answers one page of the lines of c that q keeps, newest first,
 // of the server's page size (the log operations take no pageSize).
 func (st *state) pageLogs(c *collection[gen.LogEntry], q logQuery) ([]gen.LogEntry, *string, error) {
-	if err := checkDates(map[string]*string{"timeStart": &q.start, "timeEnd": q.end}); err != nil {
-		return nil, nil, err
-	}
 	is := func(want *string, have *string) bool { return want == nil || (have != nil && *have == *want) }
 	var recs []*record[gen.LogEntry]
 	if c != nil {
 		recs = c.filter(func(l gen.LogEntry) bool {
-			return inRange(stampOf(l.Timestamp), &q.start, q.end) && (q.level == nil || l.Level == *q.level) &&
+			return inRange(l.Timestamp, &q.start, q.end) && (q.level == nil || l.Level == *q.level) &&
 				is(q.user, l.UserID) && is(q.workflow, l.WorkflowID) && is(q.conv, l.ConversationID) &&
 				(q.text == nil || strings.Contains(l.Message, *q.text))
 		})
 	}
-	recs = sortedBy(recs, func(l gen.LogEntry) time.Time { return stampOf(l.Timestamp) })
+	recs = sortedBy(recs, func(l gen.LogEntry) time.Time { return l.Timestamp })
 	return paginate(recs, q.cursor, st.pageSize(), true)
 }
 

@@ -323,7 +323,7 @@ func tblParseCell(typ gen.TableSchemaPropertiesType, cell string) any {
 
 // fileWrite stores a file the server writes itself, its content uploaded.
 func (st *state) fileWrite(s *Server, bot, key, contentType string, data []byte) gen.File {
-	now := timestamp(st.now())
+	now := instant(st.now())
 	id, seq := st.ids.next("file")
 	f := gen.File{
 		ID: id, BotID: bot, Key: key, URL: s.storageURL(bot, id),

@@ -243,7 +243,7 @@ func (h *server) ListUsageHistory(ctx context.Context, req gen.ListUsageHistoryR
 		earlier(b.bot.CreatedAt)
 	} else {
 		w, _ := st.adm().workspaces.get(ws)
-		earlier(stampOf(w.CreatedAt))
+		earlier(w.CreatedAt)
 	}
 	if f, ok := usageFeatures[typ]; ok {
 		st.blCounted(ws, bot, f, func(_ string, at time.Time, _ float64, _ string) { earlier(at) })

@@ -83,18 +83,15 @@ func (st *state) usageEntries(ctx context.Context, id, typ string) ([]*record[ge
 				meta["botId"] = &b
 			}
 			recs = append(recs, &record[gen.UsageActivity]{seq: hashSeq(key), v: gen.UsageActivity{
-				Timestamp: timestamp(at), Value: v, Period: usagePeriod(at), Metadata: meta,
+				Timestamp: instant(at), Value: v, Period: usagePeriod(at), Metadata: meta,
 			}})
 		})
 	}
-	return sortedBy(recs, func(u gen.UsageActivity) time.Time { return stampOf(u.Timestamp) }), nil
+	return sortedBy(recs, func(u gen.UsageActivity) time.Time { return u.Timestamp }), nil
 }
 
 func (h *server) ListUsageActivity(ctx context.Context, req gen.ListUsageActivityRequestObject) (gen.ListUsageActivityResponseObject, error) {
 	p := req.Params
-	if err := checkDates(map[string]*string{"timestampFrom": p.TimestampFrom, "timestampUntil": p.TimestampUntil}); err != nil {
-		return nil, err
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	recs, err := st.usageEntries(ctx, req.ID, string(p.Type))
@@ -102,7 +99,7 @@ func (h *server) ListUsageActivity(ctx context.Context, req gen.ListUsageActivit
 		return nil, err
 	}
 	recs = slices.DeleteFunc(recs, func(r *record[gen.UsageActivity]) bool {
-		return !inRange(stampOf(r.v.Timestamp), p.TimestampFrom, p.TimestampUntil)
+		return !inRange(r.v.Timestamp, p.TimestampFrom, p.TimestampUntil)
 	})
 	page, next, perr := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if perr != nil {
@@ -161,7 +158,7 @@ func (h *server) ListUsageActivityDaily(ctx context.Context, req gen.ListUsageAc
 	}
 	totals := map[string]*gen.DailyUsageActivity{}
 	for _, r := range recs {
-		day := stampOf(r.v.Timestamp).UTC().Format(time.DateOnly)
+		day := r.v.Timestamp.UTC().Format(time.DateOnly)
 		if day < from || (until != "" && day > until) {
 			continue
 		}

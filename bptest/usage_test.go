@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -286,12 +287,12 @@ func TestBotAnalytics(t *testing.T) {
 	srv, c, _ := blServer(t, bptest.WithSeedData(seed))
 	ctx := context.Background()
 
-	a, err := c.GetBotAnalytics(ctx, bot, &gen.GetBotAnalyticsParams{StartDate: "2026-03-01", EndDate: "2026-03-03T08:00:00Z"})
+	a, err := c.GetBotAnalytics(ctx, bot, &gen.GetBotAnalyticsParams{StartDate: mustTime("2026-03-01"), EndDate: mustTime("2026-03-03T08:00:00Z")})
 	require.NoError(t, err)
 	require.Len(t, a.Records, 3, "one per day, both ends included")
-	assert.Equal(t, []string{"2026-03-01T00:00:00.000Z", "2026-03-02T00:00:00.000Z", "2026-03-03T00:00:00.000Z"},
-		soMap(a.Records, func(r gen.GetBotAnalyticsResponse_Records) string { return r.StartDateTimeUtc }))
-	assert.Equal(t, "2026-03-02T23:59:59.999Z", a.Records[1].EndDateTimeUtc)
+	assert.Equal(t, []time.Time{mustTime("2026-03-01T00:00:00.000Z"), mustTime("2026-03-02T00:00:00.000Z"), mustTime("2026-03-03T00:00:00.000Z")},
+		soMap(a.Records, func(r gen.GetBotAnalyticsResponse_Records) time.Time { return r.StartDateTimeUtc }))
+	assert.Equal(t, mustTime("2026-03-02T23:59:59.999Z"), a.Records[1].EndDateTimeUtc)
 	assert.Equal(t, 3, a.Records[1].NewUsers, "seeded")
 	assert.Equal(t, 2, a.Records[1].Llm.Calls)
 	assert.Equal(t, 9.0, a.Records[1].EventTypes["message_created"])
@@ -299,19 +300,20 @@ func TestBotAnalytics(t *testing.T) {
 	assert.Empty(t, a.Records[2].EventTypes)
 
 	for _, p := range []gen.GetBotAnalyticsParams{
-		{StartDate: "yesterday", EndDate: "2026-03-01"},
-		{StartDate: "2026-03-02", EndDate: "2026-03-01"},
-		{StartDate: "1990-01-01", EndDate: "2026-03-01"},
+		{StartDate: mustTime("2026-03-02"), EndDate: mustTime("2026-03-01")},
+		{StartDate: mustTime("1990-01-01"), EndDate: mustTime("2026-03-01")},
 	} {
 		_, err = c.GetBotAnalytics(ctx, bot, &p)
 		assert.ErrorIs(t, err, bperrors.ErrInvalidQuery, p)
 	}
 	_, otherBot := soElsewhere(t, c)
-	_, err = c.GetBotAnalytics(ctx, otherBot, &gen.GetBotAnalyticsParams{StartDate: "2026-03-01", EndDate: "2026-03-01"})
+	_, err = c.GetBotAnalytics(ctx, otherBot, &gen.GetBotAnalyticsParams{StartDate: mustTime("2026-03-01"), EndDate: mustTime("2026-03-01")})
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	assert.Empty(t, srv.ResponseViolations())
 
-	_, err = bptest.New(bptest.WithSeedData(soSeed(t, `{"bots":{"`+bot+`":{"analytics":[{"startDateTimeUtc":"soon"}]}}}`)))
+	_, err = bptest.DecodeSeedData(strings.NewReader(`{"bots":{"` + bot + `":{"analytics":[{"startDateTimeUtc":"soon"}]}}}`))
+	assert.ErrorContains(t, err, "soon")
+	_, err = bptest.New(bptest.WithSeedData(soSeed(t, `{"bots":{"`+bot+`":{"analytics":[{"newUsers":1}]}}}`)))
 	assert.ErrorContains(t, err, "startDateTimeUtc")
 }
 

@@ -46,7 +46,7 @@ func TestWorkspaceBillingVersion(t *testing.T) {
 	got, err = c.GetWorkspace(ctx, old.ID)
 	require.NoError(t, err)
 	assert.Equal(t, gen.WorkspaceBillingVersionV4, got.BillingVersion)
-	assert.Equal(t, "2026-01-02T03:04:06.000Z", got.UpdatedAt)
+	assert.Equal(t, mustTime("2026-01-02T03:04:06.000Z"), got.UpdatedAt)
 	assert.Equal(t, old.Name, got.Name)
 	assert.Equal(t, old.Plan, got.Plan)
 	list, err := c.ListWorkspaces(ctx, nil)

@@ -19,7 +19,7 @@ import (
 // they come back identical from a time.Time.
 const ftRowFull = `{
 	"id": 1,
-	"computed": {"summary": {"status": "computed", "updatedAt": "2024-05-06T07:08:10.500Z", "updatedBy": "bot"}},
+	"computed": {"summary": {"status": "computed", "updatedAt": "2024-05-06T07:08:10.512Z", "updatedBy": "bot"}},
 	"createdAt": "2024-05-06T07:08:09.123Z",
 	"updatedAt": "2024-05-07T10:11:12.456Z",
 	"stale": ["summary"],

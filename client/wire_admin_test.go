@@ -383,7 +383,7 @@ func waCases() []waCase {
 				`"nextToken":"logs_2"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetBotLogs(ctx, waBotUUID, &gen.GetBotLogsParams{
-					TimeStart: "2026-01-01T00:00:00.000Z", TimeEnd: waPtr("2026-01-02T00:00:00.000Z"),
+					TimeStart: mustTime("2026-01-01T00:00:00.000Z"), TimeEnd: waPtr(mustTime("2026-01-02T00:00:00.000Z")),
 					Level: waPtr("error"), ConversationID: waPtr("conv_1"),
 				})
 				require.NoError(t, err)

@@ -141,7 +141,7 @@ func wtCases() []wtCase {
 					SortField:      wtPtr(gen.ListUsersParamsSortFieldCreatedAt),
 					SortDirection:  wtPtr(gen.ListUsersParamsSortDirectionDesc),
 					RangeField:     wtPtr(gen.ListUsersParamsRangeFieldUpdatedAt),
-					AfterDate:      wtPtr("2026-01-01T00:00:00.000Z"),
+					AfterDate:      wtPtr(mustTime("2026-01-01T00:00:00.000Z")),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Users, 2)
@@ -448,7 +448,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListMessages(ctx, &gen.ListMessagesParams{
 					ConversationID: wtPtr("conv_1"), Tags: map[string]string{"ref": "r1"},
-					BeforeDate: wtPtr("2026-02-01T00:00:00.000Z"),
+					BeforeDate: wtPtr(mustTime("2026-02-01T00:00:00.000Z")),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Messages, 1)

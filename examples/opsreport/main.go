@@ -101,8 +101,8 @@ func report(ctx context.Context, c *client.Client, ws string, now time.Time) (*o
 			}
 		}
 		logParams := &gen.GetBotLogsParams{
-			TimeStart: now.Add(-24 * time.Hour).UTC().Format(time.RFC3339),
-			TimeEnd:   client.Ptr(now.UTC().Format(time.RFC3339)),
+			TimeStart: now.Add(-24 * time.Hour),
+			TimeEnd:   &now,
 		}
 		for line, err := range c.AllBotLogs(ctx, bot.ID, logParams) {
 			if err != nil {

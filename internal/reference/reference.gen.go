@@ -4313,7 +4313,7 @@ type ActionRun struct {
 	Status ActionRunStatus `json:"status"`
 
 	// Timestamp When the call was made (ISO 8601).
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 }
 
 // ActionRunStatus SUCCESS or FAILURE.
@@ -5516,7 +5516,7 @@ type CreateCreditGrantResponse struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Feature A feature whose use is metered and limited per period.
 	Feature BillingFeature `json:"feature"`
@@ -5528,13 +5528,13 @@ type CreateCreditGrantResponse struct {
 	InvoiceID string `json:"invoice_id"`
 
 	// PeriodEnd End of the period the credit applies to, excluded (ISO 8601).
-	PeriodEnd string `json:"period_end"`
+	PeriodEnd time.Time `json:"period_end"`
 
 	// PeriodStart Start of the period the credit applies to, included (ISO 8601).
-	PeriodStart string `json:"period_start"`
+	PeriodStart time.Time `json:"period_start"`
 
 	// UpdatedAt When it was last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// WorkspaceID ID of the workspace the credit is for.
 	WorkspaceID string `json:"workspace_id"`
@@ -6732,7 +6732,7 @@ type Discount struct {
 	DurationInMonths nullable.Nullable[int] `json:"durationInMonths"`
 
 	// End When it stops applying (ISO 8601); null when it does not end.
-	End nullable.Nullable[string] `json:"end"`
+	End nullable.Nullable[time.Time] `json:"end"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -6747,7 +6747,7 @@ type Discount struct {
 	PromotionCode nullable.Nullable[string] `json:"promotionCode"`
 
 	// Start When it started to apply (ISO 8601).
-	Start string `json:"start"`
+	Start time.Time `json:"start"`
 }
 
 // DiscountDuration How long it applies: forever, once, or for a number of months (repeating).
@@ -6930,10 +6930,10 @@ type File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -6966,7 +6966,7 @@ type File struct {
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
 	URL string `json:"url"`
@@ -7077,7 +7077,7 @@ type FileSearchPassage_File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When the file was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ID ID of the file.
 	ID string `json:"id"`
@@ -7092,7 +7092,7 @@ type FileSearchPassage_File struct {
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When the file last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // FileSearchPassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
@@ -7368,7 +7368,7 @@ type GetBotAnalyticsResponse_Records struct {
 	CustomEvents map[string]float64 `json:"customEvents"`
 
 	// EndDateTimeUtc End of the period, included (ISO 8601, UTC).
-	EndDateTimeUtc string `json:"endDateTimeUtc"`
+	EndDateTimeUtc time.Time `json:"endDateTimeUtc"`
 
 	// EventTypes Number of events in the period, by event type.
 	EventTypes map[string]float64 `json:"eventTypes"`
@@ -7392,7 +7392,7 @@ type GetBotAnalyticsResponse_Records struct {
 	Sessions int `json:"sessions"`
 
 	// StartDateTimeUtc Start of the period, included (ISO 8601, UTC).
-	StartDateTimeUtc string `json:"startDateTimeUtc"`
+	StartDateTimeUtc time.Time `json:"startDateTimeUtc"`
 
 	// UserMessages Messages users sent to the bot in the period.
 	UserMessages int `json:"userMessages"`
@@ -8702,7 +8702,7 @@ type GetPublicWorkspaceResponse struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores; empty when not set.
 	Handle *string `json:"handle,omitempty"`
@@ -8720,7 +8720,7 @@ type GetPublicWorkspaceResponse struct {
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website; empty when not set.
 	Website *string `json:"website,omitempty"`
@@ -9775,13 +9775,13 @@ type Invoice struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Currency code of the amount.
 	Currency string `json:"currency"`
 
 	// DueDate When payment is expected, when set.
-	DueDate nullable.Nullable[string] `json:"dueDate"`
+	DueDate nullable.Nullable[time.Time] `json:"dueDate"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -9790,10 +9790,10 @@ type Invoice struct {
 	PdfURL nullable.Nullable[string] `json:"pdfUrl"`
 
 	// PeriodEnd End of the billed period, when there is one.
-	PeriodEnd nullable.Nullable[string] `json:"periodEnd"`
+	PeriodEnd nullable.Nullable[time.Time] `json:"periodEnd"`
 
 	// PeriodStart Start of the billed period, when there is one.
-	PeriodStart nullable.Nullable[string] `json:"periodStart"`
+	PeriodStart nullable.Nullable[time.Time] `json:"periodStart"`
 
 	// Status Where payment stands.
 	Status InvoiceStatus `json:"status"`
@@ -9904,7 +9904,7 @@ type IssueEvent_Data struct {
 // KnowledgeBase A named group of the bot's files.
 type KnowledgeBase struct {
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10255,10 +10255,10 @@ type ListedFile struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -10291,7 +10291,7 @@ type ListedFile struct {
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
 	URL string `json:"url"`
@@ -10330,13 +10330,13 @@ type ListedInvoice struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Currency code of the amount.
 	Currency string `json:"currency"`
 
 	// DueDate When payment is expected, when set.
-	DueDate nullable.Nullable[string] `json:"dueDate"`
+	DueDate nullable.Nullable[time.Time] `json:"dueDate"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10345,10 +10345,10 @@ type ListedInvoice struct {
 	PdfURL nullable.Nullable[string] `json:"pdfUrl"`
 
 	// PeriodEnd End of the billed period, when there is one.
-	PeriodEnd nullable.Nullable[string] `json:"periodEnd"`
+	PeriodEnd nullable.Nullable[time.Time] `json:"periodEnd"`
 
 	// PeriodStart Start of the billed period, when there is one.
-	PeriodStart nullable.Nullable[string] `json:"periodStart"`
+	PeriodStart nullable.Nullable[time.Time] `json:"periodStart"`
 
 	// Status Where payment stands.
 	Status ListedInvoiceStatus `json:"status"`
@@ -10435,7 +10435,7 @@ type ListedWorkspace struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -10465,7 +10465,7 @@ type ListedWorkspace struct {
 	SpendingLimit float64 `json:"spendingLimit"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
@@ -10480,7 +10480,7 @@ type ListedWorkspacePlan string
 // ListedWorkspaceMember A person's membership in a workspace, with the role they hold, in the shape list operations return.
 type ListedWorkspaceMember struct {
 	// CreatedAt When the person joined the workspace (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// DisplayName Name shown for the person.
 	DisplayName *string `json:"displayName,omitempty"`
@@ -10516,7 +10516,7 @@ type LogEntry struct {
 	Message string `json:"message"`
 
 	// Timestamp When the line was written (ISO 8601).
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 
 	// UserID User the line is about, if any.
 	UserID *string `json:"userId,omitempty"`
@@ -10971,7 +10971,7 @@ type PreviewSubscriptionUpdateResponse struct {
 	Discounts []Discount `json:"discounts,omitempty"`
 
 	// NextBillingDate When the next period would be billed (ISO 8601).
-	NextBillingDate string `json:"nextBillingDate"`
+	NextBillingDate time.Time `json:"nextBillingDate"`
 
 	// Subscription The subscription the change would give.
 	Subscription PreviewSubscriptionUpdateResponse_Subscription `json:"subscription"`
@@ -11016,7 +11016,7 @@ type PreviewSubscriptionUpdateResponse_Costs struct {
 // PreviewSubscriptionUpdateResponse_Subscription_Plan The plan and interval, and when they would take effect.
 type PreviewSubscriptionUpdateResponse_Subscription_Plan struct {
 	// EffectiveDate When the plan would take effect (ISO 8601); null for at once.
-	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+	EffectiveDate nullable.Nullable[time.Time] `json:"effectiveDate"`
 
 	// Interval How often a price is charged: every month or every year.
 	Interval BillingInterval `json:"interval"`
@@ -11040,7 +11040,7 @@ type PreviewedAddon struct {
 	AutoAdjusted *bool `json:"autoAdjusted,omitempty"`
 
 	// EffectiveDate When the quantity would take effect (ISO 8601); null for at once.
-	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+	EffectiveDate nullable.Nullable[time.Time] `json:"effectiveDate"`
 
 	// Quantity Number of units.
 	Quantity int `json:"quantity"`
@@ -11155,7 +11155,7 @@ type PublicWorkspace struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -11173,7 +11173,7 @@ type PublicWorkspace struct {
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
@@ -11288,7 +11288,7 @@ type Row_Computed struct {
 	Status string `json:"status"`
 
 	// UpdatedAt When the value was last set (ISO 8601).
-	UpdatedAt *string `json:"updatedAt,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 
 	// UpdatedBy Who or what last set the value.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
@@ -11558,7 +11558,7 @@ type SubscriptionAddon_Current struct {
 // SubscriptionAddon_Next The units from the next period, when a change is scheduled; null otherwise.
 type SubscriptionAddon_Next struct {
 	// EffectiveDate When the change takes effect (ISO 8601).
-	EffectiveDate string `json:"effectiveDate"`
+	EffectiveDate time.Time `json:"effectiveDate"`
 
 	// Price What the units will cost each interval, in dollars.
 	Price float64 `json:"price"`
@@ -11609,7 +11609,7 @@ type SubscriptionPlan_Current struct {
 	Interval BillingInterval `json:"interval"`
 
 	// PeriodEnd When the current period ends (ISO 8601).
-	PeriodEnd string `json:"periodEnd"`
+	PeriodEnd time.Time `json:"periodEnd"`
 
 	// PlanID ID of the plan.
 	PlanID string `json:"planId"`
@@ -11627,7 +11627,7 @@ type SubscriptionPlan_Current struct {
 // SubscriptionPlan_Next The plan from the next period, when a change is scheduled; null otherwise.
 type SubscriptionPlan_Next struct {
 	// EffectiveDate When the change takes effect (ISO 8601).
-	EffectiveDate string `json:"effectiveDate"`
+	EffectiveDate time.Time `json:"effectiveDate"`
 
 	// Interval How often a price is charged: every month or every year.
 	Interval BillingInterval `json:"interval"`
@@ -11938,7 +11938,7 @@ type TransferBotBody struct {
 // Trial A trial of another plan.
 type Trial struct {
 	// EndsAt When the trial ends (ISO 8601).
-	EndsAt string `json:"endsAt"`
+	EndsAt time.Time `json:"endsAt"`
 
 	// FromPlan ID of the plan the workspace was on when the trial started.
 	FromPlan string `json:"fromPlan"`
@@ -12848,10 +12848,10 @@ type UpsertFileResponse_File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -12884,7 +12884,7 @@ type UpsertFileResponse_File struct {
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// UploadURL Pre-signed address to PUT the content to, with the file's contentType as Content-Type. It is another host: do not send the Botpress token there.
 	UploadURL string `json:"uploadUrl"`
@@ -12957,7 +12957,7 @@ type UsageActivity struct {
 	Period string `json:"period"`
 
 	// Timestamp When the consumption was recorded.
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 
 	// Value Amount consumed.
 	Value float64 `json:"value"`
@@ -13560,7 +13560,7 @@ type Workspace struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -13590,7 +13590,7 @@ type Workspace struct {
 	SpendingLimit float64 `json:"spendingLimit"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
@@ -13614,7 +13614,7 @@ type WorkspaceInvoice struct {
 	Date time.Time `json:"date"`
 
 	// DueDate When payment is expected.
-	DueDate *string `json:"dueDate,omitempty"`
+	DueDate *time.Time `json:"dueDate,omitempty"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -13650,7 +13650,7 @@ type WorkspaceInvoice_Period struct {
 // WorkspaceMember A person's membership in a workspace, with the role they hold.
 type WorkspaceMember struct {
 	// CreatedAt When the person joined the workspace (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// DisplayName Name shown for the person.
 	DisplayName *string `json:"displayName,omitempty"`
@@ -13857,10 +13857,10 @@ type ListActionRunsParams struct {
 	IntegrationName string `form:"integrationName" json:"integrationName"`
 
 	// TimestampFrom Keep only runs at or after this instant, in ISO 8601.
-	TimestampFrom *string `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
+	TimestampFrom *time.Time `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
 
 	// TimestampUntil Keep only runs at or before this instant, in ISO 8601.
-	TimestampUntil *string `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
+	TimestampUntil *time.Time `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
@@ -13875,10 +13875,10 @@ type ListActionRunsParams struct {
 // GetBotAnalyticsParams defines parameters for GetBotAnalytics.
 type GetBotAnalyticsParams struct {
 	// StartDate Start of the period, included, in ISO 8601.
-	StartDate string `form:"startDate" json:"startDate"`
+	StartDate time.Time `form:"startDate" json:"startDate"`
 
 	// EndDate End of the period, included, in ISO 8601.
-	EndDate string `form:"endDate" json:"endDate"`
+	EndDate time.Time `form:"endDate" json:"endDate"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13923,10 +13923,10 @@ type ListBotIssueEventsParams struct {
 // GetBotLogsParams defines parameters for GetBotLogs.
 type GetBotLogsParams struct {
 	// TimeStart Earliest instant of the window, in ISO 8601.
-	TimeStart string `form:"timeStart" json:"timeStart"`
+	TimeStart time.Time `form:"timeStart" json:"timeStart"`
 
 	// TimeEnd Latest instant of the window, in ISO 8601.
-	TimeEnd *string `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
+	TimeEnd *time.Time `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
 
 	// Level Keep only lines at this log level.
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
@@ -14211,10 +14211,10 @@ type UpdateIntegrationParams struct {
 // GetIntegrationLogsParams defines parameters for GetIntegrationLogs.
 type GetIntegrationLogsParams struct {
 	// TimeStart Earliest instant of the window, in ISO 8601.
-	TimeStart string `form:"timeStart" json:"timeStart"`
+	TimeStart time.Time `form:"timeStart" json:"timeStart"`
 
 	// TimeEnd Latest instant of the window, in ISO 8601.
-	TimeEnd *string `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
+	TimeEnd *time.Time `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
 
 	// Level Keep only lines at this log level.
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
@@ -14409,10 +14409,10 @@ type ListUsageActivityParams struct {
 	Type ListUsageActivityParamsType `form:"type" json:"type"`
 
 	// TimestampFrom Keep only entries recorded at or after this instant.
-	TimestampFrom *string `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
+	TimestampFrom *time.Time `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
 
 	// TimestampUntil Keep only entries recorded at or before this instant.
-	TimestampUntil *string `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
+	TimestampUntil *time.Time `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
@@ -14697,10 +14697,10 @@ type ListConversationsParams struct {
 	Channel *string `form:"channel,omitempty" json:"channel,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// MinMessageCount Keep only conversations holding at least this many messages.
 	MinMessageCount *int `form:"minMessageCount,omitempty" json:"minMessageCount,omitempty"`
@@ -14952,10 +14952,10 @@ type ListMessagesParams struct {
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15234,10 +15234,10 @@ type ListUsersParams struct {
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// RangeField Which date afterDate and beforeDate apply to.
 	RangeField *ListUsersParamsRangeField `form:"rangeField,omitempty" json:"rangeField,omitempty"`
