@@ -131,7 +131,7 @@ func TestBillingSetPlan(t *testing.T) {
 	invoices := blInvoices(t, c)
 	require.Len(t, invoices, 1)
 	assert.Equal(t, 495.0, invoices[0].Amount)
-	assert.Equal(t, gen.ListedInvoiceStatusPaid, invoices[0].Status)
+	assert.Equal(t, gen.InvoiceStatusPaid, invoices[0].Status)
 
 	// Later in the period, an upgrade credits the unused part.
 	clock.Advance(15 * 24 * time.Hour) // March 25th: 16 of the 31 days of March 10th → April 10th left
@@ -407,7 +407,7 @@ func TestBillingUsageCounts(t *testing.T) {
 
 	_, err := c.CreateBot(ctx, gen.CreateBotBody{Name: blPtr("second")})
 	require.NoError(t, err)
-	_, err = c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberBody{Email: "ann@example.com", Role: gen.CreateWorkspaceMemberBodyRoleDeveloper})
+	_, err = c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberBody{Email: "ann@example.com", Role: gen.WorkspaceMemberRoleDeveloper})
 	require.NoError(t, err)
 
 	// Incoming messages (from an integration) and events count; the bot's

@@ -243,13 +243,13 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 		Metadata:       meta,
 		CreatedAt:      now,
 		UpdatedAt:      now,
-		AccessPolicies: []gen.FileAccessPolicies{},
+		AccessPolicies: []gen.FileAccessPolicy{},
 		Index:          body.Index != nil && *body.Index,
 		Status:         gen.FileStatusUploadPending,
 		Owner:          gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(bot)},
 	}
 	for _, p := range body.AccessPolicies {
-		f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicies(p))
+		f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicy(p))
 	}
 	if body.ExpiresAt != nil {
 		f.ExpiresAt = ptr(instant(*body.ExpiresAt))
@@ -321,7 +321,7 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(a, b *record[*fileEntry]) int { return cmp(a.v.file, b.v.file) })
 	}
-	desc := p.SortDirection != nil && *p.SortDirection == gen.ListFilesParamsSortDirectionDesc
+	desc := p.SortDirection != nil && *p.SortDirection == gen.SortDirectionDesc
 	page, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
@@ -451,9 +451,9 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 		f.Metadata = m
 	}
 	if body.AccessPolicies != nil {
-		f.AccessPolicies = make([]gen.FileAccessPolicies, 0, len(body.AccessPolicies))
+		f.AccessPolicies = make([]gen.FileAccessPolicy, 0, len(body.AccessPolicies))
 		for _, p := range body.AccessPolicies {
-			f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicies(p))
+			f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicy(p))
 		}
 	}
 	if body.ExpiresAt.IsSpecified() {

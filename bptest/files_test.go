@@ -66,7 +66,7 @@ func TestFilesUploadAndDownload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "greeting.txt", f.Key)
 	assert.Equal(t, srv.BotID, f.BotID)
-	assert.Equal(t, gen.UpsertFileResponseFileStatusUploadPending, f.Status, "the upsert answers before the content arrives")
+	assert.Equal(t, gen.FileStatusUploadPending, f.Status, "the upsert answers before the content arrives")
 	assert.Contains(t, f.UploadURL, "?sig=")
 	assert.Equal(t, "text/plain; charset=utf-8", f.ContentType, "guessed from the key")
 
@@ -97,7 +97,7 @@ func TestFilesUpsertWithoutContent(t *testing.T) {
 
 	rec, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{Key: "later.bin", Size: 3})
 	require.NoError(t, err)
-	assert.Equal(t, gen.UpsertFileResponseFileStatusUploadPending, rec.File.Status)
+	assert.Equal(t, gen.FileStatusUploadPending, rec.File.Status)
 	assert.True(t, rec.File.Size.IsNull(), "size is null until the upload completes")
 	assert.Equal(t, "application/octet-stream", rec.File.ContentType)
 
@@ -148,15 +148,15 @@ func TestFilesPublicContent(t *testing.T) {
 
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{
 		Key:                                "logo.svg",
-		AccessPolicies:                     []gen.UpsertFileBodyAccessPolicies{"public_content"},
+		AccessPolicies:                     []gen.FileAccessPolicy{"public_content"},
 		PublicContentImmediatelyAccessible: filePtr(true),
 	}, client.FileFromBytes(data))
 	require.NoError(t, err)
-	assert.Equal(t, []gen.UpsertFileResponseFileAccessPolicies{"public_content"}, f.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicy{"public_content"}, f.AccessPolicies)
 
 	got, err := c.GetFile(ctx, "logo.svg")
 	require.NoError(t, err)
-	assert.Equal(t, []gen.FileAccessPolicies{"public_content"}, got.File.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicy{"public_content"}, got.File.AccessPolicies)
 	// The url is a lasting address that needs no token.
 	var buf bytes.Buffer
 	_, err = c.DownloadURL(ctx, got.File.URL, &buf)
@@ -267,7 +267,7 @@ func TestFilesList(t *testing.T) {
 	assert.Len(t, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(false)}), 5)
 
 	byKey := gen.ListFilesParamsSortFieldKey
-	desc := gen.ListFilesParamsSortDirectionDesc
+	desc := gen.SortDirectionDesc
 	assert.Equal(t, []string{"indexed.txt", "e.txt", "d.txt", "c.txt", "b.txt", "a.txt"}, fileKeys(t, c, &gen.ListFilesParams{SortField: &byKey, SortDirection: &desc}))
 	bySize := gen.ListFilesParamsSortFieldSize
 	assert.Equal(t, []string{"indexed.txt", "a.txt", "b.txt", "c.txt", "d.txt", "e.txt"}, fileKeys(t, c, &gen.ListFilesParams{SortField: &bySize}), "no content (size null) first")
@@ -302,7 +302,7 @@ func TestFilesUpdateMetadata(t *testing.T) {
 	var body gen.UpdateFileMetadataJSONRequestBody
 	body.Tags = map[string]*string{"a": filePtr("one"), "b": nil, "c": filePtr("3")}
 	body.Metadata = map[string]any{"n": nil, "extra": []any{"x"}}
-	body.AccessPolicies = []gen.UpdateFileMetadataBodyAccessPolicies{"integrations"}
+	body.AccessPolicies = []gen.FileAccessPolicy{"integrations"}
 	body.ExpiresAt.Set(expiry)
 	up, err := c.UpdateFileMetadata(ctx, "m.txt", body)
 	require.NoError(t, err)
@@ -310,7 +310,7 @@ func TestFilesUpdateMetadata(t *testing.T) {
 	assert.Equal(t, "ann", *up.File.Metadata["owner"])
 	assert.NotContains(t, up.File.Metadata, "n")
 	assert.Equal(t, []any{"x"}, *up.File.Metadata["extra"])
-	assert.Equal(t, []gen.FileAccessPolicies{"integrations"}, up.File.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicy{"integrations"}, up.File.AccessPolicies)
 	require.NotNil(t, up.File.ExpiresAt)
 	assert.True(t, up.File.ExpiresAt.Equal(expiry))
 

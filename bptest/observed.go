@@ -178,7 +178,7 @@ func (st *state) loadObserved(b *botState, seed BotSeed, now time.Time) error {
 func (st *state) loadObservedTop(d *SeedData, now time.Time) error {
 	for id, byType := range d.UsageActivity {
 		for typ, entries := range byType {
-			if !gen.ListUsageActivityParamsType(typ).Valid() {
+			if !gen.UsageType(typ).Valid() {
 				return fmt.Errorf("usage activity of %s: unknown usage type %q", id, typ)
 			}
 			c := st.usage[usageKey(id, typ)]
@@ -248,7 +248,7 @@ func (h *server) ListBotIssues(ctx context.Context, req gen.ListBotIssuesRequest
 		out = append(out, gen.ListedIssue{
 			ID: i.ID, Code: i.Code, CreatedAt: i.CreatedAt, LastSeenAt: i.LastSeenAt, Title: i.Title,
 			Description: i.Description, GroupedData: grouped, EventsCount: i.EventsCount,
-			Category: gen.ListedIssueCategory(i.Category), ResolutionLink: i.ResolutionLink,
+			Category: gen.IssueCategory(i.Category), ResolutionLink: i.ResolutionLink,
 		})
 	}
 	return gen.ListBotIssues200JSONResponse{Issues: out, Meta: gen.PageMeta{NextToken: next}}, nil

@@ -194,7 +194,7 @@ func TestRuntimeListConversations(t *testing.T) {
 	}
 	assert.Equal(t, []string{e.ID, b.ID, a.ID}, list(nil), "newest first")
 	assert.Equal(t, []string{a.ID, b.ID, e.ID}, list(&gen.ListConversationsParams{
-		SortDirection: rtPtr(gen.ListConversationsParamsSortDirectionAsc)}))
+		SortDirection: rtPtr(gen.SortDirectionAsc)}))
 	assert.Equal(t, []string{e.ID, a.ID}, list(&gen.ListConversationsParams{Tags: map[string]string{"kind": "support"}}))
 	assert.Equal(t, []string{b.ID}, list(&gen.ListConversationsParams{Channel: rtPtr("group")}))
 	assert.Equal(t, []string{e.ID}, list(&gen.ListConversationsParams{IntegrationName: rtPtr("whatsapp")}))
@@ -209,7 +209,7 @@ func TestRuntimeListConversations(t *testing.T) {
 	_, err = c.UpdateConversation(ctx, a.ID, gen.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"x": "1"})})
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID, e.ID, b.ID}, list(&gen.ListConversationsParams{
-		SortField: rtPtr(gen.ListConversationsParamsSortFieldUpdatedAt)}))
+		SortField: rtPtr(gen.DateFieldUpdatedAt)}))
 
 	// A token this server did not give.
 	_, err = c.ListConversations(ctx, &gen.ListConversationsParams{NextToken: rtPtr("garbage")})
@@ -288,7 +288,7 @@ func TestRuntimeMessages(t *testing.T) {
 	// An integration's message is incoming.
 	in, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("yo"),
-		Tags: map[string]string{}, Origin: rtPtr(gen.CreateMessageBodyOriginSynthetic),
+		Tags: map[string]string{}, Origin: rtPtr(gen.MessageOriginSynthetic),
 		Schedule: &gen.CreateMessageBody_Schedule{Delay: rtPtr(1000.0)},
 	}, client.WithIntegrationID("intver_000000000000000000000000"))
 	require.NoError(t, err)

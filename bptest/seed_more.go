@@ -226,7 +226,7 @@ func (st *state) loadFiles(b *botState, seeds []FileSeed, now time.Time) error {
 			ID: id, BotID: b.id, Key: s.Key, URL: st.srv.storageURL(b.id, id),
 			Size:        nullable.NewNullableWithValue(float64(len(content))),
 			ContentType: fileContentType(&typ, s.Key), Tags: mergeTags(nil, s.Tags), Metadata: meta,
-			CreatedAt: created, UpdatedAt: updated, AccessPolicies: []gen.FileAccessPolicies{},
+			CreatedAt: created, UpdatedAt: updated, AccessPolicies: []gen.FileAccessPolicy{},
 			Index: s.Index, Status: gen.FileStatusUploadCompleted,
 			Owner: gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(b.id)},
 		}

@@ -84,7 +84,7 @@ func TestSeedBotIssues(t *testing.T) {
 	assert.NotEmpty(t, all[0].ID, "an ID is made")
 	assert.Equal(t, []string{"issue_new", "issue_old"}, []string{all[1].ID, all[2].ID})
 	assert.Equal(t, soT0, all[0].CreatedAt)
-	assert.Equal(t, gen.ListedIssueCategoryConfiguration, all[0].Category)
+	assert.Equal(t, gen.IssueCategoryConfiguration, all[0].Category)
 
 	old, err := c.GetBotIssue(ctx, srv.BotID, "issue_old")
 	require.NoError(t, err)
@@ -270,7 +270,7 @@ func TestSeedUsageActivity(t *testing.T) {
 		{"timestamp":"2026-02-28T09:00:00Z","value":2,"metadata":{"botId":"`+bot+`","type":"WebSearch"}}]}}}`)))
 	c := srv.Client()
 	ws := srv.WorkspaceID
-	spend := gen.ListUsageActivityParamsTypeAiSpend
+	spend := gen.UsageTypeAiSpend
 
 	entries := soAll(t, c.AllUsageActivity(ctx, ws, &gen.ListUsageActivityParams{Type: spend, PageSize: soPtr(3)}))
 	assert.Equal(t, []float64{2, 1, 0.25, 0.5}, soMap(entries, func(u gen.UsageActivity) float64 { return u.Value }))
@@ -284,7 +284,7 @@ func TestSeedUsageActivity(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []float64{1, 0.25}, soMap(window.Data, func(u gen.UsageActivity) float64 { return u.Value }))
 
-	daySpend := gen.ListUsageActivityDailyParamsTypeAiSpend
+	daySpend := gen.UsageTypeAiSpend
 	days := soAll(t, c.AllUsageActivityDaily(ctx, ws, &gen.ListUsageActivityDailyParams{Type: daySpend, PageSize: soPtr(1)}))
 	require.Len(t, days, 3)
 	assert.Equal(t, []string{"2026-02-28", "2026-02-27", "2026-02-27"}, soMap(days, func(d gen.DailyUsageActivity) string { return d.Date }))
@@ -307,23 +307,23 @@ func TestSeedUsageActivity(t *testing.T) {
 	clock.Advance(time.Hour)
 	_, err = c.CreateBot(ctx, gen.CreateBotBody{})
 	require.NoError(t, err)
-	bots := soAll(t, c.AllUsageActivity(ctx, ws, &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeBotCount}))
+	bots := soAll(t, c.AllUsageActivity(ctx, ws, &gen.ListUsageActivityParams{Type: gen.UsageTypeBotCount}))
 	require.Len(t, bots, 2)
 	assert.Equal(t, mustTime("2026-03-01T13:00:00.000Z"), bots[0].Timestamp, "newest first")
 	assert.Equal(t, bot, *bots[1].Metadata["botId"])
 	total, err := c.GetWorkspaceUsage(ctx, &gen.GetWorkspaceUsageParams{Feature: gen.BillingFeatureBotCount, Period: "2026-03-15"})
 	require.NoError(t, err)
 	assert.Equal(t, 2.0, *total.Usage, "the same count as getWorkspaceUsage")
-	none, err := c.ListUsageActivity(ctx, bot, &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeBotCount})
+	none, err := c.ListUsageActivity(ctx, bot, &gen.ListUsageActivityParams{Type: gen.UsageTypeBotCount})
 	require.NoError(t, err)
 	assert.Empty(t, none.Data, "bot_count is a workspace's")
 
 	tbl := tblCreateWith(t, c, "UsageTable", map[string]any{"type": "object", "properties": map[string]any{"n": map[string]any{"type": "number"}}}, nil)
 	tblInsert(t, c, tbl.ID, map[string]any{"n": 1}, map[string]any{"n": 2}, map[string]any{"n": 3})
 	for _, id := range []string{bot, ws} {
-		rows := soAll(t, c.AllUsageActivity(ctx, id, &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeTableRowCount, PageSize: soPtr(2)}))
+		rows := soAll(t, c.AllUsageActivity(ctx, id, &gen.ListUsageActivityParams{Type: gen.UsageTypeTableRowCount, PageSize: soPtr(2)}))
 		assert.Len(t, rows, 3, id)
-		daily, err := c.ListUsageActivityDaily(ctx, id, &gen.ListUsageActivityDailyParams{Type: gen.ListUsageActivityDailyParamsTypeTableRowCount})
+		daily, err := c.ListUsageActivityDaily(ctx, id, &gen.ListUsageActivityDailyParams{Type: gen.UsageTypeTableRowCount})
 		require.NoError(t, err)
 		require.Len(t, daily.Data, 1)
 		assert.Equal(t, 3.0, daily.Data[0].Value)
@@ -338,7 +338,7 @@ func TestSeedUsageActivity(t *testing.T) {
 		_, err = c.ListUsageActivityDaily(ctx, id, &gen.ListUsageActivityDailyParams{Type: daySpend})
 		assert.ErrorIs(t, err, bperrors.ErrResourceNotFound, id)
 	}
-	mine, err := c.ListUsageActivity(ctx, otherWS, &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeBotCount}, client.WithWorkspaceID(otherWS))
+	mine, err := c.ListUsageActivity(ctx, otherWS, &gen.ListUsageActivityParams{Type: gen.UsageTypeBotCount}, client.WithWorkspaceID(otherWS))
 	require.NoError(t, err)
 	assert.Len(t, mine.Data, 1, "from itself, the other workspace sees its bot")
 }

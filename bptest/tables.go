@@ -328,7 +328,7 @@ func tblType(v any) (string, bool, error) {
 	if s == "integer" {
 		s = "number"
 	}
-	if !gen.TableSchemaPropertiesType(s).Valid() {
+	if !gen.TableColumnType(s).Valid() {
 		return "", false, fmt.Errorf("type %q is not one of string, number, boolean, object, array, null", s)
 	}
 	return s, nullable, nil
@@ -859,7 +859,7 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 	if b.OrderBy != nil && *b.OrderBy != "" {
 		orderBy = *b.OrderBy
 	}
-	desc := b.OrderDirection != nil && *b.OrderDirection == gen.FindTableRowsBodyOrderDirectionDesc
+	desc := b.OrderDirection != nil && *b.OrderDirection == gen.SortDirectionDesc
 	search := ""
 	if b.Search != nil {
 		search = strings.ToLower(strings.TrimSpace(*b.Search))

@@ -92,7 +92,7 @@ func TestTablesCreateGetList(t *testing.T) {
 	assert.Equal(t, "ContactsTable", tb.Name)
 	assert.NotEmpty(t, tb.ID)
 	assert.Len(t, tb.Schema.Properties, 4)
-	assert.Equal(t, gen.TableSchemaPropertiesTypeNumber, tb.Schema.Properties["age"].Type, "integer is a number column")
+	assert.Equal(t, gen.TableColumnTypeNumber, tb.Schema.Properties["age"].Type, "integer is a number column")
 	assert.Nil(t, tb.Schema.Properties["email"].Format, "only date-time formats are kept")
 	assert.Equal(t, true, *tb.Schema.Properties["name"].XZui.Searchable)
 	indexes := map[int]bool{}
@@ -147,11 +147,11 @@ func TestTablesSchemaForms(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	props := res.Table.Schema.Properties
-	assert.Equal(t, gen.TableSchemaPropertiesTypeString, props["title"].Type)
+	assert.Equal(t, gen.TableColumnTypeString, props["title"].Type)
 	assert.EqualValues(t, "date-time", *props["when"].Format)
 	assert.EqualValues(t, "string", props["tags"].Items.Type)
 	assert.EqualValues(t, "number", props["meta"].Properties["x"].Type)
-	assert.Equal(t, gen.TableSchemaPropertiesTypeNumber, props["maybe"].Type)
+	assert.Equal(t, gen.TableColumnTypeNumber, props["maybe"].Type)
 	assert.True(t, *props["maybe"].Nullable)
 
 	_, err = c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "BadTable", Schema: map[string]any{"x": map[string]any{"type": "date"}}})
@@ -562,7 +562,7 @@ func TestTableRowsFindOptions(t *testing.T) {
 		t.Helper()
 		return tblFind(t, c, "PeopleTable", body)
 	}
-	asc, desc := gen.FindTableRowsBodyOrderDirectionAsc, gen.FindTableRowsBodyOrderDirectionDesc
+	asc, desc := gen.SortDirectionAsc, gen.SortDirectionDesc
 
 	assert.Equal(t, []int{5, 4, 1, 3, 2, 6}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age")}), "nulls last ascending")
 	assert.Equal(t, []int{6, 2, 3, 1, 4, 5}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age"), OrderDirection: &desc}))

@@ -333,7 +333,7 @@ func (h *server) GetWorkspaceQuota(ctx context.Context, req gen.GetWorkspaceQuot
 		return nil, err
 	}
 	return gen.GetWorkspaceQuota200JSONResponse{Quota: gen.GetWorkspaceQuotaResponse_Quota{
-		Period: usagePeriod(month), Type: gen.GetWorkspaceQuotaResponseQuotaType(req.Params.Type), Value: q,
+		Period: usagePeriod(month), Type: gen.UsageType(req.Params.Type), Value: q,
 	}}, nil
 }
 
@@ -350,7 +350,7 @@ func (h *server) ListWorkspaceQuotas(ctx context.Context, req gen.ListWorkspaceQ
 		if err != nil {
 			return nil, err
 		}
-		out.Quotas = append(out.Quotas, gen.Quota{Period: usagePeriod(month), Type: gen.QuotaType(t), Value: q})
+		out.Quotas = append(out.Quotas, gen.Quota{Period: usagePeriod(month), Type: gen.UsageType(t), Value: q})
 	}
 	return out, nil
 }

@@ -36,12 +36,12 @@ import (
 // usageFeatures are the usage types the server counts itself, and the
 // billing feature whose rule counts them.
 var usageFeatures = map[string]gen.BillingFeature{
-	string(gen.ListUsageActivityParamsTypeBotCount):             gen.BillingFeatureBotCount,
-	string(gen.ListUsageActivityParamsTypeWorkspaceMemberCount): gen.BillingFeatureCollaboratorCount,
-	string(gen.ListUsageActivityParamsTypeInvocationCalls):      gen.BillingFeatureIncomingMessagesEvents,
-	string(gen.ListUsageActivityParamsTypeTableRowCount):        gen.BillingFeatureTableRows,
-	string(gen.ListUsageActivityParamsTypeStorageCount):         gen.BillingFeatureFileStorage,
-	string(gen.ListUsageActivityParamsTypeIndexedFileCount):     gen.BillingFeatureIndexedFileCount,
+	string(gen.UsageTypeBotCount):             gen.BillingFeatureBotCount,
+	string(gen.UsageTypeWorkspaceMemberCount): gen.BillingFeatureCollaboratorCount,
+	string(gen.UsageTypeInvocationCalls):      gen.BillingFeatureIncomingMessagesEvents,
+	string(gen.UsageTypeTableRowCount):        gen.BillingFeatureTableRows,
+	string(gen.UsageTypeStorageCount):         gen.BillingFeatureFileStorage,
+	string(gen.UsageTypeIndexedFileCount):     gen.BillingFeatureIndexedFileCount,
 }
 
 func usageKey(id, typ string) string { return id + "/" + typ }

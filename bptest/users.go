@@ -67,7 +67,7 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 			return nil, notFound("conversation", *p.ConversationID)
 		}
 	}
-	useUpdated := p.RangeField != nil && *p.RangeField == gen.ListUsersParamsRangeFieldUpdatedAt
+	useUpdated := p.RangeField != nil && *p.RangeField == gen.DateFieldUpdatedAt
 	recs := b.users.filter(func(u gen.User) bool {
 		if members != nil {
 			if _, ok := members.get(u.ID); !ok {
@@ -82,10 +82,10 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 		}
 		return matchTags(u.Tags, tags) && inRange(t, p.AfterDate, p.BeforeDate)
 	})
-	if p.SortField != nil && *p.SortField == gen.ListUsersParamsSortFieldUpdatedAt {
+	if p.SortField != nil && *p.SortField == gen.DateFieldUpdatedAt {
 		recs = sortedBy(recs, func(u gen.User) time.Time { return u.UpdatedAt })
 	}
-	desc := p.SortDirection != nil && *p.SortDirection == gen.ListUsersParamsSortDirectionDesc
+	desc := p.SortDirection != nil && *p.SortDirection == gen.SortDirectionDesc
 	users, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err

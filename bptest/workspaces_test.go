@@ -51,11 +51,11 @@ func TestWorkspaceBillingVersion(t *testing.T) {
 	assert.Equal(t, old.Plan, got.Plan)
 	list, err := c.ListWorkspaces(ctx, nil)
 	require.NoError(t, err)
-	versions := map[string]gen.ListedWorkspaceBillingVersion{}
+	versions := map[string]gen.WorkspaceBillingVersion{}
 	for _, ws := range list.Workspaces {
 		versions[ws.ID] = ws.BillingVersion
 	}
-	assert.Equal(t, gen.ListedWorkspaceBillingVersionV4, versions[old.ID])
+	assert.Equal(t, gen.WorkspaceBillingVersionV4, versions[old.ID])
 
 	// Again: nothing changes.
 	clock.Advance(time.Second)

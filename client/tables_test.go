@@ -155,7 +155,7 @@ func TestTableFindRowsFilterWire(t *testing.T) {
 				Filter:         tc.filter.Map(),
 				Limit:          ftPtr(10),
 				OrderBy:        ftPtr("priority"),
-				OrderDirection: ftPtr(gen.FindTableRowsBodyOrderDirectionDesc),
+				OrderDirection: ftPtr(gen.SortDirectionDesc),
 			}
 			res, err := c.FindTableRows(context.Background(), "tickets", body)
 			require.NoError(t, err)

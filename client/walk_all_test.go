@@ -244,7 +244,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListUsageActivityParams
 				if params {
-					p = &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeAiSpend, TimestampUntil: waPtr(mustTime("2026-01-31T00:00:00.000Z"))}
+					p = &gen.ListUsageActivityParams{Type: gen.UsageTypeAiSpend, TimestampUntil: waPtr(mustTime("2026-01-31T00:00:00.000Z"))}
 				}
 				return waIDs(c.AllUsageActivity(ctx, waBotUUID, p), func(v gen.UsageActivity) string { return v.Timestamp.Format("2006-01-02T15:04:05.000Z") })
 			},
@@ -259,7 +259,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListUsageActivityDailyParams
 				if params {
-					p = &gen.ListUsageActivityDailyParams{Type: gen.ListUsageActivityDailyParamsTypeAlwaysAlive, DateFrom: waPtr("2026-01-01")}
+					p = &gen.ListUsageActivityDailyParams{Type: gen.UsageTypeAlwaysAlive, DateFrom: waPtr("2026-01-01")}
 				}
 				return waIDs(c.AllUsageActivityDaily(ctx, "ws_1", p), func(v gen.DailyUsageActivity) string { return v.Date })
 			},
@@ -397,7 +397,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListTasksParams
 				if params {
-					p = &gen.ListTasksParams{Status: []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusPending, gen.ListTasksParamsStatusBlocked}}
+					p = &gen.ListTasksParams{Status: []gen.TaskStatus{gen.TaskStatusPending, gen.TaskStatusBlocked}}
 				}
 				return waIDs(c.AllTasks(ctx, p), func(v gen.Task) string { return v.ID })
 			},

@@ -288,9 +288,9 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{
 					Limit: waPtr(20.0), Search: waPtr("slack"),
-					VerificationStatus: waPtr(gen.ListPublicIntegrationsParamsVerificationStatusApproved),
-					SortBy:             waPtr(gen.ListPublicIntegrationsParamsSortByPopularity),
-					Direction:          waPtr(gen.ListPublicIntegrationsParamsDirectionDesc),
+					VerificationStatus: waPtr(gen.VerificationStatusApproved),
+					SortBy:             waPtr(gen.IntegrationSortFieldPopularity),
+					Direction:          waPtr(gen.SortDirectionDesc),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Integrations, 1)
@@ -367,8 +367,8 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListBots(ctx, &gen.ListBotsParams{
 					Dev: waPtr(false), Tags: map[string]string{"env": "prod"},
-					SortField:     waPtr(gen.ListBotsParamsSortFieldUpdatedAt),
-					SortDirection: waPtr(gen.ListBotsParamsSortDirectionDesc),
+					SortField:     waPtr(gen.DateFieldUpdatedAt),
+					SortDirection: waPtr(gen.SortDirectionDesc),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Bots, 1)
@@ -479,7 +479,7 @@ func waCases() []waCase {
 			name: "GetPluginCode", op: "getPluginCode", method: "GET", path: "/v1/admin/plugins/" + waPluginUUID + "/code/node", header: waWS,
 			answer: `{"code":"module.exports = {}"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.GetPluginCode(ctx, waPluginUUID, gen.GetPluginCodeParamsPlatformNode)
+				out, err := c.GetPluginCode(ctx, waPluginUUID, gen.CodePlatformNode)
 				require.NoError(t, err)
 				assert.Equal(t, "module.exports = {}", out.Code)
 			},
@@ -550,7 +550,7 @@ func waCases() []waCase {
 				out, err := c.ListWorkspaceMembers(ctx, nil)
 				require.NoError(t, err)
 				require.Len(t, out.Members, 2)
-				assert.Equal(t, gen.ListedWorkspaceMemberRoleDeveloper, out.Members[1].Role)
+				assert.Equal(t, gen.WorkspaceMemberRoleDeveloper, out.Members[1].Role)
 			},
 		},
 		{
@@ -559,7 +559,7 @@ func waCases() []waCase {
 			answer: waMemberJSON("mem_2", "manager"),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateWorkspaceMember(ctx, "mem_2", gen.UpdateWorkspaceMemberJSONRequestBody{
-					Role: waPtr(gen.UpdateWorkspaceMemberBodyRoleManager),
+					Role: waPtr(gen.WorkspaceMemberRoleManager),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "mem_2", out.ID)
@@ -622,7 +622,7 @@ func waCases() []waCase {
 			query:  url.Values{"type": {"invocation_calls"}, "period": {"2026-01"}},
 			answer: `{"usage":{"id":"` + waBotUUID + `","period":"2026-01","value":1500,"quota":100000,"type":"invocation_calls"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.GetUsage(ctx, waBotUUID, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeInvocationCalls, Period: waPtr("2026-01")})
+				out, err := c.GetUsage(ctx, waBotUUID, &gen.GetUsageParams{Type: gen.UsageTypeInvocationCalls, Period: waPtr("2026-01")})
 				require.NoError(t, err)
 				assert.Equal(t, 1500.0, out.Usage.Value)
 				assert.Equal(t, 100000.0, out.Usage.Quota)
@@ -721,11 +721,11 @@ func waCases() []waCase {
 				out, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{
 					Key: "docs/a.txt", Size: 1024, ContentType: waPtr("text/plain"), Index: waPtr(true),
 					Tags:           map[string]string{"source": "upload"},
-					AccessPolicies: []gen.UpsertFileBodyAccessPolicies{gen.UpsertFileBodyAccessPoliciesIntegrations},
+					AccessPolicies: []gen.FileAccessPolicy{gen.FileAccessPolicyIntegrations},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "https://s3.example.com/put?sig=abc", out.File.UploadURL)
-				assert.Equal(t, gen.UpsertFileResponseFileStatus("upload_pending"), out.File.Status)
+				assert.Equal(t, gen.FileStatus("upload_pending"), out.File.Status)
 			},
 		},
 		{
@@ -812,7 +812,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.FindTableRows(ctx, "docsTable", gen.FindTableRowsJSONRequestBody{
 					Filter: map[string]any{"pages": map[string]any{"$gte": 10}}, Limit: waPtr(2),
-					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.FindTableRowsBodyOrderDirectionDesc),
+					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.SortDirectionDesc),
 					Select: []string{"title"},
 				})
 				require.NoError(t, err)

@@ -114,14 +114,14 @@ func report(ctx context.Context, c *client.Client, ws string, now time.Time) (*o
 			}
 			br.logs[level]++
 		}
-		u, err := c.GetUsage(ctx, bot.ID, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeInvocationCalls, Period: &period})
+		u, err := c.GetUsage(ctx, bot.ID, &gen.GetUsageParams{Type: gen.UsageTypeInvocationCalls, Period: &period})
 		if err != nil {
 			return nil, fmt.Errorf("usage of %s: %w", bot.ID, err)
 		}
 		br.invocations = u.Usage
 		r.bots = append(r.bots, br)
 	}
-	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeAiSpend, Period: &period})
+	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.UsageTypeAiSpend, Period: &period})
 	if err != nil {
 		return nil, fmt.Errorf("AI spend of %s: %w", ws, err)
 	}
