@@ -240,7 +240,7 @@ func (st *state) admWorkspace(id string) (gen.Workspace, *apiError) {
 			n++
 		}
 	}
-	ws.BotCount = float64(n)
+	ws.BotCount = n
 	st.blWorkspaceView(&ws)
 	return ws, nil
 }

@@ -955,7 +955,7 @@ func (st *state) blCounted(ws, only string, f gen.BillingFeature, add func(key s
 						add(key, file.CreatedAt, 1, b.id)
 					}
 				} else if size, err := file.Size.Get(); err == nil {
-					add(key, file.CreatedAt, size, b.id)
+					add(key, file.CreatedAt, float64(size), b.id)
 				}
 			}
 		}

@@ -67,14 +67,14 @@ func wsInvoiceView(inv gen.Invoice, attempts int) gen.WorkspaceInvoice {
 	period = period.UTC()
 	out := gen.WorkspaceInvoice{
 		ID: inv.ID, Amount: inv.Amount, Currency: inv.Currency, Date: created.UTC(),
-		Period:                 gen.WorkspaceInvoice_Period{Month: float64(period.Month()), Year: float64(period.Year())},
+		Period:                 gen.WorkspaceInvoice_Period{Month: int(period.Month()), Year: period.Year()},
 		PaymentStatus:          nullable.NewNullableWithValue(gen.WorkspaceInvoicePaymentStatus(inv.Status)),
-		PaymentAttemptCount:    nullable.NewNullNullable[float64](),
+		PaymentAttemptCount:    nullable.NewNullNullable[int](),
 		NextPaymentAttemptDate: nullable.NewNullNullable[time.Time](),
 		PdfURL:                 "https://bptest.invalid/invoices/" + inv.ID + ".pdf",
 	}
 	if inv.Status == gen.InvoiceStatusOpen {
-		out.PaymentAttemptCount.Set(float64(attempts))
+		out.PaymentAttemptCount.Set(attempts)
 	}
 	if s, err := inv.DueDate.Get(); err == nil {
 		out.DueDate = ptr(s)
@@ -215,7 +215,7 @@ func (h *server) SetPaymentMethod(ctx context.Context, req gen.SetPaymentMethodR
 	pm := gen.GetPaymentMethodResponse_PaymentMethod{
 		ID: id, Type: "card",
 		Card: nullable.NewNullableWithValue(gen.GetPaymentMethodResponse_PaymentMethod_Card{
-			Brand: card[0], LastFour: card[1], ExpMonth: float64(now.Month()), ExpYear: float64(now.Year() + 1),
+			Brand: card[0], LastFour: card[1], ExpMonth: int(now.Month()), ExpYear: now.Year() + 1,
 		}),
 	}
 	b.payment = &pm

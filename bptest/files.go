@@ -1,6 +1,7 @@
 package bptest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,7 +84,7 @@ func (st *state) storeContent(bot, fileID, sig string, data []byte, contentType 
 	}
 	f.content, f.uploaded = data, true
 	f.file.Status = gen.FileStatusUploadCompleted
-	f.file.Size = nullable.NewNullableWithValue(float64(len(data)))
+	f.file.Size = nullable.NewNullableWithValue(int64(len(data)))
 	if contentType != "" {
 		f.file.ContentType = contentType
 	}
@@ -237,7 +238,7 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 	f := gen.File{
 		BotID:          bot,
 		Key:            body.Key,
-		Size:           nullable.NewNullNullable[float64](),
+		Size:           nullable.NewNullNullable[int64](),
 		ContentType:    fileContentType(body.ContentType, body.Key),
 		Tags:           mergeTags(nil, body.Tags),
 		Metadata:       meta,
@@ -340,13 +341,13 @@ func fileSortKey(field gen.ListFilesParamsSortField) func(a, b gen.File) int {
 	case gen.ListFilesParamsSortFieldKey:
 		return func(a, b gen.File) int { return strings.Compare(a.Key, b.Key) }
 	case gen.ListFilesParamsSortFieldSize:
-		size := func(f gen.File) float64 {
+		size := func(f gen.File) int64 {
 			if v, err := f.Size.Get(); err == nil {
 				return v
 			}
 			return -1
 		}
-		return func(a, b gen.File) int { return compareFloat(size(a), size(b)) }
+		return func(a, b gen.File) int { return cmp.Compare(size(a), size(b)) }
 	case gen.ListFilesParamsSortFieldStatus:
 		return func(a, b gen.File) int { return strings.Compare(string(a.Status), string(b.Status)) }
 	case gen.ListFilesParamsSortFieldUpdatedAt:

@@ -106,7 +106,7 @@ func (st *state) loadObserved(b *botState, seed BotSeed, now time.Time) error {
 			}
 		}
 		if is.EventsCount == 0 {
-			is.EventsCount = float64(len(is.Events))
+			is.EventsCount = len(is.Events)
 		}
 		if is.GroupedData == nil {
 			is.GroupedData = map[string]gen.Issue_GroupedData{}

@@ -224,7 +224,7 @@ func (st *state) loadFiles(b *botState, seeds []FileSeed, now time.Time) error {
 		typ := s.ContentType
 		f := gen.File{
 			ID: id, BotID: b.id, Key: s.Key, URL: st.srv.storageURL(b.id, id),
-			Size:        nullable.NewNullableWithValue(float64(len(content))),
+			Size:        nullable.NewNullableWithValue(int64(len(content))),
 			ContentType: fileContentType(&typ, s.Key), Tags: mergeTags(nil, s.Tags), Metadata: meta,
 			CreatedAt: created, UpdatedAt: updated, AccessPolicies: []gen.FileAccessPolicy{},
 			Index: s.Index, Status: gen.FileStatusUploadCompleted,

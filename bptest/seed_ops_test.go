@@ -88,7 +88,7 @@ func TestSeedBotIssues(t *testing.T) {
 
 	old, err := c.GetBotIssue(ctx, srv.BotID, "issue_old")
 	require.NoError(t, err)
-	assert.Equal(t, 2.0, old.Issue.EventsCount)
+	assert.Equal(t, 2, old.Issue.EventsCount)
 	assert.Equal(t, time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC), old.Issue.CreatedAt, "its first event")
 	assert.Equal(t, time.Date(2026, 2, 3, 10, 0, 0, 0, time.UTC), old.Issue.LastSeenAt, "its last event")
 	assert.Equal(t, gen.IssueCategoryOther, old.Issue.Category)
@@ -103,7 +103,7 @@ func TestSeedBotIssues(t *testing.T) {
 	newer, err := c.GetBotIssue(ctx, srv.BotID, "issue_new")
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/quota", newer.Issue.ResolutionLink.MustGet())
-	assert.Equal(t, 0.0, newer.Issue.EventsCount)
+	assert.Equal(t, 0, newer.Issue.EventsCount)
 
 	require.NoError(t, c.DeleteBotIssue(ctx, srv.BotID, "issue_old"))
 	_, err = c.GetBotIssue(ctx, srv.BotID, "issue_old")

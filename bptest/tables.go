@@ -334,7 +334,7 @@ func tblType(v any) (string, bool, error) {
 	return s, nullable, nil
 }
 
-func tblCounts(t *tableEntry) float64 { return float64(len(t.rows.order)) }
+func tblCounts(t *tableEntry) int { return len(t.rows.order) }
 
 func (h *server) CreateTable(ctx context.Context, req gen.CreateTableRequestObject) (gen.CreateTableResponseObject, error) {
 	b := req.Body
@@ -836,7 +836,7 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	for _, r := range doomed {
 		t.rows.remove(tblRowKey(r.v.ID))
 	}
-	out := gen.DeleteTableRows200JSONResponse{DeletedRows: float64(len(doomed))}
+	out := gen.DeleteTableRows200JSONResponse{DeletedRows: len(doomed)}
 	if match != nil {
 		out.Job = st.tblJob(ctx, t, gen.TableJobTypeDeleteRows)
 	}

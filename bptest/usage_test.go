@@ -198,7 +198,7 @@ func TestWorkspaceInvoicesAndPaymentMethod(t *testing.T) {
 	st, _ := l[1].PaymentStatus.Get()
 	assert.Equal(t, gen.WorkspaceInvoicePaymentStatusOpen, st)
 	n, _ := l[1].PaymentAttemptCount.Get()
-	assert.Equal(t, 0.0, n)
+	assert.Equal(t, 0, n)
 	assert.True(t, l[0].PaymentAttemptCount.IsNull())
 	assert.Equal(t, "https://bptest.invalid/invoices/inv_open.pdf", l[1].PdfURL)
 
@@ -213,7 +213,7 @@ func TestWorkspaceInvoicesAndPaymentMethod(t *testing.T) {
 	assert.Equal(t, "inv_open", ch.FailedInvoices[0].ID)
 	assert.Equal(t, 12.5, ch.FailedInvoices[0].Amount)
 	n, _ = invoices()[1].PaymentAttemptCount.Get()
-	assert.Equal(t, 1.0, n)
+	assert.Equal(t, 1, n)
 
 	// A payment method of Stripe's test mode; another is refused.
 	_, err = c.SetPaymentMethod(ctx, gen.SetPaymentMethodBody{PaymentMethodID: "pm_123"})

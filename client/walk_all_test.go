@@ -154,7 +154,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListPublicIntegrationsParams
 				if params {
-					p = &gen.ListPublicIntegrationsParams{Search: waPtr("slack"), Limit: waPtr(2.0)}
+					p = &gen.ListPublicIntegrationsParams{Search: waPtr("slack"), Limit: waPtr(2)}
 				}
 				return waIDs(c.AllPublicIntegrations(ctx, p), func(v gen.PublicIntegrationSummary) string { return v.ID })
 			},
@@ -490,7 +490,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListFilePassagesParams
 				if params {
-					p = &gen.ListFilePassagesParams{Limit: waPtr(2.0)}
+					p = &gen.ListFilePassagesParams{Limit: waPtr(2)}
 				}
 				return waIDs(c.AllFilePassages(ctx, "file_1", p), func(v gen.FilePassage) string { return v.ID })
 			},

@@ -287,7 +287,7 @@ func waCases() []waCase {
 			answer: `{"integrations":[` + waPublicIntegrationSummaryJSON(waIntUUID, "slack") + `],"meta":{"nextToken":"tok_2"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{
-					Limit: waPtr(20.0), Search: waPtr("slack"),
+					Limit: waPtr(20), Search: waPtr("slack"),
 					VerificationStatus: waPtr(gen.VerificationStatusApproved),
 					SortBy:             waPtr(gen.IntegrationSortFieldPopularity),
 					Direction:          waPtr(gen.SortDirectionDesc),
@@ -295,7 +295,7 @@ func waCases() []waCase {
 				require.NoError(t, err)
 				require.Len(t, out.Integrations, 1)
 				assert.Equal(t, "slack", out.Integrations[0].Name)
-				assert.Equal(t, 1200.0, out.Integrations[0].Meta.Installs)
+				assert.Equal(t, 1200, out.Integrations[0].Meta.Installs)
 				require.NotNil(t, out.Meta.NextToken)
 				assert.Equal(t, "tok_2", *out.Meta.NextToken)
 			},
@@ -500,7 +500,7 @@ func waCases() []waCase {
 				out, err := c.GetWorkspace(ctx, "ws_1")
 				require.NoError(t, err)
 				assert.Equal(t, "Acme", out.Name)
-				assert.Equal(t, 3.0, out.BotCount)
+				assert.Equal(t, 3, out.BotCount)
 				assert.True(t, out.ActiveTrialID.IsNull())
 			},
 		},
@@ -801,8 +801,8 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetTable(ctx, "docsTable")
 				require.NoError(t, err)
-				assert.Equal(t, 120.0, out.Rows)
-				assert.Equal(t, 2.0, out.Stale)
+				assert.Equal(t, 120, out.Rows)
+				assert.Equal(t, 2, out.Stale)
 			},
 		},
 		{
@@ -847,7 +847,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{3, 7}})
 				require.NoError(t, err)
-				assert.Equal(t, 2.0, out.DeletedRows)
+				assert.Equal(t, 2, out.DeletedRows)
 			},
 		},
 		{
@@ -868,7 +868,7 @@ func waCases() []waCase {
 				out, err := c.DuplicateTable(ctx, "table_1", gen.DuplicateTableJSONRequestBody{TableName: waPtr("docsTableCopy"), SchemaOnly: waPtr(false)})
 				require.NoError(t, err)
 				assert.Equal(t, "table_2", out.Table.ID)
-				assert.Equal(t, 120.0, out.Rows)
+				assert.Equal(t, 120, out.Rows)
 			},
 		},
 

@@ -96,7 +96,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if t.Created {
 		fmt.Fprintf(out, "table %s: created\n", table)
 	} else {
-		fmt.Fprintf(out, "table %s: found, %.0f rows\n", table, t.Rows)
+		fmt.Fprintf(out, "table %s: found, %d rows\n", table, t.Rows)
 	}
 
 	records := leads(2500)

@@ -2401,7 +2401,7 @@ type Bot_RecurringEvents_Schedule struct {
 // Bot_RecurringEvents defines model for Bot.RecurringEvents.
 type Bot_RecurringEvents struct {
 	// FailedAttempts How many times in a row it has failed to run; back to 0 once it runs successfully.
-	FailedAttempts float64 `json:"failedAttempts"`
+	FailedAttempts int `json:"failedAttempts"`
 
 	// LastFailureReason Why its latest run failed; null when there is none.
 	LastFailureReason nullable.Nullable[string] `json:"lastFailureReason"`
@@ -4269,7 +4269,7 @@ type DeleteTableRowsBody struct {
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
 	// DeletedRows How many rows were deleted by this call; a deletion by filter may go on after it, in its job.
-	DeletedRows float64 `json:"deletedRows"`
+	DeletedRows int `json:"deletedRows"`
 
 	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
 	Job *TableJobHandle `json:"job,omitempty"`
@@ -4338,7 +4338,7 @@ type DuplicateTableResponse struct {
 	Job *TableJobHandle `json:"job,omitempty"`
 
 	// Rows How many rows the source table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -4518,7 +4518,7 @@ type File struct {
 	Owner File_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
 	Status FileStatus `json:"status"`
@@ -5173,13 +5173,13 @@ type GetOrCreateTableResponse struct {
 	Created bool `json:"created"`
 
 	// Indexing How many rows wait to be indexed for search.
-	Indexing float64 `json:"indexing"`
+	Indexing int `json:"indexing"`
 
 	// Rows How many rows the table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Stale How many rows have computed values waiting to be worked out again.
-	Stale float64 `json:"stale"`
+	Stale int `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -5310,10 +5310,10 @@ type GetPaymentMethodResponse_PaymentMethod_Card struct {
 	Brand string `json:"brand"`
 
 	// ExpMonth Month the card expires, 1 to 12.
-	ExpMonth float64 `json:"expMonth"`
+	ExpMonth int `json:"expMonth"`
 
 	// ExpYear Year the card expires, with four digits.
-	ExpYear float64 `json:"expYear"`
+	ExpYear int `json:"expYear"`
 
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
@@ -5613,10 +5613,10 @@ type GetPublicIntegrationByIDResponse_Integration_Interfaces struct {
 // GetPublicIntegrationByIDResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationByIDResponse_Integration_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace Workspace that published it.
@@ -6022,10 +6022,10 @@ type GetPublicIntegrationResponse_Integration_Interfaces struct {
 // GetPublicIntegrationResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationResponse_Integration_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // GetPublicIntegrationResponse_Integration_OwnerWorkspace Workspace that published it.
@@ -6278,13 +6278,13 @@ type GetTableJobsResponse struct {
 // GetTableResponse The table, rows, stale, indexing.
 type GetTableResponse struct {
 	// Indexing How many rows wait to be indexed for search.
-	Indexing float64 `json:"indexing"`
+	Indexing int `json:"indexing"`
 
 	// Rows How many rows the table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Stale How many rows have computed values waiting to be worked out again.
-	Stale float64 `json:"stale"`
+	Stale int `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -7336,7 +7336,7 @@ type Issue struct {
 	Description string `json:"description"`
 
 	// EventsCount How many times it has occurred.
-	EventsCount float64 `json:"eventsCount"`
+	EventsCount int `json:"eventsCount"`
 
 	// GroupedData Details common to its occurrences, by field name; each has a raw value and may have a readable one.
 	GroupedData map[string]Issue_GroupedData `json:"groupedData"`
@@ -7768,7 +7768,7 @@ type ListedFile struct {
 	Owner ListedFile_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
 	Status FileStatus `json:"status"`
@@ -7843,7 +7843,7 @@ type ListedIssue struct {
 	Description string `json:"description"`
 
 	// EventsCount How many times it has occurred.
-	EventsCount float64 `json:"eventsCount"`
+	EventsCount int `json:"eventsCount"`
 
 	// GroupedData Details common to its occurrences, by field name; each has a raw value and may have a readable one.
 	GroupedData map[string]ListedIssue_GroupedData `json:"groupedData"`
@@ -7897,7 +7897,7 @@ type ListedWorkspace struct {
 	Blocked bool `json:"blocked"`
 
 	// BotCount How many bots the workspace holds.
-	BotCount float64 `json:"botCount"`
+	BotCount int `json:"botCount"`
 
 	// ContactEmail Public contact address.
 	ContactEmail *string `json:"contactEmail,omitempty"`
@@ -8563,10 +8563,10 @@ type PublicIntegrationSummary_MatchedOn struct {
 // PublicIntegrationSummary_Meta How many times it was installed and viewed.
 type PublicIntegrationSummary_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // PublicIntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
@@ -8855,10 +8855,10 @@ type SetPaymentMethodResponse_Card struct {
 	Brand string `json:"brand"`
 
 	// ExpMonth Month the card expires, 1 to 12.
-	ExpMonth float64 `json:"expMonth"`
+	ExpMonth int `json:"expMonth"`
 
 	// ExpYear Year the card expires, with four digits.
-	ExpYear float64 `json:"expYear"`
+	ExpYear int `json:"expYear"`
 
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
@@ -10115,7 +10115,7 @@ type UpsertFileBody struct {
 	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
 
 	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
-	Size float64 `json:"size"`
+	Size int64 `json:"size"`
 
 	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
 	Tags map[string]string `json:"tags,omitempty"`
@@ -10265,7 +10265,7 @@ type UpsertFileResponse_File struct {
 	Owner UpsertFileResponse_File_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
 	Status FileStatus `json:"status"`
@@ -10929,7 +10929,7 @@ type Workspace struct {
 	Blocked bool `json:"blocked"`
 
 	// BotCount How many bots the workspace holds.
-	BotCount float64 `json:"botCount"`
+	BotCount int `json:"botCount"`
 
 	// ContactEmail Public contact address.
 	ContactEmail *string `json:"contactEmail,omitempty"`
@@ -10998,7 +10998,7 @@ type WorkspaceInvoice struct {
 	NextPaymentAttemptDate nullable.Nullable[time.Time] `json:"nextPaymentAttemptDate"`
 
 	// PaymentAttemptCount How many payment tries have failed so far, or null.
-	PaymentAttemptCount nullable.Nullable[float64] `json:"paymentAttemptCount"`
+	PaymentAttemptCount nullable.Nullable[int] `json:"paymentAttemptCount"`
 
 	// PaymentStatus Where payment stands, or null.
 	PaymentStatus nullable.Nullable[WorkspaceInvoicePaymentStatus] `json:"paymentStatus"`
@@ -11016,10 +11016,10 @@ type WorkspaceInvoicePaymentStatus string
 // WorkspaceInvoice_Period Month and year billed.
 type WorkspaceInvoice_Period struct {
 	// Month Month billed, as a number. Upstream does not say whether January is 0 or 1.
-	Month float64 `json:"month"`
+	Month int `json:"month"`
 
 	// Year Year billed, such as 2025.
-	Year float64 `json:"year"`
+	Year int `json:"year"`
 }
 
 // WorkspaceMember A person's membership in a workspace, with the role they hold.
@@ -11388,7 +11388,7 @@ type ListPublicIntegrationsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of integrations to put on one page.
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -11469,7 +11469,7 @@ type ListIntegrationsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of integrations to put on one page (an older form of pageSize).
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -12984,7 +12984,7 @@ type ListFilePassagesParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of passages per page: 20 when left out, 200 at most. The client of Botpress sends it besides pageSize, and Botpress does not say which wins when both are set.
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
