@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -164,8 +165,8 @@ func fileAs[T any](f gen.File) T {
 }
 
 // fileMetadata reads a metadata value of a request: an object, or nothing.
-func fileMetadata(v any) (map[string]*any, error) {
-	out := map[string]*any{}
+func fileMetadata(v any) (map[string]any, error) {
+	out := map[string]any{}
 	if v == nil {
 		return out, nil
 	}
@@ -173,13 +174,7 @@ func fileMetadata(v any) (map[string]*any, error) {
 	if !ok {
 		return nil, invalidPayload("metadata must be an object")
 	}
-	for k, x := range m {
-		if x != nil {
-			out[k] = ptr(x)
-		} else {
-			out[k] = nil
-		}
-	}
+	maps.Copy(out, m)
 	return out, nil
 }
 
@@ -438,15 +433,13 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 	}
 	if meta != nil {
 		// Merged: null removes a key.
-		m := make(map[string]*any, len(f.Metadata)+len(meta))
-		for k, v := range f.Metadata {
-			m[k] = v
-		}
+		m := make(map[string]any, len(f.Metadata)+len(meta))
+		maps.Copy(m, f.Metadata)
 		for k, v := range meta {
 			if v == nil {
 				delete(m, k)
 			} else {
-				m[k] = ptr(v)
+				m[k] = v
 			}
 		}
 		f.Metadata = m

@@ -255,12 +255,12 @@ func TestFilesList(t *testing.T) {
 
 	assert.Equal(t, []string{"c.txt", "a.txt", "e.txt", "b.txt", "d.txt", "indexed.txt"}, fileKeys(t, c, nil), "creation order, over 3 pages")
 
-	tags := func(m map[string]any) *gen.ListFilesParams { return &gen.ListFilesParams{Tags: m} }
-	assert.Equal(t, []string{"c.txt", "a.txt"}, fileKeys(t, c, tags(map[string]any{"team": "ops"})))
-	assert.Equal(t, []string{"c.txt", "e.txt"}, fileKeys(t, c, tags(map[string]any{"team": []string{"ops", "sales"}, "lang": "en"})), "a list is any of its values")
-	assert.Equal(t, []string{"a.txt", "b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string]any{"lang": map[string]any{"not": "en"}})), "not: files without the tag pass")
-	assert.Equal(t, []string{"b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string]any{"lang": map[string]any{"not": []string{"en", "fr"}}})))
-	assert.Empty(t, fileKeys(t, c, tags(map[string]any{"team": "nobody"})))
+	tags := func(m map[string][]string) *gen.ListFilesParams { return &gen.ListFilesParams{Tags: m} }
+	assert.Equal(t, []string{"c.txt", "a.txt"}, fileKeys(t, c, tags(map[string][]string{"team": {"ops"}})))
+	assert.Equal(t, []string{"c.txt", "e.txt"}, fileKeys(t, c, tags(map[string][]string{"team": {"ops", "sales"}, "lang": {"en"}})), "a list is any of its values")
+	assert.Equal(t, []string{"a.txt", "b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string][]string{"lang.not": {"en"}})), "not: files without the tag pass")
+	assert.Equal(t, []string{"b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string][]string{"lang.not": {"en", "fr"}})))
+	assert.Empty(t, fileKeys(t, c, tags(map[string][]string{"team": {"nobody"}})))
 
 	assert.ElementsMatch(t, []string{"a.txt", "d.txt"}, fileKeys(t, c, &gen.ListFilesParams{IDs: []string{ids["a.txt"], ids["d.txt"]}}))
 	assert.Equal(t, []string{"indexed.txt"}, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(true)}))
@@ -296,7 +296,7 @@ func TestFilesUpdateMetadata(t *testing.T) {
 		Metadata: map[string]any{"owner": "ann", "n": 1},
 	}, client.FileFromBytes(data))
 	require.NoError(t, err)
-	assert.Equal(t, "ann", *f.Metadata["owner"])
+	assert.Equal(t, "ann", f.Metadata["owner"])
 
 	expiry := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
 	var body gen.UpdateFileMetadataJSONRequestBody
@@ -307,9 +307,9 @@ func TestFilesUpdateMetadata(t *testing.T) {
 	up, err := c.UpdateFileMetadata(ctx, "m.txt", body)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"a": "one", "c": "3"}, up.File.Tags, "merged; null removes")
-	assert.Equal(t, "ann", *up.File.Metadata["owner"])
+	assert.Equal(t, "ann", up.File.Metadata["owner"])
 	assert.NotContains(t, up.File.Metadata, "n")
-	assert.Equal(t, []any{"x"}, *up.File.Metadata["extra"])
+	assert.Equal(t, []any{"x"}, up.File.Metadata["extra"])
 	assert.Equal(t, []gen.FileAccessPolicy{"integrations"}, up.File.AccessPolicies)
 	require.NotNil(t, up.File.ExpiresAt)
 	assert.True(t, up.File.ExpiresAt.Equal(expiry))
@@ -375,7 +375,7 @@ func TestFilesPassagesAndSearch(t *testing.T) {
 	require.Len(t, res.Passages, 2)
 	assert.Equal(t, "Contact support for refunds of damaged goods.", res.Passages[0].Content, "more words matched first")
 	assert.Equal(t, "faq.txt", res.Passages[0].File.Key)
-	res, err = c.SearchFiles(ctx, &gen.SearchFilesParams{Query: "refunds", Tags: map[string]any{"kb": "other"}})
+	res, err = c.SearchFiles(ctx, &gen.SearchFilesParams{Query: "refunds", Tags: map[string][]string{"kb": {"other"}}})
 	require.NoError(t, err)
 	assert.Empty(t, res.Passages)
 
@@ -414,7 +414,7 @@ func TestFilesKnowledgeBases(t *testing.T) {
 		names = append(names, kb.Name)
 	}
 	assert.Equal(t, []string{"renamed", "kb1", "kb2"}, names)
-	list, err := c.ListKnowledgeBases(ctx, &gen.ListKnowledgeBasesParams{Tags: map[string]any{"n": "0"}})
+	list, err := c.ListKnowledgeBases(ctx, &gen.ListKnowledgeBasesParams{Tags: map[string][]string{"n": {"0"}}})
 	require.NoError(t, err)
 	require.Len(t, list.KnowledgeBases, 1)
 	assert.Equal(t, "kb2", list.KnowledgeBases[0].Name)

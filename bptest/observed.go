@@ -194,7 +194,7 @@ func (st *state) loadObservedTop(d *SeedData, now time.Time) error {
 					u.Period = usagePeriod(u.Timestamp)
 				}
 				if u.Metadata == nil {
-					u.Metadata = map[string]*any{}
+					u.Metadata = map[string]any{}
 				}
 				return key, nil
 			})

@@ -389,11 +389,7 @@ func dumpFiles(b *botState) []FileSeed {
 		if len(f.Metadata) > 0 {
 			s.Metadata = map[string]any{}
 			for k, v := range f.Metadata {
-				if v != nil {
-					s.Metadata[k] = *v
-				} else {
-					s.Metadata[k] = nil
-				}
+				s.Metadata[k] = v
 			}
 		}
 		if fileIsText(f.ContentType) && utf8.Valid(e.content) {

@@ -310,7 +310,7 @@ func TestSeedUsageActivity(t *testing.T) {
 	bots := soAll(t, c.AllUsageActivity(ctx, ws, &gen.ListUsageActivityParams{Type: gen.UsageTypeBotCount}))
 	require.Len(t, bots, 2)
 	assert.Equal(t, mustTime("2026-03-01T13:00:00.000Z"), bots[0].Timestamp, "newest first")
-	assert.Equal(t, bot, *bots[1].Metadata["botId"])
+	assert.Equal(t, bot, bots[1].Metadata["botId"])
 	total, err := c.GetWorkspaceUsage(ctx, &gen.GetWorkspaceUsageParams{Feature: gen.BillingFeatureBotCount, Period: "2026-03-15"})
 	require.NoError(t, err)
 	assert.Equal(t, 2.0, *total.Usage, "the same count as getWorkspaceUsage")

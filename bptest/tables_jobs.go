@@ -328,7 +328,7 @@ func (st *state) fileWrite(s *Server, bot, key, contentType string, data []byte)
 	f := gen.File{
 		ID: id, BotID: bot, Key: key, URL: s.storageURL(bot, id),
 		Size: nullable.NewNullableWithValue(int64(len(data))), ContentType: contentType,
-		Tags: map[string]string{}, Metadata: map[string]*any{}, CreatedAt: now, UpdatedAt: now,
+		Tags: map[string]string{}, Metadata: map[string]any{}, CreatedAt: now, UpdatedAt: now,
 		AccessPolicies: []gen.FileAccessPolicy{}, Status: gen.FileStatusUploadCompleted,
 		Owner: gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(bot)},
 	}

@@ -134,7 +134,7 @@ func (st *state) usageSeeded(id, typ string, month time.Time, botID string) floa
 		}
 		if botID != "" {
 			v, ok := r.v.Metadata["botId"]
-			if !ok || v == nil || *v != any(botID) {
+			if !ok || v != any(botID) {
 				continue
 			}
 		}

@@ -77,10 +77,9 @@ func (st *state) usageEntries(ctx context.Context, id, typ string) ([]*record[ge
 	}
 	if f, ok := usageFeatures[typ]; ok {
 		st.blCounted(ws, bot, f, func(key string, at time.Time, v float64, botID string) {
-			meta := map[string]*any{}
+			meta := map[string]any{}
 			if botID != "" {
-				var b any = botID
-				meta["botId"] = &b
+				meta["botId"] = botID
 			}
 			recs = append(recs, &record[gen.UsageActivity]{seq: hashSeq(key), v: gen.UsageActivity{
 				Timestamp: instant(at), Value: v, Period: usagePeriod(at), Metadata: meta,
@@ -124,10 +123,10 @@ func usageDay(name string, s *string) (string, *apiError) {
 
 // dailyMeta is the metadata of a daily total for an entry's metadata: nil
 // unless it names a bot and a kind of work.
-func dailyMeta(m map[string]*any) *gen.DailyUsageActivity_Metadata {
+func dailyMeta(m map[string]any) *gen.DailyUsageActivity_Metadata {
 	str := func(k string) *string {
-		if v, ok := m[k]; ok && v != nil {
-			if s, ok := (*v).(string); ok && s != "" {
+		if v, ok := m[k]; ok {
+			if s, ok := v.(string); ok && s != "" {
 				return &s
 			}
 		}

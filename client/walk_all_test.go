@@ -438,7 +438,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListFilesParams
 				if params {
-					p = &gen.ListFilesParams{Tags: map[string]string{"source": "upload"}, Indexed: waPtr(true)}
+					p = &gen.ListFilesParams{Tags: map[string][]string{"source": {"upload"}}, Indexed: waPtr(true)}
 				}
 				return waIDs(c.AllFiles(ctx, p), func(v gen.ListedFile) string { return v.ID })
 			},
@@ -453,7 +453,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListKnowledgeBasesParams
 				if params {
-					p = &gen.ListKnowledgeBasesParams{Tags: map[string]string{"team": "support"}}
+					p = &gen.ListKnowledgeBasesParams{Tags: map[string][]string{"team": {"support"}}}
 				}
 				return waIDs(c.AllKnowledgeBases(ctx, p), func(v gen.KnowledgeBase) string { return v.ID })
 			},

@@ -703,7 +703,7 @@ func waCases() []waCase {
 			answer: `{"files":[` + waFileJSON("file_1", "docs/a.txt") + `,` + waFileJSON("file_2", "docs/b.txt") + `],"meta":{}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListFiles(ctx, &gen.ListFilesParams{
-					Tags: map[string]string{"source": "upload", "lang": "fr"},
+					Tags: map[string][]string{"source": {"upload"}, "lang": {"fr"}},
 					IDs:  []string{"file_1", "file_2"}, Indexed: waPtr(true),
 					SortField: waPtr(gen.ListFilesParamsSortFieldCreatedAt),
 				})
@@ -761,7 +761,7 @@ func waCases() []waCase {
 				`"file":{"id":"file_1","key":"docs/a.txt","contentType":"text/plain","metadata":{},"tags":{"source":"upload"},"createdAt":%q,"updatedAt":%q}}]}`, waTS1, waTS2),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.SearchFiles(ctx, &gen.SearchFilesParams{
-					Query: "refund policy", Tags: map[string]string{"source": "upload"}, Limit: waPtr(5), WithContext: waPtr(true),
+					Query: "refund policy", Tags: map[string][]string{"source": {"upload"}}, Limit: waPtr(5), WithContext: waPtr(true),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Passages, 1)
@@ -1097,14 +1097,13 @@ func TestWireAdminFileTagsQuery(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
-		tags any
+		tags map[string][]string
 		want url.Values
 	}{
-		{"map of strings", map[string]string{"source": "upload", "lang": "fr"}, url.Values{"tags.source": {"upload"}, "tags.lang": {"fr"}}},
-		{"list of values", map[string]any{"lang": []string{"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
-		{"map of lists", map[string][]string{"lang": {"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
-		{"not", map[string]any{"status": map[string]any{"not": "draft"}}, url.Values{"tags.status.not": {"draft"}}},
-		{"not a list", map[string]any{"status": map[string]any{"not": []string{"draft", "old"}}}, url.Values{"tags.status.not": {"draft", "old"}}},
+		{"one value each", map[string][]string{"source": {"upload"}, "lang": {"fr"}}, url.Values{"tags.source": {"upload"}, "tags.lang": {"fr"}}},
+		{"list of values", map[string][]string{"lang": {"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
+		{"not", map[string][]string{"status.not": {"draft"}}, url.Values{"tags.status.not": {"draft"}}},
+		{"not a list", map[string][]string{"status.not": {"draft", "old"}}, url.Values{"tags.status.not": {"draft", "old"}}},
 		{"unset", nil, url.Values{}},
 	}
 	for _, tc := range cases {

@@ -4512,7 +4512,7 @@ type File struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner File_Owner `json:"owner"`
@@ -4641,7 +4641,7 @@ type FileSearchPassage_File struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data of the file; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Tags Key-value labels of the file.
 	Tags map[string]string `json:"tags"`
@@ -7762,7 +7762,7 @@ type ListedFile struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner ListedFile_Owner `json:"owner"`
@@ -10259,7 +10259,7 @@ type UpsertFileResponse_File struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner UpsertFileResponse_File_Owner `json:"owner"`
@@ -10338,7 +10338,7 @@ type Usage struct {
 // UsageActivity One timestamped consumption entry.
 type UsageActivity struct {
 	// Metadata Extra facts about the entry.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Period Period the entry counts towards.
 	Period string `json:"period"`
@@ -12764,8 +12764,8 @@ type ListFilesParams struct {
 	// SortDirection Sort order, ascending or descending.
 	SortDirection *SortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
 
-	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list, and tags.KEY.not=VALUE. In Go, a map from each tag key to the values any of which matches, {"lang": {"en", "fr"}}; a key ending in .not lists the values that rule a file out, {"lang.not": {"de"}}.
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// IDs Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
 	IDs []string `form:"ids,omitempty" json:"ids,omitempty"`
@@ -12807,7 +12807,7 @@ type ListKnowledgeBasesParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only knowledge bases whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -12858,7 +12858,7 @@ type UpdateKnowledgeBaseParams struct {
 // SearchFilesParams defines parameters for SearchFiles.
 type SearchFilesParams struct {
 	// Tags Search only files whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// Query Text in plain language to look for in the indexed files.
 	Query string `form:"query" json:"query"`
@@ -34044,12 +34044,16 @@ func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request,
 
 		}
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
+		if params.Tags != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
 			}
+
 		}
 
 		if params.IDs != nil {
@@ -34256,12 +34260,16 @@ func NewListKnowledgeBasesRequest(server string, params *ListKnowledgeBasesParam
 
 		}
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
+		if params.Tags != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
 			}
+
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -34575,12 +34583,16 @@ func NewSearchFilesRequest(server string, params *SearchFilesParams) (*http.Requ
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
+		if params.Tags != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tags", params.Tags, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
 			}
+
 		}
 
 		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "query", params.Query, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
