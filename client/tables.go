@@ -520,6 +520,38 @@ func columnsOf(row map[string]any) map[string]any {
 	return out
 }
 
+// Columns gives the rows of a table as InsertRows, UpdateRows and
+// UpsertRows take them: each row's user columns, without its id,
+// createdAt, updatedAt and the other fields the API sets (similarity,
+// stale, computed), and without the values of its computed columns (the
+// keys of Row.Computed), which the table works out itself. The values are
+// shared with the rows, not copied. Rows read from one table are written
+// to another with it:
+//
+//	var rows []gen.Row
+//	for row, err := range c.AllTableRows(ctx, "Old", gen.FindTableRowsBody{}) {
+//		if err != nil {
+//			return err
+//		}
+//		rows = append(rows, row)
+//	}
+//	_, err := c.InsertRows(ctx, "New", client.Columns(rows...))
+//
+// To update the rows in place, add each row's "id" back.
+func Columns(rows ...gen.Row) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i := range rows {
+		cols := make(map[string]any, len(rows[i].AdditionalProperties))
+		for k, v := range rows[i].AdditionalProperties {
+			if _, computed := rows[i].Computed[k]; !computed {
+				cols[k] = v
+			}
+		}
+		out[i] = cols
+	}
+	return out
+}
+
 // rowID reads a row ID given as any Go integer, an integral float, or a
 // json.Number; ok is false when it is absent (nil).
 func rowID(v any) (id int64, ok bool, err error) {
