@@ -2,6 +2,7 @@ package bptest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -225,7 +226,7 @@ func TestTablesUpdateRenameDelete(t *testing.T) {
 	assert.NotContains(t, ren.Table.Schema.Properties, "age")
 	row, err := c.GetTableRow(ctx, "PeopleTable", &gen.GetTableRowParams{ID: 1})
 	require.NoError(t, err)
-	assert.EqualValues(t, 36, row.Row.AdditionalProperties["years"])
+	assert.Equal(t, json.Number("36"), row.Row.AdditionalProperties["years"])
 	assert.NotContains(t, row.Row.AdditionalProperties, "age")
 	assert.Equal(t, "Ada", row.Row.AdditionalProperties["name"])
 	_, err = c.RenameTableColumn(ctx, "PeopleTable", gen.RenameTableColumnJSONRequestBody{Name: "nope", NewName: "x"})
@@ -283,7 +284,7 @@ func TestTablesDuplicate(t *testing.T) {
 	res, err := c.FindTableRows(ctx, "DupTable", gen.FindTableRowsJSONRequestBody{})
 	require.NoError(t, err)
 	require.Len(t, res.Rows, 2)
-	assert.Equal(t, []any{1.0}, res.Rows[1].AdditionalProperties["extra"])
+	assert.Equal(t, []any{json.Number("1")}, res.Rows[1].AdditionalProperties["extra"])
 	// The copy is independent of its source.
 	tblInsert(t, c, "DupTable", map[string]any{"name": "c"})
 	assert.Equal(t, []int{1, 2, 3}, tblFind(t, c, "DupTable", gen.FindTableRowsJSONRequestBody{}))
@@ -328,7 +329,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	assert.NotNil(t, ada.UpdatedAt)
 	assert.NotNil(t, ada.Computed)
 	assert.Equal(t, map[string]any{
-		"name": "Ada", "age": 36.0, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}}, "note": nil,
+		"name": "Ada", "age": json.Number("36"), "address": map[string]any{"city": "London", "geo": []any{json.Number("51.5"), json.Number("-0.1")}}, "note": nil,
 	}, ada.AdditionalProperties, "the columns of the schema are kept, the other properties are not")
 	assert.Equal(t, map[string]any{"name": "Grace"}, rows[1].AdditionalProperties, "id and computed are the row's own fields")
 
@@ -350,7 +351,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, up.Rows, 1)
 	assert.Equal(t, []string{"row 1: no row with id 9"}, up.Errors, "the unknown row is reported, the other changed")
-	assert.EqualValues(t, 37, up.Rows[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("37"), up.Rows[0].AdditionalProperties["age"])
 	assert.Equal(t, "updated", up.Rows[0].AdditionalProperties["note"])
 	assert.Equal(t, "London", up.Rows[0].AdditionalProperties["address"].(map[string]any)["city"], "columns not sent are kept")
 	assert.True(t, up.Rows[0].UpdatedAt.After(*ada.CreatedAt) || up.Rows[0].UpdatedAt.Equal(*ada.CreatedAt))
@@ -394,7 +395,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	assert.Equal(t, []int{1}, tblIDs(res.Updated))
-	assert.EqualValues(t, 36, res.Updated[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("36"), res.Updated[0].AdditionalProperties["age"])
 	assert.Equal(t, "Ada", res.Updated[0].AdditionalProperties["name"])
 	assert.Equal(t, []int{4}, tblIDs(res.Inserted))
 	assert.Equal(t, []int{1, 2, 3, 4}, tblFind(t, c, "ContactsTable", gen.FindTableRowsJSONRequestBody{}))
@@ -647,10 +648,10 @@ func TestTableRowsConcurrentWrites(t *testing.T) {
 	res, err := c.FindTableRows(ctx, "BusyTable", gen.FindTableRowsJSONRequestBody{Limit: tblPtr(1000)})
 	require.NoError(t, err)
 	require.Len(t, res.Rows, workers*each)
-	perWorker := map[float64]int{}
+	perWorker := map[json.Number]int{}
 	for i, r := range res.Rows {
 		assert.EqualValues(t, i+1, r.ID, "IDs 1..n, each once")
-		perWorker[r.AdditionalProperties["worker"].(float64)]++
+		perWorker[r.AdditionalProperties["worker"].(json.Number)]++
 	}
 	assert.Len(t, perWorker, workers)
 	for _, n := range perWorker {
@@ -731,7 +732,7 @@ func TestTableRowsCheckedAgainstSchema(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	require.Len(t, upd.Rows, 1)
-	assert.EqualValues(t, 4, upd.Rows[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("4"), upd.Rows[0].AdditionalProperties["age"])
 	assert.NotContains(t, upd.Rows[0].AdditionalProperties, "nope")
 	assert.Equal(t, []string{`row 1: column "name" is required`, `row 2: column "age" wants a number, got a boolean`}, upd.Errors)
 	assert.Equal(t, []string{`not stored: "nope", not column(s) of the table`}, upd.Warnings)

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,4 +71,24 @@ func TestColumnsMigrateTable(t *testing.T) {
 	require.Len(t, moved, 250)
 	assert.Equal(t, client.Columns(rows...), client.Columns(moved...), "the same columns, in the same order")
 	assert.Empty(t, srv.ResponseViolations())
+}
+
+// A row's numbers stay exact until decoded into their field's type:
+// 9007199254740993 (2^53+1) does not survive a float64.
+func TestDecodeRowExactIntegers(t *testing.T) {
+	var row gen.Row
+	require.NoError(t, json.Unmarshal([]byte(`{"id":1,"big":9007199254740993,"list":[9007199254740995],"price":12.5}`), &row))
+	assert.Equal(t, json.Number("9007199254740993"), row.AdditionalProperties["big"])
+	type item struct {
+		Big   int64   `json:"big"`
+		List  []int64 `json:"list"`
+		Price float64 `json:"price"`
+	}
+	got, err := client.DecodeRow[item](row)
+	require.NoError(t, err)
+	assert.Equal(t, item{Big: 9007199254740993, List: []int64{9007199254740995}, Price: 12.5}, got)
+	out, err := json.Marshal(client.Columns(row)[0])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"big":9007199254740993,"list":[9007199254740995],"price":12.5}`, string(out))
+	assert.Contains(t, string(out), "9007199254740993", "written back exactly")
 }

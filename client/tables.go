@@ -624,7 +624,9 @@ func RowsOf[T any](items []T) ([]map[string]any, error) {
 
 // DecodeRow decodes a row into a T, such as a struct with json tags: its
 // columns, and its id, createdAt and updatedAt for fields that ask for
-// them. It is the reverse of RowsOf.
+// them. It is the reverse of RowsOf. A row keeps its numbers as
+// json.Number until then, so that an integer column decodes exactly into
+// an int64 field (9007199254740993 included, which a float64 rounds).
 func DecodeRow[T any](row gen.Row) (T, error) {
 	var v T
 	b, err := json.Marshal(row)

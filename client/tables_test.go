@@ -67,17 +67,17 @@ func TestTableRowsKeepEveryColumn(t *testing.T) {
 
 	want := map[string]any{
 		"name":     "Ada Lovelace",
-		"score":    42.5,
-		"visits":   7.0,
-		"balance":  -3.0,
+		"score":    json.Number("42.5"),
+		"visits":   json.Number("7"),
+		"balance":  json.Number("-3"),
 		"active":   true,
 		"archived": false,
 		"address": map[string]any{
 			"city": "Paris", "zip": "75001",
-			"geo":  map[string]any{"lat": 48.86, "lng": 2.35},
+			"geo":  map[string]any{"lat": json.Number("48.86"), "lng": json.Number("2.35")},
 			"tags": []any{"home"},
 		},
-		"labels":      []any{"vip", "early", 3.0, nil, map[string]any{"k": "v"}},
+		"labels":      []any{"vip", "early", json.Number("3"), nil, map[string]any{"k": "v"}},
 		"note":        nil,
 		"empty":       "",
 		"emptyList":   []any{},
@@ -212,5 +212,5 @@ func TestTableCreateRowsSendsAllKeys(t *testing.T) {
 	}
 	v, ok := res.Rows[1].Get("visits")
 	assert.True(t, ok)
-	assert.Equal(t, 0.0, v)
+	assert.Equal(t, json.Number("0"), v)
 }

@@ -4,6 +4,7 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -13712,7 +13713,11 @@ func (a *Row) UnmarshalJSON(b []byte) error {
 		a.AdditionalProperties = make(map[string]interface{})
 		for fieldName, fieldBuf := range object {
 			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
+			// Numbers stay json.Number (x-botpress-exact-numbers), exact
+			// until decoded into a Go type.
+			dec := json.NewDecoder(bytes.NewReader(fieldBuf))
+			dec.UseNumber()
+			err := dec.Decode(&fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
 			}
