@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,15 +44,21 @@ func TestColumnsMigrateTable(t *testing.T) {
 			"tags": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 		}}
 	}
-	for _, name := range []string{"OldTable", "NewTable"} {
-		_, err := c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: name, Schema: schema()})
-		require.NoError(t, err)
-	}
+	_, err := c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "OldTable", Schema: schema()})
+	require.NoError(t, err)
+	// The new table takes the old one's schema as GetTable answers it.
+	old, err := c.GetTable(ctx, "OldTable")
+	require.NoError(t, err)
+	newSchema, err := client.TableSchema(old.Table.Schema)
+	require.NoError(t, err)
+	made, err := c.GetOrCreateTable(ctx, "NewTable", gen.GetOrCreateTableBody{Schema: newSchema})
+	require.NoError(t, err)
+	assert.Equal(t, old.Table.Schema, made.Table.Schema, "the same columns")
 	in := make([]map[string]any, 250)
 	for i := range in {
 		in[i] = map[string]any{"name": "row", "visits": i, "tags": []string{"a", "b"}}
 	}
-	_, err := c.InsertRows(ctx, "OldTable", in)
+	_, err = c.InsertRows(ctx, "OldTable", in)
 	require.NoError(t, err)
 
 	var rows []gen.Row
@@ -91,4 +98,13 @@ func TestDecodeRowExactIntegers(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"big":9007199254740993,"list":[9007199254740995],"price":12.5}`, string(out))
 	assert.Contains(t, string(out), "9007199254740993", "written back exactly")
+}
+
+// TableSchema refuses only what JSON cannot carry.
+func TestTableSchemaBad(t *testing.T) {
+	nan := math.NaN()
+	_, err := client.TableSchema(gen.Table_Schema{Properties: map[string]gen.Table_Schema_Properties{
+		"a": {Type: gen.TableColumnTypeString, XZui: gen.Table_Schema_Properties_XZui{Order: &nan}},
+	}})
+	assert.ErrorIs(t, err, client.ErrInvalidArgument)
 }
