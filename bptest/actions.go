@@ -93,7 +93,7 @@ func (h *server) CallAction(ctx context.Context, req gen.CallActionRequestObject
 	st, unlock = h.lock()
 	defer unlock()
 	run := gen.ActionRun{
-		ActionType: typ, IntegrationName: ptr(alias), Input: input, Timestamp: timestamp(start),
+		ActionType: typ, IntegrationName: ptr(alias), Input: input, Timestamp: instant(start),
 		DurationMs: float64(st.now().Sub(start).Milliseconds()), Status: gen.ActionRunStatusSUCCESS,
 		Output: nullable.NewNullableWithValue(out),
 	}

@@ -139,7 +139,7 @@ func (st *state) admAddWorkspace(id, name string, now time.Time) gen.Workspace {
 	_, seq := st.ids.next("wkspace")
 	ws := gen.Workspace{
 		ID: id, Name: name, OwnerID: a.account.ID,
-		CreatedAt: timestamp(now), UpdatedAt: timestamp(now),
+		CreatedAt: instant(now), UpdatedAt: instant(now),
 		BillingVersion: gen.WorkspaceBillingVersionV4, Plan: gen.WorkspacePlanCommunity,
 		SpendingLimit: 100, ActiveTrialID: nullable.NewNullNullable[string](),
 		About: ptr(""), ProfilePicture: ptr(""), ContactEmail: ptr(""), Website: ptr(""),
@@ -163,7 +163,7 @@ func (st *state) admAddMember(members *collection[gen.WorkspaceMember], email st
 		a.people[key] = uid
 	}
 	id, seq := st.ids.next("member")
-	m := gen.WorkspaceMember{ID: id, UserID: &uid, Email: email, Role: role, CreatedAt: timestamp(now)}
+	m := gen.WorkspaceMember{ID: id, UserID: &uid, Email: email, Role: role, CreatedAt: instant(now)}
 	members.add(id, seq, m)
 	return m
 }
@@ -240,7 +240,7 @@ func (st *state) admWorkspace(id string) (gen.Workspace, *apiError) {
 			n++
 		}
 	}
-	ws.BotCount = float64(n)
+	ws.BotCount = n
 	st.blWorkspaceView(&ws)
 	return ws, nil
 }
@@ -334,7 +334,7 @@ func (h *server) UpdateWorkspace(ctx context.Context, req gen.UpdateWorkspaceReq
 	if b.IsPublic != nil {
 		ws.IsPublic = ptr(*b.IsPublic)
 	}
-	ws.UpdatedAt = timestamp(st.now())
+	ws.UpdatedAt = instant(st.now())
 	a.workspaces.put(ws.ID, ws)
 	if b.Handle != nil || b.Name != nil || b.About != nil || b.ProfilePicture != nil || b.ContactEmail != nil ||
 		b.Website != nil || b.SocialAccounts != nil || b.IsPublic != nil {
@@ -359,7 +359,7 @@ func (h *server) MigrateWorkspaceToV4(ctx context.Context, req gen.MigrateWorksp
 	}
 	if ws.BillingVersion != gen.WorkspaceBillingVersionV4 {
 		ws.BillingVersion = gen.WorkspaceBillingVersionV4
-		ws.UpdatedAt = timestamp(st.now())
+		ws.UpdatedAt = instant(st.now())
 		a.workspaces.put(ws.ID, ws)
 	}
 	return gen.MigrateWorkspaceToV4200JSONResponse{}, nil

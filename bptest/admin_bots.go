@@ -123,7 +123,7 @@ func (h *server) CreateBot(ctx context.Context, req gen.CreateBotRequestObject) 
 	b := st.admNewBot(id, st.now().UTC())
 	in := req.Body
 	for k, v := range in.States {
-		b.States[k] = gen.Bot_States{Expiry: v.Expiry, Schema: admObj(v.Schema), Type: gen.BotStatesType(v.Type)}
+		b.States[k] = gen.Bot_States{Expiry: v.Expiry, Schema: admObj(v.Schema), Type: gen.BotStateType(v.Type)}
 	}
 	for k, v := range in.Events {
 		b.Events[k] = gen.Bot_Events{Attributes: maps.Clone(v.Attributes), Description: v.Description, Schema: admObj(v.Schema), Title: v.Title}
@@ -244,11 +244,11 @@ func (h *server) ListBots(ctx context.Context, req gen.ListBotsRequestObject) (g
 			admHasAll(b.bot.Integrations, p.IntegrationNames, func(i gen.Bot_Integrations) string { return i.Name }) &&
 			admHasAll(b.bot.Plugins, p.PluginNames, func(i gen.Bot_Plugins) string { return i.Name })
 	})
-	if p.SortField != nil && *p.SortField == gen.ListBotsParamsSortFieldUpdatedAt {
+	if p.SortField != nil && *p.SortField == gen.DateFieldUpdatedAt {
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(x, y *record[admBot]) int { return x.v.bot.UpdatedAt.Compare(y.v.bot.UpdatedAt) })
 	}
-	desc := p.SortDirection != nil && *p.SortDirection == gen.ListBotsParamsSortDirectionDesc
+	desc := p.SortDirection != nil && *p.SortDirection == gen.SortDirectionDesc
 	page, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
@@ -371,7 +371,7 @@ func (h *server) UpdateBot(ctx context.Context, req gen.UpdateBotRequestObject) 
 			delete(b.States, k)
 			continue
 		}
-		b.States[k] = gen.Bot_States{Expiry: v.Expiry, Schema: admObj(v.Schema), Type: gen.BotStatesType(v.Type)}
+		b.States[k] = gen.Bot_States{Expiry: v.Expiry, Schema: admObj(v.Schema), Type: gen.BotStateType(v.Type)}
 	}
 	for k, v := range in.RecurringEvents {
 		if v == nil {
@@ -463,8 +463,8 @@ func (st *state) admApplyIntegration(b *gen.Bot, key string, v *gen.BotIntegrati
 			DisabledChannels: []string{}, CreatedAt: now,
 			WebhookID: fmt.Sprintf("%016x", st.ids.rng.Uint64()),
 			Status:    gen.BotIntegrationsStatusRegistered, StatusReason: nullable.NewNullNullable[string](),
-			Visibility: gen.BotIntegrationsVisibilityPublic, VerificationStatus: gen.BotIntegrationsVerificationStatusApproved,
-			LifecycleStatus: gen.BotIntegrationsLifecycleStatusPublished,
+			Visibility: gen.VisibilityPublic, VerificationStatus: gen.VerificationStatusApproved,
+			LifecycleStatus: gen.LifecycleStatusPublished,
 		}
 		in.WebhookURL = st.srv.URL + "/webhooks/" + in.WebhookID
 	}
@@ -501,7 +501,7 @@ func (st *state) admApplyPlugin(b *gen.Bot, key string, v *gen.BotPluginUpdate, 
 		p = gen.Bot_Plugins{
 			ID: v.ID, Name: admClip(key, 200, "plugin"), Title: admClip(key, 64, "plugin"), Version: "0.0.0",
 			Configuration: map[string]any{}, CreatedAt: now,
-			Visibility: gen.BotPluginsVisibilityPublic, LifecycleStatus: gen.BotPluginsLifecycleStatusPublished,
+			Visibility: gen.VisibilityPublic, LifecycleStatus: gen.LifecycleStatusPublished,
 		}
 	}
 	if v.Enabled != nil {

@@ -550,9 +550,9 @@ func (h *server) ListIntegrations(ctx context.Context, req gen.ListIntegrationsR
 
 // pageSizeOrLimit is the page size a list of integrations asks for: its
 // pageSize, or else its older limit.
-func pageSizeOrLimit(pageSize *int, limit *float64) *int {
+func pageSizeOrLimit(pageSize *int, limit *int) *int {
 	if pageSize == nil && limit != nil {
-		return ptr(max(1, int(*limit)))
+		return ptr(max(1, *limit))
 	}
 	return pageSize
 }

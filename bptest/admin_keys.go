@@ -66,7 +66,7 @@ type admShareable struct {
 
 // admAllowlist is who a bot is open to.
 type admAllowlist struct {
-	setting gen.GetBotAllowlistResponseSetting
+	setting gen.BotAllowlistSetting
 	users   *collection[string]
 }
 
@@ -464,7 +464,7 @@ func (h *server) SetWorkspacePreference(ctx context.Context, req gen.SetWorkspac
 func (st *state) admAllowlistOf(bot string) *admAllowlist {
 	l := st.admin.keys.allowlists[bot]
 	if l == nil {
-		l = &admAllowlist{setting: gen.GetBotAllowlistResponseSettingALLWORKSPACEUSERS, users: newCollection[string]()}
+		l = &admAllowlist{setting: gen.BotAllowlistSettingALLWORKSPACEUSERS, users: newCollection[string]()}
 		st.admin.keys.allowlists[bot] = l
 	}
 	return l
@@ -492,7 +492,7 @@ func (h *server) UpdateBotAllowlist(ctx context.Context, req gen.UpdateBotAllowl
 	}
 	l := st.admAllowlistOf(req.BotID)
 	if s := req.Body.Setting; s != nil {
-		l.setting = gen.GetBotAllowlistResponseSetting(*s)
+		l.setting = gen.BotAllowlistSetting(*s)
 	}
 	// Removals first, then additions in a stable order (a map has none).
 	var add []string

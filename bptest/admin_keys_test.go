@@ -278,16 +278,16 @@ func TestAdminBotAllowlist(t *testing.T) {
 
 	l, err := c.GetBotAllowlist(ctx, srv.BotID)
 	require.NoError(t, err)
-	assert.Equal(t, gen.GetBotAllowlistResponseSettingALLWORKSPACEUSERS, l.Setting)
+	assert.Equal(t, gen.BotAllowlistSettingALLWORKSPACEUSERS, l.Setting)
 	assert.NotNil(t, l.Users)
 	assert.Empty(t, l.Users)
 
-	sel := gen.UpdateBotAllowlistBodySettingSELECTEDUSERS
+	sel := gen.BotAllowlistSettingSELECTEDUSERS
 	require.NoError(t, c.UpdateBotAllowlist(ctx, srv.BotID, gen.UpdateBotAllowlistBody{Setting: &sel, Users: map[string]bool{"u-b": true, "u-a": true}}))
 	require.NoError(t, c.UpdateBotAllowlist(ctx, srv.BotID, gen.UpdateBotAllowlistBody{Users: map[string]bool{"u-c": true, "u-a": false, "u-x": false}}))
 	l, err = c.GetBotAllowlist(ctx, srv.BotID)
 	require.NoError(t, err)
-	assert.Equal(t, gen.GetBotAllowlistResponseSettingSELECTEDUSERS, l.Setting)
+	assert.Equal(t, gen.BotAllowlistSettingSELECTEDUSERS, l.Setting)
 	assert.Equal(t, []gen.GetBotAllowlistResponse_Users{{ID: "u-b"}, {ID: "u-c"}}, l.Users)
 
 	ws, err := c.CreateWorkspace(ctx, gen.CreateWorkspaceJSONRequestBody{Name: "other"})

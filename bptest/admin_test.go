@@ -109,7 +109,7 @@ func TestAdminCreatedBotWorksAtRuntime(t *testing.T) {
 	assert.Len(t, bot.ID, 30)
 	assert.Equal(t, "support", bot.Name)
 	assert.Equal(t, "care", bot.Tags["team"])
-	assert.Equal(t, gen.BotStatesType("user"), bot.States["profile"].Type)
+	assert.Equal(t, gen.BotStateType("user"), bot.States["profile"].Type)
 	assert.Equal(t, "Email", *bot.User.Tags["email"].Title)
 	assert.Contains(t, bot.RecurringEvents, "tick")
 	assert.NotEmpty(t, bot.SigningSecret)
@@ -217,7 +217,7 @@ func TestAdminUpdateBotNullRemoves(t *testing.T) {
 		Message:      &gen.UpdateBotBody_Message{Tags: map[string]*gen.TagDefinitionUpdate{"lang": {Description: admPtr("ISO code")}}},
 		Events:       map[string]*gen.EventDefinitionUpdate{"ping": {Schema: schema}},
 		Actions:      map[string]*gen.ActionDefinitionUpdate{"greet": {Input: gen.ActionDefinitionUpdate_Input{Schema: schema}, Output: gen.ActionDefinitionUpdate_Output{Schema: schema}}},
-		States:       map[string]*gen.BotStateDefinitionUpdate{"profile": {Type: gen.BotStateDefinitionUpdateTypeUser, Schema: schema}},
+		States:       map[string]*gen.BotStateDefinitionUpdate{"profile": {Type: gen.BotStateTypeUser, Schema: schema}},
 		RecurringEvents: map[string]*gen.RecurringEventUpdate{
 			"tick": {Schedule: gen.RecurringEventUpdate_Schedule{Cron: "* * * * *"}, Type: "tick", Payload: map[string]any{}},
 		},
@@ -338,7 +338,7 @@ func TestAdminListBots(t *testing.T) {
 	// Production bots only, in creation order, over three pages.
 	assert.Equal(t, want, admIDs(admAllBots(t, c, nil)))
 
-	desc := gen.ListBotsParamsSortDirectionDesc
+	desc := gen.SortDirectionDesc
 	rev := admIDs(admAllBots(t, c, &gen.ListBotsParams{SortDirection: &desc}))
 	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 		rev[i], rev[j] = rev[j], rev[i]
@@ -353,7 +353,7 @@ func TestAdminListBots(t *testing.T) {
 	// Updated last, listed last when sorted by updatedAt.
 	_, err = c.UpdateBot(ctx, want[1], gen.UpdateBotJSONRequestBody{Name: admPtr("renamed")})
 	require.NoError(t, err)
-	byUpdate := gen.ListBotsParamsSortFieldUpdatedAt
+	byUpdate := gen.DateFieldUpdatedAt
 	ids := admIDs(admAllBots(t, c, &gen.ListBotsParams{SortField: &byUpdate}))
 	require.Len(t, ids, len(want))
 	assert.Equal(t, want[1], ids[len(ids)-1])
@@ -460,7 +460,7 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	assert.Equal(t, bptest.DefaultAccountID, me.UserID.String())
 
 	var ids []string
-	for i, role := range []gen.CreateWorkspaceMemberBodyRole{"developer", "viewer", "billing"} {
+	for i, role := range []gen.WorkspaceMemberRole{"developer", "viewer", "billing"} {
 		m, err := c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberJSONRequestBody{Email: openapi_types.Email(fmt.Sprintf("p%d@example.com", i)), Role: role})
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprintf("p%d@example.com", i), m.Email)
@@ -480,13 +480,13 @@ func TestAdminWorkspaceMembers(t *testing.T) {
 	}
 	assert.Equal(t, []string{bptest.DefaultAccountEmail, "p0@example.com", "p1@example.com", "p2@example.com"}, emails)
 
-	up, err := c.UpdateWorkspaceMember(ctx, ids[1], gen.UpdateWorkspaceMemberJSONRequestBody{Role: admPtr(gen.UpdateWorkspaceMemberBodyRole("administrator"))})
+	up, err := c.UpdateWorkspaceMember(ctx, ids[1], gen.UpdateWorkspaceMemberJSONRequestBody{Role: admPtr(gen.WorkspaceMemberRole("administrator"))})
 	require.NoError(t, err)
 	assert.Equal(t, "administrator", string(up.Role))
 	page, err := c.ListWorkspaceMembers(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, page.Members, 2)
-	assert.Equal(t, gen.ListedWorkspaceMemberRoleDeveloper, page.Members[1].Role)
+	assert.Equal(t, gen.WorkspaceMemberRoleDeveloper, page.Members[1].Role)
 
 	require.NoError(t, c.DeleteWorkspaceMember(ctx, ids[0]))
 	assert.ErrorIs(t, c.DeleteWorkspaceMember(ctx, ids[0]), bperrors.ErrResourceNotFound)

@@ -216,11 +216,11 @@ func TestIntegrationChecks(t *testing.T) {
 	assert.Equal(t, "mailer", got.Integration.Title, "validating changes nothing")
 	assert.ErrorIs(t, c.ValidateIntegrationUpdate(ctx, "intver_missing0000000000000000", gen.ValidateIntegrationUpdateBody{}), bperrors.ErrResourceNotFound)
 
-	assert.Equal(t, gen.IntegrationVerificationStatus("unapproved"), got.Integration.VerificationStatus)
+	assert.Equal(t, gen.VerificationStatus("unapproved"), got.Integration.VerificationStatus)
 	require.NoError(t, c.RequestIntegrationVerification(ctx, gen.RequestIntegrationVerificationBody{IntegrationID: in.Integration.ID}))
 	got, err = c.GetIntegration(ctx, in.Integration.ID)
 	require.NoError(t, err)
-	assert.Equal(t, gen.IntegrationVerificationStatus("pending"), got.Integration.VerificationStatus)
+	assert.Equal(t, gen.VerificationStatus("pending"), got.Integration.VerificationStatus)
 	assert.ErrorIs(t, c.RequestIntegrationVerification(ctx, gen.RequestIntegrationVerificationBody{IntegrationID: "intver_missing0000000000000000"}), bperrors.ErrResourceNotFound)
 
 	// Another workspace's integration is not found.
@@ -325,5 +325,5 @@ func TestCallAction(t *testing.T) {
 	assert.Equal(t, map[string]any{"to": "a@b.c"}, ok.Input)
 	assert.Equal(t, true, ok.Output.MustGet()["sent"])
 	assert.EqualValues(t, 250, ok.DurationMs)
-	assert.Equal(t, "2026-03-04T05:06:07.000Z", ok.Timestamp)
+	assert.Equal(t, mustTime("2026-03-04T05:06:07.000Z"), ok.Timestamp)
 }

@@ -25,22 +25,19 @@ import (
 // analyticsMaxDays is the longest range getBotAnalytics answers.
 const analyticsMaxDays = 3660
 
-// analyticsDay reads a date or date-time as its UTC day.
-func analyticsDay(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true
+// analyticsDay gives the UTC day of t; false for the zero time.
+func analyticsDay(t time.Time) (time.Time, bool) {
+	if t.IsZero() {
+		return time.Time{}, false
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		t = t.UTC()
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
-	}
-	return time.Time{}, false
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
 }
 
 // analyticsSpan gives a record the bounds of the day that starts at day.
 func analyticsSpan(r *gen.GetBotAnalyticsResponse_Records, day time.Time) {
-	r.StartDateTimeUtc = timestamp(day)
-	r.EndDateTimeUtc = timestamp(day.AddDate(0, 0, 1).Add(-time.Millisecond))
+	r.StartDateTimeUtc = instant(day)
+	r.EndDateTimeUtc = instant(day.AddDate(0, 0, 1).Add(-time.Millisecond))
 }
 
 // loadAnalytics adds seeded analytics records: each covers the UTC day of
@@ -50,7 +47,7 @@ func (b *botState) loadAnalytics(recs []gen.GetBotAnalyticsResponse_Records) err
 	for _, r := range recs {
 		day, ok := analyticsDay(r.StartDateTimeUtc)
 		if !ok {
-			return fmt.Errorf("analytics record: startDateTimeUtc %q is not an ISO 8601 date or date-time", r.StartDateTimeUtc)
+			return fmt.Errorf("analytics record: startDateTimeUtc is required")
 		}
 		key := day.Format(time.DateOnly)
 		if _, dup := b.analytics[key]; dup {
@@ -71,14 +68,14 @@ func (b *botState) loadAnalytics(recs []gen.GetBotAnalyticsResponse_Records) err
 func (h *server) GetBotAnalytics(ctx context.Context, req gen.GetBotAnalyticsRequestObject) (gen.GetBotAnalyticsResponseObject, error) {
 	from, ok := analyticsDay(req.Params.StartDate)
 	if !ok {
-		return nil, errorf(400, "InvalidQuery", "startDate %q is not an ISO 8601 date or date-time", req.Params.StartDate)
+		return nil, errorf(400, "InvalidQuery", "startDate is required")
 	}
 	until, ok := analyticsDay(req.Params.EndDate)
 	if !ok {
-		return nil, errorf(400, "InvalidQuery", "endDate %q is not an ISO 8601 date or date-time", req.Params.EndDate)
+		return nil, errorf(400, "InvalidQuery", "endDate is required")
 	}
 	if until.Before(from) {
-		return nil, errorf(400, "InvalidQuery", "endDate %s comes before startDate %s", req.Params.EndDate, req.Params.StartDate)
+		return nil, errorf(400, "InvalidQuery", "endDate %s comes before startDate %s", req.Params.EndDate.Format(time.RFC3339Nano), req.Params.StartDate.Format(time.RFC3339Nano))
 	}
 	if until.Sub(from) >= analyticsMaxDays*24*time.Hour {
 		return nil, errorf(400, "InvalidQuery", "bptest answers at most %d days of analytics", analyticsMaxDays)

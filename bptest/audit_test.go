@@ -56,7 +56,7 @@ func TestAuditRecords(t *testing.T) {
 	m, err := c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberBody{Email: "ann@example.com", Role: "viewer"})
 	require.NoError(t, err)
 	step()
-	_, err = c.UpdateWorkspaceMember(ctx, m.ID, gen.UpdateWorkspaceMemberBody{Role: admPtr(gen.UpdateWorkspaceMemberBodyRoleManager)})
+	_, err = c.UpdateWorkspaceMember(ctx, m.ID, gen.UpdateWorkspaceMemberBody{Role: admPtr(gen.WorkspaceMemberRoleManager)})
 	require.NoError(t, err)
 	step()
 	require.NoError(t, c.DeleteWorkspaceMember(ctx, m.ID))

@@ -358,13 +358,13 @@ func (b *blState) activeTrial(now time.Time) *blTrial {
 func (st *state) blInvoice(b *blState, amount float64, at time.Time, start, end *time.Time) gen.Invoice {
 	id, seq := st.ids.next("inv")
 	inv := gen.Invoice{
-		ID: id, Amount: blMoney(amount), Currency: "usd", Status: gen.InvoiceStatusPaid, CreatedAt: timestamp(at),
-		PeriodStart: nullable.NewNullNullable[string](), PeriodEnd: nullable.NewNullNullable[string](),
-		DueDate: nullable.NewNullNullable[string](), PdfURL: nullable.NewNullNullable[string](),
+		ID: id, Amount: blMoney(amount), Currency: "usd", Status: gen.InvoiceStatusPaid, CreatedAt: instant(at),
+		PeriodStart: nullable.NewNullNullable[time.Time](), PeriodEnd: nullable.NewNullNullable[time.Time](),
+		DueDate: nullable.NewNullNullable[time.Time](), PdfURL: nullable.NewNullNullable[string](),
 	}
 	if start != nil {
-		inv.PeriodStart.Set(timestamp(*start))
-		inv.PeriodEnd.Set(timestamp(*end))
+		inv.PeriodStart.Set(instant(*start))
+		inv.PeriodEnd.Set(instant(*end))
 	}
 	b.invoices.add(id, seq, inv)
 	return inv
@@ -437,7 +437,7 @@ func (h *server) GetBillingReadonly(ctx context.Context, req gen.GetBillingReado
 func (b *blState) subscription() gen.Subscription {
 	p, _ := blFindPlan(b.planID)
 	price, _ := p.price(b.interval)
-	end := timestamp(b.end)
+	end := instant(b.end)
 	out := gen.Subscription{
 		Plan: gen.SubscriptionPlan{
 			Current: gen.SubscriptionPlan_Current{
@@ -651,16 +651,16 @@ func (h *server) PreviewSubscriptionUpdate(ctx context.Context, req gen.PreviewS
 	}
 	now := st.now().UTC()
 	c := b.change(blSub{planID: in.Plan.PlanID, interval: in.Plan.Interval, addons: blWith(b.addons, in.Addons)}, now)
-	effective := nullable.NewNullNullable[string]()
+	effective := nullable.NewNullNullable[time.Time]()
 	nextBilling := b.end
 	if c.kind == blDowngrade {
-		effective.Set(timestamp(b.end))
+		effective.Set(instant(b.end))
 	} else if c.restart {
 		nextBilling = blAdd(now, c.to.interval)
 	}
 	out := gen.PreviewSubscriptionUpdate200JSONResponse{
 		ChangeType:      c.kind,
-		NextBillingDate: timestamp(nextBilling),
+		NextBillingDate: instant(nextBilling),
 		Discounts:       []gen.Discount{},
 	}
 	out.Subscription.Plan = gen.PreviewSubscriptionUpdateResponse_Subscription_Plan{
@@ -694,7 +694,7 @@ func (h *server) SetCancelAtPeriodEnd(ctx context.Context, req gen.SetCancelAtPe
 // --- Trials ---
 
 func (t *blTrial) view(now time.Time) gen.Trial {
-	return gen.Trial{ID: t.id, TrialPlan: t.plan, FromPlan: t.from, EndsAt: timestamp(t.ends), IsActive: now.Before(t.ends)}
+	return gen.Trial{ID: t.id, TrialPlan: t.plan, FromPlan: t.from, EndsAt: instant(t.ends), IsActive: now.Before(t.ends)}
 }
 
 func (h *server) GetTrials(ctx context.Context, req gen.GetTrialsRequestObject) (gen.GetTrialsResponseObject, error) {
@@ -772,7 +772,7 @@ func (h *server) CreateCreditGrant(ctx context.Context, req gen.CreateCreditGran
 	id, _ := st.ids.next("grant")
 	return gen.CreateCreditGrant200JSONResponse{
 		ID: id, WorkspaceID: b.ws, InvoiceID: inv.ID, Amount: dollars, Feature: gen.BillingFeature(req.Body.Feature),
-		PeriodStart: timestamp(month), PeriodEnd: timestamp(end), CreatedAt: timestamp(now), UpdatedAt: timestamp(now),
+		PeriodStart: instant(month), PeriodEnd: instant(end), CreatedAt: instant(now), UpdatedAt: instant(now),
 	}, nil
 }
 
@@ -911,10 +911,6 @@ func (st *state) blUsage(ws string, f gen.BillingFeature, from, to time.Time) fl
 // (usage_activity.go).
 func (st *state) blCounted(ws, only string, f gen.BillingFeature, add func(key string, at time.Time, v float64, bot string)) {
 	a := st.adm()
-	stamp := func(s string) time.Time {
-		t, _ := time.Parse(time.RFC3339Nano, s)
-		return t
-	}
 	var bots []*botState
 	for _, r := range a.bots.filter(func(b admBot) bool { return b.workspace == ws && (only == "" || b.bot.ID == only) }) {
 		if f == gen.BillingFeatureBotCount && only == "" {
@@ -927,7 +923,7 @@ func (st *state) blCounted(ws, only string, f gen.BillingFeature, add func(key s
 	if f == gen.BillingFeatureCollaboratorCount && only == "" {
 		if m := a.members[ws]; m != nil {
 			for _, r := range m.order {
-				add("member/"+r.v.ID, stamp(r.v.CreatedAt), 1, "")
+				add("member/"+r.v.ID, r.v.CreatedAt, 1, "")
 			}
 		}
 	}
@@ -956,10 +952,10 @@ func (st *state) blCounted(ws, only string, f gen.BillingFeature, add func(key s
 				key := "file/" + b.id + "/" + file.ID
 				if f == gen.BillingFeatureIndexedFileCount {
 					if file.Index {
-						add(key, stamp(file.CreatedAt), 1, b.id)
+						add(key, file.CreatedAt, 1, b.id)
 					}
 				} else if size, err := file.Size.Get(); err == nil {
-					add(key, stamp(file.CreatedAt), size, b.id)
+					add(key, file.CreatedAt, float64(size), b.id)
 				}
 			}
 		}

@@ -94,7 +94,7 @@ func TestBillingSetPlan(t *testing.T) {
 	sub := blSubscription(t, c)
 	assert.Equal(t, "community", sub.Plan.Current.PlanID)
 	assert.Equal(t, gen.BillingIntervalMonth, sub.Plan.Current.Interval)
-	assert.Equal(t, "2026-04-01T00:00:00.000Z", sub.Plan.Current.PeriodEnd)
+	assert.Equal(t, mustTime("2026-04-01T00:00:00.000Z"), sub.Plan.Current.PeriodEnd)
 	assert.True(t, sub.Plan.Next.IsNull())
 	assert.Empty(t, sub.Discounts)
 	assert.Equal(t, 1.0, blQuotas(t, c)["bot_count"])
@@ -113,7 +113,7 @@ func TestBillingSetPlan(t *testing.T) {
 	assert.Equal(t, 505.0, pv.Costs.Immediate.AmountDue, "nothing to credit from a free plan")
 	assert.True(t, pv.Subscription.Plan.EffectiveDate.IsNull(), "at once")
 	assert.Equal(t, 1, pv.Subscription.Addons["addon_bots"].Quantity)
-	assert.Equal(t, "2026-04-10T00:00:00.000Z", pv.NextBillingDate, "the period restarts now")
+	assert.Equal(t, mustTime("2026-04-10T00:00:00.000Z"), pv.NextBillingDate, "the period restarts now")
 	assert.Equal(t, "community", blSubscription(t, c).Plan.Current.PlanID)
 	assert.Empty(t, blInvoices(t, c))
 
@@ -122,7 +122,7 @@ func TestBillingSetPlan(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "team", up.Plan.Current.PlanID)
 	assert.Equal(t, 495.0, up.Plan.Current.Price)
-	assert.Equal(t, "2026-04-10T00:00:00.000Z", up.Plan.Current.PeriodEnd)
+	assert.Equal(t, mustTime("2026-04-10T00:00:00.000Z"), up.Plan.Current.PeriodEnd)
 	assert.Equal(t, "team", blSubscription(t, c).Plan.Current.PlanID)
 	ws, err := c.GetWorkspace(ctx, srv.WorkspaceID)
 	require.NoError(t, err)
@@ -131,7 +131,7 @@ func TestBillingSetPlan(t *testing.T) {
 	invoices := blInvoices(t, c)
 	require.Len(t, invoices, 1)
 	assert.Equal(t, 495.0, invoices[0].Amount)
-	assert.Equal(t, gen.ListedInvoiceStatusPaid, invoices[0].Status)
+	assert.Equal(t, gen.InvoiceStatusPaid, invoices[0].Status)
 
 	// Later in the period, an upgrade credits the unused part.
 	clock.Advance(15 * 24 * time.Hour) // March 25th: 16 of the 31 days of March 10th → April 10th left
@@ -142,7 +142,7 @@ func TestBillingSetPlan(t *testing.T) {
 	// A year of team (4950) is 412.50 a month: less than 495.
 	assert.Equal(t, gen.PreviewSubscriptionUpdateResponseChangeTypeDowngrade, pv.ChangeType)
 	assert.Empty(t, pv.Costs.Immediate.LineItems)
-	assert.Equal(t, "2026-04-10T00:00:00.000Z", pv.Subscription.Plan.EffectiveDate.MustGet())
+	assert.Equal(t, mustTime("2026-04-10T00:00:00.000Z"), pv.Subscription.Plan.EffectiveDate.MustGet())
 	pv, err = c.PreviewSubscriptionUpdate(ctx, gen.PreviewSubscriptionUpdateBody{
 		Plan: gen.PreviewSubscriptionUpdateBody_Plan{PlanID: "team", Interval: gen.BillingIntervalMonth}, Addons: map[string]int{"addon_collaborators": 2},
 	})
@@ -161,13 +161,13 @@ func TestBillingSetPlan(t *testing.T) {
 	next := down.Plan.Next.MustGet()
 	assert.Equal(t, "plus", next.PlanID)
 	assert.Equal(t, 89.0, next.Price.MustGet())
-	assert.Equal(t, "2026-04-10T00:00:00.000Z", next.EffectiveDate)
+	assert.Equal(t, mustTime("2026-04-10T00:00:00.000Z"), next.EffectiveDate)
 
 	clock.Advance(16 * 24 * time.Hour) // April 10th
 	sub = blSubscription(t, c)
 	assert.Equal(t, "plus", sub.Plan.Current.PlanID)
 	assert.True(t, sub.Plan.Next.IsNull())
-	assert.Equal(t, "2026-05-10T00:00:00.000Z", sub.Plan.Current.PeriodEnd)
+	assert.Equal(t, mustTime("2026-05-10T00:00:00.000Z"), sub.Plan.Current.PeriodEnd)
 	invoices = blInvoices(t, c)
 	require.Len(t, invoices, 2)
 	assert.Equal(t, 89.0, invoices[0].Amount, "the new period's invoice, newest first")
@@ -235,7 +235,7 @@ func TestBillingTrials(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "team", tr.TrialPlan)
 	assert.Equal(t, "community", tr.FromPlan)
-	assert.Equal(t, "2026-03-24T00:00:00.000Z", tr.EndsAt)
+	assert.Equal(t, mustTime("2026-03-24T00:00:00.000Z"), tr.EndsAt)
 	assert.True(t, tr.IsActive)
 	assert.Equal(t, 10.0, blQuotas(t, c)["bot_count"], "the trial's plan's quotas")
 	ws, err := c.GetWorkspace(ctx, srv.WorkspaceID)
@@ -348,8 +348,8 @@ func TestBillingCreditGrantsAndInvoices(t *testing.T) {
 	assert.Equal(t, 10.0, grant.Amount, "dollars")
 	assert.Equal(t, srv.WorkspaceID, grant.WorkspaceID)
 	assert.Equal(t, gen.BillingFeatureIntegrationSpend, grant.Feature)
-	assert.Equal(t, "2026-03-01T00:00:00.000Z", grant.PeriodStart)
-	assert.Equal(t, "2026-04-01T00:00:00.000Z", grant.PeriodEnd)
+	assert.Equal(t, mustTime("2026-03-01T00:00:00.000Z"), grant.PeriodStart)
+	assert.Equal(t, mustTime("2026-04-01T00:00:00.000Z"), grant.PeriodEnd)
 	assert.Equal(t, 15.0, blQuotas(t, c)["integration_spend"], "5 from the plan, 10 of credit")
 	april, err := c.GetWorkspaceUsage(ctx, &gen.GetWorkspaceUsageParams{Feature: gen.BillingFeatureIntegrationSpend, Period: "2026-04-15T00:00:00Z"})
 	require.NoError(t, err)
@@ -407,7 +407,7 @@ func TestBillingUsageCounts(t *testing.T) {
 
 	_, err := c.CreateBot(ctx, gen.CreateBotBody{Name: blPtr("second")})
 	require.NoError(t, err)
-	_, err = c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberBody{Email: "ann@example.com", Role: gen.CreateWorkspaceMemberBodyRoleDeveloper})
+	_, err = c.CreateWorkspaceMember(ctx, gen.CreateWorkspaceMemberBody{Email: "ann@example.com", Role: gen.WorkspaceMemberRoleDeveloper})
 	require.NoError(t, err)
 
 	// Incoming messages (from an integration) and events count; the bot's

@@ -59,24 +59,22 @@ var stripeTestCards = map[string][2]string{
 }
 
 func wsInvoiceView(inv gen.Invoice, attempts int) gen.WorkspaceInvoice {
-	created := stampOf(inv.CreatedAt)
+	created := inv.CreatedAt
 	period := created
-	if s, err := inv.PeriodStart.Get(); err == nil {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			period = t
-		}
+	if t, err := inv.PeriodStart.Get(); err == nil {
+		period = t
 	}
 	period = period.UTC()
 	out := gen.WorkspaceInvoice{
 		ID: inv.ID, Amount: inv.Amount, Currency: inv.Currency, Date: created.UTC(),
-		Period:                 gen.WorkspaceInvoice_Period{Month: float64(period.Month()), Year: float64(period.Year())},
+		Period:                 gen.WorkspaceInvoice_Period{Month: int(period.Month()), Year: period.Year()},
 		PaymentStatus:          nullable.NewNullableWithValue(gen.WorkspaceInvoicePaymentStatus(inv.Status)),
-		PaymentAttemptCount:    nullable.NewNullNullable[float64](),
+		PaymentAttemptCount:    nullable.NewNullNullable[int](),
 		NextPaymentAttemptDate: nullable.NewNullNullable[time.Time](),
 		PdfURL:                 "https://bptest.invalid/invoices/" + inv.ID + ".pdf",
 	}
 	if inv.Status == gen.InvoiceStatusOpen {
-		out.PaymentAttemptCount.Set(float64(attempts))
+		out.PaymentAttemptCount.Set(attempts)
 	}
 	if s, err := inv.DueDate.Get(); err == nil {
 		out.DueDate = ptr(s)
@@ -94,7 +92,7 @@ func (h *server) ListWorkspaceInvoices(ctx context.Context, req gen.ListWorkspac
 	if err != nil {
 		return nil, err
 	}
-	recs := sortedBy(b.invoices.filter(nil), func(inv gen.Invoice) time.Time { return stampOf(inv.CreatedAt) })
+	recs := sortedBy(b.invoices.filter(nil), func(inv gen.Invoice) time.Time { return inv.CreatedAt })
 	out := gen.ListWorkspaceInvoices200JSONResponse{Invoices: make([]gen.WorkspaceInvoice, 0, len(recs))}
 	for _, r := range slices.Backward(recs) {
 		out.Invoices = append(out.Invoices, wsInvoiceView(r.v, b.attempts[r.v.ID]))
@@ -217,7 +215,7 @@ func (h *server) SetPaymentMethod(ctx context.Context, req gen.SetPaymentMethodR
 	pm := gen.GetPaymentMethodResponse_PaymentMethod{
 		ID: id, Type: "card",
 		Card: nullable.NewNullableWithValue(gen.GetPaymentMethodResponse_PaymentMethod_Card{
-			Brand: card[0], LastFour: card[1], ExpMonth: float64(now.Month()), ExpYear: float64(now.Year() + 1),
+			Brand: card[0], LastFour: card[1], ExpMonth: int(now.Month()), ExpYear: now.Year() + 1,
 		}),
 	}
 	b.payment = &pm
@@ -266,18 +264,13 @@ func (st *state) loadInvoices(byWorkspace map[string][]gen.Invoice, now time.Tim
 			if !inv.Status.Valid() {
 				return fmt.Errorf("workspace %s: invoice %s: unknown status %q", ws, inv.ID, inv.Status)
 			}
-			for name, f := range map[string]*nullable.Nullable[string]{
-				"dueDate": &inv.DueDate, "periodStart": &inv.PeriodStart, "periodEnd": &inv.PeriodEnd, "pdfUrl": &inv.PdfURL,
-			} {
-				s, err := f.Get()
-				switch {
-				case err != nil:
+			for _, f := range []*nullable.Nullable[time.Time]{&inv.DueDate, &inv.PeriodStart, &inv.PeriodEnd} {
+				if _, err := f.Get(); err != nil {
 					f.SetNull()
-				case name != "pdfUrl":
-					if _, err := time.Parse(time.RFC3339, s); err != nil {
-						return fmt.Errorf("workspace %s: invoice %s: %s %q is not an ISO 8601 date-time", ws, inv.ID, name, s)
-					}
 				}
+			}
+			if _, err := inv.PdfURL.Get(); err != nil {
+				inv.PdfURL.SetNull()
 			}
 			b.invoices.add(inv.ID, seq, inv)
 		}

@@ -390,6 +390,13 @@ func New(opts ...Option) (*Server, error) {
 	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
 		BaseRouter: s.ops,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			// A query parameter the spec's string type lets through but its
+			// Go type refuses (a date-time that is not one) is a bad query.
+			var pe *gen.InvalidParamFormatError
+			if errors.As(err, &pe) && r.URL.Query().Has(pe.ParamName) {
+				writeError(w, errorf(http.StatusBadRequest, "InvalidQuery", "%v", err))
+				return
+			}
 			writeError(w, errorf(http.StatusBadRequest, "InvalidPayload", "%v", err))
 		},
 	})

@@ -90,9 +90,6 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
-		return nil, err
-	}
 	tags := req.Params.Tags
 	recs := b.conversations.filter(func(c gen.Conversation) bool {
 		if p.IntegrationName != nil && *p.IntegrationName != "" && c.Integration != *p.IntegrationName {
@@ -112,11 +109,11 @@ func (h *server) ListConversations(ctx context.Context, req gen.ListConversation
 		}
 		return matchTags(c.Tags, tags) && inRange(c.CreatedAt, p.AfterDate, p.BeforeDate)
 	})
-	if p.SortField != nil && *p.SortField == gen.ListConversationsParamsSortFieldUpdatedAt {
+	if p.SortField != nil && *p.SortField == gen.DateFieldUpdatedAt {
 		recs = sortedBy(recs, func(c gen.Conversation) time.Time { return c.UpdatedAt })
 	}
 	// Newest first unless asked otherwise.
-	desc := p.SortDirection == nil || *p.SortDirection != gen.ListConversationsParamsSortDirectionAsc
+	desc := p.SortDirection == nil || *p.SortDirection != gen.SortDirectionAsc
 	convs, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func TestCoreCannedAnswers(t *testing.T) {
 	plans, err := c.ListPlans(ctx)
 	require.NoError(t, err)
 	assert.NotNil(t, plans)
-	_, err = c.GetBotAnalytics(ctx, srv.BotID, &gen.GetBotAnalyticsParams{StartDate: "2026-01-01T00:00:00Z", EndDate: "2026-01-02T00:00:00Z"})
+	_, err = c.GetBotAnalytics(ctx, srv.BotID, &gen.GetBotAnalyticsParams{StartDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)})
 	require.NoError(t, err)
 	// API keys are kept now (admin_keys.go): an unknown integration is 404.
 	_, err = c.ListIntegrationAPIKeys(ctx, &gen.ListIntegrationAPIKeysParams{IntegrationID: "int_000000000000000000000000000"})
@@ -234,9 +234,10 @@ func TestCoreStaleUploadURL(t *testing.T) {
 
 func TestCoreBadDates(t *testing.T) {
 	srv := bptest.Start(t)
-	bad := "yesterday"
-	_, err := srv.Client().ListUsers(context.Background(), &gen.ListUsersParams{AfterDate: &bad})
-	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
+	// The client's types send only date-times; a raw request sends another.
+	status, body := coreDo(t, srv, "GET", "/v1/chat/users?afterDate=yesterday", "", "", coreAuth(srv))
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "InvalidQuery", body["type"])
 }
 
 // An operation that takes a body gets a 400 without one, before its handler.

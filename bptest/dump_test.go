@@ -71,10 +71,10 @@ func TestDumpRoundTrip(t *testing.T) {
 		same("messages", func(c *client.Client) any { return soAll(t, c.AllMessages(ctx, nil, on)) })
 		same("issues", func(c *client.Client) any { return soAll(t, c.AllBotIssues(ctx, bot, nil)) })
 		same("logs", func(c *client.Client) any {
-			return soAll(t, c.AllBotLogs(ctx, bot, &gen.GetBotLogsParams{TimeStart: "2020-01-01T00:00:00Z"}))
+			return soAll(t, c.AllBotLogs(ctx, bot, &gen.GetBotLogsParams{TimeStart: mustTime("2020-01-01T00:00:00Z")}))
 		})
 		same("usage", func(c *client.Client) any {
-			u, err := c.GetUsage(ctx, bot, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeInvocationCalls})
+			u, err := c.GetUsage(ctx, bot, &gen.GetUsageParams{Type: gen.UsageTypeInvocationCalls})
 			require.NoError(t, err)
 			return u
 		})
@@ -86,7 +86,7 @@ func TestDumpRoundTrip(t *testing.T) {
 		return e
 	})
 	same("workspace AI spend", func(c *client.Client) any {
-		u, err := c.GetUsage(ctx, srv.WorkspaceID, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeAiSpend})
+		u, err := c.GetUsage(ctx, srv.WorkspaceID, &gen.GetUsageParams{Type: gen.UsageTypeAiSpend})
 		require.NoError(t, err)
 		return u
 	})

@@ -1,9 +1,11 @@
 package bptest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -83,14 +85,14 @@ func (st *state) storeContent(bot, fileID, sig string, data []byte, contentType 
 	}
 	f.content, f.uploaded = data, true
 	f.file.Status = gen.FileStatusUploadCompleted
-	f.file.Size = nullable.NewNullableWithValue(float64(len(data)))
+	f.file.Size = nullable.NewNullableWithValue(int64(len(data)))
 	if contentType != "" {
 		f.file.ContentType = contentType
 	}
 	if f.file.Index {
 		st.startIndexing(f)
 	}
-	f.file.UpdatedAt = timestamp(st.now())
+	f.file.UpdatedAt = instant(st.now())
 	return nil
 }
 
@@ -163,8 +165,8 @@ func fileAs[T any](f gen.File) T {
 }
 
 // fileMetadata reads a metadata value of a request: an object, or nothing.
-func fileMetadata(v any) (map[string]*any, error) {
-	out := map[string]*any{}
+func fileMetadata(v any) (map[string]any, error) {
+	out := map[string]any{}
 	if v == nil {
 		return out, nil
 	}
@@ -172,13 +174,7 @@ func fileMetadata(v any) (map[string]*any, error) {
 	if !ok {
 		return nil, invalidPayload("metadata must be an object")
 	}
-	for k, x := range m {
-		if x != nil {
-			out[k] = ptr(x)
-		} else {
-			out[k] = nil
-		}
-	}
+	maps.Copy(out, m)
 	return out, nil
 }
 
@@ -233,26 +229,26 @@ func (h *server) UpsertFile(ctx context.Context, req gen.UpsertFileRequestObject
 	defer unlock()
 	bot := botOf(ctx)
 	fs := st.bot(bot).files
-	now := timestamp(st.now())
+	now := instant(st.now())
 	f := gen.File{
 		BotID:          bot,
 		Key:            body.Key,
-		Size:           nullable.NewNullNullable[float64](),
+		Size:           nullable.NewNullNullable[int64](),
 		ContentType:    fileContentType(body.ContentType, body.Key),
 		Tags:           mergeTags(nil, body.Tags),
 		Metadata:       meta,
 		CreatedAt:      now,
 		UpdatedAt:      now,
-		AccessPolicies: []gen.FileAccessPolicies{},
+		AccessPolicies: []gen.FileAccessPolicy{},
 		Index:          body.Index != nil && *body.Index,
 		Status:         gen.FileStatusUploadPending,
 		Owner:          gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(bot)},
 	}
 	for _, p := range body.AccessPolicies {
-		f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicies(p))
+		f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicy(p))
 	}
 	if body.ExpiresAt != nil {
-		f.ExpiresAt = ptr(timestamp(*body.ExpiresAt))
+		f.ExpiresAt = ptr(instant(*body.ExpiresAt))
 	}
 	// The same key replaces the record, keeping its ID and creation time
 	// and dropping its content.
@@ -321,7 +317,7 @@ func (h *server) ListFiles(ctx context.Context, req gen.ListFilesRequestObject) 
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(a, b *record[*fileEntry]) int { return cmp(a.v.file, b.v.file) })
 	}
-	desc := p.SortDirection != nil && *p.SortDirection == gen.ListFilesParamsSortDirectionDesc
+	desc := p.SortDirection != nil && *p.SortDirection == gen.SortDirectionDesc
 	page, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
@@ -340,19 +336,19 @@ func fileSortKey(field gen.ListFilesParamsSortField) func(a, b gen.File) int {
 	case gen.ListFilesParamsSortFieldKey:
 		return func(a, b gen.File) int { return strings.Compare(a.Key, b.Key) }
 	case gen.ListFilesParamsSortFieldSize:
-		size := func(f gen.File) float64 {
+		size := func(f gen.File) int64 {
 			if v, err := f.Size.Get(); err == nil {
 				return v
 			}
 			return -1
 		}
-		return func(a, b gen.File) int { return compareFloat(size(a), size(b)) }
+		return func(a, b gen.File) int { return cmp.Compare(size(a), size(b)) }
 	case gen.ListFilesParamsSortFieldStatus:
 		return func(a, b gen.File) int { return strings.Compare(string(a.Status), string(b.Status)) }
 	case gen.ListFilesParamsSortFieldUpdatedAt:
-		return func(a, b gen.File) int { return strings.Compare(a.UpdatedAt, b.UpdatedAt) }
+		return func(a, b gen.File) int { return a.UpdatedAt.Compare(b.UpdatedAt) }
 	}
-	return func(a, b gen.File) int { return strings.Compare(a.CreatedAt, b.CreatedAt) }
+	return func(a, b gen.File) int { return a.CreatedAt.Compare(b.CreatedAt) }
 }
 
 func compareFloat(a, b float64) int {
@@ -437,33 +433,31 @@ func (h *server) UpdateFileMetadata(ctx context.Context, req gen.UpdateFileMetad
 	}
 	if meta != nil {
 		// Merged: null removes a key.
-		m := make(map[string]*any, len(f.Metadata)+len(meta))
-		for k, v := range f.Metadata {
-			m[k] = v
-		}
+		m := make(map[string]any, len(f.Metadata)+len(meta))
+		maps.Copy(m, f.Metadata)
 		for k, v := range meta {
 			if v == nil {
 				delete(m, k)
 			} else {
-				m[k] = ptr(v)
+				m[k] = v
 			}
 		}
 		f.Metadata = m
 	}
 	if body.AccessPolicies != nil {
-		f.AccessPolicies = make([]gen.FileAccessPolicies, 0, len(body.AccessPolicies))
+		f.AccessPolicies = make([]gen.FileAccessPolicy, 0, len(body.AccessPolicies))
 		for _, p := range body.AccessPolicies {
-			f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicies(p))
+			f.AccessPolicies = append(f.AccessPolicies, gen.FileAccessPolicy(p))
 		}
 	}
 	if body.ExpiresAt.IsSpecified() {
 		if body.ExpiresAt.IsNull() {
 			f.ExpiresAt = nil
 		} else {
-			f.ExpiresAt = ptr(timestamp(body.ExpiresAt.MustGet()))
+			f.ExpiresAt = ptr(instant(body.ExpiresAt.MustGet()))
 		}
 	}
-	f.UpdatedAt = timestamp(st.now())
+	f.UpdatedAt = instant(st.now())
 	e.file = f
 	st.fileRemember(fs, f.Tags)
 	return gen.UpdateFileMetadata200JSONResponse{File: f}, nil
@@ -498,7 +492,7 @@ func (h *server) CopyFile(ctx context.Context, req gen.CopyFileRequestObject) (g
 	if taken && old == src {
 		return gen.CopyFile200JSONResponse{File: src.file}, nil
 	}
-	now := timestamp(st.now())
+	now := instant(st.now())
 	f := src.file
 	f.BotID, f.Key, f.CreatedAt, f.UpdatedAt = dstBot, req.DestinationKey, now, now
 	f.Owner = gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(dstBot)}
@@ -588,7 +582,7 @@ func (h *server) SetFilePassages(ctx context.Context, req gen.SetFilePassagesReq
 	e.file.FailedStatusReason = nil
 	e.file.Status = gen.FileStatusIndexingCompleted
 	e.file.IndexingStack = ptr(gen.FileIndexingStackV2)
-	e.file.UpdatedAt = timestamp(st.now())
+	e.file.UpdatedAt = instant(st.now())
 	return gen.SetFilePassages200JSONResponse{}, nil
 }
 
@@ -682,7 +676,7 @@ func (h *server) CreateKnowledgeBase(ctx context.Context, req gen.CreateKnowledg
 	defer unlock()
 	fs := st.bot(botOf(ctx)).files
 	id, seq := st.ids.next("kb")
-	kb := gen.KnowledgeBase{ID: id, Name: req.Body.Name, Tags: mergeTags(nil, req.Body.Tags), CreatedAt: timestamp(st.now())}
+	kb := gen.KnowledgeBase{ID: id, Name: req.Body.Name, Tags: mergeTags(nil, req.Body.Tags), CreatedAt: instant(st.now())}
 	fs.kbs.add(id, seq, kb)
 	return gen.CreateKnowledgeBase200JSONResponse{KnowledgeBase: gen.CreateKnowledgeBaseResponse_KnowledgeBase{
 		ID: kb.ID, Name: kb.Name, Tags: kb.Tags,

@@ -93,7 +93,7 @@ func TestFilesListsPageSize(t *testing.T) {
 			return len(p.Passages), p.Meta.NextToken, nil
 		}), "listFilePassages, %s", name)
 		assert.Equal(t, tc.passagesWithLimit, filePageSizes(t, func(tok *string) (int, *string, error) {
-			p, err := c.ListFilePassages(ctx, doc.ID, &gen.ListFilePassagesParams{NextToken: tok, PageSize: tc.size, Limit: filePtr(1.0)})
+			p, err := c.ListFilePassages(ctx, doc.ID, &gen.ListFilePassagesParams{NextToken: tok, PageSize: tc.size, Limit: filePtr(1)})
 			if err != nil {
 				return 0, nil, err
 			}

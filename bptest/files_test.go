@@ -66,7 +66,7 @@ func TestFilesUploadAndDownload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "greeting.txt", f.Key)
 	assert.Equal(t, srv.BotID, f.BotID)
-	assert.Equal(t, gen.UpsertFileResponseFileStatusUploadPending, f.Status, "the upsert answers before the content arrives")
+	assert.Equal(t, gen.FileStatusUploadPending, f.Status, "the upsert answers before the content arrives")
 	assert.Contains(t, f.UploadURL, "?sig=")
 	assert.Equal(t, "text/plain; charset=utf-8", f.ContentType, "guessed from the key")
 
@@ -97,7 +97,7 @@ func TestFilesUpsertWithoutContent(t *testing.T) {
 
 	rec, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{Key: "later.bin", Size: 3})
 	require.NoError(t, err)
-	assert.Equal(t, gen.UpsertFileResponseFileStatusUploadPending, rec.File.Status)
+	assert.Equal(t, gen.FileStatusUploadPending, rec.File.Status)
 	assert.True(t, rec.File.Size.IsNull(), "size is null until the upload completes")
 	assert.Equal(t, "application/octet-stream", rec.File.ContentType)
 
@@ -148,15 +148,15 @@ func TestFilesPublicContent(t *testing.T) {
 
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{
 		Key:                                "logo.svg",
-		AccessPolicies:                     []gen.UpsertFileBodyAccessPolicies{"public_content"},
+		AccessPolicies:                     []gen.FileAccessPolicy{"public_content"},
 		PublicContentImmediatelyAccessible: filePtr(true),
 	}, client.FileFromBytes(data))
 	require.NoError(t, err)
-	assert.Equal(t, []gen.UpsertFileResponseFileAccessPolicies{"public_content"}, f.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicy{"public_content"}, f.AccessPolicies)
 
 	got, err := c.GetFile(ctx, "logo.svg")
 	require.NoError(t, err)
-	assert.Equal(t, []gen.FileAccessPolicies{"public_content"}, got.File.AccessPolicies)
+	assert.Equal(t, []gen.FileAccessPolicy{"public_content"}, got.File.AccessPolicies)
 	// The url is a lasting address that needs no token.
 	var buf bytes.Buffer
 	_, err = c.DownloadURL(ctx, got.File.URL, &buf)
@@ -255,19 +255,19 @@ func TestFilesList(t *testing.T) {
 
 	assert.Equal(t, []string{"c.txt", "a.txt", "e.txt", "b.txt", "d.txt", "indexed.txt"}, fileKeys(t, c, nil), "creation order, over 3 pages")
 
-	tags := func(m map[string]any) *gen.ListFilesParams { return &gen.ListFilesParams{Tags: m} }
-	assert.Equal(t, []string{"c.txt", "a.txt"}, fileKeys(t, c, tags(map[string]any{"team": "ops"})))
-	assert.Equal(t, []string{"c.txt", "e.txt"}, fileKeys(t, c, tags(map[string]any{"team": []string{"ops", "sales"}, "lang": "en"})), "a list is any of its values")
-	assert.Equal(t, []string{"a.txt", "b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string]any{"lang": map[string]any{"not": "en"}})), "not: files without the tag pass")
-	assert.Equal(t, []string{"b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string]any{"lang": map[string]any{"not": []string{"en", "fr"}}})))
-	assert.Empty(t, fileKeys(t, c, tags(map[string]any{"team": "nobody"})))
+	tags := func(m map[string][]string) *gen.ListFilesParams { return &gen.ListFilesParams{Tags: m} }
+	assert.Equal(t, []string{"c.txt", "a.txt"}, fileKeys(t, c, tags(map[string][]string{"team": {"ops"}})))
+	assert.Equal(t, []string{"c.txt", "e.txt"}, fileKeys(t, c, tags(map[string][]string{"team": {"ops", "sales"}, "lang": {"en"}})), "a list is any of its values")
+	assert.Equal(t, []string{"a.txt", "b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string][]string{"lang.not": {"en"}})), "not: files without the tag pass")
+	assert.Equal(t, []string{"b.txt", "indexed.txt"}, fileKeys(t, c, tags(map[string][]string{"lang.not": {"en", "fr"}})))
+	assert.Empty(t, fileKeys(t, c, tags(map[string][]string{"team": {"nobody"}})))
 
 	assert.ElementsMatch(t, []string{"a.txt", "d.txt"}, fileKeys(t, c, &gen.ListFilesParams{IDs: []string{ids["a.txt"], ids["d.txt"]}}))
 	assert.Equal(t, []string{"indexed.txt"}, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(true)}))
 	assert.Len(t, fileKeys(t, c, &gen.ListFilesParams{Indexed: filePtr(false)}), 5)
 
 	byKey := gen.ListFilesParamsSortFieldKey
-	desc := gen.ListFilesParamsSortDirectionDesc
+	desc := gen.SortDirectionDesc
 	assert.Equal(t, []string{"indexed.txt", "e.txt", "d.txt", "c.txt", "b.txt", "a.txt"}, fileKeys(t, c, &gen.ListFilesParams{SortField: &byKey, SortDirection: &desc}))
 	bySize := gen.ListFilesParamsSortFieldSize
 	assert.Equal(t, []string{"indexed.txt", "a.txt", "b.txt", "c.txt", "d.txt", "e.txt"}, fileKeys(t, c, &gen.ListFilesParams{SortField: &bySize}), "no content (size null) first")
@@ -296,25 +296,23 @@ func TestFilesUpdateMetadata(t *testing.T) {
 		Metadata: map[string]any{"owner": "ann", "n": 1},
 	}, client.FileFromBytes(data))
 	require.NoError(t, err)
-	assert.Equal(t, "ann", *f.Metadata["owner"])
+	assert.Equal(t, "ann", f.Metadata["owner"])
 
 	expiry := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
 	var body gen.UpdateFileMetadataJSONRequestBody
 	body.Tags = map[string]*string{"a": filePtr("one"), "b": nil, "c": filePtr("3")}
 	body.Metadata = map[string]any{"n": nil, "extra": []any{"x"}}
-	body.AccessPolicies = []gen.UpdateFileMetadataBodyAccessPolicies{"integrations"}
+	body.AccessPolicies = []gen.FileAccessPolicy{"integrations"}
 	body.ExpiresAt.Set(expiry)
 	up, err := c.UpdateFileMetadata(ctx, "m.txt", body)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"a": "one", "c": "3"}, up.File.Tags, "merged; null removes")
-	assert.Equal(t, "ann", *up.File.Metadata["owner"])
+	assert.Equal(t, "ann", up.File.Metadata["owner"])
 	assert.NotContains(t, up.File.Metadata, "n")
-	assert.Equal(t, []any{"x"}, *up.File.Metadata["extra"])
-	assert.Equal(t, []gen.FileAccessPolicies{"integrations"}, up.File.AccessPolicies)
+	assert.Equal(t, []any{"x"}, up.File.Metadata["extra"])
+	assert.Equal(t, []gen.FileAccessPolicy{"integrations"}, up.File.AccessPolicies)
 	require.NotNil(t, up.File.ExpiresAt)
-	at, err := time.Parse(time.RFC3339, *up.File.ExpiresAt)
-	require.NoError(t, err)
-	assert.True(t, at.Equal(expiry))
+	assert.True(t, up.File.ExpiresAt.Equal(expiry))
 
 	var clear gen.UpdateFileMetadataJSONRequestBody
 	clear.ExpiresAt.SetNull()
@@ -377,7 +375,7 @@ func TestFilesPassagesAndSearch(t *testing.T) {
 	require.Len(t, res.Passages, 2)
 	assert.Equal(t, "Contact support for refunds of damaged goods.", res.Passages[0].Content, "more words matched first")
 	assert.Equal(t, "faq.txt", res.Passages[0].File.Key)
-	res, err = c.SearchFiles(ctx, &gen.SearchFilesParams{Query: "refunds", Tags: map[string]any{"kb": "other"}})
+	res, err = c.SearchFiles(ctx, &gen.SearchFilesParams{Query: "refunds", Tags: map[string][]string{"kb": {"other"}}})
 	require.NoError(t, err)
 	assert.Empty(t, res.Passages)
 
@@ -416,7 +414,7 @@ func TestFilesKnowledgeBases(t *testing.T) {
 		names = append(names, kb.Name)
 	}
 	assert.Equal(t, []string{"renamed", "kb1", "kb2"}, names)
-	list, err := c.ListKnowledgeBases(ctx, &gen.ListKnowledgeBasesParams{Tags: map[string]any{"n": "0"}})
+	list, err := c.ListKnowledgeBases(ctx, &gen.ListKnowledgeBasesParams{Tags: map[string][]string{"n": {"0"}}})
 	require.NoError(t, err)
 	require.Len(t, list.KnowledgeBases, 1)
 	assert.Equal(t, "kb2", list.KnowledgeBases[0].Name)

@@ -40,8 +40,8 @@ func hubIntegrationID(v gen.PublicIntegrationSummary) string { return v.ID }
 func hubPluginID(v gen.PluginSummary) string                 { return v.ID }
 func hubInterfaceID(v gen.InterfaceSummary) string           { return v.ID }
 
-func hubVisibility(v string) *gen.CreateIntegrationBodyVisibility {
-	return admPtr(gen.CreateIntegrationBodyVisibility(v))
+func hubVisibility(v string) *gen.Visibility {
+	return admPtr(gen.Visibility(v))
 }
 
 // TestInterfaces: interface versions are kept per workspace, unique by
@@ -209,13 +209,13 @@ func TestHubIntegrations(t *testing.T) {
 	assert.Equal(t, "Mailer", s.Title)
 	assert.Equal(t, "Sends email", s.Description)
 	assert.Equal(t, map[string]string{"category": "email"}, s.Attributes)
-	assert.Equal(t, gen.PublicIntegrationSummaryVisibilityPublic, s.Visibility)
+	assert.Equal(t, gen.VisibilityPublic, s.Visibility)
 	assert.True(t, s.Public)
 	assert.Equal(t, srv.WorkspaceID, s.OwnerWorkspace.ID)
 	assert.Equal(t, "bptest", s.OwnerWorkspace.Name)
 	assert.Equal(t, "bptest", s.OwnerWorkspace.Handle.MustGet())
-	assert.Equal(t, float64(1), s.Meta.Installs)
-	assert.Equal(t, float64(0), all[1].Meta.Installs)
+	assert.Equal(t, 1, s.Meta.Installs)
+	assert.Equal(t, 0, all[1].Meta.Installs)
 	assert.Nil(t, s.MatchedOn, "matchedOn only for a search")
 	assert.Equal(t, ws.ID, all[2].OwnerWorkspace.ID)
 	assert.Equal(t, "other", all[2].OwnerWorkspace.Name)
@@ -227,8 +227,8 @@ func TestHubIntegrations(t *testing.T) {
 	assert.Equal(t, []string{mailer1}, hubIDs(list(&gen.ListPublicIntegrationsParams{InterfaceID: admPtr(notifier.Interface.ID)}), hubIntegrationID))
 	assert.Equal(t, []string{mailer1}, hubIDs(list(&gen.ListPublicIntegrationsParams{InstalledByBotID: admPtr(srv.BotID)}), hubIntegrationID))
 	assert.Empty(t, list(&gen.ListPublicIntegrationsParams{InstalledByBotID: admPtr("bot_nosuchbot000000000000000000")}))
-	assert.Len(t, list(&gen.ListPublicIntegrationsParams{VerificationStatus: admPtr(gen.ListPublicIntegrationsParamsVerificationStatusUnapproved)}), 3)
-	assert.Empty(t, list(&gen.ListPublicIntegrationsParams{VerificationStatus: admPtr(gen.ListPublicIntegrationsParamsVerificationStatusApproved)}))
+	assert.Len(t, list(&gen.ListPublicIntegrationsParams{VerificationStatus: admPtr(gen.VerificationStatusUnapproved)}), 3)
+	assert.Empty(t, list(&gen.ListPublicIntegrationsParams{VerificationStatus: admPtr(gen.VerificationStatusApproved)}))
 
 	found := list(&gen.ListPublicIntegrationsParams{Search: admPtr("MAIL")})
 	require.Equal(t, []string{mailer1, mailer2}, hubIDs(found, hubIntegrationID))
@@ -244,11 +244,11 @@ func TestHubIntegrations(t *testing.T) {
 	assert.Equal(t, []string{"notifier"}, found[0].MatchedOn.Interfaces)
 
 	// Sorting.
-	desc := admPtr(gen.ListPublicIntegrationsParamsDirectionDesc)
+	desc := admPtr(gen.SortDirectionDesc)
 	assert.Equal(t, []string{foreign, mailer2, mailer1}, hubIDs(list(&gen.ListPublicIntegrationsParams{Direction: desc}), hubIntegrationID))
-	assert.Equal(t, []string{mailer1, mailer2, foreign}, hubIDs(list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.ListPublicIntegrationsParamsSortByName)}), hubIntegrationID))
-	assert.Equal(t, []string{foreign, mailer2, mailer1}, hubIDs(list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.ListPublicIntegrationsParamsSortByName), Direction: desc}), hubIntegrationID))
-	byInstalls := list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.ListPublicIntegrationsParamsSortByInstallCount)})
+	assert.Equal(t, []string{mailer1, mailer2, foreign}, hubIDs(list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.IntegrationSortFieldName)}), hubIntegrationID))
+	assert.Equal(t, []string{foreign, mailer2, mailer1}, hubIDs(list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.IntegrationSortFieldName), Direction: desc}), hubIntegrationID))
+	byInstalls := list(&gen.ListPublicIntegrationsParams{SortBy: admPtr(gen.IntegrationSortFieldInstallCount)})
 	assert.Equal(t, mailer1, byInstalls[0].ID, "most installed first")
 
 	// Gets, by ID and by name: the full definition, with today's fields from state.
@@ -263,7 +263,7 @@ func TestHubIntegrations(t *testing.T) {
 	assert.Contains(t, i.Actions, "sendMail")
 	assert.Equal(t, "notifier", i.Interfaces["alerts"].Name, "an interface entry takes the name and version of the stored interface")
 	assert.Equal(t, "1.2.0", i.Interfaces["alerts"].Version)
-	assert.Equal(t, float64(1), i.Meta.Installs)
+	assert.Equal(t, 1, i.Meta.Installs)
 	assert.Equal(t, srv.WorkspaceID, i.OwnerWorkspace.ID)
 	byName, err := c.GetPublicIntegration(ctx, "mailer", "latest")
 	require.NoError(t, err)
@@ -273,7 +273,7 @@ func TestHubIntegrations(t *testing.T) {
 	assert.Equal(t, mailer1, byName.Integration.ID)
 	got, err := c.GetPublicIntegrationByID(ctx, unlisted)
 	require.NoError(t, err, "an unlisted integration is answered by ID")
-	assert.Equal(t, gen.GetPublicIntegrationByIDResponseIntegrationVisibilityUnlisted, got.Integration.Visibility)
+	assert.Equal(t, gen.VisibilityUnlisted, got.Integration.Visibility)
 	_, err = c.GetPublicIntegration(ctx, "beta", "0.1.0")
 	require.NoError(t, err, "and by name")
 
@@ -287,7 +287,7 @@ func TestHubIntegrations(t *testing.T) {
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 
 	// Made private, it leaves the Hub.
-	_, err = c.UpdateIntegration(ctx, mailer2, gen.UpdateIntegrationBody{Visibility: admPtr(gen.UpdateIntegrationBodyVisibilityPrivate)})
+	_, err = c.UpdateIntegration(ctx, mailer2, gen.UpdateIntegrationBody{Visibility: admPtr(gen.VisibilityPrivate)})
 	require.NoError(t, err)
 	_, err = c.GetPublicIntegrationByID(ctx, mailer2)
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
@@ -311,7 +311,7 @@ func TestHubPlugins(t *testing.T) {
 	require.NoError(t, err)
 	privateInteg := derefIntegration(t, c, "jira", "issue", issue)
 
-	create := func(name, version string, visibility gen.CreatePluginBodyVisibility) string {
+	create := func(name, version string, visibility gen.Visibility) string {
 		t.Helper()
 		p, err := c.CreatePlugin(ctx, gen.CreatePluginJSONRequestBody{
 			Name: name, Version: version, Visibility: &visibility, Attributes: map[string]string{"kind": "triage"},
@@ -324,10 +324,10 @@ func TestHubPlugins(t *testing.T) {
 		require.NoError(t, err)
 		return p.Plugin.ID
 	}
-	triage1 := create("triage", "1.0.0", gen.CreatePluginBodyVisibilityPublic)
-	triage2 := create("triage", "1.1.0", gen.CreatePluginBodyVisibilityPublic)
-	unlisted := create("beta", "0.1.0", gen.CreatePluginBodyVisibilityUnlisted)
-	private := create("internal", "1.0.0", gen.CreatePluginBodyVisibilityPrivate)
+	triage1 := create("triage", "1.0.0", gen.VisibilityPublic)
+	triage2 := create("triage", "1.1.0", gen.VisibilityPublic)
+	unlisted := create("beta", "0.1.0", gen.VisibilityUnlisted)
+	private := create("internal", "1.0.0", gen.VisibilityPrivate)
 
 	all := hubAll(t, c.AllPublicPlugins(ctx, nil))
 	assert.Equal(t, []string{triage1, triage2}, hubIDs(all, hubPluginID))
@@ -346,15 +346,15 @@ func TestHubPlugins(t *testing.T) {
 	require.NoError(t, err, "an unlisted plugin is answered")
 
 	// Code, as created, then as updated.
-	code, err := c.GetPublicPluginCode(ctx, triage1, gen.GetPublicPluginCodeParamsPlatformNode)
+	code, err := c.GetPublicPluginCode(ctx, triage1, gen.CodePlatformNode)
 	require.NoError(t, err)
 	assert.Equal(t, "node code of triage", code.Code)
 	_, err = c.UpdatePlugin(ctx, triage1, gen.UpdatePluginBody{Code: &gen.UpdatePluginBody_Code{Browser: admPtr("new browser code")}})
 	require.NoError(t, err)
-	code, err = c.GetPublicPluginCode(ctx, triage1, gen.GetPublicPluginCodeParamsPlatformBrowser)
+	code, err = c.GetPublicPluginCode(ctx, triage1, gen.CodePlatformBrowser)
 	require.NoError(t, err)
 	assert.Equal(t, "new browser code", code.Code)
-	code, err = c.GetPublicPluginCode(ctx, triage1, gen.GetPublicPluginCodeParamsPlatformNode)
+	code, err = c.GetPublicPluginCode(ctx, triage1, gen.CodePlatformNode)
 	require.NoError(t, err)
 	assert.Equal(t, "node code of triage", code.Code, "the other platform's code stays")
 
@@ -370,7 +370,7 @@ func TestHubPlugins(t *testing.T) {
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	_, err = c.GetPublicPlugin(ctx, "internal", "1.0.0")
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
-	_, err = c.GetPublicPluginCode(ctx, private, gen.GetPublicPluginCodeParamsPlatformNode)
+	_, err = c.GetPublicPluginCode(ctx, private, gen.CodePlatformNode)
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	_, err = c.GetDereferencedPublicPluginByID(ctx, private, &gen.GetDereferencedPublicPluginByIDParams{Interfaces: map[string]string{"tracker": linear.Integration.ID}})
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
@@ -450,7 +450,7 @@ func TestHubPageSize(t *testing.T) {
 	ip, err = c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{PageSize: admPtr(50)})
 	require.NoError(t, err)
 	assert.Len(t, ip.Integrations, 2, "capped by WithMaxPageSize")
-	ip, err = c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{Limit: admPtr(1.0)})
+	ip, err = c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{Limit: admPtr(1)})
 	require.NoError(t, err)
 	assert.Len(t, ip.Integrations, 1, "limit when pageSize is left out")
 	assert.Equal(t, integs, hubIDs(hubAll(t, c.AllPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{PageSize: admPtr(1)})), hubIntegrationID))
@@ -480,12 +480,12 @@ func TestGetPluginCode(t *testing.T) {
 		Code: gen.CreatePluginBody_Code{Node: "module.exports = 1", Browser: "export default 1"},
 	})
 	require.NoError(t, err)
-	got, err := c.GetPluginCode(ctx, created.Plugin.ID, gen.GetPluginCodeParamsPlatformNode)
+	got, err := c.GetPluginCode(ctx, created.Plugin.ID, gen.CodePlatformNode)
 	require.NoError(t, err)
 	require.Equal(t, "module.exports = 1", got.Code)
-	got, err = c.GetPluginCode(ctx, created.Plugin.ID, gen.GetPluginCodeParamsPlatformBrowser)
+	got, err = c.GetPluginCode(ctx, created.Plugin.ID, gen.CodePlatformBrowser)
 	require.NoError(t, err)
 	require.Equal(t, "export default 1", got.Code)
-	_, err = c.GetPluginCode(ctx, "plugin_unknown", gen.GetPluginCodeParamsPlatformNode)
+	_, err = c.GetPluginCode(ctx, "plugin_unknown", gen.CodePlatformNode)
 	require.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 }

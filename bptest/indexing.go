@@ -90,14 +90,14 @@ func (st *state) stepIndexing(e *fileEntry) {
 	ix.pending, ix.shown = true, false
 	ix.since = ix.since.Add(st.srv.settings.indexingDelay)
 	e.file.Status = gen.FileStatusIndexingPending
-	e.file.UpdatedAt = timestamp(st.now())
+	e.file.UpdatedAt = instant(st.now())
 }
 
 // finishIndexing ends a file's indexing with its outcome.
 func (st *state) finishIndexing(e *fileEntry) {
 	e.indexing = nil
 	passages, reason := indexingOutcome(e)
-	e.file.UpdatedAt = timestamp(st.now())
+	e.file.UpdatedAt = instant(st.now())
 	if reason != "" {
 		e.passages = nil
 		e.file.Status = gen.FileStatusIndexingFailed

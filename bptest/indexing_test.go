@@ -75,7 +75,7 @@ func TestIndexingStepsOnReads(t *testing.T) {
 
 	rec, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{Key: "faq.txt", Size: 10, Index: filePtr(true)})
 	require.NoError(t, err)
-	assert.Equal(t, gen.UpsertFileResponseFileStatusUploadPending, rec.File.Status)
+	assert.Equal(t, gen.FileStatusUploadPending, rec.File.Status)
 	assert.Equal(t, gen.FileStatusUploadPending, indexStatus(t, c, rec.File.ID), "no content, no indexing")
 	assert.Equal(t, gen.FileStatusUploadPending, indexStatus(t, c, rec.File.ID))
 

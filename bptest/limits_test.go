@@ -224,7 +224,7 @@ func TestTableRowLimit(t *testing.T) {
 	f := fileUpload(t, c, "rows.json", data, nil)
 	imp, err := c.ImportTable(ctx, "Contacts", gen.ImportTableBody{FileID: f.ID})
 	require.NoError(t, err)
-	assert.Equal(t, gen.ImportTableResponseJobStatusFailed, imp.Job.Status)
+	assert.Equal(t, gen.TableJobStatusFailed, imp.Job.Status)
 	assert.Equal(t, []string{fmt.Sprintf("row 2: row of %d bytes is larger than the table row limit of %d bytes", limit+1, limit)}, srv.TableJobErrors(imp.Job.ID))
 
 	// Relaxed.

@@ -247,9 +247,6 @@ func (h *server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
-		return nil, err
-	}
 	if p.ConversationID != nil && *p.ConversationID != "" {
 		if _, ok := b.conversations.get(*p.ConversationID); !ok {
 			return nil, notFound("conversation", *p.ConversationID)

@@ -51,23 +51,12 @@ func seedAll[T any](st *state, c *collection[T], items []T, prefix string, fill 
 	return nil
 }
 
-// seedStamp defaults a timestamp to now and refuses one that is not an
-// ISO 8601 date-time.
-func seedStamp(s *string, now time.Time) error {
-	if *s == "" {
-		*s = timestamp(now)
-		return nil
-	}
-	if _, err := time.Parse(time.RFC3339, *s); err != nil {
-		return fmt.Errorf("timestamp %q is not an ISO 8601 date-time", *s)
+// seedStamp defaults a timestamp to now.
+func seedStamp(t *time.Time, now time.Time) error {
+	if t.IsZero() {
+		*t = instant(now)
 	}
 	return nil
-}
-
-// stampOf reads a timestamp that seedStamp checked.
-func stampOf(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339, s)
-	return t
 }
 
 // seedLog gives a log line its defaults; lines have no ID.
@@ -117,7 +106,7 @@ func (st *state) loadObserved(b *botState, seed BotSeed, now time.Time) error {
 			}
 		}
 		if is.EventsCount == 0 {
-			is.EventsCount = float64(len(is.Events))
+			is.EventsCount = len(is.Events)
 		}
 		if is.GroupedData == nil {
 			is.GroupedData = map[string]gen.Issue_GroupedData{}
@@ -189,7 +178,7 @@ func (st *state) loadObserved(b *botState, seed BotSeed, now time.Time) error {
 func (st *state) loadObservedTop(d *SeedData, now time.Time) error {
 	for id, byType := range d.UsageActivity {
 		for typ, entries := range byType {
-			if !gen.ListUsageActivityParamsType(typ).Valid() {
+			if !gen.UsageType(typ).Valid() {
 				return fmt.Errorf("usage activity of %s: unknown usage type %q", id, typ)
 			}
 			c := st.usage[usageKey(id, typ)]
@@ -202,10 +191,10 @@ func (st *state) loadObservedTop(d *SeedData, now time.Time) error {
 					return "", fmt.Errorf("usage activity of %s: %w", id, err)
 				}
 				if u.Period == "" {
-					u.Period = usagePeriod(stampOf(u.Timestamp))
+					u.Period = usagePeriod(u.Timestamp)
 				}
 				if u.Metadata == nil {
-					u.Metadata = map[string]*any{}
+					u.Metadata = map[string]any{}
 				}
 				return key, nil
 			})
@@ -259,7 +248,7 @@ func (h *server) ListBotIssues(ctx context.Context, req gen.ListBotIssuesRequest
 		out = append(out, gen.ListedIssue{
 			ID: i.ID, Code: i.Code, CreatedAt: i.CreatedAt, LastSeenAt: i.LastSeenAt, Title: i.Title,
 			Description: i.Description, GroupedData: grouped, EventsCount: i.EventsCount,
-			Category: gen.ListedIssueCategory(i.Category), ResolutionLink: i.ResolutionLink,
+			Category: gen.IssueCategory(i.Category), ResolutionLink: i.ResolutionLink,
 		})
 	}
 	return gen.ListBotIssues200JSONResponse{Issues: out, Meta: gen.PageMeta{NextToken: next}}, nil
@@ -318,9 +307,6 @@ func (h *server) ListBotIssueEvents(ctx context.Context, req gen.ListBotIssueEve
 
 func (h *server) ListActionRuns(ctx context.Context, req gen.ListActionRunsRequestObject) (gen.ListActionRunsResponseObject, error) {
 	p := req.Params
-	if err := checkDates(map[string]*string{"timestampFrom": p.TimestampFrom, "timestampUntil": p.TimestampUntil}); err != nil {
-		return nil, err
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	b, err := st.obsBot(ctx, req.ID)
@@ -328,8 +314,8 @@ func (h *server) ListActionRuns(ctx context.Context, req gen.ListActionRunsReque
 		return nil, err
 	}
 	recs := sortedBy(b.actionRuns.filter(func(r gen.ActionRun) bool {
-		return *r.IntegrationName == p.IntegrationName && inRange(stampOf(r.Timestamp), p.TimestampFrom, p.TimestampUntil)
-	}), func(r gen.ActionRun) time.Time { return stampOf(r.Timestamp) })
+		return *r.IntegrationName == p.IntegrationName && inRange(r.Timestamp, p.TimestampFrom, p.TimestampUntil)
+	}), func(r gen.ActionRun) time.Time { return r.Timestamp })
 	page, next, perr := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if perr != nil {
 		return nil, perr
@@ -358,26 +344,24 @@ func (h *server) ListActivities(ctx context.Context, req gen.ListActivitiesReque
 
 // logQuery is what getBotLogs and getIntegrationLogs filter on.
 type logQuery struct {
-	start                                          string
-	end, level, user, workflow, conv, text, cursor *string
+	start                                     time.Time
+	end                                       *time.Time
+	level, user, workflow, conv, text, cursor *string
 }
 
 // pageLogs answers one page of the lines of c that q keeps, newest first,
 // of the server's page size (the log operations take no pageSize).
 func (st *state) pageLogs(c *collection[gen.LogEntry], q logQuery) ([]gen.LogEntry, *string, error) {
-	if err := checkDates(map[string]*string{"timeStart": &q.start, "timeEnd": q.end}); err != nil {
-		return nil, nil, err
-	}
 	is := func(want *string, have *string) bool { return want == nil || (have != nil && *have == *want) }
 	var recs []*record[gen.LogEntry]
 	if c != nil {
 		recs = c.filter(func(l gen.LogEntry) bool {
-			return inRange(stampOf(l.Timestamp), &q.start, q.end) && (q.level == nil || l.Level == *q.level) &&
+			return inRange(l.Timestamp, &q.start, q.end) && (q.level == nil || l.Level == *q.level) &&
 				is(q.user, l.UserID) && is(q.workflow, l.WorkflowID) && is(q.conv, l.ConversationID) &&
 				(q.text == nil || strings.Contains(l.Message, *q.text))
 		})
 	}
-	recs = sortedBy(recs, func(l gen.LogEntry) time.Time { return stampOf(l.Timestamp) })
+	recs = sortedBy(recs, func(l gen.LogEntry) time.Time { return l.Timestamp })
 	return paginate(recs, q.cursor, st.pageSize(), true)
 }
 

@@ -303,8 +303,8 @@ func TestRuntimeMessageCountFilter(t *testing.T) {
 
 	// With the other filters, and the sort options.
 	asc := ids(&gen.ListConversationsParams{
-		MaxMessageCount: rtPtr(2), SortField: rtPtr(gen.ListConversationsParamsSortFieldCreatedAt),
-		SortDirection: rtPtr(gen.ListConversationsParamsSortDirectionAsc),
+		MaxMessageCount: rtPtr(2), SortField: rtPtr(gen.DateFieldCreatedAt),
+		SortDirection: rtPtr(gen.SortDirectionAsc),
 	})
 	assert.Equal(t, []string{byCount[0], byCount[1], byCount[2]}, asc)
 	desc := ids(&gen.ListConversationsParams{MaxMessageCount: rtPtr(2), ParticipantIDs: []string{u.ID}})
@@ -325,7 +325,7 @@ func TestRuntimePageSize(t *testing.T) {
 		rtMsg(t, c, conv.ID, u.ID, "m", map[string]string{"k": string(rune('b' + i))})
 		_, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{Type: "ping", Payload: map[string]any{}})
 		require.NoError(t, err)
-		_, err = c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "w", Status: gen.CreateWorkflowBodyStatusPending})
+		_, err = c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "w", Status: gen.WorkflowStartStatusPending})
 		require.NoError(t, err)
 	}
 	for _, o := range hubAll(t, c.AllUsers(ctx, nil)) {
@@ -442,7 +442,7 @@ func TestRuntimeWorkflowFields(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	body := gen.GetOrCreateWorkflowJSONRequestBody{
-		Name: "w", Status: gen.GetOrCreateWorkflowBodyStatusPending, Tags: map[string]string{"k": "1", "x": "y"},
+		Name: "w", Status: gen.WorkflowStartStatusPending, Tags: map[string]string{"k": "1", "x": "y"},
 	}
 	first, err := c.GetOrCreateWorkflow(ctx, body)
 	require.NoError(t, err)

@@ -194,14 +194,14 @@ func TestRuntimeListConversations(t *testing.T) {
 	}
 	assert.Equal(t, []string{e.ID, b.ID, a.ID}, list(nil), "newest first")
 	assert.Equal(t, []string{a.ID, b.ID, e.ID}, list(&gen.ListConversationsParams{
-		SortDirection: rtPtr(gen.ListConversationsParamsSortDirectionAsc)}))
+		SortDirection: rtPtr(gen.SortDirectionAsc)}))
 	assert.Equal(t, []string{e.ID, a.ID}, list(&gen.ListConversationsParams{Tags: map[string]string{"kind": "support"}}))
 	assert.Equal(t, []string{b.ID}, list(&gen.ListConversationsParams{Channel: rtPtr("group")}))
 	assert.Equal(t, []string{e.ID}, list(&gen.ListConversationsParams{IntegrationName: rtPtr("whatsapp")}))
 	assert.Equal(t, []string{b.ID, a.ID}, list(&gen.ListConversationsParams{ParticipantIDs: []string{alice.ID}}))
 	assert.Equal(t, []string{a.ID}, list(&gen.ListConversationsParams{ParticipantIDs: []string{alice.ID, bob.ID}}))
-	assert.Equal(t, []string{e.ID, b.ID}, list(&gen.ListConversationsParams{AfterDate: rtPtr(middle.Format(time.RFC3339Nano))}))
-	assert.Equal(t, []string{a.ID}, list(&gen.ListConversationsParams{BeforeDate: rtPtr(middle.Format(time.RFC3339Nano))}))
+	assert.Equal(t, []string{e.ID, b.ID}, list(&gen.ListConversationsParams{AfterDate: rtPtr(middle)}))
+	assert.Equal(t, []string{a.ID}, list(&gen.ListConversationsParams{BeforeDate: rtPtr(middle)}))
 	assert.Empty(t, list(&gen.ListConversationsParams{Tags: map[string]string{"kind": "nope"}}))
 
 	// updatedAt order: touching a moves it to the front.
@@ -209,7 +209,7 @@ func TestRuntimeListConversations(t *testing.T) {
 	_, err = c.UpdateConversation(ctx, a.ID, gen.UpdateConversationJSONRequestBody{Tags: client.NullableStrings(map[string]string{"x": "1"})})
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID, e.ID, b.ID}, list(&gen.ListConversationsParams{
-		SortField: rtPtr(gen.ListConversationsParamsSortFieldUpdatedAt)}))
+		SortField: rtPtr(gen.DateFieldUpdatedAt)}))
 
 	// A token this server did not give.
 	_, err = c.ListConversations(ctx, &gen.ListConversationsParams{NextToken: rtPtr("garbage")})
@@ -288,7 +288,7 @@ func TestRuntimeMessages(t *testing.T) {
 	// An integration's message is incoming.
 	in, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 		ConversationID: conv.ID, UserID: u.ID, Payload: message.Text("yo"),
-		Tags: map[string]string{}, Origin: rtPtr(gen.CreateMessageBodyOriginSynthetic),
+		Tags: map[string]string{}, Origin: rtPtr(gen.MessageOriginSynthetic),
 		Schedule: &gen.CreateMessageBody_Schedule{Delay: rtPtr(1000.0)},
 	}, client.WithIntegrationID("intver_000000000000000000000000"))
 	require.NoError(t, err)
@@ -351,7 +351,7 @@ func TestRuntimeMessages(t *testing.T) {
 	assert.Equal(t, []string{g3.Message.ID}, list(&gen.ListMessagesParams{ConversationID: &other.ID}))
 	assert.Equal(t, []string{g3.Message.ID, g1.Message.ID}, list(&gen.ListMessagesParams{Tags: map[string]string{"ext": "99"}}))
 	assert.Equal(t, []string{m.ID}, list(&gen.ListMessagesParams{Tags: map[string]string{"edited": "yes"}}))
-	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	future := time.Now().Add(time.Hour)
 	assert.Empty(t, list(&gen.ListMessagesParams{AfterDate: &future}))
 	assert.Len(t, list(&gen.ListMessagesParams{BeforeDate: &future}), 4)
 	_, err = c.ListMessages(ctx, &gen.ListMessagesParams{ConversationID: rtPtr(rtUnknownID)})

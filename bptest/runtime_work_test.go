@@ -26,7 +26,7 @@ func TestRuntimeEvents(t *testing.T) {
 	conv := rtConv(t, c, "dm", nil)
 	u := rtUser(t, c, nil)
 	m := rtMsg(t, c, conv.ID, u.ID, "hi", nil)
-	wf, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "onboarding", Status: gen.CreateWorkflowBodyStatusPending})
+	wf, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{Name: "onboarding", Status: gen.WorkflowStartStatusPending})
 	require.NoError(t, err)
 
 	now, err := c.CreateEvent(ctx, gen.CreateEventJSONRequestBody{
@@ -267,7 +267,7 @@ func TestRuntimeTasks(t *testing.T) {
 
 	deadline := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	upd, err := c.UpdateTask(ctx, child.Task.ID, gen.UpdateTaskJSONRequestBody{
-		Status: rtPtr(gen.UpdateTaskBodyStatusInProgress), Tags: map[string]string{"prio": "low"},
+		Status: rtPtr(gen.TaskStatusInProgress), Tags: map[string]string{"prio": "low"},
 		Data: map[string]any{"paid": false}, TimeoutAt: &deadline, Title: rtPtr("Pay"),
 	})
 	require.NoError(t, err)
@@ -288,10 +288,10 @@ func TestRuntimeTasks(t *testing.T) {
 	assert.Equal(t, []string{child.Task.ID}, list(&gen.ListTasksParams{ParentTaskID: &p.ID}))
 	assert.Equal(t, []string{third.Task.ID, p.ID}, list(&gen.ListTasksParams{Type: rtPtr("order")}))
 	assert.Equal(t, []string{p.ID}, list(&gen.ListTasksParams{Tags: map[string]string{"prio": "high"}}))
-	assert.Equal(t, []string{child.Task.ID}, list(&gen.ListTasksParams{Status: []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusInProgress}}))
+	assert.Equal(t, []string{child.Task.ID}, list(&gen.ListTasksParams{Status: []gen.TaskStatus{gen.TaskStatusInProgress}}))
 	assert.Equal(t, []string{third.Task.ID, child.Task.ID, p.ID}, list(&gen.ListTasksParams{
-		Status: []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusInProgress, gen.ListTasksParamsStatusPending}}))
-	assert.Empty(t, list(&gen.ListTasksParams{Status: []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusCompleted}}))
+		Status: []gen.TaskStatus{gen.TaskStatusInProgress, gen.TaskStatusPending}}))
+	assert.Empty(t, list(&gen.ListTasksParams{Status: []gen.TaskStatus{gen.TaskStatusCompleted}}))
 
 	require.NoError(t, c.DeleteTask(ctx, third.Task.ID))
 	_, err = c.GetTask(ctx, third.Task.ID)
@@ -308,7 +308,7 @@ func TestRuntimeWorkflows(t *testing.T) {
 	u := rtUser(t, c, nil)
 
 	created, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-		Name: "onboarding", Status: gen.CreateWorkflowBodyStatusInProgress, ConversationID: &conv.ID, UserID: &u.ID,
+		Name: "onboarding", Status: gen.WorkflowStartStatusInProgress, ConversationID: &conv.ID, UserID: &u.ID,
 		Input: map[string]any{"step": 1.0}, Tags: map[string]string{"flow": "a"},
 	})
 	require.NoError(t, err)
@@ -320,13 +320,13 @@ func TestRuntimeWorkflows(t *testing.T) {
 	assert.Nil(t, w.CompletedAt)
 
 	child, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-		Name: "verify", Status: gen.CreateWorkflowBodyStatusPending, ParentWorkflowID: &w.ID})
+		Name: "verify", Status: gen.WorkflowStartStatusPending, ParentWorkflowID: &w.ID})
 	require.NoError(t, err)
 	for _, body := range []gen.CreateWorkflowJSONRequestBody{
-		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, ConversationID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, UserID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, ParentWorkflowID: rtPtr(rtUnknownID)},
-		{Name: "x", Status: gen.CreateWorkflowBodyStatusPending, EventID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.WorkflowStartStatusPending, ConversationID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.WorkflowStartStatusPending, UserID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.WorkflowStartStatusPending, ParentWorkflowID: rtPtr(rtUnknownID)},
+		{Name: "x", Status: gen.WorkflowStartStatusPending, EventID: rtPtr(rtUnknownID)},
 	} {
 		_, err := c.CreateWorkflow(ctx, body)
 		rtStatus(t, err, 404)
@@ -372,9 +372,9 @@ func TestRuntimeWorkflows(t *testing.T) {
 	assert.Equal(t, []string{w.ID}, list(&gen.ListWorkflowsParams{Name: rtPtr("onboarding")}))
 	assert.Equal(t, []string{w.ID}, list(&gen.ListWorkflowsParams{Tags: map[string]string{"flow": "a"}}))
 	assert.Equal(t, []string{child.Workflow.ID}, list(&gen.ListWorkflowsParams{
-		Statuses: []gen.ListWorkflowsParamsStatuses{gen.ListWorkflowsParamsStatusesCancelled, gen.ListWorkflowsParamsStatusesFailed}}))
+		Statuses: []gen.WorkflowStatus{gen.WorkflowStatusCancelled, gen.WorkflowStatusFailed}}))
 	assert.Equal(t, []string{w.ID}, list(&gen.ListWorkflowsParams{
-		Statuses: []gen.ListWorkflowsParamsStatuses{gen.ListWorkflowsParamsStatusesInProgress}}))
+		Statuses: []gen.WorkflowStatus{gen.WorkflowStatusInProgress}}))
 
 	require.NoError(t, c.DeleteWorkflow(ctx, child.Workflow.ID))
 	_, err = c.GetWorkflow(ctx, child.Workflow.ID)
@@ -387,7 +387,7 @@ func TestRuntimeGetOrCreateWorkflow(t *testing.T) {
 	srv := bptest.Start(t)
 	c := srv.Client()
 	body := gen.GetOrCreateWorkflowJSONRequestBody{
-		Name: "checkout", Status: gen.GetOrCreateWorkflowBodyStatusPending,
+		Name: "checkout", Status: gen.WorkflowStartStatusPending,
 		Tags: map[string]string{"cart": "1", "try": "a"}, DiscriminateByTags: []string{"cart"},
 	}
 	first, err := c.GetOrCreateWorkflow(ctx, body)
@@ -427,7 +427,7 @@ func TestRuntimeGetOrCreateWorkflow(t *testing.T) {
 	assert.Equal(t, first.Workflow.ID, old.Workflow.ID)
 
 	_, err = c.GetOrCreateWorkflow(ctx, gen.GetOrCreateWorkflowJSONRequestBody{
-		Name: "x", Status: gen.GetOrCreateWorkflowBodyStatusPending, ConversationID: rtPtr(rtUnknownID)})
+		Name: "x", Status: gen.WorkflowStartStatusPending, ConversationID: rtPtr(rtUnknownID)})
 	rtStatus(t, err, 404)
 }
 

@@ -214,19 +214,19 @@ func (st *state) loadFiles(b *botState, seeds []FileSeed, now time.Time) error {
 			id = s.ID
 			st.ids.observe(id)
 		}
-		created, updated := timestamp(now), timestamp(now)
+		created, updated := instant(now), instant(now)
 		if !s.CreatedAt.IsZero() {
-			created = timestamp(s.CreatedAt)
+			created = instant(s.CreatedAt)
 		}
 		if !s.UpdatedAt.IsZero() {
-			updated = timestamp(s.UpdatedAt)
+			updated = instant(s.UpdatedAt)
 		}
 		typ := s.ContentType
 		f := gen.File{
 			ID: id, BotID: b.id, Key: s.Key, URL: st.srv.storageURL(b.id, id),
-			Size:        nullable.NewNullableWithValue(float64(len(content))),
+			Size:        nullable.NewNullableWithValue(int64(len(content))),
 			ContentType: fileContentType(&typ, s.Key), Tags: mergeTags(nil, s.Tags), Metadata: meta,
-			CreatedAt: created, UpdatedAt: updated, AccessPolicies: []gen.FileAccessPolicies{},
+			CreatedAt: created, UpdatedAt: updated, AccessPolicies: []gen.FileAccessPolicy{},
 			Index: s.Index, Status: gen.FileStatusUploadCompleted,
 			Owner: gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(b.id)},
 		}
@@ -282,8 +282,10 @@ func (st *state) loadDefs(d *admDefs, docs []map[string]any, now time.Time) erro
 		doc := map[string]any{"id": id, "createdAt": timestamp(now), "updatedAt": timestamp(now)}
 		for _, k := range []string{"createdAt", "updatedAt"} {
 			if s, ok := in[k].(string); ok {
-				if err := seedStamp(&s, now); err != nil {
-					return fmt.Errorf("%s: %s: %w", what, k, err)
+				if s == "" {
+					s = timestamp(now)
+				} else if _, err := time.Parse(time.RFC3339, s); err != nil {
+					return fmt.Errorf("%s: %s: timestamp %q is not an ISO 8601 date-time", what, k, s)
 				}
 				doc[k] = s
 			}
@@ -382,16 +384,12 @@ func dumpFiles(b *botState) []FileSeed {
 		f := e.file
 		s := FileSeed{
 			ID: f.ID, Key: f.Key, ContentType: f.ContentType, Tags: maps.Clone(f.Tags), Index: f.Index,
-			CreatedAt: stampOf(f.CreatedAt), UpdatedAt: stampOf(f.UpdatedAt),
+			CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt,
 		}
 		if len(f.Metadata) > 0 {
 			s.Metadata = map[string]any{}
 			for k, v := range f.Metadata {
-				if v != nil {
-					s.Metadata[k] = *v
-				} else {
-					s.Metadata[k] = nil
-				}
+				s.Metadata[k] = v
 			}
 		}
 		if fileIsText(f.ContentType) && utf8.Valid(e.content) {

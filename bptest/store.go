@@ -192,3 +192,10 @@ func mergeTags(tags, update map[string]string) map[string]string {
 	}
 	return out
 }
+
+// instant is t as the API dates things in its answers: UTC, to the
+// millisecond (encoded in RFC 3339, as timestamp writes it but for
+// trailing zeros of the fraction, which encoding/json leaves out).
+func instant(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Millisecond)
+}

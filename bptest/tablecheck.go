@@ -90,7 +90,7 @@ func (rc *tblRowCheck) warnings() []string {
 // value checks one column's value against its definition.
 func (rc *tblRowCheck) value(col string, def gen.Table_Schema_Properties, v any) error {
 	if v == nil {
-		if def.Type == gen.TableSchemaPropertiesTypeNull || def.Nullable == nil || *def.Nullable {
+		if def.Type == gen.TableColumnTypeNull || def.Nullable == nil || *def.Nullable {
 			return nil
 		}
 		return fmt.Errorf("column %q does not take null", col)

@@ -331,13 +331,13 @@ func tblType(v any) (string, bool, error) {
 	if s == "integer" {
 		s = "number"
 	}
-	if !gen.TableSchemaPropertiesType(s).Valid() {
+	if !gen.TableColumnType(s).Valid() {
 		return "", false, fmt.Errorf("type %q is not one of string, number, boolean, object, array, null", s)
 	}
 	return s, nullable, nil
 }
 
-func tblCounts(t *tableEntry) float64 { return float64(len(t.rows.order)) }
+func tblCounts(t *tableEntry) int { return len(t.rows.order) }
 
 func (h *server) CreateTable(ctx context.Context, req gen.CreateTableRequestObject) (gen.CreateTableResponseObject, error) {
 	b := req.Body
@@ -858,7 +858,7 @@ func (h *server) DeleteTableRows(ctx context.Context, req gen.DeleteTableRowsReq
 	for _, r := range doomed {
 		t.rows.remove(tblRowKey(r.v.ID))
 	}
-	out := gen.DeleteTableRows200JSONResponse{DeletedRows: float64(len(doomed))}
+	out := gen.DeleteTableRows200JSONResponse{DeletedRows: len(doomed)}
 	if match != nil {
 		out.Job = st.tblJob(ctx, t, gen.TableJobTypeDeleteRows)
 	}
@@ -881,7 +881,7 @@ func (h *server) FindTableRows(ctx context.Context, req gen.FindTableRowsRequest
 	if b.OrderBy != nil && *b.OrderBy != "" {
 		orderBy = *b.OrderBy
 	}
-	desc := b.OrderDirection != nil && *b.OrderDirection == gen.FindTableRowsBodyOrderDirectionDesc
+	desc := b.OrderDirection != nil && *b.OrderDirection == gen.SortDirectionDesc
 	search := ""
 	if b.Search != nil {
 		search = strings.ToLower(strings.TrimSpace(*b.Search))

@@ -307,17 +307,17 @@ func tblReadCSV(schema gen.Table_Schema, data []byte) ([]map[string]any, error) 
 
 // tblParseCell reads a CSV cell as its column's type says; a cell that is
 // not of that type stays text, for the row check to refuse.
-func tblParseCell(typ gen.TableSchemaPropertiesType, cell string) any {
+func tblParseCell(typ gen.TableColumnType, cell string) any {
 	switch typ {
-	case gen.TableSchemaPropertiesTypeNumber:
+	case gen.TableColumnTypeNumber:
 		if f, err := strconv.ParseFloat(cell, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return f
 		}
-	case gen.TableSchemaPropertiesTypeBoolean:
+	case gen.TableColumnTypeBoolean:
 		if b, err := strconv.ParseBool(cell); err == nil {
 			return b
 		}
-	case gen.TableSchemaPropertiesTypeObject, gen.TableSchemaPropertiesTypeArray:
+	case gen.TableColumnTypeObject, gen.TableColumnTypeArray:
 		var v any
 		if json.Unmarshal([]byte(cell), &v) == nil {
 			return v
@@ -328,13 +328,13 @@ func tblParseCell(typ gen.TableSchemaPropertiesType, cell string) any {
 
 // fileWrite stores a file the server writes itself, its content uploaded.
 func (st *state) fileWrite(s *Server, bot, key, contentType string, data []byte) gen.File {
-	now := timestamp(st.now())
+	now := instant(st.now())
 	id, seq := st.ids.next("file")
 	f := gen.File{
 		ID: id, BotID: bot, Key: key, URL: s.storageURL(bot, id),
-		Size: nullable.NewNullableWithValue(float64(len(data))), ContentType: contentType,
-		Tags: map[string]string{}, Metadata: map[string]*any{}, CreatedAt: now, UpdatedAt: now,
-		AccessPolicies: []gen.FileAccessPolicies{}, Status: gen.FileStatusUploadCompleted,
+		Size: nullable.NewNullableWithValue(int64(len(data))), ContentType: contentType,
+		Tags: map[string]string{}, Metadata: map[string]any{}, CreatedAt: now, UpdatedAt: now,
+		AccessPolicies: []gen.FileAccessPolicy{}, Status: gen.FileStatusUploadCompleted,
 		Owner: gen.File_Owner{Type: gen.FileOwnerTypeBot, ID: ptr(bot)},
 	}
 	st.bot(bot).files.files.add(id, seq, &fileEntry{file: f, content: data, uploaded: true})

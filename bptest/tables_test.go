@@ -2,6 +2,7 @@ package bptest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -92,7 +93,7 @@ func TestTablesCreateGetList(t *testing.T) {
 	assert.Equal(t, "ContactsTable", tb.Name)
 	assert.NotEmpty(t, tb.ID)
 	assert.Len(t, tb.Schema.Properties, 4)
-	assert.Equal(t, gen.TableSchemaPropertiesTypeNumber, tb.Schema.Properties["age"].Type, "integer is a number column")
+	assert.Equal(t, gen.TableColumnTypeNumber, tb.Schema.Properties["age"].Type, "integer is a number column")
 	assert.Nil(t, tb.Schema.Properties["email"].Format, "only date-time formats are kept")
 	assert.Equal(t, true, *tb.Schema.Properties["name"].XZui.Searchable)
 	indexes := map[int]bool{}
@@ -147,11 +148,11 @@ func TestTablesSchemaForms(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	props := res.Table.Schema.Properties
-	assert.Equal(t, gen.TableSchemaPropertiesTypeString, props["title"].Type)
+	assert.Equal(t, gen.TableColumnTypeString, props["title"].Type)
 	assert.EqualValues(t, "date-time", *props["when"].Format)
 	assert.EqualValues(t, "string", props["tags"].Items.Type)
 	assert.EqualValues(t, "number", props["meta"].Properties["x"].Type)
-	assert.Equal(t, gen.TableSchemaPropertiesTypeNumber, props["maybe"].Type)
+	assert.Equal(t, gen.TableColumnTypeNumber, props["maybe"].Type)
 	assert.True(t, *props["maybe"].Nullable)
 
 	_, err = c.CreateTable(ctx, gen.CreateTableJSONRequestBody{Name: "BadTable", Schema: map[string]any{"x": map[string]any{"type": "date"}}})
@@ -225,7 +226,7 @@ func TestTablesUpdateRenameDelete(t *testing.T) {
 	assert.NotContains(t, ren.Table.Schema.Properties, "age")
 	row, err := c.GetTableRow(ctx, "PeopleTable", &gen.GetTableRowParams{ID: 1})
 	require.NoError(t, err)
-	assert.EqualValues(t, 36, row.Row.AdditionalProperties["years"])
+	assert.Equal(t, json.Number("36"), row.Row.AdditionalProperties["years"])
 	assert.NotContains(t, row.Row.AdditionalProperties, "age")
 	assert.Equal(t, "Ada", row.Row.AdditionalProperties["name"])
 	_, err = c.RenameTableColumn(ctx, "PeopleTable", gen.RenameTableColumnJSONRequestBody{Name: "nope", NewName: "x"})
@@ -283,7 +284,7 @@ func TestTablesDuplicate(t *testing.T) {
 	res, err := c.FindTableRows(ctx, "DupTable", gen.FindTableRowsJSONRequestBody{})
 	require.NoError(t, err)
 	require.Len(t, res.Rows, 2)
-	assert.Equal(t, []any{1.0}, res.Rows[1].AdditionalProperties["extra"])
+	assert.Equal(t, []any{json.Number("1")}, res.Rows[1].AdditionalProperties["extra"])
 	// The copy is independent of its source.
 	tblInsert(t, c, "DupTable", map[string]any{"name": "c"})
 	assert.Equal(t, []int{1, 2, 3}, tblFind(t, c, "DupTable", gen.FindTableRowsJSONRequestBody{}))
@@ -328,7 +329,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	assert.NotNil(t, ada.UpdatedAt)
 	assert.NotNil(t, ada.Computed)
 	assert.Equal(t, map[string]any{
-		"name": "Ada", "age": 36.0, "address": map[string]any{"city": "London", "geo": []any{51.5, -0.1}}, "note": nil,
+		"name": "Ada", "age": json.Number("36"), "address": map[string]any{"city": "London", "geo": []any{json.Number("51.5"), json.Number("-0.1")}}, "note": nil,
 	}, ada.AdditionalProperties, "the columns of the schema are kept, the other properties are not")
 	assert.Equal(t, map[string]any{"name": "Grace"}, rows[1].AdditionalProperties, "id and computed are the row's own fields")
 
@@ -350,7 +351,7 @@ func TestTableRowsCreateGetUpdate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, up.Rows, 1)
 	assert.Equal(t, []string{"row 1: no row with id 9"}, up.Errors, "the unknown row is reported, the other changed")
-	assert.EqualValues(t, 37, up.Rows[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("37"), up.Rows[0].AdditionalProperties["age"])
 	assert.Equal(t, "updated", up.Rows[0].AdditionalProperties["note"])
 	assert.Equal(t, "London", up.Rows[0].AdditionalProperties["address"].(map[string]any)["city"], "columns not sent are kept")
 	assert.True(t, up.Rows[0].UpdatedAt.After(*ada.CreatedAt) || up.Rows[0].UpdatedAt.Equal(*ada.CreatedAt))
@@ -394,7 +395,7 @@ func TestTableRowsUpsert(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	assert.Equal(t, []int{1}, tblIDs(res.Updated))
-	assert.EqualValues(t, 36, res.Updated[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("36"), res.Updated[0].AdditionalProperties["age"])
 	assert.Equal(t, "Ada", res.Updated[0].AdditionalProperties["name"])
 	assert.Equal(t, []int{4}, tblIDs(res.Inserted))
 	assert.Equal(t, []int{1, 2, 3, 4}, tblFind(t, c, "ContactsTable", gen.FindTableRowsJSONRequestBody{}))
@@ -562,7 +563,7 @@ func TestTableRowsFindOptions(t *testing.T) {
 		t.Helper()
 		return tblFind(t, c, "PeopleTable", body)
 	}
-	asc, desc := gen.FindTableRowsBodyOrderDirectionAsc, gen.FindTableRowsBodyOrderDirectionDesc
+	asc, desc := gen.SortDirectionAsc, gen.SortDirectionDesc
 
 	assert.Equal(t, []int{5, 4, 1, 3, 2, 6}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age")}), "nulls last ascending")
 	assert.Equal(t, []int{6, 2, 3, 1, 4, 5}, find(gen.FindTableRowsJSONRequestBody{OrderBy: tblPtr("age"), OrderDirection: &desc}))
@@ -647,10 +648,10 @@ func TestTableRowsConcurrentWrites(t *testing.T) {
 	res, err := c.FindTableRows(ctx, "BusyTable", gen.FindTableRowsJSONRequestBody{Limit: tblPtr(1000)})
 	require.NoError(t, err)
 	require.Len(t, res.Rows, workers*each)
-	perWorker := map[float64]int{}
+	perWorker := map[json.Number]int{}
 	for i, r := range res.Rows {
 		assert.EqualValues(t, i+1, r.ID, "IDs 1..n, each once")
-		perWorker[r.AdditionalProperties["worker"].(float64)]++
+		perWorker[r.AdditionalProperties["worker"].(json.Number)]++
 	}
 	assert.Len(t, perWorker, workers)
 	for _, n := range perWorker {
@@ -731,7 +732,7 @@ func TestTableRowsCheckedAgainstSchema(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	require.Len(t, upd.Rows, 1)
-	assert.EqualValues(t, 4, upd.Rows[0].AdditionalProperties["age"])
+	assert.Equal(t, json.Number("4"), upd.Rows[0].AdditionalProperties["age"])
 	assert.NotContains(t, upd.Rows[0].AdditionalProperties, "nope")
 	assert.Equal(t, []string{`row 1: column "name" is required`, `row 2: column "age" wants a number, got a boolean`}, upd.Errors)
 	assert.Equal(t, []string{`not stored: "nope", not column(s) of the table`}, upd.Warnings)

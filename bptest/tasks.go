@@ -157,7 +157,7 @@ func (h *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 		if p.Type != nil && *p.Type != "" && t.Type != *p.Type {
 			return false
 		}
-		if len(p.Status) > 0 && !slices.Contains(p.Status, gen.ListTasksParamsStatus(t.Status)) {
+		if len(p.Status) > 0 && !slices.Contains(p.Status, gen.TaskStatus(t.Status)) {
 			return false
 		}
 		return rtEq(p.ConversationID, t.ConversationID) && rtEq(p.UserID, t.UserID) &&
@@ -363,7 +363,7 @@ func (h *server) ListWorkflows(ctx context.Context, req gen.ListWorkflowsRequest
 		if p.Name != nil && *p.Name != "" && w.Name != *p.Name {
 			return false
 		}
-		if len(p.Statuses) > 0 && !slices.Contains(p.Statuses, gen.ListWorkflowsParamsStatuses(w.Status)) {
+		if len(p.Statuses) > 0 && !slices.Contains(p.Statuses, gen.WorkflowStatus(w.Status)) {
 			return false
 		}
 		return rtEq(p.ConversationID, w.ConversationID) && rtEq(p.UserID, w.UserID) &&

@@ -134,7 +134,7 @@ func (st *state) usageSeeded(id, typ string, month time.Time, botID string) floa
 		}
 		if botID != "" {
 			v, ok := r.v.Metadata["botId"]
-			if !ok || v == nil || *v != any(botID) {
+			if !ok || v != any(botID) {
 				continue
 			}
 		}
@@ -243,7 +243,7 @@ func (h *server) ListUsageHistory(ctx context.Context, req gen.ListUsageHistoryR
 		earlier(b.bot.CreatedAt)
 	} else {
 		w, _ := st.adm().workspaces.get(ws)
-		earlier(stampOf(w.CreatedAt))
+		earlier(w.CreatedAt)
 	}
 	if f, ok := usageFeatures[typ]; ok {
 		st.blCounted(ws, bot, f, func(_ string, at time.Time, _ float64, _ string) { earlier(at) })
@@ -333,7 +333,7 @@ func (h *server) GetWorkspaceQuota(ctx context.Context, req gen.GetWorkspaceQuot
 		return nil, err
 	}
 	return gen.GetWorkspaceQuota200JSONResponse{Quota: gen.GetWorkspaceQuotaResponse_Quota{
-		Period: usagePeriod(month), Type: gen.GetWorkspaceQuotaResponseQuotaType(req.Params.Type), Value: q,
+		Period: usagePeriod(month), Type: gen.UsageType(req.Params.Type), Value: q,
 	}}, nil
 }
 
@@ -350,7 +350,7 @@ func (h *server) ListWorkspaceQuotas(ctx context.Context, req gen.ListWorkspaceQ
 		if err != nil {
 			return nil, err
 		}
-		out.Quotas = append(out.Quotas, gen.Quota{Period: usagePeriod(month), Type: gen.QuotaType(t), Value: q})
+		out.Quotas = append(out.Quotas, gen.Quota{Period: usagePeriod(month), Type: gen.UsageType(t), Value: q})
 	}
 	return out, nil
 }

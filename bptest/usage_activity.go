@@ -36,12 +36,12 @@ import (
 // usageFeatures are the usage types the server counts itself, and the
 // billing feature whose rule counts them.
 var usageFeatures = map[string]gen.BillingFeature{
-	string(gen.ListUsageActivityParamsTypeBotCount):             gen.BillingFeatureBotCount,
-	string(gen.ListUsageActivityParamsTypeWorkspaceMemberCount): gen.BillingFeatureCollaboratorCount,
-	string(gen.ListUsageActivityParamsTypeInvocationCalls):      gen.BillingFeatureIncomingMessagesEvents,
-	string(gen.ListUsageActivityParamsTypeTableRowCount):        gen.BillingFeatureTableRows,
-	string(gen.ListUsageActivityParamsTypeStorageCount):         gen.BillingFeatureFileStorage,
-	string(gen.ListUsageActivityParamsTypeIndexedFileCount):     gen.BillingFeatureIndexedFileCount,
+	string(gen.UsageTypeBotCount):             gen.BillingFeatureBotCount,
+	string(gen.UsageTypeWorkspaceMemberCount): gen.BillingFeatureCollaboratorCount,
+	string(gen.UsageTypeInvocationCalls):      gen.BillingFeatureIncomingMessagesEvents,
+	string(gen.UsageTypeTableRowCount):        gen.BillingFeatureTableRows,
+	string(gen.UsageTypeStorageCount):         gen.BillingFeatureFileStorage,
+	string(gen.UsageTypeIndexedFileCount):     gen.BillingFeatureIndexedFileCount,
 }
 
 func usageKey(id, typ string) string { return id + "/" + typ }
@@ -77,24 +77,20 @@ func (st *state) usageEntries(ctx context.Context, id, typ string) ([]*record[ge
 	}
 	if f, ok := usageFeatures[typ]; ok {
 		st.blCounted(ws, bot, f, func(key string, at time.Time, v float64, botID string) {
-			meta := map[string]*any{}
+			meta := map[string]any{}
 			if botID != "" {
-				var b any = botID
-				meta["botId"] = &b
+				meta["botId"] = botID
 			}
 			recs = append(recs, &record[gen.UsageActivity]{seq: hashSeq(key), v: gen.UsageActivity{
-				Timestamp: timestamp(at), Value: v, Period: usagePeriod(at), Metadata: meta,
+				Timestamp: instant(at), Value: v, Period: usagePeriod(at), Metadata: meta,
 			}})
 		})
 	}
-	return sortedBy(recs, func(u gen.UsageActivity) time.Time { return stampOf(u.Timestamp) }), nil
+	return sortedBy(recs, func(u gen.UsageActivity) time.Time { return u.Timestamp }), nil
 }
 
 func (h *server) ListUsageActivity(ctx context.Context, req gen.ListUsageActivityRequestObject) (gen.ListUsageActivityResponseObject, error) {
 	p := req.Params
-	if err := checkDates(map[string]*string{"timestampFrom": p.TimestampFrom, "timestampUntil": p.TimestampUntil}); err != nil {
-		return nil, err
-	}
 	st, unlock := h.lock()
 	defer unlock()
 	recs, err := st.usageEntries(ctx, req.ID, string(p.Type))
@@ -102,7 +98,7 @@ func (h *server) ListUsageActivity(ctx context.Context, req gen.ListUsageActivit
 		return nil, err
 	}
 	recs = slices.DeleteFunc(recs, func(r *record[gen.UsageActivity]) bool {
-		return !inRange(stampOf(r.v.Timestamp), p.TimestampFrom, p.TimestampUntil)
+		return !inRange(r.v.Timestamp, p.TimestampFrom, p.TimestampUntil)
 	})
 	page, next, perr := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), true)
 	if perr != nil {
@@ -127,10 +123,10 @@ func usageDay(name string, s *string) (string, *apiError) {
 
 // dailyMeta is the metadata of a daily total for an entry's metadata: nil
 // unless it names a bot and a kind of work.
-func dailyMeta(m map[string]*any) *gen.DailyUsageActivity_Metadata {
+func dailyMeta(m map[string]any) *gen.DailyUsageActivity_Metadata {
 	str := func(k string) *string {
-		if v, ok := m[k]; ok && v != nil {
-			if s, ok := (*v).(string); ok && s != "" {
+		if v, ok := m[k]; ok {
+			if s, ok := v.(string); ok && s != "" {
 				return &s
 			}
 		}
@@ -161,7 +157,7 @@ func (h *server) ListUsageActivityDaily(ctx context.Context, req gen.ListUsageAc
 	}
 	totals := map[string]*gen.DailyUsageActivity{}
 	for _, r := range recs {
-		day := stampOf(r.v.Timestamp).UTC().Format(time.DateOnly)
+		day := r.v.Timestamp.UTC().Format(time.DateOnly)
 		if day < from || (until != "" && day > until) {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,7 +39,7 @@ func TestUsageFromState(t *testing.T) {
 	srv, c, _ := usServer(t)
 	ctx := context.Background()
 	ws, bot := srv.WorkspaceID, bptest.DefaultBotID
-	get := func(id string, typ gen.GetUsageParamsType, period *string) gen.Usage {
+	get := func(id string, typ gen.UsageType, period *string) gen.Usage {
 		t.Helper()
 		u, err := c.GetUsage(ctx, id, &gen.GetUsageParams{Type: typ, Period: period})
 		require.NoError(t, err)
@@ -46,23 +47,23 @@ func TestUsageFromState(t *testing.T) {
 	}
 
 	// Counted: events (invocation_calls) of the month, bots of the workspace.
-	u := get(bot, gen.GetUsageParamsTypeInvocationCalls, nil)
+	u := get(bot, gen.UsageTypeInvocationCalls, nil)
 	assert.Equal(t, gen.Usage{ID: bot, Period: "2026-03", Type: "invocation_calls", Value: 0, Quota: 500}, u)
 	_, err := c.CreateEvent(ctx, gen.CreateEventBody{Type: "custom", Payload: map[string]any{}})
 	require.NoError(t, err)
-	assert.Equal(t, 1.0, get(bot, gen.GetUsageParamsTypeInvocationCalls, nil).Value)
-	assert.Equal(t, 1.0, get(ws, gen.GetUsageParamsTypeInvocationCalls, soPtr("2026-03-31T23:00:00Z")).Value)
-	assert.Equal(t, 0.0, get(ws, gen.GetUsageParamsTypeInvocationCalls, soPtr("2026-02")).Value, "not in February")
-	bots := get(ws, gen.GetUsageParamsTypeBotCount, nil)
+	assert.Equal(t, 1.0, get(bot, gen.UsageTypeInvocationCalls, nil).Value)
+	assert.Equal(t, 1.0, get(ws, gen.UsageTypeInvocationCalls, soPtr("2026-03-31T23:00:00Z")).Value)
+	assert.Equal(t, 0.0, get(ws, gen.UsageTypeInvocationCalls, soPtr("2026-02")).Value, "not in February")
+	bots := get(ws, gen.UsageTypeBotCount, nil)
 	assert.Equal(t, 1.0, bots.Value)
 	assert.Equal(t, 1.0, bots.Quota, "the community plan's")
-	assert.Equal(t, 0.0, get(bot, gen.GetUsageParamsTypeBotCount, nil).Value, "a bot counts no bots")
+	assert.Equal(t, 0.0, get(bot, gen.UsageTypeBotCount, nil).Value, "a bot counts no bots")
 
 	// Seeded, for the ID they were seeded under and the month asked; else 0.
-	assert.Equal(t, 2.5, get(ws, gen.GetUsageParamsTypeAiSpend, nil).Value)
-	assert.Equal(t, 1.0, get(ws, gen.GetUsageParamsTypeAiSpend, soPtr("2026-02-15")).Value)
-	assert.Equal(t, 0.25, get(bot, gen.GetUsageParamsTypeAiSpend, nil).Value)
-	timeout := get(bot, gen.GetUsageParamsTypeInvocationTimeout, nil)
+	assert.Equal(t, 2.5, get(ws, gen.UsageTypeAiSpend, nil).Value)
+	assert.Equal(t, 1.0, get(ws, gen.UsageTypeAiSpend, soPtr("2026-02-15")).Value)
+	assert.Equal(t, 0.25, get(bot, gen.UsageTypeAiSpend, nil).Value)
+	timeout := get(bot, gen.UsageTypeInvocationTimeout, nil)
 	assert.Equal(t, 0.0, timeout.Value)
 	assert.Equal(t, 0.0, timeout.Quota, "no limit in the catalogue")
 
@@ -75,7 +76,7 @@ func TestUsageFromState(t *testing.T) {
 	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
 
 	// History: one record per month, newest first, from the earliest seeded.
-	hist, err := c.ListUsageHistory(ctx, ws, &gen.ListUsageHistoryParams{Type: gen.ListUsageHistoryParamsTypeAiSpend})
+	hist, err := c.ListUsageHistory(ctx, ws, &gen.ListUsageHistoryParams{Type: gen.UsageTypeAiSpend})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"2026-03", "2026-02"}, soMap(hist.Usages, func(u gen.Usage) string { return u.Period }))
 	assert.Equal(t, []float64{2.5, 1}, soMap(hist.Usages, func(u gen.Usage) float64 { return u.Value }))
@@ -83,14 +84,14 @@ func TestUsageFromState(t *testing.T) {
 	// The workspace calls: its record, and each bot's share.
 	second, err := c.CreateBot(ctx, gen.CreateBotBody{Name: blPtr("second")})
 	require.NoError(t, err)
-	wu, err := c.ListWorkspaceUsages(ctx, ws, &gen.ListWorkspaceUsagesParams{Type: gen.ListWorkspaceUsagesParamsTypeBotCount})
+	wu, err := c.ListWorkspaceUsages(ctx, ws, &gen.ListWorkspaceUsagesParams{Type: gen.UsageTypeBotCount})
 	require.NoError(t, err)
 	require.Len(t, wu.Usages, 1)
 	assert.Equal(t, 2.0, wu.Usages[0].Value)
-	byBot, err := c.BreakDownWorkspaceUsageByBot(ctx, ws, &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.BreakDownWorkspaceUsageByBotParamsTypeInvocationCalls})
+	byBot, err := c.BreakDownWorkspaceUsageByBot(ctx, ws, &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.UsageTypeInvocationCalls})
 	require.NoError(t, err)
 	assert.Equal(t, []gen.BotUsage{{BotID: bot, Value: 1}, {BotID: second.Bot.ID, Value: 0}}, byBot.Data)
-	spend, err := c.BreakDownWorkspaceUsageByBot(ctx, ws, &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.BreakDownWorkspaceUsageByBotParamsTypeAiSpend})
+	spend, err := c.BreakDownWorkspaceUsageByBot(ctx, ws, &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.UsageTypeAiSpend})
 	require.NoError(t, err)
 	assert.Equal(t, []gen.BotUsage{{BotID: bot, Value: 0.75}, {BotID: second.Bot.ID, Value: 0}}, spend.Data,
 		"the bot's own, and the workspace's entries that name it")
@@ -98,14 +99,14 @@ func TestUsageFromState(t *testing.T) {
 	// Unknown or another workspace's: 404; a bad period: 400.
 	otherWS, otherBot := soElsewhere(t, c)
 	for _, id := range []string{otherBot, otherWS, "bot_unknown0000000000000000000"} {
-		_, err = c.GetUsage(ctx, id, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeBotCount})
+		_, err = c.GetUsage(ctx, id, &gen.GetUsageParams{Type: gen.UsageTypeBotCount})
 		assert.ErrorIs(t, err, bperrors.ErrResourceNotFound, id)
-		_, err = c.ListUsageHistory(ctx, id, &gen.ListUsageHistoryParams{Type: gen.ListUsageHistoryParamsTypeBotCount})
+		_, err = c.ListUsageHistory(ctx, id, &gen.ListUsageHistoryParams{Type: gen.UsageTypeBotCount})
 		assert.ErrorIs(t, err, bperrors.ErrResourceNotFound, id)
 	}
-	_, err = c.BreakDownWorkspaceUsageByBot(ctx, "wkspace_nope", &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.BreakDownWorkspaceUsageByBotParamsTypeBotCount})
+	_, err = c.BreakDownWorkspaceUsageByBot(ctx, "wkspace_nope", &gen.BreakDownWorkspaceUsageByBotParams{Type: gen.UsageTypeBotCount})
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
-	_, err = c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeBotCount, Period: soPtr("March")})
+	_, err = c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.UsageTypeBotCount, Period: soPtr("March")})
 	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
 	assert.Empty(t, srv.ResponseViolations())
 }
@@ -135,7 +136,7 @@ func TestUsageQuotas(t *testing.T) {
 	// The plan decides.
 	_, err := c.SetPlan(ctx, gen.SetPlanBody{PlanID: "team", Interval: gen.BillingIntervalMonth})
 	require.NoError(t, err)
-	one, err := c.GetWorkspaceQuota(ctx, ws, &gen.GetWorkspaceQuotaParams{Type: gen.GetWorkspaceQuotaParamsTypeBotCount, Period: soPtr("2026-03-15")})
+	one, err := c.GetWorkspaceQuota(ctx, ws, &gen.GetWorkspaceQuotaParams{Type: gen.UsageTypeBotCount, Period: soPtr("2026-03-15")})
 	require.NoError(t, err)
 	assert.Equal(t, 10.0, one.Quota.Value)
 	assert.Equal(t, "bot_count", string(one.Quota.Type))
@@ -146,7 +147,7 @@ func TestUsageQuotas(t *testing.T) {
 	v2, err := c.GetQuotas(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 20.0, (*v2)["ai_spend"])
-	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeAiSpend})
+	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.UsageTypeAiSpend})
 	require.NoError(t, err)
 	assert.Equal(t, 20.0, u.Usage.Quota)
 	rec, err := c.GetAuditRecords(ctx, ws, nil)
@@ -169,7 +170,7 @@ func TestUsageQuotas(t *testing.T) {
 	assert.Equal(t, "workspace_member_count", string((*comp)[other.ID].Type), "its owner, of 1")
 	assert.Equal(t, 1.0, (*comp)[other.ID].Completion)
 
-	_, err = c.GetWorkspaceQuota(ctx, "wkspace_nope", &gen.GetWorkspaceQuotaParams{Type: gen.GetWorkspaceQuotaParamsTypeBotCount})
+	_, err = c.GetWorkspaceQuota(ctx, "wkspace_nope", &gen.GetWorkspaceQuotaParams{Type: gen.UsageTypeBotCount})
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	_, err = c.ListWorkspaceQuotas(ctx, ws, &gen.ListWorkspaceQuotasParams{Period: soPtr("soon")})
 	assert.ErrorIs(t, err, bperrors.ErrInvalidQuery)
@@ -197,7 +198,7 @@ func TestWorkspaceInvoicesAndPaymentMethod(t *testing.T) {
 	st, _ := l[1].PaymentStatus.Get()
 	assert.Equal(t, gen.WorkspaceInvoicePaymentStatusOpen, st)
 	n, _ := l[1].PaymentAttemptCount.Get()
-	assert.Equal(t, 0.0, n)
+	assert.Equal(t, 0, n)
 	assert.True(t, l[0].PaymentAttemptCount.IsNull())
 	assert.Equal(t, "https://bptest.invalid/invoices/inv_open.pdf", l[1].PdfURL)
 
@@ -212,7 +213,7 @@ func TestWorkspaceInvoicesAndPaymentMethod(t *testing.T) {
 	assert.Equal(t, "inv_open", ch.FailedInvoices[0].ID)
 	assert.Equal(t, 12.5, ch.FailedInvoices[0].Amount)
 	n, _ = invoices()[1].PaymentAttemptCount.Get()
-	assert.Equal(t, 1.0, n)
+	assert.Equal(t, 1, n)
 
 	// A payment method of Stripe's test mode; another is refused.
 	_, err = c.SetPaymentMethod(ctx, gen.SetPaymentMethodBody{PaymentMethodID: "pm_123"})
@@ -286,12 +287,12 @@ func TestBotAnalytics(t *testing.T) {
 	srv, c, _ := blServer(t, bptest.WithSeedData(seed))
 	ctx := context.Background()
 
-	a, err := c.GetBotAnalytics(ctx, bot, &gen.GetBotAnalyticsParams{StartDate: "2026-03-01", EndDate: "2026-03-03T08:00:00Z"})
+	a, err := c.GetBotAnalytics(ctx, bot, &gen.GetBotAnalyticsParams{StartDate: mustTime("2026-03-01"), EndDate: mustTime("2026-03-03T08:00:00Z")})
 	require.NoError(t, err)
 	require.Len(t, a.Records, 3, "one per day, both ends included")
-	assert.Equal(t, []string{"2026-03-01T00:00:00.000Z", "2026-03-02T00:00:00.000Z", "2026-03-03T00:00:00.000Z"},
-		soMap(a.Records, func(r gen.GetBotAnalyticsResponse_Records) string { return r.StartDateTimeUtc }))
-	assert.Equal(t, "2026-03-02T23:59:59.999Z", a.Records[1].EndDateTimeUtc)
+	assert.Equal(t, []time.Time{mustTime("2026-03-01T00:00:00.000Z"), mustTime("2026-03-02T00:00:00.000Z"), mustTime("2026-03-03T00:00:00.000Z")},
+		soMap(a.Records, func(r gen.GetBotAnalyticsResponse_Records) time.Time { return r.StartDateTimeUtc }))
+	assert.Equal(t, mustTime("2026-03-02T23:59:59.999Z"), a.Records[1].EndDateTimeUtc)
 	assert.Equal(t, 3, a.Records[1].NewUsers, "seeded")
 	assert.Equal(t, 2, a.Records[1].Llm.Calls)
 	assert.Equal(t, 9.0, a.Records[1].EventTypes["message_created"])
@@ -299,19 +300,20 @@ func TestBotAnalytics(t *testing.T) {
 	assert.Empty(t, a.Records[2].EventTypes)
 
 	for _, p := range []gen.GetBotAnalyticsParams{
-		{StartDate: "yesterday", EndDate: "2026-03-01"},
-		{StartDate: "2026-03-02", EndDate: "2026-03-01"},
-		{StartDate: "1990-01-01", EndDate: "2026-03-01"},
+		{StartDate: mustTime("2026-03-02"), EndDate: mustTime("2026-03-01")},
+		{StartDate: mustTime("1990-01-01"), EndDate: mustTime("2026-03-01")},
 	} {
 		_, err = c.GetBotAnalytics(ctx, bot, &p)
 		assert.ErrorIs(t, err, bperrors.ErrInvalidQuery, p)
 	}
 	_, otherBot := soElsewhere(t, c)
-	_, err = c.GetBotAnalytics(ctx, otherBot, &gen.GetBotAnalyticsParams{StartDate: "2026-03-01", EndDate: "2026-03-01"})
+	_, err = c.GetBotAnalytics(ctx, otherBot, &gen.GetBotAnalyticsParams{StartDate: mustTime("2026-03-01"), EndDate: mustTime("2026-03-01")})
 	assert.ErrorIs(t, err, bperrors.ErrResourceNotFound)
 	assert.Empty(t, srv.ResponseViolations())
 
-	_, err = bptest.New(bptest.WithSeedData(soSeed(t, `{"bots":{"`+bot+`":{"analytics":[{"startDateTimeUtc":"soon"}]}}}`)))
+	_, err = bptest.DecodeSeedData(strings.NewReader(`{"bots":{"` + bot + `":{"analytics":[{"startDateTimeUtc":"soon"}]}}}`))
+	assert.ErrorContains(t, err, "soon")
+	_, err = bptest.New(bptest.WithSeedData(soSeed(t, `{"bots":{"`+bot+`":{"analytics":[{"newUsers":1}]}}}`)))
 	assert.ErrorContains(t, err, "startDateTimeUtc")
 }
 

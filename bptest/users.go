@@ -59,9 +59,6 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 	defer unlock()
 	b := st.bot(botOf(ctx))
 	p := req.Params
-	if err := checkDates(map[string]*string{"afterDate": p.AfterDate, "beforeDate": p.BeforeDate}); err != nil {
-		return nil, err
-	}
 	tags := req.Params.Tags
 	var members *collection[string]
 	if p.ConversationID != nil {
@@ -70,7 +67,7 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 			return nil, notFound("conversation", *p.ConversationID)
 		}
 	}
-	useUpdated := p.RangeField != nil && *p.RangeField == gen.ListUsersParamsRangeFieldUpdatedAt
+	useUpdated := p.RangeField != nil && *p.RangeField == gen.DateFieldUpdatedAt
 	recs := b.users.filter(func(u gen.User) bool {
 		if members != nil {
 			if _, ok := members.get(u.ID); !ok {
@@ -85,10 +82,10 @@ func (h *server) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) 
 		}
 		return matchTags(u.Tags, tags) && inRange(t, p.AfterDate, p.BeforeDate)
 	})
-	if p.SortField != nil && *p.SortField == gen.ListUsersParamsSortFieldUpdatedAt {
+	if p.SortField != nil && *p.SortField == gen.DateFieldUpdatedAt {
 		recs = sortedBy(recs, func(u gen.User) time.Time { return u.UpdatedAt })
 	}
-	desc := p.SortDirection != nil && *p.SortDirection == gen.ListUsersParamsSortDirectionDesc
+	desc := p.SortDirection != nil && *p.SortDirection == gen.SortDirectionDesc
 	users, next, err := paginate(recs, p.NextToken, st.pageSizeOf(p.PageSize), desc)
 	if err != nil {
 		return nil, err
@@ -202,33 +199,9 @@ func discriminate(tags map[string]string, by []string) map[string]string {
 	return out
 }
 
-// inRange reports whether t is within [after, before], bounds given as
-// ISO 8601 strings that checkDates has read.
-func inRange(t time.Time, after, before *string) bool {
-	if after != nil {
-		if a, err := time.Parse(time.RFC3339, *after); err == nil && t.Before(a) {
-			return false
-		}
-	}
-	if before != nil {
-		if b, err := time.Parse(time.RFC3339, *before); err == nil && t.After(b) {
-			return false
-		}
-	}
-	return true
-}
-
-// checkDates refuses date bounds that are not ISO 8601 date-times.
-func checkDates(bounds map[string]*string) error {
-	for name, v := range bounds {
-		if v == nil {
-			continue
-		}
-		if _, err := time.Parse(time.RFC3339, *v); err != nil {
-			return errorf(400, "InvalidQuery", "%s %q is not an ISO 8601 date-time", name, *v)
-		}
-	}
-	return nil
+// inRange reports whether t lies within the optional bounds, both included.
+func inRange(t time.Time, after, before *time.Time) bool {
+	return (after == nil || !t.Before(*after)) && (before == nil || !t.After(*before))
 }
 
 // sortedBy orders records by a time, keeping creation order on ties.

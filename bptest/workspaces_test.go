@@ -46,16 +46,16 @@ func TestWorkspaceBillingVersion(t *testing.T) {
 	got, err = c.GetWorkspace(ctx, old.ID)
 	require.NoError(t, err)
 	assert.Equal(t, gen.WorkspaceBillingVersionV4, got.BillingVersion)
-	assert.Equal(t, "2026-01-02T03:04:06.000Z", got.UpdatedAt)
+	assert.Equal(t, mustTime("2026-01-02T03:04:06.000Z"), got.UpdatedAt)
 	assert.Equal(t, old.Name, got.Name)
 	assert.Equal(t, old.Plan, got.Plan)
 	list, err := c.ListWorkspaces(ctx, nil)
 	require.NoError(t, err)
-	versions := map[string]gen.ListedWorkspaceBillingVersion{}
+	versions := map[string]gen.WorkspaceBillingVersion{}
 	for _, ws := range list.Workspaces {
 		versions[ws.ID] = ws.BillingVersion
 	}
-	assert.Equal(t, gen.ListedWorkspaceBillingVersionV4, versions[old.ID])
+	assert.Equal(t, gen.WorkspaceBillingVersionV4, versions[old.ID])
 
 	// Again: nothing changes.
 	clock.Advance(time.Second)

@@ -200,7 +200,7 @@ func (c *Client) UploadFile(ctx context.Context, body gen.UpsertFileJSONRequestB
 		return fail(UploadStepRead, nil, err)
 	}
 	defer src.close()
-	body.Size = float64(src.size)
+	body.Size = src.size
 	if body.ContentType == nil && src.contentType != "" {
 		body.ContentType = &src.contentType
 	}

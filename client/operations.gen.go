@@ -1318,7 +1318,7 @@ func (c *Client) GetPublicPluginByID(ctx context.Context, id string, opts ...Opt
 //
 // It returns the decoded GetPublicPluginCodeResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform gen.GetPublicPluginCodeParamsPlatform, opts ...Option) (*gen.GetPublicPluginCodeResponse, error) {
+func (c *Client) GetPublicPluginCode(ctx context.Context, id string, platform gen.CodePlatform, opts ...Option) (*gen.GetPublicPluginCodeResponse, error) {
 	op := operation{name: "getPublicPluginCode", method: "GET", path: "/v1/admin/hub/plugins/{id}/code/{platform}"}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err
@@ -2061,7 +2061,7 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, body gen.UpdatePlu
 //
 // It returns the decoded GetPluginCodeResponse.
 // An error answer comes back as a *errors.APIError.
-func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.GetPluginCodeParamsPlatform, opts ...Option) (*gen.GetPluginCodeResponse, error) {
+func (c *Client) GetPluginCode(ctx context.Context, id string, platform gen.CodePlatform, opts ...Option) (*gen.GetPluginCodeResponse, error) {
 	op := operation{name: "getPluginCode", method: "GET", path: "/v1/admin/plugins/{id}/code/{platform}", scopes: scopeWorkspace}
 	if err := op.checkPath("id", string(id)); err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 )
 
 // fzStatus mirrors gen's named string types for enums
-// (ListWorkflowsParamsStatuses ...).
+// (WorkflowStatus ...).
 type fzStatus string
 
 // fzParams mirrors the style of gen's XxxParams: query parameters tagged

@@ -1,12 +1,14 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"time"
 
+	"github.com/botpress-go/sdk/gen"
 	"github.com/botpress-go/sdk/internal/transport"
 )
 
@@ -116,4 +118,31 @@ func columnType(t reflect.Type) string {
 	default:
 		return "object"
 	}
+}
+
+// TableSchema gives the schema of a table as the API answers it (the
+// Schema of GetTable's, ListTables' or GetOrCreateTable's table) in the
+// form createTable, getOrCreateTable and updateTable take, so that a table
+// is made with the columns of another:
+//
+//	old, err := c.GetTable(ctx, "OldTable")
+//	...
+//	schema, err := client.TableSchema(old.Table.Schema)
+//	...
+//	_, err = c.GetOrCreateTable(ctx, "NewTable", gen.GetOrCreateTableBody{Schema: schema})
+//
+// It fails only on a schema that does not encode to JSON (a NaN order or
+// width set by hand), with an error wrapping ErrInvalidArgument.
+func TableSchema(s gen.Table_Schema) (map[string]any, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("botpress: TableSchema: %w: %v", ErrInvalidArgument, err)
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("botpress: TableSchema: %w: %v", ErrInvalidArgument, err)
+	}
+	return m, nil
 }

@@ -520,6 +520,38 @@ func columnsOf(row map[string]any) map[string]any {
 	return out
 }
 
+// Columns gives the rows of a table as InsertRows, UpdateRows and
+// UpsertRows take them: each row's user columns, without its id,
+// createdAt, updatedAt and the other fields the API sets (similarity,
+// stale, computed), and without the values of its computed columns (the
+// keys of Row.Computed), which the table works out itself. The values are
+// shared with the rows, not copied. Rows read from one table are written
+// to another with it:
+//
+//	var rows []gen.Row
+//	for row, err := range c.AllTableRows(ctx, "Old", gen.FindTableRowsBody{}) {
+//		if err != nil {
+//			return err
+//		}
+//		rows = append(rows, row)
+//	}
+//	_, err := c.InsertRows(ctx, "New", client.Columns(rows...))
+//
+// To update the rows in place, add each row's "id" back.
+func Columns(rows ...gen.Row) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i := range rows {
+		cols := make(map[string]any, len(rows[i].AdditionalProperties))
+		for k, v := range rows[i].AdditionalProperties {
+			if _, computed := rows[i].Computed[k]; !computed {
+				cols[k] = v
+			}
+		}
+		out[i] = cols
+	}
+	return out
+}
+
 // rowID reads a row ID given as any Go integer, an integral float, or a
 // json.Number; ok is false when it is absent (nil).
 func rowID(v any) (id int64, ok bool, err error) {
@@ -592,7 +624,9 @@ func RowsOf[T any](items []T) ([]map[string]any, error) {
 
 // DecodeRow decodes a row into a T, such as a struct with json tags: its
 // columns, and its id, createdAt and updatedAt for fields that ask for
-// them. It is the reverse of RowsOf.
+// them. It is the reverse of RowsOf. A row keeps its numbers as
+// json.Number until then, so that an integer column decodes exactly into
+// an int64 field (9007199254740993 included, which a float64 rounds).
 func DecodeRow[T any](row gen.Row) (T, error) {
 	var v T
 	b, err := json.Marshal(row)

@@ -222,7 +222,8 @@ func TestInsertRowsRefusedAgainstBptest(t *testing.T) {
 	require.Len(t, res.Rows, 2497, "the other rows went in")
 	prev := -1.0
 	for _, row := range res.Rows {
-		n := row.AdditionalProperties["n"].(float64)
+		n, err := row.AdditionalProperties["n"].(json.Number).Float64()
+		require.NoError(t, err)
 		require.Greater(t, n, prev, "in the order of the input")
 		prev = n
 	}
@@ -431,7 +432,7 @@ func TestUpdateAndUpsertRows(t *testing.T) {
 	assert.Contains(t, refused.Refused[0].Message, "wants text matching @")
 	assert.Equal(t, client.RefusedRow{Index: 110, Batch: client.Span{Start: 100, End: 120}, Message: "no row with id 99999"}, refused.Refused[1])
 	require.Len(t, ures.Rows, 118)
-	assert.EqualValues(t, 0.5, ures.Rows[0].AdditionalProperties["score"])
+	assert.Equal(t, json.Number("0.5"), ures.Rows[0].AdditionalProperties["score"])
 
 	// Upsert by the key column: 2 updated, 1 inserted, 1 refused.
 	up := []bulkRecord{
@@ -448,8 +449,8 @@ func TestUpdateAndUpsertRows(t *testing.T) {
 	require.Len(t, refused.Refused, 1)
 	assert.Equal(t, 3, refused.Refused[0].Index, "the second call's row 1 is the input's row 3")
 	require.Len(t, sres.Updated, 2)
-	assert.EqualValues(t, 100, sres.Updated[0].AdditionalProperties["score"])
-	assert.EqualValues(t, 200, sres.Updated[1].AdditionalProperties["score"])
+	assert.Equal(t, json.Number("100"), sres.Updated[0].AdditionalProperties["score"])
+	assert.Equal(t, json.Number("200"), sres.Updated[1].AdditionalProperties["score"])
 	require.Len(t, sres.Inserted, 1)
 	assert.Equal(t, "new@x", sres.Inserted[0].AdditionalProperties["email"])
 

@@ -46,7 +46,7 @@ type FileIndexingFailure struct {
 	// Status is the file's status: indexing_failed or upload_failed, or
 	// another one for a file that will never be indexed (see Reason); ""
 	// when the file was not found.
-	Status gen.ListedFileStatus
+	Status gen.FileStatus
 	// Reason is the file's failedStatusReason, or what the client saw:
 	// "no such file", or that indexing was not asked for.
 	Reason string
@@ -186,8 +186,8 @@ func (c *Client) WaitFileIndexed(ctx context.Context, ids []string, opts ...Opti
 			switch {
 			case !seen[id]:
 				failures[id] = FileIndexingFailure{ID: id, Reason: "no such file"}
-			case f.Status == gen.ListedFileStatusIndexingCompleted:
-			case f.Status == gen.ListedFileStatusIndexingFailed, f.Status == gen.ListedFileStatusUploadFailed:
+			case f.Status == gen.FileStatusIndexingCompleted:
+			case f.Status == gen.FileStatusIndexingFailed, f.Status == gen.FileStatusUploadFailed:
 				reason := "no reason given"
 				if f.FailedStatusReason != nil && *f.FailedStatusReason != "" {
 					reason = *f.FailedStatusReason

@@ -119,11 +119,11 @@ func TestWaitFileIndexedDrivenByTest(t *testing.T) {
 	}
 	r := <-done
 	require.Len(t, r.files, 4)
-	assert.Equal(t, gen.ListedFileStatusIndexingCompleted, r.files[0].Status)
+	assert.Equal(t, gen.FileStatusIndexingCompleted, r.files[0].Status)
 	assert.Equal(t, "guide.md", r.files[0].Key)
 	assert.Equal(t, r.files[0], r.files[3])
-	assert.Equal(t, gen.ListedFileStatusIndexingFailed, r.files[1].Status)
-	assert.Equal(t, gen.ListedFileStatusIndexingFailed, r.files[2].Status)
+	assert.Equal(t, gen.FileStatusIndexingFailed, r.files[1].Status)
+	assert.Equal(t, gen.FileStatusIndexingFailed, r.files[2].Status)
 
 	require.ErrorIs(t, r.err, client.ErrIndexingFailed)
 	var ie *client.IndexingError
@@ -131,7 +131,7 @@ func TestWaitFileIndexedDrivenByTest(t *testing.T) {
 	require.Len(t, ie.Failed, 2)
 	assert.Equal(t, bad, ie.Failed[0].ID)
 	assert.Equal(t, "broken.txt", ie.Failed[0].Key)
-	assert.Equal(t, gen.ListedFileStatusIndexingFailed, ie.Failed[0].Status)
+	assert.Equal(t, gen.FileStatusIndexingFailed, ie.Failed[0].Status)
 	assert.Contains(t, ie.Failed[0].Reason, "not valid UTF-8")
 	assert.Equal(t, image, ie.Failed[1].ID)
 	assert.Contains(t, ie.Failed[1].Reason, "image/png cannot be indexed")
@@ -158,7 +158,7 @@ func TestWaitFileIndexedSteps(t *testing.T) {
 	require.Len(t, files, len(ids))
 	for i, f := range files {
 		assert.Equal(t, ids[i], f.ID)
-		assert.Equal(t, gen.ListedFileStatusIndexingCompleted, f.Status, f.Key)
+		assert.Equal(t, gen.FileStatusIndexingCompleted, f.Status, f.Key)
 	}
 	// 3 looks; each look asks for 50, 50 and 20 IDs, pages of 20: 3+3+1.
 	assert.Equal(t, 3*7, spy.count(listFilesKey)-before)
@@ -210,7 +210,7 @@ func TestWaitFileIndexedContextEnds(t *testing.T) {
 	assert.NotErrorIs(t, r.err, client.ErrIndexingFailed)
 	assert.Contains(t, r.err.Error(), "1 file still pending: "+id+" (upload_completed)")
 	require.Len(t, r.files, 1)
-	assert.Equal(t, gen.ListedFileStatusUploadCompleted, r.files[0].Status)
+	assert.Equal(t, gen.FileStatusUploadCompleted, r.files[0].Status)
 }
 
 // TestWaitFileIndexedRateLimited: a look answered 429 with Retry-After is
@@ -223,7 +223,7 @@ func TestWaitFileIndexedRateLimited(t *testing.T) {
 	srv.InjectFault(bptest.Fault{Operation: "listFiles", Status: http.StatusTooManyRequests, RetryAfter: time.Millisecond, Times: 2})
 	files, err := c.WaitFileIndexed(context.Background(), []string{id})
 	require.NoError(t, err)
-	assert.Equal(t, gen.ListedFileStatusIndexingCompleted, files[0].Status)
+	assert.Equal(t, gen.FileStatusIndexingCompleted, files[0].Status)
 	assert.Equal(t, 2, srv.FaultHits())
 	assert.Equal(t, 3+2, spy.count(listFilesKey))
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,7 +112,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListActionRunsParams
 				if params {
-					p = &gen.ListActionRunsParams{IntegrationName: "zendesk", TimestampFrom: waPtr("2026-01-01T00:00:00.000Z")}
+					p = &gen.ListActionRunsParams{IntegrationName: "zendesk", TimestampFrom: waPtr(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 				}
 				return waIDs(c.AllActionRuns(ctx, waBotUUID, p), func(v gen.ActionRun) string { return v.ActionType })
 			},
@@ -141,7 +142,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.GetBotLogsParams
 				if params {
-					p = &gen.GetBotLogsParams{TimeStart: "2026-01-01T00:00:00.000Z", TimeEnd: waPtr("2026-01-02T00:00:00.000Z"), Level: waPtr("info")}
+					p = &gen.GetBotLogsParams{TimeStart: mustTime("2026-01-01T00:00:00.000Z"), TimeEnd: waPtr(mustTime("2026-01-02T00:00:00.000Z")), Level: waPtr("info")}
 				}
 				return waIDs(c.AllBotLogs(ctx, waBotUUID, p), func(v gen.LogEntry) string { return v.Message })
 			},
@@ -153,7 +154,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListPublicIntegrationsParams
 				if params {
-					p = &gen.ListPublicIntegrationsParams{Search: waPtr("slack"), Limit: waPtr(2.0)}
+					p = &gen.ListPublicIntegrationsParams{Search: waPtr("slack"), Limit: waPtr(2)}
 				}
 				return waIDs(c.AllPublicIntegrations(ctx, p), func(v gen.PublicIntegrationSummary) string { return v.ID })
 			},
@@ -204,7 +205,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.GetIntegrationLogsParams
 				if params {
-					p = &gen.GetIntegrationLogsParams{TimeStart: "2026-01-01T00:00:00.000Z", UserID: waPtr("user_1")}
+					p = &gen.GetIntegrationLogsParams{TimeStart: mustTime("2026-01-01T00:00:00.000Z"), UserID: waPtr("user_1")}
 				}
 				return waIDs(c.AllIntegrationLogs(ctx, waIntUUID, p), func(v gen.LogEntry) string { return v.Message })
 			},
@@ -243,9 +244,9 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListUsageActivityParams
 				if params {
-					p = &gen.ListUsageActivityParams{Type: gen.ListUsageActivityParamsTypeAiSpend, TimestampUntil: waPtr("2026-01-31T00:00:00.000Z")}
+					p = &gen.ListUsageActivityParams{Type: gen.UsageTypeAiSpend, TimestampUntil: waPtr(mustTime("2026-01-31T00:00:00.000Z"))}
 				}
-				return waIDs(c.AllUsageActivity(ctx, waBotUUID, p), func(v gen.UsageActivity) string { return v.Timestamp })
+				return waIDs(c.AllUsageActivity(ctx, waBotUUID, p), func(v gen.UsageActivity) string { return v.Timestamp.Format("2006-01-02T15:04:05.000Z") })
 			},
 		},
 		{
@@ -258,7 +259,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListUsageActivityDailyParams
 				if params {
-					p = &gen.ListUsageActivityDailyParams{Type: gen.ListUsageActivityDailyParamsTypeAlwaysAlive, DateFrom: waPtr("2026-01-01")}
+					p = &gen.ListUsageActivityDailyParams{Type: gen.UsageTypeAlwaysAlive, DateFrom: waPtr("2026-01-01")}
 				}
 				return waIDs(c.AllUsageActivityDaily(ctx, "ws_1", p), func(v gen.DailyUsageActivity) string { return v.Date })
 			},
@@ -396,7 +397,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListTasksParams
 				if params {
-					p = &gen.ListTasksParams{Status: []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusPending, gen.ListTasksParamsStatusBlocked}}
+					p = &gen.ListTasksParams{Status: []gen.TaskStatus{gen.TaskStatusPending, gen.TaskStatusBlocked}}
 				}
 				return waIDs(c.AllTasks(ctx, p), func(v gen.Task) string { return v.ID })
 			},
@@ -437,7 +438,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListFilesParams
 				if params {
-					p = &gen.ListFilesParams{Tags: map[string]string{"source": "upload"}, Indexed: waPtr(true)}
+					p = &gen.ListFilesParams{Tags: map[string][]string{"source": {"upload"}}, Indexed: waPtr(true)}
 				}
 				return waIDs(c.AllFiles(ctx, p), func(v gen.ListedFile) string { return v.ID })
 			},
@@ -452,7 +453,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListKnowledgeBasesParams
 				if params {
-					p = &gen.ListKnowledgeBasesParams{Tags: map[string]string{"team": "support"}}
+					p = &gen.ListKnowledgeBasesParams{Tags: map[string][]string{"team": {"support"}}}
 				}
 				return waIDs(c.AllKnowledgeBases(ctx, p), func(v gen.KnowledgeBase) string { return v.ID })
 			},
@@ -489,7 +490,7 @@ func waWalkers() []waWalker {
 			walk: func(ctx context.Context, c *client.Client, params bool) iter.Seq2[string, error] {
 				var p *gen.ListFilePassagesParams
 				if params {
-					p = &gen.ListFilePassagesParams{Limit: waPtr(2.0)}
+					p = &gen.ListFilePassagesParams{Limit: waPtr(2)}
 				}
 				return waIDs(c.AllFilePassages(ctx, "file_1", p), func(v gen.FilePassage) string { return v.ID })
 			},

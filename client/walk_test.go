@@ -98,7 +98,7 @@ func walktKinds() []walktKind {
 			filters: url.Values{"conversationId": {"conv_1"}, "sortField": {"createdAt"}},
 			walk: func(ctx context.Context, c *client.Client, start *string) iter.Seq2[string, error] {
 				return walktIDs(c.AllUsers(ctx, &gen.ListUsersParams{
-					NextToken: start, ConversationID: wtPtr("conv_1"), SortField: wtPtr(gen.ListUsersParamsSortFieldCreatedAt),
+					NextToken: start, ConversationID: wtPtr("conv_1"), SortField: wtPtr(gen.DateFieldCreatedAt),
 				}), func(v gen.User) string { return v.ID })
 			},
 		},
@@ -117,7 +117,7 @@ func walktKinds() []walktKind {
 			walk: func(ctx context.Context, c *client.Client, start *string) iter.Seq2[string, error] {
 				return walktIDs(c.AllTasks(ctx, &gen.ListTasksParams{
 					NextToken: start,
-					Status:    []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusPending, gen.ListTasksParamsStatusInProgress},
+					Status:    []gen.TaskStatus{gen.TaskStatusPending, gen.TaskStatusInProgress},
 				}), func(v gen.Task) string { return v.ID })
 			},
 		},
@@ -127,7 +127,7 @@ func walktKinds() []walktKind {
 			walk: func(ctx context.Context, c *client.Client, start *string) iter.Seq2[string, error] {
 				return walktIDs(c.AllWorkflows(ctx, &gen.ListWorkflowsParams{
 					NextToken: start, Name: wtPtr("onboarding"),
-					Statuses: []gen.ListWorkflowsParamsStatuses{gen.ListWorkflowsParamsStatusesInProgress, gen.ListWorkflowsParamsStatusesListening},
+					Statuses: []gen.WorkflowStatus{gen.WorkflowStatusInProgress, gen.WorkflowStatusListening},
 				}), func(v gen.Workflow) string { return v.ID })
 			},
 		},

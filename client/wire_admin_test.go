@@ -287,15 +287,15 @@ func waCases() []waCase {
 			answer: `{"integrations":[` + waPublicIntegrationSummaryJSON(waIntUUID, "slack") + `],"meta":{"nextToken":"tok_2"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListPublicIntegrations(ctx, &gen.ListPublicIntegrationsParams{
-					Limit: waPtr(20.0), Search: waPtr("slack"),
-					VerificationStatus: waPtr(gen.ListPublicIntegrationsParamsVerificationStatusApproved),
-					SortBy:             waPtr(gen.ListPublicIntegrationsParamsSortByPopularity),
-					Direction:          waPtr(gen.ListPublicIntegrationsParamsDirectionDesc),
+					Limit: waPtr(20), Search: waPtr("slack"),
+					VerificationStatus: waPtr(gen.VerificationStatusApproved),
+					SortBy:             waPtr(gen.IntegrationSortFieldPopularity),
+					Direction:          waPtr(gen.SortDirectionDesc),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Integrations, 1)
 				assert.Equal(t, "slack", out.Integrations[0].Name)
-				assert.Equal(t, 1200.0, out.Integrations[0].Meta.Installs)
+				assert.Equal(t, 1200, out.Integrations[0].Meta.Installs)
 				require.NotNil(t, out.Meta.NextToken)
 				assert.Equal(t, "tok_2", *out.Meta.NextToken)
 			},
@@ -367,8 +367,8 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListBots(ctx, &gen.ListBotsParams{
 					Dev: waPtr(false), Tags: map[string]string{"env": "prod"},
-					SortField:     waPtr(gen.ListBotsParamsSortFieldUpdatedAt),
-					SortDirection: waPtr(gen.ListBotsParamsSortDirectionDesc),
+					SortField:     waPtr(gen.DateFieldUpdatedAt),
+					SortDirection: waPtr(gen.SortDirectionDesc),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Bots, 1)
@@ -383,7 +383,7 @@ func waCases() []waCase {
 				`"nextToken":"logs_2"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetBotLogs(ctx, waBotUUID, &gen.GetBotLogsParams{
-					TimeStart: "2026-01-01T00:00:00.000Z", TimeEnd: waPtr("2026-01-02T00:00:00.000Z"),
+					TimeStart: mustTime("2026-01-01T00:00:00.000Z"), TimeEnd: waPtr(mustTime("2026-01-02T00:00:00.000Z")),
 					Level: waPtr("error"), ConversationID: waPtr("conv_1"),
 				})
 				require.NoError(t, err)
@@ -479,7 +479,7 @@ func waCases() []waCase {
 			name: "GetPluginCode", op: "getPluginCode", method: "GET", path: "/v1/admin/plugins/" + waPluginUUID + "/code/node", header: waWS,
 			answer: `{"code":"module.exports = {}"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.GetPluginCode(ctx, waPluginUUID, gen.GetPluginCodeParamsPlatformNode)
+				out, err := c.GetPluginCode(ctx, waPluginUUID, gen.CodePlatformNode)
 				require.NoError(t, err)
 				assert.Equal(t, "module.exports = {}", out.Code)
 			},
@@ -500,7 +500,7 @@ func waCases() []waCase {
 				out, err := c.GetWorkspace(ctx, "ws_1")
 				require.NoError(t, err)
 				assert.Equal(t, "Acme", out.Name)
-				assert.Equal(t, 3.0, out.BotCount)
+				assert.Equal(t, 3, out.BotCount)
 				assert.True(t, out.ActiveTrialID.IsNull())
 			},
 		},
@@ -550,7 +550,7 @@ func waCases() []waCase {
 				out, err := c.ListWorkspaceMembers(ctx, nil)
 				require.NoError(t, err)
 				require.Len(t, out.Members, 2)
-				assert.Equal(t, gen.ListedWorkspaceMemberRoleDeveloper, out.Members[1].Role)
+				assert.Equal(t, gen.WorkspaceMemberRoleDeveloper, out.Members[1].Role)
 			},
 		},
 		{
@@ -559,7 +559,7 @@ func waCases() []waCase {
 			answer: waMemberJSON("mem_2", "manager"),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateWorkspaceMember(ctx, "mem_2", gen.UpdateWorkspaceMemberJSONRequestBody{
-					Role: waPtr(gen.UpdateWorkspaceMemberBodyRoleManager),
+					Role: waPtr(gen.WorkspaceMemberRoleManager),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "mem_2", out.ID)
@@ -622,7 +622,7 @@ func waCases() []waCase {
 			query:  url.Values{"type": {"invocation_calls"}, "period": {"2026-01"}},
 			answer: `{"usage":{"id":"` + waBotUUID + `","period":"2026-01","value":1500,"quota":100000,"type":"invocation_calls"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
-				out, err := c.GetUsage(ctx, waBotUUID, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeInvocationCalls, Period: waPtr("2026-01")})
+				out, err := c.GetUsage(ctx, waBotUUID, &gen.GetUsageParams{Type: gen.UsageTypeInvocationCalls, Period: waPtr("2026-01")})
 				require.NoError(t, err)
 				assert.Equal(t, 1500.0, out.Usage.Value)
 				assert.Equal(t, 100000.0, out.Usage.Quota)
@@ -703,7 +703,7 @@ func waCases() []waCase {
 			answer: `{"files":[` + waFileJSON("file_1", "docs/a.txt") + `,` + waFileJSON("file_2", "docs/b.txt") + `],"meta":{}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListFiles(ctx, &gen.ListFilesParams{
-					Tags: map[string]string{"source": "upload", "lang": "fr"},
+					Tags: map[string][]string{"source": {"upload"}, "lang": {"fr"}},
 					IDs:  []string{"file_1", "file_2"}, Indexed: waPtr(true),
 					SortField: waPtr(gen.ListFilesParamsSortFieldCreatedAt),
 				})
@@ -721,11 +721,11 @@ func waCases() []waCase {
 				out, err := c.UpsertFile(ctx, gen.UpsertFileJSONRequestBody{
 					Key: "docs/a.txt", Size: 1024, ContentType: waPtr("text/plain"), Index: waPtr(true),
 					Tags:           map[string]string{"source": "upload"},
-					AccessPolicies: []gen.UpsertFileBodyAccessPolicies{gen.UpsertFileBodyAccessPoliciesIntegrations},
+					AccessPolicies: []gen.FileAccessPolicy{gen.FileAccessPolicyIntegrations},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "https://s3.example.com/put?sig=abc", out.File.UploadURL)
-				assert.Equal(t, gen.UpsertFileResponseFileStatus("upload_pending"), out.File.Status)
+				assert.Equal(t, gen.FileStatus("upload_pending"), out.File.Status)
 			},
 		},
 		{
@@ -761,7 +761,7 @@ func waCases() []waCase {
 				`"file":{"id":"file_1","key":"docs/a.txt","contentType":"text/plain","metadata":{},"tags":{"source":"upload"},"createdAt":%q,"updatedAt":%q}}]}`, waTS1, waTS2),
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.SearchFiles(ctx, &gen.SearchFilesParams{
-					Query: "refund policy", Tags: map[string]string{"source": "upload"}, Limit: waPtr(5), WithContext: waPtr(true),
+					Query: "refund policy", Tags: map[string][]string{"source": {"upload"}}, Limit: waPtr(5), WithContext: waPtr(true),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Passages, 1)
@@ -801,8 +801,8 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetTable(ctx, "docsTable")
 				require.NoError(t, err)
-				assert.Equal(t, 120.0, out.Rows)
-				assert.Equal(t, 2.0, out.Stale)
+				assert.Equal(t, 120, out.Rows)
+				assert.Equal(t, 2, out.Stale)
 			},
 		},
 		{
@@ -812,7 +812,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.FindTableRows(ctx, "docsTable", gen.FindTableRowsJSONRequestBody{
 					Filter: map[string]any{"pages": map[string]any{"$gte": 10}}, Limit: waPtr(2),
-					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.FindTableRowsBodyOrderDirectionDesc),
+					OrderBy: waPtr("pages"), OrderDirection: waPtr(gen.SortDirectionDesc),
 					Select: []string{"title"},
 				})
 				require.NoError(t, err)
@@ -847,7 +847,7 @@ func waCases() []waCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.DeleteTableRows(ctx, "docsTable", gen.DeleteTableRowsJSONRequestBody{IDs: []int64{3, 7}})
 				require.NoError(t, err)
-				assert.Equal(t, 2.0, out.DeletedRows)
+				assert.Equal(t, 2, out.DeletedRows)
 			},
 		},
 		{
@@ -868,7 +868,7 @@ func waCases() []waCase {
 				out, err := c.DuplicateTable(ctx, "table_1", gen.DuplicateTableJSONRequestBody{TableName: waPtr("docsTableCopy"), SchemaOnly: waPtr(false)})
 				require.NoError(t, err)
 				assert.Equal(t, "table_2", out.Table.ID)
-				assert.Equal(t, 120.0, out.Rows)
+				assert.Equal(t, 120, out.Rows)
 			},
 		},
 
@@ -1097,14 +1097,13 @@ func TestWireAdminFileTagsQuery(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
-		tags any
+		tags map[string][]string
 		want url.Values
 	}{
-		{"map of strings", map[string]string{"source": "upload", "lang": "fr"}, url.Values{"tags.source": {"upload"}, "tags.lang": {"fr"}}},
-		{"list of values", map[string]any{"lang": []string{"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
-		{"map of lists", map[string][]string{"lang": {"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
-		{"not", map[string]any{"status": map[string]any{"not": "draft"}}, url.Values{"tags.status.not": {"draft"}}},
-		{"not a list", map[string]any{"status": map[string]any{"not": []string{"draft", "old"}}}, url.Values{"tags.status.not": {"draft", "old"}}},
+		{"one value each", map[string][]string{"source": {"upload"}, "lang": {"fr"}}, url.Values{"tags.source": {"upload"}, "tags.lang": {"fr"}}},
+		{"list of values", map[string][]string{"lang": {"fr", "en"}}, url.Values{"tags.lang": {"fr", "en"}}},
+		{"not", map[string][]string{"status.not": {"draft"}}, url.Values{"tags.status.not": {"draft"}}},
+		{"not a list", map[string][]string{"status.not": {"draft", "old"}}, url.Values{"tags.status.not": {"draft", "old"}}},
 		{"unset", nil, url.Values{}},
 	}
 	for _, tc := range cases {

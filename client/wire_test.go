@@ -138,10 +138,10 @@ func wtCases() []wtCase {
 				out, err := c.ListUsers(ctx, &gen.ListUsersParams{
 					ConversationID: wtPtr("conv_1"),
 					Tags:           map[string]string{"email": "ada@example.com"},
-					SortField:      wtPtr(gen.ListUsersParamsSortFieldCreatedAt),
-					SortDirection:  wtPtr(gen.ListUsersParamsSortDirectionDesc),
-					RangeField:     wtPtr(gen.ListUsersParamsRangeFieldUpdatedAt),
-					AfterDate:      wtPtr("2026-01-01T00:00:00.000Z"),
+					SortField:      wtPtr(gen.DateFieldCreatedAt),
+					SortDirection:  wtPtr(gen.SortDirectionDesc),
+					RangeField:     wtPtr(gen.DateFieldUpdatedAt),
+					AfterDate:      wtPtr(mustTime("2026-01-01T00:00:00.000Z")),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Users, 2)
@@ -225,8 +225,8 @@ func wtCases() []wtCase {
 					ParticipantIDs:  []string{"u1", "u2"},
 					IntegrationName: wtPtr("webchat"),
 					Channel:         wtPtr("channel"),
-					SortField:       wtPtr(gen.ListConversationsParamsSortFieldUpdatedAt),
-					SortDirection:   wtPtr(gen.ListConversationsParamsSortDirectionAsc),
+					SortField:       wtPtr(gen.DateFieldUpdatedAt),
+					SortDirection:   wtPtr(gen.SortDirectionAsc),
 					NextToken:       wtPtr("tok_1"),
 				})
 				require.NoError(t, err)
@@ -378,7 +378,7 @@ func wtCases() []wtCase {
 				out, err := c.CreateMessage(ctx, gen.CreateMessageJSONRequestBody{
 					ConversationID: "conv_1", UserID: "user_1",
 					Payload: message.Text("hello"), Tags: map[string]string{"ref": "r1"},
-					Origin: wtPtr(gen.CreateMessageBodyOriginSynthetic),
+					Origin: wtPtr(gen.MessageOriginSynthetic),
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "msg_1", out.Message.ID)
@@ -448,7 +448,7 @@ func wtCases() []wtCase {
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListMessages(ctx, &gen.ListMessagesParams{
 					ConversationID: wtPtr("conv_1"), Tags: map[string]string{"ref": "r1"},
-					BeforeDate: wtPtr("2026-02-01T00:00:00.000Z"),
+					BeforeDate: wtPtr(mustTime("2026-02-01T00:00:00.000Z")),
 				})
 				require.NoError(t, err)
 				require.Len(t, out.Messages, 1)
@@ -658,7 +658,7 @@ func wtCases() []wtCase {
 			body:   `{"status":"completed","data":{"room":"B"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.UpdateTask(ctx, "task_1", gen.UpdateTaskJSONRequestBody{
-					Status: wtPtr(gen.UpdateTaskBodyStatusCompleted), Data: map[string]any{"room": "B"},
+					Status: wtPtr(gen.TaskStatusCompleted), Data: map[string]any{"room": "B"},
 				})
 				require.NoError(t, err)
 				assert.Equal(t, "booking", out.Task.Type)
@@ -670,7 +670,7 @@ func wtCases() []wtCase {
 			answer: `{"tasks":[` + wtTaskJSON("task_1") + `],"meta":{}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListTasks(ctx, &gen.ListTasksParams{
-					Status:         []gen.ListTasksParamsStatus{gen.ListTasksParamsStatusPending, gen.ListTasksParamsStatusInProgress},
+					Status:         []gen.TaskStatus{gen.TaskStatusPending, gen.TaskStatusInProgress},
 					ConversationID: wtPtr("conv_1"), Type: wtPtr("booking"),
 				})
 				require.NoError(t, err)
@@ -693,7 +693,7 @@ func wtCases() []wtCase {
 			body:   `{"name":"onboarding","status":"pending","conversationId":"conv_1","input":{"plan":"pro"},"timeoutAt":"2026-03-01T09:00:00Z"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.CreateWorkflow(ctx, gen.CreateWorkflowJSONRequestBody{
-					Name: "onboarding", Status: gen.CreateWorkflowBodyStatusPending,
+					Name: "onboarding", Status: gen.WorkflowStartStatusPending,
 					ConversationID: wtPtr("conv_1"), Input: map[string]any{"plan": "pro"}, TimeoutAt: &later,
 				})
 				require.NoError(t, err)
@@ -729,7 +729,7 @@ func wtCases() []wtCase {
 			answer: `{"workflows":[` + wtWorkflowJSON("wf_1") + `,` + wtWorkflowJSON("wf_2") + `],"meta":{"nextToken":"tok_2"}}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.ListWorkflows(ctx, &gen.ListWorkflowsParams{
-					Statuses: []gen.ListWorkflowsParamsStatuses{gen.ListWorkflowsParamsStatusesInProgress, gen.ListWorkflowsParamsStatusesListening},
+					Statuses: []gen.WorkflowStatus{gen.WorkflowStatusInProgress, gen.WorkflowStatusListening},
 					Name:     wtPtr("onboarding"), Tags: map[string]string{"k": "v"},
 				})
 				require.NoError(t, err)
@@ -743,7 +743,7 @@ func wtCases() []wtCase {
 			body:   `{"name":"onboarding","status":"pending","tags":{"k":"v"},"discriminateByTags":["k"],"discriminateByStatusGroup":"active"}`,
 			run: func(t *testing.T, ctx context.Context, c *client.Client) {
 				out, err := c.GetOrCreateWorkflow(ctx, gen.GetOrCreateWorkflowJSONRequestBody{
-					Name: "onboarding", Status: gen.GetOrCreateWorkflowBodyStatusPending,
+					Name: "onboarding", Status: gen.WorkflowStartStatusPending,
 					Tags: map[string]string{"k": "v"}, DiscriminateByTags: []string{"k"},
 					DiscriminateByStatusGroup: wtPtr(gen.GetOrCreateWorkflowBodyDiscriminateByStatusGroupActive),
 				})
@@ -969,8 +969,8 @@ func TestWireListTasksStatusRepeats(t *testing.T) {
 	})
 	c := newClient(t, s)
 	_, err := c.ListTasks(context.Background(), &gen.ListTasksParams{
-		Status: []gen.ListTasksParamsStatus{
-			gen.ListTasksParamsStatusPending, gen.ListTasksParamsStatusInProgress, gen.ListTasksParamsStatusBlocked,
+		Status: []gen.TaskStatus{
+			gen.TaskStatusPending, gen.TaskStatusInProgress, gen.TaskStatusBlocked,
 		},
 	})
 	require.NoError(t, err)

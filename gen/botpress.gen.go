@@ -6,6 +6,7 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -219,18 +220,18 @@ func (e BillingInterval) Valid() bool {
 	}
 }
 
-// Defines values for BotIntegrationsLifecycleStatus.
+// Defines values for LifecycleStatus.
 const (
-	BotIntegrationsLifecycleStatusDeprecated BotIntegrationsLifecycleStatus = "deprecated"
-	BotIntegrationsLifecycleStatusPublished  BotIntegrationsLifecycleStatus = "published"
+	LifecycleStatusDeprecated LifecycleStatus = "deprecated"
+	LifecycleStatusPublished  LifecycleStatus = "published"
 )
 
-// Valid indicates whether the value is a known member of the BotIntegrationsLifecycleStatus enum.
-func (e BotIntegrationsLifecycleStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the LifecycleStatus enum.
+func (e LifecycleStatus) Valid() bool {
 	switch e {
-	case BotIntegrationsLifecycleStatusDeprecated:
+	case LifecycleStatusDeprecated:
 		return true
-	case BotIntegrationsLifecycleStatusPublished:
+	case LifecycleStatusPublished:
 		return true
 	default:
 		return false
@@ -267,105 +268,66 @@ func (e BotIntegrationsStatus) Valid() bool {
 	}
 }
 
-// Defines values for BotIntegrationsVerificationStatus.
+// Defines values for VerificationStatus.
 const (
-	BotIntegrationsVerificationStatusApproved   BotIntegrationsVerificationStatus = "approved"
-	BotIntegrationsVerificationStatusPending    BotIntegrationsVerificationStatus = "pending"
-	BotIntegrationsVerificationStatusRejected   BotIntegrationsVerificationStatus = "rejected"
-	BotIntegrationsVerificationStatusUnapproved BotIntegrationsVerificationStatus = "unapproved"
+	VerificationStatusApproved   VerificationStatus = "approved"
+	VerificationStatusPending    VerificationStatus = "pending"
+	VerificationStatusRejected   VerificationStatus = "rejected"
+	VerificationStatusUnapproved VerificationStatus = "unapproved"
 )
 
-// Valid indicates whether the value is a known member of the BotIntegrationsVerificationStatus enum.
-func (e BotIntegrationsVerificationStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the VerificationStatus enum.
+func (e VerificationStatus) Valid() bool {
 	switch e {
-	case BotIntegrationsVerificationStatusApproved:
+	case VerificationStatusApproved:
 		return true
-	case BotIntegrationsVerificationStatusPending:
+	case VerificationStatusPending:
 		return true
-	case BotIntegrationsVerificationStatusRejected:
+	case VerificationStatusRejected:
 		return true
-	case BotIntegrationsVerificationStatusUnapproved:
+	case VerificationStatusUnapproved:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for BotIntegrationsVisibility.
+// Defines values for Visibility.
 const (
-	BotIntegrationsVisibilityPrivate  BotIntegrationsVisibility = "private"
-	BotIntegrationsVisibilityPublic   BotIntegrationsVisibility = "public"
-	BotIntegrationsVisibilityUnlisted BotIntegrationsVisibility = "unlisted"
+	VisibilityPrivate  Visibility = "private"
+	VisibilityPublic   Visibility = "public"
+	VisibilityUnlisted Visibility = "unlisted"
 )
 
-// Valid indicates whether the value is a known member of the BotIntegrationsVisibility enum.
-func (e BotIntegrationsVisibility) Valid() bool {
+// Valid indicates whether the value is a known member of the Visibility enum.
+func (e Visibility) Valid() bool {
 	switch e {
-	case BotIntegrationsVisibilityPrivate:
+	case VisibilityPrivate:
 		return true
-	case BotIntegrationsVisibilityPublic:
+	case VisibilityPublic:
 		return true
-	case BotIntegrationsVisibilityUnlisted:
+	case VisibilityUnlisted:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for BotPluginsLifecycleStatus.
+// Defines values for BotStateType.
 const (
-	BotPluginsLifecycleStatusDeprecated BotPluginsLifecycleStatus = "deprecated"
-	BotPluginsLifecycleStatusPublished  BotPluginsLifecycleStatus = "published"
+	BotStateTypeBot          BotStateType = "bot"
+	BotStateTypeConversation BotStateType = "conversation"
+	BotStateTypeUser         BotStateType = "user"
 )
 
-// Valid indicates whether the value is a known member of the BotPluginsLifecycleStatus enum.
-func (e BotPluginsLifecycleStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the BotStateType enum.
+func (e BotStateType) Valid() bool {
 	switch e {
-	case BotPluginsLifecycleStatusDeprecated:
+	case BotStateTypeBot:
 		return true
-	case BotPluginsLifecycleStatusPublished:
+	case BotStateTypeConversation:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for BotPluginsVisibility.
-const (
-	BotPluginsVisibilityPrivate  BotPluginsVisibility = "private"
-	BotPluginsVisibilityPublic   BotPluginsVisibility = "public"
-	BotPluginsVisibilityUnlisted BotPluginsVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the BotPluginsVisibility enum.
-func (e BotPluginsVisibility) Valid() bool {
-	switch e {
-	case BotPluginsVisibilityPrivate:
-		return true
-	case BotPluginsVisibilityPublic:
-		return true
-	case BotPluginsVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for BotStatesType.
-const (
-	BotStatesTypeBot          BotStatesType = "bot"
-	BotStatesTypeConversation BotStatesType = "conversation"
-	BotStatesTypeUser         BotStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the BotStatesType enum.
-func (e BotStatesType) Valid() bool {
-	switch e {
-	case BotStatesTypeBot:
-		return true
-	case BotStatesTypeConversation:
-		return true
-	case BotStatesTypeUser:
+	case BotStateTypeUser:
 		return true
 	default:
 		return false
@@ -387,27 +349,6 @@ func (e BotStatus) Valid() bool {
 	case BotStatusDeleting:
 		return true
 	case BotStatusDeploying:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for BotStateDefinitionUpdateType.
-const (
-	BotStateDefinitionUpdateTypeBot          BotStateDefinitionUpdateType = "bot"
-	BotStateDefinitionUpdateTypeConversation BotStateDefinitionUpdateType = "conversation"
-	BotStateDefinitionUpdateTypeUser         BotStateDefinitionUpdateType = "user"
-)
-
-// Valid indicates whether the value is a known member of the BotStateDefinitionUpdateType enum.
-func (e BotStateDefinitionUpdateType) Valid() bool {
-	switch e {
-	case BotStateDefinitionUpdateTypeBot:
-		return true
-	case BotStateDefinitionUpdateTypeConversation:
-		return true
-	case BotStateDefinitionUpdateTypeUser:
 		return true
 	default:
 		return false
@@ -471,27 +412,6 @@ func (e ConfigureIntegrationBodyScheduleRegisterCall) Valid() bool {
 	}
 }
 
-// Defines values for CreateBotBodyStatesType.
-const (
-	CreateBotBodyStatesTypeBot          CreateBotBodyStatesType = "bot"
-	CreateBotBodyStatesTypeConversation CreateBotBodyStatesType = "conversation"
-	CreateBotBodyStatesTypeUser         CreateBotBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CreateBotBodyStatesType enum.
-func (e CreateBotBodyStatesType) Valid() bool {
-	switch e {
-	case CreateBotBodyStatesTypeBot:
-		return true
-	case CreateBotBodyStatesTypeConversation:
-		return true
-	case CreateBotBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CreateCreditGrantBodyFeature.
 const (
 	CreateCreditGrantBodyFeatureIntegrationSpend CreateCreditGrantBodyFeature = "integration_spend"
@@ -507,120 +427,21 @@ func (e CreateCreditGrantBodyFeature) Valid() bool {
 	}
 }
 
-// Defines values for CreateIntegrationBodyStatesType.
+// Defines values for WorkflowStartStatus.
 const (
-	CreateIntegrationBodyStatesTypeConversation CreateIntegrationBodyStatesType = "conversation"
-	CreateIntegrationBodyStatesTypeIntegration  CreateIntegrationBodyStatesType = "integration"
-	CreateIntegrationBodyStatesTypeUser         CreateIntegrationBodyStatesType = "user"
+	WorkflowStartStatusInProgress WorkflowStartStatus = "in_progress"
+	WorkflowStartStatusListening  WorkflowStartStatus = "listening"
+	WorkflowStartStatusPending    WorkflowStartStatus = "pending"
 )
 
-// Valid indicates whether the value is a known member of the CreateIntegrationBodyStatesType enum.
-func (e CreateIntegrationBodyStatesType) Valid() bool {
+// Valid indicates whether the value is a known member of the WorkflowStartStatus enum.
+func (e WorkflowStartStatus) Valid() bool {
 	switch e {
-	case CreateIntegrationBodyStatesTypeConversation:
+	case WorkflowStartStatusInProgress:
 		return true
-	case CreateIntegrationBodyStatesTypeIntegration:
+	case WorkflowStartStatusListening:
 		return true
-	case CreateIntegrationBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateIntegrationBodyVisibility.
-const (
-	CreateIntegrationBodyVisibilityPrivate  CreateIntegrationBodyVisibility = "private"
-	CreateIntegrationBodyVisibilityPublic   CreateIntegrationBodyVisibility = "public"
-	CreateIntegrationBodyVisibilityUnlisted CreateIntegrationBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the CreateIntegrationBodyVisibility enum.
-func (e CreateIntegrationBodyVisibility) Valid() bool {
-	switch e {
-	case CreateIntegrationBodyVisibilityPrivate:
-		return true
-	case CreateIntegrationBodyVisibilityPublic:
-		return true
-	case CreateIntegrationBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateMessageBodyOrigin.
-const (
-	CreateMessageBodyOriginSynthetic CreateMessageBodyOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the CreateMessageBodyOrigin enum.
-func (e CreateMessageBodyOrigin) Valid() bool {
-	switch e {
-	case CreateMessageBodyOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreatePluginBodyStatesType.
-const (
-	CreatePluginBodyStatesTypeBot          CreatePluginBodyStatesType = "bot"
-	CreatePluginBodyStatesTypeConversation CreatePluginBodyStatesType = "conversation"
-	CreatePluginBodyStatesTypeUser         CreatePluginBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the CreatePluginBodyStatesType enum.
-func (e CreatePluginBodyStatesType) Valid() bool {
-	switch e {
-	case CreatePluginBodyStatesTypeBot:
-		return true
-	case CreatePluginBodyStatesTypeConversation:
-		return true
-	case CreatePluginBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreatePluginBodyVisibility.
-const (
-	CreatePluginBodyVisibilityPrivate  CreatePluginBodyVisibility = "private"
-	CreatePluginBodyVisibilityPublic   CreatePluginBodyVisibility = "public"
-	CreatePluginBodyVisibilityUnlisted CreatePluginBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the CreatePluginBodyVisibility enum.
-func (e CreatePluginBodyVisibility) Valid() bool {
-	switch e {
-	case CreatePluginBodyVisibilityPrivate:
-		return true
-	case CreatePluginBodyVisibilityPublic:
-		return true
-	case CreatePluginBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateWorkflowBodyStatus.
-const (
-	CreateWorkflowBodyStatusInProgress CreateWorkflowBodyStatus = "in_progress"
-	CreateWorkflowBodyStatusListening  CreateWorkflowBodyStatus = "listening"
-	CreateWorkflowBodyStatusPending    CreateWorkflowBodyStatus = "pending"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkflowBodyStatus enum.
-func (e CreateWorkflowBodyStatus) Valid() bool {
-	switch e {
-	case CreateWorkflowBodyStatusInProgress:
-		return true
-	case CreateWorkflowBodyStatusListening:
-		return true
-	case CreateWorkflowBodyStatusPending:
+	case WorkflowStartStatusPending:
 		return true
 	default:
 		return false
@@ -636,36 +457,6 @@ const (
 func (e CreateWorkspaceBodyBillingVersion) Valid() bool {
 	switch e {
 	case CreateWorkspaceBodyBillingVersionV4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateWorkspaceMemberBodyRole.
-const (
-	CreateWorkspaceMemberBodyRoleAdministrator CreateWorkspaceMemberBodyRole = "administrator"
-	CreateWorkspaceMemberBodyRoleBilling       CreateWorkspaceMemberBodyRole = "billing"
-	CreateWorkspaceMemberBodyRoleDeveloper     CreateWorkspaceMemberBodyRole = "developer"
-	CreateWorkspaceMemberBodyRoleManager       CreateWorkspaceMemberBodyRole = "manager"
-	CreateWorkspaceMemberBodyRoleOwner         CreateWorkspaceMemberBodyRole = "owner"
-	CreateWorkspaceMemberBodyRoleViewer        CreateWorkspaceMemberBodyRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the CreateWorkspaceMemberBodyRole enum.
-func (e CreateWorkspaceMemberBodyRole) Valid() bool {
-	switch e {
-	case CreateWorkspaceMemberBodyRoleAdministrator:
-		return true
-	case CreateWorkspaceMemberBodyRoleBilling:
-		return true
-	case CreateWorkspaceMemberBodyRoleDeveloper:
-		return true
-	case CreateWorkspaceMemberBodyRoleManager:
-		return true
-	case CreateWorkspaceMemberBodyRoleOwner:
-		return true
-	case CreateWorkspaceMemberBodyRoleViewer:
 		return true
 	default:
 		return false
@@ -837,75 +628,18 @@ func (e EventStatus) Valid() bool {
 	}
 }
 
-// Defines values for ExportTableResponseJobStatus.
+// Defines values for FileAccessPolicy.
 const (
-	ExportTableResponseJobStatusCompleted  ExportTableResponseJobStatus = "completed"
-	ExportTableResponseJobStatusFailed     ExportTableResponseJobStatus = "failed"
-	ExportTableResponseJobStatusFinalizing ExportTableResponseJobStatus = "finalizing"
-	ExportTableResponseJobStatusInProgress ExportTableResponseJobStatus = "in_progress"
-	ExportTableResponseJobStatusPending    ExportTableResponseJobStatus = "pending"
+	FileAccessPolicyIntegrations  FileAccessPolicy = "integrations"
+	FileAccessPolicyPublicContent FileAccessPolicy = "public_content"
 )
 
-// Valid indicates whether the value is a known member of the ExportTableResponseJobStatus enum.
-func (e ExportTableResponseJobStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the FileAccessPolicy enum.
+func (e FileAccessPolicy) Valid() bool {
 	switch e {
-	case ExportTableResponseJobStatusCompleted:
+	case FileAccessPolicyIntegrations:
 		return true
-	case ExportTableResponseJobStatusFailed:
-		return true
-	case ExportTableResponseJobStatusFinalizing:
-		return true
-	case ExportTableResponseJobStatusInProgress:
-		return true
-	case ExportTableResponseJobStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ExportTableResponseJobType.
-const (
-	ExportTableResponseJobTypeClearColumn    ExportTableResponseJobType = "clear_column"
-	ExportTableResponseJobTypeClearVectors   ExportTableResponseJobType = "clear_vectors"
-	ExportTableResponseJobTypeDeleteRows     ExportTableResponseJobType = "delete_rows"
-	ExportTableResponseJobTypeDuplicateTable ExportTableResponseJobType = "duplicate_table"
-	ExportTableResponseJobTypeExport         ExportTableResponseJobType = "export"
-	ExportTableResponseJobTypeImport         ExportTableResponseJobType = "import"
-)
-
-// Valid indicates whether the value is a known member of the ExportTableResponseJobType enum.
-func (e ExportTableResponseJobType) Valid() bool {
-	switch e {
-	case ExportTableResponseJobTypeClearColumn:
-		return true
-	case ExportTableResponseJobTypeClearVectors:
-		return true
-	case ExportTableResponseJobTypeDeleteRows:
-		return true
-	case ExportTableResponseJobTypeDuplicateTable:
-		return true
-	case ExportTableResponseJobTypeExport:
-		return true
-	case ExportTableResponseJobTypeImport:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FileAccessPolicies.
-const (
-	FileAccessPoliciesIntegrations  FileAccessPolicies = "integrations"
-	FileAccessPoliciesPublicContent FileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the FileAccessPolicies enum.
-func (e FileAccessPolicies) Valid() bool {
-	switch e {
-	case FileAccessPoliciesIntegrations:
-		return true
-	case FileAccessPoliciesPublicContent:
+	case FileAccessPolicyPublicContent:
 		return true
 	default:
 		return false
@@ -981,6 +715,30 @@ func (e FileStatus) Valid() bool {
 	}
 }
 
+// Defines values for FileSearchPassageContextType.
+const (
+	FileSearchPassageContextTypeBreadcrumb FileSearchPassageContextType = "breadcrumb"
+	FileSearchPassageContextTypeCurrent    FileSearchPassageContextType = "current"
+	FileSearchPassageContextTypePreceding  FileSearchPassageContextType = "preceding"
+	FileSearchPassageContextTypeSubsequent FileSearchPassageContextType = "subsequent"
+)
+
+// Valid indicates whether the value is a known member of the FileSearchPassageContextType enum.
+func (e FileSearchPassageContextType) Valid() bool {
+	switch e {
+	case FileSearchPassageContextTypeBreadcrumb:
+		return true
+	case FileSearchPassageContextTypeCurrent:
+		return true
+	case FileSearchPassageContextTypePreceding:
+		return true
+	case FileSearchPassageContextTypeSubsequent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FilePassageMetaSubtype.
 const (
 	FilePassageMetaSubtypeBlockquote FilePassageMetaSubtype = "blockquote"
@@ -1044,195 +802,18 @@ func (e FilePassageMetaType) Valid() bool {
 	}
 }
 
-// Defines values for FileSearchPassageContextType.
+// Defines values for BotAllowlistSetting.
 const (
-	FileSearchPassageContextTypeBreadcrumb FileSearchPassageContextType = "breadcrumb"
-	FileSearchPassageContextTypeCurrent    FileSearchPassageContextType = "current"
-	FileSearchPassageContextTypePreceding  FileSearchPassageContextType = "preceding"
-	FileSearchPassageContextTypeSubsequent FileSearchPassageContextType = "subsequent"
+	BotAllowlistSettingALLWORKSPACEUSERS BotAllowlistSetting = "ALL_WORKSPACE_USERS"
+	BotAllowlistSettingSELECTEDUSERS     BotAllowlistSetting = "SELECTED_USERS"
 )
 
-// Valid indicates whether the value is a known member of the FileSearchPassageContextType enum.
-func (e FileSearchPassageContextType) Valid() bool {
+// Valid indicates whether the value is a known member of the BotAllowlistSetting enum.
+func (e BotAllowlistSetting) Valid() bool {
 	switch e {
-	case FileSearchPassageContextTypeBreadcrumb:
+	case BotAllowlistSettingALLWORKSPACEUSERS:
 		return true
-	case FileSearchPassageContextTypeCurrent:
-		return true
-	case FileSearchPassageContextTypePreceding:
-		return true
-	case FileSearchPassageContextTypeSubsequent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FileSearchPassageMetaSubtype.
-const (
-	FileSearchPassageMetaSubtypeBlockquote FileSearchPassageMetaSubtype = "blockquote"
-	FileSearchPassageMetaSubtypeCode       FileSearchPassageMetaSubtype = "code"
-	FileSearchPassageMetaSubtypeImage      FileSearchPassageMetaSubtype = "image"
-	FileSearchPassageMetaSubtypeList       FileSearchPassageMetaSubtype = "list"
-	FileSearchPassageMetaSubtypePage       FileSearchPassageMetaSubtype = "page"
-	FileSearchPassageMetaSubtypeParagraph  FileSearchPassageMetaSubtype = "paragraph"
-	FileSearchPassageMetaSubtypeSubtitle   FileSearchPassageMetaSubtype = "subtitle"
-	FileSearchPassageMetaSubtypeTable      FileSearchPassageMetaSubtype = "table"
-	FileSearchPassageMetaSubtypeTitle      FileSearchPassageMetaSubtype = "title"
-)
-
-// Valid indicates whether the value is a known member of the FileSearchPassageMetaSubtype enum.
-func (e FileSearchPassageMetaSubtype) Valid() bool {
-	switch e {
-	case FileSearchPassageMetaSubtypeBlockquote:
-		return true
-	case FileSearchPassageMetaSubtypeCode:
-		return true
-	case FileSearchPassageMetaSubtypeImage:
-		return true
-	case FileSearchPassageMetaSubtypeList:
-		return true
-	case FileSearchPassageMetaSubtypePage:
-		return true
-	case FileSearchPassageMetaSubtypeParagraph:
-		return true
-	case FileSearchPassageMetaSubtypeSubtitle:
-		return true
-	case FileSearchPassageMetaSubtypeTable:
-		return true
-	case FileSearchPassageMetaSubtypeTitle:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FileSearchPassageMetaType.
-const (
-	FileSearchPassageMetaTypeChunk        FileSearchPassageMetaType = "chunk"
-	FileSearchPassageMetaTypeConsolidated FileSearchPassageMetaType = "consolidated"
-	FileSearchPassageMetaTypeImage        FileSearchPassageMetaType = "image"
-	FileSearchPassageMetaTypeSummary      FileSearchPassageMetaType = "summary"
-)
-
-// Valid indicates whether the value is a known member of the FileSearchPassageMetaType enum.
-func (e FileSearchPassageMetaType) Valid() bool {
-	switch e {
-	case FileSearchPassageMetaTypeChunk:
-		return true
-	case FileSearchPassageMetaTypeConsolidated:
-		return true
-	case FileSearchPassageMetaTypeImage:
-		return true
-	case FileSearchPassageMetaTypeSummary:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FindTableRowsBodyOrderDirection.
-const (
-	FindTableRowsBodyOrderDirectionAsc  FindTableRowsBodyOrderDirection = "asc"
-	FindTableRowsBodyOrderDirectionDesc FindTableRowsBodyOrderDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the FindTableRowsBodyOrderDirection enum.
-func (e FindTableRowsBodyOrderDirection) Valid() bool {
-	switch e {
-	case FindTableRowsBodyOrderDirectionAsc:
-		return true
-	case FindTableRowsBodyOrderDirectionDesc:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAllWorkspaceQuotaCompletionResponseType.
-const (
-	GetAllWorkspaceQuotaCompletionResponseTypeAiSpend                    GetAllWorkspaceQuotaCompletionResponseType = "ai_spend"
-	GetAllWorkspaceQuotaCompletionResponseTypeAlwaysAlive                GetAllWorkspaceQuotaCompletionResponseType = "always_alive"
-	GetAllWorkspaceQuotaCompletionResponseTypeBingSearchSpend            GetAllWorkspaceQuotaCompletionResponseType = "bing_search_spend"
-	GetAllWorkspaceQuotaCompletionResponseTypeBotCount                   GetAllWorkspaceQuotaCompletionResponseType = "bot_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeFileMaxSizeBytes           GetAllWorkspaceQuotaCompletionResponseType = "file_max_size_bytes"
-	GetAllWorkspaceQuotaCompletionResponseTypeIndexedFileCount           GetAllWorkspaceQuotaCompletionResponseType = "indexed_file_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeIntegrationsOwnedCount     GetAllWorkspaceQuotaCompletionResponseType = "integrations_owned_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeInvocationCalls            GetAllWorkspaceQuotaCompletionResponseType = "invocation_calls"
-	GetAllWorkspaceQuotaCompletionResponseTypeInvocationTimeout          GetAllWorkspaceQuotaCompletionResponseType = "invocation_timeout"
-	GetAllWorkspaceQuotaCompletionResponseTypeKnowledgebaseVectorStorage GetAllWorkspaceQuotaCompletionResponseType = "knowledgebase_vector_storage"
-	GetAllWorkspaceQuotaCompletionResponseTypeOpenaiSpend                GetAllWorkspaceQuotaCompletionResponseType = "openai_spend"
-	GetAllWorkspaceQuotaCompletionResponseTypeStorageCount               GetAllWorkspaceQuotaCompletionResponseType = "storage_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeTableRowCount              GetAllWorkspaceQuotaCompletionResponseType = "table_row_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeWorkspaceMemberCount       GetAllWorkspaceQuotaCompletionResponseType = "workspace_member_count"
-	GetAllWorkspaceQuotaCompletionResponseTypeWorkspaceRatelimit         GetAllWorkspaceQuotaCompletionResponseType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the GetAllWorkspaceQuotaCompletionResponseType enum.
-func (e GetAllWorkspaceQuotaCompletionResponseType) Valid() bool {
-	switch e {
-	case GetAllWorkspaceQuotaCompletionResponseTypeAiSpend:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeAlwaysAlive:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeBingSearchSpend:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeBotCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeFileMaxSizeBytes:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeIndexedFileCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeIntegrationsOwnedCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeInvocationCalls:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeInvocationTimeout:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeKnowledgebaseVectorStorage:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeOpenaiSpend:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeStorageCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeTableRowCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeWorkspaceMemberCount:
-		return true
-	case GetAllWorkspaceQuotaCompletionResponseTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetBotAllowlistResponseSetting.
-const (
-	GetBotAllowlistResponseSettingALLWORKSPACEUSERS GetBotAllowlistResponseSetting = "ALL_WORKSPACE_USERS"
-	GetBotAllowlistResponseSettingSELECTEDUSERS     GetBotAllowlistResponseSetting = "SELECTED_USERS"
-)
-
-// Valid indicates whether the value is a known member of the GetBotAllowlistResponseSetting enum.
-func (e GetBotAllowlistResponseSetting) Valid() bool {
-	switch e {
-	case GetBotAllowlistResponseSettingALLWORKSPACEUSERS:
-		return true
-	case GetBotAllowlistResponseSettingSELECTEDUSERS:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetOrCreateMessageBodyOrigin.
-const (
-	GetOrCreateMessageBodyOriginSynthetic GetOrCreateMessageBodyOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the GetOrCreateMessageBodyOrigin enum.
-func (e GetOrCreateMessageBodyOrigin) Valid() bool {
-	switch e {
-	case GetOrCreateMessageBodyOriginSynthetic:
+	case BotAllowlistSettingSELECTEDUSERS:
 		return true
 	default:
 		return false
@@ -1257,486 +838,21 @@ func (e GetOrCreateWorkflowBodyDiscriminateByStatusGroup) Valid() bool {
 	}
 }
 
-// Defines values for GetOrCreateWorkflowBodyStatus.
+// Defines values for IntegrationStateType.
 const (
-	GetOrCreateWorkflowBodyStatusInProgress GetOrCreateWorkflowBodyStatus = "in_progress"
-	GetOrCreateWorkflowBodyStatusListening  GetOrCreateWorkflowBodyStatus = "listening"
-	GetOrCreateWorkflowBodyStatusPending    GetOrCreateWorkflowBodyStatus = "pending"
+	IntegrationStateTypeConversation IntegrationStateType = "conversation"
+	IntegrationStateTypeIntegration  IntegrationStateType = "integration"
+	IntegrationStateTypeUser         IntegrationStateType = "user"
 )
 
-// Valid indicates whether the value is a known member of the GetOrCreateWorkflowBodyStatus enum.
-func (e GetOrCreateWorkflowBodyStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the IntegrationStateType enum.
+func (e IntegrationStateType) Valid() bool {
 	switch e {
-	case GetOrCreateWorkflowBodyStatusInProgress:
+	case IntegrationStateTypeConversation:
 		return true
-	case GetOrCreateWorkflowBodyStatusListening:
+	case IntegrationStateTypeIntegration:
 		return true
-	case GetOrCreateWorkflowBodyStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationByIDResponseIntegrationLifecycleStatus.
-const (
-	GetPublicIntegrationByIDResponseIntegrationLifecycleStatusDeprecated GetPublicIntegrationByIDResponseIntegrationLifecycleStatus = "deprecated"
-	GetPublicIntegrationByIDResponseIntegrationLifecycleStatusPublished  GetPublicIntegrationByIDResponseIntegrationLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationByIDResponseIntegrationLifecycleStatus enum.
-func (e GetPublicIntegrationByIDResponseIntegrationLifecycleStatus) Valid() bool {
-	switch e {
-	case GetPublicIntegrationByIDResponseIntegrationLifecycleStatusDeprecated:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationByIDResponseIntegrationStatesType.
-const (
-	GetPublicIntegrationByIDResponseIntegrationStatesTypeConversation GetPublicIntegrationByIDResponseIntegrationStatesType = "conversation"
-	GetPublicIntegrationByIDResponseIntegrationStatesTypeIntegration  GetPublicIntegrationByIDResponseIntegrationStatesType = "integration"
-	GetPublicIntegrationByIDResponseIntegrationStatesTypeUser         GetPublicIntegrationByIDResponseIntegrationStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationByIDResponseIntegrationStatesType enum.
-func (e GetPublicIntegrationByIDResponseIntegrationStatesType) Valid() bool {
-	switch e {
-	case GetPublicIntegrationByIDResponseIntegrationStatesTypeConversation:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationStatesTypeIntegration:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationByIDResponseIntegrationVerificationStatus.
-const (
-	GetPublicIntegrationByIDResponseIntegrationVerificationStatusApproved   GetPublicIntegrationByIDResponseIntegrationVerificationStatus = "approved"
-	GetPublicIntegrationByIDResponseIntegrationVerificationStatusPending    GetPublicIntegrationByIDResponseIntegrationVerificationStatus = "pending"
-	GetPublicIntegrationByIDResponseIntegrationVerificationStatusRejected   GetPublicIntegrationByIDResponseIntegrationVerificationStatus = "rejected"
-	GetPublicIntegrationByIDResponseIntegrationVerificationStatusUnapproved GetPublicIntegrationByIDResponseIntegrationVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationByIDResponseIntegrationVerificationStatus enum.
-func (e GetPublicIntegrationByIDResponseIntegrationVerificationStatus) Valid() bool {
-	switch e {
-	case GetPublicIntegrationByIDResponseIntegrationVerificationStatusApproved:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationVerificationStatusPending:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationVerificationStatusRejected:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationByIDResponseIntegrationVisibility.
-const (
-	GetPublicIntegrationByIDResponseIntegrationVisibilityPrivate  GetPublicIntegrationByIDResponseIntegrationVisibility = "private"
-	GetPublicIntegrationByIDResponseIntegrationVisibilityPublic   GetPublicIntegrationByIDResponseIntegrationVisibility = "public"
-	GetPublicIntegrationByIDResponseIntegrationVisibilityUnlisted GetPublicIntegrationByIDResponseIntegrationVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationByIDResponseIntegrationVisibility enum.
-func (e GetPublicIntegrationByIDResponseIntegrationVisibility) Valid() bool {
-	switch e {
-	case GetPublicIntegrationByIDResponseIntegrationVisibilityPrivate:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationVisibilityPublic:
-		return true
-	case GetPublicIntegrationByIDResponseIntegrationVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationResponseIntegrationLifecycleStatus.
-const (
-	GetPublicIntegrationResponseIntegrationLifecycleStatusDeprecated GetPublicIntegrationResponseIntegrationLifecycleStatus = "deprecated"
-	GetPublicIntegrationResponseIntegrationLifecycleStatusPublished  GetPublicIntegrationResponseIntegrationLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationResponseIntegrationLifecycleStatus enum.
-func (e GetPublicIntegrationResponseIntegrationLifecycleStatus) Valid() bool {
-	switch e {
-	case GetPublicIntegrationResponseIntegrationLifecycleStatusDeprecated:
-		return true
-	case GetPublicIntegrationResponseIntegrationLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationResponseIntegrationStatesType.
-const (
-	GetPublicIntegrationResponseIntegrationStatesTypeConversation GetPublicIntegrationResponseIntegrationStatesType = "conversation"
-	GetPublicIntegrationResponseIntegrationStatesTypeIntegration  GetPublicIntegrationResponseIntegrationStatesType = "integration"
-	GetPublicIntegrationResponseIntegrationStatesTypeUser         GetPublicIntegrationResponseIntegrationStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationResponseIntegrationStatesType enum.
-func (e GetPublicIntegrationResponseIntegrationStatesType) Valid() bool {
-	switch e {
-	case GetPublicIntegrationResponseIntegrationStatesTypeConversation:
-		return true
-	case GetPublicIntegrationResponseIntegrationStatesTypeIntegration:
-		return true
-	case GetPublicIntegrationResponseIntegrationStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationResponseIntegrationVerificationStatus.
-const (
-	GetPublicIntegrationResponseIntegrationVerificationStatusApproved   GetPublicIntegrationResponseIntegrationVerificationStatus = "approved"
-	GetPublicIntegrationResponseIntegrationVerificationStatusPending    GetPublicIntegrationResponseIntegrationVerificationStatus = "pending"
-	GetPublicIntegrationResponseIntegrationVerificationStatusRejected   GetPublicIntegrationResponseIntegrationVerificationStatus = "rejected"
-	GetPublicIntegrationResponseIntegrationVerificationStatusUnapproved GetPublicIntegrationResponseIntegrationVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationResponseIntegrationVerificationStatus enum.
-func (e GetPublicIntegrationResponseIntegrationVerificationStatus) Valid() bool {
-	switch e {
-	case GetPublicIntegrationResponseIntegrationVerificationStatusApproved:
-		return true
-	case GetPublicIntegrationResponseIntegrationVerificationStatusPending:
-		return true
-	case GetPublicIntegrationResponseIntegrationVerificationStatusRejected:
-		return true
-	case GetPublicIntegrationResponseIntegrationVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicIntegrationResponseIntegrationVisibility.
-const (
-	GetPublicIntegrationResponseIntegrationVisibilityPrivate  GetPublicIntegrationResponseIntegrationVisibility = "private"
-	GetPublicIntegrationResponseIntegrationVisibilityPublic   GetPublicIntegrationResponseIntegrationVisibility = "public"
-	GetPublicIntegrationResponseIntegrationVisibilityUnlisted GetPublicIntegrationResponseIntegrationVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicIntegrationResponseIntegrationVisibility enum.
-func (e GetPublicIntegrationResponseIntegrationVisibility) Valid() bool {
-	switch e {
-	case GetPublicIntegrationResponseIntegrationVisibilityPrivate:
-		return true
-	case GetPublicIntegrationResponseIntegrationVisibilityPublic:
-		return true
-	case GetPublicIntegrationResponseIntegrationVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetWorkspaceQuotaResponseQuotaType.
-const (
-	GetWorkspaceQuotaResponseQuotaTypeAiSpend                    GetWorkspaceQuotaResponseQuotaType = "ai_spend"
-	GetWorkspaceQuotaResponseQuotaTypeAlwaysAlive                GetWorkspaceQuotaResponseQuotaType = "always_alive"
-	GetWorkspaceQuotaResponseQuotaTypeBingSearchSpend            GetWorkspaceQuotaResponseQuotaType = "bing_search_spend"
-	GetWorkspaceQuotaResponseQuotaTypeBotCount                   GetWorkspaceQuotaResponseQuotaType = "bot_count"
-	GetWorkspaceQuotaResponseQuotaTypeFileMaxSizeBytes           GetWorkspaceQuotaResponseQuotaType = "file_max_size_bytes"
-	GetWorkspaceQuotaResponseQuotaTypeIndexedFileCount           GetWorkspaceQuotaResponseQuotaType = "indexed_file_count"
-	GetWorkspaceQuotaResponseQuotaTypeIntegrationsOwnedCount     GetWorkspaceQuotaResponseQuotaType = "integrations_owned_count"
-	GetWorkspaceQuotaResponseQuotaTypeInvocationCalls            GetWorkspaceQuotaResponseQuotaType = "invocation_calls"
-	GetWorkspaceQuotaResponseQuotaTypeInvocationTimeout          GetWorkspaceQuotaResponseQuotaType = "invocation_timeout"
-	GetWorkspaceQuotaResponseQuotaTypeKnowledgebaseVectorStorage GetWorkspaceQuotaResponseQuotaType = "knowledgebase_vector_storage"
-	GetWorkspaceQuotaResponseQuotaTypeOpenaiSpend                GetWorkspaceQuotaResponseQuotaType = "openai_spend"
-	GetWorkspaceQuotaResponseQuotaTypeStorageCount               GetWorkspaceQuotaResponseQuotaType = "storage_count"
-	GetWorkspaceQuotaResponseQuotaTypeTableRowCount              GetWorkspaceQuotaResponseQuotaType = "table_row_count"
-	GetWorkspaceQuotaResponseQuotaTypeWorkspaceMemberCount       GetWorkspaceQuotaResponseQuotaType = "workspace_member_count"
-	GetWorkspaceQuotaResponseQuotaTypeWorkspaceRatelimit         GetWorkspaceQuotaResponseQuotaType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the GetWorkspaceQuotaResponseQuotaType enum.
-func (e GetWorkspaceQuotaResponseQuotaType) Valid() bool {
-	switch e {
-	case GetWorkspaceQuotaResponseQuotaTypeAiSpend:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeAlwaysAlive:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeBingSearchSpend:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeBotCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeFileMaxSizeBytes:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeIndexedFileCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeIntegrationsOwnedCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeInvocationCalls:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeInvocationTimeout:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeKnowledgebaseVectorStorage:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeOpenaiSpend:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeStorageCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeTableRowCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeWorkspaceMemberCount:
-		return true
-	case GetWorkspaceQuotaResponseQuotaTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ImportTableResponseJobStatus.
-const (
-	ImportTableResponseJobStatusCompleted  ImportTableResponseJobStatus = "completed"
-	ImportTableResponseJobStatusFailed     ImportTableResponseJobStatus = "failed"
-	ImportTableResponseJobStatusFinalizing ImportTableResponseJobStatus = "finalizing"
-	ImportTableResponseJobStatusInProgress ImportTableResponseJobStatus = "in_progress"
-	ImportTableResponseJobStatusPending    ImportTableResponseJobStatus = "pending"
-)
-
-// Valid indicates whether the value is a known member of the ImportTableResponseJobStatus enum.
-func (e ImportTableResponseJobStatus) Valid() bool {
-	switch e {
-	case ImportTableResponseJobStatusCompleted:
-		return true
-	case ImportTableResponseJobStatusFailed:
-		return true
-	case ImportTableResponseJobStatusFinalizing:
-		return true
-	case ImportTableResponseJobStatusInProgress:
-		return true
-	case ImportTableResponseJobStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ImportTableResponseJobType.
-const (
-	ImportTableResponseJobTypeClearColumn    ImportTableResponseJobType = "clear_column"
-	ImportTableResponseJobTypeClearVectors   ImportTableResponseJobType = "clear_vectors"
-	ImportTableResponseJobTypeDeleteRows     ImportTableResponseJobType = "delete_rows"
-	ImportTableResponseJobTypeDuplicateTable ImportTableResponseJobType = "duplicate_table"
-	ImportTableResponseJobTypeExport         ImportTableResponseJobType = "export"
-	ImportTableResponseJobTypeImport         ImportTableResponseJobType = "import"
-)
-
-// Valid indicates whether the value is a known member of the ImportTableResponseJobType enum.
-func (e ImportTableResponseJobType) Valid() bool {
-	switch e {
-	case ImportTableResponseJobTypeClearColumn:
-		return true
-	case ImportTableResponseJobTypeClearVectors:
-		return true
-	case ImportTableResponseJobTypeDeleteRows:
-		return true
-	case ImportTableResponseJobTypeDuplicateTable:
-		return true
-	case ImportTableResponseJobTypeExport:
-		return true
-	case ImportTableResponseJobTypeImport:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for InitializeIncomingMessageBodyMessageOrigin.
-const (
-	InitializeIncomingMessageBodyMessageOriginSynthetic InitializeIncomingMessageBodyMessageOrigin = "synthetic"
-)
-
-// Valid indicates whether the value is a known member of the InitializeIncomingMessageBodyMessageOrigin enum.
-func (e InitializeIncomingMessageBodyMessageOrigin) Valid() bool {
-	switch e {
-	case InitializeIncomingMessageBodyMessageOriginSynthetic:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationLifecycleStatus.
-const (
-	IntegrationLifecycleStatusDeprecated IntegrationLifecycleStatus = "deprecated"
-	IntegrationLifecycleStatusPublished  IntegrationLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationLifecycleStatus enum.
-func (e IntegrationLifecycleStatus) Valid() bool {
-	switch e {
-	case IntegrationLifecycleStatusDeprecated:
-		return true
-	case IntegrationLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationStatesType.
-const (
-	IntegrationStatesTypeConversation IntegrationStatesType = "conversation"
-	IntegrationStatesTypeIntegration  IntegrationStatesType = "integration"
-	IntegrationStatesTypeUser         IntegrationStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationStatesType enum.
-func (e IntegrationStatesType) Valid() bool {
-	switch e {
-	case IntegrationStatesTypeConversation:
-		return true
-	case IntegrationStatesTypeIntegration:
-		return true
-	case IntegrationStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationVerificationStatus.
-const (
-	IntegrationVerificationStatusApproved   IntegrationVerificationStatus = "approved"
-	IntegrationVerificationStatusPending    IntegrationVerificationStatus = "pending"
-	IntegrationVerificationStatusRejected   IntegrationVerificationStatus = "rejected"
-	IntegrationVerificationStatusUnapproved IntegrationVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationVerificationStatus enum.
-func (e IntegrationVerificationStatus) Valid() bool {
-	switch e {
-	case IntegrationVerificationStatusApproved:
-		return true
-	case IntegrationVerificationStatusPending:
-		return true
-	case IntegrationVerificationStatusRejected:
-		return true
-	case IntegrationVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationVisibility.
-const (
-	IntegrationVisibilityPrivate  IntegrationVisibility = "private"
-	IntegrationVisibilityPublic   IntegrationVisibility = "public"
-	IntegrationVisibilityUnlisted IntegrationVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationVisibility enum.
-func (e IntegrationVisibility) Valid() bool {
-	switch e {
-	case IntegrationVisibilityPrivate:
-		return true
-	case IntegrationVisibilityPublic:
-		return true
-	case IntegrationVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationStateDefinitionUpdateType.
-const (
-	IntegrationStateDefinitionUpdateTypeConversation IntegrationStateDefinitionUpdateType = "conversation"
-	IntegrationStateDefinitionUpdateTypeIntegration  IntegrationStateDefinitionUpdateType = "integration"
-	IntegrationStateDefinitionUpdateTypeUser         IntegrationStateDefinitionUpdateType = "user"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationStateDefinitionUpdateType enum.
-func (e IntegrationStateDefinitionUpdateType) Valid() bool {
-	switch e {
-	case IntegrationStateDefinitionUpdateTypeConversation:
-		return true
-	case IntegrationStateDefinitionUpdateTypeIntegration:
-		return true
-	case IntegrationStateDefinitionUpdateTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationSummaryLifecycleStatus.
-const (
-	IntegrationSummaryLifecycleStatusDeprecated IntegrationSummaryLifecycleStatus = "deprecated"
-	IntegrationSummaryLifecycleStatusPublished  IntegrationSummaryLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationSummaryLifecycleStatus enum.
-func (e IntegrationSummaryLifecycleStatus) Valid() bool {
-	switch e {
-	case IntegrationSummaryLifecycleStatusDeprecated:
-		return true
-	case IntegrationSummaryLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationSummaryVerificationStatus.
-const (
-	IntegrationSummaryVerificationStatusApproved   IntegrationSummaryVerificationStatus = "approved"
-	IntegrationSummaryVerificationStatusPending    IntegrationSummaryVerificationStatus = "pending"
-	IntegrationSummaryVerificationStatusRejected   IntegrationSummaryVerificationStatus = "rejected"
-	IntegrationSummaryVerificationStatusUnapproved IntegrationSummaryVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationSummaryVerificationStatus enum.
-func (e IntegrationSummaryVerificationStatus) Valid() bool {
-	switch e {
-	case IntegrationSummaryVerificationStatusApproved:
-		return true
-	case IntegrationSummaryVerificationStatusPending:
-		return true
-	case IntegrationSummaryVerificationStatusRejected:
-		return true
-	case IntegrationSummaryVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for IntegrationSummaryVisibility.
-const (
-	IntegrationSummaryVisibilityPrivate  IntegrationSummaryVisibility = "private"
-	IntegrationSummaryVisibilityPublic   IntegrationSummaryVisibility = "public"
-	IntegrationSummaryVisibilityUnlisted IntegrationSummaryVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the IntegrationSummaryVisibility enum.
-func (e IntegrationSummaryVisibility) Valid() bool {
-	switch e {
-	case IntegrationSummaryVisibilityPrivate:
-		return true
-	case IntegrationSummaryVisibilityPublic:
-		return true
-	case IntegrationSummaryVisibilityUnlisted:
+	case IntegrationStateTypeUser:
 		return true
 	default:
 		return false
@@ -1812,225 +928,6 @@ func (e IssueCategory) Valid() bool {
 	}
 }
 
-// Defines values for ListedFileAccessPolicies.
-const (
-	ListedFileAccessPoliciesIntegrations  ListedFileAccessPolicies = "integrations"
-	ListedFileAccessPoliciesPublicContent ListedFileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the ListedFileAccessPolicies enum.
-func (e ListedFileAccessPolicies) Valid() bool {
-	switch e {
-	case ListedFileAccessPoliciesIntegrations:
-		return true
-	case ListedFileAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedFileIndexingStack.
-const (
-	ListedFileIndexingStackV1 ListedFileIndexingStack = "v1"
-	ListedFileIndexingStackV2 ListedFileIndexingStack = "v2"
-)
-
-// Valid indicates whether the value is a known member of the ListedFileIndexingStack enum.
-func (e ListedFileIndexingStack) Valid() bool {
-	switch e {
-	case ListedFileIndexingStackV1:
-		return true
-	case ListedFileIndexingStackV2:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedFileOwnerType.
-const (
-	ListedFileOwnerTypeBot         ListedFileOwnerType = "bot"
-	ListedFileOwnerTypeIntegration ListedFileOwnerType = "integration"
-	ListedFileOwnerTypeUser        ListedFileOwnerType = "user"
-)
-
-// Valid indicates whether the value is a known member of the ListedFileOwnerType enum.
-func (e ListedFileOwnerType) Valid() bool {
-	switch e {
-	case ListedFileOwnerTypeBot:
-		return true
-	case ListedFileOwnerTypeIntegration:
-		return true
-	case ListedFileOwnerTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedFileStatus.
-const (
-	ListedFileStatusIndexingCompleted ListedFileStatus = "indexing_completed"
-	ListedFileStatusIndexingFailed    ListedFileStatus = "indexing_failed"
-	ListedFileStatusIndexingPending   ListedFileStatus = "indexing_pending"
-	ListedFileStatusUploadCompleted   ListedFileStatus = "upload_completed"
-	ListedFileStatusUploadFailed      ListedFileStatus = "upload_failed"
-	ListedFileStatusUploadPending     ListedFileStatus = "upload_pending"
-)
-
-// Valid indicates whether the value is a known member of the ListedFileStatus enum.
-func (e ListedFileStatus) Valid() bool {
-	switch e {
-	case ListedFileStatusIndexingCompleted:
-		return true
-	case ListedFileStatusIndexingFailed:
-		return true
-	case ListedFileStatusIndexingPending:
-		return true
-	case ListedFileStatusUploadCompleted:
-		return true
-	case ListedFileStatusUploadFailed:
-		return true
-	case ListedFileStatusUploadPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedInvoiceStatus.
-const (
-	ListedInvoiceStatusDraft         ListedInvoiceStatus = "draft"
-	ListedInvoiceStatusOpen          ListedInvoiceStatus = "open"
-	ListedInvoiceStatusPaid          ListedInvoiceStatus = "paid"
-	ListedInvoiceStatusUncollectible ListedInvoiceStatus = "uncollectible"
-	ListedInvoiceStatusVoid          ListedInvoiceStatus = "void"
-)
-
-// Valid indicates whether the value is a known member of the ListedInvoiceStatus enum.
-func (e ListedInvoiceStatus) Valid() bool {
-	switch e {
-	case ListedInvoiceStatusDraft:
-		return true
-	case ListedInvoiceStatusOpen:
-		return true
-	case ListedInvoiceStatusPaid:
-		return true
-	case ListedInvoiceStatusUncollectible:
-		return true
-	case ListedInvoiceStatusVoid:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedIssueCategory.
-const (
-	ListedIssueCategoryConfiguration ListedIssueCategory = "configuration"
-	ListedIssueCategoryLimits        ListedIssueCategory = "limits"
-	ListedIssueCategoryOther         ListedIssueCategory = "other"
-	ListedIssueCategoryUserCode      ListedIssueCategory = "user_code"
-)
-
-// Valid indicates whether the value is a known member of the ListedIssueCategory enum.
-func (e ListedIssueCategory) Valid() bool {
-	switch e {
-	case ListedIssueCategoryConfiguration:
-		return true
-	case ListedIssueCategoryLimits:
-		return true
-	case ListedIssueCategoryOther:
-		return true
-	case ListedIssueCategoryUserCode:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedWorkspaceBillingVersion.
-const (
-	ListedWorkspaceBillingVersionV1 ListedWorkspaceBillingVersion = "v1"
-	ListedWorkspaceBillingVersionV2 ListedWorkspaceBillingVersion = "v2"
-	ListedWorkspaceBillingVersionV3 ListedWorkspaceBillingVersion = "v3"
-	ListedWorkspaceBillingVersionV4 ListedWorkspaceBillingVersion = "v4"
-)
-
-// Valid indicates whether the value is a known member of the ListedWorkspaceBillingVersion enum.
-func (e ListedWorkspaceBillingVersion) Valid() bool {
-	switch e {
-	case ListedWorkspaceBillingVersionV1:
-		return true
-	case ListedWorkspaceBillingVersionV2:
-		return true
-	case ListedWorkspaceBillingVersionV3:
-		return true
-	case ListedWorkspaceBillingVersionV4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedWorkspacePlan.
-const (
-	ListedWorkspacePlanCommunity  ListedWorkspacePlan = "community"
-	ListedWorkspacePlanEnterprise ListedWorkspacePlan = "enterprise"
-	ListedWorkspacePlanManaged    ListedWorkspacePlan = "managed"
-	ListedWorkspacePlanPlus       ListedWorkspacePlan = "plus"
-	ListedWorkspacePlanTeam       ListedWorkspacePlan = "team"
-)
-
-// Valid indicates whether the value is a known member of the ListedWorkspacePlan enum.
-func (e ListedWorkspacePlan) Valid() bool {
-	switch e {
-	case ListedWorkspacePlanCommunity:
-		return true
-	case ListedWorkspacePlanEnterprise:
-		return true
-	case ListedWorkspacePlanManaged:
-		return true
-	case ListedWorkspacePlanPlus:
-		return true
-	case ListedWorkspacePlanTeam:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListedWorkspaceMemberRole.
-const (
-	ListedWorkspaceMemberRoleAdministrator ListedWorkspaceMemberRole = "administrator"
-	ListedWorkspaceMemberRoleBilling       ListedWorkspaceMemberRole = "billing"
-	ListedWorkspaceMemberRoleDeveloper     ListedWorkspaceMemberRole = "developer"
-	ListedWorkspaceMemberRoleManager       ListedWorkspaceMemberRole = "manager"
-	ListedWorkspaceMemberRoleOwner         ListedWorkspaceMemberRole = "owner"
-	ListedWorkspaceMemberRoleViewer        ListedWorkspaceMemberRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the ListedWorkspaceMemberRole enum.
-func (e ListedWorkspaceMemberRole) Valid() bool {
-	switch e {
-	case ListedWorkspaceMemberRoleAdministrator:
-		return true
-	case ListedWorkspaceMemberRoleBilling:
-		return true
-	case ListedWorkspaceMemberRoleDeveloper:
-		return true
-	case ListedWorkspaceMemberRoleManager:
-		return true
-	case ListedWorkspaceMemberRoleOwner:
-		return true
-	case ListedWorkspaceMemberRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MessageDirection.
 const (
 	MessageDirectionIncoming MessageDirection = "incoming"
@@ -2064,105 +961,6 @@ func (e MessageOrigin) Valid() bool {
 	}
 }
 
-// Defines values for PluginLifecycleStatus.
-const (
-	PluginLifecycleStatusDeprecated PluginLifecycleStatus = "deprecated"
-	PluginLifecycleStatusPublished  PluginLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the PluginLifecycleStatus enum.
-func (e PluginLifecycleStatus) Valid() bool {
-	switch e {
-	case PluginLifecycleStatusDeprecated:
-		return true
-	case PluginLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PluginStatesType.
-const (
-	PluginStatesTypeBot          PluginStatesType = "bot"
-	PluginStatesTypeConversation PluginStatesType = "conversation"
-	PluginStatesTypeUser         PluginStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the PluginStatesType enum.
-func (e PluginStatesType) Valid() bool {
-	switch e {
-	case PluginStatesTypeBot:
-		return true
-	case PluginStatesTypeConversation:
-		return true
-	case PluginStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PluginVisibility.
-const (
-	PluginVisibilityPrivate  PluginVisibility = "private"
-	PluginVisibilityPublic   PluginVisibility = "public"
-	PluginVisibilityUnlisted PluginVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the PluginVisibility enum.
-func (e PluginVisibility) Valid() bool {
-	switch e {
-	case PluginVisibilityPrivate:
-		return true
-	case PluginVisibilityPublic:
-		return true
-	case PluginVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PluginSummaryLifecycleStatus.
-const (
-	PluginSummaryLifecycleStatusDeprecated PluginSummaryLifecycleStatus = "deprecated"
-	PluginSummaryLifecycleStatusPublished  PluginSummaryLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the PluginSummaryLifecycleStatus enum.
-func (e PluginSummaryLifecycleStatus) Valid() bool {
-	switch e {
-	case PluginSummaryLifecycleStatusDeprecated:
-		return true
-	case PluginSummaryLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PluginSummaryVisibility.
-const (
-	PluginSummaryVisibilityPrivate  PluginSummaryVisibility = "private"
-	PluginSummaryVisibilityPublic   PluginSummaryVisibility = "public"
-	PluginSummaryVisibilityUnlisted PluginSummaryVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the PluginSummaryVisibility enum.
-func (e PluginSummaryVisibility) Valid() bool {
-	switch e {
-	case PluginSummaryVisibilityPrivate:
-		return true
-	case PluginSummaryVisibilityPublic:
-		return true
-	case PluginSummaryVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PreviewSubscriptionUpdateResponseChangeType.
 const (
 	PreviewSubscriptionUpdateResponseChangeTypeDowngrade PreviewSubscriptionUpdateResponseChangeType = "downgrade"
@@ -2178,126 +976,6 @@ func (e PreviewSubscriptionUpdateResponseChangeType) Valid() bool {
 	case PreviewSubscriptionUpdateResponseChangeTypeSame:
 		return true
 	case PreviewSubscriptionUpdateResponseChangeTypeUpgrade:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PublicIntegrationSummaryLifecycleStatus.
-const (
-	PublicIntegrationSummaryLifecycleStatusDeprecated PublicIntegrationSummaryLifecycleStatus = "deprecated"
-	PublicIntegrationSummaryLifecycleStatusPublished  PublicIntegrationSummaryLifecycleStatus = "published"
-)
-
-// Valid indicates whether the value is a known member of the PublicIntegrationSummaryLifecycleStatus enum.
-func (e PublicIntegrationSummaryLifecycleStatus) Valid() bool {
-	switch e {
-	case PublicIntegrationSummaryLifecycleStatusDeprecated:
-		return true
-	case PublicIntegrationSummaryLifecycleStatusPublished:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PublicIntegrationSummaryVerificationStatus.
-const (
-	PublicIntegrationSummaryVerificationStatusApproved   PublicIntegrationSummaryVerificationStatus = "approved"
-	PublicIntegrationSummaryVerificationStatusPending    PublicIntegrationSummaryVerificationStatus = "pending"
-	PublicIntegrationSummaryVerificationStatusRejected   PublicIntegrationSummaryVerificationStatus = "rejected"
-	PublicIntegrationSummaryVerificationStatusUnapproved PublicIntegrationSummaryVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the PublicIntegrationSummaryVerificationStatus enum.
-func (e PublicIntegrationSummaryVerificationStatus) Valid() bool {
-	switch e {
-	case PublicIntegrationSummaryVerificationStatusApproved:
-		return true
-	case PublicIntegrationSummaryVerificationStatusPending:
-		return true
-	case PublicIntegrationSummaryVerificationStatusRejected:
-		return true
-	case PublicIntegrationSummaryVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PublicIntegrationSummaryVisibility.
-const (
-	PublicIntegrationSummaryVisibilityPrivate  PublicIntegrationSummaryVisibility = "private"
-	PublicIntegrationSummaryVisibilityPublic   PublicIntegrationSummaryVisibility = "public"
-	PublicIntegrationSummaryVisibilityUnlisted PublicIntegrationSummaryVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the PublicIntegrationSummaryVisibility enum.
-func (e PublicIntegrationSummaryVisibility) Valid() bool {
-	switch e {
-	case PublicIntegrationSummaryVisibilityPrivate:
-		return true
-	case PublicIntegrationSummaryVisibilityPublic:
-		return true
-	case PublicIntegrationSummaryVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for QuotaType.
-const (
-	QuotaTypeAiSpend                    QuotaType = "ai_spend"
-	QuotaTypeAlwaysAlive                QuotaType = "always_alive"
-	QuotaTypeBingSearchSpend            QuotaType = "bing_search_spend"
-	QuotaTypeBotCount                   QuotaType = "bot_count"
-	QuotaTypeFileMaxSizeBytes           QuotaType = "file_max_size_bytes"
-	QuotaTypeIndexedFileCount           QuotaType = "indexed_file_count"
-	QuotaTypeIntegrationsOwnedCount     QuotaType = "integrations_owned_count"
-	QuotaTypeInvocationCalls            QuotaType = "invocation_calls"
-	QuotaTypeInvocationTimeout          QuotaType = "invocation_timeout"
-	QuotaTypeKnowledgebaseVectorStorage QuotaType = "knowledgebase_vector_storage"
-	QuotaTypeOpenaiSpend                QuotaType = "openai_spend"
-	QuotaTypeStorageCount               QuotaType = "storage_count"
-	QuotaTypeTableRowCount              QuotaType = "table_row_count"
-	QuotaTypeWorkspaceMemberCount       QuotaType = "workspace_member_count"
-	QuotaTypeWorkspaceRatelimit         QuotaType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the QuotaType enum.
-func (e QuotaType) Valid() bool {
-	switch e {
-	case QuotaTypeAiSpend:
-		return true
-	case QuotaTypeAlwaysAlive:
-		return true
-	case QuotaTypeBingSearchSpend:
-		return true
-	case QuotaTypeBotCount:
-		return true
-	case QuotaTypeFileMaxSizeBytes:
-		return true
-	case QuotaTypeIndexedFileCount:
-		return true
-	case QuotaTypeIntegrationsOwnedCount:
-		return true
-	case QuotaTypeInvocationCalls:
-		return true
-	case QuotaTypeInvocationTimeout:
-		return true
-	case QuotaTypeKnowledgebaseVectorStorage:
-		return true
-	case QuotaTypeOpenaiSpend:
-		return true
-	case QuotaTypeStorageCount:
-		return true
-	case QuotaTypeTableRowCount:
-		return true
-	case QuotaTypeWorkspaceMemberCount:
-		return true
-	case QuotaTypeWorkspaceRatelimit:
 		return true
 	default:
 		return false
@@ -2454,90 +1132,30 @@ func (e TableSchemaPropertiesFormat) Valid() bool {
 	}
 }
 
-// Defines values for TableSchemaPropertiesItemsType.
+// Defines values for TableColumnType.
 const (
-	TableSchemaPropertiesItemsTypeArray   TableSchemaPropertiesItemsType = "array"
-	TableSchemaPropertiesItemsTypeBoolean TableSchemaPropertiesItemsType = "boolean"
-	TableSchemaPropertiesItemsTypeNull    TableSchemaPropertiesItemsType = "null"
-	TableSchemaPropertiesItemsTypeNumber  TableSchemaPropertiesItemsType = "number"
-	TableSchemaPropertiesItemsTypeObject  TableSchemaPropertiesItemsType = "object"
-	TableSchemaPropertiesItemsTypeString  TableSchemaPropertiesItemsType = "string"
+	TableColumnTypeArray   TableColumnType = "array"
+	TableColumnTypeBoolean TableColumnType = "boolean"
+	TableColumnTypeNull    TableColumnType = "null"
+	TableColumnTypeNumber  TableColumnType = "number"
+	TableColumnTypeObject  TableColumnType = "object"
+	TableColumnTypeString  TableColumnType = "string"
 )
 
-// Valid indicates whether the value is a known member of the TableSchemaPropertiesItemsType enum.
-func (e TableSchemaPropertiesItemsType) Valid() bool {
+// Valid indicates whether the value is a known member of the TableColumnType enum.
+func (e TableColumnType) Valid() bool {
 	switch e {
-	case TableSchemaPropertiesItemsTypeArray:
+	case TableColumnTypeArray:
 		return true
-	case TableSchemaPropertiesItemsTypeBoolean:
+	case TableColumnTypeBoolean:
 		return true
-	case TableSchemaPropertiesItemsTypeNull:
+	case TableColumnTypeNull:
 		return true
-	case TableSchemaPropertiesItemsTypeNumber:
+	case TableColumnTypeNumber:
 		return true
-	case TableSchemaPropertiesItemsTypeObject:
+	case TableColumnTypeObject:
 		return true
-	case TableSchemaPropertiesItemsTypeString:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TableSchemaPropertiesPropertiesType.
-const (
-	TableSchemaPropertiesPropertiesTypeArray   TableSchemaPropertiesPropertiesType = "array"
-	TableSchemaPropertiesPropertiesTypeBoolean TableSchemaPropertiesPropertiesType = "boolean"
-	TableSchemaPropertiesPropertiesTypeNull    TableSchemaPropertiesPropertiesType = "null"
-	TableSchemaPropertiesPropertiesTypeNumber  TableSchemaPropertiesPropertiesType = "number"
-	TableSchemaPropertiesPropertiesTypeObject  TableSchemaPropertiesPropertiesType = "object"
-	TableSchemaPropertiesPropertiesTypeString  TableSchemaPropertiesPropertiesType = "string"
-)
-
-// Valid indicates whether the value is a known member of the TableSchemaPropertiesPropertiesType enum.
-func (e TableSchemaPropertiesPropertiesType) Valid() bool {
-	switch e {
-	case TableSchemaPropertiesPropertiesTypeArray:
-		return true
-	case TableSchemaPropertiesPropertiesTypeBoolean:
-		return true
-	case TableSchemaPropertiesPropertiesTypeNull:
-		return true
-	case TableSchemaPropertiesPropertiesTypeNumber:
-		return true
-	case TableSchemaPropertiesPropertiesTypeObject:
-		return true
-	case TableSchemaPropertiesPropertiesTypeString:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TableSchemaPropertiesType.
-const (
-	TableSchemaPropertiesTypeArray   TableSchemaPropertiesType = "array"
-	TableSchemaPropertiesTypeBoolean TableSchemaPropertiesType = "boolean"
-	TableSchemaPropertiesTypeNull    TableSchemaPropertiesType = "null"
-	TableSchemaPropertiesTypeNumber  TableSchemaPropertiesType = "number"
-	TableSchemaPropertiesTypeObject  TableSchemaPropertiesType = "object"
-	TableSchemaPropertiesTypeString  TableSchemaPropertiesType = "string"
-)
-
-// Valid indicates whether the value is a known member of the TableSchemaPropertiesType enum.
-func (e TableSchemaPropertiesType) Valid() bool {
-	switch e {
-	case TableSchemaPropertiesTypeArray:
-		return true
-	case TableSchemaPropertiesTypeBoolean:
-		return true
-	case TableSchemaPropertiesTypeNull:
-		return true
-	case TableSchemaPropertiesTypeNumber:
-		return true
-	case TableSchemaPropertiesTypeObject:
-		return true
-	case TableSchemaPropertiesTypeString:
+	case TableColumnTypeString:
 		return true
 	default:
 		return false
@@ -2637,60 +1255,6 @@ func (e TableJobType) Valid() bool {
 	}
 }
 
-// Defines values for TaskStatus.
-const (
-	TaskStatusBlocked    TaskStatus = "blocked"
-	TaskStatusCancelled  TaskStatus = "cancelled"
-	TaskStatusCompleted  TaskStatus = "completed"
-	TaskStatusFailed     TaskStatus = "failed"
-	TaskStatusInProgress TaskStatus = "in_progress"
-	TaskStatusPaused     TaskStatus = "paused"
-	TaskStatusPending    TaskStatus = "pending"
-	TaskStatusTimeout    TaskStatus = "timeout"
-)
-
-// Valid indicates whether the value is a known member of the TaskStatus enum.
-func (e TaskStatus) Valid() bool {
-	switch e {
-	case TaskStatusBlocked:
-		return true
-	case TaskStatusCancelled:
-		return true
-	case TaskStatusCompleted:
-		return true
-	case TaskStatusFailed:
-		return true
-	case TaskStatusInProgress:
-		return true
-	case TaskStatusPaused:
-		return true
-	case TaskStatusPending:
-		return true
-	case TaskStatusTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateBotAllowlistBodySetting.
-const (
-	UpdateBotAllowlistBodySettingALLWORKSPACEUSERS UpdateBotAllowlistBodySetting = "ALL_WORKSPACE_USERS"
-	UpdateBotAllowlistBodySettingSELECTEDUSERS     UpdateBotAllowlistBodySetting = "SELECTED_USERS"
-)
-
-// Valid indicates whether the value is a known member of the UpdateBotAllowlistBodySetting enum.
-func (e UpdateBotAllowlistBodySetting) Valid() bool {
-	switch e {
-	case UpdateBotAllowlistBodySettingALLWORKSPACEUSERS:
-		return true
-	case UpdateBotAllowlistBodySettingSELECTEDUSERS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UpdateBotBodyAuthentication.
 const (
 	UpdateBotBodyAuthenticationHmacSha256 UpdateBotBodyAuthentication = "hmac-sha256"
@@ -2703,102 +1267,6 @@ func (e UpdateBotBodyAuthentication) Valid() bool {
 	case UpdateBotBodyAuthenticationHmacSha256:
 		return true
 	case UpdateBotBodyAuthenticationIam:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateFileMetadataBodyAccessPolicies.
-const (
-	UpdateFileMetadataBodyAccessPoliciesIntegrations  UpdateFileMetadataBodyAccessPolicies = "integrations"
-	UpdateFileMetadataBodyAccessPoliciesPublicContent UpdateFileMetadataBodyAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpdateFileMetadataBodyAccessPolicies enum.
-func (e UpdateFileMetadataBodyAccessPolicies) Valid() bool {
-	switch e {
-	case UpdateFileMetadataBodyAccessPoliciesIntegrations:
-		return true
-	case UpdateFileMetadataBodyAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateIntegrationBodyVisibility.
-const (
-	UpdateIntegrationBodyVisibilityPrivate  UpdateIntegrationBodyVisibility = "private"
-	UpdateIntegrationBodyVisibilityPublic   UpdateIntegrationBodyVisibility = "public"
-	UpdateIntegrationBodyVisibilityUnlisted UpdateIntegrationBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the UpdateIntegrationBodyVisibility enum.
-func (e UpdateIntegrationBodyVisibility) Valid() bool {
-	switch e {
-	case UpdateIntegrationBodyVisibilityPrivate:
-		return true
-	case UpdateIntegrationBodyVisibilityPublic:
-		return true
-	case UpdateIntegrationBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdatePluginBodyVisibility.
-const (
-	UpdatePluginBodyVisibilityPrivate  UpdatePluginBodyVisibility = "private"
-	UpdatePluginBodyVisibilityPublic   UpdatePluginBodyVisibility = "public"
-	UpdatePluginBodyVisibilityUnlisted UpdatePluginBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the UpdatePluginBodyVisibility enum.
-func (e UpdatePluginBodyVisibility) Valid() bool {
-	switch e {
-	case UpdatePluginBodyVisibilityPrivate:
-		return true
-	case UpdatePluginBodyVisibilityPublic:
-		return true
-	case UpdatePluginBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateTaskBodyStatus.
-const (
-	UpdateTaskBodyStatusBlocked    UpdateTaskBodyStatus = "blocked"
-	UpdateTaskBodyStatusCancelled  UpdateTaskBodyStatus = "cancelled"
-	UpdateTaskBodyStatusCompleted  UpdateTaskBodyStatus = "completed"
-	UpdateTaskBodyStatusFailed     UpdateTaskBodyStatus = "failed"
-	UpdateTaskBodyStatusInProgress UpdateTaskBodyStatus = "in_progress"
-	UpdateTaskBodyStatusPaused     UpdateTaskBodyStatus = "paused"
-	UpdateTaskBodyStatusPending    UpdateTaskBodyStatus = "pending"
-	UpdateTaskBodyStatusTimeout    UpdateTaskBodyStatus = "timeout"
-)
-
-// Valid indicates whether the value is a known member of the UpdateTaskBodyStatus enum.
-func (e UpdateTaskBodyStatus) Valid() bool {
-	switch e {
-	case UpdateTaskBodyStatusBlocked:
-		return true
-	case UpdateTaskBodyStatusCancelled:
-		return true
-	case UpdateTaskBodyStatusCompleted:
-		return true
-	case UpdateTaskBodyStatusFailed:
-		return true
-	case UpdateTaskBodyStatusInProgress:
-		return true
-	case UpdateTaskBodyStatusPaused:
-		return true
-	case UpdateTaskBodyStatusPending:
-		return true
-	case UpdateTaskBodyStatusTimeout:
 		return true
 	default:
 		return false
@@ -2829,54 +1297,6 @@ func (e UpdateWorkflowBodyStatus) Valid() bool {
 	case UpdateWorkflowBodyStatusListening:
 		return true
 	case UpdateWorkflowBodyStatusPaused:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateWorkspaceMemberBodyRole.
-const (
-	UpdateWorkspaceMemberBodyRoleAdministrator UpdateWorkspaceMemberBodyRole = "administrator"
-	UpdateWorkspaceMemberBodyRoleBilling       UpdateWorkspaceMemberBodyRole = "billing"
-	UpdateWorkspaceMemberBodyRoleDeveloper     UpdateWorkspaceMemberBodyRole = "developer"
-	UpdateWorkspaceMemberBodyRoleManager       UpdateWorkspaceMemberBodyRole = "manager"
-	UpdateWorkspaceMemberBodyRoleOwner         UpdateWorkspaceMemberBodyRole = "owner"
-	UpdateWorkspaceMemberBodyRoleViewer        UpdateWorkspaceMemberBodyRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the UpdateWorkspaceMemberBodyRole enum.
-func (e UpdateWorkspaceMemberBodyRole) Valid() bool {
-	switch e {
-	case UpdateWorkspaceMemberBodyRoleAdministrator:
-		return true
-	case UpdateWorkspaceMemberBodyRoleBilling:
-		return true
-	case UpdateWorkspaceMemberBodyRoleDeveloper:
-		return true
-	case UpdateWorkspaceMemberBodyRoleManager:
-		return true
-	case UpdateWorkspaceMemberBodyRoleOwner:
-		return true
-	case UpdateWorkspaceMemberBodyRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileBodyAccessPolicies.
-const (
-	UpsertFileBodyAccessPoliciesIntegrations  UpsertFileBodyAccessPolicies = "integrations"
-	UpsertFileBodyAccessPoliciesPublicContent UpsertFileBodyAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileBodyAccessPolicies enum.
-func (e UpsertFileBodyAccessPolicies) Valid() bool {
-	switch e {
-	case UpsertFileBodyAccessPoliciesIntegrations:
-		return true
-	case UpsertFileBodyAccessPoliciesPublicContent:
 		return true
 	default:
 		return false
@@ -2934,249 +1354,6 @@ func (e UpsertFileBodyIndexingConfigurationSummarizationModelType) Valid() bool 
 	case UpsertFileBodyIndexingConfigurationSummarizationModelTypeBalanced:
 		return true
 	case UpsertFileBodyIndexingConfigurationSummarizationModelTypeInexpensive:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileResponseFileAccessPolicies.
-const (
-	UpsertFileResponseFileAccessPoliciesIntegrations  UpsertFileResponseFileAccessPolicies = "integrations"
-	UpsertFileResponseFileAccessPoliciesPublicContent UpsertFileResponseFileAccessPolicies = "public_content"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileResponseFileAccessPolicies enum.
-func (e UpsertFileResponseFileAccessPolicies) Valid() bool {
-	switch e {
-	case UpsertFileResponseFileAccessPoliciesIntegrations:
-		return true
-	case UpsertFileResponseFileAccessPoliciesPublicContent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileResponseFileIndexingStack.
-const (
-	UpsertFileResponseFileIndexingStackV1 UpsertFileResponseFileIndexingStack = "v1"
-	UpsertFileResponseFileIndexingStackV2 UpsertFileResponseFileIndexingStack = "v2"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileResponseFileIndexingStack enum.
-func (e UpsertFileResponseFileIndexingStack) Valid() bool {
-	switch e {
-	case UpsertFileResponseFileIndexingStackV1:
-		return true
-	case UpsertFileResponseFileIndexingStackV2:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileResponseFileOwnerType.
-const (
-	UpsertFileResponseFileOwnerTypeBot         UpsertFileResponseFileOwnerType = "bot"
-	UpsertFileResponseFileOwnerTypeIntegration UpsertFileResponseFileOwnerType = "integration"
-	UpsertFileResponseFileOwnerTypeUser        UpsertFileResponseFileOwnerType = "user"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileResponseFileOwnerType enum.
-func (e UpsertFileResponseFileOwnerType) Valid() bool {
-	switch e {
-	case UpsertFileResponseFileOwnerTypeBot:
-		return true
-	case UpsertFileResponseFileOwnerTypeIntegration:
-		return true
-	case UpsertFileResponseFileOwnerTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpsertFileResponseFileStatus.
-const (
-	UpsertFileResponseFileStatusIndexingCompleted UpsertFileResponseFileStatus = "indexing_completed"
-	UpsertFileResponseFileStatusIndexingFailed    UpsertFileResponseFileStatus = "indexing_failed"
-	UpsertFileResponseFileStatusIndexingPending   UpsertFileResponseFileStatus = "indexing_pending"
-	UpsertFileResponseFileStatusUploadCompleted   UpsertFileResponseFileStatus = "upload_completed"
-	UpsertFileResponseFileStatusUploadFailed      UpsertFileResponseFileStatus = "upload_failed"
-	UpsertFileResponseFileStatusUploadPending     UpsertFileResponseFileStatus = "upload_pending"
-)
-
-// Valid indicates whether the value is a known member of the UpsertFileResponseFileStatus enum.
-func (e UpsertFileResponseFileStatus) Valid() bool {
-	switch e {
-	case UpsertFileResponseFileStatusIndexingCompleted:
-		return true
-	case UpsertFileResponseFileStatusIndexingFailed:
-		return true
-	case UpsertFileResponseFileStatusIndexingPending:
-		return true
-	case UpsertFileResponseFileStatusUploadCompleted:
-		return true
-	case UpsertFileResponseFileStatusUploadFailed:
-		return true
-	case UpsertFileResponseFileStatusUploadPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UsageType.
-const (
-	UsageTypeAiSpend                    UsageType = "ai_spend"
-	UsageTypeAlwaysAlive                UsageType = "always_alive"
-	UsageTypeBingSearchSpend            UsageType = "bing_search_spend"
-	UsageTypeBotCount                   UsageType = "bot_count"
-	UsageTypeFileMaxSizeBytes           UsageType = "file_max_size_bytes"
-	UsageTypeIndexedFileCount           UsageType = "indexed_file_count"
-	UsageTypeIntegrationsOwnedCount     UsageType = "integrations_owned_count"
-	UsageTypeInvocationCalls            UsageType = "invocation_calls"
-	UsageTypeInvocationTimeout          UsageType = "invocation_timeout"
-	UsageTypeKnowledgebaseVectorStorage UsageType = "knowledgebase_vector_storage"
-	UsageTypeOpenaiSpend                UsageType = "openai_spend"
-	UsageTypeStorageCount               UsageType = "storage_count"
-	UsageTypeTableRowCount              UsageType = "table_row_count"
-	UsageTypeWorkspaceMemberCount       UsageType = "workspace_member_count"
-	UsageTypeWorkspaceRatelimit         UsageType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the UsageType enum.
-func (e UsageType) Valid() bool {
-	switch e {
-	case UsageTypeAiSpend:
-		return true
-	case UsageTypeAlwaysAlive:
-		return true
-	case UsageTypeBingSearchSpend:
-		return true
-	case UsageTypeBotCount:
-		return true
-	case UsageTypeFileMaxSizeBytes:
-		return true
-	case UsageTypeIndexedFileCount:
-		return true
-	case UsageTypeIntegrationsOwnedCount:
-		return true
-	case UsageTypeInvocationCalls:
-		return true
-	case UsageTypeInvocationTimeout:
-		return true
-	case UsageTypeKnowledgebaseVectorStorage:
-		return true
-	case UsageTypeOpenaiSpend:
-		return true
-	case UsageTypeStorageCount:
-		return true
-	case UsageTypeTableRowCount:
-		return true
-	case UsageTypeWorkspaceMemberCount:
-		return true
-	case UsageTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationCreationBodyStatesType.
-const (
-	ValidateIntegrationCreationBodyStatesTypeConversation ValidateIntegrationCreationBodyStatesType = "conversation"
-	ValidateIntegrationCreationBodyStatesTypeIntegration  ValidateIntegrationCreationBodyStatesType = "integration"
-	ValidateIntegrationCreationBodyStatesTypeUser         ValidateIntegrationCreationBodyStatesType = "user"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationCreationBodyStatesType enum.
-func (e ValidateIntegrationCreationBodyStatesType) Valid() bool {
-	switch e {
-	case ValidateIntegrationCreationBodyStatesTypeConversation:
-		return true
-	case ValidateIntegrationCreationBodyStatesTypeIntegration:
-		return true
-	case ValidateIntegrationCreationBodyStatesTypeUser:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationCreationBodyVisibility.
-const (
-	ValidateIntegrationCreationBodyVisibilityPrivate  ValidateIntegrationCreationBodyVisibility = "private"
-	ValidateIntegrationCreationBodyVisibilityPublic   ValidateIntegrationCreationBodyVisibility = "public"
-	ValidateIntegrationCreationBodyVisibilityUnlisted ValidateIntegrationCreationBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationCreationBodyVisibility enum.
-func (e ValidateIntegrationCreationBodyVisibility) Valid() bool {
-	switch e {
-	case ValidateIntegrationCreationBodyVisibilityPrivate:
-		return true
-	case ValidateIntegrationCreationBodyVisibilityPublic:
-		return true
-	case ValidateIntegrationCreationBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ValidateIntegrationUpdateBodyVisibility.
-const (
-	ValidateIntegrationUpdateBodyVisibilityPrivate  ValidateIntegrationUpdateBodyVisibility = "private"
-	ValidateIntegrationUpdateBodyVisibilityPublic   ValidateIntegrationUpdateBodyVisibility = "public"
-	ValidateIntegrationUpdateBodyVisibilityUnlisted ValidateIntegrationUpdateBodyVisibility = "unlisted"
-)
-
-// Valid indicates whether the value is a known member of the ValidateIntegrationUpdateBodyVisibility enum.
-func (e ValidateIntegrationUpdateBodyVisibility) Valid() bool {
-	switch e {
-	case ValidateIntegrationUpdateBodyVisibilityPrivate:
-		return true
-	case ValidateIntegrationUpdateBodyVisibilityPublic:
-		return true
-	case ValidateIntegrationUpdateBodyVisibilityUnlisted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WorkflowStatus.
-const (
-	WorkflowStatusCancelled  WorkflowStatus = "cancelled"
-	WorkflowStatusCompleted  WorkflowStatus = "completed"
-	WorkflowStatusFailed     WorkflowStatus = "failed"
-	WorkflowStatusInProgress WorkflowStatus = "in_progress"
-	WorkflowStatusListening  WorkflowStatus = "listening"
-	WorkflowStatusPaused     WorkflowStatus = "paused"
-	WorkflowStatusPending    WorkflowStatus = "pending"
-	WorkflowStatusTimedout   WorkflowStatus = "timedout"
-)
-
-// Valid indicates whether the value is a known member of the WorkflowStatus enum.
-func (e WorkflowStatus) Valid() bool {
-	switch e {
-	case WorkflowStatusCancelled:
-		return true
-	case WorkflowStatusCompleted:
-		return true
-	case WorkflowStatusFailed:
-		return true
-	case WorkflowStatusInProgress:
-		return true
-	case WorkflowStatusListening:
-		return true
-	case WorkflowStatusPaused:
-		return true
-	case WorkflowStatusPending:
-		return true
-	case WorkflowStatusTimedout:
 		return true
 	default:
 		return false
@@ -3294,36 +1471,36 @@ func (e WorkspaceMemberRole) Valid() bool {
 	}
 }
 
-// Defines values for ListBotsParamsSortField.
+// Defines values for DateField.
 const (
-	ListBotsParamsSortFieldCreatedAt ListBotsParamsSortField = "createdAt"
-	ListBotsParamsSortFieldUpdatedAt ListBotsParamsSortField = "updatedAt"
+	DateFieldCreatedAt DateField = "createdAt"
+	DateFieldUpdatedAt DateField = "updatedAt"
 )
 
-// Valid indicates whether the value is a known member of the ListBotsParamsSortField enum.
-func (e ListBotsParamsSortField) Valid() bool {
+// Valid indicates whether the value is a known member of the DateField enum.
+func (e DateField) Valid() bool {
 	switch e {
-	case ListBotsParamsSortFieldCreatedAt:
+	case DateFieldCreatedAt:
 		return true
-	case ListBotsParamsSortFieldUpdatedAt:
+	case DateFieldUpdatedAt:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListBotsParamsSortDirection.
+// Defines values for SortDirection.
 const (
-	ListBotsParamsSortDirectionAsc  ListBotsParamsSortDirection = "asc"
-	ListBotsParamsSortDirectionDesc ListBotsParamsSortDirection = "desc"
+	SortDirectionAsc  SortDirection = "asc"
+	SortDirectionDesc SortDirection = "desc"
 )
 
-// Valid indicates whether the value is a known member of the ListBotsParamsSortDirection enum.
-func (e ListBotsParamsSortDirection) Valid() bool {
+// Valid indicates whether the value is a known member of the SortDirection enum.
+func (e SortDirection) Valid() bool {
 	switch e {
-	case ListBotsParamsSortDirectionAsc:
+	case SortDirectionAsc:
 		return true
-	case ListBotsParamsSortDirectionDesc:
+	case SortDirectionDesc:
 		return true
 	default:
 		return false
@@ -3354,156 +1531,45 @@ func (e GetBotWebchatParamsType) Valid() bool {
 	}
 }
 
-// Defines values for ListPublicIntegrationsParamsVerificationStatus.
+// Defines values for IntegrationSortField.
 const (
-	ListPublicIntegrationsParamsVerificationStatusApproved   ListPublicIntegrationsParamsVerificationStatus = "approved"
-	ListPublicIntegrationsParamsVerificationStatusPending    ListPublicIntegrationsParamsVerificationStatus = "pending"
-	ListPublicIntegrationsParamsVerificationStatusRejected   ListPublicIntegrationsParamsVerificationStatus = "rejected"
-	ListPublicIntegrationsParamsVerificationStatusUnapproved ListPublicIntegrationsParamsVerificationStatus = "unapproved"
+	IntegrationSortFieldCreatedAt    IntegrationSortField = "createdAt"
+	IntegrationSortFieldInstallCount IntegrationSortField = "installCount"
+	IntegrationSortFieldName         IntegrationSortField = "name"
+	IntegrationSortFieldPopularity   IntegrationSortField = "popularity"
+	IntegrationSortFieldUpdatedAt    IntegrationSortField = "updatedAt"
 )
 
-// Valid indicates whether the value is a known member of the ListPublicIntegrationsParamsVerificationStatus enum.
-func (e ListPublicIntegrationsParamsVerificationStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the IntegrationSortField enum.
+func (e IntegrationSortField) Valid() bool {
 	switch e {
-	case ListPublicIntegrationsParamsVerificationStatusApproved:
+	case IntegrationSortFieldCreatedAt:
 		return true
-	case ListPublicIntegrationsParamsVerificationStatusPending:
+	case IntegrationSortFieldInstallCount:
 		return true
-	case ListPublicIntegrationsParamsVerificationStatusRejected:
+	case IntegrationSortFieldName:
 		return true
-	case ListPublicIntegrationsParamsVerificationStatusUnapproved:
+	case IntegrationSortFieldPopularity:
+		return true
+	case IntegrationSortFieldUpdatedAt:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListPublicIntegrationsParamsSortBy.
+// Defines values for CodePlatform.
 const (
-	ListPublicIntegrationsParamsSortByCreatedAt    ListPublicIntegrationsParamsSortBy = "createdAt"
-	ListPublicIntegrationsParamsSortByInstallCount ListPublicIntegrationsParamsSortBy = "installCount"
-	ListPublicIntegrationsParamsSortByName         ListPublicIntegrationsParamsSortBy = "name"
-	ListPublicIntegrationsParamsSortByPopularity   ListPublicIntegrationsParamsSortBy = "popularity"
-	ListPublicIntegrationsParamsSortByUpdatedAt    ListPublicIntegrationsParamsSortBy = "updatedAt"
+	CodePlatformBrowser CodePlatform = "browser"
+	CodePlatformNode    CodePlatform = "node"
 )
 
-// Valid indicates whether the value is a known member of the ListPublicIntegrationsParamsSortBy enum.
-func (e ListPublicIntegrationsParamsSortBy) Valid() bool {
+// Valid indicates whether the value is a known member of the CodePlatform enum.
+func (e CodePlatform) Valid() bool {
 	switch e {
-	case ListPublicIntegrationsParamsSortByCreatedAt:
+	case CodePlatformBrowser:
 		return true
-	case ListPublicIntegrationsParamsSortByInstallCount:
-		return true
-	case ListPublicIntegrationsParamsSortByName:
-		return true
-	case ListPublicIntegrationsParamsSortByPopularity:
-		return true
-	case ListPublicIntegrationsParamsSortByUpdatedAt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListPublicIntegrationsParamsDirection.
-const (
-	ListPublicIntegrationsParamsDirectionAsc  ListPublicIntegrationsParamsDirection = "asc"
-	ListPublicIntegrationsParamsDirectionDesc ListPublicIntegrationsParamsDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the ListPublicIntegrationsParamsDirection enum.
-func (e ListPublicIntegrationsParamsDirection) Valid() bool {
-	switch e {
-	case ListPublicIntegrationsParamsDirectionAsc:
-		return true
-	case ListPublicIntegrationsParamsDirectionDesc:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetPublicPluginCodeParamsPlatform.
-const (
-	GetPublicPluginCodeParamsPlatformBrowser GetPublicPluginCodeParamsPlatform = "browser"
-	GetPublicPluginCodeParamsPlatformNode    GetPublicPluginCodeParamsPlatform = "node"
-)
-
-// Valid indicates whether the value is a known member of the GetPublicPluginCodeParamsPlatform enum.
-func (e GetPublicPluginCodeParamsPlatform) Valid() bool {
-	switch e {
-	case GetPublicPluginCodeParamsPlatformBrowser:
-		return true
-	case GetPublicPluginCodeParamsPlatformNode:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListIntegrationsParamsVerificationStatus.
-const (
-	ListIntegrationsParamsVerificationStatusApproved   ListIntegrationsParamsVerificationStatus = "approved"
-	ListIntegrationsParamsVerificationStatusPending    ListIntegrationsParamsVerificationStatus = "pending"
-	ListIntegrationsParamsVerificationStatusRejected   ListIntegrationsParamsVerificationStatus = "rejected"
-	ListIntegrationsParamsVerificationStatusUnapproved ListIntegrationsParamsVerificationStatus = "unapproved"
-)
-
-// Valid indicates whether the value is a known member of the ListIntegrationsParamsVerificationStatus enum.
-func (e ListIntegrationsParamsVerificationStatus) Valid() bool {
-	switch e {
-	case ListIntegrationsParamsVerificationStatusApproved:
-		return true
-	case ListIntegrationsParamsVerificationStatusPending:
-		return true
-	case ListIntegrationsParamsVerificationStatusRejected:
-		return true
-	case ListIntegrationsParamsVerificationStatusUnapproved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListIntegrationsParamsSortBy.
-const (
-	ListIntegrationsParamsSortByCreatedAt    ListIntegrationsParamsSortBy = "createdAt"
-	ListIntegrationsParamsSortByInstallCount ListIntegrationsParamsSortBy = "installCount"
-	ListIntegrationsParamsSortByName         ListIntegrationsParamsSortBy = "name"
-	ListIntegrationsParamsSortByPopularity   ListIntegrationsParamsSortBy = "popularity"
-	ListIntegrationsParamsSortByUpdatedAt    ListIntegrationsParamsSortBy = "updatedAt"
-)
-
-// Valid indicates whether the value is a known member of the ListIntegrationsParamsSortBy enum.
-func (e ListIntegrationsParamsSortBy) Valid() bool {
-	switch e {
-	case ListIntegrationsParamsSortByCreatedAt:
-		return true
-	case ListIntegrationsParamsSortByInstallCount:
-		return true
-	case ListIntegrationsParamsSortByName:
-		return true
-	case ListIntegrationsParamsSortByPopularity:
-		return true
-	case ListIntegrationsParamsSortByUpdatedAt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListIntegrationsParamsDirection.
-const (
-	ListIntegrationsParamsDirectionAsc  ListIntegrationsParamsDirection = "asc"
-	ListIntegrationsParamsDirectionDesc ListIntegrationsParamsDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the ListIntegrationsParamsDirection enum.
-func (e ListIntegrationsParamsDirection) Valid() bool {
-	switch e {
-	case ListIntegrationsParamsDirectionAsc:
-		return true
-	case ListIntegrationsParamsDirectionDesc:
+	case CodePlatformNode:
 		return true
 	default:
 		return false
@@ -3528,453 +1594,57 @@ func (e ListIntegrationsParamsVisibility) Valid() bool {
 	}
 }
 
-// Defines values for GetPluginCodeParamsPlatform.
+// Defines values for UsageType.
 const (
-	GetPluginCodeParamsPlatformBrowser GetPluginCodeParamsPlatform = "browser"
-	GetPluginCodeParamsPlatformNode    GetPluginCodeParamsPlatform = "node"
+	UsageTypeAiSpend                    UsageType = "ai_spend"
+	UsageTypeAlwaysAlive                UsageType = "always_alive"
+	UsageTypeBingSearchSpend            UsageType = "bing_search_spend"
+	UsageTypeBotCount                   UsageType = "bot_count"
+	UsageTypeFileMaxSizeBytes           UsageType = "file_max_size_bytes"
+	UsageTypeIndexedFileCount           UsageType = "indexed_file_count"
+	UsageTypeIntegrationsOwnedCount     UsageType = "integrations_owned_count"
+	UsageTypeInvocationCalls            UsageType = "invocation_calls"
+	UsageTypeInvocationTimeout          UsageType = "invocation_timeout"
+	UsageTypeKnowledgebaseVectorStorage UsageType = "knowledgebase_vector_storage"
+	UsageTypeOpenaiSpend                UsageType = "openai_spend"
+	UsageTypeStorageCount               UsageType = "storage_count"
+	UsageTypeTableRowCount              UsageType = "table_row_count"
+	UsageTypeWorkspaceMemberCount       UsageType = "workspace_member_count"
+	UsageTypeWorkspaceRatelimit         UsageType = "workspace_ratelimit"
 )
 
-// Valid indicates whether the value is a known member of the GetPluginCodeParamsPlatform enum.
-func (e GetPluginCodeParamsPlatform) Valid() bool {
+// Valid indicates whether the value is a known member of the UsageType enum.
+func (e UsageType) Valid() bool {
 	switch e {
-	case GetPluginCodeParamsPlatformBrowser:
+	case UsageTypeAiSpend:
 		return true
-	case GetPluginCodeParamsPlatformNode:
+	case UsageTypeAlwaysAlive:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetUsageParamsType.
-const (
-	GetUsageParamsTypeAiSpend                    GetUsageParamsType = "ai_spend"
-	GetUsageParamsTypeAlwaysAlive                GetUsageParamsType = "always_alive"
-	GetUsageParamsTypeBingSearchSpend            GetUsageParamsType = "bing_search_spend"
-	GetUsageParamsTypeBotCount                   GetUsageParamsType = "bot_count"
-	GetUsageParamsTypeFileMaxSizeBytes           GetUsageParamsType = "file_max_size_bytes"
-	GetUsageParamsTypeIndexedFileCount           GetUsageParamsType = "indexed_file_count"
-	GetUsageParamsTypeIntegrationsOwnedCount     GetUsageParamsType = "integrations_owned_count"
-	GetUsageParamsTypeInvocationCalls            GetUsageParamsType = "invocation_calls"
-	GetUsageParamsTypeInvocationTimeout          GetUsageParamsType = "invocation_timeout"
-	GetUsageParamsTypeKnowledgebaseVectorStorage GetUsageParamsType = "knowledgebase_vector_storage"
-	GetUsageParamsTypeOpenaiSpend                GetUsageParamsType = "openai_spend"
-	GetUsageParamsTypeStorageCount               GetUsageParamsType = "storage_count"
-	GetUsageParamsTypeTableRowCount              GetUsageParamsType = "table_row_count"
-	GetUsageParamsTypeWorkspaceMemberCount       GetUsageParamsType = "workspace_member_count"
-	GetUsageParamsTypeWorkspaceRatelimit         GetUsageParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the GetUsageParamsType enum.
-func (e GetUsageParamsType) Valid() bool {
-	switch e {
-	case GetUsageParamsTypeAiSpend:
+	case UsageTypeBingSearchSpend:
 		return true
-	case GetUsageParamsTypeAlwaysAlive:
+	case UsageTypeBotCount:
 		return true
-	case GetUsageParamsTypeBingSearchSpend:
+	case UsageTypeFileMaxSizeBytes:
 		return true
-	case GetUsageParamsTypeBotCount:
+	case UsageTypeIndexedFileCount:
 		return true
-	case GetUsageParamsTypeFileMaxSizeBytes:
+	case UsageTypeIntegrationsOwnedCount:
 		return true
-	case GetUsageParamsTypeIndexedFileCount:
+	case UsageTypeInvocationCalls:
 		return true
-	case GetUsageParamsTypeIntegrationsOwnedCount:
+	case UsageTypeInvocationTimeout:
 		return true
-	case GetUsageParamsTypeInvocationCalls:
+	case UsageTypeKnowledgebaseVectorStorage:
 		return true
-	case GetUsageParamsTypeInvocationTimeout:
+	case UsageTypeOpenaiSpend:
 		return true
-	case GetUsageParamsTypeKnowledgebaseVectorStorage:
+	case UsageTypeStorageCount:
 		return true
-	case GetUsageParamsTypeOpenaiSpend:
+	case UsageTypeTableRowCount:
 		return true
-	case GetUsageParamsTypeStorageCount:
+	case UsageTypeWorkspaceMemberCount:
 		return true
-	case GetUsageParamsTypeTableRowCount:
-		return true
-	case GetUsageParamsTypeWorkspaceMemberCount:
-		return true
-	case GetUsageParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageActivityParamsType.
-const (
-	ListUsageActivityParamsTypeAiSpend                    ListUsageActivityParamsType = "ai_spend"
-	ListUsageActivityParamsTypeAlwaysAlive                ListUsageActivityParamsType = "always_alive"
-	ListUsageActivityParamsTypeBingSearchSpend            ListUsageActivityParamsType = "bing_search_spend"
-	ListUsageActivityParamsTypeBotCount                   ListUsageActivityParamsType = "bot_count"
-	ListUsageActivityParamsTypeFileMaxSizeBytes           ListUsageActivityParamsType = "file_max_size_bytes"
-	ListUsageActivityParamsTypeIndexedFileCount           ListUsageActivityParamsType = "indexed_file_count"
-	ListUsageActivityParamsTypeIntegrationsOwnedCount     ListUsageActivityParamsType = "integrations_owned_count"
-	ListUsageActivityParamsTypeInvocationCalls            ListUsageActivityParamsType = "invocation_calls"
-	ListUsageActivityParamsTypeInvocationTimeout          ListUsageActivityParamsType = "invocation_timeout"
-	ListUsageActivityParamsTypeKnowledgebaseVectorStorage ListUsageActivityParamsType = "knowledgebase_vector_storage"
-	ListUsageActivityParamsTypeOpenaiSpend                ListUsageActivityParamsType = "openai_spend"
-	ListUsageActivityParamsTypeStorageCount               ListUsageActivityParamsType = "storage_count"
-	ListUsageActivityParamsTypeTableRowCount              ListUsageActivityParamsType = "table_row_count"
-	ListUsageActivityParamsTypeWorkspaceMemberCount       ListUsageActivityParamsType = "workspace_member_count"
-	ListUsageActivityParamsTypeWorkspaceRatelimit         ListUsageActivityParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageActivityParamsType enum.
-func (e ListUsageActivityParamsType) Valid() bool {
-	switch e {
-	case ListUsageActivityParamsTypeAiSpend:
-		return true
-	case ListUsageActivityParamsTypeAlwaysAlive:
-		return true
-	case ListUsageActivityParamsTypeBingSearchSpend:
-		return true
-	case ListUsageActivityParamsTypeBotCount:
-		return true
-	case ListUsageActivityParamsTypeFileMaxSizeBytes:
-		return true
-	case ListUsageActivityParamsTypeIndexedFileCount:
-		return true
-	case ListUsageActivityParamsTypeIntegrationsOwnedCount:
-		return true
-	case ListUsageActivityParamsTypeInvocationCalls:
-		return true
-	case ListUsageActivityParamsTypeInvocationTimeout:
-		return true
-	case ListUsageActivityParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case ListUsageActivityParamsTypeOpenaiSpend:
-		return true
-	case ListUsageActivityParamsTypeStorageCount:
-		return true
-	case ListUsageActivityParamsTypeTableRowCount:
-		return true
-	case ListUsageActivityParamsTypeWorkspaceMemberCount:
-		return true
-	case ListUsageActivityParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageActivityDailyParamsType.
-const (
-	ListUsageActivityDailyParamsTypeAiSpend                    ListUsageActivityDailyParamsType = "ai_spend"
-	ListUsageActivityDailyParamsTypeAlwaysAlive                ListUsageActivityDailyParamsType = "always_alive"
-	ListUsageActivityDailyParamsTypeBingSearchSpend            ListUsageActivityDailyParamsType = "bing_search_spend"
-	ListUsageActivityDailyParamsTypeBotCount                   ListUsageActivityDailyParamsType = "bot_count"
-	ListUsageActivityDailyParamsTypeFileMaxSizeBytes           ListUsageActivityDailyParamsType = "file_max_size_bytes"
-	ListUsageActivityDailyParamsTypeIndexedFileCount           ListUsageActivityDailyParamsType = "indexed_file_count"
-	ListUsageActivityDailyParamsTypeIntegrationsOwnedCount     ListUsageActivityDailyParamsType = "integrations_owned_count"
-	ListUsageActivityDailyParamsTypeInvocationCalls            ListUsageActivityDailyParamsType = "invocation_calls"
-	ListUsageActivityDailyParamsTypeInvocationTimeout          ListUsageActivityDailyParamsType = "invocation_timeout"
-	ListUsageActivityDailyParamsTypeKnowledgebaseVectorStorage ListUsageActivityDailyParamsType = "knowledgebase_vector_storage"
-	ListUsageActivityDailyParamsTypeOpenaiSpend                ListUsageActivityDailyParamsType = "openai_spend"
-	ListUsageActivityDailyParamsTypeStorageCount               ListUsageActivityDailyParamsType = "storage_count"
-	ListUsageActivityDailyParamsTypeTableRowCount              ListUsageActivityDailyParamsType = "table_row_count"
-	ListUsageActivityDailyParamsTypeWorkspaceMemberCount       ListUsageActivityDailyParamsType = "workspace_member_count"
-	ListUsageActivityDailyParamsTypeWorkspaceRatelimit         ListUsageActivityDailyParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageActivityDailyParamsType enum.
-func (e ListUsageActivityDailyParamsType) Valid() bool {
-	switch e {
-	case ListUsageActivityDailyParamsTypeAiSpend:
-		return true
-	case ListUsageActivityDailyParamsTypeAlwaysAlive:
-		return true
-	case ListUsageActivityDailyParamsTypeBingSearchSpend:
-		return true
-	case ListUsageActivityDailyParamsTypeBotCount:
-		return true
-	case ListUsageActivityDailyParamsTypeFileMaxSizeBytes:
-		return true
-	case ListUsageActivityDailyParamsTypeIndexedFileCount:
-		return true
-	case ListUsageActivityDailyParamsTypeIntegrationsOwnedCount:
-		return true
-	case ListUsageActivityDailyParamsTypeInvocationCalls:
-		return true
-	case ListUsageActivityDailyParamsTypeInvocationTimeout:
-		return true
-	case ListUsageActivityDailyParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case ListUsageActivityDailyParamsTypeOpenaiSpend:
-		return true
-	case ListUsageActivityDailyParamsTypeStorageCount:
-		return true
-	case ListUsageActivityDailyParamsTypeTableRowCount:
-		return true
-	case ListUsageActivityDailyParamsTypeWorkspaceMemberCount:
-		return true
-	case ListUsageActivityDailyParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageHistoryParamsType.
-const (
-	ListUsageHistoryParamsTypeAiSpend                    ListUsageHistoryParamsType = "ai_spend"
-	ListUsageHistoryParamsTypeAlwaysAlive                ListUsageHistoryParamsType = "always_alive"
-	ListUsageHistoryParamsTypeBingSearchSpend            ListUsageHistoryParamsType = "bing_search_spend"
-	ListUsageHistoryParamsTypeBotCount                   ListUsageHistoryParamsType = "bot_count"
-	ListUsageHistoryParamsTypeFileMaxSizeBytes           ListUsageHistoryParamsType = "file_max_size_bytes"
-	ListUsageHistoryParamsTypeIndexedFileCount           ListUsageHistoryParamsType = "indexed_file_count"
-	ListUsageHistoryParamsTypeIntegrationsOwnedCount     ListUsageHistoryParamsType = "integrations_owned_count"
-	ListUsageHistoryParamsTypeInvocationCalls            ListUsageHistoryParamsType = "invocation_calls"
-	ListUsageHistoryParamsTypeInvocationTimeout          ListUsageHistoryParamsType = "invocation_timeout"
-	ListUsageHistoryParamsTypeKnowledgebaseVectorStorage ListUsageHistoryParamsType = "knowledgebase_vector_storage"
-	ListUsageHistoryParamsTypeOpenaiSpend                ListUsageHistoryParamsType = "openai_spend"
-	ListUsageHistoryParamsTypeStorageCount               ListUsageHistoryParamsType = "storage_count"
-	ListUsageHistoryParamsTypeTableRowCount              ListUsageHistoryParamsType = "table_row_count"
-	ListUsageHistoryParamsTypeWorkspaceMemberCount       ListUsageHistoryParamsType = "workspace_member_count"
-	ListUsageHistoryParamsTypeWorkspaceRatelimit         ListUsageHistoryParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageHistoryParamsType enum.
-func (e ListUsageHistoryParamsType) Valid() bool {
-	switch e {
-	case ListUsageHistoryParamsTypeAiSpend:
-		return true
-	case ListUsageHistoryParamsTypeAlwaysAlive:
-		return true
-	case ListUsageHistoryParamsTypeBingSearchSpend:
-		return true
-	case ListUsageHistoryParamsTypeBotCount:
-		return true
-	case ListUsageHistoryParamsTypeFileMaxSizeBytes:
-		return true
-	case ListUsageHistoryParamsTypeIndexedFileCount:
-		return true
-	case ListUsageHistoryParamsTypeIntegrationsOwnedCount:
-		return true
-	case ListUsageHistoryParamsTypeInvocationCalls:
-		return true
-	case ListUsageHistoryParamsTypeInvocationTimeout:
-		return true
-	case ListUsageHistoryParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case ListUsageHistoryParamsTypeOpenaiSpend:
-		return true
-	case ListUsageHistoryParamsTypeStorageCount:
-		return true
-	case ListUsageHistoryParamsTypeTableRowCount:
-		return true
-	case ListUsageHistoryParamsTypeWorkspaceMemberCount:
-		return true
-	case ListUsageHistoryParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetWorkspaceQuotaParamsType.
-const (
-	GetWorkspaceQuotaParamsTypeAiSpend                    GetWorkspaceQuotaParamsType = "ai_spend"
-	GetWorkspaceQuotaParamsTypeAlwaysAlive                GetWorkspaceQuotaParamsType = "always_alive"
-	GetWorkspaceQuotaParamsTypeBingSearchSpend            GetWorkspaceQuotaParamsType = "bing_search_spend"
-	GetWorkspaceQuotaParamsTypeBotCount                   GetWorkspaceQuotaParamsType = "bot_count"
-	GetWorkspaceQuotaParamsTypeFileMaxSizeBytes           GetWorkspaceQuotaParamsType = "file_max_size_bytes"
-	GetWorkspaceQuotaParamsTypeIndexedFileCount           GetWorkspaceQuotaParamsType = "indexed_file_count"
-	GetWorkspaceQuotaParamsTypeIntegrationsOwnedCount     GetWorkspaceQuotaParamsType = "integrations_owned_count"
-	GetWorkspaceQuotaParamsTypeInvocationCalls            GetWorkspaceQuotaParamsType = "invocation_calls"
-	GetWorkspaceQuotaParamsTypeInvocationTimeout          GetWorkspaceQuotaParamsType = "invocation_timeout"
-	GetWorkspaceQuotaParamsTypeKnowledgebaseVectorStorage GetWorkspaceQuotaParamsType = "knowledgebase_vector_storage"
-	GetWorkspaceQuotaParamsTypeOpenaiSpend                GetWorkspaceQuotaParamsType = "openai_spend"
-	GetWorkspaceQuotaParamsTypeStorageCount               GetWorkspaceQuotaParamsType = "storage_count"
-	GetWorkspaceQuotaParamsTypeTableRowCount              GetWorkspaceQuotaParamsType = "table_row_count"
-	GetWorkspaceQuotaParamsTypeWorkspaceMemberCount       GetWorkspaceQuotaParamsType = "workspace_member_count"
-	GetWorkspaceQuotaParamsTypeWorkspaceRatelimit         GetWorkspaceQuotaParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the GetWorkspaceQuotaParamsType enum.
-func (e GetWorkspaceQuotaParamsType) Valid() bool {
-	switch e {
-	case GetWorkspaceQuotaParamsTypeAiSpend:
-		return true
-	case GetWorkspaceQuotaParamsTypeAlwaysAlive:
-		return true
-	case GetWorkspaceQuotaParamsTypeBingSearchSpend:
-		return true
-	case GetWorkspaceQuotaParamsTypeBotCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeFileMaxSizeBytes:
-		return true
-	case GetWorkspaceQuotaParamsTypeIndexedFileCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeIntegrationsOwnedCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeInvocationCalls:
-		return true
-	case GetWorkspaceQuotaParamsTypeInvocationTimeout:
-		return true
-	case GetWorkspaceQuotaParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case GetWorkspaceQuotaParamsTypeOpenaiSpend:
-		return true
-	case GetWorkspaceQuotaParamsTypeStorageCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeTableRowCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeWorkspaceMemberCount:
-		return true
-	case GetWorkspaceQuotaParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListWorkspaceUsagesParamsType.
-const (
-	ListWorkspaceUsagesParamsTypeAiSpend                    ListWorkspaceUsagesParamsType = "ai_spend"
-	ListWorkspaceUsagesParamsTypeAlwaysAlive                ListWorkspaceUsagesParamsType = "always_alive"
-	ListWorkspaceUsagesParamsTypeBingSearchSpend            ListWorkspaceUsagesParamsType = "bing_search_spend"
-	ListWorkspaceUsagesParamsTypeBotCount                   ListWorkspaceUsagesParamsType = "bot_count"
-	ListWorkspaceUsagesParamsTypeFileMaxSizeBytes           ListWorkspaceUsagesParamsType = "file_max_size_bytes"
-	ListWorkspaceUsagesParamsTypeIndexedFileCount           ListWorkspaceUsagesParamsType = "indexed_file_count"
-	ListWorkspaceUsagesParamsTypeIntegrationsOwnedCount     ListWorkspaceUsagesParamsType = "integrations_owned_count"
-	ListWorkspaceUsagesParamsTypeInvocationCalls            ListWorkspaceUsagesParamsType = "invocation_calls"
-	ListWorkspaceUsagesParamsTypeInvocationTimeout          ListWorkspaceUsagesParamsType = "invocation_timeout"
-	ListWorkspaceUsagesParamsTypeKnowledgebaseVectorStorage ListWorkspaceUsagesParamsType = "knowledgebase_vector_storage"
-	ListWorkspaceUsagesParamsTypeOpenaiSpend                ListWorkspaceUsagesParamsType = "openai_spend"
-	ListWorkspaceUsagesParamsTypeStorageCount               ListWorkspaceUsagesParamsType = "storage_count"
-	ListWorkspaceUsagesParamsTypeTableRowCount              ListWorkspaceUsagesParamsType = "table_row_count"
-	ListWorkspaceUsagesParamsTypeWorkspaceMemberCount       ListWorkspaceUsagesParamsType = "workspace_member_count"
-	ListWorkspaceUsagesParamsTypeWorkspaceRatelimit         ListWorkspaceUsagesParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the ListWorkspaceUsagesParamsType enum.
-func (e ListWorkspaceUsagesParamsType) Valid() bool {
-	switch e {
-	case ListWorkspaceUsagesParamsTypeAiSpend:
-		return true
-	case ListWorkspaceUsagesParamsTypeAlwaysAlive:
-		return true
-	case ListWorkspaceUsagesParamsTypeBingSearchSpend:
-		return true
-	case ListWorkspaceUsagesParamsTypeBotCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeFileMaxSizeBytes:
-		return true
-	case ListWorkspaceUsagesParamsTypeIndexedFileCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeIntegrationsOwnedCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeInvocationCalls:
-		return true
-	case ListWorkspaceUsagesParamsTypeInvocationTimeout:
-		return true
-	case ListWorkspaceUsagesParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case ListWorkspaceUsagesParamsTypeOpenaiSpend:
-		return true
-	case ListWorkspaceUsagesParamsTypeStorageCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeTableRowCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeWorkspaceMemberCount:
-		return true
-	case ListWorkspaceUsagesParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for BreakDownWorkspaceUsageByBotParamsType.
-const (
-	BreakDownWorkspaceUsageByBotParamsTypeAiSpend                    BreakDownWorkspaceUsageByBotParamsType = "ai_spend"
-	BreakDownWorkspaceUsageByBotParamsTypeAlwaysAlive                BreakDownWorkspaceUsageByBotParamsType = "always_alive"
-	BreakDownWorkspaceUsageByBotParamsTypeBingSearchSpend            BreakDownWorkspaceUsageByBotParamsType = "bing_search_spend"
-	BreakDownWorkspaceUsageByBotParamsTypeBotCount                   BreakDownWorkspaceUsageByBotParamsType = "bot_count"
-	BreakDownWorkspaceUsageByBotParamsTypeFileMaxSizeBytes           BreakDownWorkspaceUsageByBotParamsType = "file_max_size_bytes"
-	BreakDownWorkspaceUsageByBotParamsTypeIndexedFileCount           BreakDownWorkspaceUsageByBotParamsType = "indexed_file_count"
-	BreakDownWorkspaceUsageByBotParamsTypeIntegrationsOwnedCount     BreakDownWorkspaceUsageByBotParamsType = "integrations_owned_count"
-	BreakDownWorkspaceUsageByBotParamsTypeInvocationCalls            BreakDownWorkspaceUsageByBotParamsType = "invocation_calls"
-	BreakDownWorkspaceUsageByBotParamsTypeInvocationTimeout          BreakDownWorkspaceUsageByBotParamsType = "invocation_timeout"
-	BreakDownWorkspaceUsageByBotParamsTypeKnowledgebaseVectorStorage BreakDownWorkspaceUsageByBotParamsType = "knowledgebase_vector_storage"
-	BreakDownWorkspaceUsageByBotParamsTypeOpenaiSpend                BreakDownWorkspaceUsageByBotParamsType = "openai_spend"
-	BreakDownWorkspaceUsageByBotParamsTypeStorageCount               BreakDownWorkspaceUsageByBotParamsType = "storage_count"
-	BreakDownWorkspaceUsageByBotParamsTypeTableRowCount              BreakDownWorkspaceUsageByBotParamsType = "table_row_count"
-	BreakDownWorkspaceUsageByBotParamsTypeWorkspaceMemberCount       BreakDownWorkspaceUsageByBotParamsType = "workspace_member_count"
-	BreakDownWorkspaceUsageByBotParamsTypeWorkspaceRatelimit         BreakDownWorkspaceUsageByBotParamsType = "workspace_ratelimit"
-)
-
-// Valid indicates whether the value is a known member of the BreakDownWorkspaceUsageByBotParamsType enum.
-func (e BreakDownWorkspaceUsageByBotParamsType) Valid() bool {
-	switch e {
-	case BreakDownWorkspaceUsageByBotParamsTypeAiSpend:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeAlwaysAlive:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeBingSearchSpend:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeBotCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeFileMaxSizeBytes:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeIndexedFileCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeIntegrationsOwnedCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeInvocationCalls:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeInvocationTimeout:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeKnowledgebaseVectorStorage:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeOpenaiSpend:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeStorageCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeTableRowCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeWorkspaceMemberCount:
-		return true
-	case BreakDownWorkspaceUsageByBotParamsTypeWorkspaceRatelimit:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListConversationsParamsSortField.
-const (
-	ListConversationsParamsSortFieldCreatedAt ListConversationsParamsSortField = "createdAt"
-	ListConversationsParamsSortFieldUpdatedAt ListConversationsParamsSortField = "updatedAt"
-)
-
-// Valid indicates whether the value is a known member of the ListConversationsParamsSortField enum.
-func (e ListConversationsParamsSortField) Valid() bool {
-	switch e {
-	case ListConversationsParamsSortFieldCreatedAt:
-		return true
-	case ListConversationsParamsSortFieldUpdatedAt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListConversationsParamsSortDirection.
-const (
-	ListConversationsParamsSortDirectionAsc  ListConversationsParamsSortDirection = "asc"
-	ListConversationsParamsSortDirectionDesc ListConversationsParamsSortDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the ListConversationsParamsSortDirection enum.
-func (e ListConversationsParamsSortDirection) Valid() bool {
-	switch e {
-	case ListConversationsParamsSortDirectionAsc:
-		return true
-	case ListConversationsParamsSortDirectionDesc:
+	case UsageTypeWorkspaceRatelimit:
 		return true
 	default:
 		return false
@@ -4029,126 +1699,72 @@ func (e ListTagValuesParamsType) Valid() bool {
 	}
 }
 
-// Defines values for ListTasksParamsStatus.
+// Defines values for TaskStatus.
 const (
-	ListTasksParamsStatusBlocked    ListTasksParamsStatus = "blocked"
-	ListTasksParamsStatusCancelled  ListTasksParamsStatus = "cancelled"
-	ListTasksParamsStatusCompleted  ListTasksParamsStatus = "completed"
-	ListTasksParamsStatusFailed     ListTasksParamsStatus = "failed"
-	ListTasksParamsStatusInProgress ListTasksParamsStatus = "in_progress"
-	ListTasksParamsStatusPaused     ListTasksParamsStatus = "paused"
-	ListTasksParamsStatusPending    ListTasksParamsStatus = "pending"
-	ListTasksParamsStatusTimeout    ListTasksParamsStatus = "timeout"
+	TaskStatusBlocked    TaskStatus = "blocked"
+	TaskStatusCancelled  TaskStatus = "cancelled"
+	TaskStatusCompleted  TaskStatus = "completed"
+	TaskStatusFailed     TaskStatus = "failed"
+	TaskStatusInProgress TaskStatus = "in_progress"
+	TaskStatusPaused     TaskStatus = "paused"
+	TaskStatusPending    TaskStatus = "pending"
+	TaskStatusTimeout    TaskStatus = "timeout"
 )
 
-// Valid indicates whether the value is a known member of the ListTasksParamsStatus enum.
-func (e ListTasksParamsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the TaskStatus enum.
+func (e TaskStatus) Valid() bool {
 	switch e {
-	case ListTasksParamsStatusBlocked:
+	case TaskStatusBlocked:
 		return true
-	case ListTasksParamsStatusCancelled:
+	case TaskStatusCancelled:
 		return true
-	case ListTasksParamsStatusCompleted:
+	case TaskStatusCompleted:
 		return true
-	case ListTasksParamsStatusFailed:
+	case TaskStatusFailed:
 		return true
-	case ListTasksParamsStatusInProgress:
+	case TaskStatusInProgress:
 		return true
-	case ListTasksParamsStatusPaused:
+	case TaskStatusPaused:
 		return true
-	case ListTasksParamsStatusPending:
+	case TaskStatusPending:
 		return true
-	case ListTasksParamsStatusTimeout:
+	case TaskStatusTimeout:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListUsersParamsRangeField.
+// Defines values for WorkflowStatus.
 const (
-	ListUsersParamsRangeFieldCreatedAt ListUsersParamsRangeField = "createdAt"
-	ListUsersParamsRangeFieldUpdatedAt ListUsersParamsRangeField = "updatedAt"
+	WorkflowStatusCancelled  WorkflowStatus = "cancelled"
+	WorkflowStatusCompleted  WorkflowStatus = "completed"
+	WorkflowStatusFailed     WorkflowStatus = "failed"
+	WorkflowStatusInProgress WorkflowStatus = "in_progress"
+	WorkflowStatusListening  WorkflowStatus = "listening"
+	WorkflowStatusPaused     WorkflowStatus = "paused"
+	WorkflowStatusPending    WorkflowStatus = "pending"
+	WorkflowStatusTimedout   WorkflowStatus = "timedout"
 )
 
-// Valid indicates whether the value is a known member of the ListUsersParamsRangeField enum.
-func (e ListUsersParamsRangeField) Valid() bool {
+// Valid indicates whether the value is a known member of the WorkflowStatus enum.
+func (e WorkflowStatus) Valid() bool {
 	switch e {
-	case ListUsersParamsRangeFieldCreatedAt:
+	case WorkflowStatusCancelled:
 		return true
-	case ListUsersParamsRangeFieldUpdatedAt:
+	case WorkflowStatusCompleted:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsersParamsSortField.
-const (
-	ListUsersParamsSortFieldCreatedAt ListUsersParamsSortField = "createdAt"
-	ListUsersParamsSortFieldUpdatedAt ListUsersParamsSortField = "updatedAt"
-)
-
-// Valid indicates whether the value is a known member of the ListUsersParamsSortField enum.
-func (e ListUsersParamsSortField) Valid() bool {
-	switch e {
-	case ListUsersParamsSortFieldCreatedAt:
+	case WorkflowStatusFailed:
 		return true
-	case ListUsersParamsSortFieldUpdatedAt:
+	case WorkflowStatusInProgress:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsersParamsSortDirection.
-const (
-	ListUsersParamsSortDirectionAsc  ListUsersParamsSortDirection = "asc"
-	ListUsersParamsSortDirectionDesc ListUsersParamsSortDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the ListUsersParamsSortDirection enum.
-func (e ListUsersParamsSortDirection) Valid() bool {
-	switch e {
-	case ListUsersParamsSortDirectionAsc:
+	case WorkflowStatusListening:
 		return true
-	case ListUsersParamsSortDirectionDesc:
+	case WorkflowStatusPaused:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListWorkflowsParamsStatuses.
-const (
-	ListWorkflowsParamsStatusesCancelled  ListWorkflowsParamsStatuses = "cancelled"
-	ListWorkflowsParamsStatusesCompleted  ListWorkflowsParamsStatuses = "completed"
-	ListWorkflowsParamsStatusesFailed     ListWorkflowsParamsStatuses = "failed"
-	ListWorkflowsParamsStatusesInProgress ListWorkflowsParamsStatuses = "in_progress"
-	ListWorkflowsParamsStatusesListening  ListWorkflowsParamsStatuses = "listening"
-	ListWorkflowsParamsStatusesPaused     ListWorkflowsParamsStatuses = "paused"
-	ListWorkflowsParamsStatusesPending    ListWorkflowsParamsStatuses = "pending"
-	ListWorkflowsParamsStatusesTimedout   ListWorkflowsParamsStatuses = "timedout"
-)
-
-// Valid indicates whether the value is a known member of the ListWorkflowsParamsStatuses enum.
-func (e ListWorkflowsParamsStatuses) Valid() bool {
-	switch e {
-	case ListWorkflowsParamsStatusesCancelled:
+	case WorkflowStatusPending:
 		return true
-	case ListWorkflowsParamsStatusesCompleted:
-		return true
-	case ListWorkflowsParamsStatusesFailed:
-		return true
-	case ListWorkflowsParamsStatusesInProgress:
-		return true
-	case ListWorkflowsParamsStatusesListening:
-		return true
-	case ListWorkflowsParamsStatusesPaused:
-		return true
-	case ListWorkflowsParamsStatusesPending:
-		return true
-	case ListWorkflowsParamsStatusesTimedout:
+	case WorkflowStatusTimedout:
 		return true
 	default:
 		return false
@@ -4176,24 +1792,6 @@ func (e ListFilesParamsSortField) Valid() bool {
 	case ListFilesParamsSortFieldStatus:
 		return true
 	case ListFilesParamsSortFieldUpdatedAt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListFilesParamsSortDirection.
-const (
-	ListFilesParamsSortDirectionAsc  ListFilesParamsSortDirection = "asc"
-	ListFilesParamsSortDirectionDesc ListFilesParamsSortDirection = "desc"
-)
-
-// Valid indicates whether the value is a known member of the ListFilesParamsSortDirection enum.
-func (e ListFilesParamsSortDirection) Valid() bool {
-	switch e {
-	case ListFilesParamsSortDirectionAsc:
-		return true
-	case ListFilesParamsSortDirectionDesc:
 		return true
 	default:
 		return false
@@ -4308,7 +1906,7 @@ type ActionRun struct {
 	Status ActionRunStatus `json:"status"`
 
 	// Timestamp When the call was made (ISO 8601).
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 }
 
 // ActionRunStatus SUCCESS or FAILURE.
@@ -4611,17 +2209,17 @@ type Bot_Events struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// BotIntegrationsLifecycleStatus published, or deprecated once the integration may no longer be installed.
-type BotIntegrationsLifecycleStatus string
+// LifecycleStatus published, or deprecated once the integration may no longer be installed.
+type LifecycleStatus string
 
 // BotIntegrationsStatus Where registration of this installation stands: registration_pending, registered or registration_failed after installing or changing it, and the unregistration_ counterparts while uninstalling it.
 type BotIntegrationsStatus string
 
-// BotIntegrationsVerificationStatus Where Botpress's review of the integration version stands.
-type BotIntegrationsVerificationStatus string
+// VerificationStatus Where Botpress's review of the integration version stands.
+type VerificationStatus string
 
-// BotIntegrationsVisibility Who can see the integration: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type BotIntegrationsVisibility string
+// Visibility Who can see the integration: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
+type Visibility string
 
 // Bot_Integrations defines model for Bot.Integrations.
 type Bot_Integrations struct {
@@ -4653,7 +2251,7 @@ type Bot_Integrations struct {
 	Identifier *string `json:"identifier,omitempty"`
 
 	// LifecycleStatus published, or deprecated once the integration may no longer be installed.
-	LifecycleStatus BotIntegrationsLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// Name Name of the integration.
 	Name string `json:"name"`
@@ -4675,13 +2273,13 @@ type Bot_Integrations struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 
 	// VerificationStatus Where Botpress's review of the integration version stands.
-	VerificationStatus BotIntegrationsVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version of the integration that is installed.
 	Version string `json:"version"`
 
 	// Visibility Who can see the integration: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility BotIntegrationsVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 
 	// WebhookID ID of this installation's webhook, as found in webhookUrl.
 	WebhookID string `json:"webhookId"`
@@ -4738,12 +2336,6 @@ type Bot_Plugins_Interfaces struct {
 	InterfaceID string `json:"interfaceId"`
 }
 
-// BotPluginsLifecycleStatus published, or deprecated once the plugin may no longer be installed.
-type BotPluginsLifecycleStatus string
-
-// BotPluginsVisibility Who can see the plugin: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type BotPluginsVisibility string
-
 // Bot_Plugins defines model for Bot.Plugins.
 type Bot_Plugins struct {
 	// Configuration Configuration values the bot gives the plugin, checked against the plugin's configuration schema.
@@ -4771,7 +2363,7 @@ type Bot_Plugins struct {
 	Interfaces map[string]Bot_Plugins_Interfaces `json:"interfaces,omitempty"`
 
 	// LifecycleStatus published, or deprecated once the plugin may no longer be installed.
-	LifecycleStatus BotPluginsLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// Name Name of the plugin.
 	Name string `json:"name"`
@@ -4793,7 +2385,7 @@ type Bot_Plugins struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see the plugin: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility BotPluginsVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
 
 // Bot_RecurringEvents_Schedule When it fires.
@@ -4805,7 +2397,7 @@ type Bot_RecurringEvents_Schedule struct {
 // Bot_RecurringEvents defines model for Bot.RecurringEvents.
 type Bot_RecurringEvents struct {
 	// FailedAttempts How many times in a row it has failed to run; back to 0 once it runs successfully.
-	FailedAttempts float64 `json:"failedAttempts"`
+	FailedAttempts int `json:"failedAttempts"`
 
 	// LastFailureReason Why its latest run failed; null when there is none.
 	LastFailureReason nullable.Nullable[string] `json:"lastFailureReason"`
@@ -4820,8 +2412,8 @@ type Bot_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// BotStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
-type BotStatesType string
+// BotStateType What each value of the state belongs to: a conversation, a user or the bot itself.
+type BotStateType string
 
 // Bot_States defines model for Bot.States.
 type Bot_States struct {
@@ -4832,7 +2424,7 @@ type Bot_States struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
-	Type BotStatesType `json:"type"`
+	Type BotStateType `json:"type"`
 }
 
 // BotStatus Lifecycle state: active, deploying or deleting.
@@ -4925,11 +2517,8 @@ type BotStateDefinitionUpdate struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What the state is attached to.
-	Type BotStateDefinitionUpdateType `json:"type"`
+	Type BotStateType `json:"type"`
 }
-
-// BotStateDefinitionUpdateType What the state is attached to.
-type BotStateDefinitionUpdateType string
 
 // BotSummary Short form of a bot in a listing.
 type BotSummary struct {
@@ -5414,9 +3003,6 @@ type CreateBotBody_RecurringEvents struct {
 	Type string `json:"type"`
 }
 
-// CreateBotBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
-type CreateBotBodyStatesType string
-
 // CreateBotBody_States defines model for CreateBotBody.States.
 type CreateBotBody_States struct {
 	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
@@ -5426,7 +3012,7 @@ type CreateBotBody_States struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
-	Type CreateBotBodyStatesType `json:"type"`
+	Type BotStateType `json:"type"`
 }
 
 // CreateBotBody_Subscriptions Events the bot listens to.
@@ -5511,7 +3097,7 @@ type CreateCreditGrantResponse struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Feature A feature whose use is metered and limited per period.
 	Feature BillingFeature `json:"feature"`
@@ -5523,13 +3109,13 @@ type CreateCreditGrantResponse struct {
 	InvoiceID string `json:"invoice_id"`
 
 	// PeriodEnd End of the period the credit applies to, excluded (ISO 8601).
-	PeriodEnd string `json:"period_end"`
+	PeriodEnd time.Time `json:"period_end"`
 
 	// PeriodStart Start of the period the credit applies to, included (ISO 8601).
-	PeriodStart string `json:"period_start"`
+	PeriodStart time.Time `json:"period_start"`
 
 	// UpdatedAt When it was last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// WorkspaceID ID of the workspace the credit is for.
 	WorkspaceID string `json:"workspace_id"`
@@ -5677,7 +3263,7 @@ type CreateIntegrationBody struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *CreateIntegrationBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // CreateIntegrationBody_Actions_Input What the action takes.
@@ -5914,16 +3500,13 @@ type CreateIntegrationBody_Interfaces struct {
 	ID string `json:"id"`
 }
 
-// CreateIntegrationBodyStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
-type CreateIntegrationBodyStatesType string
-
 // CreateIntegrationBody_States defines model for CreateIntegrationBody.States.
 type CreateIntegrationBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type CreateIntegrationBodyStatesType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
 
 // CreateIntegrationBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
@@ -5952,9 +3535,6 @@ type CreateIntegrationBody_User struct {
 	// Tags Tags the integration sets on users, by name.
 	Tags map[string]CreateIntegrationBody_User_Tags `json:"tags,omitempty"`
 }
-
-// CreateIntegrationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-type CreateIntegrationBodyVisibility string
 
 // CreateIntegrationResponse The integration, created.
 type CreateIntegrationResponse struct {
@@ -6145,7 +3725,7 @@ type CreateMessageBody struct {
 	ConversationID string `json:"conversationId"`
 
 	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-	Origin *CreateMessageBodyOrigin `json:"origin,omitempty"`
+	Origin *MessageOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message. Its shape depends on type and must fit what the channel declares for that type (for a text message, an object with a text field).
 	Payload message.Payload `json:"payload"`
@@ -6162,9 +3742,6 @@ type CreateMessageBody struct {
 	// UserID ID of the user the message is attributed to, its author.
 	UserID string `json:"userId"`
 }
-
-// CreateMessageBodyOrigin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-type CreateMessageBodyOrigin string
 
 // CreateMessageBody_Schedule Send the message later instead of now. Give either dateTime or delay.
 type CreateMessageBody_Schedule struct {
@@ -6275,7 +3852,7 @@ type CreatePluginBody struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
-	Visibility *CreatePluginBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // CreatePluginBody_Actions_Input What the action takes.
@@ -6413,9 +3990,6 @@ type CreatePluginBody_Message struct {
 	Tags map[string]CreatePluginBody_Message_Tags `json:"tags"`
 }
 
-// CreatePluginBodyStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
-type CreatePluginBodyStatesType string
-
 // CreatePluginBody_States defines model for CreatePluginBody.States.
 type CreatePluginBody_States struct {
 	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
@@ -6425,7 +3999,7 @@ type CreatePluginBody_States struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
-	Type CreatePluginBodyStatesType `json:"type"`
+	Type BotStateType `json:"type"`
 }
 
 // CreatePluginBody_User_Tags defines model for CreatePluginBody.User.Tags.
@@ -6442,9 +4016,6 @@ type CreatePluginBody_User struct {
 	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]CreatePluginBody_User_Tags `json:"tags"`
 }
-
-// CreatePluginBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead. When omitted, it is private.
-type CreatePluginBodyVisibility string
 
 // CreatePluginResponse The plugin, created.
 type CreatePluginResponse struct {
@@ -6598,7 +4169,7 @@ type CreateWorkflowBody struct {
 	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
 
 	// Status Status to start in. in_progress requires eventId.
-	Status CreateWorkflowBodyStatus `json:"status"`
+	Status WorkflowStartStatus `json:"status"`
 
 	// Tags Tags of the new workflow, as key-value pairs.
 	Tags map[string]string `json:"tags,omitempty"`
@@ -6610,8 +4181,8 @@ type CreateWorkflowBody struct {
 	UserID *string `json:"userId,omitempty"`
 }
 
-// CreateWorkflowBodyStatus Status to start in. in_progress requires eventId.
-type CreateWorkflowBodyStatus string
+// WorkflowStartStatus Status to start in. in_progress requires eventId.
+type WorkflowStartStatus string
 
 // CreateWorkflowResponse The workflow, created.
 type CreateWorkflowResponse struct {
@@ -6637,14 +4208,11 @@ type CreateWorkspaceMemberBody struct {
 	Email openapi_types.Email `json:"email"`
 
 	// Role Role the person gets in the workspace.
-	Role CreateWorkspaceMemberBodyRole `json:"role"`
+	Role WorkspaceMemberRole `json:"role"`
 
 	// SendEmail Whether Botpress emails the person about the new membership. The API's default when left out is not documented.
 	SendEmail *bool `json:"sendEmail,omitempty"`
 }
-
-// CreateWorkspaceMemberBodyRole Role the person gets in the workspace.
-type CreateWorkspaceMemberBodyRole string
 
 // DailyUsageActivity Consumption summed over one day.
 type DailyUsageActivity struct {
@@ -6697,7 +4265,7 @@ type DeleteTableRowsBody struct {
 // DeleteTableRowsResponse The deleted rows.
 type DeleteTableRowsResponse struct {
 	// DeletedRows How many rows were deleted by this call; a deletion by filter may go on after it, in its job.
-	DeletedRows float64 `json:"deletedRows"`
+	DeletedRows int `json:"deletedRows"`
 
 	// Job A background job a call started, to follow with getTableJobs: a deletion by filter or the copy of a table's rows.
 	Job *TableJobHandle `json:"job,omitempty"`
@@ -6727,7 +4295,7 @@ type Discount struct {
 	DurationInMonths nullable.Nullable[int] `json:"durationInMonths"`
 
 	// End When it stops applying (ISO 8601); null when it does not end.
-	End nullable.Nullable[string] `json:"end"`
+	End nullable.Nullable[time.Time] `json:"end"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -6742,7 +4310,7 @@ type Discount struct {
 	PromotionCode nullable.Nullable[string] `json:"promotionCode"`
 
 	// Start When it started to apply (ISO 8601).
-	Start string `json:"start"`
+	Start time.Time `json:"start"`
 }
 
 // DiscountDuration How long it applies: forever, once, or for a number of months (repeating).
@@ -6766,7 +4334,7 @@ type DuplicateTableResponse struct {
 	Job *TableJobHandle `json:"job,omitempty"`
 
 	// Rows How many rows the source table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -6868,12 +4436,6 @@ type ExportTableResponse struct {
 	Job ExportTableResponse_Job `json:"job"`
 }
 
-// ExportTableResponseJobStatus Where the job stands.
-type ExportTableResponseJobStatus string
-
-// ExportTableResponseJobType What the job does.
-type ExportTableResponseJobType string
-
 // ExportTableResponse_Job The export job just started; follow it with getTableJobs until it completes, then download outputFileId.
 type ExportTableResponse_Job struct {
 	// BotID Bot that owns the table.
@@ -6895,13 +4457,13 @@ type ExportTableResponse_Job struct {
 	Progress *float64 `json:"progress,omitempty"`
 
 	// Status Where the job stands.
-	Status ExportTableResponseJobStatus `json:"status"`
+	Status TableJobStatus `json:"status"`
 
 	// TableID Table the job works on.
 	TableID string `json:"tableId"`
 
 	// Type What the job does.
-	Type ExportTableResponseJobType `json:"type"`
+	Type TableJobType `json:"type"`
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -6916,7 +4478,7 @@ type ExtraOperationUpdate struct {
 // File A file the bot stores, with its tags, metadata, access policies and upload or indexing status.
 type File struct {
 	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
-	AccessPolicies []FileAccessPolicies `json:"accessPolicies"`
+	AccessPolicies []FileAccessPolicy `json:"accessPolicies"`
 
 	// BotID Bot the file belongs to.
 	BotID string `json:"botId"`
@@ -6925,10 +4487,10 @@ type File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -6946,13 +4508,13 @@ type File struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner File_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
 	Status FileStatus `json:"status"`
@@ -6961,14 +4523,14 @@ type File struct {
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
 	URL string `json:"url"`
 }
 
-// FileAccessPolicies defines model for File.AccessPolicies.
-type FileAccessPolicies string
+// FileAccessPolicy defines model for File.accessPolicies.
+type FileAccessPolicy string
 
 // FileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
 type FileIndexingStack string
@@ -7005,12 +4567,6 @@ type FilePassage struct {
 	// Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 	Meta FilePassage_Meta `json:"meta"`
 }
-
-// FilePassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
-type FilePassageMetaSubtype string
-
-// FilePassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
-type FilePassageMetaType string
 
 // FilePassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FilePassage_Meta struct {
@@ -7072,7 +4628,7 @@ type FileSearchPassage_File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When the file was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ID ID of the file.
 	ID string `json:"id"`
@@ -7081,20 +4637,20 @@ type FileSearchPassage_File struct {
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data of the file; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Tags Key-value labels of the file.
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When the file last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// FileSearchPassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
-type FileSearchPassageMetaSubtype string
+// FilePassageMetaSubtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
+type FilePassageMetaSubtype string
 
-// FileSearchPassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
-type FileSearchPassageMetaType string
+// FilePassageMetaType chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
+type FilePassageMetaType string
 
 // FileSearchPassage_Meta What kind of passage this is (chunk, summary, consolidated or image) and, when known, its subtype, page number, position among the file's passages and source URL.
 type FileSearchPassage_Meta struct {
@@ -7108,10 +4664,10 @@ type FileSearchPassage_Meta struct {
 	SourceURL *string `json:"sourceUrl,omitempty"`
 
 	// Subtype Kind of block the passage was taken from (title, paragraph, table, code, page, ...), when known.
-	Subtype *FileSearchPassageMetaSubtype `json:"subtype,omitempty"`
+	Subtype *FilePassageMetaSubtype `json:"subtype,omitempty"`
 
 	// Type chunk for a piece of the document, summary for a generated summary, consolidated for matches merged into one passage, image for a page indexed as an image.
-	Type *FileSearchPassageMetaType `json:"type,omitempty"`
+	Type *FilePassageMetaType `json:"type,omitempty"`
 }
 
 // FindTableRowsBody The body of a request to find table rows.
@@ -7132,7 +4688,7 @@ type FindTableRowsBody struct {
 	OrderBy *string `json:"orderBy,omitempty"`
 
 	// OrderDirection Sort order, asc (the default) or desc.
-	OrderDirection *FindTableRowsBodyOrderDirection `json:"orderDirection,omitempty"`
+	OrderDirection *SortDirection `json:"orderDirection,omitempty"`
 
 	// Search Text for a semantic search over the searchable columns, 1024 characters at most. Rows come back ranked by closeness, weak matches included: read each row's similarity to tell them apart.
 	Search *string `json:"search,omitempty"`
@@ -7140,9 +4696,6 @@ type FindTableRowsBody struct {
 	// Select Columns to return; dotted paths such as address.city reach into object columns. id, createdAt, updatedAt and the other system columns always come back. Left out, every column is returned.
 	Select []string `json:"select,omitempty"`
 }
-
-// FindTableRowsBodyOrderDirection Sort order, asc (the default) or desc.
-type FindTableRowsBodyOrderDirection string
 
 // FindTableRowsResponse The rows, has more, offset, limit, warnings.
 type FindTableRowsResponse struct {
@@ -7201,11 +4754,8 @@ type GetAllWorkspaceQuotaCompletionResponse map[string]struct {
 	Completion float64 `json:"completion"`
 
 	// Type Usage type closest to its limit in that workspace.
-	Type GetAllWorkspaceQuotaCompletionResponseType `json:"type"`
+	Type UsageType `json:"type"`
 }
-
-// GetAllWorkspaceQuotaCompletionResponseType Usage type closest to its limit in that workspace.
-type GetAllWorkspaceQuotaCompletionResponseType string
 
 // GetAuditRecordsResponse One page of records, with the token of the next page.
 type GetAuditRecordsResponse struct {
@@ -7261,14 +4811,14 @@ type GetBillingReadonlyResponse struct {
 // GetBotAllowlistResponse The setting, users.
 type GetBotAllowlistResponse struct {
 	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users listed in users).
-	Setting GetBotAllowlistResponseSetting `json:"setting"`
+	Setting BotAllowlistSetting `json:"setting"`
 
 	// Users Users on the allowlist.
 	Users []GetBotAllowlistResponse_Users `json:"users"`
 }
 
-// GetBotAllowlistResponseSetting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users listed in users).
-type GetBotAllowlistResponseSetting string
+// BotAllowlistSetting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users listed in users).
+type BotAllowlistSetting string
 
 // GetBotAllowlistResponse_Users defines model for GetBotAllowlistResponse.Users.
 type GetBotAllowlistResponse_Users struct {
@@ -7363,7 +4913,7 @@ type GetBotAnalyticsResponse_Records struct {
 	CustomEvents map[string]float64 `json:"customEvents"`
 
 	// EndDateTimeUtc End of the period, included (ISO 8601, UTC).
-	EndDateTimeUtc string `json:"endDateTimeUtc"`
+	EndDateTimeUtc time.Time `json:"endDateTimeUtc"`
 
 	// EventTypes Number of events in the period, by event type.
 	EventTypes map[string]float64 `json:"eventTypes"`
@@ -7387,7 +4937,7 @@ type GetBotAnalyticsResponse_Records struct {
 	Sessions int `json:"sessions"`
 
 	// StartDateTimeUtc Start of the period, included (ISO 8601, UTC).
-	StartDateTimeUtc string `json:"startDateTimeUtc"`
+	StartDateTimeUtc time.Time `json:"startDateTimeUtc"`
 
 	// UserMessages Messages users sent to the bot in the period.
 	UserMessages int `json:"userMessages"`
@@ -7550,7 +5100,7 @@ type GetOrCreateMessageBody struct {
 	DiscriminateByTags []string `json:"discriminateByTags,omitempty"`
 
 	// Origin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-	Origin *GetOrCreateMessageBodyOrigin `json:"origin,omitempty"`
+	Origin *MessageOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message, stored if this call creates it, which it needs then. Its shape depends on type and must fit what the channel declares for that type.
 	Payload message.Payload `json:"payload,omitempty"`
@@ -7567,9 +5117,6 @@ type GetOrCreateMessageBody struct {
 	// UserID ID of the user the message is attributed to, its author.
 	UserID string `json:"userId"`
 }
-
-// GetOrCreateMessageBodyOrigin Set to synthetic for a message the bot makes up rather than one really exchanged on the channel; leave it out otherwise.
-type GetOrCreateMessageBodyOrigin string
 
 // GetOrCreateMessageBody_Schedule Send the message later instead of now, if this call creates it. Give either dateTime or delay.
 type GetOrCreateMessageBody_Schedule struct {
@@ -7622,13 +5169,13 @@ type GetOrCreateTableResponse struct {
 	Created bool `json:"created"`
 
 	// Indexing How many rows wait to be indexed for search.
-	Indexing float64 `json:"indexing"`
+	Indexing int `json:"indexing"`
 
 	// Rows How many rows the table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Stale How many rows have computed values waiting to be worked out again.
-	Stale float64 `json:"stale"`
+	Stale int `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -7693,7 +5240,7 @@ type GetOrCreateWorkflowBody struct {
 	ParentWorkflowID *string `json:"parentWorkflowId,omitempty"`
 
 	// Status Status to start in, if this call creates the workflow. in_progress requires eventId.
-	Status GetOrCreateWorkflowBodyStatus `json:"status"`
+	Status WorkflowStartStatus `json:"status"`
 
 	// Tags Tags of the workflow. They are what identifies an existing workflow (see discriminateByTags), and a workflow created by this call gets all of them.
 	Tags map[string]string `json:"tags,omitempty"`
@@ -7707,9 +5254,6 @@ type GetOrCreateWorkflowBody struct {
 
 // GetOrCreateWorkflowBodyDiscriminateByStatusGroup Match only workflows in this group of statuses: active (not yet finished) or finished (completed, failed, cancelled or timed out). Left out, the status is not compared, so a workflow that already finished can be returned instead of a new one being started.
 type GetOrCreateWorkflowBodyDiscriminateByStatusGroup string
-
-// GetOrCreateWorkflowBodyStatus Status to start in, if this call creates the workflow. in_progress requires eventId.
-type GetOrCreateWorkflowBodyStatus string
 
 // GetOrCreateWorkflowResponse The workflow, found or created.
 type GetOrCreateWorkflowResponse struct {
@@ -7762,10 +5306,10 @@ type GetPaymentMethodResponse_PaymentMethod_Card struct {
 	Brand string `json:"brand"`
 
 	// ExpMonth Month the card expires, 1 to 12.
-	ExpMonth float64 `json:"expMonth"`
+	ExpMonth int `json:"expMonth"`
 
 	// ExpYear Year the card expires, with four digits.
-	ExpYear float64 `json:"expYear"`
+	ExpYear int `json:"expYear"`
 
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
@@ -8062,16 +5606,13 @@ type GetPublicIntegrationByIDResponse_Integration_Interfaces struct {
 	Version string `json:"version"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
-type GetPublicIntegrationByIDResponseIntegrationLifecycleStatus string
-
 // GetPublicIntegrationByIDResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationByIDResponse_Integration_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_OwnerWorkspace Workspace that published it.
@@ -8095,8 +5636,8 @@ type GetPublicIntegrationByIDResponse_Integration_Sandbox struct {
 	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationByIDResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
-type GetPublicIntegrationByIDResponseIntegrationStatesType string
+// IntegrationStateType What each value of the state belongs to: a conversation, a user, or the integration itself.
+type IntegrationStateType string
 
 // GetPublicIntegrationByIDResponse_Integration_States defines model for GetPublicIntegrationByIDResponse.Integration.States.
 type GetPublicIntegrationByIDResponse_Integration_States struct {
@@ -8104,7 +5645,7 @@ type GetPublicIntegrationByIDResponse_Integration_States struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type GetPublicIntegrationByIDResponseIntegrationStatesType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
 
 // GetPublicIntegrationByIDResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
@@ -8133,12 +5674,6 @@ type GetPublicIntegrationByIDResponse_Integration_User struct {
 	// Tags Tags the integration sets on users, by name.
 	Tags map[string]GetPublicIntegrationByIDResponse_Integration_User_Tags `json:"tags"`
 }
-
-// GetPublicIntegrationByIDResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
-type GetPublicIntegrationByIDResponseIntegrationVerificationStatus string
-
-// GetPublicIntegrationByIDResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type GetPublicIntegrationByIDResponseIntegrationVisibility string
 
 // GetPublicIntegrationByIDResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationByIDResponse_Integration struct {
@@ -8185,7 +5720,7 @@ type GetPublicIntegrationByIDResponse_Integration struct {
 	Interfaces map[string]GetPublicIntegrationByIDResponse_Integration_Interfaces `json:"interfaces"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus GetPublicIntegrationByIDResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// MaxExecutionTime Longest a single run may take, in seconds.
 	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
@@ -8231,13 +5766,13 @@ type GetPublicIntegrationByIDResponse_Integration struct {
 	User GetPublicIntegrationByIDResponse_Integration_User `json:"user"`
 
 	// VerificationStatus Where Botpress's review of this version stands.
-	VerificationStatus GetPublicIntegrationByIDResponseIntegrationVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version number.
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility GetPublicIntegrationByIDResponseIntegrationVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
 
 // GetPublicIntegrationResponse The requested integration.
@@ -8480,16 +6015,13 @@ type GetPublicIntegrationResponse_Integration_Interfaces struct {
 	Version string `json:"version"`
 }
 
-// GetPublicIntegrationResponseIntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
-type GetPublicIntegrationResponseIntegrationLifecycleStatus string
-
 // GetPublicIntegrationResponse_Integration_Meta How many times it was installed and viewed.
 type GetPublicIntegrationResponse_Integration_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // GetPublicIntegrationResponse_Integration_OwnerWorkspace Workspace that published it.
@@ -8513,16 +6045,13 @@ type GetPublicIntegrationResponse_Integration_Sandbox struct {
 	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// GetPublicIntegrationResponseIntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
-type GetPublicIntegrationResponseIntegrationStatesType string
-
 // GetPublicIntegrationResponse_Integration_States defines model for GetPublicIntegrationResponse.Integration.States.
 type GetPublicIntegrationResponse_Integration_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type GetPublicIntegrationResponseIntegrationStatesType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
 
 // GetPublicIntegrationResponse_Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
@@ -8551,12 +6080,6 @@ type GetPublicIntegrationResponse_Integration_User struct {
 	// Tags Tags the integration sets on users, by name.
 	Tags map[string]GetPublicIntegrationResponse_Integration_User_Tags `json:"tags"`
 }
-
-// GetPublicIntegrationResponseIntegrationVerificationStatus Where Botpress's review of this version stands.
-type GetPublicIntegrationResponseIntegrationVerificationStatus string
-
-// GetPublicIntegrationResponseIntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type GetPublicIntegrationResponseIntegrationVisibility string
 
 // GetPublicIntegrationResponse_Integration The published integration version, with its owner workspace and install and view counts.
 type GetPublicIntegrationResponse_Integration struct {
@@ -8603,7 +6126,7 @@ type GetPublicIntegrationResponse_Integration struct {
 	Interfaces map[string]GetPublicIntegrationResponse_Integration_Interfaces `json:"interfaces"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus GetPublicIntegrationResponseIntegrationLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// MaxExecutionTime Longest a single run may take, in seconds.
 	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
@@ -8649,13 +6172,13 @@ type GetPublicIntegrationResponse_Integration struct {
 	User GetPublicIntegrationResponse_Integration_User `json:"user"`
 
 	// VerificationStatus Where Botpress's review of this version stands.
-	VerificationStatus GetPublicIntegrationResponseIntegrationVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version number.
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility GetPublicIntegrationResponseIntegrationVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
 
 // GetPublicInterfaceByIDResponse The requested interface.
@@ -8697,7 +6220,7 @@ type GetPublicWorkspaceResponse struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores; empty when not set.
 	Handle *string `json:"handle,omitempty"`
@@ -8715,7 +6238,7 @@ type GetPublicWorkspaceResponse struct {
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website; empty when not set.
 	Website *string `json:"website,omitempty"`
@@ -8751,13 +6274,13 @@ type GetTableJobsResponse struct {
 // GetTableResponse The table, rows, stale, indexing.
 type GetTableResponse struct {
 	// Indexing How many rows wait to be indexed for search.
-	Indexing float64 `json:"indexing"`
+	Indexing int `json:"indexing"`
 
 	// Rows How many rows the table holds.
-	Rows float64 `json:"rows"`
+	Rows int `json:"rows"`
 
 	// Stale How many rows have computed values waiting to be worked out again.
-	Stale float64 `json:"stale"`
+	Stale int `json:"stale"`
 
 	// Table A table of rows that the bot stores, with a JSON schema describing its columns.
 	Table Table `json:"table"`
@@ -8820,16 +6343,13 @@ type GetWorkspaceQuotaResponse struct {
 	Quota GetWorkspaceQuotaResponse_Quota `json:"quota"`
 }
 
-// GetWorkspaceQuotaResponseQuotaType Metered resource the limit applies to.
-type GetWorkspaceQuotaResponseQuotaType string
-
 // GetWorkspaceQuotaResponse_Quota The workspace's limit for the usage type asked for.
 type GetWorkspaceQuotaResponse_Quota struct {
 	// Period Period the limit covers.
 	Period string `json:"period"`
 
 	// Type Metered resource the limit applies to.
-	Type GetWorkspaceQuotaResponseQuotaType `json:"type"`
+	Type UsageType `json:"type"`
 
 	// Value The limit itself.
 	Value float64 `json:"value"`
@@ -8898,12 +6418,6 @@ type ImportTableResponse struct {
 	Job ImportTableResponse_Job `json:"job"`
 }
 
-// ImportTableResponseJobStatus Where the job stands.
-type ImportTableResponseJobStatus string
-
-// ImportTableResponseJobType What the job does.
-type ImportTableResponseJobType string
-
 // ImportTableResponse_Job The import job just started; follow it with getTableJobs.
 type ImportTableResponse_Job struct {
 	// BotID Bot that owns the table.
@@ -8925,13 +6439,13 @@ type ImportTableResponse_Job struct {
 	Progress *float64 `json:"progress,omitempty"`
 
 	// Status Where the job stands.
-	Status ImportTableResponseJobStatus `json:"status"`
+	Status TableJobStatus `json:"status"`
 
 	// TableID Table the job works on.
 	TableID string `json:"tableId"`
 
 	// Type What the job does.
-	Type ImportTableResponseJobType `json:"type"`
+	Type TableJobType `json:"type"`
 
 	// UpdatedAt When it last changed (ISO 8601).
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -8974,16 +6488,13 @@ type InitializeIncomingMessageBody_Conversation struct {
 	Tags map[string]string `json:"tags"`
 }
 
-// InitializeIncomingMessageBodyMessageOrigin Set to synthetic for a message made up rather than really received; leave it out otherwise.
-type InitializeIncomingMessageBodyMessageOrigin string
-
 // InitializeIncomingMessageBody_Message The message that arrived, found by its tags in the conversation or created there. Left out, only the user and the conversation are set up.
 type InitializeIncomingMessageBody_Message struct {
 	// DiscriminateByTags Keys of the tags that identify a message already recorded, such as the ID the external service gave it, so that a webhook delivered twice does not store the message twice. Required here: a nil Go slice is sent as null, which the schema does not allow.
 	DiscriminateByTags []string `json:"discriminateByTags"`
 
 	// Origin Set to synthetic for a message made up rather than really received; leave it out otherwise.
-	Origin *InitializeIncomingMessageBodyMessageOrigin `json:"origin,omitempty"`
+	Origin *MessageOrigin `json:"origin,omitempty"`
 
 	// Payload Content of the message; its shape depends on type and must fit what the channel declares for that type.
 	Payload message.Payload `json:"payload"`
@@ -9078,7 +6589,7 @@ type Integration struct {
 	Interfaces map[string]Integration_Interfaces `json:"interfaces"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus IntegrationLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// MaxExecutionTime Longest a single run may take, in seconds.
 	MaxExecutionTime *float64 `json:"maxExecutionTime,omitempty"`
@@ -9118,13 +6629,13 @@ type Integration struct {
 	User Integration_User `json:"user"`
 
 	// VerificationStatus Where Botpress's review of this version stands.
-	VerificationStatus IntegrationVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version number.
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility IntegrationVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
 
 // Integration_Actions_Input What the action takes.
@@ -9361,9 +6872,6 @@ type Integration_Interfaces struct {
 	Version string `json:"version"`
 }
 
-// IntegrationLifecycleStatus published, or deprecated once it may no longer be installed.
-type IntegrationLifecycleStatus string
-
 // Integration_Sandbox VRL scripts that read the identifier and the message of incoming webhook calls in the sandbox.
 type Integration_Sandbox struct {
 	// IdentifierExtractScript VRL script that reads the identifier from an incoming webhook call in the sandbox.
@@ -9373,16 +6881,13 @@ type Integration_Sandbox struct {
 	MessageExtractScript *string `json:"messageExtractScript,omitempty"`
 }
 
-// IntegrationStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
-type IntegrationStatesType string
-
 // Integration_States defines model for Integration.States.
 type Integration_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type IntegrationStatesType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
 
 // Integration_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
@@ -9412,23 +6917,14 @@ type Integration_User struct {
 	Tags map[string]Integration_User_Tags `json:"tags"`
 }
 
-// IntegrationVerificationStatus Where Botpress's review of this version stands.
-type IntegrationVerificationStatus string
-
-// IntegrationVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type IntegrationVisibility string
-
 // IntegrationStateDefinitionUpdate A state definition of an integration, in an update, or null to remove the state.
 type IntegrationStateDefinitionUpdate struct {
 	// Schema JSON schema of the state's payload.
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What the state is attached to.
-	Type IntegrationStateDefinitionUpdateType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
-
-// IntegrationStateDefinitionUpdateType What the state is attached to.
-type IntegrationStateDefinitionUpdateType string
 
 // IntegrationSummary Short form of an integration version in a workspace listing.
 type IntegrationSummary struct {
@@ -9448,7 +6944,7 @@ type IntegrationSummary struct {
 	ID string `json:"id"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus IntegrationSummaryLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 	MatchedOn *IntegrationSummary_MatchedOn `json:"matchedOn,omitempty"`
@@ -9470,17 +6966,14 @@ type IntegrationSummary struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 
 	// VerificationStatus Where Botpress's review of this version stands.
-	VerificationStatus IntegrationSummaryVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version number.
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility IntegrationSummaryVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// IntegrationSummaryLifecycleStatus published, or deprecated once it may no longer be installed.
-type IntegrationSummaryLifecycleStatus string
 
 // IntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type IntegrationSummary_MatchedOn struct {
@@ -9511,12 +7004,6 @@ type IntegrationSummary_OwnerWorkspace struct {
 	// Name Name of the workspace.
 	Name string `json:"name"`
 }
-
-// IntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
-type IntegrationSummaryVerificationStatus string
-
-// IntegrationSummaryVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type IntegrationSummaryVisibility string
 
 // Interface One version of an interface: actions, events, entities and channels that integrations implement.
 type Interface struct {
@@ -9770,13 +7257,13 @@ type Invoice struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Currency code of the amount.
 	Currency string `json:"currency"`
 
 	// DueDate When payment is expected, when set.
-	DueDate nullable.Nullable[string] `json:"dueDate"`
+	DueDate nullable.Nullable[time.Time] `json:"dueDate"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -9785,10 +7272,10 @@ type Invoice struct {
 	PdfURL nullable.Nullable[string] `json:"pdfUrl"`
 
 	// PeriodEnd End of the billed period, when there is one.
-	PeriodEnd nullable.Nullable[string] `json:"periodEnd"`
+	PeriodEnd nullable.Nullable[time.Time] `json:"periodEnd"`
 
 	// PeriodStart Start of the billed period, when there is one.
-	PeriodStart nullable.Nullable[string] `json:"periodStart"`
+	PeriodStart nullable.Nullable[time.Time] `json:"periodStart"`
 
 	// Status Where payment stands.
 	Status InvoiceStatus `json:"status"`
@@ -9845,7 +7332,7 @@ type Issue struct {
 	Description string `json:"description"`
 
 	// EventsCount How many times it has occurred.
-	EventsCount float64 `json:"eventsCount"`
+	EventsCount int `json:"eventsCount"`
 
 	// GroupedData Details common to its occurrences, by field name; each has a raw value and may have a readable one.
 	GroupedData map[string]Issue_GroupedData `json:"groupedData"`
@@ -9899,7 +7386,7 @@ type IssueEvent_Data struct {
 // KnowledgeBase A named group of the bot's files.
 type KnowledgeBase struct {
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10241,7 +7728,7 @@ type ListWorkspacesResponse struct {
 // ListedFile A file the bot stores, with its tags, metadata, access policies and upload or indexing status, in the shape list operations return.
 type ListedFile struct {
 	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
-	AccessPolicies []ListedFileAccessPolicies `json:"accessPolicies"`
+	AccessPolicies []FileAccessPolicy `json:"accessPolicies"`
 
 	// BotID Bot the file belongs to.
 	BotID string `json:"botId"`
@@ -10250,10 +7737,10 @@ type ListedFile struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -10265,41 +7752,32 @@ type ListedFile struct {
 	Index bool `json:"index"`
 
 	// IndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
-	IndexingStack *ListedFileIndexingStack `json:"indexingStack,omitempty"`
+	IndexingStack *FileIndexingStack `json:"indexingStack,omitempty"`
 
 	// Key Name chosen by the caller; no two files of a bot, or of one integration in it, share it.
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner ListedFile_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
-	Status ListedFileStatus `json:"status"`
+	Status FileStatus `json:"status"`
 
 	// Tags Key-value labels, used to filter files.
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// URL Where to download the content once uploaded: a lasting address for public_content files, otherwise a short-lived signed address not worth storing.
 	URL string `json:"url"`
 }
-
-// ListedFileAccessPolicies defines model for ListedFile.AccessPolicies.
-type ListedFileAccessPolicies string
-
-// ListedFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
-type ListedFileIndexingStack string
-
-// ListedFileOwnerType Kind of creator: bot, integration or user.
-type ListedFileOwnerType string
 
 // ListedFile_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type ListedFile_Owner struct {
@@ -10313,11 +7791,8 @@ type ListedFile_Owner struct {
 	Name *string `json:"name,omitempty"`
 
 	// Type Kind of creator: bot, integration or user.
-	Type ListedFileOwnerType `json:"type"`
+	Type FileOwnerType `json:"type"`
 }
-
-// ListedFileStatus Progress of the file: upload_pending until the content arrives, then upload_completed, or for indexed files indexing_pending and then indexing_completed; upload_failed and indexing_failed mark failures.
-type ListedFileStatus string
 
 // ListedInvoice A bill issued to a workspace, in the shape list operations return.
 type ListedInvoice struct {
@@ -10325,13 +7800,13 @@ type ListedInvoice struct {
 	Amount float64 `json:"amount"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Currency code of the amount.
 	Currency string `json:"currency"`
 
 	// DueDate When payment is expected, when set.
-	DueDate nullable.Nullable[string] `json:"dueDate"`
+	DueDate nullable.Nullable[time.Time] `json:"dueDate"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -10340,22 +7815,19 @@ type ListedInvoice struct {
 	PdfURL nullable.Nullable[string] `json:"pdfUrl"`
 
 	// PeriodEnd End of the billed period, when there is one.
-	PeriodEnd nullable.Nullable[string] `json:"periodEnd"`
+	PeriodEnd nullable.Nullable[time.Time] `json:"periodEnd"`
 
 	// PeriodStart Start of the billed period, when there is one.
-	PeriodStart nullable.Nullable[string] `json:"periodStart"`
+	PeriodStart nullable.Nullable[time.Time] `json:"periodStart"`
 
 	// Status Where payment stands.
-	Status ListedInvoiceStatus `json:"status"`
+	Status InvoiceStatus `json:"status"`
 }
-
-// ListedInvoiceStatus Where payment stands.
-type ListedInvoiceStatus string
 
 // ListedIssue A problem found while running a bot, grouping all its occurrences, in the shape list operations return.
 type ListedIssue struct {
 	// Category Broad cause: the bot's own code, a limit, configuration, or other.
-	Category ListedIssueCategory `json:"category"`
+	Category IssueCategory `json:"category"`
 
 	// Code Code naming the kind of problem.
 	Code string `json:"code"`
@@ -10367,7 +7839,7 @@ type ListedIssue struct {
 	Description string `json:"description"`
 
 	// EventsCount How many times it has occurred.
-	EventsCount float64 `json:"eventsCount"`
+	EventsCount int `json:"eventsCount"`
 
 	// GroupedData Details common to its occurrences, by field name; each has a raw value and may have a readable one.
 	GroupedData map[string]ListedIssue_GroupedData `json:"groupedData"`
@@ -10384,9 +7856,6 @@ type ListedIssue struct {
 	// Title One-line summary for a person.
 	Title string `json:"title"`
 }
-
-// ListedIssueCategory Broad cause: the bot's own code, a limit, configuration, or other.
-type ListedIssueCategory string
 
 // ListedIssue_GroupedData defines model for ListedIssue.GroupedData.
 type ListedIssue_GroupedData struct {
@@ -10418,19 +7887,19 @@ type ListedWorkspace struct {
 	ActiveTrialID nullable.Nullable[string] `json:"activeTrialId"`
 
 	// BillingVersion Generation of the billing model the workspace is on.
-	BillingVersion ListedWorkspaceBillingVersion `json:"billingVersion"`
+	BillingVersion WorkspaceBillingVersion `json:"billingVersion"`
 
 	// Blocked True when access to the workspace is blocked.
 	Blocked bool `json:"blocked"`
 
 	// BotCount How many bots the workspace holds.
-	BotCount float64 `json:"botCount"`
+	BotCount int `json:"botCount"`
 
 	// ContactEmail Public contact address.
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -10448,7 +7917,7 @@ type ListedWorkspace struct {
 	OwnerID string `json:"ownerId"`
 
 	// Plan Subscription plan.
-	Plan ListedWorkspacePlan `json:"plan"`
+	Plan WorkspacePlan `json:"plan"`
 
 	// ProfilePicture Address of the workspace's picture.
 	ProfilePicture *string `json:"profilePicture,omitempty"`
@@ -10460,22 +7929,16 @@ type ListedWorkspace struct {
 	SpendingLimit float64 `json:"spendingLimit"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
 }
 
-// ListedWorkspaceBillingVersion Generation of the billing model the workspace is on.
-type ListedWorkspaceBillingVersion string
-
-// ListedWorkspacePlan Subscription plan.
-type ListedWorkspacePlan string
-
 // ListedWorkspaceMember A person's membership in a workspace, with the role they hold, in the shape list operations return.
 type ListedWorkspaceMember struct {
 	// CreatedAt When the person joined the workspace (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// DisplayName Name shown for the person.
 	DisplayName *string `json:"displayName,omitempty"`
@@ -10490,14 +7953,11 @@ type ListedWorkspaceMember struct {
 	ProfilePicture *string `json:"profilePicture,omitempty"`
 
 	// Role What the person may do in the workspace.
-	Role ListedWorkspaceMemberRole `json:"role"`
+	Role WorkspaceMemberRole `json:"role"`
 
 	// UserID Account ID of the person.
 	UserID *openapi_types.UUID `json:"userId,omitempty"`
 }
-
-// ListedWorkspaceMemberRole What the person may do in the workspace.
-type ListedWorkspaceMemberRole string
 
 // LogEntry One line written to the logs by a bot or an integration.
 type LogEntry struct {
@@ -10511,7 +7971,7 @@ type LogEntry struct {
 	Message string `json:"message"`
 
 	// Timestamp When the line was written (ISO 8601).
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 
 	// UserID User the line is about, if any.
 	UserID *string `json:"userId,omitempty"`
@@ -10679,7 +8139,7 @@ type Plugin struct {
 	ID string `json:"id"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus PluginLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// Message Tags it declares for messages.
 	Message Plugin_Message `json:"message"`
@@ -10710,7 +8170,7 @@ type Plugin struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility PluginVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
 
 // Plugin_Actions_Input What the action takes.
@@ -10824,9 +8284,6 @@ type Plugin_Events struct {
 	Title *string `json:"title,omitempty"`
 }
 
-// PluginLifecycleStatus published, or deprecated once it may no longer be installed.
-type PluginLifecycleStatus string
-
 // Plugin_Message_Tags defines model for Plugin.Message.Tags.
 type Plugin_Message_Tags struct {
 	// Description Short text explaining the tag.
@@ -10842,9 +8299,6 @@ type Plugin_Message struct {
 	Tags map[string]Plugin_Message_Tags `json:"tags"`
 }
 
-// PluginStatesType What each value of the state belongs to: a conversation, a user or the bot itself.
-type PluginStatesType string
-
 // Plugin_States defines model for Plugin.States.
 type Plugin_States struct {
 	// Expiry How long, in milliseconds, a value of this state may stay idle before it expires; when omitted, values never expire.
@@ -10854,7 +8308,7 @@ type Plugin_States struct {
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user or the bot itself.
-	Type PluginStatesType `json:"type"`
+	Type BotStateType `json:"type"`
 }
 
 // Plugin_User_Tags defines model for Plugin.User.Tags.
@@ -10871,9 +8325,6 @@ type Plugin_User struct {
 	// Tags Definitions of the tags users can carry, by tag name.
 	Tags map[string]Plugin_User_Tags `json:"tags"`
 }
-
-// PluginVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type PluginVisibility string
 
 // PluginDependencyUpdate An interface or integration the plugin depends on, in an update, or null to drop the dependency.
 type PluginDependencyUpdate struct {
@@ -10902,7 +8353,7 @@ type PluginSummary struct {
 	ID string `json:"id"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus PluginSummaryLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// Name Name shared by all versions; together with version it picks one.
 	Name string `json:"name"`
@@ -10924,14 +8375,8 @@ type PluginSummary struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility PluginSummaryVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// PluginSummaryLifecycleStatus published, or deprecated once it may no longer be installed.
-type PluginSummaryLifecycleStatus string
-
-// PluginSummaryVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type PluginSummaryVisibility string
 
 // PreviewSubscriptionUpdateBody The body of a request to preview a change of subscription.
 type PreviewSubscriptionUpdateBody struct {
@@ -10966,7 +8411,7 @@ type PreviewSubscriptionUpdateResponse struct {
 	Discounts []Discount `json:"discounts,omitempty"`
 
 	// NextBillingDate When the next period would be billed (ISO 8601).
-	NextBillingDate string `json:"nextBillingDate"`
+	NextBillingDate time.Time `json:"nextBillingDate"`
 
 	// Subscription The subscription the change would give.
 	Subscription PreviewSubscriptionUpdateResponse_Subscription `json:"subscription"`
@@ -11011,7 +8456,7 @@ type PreviewSubscriptionUpdateResponse_Costs struct {
 // PreviewSubscriptionUpdateResponse_Subscription_Plan The plan and interval, and when they would take effect.
 type PreviewSubscriptionUpdateResponse_Subscription_Plan struct {
 	// EffectiveDate When the plan would take effect (ISO 8601); null for at once.
-	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+	EffectiveDate nullable.Nullable[time.Time] `json:"effectiveDate"`
 
 	// Interval How often a price is charged: every month or every year.
 	Interval BillingInterval `json:"interval"`
@@ -11035,7 +8480,7 @@ type PreviewedAddon struct {
 	AutoAdjusted *bool `json:"autoAdjusted,omitempty"`
 
 	// EffectiveDate When the quantity would take effect (ISO 8601); null for at once.
-	EffectiveDate nullable.Nullable[string] `json:"effectiveDate"`
+	EffectiveDate nullable.Nullable[time.Time] `json:"effectiveDate"`
 
 	// Quantity Number of units.
 	Quantity int `json:"quantity"`
@@ -11059,7 +8504,7 @@ type PublicIntegrationSummary struct {
 	ID string `json:"id"`
 
 	// LifecycleStatus published, or deprecated once it may no longer be installed.
-	LifecycleStatus PublicIntegrationSummaryLifecycleStatus `json:"lifecycleStatus"`
+	LifecycleStatus LifecycleStatus `json:"lifecycleStatus"`
 
 	// MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 	MatchedOn *PublicIntegrationSummary_MatchedOn `json:"matchedOn,omitempty"`
@@ -11084,17 +8529,14 @@ type PublicIntegrationSummary struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 
 	// VerificationStatus Where Botpress's review of this version stands.
-	VerificationStatus PublicIntegrationSummaryVerificationStatus `json:"verificationStatus"`
+	VerificationStatus VerificationStatus `json:"verificationStatus"`
 
 	// Version Semver version number.
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-	Visibility PublicIntegrationSummaryVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// PublicIntegrationSummaryLifecycleStatus published, or deprecated once it may no longer be installed.
-type PublicIntegrationSummaryLifecycleStatus string
 
 // PublicIntegrationSummary_MatchedOn Present when the list was searched: which of name, title, description, actions and interfaces matched the text.
 type PublicIntegrationSummary_MatchedOn struct {
@@ -11117,10 +8559,10 @@ type PublicIntegrationSummary_MatchedOn struct {
 // PublicIntegrationSummary_Meta How many times it was installed and viewed.
 type PublicIntegrationSummary_Meta struct {
 	// Installs How many times it was installed.
-	Installs float64 `json:"installs"`
+	Installs int `json:"installs"`
 
 	// Views How many times it was viewed.
-	Views float64 `json:"views"`
+	Views int `json:"views"`
 }
 
 // PublicIntegrationSummary_OwnerWorkspace Workspace that published it: ID, handle (may be null) and name.
@@ -11135,12 +8577,6 @@ type PublicIntegrationSummary_OwnerWorkspace struct {
 	Name string `json:"name"`
 }
 
-// PublicIntegrationSummaryVerificationStatus Where Botpress's review of this version stands.
-type PublicIntegrationSummaryVerificationStatus string
-
-// PublicIntegrationSummaryVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only).
-type PublicIntegrationSummaryVisibility string
-
 // PublicWorkspace What a workspace shows to everyone.
 type PublicWorkspace struct {
 	// About Public description text.
@@ -11150,7 +8586,7 @@ type PublicWorkspace struct {
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -11168,7 +8604,7 @@ type PublicWorkspace struct {
 	SocialAccounts []string `json:"socialAccounts,omitempty"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
@@ -11189,14 +8625,11 @@ type Quota struct {
 	Period string `json:"period"`
 
 	// Type Metered resource the figure is about.
-	Type QuotaType `json:"type"`
+	Type UsageType `json:"type"`
 
 	// Value The limit itself.
 	Value float64 `json:"value"`
 }
-
-// QuotaType Metered resource the figure is about.
-type QuotaType string
 
 // RecurringEventUpdate An event the bot raises on a schedule, in an update, or null to stop it.
 type RecurringEventUpdate struct {
@@ -11283,7 +8716,7 @@ type Row_Computed struct {
 	Status string `json:"status"`
 
 	// UpdatedAt When the value was last set (ISO 8601).
-	UpdatedAt *string `json:"updatedAt,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 
 	// UpdatedBy Who or what last set the value.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
@@ -11418,10 +8851,10 @@ type SetPaymentMethodResponse_Card struct {
 	Brand string `json:"brand"`
 
 	// ExpMonth Month the card expires, 1 to 12.
-	ExpMonth float64 `json:"expMonth"`
+	ExpMonth int `json:"expMonth"`
 
 	// ExpYear Year the card expires, with four digits.
-	ExpYear float64 `json:"expYear"`
+	ExpYear int `json:"expYear"`
 
 	// LastFour Last four digits of the card number.
 	LastFour string `json:"lastFour"`
@@ -11553,7 +8986,7 @@ type SubscriptionAddon_Current struct {
 // SubscriptionAddon_Next The units from the next period, when a change is scheduled; null otherwise.
 type SubscriptionAddon_Next struct {
 	// EffectiveDate When the change takes effect (ISO 8601).
-	EffectiveDate string `json:"effectiveDate"`
+	EffectiveDate time.Time `json:"effectiveDate"`
 
 	// Price What the units will cost each interval, in dollars.
 	Price float64 `json:"price"`
@@ -11604,7 +9037,7 @@ type SubscriptionPlan_Current struct {
 	Interval BillingInterval `json:"interval"`
 
 	// PeriodEnd When the current period ends (ISO 8601).
-	PeriodEnd string `json:"periodEnd"`
+	PeriodEnd time.Time `json:"periodEnd"`
 
 	// PlanID ID of the plan.
 	PlanID string `json:"planId"`
@@ -11622,7 +9055,7 @@ type SubscriptionPlan_Current struct {
 // SubscriptionPlan_Next The plan from the next period, when a change is scheduled; null otherwise.
 type SubscriptionPlan_Next struct {
 	// EffectiveDate When the change takes effect (ISO 8601).
-	EffectiveDate string `json:"effectiveDate"`
+	EffectiveDate time.Time `json:"effectiveDate"`
 
 	// Interval How often a price is charged: every month or every year.
 	Interval BillingInterval `json:"interval"`
@@ -11673,28 +9106,22 @@ type TableSchemaAdditionalProperties bool
 // TableSchemaPropertiesFormat date-time for a string column holding ISO 8601 timestamps.
 type TableSchemaPropertiesFormat string
 
-// TableSchemaPropertiesItemsType JSON type of the elements.
-type TableSchemaPropertiesItemsType string
-
 // Table_Schema_Properties_Items Shape of the elements of an array column: at least their JSON type.
 type Table_Schema_Properties_Items struct {
 	// Type JSON type of the elements.
-	Type                 TableSchemaPropertiesItemsType `json:"type"`
-	AdditionalProperties map[string]interface{}         `json:"-"`
+	Type                 TableColumnType        `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// TableSchemaPropertiesPropertiesType JSON type of the field.
-type TableSchemaPropertiesPropertiesType string
 
 // Table_Schema_Properties_Properties Shape of one field of an object column: at least its JSON type.
 type Table_Schema_Properties_Properties struct {
 	// Type JSON type of the field.
-	Type                 TableSchemaPropertiesPropertiesType `json:"type"`
-	AdditionalProperties map[string]interface{}              `json:"-"`
+	Type                 TableColumnType        `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// TableSchemaPropertiesType JSON type of the column's values.
-type TableSchemaPropertiesType string
+// TableColumnType JSON type of the column's values.
+type TableColumnType string
 
 // TableSchemaPropertiesXZuiComputedAction How the value is produced: ai runs prompt through a model, code runs code, workflow runs the workflow workflowId.
 type TableSchemaPropertiesXZuiComputedAction string
@@ -11777,7 +9204,7 @@ type Table_Schema_Properties struct {
 	Properties map[string]Table_Schema_Properties_Properties `json:"properties,omitempty"`
 
 	// Type JSON type of the column's values.
-	Type TableSchemaPropertiesType `json:"type"`
+	Type TableColumnType `json:"type"`
 
 	// XZui Botpress settings of the column: position, search, display and computation.
 	XZui Table_Schema_Properties_XZui `json:"x-zui"`
@@ -11912,9 +9339,6 @@ type Task struct {
 	UserID *string `json:"userId,omitempty"`
 }
 
-// TaskStatus Where the task stands.
-type TaskStatus string
-
 // TrackAnalyticsBody The body of a request to track an analytics event.
 type TrackAnalyticsBody struct {
 	// Count How many occurrences to add, at least 1.
@@ -11933,7 +9357,7 @@ type TransferBotBody struct {
 // Trial A trial of another plan.
 type Trial struct {
 	// EndsAt When the trial ends (ISO 8601).
-	EndsAt string `json:"endsAt"`
+	EndsAt time.Time `json:"endsAt"`
 
 	// FromPlan ID of the plan the workspace was on when the trial started.
 	FromPlan string `json:"fromPlan"`
@@ -11969,14 +9393,11 @@ type UpdateAccountResponse struct {
 // UpdateBotAllowlistBody The body of a request to update a bot's allowlist.
 type UpdateBotAllowlistBody struct {
 	// Setting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
-	Setting *UpdateBotAllowlistBodySetting `json:"setting,omitempty"`
+	Setting *BotAllowlistSetting `json:"setting,omitempty"`
 
 	// Users Users to put on the allowlist (true) or take off it (false), by user ID; users not named here stay as they are.
 	Users map[string]bool `json:"users,omitempty"`
 }
-
-// UpdateBotAllowlistBodySetting Who may use the bot: ALL_WORKSPACE_USERS (every member of the workspace) or SELECTED_USERS (only the users on the allowlist).
-type UpdateBotAllowlistBodySetting string
 
 // UpdateBotBody The body of a request to update a bot.
 type UpdateBotBody struct {
@@ -12125,7 +9546,7 @@ type UpdateConversationResponse struct {
 // UpdateFileMetadataBody The body of a request to update a file's metadata.
 type UpdateFileMetadataBody struct {
 	// AccessPolicies Access policies that replace the current ones. Left out, the current ones stay.
-	AccessPolicies []UpdateFileMetadataBodyAccessPolicies `json:"accessPolicies,omitempty"`
+	AccessPolicies []FileAccessPolicy `json:"accessPolicies,omitempty"`
 
 	// ExpiresAt New time for the file to be deleted on its own (ISO 8601, UTC), in the future and at most 90 days away; seconds are ignored. Null removes the expiry; left out, it stays as it is.
 	ExpiresAt nullable.Nullable[time.Time] `json:"expiresAt,omitempty"`
@@ -12136,9 +9557,6 @@ type UpdateFileMetadataBody struct {
 	// Tags Tags to set: tags not sent stay, new ones are added, and a tag set to null is removed. Left out, the tags stay as they are.
 	Tags map[string]*string `json:"tags,omitempty"`
 }
-
-// UpdateFileMetadataBodyAccessPolicies defines model for UpdateFileMetadataBody.AccessPolicies.
-type UpdateFileMetadataBodyAccessPolicies string
 
 // UpdateFileMetadataResponse The file, updated.
 type UpdateFileMetadataResponse struct {
@@ -12219,7 +9637,7 @@ type UpdateIntegrationBody struct {
 	User *UpdateIntegrationBody_User `json:"user,omitempty"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-	Visibility *UpdateIntegrationBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // UpdateIntegrationBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
@@ -12272,9 +9690,6 @@ type UpdateIntegrationBody_User struct {
 	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
-
-// UpdateIntegrationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-type UpdateIntegrationBodyVisibility string
 
 // UpdateIntegrationResponse The integration, updated.
 type UpdateIntegrationResponse struct {
@@ -12430,7 +9845,7 @@ type UpdatePluginBody struct {
 	User *UpdatePluginBody_User `json:"user,omitempty"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *UpdatePluginBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // UpdatePluginBody_Code New bundled code of the plugin, for Node.js, the browser or both.
@@ -12480,9 +9895,6 @@ type UpdatePluginBody_User struct {
 	// Tags Tag definitions for users to change, by tag name; null removes one, a name left out keeps its definition.
 	Tags map[string]*TagDefinitionUpdate `json:"tags"`
 }
-
-// UpdatePluginBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). A public or unlisted version can no longer be changed; publish a new version instead.
-type UpdatePluginBodyVisibility string
 
 // UpdatePluginResponse The plugin, updated.
 type UpdatePluginResponse struct {
@@ -12560,7 +9972,7 @@ type UpdateTaskBody struct {
 	Description *string `json:"description,omitempty"`
 
 	// Status New status of the task.
-	Status *UpdateTaskBodyStatus `json:"status,omitempty"`
+	Status *TaskStatus `json:"status,omitempty"`
 
 	// Tags Tags to change, merged into the task's tags: keys left out keep their value and a key set to an empty string is removed.
 	Tags map[string]string `json:"tags,omitempty"`
@@ -12571,9 +9983,6 @@ type UpdateTaskBody struct {
 	// Title New title of the task. Stay within 64 characters, the limit of the Task the API answers with.
 	Title *string `json:"title,omitempty"`
 }
-
-// UpdateTaskBodyStatus New status of the task.
-type UpdateTaskBodyStatus string
 
 // UpdateTaskResponse The task, updated.
 type UpdateTaskResponse struct {
@@ -12672,16 +10081,13 @@ type UpdateWorkspaceBody struct {
 // UpdateWorkspaceMemberBody The body of a request to change a member's role.
 type UpdateWorkspaceMemberBody struct {
 	// Role The member's new role.
-	Role *UpdateWorkspaceMemberBodyRole `json:"role,omitempty"`
+	Role *WorkspaceMemberRole `json:"role,omitempty"`
 }
-
-// UpdateWorkspaceMemberBodyRole The member's new role.
-type UpdateWorkspaceMemberBodyRole string
 
 // UpsertFileBody The body of a request to create or replace a file.
 type UpsertFileBody struct {
 	// AccessPolicies Who else may reach the file: public_content makes its content public, integrations lets the bot's integrations read, list and search it. Left out, neither applies.
-	AccessPolicies []UpsertFileBodyAccessPolicies `json:"accessPolicies,omitempty"`
+	AccessPolicies []FileAccessPolicy `json:"accessPolicies,omitempty"`
 
 	// ContentType MIME type of the content. Left out, it is guessed from the extension in key, and is application/octet-stream when no guess is possible.
 	ContentType *string `json:"contentType,omitempty"`
@@ -12705,14 +10111,11 @@ type UpsertFileBody struct {
 	PublicContentImmediatelyAccessible *bool `json:"publicContentImmediatelyAccessible,omitempty"`
 
 	// Size Size of the content in bytes, declared before the upload. It counts against the workspace's file storage quota, and also against its vector storage quota when index is true.
-	Size float64 `json:"size"`
+	Size int64 `json:"size"`
 
 	// Tags Key-value labels to filter files by later; values are strings of up to 1000 characters.
 	Tags map[string]string `json:"tags,omitempty"`
 }
-
-// UpsertFileBodyAccessPolicies defines model for UpsertFileBody.AccessPolicies.
-type UpsertFileBodyAccessPolicies string
 
 // UpsertFileBody_Indexing_Configuration_Chunking How the extracted text is cut into passages.
 type UpsertFileBody_Indexing_Configuration_Chunking struct {
@@ -12804,15 +10207,6 @@ type UpsertFileResponse struct {
 	File UpsertFileResponse_File `json:"file"`
 }
 
-// UpsertFileResponseFileAccessPolicies defines model for UpsertFileResponse.File.AccessPolicies.
-type UpsertFileResponseFileAccessPolicies string
-
-// UpsertFileResponseFileIndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
-type UpsertFileResponseFileIndexingStack string
-
-// UpsertFileResponseFileOwnerType Kind of creator: bot, integration or user.
-type UpsertFileResponseFileOwnerType string
-
 // UpsertFileResponse_File_Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 type UpsertFileResponse_File_Owner struct {
 	// Alias Alias of the installed integration that created the file; only set when an integration did.
@@ -12825,16 +10219,13 @@ type UpsertFileResponse_File_Owner struct {
 	Name *string `json:"name,omitempty"`
 
 	// Type Kind of creator: bot, integration or user.
-	Type UpsertFileResponseFileOwnerType `json:"type"`
+	Type FileOwnerType `json:"type"`
 }
-
-// UpsertFileResponseFileStatus Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
-type UpsertFileResponseFileStatus string
 
 // UpsertFileResponse_File The file as stored, with the address to upload its content to.
 type UpsertFileResponse_File struct {
 	// AccessPolicies Who else may reach the file: public_content opens its content to anyone, integrations lets the bot's integrations read, list and search it.
-	AccessPolicies []UpsertFileResponseFileAccessPolicies `json:"accessPolicies"`
+	AccessPolicies []FileAccessPolicy `json:"accessPolicies"`
 
 	// BotID Bot the file belongs to.
 	BotID string `json:"botId"`
@@ -12843,10 +10234,10 @@ type UpsertFileResponse_File struct {
 	ContentType string `json:"contentType"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// ExpiresAt When the file will be deleted on its own (ISO 8601), if an expiry was set.
-	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
 	// FailedStatusReason Why the upload or the indexing failed, when it did.
 	FailedStatusReason *string `json:"failedStatusReason,omitempty"`
@@ -12858,28 +10249,28 @@ type UpsertFileResponse_File struct {
 	Index bool `json:"index"`
 
 	// IndexingStack Which indexing pipeline processed the file, v2 being the current one and v1 the old one. Set only after indexing succeeded.
-	IndexingStack *UpsertFileResponseFileIndexingStack `json:"indexingStack,omitempty"`
+	IndexingStack *FileIndexingStack `json:"indexingStack,omitempty"`
 
 	// Key Name chosen by the caller; no two files of a bot, or of one integration in it, share it.
 	Key string `json:"key"`
 
 	// Metadata Free-form key-value data; values may be of any JSON type.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Owner Who created the file: type bot, user or integration, with id for a bot or user, and name and alias for an integration.
 	Owner UpsertFileResponse_File_Owner `json:"owner"`
 
 	// Size Content size in bytes; null until the upload has completed.
-	Size nullable.Nullable[float64] `json:"size"`
+	Size nullable.Nullable[int64] `json:"size"`
 
 	// Status Progress of the file; upload_pending right after this call, until the content is PUT to uploadUrl.
-	Status UpsertFileResponseFileStatus `json:"status"`
+	Status FileStatus `json:"status"`
 
 	// Tags Key-value labels, used to filter files.
 	Tags map[string]string `json:"tags"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// UploadURL Pre-signed address to PUT the content to, with the file's contentType as Content-Type. It is another host: do not send the Botpress token there.
 	UploadURL string `json:"uploadUrl"`
@@ -12940,19 +10331,16 @@ type Usage struct {
 	Value float64 `json:"value"`
 }
 
-// UsageType Metered resource the figure is about.
-type UsageType string
-
 // UsageActivity One timestamped consumption entry.
 type UsageActivity struct {
 	// Metadata Extra facts about the entry.
-	Metadata map[string]*interface{} `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 
 	// Period Period the entry counts towards.
 	Period string `json:"period"`
 
 	// Timestamp When the consumption was recorded.
-	Timestamp string `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"`
 
 	// Value Amount consumed.
 	Value float64 `json:"value"`
@@ -13065,7 +10453,7 @@ type ValidateIntegrationCreationBody struct {
 	Version string `json:"version"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-	Visibility *ValidateIntegrationCreationBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationCreationBody_Actions_Input What the action takes.
@@ -13302,16 +10690,13 @@ type ValidateIntegrationCreationBody_Interfaces struct {
 	ID string `json:"id"`
 }
 
-// ValidateIntegrationCreationBodyStatesType What each value of the state belongs to: a conversation, a user, or the integration itself.
-type ValidateIntegrationCreationBodyStatesType string
-
 // ValidateIntegrationCreationBody_States defines model for ValidateIntegrationCreationBody.States.
 type ValidateIntegrationCreationBody_States struct {
 	// Schema JSON schema the state's payload is checked against.
 	Schema map[string]interface{} `json:"schema"`
 
 	// Type What each value of the state belongs to: a conversation, a user, or the integration itself.
-	Type ValidateIntegrationCreationBodyStatesType `json:"type"`
+	Type IntegrationStateType `json:"type"`
 }
 
 // ValidateIntegrationCreationBody_User_Creation Whether callers may create a user directly through the API; the integration must implement user creation for it to work.
@@ -13340,9 +10725,6 @@ type ValidateIntegrationCreationBody_User struct {
 	// Tags Tags the integration sets on users, by name.
 	Tags map[string]ValidateIntegrationCreationBody_User_Tags `json:"tags,omitempty"`
 }
-
-// ValidateIntegrationCreationBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Private when left out. A public or unlisted version can no longer be changed; publish a new version instead.
-type ValidateIntegrationCreationBodyVisibility string
 
 // ValidateIntegrationUpdateBody The body of a request to check an integration update before applying it.
 type ValidateIntegrationUpdateBody struct {
@@ -13417,7 +10799,7 @@ type ValidateIntegrationUpdateBody struct {
 	User *ValidateIntegrationUpdateBody_User `json:"user,omitempty"`
 
 	// Visibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-	Visibility *ValidateIntegrationUpdateBodyVisibility `json:"visibility,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 // ValidateIntegrationUpdateBody_Configuration_Identifier Whether the integration needs an identifier under this configuration, and how the link to obtain one is built.
@@ -13470,9 +10852,6 @@ type ValidateIntegrationUpdateBody_User struct {
 	// Tags Tags the integration sets on users, by name; null in place of one removes it, and a name left out keeps it.
 	Tags map[string]*TagDefinitionUpdate `json:"tags,omitempty"`
 }
-
-// ValidateIntegrationUpdateBodyVisibility Who can see it: public (listed on the Hub), unlisted (usable by all but not listed) or private (its workspace only). Once a version is public or unlisted it can no longer be changed; publish a new version instead.
-type ValidateIntegrationUpdateBodyVisibility string
 
 // Version A saved, named version of a bot.
 type Version struct {
@@ -13531,9 +10910,6 @@ type Workflow struct {
 	UserID *string `json:"userId,omitempty"`
 }
 
-// WorkflowStatus Where the workflow stands.
-type WorkflowStatus string
-
 // Workspace A group of bots and people under one owner, plan and bill.
 type Workspace struct {
 	// About Public description text.
@@ -13549,13 +10925,13 @@ type Workspace struct {
 	Blocked bool `json:"blocked"`
 
 	// BotCount How many bots the workspace holds.
-	BotCount float64 `json:"botCount"`
+	BotCount int `json:"botCount"`
 
 	// ContactEmail Public contact address.
 	ContactEmail *string `json:"contactEmail,omitempty"`
 
 	// CreatedAt When it was created (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Handle Unique short name made of lowercase letters, digits, hyphens and underscores.
 	Handle *string `json:"handle,omitempty"`
@@ -13585,7 +10961,7 @@ type Workspace struct {
 	SpendingLimit float64 `json:"spendingLimit"`
 
 	// UpdatedAt When it last changed (ISO 8601).
-	UpdatedAt string `json:"updatedAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	// Website Address of the workspace's website.
 	Website *string `json:"website,omitempty"`
@@ -13609,7 +10985,7 @@ type WorkspaceInvoice struct {
 	Date time.Time `json:"date"`
 
 	// DueDate When payment is expected.
-	DueDate *string `json:"dueDate,omitempty"`
+	DueDate *time.Time `json:"dueDate,omitempty"`
 
 	// ID Unique identifier.
 	ID string `json:"id"`
@@ -13618,7 +10994,7 @@ type WorkspaceInvoice struct {
 	NextPaymentAttemptDate nullable.Nullable[time.Time] `json:"nextPaymentAttemptDate"`
 
 	// PaymentAttemptCount How many payment tries have failed so far, or null.
-	PaymentAttemptCount nullable.Nullable[float64] `json:"paymentAttemptCount"`
+	PaymentAttemptCount nullable.Nullable[int] `json:"paymentAttemptCount"`
 
 	// PaymentStatus Where payment stands, or null.
 	PaymentStatus nullable.Nullable[WorkspaceInvoicePaymentStatus] `json:"paymentStatus"`
@@ -13636,16 +11012,16 @@ type WorkspaceInvoicePaymentStatus string
 // WorkspaceInvoice_Period Month and year billed.
 type WorkspaceInvoice_Period struct {
 	// Month Month billed, as a number. Upstream does not say whether January is 0 or 1.
-	Month float64 `json:"month"`
+	Month int `json:"month"`
 
 	// Year Year billed, such as 2025.
-	Year float64 `json:"year"`
+	Year int `json:"year"`
 }
 
 // WorkspaceMember A person's membership in a workspace, with the role they hold.
 type WorkspaceMember struct {
 	// CreatedAt When the person joined the workspace (ISO 8601).
-	CreatedAt string `json:"createdAt"`
+	CreatedAt time.Time `json:"createdAt"`
 
 	// DisplayName Name shown for the person.
 	DisplayName *string `json:"displayName,omitempty"`
@@ -13738,20 +11114,20 @@ type ListBotsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// SortField Date the bots are ordered by.
-	SortField *ListBotsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
+	SortField *DateField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
 	// SortDirection Order of the bots: asc or desc.
-	SortDirection *ListBotsParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+	SortDirection *SortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// ListBotsParamsSortField defines parameters for ListBots.
-type ListBotsParamsSortField string
+// DateField defines parameters for ListBots.
+type DateField string
 
-// ListBotsParamsSortDirection defines parameters for ListBots.
-type ListBotsParamsSortDirection string
+// SortDirection defines parameters for ListBots.
+type SortDirection string
 
 // CreateBotParams defines parameters for CreateBot.
 type CreateBotParams struct {
@@ -13852,10 +11228,10 @@ type ListActionRunsParams struct {
 	IntegrationName string `form:"integrationName" json:"integrationName"`
 
 	// TimestampFrom Keep only runs at or after this instant, in ISO 8601.
-	TimestampFrom *string `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
+	TimestampFrom *time.Time `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
 
 	// TimestampUntil Keep only runs at or before this instant, in ISO 8601.
-	TimestampUntil *string `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
+	TimestampUntil *time.Time `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
@@ -13870,10 +11246,10 @@ type ListActionRunsParams struct {
 // GetBotAnalyticsParams defines parameters for GetBotAnalytics.
 type GetBotAnalyticsParams struct {
 	// StartDate Start of the period, included, in ISO 8601.
-	StartDate string `form:"startDate" json:"startDate"`
+	StartDate time.Time `form:"startDate" json:"startDate"`
 
 	// EndDate End of the period, included, in ISO 8601.
-	EndDate string `form:"endDate" json:"endDate"`
+	EndDate time.Time `form:"endDate" json:"endDate"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
@@ -13918,10 +11294,10 @@ type ListBotIssueEventsParams struct {
 // GetBotLogsParams defines parameters for GetBotLogs.
 type GetBotLogsParams struct {
 	// TimeStart Earliest instant of the window, in ISO 8601.
-	TimeStart string `form:"timeStart" json:"timeStart"`
+	TimeStart time.Time `form:"timeStart" json:"timeStart"`
 
 	// TimeEnd Latest instant of the window, in ISO 8601.
-	TimeEnd *string `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
+	TimeEnd *time.Time `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
 
 	// Level Keep only lines at this log level.
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
@@ -14008,7 +11384,7 @@ type ListPublicIntegrationsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of integrations to put on one page.
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -14026,26 +11402,20 @@ type ListPublicIntegrationsParams struct {
 	InstalledByBotID *string `form:"installedByBotId,omitempty" json:"installedByBotId,omitempty"`
 
 	// VerificationStatus Keep only integrations at this stage of review.
-	VerificationStatus *ListPublicIntegrationsParamsVerificationStatus `form:"verificationStatus,omitempty" json:"verificationStatus,omitempty"`
+	VerificationStatus *VerificationStatus `form:"verificationStatus,omitempty" json:"verificationStatus,omitempty"`
 
 	// Search Text to look for. Each result then carries a matchedOn object telling where the text was found.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
 
 	// SortBy What the results are ordered by.
-	SortBy *ListPublicIntegrationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortBy *IntegrationSortField `form:"sortBy,omitempty" json:"sortBy,omitempty"`
 
 	// Direction Order of the results: asc or desc.
-	Direction *ListPublicIntegrationsParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
+	Direction *SortDirection `form:"direction,omitempty" json:"direction,omitempty"`
 }
 
-// ListPublicIntegrationsParamsVerificationStatus defines parameters for ListPublicIntegrations.
-type ListPublicIntegrationsParamsVerificationStatus string
-
-// ListPublicIntegrationsParamsSortBy defines parameters for ListPublicIntegrations.
-type ListPublicIntegrationsParamsSortBy string
-
-// ListPublicIntegrationsParamsDirection defines parameters for ListPublicIntegrations.
-type ListPublicIntegrationsParamsDirection string
+// IntegrationSortField defines parameters for ListPublicIntegrations.
+type IntegrationSortField string
 
 // ListPublicInterfacesParams defines parameters for ListPublicInterfaces.
 type ListPublicInterfacesParams struct {
@@ -14077,8 +11447,8 @@ type ListPublicPluginsParams struct {
 	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
 
-// GetPublicPluginCodeParamsPlatform defines parameters for GetPublicPluginCode.
-type GetPublicPluginCodeParamsPlatform string
+// CodePlatform defines parameters for GetPublicPluginCode.
+type CodePlatform string
 
 // GetDereferencedPublicPluginByIDParams defines parameters for GetDereferencedPublicPluginByID.
 type GetDereferencedPublicPluginByIDParams struct {
@@ -14095,7 +11465,7 @@ type ListIntegrationsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of integrations to put on one page (an older form of pageSize).
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Name Keep only integrations with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -14113,16 +11483,16 @@ type ListIntegrationsParams struct {
 	InstalledByBotID *string `form:"installedByBotId,omitempty" json:"installedByBotId,omitempty"`
 
 	// VerificationStatus Keep only integrations at this stage of review.
-	VerificationStatus *ListIntegrationsParamsVerificationStatus `form:"verificationStatus,omitempty" json:"verificationStatus,omitempty"`
+	VerificationStatus *VerificationStatus `form:"verificationStatus,omitempty" json:"verificationStatus,omitempty"`
 
 	// Search Text to look for. Each result then carries a matchedOn object telling where the text was found.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
 
 	// SortBy What the results are ordered by.
-	SortBy *ListIntegrationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortBy *IntegrationSortField `form:"sortBy,omitempty" json:"sortBy,omitempty"`
 
 	// Direction Order of the results: asc or desc.
-	Direction *ListIntegrationsParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
+	Direction *SortDirection `form:"direction,omitempty" json:"direction,omitempty"`
 
 	// Visibility Keep only public or only private integrations.
 	Visibility *ListIntegrationsParamsVisibility `form:"visibility,omitempty" json:"visibility,omitempty"`
@@ -14133,15 +11503,6 @@ type ListIntegrationsParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// ListIntegrationsParamsVerificationStatus defines parameters for ListIntegrations.
-type ListIntegrationsParamsVerificationStatus string
-
-// ListIntegrationsParamsSortBy defines parameters for ListIntegrations.
-type ListIntegrationsParamsSortBy string
-
-// ListIntegrationsParamsDirection defines parameters for ListIntegrations.
-type ListIntegrationsParamsDirection string
 
 // ListIntegrationsParamsVisibility defines parameters for ListIntegrations.
 type ListIntegrationsParamsVisibility string
@@ -14206,10 +11567,10 @@ type UpdateIntegrationParams struct {
 // GetIntegrationLogsParams defines parameters for GetIntegrationLogs.
 type GetIntegrationLogsParams struct {
 	// TimeStart Earliest instant of the window, in ISO 8601.
-	TimeStart string `form:"timeStart" json:"timeStart"`
+	TimeStart time.Time `form:"timeStart" json:"timeStart"`
 
 	// TimeEnd Latest instant of the window, in ISO 8601.
-	TimeEnd *string `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
+	TimeEnd *time.Time `form:"timeEnd,omitempty" json:"timeEnd,omitempty"`
 
 	// Level Keep only lines at this log level.
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
@@ -14344,9 +11705,6 @@ type GetPluginCodeParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// GetPluginCodeParamsPlatform defines parameters for GetPluginCode.
-type GetPluginCodeParamsPlatform string
-
 // GetDereferencedPluginParams defines parameters for GetDereferencedPlugin.
 type GetDereferencedPluginParams struct {
 	// Interfaces For each interface alias the plugin uses, the ID of the integration that implements it. Sent as one query key per alias: interfaces.ALIAS=INTEGRATION_ID.
@@ -14386,7 +11744,7 @@ type GetMultipleUsagesParams struct {
 // GetUsageParams defines parameters for GetUsage.
 type GetUsageParams struct {
 	// Type Metered resource to read. Some types are counted per bot, others per workspace.
-	Type GetUsageParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -14395,19 +11753,19 @@ type GetUsageParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// GetUsageParamsType defines parameters for GetUsage.
-type GetUsageParamsType string
+// UsageType defines parameters for GetUsage.
+type UsageType string
 
 // ListUsageActivityParams defines parameters for ListUsageActivity.
 type ListUsageActivityParams struct {
 	// Type Metered resource to read. Some types are counted per bot, others per workspace.
-	Type ListUsageActivityParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// TimestampFrom Keep only entries recorded at or after this instant.
-	TimestampFrom *string `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
+	TimestampFrom *time.Time `form:"timestampFrom,omitempty" json:"timestampFrom,omitempty"`
 
 	// TimestampUntil Keep only entries recorded at or before this instant.
-	TimestampUntil *string `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
+	TimestampUntil *time.Time `form:"timestampUntil,omitempty" json:"timestampUntil,omitempty"`
 
 	// NextToken Token from the previous page's meta.nextToken; leave it out for the first page.
 	NextToken *NextToken `form:"nextToken,omitempty" json:"nextToken,omitempty"`
@@ -14419,13 +11777,10 @@ type ListUsageActivityParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// ListUsageActivityParamsType defines parameters for ListUsageActivity.
-type ListUsageActivityParamsType string
-
 // ListUsageActivityDailyParams defines parameters for ListUsageActivityDaily.
 type ListUsageActivityDailyParams struct {
 	// Type Metered resource to read. Some types are counted per bot, others per workspace.
-	Type ListUsageActivityDailyParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// DateFrom First day to include.
 	DateFrom *string `form:"dateFrom,omitempty" json:"dateFrom,omitempty"`
@@ -14443,20 +11798,14 @@ type ListUsageActivityDailyParams struct {
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
 
-// ListUsageActivityDailyParamsType defines parameters for ListUsageActivityDaily.
-type ListUsageActivityDailyParamsType string
-
 // ListUsageHistoryParams defines parameters for ListUsageHistory.
 type ListUsageHistoryParams struct {
 	// Type Metered resource to read. Some types are counted per bot, others per workspace.
-	Type ListUsageHistoryParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// ListUsageHistoryParamsType defines parameters for ListUsageHistory.
-type ListUsageHistoryParamsType string
 
 // ListWorkspaceMembersParams defines parameters for ListWorkspaceMembers.
 type ListWorkspaceMembersParams struct {
@@ -14590,7 +11939,7 @@ type MigrateWorkspaceToV4Params struct {
 // GetWorkspaceQuotaParams defines parameters for GetWorkspaceQuota.
 type GetWorkspaceQuotaParams struct {
 	// Type Metered resource whose limit is read.
-	Type GetWorkspaceQuotaParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -14598,9 +11947,6 @@ type GetWorkspaceQuotaParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// GetWorkspaceQuotaParamsType defines parameters for GetWorkspaceQuota.
-type GetWorkspaceQuotaParamsType string
 
 // ListWorkspaceQuotasParams defines parameters for ListWorkspaceQuotas.
 type ListWorkspaceQuotasParams struct {
@@ -14614,7 +11960,7 @@ type ListWorkspaceQuotasParams struct {
 // ListWorkspaceUsagesParams defines parameters for ListWorkspaceUsages.
 type ListWorkspaceUsagesParams struct {
 	// Type Metered resource to read.
-	Type ListWorkspaceUsagesParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -14622,14 +11968,11 @@ type ListWorkspaceUsagesParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// ListWorkspaceUsagesParamsType defines parameters for ListWorkspaceUsages.
-type ListWorkspaceUsagesParamsType string
 
 // BreakDownWorkspaceUsageByBotParams defines parameters for BreakDownWorkspaceUsageByBot.
 type BreakDownWorkspaceUsageByBotParams struct {
 	// Type Metered resource to read.
-	Type BreakDownWorkspaceUsageByBotParamsType `form:"type" json:"type"`
+	Type UsageType `form:"type" json:"type"`
 
 	// Period Which period to read; the current one when left out.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
@@ -14637,9 +11980,6 @@ type BreakDownWorkspaceUsageByBotParams struct {
 	// XWorkspaceID Workspace the call acts on. Required by workspace-level calls.
 	XWorkspaceID *WorkspaceID `json:"x-workspace-id,omitempty"`
 }
-
-// BreakDownWorkspaceUsageByBotParamsType defines parameters for BreakDownWorkspaceUsageByBot.
-type BreakDownWorkspaceUsageByBotParamsType string
 
 // CallActionParams defines parameters for CallAction.
 type CallActionParams struct {
@@ -14674,10 +12014,10 @@ type ListConversationsParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// SortField Field the results are sorted by.
-	SortField *ListConversationsParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
+	SortField *DateField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
 	// SortDirection Sort order.
-	SortDirection *ListConversationsParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+	SortDirection *SortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
 
 	// Tags Keep only resources carrying all these tags. Sent as one query key per tag: tags.KEY=VALUE.
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
@@ -14692,10 +12032,10 @@ type ListConversationsParams struct {
 	Channel *string `form:"channel,omitempty" json:"channel,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// MinMessageCount Keep only conversations holding at least this many messages.
 	MinMessageCount *int `form:"minMessageCount,omitempty" json:"minMessageCount,omitempty"`
@@ -14712,12 +12052,6 @@ type ListConversationsParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// ListConversationsParamsSortField defines parameters for ListConversations.
-type ListConversationsParamsSortField string
-
-// ListConversationsParamsSortDirection defines parameters for ListConversations.
-type ListConversationsParamsSortDirection string
 
 // CreateConversationParams defines parameters for CreateConversation.
 type CreateConversationParams struct {
@@ -14947,10 +12281,10 @@ type ListMessagesParams struct {
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15148,7 +12482,7 @@ type ListTasksParams struct {
 	ParentTaskID *string `form:"parentTaskId,omitempty" json:"parentTaskId,omitempty"`
 
 	// Status Keep only tasks in one of these statuses. Repeat the key for each status.
-	Status []ListTasksParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status []TaskStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Type Keep only tasks of this type.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
@@ -15163,8 +12497,8 @@ type ListTasksParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// ListTasksParamsStatus defines parameters for ListTasks.
-type ListTasksParamsStatus string
+// TaskStatus defines parameters for ListTasks.
+type TaskStatus string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
@@ -15229,19 +12563,19 @@ type ListUsersParams struct {
 	Tags map[string]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// AfterDate Keep only resources created at or after this instant (ISO 8601, UTC).
-	AfterDate *string `form:"afterDate,omitempty" json:"afterDate,omitempty"`
+	AfterDate *time.Time `form:"afterDate,omitempty" json:"afterDate,omitempty"`
 
 	// BeforeDate Keep only resources created at or before this instant (ISO 8601, UTC).
-	BeforeDate *string `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
+	BeforeDate *time.Time `form:"beforeDate,omitempty" json:"beforeDate,omitempty"`
 
 	// RangeField Which date afterDate and beforeDate apply to.
-	RangeField *ListUsersParamsRangeField `form:"rangeField,omitempty" json:"rangeField,omitempty"`
+	RangeField *DateField `form:"rangeField,omitempty" json:"rangeField,omitempty"`
 
 	// SortField Field the results are sorted by.
-	SortField *ListUsersParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
+	SortField *DateField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
 	// SortDirection Sort order.
-	SortDirection *ListUsersParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+	SortDirection *SortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15252,15 +12586,6 @@ type ListUsersParams struct {
 	// XIntegrationAlias Alias under which the bot installed the calling integration.
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
-
-// ListUsersParamsRangeField defines parameters for ListUsers.
-type ListUsersParamsRangeField string
-
-// ListUsersParamsSortField defines parameters for ListUsers.
-type ListUsersParamsSortField string
-
-// ListUsersParamsSortDirection defines parameters for ListUsers.
-type ListUsersParamsSortDirection string
 
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {
@@ -15343,7 +12668,7 @@ type ListWorkflowsParams struct {
 	ParentWorkflowID *string `form:"parentWorkflowId,omitempty" json:"parentWorkflowId,omitempty"`
 
 	// Statuses Keep only workflows in one of these statuses. Repeat the key for each status.
-	Statuses []ListWorkflowsParamsStatuses `form:"statuses,omitempty" json:"statuses,omitempty"`
+	Statuses []WorkflowStatus `form:"statuses,omitempty" json:"statuses,omitempty"`
 
 	// Name Keep only workflows with this name.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -15358,8 +12683,8 @@ type ListWorkflowsParams struct {
 	XIntegrationAlias *IntegrationAlias `json:"x-integration-alias,omitempty"`
 }
 
-// ListWorkflowsParamsStatuses defines parameters for ListWorkflows.
-type ListWorkflowsParamsStatuses string
+// WorkflowStatus defines parameters for ListWorkflows.
+type WorkflowStatus string
 
 // CreateWorkflowParams defines parameters for CreateWorkflow.
 type CreateWorkflowParams struct {
@@ -15433,10 +12758,10 @@ type ListFilesParams struct {
 	SortField *ListFilesParamsSortField `form:"sortField,omitempty" json:"sortField,omitempty"`
 
 	// SortDirection Sort order, ascending or descending.
-	SortDirection *ListFilesParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+	SortDirection *SortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
 
-	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	// Tags Keep only files whose tags match. Each tag key maps to a value, to a list of values (any of them matches) or to an object {not: value or list} that rules values out. The official client sends it as dotted keys: tags.KEY=VALUE, repeated for a list, and tags.KEY.not=VALUE. In Go, a map from each tag key to the values any of which matches, {"lang": {"en", "fr"}}; a key ending in .not lists the values that rule a file out, {"lang.not": {"de"}}.
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// IDs Keep only the files with these IDs, 50 at most. Repeat the key for each ID.
 	IDs []string `form:"ids,omitempty" json:"ids,omitempty"`
@@ -15456,9 +12781,6 @@ type ListFilesParams struct {
 
 // ListFilesParamsSortField defines parameters for ListFiles.
 type ListFilesParamsSortField string
-
-// ListFilesParamsSortDirection defines parameters for ListFiles.
-type ListFilesParamsSortDirection string
 
 // UpsertFileParams defines parameters for UpsertFile.
 type UpsertFileParams struct {
@@ -15481,7 +12803,7 @@ type ListKnowledgeBasesParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Tags Keep only knowledge bases whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -15532,7 +12854,7 @@ type UpdateKnowledgeBaseParams struct {
 // SearchFilesParams defines parameters for SearchFiles.
 type SearchFilesParams struct {
 	// Tags Search only files whose tags match. Same form as the tags filter of listFiles: a value, a list of values, or {not: ...}, sent as tags.KEY=VALUE.
-	Tags interface{} `form:"tags,omitempty" json:"tags,omitempty"`
+	Tags map[string][]string `form:"tags,omitempty" json:"tags,omitempty"`
 
 	// Query Text in plain language to look for in the indexed files.
 	Query string `form:"query" json:"query"`
@@ -15658,7 +12980,7 @@ type ListFilePassagesParams struct {
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Limit Largest number of passages per page: 20 when left out, 200 at most. The client of Botpress sends it besides pageSize, and Botpress does not say which wins when both are set.
-	Limit *float64 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// XBotID Bot the call acts on. Required by runtime, file and table calls unless the token already names a bot.
 	XBotID *BotID `json:"x-bot-id,omitempty"`
@@ -16393,7 +13715,11 @@ func (a *Row) UnmarshalJSON(b []byte) error {
 		a.AdditionalProperties = make(map[string]interface{})
 		for fieldName, fieldBuf := range object {
 			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
+			// Numbers stay json.Number (x-botpress-exact-numbers), exact
+			// until decoded into a Go type.
+			dec := json.NewDecoder(bytes.NewReader(fieldBuf))
+			dec.UseNumber()
+			err := dec.Decode(&fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
 			}

@@ -101,8 +101,8 @@ func report(ctx context.Context, c *client.Client, ws string, now time.Time) (*o
 			}
 		}
 		logParams := &gen.GetBotLogsParams{
-			TimeStart: now.Add(-24 * time.Hour).UTC().Format(time.RFC3339),
-			TimeEnd:   client.Ptr(now.UTC().Format(time.RFC3339)),
+			TimeStart: now.Add(-24 * time.Hour),
+			TimeEnd:   &now,
 		}
 		for line, err := range c.AllBotLogs(ctx, bot.ID, logParams) {
 			if err != nil {
@@ -114,14 +114,14 @@ func report(ctx context.Context, c *client.Client, ws string, now time.Time) (*o
 			}
 			br.logs[level]++
 		}
-		u, err := c.GetUsage(ctx, bot.ID, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeInvocationCalls, Period: &period})
+		u, err := c.GetUsage(ctx, bot.ID, &gen.GetUsageParams{Type: gen.UsageTypeInvocationCalls, Period: &period})
 		if err != nil {
 			return nil, fmt.Errorf("usage of %s: %w", bot.ID, err)
 		}
 		br.invocations = u.Usage
 		r.bots = append(r.bots, br)
 	}
-	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.GetUsageParamsTypeAiSpend, Period: &period})
+	u, err := c.GetUsage(ctx, ws, &gen.GetUsageParams{Type: gen.UsageTypeAiSpend, Period: &period})
 	if err != nil {
 		return nil, fmt.Errorf("AI spend of %s: %w", ws, err)
 	}

@@ -96,7 +96,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if t.Created {
 		fmt.Fprintf(out, "table %s: created\n", table)
 	} else {
-		fmt.Fprintf(out, "table %s: found, %.0f rows\n", table, t.Rows)
+		fmt.Fprintf(out, "table %s: found, %d rows\n", table, t.Rows)
 	}
 
 	records := leads(2500)
@@ -132,7 +132,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	// The qualified leads with a score of 90 or more, best first.
 	f := where.And(where.Eq("stage", "qualified"), where.Gte("score", 90))
 	fmt.Fprintln(out, "query:", f)
-	limit, orderBy, desc := 100, "score", gen.FindTableRowsBodyOrderDirectionDesc
+	limit, orderBy, desc := 100, "score", gen.SortDirectionDesc
 	n := 0
 	for row, err := range c.AllTableRows(ctx, table, gen.FindTableRowsBody{
 		Filter: f.Map(), Limit: &limit, OrderBy: &orderBy, OrderDirection: &desc,

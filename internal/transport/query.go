@@ -8,7 +8,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// timeType is the type of a date-time parameter (time.Time).
+var timeType = reflect.TypeFor[time.Time]()
+
+// queryTimeLayout writes a date-time parameter as JavaScript's
+// toISOString does, the form the API's own client sends: UTC, to the
+// millisecond (2025-01-02T15:04:05.000Z).
+const queryTimeLayout = "2006-01-02T15:04:05.000Z"
 
 // EncodeQuery writes the query string of a generated Params struct the way
 // the Botpress API reads it: one key per field named by its `form` tag,
@@ -77,8 +86,11 @@ func addValue(q url.Values, key string, v reflect.Value) error {
 	return nil
 }
 
-// scalar formats a string, number or boolean.
+// scalar formats a string, number, boolean or date-time.
 func scalar(v reflect.Value) (string, error) {
+	if v.Type() == timeType {
+		return v.Interface().(time.Time).UTC().Format(queryTimeLayout), nil
+	}
 	switch v.Kind() {
 	case reflect.String:
 		return v.String(), nil

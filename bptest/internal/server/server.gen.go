@@ -165,7 +165,7 @@ type ServerInterface interface {
 	GetPublicPluginByID(w http.ResponseWriter, r *http.Request, id string)
 	// GetPublicPluginCode Get a public plugin's code
 	// (GET /v1/admin/hub/plugins/{id}/code/{platform})
-	GetPublicPluginCode(w http.ResponseWriter, r *http.Request, id string, platform GetPublicPluginCodeParamsPlatform)
+	GetPublicPluginCode(w http.ResponseWriter, r *http.Request, id string, platform CodePlatform)
 	// GetDereferencedPublicPluginByID Get a public plugin with interfaces resolved
 	// (GET /v1/admin/hub/plugins/{id}/dereferenced)
 	GetDereferencedPublicPluginByID(w http.ResponseWriter, r *http.Request, id string, params GetDereferencedPublicPluginByIDParams)
@@ -252,7 +252,7 @@ type ServerInterface interface {
 	UpdatePlugin(w http.ResponseWriter, r *http.Request, id string, params UpdatePluginParams)
 	// GetPluginCode Get a plugin's code
 	// (GET /v1/admin/plugins/{id}/code/{platform})
-	GetPluginCode(w http.ResponseWriter, r *http.Request, id string, platform GetPluginCodeParamsPlatform, params GetPluginCodeParams)
+	GetPluginCode(w http.ResponseWriter, r *http.Request, id string, platform CodePlatform, params GetPluginCodeParams)
 	// GetDereferencedPlugin Get a plugin with interfaces resolved
 	// (GET /v1/admin/plugins/{id}/dereferenced)
 	GetDereferencedPlugin(w http.ResponseWriter, r *http.Request, id string, params GetDereferencedPluginParams)
@@ -3372,7 +3372,7 @@ func (siw *ServerInterfaceWrapper) GetPublicPluginCode(w http.ResponseWriter, r 
 	}
 
 	// ------------- Path parameter "platform" -------------
-	var platform GetPublicPluginCodeParamsPlatform
+	var platform CodePlatform
 
 	err = runtime.BindStyledParameterWithOptions("simple", "platform", r.PathValue("platform"), &platform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -5066,7 +5066,7 @@ func (siw *ServerInterfaceWrapper) GetPluginCode(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "platform" -------------
-	var platform GetPluginCodeParamsPlatform
+	var platform CodePlatform
 
 	err = runtime.BindStyledParameterWithOptions("simple", "platform", r.PathValue("platform"), &platform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -19280,8 +19280,8 @@ func (response GetPublicPluginByIDdefaultJSONResponse) VisitGetPublicPluginByIDR
 }
 
 type GetPublicPluginCodeRequestObject struct {
-	ID       string                            `json:"id"`
-	Platform GetPublicPluginCodeParamsPlatform `json:"platform"`
+	ID       string       `json:"id"`
+	Platform CodePlatform `json:"platform"`
 }
 
 type GetPublicPluginCodeResponseObject interface {
@@ -20934,8 +20934,8 @@ func (response UpdatePlugindefaultJSONResponse) VisitUpdatePluginResponse(w http
 }
 
 type GetPluginCodeRequestObject struct {
-	ID       string                      `json:"id"`
-	Platform GetPluginCodeParamsPlatform `json:"platform"`
+	ID       string       `json:"id"`
+	Platform CodePlatform `json:"platform"`
 	Params   GetPluginCodeParams
 }
 
@@ -31097,7 +31097,7 @@ func (sh *strictHandler) GetPublicPluginByID(w http.ResponseWriter, r *http.Requ
 }
 
 // GetPublicPluginCode operation middleware
-func (sh *strictHandler) GetPublicPluginCode(w http.ResponseWriter, r *http.Request, id string, platform GetPublicPluginCodeParamsPlatform) {
+func (sh *strictHandler) GetPublicPluginCode(w http.ResponseWriter, r *http.Request, id string, platform CodePlatform) {
 	var request GetPublicPluginCodeRequestObject
 
 	request.ID = id
@@ -31979,7 +31979,7 @@ func (sh *strictHandler) UpdatePlugin(w http.ResponseWriter, r *http.Request, id
 }
 
 // GetPluginCode operation middleware
-func (sh *strictHandler) GetPluginCode(w http.ResponseWriter, r *http.Request, id string, platform GetPluginCodeParamsPlatform, params GetPluginCodeParams) {
+func (sh *strictHandler) GetPluginCode(w http.ResponseWriter, r *http.Request, id string, platform CodePlatform, params GetPluginCodeParams) {
 	var request GetPluginCodeRequestObject
 
 	request.ID = id
