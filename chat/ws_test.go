@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,70 +44,7 @@ func TestListenWebSocketAgainstBptestDrops(t *testing.T) {
 	_, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 	require.NoError(t, err)
 
-	lctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var reconnects atomic.Int64
-	got := make(chan *chat.MessageCreated)
-	listened := make(chan error, 1)
-	go func() {
-		defer close(listened)
-		opts := fast(chat.WithWebSocket(), chat.WithOnReconnect(func(error) { reconnects.Add(1) }))
-		for s, err := range c.Listen(lctx, conv, opts...) {
-			if err != nil {
-				listened <- err
-				return
-			}
-			if m, ok := s.(*chat.MessageCreated); ok {
-				select {
-				case got <- m:
-				case <-lctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	waitFor(t, ctx, func() bool { return srv.ChatStreams() == 1 })
-
-	sendDone := make(chan error, 1)
-	echoed := make(chan struct{}, sends)
-	go func() {
-		for i := range sends {
-			if i > 0 && i < sends/2 {
-				<-echoed
-			}
-			if _, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv, Payload: message.Text(fmt.Sprintf("m%d", i))}); err != nil {
-				sendDone <- err
-				return
-			}
-			if i%5 == 2 {
-				srv.DropChatStreams()
-			}
-		}
-		sendDone <- srv.WaitChatBot(ctx)
-	}()
-	seen := map[string]int{}
-	for len(seen) < 2*sends {
-		select {
-		case m := <-got:
-			seen[m.Message.ID]++
-			require.Equal(t, 1, seen[m.Message.ID], "%s delivered twice", m.Message.ID)
-			assert.Equal(t, m.Message.UserID == srv.BotID, m.IsBot)
-			if m.IsBot {
-				echoed <- struct{}{}
-			}
-		case err := <-listened:
-			t.Fatalf("Listen ended: %v", err)
-		}
-	}
-	require.NoError(t, <-sendDone)
-	stop()
-	require.NoError(t, <-listened)
-	noReaderLeft(t)
-
-	all, err := chat.Collect(c.AllMessages(ctx, conv, nil), 0)
-	require.NoError(t, err)
-	assert.ElementsMatch(t, ids(all, func(m chatgen.Message) string { return m.ID }), slices.Collect(maps.Keys(seen)), "every message of the conversation, once")
-	assert.Positive(t, reconnects.Load())
+	listenThroughDrops(t, ctx, srv, c, c, conv, sends, func(i int) bool { return i%5 == 2 }, chat.WithWebSocket())
 }
 
 // SendAndWait and ListenConversation over WebSocket against bptest.
