@@ -1,0 +1,29 @@
+// Package testutil holds the test helpers shared by the SDK's packages.
+// Only tests import it.
+package testutil
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// OnePrefix checks that err's message says "botpress:" once, at its start.
+func OnePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	assert.True(t, strings.HasPrefix(msg, "botpress: "), "no prefix: %s", msg)
+	assert.Equal(t, 1, strings.Count(msg, "botpress:"), "repeated prefix: %s", msg)
+}
+
+// HeapInUse is the live heap after a collection.
+func HeapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
