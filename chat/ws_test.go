@@ -189,6 +189,19 @@ func wsHandshake(t *testing.T, w http.ResponseWriter, r *http.Request) (net.Conn
 	return conn, rw
 }
 
+// wsHandler answers the upgrade with wsHandshake, hands the connection to
+// f and closes it once f returns.
+func wsHandler(t *testing.T, f func(conn net.Conn, rw *bufio.ReadWriter)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, rw := wsHandshake(t, w, r)
+		if conn == nil {
+			return
+		}
+		defer conn.Close()
+		f(conn, rw)
+	}
+}
+
 // wsFrameHeader is the header of an unmasked frame from the server.
 func wsFrameHeader(fin bool, opcode byte, n uint64) []byte {
 	b0 := opcode
@@ -257,12 +270,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 	t.Run("endless message", func(t *testing.T) {
 		// Continuation frames without end: the message never finishes.
 		var wrote atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			first := true
 			writeUntilFails(conn, func() []byte {
 				op := byte(0) // continuation
@@ -271,7 +279,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 				}
 				return append(wsFrameHeader(false, op, uint64(len(filler))), filler...)
 			}, &wrote)
-		})
+		}))
 		_, err := listenOnce(guard(t), c, chat.WithMaxSignalSize(limit))
 		require.ErrorIs(t, err, chat.ErrSignalTooLarge)
 		assertNoKey(t, hostileKey, err)
@@ -280,17 +288,12 @@ func TestWebSocketHostileServers(t *testing.T) {
 	t.Run("huge frame", func(t *testing.T) {
 		// One frame that claims a terabyte, and sends it.
 		var wrote atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			if _, err := conn.Write(wsFrameHeader(true, 1, 1<<40)); err != nil {
 				return
 			}
 			writeUntilFails(conn, func() []byte { return filler }, &wrote)
-		})
+		}))
 		_, err := listenOnce(guard(t), c, chat.WithMaxSignalSize(limit))
 		require.ErrorIs(t, err, chat.ErrSignalTooLarge)
 	})
@@ -341,14 +344,11 @@ func TestWebSocketHostileServers(t *testing.T) {
 				http.Error(w, `{"code":401,"type":"Unauthorized","message":"no key"}`, http.StatusUnauthorized)
 				return
 			}
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
-			conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
-			conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1000)))
-			io.Copy(io.Discard, conn)
+			wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
+				conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
+				conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1000)))
+				io.Copy(io.Discard, conn)
+			})(w, r)
 		})
 		got, err := listenOnce(guard(t), c)
 		require.NoError(t, err)
@@ -403,12 +403,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 		// answered, never yielded, and the signal comes. That a ping
 		// resets the watchdog is TestWebSocketPingTouches'.
 		var pongs atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, rw := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, rw *bufio.ReadWriter) {
 			for range 20 {
 				if _, err := conn.Write(wsFrame(9, []byte("p"))); err != nil {
 					return
@@ -424,7 +419,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 			conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
 			conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1001)))
 			io.Copy(io.Discard, conn)
-		})
+		}))
 		got, err := listenOnce(guard(t), c, chat.WithWatchdog(0))
 		require.NoError(t, err, "ended as the server closed it, going away")
 		assert.Len(t, got, 1)
@@ -432,18 +427,13 @@ func TestWebSocketHostileServers(t *testing.T) {
 	})
 
 	t.Run("close with an error status", func(t *testing.T) {
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			conn.Write(wsFrame(1, []byte("ping")))
 			conn.Write(wsFrame(1, []byte("not json")))
 			conn.Write(wsFrame(2, []byte{0, 1, 2}))
 			conn.Write(wsFrame(8, append(binary.BigEndian.AppendUint16(nil, 1011), "overloaded"...)))
 			io.Copy(io.Discard, conn)
-		})
+		}))
 		got, err := listenOnce(guard(t), c)
 		assert.Empty(t, got, "keep-alive, bad JSON and binary frames skipped")
 		require.Error(t, err)
