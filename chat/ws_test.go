@@ -26,6 +26,7 @@ import (
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -443,9 +444,8 @@ func TestWebSocketHostileServers(t *testing.T) {
 
 // The key is in no log record either, whatever fails.
 func TestWebSocketKeyNotLogged(t *testing.T) {
-	var logs bytes.Buffer
-	lw := &lockedWriter{w: &logs} // webhook_test.go
-	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs testutil.SyncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A closed server: the connection is refused.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
@@ -465,8 +465,6 @@ func TestWebSocketKeyNotLogged(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, reasons)
-	lw.mu.Lock()
-	defer lw.mu.Unlock()
 	require.NotEmpty(t, logs.String())
 	for _, err := range reasons {
 		assertNoKey(t, hostileKey, err)

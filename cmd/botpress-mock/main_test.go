@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,20 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestRun(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
@@ -46,7 +33,7 @@ func TestRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-bot", "bot_cli000000000000000000000000",
@@ -120,11 +107,11 @@ func TestRunBadFlags(t *testing.T) {
 // startMock runs botpress-mock with args until the test ends, and returns
 // the settings lines it printed on stdout (up to BP_CHAT_WEBHOOK_ID, the
 // last), and its log.
-func startMock(t *testing.T, args ...string) (lines []string, logs *syncBuffer) {
+func startMock(t *testing.T, args ...string) (lines []string, logs *testutil.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	logs = &syncBuffer{}
+	logs = &testutil.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, logs)
