@@ -111,13 +111,19 @@ func notReturned[T any](t *testing.T, done <-chan waitResult[T], what string) {
 	}
 }
 
+// startIndexingHeld starts bptest with the files' indexing held: it takes
+// an hour, on a clock that stands still, until CompleteIndexing ends it.
+func startIndexingHeld(t *testing.T) *bptest.Server {
+	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+	return bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
+}
+
 // TestWaitFileIndexedDrivenByTest holds the files' indexing (bptest's clock
 // stands still), sees the client poll, then ends each indexing with
 // CompleteIndexing: the wait returns once all have ended, with the failed
 // ones named and why.
 func TestWaitFileIndexedDrivenByTest(t *testing.T) {
-	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
-	srv := bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
+	srv := startIndexingHeld(t)
 	spy := newWaitSpy()
 	c := spy.client(srv)
 	good := waitUpload(t, c, "guide.md", "text/markdown", "# Guide\n\nHello.\n\nWorld.", true)
@@ -207,8 +213,7 @@ func TestWaitFileIndexedNotIndexable(t *testing.T) {
 // TestWaitFileIndexedContextEnds: the context ends while files are still
 // pending; the error wraps the context's and names them.
 func TestWaitFileIndexedContextEnds(t *testing.T) {
-	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
-	srv := bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
+	srv := startIndexingHeld(t)
 	spy := newWaitSpy()
 	c := spy.client(srv)
 	id := waitUpload(t, c, "slow.txt", "text/plain", "slow", true)
