@@ -252,6 +252,16 @@ func TestWaitFileIndexedRateLimited(t *testing.T) {
 	assert.Contains(t, err.Error(), "listFiles")
 }
 
+// startTableJobsHeld starts bptest with its table jobs held
+// (WithTableJobsHeld) and a client watched by a waitSpy, and makes the
+// table of waitTable.
+func startTableJobsHeld(t *testing.T) (*bptest.Server, *waitSpy, *client.Client, string) {
+	srv := bptest.Start(t, bptest.WithTableJobsHeld())
+	spy := newWaitSpy()
+	c := spy.client(srv)
+	return srv, spy, c, waitTable(t, c)
+}
+
 // waitTable makes a table with two rows for the table job tests.
 func waitTable(t *testing.T, c *client.Client) string {
 	t.Helper()
@@ -269,10 +279,7 @@ func waitTable(t *testing.T, c *client.Client) string {
 // sees the client poll, releases it: the wait returns the completed job
 // with its output file.
 func TestWaitTableJobExport(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	srv, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 	exp, err := c.ExportTable(ctx, table, nil)
 	require.NoError(t, err)
@@ -305,10 +312,7 @@ func TestWaitTableJobExport(t *testing.T) {
 // TestWaitTableJobImportFails: an import whose file has a refused row
 // fails; the wait says so once the job is released.
 func TestWaitTableJobImportFails(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	srv, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "rows.csv", ContentType: client.Ptr("text/csv")},
 		client.FileFromBytes([]byte("name,n\nLin,3\nMo,three\n")))
@@ -335,10 +339,7 @@ func TestWaitTableJobImportFails(t *testing.T) {
 // TestWaitTableJobEdges: an unknown job, a context that ends while the job
 // runs, arguments missing.
 func TestWaitTableJobEdges(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	_, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 
 	_, err := c.WaitTableJob(ctx, table, "job_unknown")
