@@ -54,17 +54,7 @@ func TestChatWalkers(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := 0
-	var last error
-	for _, err := range c.AllConversations(ctx, nil) {
-		if err != nil {
-			last = err
-			break
-		}
-		if n++; n == 150 {
-			cancel()
-		}
-	}
+	n, last := testutil.CancelAt(c.AllConversations(ctx, nil), 150, cancel, nil)
 	assert.Equal(t, 150, n)
 	require.ErrorIs(t, last, context.Canceled)
 	testutil.OnePrefix(t, last)

@@ -361,19 +361,9 @@ func TestWalkStopsAtOnceWhenCancelled(t *testing.T) {
 	c := newClient(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := 0
-	var last error
-	for conv, err := range c.AllConversations(ctx, nil) {
-		if err != nil {
-			last = err
-			break
-		}
-		n++
+	n, last := testutil.CancelAt(c.AllConversations(ctx, nil), 150, cancel, func(n int, conv gen.Conversation) {
 		assert.Equal(t, fmt.Sprintf("conv_%d", n-1), conv.ID)
-		if n == 150 {
-			cancel()
-		}
-	}
+	})
 	assert.Equal(t, 150, n, "no item after the cancel")
 	require.ErrorIs(t, last, context.Canceled)
 	testutil.OnePrefix(t, last)

@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"bytes"
+	"iter"
 	"runtime"
 	"strings"
 	"sync"
@@ -49,4 +50,24 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// CancelAt walks seq until it yields an error or ends, calling each (if
+// not nil) with every item and its number from 1, and cancel once the
+// item numbered at has come. It returns how many items came and the error
+// that ended the walk.
+func CancelAt[T any](seq iter.Seq2[T, error], at int, cancel func(), each func(n int, item T)) (n int, last error) {
+	for item, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		n++
+		if each != nil {
+			each(n, item)
+		}
+		if n == at {
+			cancel()
+		}
+	}
+	return n, nil
 }
