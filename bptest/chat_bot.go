@@ -202,19 +202,30 @@ func (s *Server) chatReply(ctx context.Context, m IncomingMessage, replies []mes
 	}
 }
 
+// chatBotConversation is the Chat bot and the ID of m's conversation,
+// s.mu held; false if the bot or the conversation is gone.
+func (s *Server) chatBotConversation(m IncomingMessage) (*botState, string, bool) {
+	b := s.state.bots[s.BotID]
+	if b == nil {
+		return nil, "", false
+	}
+	conv, ok := b.conversations.get(m.RuntimeConversationID)
+	if !ok {
+		return nil, "", false
+	}
+	return b, conv.ID, true
+}
+
 // chatReplyMessage creates one reply of the bot, with metadata if not nil;
 // false if the conversation is gone.
 func (s *Server) chatReplyMessage(m IncomingMessage, i int, p message.Payload, metadata *chatgen.MessageMetadata) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	b, _, ok := s.chatBotConversation(m)
+	if !ok {
+		return false
+	}
 	st := s.state
-	b := st.bots[s.BotID]
-	if b == nil {
-		return false
-	}
-	if _, ok := b.conversations.get(m.RuntimeConversationID); !ok {
-		return false
-	}
 	raw, err := runtimePayload(p, metadata)
 	if err != nil {
 		s.recordViolation(fmt.Sprintf("the Chat bot's reply %d to message %s: %v", i, m.ID, err))

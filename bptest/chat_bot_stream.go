@@ -134,17 +134,12 @@ func (s *Server) chatStreamReply(ctx context.Context, m IncomingMessage, i int, 
 func (s *Server) chatBotSignal(m IncomingMessage, signal func(*state) any) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.state
-	b := st.bots[s.BotID]
-	if b == nil {
-		return false
-	}
-	conv, ok := b.conversations.get(m.RuntimeConversationID)
+	_, convID, ok := s.chatBotConversation(m)
 	if !ok {
 		return false
 	}
-	if sig := signal(st); sig != nil {
-		s.chatHub.publish(conv.ID, sig)
+	if sig := signal(s.state); sig != nil {
+		s.chatHub.publish(convID, sig)
 	}
 	return true
 }

@@ -245,6 +245,29 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 		}
 		return rc.Flush() == nil
 	}
+	if s.pumpChatStream(c, st, send, ctx.Done()) == streamDropped {
+		dropConnection(w)
+	}
+	return 0, nil, nil
+}
+
+// streamEnd is how pumpChatStream ended.
+type streamEnd int
+
+const (
+	streamGone    streamEnd = iota // a write failed, or the client went away
+	streamDropped                  // cut by a fault, or dropped (DropChatStreams)
+	streamEnded                    // ended, the signals sent before it written
+)
+
+// pumpChatStream writes the signals of st with send, shaped by its delta
+// faults, and a keep-alive ("ping") after each quiet chatKeepAlive, until
+// the stream is cut (Fault.DropStreamAfter, DropStreamAfterDeltas: it is
+// unsubscribed first, so that ChatStreams no longer counts it once its
+// client sees the drop), dropped, ended (the signals sent before still go
+// out), a write fails or gone is closed. The SSE and WebSocket transports
+// share it; each ends its connection as the result says.
+func (s *Server) pumpChatStream(c *chatCall, st *chatStream, send func([]byte) bool, gone <-chan struct{}) streamEnd {
 	keepAlive := s.settings.chatKeepAlive
 	idle := time.NewTimer(keepAlive)
 	defer idle.Stop()
@@ -256,7 +279,7 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 			out, cut := shaper.shape(data)
 			for _, data := range out {
 				if !send(data) {
-					return 0, nil, nil
+					return streamGone
 				}
 				sent++
 				if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
@@ -265,16 +288,13 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 				}
 			}
 			if cut {
-				// Forgotten before the drop: once its client sees the
-				// drop, ChatStreams no longer counts the stream.
 				s.chatHub.unsubscribe(st)
-				dropConnection(w)
-				return 0, nil, nil
+				return streamDropped
 			}
 			idle.Reset(keepAlive)
 		case <-idle.C:
 			if !send([]byte("ping")) {
-				return 0, nil, nil
+				return streamGone
 			}
 			idle.Reset(keepAlive)
 		case <-st.stop:
@@ -282,28 +302,26 @@ func (s *Server) chatListen(ctx context.Context, c *chatCall) (int, any, error) 
 			dropped := st.dropped
 			s.chatHub.mu.Unlock()
 			if dropped {
-				dropConnection(w)
-				return 0, nil, nil
+				return streamDropped
 			}
-			// Ended: the signals sent before still go out.
 			for {
 				select {
 				case data := <-st.signals:
 					out, _ := shaper.shape(data)
 					for _, data := range out {
 						if !send(data) {
-							return 0, nil, nil
+							return streamGone
 						}
 					}
 				default:
 					if held := shaper.flush(); held != nil {
 						send(held)
 					}
-					return 0, nil, nil
+					return streamEnded
 				}
 			}
-		case <-ctx.Done():
-			return 0, nil, nil
+		case <-gone:
+			return streamGone
 		}
 	}
 }

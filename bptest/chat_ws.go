@@ -112,63 +112,9 @@ func (s *Server) chatListenWebSocket(c *chatCall, st *chatStream) {
 		defer cancel()
 		return ws.Write(ctx, websocket.MessageText, data) == nil
 	}
-	keepAlive := s.settings.chatKeepAlive
-	idle := time.NewTimer(keepAlive)
-	defer idle.Stop()
-	sent := 0
-	shaper := &deltaShaper{faults: c.stream} // the delta faults, as for SSE
-	for {
-		select {
-		case data := <-st.signals:
-			out, cut := shaper.shape(data)
-			for _, data := range out {
-				if !send(data) {
-					return
-				}
-				sent++
-				if c.dropStreamAfter > 0 && sent >= c.dropStreamAfter {
-					cut = true
-					break
-				}
-			}
-			if cut {
-				s.chatHub.unsubscribe(st) // forgotten before the drop, as for SSE
-				return                    // CloseNow: no close frame
-			}
-			idle.Reset(keepAlive)
-		case <-idle.C:
-			if !send([]byte("ping")) {
-				return
-			}
-			idle.Reset(keepAlive)
-		case <-st.stop:
-			s.chatHub.mu.Lock()
-			dropped := st.dropped
-			s.chatHub.mu.Unlock()
-			if dropped {
-				return
-			}
-		drain:
-			for {
-				select {
-				case data := <-st.signals:
-					out, _ := shaper.shape(data)
-					for _, data := range out {
-						if !send(data) {
-							return
-						}
-					}
-				default:
-					if held := shaper.flush(); held != nil {
-						send(held)
-					}
-					break drain
-				}
-			}
-			_ = ws.Close(websocket.StatusNormalClosure, "")
-			return
-		case <-gone.Done():
-			return
-		}
+	// Ended, it is closed normally; dropped or gone, by CloseNow (deferred):
+	// no close frame. The delta faults apply as for SSE (chat_stream.go).
+	if s.pumpChatStream(c, st, send, gone.Done()) == streamEnded {
+		_ = ws.Close(websocket.StatusNormalClosure, "")
 	}
 }

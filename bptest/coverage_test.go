@@ -1,7 +1,6 @@
 package bptest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/botpress-go/sdk/api"
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
 
 var updateCoverage = flag.Bool("update-coverage", false, "rewrite docs/testing.md's bptest coverage table from the code")
@@ -214,24 +213,6 @@ func renderCoverage(spec, kinds map[string]string) string {
 	return b.String()
 }
 
-// lockedBuffer is a log destination for a server's logger.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // trivialCannedOperation returns a canned operation that a bare GET calls:
 // no path or required query parameter, no body, no header but the scope
 // ones. Which one depends on what is still canned.
@@ -280,7 +261,7 @@ func TestExampleAnswersAreMarkedAndRefusedInStrictMode(t *testing.T) {
 		return resp, body
 	}
 
-	var logs lockedBuffer
+	var logs testutil.SyncBuffer
 	srv := bptest.Start(t, bptest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	resp, _ := get(srv, path)
 	assert.Less(t, resp.StatusCode, 300, op)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -321,13 +322,13 @@ func TestAssembleHostileServer(t *testing.T) {
 	}
 	c := f.client(t)
 	const n = 6_000
-	base := liveHeap()
+	base := testutil.HeapInUse()
 	var peak uint64
 	consumed := 0
 	source := func(yield func(chat.Signal, error) bool) {
 		for s, err := range c.Listen(ctx, fkConv, fast()...) {
 			if consumed++; consumed == n {
-				peak = liveHeap() // the assembler holds what it holds
+				peak = testutil.HeapInUse() // the assembler holds what it holds
 				return
 			}
 			if !yield(s, err) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +19,7 @@ import (
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
 	"github.com/botpress-go/sdk/client"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -300,12 +300,12 @@ func TestListenEndlessPagingHeap(t *testing.T) {
 	var peak atomic.Uint64
 	h.onList = func(n int) {
 		if int32(n) == last {
-			peak.Store(liveHeap())
+			peak.Store(testutil.HeapInUse())
 		}
 	}
-	base := liveHeap()
+	base := testutil.HeapInUse()
 	_, errs := listenErrs(t, h.client(t), chat.WithHistory())
-	after := liveHeap()
+	after := testutil.HeapInUse()
 	require.Len(t, errs, 1)
 	require.ErrorIs(t, errs[0], chat.ErrRecoveryLimit)
 	require.Equal(t, last, h.lists.Load())
@@ -314,14 +314,6 @@ func TestListenEndlessPagingHeap(t *testing.T) {
 	assert.Less(t, grew, int64(64<<20), "peak heap growth")
 	assert.Less(t, int64(after)-int64(base), int64(4<<20), "heap kept after Listen ended")
 	noReaderLeft(t)
-}
-
-// liveHeap is the heap in use after a collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }
 
 // A walk's bounds are options, checked.

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,9 +297,24 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 	_, err = c.AddParticipant(ctx, conv, chatgen.AddParticipantBody{UserID: "bob"})
 	require.NoError(t, err)
 
+	seen, reconnects := listenThroughDrops(t, ctx, srv, c, bob, conv, sends, func(i int) bool { return i%7 == 3 })
+	t.Logf("%d messages, %d reconnections, %d faults", seen, reconnects, srv.FaultHits())
+}
+
+// listenThroughDrops listens to conv with c while sender sends sends
+// messages to the echo bot, the first half one at a time after the echo of
+// the one before was delivered (so that streams carry signals until
+// dropped), the second half in a burst (so that recoveries find many), and
+// the test drops bptest's streams after the sends for which drop holds.
+// It checks that each message is delivered once, the bot's marked IsBot,
+// that cancelling leaves no reader behind, that every message of the
+// conversation was delivered, and that Listen reconnected; it returns how
+// many messages were delivered and how many reconnections there were.
+func listenThroughDrops(t *testing.T, ctx context.Context, srv *bptest.Server, c, sender *chat.Client, conv string, sends int, drop func(i int) bool, opts ...chat.ListenOption) (delivered int, reconnects int64) {
+	t.Helper()
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
-	var reconnects int
+	var reconnected atomic.Int64
 	type delivery struct {
 		id    string
 		isBot bool
@@ -308,7 +324,8 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 	listened := make(chan error, 1)
 	go func() {
 		defer close(listened)
-		for s, err := range c.Listen(lctx, conv, fast(chat.WithOnReconnect(func(error) { reconnects++ }))...) {
+		opts := fast(append(slices.Clip(opts), chat.WithOnReconnect(func(error) { reconnected.Add(1) }))...)
+		for s, err := range c.Listen(lctx, conv, opts...) {
 			if err != nil {
 				listened <- err
 				return
@@ -324,9 +341,6 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 	}()
 	waitFor(t, ctx, func() bool { return srv.ChatStreams() == 1 })
 
-	// The first half is sent one at a time, each after the echo of the one
-	// before was delivered (so that streams carry signals until dropped);
-	// the second half in a burst (so that recoveries find many).
 	echoed := make(chan struct{}, sends)
 	sendDone := make(chan error, 1)
 	go func() {
@@ -334,11 +348,11 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 			if i > 0 && i < sends/2 {
 				<-echoed
 			}
-			if _, err := bob.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv, Payload: message.Text(fmt.Sprintf("m%d", i))}); err != nil {
+			if _, err := sender.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv, Payload: message.Text(fmt.Sprintf("m%d", i))}); err != nil {
 				sendDone <- err
 				return
 			}
-			if i%7 == 3 {
+			if drop(i) {
 				srv.DropChatStreams()
 			}
 		}
@@ -366,8 +380,8 @@ func TestListenAgainstBptestDrops(t *testing.T) {
 	all, err := chat.Collect(c.AllMessages(ctx, conv, nil), 0)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, ids(all, func(m chatgen.Message) string { return m.ID }), slices.Collect(maps.Keys(seen)), "every message of the conversation, once")
-	assert.Positive(t, reconnects)
-	t.Logf("%d messages, %d reconnections, %d faults", len(seen), reconnects, srv.FaultHits())
+	assert.Positive(t, reconnected.Load())
+	return len(seen), reconnected.Load()
 }
 
 // SendAndWait against bptest's echo bot, and the errors a user sees.

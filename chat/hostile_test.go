@@ -16,16 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/chat"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
-
-// onePrefix checks that err's message says "botpress:" once, at its start.
-func onePrefix(t *testing.T, err error) {
-	t.Helper()
-	require.Error(t, err)
-	msg := err.Error()
-	assert.True(t, strings.HasPrefix(msg, "botpress: "), "no prefix: %s", msg)
-	assert.Equal(t, 1, strings.Count(msg, "botpress:"), "repeated prefix: %s", msg)
-}
 
 func TestConnectErrorHasOnePrefix(t *testing.T) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +26,7 @@ func TestConnectErrorHasOnePrefix(t *testing.T) {
 	}))
 	t.Cleanup(s.Close)
 	_, err := chat.Connect(context.Background(), "", chat.WithBaseURL(s.URL), chat.WithMaxRetries(0))
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 	assert.Equal(t, "botpress: connect: createUser: 400 InvalidPayload: no", err.Error())
 }
 
@@ -62,20 +54,10 @@ func TestChatWalkers(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := 0
-	var last error
-	for _, err := range c.AllConversations(ctx, nil) {
-		if err != nil {
-			last = err
-			break
-		}
-		if n++; n == 150 {
-			cancel()
-		}
-	}
+	n, last := testutil.CancelAt(c.AllConversations(ctx, nil), 150, cancel, nil)
 	assert.Equal(t, 150, n)
 	require.ErrorIs(t, last, context.Canceled)
-	onePrefix(t, last)
+	testutil.OnePrefix(t, last)
 
 	empty.Store(true)
 	last = nil
@@ -96,5 +78,5 @@ func TestChatMissingRequiredField(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.GetConversation(context.Background(), "conv_1")
 	require.ErrorIs(t, err, chat.ErrMalformedResponse)
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -214,7 +215,7 @@ func TestListenWatchdog(t *testing.T) {
 		got = err
 	}
 	assert.ErrorIs(t, got, chat.ErrStreamSilent)
-	onePrefix(t, got) // not "botpress: listenConversation: botpress: the stream..."
+	testutil.OnePrefix(t, got) // not "botpress: listenConversation: botpress: the stream..."
 }
 
 // Keep-alives and comments keep a stream alive past the watchdog, and are

@@ -177,26 +177,38 @@ func (cn *conn) each(ctx context.Context, f func(Signal) bool) error {
 		if ev.name != "message" || string(ev.data) == "ping" {
 			continue
 		}
-		sig, err := decodeSignal(ev.data)
-		if err != nil {
-			if cn.logger != nil {
-				cn.logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
-			}
-			continue
-		}
-		if cn.watchdog != nil {
-			cn.watchdog.Stop()
-		}
-		if !f(sig) {
-			return errStopped
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if cn.watchdog != nil {
-			cn.watchdog.Reset(cn.wait)
+		if err := yieldSignal(ctx, ev.data, cn.logger, cn.watchdog, cn.wait, f); err != nil {
+			return err
 		}
 	}
+}
+
+// yieldSignal decodes the data of a signal and hands it to f, the
+// watchdog (if any) stopped while f runs and rearmed for wait after; data
+// that does not decode is logged (if logger is set) and skipped. Both
+// transports read their signals through it. It returns errStopped when f
+// says stop, ctx's error when ctx ended meanwhile, nil to read on.
+func yieldSignal(ctx context.Context, data []byte, logger *slog.Logger, watchdog *time.Timer, wait time.Duration, f func(Signal) bool) error {
+	sig, err := decodeSignal(data)
+	if err != nil {
+		if logger != nil {
+			logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
+		}
+		return nil
+	}
+	if watchdog != nil {
+		watchdog.Stop()
+	}
+	if !f(sig) {
+		return errStopped
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if watchdog != nil {
+		watchdog.Reset(wait)
+	}
+	return nil
 }
 
 // gotThrough reports whether a byte of the stream came.

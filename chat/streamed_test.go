@@ -143,6 +143,20 @@ var transports = []struct {
 	{"websocket", []chat.ListenOption{chat.WithWebSocket()}},
 }
 
+// deltaFaultReplies are the lines converse and hookConverse give for the
+// streaming bot's reply to "hi" with each delta fault, whether the signals
+// come by Listen or by webhook.
+var deltaFaultReplies = []struct {
+	name  string
+	fault bptest.DeltaFault
+	want  []string
+}{
+	{"in order", "", []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
+	{"dropped", bptest.DeltasDrop, []string{"text a", "message abc streamed", "message after"}},
+	{"reordered", bptest.DeltasReorder, []string{"text ab", "text abc", "message abc streamed", "message after"}},
+	{"repeated", bptest.DeltasRepeat, []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
+}
+
 // The text grows piece by piece, the final message comes once (Listen
 // yields it twice: message_stream_complete, message_created), with each of
 // the delta faults, over SSE and over WebSocket.
@@ -153,16 +167,7 @@ func TestStreamedReply(t *testing.T) {
 }
 
 func testStreamedReply(t *testing.T, opts []chat.ListenOption) {
-	for _, tc := range []struct {
-		name  string
-		fault bptest.DeltaFault
-		want  []string
-	}{
-		{"in order", "", []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
-		{"dropped", bptest.DeltasDrop, []string{"text a", "message abc streamed", "message after"}},
-		{"reordered", bptest.DeltasReorder, []string{"text ab", "text abc", "message abc streamed", "message after"}},
-		{"repeated", bptest.DeltasRepeat, []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
-	} {
+	for _, tc := range deltaFaultReplies {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := bptest.Start(t)
 			srv.OnMessage(streamingBot(nil))

@@ -99,16 +99,7 @@ func hookConverse(t *testing.T, hook bptest.ChatWebhook, texts ...string) ([]str
 // The text grows piece by piece, the final message comes once (delivered
 // twice: message_stream_complete, message_created), with each delta fault.
 func TestWebhookStreamedReply(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		fault bptest.DeltaFault
-		want  []string
-	}{
-		{"in order", "", []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
-		{"dropped", bptest.DeltasDrop, []string{"text a", "message abc streamed", "message after"}},
-		{"reordered", bptest.DeltasReorder, []string{"text ab", "text abc", "message abc streamed", "message after"}},
-		{"repeated", bptest.DeltasRepeat, []string{"text a", "text ab", "text abc", "message abc streamed", "message after"}},
-	} {
+	for _, tc := range deltaFaultReplies {
 		t.Run(tc.name, func(t *testing.T) {
 			got, srv := hookConverse(t, bptest.ChatWebhook{Deltas: tc.fault}, "hi")
 			assert.Equal(t, tc.want, got)

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/chat"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -60,20 +61,9 @@ func (rc *recorded) got() []chat.Signal {
 	return append([]chat.Signal(nil), rc.sigs...)
 }
 
-// slogTo logs to b, as text. b is written under its own lock.
-func slogTo(b *strings.Builder) *slog.Logger {
-	return slog.New(slog.NewTextHandler(&lockedWriter{w: b}, nil))
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// slogTo logs to b, as text.
+func slogTo(b *testutil.SyncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, nil))
 }
 
 func newHook(t *testing.T, rc *recorded, opts ...chat.WebhookOption) *chat.WebhookHandler {
@@ -203,7 +193,7 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 // The function's error is a 500, whose body does not carry its text.
 func TestWebhookHandlerFunctionError(t *testing.T) {
 	rc := &recorded{err: errors.New("database down: password=hunter2")}
-	var logs strings.Builder
+	var logs testutil.SyncBuffer
 	h := newHook(t, rc, chat.WithWebhookLogger(slogTo(&logs)))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, hookRequest(hookMessage))

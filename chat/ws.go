@@ -287,24 +287,8 @@ func (wc *wsConn) each(ctx context.Context, f func(Signal) bool) error {
 		if data == nil || string(data) == "ping" {
 			continue
 		}
-		sig, err := decodeSignal(data)
-		if err != nil {
-			if wc.logger != nil {
-				wc.logger.LogAttrs(ctx, slog.LevelWarn, "botpress stream: signal skipped", slog.String("error", err.Error()))
-			}
-			continue
-		}
-		if wc.watchdog != nil {
-			wc.watchdog.Stop()
-		}
-		if !f(sig) {
-			return errStopped
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if wc.watchdog != nil {
-			wc.watchdog.Reset(wc.wait)
+		if err := yieldSignal(ctx, data, wc.logger, wc.watchdog, wc.wait, f); err != nil {
+			return err
 		}
 	}
 }

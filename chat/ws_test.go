@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,6 +26,7 @@ import (
 	"github.com/botpress-go/sdk/chat"
 	"github.com/botpress-go/sdk/chat/chatgen"
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/testutil"
 	"github.com/botpress-go/sdk/message"
 )
 
@@ -46,70 +45,7 @@ func TestListenWebSocketAgainstBptestDrops(t *testing.T) {
 	_, err := c.CreateConversation(ctx, chatgen.CreateConversationBody{ID: chat.Ptr(conv)})
 	require.NoError(t, err)
 
-	lctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var reconnects atomic.Int64
-	got := make(chan *chat.MessageCreated)
-	listened := make(chan error, 1)
-	go func() {
-		defer close(listened)
-		opts := fast(chat.WithWebSocket(), chat.WithOnReconnect(func(error) { reconnects.Add(1) }))
-		for s, err := range c.Listen(lctx, conv, opts...) {
-			if err != nil {
-				listened <- err
-				return
-			}
-			if m, ok := s.(*chat.MessageCreated); ok {
-				select {
-				case got <- m:
-				case <-lctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	waitFor(t, ctx, func() bool { return srv.ChatStreams() == 1 })
-
-	sendDone := make(chan error, 1)
-	echoed := make(chan struct{}, sends)
-	go func() {
-		for i := range sends {
-			if i > 0 && i < sends/2 {
-				<-echoed
-			}
-			if _, err := c.CreateMessage(ctx, chatgen.CreateMessageBody{ConversationID: conv, Payload: message.Text(fmt.Sprintf("m%d", i))}); err != nil {
-				sendDone <- err
-				return
-			}
-			if i%5 == 2 {
-				srv.DropChatStreams()
-			}
-		}
-		sendDone <- srv.WaitChatBot(ctx)
-	}()
-	seen := map[string]int{}
-	for len(seen) < 2*sends {
-		select {
-		case m := <-got:
-			seen[m.Message.ID]++
-			require.Equal(t, 1, seen[m.Message.ID], "%s delivered twice", m.Message.ID)
-			assert.Equal(t, m.Message.UserID == srv.BotID, m.IsBot)
-			if m.IsBot {
-				echoed <- struct{}{}
-			}
-		case err := <-listened:
-			t.Fatalf("Listen ended: %v", err)
-		}
-	}
-	require.NoError(t, <-sendDone)
-	stop()
-	require.NoError(t, <-listened)
-	noReaderLeft(t)
-
-	all, err := chat.Collect(c.AllMessages(ctx, conv, nil), 0)
-	require.NoError(t, err)
-	assert.ElementsMatch(t, ids(all, func(m chatgen.Message) string { return m.ID }), slices.Collect(maps.Keys(seen)), "every message of the conversation, once")
-	assert.Positive(t, reconnects.Load())
+	listenThroughDrops(t, ctx, srv, c, c, conv, sends, func(i int) bool { return i%5 == 2 }, chat.WithWebSocket())
 }
 
 // SendAndWait and ListenConversation over WebSocket against bptest.
@@ -254,6 +190,19 @@ func wsHandshake(t *testing.T, w http.ResponseWriter, r *http.Request) (net.Conn
 	return conn, rw
 }
 
+// wsHandler answers the upgrade with wsHandshake, hands the connection to
+// f and closes it once f returns.
+func wsHandler(t *testing.T, f func(conn net.Conn, rw *bufio.ReadWriter)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, rw := wsHandshake(t, w, r)
+		if conn == nil {
+			return
+		}
+		defer conn.Close()
+		f(conn, rw)
+	}
+}
+
 // wsFrameHeader is the header of an unmasked frame from the server.
 func wsFrameHeader(fin bool, opcode byte, n uint64) []byte {
 	b0 := opcode
@@ -322,12 +271,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 	t.Run("endless message", func(t *testing.T) {
 		// Continuation frames without end: the message never finishes.
 		var wrote atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			first := true
 			writeUntilFails(conn, func() []byte {
 				op := byte(0) // continuation
@@ -336,7 +280,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 				}
 				return append(wsFrameHeader(false, op, uint64(len(filler))), filler...)
 			}, &wrote)
-		})
+		}))
 		_, err := listenOnce(guard(t), c, chat.WithMaxSignalSize(limit))
 		require.ErrorIs(t, err, chat.ErrSignalTooLarge)
 		assertNoKey(t, hostileKey, err)
@@ -345,17 +289,12 @@ func TestWebSocketHostileServers(t *testing.T) {
 	t.Run("huge frame", func(t *testing.T) {
 		// One frame that claims a terabyte, and sends it.
 		var wrote atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			if _, err := conn.Write(wsFrameHeader(true, 1, 1<<40)); err != nil {
 				return
 			}
 			writeUntilFails(conn, func() []byte { return filler }, &wrote)
-		})
+		}))
 		_, err := listenOnce(guard(t), c, chat.WithMaxSignalSize(limit))
 		require.ErrorIs(t, err, chat.ErrSignalTooLarge)
 	})
@@ -406,14 +345,11 @@ func TestWebSocketHostileServers(t *testing.T) {
 				http.Error(w, `{"code":401,"type":"Unauthorized","message":"no key"}`, http.StatusUnauthorized)
 				return
 			}
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
-			conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
-			conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1000)))
-			io.Copy(io.Discard, conn)
+			wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
+				conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
+				conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1000)))
+				io.Copy(io.Discard, conn)
+			})(w, r)
 		})
 		got, err := listenOnce(guard(t), c)
 		require.NoError(t, err)
@@ -468,12 +404,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 		// answered, never yielded, and the signal comes. That a ping
 		// resets the watchdog is TestWebSocketPingTouches'.
 		var pongs atomic.Int64
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, rw := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, rw *bufio.ReadWriter) {
 			for range 20 {
 				if _, err := conn.Write(wsFrame(9, []byte("p"))); err != nil {
 					return
@@ -489,7 +420,7 @@ func TestWebSocketHostileServers(t *testing.T) {
 			conn.Write(wsFrame(1, []byte(`{"type":"participant_added","data":{"conversationId":"c","participantId":"bob"}}`)))
 			conn.Write(wsFrame(8, binary.BigEndian.AppendUint16(nil, 1001)))
 			io.Copy(io.Discard, conn)
-		})
+		}))
 		got, err := listenOnce(guard(t), c, chat.WithWatchdog(0))
 		require.NoError(t, err, "ended as the server closed it, going away")
 		assert.Len(t, got, 1)
@@ -497,18 +428,13 @@ func TestWebSocketHostileServers(t *testing.T) {
 	})
 
 	t.Run("close with an error status", func(t *testing.T) {
-		_, c := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
-			conn, _ := wsHandshake(t, w, r)
-			if conn == nil {
-				return
-			}
-			defer conn.Close()
+		_, c := hostileServer(t, wsHandler(t, func(conn net.Conn, _ *bufio.ReadWriter) {
 			conn.Write(wsFrame(1, []byte("ping")))
 			conn.Write(wsFrame(1, []byte("not json")))
 			conn.Write(wsFrame(2, []byte{0, 1, 2}))
 			conn.Write(wsFrame(8, append(binary.BigEndian.AppendUint16(nil, 1011), "overloaded"...)))
 			io.Copy(io.Discard, conn)
-		})
+		}))
 		got, err := listenOnce(guard(t), c)
 		assert.Empty(t, got, "keep-alive, bad JSON and binary frames skipped")
 		require.Error(t, err)
@@ -518,9 +444,8 @@ func TestWebSocketHostileServers(t *testing.T) {
 
 // The key is in no log record either, whatever fails.
 func TestWebSocketKeyNotLogged(t *testing.T) {
-	var logs bytes.Buffer
-	lw := &lockedWriter{w: &logs} // webhook_test.go
-	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs testutil.SyncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A closed server: the connection is refused.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
@@ -540,8 +465,6 @@ func TestWebSocketKeyNotLogged(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, reasons)
-	lw.mu.Lock()
-	defer lw.mu.Unlock()
 	require.NotEmpty(t, logs.String())
 	for _, err := range reasons {
 		assertNoKey(t, hostileKey, err)

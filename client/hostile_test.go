@@ -23,16 +23,8 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
-
-// onePrefix checks that err's message says "botpress:" once, at its start.
-func onePrefix(t *testing.T, err error) {
-	t.Helper()
-	require.Error(t, err)
-	msg := err.Error()
-	assert.True(t, strings.HasPrefix(msg, "botpress: "), "no prefix: %s", msg)
-	assert.Equal(t, 1, strings.Count(msg, "botpress:"), "repeated prefix: %s", msg)
-}
 
 func TestOnePrefixPerMessage(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -42,18 +34,18 @@ func TestOnePrefixPerMessage(t *testing.T) {
 	ctx := context.Background()
 
 	_, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "x.txt"}, client.FileFromBytes([]byte("hi")))
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 	assert.Equal(t, `botpress: uploading file "x.txt": upsertFile: 400 InvalidPayload: bad key`, err.Error())
 
 	_, err = c.DownloadFile(ctx, "file_1", io.Discard)
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 
 	ctx2, cancel := context.WithCancel(ctx)
 	cancel()
 	_, err = c.GetBot(ctx2, "bot_1")
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 	for _, err := range c.AllConversations(ctx2, nil) {
-		onePrefix(t, err)
+		testutil.OnePrefix(t, err)
 	}
 }
 
@@ -73,7 +65,7 @@ func TestRefusedPostIsRetried(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CreateUser(context.Background(), gen.CreateUserBody{})
 	require.Error(t, err)
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 	assert.EqualValues(t, 3, dials.Load(), "a refused POST is sent again: it never left")
 }
 
@@ -100,14 +92,6 @@ func writeHuge(w http.ResponseWriter, status int, prefix string, n int) {
 	_, _ = io.WriteString(w, `"`+strings.Repeat("}", strings.Count(prefix, "{")))
 }
 
-// heapInUse is the live heap after a collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 // An error answer of 101 MiB (over the 100 MiB a success answer may have)
 // is still an *APIError with its status, and the error keeps a bounded
 // part of it alive, not the whole body.
@@ -118,13 +102,13 @@ func TestHugeErrorAnswer(t *testing.T) {
 				writeHuge(w, http.StatusBadRequest, `{"type":"InvalidPayload","message":"`, size)
 			})
 			c := newClient(t, s)
-			before := heapInUse()
+			before := testutil.HeapInUse()
 			_, err := c.GetBot(context.Background(), "bot_1")
 			apiErr := errtAPIError(t, err)
 			assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
 			assert.LessOrEqual(t, len(apiErr.Body), bperrors.MaxBody)
 			assert.LessOrEqual(t, len(apiErr.Message), bperrors.MaxBody+3)
-			kept := int64(heapInUse()) - int64(before)
+			kept := int64(testutil.HeapInUse()) - int64(before)
 			// Far from the 216 MiB of old, with room for what other
 			// goroutines may hold when the heap is read.
 			assert.Less(t, kept, int64(16<<20), "the error keeps %d bytes alive", kept)
@@ -264,7 +248,7 @@ func TestDownloadIdleTimeout(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrIdleTimeout)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	require.NoError(t, ctx.Err(), "the call's own timeout ended it, not the test's")
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 
 	_, err = c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "a.txt"}, client.FileFromURL(hung.URL+"/file"))
 	require.ErrorIs(t, err, client.ErrIdleTimeout)
@@ -342,7 +326,7 @@ func TestMaxElapsed(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrMaxElapsed)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	require.NoError(t, ctx.Err())
-	onePrefix(t, err)
+	testutil.OnePrefix(t, err)
 
 	_, err = client.New(client.WithToken(testToken), client.WithMaxElapsed(-1))
 	assert.Error(t, err)
@@ -377,22 +361,12 @@ func TestWalkStopsAtOnceWhenCancelled(t *testing.T) {
 	c := newClient(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n := 0
-	var last error
-	for conv, err := range c.AllConversations(ctx, nil) {
-		if err != nil {
-			last = err
-			break
-		}
-		n++
+	n, last := testutil.CancelAt(c.AllConversations(ctx, nil), 150, cancel, func(n int, conv gen.Conversation) {
 		assert.Equal(t, fmt.Sprintf("conv_%d", n-1), conv.ID)
-		if n == 150 {
-			cancel()
-		}
-	}
+	})
 	assert.Equal(t, 150, n, "no item after the cancel")
 	require.ErrorIs(t, last, context.Canceled)
-	onePrefix(t, last)
+	testutil.OnePrefix(t, last)
 	assert.Len(t, s.requests(), 2)
 }
 
@@ -423,7 +397,7 @@ func TestWalkEndlessEmptyPages(t *testing.T) {
 			pages++
 		}
 		require.ErrorIs(t, last, client.ErrEmptyPages)
-		onePrefix(t, last)
+		testutil.OnePrefix(t, last)
 		assert.Equal(t, tc.want, pages)
 		assert.Equal(t, tc.want, len(s.requests())-before)
 	}
@@ -460,7 +434,7 @@ func TestMissingArgumentNamesTheField(t *testing.T) {
 	for _, err := range c.AllBotLogs(ctx, "bot_1", nil) {
 		require.ErrorIs(t, err, client.ErrMissingArgument)
 		assert.Contains(t, err.Error(), "GetBotLogsParams.TimeStart")
-		onePrefix(t, err)
+		testutil.OnePrefix(t, err)
 	}
 	_, err := c.GetBotLogs(ctx, "bot_1", &gen.GetBotLogsParams{})
 	require.ErrorIs(t, err, client.ErrMissingArgument)

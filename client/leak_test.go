@@ -29,6 +29,7 @@ import (
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
 	"github.com/botpress-go/sdk/gen"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
 
 // The leak tests check that the token never leaves the requests to the
@@ -652,31 +653,13 @@ func TestLeakStorage(t *testing.T) {
 	lkSentToken(t, env.api)
 }
 
-// lkLogBuffer collects log output from concurrent writers.
-type lkLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lkLogBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lkLogBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestLeakDebugLogs runs calls that are retried (429 with Retry-After, 503,
 // dropped connections, attempt timeouts), that fail, and that upload and
 // download, against bptest, with a JSON debug logger: no record may hold
 // the token.
 func TestLeakDebugLogs(t *testing.T) {
 	bg := context.Background()
-	var buf lkLogBuffer
+	var buf testutil.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := bptest.Start(t, bptest.WithToken(lkToken))
 	c := srv.Client(client.WithLogger(logger), client.WithRetryDelay(time.Millisecond, 2*time.Millisecond))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/botpress-go/sdk/client"
 	bperrors "github.com/botpress-go/sdk/errors"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
 
 // A success answer that lacks a required top-level field, or has it null,
@@ -21,7 +22,7 @@ func TestMissingRequiredFieldIsMalformed(t *testing.T) {
 		require.ErrorIs(t, err, client.ErrMalformedResponse, body)
 		assert.ErrorIs(t, err, bperrors.ErrMalformedResponse)
 		assert.Contains(t, err.Error(), `"conversation"`)
-		onePrefix(t, err)
+		testutil.OnePrefix(t, err)
 	}
 	// A list answer without its list.
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"meta":{}}`) })

@@ -85,9 +85,37 @@ func waitUpload(t *testing.T, c *client.Client, key, contentType, content string
 	return f.ID
 }
 
-type waitResult struct {
-	files []gen.ListedFile
-	err   error
+// waitResult is what a wait run in the background gave.
+type waitResult[T any] struct {
+	v   T
+	err error
+}
+
+// goWait runs wait in the background; its result comes on the channel.
+func goWait[T any](wait func() (T, error)) <-chan waitResult[T] {
+	done := make(chan waitResult[T], 1)
+	go func() {
+		v, err := wait()
+		done <- waitResult[T]{v, err}
+	}()
+	return done
+}
+
+// notReturned fails the test if the wait of done has already returned.
+func notReturned[T any](t *testing.T, done <-chan waitResult[T], what string) {
+	t.Helper()
+	select {
+	case r := <-done:
+		t.Fatalf("the wait returned before %s: %v", what, r.err)
+	default:
+	}
+}
+
+// startIndexingHeld starts bptest with the files' indexing held: it takes
+// an hour, on a clock that stands still, until CompleteIndexing ends it.
+func startIndexingHeld(t *testing.T) *bptest.Server {
+	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
+	return bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
 }
 
 // TestWaitFileIndexedDrivenByTest holds the files' indexing (bptest's clock
@@ -95,35 +123,28 @@ type waitResult struct {
 // CompleteIndexing: the wait returns once all have ended, with the failed
 // ones named and why.
 func TestWaitFileIndexedDrivenByTest(t *testing.T) {
-	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
-	srv := bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
+	srv := startIndexingHeld(t)
 	spy := newWaitSpy()
 	c := spy.client(srv)
 	good := waitUpload(t, c, "guide.md", "text/markdown", "# Guide\n\nHello.\n\nWorld.", true)
 	bad := waitUpload(t, c, "broken.txt", "text/plain", "\xff\xfe not UTF-8", true)
 	image := waitUpload(t, c, "logo.png", "image/png", "\x89PNG", true)
 
-	done := make(chan waitResult, 1)
-	go func() {
-		files, err := c.WaitFileIndexed(context.Background(), []string{good, bad, image, good})
-		done <- waitResult{files, err}
-	}()
+	done := goWait(func() ([]gen.ListedFile, error) {
+		return c.WaitFileIndexed(context.Background(), []string{good, bad, image, good})
+	})
 	spy.await(t, listFilesKey, 2)
-	select {
-	case r := <-done:
-		t.Fatalf("the wait returned before any indexing ended: %v", r.err)
-	default:
-	}
+	notReturned(t, done, "any indexing ended")
 	for _, id := range []string{good, bad, image} {
 		require.NoError(t, srv.CompleteIndexing(id))
 	}
 	r := <-done
-	require.Len(t, r.files, 4)
-	assert.Equal(t, gen.FileStatusIndexingCompleted, r.files[0].Status)
-	assert.Equal(t, "guide.md", r.files[0].Key)
-	assert.Equal(t, r.files[0], r.files[3])
-	assert.Equal(t, gen.FileStatusIndexingFailed, r.files[1].Status)
-	assert.Equal(t, gen.FileStatusIndexingFailed, r.files[2].Status)
+	require.Len(t, r.v, 4)
+	assert.Equal(t, gen.FileStatusIndexingCompleted, r.v[0].Status)
+	assert.Equal(t, "guide.md", r.v[0].Key)
+	assert.Equal(t, r.v[0], r.v[3])
+	assert.Equal(t, gen.FileStatusIndexingFailed, r.v[1].Status)
+	assert.Equal(t, gen.FileStatusIndexingFailed, r.v[2].Status)
 
 	require.ErrorIs(t, r.err, client.ErrIndexingFailed)
 	var ie *client.IndexingError
@@ -192,25 +213,20 @@ func TestWaitFileIndexedNotIndexable(t *testing.T) {
 // TestWaitFileIndexedContextEnds: the context ends while files are still
 // pending; the error wraps the context's and names them.
 func TestWaitFileIndexedContextEnds(t *testing.T) {
-	clock := bptest.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
-	srv := bptest.Start(t, bptest.WithIndexingDelay(time.Hour), bptest.WithClock(clock.Now))
+	srv := startIndexingHeld(t)
 	spy := newWaitSpy()
 	c := spy.client(srv)
 	id := waitUpload(t, c, "slow.txt", "text/plain", "slow", true)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan waitResult, 1)
-	go func() {
-		files, err := c.WaitFileIndexed(ctx, []string{id})
-		done <- waitResult{files, err}
-	}()
+	done := goWait(func() ([]gen.ListedFile, error) { return c.WaitFileIndexed(ctx, []string{id}) })
 	spy.await(t, listFilesKey, 2) // the first look has been answered
 	cancel()
 	r := <-done
 	require.ErrorIs(t, r.err, context.Canceled)
 	assert.NotErrorIs(t, r.err, client.ErrIndexingFailed)
 	assert.Contains(t, r.err.Error(), "1 file still pending: "+id+" (upload_completed)")
-	require.Len(t, r.files, 1)
-	assert.Equal(t, gen.FileStatusUploadCompleted, r.files[0].Status)
+	require.Len(t, r.v, 1)
+	assert.Equal(t, gen.FileStatusUploadCompleted, r.v[0].Status)
 }
 
 // TestWaitFileIndexedRateLimited: a look answered 429 with Retry-After is
@@ -236,6 +252,16 @@ func TestWaitFileIndexedRateLimited(t *testing.T) {
 	assert.Contains(t, err.Error(), "listFiles")
 }
 
+// startTableJobsHeld starts bptest with its table jobs held
+// (WithTableJobsHeld) and a client watched by a waitSpy, and makes the
+// table of waitTable.
+func startTableJobsHeld(t *testing.T) (*bptest.Server, *waitSpy, *client.Client, string) {
+	srv := bptest.Start(t, bptest.WithTableJobsHeld())
+	spy := newWaitSpy()
+	c := spy.client(srv)
+	return srv, spy, c, waitTable(t, c)
+}
+
 // waitTable makes a table with two rows for the table job tests.
 func waitTable(t *testing.T, c *client.Client) string {
 	t.Helper()
@@ -249,19 +275,11 @@ func waitTable(t *testing.T, c *client.Client) string {
 	return "LeadsTable"
 }
 
-type jobResult struct {
-	job *gen.TableJob
-	err error
-}
-
 // TestWaitTableJobExport holds an export in progress (WithTableJobsHeld),
 // sees the client poll, releases it: the wait returns the completed job
 // with its output file.
 func TestWaitTableJobExport(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	srv, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 	exp, err := c.ExportTable(ctx, table, nil)
 	require.NoError(t, err)
@@ -269,22 +287,14 @@ func TestWaitTableJobExport(t *testing.T) {
 	assert.True(t, exp.Job.OutputFileID.IsNull())
 
 	jobsKey := "GET /v1/tables/" + table + "/jobs"
-	done := make(chan jobResult, 1)
-	go func() {
-		job, err := c.WaitTableJob(ctx, table, exp.Job.ID)
-		done <- jobResult{job, err}
-	}()
+	done := goWait(func() (*gen.TableJob, error) { return c.WaitTableJob(ctx, table, exp.Job.ID) })
 	spy.await(t, jobsKey, 2)
-	select {
-	case r := <-done:
-		t.Fatalf("the wait returned before the job ended: %v", r.err)
-	default:
-	}
+	notReturned(t, done, "the job ended")
 	require.NoError(t, srv.CompleteTableJob(exp.Job.ID))
 	r := <-done
 	require.NoError(t, r.err)
-	assert.Equal(t, gen.TableJobStatusCompleted, r.job.Status)
-	out, err := r.job.OutputFileID.Get()
+	assert.Equal(t, gen.TableJobStatusCompleted, r.v.Status)
+	out, err := r.v.OutputFileID.Get()
 	require.NoError(t, err)
 	var sb strings.Builder
 	_, err = c.DownloadFile(ctx, out, &sb)
@@ -302,10 +312,7 @@ func TestWaitTableJobExport(t *testing.T) {
 // TestWaitTableJobImportFails: an import whose file has a refused row
 // fails; the wait says so once the job is released.
 func TestWaitTableJobImportFails(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	srv, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 	f, err := c.UploadFile(ctx, gen.UpsertFileJSONRequestBody{Key: "rows.csv", ContentType: client.Ptr("text/csv")},
 		client.FileFromBytes([]byte("name,n\nLin,3\nMo,three\n")))
@@ -314,11 +321,7 @@ func TestWaitTableJobImportFails(t *testing.T) {
 	require.NoError(t, err)
 
 	jobsKey := "GET /v1/tables/" + table + "/jobs"
-	done := make(chan jobResult, 1)
-	go func() {
-		job, err := c.WaitTableJob(ctx, table, imp.Job.ID)
-		done <- jobResult{job, err}
-	}()
+	done := goWait(func() (*gen.TableJob, error) { return c.WaitTableJob(ctx, table, imp.Job.ID) })
 	spy.await(t, jobsKey, 1)
 	require.NoError(t, srv.CompleteTableJob(imp.Job.ID))
 	r := <-done
@@ -328,18 +331,15 @@ func TestWaitTableJobImportFails(t *testing.T) {
 	assert.Equal(t, imp.Job.ID, je.Job.ID)
 	assert.Equal(t, gen.TableJobTypeImport, je.Job.Type)
 	assert.Equal(t, "botpress: waitTableJob: import job "+imp.Job.ID+" on table "+table+" failed (the API gives no reason)", r.err.Error())
-	require.NotNil(t, r.job)
-	assert.Equal(t, gen.TableJobStatusFailed, r.job.Status)
+	require.NotNil(t, r.v)
+	assert.Equal(t, gen.TableJobStatusFailed, r.v.Status)
 	assert.NotEmpty(t, srv.TableJobErrors(imp.Job.ID))
 }
 
 // TestWaitTableJobEdges: an unknown job, a context that ends while the job
 // runs, arguments missing.
 func TestWaitTableJobEdges(t *testing.T) {
-	srv := bptest.Start(t, bptest.WithTableJobsHeld())
-	spy := newWaitSpy()
-	c := spy.client(srv)
-	table := waitTable(t, c)
+	_, spy, c, table := startTableJobsHeld(t)
 	ctx := context.Background()
 
 	_, err := c.WaitTableJob(ctx, table, "job_unknown")
@@ -356,18 +356,14 @@ func TestWaitTableJobEdges(t *testing.T) {
 	jobsKey := "GET /v1/tables/" + table + "/jobs"
 	before := spy.count(jobsKey)
 	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan jobResult, 1)
-	go func() {
-		job, err := c.WaitTableJob(cctx, table, exp.Job.ID)
-		done <- jobResult{job, err}
-	}()
+	done := goWait(func() (*gen.TableJob, error) { return c.WaitTableJob(cctx, table, exp.Job.ID) })
 	spy.await(t, jobsKey, before+2) // the first look has been answered
 	cancel()
 	r := <-done
 	require.ErrorIs(t, r.err, context.Canceled)
 	assert.False(t, errors.Is(r.err, client.ErrTableJobFailed))
 	assert.Contains(t, r.err.Error(), "export job "+exp.Job.ID+" on table "+table+" still in_progress, progress 0.5")
-	require.NotNil(t, r.job)
+	require.NotNil(t, r.v)
 
 	_, err = client.New(client.WithToken("t"), client.WithPollInterval(0, time.Second))
 	require.Error(t, err)

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,20 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/botpress-go/sdk/bptest"
+	"github.com/botpress-go/sdk/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestRun(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
@@ -46,7 +33,7 @@ func TestRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-token", "tok", "-bot", "bot_cli000000000000000000000000",
@@ -120,11 +107,11 @@ func TestRunBadFlags(t *testing.T) {
 // startMock runs botpress-mock with args until the test ends, and returns
 // the settings lines it printed on stdout (up to BP_CHAT_WEBHOOK_ID, the
 // last), and its log.
-func startMock(t *testing.T, args ...string) (lines []string, logs *syncBuffer) {
+func startMock(t *testing.T, args ...string) (lines []string, logs *testutil.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	logs = &syncBuffer{}
+	logs = &testutil.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, logs)
@@ -161,6 +148,47 @@ func mockEnv(lines []string) map[string]string {
 		env[k] = strings.Trim(v, "'")
 	}
 	return env
+}
+
+// chatPoster returns a func that POSTs body to the mock's Chat API at
+// path, as the user of key (none if empty), requires the status want
+// (unless want is 0) and returns the decoded JSON reply.
+func chatPoster(t *testing.T, env map[string]string, want int) func(path, key, body string) map[string]any {
+	return func(path, key, body string) map[string]any {
+		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("x-user-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		if want != 0 {
+			require.Equal(t, want, resp.StatusCode)
+		}
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return out
+	}
+}
+
+// chatSession creates a Chat user and a conversation of theirs with post.
+func chatSession(post func(path, key, body string) map[string]any) (key, conv string) {
+	key = post("/users", "", `{}`)["key"].(string)
+	conv = post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+	return key, conv
+}
+
+// chatListen opens the SSE stream of conv as the user of key; the body
+// is closed when the test ends.
+func chatListen(t *testing.T, env map[string]string, key, conv string) *http.Response {
+	req, _ := http.NewRequest("GET", env["BP_CHAT_API_URL"]+"/conversations/"+conv+"/listen", nil)
+	req.Header.Set("x-user-key", key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, 200, resp.StatusCode)
+	return resp
 }
 
 func TestRunHelp(t *testing.T) {
@@ -252,30 +280,11 @@ func TestRunChat(t *testing.T) {
 	assert.Equal(t, env["BP_API_URL"]+"/chat/hook-1", env["BP_CHAT_API_URL"])
 	assert.Equal(t, bptest.DefaultChatEncryptionKey, env["BP_CHAT_ENCRYPTION_KEY"])
 
-	post := func(path, key, body string) map[string]any {
-		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("x-user-key", key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, 201, resp.StatusCode)
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return out
-	}
-	key := post("/users", "", `{}`)["key"].(string)
-	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+	post := chatPoster(t, env, 201)
+	key, conv := chatSession(post)
 
 	// Listen, send, and read the echo off the stream.
-	req, _ := http.NewRequest("GET", env["BP_CHAT_API_URL"]+"/conversations/"+conv+"/listen", nil)
-	req.Header.Set("x-user-key", key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode)
+	resp := chatListen(t, env, key, conv)
 	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco"}}`)
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
@@ -345,21 +354,8 @@ func TestRunChatWebhook(t *testing.T) {
 
 	lines, _ := startMock(t, "-chat-webhook-url", hook.URL+"/hook", "-chat-webhook-secret", "s3cret", "-chat-webhook-timeout", "5s", "-bot-reply", "none")
 	env := mockEnv(lines)
-	post := func(path, key, body string) map[string]any {
-		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("x-user-key", key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return out
-	}
-	key := post("/users", "", `{}`)["key"].(string)
-	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
+	post := chatPoster(t, env, 0)
+	key, conv := chatSession(post)
 	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco"}}`)
 	delivery := <-got
 	assert.True(t, strings.HasPrefix(delivery, "/hook/ s3cret {"), delivery)
@@ -403,28 +399,9 @@ func TestRunChatStream(t *testing.T) {
 
 	lines, _ := startMock(t, "-chat-stream", "-fault", "chat,op=listenConversation,deltas=repeat")
 	env := mockEnv(lines)
-	post := func(path, key, body string) map[string]any {
-		req, _ := http.NewRequest("POST", env["BP_CHAT_API_URL"]+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("x-user-key", key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, 201, resp.StatusCode)
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return out
-	}
-	key := post("/users", "", `{}`)["key"].(string)
-	conv := post("/conversations", key, `{}`)["conversation"].(map[string]any)["id"].(string)
-	req, _ := http.NewRequest("GET", env["BP_CHAT_API_URL"]+"/conversations/"+conv+"/listen", nil)
-	req.Header.Set("x-user-key", key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode)
+	post := chatPoster(t, env, 201)
+	key, conv := chatSession(post)
+	resp := chatListen(t, env, key, conv)
 	post("/messages", key, `{"conversationId":"`+conv+`","payload":{"type":"text","text":"marco polo"}}`)
 	var got []string
 	sc := bufio.NewScanner(resp.Body)
