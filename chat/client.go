@@ -15,7 +15,16 @@
 //     that it watches, reconnects and backfills, so that no message is lost
 //     or delivered twice;
 //
-//   - SendAndWait, which sends a message and returns the bot's answer.
+//   - SendAndWait, which sends a message and returns the bot's answer, and
+//     SendAndStream, which also shows a streamed answer's text as it grows;
+//
+//   - WithWebSocket, which makes Listen use the WebSocket form of the stream;
+//
+//   - Assemble and Assembler, which join the pieces of streamed replies and
+//     deliver each final message once;
+//
+//   - NewWebhookHandler, an http.Handler that receives the signals the Chat
+//     integration posts to its webhookUrl, for every conversation at once.
 //
 // A user's first words with a bot (Example shows it whole, errors checked):
 //
