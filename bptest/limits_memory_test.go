@@ -75,6 +75,20 @@ func concurrently(t *testing.T, n int, req func(i int) *http.Request) []int {
 	return statuses
 }
 
+// bigBotRequest is a createBot request of size bytes, bot "big-<i>" with
+// code of repeated bytes, made as it is read (never held whole).
+func bigBotRequest(t *testing.T, srv *bptest.Server, i int, size int64) *http.Request {
+	head := fmt.Sprintf(`{"name":"big-%d","code":"`, i)
+	body := io.MultiReader(strings.NewReader(head), &repeated{n: size - int64(len(head)) - 2}, strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", srv.URL+"/v1/admin/bots", body)
+	require.NoError(t, err)
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	req.Header.Set("x-workspace-id", srv.WorkspaceID)
+	return req
+}
+
 func TestTenConcurrentLargeAdminBodiesStayUnderAGiB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 500 MiB")
@@ -89,17 +103,7 @@ func TestTenConcurrentLargeAdminBodiesStayUnderAGiB(t *testing.T) {
 	)
 	srv := bptest.Start(t)
 	// createBot with 50 MiB of code: the largest body an admin call takes.
-	createBot := func(i int) *http.Request {
-		head := fmt.Sprintf(`{"name":"big-%d","code":"`, i)
-		body := io.MultiReader(strings.NewReader(head), &repeated{n: size - int64(len(head)) - 2}, strings.NewReader(`"}`))
-		req, err := http.NewRequest("POST", srv.URL+"/v1/admin/bots", body)
-		require.NoError(t, err)
-		req.ContentLength = size
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+srv.Token)
-		req.Header.Set("x-workspace-id", srv.WorkspaceID)
-		return req
-	}
+	createBot := func(i int) *http.Request { return bigBotRequest(t, srv, i, size) }
 	// What one body costs: its bytes, the value decoded to validate it, the
 	// generated handler's decoding (its buffer and its value).
 	one := allocated(func() { assert.Equal(t, []int{200}, concurrently(t, 1, createBot)) })
@@ -171,16 +175,7 @@ func TestLargeBodiesWaitTheirTurnAndSmallOnesDoNot(t *testing.T) {
 	// The second waits, before a byte of it is read.
 	second := make(chan int, 1)
 	go func() {
-		second <- concurrently(t, 1, func(int) *http.Request {
-			body := io.MultiReader(strings.NewReader(head(1)), &repeated{n: size - int64(len(head(1))) - 2}, strings.NewReader(`"}`))
-			req, err := http.NewRequest("POST", srv.URL+"/v1/admin/bots", body)
-			require.NoError(t, err)
-			req.ContentLength = size
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+srv.Token)
-			req.Header.Set("x-workspace-id", srv.WorkspaceID)
-			return req
-		})[0]
+		second <- concurrently(t, 1, func(int) *http.Request { return bigBotRequest(t, srv, 1, size) })[0]
 	}()
 	deadline := time.Now().Add(failsafe)
 	for bptest.LargeBodiesWaiting(srv) == 0 {

@@ -273,15 +273,18 @@ func TestDownloadIdleTimeout(t *testing.T) {
 	assert.EqualValues(t, 10, n)
 }
 
-// slowWriter takes longer than the timeout over each write: the time the
-// caller spends with the data is not the host's.
+// slowWriter takes longer than the timeout over its first write: the time
+// the caller spends with the data is not the host's. (The pause is the
+// consumer's pace under test, not a synchronisation.)
 type slowWriter struct {
 	d time.Duration
 	n int
 }
 
 func (w *slowWriter) Write(p []byte) (int, error) {
-	time.Sleep(w.d) // the consumer's pace, not a synchronisation
+	if w.n == 0 {
+		time.Sleep(w.d)
+	}
 	w.n += len(p)
 	return len(p), nil
 }
@@ -296,8 +299,10 @@ func TestDownloadStreamsPastTheTimeout(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 	})
-	c := newClient(t, s, client.WithTimeout(30*time.Millisecond))
-	w := &slowWriter{d: 40 * time.Millisecond}
+	// A timeout long enough for a loaded machine to hand over the data,
+	// which the one slow write outlasts twice.
+	c := newClient(t, s, client.WithTimeout(500*time.Millisecond))
+	w := &slowWriter{d: time.Second}
 	n, err := c.DownloadURL(guard(t), s.URL+"/file", w)
 	require.NoError(t, err)
 	assert.EqualValues(t, chunks*64<<10, n)
